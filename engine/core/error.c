@@ -1,0 +1,42 @@
+#include "core/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int sic_err_set(sic_err *e, int code, const char *fmt, ...) {
+  if (!e) return code;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_end(ap);
+  e->code = code;
+  return code;
+}
+
+int sic_err_wrap(sic_err *e, const char *fmt, ...) {
+  if (!e) return SIC_EINVAL;
+  char prefix[256], old[sizeof e->msg];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  va_end(ap);
+  memcpy(old, e->msg, sizeof old);
+  snprintf(e->msg, sizeof e->msg, "%s%s", prefix, old);
+  return e->code;
+}
+
+const char *sic_strerror(int code) {
+  switch (code) {
+  case SIC_OK: return "ok";
+  case SIC_EIO: return "I/O error";
+  case SIC_ENOMEM: return "out of memory";
+  case SIC_EFORMAT: return "bad format";
+  case SIC_ECORRUPT: return "corrupt data";
+  case SIC_ENOTFOUND: return "not found";
+  case SIC_EINVAL: return "invalid argument";
+  case SIC_EUNSUPPORTED: return "unsupported";
+  case SIC_ETRUNCATED: return "truncated input";
+  default: return "unknown error";
+  }
+}

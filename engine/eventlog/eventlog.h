@@ -1,0 +1,115 @@
+/* Event-log readers: find logical logs on disk, decode their codecs, split them into lines.
+ *
+ * Three layers, each usable alone:
+ *   discovery  sic_logset_scan()   a path (file, rolling dir, Databricks dir, legacy dir, zip,
+ *                                   or a directory of many logs) -> logical logs, parts in order
+ *   bytes      sic_stream_*        one logical log -> its decompressed bytes, parts concatenated
+ *   lines      sic_lines_*         bytes -> lines (zero-copy where the source is mmap'd)
+ *
+ * Ownership: every *_scan/*_open allocates; the matching *_free releases everything it
+ * returned, including strings. Pointers handed out by sic_lines_next() stay valid until the
+ * next call on the same sic_lines. */
+#ifndef SIC_EVENTLOG_H
+#define SIC_EVENTLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef enum sic_codec {
+  SIC_CODEC_NONE = 0,   /* plain JSON lines */
+  SIC_CODEC_ZSTD,       /* zstd frames (Spark's ZStdCompressionCodec) */
+  SIC_CODEC_LZ4,        /* lz4-java LZ4BlockOutputStream ("LZ4Block" magic), not lz4 frames */
+  SIC_CODEC_SNAPPY,     /* snappy-java SnappyOutputStream (magic "\x82SNAPPY\0"), not framing fmt */
+  SIC_CODEC_LZF,        /* compress-lzf "ZV" chunks */
+  SIC_CODEC_GZIP,       /* gzip members (Databricks rolled parts) */
+  SIC_CODEC__COUNT
+} sic_codec;
+
+typedef enum sic_layout {
+  SIC_LAYOUT_FILE = 0,      /* one file, maybe .inprogress, maybe compressed */
+  SIC_LAYOUT_ROLLING,       /* eventlog_v2_<appId>/events_<n>_<appId>[.codec] + appstatus_* */
+  SIC_LAYOUT_DATABRICKS,    /* dir with eventlog + eventlog-YYYY-MM-DD--HH-MM[.gz] */
+  SIC_LAYOUT_LEGACY,        /* Spark 1.x dir: EVENT_LOG_1, SPARK_VERSION_*, APPLICATION_COMPLETE */
+  SIC_LAYOUT_ZIP            /* History Server /logs download: zip holding any of the above */
+} sic_layout;
+
+typedef struct sic_logpart {
+  char *path;           /* file path; for zip members "archive.zip!/member/name" */
+  char *zip_member;     /* NULL unless the part lives inside a zip (then path names the zip) */
+  sic_codec codec;      /* decided from name, confirmed (or overridden) by magic bytes */
+  int64_t size;         /* stored (compressed) size in bytes, -1 when unknown */
+  int64_t mtime_ms;     /* modification time of the file, ms since epoch */
+} sic_logpart;
+
+typedef struct sic_logset {
+  char *path;           /* what identifies the logical log: file, dir or zip path */
+  char *name;           /* display name: file or dir basename without codec/.inprogress suffix */
+  sic_layout layout;
+  sic_logpart *parts;   /* owned; in reading order (rolling: by index, .compact first) */
+  size_t nparts;
+  int in_progress;      /* 1: .inprogress name, appstatus_*.inprogress, no APPLICATION_COMPLETE */
+  int64_t total_size;   /* sum of parts' stored sizes */
+  int64_t mtime_ms;     /* newest part's modification time (History Server's lastUpdated) */
+} sic_logset;
+
+typedef struct sic_logsets {
+  sic_logset *items;    /* owned */
+  size_t n;
+  size_t nskipped;      /* files under a scanned directory that are not event logs */
+} sic_logsets;
+
+/* Scan path. A file or a single-log directory gives one logset; a directory of logs gives one
+ * per log found (recursively), sorted by path. Returns 0 or SIC_E*. */
+int sic_logset_scan(const char *path, sic_logsets *out, sic_err *err);
+void sic_logsets_free(sic_logsets *sets);
+
+/* Codec helpers (exposed for tests and fuzzers). */
+sic_codec sic_codec_from_name(const char *filename);   /* by suffix; NONE if no known suffix */
+sic_codec sic_codec_from_magic(const uint8_t *buf, size_t len); /* NONE if no codec magic */
+const char *sic_codec_name(sic_codec c);                /* "zstd", "lz4", ... "none" */
+
+/* ---- bytes ---- */
+typedef struct sic_stream sic_stream;
+
+/* Open a logical log for reading. threads > 1 lets decompression run on a helper thread,
+ * ahead of the consumer. */
+int sic_stream_open(const sic_logset *set, int threads, sic_stream **out, sic_err *err);
+/* Next chunk of decompressed bytes. On success *data/*len point into a buffer owned by the
+ * stream, valid until the next call; returns 1 for data, 0 at end of all parts, SIC_E* on
+ * error (err names the part; bytes before the error were already returned). *part is the
+ * index of the part the chunk came from; a chunk never spans two parts. */
+int sic_stream_next(sic_stream *s, const char **data, size_t *len, size_t *part, sic_err *err);
+void sic_stream_free(sic_stream *s);
+int64_t sic_stream_bytes_in(const sic_stream *s);   /* stored bytes consumed so far */
+int64_t sic_stream_bytes_out(const sic_stream *s);  /* decompressed bytes produced so far */
+
+/* ---- lines ---- */
+typedef struct sic_line {
+  const char *p;        /* first byte of the line, no terminator included */
+  size_t len;           /* bytes, without the trailing '\n' (and '\r') */
+  size_t part;          /* index into the logset's parts */
+  int64_t lineno;       /* 1-based line number within that part */
+  int unterminated;     /* 1 when the part ended without '\n' after this line */
+} sic_line;
+
+typedef struct sic_lines sic_lines;
+
+/* Split the decompressed bytes of a logical log into lines. Lines are yielded whole even when
+ * they straddle decompression chunks (copied into an internal buffer only in that case). */
+int sic_lines_open(const sic_logset *set, int threads, sic_lines **out, sic_err *err);
+/* 1: *line filled; 0: end; SIC_E*: read/decode error (err names part; lines before are good). */
+int sic_lines_next(sic_lines *l, sic_line *line, sic_err *err);
+void sic_lines_free(sic_lines *l);
+const sic_stream *sic_lines_stream(const sic_lines *l);
+
+/* Pure splitter over caller-fed chunks (used by sic_lines and by the fuzzer). */
+typedef struct sic_splitter sic_splitter;
+sic_splitter *sic_splitter_new(void);
+void sic_splitter_free(sic_splitter *s);
+/* Feed a chunk (NULL/0 = end of part). Then call sic_splitter_next until it returns 0. */
+void sic_splitter_feed(sic_splitter *s, const char *data, size_t len);
+int sic_splitter_next(sic_splitter *s, sic_line *line);
+
+#endif
