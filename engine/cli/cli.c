@@ -5,11 +5,35 @@
 
 #include "sic_version.h"
 
+/* Add new commands here, keeping the list alphabetical. */
+static const sic_command commands[] = {
+  {"version", "print the version", sic_cmd_version},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: sic <command> [options]   (sic <command> --help for details)\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+}
+
+int sic_cmd_version(int argc, char **argv) {
+  printf("sic %s (abi %d)\n", SIC_VERSION_STRING, SIC_ABI_VERSION);
+  return SIC_EXIT_OK;
+}
+
 int sic_cli_main(int argc, char **argv) {
-  if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
-    printf("sic %s\n", SIC_VERSION_STRING);
-    return 0;
+  if (argc < 2) {
+    usage(stderr);
+    return SIC_EXIT_USAGE;
   }
-  fprintf(stderr, "usage: sic <command> [options]\n");
-  return 2;
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return SIC_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "--version")) return sic_cmd_version(argc - 1, argv + 1);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "sic: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return SIC_EXIT_USAGE;
 }

@@ -1,0 +1,1 @@
+-- busted helper: shared by every spec (see spec/CMakeLists.txt).
