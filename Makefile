@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 DEBIAN_PACKAGES = build-essential cmake pkg-config ninja-build \
   libluajit-5.1-dev luajit lua-lpeg lua-busted lua-cjson \
-  libzstd-dev liblz4-dev libsnappy-dev liblzf-dev zlib1g-dev libzip-dev zip unzip \
+  libzstd-dev liblz4-dev libsnappy-dev liblzf-dev libxxhash-dev zlib1g-dev libzip-dev zip unzip \
   libreadline-dev libsqlite3-dev libpq-dev postgresql libcurl4-openssl-dev librdkafka-dev \
   libmicrohttpd-dev python3 clang libclang-rt-14-dev llvm
 

@@ -6,7 +6,7 @@
  *   bytes      sic_stream_*        one logical log -> its decompressed bytes, parts concatenated
  *   lines      sic_lines_*         bytes -> lines (zero-copy where the source is mmap'd)
  *
- * Ownership: every *_scan/*_open allocates; the matching *_free releases everything it
+ * Ownership: every scan or open function allocates; the matching *_free releases everything it
  * returned, including strings. Pointers handed out by sic_lines_next() stay valid until the
  * next call on the same sic_lines. */
 #ifndef SIC_EVENTLOG_H
@@ -36,7 +36,8 @@ typedef enum sic_layout {
 } sic_layout;
 
 typedef struct sic_logpart {
-  char *path;           /* file path; for zip members "archive.zip!/member/name" */
+  char *path;           /* file path; for a zip member the archive's path (messages show
+                           "archive.zip!/member/name") */
   char *zip_member;     /* NULL unless the part lives inside a zip (then path names the zip) */
   sic_codec codec;      /* decided from name, confirmed (or overridden) by magic bytes */
   int64_t size;         /* stored (compressed) size in bytes, -1 when unknown */
@@ -76,7 +77,7 @@ typedef struct sic_stream sic_stream;
 /* Open a logical log for reading. threads > 1 lets decompression run on a helper thread,
  * ahead of the consumer. */
 int sic_stream_open(const sic_logset *set, int threads, sic_stream **out, sic_err *err);
-/* Next chunk of decompressed bytes. On success *data/*len point into a buffer owned by the
+/* Next chunk of decompressed bytes. On success *data and *len point into a buffer owned by the
  * stream, valid until the next call; returns 1 for data, 0 at end of all parts, SIC_E* on
  * error (err names the part; bytes before the error were already returned). *part is the
  * index of the part the chunk came from; a chunk never spans two parts. */

@@ -1,0 +1,75 @@
+/* zstd decoder (Spark's ZStdCompressionCodec writes plain zstd frames): libzstd streaming,
+ * any number of frames, skippable frames skipped by libzstd itself. A frame checksum that
+ * does not match is SIC_ECORRUPT; input ending inside a frame is SIC_ETRUNCATED. */
+#include "eventlog/codec.h"
+
+#include <stdlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+typedef struct zstd_decoder {
+  sic_decoder base;       /* shared header, must be first */
+  ZSTD_DStream *ds;       /* libzstd streaming state (owned) */
+  int at_frame_boundary;  /* 1: the last frame was completely decoded and flushed */
+} zstd_decoder;
+
+static int zstd_error(zstd_decoder *z, size_t code, size_t at, sic_err *err) {
+  ZSTD_ErrorCode e = ZSTD_getErrorCode(code);
+  long long off = (long long)(z->base.in_off + (int64_t)at);
+  if (e == ZSTD_error_checksum_wrong)
+    return sic_err_set(err, SIC_ECORRUPT, "zstd frame checksum mismatch (frame ending near byte %lld)", off);
+  if (e == ZSTD_error_prefix_unknown)
+    return sic_err_set(err, SIC_EFORMAT, "not a zstd frame at byte %lld", off);
+  if (e == ZSTD_error_memory_allocation)
+    return sic_err_set(err, SIC_ENOMEM, "zstd: out of memory at byte %lld", off);
+  return sic_err_set(err, SIC_ECORRUPT, "zstd: %s at byte %lld", ZSTD_getErrorName(code), off);
+}
+
+static int zstd_run(sic_decoder *d, const uint8_t *in, size_t in_len, int eof, size_t *consumed,
+                    uint8_t *out, size_t out_cap, size_t *produced, sic_err *err) {
+  zstd_decoder *z = (zstd_decoder *)d;
+  ZSTD_inBuffer ib = {in, in_len, 0};
+  ZSTD_outBuffer ob = {out, out_cap, 0};
+  int rc = SIC_DEC_MORE;
+  while (ob.pos < ob.size) {
+    if (ib.pos == ib.size && z->at_frame_boundary) break;
+    size_t in_before = ib.pos, out_before = ob.pos;
+    size_t r = ZSTD_decompressStream(z->ds, &ob, &ib);
+    if (ZSTD_isError(r)) {
+      rc = zstd_error(z, r, ib.pos, err);
+      break;
+    }
+    z->at_frame_boundary = (r == 0);
+    if (ib.pos == in_before && ob.pos == out_before) break; /* wants more input */
+  }
+  *consumed = ib.pos;
+  *produced = ob.pos;
+  if (rc < 0 || !eof || ib.pos < ib.size) return rc;
+  if (z->at_frame_boundary) return SIC_DEC_END;
+  if (ob.pos < ob.size)
+    return sic_err_set(err, SIC_ETRUNCATED, "zstd stream truncated inside a frame at byte %lld",
+                       (long long)(z->base.in_off + (int64_t)ib.pos));
+  return SIC_DEC_MORE;
+}
+
+static void zstd_destroy(sic_decoder *d) {
+  zstd_decoder *z = (zstd_decoder *)d;
+  ZSTD_freeDStream(z->ds);
+  free(z);
+}
+
+static const sic_decoder_ops zstd_ops = {zstd_run, zstd_destroy};
+
+sic_decoder *sic_decoder_new_zstd(void) {
+  zstd_decoder *z = calloc(1, sizeof *z);
+  if (!z) return NULL;
+  z->base.ops = &zstd_ops;
+  z->at_frame_boundary = 1;
+  z->ds = ZSTD_createDStream();
+  if (!z->ds || ZSTD_isError(ZSTD_initDStream(z->ds))) {
+    ZSTD_freeDStream(z->ds);
+    free(z);
+    return NULL;
+  }
+  return &z->base;
+}
