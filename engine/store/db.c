@@ -1,0 +1,55 @@
+/* Helpers shared by the store's database backends (see db.h). Owner: store engineer. */
+#include "store/db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+db_rows *db_rows_new(int nrows, int ncols) {
+  db_rows *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  r->nrows = nrows;
+  r->ncols = ncols;
+  size_t cells = (size_t)nrows * (size_t)ncols;
+  r->cells = calloc(cells ? cells : 1, sizeof *r->cells);
+  if (!r->cells) {
+    free(r);
+    return NULL;
+  }
+  return r;
+}
+
+void db_rows_free(db_rows *r) {
+  if (!r) return;
+  for (size_t i = 0; i < (size_t)r->nrows * (size_t)r->ncols; i++) free(r->cells[i]);
+  free(r->cells);
+  free(r);
+}
+
+int64_t db_cell_int(const db_rows *r, int row, int col, int64_t if_null) {
+  const char *c = db_cell(r, row, col);
+  if (!c) return if_null;
+  /* SQLite may hand back a real for an aggregate; truncate like a cast would. */
+  if (strpbrk(c, ".eE")) return (int64_t)strtod(c, NULL);
+  return strtoll(c, NULL, 10);
+}
+
+double db_cell_real(const db_rows *r, int row, int col) {
+  const char *c = db_cell(r, row, col);
+  return c ? strtod(c, NULL) : NAN;
+}
+
+char *db_cell_dup(const db_rows *r, int row, int col) {
+  const char *c = db_cell(r, row, col);
+  return c ? strdup(c) : NULL;
+}
+
+const char *db_val_text(const db_val *v, char *buf, size_t n) {
+  switch (v->type) {
+  case DB_INT: snprintf(buf, n, "%" PRId64, v->i); return buf;
+  case DB_REAL: snprintf(buf, n, "%.17g", v->d); return buf;
+  case DB_TEXT: return v->s;
+  default: return NULL;
+  }
+}

@@ -1,0 +1,37 @@
+/* Internal to engine/store: the sic_store handle and the functions its files share.
+ * Owner: store engineer. */
+#ifndef SIC_STORE_INTERNAL_H
+#define SIC_STORE_INTERNAL_H
+
+#include "store/db.h"
+#include "store/store.h"
+
+struct sic_store {
+  db *db;                                /* the backend connection */
+  char *display_url;                     /* URL with the password masked */
+  int schema_version;                    /* version after migrations */
+};
+
+/* Create or upgrade the schema (schema.c). */
+int store_migrate(db *d, int *version, sic_err *err);
+
+/* Run fn in a write transaction, reconnecting with backoff and retrying the whole transaction
+ * when the connection drops (store.c). fn must be safe to run again from scratch. */
+int store_with_tx(sic_store *s, int max_retries, int (*fn)(sic_store *s, void *ctx, sic_err *err),
+                  void *ctx, int *retries, sic_err *err);
+
+/* Severity name -> rank (critical 5 ... info 1, unknown 0). */
+int store_severity_rank(const char *severity);
+
+/* SHA-256 (sha256.c). */
+typedef struct store_sha256 {
+  uint32_t h[8];                         /* chaining state */
+  uint64_t bytes;                        /* message length so far */
+  uint8_t block[64];                     /* pending partial block */
+  size_t fill;                           /* bytes in block */
+} store_sha256;
+void store_sha256_init(store_sha256 *c);
+void store_sha256_update(store_sha256 *c, const void *data, size_t n);
+void store_sha256_hex(store_sha256 *c, char out[65]);
+
+#endif
