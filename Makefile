@@ -1,27 +1,39 @@
 # Thin wrapper over CMake/ctest. `make run` and `make test` install what they need first.
+# Targets: deps build run test bench asan fuzz clean (see README.md).
 BUILD ?= build
 JOBS ?= $(shell nproc)
-DEBIAN_PACKAGES = build-essential cmake pkg-config ninja-build \
+# Every Debian package the build, the tests, the benchmarks and the fuzzers need. Keep it in
+# sync with the pkg_check_modules/find_* calls in CMakeLists.txt.
+DEBIAN_PACKAGES = build-essential make cmake pkg-config ninja-build git \
   libluajit-5.1-dev luajit lua-lpeg lua-busted lua-cjson \
-  libzstd-dev liblz4-dev libsnappy-dev liblzf-dev libxxhash-dev zlib1g-dev libzip-dev zip unzip \
+  libzstd-dev liblz4-dev libsnappy-dev liblzf-dev libxxhash-dev zlib1g-dev libzip-dev zip unzip zstd \
   libreadline-dev libsqlite3-dev libpq-dev postgresql libcurl4-openssl-dev librdkafka-dev \
   libmicrohttpd-dev python3 clang libclang-rt-14-dev llvm
 
+# The sanitizer runs: abort on the first UBSan report, check leaks in the C tests.
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
 .PHONY: deps build run test bench asan fuzz clean
 
-# Install Debian packages only when one is missing, so repeated runs stay fast and offline.
+# Install Debian packages only when one is missing, so repeated runs stay fast and offline:
+# one dpkg-query for the whole list; apt-get update + install only for what is missing.
 deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Status}\n' $(DEBIAN_PACKAGES) 2>/dev/null \
+	    | awk '$$2 == "installed" { ok[$$1] = 1 } END { n = split("$(DEBIAN_PACKAGES)", want, " "); \
+	      for (i = 1; i <= n; i++) if (!(want[i] in ok)) printf "%s ", want[i] }'); \
 	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
+	  echo "make deps: installing $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
 build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Analyse LOG, or an example log the project generates itself when LOG is not given.
 run: build
 	./tools/run-example.sh $(BUILD) $(LOG)
 
@@ -29,13 +41,17 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
+	cmake --build $(BUILD) -j $(JOBS) --target bench_parse
 	./bench/run.sh $(BUILD)
 
+# ASan + UBSan over the whole suite. C tests run instrumented with leak checking; busted
+# specs run the uninstrumented luajit with libasan preloaded (set up in spec/CMakeLists.txt).
 asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIC_SANITIZE=ON >/dev/null
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	cd build-asan && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets in fuzz/ (clang); FUZZ_RUNS is passed to fuzz/run.sh.
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIC_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j $(JOBS)

@@ -1,1 +1,120 @@
--- busted helper: shared by every spec (see spec/CMakeLists.txt).
+-- busted helper: loaded before every spec (see spec/CMakeLists.txt, --helper=).
+--
+-- 1. Makes the project's Lua code requirable from specs: scripts/ (agents, rules, lib) and
+--    spec/lua/ come first on package.path, so `require "sic"` etc. find the working tree,
+--    not an installed copy.
+-- 2. Offers small test utilities as the module "spec_helper" (also the global `sic_test`):
+--
+--      local T = require "spec_helper"
+--      T.shared("spark-events/spark/local-1422981759269")  -- path into ../shared/data/real
+--      T.need_shared("spark-events/...")   -- path, or pending() + nil when the data is absent
+--      local r = T.run_sic({"analyze", path, "--format", "json"})
+--      -- r.code (exit status), r.stdout, r.stderr
+--      T.tmpname(), T.read_file(p), T.write_file(p, s)
+--
+-- Environment (set by ctest): SIC_SOURCE_DIR, SIC_BUILD_DIR, SIC_BIN (the sic executable),
+-- SIC_LIB (libsic.so, for ffi.load), SIC_SHARED_DATA (../shared/data/real).
+
+local T = {}
+
+local function env(name, default)
+  local v = os.getenv(name)
+  if v == nil or v == "" then return default end
+  return v
+end
+
+T.source_dir = env("SIC_SOURCE_DIR", ".")
+T.build_dir = env("SIC_BUILD_DIR", T.source_dir .. "/build")
+T.sic_bin = env("SIC_BIN", T.build_dir .. "/sic")
+T.sic_lib = env("SIC_LIB", T.build_dir .. "/libsic.so")
+T.shared_dir = env("SIC_SHARED_DATA", T.source_dir .. "/../shared/data/real")
+
+package.path = table.concat({
+  T.source_dir .. "/scripts/?.lua",
+  T.source_dir .. "/scripts/?/init.lua",
+  T.source_dir .. "/scripts/lib/?.lua",
+  T.source_dir .. "/spec/lua/?.lua",
+  package.path,
+}, ";")
+
+-- Absolute path of a file under the shared real-data folder (it may not exist).
+function T.shared(rel)
+  return T.shared_dir .. "/" .. rel
+end
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+T.shell_quote = shell_quote
+
+-- Exit status from os.execute in both LuaJIT modes (plain: raw wait status; 5.2-compat:
+-- true/false, "exit", code).
+local function exit_code(a, _, c)
+  if type(a) == "number" then
+    if a > 255 then return math.floor(a / 256) end
+    return a
+  end
+  return c or (a and 0 or 1)
+end
+
+-- True when path exists (file or directory).
+function T.exists(path)
+  return exit_code(os.execute("test -e " .. shell_quote(path))) == 0
+end
+
+-- The shared file's path, or nil after marking the current test pending when it is absent
+-- (a fresh clone without ../shared still runs every self-contained spec).
+function T.need_shared(rel)
+  local path = T.shared(rel)
+  if T.exists(path) then return path end
+  -- busted gives each `it` its own pending() (which stops the test as pending); reach it
+  -- through the caller's environment, since this file's globals are not the test's.
+  local caller_pending = getfenv(2).pending
+  if caller_pending then caller_pending("needs ../shared/data/real/" .. rel) end
+  return nil
+end
+
+function T.read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+function T.write_file(path, data)
+  local f = assert(io.open(path, "wb"))
+  assert(f:write(data))
+  f:close()
+  return path
+end
+
+-- A fresh temporary file name (os.tmpname creates it); specs os.remove what they create.
+function T.tmpname()
+  return os.tmpname()
+end
+
+-- Run the sic executable with argv (a list of strings) and optional stdin text.
+-- Returns {code = exit status, stdout = ..., stderr = ...}.
+function T.run_sic(argv, stdin)
+  local out, err, inp = os.tmpname(), os.tmpname(), nil
+  local cmd = { shell_quote(T.sic_bin) }
+  for _, a in ipairs(argv or {}) do cmd[#cmd + 1] = shell_quote(a) end
+  if stdin then
+    inp = T.write_file(os.tmpname(), stdin)
+    cmd[#cmd + 1] = "<" .. shell_quote(inp)
+  else
+    cmd[#cmd + 1] = "</dev/null"
+  end
+  cmd[#cmd + 1] = ">" .. shell_quote(out) .. " 2>" .. shell_quote(err)
+  local code = exit_code(os.execute(table.concat(cmd, " ")))
+  local r = { code = code, stdout = T.read_file(out) or "", stderr = T.read_file(err) or "" }
+  os.remove(out)
+  os.remove(err)
+  if inp then os.remove(inp) end
+  return r
+end
+
+package.loaded["spec_helper"] = T
+sic_test = T -- luacheck: ignore (global on purpose, for specs that prefer it)
+return T
