@@ -1,56 +1,640 @@
-/* sic_logset_scan: find logical event logs under a path (see eventlog.h). */
+/* sic_logset_scan: find logical event logs under a path (see eventlog.h).
+ *
+ * The filesystem and zip archives are walked through one small "listing" abstraction, so
+ * the same layout rules apply to a directory on disk and to a directory inside a History
+ * Server /logs zip:
+ *   rolling     eventlog_v2_<appId>/events_<n>_<appId>[.codec][.compact] + appstatus_<appId>[.inprogress]
+ *   databricks  eventlog + eventlog-YYYY-MM-DD--HH-MM[.gz] (and nothing else)
+ *   legacy      EVENT_LOG_<n> + SPARK_VERSION_<v> [+ APPLICATION_COMPLETE] [+ COMPRESSION_CODEC_<c>]
+ *   otherwise   a directory of many logs: every file that sniffs as an event log (its first
+ *               decompressed bytes are a JSON object with an "Event" key) is one log, every
+ *               subdirectory is scanned the same way, everything else is counted in nskipped.
+ *
+ * Ownership: all strings in the result are heap copies released by sic_logsets_free. */
 #include "eventlog/eventlog.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
 
 #include "eventlog/codec.h"
 
-static char *base_name_of(const char *path) {
-  const char *slash = strrchr(path, '/');
-  return strdup(slash ? slash + 1 : path);
+#define SNIFF_IN 65536    /* stored bytes read to decide whether a file is an event log */
+#define SNIFF_OUT 65536   /* decompressed bytes examined for {"Event": ... */
+#define MAX_DEPTH 32      /* directory recursion limit (symlink loops) */
+
+/* One file or subdirectory of a listed directory (on disk or inside a zip). */
+typedef struct entry {
+  char *name;           /* base name (owned) */
+  char *path;           /* filesystem path; for zip entries the archive path (owned) */
+  char *member;         /* full zip member name, NULL on the filesystem (owned) */
+  int is_dir;           /* 1 for a (possibly virtual) directory */
+  int64_t size;         /* bytes, -1 when unknown */
+  int64_t mtime_ms;     /* modification time, ms since epoch */
+} entry;
+
+typedef struct listing {
+  entry *e;             /* owned, sorted by name */
+  size_t n;             /* entries used */
+  size_t cap;           /* entries allocated */
+} listing;
+
+/* Where entries come from. */
+typedef struct scan_ctx {
+  zip_t *zip;           /* open archive when walking a zip, else NULL */
+  const char *zip_path; /* that archive's path */
+  sic_logsets *out;     /* results accumulate here */
+  size_t cap;           /* allocated items in out */
+  sic_err *err;         /* error destination */
+} scan_ctx;
+
+/* ---- small helpers ---- */
+
+static int nomem(sic_err *err) { return sic_err_set(err, SIC_ENOMEM, "out of memory scanning event logs"); }
+
+static int has_suffix(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && !strcmp(s + n - m, suffix);
 }
 
-static int scan_single_file(const char *path, const struct stat *st, sic_logsets *out, sic_err *err) {
-  sic_logset *set = calloc(1, sizeof *set);
-  sic_logpart *part = calloc(1, sizeof *part);
-  if (!set || !part) goto nomem;
-  set->path = strdup(path);
-  set->name = base_name_of(path);
-  part->path = strdup(path);
-  if (!set->path || !set->name || !part->path) goto nomem;
-  part->codec = sic_codec_from_name(path);
-  part->size = st->st_size;
-  part->mtime_ms = (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
-  set->layout = SIC_LAYOUT_FILE;
-  set->parts = part;
-  set->nparts = 1;
-  set->total_size = part->size;
-  set->mtime_ms = part->mtime_ms;
-  set->in_progress = strstr(path, ".inprogress") != NULL;
-  out->items = set;
-  out->n = 1;
-  return 0;
-nomem:
-  if (part) free(part->path);
-  free(part);
-  if (set) {
-    free(set->path);
-    free(set->name);
+static int has_prefix(const char *s, const char *prefix) { return !strncmp(s, prefix, strlen(prefix)); }
+
+static char *join_path(const char *dir, const char *name) {
+  size_t a = strlen(dir), b = strlen(name);
+  char *p = malloc(a + b + 2);
+  if (!p) return NULL;
+  memcpy(p, dir, a);
+  size_t at = a;
+  if (a && dir[a - 1] != '/') p[at++] = '/';
+  memcpy(p + at, name, b + 1);
+  return p;
+}
+
+static const char *base_of(const char *path) {
+  size_t n = strlen(path);
+  while (n > 1 && path[n - 1] == '/') n--; /* "dir/" names dir */
+  const char *end = path + n, *p = end;
+  while (p > path && p[-1] != '/') p--;
+  return p;
+}
+
+/* Basename of a path (trailing slashes ignored) as a new string. */
+static char *base_dup(const char *path) {
+  const char *b = base_of(path);
+  size_t n = strlen(b);
+  while (n > 1 && b[n - 1] == '/') n--;
+  return strndup(b, n);
+}
+
+/* Display name: basename without .inprogress and without a known codec suffix. */
+static char *display_name(const char *path) {
+  char *name = base_dup(path);
+  if (!name) return NULL;
+  if (has_suffix(name, ".inprogress")) name[strlen(name) - strlen(".inprogress")] = 0;
+  static const char *const suffixes[] = {".zstd", ".zst", ".lz4", ".snappy", ".lzf", ".gz", ".gzip"};
+  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+    if (has_suffix(name, suffixes[i]) && strlen(name) > strlen(suffixes[i])) {
+      name[strlen(name) - strlen(suffixes[i])] = 0;
+      break;
+    }
+  return name;
+}
+
+/* Parse decimal digits at s into *v; returns pointer after them or NULL if none. */
+static const char *parse_index(const char *s, long long *v) {
+  if (!isdigit((unsigned char)*s)) return NULL;
+  long long x = 0;
+  while (isdigit((unsigned char)*s)) {
+    if (x > 1000000000000LL) return NULL;
+    x = x * 10 + (*s++ - '0');
   }
-  free(set);
-  return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  *v = x;
+  return s;
+}
+
+/* Files that are never event logs whatever they contain. */
+static int skip_by_name(const char *name) {
+  return name[0] == '.' || has_suffix(name, ".crc") || has_suffix(name, ".sparklens.json") ||
+         !strcmp(name, "_SUCCESS") || has_suffix(name, ".md") || has_suffix(name, ".txt");
+}
+
+/* ---- listings ---- */
+
+static void listing_free(listing *l) {
+  for (size_t i = 0; i < l->n; i++) {
+    free(l->e[i].name);
+    free(l->e[i].path);
+    free(l->e[i].member);
+  }
+  free(l->e);
+  memset(l, 0, sizeof *l);
+}
+
+static entry *listing_add(listing *l) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    entry *grown = realloc(l->e, cap * sizeof *grown);
+    if (!grown) return NULL;
+    l->e = grown;
+    l->cap = cap;
+  }
+  entry *e = &l->e[l->n++];
+  memset(e, 0, sizeof *e);
+  return e;
+}
+
+static int entry_cmp(const void *a, const void *b) {
+  return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
+}
+
+static int64_t stat_mtime_ms(const struct stat *st) {
+  return (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
+}
+
+static int list_fs_dir(const char *dir, listing *l, sic_err *err) {
+  DIR *d = opendir(dir);
+  if (!d) return sic_err_set(err, SIC_EIO, "%s: cannot list directory: %s", dir, strerror(errno));
+  struct dirent *de;
+  int rc = 0;
+  while ((de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+    char *path = join_path(dir, de->d_name);
+    struct stat st;
+    if (!path) {
+      rc = nomem(err);
+      break;
+    }
+    if (stat(path, &st) || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
+      free(path); /* dangling symlinks, sockets, ...: not logs */
+      continue;
+    }
+    entry *e = listing_add(l);
+    if (!e || !(e->name = strdup(de->d_name))) {
+      free(path);
+      rc = nomem(err);
+      break;
+    }
+    e->path = path;
+    e->is_dir = S_ISDIR(st.st_mode);
+    e->size = st.st_size;
+    e->mtime_ms = stat_mtime_ms(&st);
+  }
+  closedir(d);
+  if (!rc) qsort(l->e, l->n, sizeof *l->e, entry_cmp);
+  return rc;
+}
+
+/* Members directly under `prefix` ("" for the root, else "dir/sub/"), subdirectories
+ * synthesised from longer member names. */
+static int list_zip_dir(scan_ctx *c, const char *prefix, listing *l) {
+  zip_int64_t n = zip_get_num_entries(c->zip, 0);
+  size_t plen = strlen(prefix);
+  for (zip_int64_t i = 0; i < n; i++) {
+    zip_stat_t st;
+    if (zip_stat_index(c->zip, (zip_uint64_t)i, 0, &st) || !(st.valid & ZIP_STAT_NAME)) continue;
+    if (strncmp(st.name, prefix, plen) || !st.name[plen]) continue;
+    const char *rest = st.name + plen;
+    const char *slash = strchr(rest, '/');
+    size_t nlen = slash ? (size_t)(slash - rest) : strlen(rest);
+    int seen = 0;
+    for (size_t k = 0; k < l->n && !seen; k++)
+      seen = l->e[k].is_dir && strlen(l->e[k].name) == nlen && !strncmp(l->e[k].name, rest, nlen);
+    if (seen || !nlen) continue;
+    entry *e = listing_add(l);
+    if (!e || !(e->name = strndup(rest, nlen)) || !(e->path = strdup(c->zip_path))) return nomem(c->err);
+    e->is_dir = slash != NULL;
+    e->member = e->is_dir ? strndup(st.name, plen + nlen + 1) : strdup(st.name);
+    if (!e->member) return nomem(c->err);
+    e->size = (st.valid & ZIP_STAT_SIZE) ? (int64_t)st.size : -1;
+    e->mtime_ms = (st.valid & ZIP_STAT_MTIME) ? (int64_t)st.mtime * 1000 : 0;
+  }
+  qsort(l->e, l->n, sizeof *l->e, entry_cmp);
+  return 0;
+}
+
+/* ---- reading the first bytes of an entry ---- */
+
+static size_t read_head(scan_ctx *c, const entry *e, uint8_t *buf, size_t cap) {
+  size_t got = 0;
+  if (e->member) {
+    zip_file_t *zf = zip_fopen(c->zip, e->member, 0);
+    if (!zf) return 0;
+    while (got < cap) {
+      zip_int64_t n = zip_fread(zf, buf + got, cap - got);
+      if (n <= 0) break;
+      got += (size_t)n;
+    }
+    zip_fclose(zf);
+    return got;
+  }
+  int fd = open(e->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  while (got < cap) {
+    ssize_t n = read(fd, buf + got, cap - got);
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  close(fd);
+  return got;
+}
+
+/* Collects the first decompressed bytes during a sniff. */
+typedef struct sniff_sink {
+  uint8_t *buf;   /* SNIFF_OUT bytes */
+  size_t len;     /* bytes collected */
+} sniff_sink;
+
+/* First decompressed bytes: a JSON object with an "Event" key in its first line. */
+static int looks_like_events(const uint8_t *b, size_t n) {
+  size_t i = 0;
+  if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) i = 3;
+  while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) i++;
+  if (i >= n || b[i] != '{') return 0;
+  const uint8_t *nl = memchr(b + i, '\n', n - i);
+  size_t line_end = nl ? (size_t)(nl - b) : n;
+  return memmem(b + i, line_end - i, "\"Event\"", 7) != NULL;
+}
+
+/* Decide the codec (name + magic) and whether the entry holds event-log lines. */
+static int sniff(scan_ctx *c, const entry *e, sic_codec *codec) {
+  uint8_t *in = malloc(SNIFF_IN), *out = malloc(SNIFF_OUT);
+  int is_log = 0;
+  if (!in || !out) goto done;
+  size_t n = read_head(c, e, in, SNIFF_IN);
+  *codec = sic_codec_resolve(sic_codec_from_name(e->name), in, n);
+  sic_decoder *d = sic_decoder_new(*codec);
+  if (!d) goto done;
+  size_t used, made = 0;
+  sic_err ignored;
+  /* eof = 0: the head is only the start of the file; decode what it allows. */
+  sic_decoder_run(d, in, n, n < SNIFF_IN, &used, out, SNIFF_OUT, &made, &ignored);
+  sic_decoder_free(d);
+  is_log = looks_like_events(out, made);
+done:
+  free(in);
+  free(out);
+  return is_log;
+}
+
+/* Codec of a part from its name and its first bytes. */
+static sic_codec part_codec(scan_ctx *c, const entry *e, sic_codec hint) {
+  uint8_t head[16];
+  size_t n = read_head(c, e, head, sizeof head);
+  sic_codec named = sic_codec_from_name(e->name);
+  return sic_codec_resolve(named != SIC_CODEC_NONE ? named : hint, head, n);
+}
+
+/* ---- building results ---- */
+
+static sic_logset *new_set(scan_ctx *c) {
+  sic_logsets *o = c->out;
+  if (o->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 8;
+    sic_logset *grown = realloc(o->items, cap * sizeof *grown);
+    if (!grown) return NULL;
+    o->items = grown;
+    c->cap = cap;
+  }
+  sic_logset *s = &o->items[o->n++];
+  memset(s, 0, sizeof *s);
+  return s;
+}
+
+static int add_part(scan_ctx *c, sic_logset *s, const entry *e, sic_codec codec) {
+  sic_logpart *grown = realloc(s->parts, (s->nparts + 1) * sizeof *grown);
+  if (!grown) return nomem(c->err);
+  s->parts = grown;
+  sic_logpart *p = &s->parts[s->nparts];
+  memset(p, 0, sizeof *p);
+  p->path = strdup(e->path);
+  p->zip_member = e->member ? strdup(e->member) : NULL;
+  if (!p->path || (e->member && !p->zip_member)) {
+    free(p->path);
+    free(p->zip_member);
+    return nomem(c->err);
+  }
+  s->nparts++;
+  p->codec = codec;
+  p->size = e->size;
+  p->mtime_ms = e->mtime_ms;
+  s->total_size += e->size > 0 ? e->size : 0;
+  if (e->mtime_ms > s->mtime_ms) s->mtime_ms = e->mtime_ms;
+  return 0;
+}
+
+/* Identity of a log: its filesystem path, or "archive!/member" inside a zip. */
+static int set_identity(scan_ctx *c, sic_logset *s, const char *fs_path, const char *member) {
+  if (member) {
+    size_t n = strlen(member);
+    while (n && member[n - 1] == '/') n--;
+    size_t len = strlen(c->zip_path) + 2 + n + 1;
+    s->path = malloc(len);
+    if (s->path) snprintf(s->path, len, "%s!/%.*s", c->zip_path, (int)n, member);
+    char *m = strndup(member, n);
+    s->name = m ? display_name(m) : NULL;
+    free(m);
+  } else {
+    s->path = strdup(fs_path);
+    s->name = display_name(fs_path);
+  }
+  if (!s->path || !s->name) return nomem(c->err);
+  if (c->zip) s->layout = SIC_LAYOUT_ZIP;
+  return 0;
+}
+
+static int add_file_log(scan_ctx *c, const entry *e, sic_codec codec) {
+  sic_logset *s = new_set(c);
+  if (!s) return nomem(c->err);
+  int rc = set_identity(c, s, e->path, e->member);
+  if (!rc) rc = add_part(c, s, e, codec);
+  if (!c->zip) s->layout = SIC_LAYOUT_FILE;
+  s->in_progress = has_suffix(e->name, ".inprogress");
+  return rc;
+}
+
+/* ---- layouts ---- */
+
+/* A rolling part name: events_<n>_<appId>[.codec][.compact]. */
+static int rolling_index(const char *name, long long *index, int *compact) {
+  if (!has_prefix(name, "events_")) return 0;
+  const char *after = parse_index(name + 7, index);
+  if (!after || *after != '_') return 0;
+  *compact = has_suffix(name, ".compact");
+  return 1;
+}
+
+typedef struct ordered_part {
+  const entry *e;   /* the part's entry */
+  long long key;    /* numeric sort key (index) */
+  const char *skey; /* string sort key when key ties (timestamps) */
+} ordered_part;
+
+static int ordered_cmp(const void *a, const void *b) {
+  const ordered_part *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return strcmp(x->skey, y->skey);
+}
+
+static int is_rolling_dir(const char *dirname, const listing *l) {
+  long long idx;
+  int compact;
+  if (!has_prefix(dirname, "eventlog_v2_")) return 0;
+  for (size_t i = 0; i < l->n; i++)
+    if (!l->e[i].is_dir && rolling_index(l->e[i].name, &idx, &compact)) return 1;
+  return 0;
+}
+
+static int scan_rolling(scan_ctx *c, const char *fs_path, const char *member, const listing *l) {
+  ordered_part *parts = calloc(l->n ? l->n : 1, sizeof *parts);
+  if (!parts) return nomem(c->err);
+  size_t np = 0;
+  long long last_compact = -1, idx;
+  int compact, status_seen = 0, in_progress = 1;
+  for (size_t i = 0; i < l->n; i++) {
+    const entry *e = &l->e[i];
+    if (e->is_dir) continue;
+    if (has_prefix(e->name, "appstatus_")) {
+      status_seen = 1;
+      in_progress = has_suffix(e->name, ".inprogress");
+    } else if (rolling_index(e->name, &idx, &compact)) {
+      parts[np++] = (ordered_part){e, idx * 2 + !compact, e->name};
+      if (compact && idx > last_compact) last_compact = idx;
+    }
+  }
+  qsort(parts, np, sizeof *parts, ordered_cmp);
+  sic_logset *s = new_set(c);
+  int rc = s ? set_identity(c, s, fs_path, member) : nomem(c->err);
+  if (!rc && !c->zip) s->layout = SIC_LAYOUT_ROLLING;
+  for (size_t i = 0; i < np && !rc; i++) {
+    long long index = parts[i].key / 2;
+    int is_compact = !(parts[i].key & 1);
+    /* A compact part replaces every part up to and including its index. */
+    if (last_compact >= 0 && (index < last_compact || (index == last_compact && !is_compact))) continue;
+    rc = add_part(c, s, parts[i].e, part_codec(c, parts[i].e, SIC_CODEC_NONE));
+  }
+  if (s) s->in_progress = status_seen ? in_progress : 1;
+  free(parts);
+  return rc;
+}
+
+/* eventlog-YYYY-MM-DD--HH-MM[.codec] */
+static int is_databricks_rolled(const char *name) {
+  static const char pattern[] = "eventlog-DDDD-DD-DD--DD-DD";
+  size_t n = sizeof pattern - 1;
+  if (strlen(name) < n) return 0;
+  for (size_t i = 0; i < n; i++) {
+    if (pattern[i] == 'D' ? !isdigit((unsigned char)name[i]) : name[i] != pattern[i]) return 0;
+  }
+  const char *rest = name + n;
+  return !*rest || sic_codec_from_name(name) != SIC_CODEC_NONE || !strcmp(rest, ".inprogress");
+}
+
+static int is_databricks_dir(const listing *l) {
+  int parts = 0;
+  for (size_t i = 0; i < l->n; i++) {
+    const entry *e = &l->e[i];
+    if (skip_by_name(e->name)) continue;
+    if (e->is_dir) return 0;
+    if (strcmp(e->name, "eventlog") && strcmp(e->name, "eventlog.inprogress") && !is_databricks_rolled(e->name))
+      return 0;
+    parts++;
+  }
+  return parts > 0;
+}
+
+static int scan_databricks(scan_ctx *c, const char *fs_path, const char *member, const listing *l) {
+  sic_logset *s = new_set(c);
+  int rc = s ? set_identity(c, s, fs_path, member) : nomem(c->err);
+  if (!rc && !c->zip) s->layout = SIC_LAYOUT_DATABRICKS;
+  /* Rolled parts sort by their timestamp (the listing is already in name order, and the
+   * fixed-width name makes that time order); the current `eventlog` comes last. */
+  for (size_t i = 0; i < l->n && !rc; i++)
+    if (!l->e[i].is_dir && is_databricks_rolled(l->e[i].name))
+      rc = add_part(c, s, &l->e[i], part_codec(c, &l->e[i], SIC_CODEC_NONE));
+  for (size_t i = 0; i < l->n && !rc; i++)
+    if (!l->e[i].is_dir && (!strcmp(l->e[i].name, "eventlog") || !strcmp(l->e[i].name, "eventlog.inprogress"))) {
+      rc = add_part(c, s, &l->e[i], part_codec(c, &l->e[i], SIC_CODEC_NONE));
+      if (s && has_suffix(l->e[i].name, ".inprogress")) s->in_progress = 1;
+    }
+  return rc;
+}
+
+static int is_legacy_dir(const listing *l) {
+  long long idx;
+  for (size_t i = 0; i < l->n; i++)
+    if (!l->e[i].is_dir && has_prefix(l->e[i].name, "EVENT_LOG_") &&
+        parse_index(l->e[i].name + 10, &idx) && !*parse_index(l->e[i].name + 10, &idx))
+      return 1;
+  return 0;
+}
+
+/* COMPRESSION_CODEC_<name>: Spark 1.x wrote a short name or a codec class name. */
+static sic_codec legacy_codec(const char *marker) {
+  char lower[128];
+  size_t n = 0;
+  for (; marker[n] && n < sizeof lower - 1; n++) lower[n] = (char)tolower((unsigned char)marker[n]);
+  lower[n] = 0;
+  if (strstr(lower, "lz4")) return SIC_CODEC_LZ4;
+  if (strstr(lower, "lzf")) return SIC_CODEC_LZF;
+  if (strstr(lower, "snappy")) return SIC_CODEC_SNAPPY;
+  if (strstr(lower, "zstd")) return SIC_CODEC_ZSTD;
+  return SIC_CODEC_NONE;
+}
+
+static int scan_legacy(scan_ctx *c, const char *fs_path, const char *member, const listing *l) {
+  ordered_part *parts = calloc(l->n ? l->n : 1, sizeof *parts);
+  if (!parts) return nomem(c->err);
+  size_t np = 0;
+  int complete = 0;
+  sic_codec codec = SIC_CODEC_NONE;
+  long long idx;
+  for (size_t i = 0; i < l->n; i++) {
+    const entry *e = &l->e[i];
+    if (e->is_dir) continue;
+    if (!strcmp(e->name, "APPLICATION_COMPLETE")) complete = 1;
+    else if (has_prefix(e->name, "COMPRESSION_CODEC_")) codec = legacy_codec(e->name + 18);
+    else if (has_prefix(e->name, "EVENT_LOG_")) {
+      const char *end = parse_index(e->name + 10, &idx);
+      if (end && !*end) parts[np++] = (ordered_part){e, idx, e->name};
+    }
+  }
+  qsort(parts, np, sizeof *parts, ordered_cmp);
+  sic_logset *s = new_set(c);
+  int rc = s ? set_identity(c, s, fs_path, member) : nomem(c->err);
+  if (!rc && !c->zip) s->layout = SIC_LAYOUT_LEGACY;
+  for (size_t i = 0; i < np && !rc; i++) rc = add_part(c, s, parts[i].e, part_codec(c, parts[i].e, codec));
+  if (s) s->in_progress = !complete;
+  free(parts);
+  return rc;
+}
+
+/* ---- directory walk ---- */
+
+static int scan_zip_file(scan_ctx *c, const char *path, const entry *as_entry);
+
+static int scan_dir(scan_ctx *c, const char *fs_path, const char *member, int depth);
+
+/* One entry of a directory of many logs. */
+static int scan_entry(scan_ctx *c, const entry *e, int depth) {
+  if (e->is_dir) return scan_dir(c, e->path, e->member, depth + 1);
+  if (skip_by_name(e->name)) {
+    c->out->nskipped++;
+    return 0;
+  }
+  if (!c->zip && has_suffix(e->name, ".zip")) return scan_zip_file(c, e->path, e);
+  sic_codec codec = SIC_CODEC_NONE;
+  if (!sniff(c, e, &codec)) {
+    c->out->nskipped++;
+    return 0;
+  }
+  return add_file_log(c, e, codec);
+}
+
+static int scan_dir(scan_ctx *c, const char *fs_path, const char *member, int depth) {
+  if (depth > MAX_DEPTH) {
+    c->out->nskipped++;
+    return 0;
+  }
+  listing l = {0};
+  int rc = c->zip ? list_zip_dir(c, member ? member : "", &l) : list_fs_dir(fs_path, &l, c->err);
+  if (rc) goto done;
+  const char *dirname = member ? base_of(member) : base_of(fs_path);
+  char name[512];
+  snprintf(name, sizeof name, "%s", dirname);
+  if (name[0] && name[strlen(name) - 1] == '/') name[strlen(name) - 1] = 0;
+  if (is_rolling_dir(name, &l)) rc = scan_rolling(c, fs_path, member, &l);
+  else if (is_legacy_dir(&l)) rc = scan_legacy(c, fs_path, member, &l);
+  else if (is_databricks_dir(&l)) rc = scan_databricks(c, fs_path, member, &l);
+  else
+    for (size_t i = 0; i < l.n && !rc; i++) rc = scan_entry(c, &l.e[i], depth);
+done:
+  listing_free(&l);
+  return rc;
+}
+
+/* Every log inside a zip archive; a zip holding exactly one log is identified by the
+ * archive's own path. */
+static int scan_zip_file(scan_ctx *c, const char *path, const entry *as_entry) {
+  int zerr = 0;
+  zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+  if (!z) {
+    if (as_entry) { /* inside a directory scan: a broken zip is just not a log */
+      c->out->nskipped++;
+      return 0;
+    }
+    zip_error_t ze;
+    zip_error_init_with_code(&ze, zerr);
+    int rc = sic_err_set(c->err, SIC_EFORMAT, "%s: not a readable zip archive: %s", path, zip_error_strerror(&ze));
+    zip_error_fini(&ze);
+    return rc;
+  }
+  scan_ctx zc = *c;
+  zc.zip = z;
+  zc.zip_path = path;
+  size_t first = c->out->n;
+  int rc = scan_dir(&zc, path, NULL, 0);
+  c->cap = zc.cap;
+  if (!rc && c->out->n == first + 1) {
+    sic_logset *s = &c->out->items[first];
+    char *p = strdup(path);
+    if (!p) rc = nomem(c->err);
+    else {
+      free(s->path);
+      s->path = p;
+    }
+  }
+  zip_discard(z);
+  return rc;
+}
+
+static int set_path_cmp(const void *a, const void *b) {
+  return strcmp(((const sic_logset *)a)->path, ((const sic_logset *)b)->path);
+}
+
+/* A path given directly: a zip, or one file that must be an event log. */
+static int scan_top_file(scan_ctx *c, const char *path, const struct stat *st) {
+  uint8_t magic[4] = {0};
+  entry e = {.name = (char *)base_of(path), .path = (char *)path, .size = st->st_size,
+             .mtime_ms = stat_mtime_ms(st)};
+  size_t n = read_head(c, &e, magic, sizeof magic);
+  if ((n == 4 && !memcmp(magic, "PK\x03\x04", 4)) || has_suffix(path, ".zip")) {
+    int rc = scan_zip_file(c, path, NULL);
+    if (!rc && !c->out->n)
+      rc = sic_err_set(c->err, SIC_EFORMAT, "%s: zip archive holds no Spark event log", path);
+    return rc;
+  }
+  sic_codec codec = SIC_CODEC_NONE;
+  if (st->st_size == 0) codec = sic_codec_from_name(path); /* a just-created log is empty */
+  else if (!sniff(c, &e, &codec))
+    return sic_err_set(c->err, SIC_EFORMAT,
+                       "%s: not a Spark event log (its first %sbytes are not a JSON object with an \"Event\" key)",
+                       path, codec != SIC_CODEC_NONE ? "decompressed " : "");
+  return add_file_log(c, &e, codec);
 }
 
 int sic_logset_scan(const char *path, sic_logsets *out, sic_err *err) {
   memset(out, 0, sizeof *out);
+  scan_ctx c = {.out = out, .err = err};
   struct stat st;
+  if (!path || !*path) return sic_err_set(err, SIC_EINVAL, "no event log path given");
   if (stat(path, &st))
     return sic_err_set(err, errno == ENOENT ? SIC_ENOTFOUND : SIC_EIO, "%s: %s", path, strerror(errno));
-  if (S_ISREG(st.st_mode)) return scan_single_file(path, &st, out, err);
-  return sic_err_set(err, SIC_EUNSUPPORTED, "%s: directory layouts not implemented yet", path);
+  int rc;
+  if (S_ISREG(st.st_mode)) rc = scan_top_file(&c, path, &st);
+  else if (S_ISDIR(st.st_mode)) rc = scan_dir(&c, path, NULL, 0);
+  else rc = sic_err_set(err, SIC_EFORMAT, "%s: neither a file nor a directory", path);
+  if (rc) {
+    sic_logsets_free(out);
+    return rc;
+  }
+  if (out->n > 1) qsort(out->items, out->n, sizeof *out->items, set_path_cmp);
+  return 0;
 }
 
 void sic_logsets_free(sic_logsets *sets) {

@@ -1,10 +1,10 @@
 /* sic_stream: the decompressed bytes of one logical log, parts concatenated in order.
  *
  * Files are mmap'd. A plain part is handed out as one chunk pointing straight into its
- * mapping (zero copy); compressed parts are decoded from the mapping into 4 MB output
+ * mapping (zero copy); compressed parts are decoded from the mapping into 1 MB output
  * buffers. Zip members are read with libzip into an input window and decoded the same way.
  *
- * With threads > 1 a producer thread decodes ahead into a ring of STREAM_SLOTS buffers while
+ * With threads > 1 (and something to decode) a producer thread decodes ahead into a ring of STREAM_SLOTS buffers while
  * the consumer works on the previous one (bounded: at most STREAM_SLOTS - 1 chunks ahead).
  * Errors travel through the ring like data, so every byte decoded before an error reaches
  * the consumer first.
@@ -25,8 +25,8 @@
 
 #include "eventlog/codec.h"
 
-#define STREAM_CHUNK (4u << 20)      /* decoded bytes per chunk */
-#define STREAM_SLOTS 3               /* ring size: one held by the consumer, two ahead */
+#define STREAM_CHUNK (1u << 20)      /* decoded bytes per chunk: fits L2-ish, cheap to fault in */
+#define STREAM_SLOTS 4               /* ring size: one held by the consumer, three ahead */
 #define STREAM_WINDOW (1u << 20)     /* initial input window for zip members */
 
 /* What the stream remembers of each part (copied from the logset). */
@@ -357,6 +357,13 @@ static int copy_parts(sic_stream *s, const sic_logset *set, sic_err *err) {
   return 0;
 }
 
+/* Only decoding (or zip inflating) is worth a helper thread; plain files are zero-copy. */
+static int needs_decoding(const sic_logset *set) {
+  for (size_t i = 0; i < set->nparts; i++)
+    if (set->parts[i].codec != SIC_CODEC_NONE || set->parts[i].zip_member) return 1;
+  return 0;
+}
+
 int sic_stream_open(const sic_logset *set, int threads, sic_stream **out, sic_err *err) {
   *out = NULL;
   if (!set) return sic_err_set(err, SIC_EINVAL, "sic_stream_open: no logset");
@@ -366,7 +373,7 @@ int sic_stream_open(const sic_logset *set, int threads, sic_stream **out, sic_er
   pthread_cond_init(&s->cond, NULL);
   int rc = copy_parts(s, set, err);
   if (rc) goto error;
-  if (threads > 1) {
+  if (threads > 1 && needs_decoding(set)) {
     if (pthread_create(&s->thread, NULL, producer_main, s)) {
       rc = sic_err_set(err, SIC_EIO, "%s: cannot start the decode thread", set->path ? set->path : "log");
       goto error;
