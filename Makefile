@@ -45,7 +45,8 @@ bench: build
 	./bench/run.sh $(BUILD)
 
 # ASan + UBSan over the whole suite. C tests run instrumented with leak checking; busted
-# specs run the uninstrumented luajit with libasan preloaded (set up in spec/CMakeLists.txt).
+# specs run the uninstrumented luajit with libasan preloaded (set up in spec/CMakeLists.txt),
+# leak checking included.
 asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIC_SANITIZE=ON >/dev/null
 	cmake --build build-asan -j $(JOBS)
