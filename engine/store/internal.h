@@ -20,6 +20,15 @@ int store_migrate(db *d, int *version, sic_err *err);
 int store_with_tx(sic_store *s, int max_retries, int (*fn)(sic_store *s, void *ctx, sic_err *err),
                   void *ctx, int *retries, sic_err *err);
 
+/* Resolve a job argument (job key, app name or app id) to its job key (query.c); malloc'd. */
+int store_resolve_job(sic_store *s, const char *job, char **job_key, sic_err *err);
+/* Every job key in the store (query.c). */
+int store_job_keys(sic_store *s, char ***keys, size_t *n, sic_err *err);
+/* JSON of one run (query.c), inside an open sic_jw object/array context. */
+struct sic_jw;
+void store_run_json(struct sic_jw *w, const sic_store_run *r);
+void store_run_free(sic_store_run *r);
+
 /* Severity name -> rank (critical 5 ... info 1, unknown 0). */
 int store_severity_rank(const char *severity);
 

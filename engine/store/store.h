@@ -108,7 +108,8 @@ typedef struct sic_store_prediction {
 
 enum {
   SIC_STORE_INSERTED = 1,                /* a new attempt was written */
-  SIC_STORE_UNCHANGED = 2,               /* a log with the same checksum was already stored: nothing written */
+  SIC_STORE_UNCHANGED = 2,               /* same checksum already stored: log rows kept; findings/predictions
+                                            given with the call replace the stored ones */
   SIC_STORE_REPLACED = 3                 /* the attempt existed with other content: replaced atomically */
 };
 
@@ -141,7 +142,7 @@ typedef struct sic_ingest_result {
   int64_t attempt_key;                   /* attempts.id of the stored attempt */
   char job_key[256];                     /* the job key used */
   char checksum[65];                     /* hex SHA-256 used for idempotency */
-  int64_t rows;                          /* rows written (0 when unchanged) */
+  int64_t rows;                          /* rows written (unchanged: only refreshed findings/predictions) */
   int retries;                           /* transactions retried after a dropped connection */
 } sic_ingest_result;
 

@@ -1,0 +1,444 @@
+/* Writing one application attempt into the history store: idempotent (content checksum) and
+ * atomic (one transaction, retried whole after a dropped connection). Owner: store engineer. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/internal.h"
+#include "store/summary.h"
+
+enum { PROGRESS_EVERY = 10000 };
+
+/* Everything one ingest transaction needs; the transaction body may run several times. */
+typedef struct ingest_ctx {
+  const sic_app *app;                    /* the model being stored */
+  const sic_ingest_opts *opts;           /* caller's options */
+  const store_app_summary *sum;          /* figures computed once, before the transaction */
+  const char *app_id;                    /* Spark app id or a stand-in when the log had none */
+  const char *source_path;               /* where the log came from */
+  int64_t source_size;                   /* its stored bytes */
+  sic_ingest_result *res;                /* filled on success */
+  int64_t rows;                          /* rows written in the current transaction */
+  int64_t next_progress;                 /* rows count at which progress is called next */
+} ingest_ctx;
+
+/* One bulk table being written. */
+typedef struct table_writer {
+  ingest_ctx *cx;                        /* for row counting and progress */
+  db *d;                                 /* the connection */
+  db_bulk *bulk;                         /* open bulk load */
+} table_writer;
+
+void sic_ingest_opts_init(sic_ingest_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->source_size = -1;
+  o->cost = NAN;
+}
+
+static int tw_begin(table_writer *w, ingest_ctx *cx, sic_store *s, const char *table,
+                    const char *const *cols, int ncols, sic_err *err) {
+  w->cx = cx;
+  w->d = s->db;
+  w->bulk = NULL;
+  return s->db->ops->bulk_begin(s->db, table, cols, ncols, &w->bulk, err);
+}
+
+static int tw_row(table_writer *w, const db_val *vals, sic_err *err) {
+  int rc = w->d->ops->bulk_row(w->bulk, vals, err);
+  if (rc) return rc;
+  ingest_ctx *cx = w->cx;
+  if (++cx->rows >= cx->next_progress) {
+    cx->next_progress += PROGRESS_EVERY;
+    if (cx->opts->progress && cx->opts->progress(cx->opts->progress_ctx, cx->rows))
+      return sic_err_set(err, SIC_EINVAL, "ingest cancelled after %lld rows", (long long)cx->rows);
+  }
+  return 0;
+}
+
+/* Close the bulk load; on an earlier failure (rc != 0) abandon it and keep rc. */
+static int tw_end(table_writer *w, int rc, sic_err *err) {
+  if (!w->bulk) return rc;
+  int end = w->d->ops->bulk_end(w->bulk, rc == 0, rc ? NULL : err);
+  w->bulk = NULL;
+  return rc ? rc : end;
+}
+
+#define NCOLS(a) ((int)(sizeof(a) / sizeof *(a)))
+
+static const char *exec_id(const sic_app *app, int32_t row) {
+  return row >= 0 && row < app->nexecutors ? sic_str(app, app->executors[row].id) : NULL;
+}
+
+static int write_parts(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  static const char *const cols[] = {"attempt_key", "seq", "path", "codec", "stored_bytes", "bytes", "lines"};
+  const sic_app *app = cx->app;
+  table_writer w;
+  int rc = tw_begin(&w, cx, s, "log_parts", cols, NCOLS(cols), err);
+  for (int64_t i = 0; i < app->nparts && !rc; i++) {
+    const sic_part_info *p = &app->parts[i];
+    db_val v[] = {db_int(key), db_int(i), db_text(sic_str(app, p->path)), db_text(sic_str(app, p->codec)),
+                  db_int(p->stored_bytes), db_int(p->bytes), db_int(p->lines)};
+    rc = tw_row(&w, v, err);
+  }
+  return tw_end(&w, rc, err);
+}
+
+static int write_jobs(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  static const char *const cols[] = {"attempt_key", "job_id", "status", "submission_time", "completion_time",
+                                     "duration_ms", "name", "description", "job_group", "sql_execution_id",
+                                     "num_stages", "failure_reason"};
+  const sic_app *app = cx->app;
+  table_writer w;
+  int rc = tw_begin(&w, cx, s, "spark_jobs", cols, NCOLS(cols), err);
+  for (int64_t i = 0; i < app->njobs && !rc; i++) {
+    const sic_job *j = &app->jobs[i];
+    int64_t dur = j->submission_time >= 0 && j->completion_time >= j->submission_time
+                    ? j->completion_time - j->submission_time : -1;
+    db_val v[] = {db_int(key), db_int(j->job_id), db_text(store_job_status(j->status)),
+                  db_int_or_null(j->submission_time), db_int_or_null(j->completion_time), db_int_or_null(dur),
+                  db_text(sic_str(app, j->name)), db_text(sic_str(app, j->description)),
+                  db_text(sic_str(app, j->job_group)), db_int_or_null(j->sql_execution_id),
+                  db_int(j->stage_ids.n), db_text(sic_str(app, j->failure_reason))};
+    rc = tw_row(&w, v, err);
+  }
+  return tw_end(&w, rc, err);
+}
+
+static int write_stages(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  static const char *const cols[] = {
+    "attempt_key", "stage_id", "stage_attempt", "status", "name", "num_tasks", "submission_time",
+    "completion_time", "duration_ms", "failure_reason", "tasks", "failed_tasks", "killed_tasks",
+    "run_time_ms", "cpu_time_ns", "gc_time_ms", "input_bytes", "output_bytes", "shuffle_read_bytes",
+    "shuffle_write_bytes", "memory_spilled_bytes", "disk_spilled_bytes", "task_duration_min",
+    "task_duration_median", "task_duration_p95", "task_duration_max", "skew"};
+  const sic_app *app = cx->app;
+  table_writer w;
+  int rc = tw_begin(&w, cx, s, "stages", cols, NCOLS(cols), err);
+  for (int64_t i = 0; i < app->nstages && !rc; i++) {
+    const sic_stage *st = &app->stages[i];
+    const store_stage_summary *ss = &cx->sum->stages[i];
+    const store_task_totals *t = &ss->totals;
+    int64_t dur = st->submission_time >= 0 && st->completion_time >= st->submission_time
+                    ? st->completion_time - st->submission_time : -1;
+    db_val v[] = {db_int(key), db_int(st->stage_id), db_int(st->attempt_id),
+                  db_text(store_stage_status(st->status)), db_text(sic_str(app, st->name)),
+                  db_int(st->num_tasks), db_int_or_null(st->submission_time),
+                  db_int_or_null(st->completion_time), db_int_or_null(dur),
+                  db_text(sic_str(app, st->failure_reason)), db_int(t->tasks), db_int(t->failed),
+                  db_int(t->killed), db_int(t->run_time_ms), db_int(t->cpu_time_ns), db_int(t->gc_time_ms),
+                  db_int(t->input_bytes), db_int(t->output_bytes), db_int(t->shuffle_read_bytes),
+                  db_int(t->shuffle_write_bytes), db_int(t->memory_spilled), db_int(t->disk_spilled),
+                  db_int_or_null(ss->dur_min), db_int_or_null(ss->dur_median), db_int_or_null(ss->dur_p95),
+                  db_int_or_null(ss->dur_max), ss->skew > 0 ? db_real(ss->skew) : db_null()};
+    rc = tw_row(&w, v, err);
+  }
+  return tw_end(&w, rc, err);
+}
+
+static int write_executors(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  static const char *const cols[] = {"attempt_key", "executor_id", "host", "total_cores", "is_driver",
+                                     "add_time", "remove_time", "remove_reason", "max_memory"};
+  const sic_app *app = cx->app;
+  table_writer w;
+  int rc = tw_begin(&w, cx, s, "executors", cols, NCOLS(cols), err);
+  for (int64_t i = 0; i < app->nexecutors && !rc; i++) {
+    const sic_executor *e = &app->executors[i];
+    const char *id = sic_str(app, e->id);
+    db_val v[] = {db_int(key), db_text(id ? id : "?"), db_text(sic_str(app, e->host)), db_int(e->total_cores),
+                  db_int(e->is_driver != 0), db_int_or_null(e->add_time), db_int_or_null(e->remove_time),
+                  db_text(sic_str(app, e->remove_reason)), db_int_or_null(e->max_memory)};
+    rc = tw_row(&w, v, err);
+  }
+  return tw_end(&w, rc, err);
+}
+
+static int write_sql(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  static const char *const cols[] = {"attempt_key", "execution_id", "description", "start_time", "end_time",
+                                     "duration_ms", "error", "num_jobs", "plan_nodes", "aqe_updates"};
+  const sic_app *app = cx->app;
+  table_writer w;
+  int rc = tw_begin(&w, cx, s, "sql_executions", cols, NCOLS(cols), err);
+  for (int64_t i = 0; i < app->nsqls && !rc; i++) {
+    const sic_sql *q = &app->sqls[i];
+    int64_t dur = q->start_time >= 0 && q->end_time >= q->start_time ? q->end_time - q->start_time : -1;
+    db_val v[] = {db_int(key), db_int(q->execution_id), db_text(sic_str(app, q->description)),
+                  db_int_or_null(q->start_time), db_int_or_null(q->end_time), db_int_or_null(dur),
+                  db_text(sic_str(app, q->error)), db_int(q->jobs.n), db_int(q->plan.n), db_int(q->aqe_updates)};
+    rc = tw_row(&w, v, err);
+  }
+  return tw_end(&w, rc, err);
+}
+
+static int write_environment(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  static const char *const cols[] = {"attempt_key", "section", "name", "value"};
+  const sic_app *app = cx->app;
+  const struct { const char *name; sic_range r; } sections[] = {
+    {"jvm", app->env_jvm},         {"spark", app->env_spark},     {"hadoop", app->env_hadoop},
+    {"system", app->env_system},   {"metrics", app->env_metrics}, {"classpath", app->env_classpath}};
+  table_writer w;
+  int rc = tw_begin(&w, cx, s, "environment", cols, NCOLS(cols), err);
+  for (size_t k = 0; k < sizeof sections / sizeof *sections && !rc; k++)
+    for (int32_t i = 0; i < sections[k].r.n && !rc; i++) {
+      const sic_kv *kv = &app->kvs[sections[k].r.off + i];
+      const char *name = sic_str(app, kv->key);
+      db_val v[] = {db_int(key), db_text(sections[k].name), db_text(name ? name : ""),
+                    db_text(sic_str(app, kv->value))};
+      rc = tw_row(&w, v, err);
+    }
+  return tw_end(&w, rc, err);
+}
+
+static int write_findings(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  static const char *const cols[] = {"attempt_key", "seq", "finding_id", "severity", "severity_rank", "title",
+                                     "entity", "evidence", "recommendation", "impact", "impact_ms", "rule", "json"};
+  if (!cx->opts->nfindings) return 0;
+  table_writer w;
+  int rc = tw_begin(&w, cx, s, "findings", cols, NCOLS(cols), err);
+  for (size_t i = 0; i < cx->opts->nfindings && !rc; i++) {
+    const sic_store_finding *f = &cx->opts->findings[i];
+    db_val v[] = {db_int(key), db_int((int64_t)i), db_text(f->id), db_text(f->severity),
+                  db_int(store_severity_rank(f->severity)), db_text(f->title), db_text(f->entity),
+                  db_text(f->evidence), db_text(f->recommendation), db_text(f->impact), db_real(f->impact_ms),
+                  db_text(f->rule), db_text(f->json)};
+    rc = tw_row(&w, v, err);
+  }
+  return tw_end(&w, rc, err);
+}
+
+static int write_predictions(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  static const char *const cols[] = {"attempt_key", "model", "target", "value", "lower_bound", "upper_bound", "json"};
+  if (!cx->opts->npredictions) return 0;
+  table_writer w;
+  int rc = tw_begin(&w, cx, s, "predictions", cols, NCOLS(cols), err);
+  for (size_t i = 0; i < cx->opts->npredictions && !rc; i++) {
+    const sic_store_prediction *p = &cx->opts->predictions[i];
+    db_val v[] = {db_int(key), db_text(p->model), db_text(p->target ? p->target : "?"), db_real(p->value),
+                  db_real(p->lower), db_real(p->upper), db_text(p->json)};
+    rc = tw_row(&w, v, err);
+  }
+  return tw_end(&w, rc, err);
+}
+
+static int write_tasks(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  static const char *const cols[] = {
+    "attempt_key", "stage_id", "stage_attempt", "task_id", "task_index", "attempt", "executor_id", "host",
+    "launch_time", "finish_time", "duration_ms", "status", "locality", "speculative", "run_time_ms",
+    "cpu_time_ns", "gc_time_ms", "input_bytes", "output_bytes", "shuffle_read_bytes", "shuffle_write_bytes",
+    "memory_spilled_bytes", "disk_spilled_bytes", "peak_execution_memory"};
+  const sic_app *app = cx->app;
+  const sic_tasks *t = &app->tasks;
+  table_writer w;
+  int rc = tw_begin(&w, cx, s, "tasks", cols, NCOLS(cols), err);
+  for (int64_t i = 0; i < t->n && !rc; i++) {
+    int32_t sr = t->stage ? t->stage[i] : -1;
+    const sic_stage *st = sr >= 0 && sr < app->nstages ? &app->stages[sr] : NULL;
+    int64_t finish = sic_col_get(&t->finish_time, i);
+#define M(m) db_int(sic_task_metric_get(app, i, m))
+    db_val v[] = {db_int(key), st ? db_int(st->stage_id) : db_null(), st ? db_int(st->attempt_id) : db_null(),
+                  db_int(sic_col_get(&t->task_id, i)), db_int(sic_col_get(&t->index, i)),
+                  db_int(sic_col_get(&t->attempt, i)), db_text(exec_id(app, t->executor ? t->executor[i] : -1)),
+                  db_text(t->host ? sic_str(app, t->host[i]) : NULL), db_int(t->launch_time[i]),
+                  finish > 0 ? db_int(finish) : db_null(), db_int_or_null(sic_task_duration(app, i)),
+                  db_text(store_task_status(t->status[i])), db_text(store_locality(t->locality[i])),
+                  db_int((t->flags[i] & SIC_TASKF_SPECULATIVE) != 0), M(SIC_TM_EXECUTOR_RUN_TIME),
+                  M(SIC_TM_EXECUTOR_CPU_TIME), M(SIC_TM_JVM_GC_TIME), M(SIC_TM_INPUT_BYTES_READ),
+                  M(SIC_TM_OUTPUT_BYTES_WRITTEN),
+                  db_int(sic_task_metric_get(app, i, SIC_TM_SR_REMOTE_BYTES_READ) +
+                         sic_task_metric_get(app, i, SIC_TM_SR_LOCAL_BYTES_READ)),
+                  M(SIC_TM_SW_BYTES_WRITTEN), M(SIC_TM_MEMORY_BYTES_SPILLED), M(SIC_TM_DISK_BYTES_SPILLED),
+                  M(SIC_TM_PEAK_EXECUTION_MEMORY)};
+#undef M
+    rc = tw_row(&w, v, err);
+  }
+  return tw_end(&w, rc, err);
+}
+
+/* Upsert the application row and return its key. */
+static int upsert_application(sic_store *s, ingest_ctx *cx, int64_t *app_key, sic_err *err) {
+  const sic_app *app = cx->app;
+  db_val v[] = {db_text(cx->app_id), db_text(sic_str(app, app->name)), db_text(sic_str(app, app->user)),
+                db_text(cx->res->job_key)};
+  db_rows *r = NULL;
+  int rc = db_query(s->db,
+                    "INSERT INTO applications(app_id, name, spark_user, job_key) VALUES ($1, $2, $3, $4) "
+                    "ON CONFLICT (app_id) DO UPDATE SET name = excluded.name, spark_user = excluded.spark_user, "
+                    "job_key = excluded.job_key RETURNING id",
+                    v, NCOLS(v), &r, err);
+  if (rc) return rc;
+  *app_key = db_cell_int(r, 0, 0, -1);
+  db_rows_free(r);
+  return 0;
+}
+
+static int insert_attempt(sic_store *s, ingest_ctx *cx, int64_t app_key, int64_t *key, sic_err *err) {
+  const sic_app *app = cx->app;
+  const store_app_summary *m = cx->sum;
+  const store_task_totals *t = &m->totals;
+  const char *attempt = sic_str(app, app->attempt_id);
+  int has_cost = !isnan(cx->opts->cost);
+  db_val v[] = {
+    db_int(app_key), db_text(attempt ? attempt : ""), db_text(cx->res->job_key), db_text(sic_str(app, app->name)),
+    db_text(sic_str(app, app->spark_version)), db_int_or_null(app->start_time), db_int_or_null(app->end_time),
+    db_int_or_null(m->duration_ms), db_int(app->complete != 0), db_int(app->in_progress != 0),
+    db_int(app->truncated != 0), db_int(app->events), db_int(app->malformed_lines), db_text(cx->source_path),
+    db_int_or_null(cx->source_size), db_text(cx->res->checksum), db_int((int64_t)time(NULL) * 1000),
+    db_int(app->njobs), db_int(m->failed_jobs), db_int(app->nstages), db_int(m->failed_stages),
+    db_int(t->tasks), db_int(t->failed), db_int(t->killed), db_int(m->executors), db_int(m->total_cores),
+    db_real(m->core_hours), db_int(t->run_time_ms), db_int(t->cpu_time_ns), db_int(t->gc_time_ms),
+    db_int(t->input_bytes), db_int(t->output_bytes), db_int(t->shuffle_read_bytes), db_int(t->shuffle_write_bytes),
+    db_int(t->memory_spilled), db_int(t->disk_spilled), m->max_skew > 0 ? db_real(m->max_skew) : db_null(),
+    db_real(cx->opts->cost), db_text(has_cost ? cx->opts->cost_unit : NULL), db_int(cx->opts->store_tasks != 0)};
+  db_rows *r = NULL;
+  int rc = db_query(s->db,
+    "INSERT INTO attempts(application_id, attempt_id, job_key, app_name, spark_version, start_time, end_time,"
+    " duration_ms, complete, in_progress, truncated, events, malformed_lines, source_path, source_size,"
+    " source_checksum, ingested_at, num_jobs, failed_jobs, num_stages, failed_stages, tasks, failed_tasks,"
+    " killed_tasks, executors, total_cores, core_hours, executor_run_time_ms, executor_cpu_time_ns,"
+    " jvm_gc_time_ms, input_bytes, output_bytes, shuffle_read_bytes, shuffle_write_bytes,"
+    " memory_spilled_bytes, disk_spilled_bytes, max_skew, cost, cost_unit, tasks_stored)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,"
+    "$26,$27,$28,$29,$30,$31,$32,$33,$34,$35,$36,$37,$38,$39,$40) RETURNING id",
+    v, NCOLS(v), &r, err);
+  if (rc) return rc;
+  *key = db_cell_int(r, 0, 0, -1);
+  db_rows_free(r);
+  return 0;
+}
+
+/* The checksum is already stored: report the existing attempt, write nothing. */
+static int find_existing(sic_store *s, ingest_ctx *cx, int *found, sic_err *err) {
+  db_val v[] = {db_text(cx->res->checksum)};
+  db_rows *r = NULL;
+  int rc = db_query(s->db, "SELECT id FROM attempts WHERE source_checksum = $1", v, 1, &r, err);
+  if (rc) return rc;
+  *found = r->nrows > 0;
+  if (*found) cx->res->attempt_key = db_cell_int(r, 0, 0, -1);
+  db_rows_free(r);
+  return 0;
+}
+
+/* Delete an older version of this attempt (same app id and attempt id, other content). */
+static int delete_previous(sic_store *s, ingest_ctx *cx, int64_t app_key, int *replaced, sic_err *err) {
+  const char *attempt = sic_str(cx->app, cx->app->attempt_id);
+  db_val v[] = {db_int(app_key), db_text(attempt ? attempt : "")};
+  db_rows *r = NULL;
+  int rc = db_query(s->db, "DELETE FROM attempts WHERE application_id = $1 AND attempt_id = $2 RETURNING id",
+                    v, 2, &r, err);
+  if (rc) return rc;
+  *replaced = r->nrows > 0;
+  db_rows_free(r);
+  return 0;
+}
+
+static int refresh_analysis(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  db_val v[] = {db_int(key)};
+  int rc = 0;
+  if (cx->opts->nfindings && !(rc = db_query(s->db, "DELETE FROM findings WHERE attempt_key = $1", v, 1, NULL, err)))
+    rc = write_findings(s, cx, key, err);
+  if (!rc && cx->opts->npredictions &&
+      !(rc = db_query(s->db, "DELETE FROM predictions WHERE attempt_key = $1", v, 1, NULL, err)))
+    rc = write_predictions(s, cx, key, err);
+  cx->res->rows = cx->rows;
+  return rc;
+}
+
+/* The transaction body: run again from scratch after a reconnect. */
+static int ingest_tx(sic_store *s, void *vctx, sic_err *err) {
+  ingest_ctx *cx = vctx;
+  int found = 0, replaced = 0, rc;
+  int64_t app_key = -1, key = -1;
+  cx->rows = 0;
+  cx->next_progress = PROGRESS_EVERY;
+  if ((rc = find_existing(s, cx, &found, err))) return rc;
+  if (found) {
+    cx->res->status = SIC_STORE_UNCHANGED;
+    /* Same log, new analysis (e.g. `sic analyze --store` after editing rules): the log's rows
+     * stay, its findings and predictions become the new ones. */
+    return refresh_analysis(s, cx, cx->res->attempt_key, err);
+  }
+  if ((rc = upsert_application(s, cx, &app_key, err)) || (rc = delete_previous(s, cx, app_key, &replaced, err)) ||
+      (rc = insert_attempt(s, cx, app_key, &key, err)) || (rc = write_parts(s, cx, key, err)) ||
+      (rc = write_jobs(s, cx, key, err)) || (rc = write_stages(s, cx, key, err)) ||
+      (rc = write_executors(s, cx, key, err)) || (rc = write_sql(s, cx, key, err)) ||
+      (rc = write_environment(s, cx, key, err)) || (rc = write_findings(s, cx, key, err)) ||
+      (rc = write_predictions(s, cx, key, err)) || (cx->opts->store_tasks && (rc = write_tasks(s, cx, key, err))))
+    return rc;
+  cx->res->status = replaced ? SIC_STORE_REPLACED : SIC_STORE_INSERTED;
+  cx->res->attempt_key = key;
+  cx->res->rows = cx->rows + 2;
+  return 0;
+}
+
+/* Checksum and size from the files the model was read from, unless the caller gave them. */
+static int resolve_source(const sic_app *app, const sic_ingest_opts *o, ingest_ctx *cx, sic_err *err) {
+  cx->source_path = o->source_path ? o->source_path : sic_str(app, app->source_path);
+  cx->source_size = o->source_size;
+  if (o->checksum) {
+    if (strlen(o->checksum) >= sizeof cx->res->checksum) return sic_err_set(err, SIC_EINVAL, "checksum too long");
+    snprintf(cx->res->checksum, sizeof cx->res->checksum, "%s", o->checksum);
+  } else {
+    if (app->nparts <= 0)
+      return sic_err_set(err, SIC_EINVAL, "no checksum given and the model names no log files to compute one");
+    const char **paths = calloc((size_t)app->nparts, sizeof *paths);
+    if (!paths) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+    for (int64_t i = 0; i < app->nparts; i++) paths[i] = sic_str(app, app->parts[i].path);
+    int64_t size = 0;
+    int rc = sic_store_checksum_files(paths, (size_t)app->nparts, cx->res->checksum, &size, err);
+    free(paths);
+    if (rc) return rc;
+    if (cx->source_size < 0) cx->source_size = size;
+  }
+  if (cx->source_size < 0) {
+    cx->source_size = 0;
+    for (int64_t i = 0; i < app->nparts; i++) cx->source_size += app->parts[i].stored_bytes;
+  }
+  return 0;
+}
+
+int sic_store_ingest(sic_store *s, const sic_app *app, const sic_ingest_opts *opts, sic_ingest_result *res,
+                     sic_err *err) {
+  sic_ingest_opts defaults;
+  if (!opts) {
+    sic_ingest_opts_init(&defaults);
+    opts = &defaults;
+  }
+  memset(res, 0, sizeof *res);
+  ingest_ctx cx = {.app = app, .opts = opts, .res = res};
+  int rc = resolve_source(app, opts, &cx, err);
+  if (rc) return rc;
+  if (opts->job_key)
+    snprintf(res->job_key, sizeof res->job_key, "%s", opts->job_key);
+  else if ((rc = sic_jobkey_from_app(app, opts->jobkey_rules, res->job_key, sizeof res->job_key, err)))
+    return rc;
+  /* A log without ApplicationStart still gets a stable, unique application id. */
+  char fallback_id[96];
+  cx.app_id = sic_str(app, app->app_id);
+  if (!cx.app_id || !*cx.app_id) {
+    snprintf(fallback_id, sizeof fallback_id, "unknown-%.16s", res->checksum);
+    cx.app_id = fallback_id;
+  }
+  store_app_summary sum;
+  if ((rc = store_summarize(app, &sum, err))) return rc;
+  cx.sum = &sum;
+  rc = store_with_tx(s, opts->max_retries, ingest_tx, &cx, &res->retries, err);
+  store_summary_free(&sum);
+  if (rc) sic_err_wrap(err, "storing %s", cx.source_path ? cx.source_path : cx.app_id);
+  return rc;
+}
+
+int sic_store_record_analysis(const char *url, const sic_app *app, const sic_store_finding *findings,
+                              size_t nfindings, sic_ingest_result *res, sic_err *err) {
+  sic_store *s = NULL;
+  int rc = sic_store_open(url, &s, err);
+  if (rc) return rc;
+  sic_ingest_opts o;
+  sic_ingest_opts_init(&o);
+  o.findings = findings;
+  o.nfindings = nfindings;
+  sic_ingest_result local;
+  rc = sic_store_ingest(s, app, &o, res ? res : &local, err);
+  sic_store_close(s);
+  return rc;
+}
