@@ -27,6 +27,7 @@
 
 #define SNIFF_IN 65536    /* stored bytes read to decide whether a file is an event log */
 #define SNIFF_OUT 65536   /* decompressed bytes examined for {"Event": ... */
+#define SNIFF_MAX_IN ((32u << 20) + 64) /* one largest lz4-java block plus its header */
 #define MAX_DEPTH 32      /* directory recursion limit (symlink loops) */
 
 /* One file or subdirectory of a listed directory (on disk or inside a zip). */
@@ -261,23 +262,36 @@ static int looks_like_events(const uint8_t *b, size_t n) {
   return memmem(b + i, line_end - i, "\"Event\"", 7) != NULL;
 }
 
-/* Decide the codec (name + magic) and whether the entry holds event-log lines. */
-static int sniff(scan_ctx *c, const entry *e, sic_codec *codec) {
-  uint8_t *in = malloc(SNIFF_IN), *out = malloc(SNIFF_OUT);
-  int is_log = 0;
-  if (!in || !out) goto done;
-  size_t n = read_head(c, e, in, SNIFF_IN);
-  *codec = sic_codec_resolve(sic_codec_from_name(e->name), in, n);
-  sic_decoder *d = sic_decoder_new(*codec);
-  if (!d) goto done;
-  size_t used, made = 0;
+/* Decompress the first bytes of in[0..n) into out; returns bytes produced. */
+static size_t sniff_decode(sic_codec codec, const uint8_t *in, size_t n, int eof, uint8_t *out) {
+  sic_decoder *d = sic_decoder_new(codec);
+  if (!d) return 0;
+  size_t used = 0, made = 0;
   sic_err ignored;
-  /* eof = 0: the head is only the start of the file; decode what it allows. */
-  sic_decoder_run(d, in, n, n < SNIFF_IN, &used, out, SNIFF_OUT, &made, &ignored);
+  sic_decoder_run(d, in, n, eof, &used, out, SNIFF_OUT, &made, &ignored);
   sic_decoder_free(d);
-  is_log = looks_like_events(out, made);
-done:
-  free(in);
+  return made;
+}
+
+/* Decide the codec (name + magic) and whether the entry holds event-log lines. The head
+ * read grows only when the first block of a block codec is larger than it (lz4-java blocks
+ * may reach 32 MB). */
+static int sniff(scan_ctx *c, const entry *e, sic_codec *codec) {
+  static const size_t heads[] = {SNIFF_IN, 1u << 20, SNIFF_MAX_IN};
+  uint8_t *out = malloc(SNIFF_OUT);
+  int is_log = 0;
+  for (size_t i = 0; out && i < sizeof heads / sizeof heads[0]; i++) {
+    uint8_t *in = malloc(heads[i]);
+    if (!in) break;
+    size_t n = read_head(c, e, in, heads[i]);
+    *codec = sic_codec_resolve(sic_codec_from_name(e->name), in, n);
+    size_t made = sniff_decode(*codec, in, n, n < heads[i], out);
+    free(in);
+    if (made || n < heads[i]) {
+      is_log = looks_like_events(out, made);
+      break;
+    }
+  }
   free(out);
   return is_log;
 }
