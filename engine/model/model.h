@@ -220,6 +220,8 @@ typedef struct sic_rdd {
   int32_t num_cached_partitions;         /* "Number of Cached Partitions" */
   int64_t memory_size;                   /* "Memory Size" */
   int64_t disk_size;                     /* "Disk Size" */
+  int32_t unpersisted;                   /* 1 after SparkListenerUnpersistRDD for this RDD id */
+  int32_t reserved;
 } sic_rdd;
 
 /* One row per stage attempt. */
@@ -248,6 +250,10 @@ typedef struct sic_stage {
   sic_range exec_peaks;                  /* rows in sic_app.stage_exec_peaks */
   int32_t excluded_execs;                /* number of executors excluded for this stage */
   int32_t reserved;
+  int32_t resubmitted_tasks;             /* TaskEnd "Resubmitted" events (the History Server counts
+                                            them as failed tasks of the stage; the task rows keep
+                                            their earlier successful end) */
+  int32_t reserved2;
 } sic_stage;
 
 typedef struct sic_stage_accum {
@@ -355,6 +361,7 @@ typedef struct sic_sql {
   int32_t reserved;
   sic_range jobs;                        /* job ids in sic_app.ints */
   sic_range properties;                  /* "modifiedConfigs" (Spark 3.4+) in kvs */
+  sic_range extra_metrics;               /* SQLAdaptiveSQLMetricUpdates rows in sic_app.plan_metrics */
 } sic_sql;
 
 typedef struct sic_block_update {

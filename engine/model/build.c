@@ -1,0 +1,613 @@
+/* Builder core: pools, string interning, task columns, row lookups and the per-line entry
+ * point. Event handlers live in events*.c, sorting and derived fields in finalize.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/builder.h"
+#include "sic_version.h"
+
+/* ---- growth ---- */
+
+int sic_grow(sic_builder *b, void **arr, int64_t *cap, int64_t need, size_t sz) {
+  if (need < *cap) return 0;
+  int64_t ncap = *cap ? *cap : 16;
+  while (ncap <= need) ncap += ncap / 2 + 16;
+  void *p = realloc(*arr, (size_t)ncap * sz);
+  if (!p) { b->enomem = 1; return -1; }
+  *arr = p;
+  *cap = ncap;
+  return 0;
+}
+
+/* ---- int64 -> int32 map ---- */
+
+static inline uint32_t mix64(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  return (uint32_t)k;
+}
+
+int32_t sic_imap_get(const sic_imap *m, int64_t key) {
+  if (!m->cap) return -1;
+  uint32_t mask = m->cap - 1, i = mix64((uint64_t)key) & mask;
+  for (;;) {
+    if (m->vals[i] < 0) return -1;
+    if (m->keys[i] == key) return m->vals[i];
+    i = (i + 1) & mask;
+  }
+}
+
+static int imap_resize(sic_imap *m, uint32_t ncap) {
+  int64_t *keys = malloc(sizeof(int64_t) * ncap);
+  int32_t *vals = malloc(sizeof(int32_t) * ncap);
+  if (!keys || !vals) { free(keys); free(vals); return SIC_ENOMEM; }
+  memset(vals, 0xff, sizeof(int32_t) * ncap);
+  for (uint32_t j = 0; j < m->cap; j++) {
+    if (m->vals[j] < 0) continue;
+    uint32_t i = mix64((uint64_t)m->keys[j]) & (ncap - 1);
+    while (vals[i] >= 0) i = (i + 1) & (ncap - 1);
+    keys[i] = m->keys[j];
+    vals[i] = m->vals[j];
+  }
+  free(m->keys);
+  free(m->vals);
+  m->keys = keys;
+  m->vals = vals;
+  m->cap = ncap;
+  return 0;
+}
+
+int sic_imap_put(sic_imap *m, int64_t key, int32_t val) {
+  if ((m->n + 1) * 2 > m->cap && imap_resize(m, m->cap ? m->cap * 2 : 64) < 0) return SIC_ENOMEM;
+  uint32_t mask = m->cap - 1, i = mix64((uint64_t)key) & mask;
+  while (m->vals[i] >= 0) {
+    if (m->keys[i] == key) { m->vals[i] = val; return 0; }
+    i = (i + 1) & mask;
+  }
+  m->keys[i] = key;
+  m->vals[i] = val;
+  m->n++;
+  return 0;
+}
+
+void sic_imap_free(sic_imap *m) {
+  free(m->keys);
+  free(m->vals);
+  memset(m, 0, sizeof *m);
+}
+
+/* ---- strings ---- */
+
+static uint32_t hash_bytes(const char *p, size_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+  while (n >= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0x100000001B3ULL;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  memcpy(&w, p, n);
+  h = (h ^ w) * 0x100000001B3ULL;
+  return mix64(h);
+}
+
+static int shash_resize(sic_builder *b, uint32_t ncap) {
+  uint32_t *t = calloc(ncap, sizeof(uint32_t));
+  if (!t) return -1;
+  sic_strings *st = &b->app->strings;
+  for (int32_t id = 0; id < st->n; id++) {
+    const char *s = st->buf + st->off[id];
+    uint32_t i = hash_bytes(s, strlen(s)) & (ncap - 1);
+    while (t[i]) i = (i + 1) & (ncap - 1);
+    t[i] = (uint32_t)id + 1;
+  }
+  free(b->shash);
+  b->shash = t;
+  b->shash_cap = ncap;
+  return 0;
+}
+
+sic_sid sic_intern(sic_builder *b, const char *p, size_t len) {
+  sic_strings *st = &b->app->strings;
+  if (len > 0x7fffffff) len = 0x7fffffff;
+  const char *nul = memchr(p, 0, len);   /* "\u0000" in a string: keep the text before it */
+  if (nul) len = (size_t)(nul - p);
+  if ((uint32_t)(st->n + 1) * 2 > b->shash_cap && shash_resize(b, b->shash_cap ? b->shash_cap * 2 : 1024) < 0)
+    goto nomem;
+  uint32_t h = hash_bytes(p, len), mask = b->shash_cap - 1, i = h & mask;
+  for (uint32_t id1; (id1 = b->shash[i]) != 0; i = (i + 1) & mask) {
+    const char *s = st->buf + st->off[id1 - 1];
+    if (memcmp(s, p, len) == 0 && s[len] == 0) return (sic_sid)(id1 - 1);
+  }
+  if (b->sbuf_len + len + 1 > b->sbuf_cap) {
+    size_t ncap = b->sbuf_cap ? b->sbuf_cap : 4096;
+    while (ncap < b->sbuf_len + len + 1) ncap += ncap / 2;
+    char *nb = realloc(st->buf, ncap);
+    if (!nb) goto nomem;
+    st->buf = nb;
+    b->sbuf_cap = ncap;
+  }
+  if (st->n >= b->soff_cap) {
+    int32_t ncap = b->soff_cap ? b->soff_cap * 2 : 256;
+    int64_t *no = realloc(st->off, sizeof(int64_t) * (size_t)ncap);
+    if (!no) goto nomem;
+    st->off = no;
+    b->soff_cap = ncap;
+  }
+  memcpy(st->buf + b->sbuf_len, p, len);
+  st->buf[b->sbuf_len + len] = 0;
+  st->off[st->n] = (int64_t)b->sbuf_len;
+  b->sbuf_len += len + 1;
+  b->shash[i] = (uint32_t)st->n + 1;
+  return st->n++;
+nomem:
+  b->enomem = 1;
+  return -1;
+}
+
+sic_sid sic_intern_jstr(sic_builder *b, const sic_jstr *s) {
+  if (!s->escaped) return sic_intern(b, s->p, s->len);
+  if (s->len + 1 > b->scratch_cap) {
+    char *n = realloc(b->scratch, s->len + 1);
+    if (!n) { b->enomem = 1; return -1; }
+    b->scratch = n;
+    b->scratch_cap = s->len + 1;
+  }
+  size_t n = sic_json_unescape(s, b->scratch);
+  return sic_intern(b, b->scratch, n);
+}
+
+int32_t sic_push_int(sic_builder *b, int32_t v) {
+  sic_app *a = b->app;
+  if (SIC_GROW(b, a->ints, b->cap_ints, a->nints) < 0) return -1;
+  a->ints[a->nints] = v;
+  return (int32_t)a->nints++;
+}
+
+int32_t sic_push_kv(sic_builder *b, sic_sid k, sic_sid v) {
+  sic_app *a = b->app;
+  if (SIC_GROW(b, a->kvs, b->cap_kvs, a->nkvs) < 0) return -1;
+  a->kvs[a->nkvs] = (sic_kv){k, v};
+  return (int32_t)a->nkvs++;
+}
+
+int sic_pair_push(sic_builder *b, sic_pair **arr, int64_t *n, int64_t *cap, sic_pair p) {
+  if (sic_grow(b, (void **)arr, cap, *n, sizeof(sic_pair)) < 0) return -1;
+  (*arr)[(*n)++] = p;
+  return 0;
+}
+
+void sic_note_time(sic_builder *b, int64_t t) {
+  if (t <= 0) return;
+  sic_app *a = b->app;
+  if (a->first_event_time < 0 || t < a->first_event_time) a->first_event_time = t;
+  if (t > a->last_event_time) a->last_event_time = t;
+}
+
+/* ---- task columns ---- */
+
+#define TASK_COLS(X) X(task_id) X(index) X(attempt) X(partition_id) X(finish_time) X(getting_result_time)
+
+/* Every sic_col of the task table, for loops over columns. */
+static int task_cols(sic_tasks *t, sic_col **out) {
+  int n = 0;
+#define X(f) out[n++] = &t->f;
+  TASK_COLS(X)
+#undef X
+  for (int m = 0; m < SIC_TM__COUNT; m++) out[n++] = &t->metric[m];
+  return n;
+}
+
+static int grow_tasks(sic_builder *b) {
+  sic_tasks *t = &b->app->tasks;
+  int64_t ncap = t->cap ? t->cap + t->cap / 2 : 1024;
+  void **plain[] = {(void **)&t->stage, (void **)&t->launch_time, (void **)&t->executor, (void **)&t->host,
+                    (void **)&t->status, (void **)&t->locality, (void **)&t->flags, (void **)&t->end_reason,
+                    (void **)&t->error, (void **)&t->peak};
+  size_t sizes[] = {4, 8, 4, 4, 1, 1, 1, 4, 4, 4};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    void *p = realloc(*plain[i], (size_t)ncap * sizes[i]);
+    if (!p) goto nomem;
+    *plain[i] = p;
+  }
+  sic_col *cols[64];
+  int nc = task_cols(t, cols);
+  for (int i = 0; i < nc; i++) {
+    if (!cols[i]->data) continue;
+    void *p = realloc(cols[i]->data, (size_t)ncap * (size_t)cols[i]->width);
+    if (!p) goto nomem;
+    cols[i]->data = p;
+  }
+  t->cap = ncap;
+  return 0;
+nomem:
+  b->enomem = 1;
+  return -1;
+}
+
+int64_t sic_task_append(sic_builder *b) {
+  sic_tasks *t = &b->app->tasks;
+  if (t->n >= t->cap && grow_tasks(b) < 0) return -1;
+  int64_t r = t->n++;
+  t->stage[r] = -1;
+  t->launch_time[r] = 0;
+  t->executor[r] = -1;
+  t->host[r] = -1;
+  t->status[r] = SIC_TASK_RUNNING;
+  t->locality[r] = SIC_LOC_ANY;
+  t->flags[r] = 0;
+  t->end_reason[r] = -1;
+  t->error[r] = -1;
+  t->peak[r] = -1;
+  sic_col *cols[64];
+  int nc = task_cols(t, cols);
+  for (int i = 0; i < nc; i++) {
+    if (!cols[i]->data) continue;
+    if (cols[i]->width == 4) ((int32_t *)cols[i]->data)[r] = 0;
+    else ((int64_t *)cols[i]->data)[r] = 0;
+  }
+  sic_col_put(b, &t->partition_id, r, -1);
+  return r;
+}
+
+/* First non-zero value: allocate the column, zero-filled up to the current row count. */
+static int col_materialize(sic_builder *b, sic_col *c, int width) {
+  sic_tasks *t = &b->app->tasks;
+  c->data = calloc((size_t)t->cap, (size_t)width);
+  if (!c->data) { b->enomem = 1; return -1; }
+  c->width = width;
+  return 0;
+}
+
+static int col_widen(sic_builder *b, sic_col *c) {
+  sic_tasks *t = &b->app->tasks;
+  int64_t *w = malloc(sizeof(int64_t) * (size_t)t->cap);
+  if (!w) { b->enomem = 1; return -1; }
+  const int32_t *n = c->data;
+  for (int64_t i = 0; i < t->n; i++) w[i] = n[i];
+  free(c->data);
+  c->data = w;
+  c->width = 8;
+  return 0;
+}
+
+void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
+  int fits = v >= INT32_MIN && v <= INT32_MAX;
+  if (!c->data) {
+    if (v == 0) return;
+    if (col_materialize(b, c, fits ? 4 : 8) < 0) return;
+  } else if (c->width == 4 && !fits) {
+    if (col_widen(b, c) < 0) return;
+  }
+  if (c->width == 4) ((int32_t *)c->data)[row] = (int32_t)v;
+  else ((int64_t *)c->data)[row] = v;
+}
+
+#define TASK_DENSE_LIMIT (1LL << 28)
+
+int32_t sic_task_find(sic_builder *b, int64_t task_id) {
+  if (task_id >= 0 && task_id < b->task_dense_cap) return b->task_dense[task_id] - 1;
+  return sic_imap_get(&b->task_sparse, task_id);
+}
+
+void sic_task_index(sic_builder *b, int64_t task_id, int64_t row) {
+  /* Task ids are dense 0..n-1 within an application: index them by an array when the id is
+   * near the row count, else by the hash map. */
+  if (task_id >= 0 && task_id < TASK_DENSE_LIMIT && task_id <= 2 * b->app->tasks.n + 65536) {
+    if (task_id >= b->task_dense_cap) {
+      int64_t ncap = b->task_dense_cap ? b->task_dense_cap : 4096;
+      while (ncap <= task_id) ncap += ncap / 2;
+      int32_t *n = realloc(b->task_dense, sizeof(int32_t) * (size_t)ncap);
+      if (!n) { b->enomem = 1; return; }
+      memset(n + b->task_dense_cap, 0, sizeof(int32_t) * (size_t)(ncap - b->task_dense_cap));
+      b->task_dense = n;
+      b->task_dense_cap = ncap;
+    }
+    b->task_dense[task_id] = (int32_t)row + 1;
+    return;
+  }
+  if (sic_imap_put(&b->task_sparse, task_id, (int32_t)row) < 0) b->enomem = 1;
+}
+
+/* ---- rows that create themselves ---- */
+
+int32_t sic_stage_row(sic_builder *b, int32_t stage_id, int32_t attempt, int create) {
+  int64_t key = (int64_t)((uint64_t)(uint32_t)stage_id << 32 | (uint32_t)attempt);
+  int32_t r = sic_imap_get(&b->stage_map, key);
+  if (r >= 0 || !create) return r;
+  sic_app *a = b->app;
+  if (SIC_GROW(b, a->stages, b->cap_stages, a->nstages) < 0) return -1;
+  r = (int32_t)a->nstages++;
+  sic_stage *st = &a->stages[r];
+  memset(st, 0, sizeof *st);
+  st->stage_id = stage_id;
+  st->attempt_id = attempt;
+  st->status = SIC_STAGE_PENDING;
+  st->name = st->details = st->failure_reason = st->pool = st->description = -1;
+  st->submission_time = st->completion_time = st->first_task_launch = -1;
+  st->sql_execution_id = -1;
+  st->peak = -1;
+  if (sic_imap_put(&b->stage_map, key, r) < 0) b->enomem = 1;
+  return r;
+}
+
+int32_t sic_job_row(sic_builder *b, int32_t job_id, int create) {
+  int32_t r = sic_imap_get(&b->job_map, job_id);
+  if (r >= 0 || !create) return r;
+  sic_app *a = b->app;
+  if (SIC_GROW(b, a->jobs, b->cap_jobs, a->njobs) < 0) return -1;
+  r = (int32_t)a->njobs++;
+  sic_job *j = &a->jobs[r];
+  memset(j, 0, sizeof *j);
+  j->job_id = job_id;
+  j->status = SIC_JOB_RUNNING;
+  j->submission_time = j->completion_time = -1;
+  j->name = j->description = j->job_group = j->failure_reason = -1;
+  j->sql_execution_id = -1;
+  if (sic_imap_put(&b->job_map, job_id, r) < 0) b->enomem = 1;
+  return r;
+}
+
+int32_t sic_exec_row(sic_builder *b, sic_sid id, int create) {
+  if (id < 0) return -1;
+  int32_t r = sic_imap_get(&b->exec_map, id);
+  if (r >= 0 || !create) return r;
+  sic_app *a = b->app;
+  if (SIC_GROW(b, a->executors, b->cap_execs, a->nexecutors) < 0) return -1;
+  r = (int32_t)a->nexecutors++;
+  sic_executor *e = &a->executors[r];
+  memset(e, 0, sizeof *e);
+  e->id = id;
+  e->host = e->remove_reason = -1;
+  e->port = -1;
+  const char *s = sic_str(a, id);
+  e->is_driver = strcmp(s, "driver") == 0 || strcmp(s, "<driver>") == 0;
+  e->add_time = e->remove_time = e->excluded_time = -1;
+  e->max_memory = e->max_onheap = e->max_offheap = -1;
+  e->bm_add_time = e->bm_remove_time = -1;
+  e->peak = -1;
+  if (sic_imap_put(&b->exec_map, id, r) < 0) b->enomem = 1;
+  return r;
+}
+
+int32_t sic_sql_row(sic_builder *b, int64_t execution_id, int create) {
+  int32_t r = sic_imap_get(&b->sql_map, execution_id);
+  if (r >= 0 || !create) return r;
+  sic_app *a = b->app;
+  if (SIC_GROW(b, a->sqls, b->cap_sqls, a->nsqls) < 0) return -1;
+  r = (int32_t)a->nsqls++;
+  sic_sql *q = &a->sqls[r];
+  memset(q, 0, sizeof *q);
+  q->execution_id = q->root_execution_id = execution_id;
+  q->description = q->details = q->physical_plan = q->error = -1;
+  q->start_time = q->end_time = -1;
+  if (sic_imap_put(&b->sql_map, execution_id, r) < 0) b->enomem = 1;
+  return r;
+}
+
+#define ACCUM_DENSE_LIMIT (1LL << 24)
+
+int32_t sic_accum_row(sic_builder *b, int64_t accum_id, int create) {
+  int dense = accum_id >= 0 && accum_id < ACCUM_DENSE_LIMIT;
+  int32_t r = dense ? (accum_id < b->accum_dense_cap ? b->accum_dense[accum_id] - 1 : -1)
+                    : sic_imap_get(&b->accum_sparse, accum_id);
+  if (r >= 0 || !create) return r;
+  sic_app *a = b->app;
+  if (SIC_GROW(b, a->accums, b->cap_accums, a->naccums) < 0) return -1;
+  r = (int32_t)a->naccums++;
+  sic_accum *ac = &a->accums[r];
+  memset(ac, 0, sizeof *ac);
+  ac->accum_id = accum_id;
+  ac->name = ac->metadata = ac->last_value = -1;
+  ac->numeric = 1;
+  ac->min = INT64_MAX;
+  ac->max = INT64_MIN;
+  if (dense) {
+    if (accum_id >= b->accum_dense_cap) {
+      int64_t ncap = b->accum_dense_cap ? b->accum_dense_cap : 1024;
+      while (ncap <= accum_id) ncap *= 2;
+      int32_t *n = realloc(b->accum_dense, sizeof(int32_t) * (size_t)ncap);
+      if (!n) { b->enomem = 1; return r; }
+      memset(n + b->accum_dense_cap, 0, sizeof(int32_t) * (size_t)(ncap - b->accum_dense_cap));
+      b->accum_dense = n;
+      b->accum_dense_cap = ncap;
+    }
+    b->accum_dense[accum_id] = r + 1;
+  } else if (sic_imap_put(&b->accum_sparse, accum_id, r) < 0) {
+    b->enomem = 1;
+  }
+  return r;
+}
+
+int32_t sic_peak_new(sic_builder *b, const sic_emetrics *m) {
+  sic_app *a = b->app;
+  if (SIC_GROW(b, a->peaks, b->cap_peaks, a->npeaks) < 0) return -1;
+  a->peaks[a->npeaks] = *m;
+  return (int32_t)a->npeaks++;
+}
+
+int32_t sic_peak_dedup(sic_builder *b, const sic_emetrics *m) {
+  uint32_t h = hash_bytes((const char *)m->v, sizeof m->v) & 1023;
+  uint32_t r1 = b->peak_recent[h];
+  if (r1 && memcmp(&b->app->peaks[r1 - 1], m, sizeof *m) == 0) return (int32_t)r1 - 1;
+  int32_t r = sic_peak_new(b, m);
+  if (r >= 0) b->peak_recent[h] = (uint32_t)r + 1;
+  return r;
+}
+
+/* ---- diagnostics and parts ---- */
+
+void sic_builder_diag(sic_builder *b, int kind, int64_t line, const char *fmt, ...) {
+  sic_app *a = b->app;
+  if (a->ndiags >= 1000) return;
+  if (SIC_GROW(b, a->diags, b->cap_diags, a->ndiags) < 0) return;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  sic_diag *d = &a->diags[a->ndiags++];
+  memset(d, 0, sizeof *d);
+  d->part = b->part;
+  d->kind = kind;
+  d->line = line;
+  d->message = sic_intern(b, msg, strlen(msg));
+}
+
+int32_t sic_builder_add_part(sic_builder *b, const char *path, const char *codec, int64_t stored) {
+  sic_app *a = b->app;
+  if (SIC_GROW(b, a->parts, b->cap_parts, a->nparts) < 0) return -1;
+  sic_part_info *pi = &a->parts[a->nparts];
+  memset(pi, 0, sizeof *pi);
+  pi->path = sic_intern(b, path, strlen(path));
+  pi->codec = sic_intern(b, codec, strlen(codec));
+  pi->stored_bytes = stored;
+  return (int32_t)a->nparts++;
+}
+
+/* ---- lifecycle ---- */
+
+sic_builder *sic_builder_new(const sic_load_opts *opts) {
+  sic_builder *b = calloc(1, sizeof *b);
+  if (!b) return NULL;
+  b->app = calloc(1, sizeof *b->app);
+  if (!b->app) { free(b); return NULL; }
+  b->opts.threads = opts ? opts->threads : 0;
+  b->opts.keep_task_accums = opts ? opts->keep_task_accums : 1;
+  sic_app *a = b->app;
+  a->abi_version = SIC_ABI_VERSION;
+  a->app_id = a->attempt_id = a->name = a->user = a->spark_version = a->source_path = -1;
+  a->start_time = a->end_time = a->first_event_time = a->last_event_time = -1;
+  a->last_updated = -1;
+  sic_tasks *t = &a->tasks;
+  sic_col *cols[64];
+  int nc = task_cols(t, cols);
+  for (int i = 0; i < nc; i++) cols[i]->width = 4;
+  return b;
+}
+
+static void builder_free_state(sic_builder *b) {
+  free(b->shash);
+  free(b->scratch);
+  free(b->task_dense);
+  sic_imap_free(&b->task_sparse);
+  free(b->accum_dense);
+  sic_imap_free(&b->accum_sparse);
+  sic_imap_free(&b->stage_map);
+  sic_imap_free(&b->job_map);
+  sic_imap_free(&b->exec_map);
+  sic_imap_free(&b->sql_map);
+  free(b->excl);
+  free(b->sep);
+  free(b->pacc);
+  free(b->unknown_names);
+  free(b);
+}
+
+void sic_builder_free(sic_builder *b) {
+  if (!b) return;
+  sic_app_free(b->app);
+  builder_free_state(b);
+}
+
+sic_app *sic_builder_finish(sic_builder *b) {
+  sic_model_finalize(b);
+  sic_app *a = b->app;
+  builder_free_state(b);
+  return a;
+}
+
+/* ---- one line ---- */
+
+/* Event class name -> the part after the last '.' ("org.apache...SparkListenerSQLExecutionStart"). */
+static void short_name(const sic_jstr *ev, const char **p, size_t *n) {
+  const char *s = ev->p, *e = ev->p + ev->len;
+  for (const char *q = e; q > s; q--)
+    if (q[-1] == '.') { s = q; break; }
+  *p = s;
+  *n = (size_t)(e - s);
+}
+
+static void note_unknown(sic_builder *b, const sic_jstr *ev) {
+  b->app->unknown_events++;
+  sic_sid name = sic_intern_jstr(b, ev);
+  for (int64_t i = 0; i < b->nunknown; i++)
+    if (b->unknown_names[i] == name) return;
+  if (sic_grow(b, (void **)&b->unknown_names, &b->cap_unknown, b->nunknown, sizeof(sic_sid)) < 0) return;
+  b->unknown_names[b->nunknown++] = name;
+  sic_builder_diag(b, SIC_DIAG_UNKNOWN_EVENT, b->lineno, "event type not used: %s", sic_str(b->app, name));
+}
+
+/* Finds the "Event" member of an object whose first key is something else. Leaves the
+ * scanner wherever it stopped; the caller rewinds. */
+static int find_event(sic_jscan *s, sic_jiter *it, sic_jstr *ev) {
+  sic_jstr k;
+  int r;
+  while ((r = sic_json_obj_next(s, it, &k)) > 0) {
+    if (SIC_KEY(&k, "Event")) return sic_json_str(s, ev) == 0 ? 1 : -1;
+    if (sic_json_skip(s) < 0) return -1;
+  }
+  return r;
+}
+
+static void line_failed(sic_builder *b, sic_jscan *s, int unterminated, const char *why) {
+  b->app->malformed_lines++;
+  int kind = unterminated ? SIC_DIAG_TRUNCATED_LINE : SIC_DIAG_MALFORMED_LINE;
+  if (unterminated) b->app->truncated = 1;
+  if (why)
+    sic_builder_diag(b, kind, b->lineno, "%s", why);
+  else
+    sic_builder_diag(b, kind, b->lineno, "%s at byte %zu%s", s->err, s->err_off,
+                     unterminated ? " (last line has no newline: log truncated)" : "");
+}
+
+void sic_builder_feed_line(sic_builder *b, const char *p, size_t len, int32_t part, int64_t lineno,
+                           int unterminated) {
+  b->part = part;
+  b->lineno = lineno;
+  b->line = p;
+  /* blank lines are harmless (some writers end with one) */
+  size_t i = 0;
+  while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
+  if (i == len) return;
+
+  sic_jscan s;
+  sic_jiter it;
+  sic_jstr k, ev;
+  sic_json_init(&s, p, len);
+  if (sic_json_obj_begin(&s, &it) < 0) return line_failed(b, &s, unterminated, NULL);
+  const char *body = s.p;
+  int r = sic_json_obj_next(&s, &it, &k);
+  if (r < 0) return line_failed(b, &s, unterminated, NULL);
+  if (r > 0 && SIC_KEY(&k, "Event")) {
+    if (sic_json_str(&s, &ev) < 0) return line_failed(b, &s, unterminated, NULL);
+  } else {
+    if (r > 0 && sic_json_skip(&s) < 0) return line_failed(b, &s, unterminated, NULL);
+    r = r > 0 ? find_event(&s, &it, &ev) : 0;
+    if (r < 0) return line_failed(b, &s, unterminated, NULL);
+    if (r == 0) return line_failed(b, &s, unterminated, "JSON object has no \"Event\" member");
+    s.p = body; /* rewind: the handler reads every member and ignores "Event" */
+    it.n = 0;
+  }
+  const char *nm;
+  size_t nn;
+  short_name(&ev, &nm, &nn);
+  sic_event_fn fn = sic_event_handler(nm, nn);
+  if (!fn) {
+    /* validate the rest so a broken unknown line is still reported as broken */
+    while ((r = sic_json_obj_next(&s, &it, &k)) > 0)
+      if (sic_json_skip(&s) < 0) break;
+    if (s.err || sic_json_end(&s) < 0) return line_failed(b, &s, unterminated, NULL);
+    b->app->events++;
+    note_unknown(b, &ev);
+    return;
+  }
+  if (fn(b, &s, &it) < 0 || sic_json_end(&s) < 0) return line_failed(b, &s, unterminated, NULL);
+  b->app->events++;
+}

@@ -1,0 +1,166 @@
+/* Private to engine/model: the builder that turns event-log lines into a sic_app.
+ *
+ * One builder owns one sic_app while it is being built: sic_builder_new() allocates both,
+ * sic_builder_feed_line() applies one JSON line, sic_builder_finish() sorts and indexes the
+ * model and hands it over (the builder is freed, the app belongs to the caller). Used by
+ * load.c, the tests and the fuzzers; nothing here is part of the public API. */
+#ifndef SIC_MODEL_BUILDER_H
+#define SIC_MODEL_BUILDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json/scan.h"
+#include "model/model.h"
+
+/* Open-addressing map from int64 keys to int32 values (linear probing, power-of-two size). */
+typedef struct sic_imap {
+  int64_t *keys;                 /* slot keys */
+  int32_t *vals;                 /* slot values; -1 = empty slot */
+  uint32_t cap;                  /* slots (power of two), 0 before first insert */
+  uint32_t n;                    /* used slots */
+} sic_imap;
+
+int32_t sic_imap_get(const sic_imap *m, int64_t key);               /* -1 when absent */
+int sic_imap_put(sic_imap *m, int64_t key, int32_t val);            /* 0 or SIC_ENOMEM */
+void sic_imap_free(sic_imap *m);
+
+/* A pair collected while building and grouped into ranges at finalize. */
+typedef struct sic_pair {
+  int32_t a;                     /* owner row (executor or stage row) */
+  int32_t b;                     /* value (stage id, executor row, ...) */
+  int32_t c;                     /* second value (peak row) when needed */
+} sic_pair;
+
+/* One accumulable update of the task being parsed (applied when the TaskEnd is complete). */
+typedef struct sic_pending_accum {
+  int32_t accum_row;             /* row in app->accums */
+  int32_t numeric;               /* update parsed as an integer */
+  int64_t update;                /* the update value */
+  sic_sid update_text;           /* user accumulables only: "Update" text, else -1 */
+  sic_sid value_text;            /* user accumulables only: "Value" text, else -1 */
+  int32_t keep;                  /* 1: user-visible accumulable (kept per task) */
+} sic_pending_accum;
+
+typedef struct sic_builder {
+  sic_app *app;                  /* the model being built (owned until finish) */
+  sic_load_opts opts;            /* load options (keep_task_accums) */
+  int32_t part;                  /* part index of the current line */
+  int64_t lineno;                /* line number of the current line */
+  const char *line;              /* current line (for error offsets) */
+
+  /* string interning */
+  size_t sbuf_cap;               /* bytes allocated for app->strings.buf */
+  size_t sbuf_len;               /* bytes used */
+  int32_t soff_cap;              /* entries allocated for app->strings.off */
+  uint32_t *shash;               /* open addressing: sid + 1, 0 = empty */
+  uint32_t shash_cap;            /* slots (power of two) */
+  char *scratch;                 /* unescape buffer */
+  size_t scratch_cap;
+
+  /* capacities of app arrays */
+  int64_t cap_ints, cap_kvs, cap_peaks, cap_stages, cap_jobs, cap_execs, cap_rdds;
+  int64_t cap_stage_accums, cap_task_accums, cap_accums, cap_sqls, cap_plan_nodes;
+  int64_t cap_plan_metrics, cap_block_updates, cap_misc, cap_profiles, cap_requests;
+  int64_t cap_diags, cap_parts;
+
+  /* lookups */
+  int32_t *task_dense;           /* task id -> row + 1 for ids < task_dense_cap (0 = none) */
+  int64_t task_dense_cap;
+  sic_imap task_sparse;          /* task ids too large for the dense table */
+  int32_t *accum_dense;          /* accum id -> row + 1 for small ids */
+  int64_t accum_dense_cap;
+  sic_imap accum_sparse;
+  sic_imap stage_map;            /* (stage_id << 32 | attempt) -> stage row */
+  sic_imap job_map;              /* job id -> job row */
+  sic_imap exec_map;             /* executor id sid -> executor row */
+  sic_imap sql_map;              /* execution id -> sql row */
+  uint32_t peak_recent[1024];    /* hash of vector -> peak row + 1 (dedup of task peaks) */
+
+  /* lists grouped at finalize */
+  sic_pair *excl;                /* (executor row, stage id) exclusions for a stage */
+  int64_t nexcl, cap_excl;
+  sic_pair *sep;                 /* (stage row, executor row, peak row) */
+  int64_t nsep, cap_sep;
+  sic_pending_accum *pacc;       /* accumulables of the task being parsed */
+  int64_t npacc, cap_pacc;
+  sic_sid *unknown_names;        /* event names already reported as unknown */
+  int64_t nunknown, cap_unknown;
+
+  int enomem;                    /* an allocation failed: the model is incomplete */
+} sic_builder;
+
+/* ---- build.c: lifecycle, pools, columns ---- */
+sic_builder *sic_builder_new(const sic_load_opts *opts);
+void sic_builder_free(sic_builder *b);        /* frees the app too unless finished */
+/* Apply one line. unterminated: the part ended without '\n' after it. */
+void sic_builder_feed_line(sic_builder *b, const char *p, size_t len, int32_t part, int64_t lineno,
+                           int unterminated);
+/* Register a part (returns its index). */
+int32_t sic_builder_add_part(sic_builder *b, const char *path, const char *codec, int64_t stored);
+void sic_builder_diag(sic_builder *b, int kind, int64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sort, index and derive; returns the app (ownership passes to the caller) and frees b. */
+sic_app *sic_builder_finish(sic_builder *b);
+
+/* Grow *arr (element size sz) so that index `need` fits; returns 0 or -1 (sets b->enomem). */
+int sic_grow(sic_builder *b, void **arr, int64_t *cap, int64_t need, size_t sz);
+#define SIC_GROW(b, arr, cap, need) sic_grow((b), (void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+sic_sid sic_intern(sic_builder *b, const char *p, size_t len);
+sic_sid sic_intern_jstr(sic_builder *b, const sic_jstr *s);   /* unescapes when needed */
+int32_t sic_push_int(sic_builder *b, int32_t v);               /* returns index or -1 */
+int32_t sic_push_kv(sic_builder *b, sic_sid k, sic_sid v);
+
+/* Task columns */
+int64_t sic_task_append(sic_builder *b);                       /* new row, defaults; -1 on ENOMEM */
+void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v);
+int32_t sic_task_find(sic_builder *b, int64_t task_id);        /* -1 when unknown */
+void sic_task_index(sic_builder *b, int64_t task_id, int64_t row);
+
+/* Row lookups that create when missing */
+int32_t sic_stage_row(sic_builder *b, int32_t stage_id, int32_t attempt, int create);
+int32_t sic_job_row(sic_builder *b, int32_t job_id, int create);
+int32_t sic_exec_row(sic_builder *b, sic_sid id, int create);
+int32_t sic_sql_row(sic_builder *b, int64_t execution_id, int create);
+int32_t sic_accum_row(sic_builder *b, int64_t accum_id, int create);
+int32_t sic_peak_new(sic_builder *b, const sic_emetrics *m);   /* exclusive row */
+int32_t sic_peak_dedup(sic_builder *b, const sic_emetrics *m); /* shared row */
+void sic_note_time(sic_builder *b, int64_t t);
+int sic_pair_push(sic_builder *b, sic_pair **arr, int64_t *n, int64_t *cap, sic_pair p);
+
+/* ---- events.c / events_task.c / events_sql.c ---- */
+/* Handler: the cursor is inside the event object (after "Event" or at its start, it); it
+ * reads the remaining members. Returns 0, or -1 when the scanner failed. */
+typedef int (*sic_event_fn)(sic_builder *b, sic_jscan *s, sic_jiter *it);
+sic_event_fn sic_event_handler(const char *name, size_t len);
+
+/* Typed readers for event fields: a value of the wrong type is skipped and counted as a
+ * bad field (the event is kept); a syntax error fails the scanner. Return 0 when *out set. */
+int sic_rd_i64(sic_builder *b, sic_jscan *s, int64_t *out);
+int sic_rd_i32(sic_builder *b, sic_jscan *s, int32_t *out);
+int sic_rd_f64(sic_builder *b, sic_jscan *s, double *out);
+int sic_rd_bool(sic_builder *b, sic_jscan *s, int32_t *out);
+int sic_rd_sid(sic_builder *b, sic_jscan *s, sic_sid *out);    /* string (or scalar as text) */
+int sic_rd_text(sic_builder *b, sic_jscan *s, sic_sid *out);  /* any value as text; null -> -1 */
+int sic_rd_kvs(sic_builder *b, sic_jscan *s, sic_range *out);  /* {k:v} or [[k,v]] */
+int sic_rd_ints(sic_builder *b, sic_jscan *s, sic_range *out); /* [int, ...] */
+void sic_bad_field(sic_builder *b, sic_jscan *s, const char *field);
+int sic_rd_emetrics(sic_builder *b, sic_jscan *s, sic_emetrics *out); /* "Executor Metrics" */
+sic_sid sic_storage_level(sic_builder *b, sic_jscan *s, int32_t flags[5]);
+
+int sic_ev_task_start(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_task_end(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_task_getting_result(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_sql_start(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_sql_aqe(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_sql_aqe_metrics(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_sql_end(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_driver_accums(sic_builder *b, sic_jscan *s, sic_jiter *it);
+
+/* ---- finalize.c ---- */
+int sic_model_finalize(sic_builder *b);
+
+#define SIC_KEY(k, lit) SIC_JSTR_IS((k), lit)
+
+#endif

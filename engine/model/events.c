@@ -1,0 +1,798 @@
+/* Event handlers for everything except tasks and SQL (events_task.c, events_sql.c), and the
+ * table that maps an event name to its handler. Each handler reads the members of its event
+ * in any order, ignores members it does not know (forward compatibility), and returns -1
+ * only when the JSON itself is broken. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/builder.h"
+
+#define FOR_MEMBERS(s, it, k) for (int r_; (r_ = sic_json_obj_next((s), (it), (k))) > 0;)
+#define DONE(s) return (s)->err ? -1 : 0
+
+/* ---- application ---- */
+
+static int ev_log_start(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Spark Version")) sic_rd_sid(b, s, &b->app->spark_version);
+    else sic_json_skip(s);
+  }
+  DONE(s);
+}
+
+static int ev_app_start(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_app *a = b->app;
+  sic_jstr k;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "App Name")) sic_rd_sid(b, s, &a->name);
+    else if (SIC_KEY(&k, "App ID")) sic_rd_sid(b, s, &a->app_id);
+    else if (SIC_KEY(&k, "Timestamp")) { sic_rd_i64(b, s, &a->start_time); sic_note_time(b, a->start_time); }
+    else if (SIC_KEY(&k, "User")) sic_rd_sid(b, s, &a->user);
+    else if (SIC_KEY(&k, "App Attempt ID")) sic_rd_sid(b, s, &a->attempt_id);
+    else if (SIC_KEY(&k, "Driver Logs")) sic_rd_kvs(b, s, &a->driver_logs);
+    else if (SIC_KEY(&k, "Driver Attributes")) sic_rd_kvs(b, s, &a->driver_attributes);
+    else sic_json_skip(s);
+  }
+  DONE(s);
+}
+
+static int ev_app_end(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Timestamp")) { sic_rd_i64(b, s, &b->app->end_time); sic_note_time(b, b->app->end_time); }
+    else sic_json_skip(s);
+  }
+  b->app->complete = 1;
+  DONE(s);
+}
+
+static int ev_env(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_app *a = b->app;
+  sic_jstr k;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "JVM Information")) sic_rd_kvs(b, s, &a->env_jvm);
+    else if (SIC_KEY(&k, "Spark Properties")) sic_rd_kvs(b, s, &a->env_spark);
+    else if (SIC_KEY(&k, "Hadoop Properties")) sic_rd_kvs(b, s, &a->env_hadoop);
+    else if (SIC_KEY(&k, "System Properties")) sic_rd_kvs(b, s, &a->env_system);
+    else if (SIC_KEY(&k, "Metrics Properties")) sic_rd_kvs(b, s, &a->env_metrics);
+    else if (SIC_KEY(&k, "Classpath Entries")) sic_rd_kvs(b, s, &a->env_classpath);
+    else sic_json_skip(s);
+  }
+  DONE(s);
+}
+
+/* "Executor Resource Requests"/"Task Resource Requests": {name: {...}} */
+static void resource_requests(sic_builder *b, sic_jscan *s, int is_task, int32_t *n) {
+  sic_app *a = b->app;
+  sic_jiter it, in;
+  sic_jstr k, kk;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Resource Requests"); sic_json_skip(s); return; }
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    if (SIC_GROW(b, a->resource_requests, b->cap_requests, a->nresource_requests) < 0) { sic_json_skip(s); continue; }
+    sic_resource_request *rq = &a->resource_requests[a->nresource_requests];
+    memset(rq, 0, sizeof *rq);
+    rq->name = sic_intern_jstr(b, &k);
+    rq->discovery_script = rq->vendor = -1;
+    rq->is_task = is_task;
+    if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Resource Request"); sic_json_skip(s); continue; }
+    sic_json_obj_begin(s, &in);
+    FOR_MEMBERS(s, &in, &kk) {
+      if (SIC_KEY(&kk, "Resource Name")) sic_rd_sid(b, s, &rq->name);
+      else if (SIC_KEY(&kk, "Amount")) sic_rd_f64(b, s, &rq->amount);
+      else if (SIC_KEY(&kk, "Discovery Script")) sic_rd_sid(b, s, &rq->discovery_script);
+      else if (SIC_KEY(&kk, "Vendor")) sic_rd_sid(b, s, &rq->vendor);
+      else sic_json_skip(s);
+    }
+    a->nresource_requests++;
+    (*n)++;
+  }
+}
+
+static int ev_resource_profile(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_app *a = b->app;
+  sic_jstr k;
+  int32_t id = 0, n = 0, off = (int32_t)a->nresource_requests;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Resource Profile Id")) sic_rd_i32(b, s, &id);
+    else if (SIC_KEY(&k, "Executor Resource Requests")) resource_requests(b, s, 0, &n);
+    else if (SIC_KEY(&k, "Task Resource Requests")) resource_requests(b, s, 1, &n);
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  if (SIC_GROW(b, a->profiles, b->cap_profiles, a->nprofiles) < 0) return 0;
+  a->profiles[a->nprofiles++] = (sic_resource_profile){.id = id, .requests = {off, n}};
+  return 0;
+}
+
+/* ---- executors ---- */
+
+/* "Resources": {"gpu": {"name": "gpu", "addresses": ["0", "1"]}} -> kvs gpu -> "0,1" */
+static void executor_resources(sic_builder *b, sic_jscan *s, sic_range *out) {
+  sic_jiter it, in, arr;
+  sic_jstr k, kk, v;
+  out->off = (int32_t)b->app->nkvs;
+  out->n = 0;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Resources"); sic_json_skip(s); return; }
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    sic_sid name = sic_intern_jstr(b, &k);
+    char buf[1024];
+    size_t len = 0;
+    if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Resources"); sic_json_skip(s); continue; }
+    sic_json_obj_begin(s, &in);
+    FOR_MEMBERS(s, &in, &kk) {
+      if (!SIC_KEY(&kk, "addresses") || sic_json_peek(s) != SIC_JT_ARRAY) { sic_json_skip(s); continue; }
+      sic_json_arr_begin(s, &arr);
+      while (sic_json_arr_next(s, &arr) > 0) {
+        if (sic_json_peek(s) != SIC_JT_STRING) { sic_json_skip(s); continue; }
+        if (sic_json_str(s, &v) < 0) break;
+        if (len + v.len + 2 >= sizeof buf) continue;
+        if (len) buf[len++] = ',';
+        len += sic_json_unescape(&v, buf + len);
+      }
+    }
+    if (sic_push_kv(b, name, sic_intern(b, buf, len)) >= 0) out->n++;
+  }
+}
+
+static void executor_info(sic_builder *b, sic_jscan *s, sic_executor *e) {
+  sic_jiter it;
+  sic_jstr k;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Executor Info"); sic_json_skip(s); return; }
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    if (SIC_KEY(&k, "Host")) sic_rd_sid(b, s, &e->host);
+    else if (SIC_KEY(&k, "Total Cores")) sic_rd_i32(b, s, &e->total_cores);
+    else if (SIC_KEY(&k, "Log Urls")) sic_rd_kvs(b, s, &e->log_urls);
+    else if (SIC_KEY(&k, "Attributes")) sic_rd_kvs(b, s, &e->attributes);
+    else if (SIC_KEY(&k, "Resources")) executor_resources(b, s, &e->resources);
+    else if (SIC_KEY(&k, "Resource Profile Id")) sic_rd_i32(b, s, &e->resource_profile_id);
+    else sic_json_skip(s);
+  }
+}
+
+/* Executor events name the executor in one member and describe it in others that may come
+ * first; the executor is parsed into a local copy and merged at the end. */
+static int ev_executor_added(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  sic_sid id = -1;
+  int64_t ts = -1;
+  sic_executor e;
+  memset(&e, 0, sizeof e);
+  e.host = -1;
+  e.total_cores = 0;
+  int have_info = 0;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Executor ID")) sic_rd_sid(b, s, &id);
+    else if (SIC_KEY(&k, "Timestamp")) sic_rd_i64(b, s, &ts);
+    else if (SIC_KEY(&k, "Executor Info")) { executor_info(b, s, &e); have_info = 1; }
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  int32_t r = sic_exec_row(b, id, 1);
+  if (r < 0) return 0;
+  sic_executor *x = &b->app->executors[r];
+  x->add_time = ts;
+  sic_note_time(b, ts);
+  if (have_info) {
+    if (e.host >= 0) x->host = e.host;
+    x->total_cores = e.total_cores;
+    x->log_urls = e.log_urls;
+    x->attributes = e.attributes;
+    x->resources = e.resources;
+    x->resource_profile_id = e.resource_profile_id;
+  }
+  return 0;
+}
+
+static int ev_executor_removed(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  sic_sid id = -1, reason = -1;
+  int64_t ts = -1;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Executor ID")) sic_rd_sid(b, s, &id);
+    else if (SIC_KEY(&k, "Timestamp")) sic_rd_i64(b, s, &ts);
+    else if (SIC_KEY(&k, "Removed Reason")) sic_rd_sid(b, s, &reason);
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  int32_t r = sic_exec_row(b, id, 1);
+  if (r < 0) return 0;
+  b->app->executors[r].remove_time = ts;
+  b->app->executors[r].remove_reason = reason;
+  sic_note_time(b, ts);
+  return 0;
+}
+
+/* "Block Manager ID": {"Executor ID", "Host", "Port"} */
+static void block_manager_id(sic_builder *b, sic_jscan *s, sic_sid *id, sic_sid *host, int32_t *port) {
+  sic_jiter it;
+  sic_jstr k;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Block Manager ID"); sic_json_skip(s); return; }
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    if (SIC_KEY(&k, "Executor ID")) sic_rd_sid(b, s, id);
+    else if (SIC_KEY(&k, "Host")) sic_rd_sid(b, s, host);
+    else if (SIC_KEY(&k, "Port")) sic_rd_i32(b, s, port);
+    else sic_json_skip(s);
+  }
+}
+
+static int ev_bm_added(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  sic_sid id = -1, host = -1;
+  int32_t port = -1;
+  int64_t mem = -1, on = -1, off = -1, ts = -1;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Block Manager ID")) block_manager_id(b, s, &id, &host, &port);
+    else if (SIC_KEY(&k, "Maximum Memory")) sic_rd_i64(b, s, &mem);
+    else if (SIC_KEY(&k, "Maximum Onheap Memory")) sic_rd_i64(b, s, &on);
+    else if (SIC_KEY(&k, "Maximum Offheap Memory")) sic_rd_i64(b, s, &off);
+    else if (SIC_KEY(&k, "Timestamp")) sic_rd_i64(b, s, &ts);
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  int32_t r = sic_exec_row(b, id, 1);
+  if (r < 0) return 0;
+  sic_executor *x = &b->app->executors[r];
+  if (x->host < 0) x->host = host;
+  x->port = port;
+  x->max_memory = mem;
+  x->max_onheap = on;
+  x->max_offheap = off;
+  x->bm_add_time = ts;
+  sic_note_time(b, ts);
+  return 0;
+}
+
+static int ev_bm_removed(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  sic_sid id = -1, host = -1;
+  int32_t port = -1;
+  int64_t ts = -1;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Block Manager ID")) block_manager_id(b, s, &id, &host, &port);
+    else if (SIC_KEY(&k, "Timestamp")) sic_rd_i64(b, s, &ts);
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  int32_t r = sic_exec_row(b, id, 1);
+  if (r >= 0) b->app->executors[r].bm_remove_time = ts;
+  sic_note_time(b, ts);
+  return 0;
+}
+
+/* Exclusion events (Blacklisted before Spark 3.1, Excluded after). Fields: time, executorId
+ * or hostId, stageId/stageAttemptId for the ForStage variants. */
+typedef struct excl_event {
+  int64_t time;                /* "time" */
+  sic_sid executor;            /* "executorId", -1 */
+  sic_sid host;                /* "hostId", -1 */
+  int32_t stage_id;            /* "stageId", -1 */
+  int32_t stage_attempt;       /* "stageAttemptId" */
+} excl_event;
+
+static int read_excl(sic_builder *b, sic_jscan *s, sic_jiter *it, excl_event *e) {
+  sic_jstr k;
+  *e = (excl_event){-1, -1, -1, -1, 0};
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "time")) sic_rd_i64(b, s, &e->time);
+    else if (SIC_KEY(&k, "executorId")) sic_rd_sid(b, s, &e->executor);
+    else if (SIC_KEY(&k, "hostId")) sic_rd_sid(b, s, &e->host);
+    else if (SIC_KEY(&k, "stageId")) sic_rd_i32(b, s, &e->stage_id);
+    else if (SIC_KEY(&k, "stageAttemptId")) sic_rd_i32(b, s, &e->stage_attempt);
+    else sic_json_skip(s);
+  }
+  sic_note_time(b, e->time);
+  return s->err ? -1 : 0;
+}
+
+/* Apply an exclusion to one executor row. */
+static void exclude_exec(sic_builder *b, int32_t r, const excl_event *e, int excluded) {
+  sic_executor *x = &b->app->executors[r];
+  if (e->stage_id >= 0) {
+    sic_pair_push(b, &b->excl, &b->nexcl, &b->cap_excl, (sic_pair){r, e->stage_id, 0});
+    int32_t st = sic_stage_row(b, e->stage_id, e->stage_attempt, 1);
+    if (st >= 0) b->app->stages[st].excluded_execs++;
+    return;
+  }
+  x->excluded = excluded;
+  if (excluded) x->excluded_time = e->time;
+}
+
+static int excl_common(sic_builder *b, sic_jscan *s, sic_jiter *it, int excluded) {
+  excl_event e;
+  if (read_excl(b, s, it, &e) < 0) return -1;
+  if (e.executor >= 0) {
+    int32_t r = sic_exec_row(b, e.executor, 1);
+    if (r >= 0) exclude_exec(b, r, &e, excluded);
+  }
+  if (e.host >= 0) { /* node-level: every executor on that host */
+    for (int64_t i = 0; i < b->app->nexecutors; i++)
+      if (b->app->executors[i].host == e.host) exclude_exec(b, (int32_t)i, &e, excluded);
+  }
+  return 0;
+}
+
+static int ev_excluded(sic_builder *b, sic_jscan *s, sic_jiter *it) { return excl_common(b, s, it, 1); }
+static int ev_unexcluded(sic_builder *b, sic_jscan *s, sic_jiter *it) { return excl_common(b, s, it, 0); }
+
+static int ev_misc_added(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_app *a = b->app;
+  sic_jstr k, kk;
+  sic_jiter in;
+  sic_misc_process m = {.id = -1, .host_port = -1, .active = 1, .add_time = -1};
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "time") || SIC_KEY(&k, "Timestamp")) sic_rd_i64(b, s, &m.add_time);
+    else if (SIC_KEY(&k, "processId")) sic_rd_sid(b, s, &m.id);
+    else if (SIC_KEY(&k, "info") && sic_json_peek(s) == SIC_JT_OBJECT) {
+      sic_json_obj_begin(s, &in);
+      FOR_MEMBERS(s, &in, &kk) {
+        if (SIC_KEY(&kk, "hostPort")) sic_rd_sid(b, s, &m.host_port);
+        else if (SIC_KEY(&kk, "cores")) sic_rd_i32(b, s, &m.total_cores);
+        else if (SIC_KEY(&kk, "logUrlInfo")) sic_rd_kvs(b, s, &m.log_urls);
+        else sic_json_skip(s);
+      }
+    } else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  sic_note_time(b, m.add_time);
+  if (SIC_GROW(b, a->misc, b->cap_misc, a->nmisc) == 0) a->misc[a->nmisc++] = m;
+  return 0;
+}
+
+static int ev_block_updated(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_app *a = b->app;
+  sic_jstr k, kk;
+  sic_jiter in;
+  sic_sid exec = -1, host = -1;
+  int32_t port = -1, fl[5] = {0, 0, 0, 0, 1};
+  sic_block_update u = {.executor = -1, .block_id = -1, .storage_level = -1};
+  FOR_MEMBERS(s, it, &k) {
+    if (!SIC_KEY(&k, "Block Updated Info") || sic_json_peek(s) != SIC_JT_OBJECT) { sic_json_skip(s); continue; }
+    sic_json_obj_begin(s, &in);
+    FOR_MEMBERS(s, &in, &kk) {
+      if (SIC_KEY(&kk, "Block Manager ID")) block_manager_id(b, s, &exec, &host, &port);
+      else if (SIC_KEY(&kk, "Block ID")) sic_rd_sid(b, s, &u.block_id);
+      else if (SIC_KEY(&kk, "Storage Level")) u.storage_level = sic_storage_level(b, s, fl);
+      else if (SIC_KEY(&kk, "Memory Size")) sic_rd_i64(b, s, &u.memory_size);
+      else if (SIC_KEY(&kk, "Disk Size")) sic_rd_i64(b, s, &u.disk_size);
+      else sic_json_skip(s);
+    }
+  }
+  if (s->err) return -1;
+  u.executor = sic_exec_row(b, exec, 1);
+  u.use_disk = fl[0];
+  u.use_memory = fl[1];
+  u.deserialized = fl[3];
+  u.replication = fl[4];
+  if (SIC_GROW(b, a->block_updates, b->cap_block_updates, a->nblock_updates) == 0)
+    a->block_updates[a->nblock_updates++] = u;
+  return 0;
+}
+
+static int ev_unpersist(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  int32_t id = -1;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "RDD ID")) sic_rd_i32(b, s, &id);
+    else sic_json_skip(s);
+  }
+  for (int64_t i = 0; i < b->app->nrdds; i++)
+    if (b->app->rdds[i].rdd_id == id) b->app->rdds[i].unpersisted = 1;
+  DONE(s);
+}
+
+/* ---- executor metrics ---- */
+
+static void emax(sic_emetrics *dst, const sic_emetrics *src) {
+  for (int i = 0; i < SIC_EM__COUNT; i++)
+    if (src->v[i] > dst->v[i]) dst->v[i] = src->v[i];
+}
+
+/* Fold a metrics vector into a peak row, creating the row on first use. */
+static void peak_fold(sic_builder *b, int32_t *row, const sic_emetrics *m) {
+  if (*row < 0) { *row = sic_peak_new(b, m); return; }
+  emax(&b->app->peaks[*row], m);
+}
+
+/* Peaks of one executor in one stage attempt: stage, executor and (stage, executor) rows. */
+static void stage_exec_peak(sic_builder *b, int32_t exec, int32_t stage_id, int32_t attempt,
+                            const sic_emetrics *m) {
+  sic_app *a = b->app;
+  if (exec >= 0) peak_fold(b, &a->executors[exec].peak, m);
+  if (stage_id < 0) return;
+  int32_t st = sic_stage_row(b, stage_id, attempt, 1);
+  if (st < 0) return;
+  peak_fold(b, &a->stages[st].peak, m);
+  if (exec < 0) return;
+  for (int64_t i = b->nsep - 1; i >= 0 && i >= b->nsep - 4096; i--) {
+    if (b->sep[i].a == st && b->sep[i].b == exec) { emax(&a->peaks[b->sep[i].c], m); return; }
+  }
+  int32_t p = sic_peak_new(b, m);
+  if (p >= 0) sic_pair_push(b, &b->sep, &b->nsep, &b->cap_sep, (sic_pair){st, exec, p});
+}
+
+static int ev_stage_exec_metrics(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  sic_sid exec = -1;
+  int32_t stage = -1, attempt = 0, have = 0;
+  sic_emetrics m;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Executor ID")) sic_rd_sid(b, s, &exec);
+    else if (SIC_KEY(&k, "Stage ID")) sic_rd_i32(b, s, &stage);
+    else if (SIC_KEY(&k, "Stage Attempt ID")) sic_rd_i32(b, s, &attempt);
+    else if (SIC_KEY(&k, "Executor Metrics")) have = sic_rd_emetrics(b, s, &m) == 0;
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  if (have) stage_exec_peak(b, sic_exec_row(b, exec, 1), stage, attempt, &m);
+  return 0;
+}
+
+/* ExecutorMetricsUpdate: "Executor Metrics Updated" is [{"Stage ID", "Stage Attempt ID",
+ * "Executor Metrics"}] (Spark 3.0+). The accumulator updates in "Metrics Updated" are
+ * running values of live tasks and are not totals: they are ignored. */
+static int ev_exec_metrics_update(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k, kk;
+  sic_jiter arr, in;
+  sic_sid exec = -1;
+  struct { int32_t stage, attempt; sic_emetrics m; } ups[16];
+  int nup = 0;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Executor ID")) sic_rd_sid(b, s, &exec);
+    else if (SIC_KEY(&k, "Executor Metrics Updated") && sic_json_peek(s) == SIC_JT_ARRAY) {
+      sic_json_arr_begin(s, &arr);
+      while (sic_json_arr_next(s, &arr) > 0) {
+        if (sic_json_peek(s) != SIC_JT_OBJECT || nup == 16) { sic_json_skip(s); continue; }
+        int32_t st = -1, at = 0, have = 0;
+        sic_json_obj_begin(s, &in);
+        FOR_MEMBERS(s, &in, &kk) {
+          if (SIC_KEY(&kk, "Stage ID")) sic_rd_i32(b, s, &st);
+          else if (SIC_KEY(&kk, "Stage Attempt ID")) sic_rd_i32(b, s, &at);
+          else if (SIC_KEY(&kk, "Executor Metrics")) have = sic_rd_emetrics(b, s, &ups[nup].m) == 0;
+          else sic_json_skip(s);
+        }
+        if (have) { ups[nup].stage = st; ups[nup].attempt = at; nup++; }
+      }
+    } else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  int32_t r = sic_exec_row(b, exec, nup > 0);
+  for (int i = 0; i < nup; i++) stage_exec_peak(b, r, ups[i].stage, ups[i].attempt, &ups[i].m);
+  return 0;
+}
+
+/* ---- jobs and stages ---- */
+
+/* "RDD Info" element */
+static void rdd_info(sic_builder *b, sic_jscan *s) {
+  sic_app *a = b->app;
+  sic_jiter it;
+  sic_jstr k;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "RDD Info"); sic_json_skip(s); return; }
+  sic_rdd d;
+  memset(&d, 0, sizeof d);
+  d.name = d.scope = d.callsite = d.storage_level = -1;
+  int32_t fl[5] = {0, 0, 0, 0, 1};
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    if (SIC_KEY(&k, "RDD ID")) sic_rd_i32(b, s, &d.rdd_id);
+    else if (SIC_KEY(&k, "Name")) sic_rd_sid(b, s, &d.name);
+    else if (SIC_KEY(&k, "Scope")) sic_rd_sid(b, s, &d.scope);
+    else if (SIC_KEY(&k, "Callsite")) sic_rd_sid(b, s, &d.callsite);
+    else if (SIC_KEY(&k, "Parent IDs")) sic_rd_ints(b, s, &d.parents);
+    else if (SIC_KEY(&k, "Storage Level")) d.storage_level = sic_storage_level(b, s, fl);
+    else if (SIC_KEY(&k, "Barrier")) sic_rd_bool(b, s, &d.barrier);
+    else if (SIC_KEY(&k, "Number of Partitions")) sic_rd_i32(b, s, &d.num_partitions);
+    else if (SIC_KEY(&k, "Number of Cached Partitions")) sic_rd_i32(b, s, &d.num_cached_partitions);
+    else if (SIC_KEY(&k, "Memory Size")) sic_rd_i64(b, s, &d.memory_size);
+    else if (SIC_KEY(&k, "Disk Size")) sic_rd_i64(b, s, &d.disk_size);
+    else sic_json_skip(s);
+  }
+  d.use_disk = fl[0];
+  d.use_memory = fl[1];
+  d.use_off_heap = fl[2];
+  d.deserialized = fl[3];
+  d.replication = fl[4];
+  if (SIC_GROW(b, a->rdds, b->cap_rdds, a->nrdds) == 0) a->rdds[a->nrdds++] = d;
+}
+
+/* Stage "Accumulables": [{"ID", "Name", "Value", "Internal", ...}] */
+static void stage_accums(sic_builder *b, sic_jscan *s, sic_range *out) {
+  sic_app *a = b->app;
+  sic_jiter it, in;
+  sic_jstr k;
+  out->off = (int32_t)a->nstage_accums;
+  out->n = 0;
+  if (sic_json_peek(s) != SIC_JT_ARRAY) { sic_bad_field(b, s, "Accumulables"); sic_json_skip(s); return; }
+  sic_json_arr_begin(s, &it);
+  while (sic_json_arr_next(s, &it) > 0) {
+    if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_json_skip(s); continue; }
+    sic_stage_accum sa = {.name = -1, .value = -1};
+    sic_json_obj_begin(s, &in);
+    FOR_MEMBERS(s, &in, &k) {
+      if (SIC_KEY(&k, "ID")) sic_rd_i64(b, s, &sa.accum_id);
+      else if (SIC_KEY(&k, "Name")) sic_rd_sid(b, s, &sa.name);
+      else if (SIC_KEY(&k, "Value")) sic_rd_text(b, s, &sa.value);
+      else if (SIC_KEY(&k, "Internal")) sic_rd_bool(b, s, &sa.internal);
+      else sic_json_skip(s);
+    }
+    if (SIC_GROW(b, a->stage_accums, b->cap_stage_accums, a->nstage_accums) < 0) continue;
+    a->stage_accums[a->nstage_accums++] = sa;
+    out->n++;
+    int32_t ar = sic_accum_row(b, sa.accum_id, 0);
+    if (ar >= 0) a->accums[ar].last_value = sa.value;
+  }
+}
+
+/* "Stage Info" (StageSubmitted/StageCompleted) or an element of JobStart "Stage Infos".
+ * Returns the stage row, -1 when unusable. */
+static int32_t stage_info(sic_builder *b, sic_jscan *s) {
+  sic_jiter it, arr;
+  sic_jstr k;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Stage Info"); sic_json_skip(s); return -1; }
+  sic_stage t;
+  memset(&t, 0, sizeof t);
+  t.attempt_id = 0;
+  t.stage_id = -1;
+  t.name = t.details = t.failure_reason = -1;
+  t.submission_time = t.completion_time = -1;
+  int have_rdds = 0, have_accums = 0, have_parents = 0;
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    if (SIC_KEY(&k, "Stage ID")) sic_rd_i32(b, s, &t.stage_id);
+    else if (SIC_KEY(&k, "Stage Attempt ID")) sic_rd_i32(b, s, &t.attempt_id);
+    else if (SIC_KEY(&k, "Stage Name")) sic_rd_sid(b, s, &t.name);
+    else if (SIC_KEY(&k, "Number of Tasks")) sic_rd_i32(b, s, &t.num_tasks);
+    else if (SIC_KEY(&k, "Details")) sic_rd_sid(b, s, &t.details);
+    else if (SIC_KEY(&k, "Failure Reason")) sic_rd_sid(b, s, &t.failure_reason);
+    else if (SIC_KEY(&k, "Resource Profile Id")) sic_rd_i32(b, s, &t.resource_profile_id);
+    else if (SIC_KEY(&k, "Submission Time")) sic_rd_i64(b, s, &t.submission_time);
+    else if (SIC_KEY(&k, "Completion Time")) sic_rd_i64(b, s, &t.completion_time);
+    else if (SIC_KEY(&k, "Parent IDs")) have_parents = sic_rd_ints(b, s, &t.parents) == 0;
+    else if (SIC_KEY(&k, "Accumulables")) { stage_accums(b, s, &t.accums); have_accums = 1; }
+    else if (SIC_KEY(&k, "RDD Info") && sic_json_peek(s) == SIC_JT_ARRAY) {
+      t.rdds.off = (int32_t)b->app->nrdds;
+      sic_json_arr_begin(s, &arr);
+      while (sic_json_arr_next(s, &arr) > 0) rdd_info(b, s);
+      t.rdds.n = (int32_t)(b->app->nrdds - t.rdds.off);
+      have_rdds = 1;
+    } else sic_json_skip(s);
+  }
+  if (s->err || t.stage_id < 0) return -1;
+  int32_t r = sic_stage_row(b, t.stage_id, t.attempt_id, 1);
+  if (r < 0) return -1;
+  sic_stage *st = &b->app->stages[r];
+  if (t.name >= 0) st->name = t.name;
+  if (t.details >= 0) st->details = t.details;
+  if (t.failure_reason >= 0) st->failure_reason = t.failure_reason;
+  if (t.num_tasks) st->num_tasks = t.num_tasks;
+  st->resource_profile_id = t.resource_profile_id;
+  if (t.submission_time >= 0) st->submission_time = t.submission_time;
+  if (t.completion_time >= 0) st->completion_time = t.completion_time;
+  if (have_parents) st->parents = t.parents;
+  if (have_rdds) st->rdds = t.rdds;
+  if (have_accums) st->accums = t.accums;
+  sic_note_time(b, t.submission_time);
+  sic_note_time(b, t.completion_time);
+  return r;
+}
+
+/* Job/stage "Properties" -> kvs, plus the well-known ones. */
+typedef struct props {
+  sic_range all;               /* every property */
+  sic_sid description;         /* spark.job.description */
+  sic_sid group;               /* spark.jobGroup.id */
+  sic_sid pool;                /* spark.scheduler.pool */
+  sic_sid tags;                /* spark.job.tags */
+  int64_t sql_id;              /* spark.sql.execution.id */
+} props;
+
+static void read_props(sic_builder *b, sic_jscan *s, props *p) {
+  p->description = p->group = p->pool = p->tags = -1;
+  p->sql_id = -1;
+  if (sic_rd_kvs(b, s, &p->all) < 0) { p->all.n = 0; return; }
+  for (int32_t i = 0; i < p->all.n; i++) {
+    sic_kv kv = b->app->kvs[p->all.off + i];
+    const char *key = sic_str(b->app, kv.key);
+    if (!key || kv.value < 0) continue;
+    if (!strcmp(key, "spark.job.description")) p->description = kv.value;
+    else if (!strcmp(key, "spark.jobGroup.id")) p->group = kv.value;
+    else if (!strcmp(key, "spark.scheduler.pool")) p->pool = kv.value;
+    else if (!strcmp(key, "spark.job.tags")) p->tags = kv.value;
+    else if (!strcmp(key, "spark.sql.execution.id")) {
+      const char *v = sic_str(b->app, kv.value);
+      int64_t id;
+      if (sic_json_parse_i64(v, strlen(v), &id) == 0) p->sql_id = id;
+    }
+  }
+}
+
+static void split_tags(sic_builder *b, sic_sid tags, sic_range *out) {
+  out->off = (int32_t)b->app->nints;
+  out->n = 0;
+  if (tags < 0) return;
+  const char *t = sic_str(b->app, tags);
+  while (*t) {
+    const char *c = strchr(t, ',');
+    size_t n = c ? (size_t)(c - t) : strlen(t);
+    if (n && sic_push_int(b, sic_intern(b, t, n)) >= 0) out->n++;
+    t += n + (c ? 1 : 0);
+  }
+}
+
+static void apply_stage_props(sic_builder *b, int32_t st, const props *p) {
+  sic_stage *x = &b->app->stages[st];
+  if (p->pool >= 0) x->pool = p->pool;
+  if (p->description >= 0) x->description = p->description;
+  if (p->sql_id >= 0) x->sql_execution_id = p->sql_id;
+}
+
+static int ev_job_start(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  sic_jiter arr;
+  int32_t job_id = -1;
+  int64_t ts = -1;
+  sic_range stage_ids = {0, 0};
+  int32_t rows[4096], nrows = 0, last_row = -1;
+  props p = {{0, 0}, -1, -1, -1, -1, -1};
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Job ID")) sic_rd_i32(b, s, &job_id);
+    else if (SIC_KEY(&k, "Submission Time")) sic_rd_i64(b, s, &ts);
+    else if (SIC_KEY(&k, "Stage IDs")) sic_rd_ints(b, s, &stage_ids);
+    else if (SIC_KEY(&k, "Properties")) read_props(b, s, &p);
+    else if (SIC_KEY(&k, "Stage Infos") && sic_json_peek(s) == SIC_JT_ARRAY) {
+      sic_json_arr_begin(s, &arr);
+      while (sic_json_arr_next(s, &arr) > 0) {
+        int32_t r = stage_info(b, s);
+        if (r < 0) continue;
+        if (nrows < 4096) rows[nrows++] = r;
+        if (last_row < 0 || b->app->stages[r].stage_id > b->app->stages[last_row].stage_id) last_row = r;
+      }
+    } else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  int32_t jr = sic_job_row(b, job_id, 1);
+  if (jr < 0) return 0;
+  sic_job *j = &b->app->jobs[jr];
+  j->submission_time = ts;
+  sic_note_time(b, ts);
+  j->stage_ids = stage_ids;
+  j->properties = p.all;
+  j->description = p.description;
+  j->job_group = p.group;
+  j->sql_execution_id = p.sql_id;
+  split_tags(b, p.tags, &j->tags);
+  if (last_row >= 0) j->name = b->app->stages[last_row].name;
+  for (int32_t i = 0; i < nrows; i++) apply_stage_props(b, rows[i], &p);
+  return 0;
+}
+
+static int ev_job_end(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k, kk, v;
+  sic_jiter in, ex;
+  int32_t job_id = -1, status = SIC_JOB_UNKNOWN;
+  int64_t ts = -1;
+  sic_sid failure = -1;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Job ID")) sic_rd_i32(b, s, &job_id);
+    else if (SIC_KEY(&k, "Completion Time")) sic_rd_i64(b, s, &ts);
+    else if (SIC_KEY(&k, "Job Result") && sic_json_peek(s) == SIC_JT_OBJECT) {
+      sic_json_obj_begin(s, &in);
+      FOR_MEMBERS(s, &in, &kk) {
+        if (SIC_KEY(&kk, "Result") && sic_json_peek(s) == SIC_JT_STRING) {
+          sic_json_str(s, &v);
+          status = SIC_KEY(&v, "JobSucceeded") ? SIC_JOB_SUCCEEDED : SIC_KEY(&v, "JobFailed") ? SIC_JOB_FAILED
+                                                                                               : SIC_JOB_UNKNOWN;
+        } else if (SIC_KEY(&kk, "Exception") && sic_json_peek(s) == SIC_JT_OBJECT) {
+          sic_jstr k3;
+          sic_json_obj_begin(s, &ex);
+          FOR_MEMBERS(s, &ex, &k3) {
+            if (SIC_KEY(&k3, "Message")) sic_rd_sid(b, s, &failure);
+            else sic_json_skip(s);
+          }
+        } else sic_json_skip(s);
+      }
+    } else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  int32_t jr = sic_job_row(b, job_id, 1);
+  if (jr < 0) return 0;
+  sic_job *j = &b->app->jobs[jr];
+  j->completion_time = ts;
+  j->status = status;
+  j->failure_reason = failure;
+  sic_note_time(b, ts);
+  return 0;
+}
+
+static int ev_stage_submitted(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  int32_t r = -1;
+  props p = {{0, 0}, -1, -1, -1, -1, -1};
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Stage Info")) r = stage_info(b, s);
+    else if (SIC_KEY(&k, "Properties")) read_props(b, s, &p);
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  if (r < 0) return 0;
+  sic_stage *st = &b->app->stages[r];
+  if (st->status == SIC_STAGE_PENDING) st->status = SIC_STAGE_ACTIVE;
+  apply_stage_props(b, r, &p);
+  return 0;
+}
+
+static int ev_stage_completed(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  int32_t r = -1;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Stage Info")) r = stage_info(b, s);
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  if (r < 0) return 0;
+  sic_stage *st = &b->app->stages[r];
+  st->status = st->failure_reason >= 0 ? SIC_STAGE_FAILED : SIC_STAGE_COMPLETE;
+  return 0;
+}
+
+/* ---- dispatch ---- */
+
+typedef struct ev_entry {
+  const char *name;            /* short event class name */
+  sic_event_fn fn;             /* handler */
+} ev_entry;
+
+/* Most frequent first: the lookup is a length-checked linear scan. */
+static const ev_entry EVENTS[] = {
+    {"SparkListenerTaskEnd", sic_ev_task_end},
+    {"SparkListenerTaskStart", sic_ev_task_start},
+    {"SparkListenerTaskGettingResult", sic_ev_task_getting_result},
+    {"SparkListenerExecutorMetricsUpdate", ev_exec_metrics_update},
+    {"SparkListenerBlockUpdated", ev_block_updated},
+    {"SparkListenerStageSubmitted", ev_stage_submitted},
+    {"SparkListenerStageCompleted", ev_stage_completed},
+    {"SparkListenerStageExecutorMetrics", ev_stage_exec_metrics},
+    {"SparkListenerJobStart", ev_job_start},
+    {"SparkListenerJobEnd", ev_job_end},
+    {"SparkListenerSQLExecutionStart", sic_ev_sql_start},
+    {"SparkListenerSQLExecutionEnd", sic_ev_sql_end},
+    {"SparkListenerDriverAccumUpdates", sic_ev_driver_accums},
+    {"SparkListenerSQLAdaptiveExecutionUpdate", sic_ev_sql_aqe},
+    {"SparkListenerSQLAdaptiveSQLMetricUpdates", sic_ev_sql_aqe_metrics},
+    {"SparkListenerExecutorAdded", ev_executor_added},
+    {"SparkListenerExecutorRemoved", ev_executor_removed},
+    {"SparkListenerBlockManagerAdded", ev_bm_added},
+    {"SparkListenerBlockManagerRemoved", ev_bm_removed},
+    {"SparkListenerExecutorBlacklisted", ev_excluded},
+    {"SparkListenerExecutorExcluded", ev_excluded},
+    {"SparkListenerExecutorUnblacklisted", ev_unexcluded},
+    {"SparkListenerExecutorUnexcluded", ev_unexcluded},
+    {"SparkListenerExecutorBlacklistedForStage", ev_excluded},
+    {"SparkListenerExecutorExcludedForStage", ev_excluded},
+    {"SparkListenerNodeBlacklisted", ev_excluded},
+    {"SparkListenerNodeExcluded", ev_excluded},
+    {"SparkListenerNodeUnblacklisted", ev_unexcluded},
+    {"SparkListenerNodeUnexcluded", ev_unexcluded},
+    {"SparkListenerNodeBlacklistedForStage", ev_excluded},
+    {"SparkListenerNodeExcludedForStage", ev_excluded},
+    {"SparkListenerApplicationStart", ev_app_start},
+    {"SparkListenerApplicationEnd", ev_app_end},
+    {"SparkListenerEnvironmentUpdate", ev_env},
+    {"SparkListenerLogStart", ev_log_start},
+    {"SparkListenerResourceProfileAdded", ev_resource_profile},
+    {"SparkListenerMiscellaneousProcessAdded", ev_misc_added},
+    {"SparkListenerUnpersistRDD", ev_unpersist},
+};
+
+sic_event_fn sic_event_handler(const char *name, size_t len) {
+  for (size_t i = 0; i < sizeof EVENTS / sizeof EVENTS[0]; i++) {
+    const char *n = EVENTS[i].name;
+    if (strlen(n) == len && memcmp(n, name, len) == 0) return EVENTS[i].fn;
+  }
+  return NULL;
+}

@@ -1,0 +1,542 @@
+/* Task events: the hot path. TaskEnd lines are most of an event log's bytes, and most of a
+ * TaskEnd is its "Accumulables" array, so that array has its own tight loop that interns
+ * nothing for accumulators it has already seen. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/builder.h"
+
+#define FOR_MEMBERS(s, it, k) for (int r_; (r_ = sic_json_obj_next((s), (it), (k))) > 0;)
+
+/* "Task Info" as read from a TaskStart/TaskEnd, applied to the row afterwards. */
+typedef struct task_info {
+  int64_t task_id;             /* "Task ID", -1 when missing */
+  int64_t index;               /* "Index" */
+  int64_t attempt;             /* "Attempt" */
+  int64_t partition_id;        /* "Partition ID", -1 before Spark 3.3 */
+  int64_t launch;              /* "Launch Time" */
+  int64_t finish;              /* "Finish Time" */
+  int64_t getting;             /* "Getting Result Time" */
+  sic_sid executor;            /* "Executor ID" */
+  sic_sid host;                /* "Host" */
+  int32_t locality;            /* sic_locality */
+  int32_t speculative;         /* "Speculative" */
+  int32_t failed;              /* "Failed" */
+  int32_t killed;              /* "Killed" */
+  int32_t has_flags;           /* "Failed" was logged (Spark 1.0+) */
+} task_info;
+
+static int locality_of(const sic_jstr *v) {
+  if (SIC_KEY(v, "PROCESS_LOCAL")) return SIC_LOC_PROCESS_LOCAL;
+  if (SIC_KEY(v, "NODE_LOCAL")) return SIC_LOC_NODE_LOCAL;
+  if (SIC_KEY(v, "NO_PREF")) return SIC_LOC_NO_PREF;
+  if (SIC_KEY(v, "RACK_LOCAL")) return SIC_LOC_RACK_LOCAL;
+  return SIC_LOC_ANY;
+}
+
+static int starts_with(const sic_jstr *s, const char *lit, size_t n) {
+  return s->len >= n && memcmp(s->p, lit, n) == 0;
+}
+
+/* One element of "Accumulables": {"ID", "Name", "Update", "Value", "Internal",
+ * "Count Failed Values", "Metadata"}. Pushes a pending update (applied once the task's
+ * outcome is known). */
+static void task_accum(sic_builder *b, sic_jscan *s, int collect) {
+  sic_jiter it;
+  sic_jstr k, name = {0}, meta = {0}, upd_raw = {0}, val_raw = {0};
+  int64_t id = -1, update = 0;
+  int32_t internal = -1, numeric = 0, have_name = 0, have_meta = 0;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_json_skip(s); return; }
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    sic_jtype t;
+    switch (k.len) {
+    case 2: /* ID */
+      if (k.p[0] == 'I' && k.p[1] == 'D') { sic_rd_i64(b, s, &id); continue; }
+      break;
+    case 4: /* Name */
+      if (SIC_KEY(&k, "Name") && sic_json_peek(s) == SIC_JT_STRING) { have_name = sic_json_str(s, &name) == 0; continue; }
+      break;
+    case 6: /* Update: a number, or a string holding one (SQL metrics), or anything else */
+      if (!SIC_KEY(&k, "Update")) break;
+      t = sic_json_peek(s);
+      upd_raw.p = s->p;
+      if (t == SIC_JT_NUMBER) numeric = sic_json_i64(s, &update) == 0;
+      else if (t == SIC_JT_STRING) {
+        sic_jstr v;
+        if (sic_json_str(s, &v) == 0) numeric = sic_json_parse_i64(v.p, v.len, &update) == 0;
+      } else sic_json_skip(s);
+      upd_raw.len = (size_t)(s->p - upd_raw.p);
+      continue;
+    case 5: /* Value: kept raw, interned only for user accumulables */
+      if (!SIC_KEY(&k, "Value")) break;
+      val_raw.p = s->p;
+      sic_json_skip(s);
+      val_raw.len = (size_t)(s->p - val_raw.p);
+      continue;
+    case 8: /* Internal / Metadata */
+      if (SIC_KEY(&k, "Internal")) { sic_rd_bool(b, s, &internal); continue; }
+      if (SIC_KEY(&k, "Metadata") && sic_json_peek(s) == SIC_JT_STRING) { have_meta = sic_json_str(s, &meta) == 0; continue; }
+      break;
+    }
+    sic_json_skip(s);
+  }
+  if (s->err || id < 0) return;
+  if (internal < 0) internal = have_name && starts_with(&name, "internal.", 9);
+  int32_t row = sic_accum_row(b, id, 1);
+  if (row < 0) return;
+  sic_accum *ac = &b->app->accums[row];
+  if (ac->name < 0 && have_name) {
+    ac->name = sic_intern_jstr(b, &name);
+    ac->internal = internal;
+    if (have_meta) ac->metadata = sic_intern_jstr(b, &meta);
+  }
+  if (!collect) return;
+  int keep = b->opts.keep_task_accums && have_name && !internal && !(have_meta && SIC_KEY(&meta, "sql"));
+  if (sic_grow(b, (void **)&b->pacc, &b->cap_pacc, b->npacc, sizeof *b->pacc) < 0) return;
+  sic_pending_accum *pa = &b->pacc[b->npacc++];
+  pa->accum_row = row;
+  pa->numeric = numeric;
+  pa->update = update;
+  pa->keep = keep;
+  pa->update_text = pa->value_text = -1;
+  if (keep) { /* rare: user accumulators. Strings lose their quotes, other JSON stays as text */
+    sic_jstr *raws[2] = {&upd_raw, &val_raw};
+    sic_sid *outs[2] = {&pa->update_text, &pa->value_text};
+    for (int i = 0; i < 2; i++) {
+      if (!raws[i]->p) continue;
+      if (raws[i]->len >= 2 && raws[i]->p[0] == '"') {
+        sic_jstr v = {raws[i]->p + 1, raws[i]->len - 2, memchr(raws[i]->p, '\\', raws[i]->len) != NULL};
+        *outs[i] = sic_intern_jstr(b, &v);
+      } else {
+        *outs[i] = sic_intern(b, raws[i]->p, raws[i]->len);
+      }
+    }
+  }
+}
+
+static void task_accums(sic_builder *b, sic_jscan *s, int collect) {
+  sic_jiter it;
+  if (sic_json_peek(s) != SIC_JT_ARRAY) { sic_json_skip(s); return; }
+  sic_json_arr_begin(s, &it);
+  while (sic_json_arr_next(s, &it) > 0) task_accum(b, s, collect);
+}
+
+static void read_task_info(sic_builder *b, sic_jscan *s, task_info *ti, int collect) {
+  sic_jiter it;
+  sic_jstr k, v;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Task Info"); sic_json_skip(s); return; }
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    if (SIC_KEY(&k, "Task ID")) sic_rd_i64(b, s, &ti->task_id);
+    else if (SIC_KEY(&k, "Index")) sic_rd_i64(b, s, &ti->index);
+    else if (SIC_KEY(&k, "Attempt")) sic_rd_i64(b, s, &ti->attempt);
+    else if (SIC_KEY(&k, "Partition ID")) sic_rd_i64(b, s, &ti->partition_id);
+    else if (SIC_KEY(&k, "Launch Time")) sic_rd_i64(b, s, &ti->launch);
+    else if (SIC_KEY(&k, "Executor ID")) sic_rd_sid(b, s, &ti->executor);
+    else if (SIC_KEY(&k, "Host")) sic_rd_sid(b, s, &ti->host);
+    else if (SIC_KEY(&k, "Locality") && sic_json_peek(s) == SIC_JT_STRING) {
+      if (sic_json_str(s, &v) == 0) ti->locality = locality_of(&v);
+    } else if (SIC_KEY(&k, "Speculative")) sic_rd_bool(b, s, &ti->speculative);
+    else if (SIC_KEY(&k, "Getting Result Time")) sic_rd_i64(b, s, &ti->getting);
+    else if (SIC_KEY(&k, "Finish Time")) sic_rd_i64(b, s, &ti->finish);
+    else if (SIC_KEY(&k, "Failed")) { sic_rd_bool(b, s, &ti->failed); ti->has_flags = 1; }
+    else if (SIC_KEY(&k, "Killed")) sic_rd_bool(b, s, &ti->killed);
+    else if (SIC_KEY(&k, "Accumulables")) task_accums(b, s, collect);
+    else sic_json_skip(s);
+  }
+}
+
+static void task_info_init(task_info *ti) {
+  memset(ti, 0, sizeof *ti);
+  ti->task_id = -1;
+  ti->partition_id = -1;
+  ti->executor = ti->host = -1;
+  ti->locality = SIC_LOC_ANY;
+}
+
+/* Row for a task id: the TaskStart row, or a new one (TaskEnd without TaskStart). */
+static int64_t task_row_for(sic_builder *b, int64_t task_id) {
+  int32_t r = sic_task_find(b, task_id);
+  if (r >= 0) return r;
+  int64_t row = sic_task_append(b);
+  if (row >= 0) sic_task_index(b, task_id, row);
+  return row;
+}
+
+static void apply_task_info(sic_builder *b, int64_t row, const task_info *ti, int32_t stage_row) {
+  sic_app *a = b->app;
+  sic_tasks *t = &a->tasks;
+  sic_col_put(b, &t->task_id, row, ti->task_id);
+  sic_col_put(b, &t->index, row, ti->index);
+  sic_col_put(b, &t->attempt, row, ti->attempt);
+  sic_col_put(b, &t->partition_id, row, ti->partition_id);
+  sic_col_put(b, &t->finish_time, row, ti->finish);
+  sic_col_put(b, &t->getting_result_time, row, ti->getting);
+  t->launch_time[row] = ti->launch;
+  t->stage[row] = stage_row;
+  t->host[row] = ti->host;
+  t->locality[row] = (uint8_t)ti->locality;
+  if (ti->speculative) t->flags[row] |= SIC_TASKF_SPECULATIVE;
+  int32_t ex = sic_exec_row(b, ti->executor, 1);
+  t->executor[row] = ex;
+  if (ex >= 0 && a->executors[ex].host < 0) a->executors[ex].host = ti->host; /* old logs: no ExecutorAdded */
+  sic_note_time(b, ti->launch);
+  sic_note_time(b, ti->finish);
+}
+
+int sic_ev_task_start(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  int32_t stage_id = -1, attempt = 0;
+  task_info ti;
+  task_info_init(&ti);
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Stage ID")) sic_rd_i32(b, s, &stage_id);
+    else if (SIC_KEY(&k, "Stage Attempt ID")) sic_rd_i32(b, s, &attempt);
+    else if (SIC_KEY(&k, "Task Info")) read_task_info(b, s, &ti, 0);
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  if (ti.task_id < 0) { sic_bad_field(b, s, "Task Info.Task ID"); return 0; }
+  int32_t st = sic_stage_row(b, stage_id, attempt, 1);
+  int64_t row = task_row_for(b, ti.task_id);
+  if (row < 0) return 0;
+  apply_task_info(b, row, &ti, st);
+  if (st >= 0 && b->app->stages[st].status == SIC_STAGE_PENDING) b->app->stages[st].status = SIC_STAGE_ACTIVE;
+  return 0;
+}
+
+int sic_ev_task_getting_result(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k;
+  task_info ti;
+  task_info_init(&ti);
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Task Info")) read_task_info(b, s, &ti, 0);
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  int32_t r = ti.task_id >= 0 ? sic_task_find(b, ti.task_id) : -1;
+  if (r >= 0) sic_col_put(b, &b->app->tasks.getting_result_time, r, ti.getting);
+  return 0;
+}
+
+/* ---- Task Metrics ---- */
+
+enum { SUB_NONE = -1, SUB_READ = -2, SUB_WRITE = -3, SUB_INPUT = -4, SUB_OUTPUT = -5, SUB_PUSH = -6 };
+
+typedef struct metric_name {
+  const char *name;            /* JSON member name */
+  int target;                  /* sic_task_metric, or SUB_* for a nested object */
+} metric_name;
+
+static const metric_name TOP[] = {
+    {"Executor Deserialize Time", SIC_TM_EXECUTOR_DESERIALIZE_TIME},
+    {"Executor Deserialize CPU Time", SIC_TM_EXECUTOR_DESERIALIZE_CPU_TIME},
+    {"Executor Run Time", SIC_TM_EXECUTOR_RUN_TIME},
+    {"Executor CPU Time", SIC_TM_EXECUTOR_CPU_TIME},
+    {"Peak Execution Memory", SIC_TM_PEAK_EXECUTION_MEMORY},
+    {"Result Size", SIC_TM_RESULT_SIZE},
+    {"JVM GC Time", SIC_TM_JVM_GC_TIME},
+    {"Result Serialization Time", SIC_TM_RESULT_SERIALIZATION_TIME},
+    {"Memory Bytes Spilled", SIC_TM_MEMORY_BYTES_SPILLED},
+    {"Disk Bytes Spilled", SIC_TM_DISK_BYTES_SPILLED},
+    {"Shuffle Read Metrics", SUB_READ},
+    {"Shuffle Write Metrics", SUB_WRITE},
+    {"Input Metrics", SUB_INPUT},
+    {"Output Metrics", SUB_OUTPUT},
+    {NULL, 0}};
+static const metric_name READ[] = {
+    {"Remote Blocks Fetched", SIC_TM_SR_REMOTE_BLOCKS_FETCHED},
+    {"Local Blocks Fetched", SIC_TM_SR_LOCAL_BLOCKS_FETCHED},
+    {"Fetch Wait Time", SIC_TM_SR_FETCH_WAIT_TIME},
+    {"Remote Bytes Read", SIC_TM_SR_REMOTE_BYTES_READ},
+    {"Remote Bytes Read To Disk", SIC_TM_SR_REMOTE_BYTES_READ_TO_DISK},
+    {"Local Bytes Read", SIC_TM_SR_LOCAL_BYTES_READ},
+    {"Total Records Read", SIC_TM_SR_RECORDS_READ},
+    {"Remote Requests Duration", SIC_TM_SR_REMOTE_REQS_DURATION},
+    {"Shuffle Push Read Metrics", SUB_PUSH},
+    {NULL, 0}};
+static const metric_name PUSH[] = {
+    {"Corrupt Merged Block Chunks", SIC_TM_SR_PUSH_CORRUPT_MERGED_BLOCK_CHUNKS},
+    {"Merged Fetch Fallback Count", SIC_TM_SR_PUSH_MERGED_FETCH_FALLBACK_COUNT},
+    {"Merged Remote Blocks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_BLOCKS_FETCHED},
+    {"Merged Local Blocks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_BLOCKS_FETCHED},
+    {"Merged Remote Chunks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_CHUNKS_FETCHED},
+    {"Merged Local Chunks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_CHUNKS_FETCHED},
+    {"Merged Remote Bytes Read", SIC_TM_SR_PUSH_REMOTE_MERGED_BYTES_READ},
+    {"Merged Local Bytes Read", SIC_TM_SR_PUSH_LOCAL_MERGED_BYTES_READ},
+    {"Merged Remote Requests Duration", SIC_TM_SR_PUSH_REMOTE_MERGED_REQS_DURATION},
+    {NULL, 0}};
+static const metric_name WRITE[] = {
+    {"Shuffle Bytes Written", SIC_TM_SW_BYTES_WRITTEN},
+    {"Shuffle Write Time", SIC_TM_SW_WRITE_TIME},
+    {"Shuffle Records Written", SIC_TM_SW_RECORDS_WRITTEN},
+    {NULL, 0}};
+static const metric_name INPUT[] = {
+    {"Bytes Read", SIC_TM_INPUT_BYTES_READ}, {"Records Read", SIC_TM_INPUT_RECORDS_READ}, {NULL, 0}};
+static const metric_name OUTPUT[] = {
+    {"Bytes Written", SIC_TM_OUTPUT_BYTES_WRITTEN}, {"Records Written", SIC_TM_OUTPUT_RECORDS_WRITTEN}, {NULL, 0}};
+
+static const metric_name *table_of(int sub) {
+  switch (sub) {
+  case SUB_READ: return READ;
+  case SUB_WRITE: return WRITE;
+  case SUB_INPUT: return INPUT;
+  case SUB_OUTPUT: return OUTPUT;
+  case SUB_PUSH: return PUSH;
+  default: return TOP;
+  }
+}
+
+/* Reads one metrics object into m[]. Members usually come in table order, so the search
+ * starts after the previous match. */
+static void read_metrics(sic_builder *b, sic_jscan *s, const metric_name *tab, int64_t *m, int depth) {
+  sic_jiter it;
+  sic_jstr k;
+  if (sic_json_peek(s) != SIC_JT_OBJECT || depth > 3) { sic_json_skip(s); return; }
+  int n = 0;
+  while (tab[n].name) n++;
+  int hint = 0;
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    int found = -1;
+    for (int i = 0; i < n; i++) {
+      int j = (hint + i) % n;
+      if (sic_jstr_eq(&k, tab[j].name, strlen(tab[j].name))) { found = j; break; }
+    }
+    if (found < 0) { sic_json_skip(s); continue; }
+    hint = found + 1;
+    int target = tab[found].target;
+    if (target < 0) { read_metrics(b, s, table_of(target), m, depth + 1); continue; }
+    int64_t v;
+    if (sic_rd_i64(b, s, &v) == 0) m[target] = v;
+  }
+}
+
+/* ---- Task End Reason ---- */
+
+typedef struct end_reason {
+  sic_sid reason;              /* "Reason" class name */
+  sic_sid error;               /* message as the History Server shows it, -1 */
+  int status;                  /* sic_task_status implied by the reason */
+  int success;                 /* Reason == "Success" */
+  int resubmitted;             /* Reason == "Resubmitted" */
+} end_reason;
+
+/* "Stack Trace": [{"Declaring Class","Method Name","File Name","Line Number"}] appended as
+ * Java prints StackTraceElement, one per line, indented as ExceptionFailure does. */
+static void append_stack(sic_jscan *s, char *buf, size_t cap, size_t *len) {
+  sic_jiter it, in;
+  sic_jstr k, cls = {0}, meth = {0}, file = {0};
+  int64_t line = -1;
+  if (sic_json_peek(s) != SIC_JT_ARRAY) { sic_json_skip(s); return; }
+  sic_json_arr_begin(s, &it);
+  int first = 1;
+  while (sic_json_arr_next(s, &it) > 0) {
+    if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_json_skip(s); continue; }
+    cls.len = meth.len = file.len = 0;
+    line = -1;
+    sic_json_obj_begin(s, &in);
+    FOR_MEMBERS(s, &in, &k) {
+      if (SIC_KEY(&k, "Declaring Class") && sic_json_peek(s) == SIC_JT_STRING) sic_json_str(s, &cls);
+      else if (SIC_KEY(&k, "Method Name") && sic_json_peek(s) == SIC_JT_STRING) sic_json_str(s, &meth);
+      else if (SIC_KEY(&k, "File Name") && sic_json_peek(s) == SIC_JT_STRING) sic_json_str(s, &file);
+      else if (SIC_KEY(&k, "Line Number") && sic_json_peek(s) == SIC_JT_NUMBER) sic_json_i64(s, &line);
+      else sic_json_skip(s);
+    }
+    if (*len + cls.len + meth.len + file.len + 48 >= cap) continue;
+    if (!first) buf[(*len)++] = '\n';
+    first = 0;
+    memcpy(buf + *len, "        ", 8);
+    *len += 8;
+    *len += sic_json_unescape(&cls, buf + *len);
+    buf[(*len)++] = '.';
+    *len += sic_json_unescape(&meth, buf + *len);
+    if (line == -2) *len += (size_t)snprintf(buf + *len, cap - *len, "(Native Method)");
+    else if (file.len && line >= 0) {
+      buf[(*len)++] = '(';
+      *len += sic_json_unescape(&file, buf + *len);
+      *len += (size_t)snprintf(buf + *len, cap - *len, ":%lld)", (long long)line);
+    } else if (file.len) {
+      buf[(*len)++] = '(';
+      *len += sic_json_unescape(&file, buf + *len);
+      buf[(*len)++] = ')';
+    } else *len += (size_t)snprintf(buf + *len, cap - *len, "(Unknown Source)");
+  }
+}
+
+static void read_end_reason(sic_builder *b, sic_jscan *s, end_reason *er) {
+  sic_jiter it, in;
+  sic_jstr k, kk, reason = {0};
+  char stack[8192];
+  size_t stack_len = 0;
+  sic_sid cls = -1, desc = -1, full = -1, kill = -1, msg = -1, loss = -1, bm_exec = -1, bm_host = -1, exec = -1;
+  int64_t shuffle = -1, map_id = -1, map_index = -2, reduce = -1, job = -1, part = -1, att = -1, bm_port = -1;
+  int32_t by_app = 1;
+  er->reason = er->error = -1;
+  er->status = SIC_TASK_UNKNOWN;
+  er->success = er->resubmitted = 0;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Task End Reason"); sic_json_skip(s); return; }
+  sic_json_obj_begin(s, &it);
+  FOR_MEMBERS(s, &it, &k) {
+    if (SIC_KEY(&k, "Reason") && sic_json_peek(s) == SIC_JT_STRING) sic_json_str(s, &reason);
+    else if (SIC_KEY(&k, "Class Name")) sic_rd_sid(b, s, &cls);
+    else if (SIC_KEY(&k, "Description")) sic_rd_sid(b, s, &desc);
+    else if (SIC_KEY(&k, "Full Stack Trace")) sic_rd_sid(b, s, &full);
+    else if (SIC_KEY(&k, "Stack Trace")) append_stack(s, stack, sizeof stack, &stack_len);
+    else if (SIC_KEY(&k, "Kill Reason")) sic_rd_sid(b, s, &kill);
+    else if (SIC_KEY(&k, "Message")) sic_rd_sid(b, s, &msg);
+    else if (SIC_KEY(&k, "Loss Reason")) sic_rd_sid(b, s, &loss);
+    else if (SIC_KEY(&k, "Executor ID")) sic_rd_sid(b, s, &exec);
+    else if (SIC_KEY(&k, "Exit Caused By App")) sic_rd_bool(b, s, &by_app);
+    else if (SIC_KEY(&k, "Shuffle ID")) sic_rd_i64(b, s, &shuffle);
+    else if (SIC_KEY(&k, "Map ID")) sic_rd_i64(b, s, &map_id);
+    else if (SIC_KEY(&k, "Map Index")) sic_rd_i64(b, s, &map_index);
+    else if (SIC_KEY(&k, "Reduce ID")) sic_rd_i64(b, s, &reduce);
+    else if (SIC_KEY(&k, "Job ID")) sic_rd_i64(b, s, &job);
+    else if (SIC_KEY(&k, "Partition ID")) sic_rd_i64(b, s, &part);
+    else if (SIC_KEY(&k, "Attempt Number")) sic_rd_i64(b, s, &att);
+    else if (SIC_KEY(&k, "Block Manager Address") && sic_json_peek(s) == SIC_JT_OBJECT) {
+      sic_json_obj_begin(s, &in);
+      FOR_MEMBERS(s, &in, &kk) {
+        if (SIC_KEY(&kk, "Executor ID")) sic_rd_sid(b, s, &bm_exec);
+        else if (SIC_KEY(&kk, "Host")) sic_rd_sid(b, s, &bm_host);
+        else if (SIC_KEY(&kk, "Port")) sic_rd_i64(b, s, &bm_port);
+        else sic_json_skip(s);
+      }
+    } else sic_json_skip(s);
+  }
+  if (s->err || !reason.p) return;
+  er->reason = sic_intern_jstr(b, &reason);
+  sic_app *a = b->app;
+  char buf[16384];
+  int n = -1;
+#define S(x) ((x) >= 0 ? sic_str(a, x) : "null")
+  if (SIC_KEY(&reason, "Success")) { er->status = SIC_TASK_SUCCESS; er->success = 1; return; }
+  er->resubmitted = SIC_KEY(&reason, "Resubmitted");
+  if (SIC_KEY(&reason, "TaskKilled")) {
+    er->status = SIC_TASK_KILLED;
+    er->error = kill >= 0 ? kill : sic_intern(b, "unknown reason", 14);
+    return;
+  }
+  er->status = SIC_TASK_FAILED;
+  if (SIC_KEY(&reason, "ExceptionFailure")) {
+    if (full >= 0) { er->error = full; return; }
+    n = snprintf(buf, sizeof buf, "%s: %s\n%.*s", S(cls), desc >= 0 ? sic_str(a, desc) : "", (int)stack_len, stack);
+  } else if (SIC_KEY(&reason, "FetchFailed")) {
+    char bm[512] = "null";
+    if (bm_exec >= 0 || bm_host >= 0)
+      snprintf(bm, sizeof bm, "BlockManagerId(%s, %s, %lld, None)", S(bm_exec), S(bm_host), (long long)bm_port);
+    if (map_index != -2)
+      n = snprintf(buf, sizeof buf, "FetchFailed(%s, shuffleId=%lld, mapIndex=%lld, mapId=%lld, reduceId=%lld, message=\n%s\n)",
+                   bm, (long long)shuffle, (long long)map_index, (long long)map_id, (long long)reduce, S(msg));
+    else
+      n = snprintf(buf, sizeof buf, "FetchFailed(%s, shuffleId=%lld, mapId=%lld, reduceId=%lld, message=\n%s\n)", bm,
+                   (long long)shuffle, (long long)map_id, (long long)reduce, S(msg));
+  } else if (SIC_KEY(&reason, "ExecutorLostFailure")) {
+    n = snprintf(buf, sizeof buf, "ExecutorLostFailure (executor %s exited %s)%s%s", S(exec),
+                 by_app ? "caused by one of the running tasks" : "unrelated to the running tasks",
+                 loss >= 0 ? " Reason: " : "", loss >= 0 ? sic_str(a, loss) : "");
+  } else if (SIC_KEY(&reason, "TaskResultLost")) {
+    n = snprintf(buf, sizeof buf, "TaskResultLost (result lost from block manager)");
+  } else if (SIC_KEY(&reason, "Resubmitted")) {
+    n = snprintf(buf, sizeof buf, "Resubmitted (resubmitted due to lost executor)");
+  } else if (SIC_KEY(&reason, "TaskCommitDenied")) {
+    n = snprintf(buf, sizeof buf, "TaskCommitDenied (Driver denied task commit) for job: %lld, partition: %lld, attemptNumber: %lld",
+                 (long long)job, (long long)part, (long long)att);
+  } else if (SIC_KEY(&reason, "UnknownReason")) {
+    n = snprintf(buf, sizeof buf, "UnknownReason");
+  } else {
+    er->status = SIC_TASK_UNKNOWN;
+  }
+#undef S
+  if (n >= 0) er->error = sic_intern(b, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* ---- TaskEnd ---- */
+
+static void apply_accums(sic_builder *b, int64_t row, int success) {
+  sic_app *a = b->app;
+  for (int64_t i = 0; i < b->npacc; i++) {
+    sic_pending_accum *pa = &b->pacc[i];
+    sic_accum *ac = &a->accums[pa->accum_row];
+    if (!pa->numeric) ac->numeric = 0;
+    else if (success) {
+      ac->sum += pa->update;
+      if (pa->update < ac->min) ac->min = pa->update;
+      if (pa->update > ac->max) ac->max = pa->update;
+      ac->count++;
+    }
+    if (!pa->keep) continue;
+    if (SIC_GROW(b, a->task_accums, b->cap_task_accums, a->ntask_accums) < 0) continue;
+    a->task_accums[a->ntask_accums++] =
+        (sic_task_accum){row, ac->accum_id, ac->name, pa->update_text, pa->value_text};
+  }
+  b->npacc = 0;
+}
+
+int sic_ev_task_end(sic_builder *b, sic_jscan *s, sic_jiter *it) {
+  sic_jstr k, v;
+  int32_t stage_id = -1, attempt = 0, result_task = -1, have_metrics = 0, have_peak = 0;
+  int64_t m[SIC_TM__COUNT];
+  sic_emetrics peak;
+  end_reason er = {-1, -1, SIC_TASK_UNKNOWN, 0, 0};
+  task_info ti;
+  task_info_init(&ti);
+  b->npacc = 0;
+  FOR_MEMBERS(s, it, &k) {
+    if (SIC_KEY(&k, "Task Info")) read_task_info(b, s, &ti, 1);
+    else if (SIC_KEY(&k, "Task Metrics")) {
+      if (sic_json_peek(s) == SIC_JT_OBJECT) {
+        memset(m, 0, sizeof m);
+        read_metrics(b, s, TOP, m, 0);
+        have_metrics = 1;
+      } else sic_json_skip(s);
+    } else if (SIC_KEY(&k, "Stage ID")) sic_rd_i32(b, s, &stage_id);
+    else if (SIC_KEY(&k, "Stage Attempt ID")) sic_rd_i32(b, s, &attempt);
+    else if (SIC_KEY(&k, "Task Type") && sic_json_peek(s) == SIC_JT_STRING) {
+      if (sic_json_str(s, &v) == 0) result_task = SIC_KEY(&v, "ResultTask");
+    } else if (SIC_KEY(&k, "Task End Reason")) read_end_reason(b, s, &er);
+    else if (SIC_KEY(&k, "Task Executor Metrics")) have_peak = sic_rd_emetrics(b, s, &peak) == 0;
+    else sic_json_skip(s);
+  }
+  if (s->err) { b->npacc = 0; return -1; }
+  if (ti.task_id < 0) { sic_bad_field(b, s, "Task Info.Task ID"); b->npacc = 0; return 0; }
+  sic_app *a = b->app;
+  sic_tasks *t = &a->tasks;
+  int32_t st = sic_stage_row(b, stage_id, attempt, 1);
+  if (er.resubmitted) {
+    /* A finished shuffle-map task whose output was lost with its executor: the History
+     * Server counts it as a failed task of the stage but leaves the task as it ended. */
+    int32_t prev = sic_task_find(b, ti.task_id);
+    if (prev >= 0 && t->status[prev] != SIC_TASK_RUNNING) {
+      if (st >= 0) a->stages[st].resubmitted_tasks++;
+      b->npacc = 0;
+      return 0;
+    }
+  }
+  int64_t row = task_row_for(b, ti.task_id);
+  if (row < 0) { b->npacc = 0; return 0; }
+  apply_task_info(b, row, &ti, st);
+  /* status: the Task Info flags, as the History Server's TaskInfo.status; the reason when
+   * flags are absent or the reason is one this engine does not know */
+  int status = er.status;
+  if (ti.has_flags && er.status != SIC_TASK_UNKNOWN)
+    status = ti.failed ? SIC_TASK_FAILED : ti.killed ? SIC_TASK_KILLED : SIC_TASK_SUCCESS;
+  t->status[row] = (uint8_t)status;
+  t->end_reason[row] = er.reason;
+  t->error[row] = er.error;
+  if (result_task == 1) t->flags[row] |= SIC_TASKF_RESULT_TASK;
+  else if (result_task == 0 && st >= 0) a->stages[st].is_shuffle_map = 1;
+  if (have_metrics) {
+    t->flags[row] |= SIC_TASKF_HAS_METRICS;
+    for (int i = 0; i < SIC_TM__COUNT; i++) sic_col_put(b, &t->metric[i], row, m[i]);
+  }
+  if (have_peak) {
+    t->flags[row] |= SIC_TASKF_HAS_PEAK;
+    t->peak[row] = sic_peak_dedup(b, &peak);
+  }
+  apply_accums(b, row, er.success);
+  return 0;
+}

@@ -1,0 +1,235 @@
+/* Finalize: once every line is applied, sort the tables the model promises sorted, group the
+ * lists collected while building into pool ranges, and derive the fields that need the whole
+ * log (stage task slices, skipped stages, job lists of stages and SQL executions). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/builder.h"
+
+static int cmp_stage(const void *x, const void *y) {
+  const sic_stage *a = x, *b = y;
+  if (a->stage_id != b->stage_id) return a->stage_id < b->stage_id ? -1 : 1;
+  return a->attempt_id < b->attempt_id ? -1 : a->attempt_id > b->attempt_id;
+}
+static int cmp_job(const void *x, const void *y) {
+  const sic_job *a = x, *b = y;
+  return a->job_id < b->job_id ? -1 : a->job_id > b->job_id;
+}
+static int cmp_accum(const void *x, const void *y) {
+  const sic_accum *a = x, *b = y;
+  return a->accum_id < b->accum_id ? -1 : a->accum_id > b->accum_id;
+}
+static int cmp_sql(const void *x, const void *y) {
+  const sic_sql *a = x, *b = y;
+  return a->execution_id < b->execution_id ? -1 : a->execution_id > b->execution_id;
+}
+static int cmp_task_accum(const void *x, const void *y) {
+  const sic_task_accum *a = x, *b = y;
+  if (a->task_row != b->task_row) return a->task_row < b->task_row ? -1 : 1;
+  return a->accum_id < b->accum_id ? -1 : a->accum_id > b->accum_id;
+}
+static int cmp_pair(const void *x, const void *y) {
+  const sic_pair *a = x, *b = y;
+  if (a->a != b->a) return a->a < b->a ? -1 : 1;
+  return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* Sort stages and remap every stage row reference (tasks, stage/executor peak pairs). */
+static int sort_stages(sic_builder *b) {
+  sic_app *a = b->app;
+  int64_t n = a->nstages;
+  if (n == 0) return 0;
+  /* tag each stage with its old row through a parallel index sort */
+  int32_t *order = malloc(sizeof(int32_t) * (size_t)n), *remap = malloc(sizeof(int32_t) * (size_t)n);
+  sic_stage *sorted = malloc(sizeof(sic_stage) * (size_t)n);
+  if (!order || !remap || !sorted) goto nomem;
+  for (int64_t i = 0; i < n; i++) order[i] = (int32_t)i;
+  /* insertion-friendly: stages are few (thousands) and nearly sorted already */
+  for (int64_t i = 1; i < n; i++) {
+    int32_t o = order[i];
+    int64_t j = i - 1;
+    while (j >= 0 && cmp_stage(&a->stages[order[j]], &a->stages[o]) > 0) { order[j + 1] = order[j]; j--; }
+    order[j + 1] = o;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    sorted[i] = a->stages[order[i]];
+    remap[order[i]] = (int32_t)i;
+  }
+  free(a->stages);
+  a->stages = sorted;
+  b->cap_stages = n;
+  for (int64_t i = 0; i < a->tasks.n; i++)
+    if (a->tasks.stage[i] >= 0) a->tasks.stage[i] = remap[a->tasks.stage[i]];
+  for (int64_t i = 0; i < b->nsep; i++) b->sep[i].a = remap[b->sep[i].a];
+  free(order);
+  free(remap);
+  return 0;
+nomem:
+  free(order);
+  free(remap);
+  free(sorted);
+  b->enomem = 1;
+  return -1;
+}
+
+/* stage_task_rows: task rows grouped by stage (counting sort keeps TaskStart order), plus
+ * first_task_launch. */
+static int group_tasks(sic_builder *b) {
+  sic_app *a = b->app;
+  int64_t n = a->tasks.n, ns = a->nstages;
+  int64_t *count = calloc((size_t)ns + 1, sizeof(int64_t));
+  a->stage_task_rows = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+  if (!count || !a->stage_task_rows) { free(count); b->enomem = 1; return -1; }
+  for (int64_t i = 0; i < n; i++) {
+    int32_t st = a->tasks.stage[i];
+    if (st >= 0) count[st + 1]++;
+  }
+  for (int64_t s = 0; s < ns; s++) {
+    count[s + 1] += count[s];
+    a->stages[s].tasks.off = (int32_t)count[s];
+    a->stages[s].tasks.n = (int32_t)(count[s + 1] - count[s]);
+    a->stages[s].first_task_launch = -1;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    int32_t st = a->tasks.stage[i];
+    if (st < 0) continue;
+    a->stage_task_rows[count[st]++] = i;
+    int64_t l = a->tasks.launch_time[i];
+    sic_stage *x = &a->stages[st];
+    if (l > 0 && (x->first_task_launch < 0 || l < x->first_task_launch)) x->first_task_launch = l;
+  }
+  free(count);
+  return 0;
+}
+
+/* First stage row with stage_id (stages sorted), or nstages. */
+static int64_t stage_lower(const sic_app *a, int32_t stage_id) {
+  int64_t lo = 0, hi = a->nstages;
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    if (a->stages[mid].stage_id < stage_id) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/* Stage jobs lists, and SKIPPED for stages of finished jobs that never ran. */
+static void stage_jobs(sic_builder *b) {
+  sic_app *a = b->app;
+  int32_t *count = calloc((size_t)a->nstages + 1, sizeof(int32_t));
+  if (!count) { b->enomem = 1; return; }
+  for (int pass = 0; pass < 2; pass++) {
+    for (int64_t j = 0; j < a->njobs; j++) {
+      sic_job *job = &a->jobs[j];
+      for (int32_t i = 0; i < job->stage_ids.n; i++) {
+        int32_t sid = a->ints[job->stage_ids.off + i];
+        for (int64_t r = stage_lower(a, sid); r < a->nstages && a->stages[r].stage_id == sid; r++) {
+          sic_stage *st = &a->stages[r];
+          if (pass == 0) {
+            count[r]++;
+            if (st->status == SIC_STAGE_PENDING && job->status != SIC_JOB_RUNNING) st->status = SIC_STAGE_SKIPPED;
+          } else {
+            a->ints[st->jobs.off + st->jobs.n++] = job->job_id;
+          }
+        }
+      }
+    }
+    if (pass == 0) { /* reserve each stage's slice in the pool */
+      for (int64_t r = 0; r < a->nstages; r++) {
+        a->stages[r].jobs.off = (int32_t)a->nints;
+        a->stages[r].jobs.n = 0;
+        if (SIC_GROW(b, a->ints, b->cap_ints, a->nints + count[r]) < 0) { free(count); return; }
+        a->nints += count[r];
+      }
+    }
+  }
+  free(count);
+}
+
+/* SQL executions' job lists (jobs sorted by id, so lists come out sorted). */
+static void sql_jobs(sic_builder *b) {
+  sic_app *a = b->app;
+  for (int64_t q = 0; q < a->nsqls; q++) {
+    sic_sql *x = &a->sqls[q];
+    x->jobs.off = (int32_t)a->nints;
+    x->jobs.n = 0;
+    for (int64_t j = 0; j < a->njobs; j++) {
+      if (a->jobs[j].sql_execution_id != x->execution_id) continue;
+      if (sic_push_int(b, a->jobs[j].job_id) >= 0) x->jobs.n++;
+    }
+  }
+}
+
+static void executor_exclusions(sic_builder *b) {
+  sic_app *a = b->app;
+  if (!b->nexcl) return;
+  qsort(b->excl, (size_t)b->nexcl, sizeof(sic_pair), cmp_pair);
+  for (int64_t i = 0; i < b->nexcl;) {
+    int32_t ex = b->excl[i].a;
+    sic_range r = {(int32_t)a->nints, 0};
+    for (; i < b->nexcl && b->excl[i].a == ex; i++) {
+      if (r.n && a->ints[a->nints - 1] == b->excl[i].b) continue; /* same stage, several attempts */
+      if (sic_push_int(b, b->excl[i].b) >= 0) r.n++;
+    }
+    a->executors[ex].excluded_stages = r;
+  }
+}
+
+static void stage_exec_peaks(sic_builder *b) {
+  sic_app *a = b->app;
+  if (!b->nsep) return;
+  qsort(b->sep, (size_t)b->nsep, sizeof(sic_pair), cmp_pair);
+  a->stage_exec_peaks = malloc(sizeof(sic_stage_exec_peak) * (size_t)b->nsep);
+  if (!a->stage_exec_peaks) { b->enomem = 1; return; }
+  for (int64_t i = 0; i < b->nsep; i++) {
+    a->stage_exec_peaks[i] = (sic_stage_exec_peak){b->sep[i].b, b->sep[i].c};
+    sic_stage *st = &a->stages[b->sep[i].a];
+    if (st->exec_peaks.n == 0) st->exec_peaks.off = (int32_t)i;
+    st->exec_peaks.n++;
+  }
+  a->nstage_exec_peaks = b->nsep;
+}
+
+/* Give back the unused capacity of the task columns (realloc shrinks big blocks in place). */
+static void shrink_tasks(sic_builder *b) {
+  sic_tasks *t = &b->app->tasks;
+  if (t->n == t->cap || t->n == 0) return;
+  void **plain[] = {(void **)&t->stage, (void **)&t->launch_time, (void **)&t->executor, (void **)&t->host,
+                    (void **)&t->status, (void **)&t->locality, (void **)&t->flags, (void **)&t->end_reason,
+                    (void **)&t->error, (void **)&t->peak};
+  size_t sizes[] = {4, 8, 4, 4, 1, 1, 1, 4, 4, 4};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    void *p = realloc(*plain[i], (size_t)t->n * sizes[i]);
+    if (p) *plain[i] = p;
+  }
+  sic_col *cols[6 + SIC_TM__COUNT] = {&t->task_id, &t->index, &t->attempt, &t->partition_id, &t->finish_time,
+                                      &t->getting_result_time};
+  for (int m = 0; m < SIC_TM__COUNT; m++) cols[6 + m] = &t->metric[m];
+  for (int i = 0; i < 6 + SIC_TM__COUNT; i++) {
+    if (!cols[i]->data) continue;
+    void *p = realloc(cols[i]->data, (size_t)t->n * (size_t)cols[i]->width);
+    if (p) cols[i]->data = p;
+  }
+  t->cap = t->n;
+}
+
+int sic_model_finalize(sic_builder *b) {
+  sic_app *a = b->app;
+  sort_stages(b);
+  qsort(a->jobs, (size_t)a->njobs, sizeof(sic_job), cmp_job);
+  qsort(a->accums, (size_t)a->naccums, sizeof(sic_accum), cmp_accum);
+  qsort(a->sqls, (size_t)a->nsqls, sizeof(sic_sql), cmp_sql);
+  qsort(a->task_accums, (size_t)a->ntask_accums, sizeof(sic_task_accum), cmp_task_accum);
+  for (int64_t i = 0; i < a->naccums; i++)
+    if (a->accums[i].min > a->accums[i].max) a->accums[i].min = a->accums[i].max = 0; /* no task update */
+  group_tasks(b);
+  stage_jobs(b);
+  sql_jobs(b);
+  executor_exclusions(b);
+  stage_exec_peaks(b);
+  shrink_tasks(b);
+  if (b->enomem) {
+    sic_builder_diag(b, SIC_DIAG_READ_ERROR, 0, "out of memory while building the model: it is incomplete");
+    a->truncated = 1;
+  }
+  return b->enomem ? SIC_ENOMEM : 0;
+}

@@ -1,0 +1,168 @@
+/* Model accessors: lookups over the sorted tables, enum names, memory accounting and free. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+
+const sic_stage *sic_app_stage(const sic_app *app, int32_t stage_id, int32_t attempt_id) {
+  int64_t lo = 0, hi = app->nstages;
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    const sic_stage *s = &app->stages[mid];
+    if (s->stage_id < stage_id || (s->stage_id == stage_id && s->attempt_id < attempt_id)) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < app->nstages && app->stages[lo].stage_id == stage_id && app->stages[lo].attempt_id == attempt_id)
+    return &app->stages[lo];
+  return NULL;
+}
+
+const sic_stage *sic_app_stage_latest(const sic_app *app, int32_t stage_id) {
+  int64_t lo = 0, hi = app->nstages;
+  while (lo < hi) { /* first row with stage_id > stage_id */
+    int64_t mid = (lo + hi) / 2;
+    if (app->stages[mid].stage_id <= stage_id) lo = mid + 1; else hi = mid;
+  }
+  if (lo > 0 && app->stages[lo - 1].stage_id == stage_id) return &app->stages[lo - 1];
+  return NULL;
+}
+
+const sic_job *sic_app_job(const sic_app *app, int32_t job_id) {
+  int64_t lo = 0, hi = app->njobs;
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    if (app->jobs[mid].job_id < job_id) lo = mid + 1; else hi = mid;
+  }
+  return lo < app->njobs && app->jobs[lo].job_id == job_id ? &app->jobs[lo] : NULL;
+}
+
+const sic_accum *sic_app_accum(const sic_app *app, int64_t accum_id) {
+  int64_t lo = 0, hi = app->naccums;
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    if (app->accums[mid].accum_id < accum_id) lo = mid + 1; else hi = mid;
+  }
+  return lo < app->naccums && app->accums[lo].accum_id == accum_id ? &app->accums[lo] : NULL;
+}
+
+const sic_sql *sic_app_sql(const sic_app *app, int64_t execution_id) {
+  int64_t lo = 0, hi = app->nsqls;
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    if (app->sqls[mid].execution_id < execution_id) lo = mid + 1; else hi = mid;
+  }
+  return lo < app->nsqls && app->sqls[lo].execution_id == execution_id ? &app->sqls[lo] : NULL;
+}
+
+int32_t sic_app_executor_row(const sic_app *app, const char *executor_id) {
+  if (!executor_id) return -1;
+  for (int64_t i = 0; i < app->nexecutors; i++) {
+    const char *id = sic_str(app, app->executors[i].id);
+    if (id && strcmp(id, executor_id) == 0) return (int32_t)i;
+  }
+  return -1;
+}
+
+static const char *const TM_NAMES[SIC_TM__COUNT] = {
+    "executorDeserializeTime", "executorDeserializeCpuTime", "executorRunTime", "executorCpuTime",
+    "resultSize", "jvmGcTime", "resultSerializationTime", "memoryBytesSpilled", "diskBytesSpilled",
+    "peakExecutionMemory", "inputMetrics.bytesRead", "inputMetrics.recordsRead",
+    "outputMetrics.bytesWritten", "outputMetrics.recordsWritten",
+    "shuffleReadMetrics.remoteBlocksFetched", "shuffleReadMetrics.localBlocksFetched",
+    "shuffleReadMetrics.fetchWaitTime", "shuffleReadMetrics.remoteBytesRead",
+    "shuffleReadMetrics.remoteBytesReadToDisk", "shuffleReadMetrics.localBytesRead",
+    "shuffleReadMetrics.recordsRead", "shuffleReadMetrics.remoteReqsDuration",
+    "shuffleReadMetrics.shufflePushReadMetrics.corruptMergedBlockChunks",
+    "shuffleReadMetrics.shufflePushReadMetrics.mergedFetchFallbackCount",
+    "shuffleReadMetrics.shufflePushReadMetrics.remoteMergedBlocksFetched",
+    "shuffleReadMetrics.shufflePushReadMetrics.localMergedBlocksFetched",
+    "shuffleReadMetrics.shufflePushReadMetrics.remoteMergedChunksFetched",
+    "shuffleReadMetrics.shufflePushReadMetrics.localMergedChunksFetched",
+    "shuffleReadMetrics.shufflePushReadMetrics.remoteMergedBytesRead",
+    "shuffleReadMetrics.shufflePushReadMetrics.localMergedBytesRead",
+    "shuffleReadMetrics.shufflePushReadMetrics.remoteMergedReqsDuration",
+    "shuffleWriteMetrics.bytesWritten", "shuffleWriteMetrics.writeTime", "shuffleWriteMetrics.recordsWritten"};
+
+const char *sic_task_metric_name(sic_task_metric m) {
+  return (unsigned)m < SIC_TM__COUNT ? TM_NAMES[m] : "unknown";
+}
+
+const char *sic_task_status_name(int status) {
+  static const char *const n[] = {"RUNNING", "SUCCESS", "FAILED", "KILLED", "UNKNOWN"};
+  return (unsigned)status < 5 ? n[status] : "UNKNOWN";
+}
+
+const char *sic_locality_name(int locality) {
+  static const char *const n[] = {"PROCESS_LOCAL", "NODE_LOCAL", "NO_PREF", "RACK_LOCAL", "ANY"};
+  return (unsigned)locality < 5 ? n[locality] : "ANY";
+}
+
+const char *sic_stage_status_name(int status) {
+  static const char *const n[] = {"PENDING", "ACTIVE", "COMPLETE", "FAILED", "SKIPPED"};
+  return (unsigned)status < 5 ? n[status] : "UNKNOWN";
+}
+
+const char *sic_job_status_name(int status) {
+  static const char *const n[] = {"RUNNING", "SUCCEEDED", "FAILED", "UNKNOWN"};
+  return (unsigned)status < 4 ? n[status] : "UNKNOWN";
+}
+
+/* The task table's plain arrays and columns, for free and memory accounting. */
+static int task_arrays(sic_tasks *t, void ***ptrs, size_t *sizes) {
+  int n = 0;
+#define P(f, sz) ptrs[n] = (void **)&t->f, sizes[n++] = (sz);
+  P(stage, 4) P(launch_time, 8) P(executor, 4) P(host, 4) P(status, 1) P(locality, 1) P(flags, 1)
+  P(end_reason, 4) P(error, 4) P(peak, 4)
+  P(task_id.data, (size_t)t->task_id.width) P(index.data, (size_t)t->index.width)
+  P(attempt.data, (size_t)t->attempt.width) P(partition_id.data, (size_t)t->partition_id.width)
+  P(finish_time.data, (size_t)t->finish_time.width) P(getting_result_time.data, (size_t)t->getting_result_time.width)
+#undef P
+  for (int m = 0; m < SIC_TM__COUNT; m++) {
+    ptrs[n] = &t->metric[m].data;
+    sizes[n++] = (size_t)t->metric[m].width;
+  }
+  return n;
+}
+
+int64_t sic_app_memory(const sic_app *app) {
+  if (!app) return 0;
+  int64_t total = (int64_t)sizeof *app;
+  void **ptrs[64];
+  size_t sizes[64];
+  int n = task_arrays((sic_tasks *)&app->tasks, ptrs, sizes);
+  for (int i = 0; i < n; i++)
+    if (*ptrs[i]) total += (int64_t)sizes[i] * app->tasks.n;
+  total += app->tasks.n * (int64_t)sizeof(int64_t); /* stage_task_rows */
+  if (app->strings.n) {
+    int32_t last = app->strings.n - 1;
+    total += app->strings.off[last] + (int64_t)strlen(app->strings.buf + app->strings.off[last]) + 1;
+    total += app->strings.n * (int64_t)sizeof(int64_t);
+  }
+  total += app->nints * 4 + app->nkvs * (int64_t)sizeof(sic_kv) + app->npeaks * (int64_t)sizeof(sic_emetrics);
+  total += app->nstages * (int64_t)sizeof(sic_stage) + app->njobs * (int64_t)sizeof(sic_job);
+  total += app->nexecutors * (int64_t)sizeof(sic_executor) + app->nrdds * (int64_t)sizeof(sic_rdd);
+  total += app->nstage_accums * (int64_t)sizeof(sic_stage_accum);
+  total += app->nstage_exec_peaks * (int64_t)sizeof(sic_stage_exec_peak);
+  total += app->ntask_accums * (int64_t)sizeof(sic_task_accum) + app->naccums * (int64_t)sizeof(sic_accum);
+  total += app->nsqls * (int64_t)sizeof(sic_sql) + app->nplan_nodes * (int64_t)sizeof(sic_plan_node);
+  total += app->nplan_metrics * (int64_t)sizeof(sic_plan_metric);
+  total += app->nblock_updates * (int64_t)sizeof(sic_block_update) + app->nmisc * (int64_t)sizeof(sic_misc_process);
+  total += app->nprofiles * (int64_t)sizeof(sic_resource_profile);
+  total += app->nresource_requests * (int64_t)sizeof(sic_resource_request);
+  total += app->nparts * (int64_t)sizeof(sic_part_info) + app->ndiags * (int64_t)sizeof(sic_diag);
+  return total;
+}
+
+void sic_app_free(sic_app *app) {
+  if (!app) return;
+  void **ptrs[64];
+  size_t sizes[64];
+  int n = task_arrays(&app->tasks, ptrs, sizes);
+  for (int i = 0; i < n; i++) free(*ptrs[i]);
+  void *all[] = {app->strings.buf, app->strings.off, app->ints, app->kvs, app->stage_task_rows, app->peaks,
+                 app->stages, app->jobs, app->executors, app->rdds, app->stage_accums, app->stage_exec_peaks,
+                 app->task_accums, app->accums, app->sqls, app->plan_nodes, app->plan_metrics,
+                 app->block_updates, app->misc, app->profiles, app->resource_requests, app->parts, app->diags};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
+  free(app);
+}

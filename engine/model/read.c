@@ -1,0 +1,203 @@
+/* Typed field readers shared by the event handlers: a value of the wrong type is skipped and
+ * counted (SIC_DIAG_BAD_FIELD) instead of failing the whole line, because a field Spark
+ * changed the type of should not cost us the rest of the event. */
+#include <stdio.h>
+#include <string.h>
+
+#include "model/builder.h"
+
+void sic_bad_field(sic_builder *b, sic_jscan *s, const char *field) {
+  b->app->bad_fields++;
+  sic_builder_diag(b, SIC_DIAG_BAD_FIELD, b->lineno, "field %s has an unexpected type at byte %zu", field,
+                   (size_t)(s->p - s->start));
+}
+
+static int wrong_type(sic_builder *b, sic_jscan *s) {
+  sic_jtype t = sic_json_peek(s);
+  if (t != SIC_JT_NULL) sic_bad_field(b, s, "value");
+  sic_json_skip(s);
+  return -1;
+}
+
+int sic_rd_i64(sic_builder *b, sic_jscan *s, int64_t *out) {
+  sic_jtype t = sic_json_peek(s);
+  if (t == SIC_JT_NUMBER) return sic_json_i64(s, out);
+  if (t == SIC_JT_STRING) { /* some writers quote numbers */
+    sic_jstr v;
+    if (sic_json_str(s, &v) < 0) return -1;
+    if (sic_json_parse_i64(v.p, v.len, out) == 0) return 0;
+    sic_bad_field(b, s, "number");
+    return -1;
+  }
+  return wrong_type(b, s);
+}
+
+int sic_rd_i32(sic_builder *b, sic_jscan *s, int32_t *out) {
+  int64_t v;
+  if (sic_rd_i64(b, s, &v) < 0) return -1;
+  *out = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+  return 0;
+}
+
+int sic_rd_f64(sic_builder *b, sic_jscan *s, double *out) {
+  if (sic_json_peek(s) == SIC_JT_NUMBER) return sic_json_f64(s, out);
+  return wrong_type(b, s);
+}
+
+int sic_rd_bool(sic_builder *b, sic_jscan *s, int32_t *out) {
+  sic_jtype t = sic_json_peek(s);
+  if (t == SIC_JT_TRUE || t == SIC_JT_FALSE) {
+    int v;
+    if (sic_json_bool(s, &v) < 0) return -1;
+    *out = v;
+    return 0;
+  }
+  return wrong_type(b, s);
+}
+
+int sic_rd_sid(sic_builder *b, sic_jscan *s, sic_sid *out) {
+  sic_jtype t = sic_json_peek(s);
+  if (t == SIC_JT_STRING) {
+    sic_jstr v;
+    if (sic_json_str(s, &v) < 0) return -1;
+    *out = sic_intern_jstr(b, &v);
+    return 0;
+  }
+  if (t == SIC_JT_NUMBER || t == SIC_JT_TRUE || t == SIC_JT_FALSE) { /* keep scalars as their text */
+    const char *p0 = s->p;
+    if (sic_json_skip(s) < 0) return -1;
+    *out = sic_intern(b, p0, (size_t)(s->p - p0));
+    return 0;
+  }
+  return wrong_type(b, s);
+}
+
+/* A scalar or nested value stored as a string (objects/arrays keep their JSON text). */
+static sic_sid any_as_text(sic_builder *b, sic_jscan *s);
+int sic_rd_text(sic_builder *b, sic_jscan *s, sic_sid *out) {
+  *out = any_as_text(b, s);
+  return s->err ? -1 : 0;
+}
+
+static sic_sid any_as_text(sic_builder *b, sic_jscan *s) {
+  sic_sid v = -1;
+  sic_jtype t = sic_json_peek(s);
+  if (t == SIC_JT_STRING || t == SIC_JT_NUMBER || t == SIC_JT_TRUE || t == SIC_JT_FALSE) {
+    sic_rd_sid(b, s, &v);
+    return v;
+  }
+  const char *p0 = s->p;
+  if (sic_json_skip(s) < 0) return -1;
+  if (t == SIC_JT_NULL) return -1;
+  return sic_intern(b, p0, (size_t)(s->p - p0));
+}
+
+int sic_rd_kvs(sic_builder *b, sic_jscan *s, sic_range *out) {
+  sic_jiter it;
+  sic_jstr k;
+  int r;
+  sic_jtype t = sic_json_peek(s);
+  out->off = (int32_t)b->app->nkvs;
+  out->n = 0;
+  if (t == SIC_JT_OBJECT) {
+    sic_json_obj_begin(s, &it);
+    while ((r = sic_json_obj_next(s, &it, &k)) > 0) {
+      sic_sid key = sic_intern_jstr(b, &k);
+      sic_sid val = any_as_text(b, s);
+      if (s->err) return -1;
+      if (sic_push_kv(b, key, val) >= 0) out->n++;
+    }
+    return r;
+  }
+  if (t == SIC_JT_ARRAY) { /* [[k, v], ...] */
+    sic_json_arr_begin(s, &it);
+    while ((r = sic_json_arr_next(s, &it)) > 0) {
+      sic_jiter in;
+      if (sic_json_peek(s) != SIC_JT_ARRAY) { wrong_type(b, s); continue; }
+      sic_json_arr_begin(s, &in);
+      sic_sid key = -1, val = -1;
+      if (sic_json_arr_next(s, &in) > 0) key = any_as_text(b, s);
+      if (sic_json_arr_next(s, &in) > 0) val = any_as_text(b, s);
+      while (sic_json_arr_next(s, &in) > 0) sic_json_skip(s);
+      if (s->err) return -1;
+      if (sic_push_kv(b, key, val) >= 0) out->n++;
+    }
+    return r;
+  }
+  return wrong_type(b, s);
+}
+
+int sic_rd_ints(sic_builder *b, sic_jscan *s, sic_range *out) {
+  sic_jiter it;
+  int r;
+  out->off = (int32_t)b->app->nints;
+  out->n = 0;
+  if (sic_json_peek(s) != SIC_JT_ARRAY) return wrong_type(b, s);
+  sic_json_arr_begin(s, &it);
+  while ((r = sic_json_arr_next(s, &it)) > 0) {
+    int32_t v;
+    if (sic_rd_i32(b, s, &v) < 0) { if (s->err) return -1; continue; }
+    if (sic_push_int(b, v) >= 0) out->n++;
+  }
+  return r;
+}
+
+static const char *const EM_NAMES[SIC_EM__COUNT] = {
+    "JVMHeapMemory", "JVMOffHeapMemory", "OnHeapExecutionMemory", "OffHeapExecutionMemory",
+    "OnHeapStorageMemory", "OffHeapStorageMemory", "OnHeapUnifiedMemory", "OffHeapUnifiedMemory",
+    "DirectPoolMemory", "MappedPoolMemory", "ProcessTreeJVMVMemory", "ProcessTreeJVMRSSMemory",
+    "ProcessTreePythonVMemory", "ProcessTreePythonRSSMemory", "ProcessTreeOtherVMemory",
+    "ProcessTreeOtherRSSMemory", "MinorGCCount", "MinorGCTime", "MajorGCCount", "MajorGCTime",
+    "TotalGCTime"};
+
+const char *sic_exec_metric_name(sic_exec_metric m) {
+  return (unsigned)m < SIC_EM__COUNT ? EM_NAMES[m] : "unknown";
+}
+
+int sic_rd_emetrics(sic_builder *b, sic_jscan *s, sic_emetrics *out) {
+  sic_jiter it;
+  sic_jstr k;
+  int r;
+  memset(out, 0, sizeof *out);
+  if (sic_json_peek(s) != SIC_JT_OBJECT) return wrong_type(b, s);
+  sic_json_obj_begin(s, &it);
+  int hint = 0; /* members come in enum order: try the next expected name first */
+  while ((r = sic_json_obj_next(s, &it, &k)) > 0) {
+    int m = -1;
+    for (int i = 0; i < SIC_EM__COUNT; i++) {
+      int j = (hint + i) % SIC_EM__COUNT;
+      if (sic_jstr_eq(&k, EM_NAMES[j], strlen(EM_NAMES[j]))) { m = j; break; }
+    }
+    if (m < 0) { if (sic_json_skip(s) < 0) return -1; continue; }
+    hint = m + 1;
+    int64_t v;
+    if (sic_rd_i64(b, s, &v) == 0) out->v[m] = v;
+    else if (s->err) return -1;
+  }
+  return r;
+}
+
+/* "Storage Level" object -> its description as Spark's StorageLevel.description writes it;
+ * flags = {use_disk, use_memory, use_off_heap, deserialized, replication}. */
+sic_sid sic_storage_level(sic_builder *b, sic_jscan *s, int32_t flags[5]) {
+  sic_jiter it;
+  sic_jstr k;
+  memset(flags, 0, 5 * sizeof(int32_t));
+  flags[4] = 1;
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { wrong_type(b, s); return -1; }
+  sic_json_obj_begin(s, &it);
+  while (sic_json_obj_next(s, &it, &k) > 0) {
+    if (SIC_KEY(&k, "Use Disk")) sic_rd_bool(b, s, &flags[0]);
+    else if (SIC_KEY(&k, "Use Memory")) sic_rd_bool(b, s, &flags[1]);
+    else if (SIC_KEY(&k, "Use Off Heap")) sic_rd_bool(b, s, &flags[2]);
+    else if (SIC_KEY(&k, "Deserialized")) sic_rd_bool(b, s, &flags[3]);
+    else if (SIC_KEY(&k, "Replication")) sic_rd_i32(b, s, &flags[4]);
+    else sic_json_skip(s);
+  }
+  if (s->err) return -1;
+  char d[96];
+  snprintf(d, sizeof d, "%s%s%s%dx Replicated", flags[0] ? "Disk " : "",
+           flags[1] ? (flags[2] ? "Memory (off heap) " : "Memory ") : "",
+           flags[3] ? "Deserialized " : "Serialized ", flags[4]);
+  return sic_intern(b, d, strlen(d));
+}
