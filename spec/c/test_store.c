@@ -1,0 +1,637 @@
+/* The history store, tested identically against both backends: SQLite in a temp file and a real
+ * PostgreSQL server this test starts itself (spec/support/pg.sh: initdb + pg_ctl on a free
+ * loopback port, stopped by a watchdog when this process exits, even after a crash).
+ * Owner: store engineer.
+ *
+ * Set SIC_TEST_NO_PG=1 to run the SQLite half only (the PostgreSQL half otherwise fails loudly
+ * when no server binaries are installed, rather than silently passing). */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/internal.h"
+#include "store/store.h"
+#include "test_store_fixture.h"
+
+static int failures, checks;
+static char tmpdir[256];                 /* everything this test writes lives here */
+static char pg_dir[300];                 /* PostgreSQL server directory ("" = none) */
+static char pg_url[256];                 /* its URL */
+static const char *backend;              /* name of the backend under test, for messages */
+
+#define CHECK(cond, ...)                                                                     \
+  do {                                                                                       \
+    checks++;                                                                                \
+    if (!(cond)) {                                                                           \
+      failures++;                                                                            \
+      fprintf(stderr, "%s:%d: [%s] FAIL %s: ", __FILE__, __LINE__, backend, #cond);          \
+      fprintf(stderr, __VA_ARGS__);                                                          \
+      fputc('\n', stderr);                                                                   \
+    }                                                                                        \
+  } while (0)
+#define CHECK_OK(rc, err) CHECK((rc) == 0, "rc=%d %s", (rc), (err).msg)
+
+/* ---- helpers ---- */
+
+static int64_t scalar(sic_store *s, const char *sql, const char *param) {
+  db_val v[1] = {db_text(param)};
+  db_rows *r = NULL;
+  sic_err err = {0};
+  if (db_query(s->db, sql, v, param ? 1 : 0, &r, &err)) {
+    fprintf(stderr, "query failed: %s: %s\n", sql, err.msg);
+    return -999;
+  }
+  int64_t n = r->nrows ? db_cell_int(r, 0, 0, -1) : -1;
+  db_rows_free(r);
+  return n;
+}
+
+/* A URL to an empty store of the backend under test. */
+static void fresh_store(char *url, size_t n) {
+  static int counter;
+  if (!strcmp(backend, "sqlite")) {
+    snprintf(url, n, "sqlite://%s/store-%d.db", tmpdir, ++counter);
+    return;
+  }
+  snprintf(url, n, "%s", pg_url);
+  db *d = NULL;
+  sic_err err = {0};
+  if (db_open_pg(pg_url, &d, &err) || db_exec(d, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err))
+    fprintf(stderr, "cannot reset PostgreSQL store: %s\n", err.msg);
+  db_close(d);
+}
+
+static sic_store *open_store(const char *url) {
+  sic_store *s = NULL;
+  sic_err err = {0};
+  int rc = sic_store_open(url, &s, &err);
+  CHECK_OK(rc, err);
+  return s;
+}
+
+static int64_t day(int d) { return 1700000000000LL + (int64_t)d * 86400000LL; }
+
+static fx_spec base_spec(const char *app_id, const char *name, int64_t start) {
+  fx_spec sp = {0};
+  sp.app_id = app_id;
+  sp.name = name;
+  sp.start_time = start;
+  sp.duration_ms = 100000;
+  sp.nstages = 3;
+  sp.tasks_per_stage = 10;
+  sp.task_ms = 2000;
+  sp.input_per_task = 1 << 20;
+  sp.executors = 8;
+  sp.cores = 4;
+  return sp;
+}
+
+static int ingest(sic_store *s, const sic_app *app, const char *checksum, int tasks, sic_ingest_result *res) {
+  sic_ingest_opts o;
+  sic_ingest_opts_init(&o);
+  o.checksum = checksum;
+  o.store_tasks = tasks;
+  sic_err err = {0};
+  int rc = sic_store_ingest(s, app, &o, res, &err);
+  CHECK_OK(rc, err);
+  return rc;
+}
+
+/* ---- tests ---- */
+
+static void test_jobkey(void) {
+  static const char *const cases[][2] = {
+    {"junoHourly-2016-10-05:21", "junoHourly"},
+    {"etl_daily_20240101", "etl_daily"},
+    {"report-3f2b8c1e-9a4d-4e2b-8c1e-9a4d4e2b8c1e", "report"},
+    {"ingest run 17", "ingest run"},
+    {"sales 2024-01-02T03:04:05.123Z rollup", "sales rollup"},
+    {"Spark shell", "Spark shell"},
+    {"job-1700000000000", "job"},
+    {"2024-01-01", "2024-01-01"},
+    {"PythonPi", "PythonPi"},
+    {"q66_v2", "q66_v2"},
+  };
+  char key[256];
+  sic_err err = {0};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    int rc = sic_jobkey_from_name(cases[i][0], NULL, key, sizeof key, &err);
+    CHECK(rc == 0 && !strcmp(key, cases[i][1]), "'%s' -> '%s', expected '%s'", cases[i][0], key, cases[i][1]);
+  }
+  const char *extra[] = {"^team-[a-z]+/"};
+  sic_jobkey_rules rules = {extra, 1, 0};
+  sic_jobkey_from_name("team-data/loader-2024-05-06", &rules, key, sizeof key, &err);
+  CHECK(!strcmp(key, "loader"), "extra pattern: got '%s'", key);
+  const char *bad[] = {"(unclosed"};
+  sic_jobkey_rules bad_rules = {bad, 1, 1};
+  int rc = sic_jobkey_from_name("x", &bad_rules, key, sizeof key, &err);
+  CHECK(rc == SIC_EINVAL && strstr(err.msg, "(unclosed"), "bad pattern must be reported: %s", err.msg);
+
+  fx_spec sp = base_spec("app-1", "nightly-2024-01-01", day(0));
+  const char *props[] = {"sic.job", "billing-nightly", NULL};
+  sp.props = props;
+  sic_app *app = fx_build(&sp);
+  sic_jobkey_from_app(app, NULL, key, sizeof key, &err);
+  CHECK(!strcmp(key, "billing-nightly"), "sic.job conf must win: got '%s'", key);
+  fx_free(app);
+}
+
+static void test_sha256(void) {
+  char path[300], hex[65];
+  snprintf(path, sizeof path, "%s/abc.txt", tmpdir);
+  FILE *f = fopen(path, "w");
+  fputs("abc", f);
+  fclose(f);
+  const char *paths[] = {path};
+  int64_t size = 0;
+  sic_err err = {0};
+  int rc = sic_store_checksum_files(paths, 1, hex, &size, &err);
+  CHECK_OK(rc, err);
+  CHECK(!strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") && size == 3,
+        "sha256(abc) = %s", hex);
+  const char *missing[] = {"/nonexistent/log"};
+  rc = sic_store_checksum_files(missing, 1, hex, &size, &err);
+  CHECK(rc == SIC_EIO && strstr(err.msg, "/nonexistent/log"), "missing file must be named: %s", err.msg);
+}
+
+static void test_open_and_migrate(void) {
+  char url[400];
+  fresh_store(url, sizeof url);
+  sic_store *s = open_store(url);
+  if (!s) return;
+  CHECK(sic_store_schema_version(s) == SIC_STORE_SCHEMA_VERSION, "version %d", sic_store_schema_version(s));
+  CHECK(!strcmp(sic_store_backend(s), backend), "backend %s", sic_store_backend(s));
+  sic_store_close(s);
+  s = open_store(url); /* reopening an up-to-date store migrates nothing and works */
+  if (!s) return;
+  CHECK(scalar(s, "SELECT COUNT(*) FROM sic_meta", NULL) == 1, "one meta row");
+  /* A store written by a newer sic is refused, not misread. */
+  sic_err err = {0};
+  db_exec(s->db, "UPDATE sic_meta SET value = '99' WHERE name = 'schema_version'", &err);
+  sic_store_close(s);
+  sic_store *newer = NULL;
+  int rc = sic_store_open(url, &newer, &err);
+  CHECK(rc == SIC_EUNSUPPORTED && strstr(err.msg, "newer") && strstr(err.msg, "99"), "rc=%d %s", rc, err.msg);
+  sic_store_close(newer);
+}
+
+static void test_bad_urls(void) {
+  sic_store *s = NULL;
+  sic_err err = {0};
+  int rc = sic_store_open("mysql://x", &s, &err);
+  CHECK(rc == SIC_EINVAL && strstr(err.msg, "mysql://x"), "unknown scheme: %s", err.msg);
+  rc = sic_store_open("postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=2", &s, &err);
+  CHECK(rc == SIC_EIO && !strstr(err.msg, "secret") && strstr(err.msg, "***"), "password must be masked: %s",
+        err.msg);
+  rc = sic_store_open("sqlite:///nonexistent-dir/x/y.db", &s, &err);
+  CHECK(rc == SIC_EIO && strstr(err.msg, "/nonexistent-dir/x/y.db"), "unopenable file: %s", err.msg);
+}
+
+static void test_ingest_idempotent(void) {
+  char url[400];
+  fresh_store(url, sizeof url);
+  sic_store *s = open_store(url);
+  if (!s) return;
+  fx_spec sp = base_spec("application_1_0001", "etl-2024-01-01", day(0));
+  sp.attempt_id = "1";
+  sic_app *app = fx_build(&sp);
+  sic_ingest_result res;
+  ingest(s, app, "c0ffee01", 1, &res);
+  CHECK(res.status == SIC_STORE_INSERTED && !strcmp(res.job_key, "etl"), "status %d job %s", res.status, res.job_key);
+  ingest(s, app, "c0ffee01", 1, &res);
+  CHECK(res.status == SIC_STORE_UNCHANGED, "same checksum: status %d", res.status);
+  CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 1, "one attempt");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM tasks", NULL) == 30, "30 task rows");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM stages", NULL) == 3, "3 stages");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM executors", NULL) == 9, "9 executors");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM spark_jobs", NULL) == 1, "1 job");
+  CHECK(scalar(s, "SELECT tasks FROM attempts", NULL) == 30, "attempt task count");
+  CHECK(scalar(s, "SELECT input_bytes FROM attempts", NULL) == 30LL << 20, "input bytes summed");
+  CHECK(scalar(s, "SELECT executors FROM attempts", NULL) == 8, "driver not counted");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM tasks WHERE status = 'SUCCESS' AND speculative = 1", NULL) == 3,
+        "task status and flags stored");
+  /* Changed content of the same attempt (e.g. the .inprogress log finished): replaced whole. */
+  ingest(s, app, "c0ffee02", 0, &res);
+  CHECK(res.status == SIC_STORE_REPLACED, "status %d", res.status);
+  CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 1, "still one attempt");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM tasks", NULL) == 0, "old task rows gone with the old attempt");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM stages", NULL) == 3, "stages not duplicated");
+  /* Another attempt of the same application is a second row, same application. */
+  fx_free(app);
+  sp.attempt_id = "2";
+  app = fx_build(&sp);
+  ingest(s, app, "c0ffee03", 0, &res);
+  CHECK(res.status == SIC_STORE_INSERTED, "second attempt: %d", res.status);
+  CHECK(scalar(s, "SELECT COUNT(*) FROM applications", NULL) == 1, "one application");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 2, "two attempts");
+  /* Re-analysis of a known log refreshes its findings only. */
+  sic_store_finding f = {"skew.stage", "high", "Stage 0 is skewed", "stage 0", "{\"ratio\": 10}", "salt the key",
+                         NULL, "skew", 1500, NULL};
+  sic_ingest_opts o;
+  sic_ingest_opts_init(&o);
+  o.checksum = "c0ffee03";
+  o.findings = &f;
+  o.nfindings = 1;
+  sic_err err = {0};
+  for (int i = 0; i < 2; i++) CHECK_OK(sic_store_ingest(s, app, &o, &res, &err), err);
+  CHECK(res.status == SIC_STORE_UNCHANGED, "status %d", res.status);
+  CHECK(scalar(s, "SELECT COUNT(*) FROM findings", NULL) == 1, "findings replaced, not duplicated");
+  fx_free(app);
+  /* A model without files and without a checksum cannot be deduplicated: refused clearly. */
+  sp.source_path = NULL;
+  app = fx_build(&sp);
+  sic_ingest_opts_init(&o);
+  int rc = sic_store_ingest(s, app, &o, &res, &err);
+  CHECK(rc == SIC_EINVAL && strstr(err.msg, "checksum"), "rc=%d %s", rc, err.msg);
+  fx_free(app);
+  sic_store_close(s);
+}
+
+/* Values shaped like SQL injection and like COPY's escape characters come back verbatim. */
+static void test_verbatim(void) {
+  static const char *const names[] = {"x'); DROP TABLE attempts; --", "a\tb\nc\\N\\t\r\"q\" $1 ?1 %s"};
+  char url[400];
+  fresh_store(url, sizeof url);
+  sic_store *s = open_store(url);
+  if (!s) return;
+  for (int i = 0; i < 2; i++) {
+    char path[300], checksum[16];
+    snprintf(path, sizeof path, "/logs/it's \"%s\"\\%d", names[i], i);
+    fx_spec sp = base_spec(names[i], names[i], day(i));
+    sp.source_path = path;
+    const char *props[] = {"spark.weird", names[i], NULL};
+    sp.props = props;
+    sic_app *app = fx_build(&sp);
+    snprintf(checksum, sizeof checksum, "v%d", i);
+    sic_ingest_result res;
+    ingest(s, app, checksum, 1, &res);
+    sic_store_runs runs;
+    sic_err err = {0};
+    int rc = sic_store_history(s, names[i], 0, &runs, &err); /* resolved by app name */
+    CHECK_OK(rc, err);
+    if (!rc && runs.n == 1) {
+      CHECK(!strcmp(runs.items[0].app_name, names[i]), "name '%s'", runs.items[0].app_name);
+      CHECK(!strcmp(runs.items[0].app_id, names[i]), "app id '%s'", runs.items[0].app_id);
+      CHECK(!strcmp(runs.items[0].source_path, path), "path '%s'", runs.items[0].source_path);
+    } else {
+      CHECK(0, "expected one run, got %zu", runs.n);
+    }
+    sic_store_runs_free(&runs);
+    db_val v[] = {db_int(res.attempt_key)};
+    db_rows *r = NULL;
+    rc = db_query(s->db, "SELECT value FROM environment WHERE attempt_key = $1 AND name = 'spark.weird'", v, 1, &r, &err);
+    CHECK(rc == 0 && r->nrows == 1 && !strcmp(db_cell(r, 0, 0), names[i]), "env value via bulk path");
+    db_rows_free(r);
+    fx_free(app);
+  }
+  CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 2, "tables intact");
+  sic_store_close(s);
+}
+
+static void test_history(void) {
+  char url[400];
+  fresh_store(url, sizeof url);
+  sic_store *s = open_store(url);
+  if (!s) return;
+  for (int d = 0; d < 6; d++) {
+    char app_id[64], name[64], checksum[32];
+    snprintf(app_id, sizeof app_id, "application_17_%04d", d);
+    snprintf(name, sizeof name, "junoHourly-2016-10-%02d:21", d + 1);
+    snprintf(checksum, sizeof checksum, "hist-%d", d);
+    fx_spec sp = base_spec(app_id, name, day(5 - d) + (d == 0 ? 1 : 0)); /* ingested newest first */
+    sp.duration_ms = 1000 * (d + 1);
+    sic_app *app = fx_build(&sp);
+    sic_store_finding fs[] = {
+      {"gc.high", "low", "GC is high", "executor 1", NULL, NULL, NULL, "gc", NAN, NULL},
+      {"skew.stage", "critical", "Skew in stage 0", "stage 0", NULL, NULL, NULL, "skew", 2000, "{\"x\":1}"},
+      {"spill", "medium", "Spill", "stage 1", NULL, NULL, NULL, "spill", NAN, NULL},
+      {"idle", "info", "Idle executors", NULL, NULL, NULL, NULL, "idle", NAN, NULL}};
+    sic_ingest_opts o;
+    sic_ingest_opts_init(&o);
+    o.checksum = checksum;
+    o.findings = fs;
+    o.nfindings = 4;
+    o.cost = d == 2 ? 1.25 : NAN;
+    o.cost_unit = "USD";
+    sic_ingest_result res;
+    sic_err err = {0};
+    CHECK_OK(sic_store_ingest(s, app, &o, &res, &err), err);
+    fx_free(app);
+  }
+  sic_store_runs runs;
+  sic_err err = {0};
+  int rc = sic_store_history(s, "junoHourly", 0, &runs, &err);
+  CHECK_OK(rc, err);
+  CHECK(runs.n == 6, "6 runs, got %zu", runs.n);
+  for (size_t i = 1; i < runs.n; i++)
+    CHECK(runs.items[i - 1].start_time <= runs.items[i].start_time, "oldest first at %zu", i);
+  if (runs.n == 6) {
+    sic_store_run *r = &runs.items[3]; /* day(3) = d 2 */
+    CHECK(r->duration_ms == 3000, "duration %lld", (long long)r->duration_ms);
+    CHECK(r->cost == 1.25 && r->cost_unit && !strcmp(r->cost_unit, "USD"), "cost when known");
+    CHECK(isnan(runs.items[0].cost), "cost unknown stays unknown");
+    CHECK(r->ntop == 3 && !strcmp(r->top[0].severity, "critical") && !strcmp(r->top[1].severity, "medium") &&
+          !strcmp(r->top[2].severity, "low"), "top findings by severity");
+    CHECK(r->nfindings == 4, "finding count %d", r->nfindings);
+    CHECK(fabs(r->core_hours - 8 * 4 * 3.0 / 3600) < 1e-9, "core hours %g", r->core_hours);
+  }
+  sic_store_runs_free(&runs);
+  rc = sic_store_history(s, "junoHourly", 2, &runs, &err);
+  CHECK(rc == 0 && runs.n == 2 && runs.items[1].start_time == day(5) + 1, "limit keeps the newest");
+  sic_store_runs_free(&runs);
+  rc = sic_store_history(s, "application_17_0003", 0, &runs, &err);
+  CHECK(rc == 0 && runs.n == 6, "app id resolves to its job");
+  sic_store_runs_free(&runs);
+  rc = sic_store_history(s, "no-such-job", 0, &runs, &err);
+  CHECK(rc == SIC_ENOTFOUND && strstr(err.msg, "no-such-job"), "unknown job: %s", err.msg);
+  char *json = NULL;
+  rc = sic_store_history_json(s, "junoHourly", 0, &json, &err);
+  CHECK(rc == 0 && json && strstr(json, "\"schema\" : \"sic.history/1\"") && strstr(json, "\"topFindings\""),
+        "history json");
+  free(json);
+  sic_store_close(s);
+}
+
+/* A steady job, then one run that is 3x slower with 3x the input, half the executors, less
+ * memory and a skewed stage; then a normal run again. A noisy job never regresses. */
+static void test_regressions(void) {
+  char url[400];
+  fresh_store(url, sizeof url);
+  sic_store *s = open_store(url);
+  if (!s) return;
+  static const int64_t steady[] = {100, 104, 98, 101, 99, 103, 97, 102, 300, 101};
+  static const int64_t noisy[] = {50, 150, 80, 120, 60, 140, 90, 170};
+  const char *normal_props[] = {"spark.executor.memory", "4g", "spark.driver.port", "40001", NULL};
+  const char *changed_props[] = {"spark.executor.memory", "2g", "spark.driver.port", "40777",
+                                 "spark.sql.shuffle.partitions", "2000", NULL};
+  for (int i = 0; i < 10; i++) {
+    char app_id[64], name[64], checksum[32];
+    snprintf(app_id, sizeof app_id, "app-steady-%d", i);
+    snprintf(name, sizeof name, "nightly-etl-2024-02-%02d", i + 1);
+    snprintf(checksum, sizeof checksum, "steady-%d", i);
+    fx_spec sp = base_spec(app_id, name, day(i));
+    sp.duration_ms = steady[i] * 1000;
+    sp.props = normal_props;
+    if (i == 8) {
+      sp.input_per_task *= 3;
+      sp.executors = 4;
+      sp.props = changed_props;
+      sp.skew_factor = 10;
+    }
+    sic_app *app = fx_build(&sp);
+    sic_ingest_result res;
+    ingest(s, app, checksum, 0, &res);
+    fx_free(app);
+  }
+  for (int i = 0; i < 8; i++) {
+    char app_id[64], checksum[32];
+    snprintf(app_id, sizeof app_id, "app-noisy-%d", i);
+    snprintf(checksum, sizeof checksum, "noisy-%d", i);
+    fx_spec sp = base_spec(app_id, "adhoc", day(i));
+    sp.duration_ms = noisy[i] * 1000;
+    sp.executors = 0;
+    sp.cores = 0;
+    sic_app *app = fx_build(&sp);
+    sic_ingest_result res;
+    ingest(s, app, checksum, 0, &res);
+    fx_free(app);
+  }
+  sic_regress_opts o;
+  sic_regress_opts_init(&o);
+  sic_regressions regs;
+  sic_err err = {0};
+  int rc = sic_store_regressions(s, &o, &regs, &err);
+  CHECK_OK(rc, err);
+  int found = 0;
+  for (size_t i = 0; i < regs.n; i++) {
+    sic_regression *g = &regs.items[i];
+    CHECK(!strcmp(g->run.app_id, "app-steady-8"), "only the slow run regresses, not %s (%s %.1f vs %.1f)",
+          g->run.app_id, g->metric, g->value, g->baseline_median);
+    if (strcmp(g->metric, "duration_ms")) continue;
+    found = 1;
+    CHECK(g->baseline_n == 8 && g->baseline_median == 100500 && g->ratio > 2.9, "baseline n=%d median=%g",
+          g->baseline_n, g->baseline_median);
+    int input = 0, config = 0, skew = 0, fewer = 0;
+    for (int32_t c = 0; c < g->ncauses; c++) {
+      input |= !strcmp(g->causes[c].kind, "input_growth");
+      fewer |= !strcmp(g->causes[c].kind, "fewer_executors");
+      skew |= !strcmp(g->causes[c].kind, "new_skew");
+      if (!strcmp(g->causes[c].kind, "config_change")) {
+        config = 1;
+        CHECK(strstr(g->causes[c].detail, "spark.executor.memory: 4g -> 2g") &&
+              strstr(g->causes[c].detail, "spark.sql.shuffle.partitions: (unset) -> 2000") &&
+              !strstr(g->causes[c].detail, "driver.port"), "config diff: %s", g->causes[c].detail);
+      }
+    }
+    CHECK(input && config && skew && fewer, "causes input=%d config=%d skew=%d fewer=%d", input, config, skew, fewer);
+  }
+  CHECK(found, "the 3x slower run is reported (%zu regressions)", regs.n);
+  sic_regressions_free(&regs);
+  o.since_ms = day(9);
+  rc = sic_store_regressions(s, &o, &regs, &err);
+  CHECK(rc == 0 && regs.n == 0, "--since excludes older regressions (%zu)", regs.n);
+  sic_regressions_free(&regs);
+  o.since_ms = -1;
+  o.min_runs = 9;
+  rc = sic_store_regressions(s, &o, &regs, &err);
+  CHECK(rc == 0 && regs.n == 0, "too few baseline runs: no verdict (%zu)", regs.n);
+  sic_regressions_free(&regs);
+  char *json = NULL;
+  sic_regress_opts_init(&o);
+  rc = sic_store_regressions_json(s, &o, &json, &err);
+  CHECK(rc == 0 && json && strstr(json, "\"input_growth\"") && strstr(json, "sic.regressions/1"), "json");
+  free(json);
+  sic_store_close(s);
+}
+
+/* ---- fault tests ---- */
+
+enum { BIG_STAGES = 40, BIG_TASKS_PER_STAGE = 5000 };
+
+typedef struct kill_ctx {
+  int fd;                                /* pipe to the parent */
+  int signalled;                         /* already told the parent */
+} kill_ctx;
+
+/* Child side: tell the parent we are mid-transaction, then wait to be killed. */
+static int signal_and_wait(void *vctx, int64_t rows) {
+  kill_ctx *k = vctx;
+  if (rows < 50000 || k->signalled) return 0;
+  k->signalled = 1;
+  if (write(k->fd, "x", 1) != 1) _exit(3);
+  sleep(60);
+  _exit(4); /* never reached when the parent kills us */
+}
+
+static sic_app *big_app(void) {
+  fx_spec sp = base_spec("application_big_0001", "big-job", day(0));
+  sp.nstages = BIG_STAGES;
+  sp.tasks_per_stage = BIG_TASKS_PER_STAGE;
+  sp.task_ms = 50;
+  return fx_build(&sp);
+}
+
+static void test_kill_mid_ingest(void) {
+  char url[400];
+  fresh_store(url, sizeof url);
+  sic_store *s = open_store(url); /* schema exists before the child starts */
+  sic_store_close(s);
+  sic_app *app = big_app();
+  int fds[2];
+  if (pipe(fds)) return;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    sic_store *cs = NULL;
+    sic_err err = {0};
+    if (sic_store_open(url, &cs, &err)) _exit(2);
+    kill_ctx k = {fds[1], 0};
+    sic_ingest_opts o;
+    sic_ingest_opts_init(&o);
+    o.checksum = "big";
+    o.store_tasks = 1;
+    o.progress = signal_and_wait;
+    o.progress_ctx = &k;
+    sic_ingest_result res;
+    sic_store_ingest(cs, app, &o, &res, &err);
+    _exit(5); /* finished without being killed: the test failed to interrupt it */
+  }
+  close(fds[1]);
+  char c;
+  ssize_t got = read(fds[0], &c, 1);
+  CHECK(got == 1, "child reached the middle of the ingest");
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(fds[0]);
+  CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child killed (status %d)", status);
+  s = open_store(url);
+  if (!s) return;
+  CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 0, "no half application");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM applications", NULL) == 0, "no orphan application");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM tasks", NULL) == 0, "no orphan task rows");
+  sic_ingest_result res;
+  ingest(s, app, "big", 1, &res); /* re-run */
+  CHECK(res.status == SIC_STORE_INSERTED, "status %d", res.status);
+  CHECK(scalar(s, "SELECT COUNT(*) FROM tasks", NULL) == BIG_STAGES * BIG_TASKS_PER_STAGE, "complete after re-run");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM stages", NULL) == BIG_STAGES, "all stages");
+  sic_store_close(s);
+  fx_free(app);
+}
+
+typedef struct restart_ctx {
+  int done;                              /* restarted once already */
+} restart_ctx;
+
+static int restart_server(void *vctx, int64_t rows) {
+  restart_ctx *r = vctx;
+  if (rows < 50000 || r->done) return 0;
+  r->done = 1;
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "%s/spec/support/pg.sh restart %s", getenv("SIC_SOURCE_DIR"), pg_dir);
+  if (system(cmd) != 0) fprintf(stderr, "restart failed: %s\n", cmd);
+  return 0;
+}
+
+static void test_pg_restart_mid_ingest(void) {
+  char url[400];
+  fresh_store(url, sizeof url);
+  sic_store *s = open_store(url);
+  if (!s) return;
+  sic_app *app = big_app();
+  restart_ctx r = {0};
+  sic_ingest_opts o;
+  sic_ingest_opts_init(&o);
+  o.checksum = "big";
+  o.store_tasks = 1;
+  o.progress = restart_server;
+  o.progress_ctx = &r;
+  sic_ingest_result res;
+  sic_err err = {0};
+  int rc = sic_store_ingest(s, app, &o, &res, &err);
+  CHECK(r.done, "server restarted during the ingest");
+  if (rc) { /* failing cleanly is allowed; then a retry must succeed */
+    fprintf(stderr, "[postgresql] ingest across restart failed cleanly: %s; retrying\n", err.msg);
+    o.progress = NULL;
+    rc = sic_store_ingest(s, app, &o, &res, &err);
+  } else {
+    CHECK(res.retries >= 1, "transaction was retried (%d)", res.retries);
+    fprintf(stderr, "[postgresql] ingest survived a server restart after %d retried transaction(s)\n", res.retries);
+  }
+  CHECK_OK(rc, err);
+  CHECK(scalar(s, "SELECT COUNT(*) FROM tasks", NULL) == BIG_STAGES * BIG_TASKS_PER_STAGE, "complete, no duplicates");
+  CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 1, "one attempt");
+  sic_store_close(s);
+  fx_free(app);
+}
+
+static void run_suite(const char *name) {
+  backend = name;
+  int before = failures;
+  test_open_and_migrate();
+  test_ingest_idempotent();
+  test_verbatim();
+  test_history();
+  test_regressions();
+  test_kill_mid_ingest();
+  if (!strcmp(name, "postgresql")) test_pg_restart_mid_ingest();
+  fprintf(stderr, "[%s] %s\n", name, failures == before ? "ok" : "FAILED");
+}
+
+static int start_pg(void) {
+  const char *src = getenv("SIC_SOURCE_DIR");
+  char cmd[800];
+  snprintf(pg_dir, sizeof pg_dir, "%s/pg", tmpdir);
+  snprintf(cmd, sizeof cmd, "%s/spec/support/pg.sh start %s %d", src ? src : SIC_SOURCE_DIR, pg_dir, (int)getpid());
+  FILE *p = popen(cmd, "r");
+  if (!p || !fgets(pg_url, sizeof pg_url, p)) {
+    if (p) pclose(p);
+    return -1;
+  }
+  pg_url[strcspn(pg_url, "\n")] = 0;
+  return pclose(p) == 0 ? 0 : -1;
+}
+
+static void stop_pg(void) {
+  if (!*pg_dir) return;
+  char cmd[800];
+  const char *src = getenv("SIC_SOURCE_DIR");
+  snprintf(cmd, sizeof cmd, "%s/spec/support/pg.sh stop %s", src ? src : SIC_SOURCE_DIR, pg_dir);
+  if (system(cmd) != 0) fprintf(stderr, "stopping PostgreSQL failed: %s\n", cmd);
+}
+
+int main(void) {
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/sic-store-test-XXXXXX");
+  if (!mkdtemp(tmpdir)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  if (!getenv("SIC_SOURCE_DIR")) setenv("SIC_SOURCE_DIR", SIC_SOURCE_DIR, 1);
+  backend = "unit";
+  test_jobkey();
+  test_sha256();
+  test_bad_urls();
+  run_suite("sqlite");
+  const char *no_pg = getenv("SIC_TEST_NO_PG");
+  if (no_pg && *no_pg == '1') {
+    fprintf(stderr, "PostgreSQL half skipped (SIC_TEST_NO_PG=1)\n");
+  } else if (start_pg()) {
+    backend = "postgresql";
+    CHECK(0, "could not start a PostgreSQL server with spec/support/pg.sh (set SIC_TEST_NO_PG=1 to skip)");
+  } else {
+    run_suite("postgresql");
+    stop_pg();
+  }
+  char cmd[400];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+  fprintf(stderr, "%d checks, %d failures\n", checks, failures);
+  return failures ? 1 : 0;
+}
