@@ -1,0 +1,102 @@
+/* Shared command-line conventions for every `sic <command>` (DESIGN.md, "Contracts: CLI").
+ *
+ * Owner: analyze engineer; any command may use it.
+ *
+ * What it gives a command:
+ *  - a declarative option table (sic_opt) parsed by sic_args_parse(): long options as
+ *    `--name value` or `--name=value`, short aliases (`-o`), `--` to end options, `-` kept as a
+ *    positional meaning stdin, `--help`/`-h` printing a generated usage text to stdout;
+ *  - `--format text|json|md|html` as an option kind that also checks the formats a command
+ *    actually renders;
+ *  - terminal helpers: colour only on a TTY and never when NO_COLOR is set (no-color.org),
+ *    progress output only when stderr is a TTY;
+ *  - sic_args_spool_stdin(): copy stdin to a temporary file so readers that need a path
+ *    (codec sniffing, mmap) work with `-`.
+ *
+ * Ownership: nothing here allocates except sic_args_spool_stdin (the caller unlinks the file).
+ * Option destinations point into the caller's own variables. */
+#ifndef SIC_CLI_ARGS_H
+#define SIC_CLI_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+
+/* Output formats named by --format. Bit i of a format mask is set when format i is offered. */
+typedef enum sic_format {
+  SIC_FORMAT_TEXT = 0,
+  SIC_FORMAT_JSON,
+  SIC_FORMAT_MD,
+  SIC_FORMAT_HTML,
+  SIC_FORMAT__COUNT
+} sic_format;
+
+#define SIC_FORMAT_MASK(f) (1u << (f))
+
+typedef enum sic_opt_kind {
+  SIC_OPT_FLAG = 0,    /* no value; dest is int*, set to 1 */
+  SIC_OPT_STRING,      /* dest is const char**, pointing into argv */
+  SIC_OPT_INT,         /* dest is int64_t*; decimal, must lie in [min, max] */
+  SIC_OPT_FORMAT,      /* dest is sic_format*; value must be in the command's format mask */
+  SIC_OPT_CHOICE       /* dest is const char**; value must be one of `choices` ("a|b|c") */
+} sic_opt_kind;
+
+typedef struct sic_opt {
+  const char *name;     /* long name without dashes, e.g. "seed" */
+  char short_name;      /* single-letter alias ('o' for -o), 0 = none */
+  sic_opt_kind kind;    /* how the value is parsed */
+  void *dest;           /* where the parsed value goes (type depends on kind) */
+  const char *metavar;  /* value placeholder in help, e.g. "N"; NULL for flags */
+  const char *help;     /* one line of help */
+  int64_t min;          /* SIC_OPT_INT: smallest accepted value */
+  int64_t max;          /* SIC_OPT_INT: largest accepted value */
+  const char *choices;  /* SIC_OPT_CHOICE: accepted values separated by '|' */
+} sic_opt;
+
+typedef struct sic_cmd_spec {
+  const char *name;        /* command word, e.g. "analyze" */
+  const char *synopsis;    /* after "usage: sic <name> ", e.g. "PATH... [--format text|json]" */
+  const char *description; /* paragraph(s) printed under the usage line by --help */
+  const sic_opt *opts;     /* option table (may be NULL) */
+  size_t nopts;            /* entries in opts */
+  unsigned formats;        /* SIC_FORMAT_MASK bits accepted by a SIC_OPT_FORMAT option */
+  int min_positional;      /* fewest positional arguments accepted */
+  int max_positional;      /* most positional arguments accepted, -1 = unlimited */
+} sic_cmd_spec;
+
+/* sic_args_parse results. */
+enum {
+  SIC_ARGS_OK = 0,     /* parsed; run the command */
+  SIC_ARGS_HELP = 1,   /* --help was printed to stdout: exit 0 */
+  SIC_ARGS_USAGE = 2   /* a usage error was printed to stderr: exit 2 */
+};
+
+/* Parse argv[1..argc) (argv[0] is the command word) against spec. Positional arguments are
+ * stored in pos (capacity argc entries, pointers into argv) and counted in *npos. Prints help
+ * or a usage error itself; returns SIC_ARGS_*. */
+int sic_args_parse(const sic_cmd_spec *spec, int argc, char **argv, char **pos, int *npos);
+
+/* Print "usage: sic <name> <synopsis>" plus description and options. */
+void sic_args_help(const sic_cmd_spec *spec, FILE *out);
+
+/* Print "sic <name>: <message>" and a hint to use --help to stderr; returns SIC_ARGS_USAGE. */
+int sic_args_usage_error(const sic_cmd_spec *spec, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Format names: "text", "json", "md", "html". Parse returns -1 for unknown names. */
+const char *sic_format_name(sic_format f);
+int sic_format_parse(const char *name);
+
+/* 1 when f is a terminal. */
+int sic_is_tty(FILE *f);
+/* 1 when coloured output should be written to f: f is a TTY, NO_COLOR is unset or empty and
+ * TERM is not "dumb". */
+int sic_color_enabled(FILE *f);
+
+/* Copy stdin into a new temporary file; its path is written to path (size >= 64). Returns 0
+ * or a SIC_E* code (err says why). The caller removes the file when done. */
+int sic_args_spool_stdin(char *path, size_t size, sic_err *err);
+
+#endif
