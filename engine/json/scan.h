@@ -83,13 +83,43 @@ int sic_json_parse_i64(const char *p, size_t len, int64_t *out);
 /* Decode a string slice into out (at least s->len bytes; decoding never grows the text).
  * Invalid or lone surrogates become U+FFFD. Returns the decoded length. */
 size_t sic_json_unescape(const sic_jstr *s, char *out);
-/* Compare a slice with a NUL-free literal of known length. */
-static inline int sic_jstr_eq(const sic_jstr *s, const char *lit, size_t n) {
-  if (s->len != n) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (s->p[i] != lit[i]) return 0;
+/* Equality of two short byte ranges, inlined (keys and tokens are 2-40 bytes; a libc call
+ * per key costs more than the comparison). */
+static inline int sic_bytes_eq(const char *a, const char *b, size_t n) {
+  while (n >= 8) {
+    uint64_t x, y;
+    __builtin_memcpy(&x, a, 8);
+    __builtin_memcpy(&y, b, 8);
+    if (x != y) return 0;
+    a += 8;
+    b += 8;
+    n -= 8;
+  }
+  while (n--)
+    if (*a++ != *b++) return 0;
   return 1;
 }
+
+/* Compare a slice with a NUL-free literal of known length. */
+static inline int sic_jstr_eq(const sic_jstr *s, const char *lit, size_t n) {
+  return s->len == n && sic_bytes_eq(s->p, lit, n);
+}
 #define SIC_JSTR_IS(s, lit) sic_jstr_eq((s), lit, sizeof(lit) - 1)
+
+/* Fast member check for objects whose keys come in a known order: when the next member's
+ * key token is exactly tok (the quoted key and its colon, e.g. "\"Task ID\":", written
+ * without whitespace), consume it and return 1; otherwise consume nothing and return 0 (the
+ * caller then uses sic_json_obj_next, which handles every other spelling). */
+static inline int sic_json_try_key(sic_jscan *s, sic_jiter *it, const char *tok, size_t n) {
+  const char *p = s->p;
+  if (it->n > 0) {
+    if (p >= s->end || *p != ',') return 0;
+    p++;
+  }
+  if ((size_t)(s->end - p) < n || !sic_bytes_eq(p, tok, n)) return 0;
+  s->p = p + n;
+  it->n++;
+  return 1;
+}
 
 #endif

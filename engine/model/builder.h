@@ -87,6 +87,7 @@ typedef struct sic_builder {
   sic_sid *unknown_names;        /* event names already reported as unknown */
   int64_t nunknown, cap_unknown;
 
+  sic_sid last_sid[2];           /* last Executor ID / Host string of a task line (-1 none) */
   int enomem;                    /* an allocation failed: the model is incomplete */
 } sic_builder;
 
@@ -162,5 +163,23 @@ int sic_ev_driver_accums(sic_builder *b, sic_jscan *s, sic_jiter *it);
 int sic_model_finalize(sic_builder *b);
 
 #define SIC_KEY(k, lit) SIC_JSTR_IS((k), lit)
+
+/* Key table for objects whose members usually come in one order (see sic_member). */
+typedef struct sic_keytab {
+  const char *name;              /* member name */
+  size_t len;                    /* strlen(name) */
+  const char *tok;               /* "\"name\":" */
+  size_t toklen;                 /* strlen(tok) */
+  int target;                    /* what the caller does with it */
+} sic_keytab;
+#define SIC_KT(n, t) {n, sizeof(n) - 1, "\"" n "\":", sizeof(n) + 2, t}
+
+/* Next member of an object read with a key table: tries the member after the previous match
+ * first (one memcmp in the common case), else reads the key and searches the table. Returns
+ * the table index, -1 for a key not in the table (its value is next), -2 at the end of the
+ * object or on error. */
+int sic_member(sic_jscan *s, sic_jiter *it, const sic_keytab *tab, int n, int *hint);
+/* Integer with an inline fast path for plain digits. */
+int sic_rd_int_fast(sic_builder *b, sic_jscan *s, int64_t *out);
 
 #endif

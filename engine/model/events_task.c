@@ -42,7 +42,83 @@ static int starts_with(const sic_jstr *s, const char *lit, size_t n) {
 /* One element of "Accumulables": {"ID", "Name", "Update", "Value", "Internal",
  * "Count Failed Values", "Metadata"}. Pushes a pending update (applied once the task's
  * outcome is known). */
+static void accum_apply(sic_builder *b, int64_t id, const sic_jstr *name, int internal, const sic_jstr *meta,
+                        int numeric, int64_t update, int collect, const sic_jstr *upd_raw, const sic_jstr *val_raw);
+
+/* Literal match at *pp; advances past it on success. */
+#define LIT(pp, e, l) \
+  ((e) - (pp) >= (ptrdiff_t)sizeof(l) - 1 && sic_bytes_eq((pp), (l), sizeof(l) - 1) ? ((pp) += sizeof(l) - 1, 1) : 0)
+
+/* Plain digits (optionally negative, at most 18) at *pp -> value; 0 when not that shape. */
+static inline int fast_int(const char **pp, const char *e, int64_t *out) {
+  const char *p = *pp;
+  int neg = 0;
+  if (p < e && *p == '-') { neg = 1; p++; }
+  const char *d = p;
+  uint64_t v = 0;
+  while (p < e && (unsigned)(*p - '0') < 10 && p - d < 18) v = v * 10 + (unsigned)(*p++ - '0');
+  if (p == d || (p - d > 1 && *d == '0') || (p < e && (unsigned)(*p - '0') < 10)) return 0;
+  *out = neg ? -(int64_t)v : (int64_t)v;
+  *pp = p;
+  return 1;
+}
+
+/* String body without escapes up to the closing quote (cursor after the opening quote). */
+static inline int fast_str(const char **pp, const char *e, sic_jstr *out) {
+  const char *p = *pp;
+  while (p < e && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) p++;
+  if (p >= e || *p != '"') return 0;
+  out->p = *pp;
+  out->len = (size_t)(p - *pp);
+  out->escaped = 0;
+  *pp = p + 1;
+  return 1;
+}
+
+static inline int fast_bool(const char **pp, const char *e, int *out) {
+  if (LIT(*pp, e, "true")) { *out = 1; return 1; }
+  if (LIT(*pp, e, "false")) { *out = 0; return 1; }
+  return 0;
+}
+
+/* The shape every Spark 2.x-4.x TaskEnd writes:
+ *   {"ID":1,"Name":"n","Update":u,"Value":v,"Internal":b,"Count Failed Values":b[,"Metadata":"m"]}
+ * with u/v plain integers or quoted plain integers. Matches it with memcmp instead of the
+ * general scanner; anything else (escapes, other key order, user accumulables that must be
+ * kept as text) returns 0 with the cursor untouched and the general path takes over. It
+ * accepts a subset of valid JSON and gives the same result the general path would. */
+static int accum_fast(sic_builder *b, sic_jscan *s, int collect) {
+  const char *p = s->p, *e = s->end;
+  int64_t id, update, ignored;
+  sic_jstr name, meta, tmp;
+  int internal, cfv, have_meta = 0;
+  if (!LIT(p, e, "{\"ID\":") || !fast_int(&p, e, &id) || id < 0) return 0;
+  if (!LIT(p, e, ",\"Name\":\"") || !fast_str(&p, e, &name)) return 0;
+  if (!LIT(p, e, ",\"Update\":")) return 0;
+  if (p < e && *p == '"') {
+    p++;
+    if (!fast_int(&p, e, &update) || !LIT(p, e, "\"")) return 0;
+  } else if (!fast_int(&p, e, &update)) return 0;
+  if (!LIT(p, e, ",\"Value\":")) return 0;
+  if (p < e && *p == '"') {
+    p++;
+    if (!fast_str(&p, e, &tmp)) return 0;
+  } else if (!fast_int(&p, e, &ignored)) return 0;
+  if (!LIT(p, e, ",\"Internal\":") || !fast_bool(&p, e, &internal)) return 0;
+  if (!LIT(p, e, ",\"Count Failed Values\":") || !fast_bool(&p, e, &cfv)) return 0;
+  if (LIT(p, e, ",\"Metadata\":\"")) {
+    if (!fast_str(&p, e, &meta)) return 0;
+    have_meta = 1;
+  }
+  if (!LIT(p, e, "}")) return 0;
+  if (collect && b->opts.keep_task_accums && !internal && !(have_meta && SIC_KEY(&meta, "sql"))) return 0;
+  s->p = p;
+  accum_apply(b, id, &name, internal, have_meta ? &meta : NULL, 1, update, collect, NULL, NULL);
+  return 1;
+}
+
 static void task_accum(sic_builder *b, sic_jscan *s, int collect) {
+  if (accum_fast(b, s, collect)) return;
   sic_jiter it;
   sic_jstr k, name = {0}, meta = {0}, upd_raw = {0}, val_raw = {0};
   int64_t id = -1, update = 0;
@@ -84,16 +160,23 @@ static void task_accum(sic_builder *b, sic_jscan *s, int collect) {
   }
   if (s->err || id < 0) return;
   if (internal < 0) internal = have_name && starts_with(&name, "internal.", 9);
+  accum_apply(b, id, have_name ? &name : NULL, internal, have_meta ? &meta : NULL, numeric, update, collect,
+              &upd_raw, &val_raw);
+}
+
+static void accum_apply(sic_builder *b, int64_t id, const sic_jstr *name, int internal, const sic_jstr *meta,
+                        int numeric, int64_t update, int collect, const sic_jstr *upd_raw, const sic_jstr *val_raw) {
+  int have_name = name != NULL, have_meta = meta != NULL;
   int32_t row = sic_accum_row(b, id, 1);
   if (row < 0) return;
   sic_accum *ac = &b->app->accums[row];
   if (ac->name < 0 && have_name) {
-    ac->name = sic_intern_jstr(b, &name);
+    ac->name = sic_intern_jstr(b, name);
     ac->internal = internal;
-    if (have_meta) ac->metadata = sic_intern_jstr(b, &meta);
+    if (have_meta) ac->metadata = sic_intern_jstr(b, meta);
   }
   if (!collect) return;
-  int keep = b->opts.keep_task_accums && have_name && !internal && !(have_meta && SIC_KEY(&meta, "sql"));
+  int keep = b->opts.keep_task_accums && have_name && !internal && !(have_meta && SIC_KEY(meta, "sql"));
   if (sic_grow(b, (void **)&b->pacc, &b->cap_pacc, b->npacc, sizeof *b->pacc) < 0) return;
   sic_pending_accum *pa = &b->pacc[b->npacc++];
   pa->accum_row = row;
@@ -102,10 +185,10 @@ static void task_accum(sic_builder *b, sic_jscan *s, int collect) {
   pa->keep = keep;
   pa->update_text = pa->value_text = -1;
   if (keep) { /* rare: user accumulators. Strings lose their quotes, other JSON stays as text */
-    sic_jstr *raws[2] = {&upd_raw, &val_raw};
+    const sic_jstr *raws[2] = {upd_raw, val_raw};
     sic_sid *outs[2] = {&pa->update_text, &pa->value_text};
     for (int i = 0; i < 2; i++) {
-      if (!raws[i]->p) continue;
+      if (!raws[i] || !raws[i]->p) continue;
       if (raws[i]->len >= 2 && raws[i]->p[0] == '"') {
         sic_jstr v = {raws[i]->p + 1, raws[i]->len - 2, memchr(raws[i]->p, '\\', raws[i]->len) != NULL};
         *outs[i] = sic_intern_jstr(b, &v);
@@ -123,28 +206,61 @@ static void task_accums(sic_builder *b, sic_jscan *s, int collect) {
   while (sic_json_arr_next(s, &it) > 0) task_accum(b, s, collect);
 }
 
+enum {
+  TI_TASK_ID, TI_INDEX, TI_ATTEMPT, TI_PARTITION, TI_LAUNCH, TI_EXECUTOR, TI_HOST, TI_LOCALITY, TI_SPECULATIVE,
+  TI_GETTING, TI_FINISH, TI_FAILED, TI_KILLED, TI_ACCUMS, TI__COUNT
+};
+/* In the order Spark writes them. */
+static const sic_keytab TI_KEYS[TI__COUNT] = {
+    SIC_KT("Task ID", TI_TASK_ID), SIC_KT("Index", TI_INDEX), SIC_KT("Attempt", TI_ATTEMPT),
+    SIC_KT("Partition ID", TI_PARTITION), SIC_KT("Launch Time", TI_LAUNCH), SIC_KT("Executor ID", TI_EXECUTOR),
+    SIC_KT("Host", TI_HOST), SIC_KT("Locality", TI_LOCALITY), SIC_KT("Speculative", TI_SPECULATIVE),
+    SIC_KT("Getting Result Time", TI_GETTING), SIC_KT("Finish Time", TI_FINISH), SIC_KT("Failed", TI_FAILED),
+    SIC_KT("Killed", TI_KILLED), SIC_KT("Accumulables", TI_ACCUMS)};
+
+/* Executor ID and Host repeat on every task line: remember the last string of each. */
+static sic_sid cached_sid(sic_builder *b, sic_jscan *s, int slot) {
+  sic_jstr v;
+  sic_sid id = -1;
+  if (sic_json_peek(s) != SIC_JT_STRING) { sic_rd_sid(b, s, &id); return id; }
+  if (sic_json_str(s, &v) < 0) return -1;
+  sic_sid last = b->last_sid[slot];
+  if (last >= 0 && !v.escaped) {
+    const char *t = sic_str(b->app, last);
+    if (memcmp(t, v.p, v.len) == 0 && t[v.len] == 0) return last;
+  }
+  id = sic_intern_jstr(b, &v);
+  b->last_sid[slot] = id;
+  return id;
+}
+
 static void read_task_info(sic_builder *b, sic_jscan *s, task_info *ti, int collect) {
   sic_jiter it;
-  sic_jstr k, v;
+  sic_jstr v;
   if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Task Info"); sic_json_skip(s); return; }
   sic_json_obj_begin(s, &it);
-  FOR_MEMBERS(s, &it, &k) {
-    if (SIC_KEY(&k, "Task ID")) sic_rd_i64(b, s, &ti->task_id);
-    else if (SIC_KEY(&k, "Index")) sic_rd_i64(b, s, &ti->index);
-    else if (SIC_KEY(&k, "Attempt")) sic_rd_i64(b, s, &ti->attempt);
-    else if (SIC_KEY(&k, "Partition ID")) sic_rd_i64(b, s, &ti->partition_id);
-    else if (SIC_KEY(&k, "Launch Time")) sic_rd_i64(b, s, &ti->launch);
-    else if (SIC_KEY(&k, "Executor ID")) sic_rd_sid(b, s, &ti->executor);
-    else if (SIC_KEY(&k, "Host")) sic_rd_sid(b, s, &ti->host);
-    else if (SIC_KEY(&k, "Locality") && sic_json_peek(s) == SIC_JT_STRING) {
-      if (sic_json_str(s, &v) == 0) ti->locality = locality_of(&v);
-    } else if (SIC_KEY(&k, "Speculative")) sic_rd_bool(b, s, &ti->speculative);
-    else if (SIC_KEY(&k, "Getting Result Time")) sic_rd_i64(b, s, &ti->getting);
-    else if (SIC_KEY(&k, "Finish Time")) sic_rd_i64(b, s, &ti->finish);
-    else if (SIC_KEY(&k, "Failed")) { sic_rd_bool(b, s, &ti->failed); ti->has_flags = 1; }
-    else if (SIC_KEY(&k, "Killed")) sic_rd_bool(b, s, &ti->killed);
-    else if (SIC_KEY(&k, "Accumulables")) task_accums(b, s, collect);
-    else sic_json_skip(s);
+  int hint = 0, i;
+  while ((i = sic_member(s, &it, TI_KEYS, TI__COUNT, &hint)) != -2) {
+    switch (i) {
+    case TI_TASK_ID: sic_rd_int_fast(b, s, &ti->task_id); break;
+    case TI_INDEX: sic_rd_int_fast(b, s, &ti->index); break;
+    case TI_ATTEMPT: sic_rd_int_fast(b, s, &ti->attempt); break;
+    case TI_PARTITION: sic_rd_int_fast(b, s, &ti->partition_id); break;
+    case TI_LAUNCH: sic_rd_int_fast(b, s, &ti->launch); break;
+    case TI_EXECUTOR: ti->executor = cached_sid(b, s, 0); break;
+    case TI_HOST: ti->host = cached_sid(b, s, 1); break;
+    case TI_LOCALITY:
+      if (sic_json_peek(s) == SIC_JT_STRING && sic_json_str(s, &v) == 0) ti->locality = locality_of(&v);
+      else sic_json_skip(s);
+      break;
+    case TI_SPECULATIVE: sic_rd_bool(b, s, &ti->speculative); break;
+    case TI_GETTING: sic_rd_int_fast(b, s, &ti->getting); break;
+    case TI_FINISH: sic_rd_int_fast(b, s, &ti->finish); break;
+    case TI_FAILED: sic_rd_bool(b, s, &ti->failed); ti->has_flags = 1; break;
+    case TI_KILLED: sic_rd_bool(b, s, &ti->killed); break;
+    case TI_ACCUMS: task_accums(b, s, collect); break;
+    default: sic_json_skip(s); break;
+    }
   }
 }
 
@@ -225,58 +341,56 @@ int sic_ev_task_getting_result(sic_builder *b, sic_jscan *s, sic_jiter *it) {
 
 enum { SUB_NONE = -1, SUB_READ = -2, SUB_WRITE = -3, SUB_INPUT = -4, SUB_OUTPUT = -5, SUB_PUSH = -6 };
 
-typedef struct metric_name {
-  const char *name;            /* JSON member name */
-  int target;                  /* sic_task_metric, or SUB_* for a nested object */
-} metric_name;
+typedef sic_keytab metric_name; /* target: sic_task_metric, or SUB_* for a nested object */
+#define M(n, t) SIC_KT(n, t)
 
 static const metric_name TOP[] = {
-    {"Executor Deserialize Time", SIC_TM_EXECUTOR_DESERIALIZE_TIME},
-    {"Executor Deserialize CPU Time", SIC_TM_EXECUTOR_DESERIALIZE_CPU_TIME},
-    {"Executor Run Time", SIC_TM_EXECUTOR_RUN_TIME},
-    {"Executor CPU Time", SIC_TM_EXECUTOR_CPU_TIME},
-    {"Peak Execution Memory", SIC_TM_PEAK_EXECUTION_MEMORY},
-    {"Result Size", SIC_TM_RESULT_SIZE},
-    {"JVM GC Time", SIC_TM_JVM_GC_TIME},
-    {"Result Serialization Time", SIC_TM_RESULT_SERIALIZATION_TIME},
-    {"Memory Bytes Spilled", SIC_TM_MEMORY_BYTES_SPILLED},
-    {"Disk Bytes Spilled", SIC_TM_DISK_BYTES_SPILLED},
-    {"Shuffle Read Metrics", SUB_READ},
-    {"Shuffle Write Metrics", SUB_WRITE},
-    {"Input Metrics", SUB_INPUT},
-    {"Output Metrics", SUB_OUTPUT},
-    {NULL, 0}};
+    M("Executor Deserialize Time", SIC_TM_EXECUTOR_DESERIALIZE_TIME),
+    M("Executor Deserialize CPU Time", SIC_TM_EXECUTOR_DESERIALIZE_CPU_TIME),
+    M("Executor Run Time", SIC_TM_EXECUTOR_RUN_TIME),
+    M("Executor CPU Time", SIC_TM_EXECUTOR_CPU_TIME),
+    M("Peak Execution Memory", SIC_TM_PEAK_EXECUTION_MEMORY),
+    M("Result Size", SIC_TM_RESULT_SIZE),
+    M("JVM GC Time", SIC_TM_JVM_GC_TIME),
+    M("Result Serialization Time", SIC_TM_RESULT_SERIALIZATION_TIME),
+    M("Memory Bytes Spilled", SIC_TM_MEMORY_BYTES_SPILLED),
+    M("Disk Bytes Spilled", SIC_TM_DISK_BYTES_SPILLED),
+    M("Shuffle Read Metrics", SUB_READ),
+    M("Shuffle Write Metrics", SUB_WRITE),
+    M("Input Metrics", SUB_INPUT),
+    M("Output Metrics", SUB_OUTPUT),
+    {NULL, 0, NULL, 0, 0}};
 static const metric_name READ[] = {
-    {"Remote Blocks Fetched", SIC_TM_SR_REMOTE_BLOCKS_FETCHED},
-    {"Local Blocks Fetched", SIC_TM_SR_LOCAL_BLOCKS_FETCHED},
-    {"Fetch Wait Time", SIC_TM_SR_FETCH_WAIT_TIME},
-    {"Remote Bytes Read", SIC_TM_SR_REMOTE_BYTES_READ},
-    {"Remote Bytes Read To Disk", SIC_TM_SR_REMOTE_BYTES_READ_TO_DISK},
-    {"Local Bytes Read", SIC_TM_SR_LOCAL_BYTES_READ},
-    {"Total Records Read", SIC_TM_SR_RECORDS_READ},
-    {"Remote Requests Duration", SIC_TM_SR_REMOTE_REQS_DURATION},
-    {"Shuffle Push Read Metrics", SUB_PUSH},
-    {NULL, 0}};
+    M("Remote Blocks Fetched", SIC_TM_SR_REMOTE_BLOCKS_FETCHED),
+    M("Local Blocks Fetched", SIC_TM_SR_LOCAL_BLOCKS_FETCHED),
+    M("Fetch Wait Time", SIC_TM_SR_FETCH_WAIT_TIME),
+    M("Remote Bytes Read", SIC_TM_SR_REMOTE_BYTES_READ),
+    M("Remote Bytes Read To Disk", SIC_TM_SR_REMOTE_BYTES_READ_TO_DISK),
+    M("Local Bytes Read", SIC_TM_SR_LOCAL_BYTES_READ),
+    M("Total Records Read", SIC_TM_SR_RECORDS_READ),
+    M("Remote Requests Duration", SIC_TM_SR_REMOTE_REQS_DURATION),
+    M("Shuffle Push Read Metrics", SUB_PUSH),
+    {NULL, 0, NULL, 0, 0}};
 static const metric_name PUSH[] = {
-    {"Corrupt Merged Block Chunks", SIC_TM_SR_PUSH_CORRUPT_MERGED_BLOCK_CHUNKS},
-    {"Merged Fetch Fallback Count", SIC_TM_SR_PUSH_MERGED_FETCH_FALLBACK_COUNT},
-    {"Merged Remote Blocks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_BLOCKS_FETCHED},
-    {"Merged Local Blocks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_BLOCKS_FETCHED},
-    {"Merged Remote Chunks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_CHUNKS_FETCHED},
-    {"Merged Local Chunks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_CHUNKS_FETCHED},
-    {"Merged Remote Bytes Read", SIC_TM_SR_PUSH_REMOTE_MERGED_BYTES_READ},
-    {"Merged Local Bytes Read", SIC_TM_SR_PUSH_LOCAL_MERGED_BYTES_READ},
-    {"Merged Remote Requests Duration", SIC_TM_SR_PUSH_REMOTE_MERGED_REQS_DURATION},
-    {NULL, 0}};
+    M("Corrupt Merged Block Chunks", SIC_TM_SR_PUSH_CORRUPT_MERGED_BLOCK_CHUNKS),
+    M("Merged Fetch Fallback Count", SIC_TM_SR_PUSH_MERGED_FETCH_FALLBACK_COUNT),
+    M("Merged Remote Blocks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_BLOCKS_FETCHED),
+    M("Merged Local Blocks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_BLOCKS_FETCHED),
+    M("Merged Remote Chunks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_CHUNKS_FETCHED),
+    M("Merged Local Chunks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_CHUNKS_FETCHED),
+    M("Merged Remote Bytes Read", SIC_TM_SR_PUSH_REMOTE_MERGED_BYTES_READ),
+    M("Merged Local Bytes Read", SIC_TM_SR_PUSH_LOCAL_MERGED_BYTES_READ),
+    M("Merged Remote Requests Duration", SIC_TM_SR_PUSH_REMOTE_MERGED_REQS_DURATION),
+    {NULL, 0, NULL, 0, 0}};
 static const metric_name WRITE[] = {
-    {"Shuffle Bytes Written", SIC_TM_SW_BYTES_WRITTEN},
-    {"Shuffle Write Time", SIC_TM_SW_WRITE_TIME},
-    {"Shuffle Records Written", SIC_TM_SW_RECORDS_WRITTEN},
-    {NULL, 0}};
+    M("Shuffle Bytes Written", SIC_TM_SW_BYTES_WRITTEN),
+    M("Shuffle Write Time", SIC_TM_SW_WRITE_TIME),
+    M("Shuffle Records Written", SIC_TM_SW_RECORDS_WRITTEN),
+    {NULL, 0, NULL, 0, 0}};
 static const metric_name INPUT[] = {
-    {"Bytes Read", SIC_TM_INPUT_BYTES_READ}, {"Records Read", SIC_TM_INPUT_RECORDS_READ}, {NULL, 0}};
+    M("Bytes Read", SIC_TM_INPUT_BYTES_READ), M("Records Read", SIC_TM_INPUT_RECORDS_READ), {NULL, 0, NULL, 0, 0}};
 static const metric_name OUTPUT[] = {
-    {"Bytes Written", SIC_TM_OUTPUT_BYTES_WRITTEN}, {"Records Written", SIC_TM_OUTPUT_RECORDS_WRITTEN}, {NULL, 0}};
+    M("Bytes Written", SIC_TM_OUTPUT_BYTES_WRITTEN), M("Records Written", SIC_TM_OUTPUT_RECORDS_WRITTEN), {NULL, 0, NULL, 0, 0}};
 
 static const metric_name *table_of(int sub) {
   switch (sub) {
@@ -289,28 +403,20 @@ static const metric_name *table_of(int sub) {
   }
 }
 
-/* Reads one metrics object into m[]. Members usually come in table order, so the search
- * starts after the previous match. */
+/* Reads one metrics object into m[]. */
 static void read_metrics(sic_builder *b, sic_jscan *s, const metric_name *tab, int64_t *m, int depth) {
   sic_jiter it;
-  sic_jstr k;
   if (sic_json_peek(s) != SIC_JT_OBJECT || depth > 3) { sic_json_skip(s); return; }
   int n = 0;
   while (tab[n].name) n++;
-  int hint = 0;
+  int hint = 0, i;
   sic_json_obj_begin(s, &it);
-  FOR_MEMBERS(s, &it, &k) {
-    int found = -1;
-    for (int i = 0; i < n; i++) {
-      int j = (hint + i) % n;
-      if (sic_jstr_eq(&k, tab[j].name, strlen(tab[j].name))) { found = j; break; }
-    }
-    if (found < 0) { sic_json_skip(s); continue; }
-    hint = found + 1;
-    int target = tab[found].target;
+  while ((i = sic_member(s, &it, tab, n, &hint)) != -2) {
+    if (i < 0) { sic_json_skip(s); continue; }
+    int target = tab[i].target;
     if (target < 0) { read_metrics(b, s, table_of(target), m, depth + 1); continue; }
     int64_t v;
-    if (sic_rd_i64(b, s, &v) == 0) m[target] = v;
+    if (sic_rd_int_fast(b, s, &v) == 0) m[target] = v;
   }
 }
 

@@ -142,6 +142,38 @@ int sic_rd_ints(sic_builder *b, sic_jscan *s, sic_range *out) {
   return r;
 }
 
+int sic_member(sic_jscan *s, sic_jiter *it, const sic_keytab *tab, int n, int *hint) {
+  sic_jstr k;
+  int h = *hint;
+  if (h < n && sic_json_try_key(s, it, tab[h].tok, tab[h].toklen)) {
+    *hint = h + 1;
+    return h;
+  }
+  if (sic_json_obj_next(s, it, &k) <= 0) return -2;
+  for (int i = 0; i < n; i++) {
+    int j = h + i < n ? h + i : h + i - n;
+    if (sic_jstr_eq(&k, tab[j].name, tab[j].len)) {
+      *hint = j + 1;
+      return j;
+    }
+  }
+  return -1;
+}
+
+int sic_rd_int_fast(sic_builder *b, sic_jscan *s, int64_t *out) {
+  const char *p = s->p, *e = s->end;
+  uint64_t v = 0;
+  const char *d = p;
+  while (p < e && (unsigned)(*p - '0') < 10 && p - d < 18) v = v * 10 + (unsigned)(*p++ - '0');
+  /* plain digits, no leading zero, followed by a separator: exactly what sic_json_i64 does */
+  if (p > d && !(p - d > 1 && *d == '0') && p < e && (*p == ',' || *p == '}' || *p == ']')) {
+    *out = (int64_t)v;
+    s->p = p;
+    return 0;
+  }
+  return sic_rd_i64(b, s, out);
+}
+
 static const char *const EM_NAMES[SIC_EM__COUNT] = {
     "JVMHeapMemory", "JVMOffHeapMemory", "OnHeapExecutionMemory", "OffHeapExecutionMemory",
     "OnHeapStorageMemory", "OffHeapStorageMemory", "OnHeapUnifiedMemory", "OffHeapUnifiedMemory",
@@ -154,27 +186,28 @@ const char *sic_exec_metric_name(sic_exec_metric m) {
   return (unsigned)m < SIC_EM__COUNT ? EM_NAMES[m] : "unknown";
 }
 
+static const sic_keytab EM_KEYS[SIC_EM__COUNT] = {
+    SIC_KT("JVMHeapMemory", 0), SIC_KT("JVMOffHeapMemory", 1), SIC_KT("OnHeapExecutionMemory", 2),
+    SIC_KT("OffHeapExecutionMemory", 3), SIC_KT("OnHeapStorageMemory", 4), SIC_KT("OffHeapStorageMemory", 5),
+    SIC_KT("OnHeapUnifiedMemory", 6), SIC_KT("OffHeapUnifiedMemory", 7), SIC_KT("DirectPoolMemory", 8),
+    SIC_KT("MappedPoolMemory", 9), SIC_KT("ProcessTreeJVMVMemory", 10), SIC_KT("ProcessTreeJVMRSSMemory", 11),
+    SIC_KT("ProcessTreePythonVMemory", 12), SIC_KT("ProcessTreePythonRSSMemory", 13),
+    SIC_KT("ProcessTreeOtherVMemory", 14), SIC_KT("ProcessTreeOtherRSSMemory", 15), SIC_KT("MinorGCCount", 16),
+    SIC_KT("MinorGCTime", 17), SIC_KT("MajorGCCount", 18), SIC_KT("MajorGCTime", 19), SIC_KT("TotalGCTime", 20)};
+
 int sic_rd_emetrics(sic_builder *b, sic_jscan *s, sic_emetrics *out) {
   sic_jiter it;
-  sic_jstr k;
-  int r;
   memset(out, 0, sizeof *out);
   if (sic_json_peek(s) != SIC_JT_OBJECT) return wrong_type(b, s);
   sic_json_obj_begin(s, &it);
-  int hint = 0; /* members come in enum order: try the next expected name first */
-  while ((r = sic_json_obj_next(s, &it, &k)) > 0) {
-    int m = -1;
-    for (int i = 0; i < SIC_EM__COUNT; i++) {
-      int j = (hint + i) % SIC_EM__COUNT;
-      if (sic_jstr_eq(&k, EM_NAMES[j], strlen(EM_NAMES[j]))) { m = j; break; }
-    }
+  int hint = 0, m;
+  while ((m = sic_member(s, &it, EM_KEYS, SIC_EM__COUNT, &hint)) != -2) {
     if (m < 0) { if (sic_json_skip(s) < 0) return -1; continue; }
-    hint = m + 1;
     int64_t v;
-    if (sic_rd_i64(b, s, &v) == 0) out->v[m] = v;
+    if (sic_rd_int_fast(b, s, &v) == 0) out->v[m] = v;
     else if (s->err) return -1;
   }
-  return r;
+  return s->err ? -1 : 0;
 }
 
 /* "Storage Level" object -> its description as Spark's StorageLevel.description writes it;
