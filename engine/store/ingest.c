@@ -19,6 +19,7 @@ typedef struct ingest_ctx {
   const char *app_id;                    /* Spark app id or a stand-in when the log had none */
   const char *source_path;               /* where the log came from */
   int64_t source_size;                   /* its stored bytes */
+  const char *checksum;                  /* caller's checksum (a private copy), NULL = compute */
   sic_ingest_result *res;                /* filled on success */
   int64_t rows;                          /* rows written in the current transaction */
   int64_t next_progress;                 /* rows count at which progress is called next */
@@ -319,17 +320,32 @@ static int find_existing(sic_store *s, ingest_ctx *cx, int *found, sic_err *err)
   return 0;
 }
 
-/* Delete an older version of this attempt (same app id and attempt id, other content). */
-static int delete_previous(sic_store *s, ingest_ctx *cx, int64_t app_key, int *replaced, sic_err *err) {
+int sic_store_find_checksum(sic_store *s, const char *checksum, int64_t *attempt_key, sic_err *err) {
+  db_val v[] = {db_text(checksum)};
+  db_rows *r = NULL;
+  int rc = db_query(s->db, "SELECT id FROM attempts WHERE source_checksum = $1", v, 1, &r, err);
+  if (rc) return rc;
+  int found = r->nrows > 0;
+  if (found && attempt_key) *attempt_key = db_cell_int(r, 0, 0, -1);
+  db_rows_free(r);
+  return found;
+}
+
+/* Delete an older version of this attempt (same app id and attempt id, other content), unless
+ * the stored one is complete and this one is not: then *kept is set and nothing changes. */
+static int delete_previous(sic_store *s, ingest_ctx *cx, int64_t app_key, int *replaced, int *kept, sic_err *err) {
   const char *attempt = sic_str(cx->app, cx->app->attempt_id);
   db_val v[] = {db_int(app_key), db_text(attempt ? attempt : "")};
   db_rows *r = NULL;
-  int rc = db_query(s->db, "DELETE FROM attempts WHERE application_id = $1 AND attempt_id = $2 RETURNING id",
-                    v, 2, &r, err);
+  int rc = db_query(s->db, "SELECT id, complete FROM attempts WHERE application_id = $1 AND attempt_id = $2", v, 2,
+                    &r, err);
   if (rc) return rc;
   *replaced = r->nrows > 0;
+  *kept = r->nrows > 0 && db_cell_int(r, 0, 1, 0) && !cx->app->complete;
+  if (*kept) cx->res->attempt_key = db_cell_int(r, 0, 0, -1);
   db_rows_free(r);
-  return 0;
+  if (!*replaced || *kept) return 0;
+  return db_query(s->db, "DELETE FROM attempts WHERE application_id = $1 AND attempt_id = $2", v, 2, NULL, err);
 }
 
 static int refresh_analysis(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
@@ -347,7 +363,7 @@ static int refresh_analysis(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *
 /* The transaction body: run again from scratch after a reconnect. */
 static int ingest_tx(sic_store *s, void *vctx, sic_err *err) {
   ingest_ctx *cx = vctx;
-  int found = 0, replaced = 0, rc;
+  int found = 0, replaced = 0, kept = 0, rc;
   int64_t app_key = -1, key = -1;
   cx->rows = 0;
   cx->next_progress = PROGRESS_EVERY;
@@ -358,8 +374,14 @@ static int ingest_tx(sic_store *s, void *vctx, sic_err *err) {
      * stay, its findings and predictions become the new ones. */
     return refresh_analysis(s, cx, cx->res->attempt_key, err);
   }
-  if ((rc = upsert_application(s, cx, &app_key, err)) || (rc = delete_previous(s, cx, app_key, &replaced, err)) ||
-      (rc = insert_attempt(s, cx, app_key, &key, err)) || (rc = write_parts(s, cx, key, err)) ||
+  if ((rc = upsert_application(s, cx, &app_key, err)) ||
+      (rc = delete_previous(s, cx, app_key, &replaced, &kept, err)))
+    return rc;
+  if (kept) {
+    cx->res->status = SIC_STORE_KEPT;
+    return 0;
+  }
+  if ((rc = insert_attempt(s, cx, app_key, &key, err)) || (rc = write_parts(s, cx, key, err)) ||
       (rc = write_jobs(s, cx, key, err)) || (rc = write_stages(s, cx, key, err)) ||
       (rc = write_executors(s, cx, key, err)) || (rc = write_sql(s, cx, key, err)) ||
       (rc = write_environment(s, cx, key, err)) || (rc = write_findings(s, cx, key, err)) ||
@@ -375,9 +397,8 @@ static int ingest_tx(sic_store *s, void *vctx, sic_err *err) {
 static int resolve_source(const sic_app *app, const sic_ingest_opts *o, ingest_ctx *cx, sic_err *err) {
   cx->source_path = o->source_path ? o->source_path : sic_str(app, app->source_path);
   cx->source_size = o->source_size;
-  if (o->checksum) {
-    if (strlen(o->checksum) >= sizeof cx->res->checksum) return sic_err_set(err, SIC_EINVAL, "checksum too long");
-    snprintf(cx->res->checksum, sizeof cx->res->checksum, "%s", o->checksum);
+  if (cx->checksum) {
+    snprintf(cx->res->checksum, sizeof cx->res->checksum, "%s", cx->checksum);
   } else {
     if (app->nparts <= 0)
       return sic_err_set(err, SIC_EINVAL, "no checksum given and the model names no log files to compute one");
@@ -404,8 +425,13 @@ int sic_store_ingest(sic_store *s, const sic_app *app, const sic_ingest_opts *op
     sic_ingest_opts_init(&defaults);
     opts = &defaults;
   }
+  /* opts may point into res (e.g. a checksum computed into res->checksum): copy before clearing. */
+  char checksum[sizeof res->checksum] = "";
+  if (opts->checksum && strlen(opts->checksum) >= sizeof checksum)
+    return sic_err_set(err, SIC_EINVAL, "checksum '%.80s...' is too long", opts->checksum);
+  if (opts->checksum) snprintf(checksum, sizeof checksum, "%s", opts->checksum);
   memset(res, 0, sizeof *res);
-  ingest_ctx cx = {.app = app, .opts = opts, .res = res};
+  ingest_ctx cx = {.app = app, .opts = opts, .res = res, .checksum = opts->checksum ? checksum : NULL};
   int rc = resolve_source(app, opts, &cx, err);
   if (rc) return rc;
   if (opts->job_key)

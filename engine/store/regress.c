@@ -117,6 +117,14 @@ static int load_props(sic_store *s, int64_t key, db_rows **out, sic_err *err) {
                          "ORDER BY name", v, 1, out, err);
 }
 
+/* A property value short enough to read in a list of changes ("(unset)" for none). */
+static const char *clip(const char *v, char *buf, size_t n) {
+  if (!v) return "(unset)";
+  if (strlen(v) < n) return v;
+  snprintf(buf, n, "%.*s...", (int)n - 4, v);
+  return buf;
+}
+
 /* Config change: diff the run's Spark properties against the previous run's. */
 static int config_cause(sic_store *s, int64_t prev, int64_t cur, cause_list *l, sic_err *err) {
   db_rows *a = NULL, *b = NULL;
@@ -133,9 +141,11 @@ static int config_cause(sic_store *s, int64_t prev, int64_t cur, cause_list *l, 
     if (c <= 0) i++;
     if (c >= 0) j++;
     if (is_volatile(name) || (va && vb && !strcmp(va, vb))) continue;
-    if (++changes <= 6 && len < sizeof detail)
+    if (++changes <= 6 && len < sizeof detail) {
+      char from[64], to[64];
       len += (size_t)snprintf(detail + len, sizeof detail - len, "%s%s: %s -> %s", changes > 1 ? "; " : "", name,
-                              va ? va : "(unset)", vb ? vb : "(unset)");
+                              clip(va, from, sizeof from), clip(vb, to, sizeof to));
+    }
   }
   if (!rc && changes > 6 && len < sizeof detail)
     snprintf(detail + len, sizeof detail - len, "; and %d more", changes - 6);
@@ -161,12 +171,17 @@ static int find_causes(sic_store *s, const sic_store_run *runs, int from, int at
   if ((rc = config_cause(s, runs[at - 1].attempt_key, r->attempt_key, l, err))) return rc;
   double skew = baseline_median(runs, from, at, m_skew, scratch, &n);
   if (n && r->max_skew >= 4 && r->max_skew >= 2 * skew) {
-    snprintf(detail, sizeof detail, "slowest task %.1fx the stage median vs baseline %.1fx", r->max_skew, skew);
+    if (skew > 0)
+      snprintf(detail, sizeof detail, "slowest task %.1fx its stage's median vs baseline %.1fx", r->max_skew, skew);
+    else
+      snprintf(detail, sizeof detail, "slowest task %.1fx its stage's median; no skewed stage in the baseline",
+               r->max_skew);
     if (add_cause(l, "new_skew", detail)) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
   double ex = baseline_median(runs, from, at, m_executors, scratch, &n);
   if (n && r->executors > 0 && r->executors <= 0.8 * ex) {
-    snprintf(detail, sizeof detail, "%d executors (%d cores) vs baseline median %.0f", r->executors, r->total_cores, ex);
+    snprintf(detail, sizeof detail, "%d executor%s (%d cores) vs baseline median %.0f", r->executors,
+             r->executors == 1 ? "" : "s", r->total_cores, ex);
     if (add_cause(l, "fewer_executors", detail)) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
   double failed = baseline_median(runs, from, at, m_failed, scratch, &n);

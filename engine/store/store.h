@@ -16,7 +16,8 @@
  *
  * Ingest is idempotent and atomic per application attempt: the SHA-256 of the log's stored bytes
  * decides whether a log is already known (then nothing is written); a changed log of an already
- * stored attempt (e.g. an .inprogress log that has since finished) replaces the old rows; all rows
+ * stored attempt (same app id and attempt id, e.g. an .inprogress log that has since finished)
+ * replaces the old rows, except that an incomplete log never replaces a complete one; all rows
  * of one attempt are written in one transaction, so a crash or kill leaves either the whole
  * attempt or none of it. Every value reaches the database as a bound parameter (or through COPY
  * with escaping), never spliced into SQL text.
@@ -35,6 +36,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/error.h"
 #include "model/model.h"
@@ -110,7 +112,9 @@ enum {
   SIC_STORE_INSERTED = 1,                /* a new attempt was written */
   SIC_STORE_UNCHANGED = 2,               /* same checksum already stored: log rows kept; findings/predictions
                                             given with the call replace the stored ones */
-  SIC_STORE_REPLACED = 3                 /* the attempt existed with other content: replaced atomically */
+  SIC_STORE_REPLACED = 3,                /* the attempt existed with other content: replaced atomically */
+  SIC_STORE_KEPT = 4                     /* the attempt is stored from a complete log and this log is
+                                            incomplete (an older copy): the stored one is kept */
 };
 
 typedef struct sic_ingest_opts {
@@ -138,7 +142,7 @@ typedef struct sic_ingest_opts {
 void sic_ingest_opts_init(sic_ingest_opts *o);
 
 typedef struct sic_ingest_result {
-  int status;                            /* SIC_STORE_INSERTED / _UNCHANGED / _REPLACED */
+  int status;                            /* SIC_STORE_INSERTED / _UNCHANGED / _REPLACED / _KEPT */
   int64_t attempt_key;                   /* attempts.id of the stored attempt */
   char job_key[256];                     /* the job key used */
   char checksum[65];                     /* hex SHA-256 used for idempotency */
@@ -154,6 +158,10 @@ int sic_store_ingest(sic_store *s, const sic_app *app, const sic_ingest_opts *op
 int sic_store_record_analysis(const char *url, const sic_app *app,
                               const sic_store_finding *findings, size_t nfindings,
                               sic_ingest_result *res, sic_err *err);
+
+/* 1 when a log with this checksum is stored (its attempts.id in *attempt_key), 0 when not,
+ * negative SIC_E* on error. Lets `sic ingest` skip loading logs it already has. */
+int sic_store_find_checksum(sic_store *s, const char *checksum, int64_t *attempt_key, sic_err *err);
 
 /* Hex SHA-256 over the stored bytes of the files, in order (zip members: the whole zip, once). */
 int sic_store_checksum_files(const char *const *paths, size_t n, char out[65], int64_t *total_size,
@@ -251,5 +259,12 @@ int sic_store_regressions(sic_store *s, const sic_regress_opts *o, sic_regressio
 void sic_regressions_free(sic_regressions *r);
 /* {"schema":"sic.regressions/1","regressions":[...]}; *json is malloc'd. */
 int sic_store_regressions_json(sic_store *s, const sic_regress_opts *o, char **json, sic_err *err);
+
+/* ---- Text rendering (what `sic history` / `sic regressions` print) ---- */
+
+/* A table of runs, oldest first, with top findings under each run. */
+void sic_store_runs_print(FILE *out, const sic_store_runs *runs);
+/* One block per regression with its likely causes; o gives the thresholds for the header. */
+void sic_regressions_print(FILE *out, const sic_regressions *regs, const sic_regress_opts *o);
 
 #endif

@@ -222,6 +222,12 @@ static void test_ingest_idempotent(void) {
   CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 1, "still one attempt");
   CHECK(scalar(s, "SELECT COUNT(*) FROM tasks", NULL) == 0, "old task rows gone with the old attempt");
   CHECK(scalar(s, "SELECT COUNT(*) FROM stages", NULL) == 3, "stages not duplicated");
+  /* An incomplete copy never replaces a complete attempt. */
+  app->complete = 0;
+  ingest(s, app, "c0ffee0f", 0, &res);
+  CHECK(res.status == SIC_STORE_KEPT, "incomplete copy: status %d", res.status);
+  CHECK(scalar(s, "SELECT COUNT(*) FROM attempts WHERE source_checksum = 'c0ffee02'", NULL) == 1, "complete kept");
+  app->complete = 1;
   /* Another attempt of the same application is a second row, same application. */
   fx_free(app);
   sp.attempt_id = "2";

@@ -1,0 +1,201 @@
+/* sic ingest PATH... : load event logs and record them in the history store.
+ * Owner: store engineer.
+ *
+ * Each logical log found under each PATH is checksummed first; a log already in the store is
+ * skipped without being parsed (reported "unchanged" with the stored attempt's key) (so re-running over a whole log directory is cheap). Every other
+ * log is loaded and written in its own transaction: one bad log is reported and the rest are
+ * still stored. Exit 0 when every log was stored or already known, 1 when any failed. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "eventlog/eventlog.h"
+#include "json/write.h"
+#include "model/model.h"
+#include "store/store.h"
+
+/* Options and running totals of one `sic ingest`. */
+typedef struct ingest_run {
+  sic_store *store;                      /* open store */
+  sic_ingest_opts opts;                  /* per-log options (checksum filled per log) */
+  sic_jobkey_rules rules;                /* job key normalisation */
+  const char *pattern;                   /* --job-pattern */
+  sic_format format;                     /* text or json */
+  sic_jw json;                           /* JSON output being built */
+  int stored, unchanged, replaced, kept, failed; /* counts by outcome */
+} ingest_run;
+
+static void report(ingest_run *r, const char *path, const char *status, const sic_ingest_result *res,
+                   const char *app_id, const char *error) {
+  if (r->format == SIC_FORMAT_JSON) {
+    sic_jw_obj(&r->json);
+    sic_jw_kstr(&r->json, "path", path);
+    sic_jw_kstr(&r->json, "status", status);
+    sic_jw_kstr(&r->json, "appId", app_id);
+    if (res) {
+      sic_jw_kstr(&r->json, "job", res->job_key[0] ? res->job_key : NULL);
+      sic_jw_kint(&r->json, "attemptKey", res->attempt_key);
+      sic_jw_kint(&r->json, "rows", res->rows);
+      sic_jw_kstr(&r->json, "checksum", res->checksum);
+      sic_jw_kint(&r->json, "retries", res->retries);
+    }
+    sic_jw_kstr(&r->json, "error", error);
+    sic_jw_end(&r->json);
+    return;
+  }
+  if (error) {
+    fprintf(stderr, "sic ingest: %s\n", error);
+    return;
+  }
+  printf("%-9s  %-34s  job=%-24s  attempt=%-6lld  rows=%-8lld  %s\n", status, app_id ? app_id : "-",
+         res && res->job_key[0] ? res->job_key : "-", res ? (long long)res->attempt_key : -1LL,
+         res ? (long long)res->rows : 0LL, path);
+}
+
+static int checksum_of(const sic_logset *set, sic_ingest_result *res, int64_t *size, sic_err *err) {
+  const char **paths = calloc(set->nparts + 1, sizeof *paths);
+  if (!paths) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  for (size_t i = 0; i < set->nparts; i++) paths[i] = set->parts[i].path;
+  int rc = sic_store_checksum_files(paths, set->nparts, res->checksum, size, err);
+  free(paths);
+  return rc;
+}
+
+static void ingest_one(ingest_run *r, const sic_logset *set) {
+  sic_ingest_result res;
+  memset(&res, 0, sizeof res);
+  sic_err err = {0};
+  int64_t size = 0;
+  int rc = checksum_of(set, &res, &size, &err);
+  if (!rc) {
+    rc = sic_store_find_checksum(r->store, res.checksum, &res.attempt_key, &err);
+    if (rc == 1) {
+      r->unchanged++;
+      report(r, set->path, "unchanged", &res, NULL, NULL);
+      return;
+    }
+  }
+  sic_app *app = NULL;
+  if (!rc) rc = sic_app_load(set, NULL, &app, &err);
+  if (!rc) {
+    r->opts.checksum = res.checksum;
+    r->opts.source_path = set->path;
+    r->opts.source_size = size;
+    rc = sic_store_ingest(r->store, app, &r->opts, &res, &err);
+  }
+  const char *app_id = app ? sic_str(app, app->app_id) : NULL;
+  if (rc) {
+    r->failed++;
+    report(r, set->path, "failed", NULL, app_id, err.msg);
+  } else {
+    const char *status = res.status == SIC_STORE_REPLACED    ? "replaced"
+                         : res.status == SIC_STORE_UNCHANGED ? "unchanged"
+                         : res.status == SIC_STORE_KEPT      ? "kept"
+                                                             : "stored";
+    if (res.status == SIC_STORE_REPLACED) r->replaced++;
+    else if (res.status == SIC_STORE_UNCHANGED) r->unchanged++;
+    else if (res.status == SIC_STORE_KEPT) r->kept++;
+    else r->stored++;
+    report(r, set->path, status, &res, app_id, NULL);
+  }
+  sic_app_free(app);
+}
+
+static void ingest_path(ingest_run *r, const char *path) {
+  char spooled[256] = "";
+  sic_err err = {0};
+  if (!strcmp(path, "-")) {
+    if (sic_args_spool_stdin(spooled, sizeof spooled, &err)) {
+      r->failed++;
+      report(r, "-", "failed", NULL, NULL, err.msg);
+      return;
+    }
+    path = spooled;
+  }
+  sic_logsets sets = {0};
+  if (sic_logset_scan(path, &sets, &err)) {
+    r->failed++;
+    report(r, path, "failed", NULL, NULL, err.msg);
+  } else if (!sets.n) {
+    r->failed++;
+    snprintf(err.msg, sizeof err.msg, "%s: no Spark event logs found", path);
+    report(r, path, "failed", NULL, NULL, err.msg);
+  }
+  for (size_t i = 0; i < sets.n; i++) ingest_one(r, &sets.items[i]);
+  sic_logsets_free(&sets);
+  if (*spooled) unlink(spooled);
+}
+
+int sic_cmd_ingest(int argc, char **argv) {
+  ingest_run r;
+  memset(&r, 0, sizeof r);
+  sic_ingest_opts_init(&r.opts);
+  const char *url = NULL, *job = NULL;
+  int no_normalize = 0;
+  r.format = SIC_FORMAT_TEXT;
+  const sic_opt opts[] = {
+    {.name = "store", .kind = SIC_OPT_STRING, .dest = &url, .metavar = "URL", .help = "sqlite:///path/sic.db or postgresql://... (default $SIC_STORE, "
+                                              "then $XDG_DATA_HOME/sic/sic.db)"},
+    {.name = "store-tasks", .kind = SIC_OPT_FLAG, .dest = &r.opts.store_tasks, .help = "also store one row per task attempt"},
+    {.name = "job", .kind = SIC_OPT_STRING, .dest = &job, .metavar = "KEY", .help = "job key for every log given (default: from sic.job or the app name)"},
+    {.name = "job-pattern", .kind = SIC_OPT_STRING, .dest = &r.pattern, .metavar = "ERE", .help = "extra regular expression removed from app names to form the job key"},
+    {.name = "no-job-normalize", .kind = SIC_OPT_FLAG, .dest = &no_normalize, .help = "job key = app name (plus --job-pattern)"},
+    {.name = "format", .kind = SIC_OPT_FORMAT, .dest = &r.format, .metavar = "FMT", .help = "text or json"},
+  };
+  const sic_cmd_spec spec = {
+    "ingest", "PATH... [--store URL] [--store-tasks] [--format text|json]",
+    "Load Spark event logs (files, rolling/legacy directories, zips, or directories of many logs; - = stdin)\n"
+    "and record each application attempt in the history store. A log already stored (same SHA-256) is\n"
+    "skipped; a changed log of a stored attempt replaces it. Each attempt is written atomically.",
+    opts, sizeof opts / sizeof *opts, SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, -1};
+  char **pos = calloc((size_t)argc + 1, sizeof *pos);
+  int npos = 0;
+  if (!pos) return SIC_EXIT_INPUT;
+  int rc = sic_args_parse(&spec, argc, argv, pos, &npos);
+  if (rc != SIC_ARGS_OK) {
+    free(pos);
+    return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
+  }
+  r.opts.job_key = job;
+  r.rules.patterns = r.pattern ? &r.pattern : NULL;
+  r.rules.npatterns = r.pattern ? 1 : 0;
+  r.rules.no_defaults = no_normalize;
+  r.opts.jobkey_rules = &r.rules;
+  char probe[8];
+  sic_err err = {0};
+  if (r.pattern && sic_jobkey_from_name("x", &r.rules, probe, sizeof probe, &err)) {
+    free(pos);
+    sic_args_usage_error(&spec, "%s", err.msg);
+    return SIC_EXIT_USAGE;
+  }
+  if (sic_store_open(url, &r.store, &err)) {
+    fprintf(stderr, "sic ingest: %s\n", err.msg);
+    free(pos);
+    return SIC_EXIT_INPUT;
+  }
+  sic_jw_init(&r.json, SIC_JW_PRETTY);
+  sic_jw_obj(&r.json);
+  sic_jw_kstr(&r.json, "schema", "sic.ingest/1");
+  sic_jw_kstr(&r.json, "store", sic_store_display_url(r.store));
+  sic_jw_karr(&r.json, "logs");
+  for (int i = 0; i < npos; i++) ingest_path(&r, pos[i]);
+  sic_jw_end(&r.json);
+  sic_jw_kint(&r.json, "stored", r.stored);
+  sic_jw_kint(&r.json, "unchanged", r.unchanged);
+  sic_jw_kint(&r.json, "replaced", r.replaced);
+  sic_jw_kint(&r.json, "kept", r.kept);
+  sic_jw_kint(&r.json, "failed", r.failed);
+  sic_jw_end(&r.json);
+  if (r.format == SIC_FORMAT_JSON && sic_jw_status(&r.json) == 0) printf("%s\n", r.json.buf);
+  else if (r.format != SIC_FORMAT_JSON)
+    fprintf(stderr, "%d stored, %d unchanged, %d replaced, %d kept (complete copy already stored), %d failed "
+            "(store %s)\n", r.stored, r.unchanged, r.replaced, r.kept, r.failed, sic_store_display_url(r.store));
+  sic_jw_free(&r.json);
+  sic_store_close(r.store);
+  free(pos);
+  return r.failed ? SIC_EXIT_INPUT : SIC_EXIT_OK;
+}
