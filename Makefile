@@ -35,7 +35,7 @@ build: deps
 
 # Analyse LOG, or an example log the project generates itself when LOG is not given.
 run: build
-	./tools/run-example.sh $(BUILD) $(LOG)
+	./tools/run-example.sh $(BUILD) "$(LOG)"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
