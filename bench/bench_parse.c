@@ -14,7 +14,7 @@
  * --expect-tasks/--expect-events come from the generator's manifest: a loader that reads
  * fewer tasks than were written would otherwise look fast. A mismatch fails the run.
  *
- * Exit: 0 measured, 1 load failed or counts differ, 2 usage, 3 libsic has no loader yet. */
+ * Exit: 0 measured, 1 load failed or counts differ, 2 usage. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,13 +28,6 @@
 
 #include "core/error.h"
 #include "model/model.h"
-
-/* The loader is being written in parallel (engine/model/). Weak references let this driver
- * build and report "no loader yet" instead of breaking the whole build; it links against the
- * shared libsic, where the symbols resolve as soon as they exist. */
-#pragma weak sic_app_load_path
-#pragma weak sic_app_free
-#pragma weak sic_app_memory
 
 typedef struct bench_opts {
   const char *path;          /* log to load */
@@ -208,10 +201,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: bench_parse [--threads N] [--repeat N] [--expect-tasks N] "
                     "[--expect-events N] LOG\n");
     return 2;
-  }
-  if (!sic_app_load_path || !sic_app_free || !sic_app_memory) {
-    fprintf(stderr, "bench_parse: this libsic has no sic_app_load_path yet (engine/model)\n");
-    return 3;
   }
   int64_t base_anon = anon_rss_bytes();
   if (sampler_start(&sampler) != 0) {

@@ -41,13 +41,13 @@ ensure_input() {
   "$root/tools/mkbiglog" --shared "$shared" --target-mb "$size_mb" --zstd "$log"
 }
 
-# Runs bench_parse; prints its report; leaves its output in $out (rc 3 = no loader yet).
+# Runs bench_parse; prints its report and leaves its output in $out.
 run_sic() {
-  local file=$1 threads=$2 rc=0
+  local file=$1 threads=$2
   out=$("$build/bench/bench_parse" --threads "$threads" --repeat "$repeat" \
-          --expect-tasks "$(manifest tasks)" --expect-events "$(manifest events)" "$file") || rc=$?
-  [[ -n $out ]] && sed 's/^/  /' <<<"$out" | grep -v '^  RESULT'
-  return $rc
+          --expect-tasks "$(manifest tasks)" --expect-events "$(manifest events)" "$file") ||
+    { echo "bench: bench_parse failed on $file" >&2; exit 1; }
+  sed 's/^/  /' <<<"$out" | grep -v '^  RESULT'
 }
 
 bench_parse_model() {
@@ -55,47 +55,41 @@ bench_parse_model() {
   echo "== parse + model: sic_app_load (bench/bench_parse.c) vs Python json (bench/baseline_parse.py)"
   echo "input: $log ($(manifest bytes) bytes, $(manifest events) events, $(manifest tasks) tasks;"
   echo "       zstd: $(manifest zstd_bytes) bytes; built by tools/mkbiglog from real logs)"
+  local plain zstd base
   echo "-- sic, uncompressed, 1 thread"
-  local plain zstd base rc=0
-  run_sic "$log" 1 || rc=$?
+  run_sic "$log" 1
   plain=$out
-  if [[ $rc == 3 ]]; then
-    echo "  (the model loader is not in libsic yet: sic figures pending)"
-  elif [[ $rc != 0 ]]; then
-    echo "bench: bench_parse failed on $log" >&2; exit 1
-  fi
-  if [[ $rc == 0 ]]; then
-    echo "-- sic, zstd, 2 threads"
-    run_sic "$log.zstd" 2 || { echo "bench: bench_parse failed on $log.zstd" >&2; exit 1; }
-    zstd=$out
-  fi
+  echo "-- sic, zstd, 2 threads"
+  run_sic "$log.zstd" 2
+  zstd=$out
   echo "-- baseline: python3 json, uncompressed, 1 thread"
   base=$(python3 "$root/bench/baseline_parse.py" "$log")
   sed 's/^/  /' <<<"$base" | grep -v '^  RESULT'
-  summary "$plain" "${zstd:-}" "$base" "$rc"
+  summary "$plain" "$zstd" "$base"
 }
 
+# The per-core figure (bytes / CPU seconds) carries the 1 GB/s target: on a shared machine
+# wall time also counts the time other processes held the core; wall figures are shown next
+# to it, and the zstd target (2 threads vs 1) is about wall time by nature.
 summary() {
-  local plain=$1 zstd=$2 base=$3 rc=$4
-  local bmb; bmb=$(result "$base" mbps_wall)
-  echo "-- summary (MB = 10^6 decompressed bytes)"
-  printf '  %-34s %12s %12s %8s   %s\n' figure sic baseline ratio target
-  if [[ $rc != 0 ]]; then
-    printf '  %-34s %12s %12s %8s   %s\n' "uncompressed MB/s, 1 thread" pending "$bmb" - ">= 1000 per core"
-    return
-  fi
-  local p z t
-  p=$(result "$plain" mbps_wall); z=$(result "$zstd" mbps_wall); t=$(result "$plain" bytes_per_task)
-  printf '  %-34s %12s %12s %8s   %s (%s)\n' "uncompressed MB/s, 1 thread" "$p" "$bmb" \
-    "$(ratio "$p" "$bmb")" ">= 1000 per core" "$(verdict "$p" 1000 min)"
-  printf '  %-34s %12s %12s %8s   %s (%s)\n' "zstd MB/s, 2 threads (wall)" "$z" "$bmb" \
-    "$(ratio "$z" "$bmb")" ">= 0.8x uncompressed = $(awk -v p="$p" 'BEGIN{printf "%.0f", 0.8*p}')" \
-    "$(verdict "$z" "$(awk -v p="$p" 'BEGIN{print 0.8*p}')" min)"
-  printf '  %-34s %12s %12s %8s   %s\n' "zstd MB/s per core (cpu time)" "$(result "$zstd" mbps_core)" \
-    - - "(information)"
-  printf '  %-34s %12s %12s %8s   %s (%s)\n' "bytes/task (peak anon RSS)" "$t" \
-    "$(result "$base" bytes_per_task)" "$(ratio "$(result "$base" bytes_per_task)" "$t")" \
-    "<= 100" "$(verdict "$t" 100 max)"
+  local plain=$1 zstd=$2 base=$3
+  local pc pw zw zc bc bw t floor
+  pc=$(result "$plain" mbps_core); pw=$(result "$plain" mbps_wall)
+  zw=$(result "$zstd" mbps_wall); zc=$(result "$zstd" mbps_core)
+  bc=$(result "$base" mbps_core); bw=$(result "$base" mbps_wall)
+  t=$(result "$plain" bytes_per_task)
+  floor=$(awk -v p="$pw" 'BEGIN { printf "%.0f", 0.8 * p }')
+  echo "-- summary (MB = 10^6 decompressed bytes; ratio = sic / baseline, for bytes/task baseline / sic)"
+  row() { printf '  %-36s %9s %9s %7s   %s\n' "$@"; }
+  row figure sic baseline ratio target
+  row "uncompressed, 1 thread, MB/s/core" "$pc" "$bc" "$(ratio "$pc" "$bc")" \
+    ">= 1000 ($(verdict "$pc" 1000 min))"
+  row "uncompressed, 1 thread, MB/s wall" "$pw" "$bw" "$(ratio "$pw" "$bw")" "-"
+  row "zstd, 2 threads, MB/s wall" "$zw" "$bw" "$(ratio "$zw" "$bw")" \
+    ">= 0.8 x uncompressed wall = $floor ($(verdict "$zw" "$floor" min))"
+  row "zstd, 2 threads, MB/s/core" "$zc" - - "-"
+  row "bytes/task (peak anon RSS)" "$t" "$(result "$base" bytes_per_task)" \
+    "$(ratio "$(result "$base" bytes_per_task)" "$t")" "<= 100 ($(verdict "$t" 100 max))"
 }
 
 if [[ ! -x $build/bench/bench_parse ]]; then
