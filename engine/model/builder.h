@@ -146,7 +146,10 @@ int sic_rd_sid(sic_builder *b, sic_jscan *s, sic_sid *out);    /* string (or sca
 int sic_rd_text(sic_builder *b, sic_jscan *s, sic_sid *out);  /* any value as text; null -> -1 */
 int sic_rd_kvs(sic_builder *b, sic_jscan *s, sic_range *out);  /* {k:v} or [[k,v]] */
 int sic_rd_ints(sic_builder *b, sic_jscan *s, sic_range *out); /* [int, ...] */
-void sic_bad_field(sic_builder *b, sic_jscan *s, const char *field);
+/* Count and report a value of the wrong type at the cursor; `what` is the expected type. */
+void sic_bad_field(sic_builder *b, sic_jscan *s, const char *what);
+/* Count and report an event that lacks a member it cannot do without. */
+void sic_missing_field(sic_builder *b, const char *field);
 int sic_rd_emetrics(sic_builder *b, sic_jscan *s, sic_emetrics *out); /* "Executor Metrics" */
 sic_sid sic_storage_level(sic_builder *b, sic_jscan *s, int32_t flags[5]);
 

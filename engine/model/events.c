@@ -67,7 +67,7 @@ static void resource_requests(sic_builder *b, sic_jscan *s, int is_task, int32_t
   sic_app *a = b->app;
   sic_jiter it, in;
   sic_jstr k, kk;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Resource Requests"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); return; }
   sic_json_obj_begin(s, &it);
   FOR_MEMBERS(s, &it, &k) {
     if (SIC_GROW(b, a->resource_requests, b->cap_requests, a->nresource_requests) < 0) { sic_json_skip(s); continue; }
@@ -76,7 +76,7 @@ static void resource_requests(sic_builder *b, sic_jscan *s, int is_task, int32_t
     rq->name = sic_intern_jstr(b, &k);
     rq->discovery_script = rq->vendor = -1;
     rq->is_task = is_task;
-    if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Resource Request"); sic_json_skip(s); continue; }
+    if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); continue; }
     sic_json_obj_begin(s, &in);
     FOR_MEMBERS(s, &in, &kk) {
       if (SIC_KEY(&kk, "Resource Name")) sic_rd_sid(b, s, &rq->name);
@@ -114,13 +114,13 @@ static void executor_resources(sic_builder *b, sic_jscan *s, sic_range *out) {
   sic_jstr k, kk, v;
   out->off = (int32_t)b->app->nkvs;
   out->n = 0;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Resources"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); return; }
   sic_json_obj_begin(s, &it);
   FOR_MEMBERS(s, &it, &k) {
     sic_sid name = sic_intern_jstr(b, &k);
     char buf[1024];
     size_t len = 0;
-    if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Resources"); sic_json_skip(s); continue; }
+    if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); continue; }
     sic_json_obj_begin(s, &in);
     FOR_MEMBERS(s, &in, &kk) {
       if (!SIC_KEY(&kk, "addresses") || sic_json_peek(s) != SIC_JT_ARRAY) { sic_json_skip(s); continue; }
@@ -140,7 +140,7 @@ static void executor_resources(sic_builder *b, sic_jscan *s, sic_range *out) {
 static void executor_info(sic_builder *b, sic_jscan *s, sic_executor *e) {
   sic_jiter it;
   sic_jstr k;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Executor Info"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); return; }
   sic_json_obj_begin(s, &it);
   FOR_MEMBERS(s, &it, &k) {
     if (SIC_KEY(&k, "Host")) sic_rd_sid(b, s, &e->host);
@@ -210,7 +210,7 @@ static int ev_executor_removed(sic_builder *b, sic_jscan *s, sic_jiter *it) {
 static void block_manager_id(sic_builder *b, sic_jscan *s, sic_sid *id, sic_sid *host, int32_t *port) {
   sic_jiter it;
   sic_jstr k;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Block Manager ID"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); return; }
   sic_json_obj_begin(s, &it);
   FOR_MEMBERS(s, &it, &k) {
     if (SIC_KEY(&k, "Executor ID")) sic_rd_sid(b, s, id);
@@ -472,7 +472,7 @@ static void rdd_info(sic_builder *b, sic_jscan *s) {
   sic_app *a = b->app;
   sic_jiter it;
   sic_jstr k;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "RDD Info"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); return; }
   sic_rdd d;
   memset(&d, 0, sizeof d);
   d.name = d.scope = d.callsite = d.storage_level = -1;
@@ -507,7 +507,7 @@ static void stage_accums(sic_builder *b, sic_jscan *s, sic_range *out) {
   sic_jstr k;
   out->off = (int32_t)a->nstage_accums;
   out->n = 0;
-  if (sic_json_peek(s) != SIC_JT_ARRAY) { sic_bad_field(b, s, "Accumulables"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_ARRAY) { sic_bad_field(b, s, "an array"); sic_json_skip(s); return; }
   sic_json_arr_begin(s, &it);
   while (sic_json_arr_next(s, &it) > 0) {
     if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_json_skip(s); continue; }
@@ -533,7 +533,7 @@ static void stage_accums(sic_builder *b, sic_jscan *s, sic_range *out) {
 static int32_t stage_info(sic_builder *b, sic_jscan *s) {
   sic_jiter it, arr;
   sic_jstr k;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Stage Info"); sic_json_skip(s); return -1; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); return -1; }
   sic_stage t;
   memset(&t, 0, sizeof t);
   t.attempt_id = 0;
@@ -655,6 +655,7 @@ static int ev_job_start(sic_builder *b, sic_jscan *s, sic_jiter *it) {
     } else sic_json_skip(s);
   }
   if (s->err) return -1;
+  if (job_id < 0) return 0; /* missing or not a number (already reported) */
   int32_t jr = sic_job_row(b, job_id, 1);
   if (jr < 0) return 0;
   sic_job *j = &b->app->jobs[jr];
@@ -699,7 +700,9 @@ static int ev_job_end(sic_builder *b, sic_jscan *s, sic_jiter *it) {
     } else sic_json_skip(s);
   }
   if (s->err) return -1;
-  int32_t jr = sic_job_row(b, job_id, 1);
+  /* a JobEnd without its JobStart (edited or partial logs) creates no job, as in the History
+   * Server */
+  int32_t jr = sic_job_row(b, job_id, 0);
   if (jr < 0) return 0;
   sic_job *j = &b->app->jobs[jr];
   j->completion_time = ts;

@@ -15,7 +15,7 @@ static void plan_metrics(sic_builder *b, sic_jscan *s, sic_range *out) {
   sic_jstr k;
   out->off = (int32_t)a->nplan_metrics;
   out->n = 0;
-  if (sic_json_peek(s) != SIC_JT_ARRAY) { sic_bad_field(b, s, "metrics"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_ARRAY) { sic_bad_field(b, s, "an array"); sic_json_skip(s); return; }
   sic_json_arr_begin(s, &it);
   while (sic_json_arr_next(s, &it) > 0) {
     if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_json_skip(s); continue; }
@@ -45,8 +45,8 @@ static void plan_node(sic_builder *b, sic_jscan *s, int32_t parent, int32_t dept
   sic_app *a = b->app;
   sic_jiter it, arr;
   sic_jstr k;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "sparkPlanInfo"); sic_json_skip(s); return; }
-  if (depth >= PLAN_MAX_DEPTH) { sic_bad_field(b, s, "sparkPlanInfo (nesting too deep)"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); return; }
+  if (depth >= PLAN_MAX_DEPTH) { sic_bad_field(b, s, "a plan at most 200 levels deep"); sic_json_skip(s); return; }
   if (SIC_GROW(b, a->plan_nodes, b->cap_plan_nodes, a->nplan_nodes) < 0) { sic_json_skip(s); return; }
   int32_t row = (int32_t)a->nplan_nodes++;
   a->plan_nodes[row] = (sic_plan_node){.name = -1, .simple_string = -1, .parent = parent, .depth = depth,
@@ -114,7 +114,7 @@ static int read_sql(sic_builder *b, sic_jscan *s, sic_jiter *it, sql_fields *f) 
 int sic_ev_sql_start(sic_builder *b, sic_jscan *s, sic_jiter *it) {
   sql_fields f;
   if (read_sql(b, s, it, &f) < 0) return -1;
-  if (f.id < 0) { sic_bad_field(b, s, "executionId"); return 0; }
+  if (f.id < 0) { sic_missing_field(b, "executionId"); return 0; }
   int32_t r = sic_sql_row(b, f.id, 1);
   if (r < 0) return 0;
   sic_sql *q = &b->app->sqls[r];
@@ -182,7 +182,7 @@ int sic_ev_driver_accums(sic_builder *b, sic_jscan *s, sic_jiter *it) {
     if (!SIC_KEY(&k, "accumUpdates") || sic_json_peek(s) != SIC_JT_ARRAY) { sic_json_skip(s); continue; }
     sic_json_arr_begin(s, &arr);
     while (sic_json_arr_next(s, &arr) > 0) {
-      if (sic_json_peek(s) != SIC_JT_ARRAY) { sic_bad_field(b, s, "accumUpdates"); sic_json_skip(s); continue; }
+      if (sic_json_peek(s) != SIC_JT_ARRAY) { sic_bad_field(b, s, "an array"); sic_json_skip(s); continue; }
       int64_t v[2] = {-1, 0};
       int n = 0;
       sic_json_arr_begin(s, &pair);

@@ -237,7 +237,7 @@ static sic_sid cached_sid(sic_builder *b, sic_jscan *s, int slot) {
 static void read_task_info(sic_builder *b, sic_jscan *s, task_info *ti, int collect) {
   sic_jiter it;
   sic_jstr v;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Task Info"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); return; }
   sic_json_obj_begin(s, &it);
   int hint = 0, i;
   while ((i = sic_member(s, &it, TI_KEYS, TI__COUNT, &hint)) != -2) {
@@ -264,12 +264,14 @@ static void read_task_info(sic_builder *b, sic_jscan *s, task_info *ti, int coll
   }
 }
 
+#define ABSENT INT64_MIN /* a Task Info member that was not logged */
+
 static void task_info_init(task_info *ti) {
   memset(ti, 0, sizeof *ti);
   ti->task_id = -1;
-  ti->partition_id = -1;
+  ti->index = ti->attempt = ti->partition_id = ti->launch = ti->finish = ti->getting = ABSENT;
   ti->executor = ti->host = -1;
-  ti->locality = SIC_LOC_ANY;
+  ti->locality = -1;
 }
 
 /* Row for a task id: the TaskStart row, or a new one (TaskEnd without TaskStart). */
@@ -284,22 +286,23 @@ static int64_t task_row_for(sic_builder *b, int64_t task_id) {
 static void apply_task_info(sic_builder *b, int64_t row, const task_info *ti, int32_t stage_row) {
   sic_app *a = b->app;
   sic_tasks *t = &a->tasks;
+  /* TaskEnd repeats the TaskStart's Task Info; members it lacks keep their earlier value */
   sic_col_put(b, &t->task_id, row, ti->task_id);
-  sic_col_put(b, &t->index, row, ti->index);
-  sic_col_put(b, &t->attempt, row, ti->attempt);
-  sic_col_put(b, &t->partition_id, row, ti->partition_id);
-  sic_col_put(b, &t->finish_time, row, ti->finish);
-  sic_col_put(b, &t->getting_result_time, row, ti->getting);
-  t->launch_time[row] = ti->launch;
-  t->stage[row] = stage_row;
-  t->host[row] = ti->host;
-  t->locality[row] = (uint8_t)ti->locality;
+  if (ti->index != ABSENT) sic_col_put(b, &t->index, row, ti->index);
+  if (ti->attempt != ABSENT) sic_col_put(b, &t->attempt, row, ti->attempt);
+  if (ti->partition_id != ABSENT) sic_col_put(b, &t->partition_id, row, ti->partition_id);
+  if (ti->finish != ABSENT) sic_col_put(b, &t->finish_time, row, ti->finish);
+  if (ti->getting != ABSENT) sic_col_put(b, &t->getting_result_time, row, ti->getting);
+  if (ti->launch != ABSENT) t->launch_time[row] = ti->launch;
+  if (stage_row >= 0) t->stage[row] = stage_row;
+  if (ti->host >= 0) t->host[row] = ti->host;
+  if (ti->locality >= 0) t->locality[row] = (uint8_t)ti->locality;
   if (ti->speculative) t->flags[row] |= SIC_TASKF_SPECULATIVE;
-  int32_t ex = sic_exec_row(b, ti->executor, 1);
-  t->executor[row] = ex;
+  int32_t ex = ti->executor >= 0 ? sic_exec_row(b, ti->executor, 1) : -1;
+  if (ex >= 0) t->executor[row] = ex;
   if (ex >= 0 && a->executors[ex].host < 0) a->executors[ex].host = ti->host; /* old logs: no ExecutorAdded */
-  sic_note_time(b, ti->launch);
-  sic_note_time(b, ti->finish);
+  if (ti->launch != ABSENT) sic_note_time(b, ti->launch);
+  if (ti->finish != ABSENT) sic_note_time(b, ti->finish);
 }
 
 int sic_ev_task_start(sic_builder *b, sic_jscan *s, sic_jiter *it) {
@@ -314,8 +317,8 @@ int sic_ev_task_start(sic_builder *b, sic_jscan *s, sic_jiter *it) {
     else sic_json_skip(s);
   }
   if (s->err) return -1;
-  if (ti.task_id < 0) { sic_bad_field(b, s, "Task Info.Task ID"); return 0; }
-  int32_t st = sic_stage_row(b, stage_id, attempt, 1);
+  if (ti.task_id < 0) { sic_missing_field(b, "Task Info\" member \"Task ID"); return 0; }
+  int32_t st = stage_id >= 0 ? sic_stage_row(b, stage_id, attempt, 1) : -1;
   int64_t row = task_row_for(b, ti.task_id);
   if (row < 0) return 0;
   apply_task_info(b, row, &ti, st);
@@ -483,7 +486,7 @@ static void read_end_reason(sic_builder *b, sic_jscan *s, end_reason *er) {
   er->reason = er->error = -1;
   er->status = SIC_TASK_UNKNOWN;
   er->success = er->resubmitted = 0;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "Task End Reason"); sic_json_skip(s); return; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { sic_bad_field(b, s, "an object"); sic_json_skip(s); return; }
   sic_json_obj_begin(s, &it);
   FOR_MEMBERS(s, &it, &k) {
     if (SIC_KEY(&k, "Reason") && sic_json_peek(s) == SIC_JT_STRING) sic_json_str(s, &reason);
@@ -608,10 +611,10 @@ int sic_ev_task_end(sic_builder *b, sic_jscan *s, sic_jiter *it) {
     else sic_json_skip(s);
   }
   if (s->err) { b->npacc = 0; return -1; }
-  if (ti.task_id < 0) { sic_bad_field(b, s, "Task Info.Task ID"); b->npacc = 0; return 0; }
+  if (ti.task_id < 0) { sic_missing_field(b, "Task Info\" member \"Task ID"); b->npacc = 0; return 0; }
   sic_app *a = b->app;
   sic_tasks *t = &a->tasks;
-  int32_t st = sic_stage_row(b, stage_id, attempt, 1);
+  int32_t st = stage_id >= 0 ? sic_stage_row(b, stage_id, attempt, 1) : -1;
   if (er.resubmitted) {
     /* A finished shuffle-map task whose output was lost with its executor: the History
      * Server counts it as a failed task of the stage but leaves the task as it ended. */

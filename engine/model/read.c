@@ -6,15 +6,37 @@
 
 #include "model/builder.h"
 
-void sic_bad_field(sic_builder *b, sic_jscan *s, const char *field) {
+/* The member name in front of the value at p ("key": value), for messages; "" if none. */
+static void key_before(const sic_jscan *s, const char *p, char *out, size_t cap) {
+  const char *q = p;
+  out[0] = 0;
+  while (q > s->start && (q[-1] == ' ' || q[-1] == '\t')) q--;
+  if (q <= s->start || q[-1] != ':') return;
+  q--;
+  while (q > s->start && (q[-1] == ' ' || q[-1] == '\t')) q--;
+  if (q <= s->start || q[-1] != '"') return;
+  const char *end = --q;
+  while (q > s->start && q[-1] != '"' && end - q < 120) q--;
+  if (q <= s->start || q[-1] != '"') return;
+  snprintf(out, cap, "\"%.*s\" ", (int)(end - q), q);
+}
+
+void sic_bad_field(sic_builder *b, sic_jscan *s, const char *what) {
+  char key[160];
   b->app->bad_fields++;
-  sic_builder_diag(b, SIC_DIAG_BAD_FIELD, b->lineno, "field %s has an unexpected type at byte %zu", field,
-                   (size_t)(s->p - s->start));
+  key_before(s, s->p, key, sizeof key);
+  sic_builder_diag(b, SIC_DIAG_BAD_FIELD, b->lineno, "field %shas an unexpected type (expected %s) at byte %zu",
+                   key, what, (size_t)(s->p - s->start));
+}
+
+void sic_missing_field(sic_builder *b, const char *field) {
+  b->app->bad_fields++;
+  sic_builder_diag(b, SIC_DIAG_BAD_FIELD, b->lineno, "event without a usable \"%s\": ignored", field);
 }
 
 static int wrong_type(sic_builder *b, sic_jscan *s) {
   sic_jtype t = sic_json_peek(s);
-  if (t != SIC_JT_NULL) sic_bad_field(b, s, "value");
+  if (t != SIC_JT_NULL) sic_bad_field(b, s, "a different type");
   sic_json_skip(s);
   return -1;
 }
@@ -24,9 +46,13 @@ int sic_rd_i64(sic_builder *b, sic_jscan *s, int64_t *out) {
   if (t == SIC_JT_NUMBER) return sic_json_i64(s, out);
   if (t == SIC_JT_STRING) { /* some writers quote numbers */
     sic_jstr v;
+    const char *at = s->p;
     if (sic_json_str(s, &v) < 0) return -1;
     if (sic_json_parse_i64(v.p, v.len, out) == 0) return 0;
-    sic_bad_field(b, s, "number");
+    const char *after = s->p;
+    s->p = at; /* report at the value */
+    sic_bad_field(b, s, "a number");
+    s->p = after;
     return -1;
   }
   return wrong_type(b, s);

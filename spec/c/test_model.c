@@ -1,0 +1,501 @@
+/* Model tests over every real event log in ../shared/data/real/spark-events.
+ *
+ * The expected facts in LOGS[] were computed independently with Python's json module over
+ * the same files (decompressed with zstdcat/gzip/unzip; multi-part logs read part by part),
+ * using the History Server's rules:
+ *   jobs    distinct "Job ID" of JobStart
+ *   stages  distinct (Stage ID, Stage Attempt ID) in JobStart Stage Infos, StageSubmitted,
+ *           StageCompleted, TaskStart and TaskEnd
+ *   tasks   distinct "Task ID" of TaskStart/TaskEnd; failed = the last TaskEnd's Task Info has
+ *           "Failed": true, ignoring "Resubmitted" for a task that had already ended
+ *   execs   distinct executor ids in ExecutorAdded/Removed, BlockManagerAdded and Task Info
+ *   nodes   sparkPlanInfo nodes of SQLExecutionStart + SQLAdaptiveExecutionUpdate
+ *   accums  accumulator ids with an integer update in a TaskEnd with Reason "Success" or in
+ *           DriverAccumUpdates; ck = sum(id * 31 + total) mod 2^61 over them
+ * Besides the table: diagnostics for malformed and truncated input, error texts, derived
+ * fields (job names, stage task slices, executors known only from tasks), and a generated
+ * garbage log that must not crash the loader. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "model/builder.h"
+#include "model/model.h"
+
+typedef struct log_facts {
+  const char *path;           /* under spark-events/ */
+  const char *app_id;         /* "App ID" or NULL */
+  const char *name;           /* "App Name" or NULL */
+  int64_t start, end;         /* ApplicationStart/End timestamps, -1 */
+  int64_t events, malformed;  /* parsed lines, unparsable lines */
+  int64_t jobs, stages, tasks, failed, execs, sqls, nodes, accums, unused;
+  int64_t ck;                 /* accumulator checksum (see above) */
+} log_facts;
+
+static const log_facts LOGS[] = {
+    {"dr-elephant/event_log_1", "application_1457600942802_0093", "PythonPi", 1458126354336, 1458126409609, 33, 0, 1, 1, 10, 0, 3, 0, 0, 0, 0, 0LL},
+    {"dr-elephant/event_log_2", "application_1", "app", 1475761112578, -1, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0LL},
+    {"spark-extra/application_1506645932520_24630151", "application_1506645932520_24630151", "Spark shell", 1524182082734, 1524182189134, 63, 0, 1, 3, 9, 0, 8, 3, 8, 60, 0, 59482913527LL},
+    {"spark-extra/application_1536831636016_59384_1", "application_1536831636016_59384", "Spark Pi", 1546922023607, 1546922038745, 214, 0, 1, 1, 100, 0, 3, 0, 0, 7, 0, 12611035083LL},
+    {"spark-extra/application_1538416563558_0014", "application_1538416563558_0014", "PythonBisectingKMeansExample", 1538440959580, 1538441042338, 190, 0, 8, 14, 35, 8, 10, 0, 0, 195, 0, 11000887506LL},
+    {"spark-extra/last-attempt-incomplete/application_1656321732247_0006_1", "application_1656321732247_0006", "PythonPi", 1656322530893, 1656322538998, 10, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0LL},
+    {"spark-extra/last-attempt-incomplete/application_1656321732247_0006_2", "application_1656321732247_0006", "PythonPi", 1656322543203, -1, 9, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0LL},
+    {"spark-extra/local-1596020211915", "local-1596020211915", "StructuredKafkaWordCount", 1596020210919, 1596020226301, 160, 0, 8, 16, 24, 0, 1, 24, 360, 474, 0, 1739971444LL},
+    {"spark-extra/previous-attempt-incomplete/application_1656321732247_0006_1", "application_1656321732247_0006", "PythonPi", 1656322530893, -1, 9, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0LL},
+    {"spark-extra/previous-attempt-incomplete/application_1656321732247_0006_2", "application_1656321732247_0006", "PythonPi", 1656322543203, 1656322552688, 10, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0LL},
+    {"spark-rapids-tools/e2e-event_logs/gpu_eventlog.zstd", "local-1621955976602", "Rapids Spark Profiling Tool Unit Tests", 1621955975829, 1621955986248, 38, 0, 1, 1, 12, 0, 1, 1, 14, 21, 0, 2994145406LL},
+    {"spark-rapids-tools/e2e-event_logs/incorrect_app_status_eventlog.zstd", NULL, NULL, -1, 1629446123470, 32, 0, 2, 2, 7, 0, 1, 1, 2, 25, 0, 2366228446LL},
+    {"spark-rapids-tools/e2e-event_logs/join_agg_on_yarn_eventlog.zstd", "application_1724877841851_0016", "ProcessLargeDataset", 1724884673574, 1724884717231, 277, 0, 5, 6, 107, 0, 11, 1, 98, 117, 0, 129634216223LL},
+    {"spark-rapids-tools/e2e-event_logs/photon_eventlog.zstd", "local-1629446106683", "Spark shell", 1629446105772, 1629446123470, 33, 0, 2, 2, 7, 0, 1, 1, 2, 25, 0, 2366228446LL},
+    {"spark-rapids-tools/e2e-event_logs/streaming_eventlog.zstd", "local-1629446106683", "Spark shell", 1629446105772, 1629446123470, 36, 0, 2, 2, 7, 0, 1, 1, 2, 25, 0, 2366228446LL},
+    {"spark-rapids-tools/spark-events-profiling/dataset_eventlog", "local-1621955976602", "Rapids Spark Profiling Tool Unit Tests", 1621955975829, 1621955986248, 38, 0, 1, 1, 12, 0, 1, 1, 14, 21, 0, 2994145406LL},
+    {"spark-rapids-tools/spark-events-profiling/eventlog-gpu-dsv1.zstd", "local-1644936233661", "Spark shell", 1644936232992, 1644936855611, 64, 0, 7, 7, 7, 0, 1, 5, 13, 105, 0, 1375879879LL},
+    {"spark-rapids-tools/spark-events-profiling/eventlog-gpu-dsv2.zstd", "local-1645025251529", "Spark shell", 1645025250832, 1645025387815, 60, 0, 7, 7, 7, 0, 1, 5, 15, 93, 0, 1288015218LL},
+    {"spark-rapids-tools/spark-events-profiling/eventlog_dsv1.zstd", "local-1624371544219", "Spark shell", 1624371543616, 1624371718909, 129, 0, 9, 9, 31, 0, 1, 7, 19, 115, 0, 20819634776LL},
+    {"spark-rapids-tools/spark-events-profiling/eventlog_dsv2.zstd", "local-1624371906627", "Spark shell", 1624371906039, 1624371989777, 127, 0, 9, 9, 31, 0, 1, 9, 31, 95, 0, 19564188591LL},
+    {"spark-rapids-tools/spark-events-profiling/eventlog_minimal_events", "local-1619631016646", "Spark shell", 1619631015570, 1619631182405, 75, 0, 6, 10, 10, 0, 1, 6, 33, 242, 0, 2618415945LL},
+    {"spark-rapids-tools/spark-events-profiling/gds_ucx_eventlog.zstd", "local-1624492787223", "Spark shell", 1624492786051, 1624492815028, 1277, 0, 6, 18, 617, 0, 1, 2, 24, 222, 0, 8206743012LL},
+    {"spark-rapids-tools/spark-events-profiling/malformed_json_eventlog.zstd", "application_1603128018386_7759", "Spark shell", 1622846324825, 1622846444815, 476, 1, 2, 5, 217, 0, 10, 1, 28, 102, 0, 81225743801LL},
+    {"spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd", "application_1701380218879_0007", "NDS - Power Run", 1701388005972, 1701388076153, 26827, 0, 36, 39, 13297, 0, 9, 25, 149, 420, 0, 1497289553331LL},
+    {"spark-rapids-tools/spark-events-profiling/nds_q66_gpu.zstd", "application_1701368813061_0008", "NDS - Power Run", 1701371456937, 1701371566477, 26214, 0, 37, 41, 12987, 0, 9, 25, 113, 722, 0, 2540641999656LL},
+    {"spark-rapids-tools/spark-events-profiling/rapids_join_eventlog.zstd", "local-1622814619968", "Spark shell", 1622814619313, 1622814633067, 444, 0, 1, 4, 213, 0, 1, 1, 24, 130, 0, 31862554241LL},
+    {"spark-rapids-tools/spark-events-profiling/rapids_join_eventlog2.zstd", "local-1622821994212", "Spark shell", 1622821993556, 1622822008566, 444, 0, 1, 4, 213, 0, 1, 1, 24, 131, 0, 31778796233LL},
+    {"spark-rapids-tools/spark-events-profiling/rp_nosql_eventlog", "application_1603128018386_7756", "Spark shell", 1622840301967, 1622840361607, 25, 0, 1, 1, 4, 0, 4, 0, 0, 5, 0, 485491963LL},
+    {"spark-rapids-tools/spark-events-profiling/rp_sql_eventlog.zstd", "application_1603128018386_7759", "Spark shell", 1622846324825, 1622846444815, 477, 0, 2, 5, 217, 0, 10, 1, 28, 102, 0, 81225743801LL},
+    {"spark-rapids-tools/spark-events-profiling/spark2-eventlog.zstd", "local-1634253215009", "Spark shell", 1634253214010, 1634253261073, 58, 0, 6, 6, 6, 0, 1, 4, 31, 85, 0, 233465197LL},
+    {"spark-rapids-tools/spark-events-profiling/tasks_executors_fail_compressed_eventlog.zstd", "application_1603128018386_7846", "Spark shell", 1623285329454, 1623285426936, 17717, 0, 75, 230, 8580, 3, 9, 28, 336, 2749, 0, 145023630927LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/eventlog_2nodes_8cores", "local-1622043423011", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, -1, 65, 0, 2, 5, 24, 0, 3, 2, 38, 48, 0, 9757523121LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/eventlog_3nodes_12cores_exec_removed", "local-1622043423015", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, -1, 69, 0, 2, 5, 24, 0, 4, 2, 38, 48, 0, 9757523121LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/eventlog_3nodes_12cores_multiple_executors", "local-1651187225439", "Spark shell", 1651187224195, 1651187579832, 40, 0, 3, 3, 3, 0, 5, 2, 14, 35, 0, 1187926370LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/eventlog_3nodes_12cores_variable_cores", "local-1622043423010", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, -1, 67, 0, 2, 5, 24, 0, 4, 2, 38, 48, 0, 9757523121LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/eventlog_driver_only", "local-1623876083964", "Spark shell", 1651187224195, 1651187579832, 30, 0, 3, 3, 3, 0, 1, 2, 14, 35, 0, 1187926370LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/platform/databricks-aws", "local-1726394182053-db", "Spark shell", 1651187224195, 1651187579832, 35, 0, 3, 3, 3, 0, 3, 2, 14, 35, 0, 1187926370LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/platform/databricks-azure", "local-1726394182053-db", "Spark shell", 1651187224195, 1651187579832, 35, 0, 3, 3, 3, 0, 3, 2, 14, 35, 0, 1187926370LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/platform/dataproc", "local-1622043423016", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, -1, 65, 0, 2, 5, 24, 0, 3, 2, 38, 48, 0, 9757523121LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/platform/emr", "local-1622043423017", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, -1, 65, 0, 2, 5, 24, 0, 3, 2, 38, 48, 0, 9757523121LL},
+    {"spark-rapids-tools/spark-events-qualification/cluster_information/platform/onprem", "local-1622043423013", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, -1, 65, 0, 2, 5, 24, 0, 3, 2, 38, 48, 0, 9757523121LL},
+    {"spark-rapids-tools/spark-events-qualification/complex_dec_eventlog.zstd", "local-1626104300434", "Spark shell", 1626104299853, 1626104430957, 187, 0, 21, 21, 36, 1, 1, 8, 42, 180, 0, 1281650163LL},
+    {"spark-rapids-tools/spark-events-qualification/createdatasourcetable_eventlog.zstd", "local-1651677538590", "Spark shell", 1651677537988, 1651677692895, 30, 0, 1, 1, 6, 0, 1, 1, 5, 15, 0, 3081662069LL},
+    {"spark-rapids-tools/spark-events-qualification/customshuffle_eventlog.zstd", "local-1651694353770", "Spark shell", 1651694353148, 1651694384149, 82, 0, 4, 9, 26, 0, 1, 1, 104, 98, 0, 38072977669LL},
+    {"spark-rapids-tools/spark-events-qualification/dataset_eventlog", "local-1651187225439", "Spark shell", 1651187224195, 1651187579832, 31, 0, 3, 3, 3, 0, 1, 2, 14, 35, 0, 1187926370LL},
+    {"spark-rapids-tools/spark-events-qualification/dsAndDf_eventlog.zstd", "local-1622043423018", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, 1622043438662, 1352, 0, 4, 13, 651, 0, 1, 4, 94, 287, 0, 223821807633LL},
+    {"spark-rapids-tools/spark-events-qualification/empty_eventlog", "local-1623263471760", "Spark shell", 1629446106202, 1629446129139, 7, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0LL},
+    {"spark-rapids-tools/spark-events-qualification/eventlog_complex_dec_nested", "local-1630551716813", "Spark shell", 1630551715882, 1630551854902, 101, 0, 6, 6, 27, 0, 1, 5, 16, 78, 0, 4064643663LL},
+    {"spark-rapids-tools/spark-events-qualification/eventlog_nested_dsv2", "local-1630045673160", "Spark shell", 1630045672277, 1630045693477, 32, 0, 2, 2, 7, 0, 1, 1, 5, 23, 0, 1758841870LL},
+    {"spark-rapids-tools/spark-events-qualification/eventlog_same_app_id_1.zstd", "local-1622043423018", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, -1, 65, 0, 2, 5, 24, 0, 3, 2, 38, 48, 0, 9757523121LL},
+    {"spark-rapids-tools/spark-events-qualification/eventlog_same_app_id_2.zstd", "local-1622043423018", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, -1, 65, 0, 2, 5, 24, 0, 3, 2, 38, 48, 0, 9757523121LL},
+    {"spark-rapids-tools/spark-events-qualification/global_local_limit_eventlog.zstd", "local-1651595332844", "Spark shell", 1651595331658, 1651595560835, 29, 0, 1, 2, 7, 0, 1, 1, 10, 26, 0, 1912049016LL},
+    {"spark-rapids-tools/spark-events-qualification/gpu_eventlog", "local-1621955976602", "Rapids Spark Profiling Tool Unit Tests", 1621955975829, 1621955986248, 38, 0, 1, 1, 12, 0, 1, 1, 14, 21, 0, 2994145406LL},
+    {"spark-rapids-tools/spark-events-qualification/java_udf_eventlog", "local-1774375930687", "JavaUDFJob", 1774375930441, 1774375932305, 27, 0, 2, 2, 2, 0, 1, 3, 9, 30, 0, 195334892LL},
+    {"spark-rapids-tools/spark-events-qualification/jdbc_eventlog.zstd", "app-20211019113801-0001", "Spark shell", 1634668680205, 1634669252172, 432, 0, 2, 4, 203, 0, 2, 3, 17, 79, 0, 8753323097LL},
+    {"spark-rapids-tools/spark-events-qualification/join_missing_sql_end", "local-1622561780883", "Rapids Spark Profiling Tool Unit Tests", 1622561780210, 1622561787883, 443, 0, 1, 4, 213, 0, 1, 1, 28, 91, 0, 80236539510LL},
+    {"spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_1_eventlog.zstd", "application_1724877841851_0016", "ProcessLargeDataset", 1724884534755, 1724884577419, 275, 0, 5, 6, 107, 0, 11, 1, 98, 117, 0, 129948836258LL},
+    {"spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_2_eventlog.zstd", "application_1724877841851_0016", "ProcessLargeDataset", 1724884580522, 1724884622991, 277, 0, 5, 6, 107, 0, 11, 1, 98, 116, 0, 130166008165LL},
+    {"spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_3_eventlog.zstd", "application_1724877841851_0016", "ProcessLargeDataset", 1724884626143, 1724884670404, 277, 0, 5, 6, 107, 0, 11, 1, 98, 117, 0, 133883778920LL},
+    {"spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_4_eventlog.zstd", "application_1724877841851_0016", "ProcessLargeDataset", 1724884673574, 1724884717231, 277, 0, 5, 6, 107, 0, 11, 1, 98, 117, 0, 129634216223LL},
+    {"spark-rapids-tools/spark-events-qualification/nested_type_eventlog", "local-1629446106683", "Spark shell", 1629446105772, 1629446123470, 33, 0, 2, 2, 7, 0, 1, 1, 2, 25, 0, 2366228446LL},
+    {"spark-rapids-tools/spark-events-qualification/pandas_execs_eventlog.zstd", "local-1652317513972", "PySparkShell", 1652317512559, 1652317646307, 1323, 0, 5, 8, 640, 0, 1, 5, 31, 147, 0, 21369445834LL},
+    {"spark-rapids-tools/spark-events-qualification/python_udf_eventlog", "local-1774375206936", "PythonUDFJob", 1774375206644, 1774375208728, 23, 0, 2, 2, 2, 0, 1, 1, 10, 37, 0, 165084110LL},
+    {"spark-rapids-tools/spark-events-qualification/rdd_only_eventlog", "local-1623280648631", "Spark shell", 1623280648014, 1623280717022, 13, 0, 1, 1, 1, 0, 1, 0, 0, 5, 0, 172973121LL},
+    {"spark-rapids-tools/spark-events-qualification/truncated_eventlog", "local-1622043423018", "Rapids Spark Profiling Tool Unit Tests", 1622043422343, -1, 62, 0, 2, 5, 24, 0, 1, 2, 38, 48, 0, 9757523121LL},
+    {"spark-rapids-tools/spark-events-qualification/udf_dataset_eventlog", "local-1651188809790", "Spark shell", 1651188808498, 1651188974713, 31, 0, 3, 3, 3, 0, 1, 2, 10, 34, 0, 1316276597LL},
+    {"spark-rapids-tools/spark-events-qualification/udf_func_eventlog", "local-1623281204390", "Rapids Spark Profiling Tool Unit Tests", 1623281203706, 1623281209946, 178, 0, 9, 9, 54, 0, 1, 9, 24, 116, 0, 3287627456LL},
+    {"spark-rapids-tools/spark-events-qualification/writeformat_eventlog", "local-1629442299891", "Spark shell", 1629442298969, 1629442318523, 53, 0, 5, 5, 5, 0, 1, 4, 20, 92, 0, 1156170103LL},
+    {"spark-rapids-tools/spark-events-qualification/xgboost_eventlog.zstd", "app-20221221223542-0001", "Databricks Shell", 1671662138929, -1, 379, 0, 9, 19, 155, 0, 3, 5, 34, 265, 0, 2837249899032LL},
+    {"spark/app-20161115172038-0000", "app-20161115172038-0000", "Spark shell", 1479252037079, 1479252138874, 75, 0, 1, 1, 26, 10, 5, 0, 0, 7, 0, 842520084LL},
+    {"spark/app-20161116163331-0000", "app-20161116163331-0000", "Spark shell", 1479335609916, 1479335620587, 68, 0, 1, 1, 24, 8, 5, 0, 0, 7, 0, 784134680LL},
+    {"spark/app-20180109111548-0000", "app-20180109111548-0000", "Spark shell", 1515492942372, 1515493477606, 59, 0, 1, 2, 22, 2, 2, 0, 0, 28, 0, 695640210LL},
+    {"spark/app-20200706201101-0003", "app-20200706201101-0003", "Spark shell", 1594091460235, 1594091824231, 124, 0, 3, 3, 48, 0, 2, 1, 12, 36, 0, 14130908549LL},
+    {"spark/application_1516285256255_0012", "application_1516285256255_0012", "Spark shell", 1516300235119, 1516300707938, 71, 0, 1, 2, 24, 4, 5, 0, 0, 28, 0, 2753318268LL},
+    {"spark/application_1553914137147_0018", "application_1553914137147_0018", "LargeBlocks", 1554755984286, 1554756046454, 44, 0, 3, 3, 6, 0, 4, 0, 0, 22, 0, 98194017490LL},
+    {"spark/application_1555004656427_0144", "application_1555004656427_0144", "Spark shell", 1562101337180, 1562101355974, 10, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0LL},
+    {"spark/application_1578436911597_0052", "application_1578436911597_0052", "Spark shell", 1578764662851, 1578764802615, 27, 0, 1, 1, 6, 0, 2, 0, 0, 7, 0, 735580328LL},
+    {"spark/application_1628109047826_1317105", "application_1628109047826_1317105", "Spark shell", 1628637895333, 1628638170208, 52, 0, 1, 1, 5, 0, 11, 0, 0, 6, 0, 5601563810LL},
+    {"spark/local-1422981759269", "local-1422981759269", "Spark shell", 1422981758277, 1422981766912, 88, 0, 4, 6, 33, 0, 1, 0, 0, 0, 0, 0LL},
+    {"spark/local-1422981780767", "local-1422981780767", "Spark shell", 1422981779720, 1422981788731, 82, 0, 3, 4, 32, 1, 1, 0, 0, 0, 0, 0LL},
+    {"spark/local-1425081759269", "local-1425081759269", "Spark shell", 1425081758277, 1425081766912, 88, 0, 4, 6, 33, 0, 1, 0, 0, 0, 0, 0LL},
+    {"spark/local-1426533911241", "local-1426533911241", "Spark shell", 1426533910242, 1426533945177, 24, 0, 1, 1, 8, 0, 1, 0, 0, 1, 0, 5081LL},
+    {"spark/local-1426633911242", "local-1426533911241", "Spark shell", 1426633910242, 1426633945177, 24, 0, 1, 1, 8, 0, 1, 0, 0, 1, 0, 5081LL},
+    {"spark/local-1430917381534", "local-1430917381534", "Spark shell", 1430917380893, 1430917391398, 231, 0, 1, 2, 110, 0, 1, 0, 0, 0, 0, 0LL},
+    {"spark/local-1430917381535_1", "local-1430917381535", "Spark shell", 1430917380880, 1430917380890, 5, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0LL},
+    {"spark/local-1430917381535_2", "local-1430917381535", "Spark shell", 1430917380893, 1430917380950, 5, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0LL},
+    {"spark/local-1642039451826", "local-1642039451826", "Spark shell", 1642039450519, 1642039536564, 115, 0, 6, 12, 35, 0, 1, 2, 84, 126, 0, 2534023950LL},
+    {"sparklens/local-1532512550423", "local-1532512550423", "Spark shell", 1532512549494, 1532512565469, 30, 0, 2, 2, 8, 0, 1, 0, 0, 11, 0, 158107382LL},
+    {"sparklint/directory_source/event_log_0", "application_1462781278026_205691", "MyAppName", 1466087746466, 1466088058982, 431, 0, 3, 3, 204, 0, 4, 0, 0, 0, 0, 0LL},
+    {"sparklint/directory_source/event_log_1", "application_1472176676028_116806", "ReduceByKey8cores", 1473189732922, 1473189806759, 226, 0, 4, 9, 99, 1, 3, 0, 0, 5, 0, 802283691LL},
+    {"sparklint/event_logs/application_1472176676028_407508_1", "application_1472176676028_407508", "junoHourly-2016-10-05:21", 1475705499283, 1475708049709, 1497, 0, 7, 12, 612, 0, 59, 0, 0, 3, 0, 680708753LL},
+    {"sparklint/file_event_log_test_nav_events", NULL, NULL, -1, -1, 16, 0, 1, 3, 4, 0, 1, 0, 0, 0, 0, 0LL},
+    {"sparklint/file_event_log_test_simple", NULL, NULL, -1, -1, 5, 0, 0, 1, 5, 0, 1, 0, 0, 0, 0, 0LL},
+    {"sparklint/file_event_log_test_state_events", "application_1462781278026_205691", "MyAppName", 1466087746466, -1, 9, 0, 0, 1, 5, 0, 2, 0, 0, 0, 0, 0LL},
+    {"sparklint/spark_event_log_example", "application_1462781278026_205691", "MyAppName", 1466087746466, 1466088058982, 431, 0, 3, 3, 204, 0, 4, 0, 0, 0, 0, 0LL},
+    {"spark-extra/legacy-multifile-format/local-1425081759269", "local-1425081759269", "Spark shell", 1425081758277, 1425081766912, 88, 0, 4, 6, 33, 0, 1, 0, 0, 0, 0, 0LL},
+    {"spark-rapids-tools/spark-events-qualification/eventlog_v2_local-1623876083964", "local-1623876083964", "Spark shell", 1623876083370, 1623876217227, 5621, 0, 1, 4, 2801, 0, 1, 1, 28, 92, 0, 1832275458309LL},
+    {"spark-rapids-tools/spark-events-qualification/db_sim_eventlog", "local-1623876083964", "Spark shell", 1623876083370, 1623876217227, 5621, 0, 1, 4, 2801, 0, 1, 1, 28, 92, 0, 1832275458309LL},
+    {"sparklint/history_source/eventLogs-application_1489705648216_1600.zip", "application_1489705648216_1600", "SEM_Feed_Generator", 1490175603867, 1490175746434, 289, 0, 3, 4, 116, 0, 20, 0, 0, 0, 0, 0LL},
+};
+
+static char data_dir[4096];
+
+static int64_t accum_checksum(const sic_app *a, int64_t *n) {
+  uint64_t ck = 0;
+  *n = 0;
+  for (int64_t i = 0; i < a->naccums; i++) {
+    if (a->accums[i].count == 0) continue;
+    (*n)++;
+    ck += (uint64_t)a->accums[i].accum_id * 31u + (uint64_t)a->accums[i].sum;
+  }
+  return (int64_t)(ck & ((UINT64_C(1) << 61) - 1));
+}
+
+static sic_app *load(const char *rel) {
+  char path[8192];
+  snprintf(path, sizeof path, "%s/%s", data_dir, rel);
+  sic_app *a = NULL;
+  sic_err err = {0};
+  int rc = sic_app_load_path(path, NULL, &a, &err);
+  CHECK(rc == 0, "load %s: %s", rel, err.msg);
+  return rc == 0 ? a : NULL;
+}
+
+static void check_facts(const log_facts *f) {
+  sic_app *a = load(f->path);
+  if (!a) return;
+  int64_t failed = 0, naccums;
+  for (int64_t i = 0; i < a->tasks.n; i++) failed += a->tasks.status[i] == SIC_TASK_FAILED;
+  int64_t ck = accum_checksum(a, &naccums);
+#define FACT(got, want) CHECK((int64_t)(got) == (int64_t)(want), "%s: %s = %lld, expected %lld", f->path, #got, (long long)(got), (long long)(want))
+  FACT(a->events, f->events);
+  FACT(a->malformed_lines, f->malformed);
+  FACT(a->njobs, f->jobs);
+  FACT(a->nstages, f->stages);
+  FACT(a->tasks.n, f->tasks);
+  FACT(failed, f->failed);
+  FACT(a->nexecutors, f->execs);
+  FACT(a->nsqls, f->sqls);
+  FACT(a->nplan_nodes, f->nodes);
+  FACT(naccums, f->accums);
+  FACT(ck, f->ck);
+  FACT(a->start_time, f->start);
+  FACT(a->end_time, f->end);
+  FACT(a->complete, f->end >= 0 || strstr(f->path, "eventlog_v2") || strstr(f->path, "legacy"));
+  const char *id = sic_str(a, a->app_id), *name = sic_str(a, a->name);
+  CHECK((!id && !f->app_id) || (id && f->app_id && !strcmp(id, f->app_id)), "%s: app id %s", f->path, id ? id : "-");
+  CHECK((!name && !f->name) || (name && f->name && !strcmp(name, f->name)), "%s: name %s", f->path, name ? name : "-");
+  /* invariants every model must satisfy */
+  int64_t slice_total = 0;
+  for (int64_t s = 0; s < a->nstages; s++) {
+    const sic_stage *st = &a->stages[s];
+    if (s) CHECK(st[-1].stage_id < st->stage_id || (st[-1].stage_id == st->stage_id && st[-1].attempt_id < st->attempt_id), "%s: stages sorted", f->path);
+    slice_total += st->tasks.n;
+    for (int32_t i = 0; i < st->tasks.n; i++) {
+      int64_t row = a->stage_task_rows[st->tasks.off + i];
+      CHECK(a->tasks.stage[row] == s, "%s: stage slice", f->path);
+      if (i) CHECK(a->stage_task_rows[st->tasks.off + i - 1] < row, "%s: TaskStart order", f->path);
+    }
+    CHECK(sic_app_stage(a, st->stage_id, st->attempt_id) == st, "%s: stage lookup", f->path);
+  }
+  CHECK(slice_total == a->tasks.n, "%s: every task in a stage slice", f->path);
+  for (int64_t j = 1; j < a->njobs; j++) CHECK(a->jobs[j - 1].job_id < a->jobs[j].job_id, "%s: jobs sorted", f->path);
+  for (int64_t j = 1; j < a->naccums; j++) CHECK(a->accums[j - 1].accum_id < a->accums[j].accum_id, "%s: accums sorted", f->path);
+  for (int64_t i = 0; i < a->tasks.n; i++) {
+    CHECK(a->tasks.executor[i] >= 0 && a->tasks.executor[i] < a->nexecutors, "%s: task executor row", f->path);
+    if (a->tasks.peak[i] >= 0) CHECK(a->tasks.peak[i] < a->npeaks, "%s: task peak row", f->path);
+  }
+  CHECK(sic_app_memory(a) > 0);
+  sic_app_free(a);
+}
+
+/* One malformed line: reported with its line number and byte offset, the rest is kept. */
+static void test_malformed(void) {
+  sic_app *a = load("spark-rapids-tools/spark-events-profiling/malformed_json_eventlog.zstd");
+  if (!a) return;
+  CHECK_EQ_INT(a->malformed_lines, 1);
+  CHECK_EQ_INT(a->ndiags, 1);
+  if (a->ndiags >= 1) {
+    CHECK_EQ_INT(a->diags[0].kind, SIC_DIAG_MALFORMED_LINE);
+    CHECK_EQ_INT(a->diags[0].line, 4);
+    CHECK(strstr(sic_str(a, a->diags[0].message), "at byte 42") != NULL, "message: %s", sic_str(a, a->diags[0].message));
+  }
+  CHECK_EQ_INT(a->tasks.n, 217);
+  CHECK_EQ_INT(a->env_spark.n, 0); /* the broken line was the EnvironmentUpdate */
+  CHECK(a->complete);
+  sic_app_free(a);
+}
+
+/* The real truncated log ends at a line boundary: incomplete, its tasks kept. */
+static void test_truncated_real(void) {
+  sic_app *a = load("spark-rapids-tools/spark-events-qualification/truncated_eventlog");
+  if (!a) return;
+  CHECK(!a->complete);
+  CHECK_EQ_INT(a->tasks.n, 24);
+  CHECK_EQ_INT(a->end_time, -1);
+  sic_app_free(a);
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+  fclose(f);
+  if (buf) buf[n] = 0;
+  *len = (size_t)n;
+  return buf;
+}
+
+static void write_tmp(const char *path, const char *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  CHECK(f != NULL, "cannot write %s", path);
+  if (!f) return;
+  fwrite(data, 1, len, f);
+  fclose(f);
+}
+
+/* A log cut in the middle of a line: the partial last line is TRUNCATED_LINE, the model is
+ * marked truncated and keeps everything before it. */
+static void test_truncated_mid_line(void) {
+  char src[8192], tmp[] = "/tmp/sic_test_model_XXXXXX";
+  snprintf(src, sizeof src, "%s/spark/local-1430917381534", data_dir);
+  size_t len;
+  char *buf = read_file(src, &len);
+  CHECK(buf != NULL);
+  if (!buf) return;
+  size_t cut = len * 2 / 3;
+  while (cut > 0 && buf[cut - 1] == '\n') cut--;
+  size_t lines = 0;
+  for (size_t i = 0; i < cut; i++) lines += buf[i] == '\n';
+  int fd = mkstemp(tmp);
+  CHECK(fd >= 0);
+  if (fd < 0) { free(buf); return; }
+  close(fd);
+  write_tmp(tmp, buf, cut);
+  sic_app *a = NULL;
+  sic_err err = {0};
+  CHECK_EQ_INT(sic_app_load_path(tmp, NULL, &a, &err), 0);
+  if (a) {
+    CHECK(a->truncated);
+    CHECK(!a->complete);
+    CHECK_EQ_INT(a->events, (int64_t)lines);
+    CHECK_EQ_INT(a->malformed_lines, 1);
+    CHECK(a->ndiags == 1 && a->diags[0].kind == SIC_DIAG_TRUNCATED_LINE && a->diags[0].line == (int64_t)lines + 1);
+    CHECK(a->tasks.n > 0);
+    sic_app_free(a);
+  }
+  unlink(tmp);
+  free(buf);
+}
+
+/* Garbage derived from a real log, line by line (bytes flipped, lines cut, braces removed,
+ * values replaced by other types): the loader must not crash, and counts stay consistent. */
+static void test_garbage(void) {
+  char src[8192], tmp[] = "/tmp/sic_test_garbage_XXXXXX";
+  snprintf(src, sizeof src, "%s/spark/local-1642039451826", data_dir);
+  size_t len;
+  char *buf = read_file(src, &len);
+  CHECK(buf != NULL);
+  if (!buf) return;
+  uint64_t rng = 0x9E3779B97F4A7C15ULL;
+  char *out = malloc(len * 2 + 64);
+  size_t o = 0, nlines = 0;
+  for (size_t i = 0; i < len;) {
+    size_t e = i;
+    while (e < len && buf[e] != '\n') e++;
+    size_t n = e - i;
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    switch (nlines == 0 ? 5 : rng % 6) { /* line 1 intact: the reader must still see a log */
+    case 0: memcpy(out + o, buf + i, n); if (n) out[o + rng / 7 % n] ^= (char)(1 + rng / 11 % 255); o += n; break;
+    case 1: memcpy(out + o, buf + i, n / 2); o += n / 2; break;
+    case 2: if (n > 2) { memcpy(out + o, buf + i + 1, n - 2); o += n - 2; } break;
+    case 3: { /* numbers become strings and strings become numbers */
+      for (size_t k = i; k < e; k++) out[o++] = buf[k] == '"' ? '1' : (buf[k] >= '0' && buf[k] <= '9') ? '"' : buf[k];
+      break;
+    }
+    default: memcpy(out + o, buf + i, n); o += n; break;
+    }
+    out[o++] = '\n';
+    nlines++;
+    i = e + 1;
+  }
+  int fd = mkstemp(tmp);
+  CHECK(fd >= 0);
+  if (fd >= 0) {
+    close(fd);
+    write_tmp(tmp, out, o);
+    sic_app *a = NULL;
+    sic_err err = {0};
+    int rc = sic_app_load_path(tmp, NULL, &a, &err);
+    CHECK(rc == 0, "%s", err.msg);
+    if (a) {
+      CHECK(a->events + a->malformed_lines <= (int64_t)nlines);
+      CHECK(a->malformed_lines > 0);
+      CHECK(a->ndiags > 0 && a->ndiags <= 1000);
+      for (int64_t i = 0; i < a->ndiags; i++) CHECK(a->diags[i].line >= 0 && a->diags[i].message >= 0);
+      sic_app_free(a);
+    }
+    unlink(tmp);
+  }
+  free(out);
+  free(buf);
+}
+
+/* Details the History Server shows, checked against the log text. */
+static void test_details(void) {
+  sic_app *a = load("spark/application_1516285256255_0012");
+  if (a) {
+    int seen = 0;
+    for (int64_t i = 0; i < a->tasks.n; i++) {
+      if (a->tasks.status[i] != SIC_TASK_FAILED) continue;
+      const char *e = sic_str(a, a->tasks.error[i]);
+      CHECK(e && !strncmp(e, "java.lang.RuntimeException: Bad executor\n\tat ", 44), "error text: %.60s", e ? e : "-");
+      CHECK_EQ_STR(sic_str(a, a->tasks.end_reason[i]), "ExceptionFailure");
+      seen++;
+    }
+    CHECK_EQ_INT(seen, 4);
+    const sic_job *j = sic_app_job(a, 0);
+    CHECK(j && j->status == SIC_JOB_SUCCEEDED);
+    sic_app_free(a);
+  }
+  /* Spark 1.2: no ExecutorAdded, executor known from tasks with the task's host */
+  a = load("spark/local-1422981759269");
+  if (a) {
+    int32_t r = sic_app_executor_row(a, "<driver>");
+    if (r < 0) r = sic_app_executor_row(a, "driver");
+    CHECK(r >= 0);
+    if (r >= 0) CHECK_EQ_STR(sic_str(a, a->executors[r].host), "localhost");
+    CHECK(a->tasks.metric[SIC_TM_EXECUTOR_RUN_TIME].data != NULL);
+    CHECK_EQ_INT(sic_col_get(&a->tasks.partition_id, 0), -1);
+    /* job name = name of the job's last stage in its Stage Infos */
+    for (int64_t k = 0; k < a->njobs; k++) {
+      const sic_job *j = &a->jobs[k];
+      int32_t last = -1;
+      for (int32_t i = 0; i < j->stage_ids.n; i++)
+        if (a->ints[j->stage_ids.off + i] > last) last = a->ints[j->stage_ids.off + i];
+      const sic_stage *st = sic_app_stage_latest(a, last);
+      CHECK(st && j->name == st->name);
+      CHECK(st && st->jobs.n >= 1);
+    }
+    sic_app_free(a);
+  }
+  /* SQL: plans, AQE versions, metrics joined to accumulators */
+  a = load("spark/local-1642039451826");
+  if (a) {
+    CHECK_EQ_INT(a->nsqls, 2);
+    const sic_sql *q = sic_app_sql(a, 0);
+    CHECK(q != NULL);
+    if (q) {
+      CHECK(q->aqe_updates > 0);
+      CHECK(q->plan.off != q->initial_plan.off);
+      CHECK_EQ_STR(sic_str(a, a->plan_nodes[q->plan.off].name), "AdaptiveSparkPlan");
+      CHECK(q->jobs.n > 0);
+      CHECK(q->end_time > q->start_time);
+      int joined = 0;
+      for (int32_t n = 0; n < q->plan.n; n++) {
+        const sic_plan_node *pn = &a->plan_nodes[q->plan.off + n];
+        for (int32_t m = 0; m < pn->metrics.n; m++)
+          joined += sic_app_accum(a, a->plan_metrics[pn->metrics.off + m].accum_id) != NULL;
+      }
+      CHECK(joined > 0);
+    }
+    CHECK(a->env_spark.n > 0 && a->env_jvm.n > 0 && a->env_system.n > 0 && a->env_classpath.n > 0);
+    sic_app_free(a);
+  }
+  /* stage-level peaks and blacklisting */
+  a = load("spark/app-20200706201101-0003");
+  if (a) {
+    CHECK(a->nstage_exec_peaks > 0);
+    int with_peak = 0;
+    for (int64_t s = 0; s < a->nstages; s++) with_peak += a->stages[s].peak >= 0;
+    CHECK(with_peak > 0);
+    sic_app_free(a);
+  }
+  a = load("spark/app-20161115172038-0000");
+  if (a) {
+    int excluded = 0;
+    for (int64_t e = 0; e < a->nexecutors; e++) excluded += a->executors[e].excluded_time > 0;
+    CHECK(excluded > 0);
+    CHECK_EQ_INT(a->bad_fields, 0);
+    sic_app_free(a);
+  }
+  a = load("spark-rapids-tools/spark-events-profiling/tasks_executors_fail_compressed_eventlog.zstd");
+  if (a) {
+    int64_t resub = 0;
+    for (int64_t s = 0; s < a->nstages; s++) resub += a->stages[s].resubmitted_tasks;
+    CHECK_EQ_INT(resub, 50);
+    sic_app_free(a);
+  }
+}
+
+/* A driver log is not an event log: the load fails with a message naming the file. */
+static void test_not_a_log(void) {
+  char path[8192];
+  snprintf(path, sizeof path, "%s/spark-rapids-tools/spark-events-profiling/driverlog", data_dir);
+  sic_app *a = NULL;
+  sic_err err = {0};
+  CHECK(sic_app_load_path(path, NULL, &a, &err) < 0);
+  CHECK(a == NULL);
+  CHECK(strstr(err.msg, "driverlog") != NULL, "%s", err.msg);
+}
+
+/* The builder entry point used by the fuzzer, on lines that exercise odd shapes. */
+static void test_builder_lines(void) {
+  static const char *lines[] = {
+      "{\"Task Info\":{\"Task ID\":5,\"Executor ID\":\"7\",\"Host\":\"h\",\"Launch Time\":10},\"Stage ID\":3,\"Event\":\"SparkListenerTaskStart\"}",
+      "{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":3,\"Task End Reason\":{\"Reason\":\"TaskKilled\"},\"Task Info\":{\"Task ID\":5,\"Finish Time\":20,\"Killed\":true,\"Failed\":false,\"Accumulables\":[{\"ID\":9,\"Name\":\"my counter\",\"Update\":\"3\",\"Value\":\"3\",\"Internal\":false,\"Count Failed Values\":true}]},\"Task Metrics\":{\"Executor Run Time\":99999999999}}",
+      "{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":3,\"Task End Reason\":{\"Reason\":\"Success\"},\"Task Info\":{\"Task ID\":6,\"Launch Time\":11,\"Finish Time\":30,\"Failed\":false,\"Accumulables\":[{\"ID\":9,\"Name\":\"my counter\",\"Update\":4,\"Value\":7}]}}",
+      "{\"Event\":\"SparkListenerSomethingNew\",\"x\":[1,2,{\"y\":null}]}",
+      "{\"Event\":\"SparkListenerJobStart\",\"Job ID\":\"oops\"}",
+      "[1,2,3]",
+      "{\"Event\":\"SparkListenerTaskEnd\",",
+  };
+  sic_builder *b = sic_builder_new(NULL);
+  sic_builder_add_part(b, "mem", "none", 0);
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+    sic_builder_feed_line(b, lines[i], strlen(lines[i]), 0, (int64_t)i + 1, i + 1 == sizeof lines / sizeof lines[0]);
+  sic_app *a = sic_builder_finish(b);
+  CHECK_EQ_INT(a->tasks.n, 2);
+  CHECK_EQ_INT(a->unknown_events, 1);
+  CHECK_EQ_INT(a->malformed_lines, 2);
+  CHECK_EQ_INT(a->bad_fields, 1);
+  CHECK(a->truncated);
+  CHECK_EQ_INT(a->tasks.status[0], SIC_TASK_KILLED);
+  CHECK_EQ_STR(sic_str(a, a->tasks.error[0]), "unknown reason");
+  CHECK_EQ_INT(a->tasks.metric[SIC_TM_EXECUTOR_RUN_TIME].width, 8);
+  CHECK_EQ_INT(sic_task_metric_get(a, 0, SIC_TM_EXECUTOR_RUN_TIME), 99999999999LL);
+  CHECK_EQ_INT(sic_task_metric_get(a, 1, SIC_TM_EXECUTOR_RUN_TIME), 0);
+  CHECK_EQ_INT(sic_task_duration(a, 0), 10);
+  CHECK_EQ_INT(a->ntask_accums, 2);
+  const sic_accum *ac = sic_app_accum(a, 9);
+  CHECK(ac && ac->sum == 4 && ac->count == 1); /* the killed task's update is not summed */
+  if (a->ntask_accums == 2) {
+    CHECK_EQ_STR(sic_str(a, a->task_accums[0].update), "3");
+    CHECK_EQ_STR(sic_str(a, a->task_accums[1].value), "7");
+  }
+  CHECK_EQ_INT(a->nstages, 1);
+  CHECK_EQ_INT(a->stages[0].tasks.n, 2);
+  CHECK_EQ_INT(a->stages[0].first_task_launch, 10);
+  sic_app_free(a);
+}
+
+int main(void) {
+  const char *shared = getenv("SIC_SHARED_DATA");
+  if (!shared) {
+    fprintf(stderr, "test_model: SIC_SHARED_DATA is not set (ctest sets it to ../shared/data/real)\n");
+    return 1;
+  }
+  snprintf(data_dir, sizeof data_dir, "%s/spark-events", shared);
+  for (size_t i = 0; i < sizeof LOGS / sizeof LOGS[0]; i++) check_facts(&LOGS[i]);
+  test_malformed();
+  test_truncated_real();
+  test_truncated_mid_line();
+  test_garbage();
+  test_details();
+  test_not_a_log();
+  test_builder_lines();
+  return CHECK_RESULT();
+}
