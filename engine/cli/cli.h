@@ -15,6 +15,8 @@ int sic_cli_main(int argc, char **argv);
 
 /* Commands (each defined in its own cmd_<name>.c). */
 int sic_cmd_version(int argc, char **argv);
+int sic_cmd_api(int argc, char **argv);          /* cmd_api.c (shs) */
+int sic_cmd_analyze(int argc, char **argv);      /* cmd_analyze.c (analyze) */
 int sic_cmd_example(int argc, char **argv);      /* cmd_example.c (analyze) */
 int sic_cmd_history(int argc, char **argv);      /* cmd_history.c (store) */
 int sic_cmd_ingest(int argc, char **argv);       /* cmd_ingest.c (store) */

@@ -1,0 +1,171 @@
+/* `sic analyze PATH...`: load each event log and print its application summary (text or
+ * sic.report/1 JSON). Owner: analyze engineer.
+ *
+ * Every PATH may be a log file, a rolling/Databricks/legacy log directory, a zip, a directory
+ * holding many logs (each is analysed) or '-' for stdin. A log that cannot be read is reported
+ * with its path and the run goes on with the others; the exit status is then 1. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "eventlog/eventlog.h"
+#include "json/write.h"
+#include "model/model.h"
+#include "report/render.h"
+#include "report/summary.h"
+
+typedef struct analyze_run {
+  sic_format format;             /* text or json */
+  sic_render_opts render;        /* renderer options */
+  sic_jw json;                   /* the JSON document being built (json format) */
+  int apps;                      /* applications reported so far */
+  int progress;                  /* 1: show progress on stderr (a TTY, many logs) */
+  int failed;                    /* 1: some input could not be analysed */
+  sic_err *errors;               /* input errors, reported at the end in json */
+  char **error_paths;            /* path of each error (owned) */
+  int nerrors;
+} analyze_run;
+
+static void record_error(analyze_run *r, const char *path, const sic_err *err) {
+  r->failed = 1;
+  fprintf(stderr, "sic analyze: %s\n", err->msg[0] ? err->msg : sic_strerror(err->code));
+  if (r->format != SIC_FORMAT_JSON) return;
+  sic_err *ne = realloc(r->errors, (size_t)(r->nerrors + 1) * sizeof *ne);
+  if (ne) r->errors = ne;
+  char **np = realloc(r->error_paths, (size_t)(r->nerrors + 1) * sizeof *np);
+  if (np) r->error_paths = np;
+  if (!ne || !np) return;
+  r->errors[r->nerrors] = *err;
+  r->error_paths[r->nerrors] = strdup(path);
+  r->nerrors++;
+}
+
+/* Make sure an error message names the file (loaders usually do already). */
+static void name_path(sic_err *err, const char *path) {
+  if (!strstr(err->msg, path)) sic_err_wrap(err, "%s", path);
+}
+
+static int report_app(analyze_run *r, const sic_app *app) {
+  sic_summary *s = NULL;
+  sic_err err = {0};
+  int rc = sic_summary_build(app, &s, &err);
+  if (rc) {
+    fprintf(stderr, "sic analyze: %s\n", err.msg);
+    return rc;
+  }
+  if (r->format == SIC_FORMAT_JSON) {
+    sic_report_json_app(&r->json, s, &r->render);
+  } else {
+    if (r->apps) printf("\n%s\n\n", "------------------------------------------------------------------------");
+    rc = sic_render_text(stdout, s, &r->render);
+  }
+  r->apps++;
+  sic_summary_free(s);
+  return rc;
+}
+
+static void analyze_set(analyze_run *r, const sic_logset *set, const char *display) {
+  sic_app *app = NULL;
+  sic_err err = {0};
+  int rc = sic_app_load(set, NULL, &app, &err);
+  if (rc) {
+    name_path(&err, display);
+    record_error(r, display, &err);
+    return;
+  }
+  if (report_app(r, app)) r->failed = 1;
+  sic_app_free(app);
+}
+
+static void analyze_path(analyze_run *r, const char *path) {
+  sic_logsets sets = {0};
+  sic_err err = {0};
+  char spooled[256] = "";
+  const char *scan_path = path;
+  if (!strcmp(path, "-")) {
+    if (sic_args_spool_stdin(spooled, sizeof spooled, &err)) {
+      record_error(r, "<stdin>", &err);
+      return;
+    }
+    scan_path = spooled;
+  }
+  if (sic_logset_scan(scan_path, &sets, &err)) {
+    name_path(&err, path);
+    record_error(r, path, &err);
+  } else if (sets.n == 0) {
+    sic_err_set(&err, SIC_ENOTFOUND, "%s: no Spark event logs found", path);
+    record_error(r, path, &err);
+  } else {
+    for (size_t i = 0; i < sets.n; i++) {
+      if (r->progress && sets.n > 1)
+        fprintf(stderr, "\ranalysing %zu/%zu: %.60s\033[K", i + 1, sets.n, sets.items[i].name);
+      analyze_set(r, &sets.items[i], spooled[0] ? "<stdin>" : sets.items[i].path);
+    }
+    if (r->progress && sets.n > 1) fprintf(stderr, "\r\033[K");
+  }
+  sic_logsets_free(&sets);
+  if (spooled[0]) unlink(spooled);
+}
+
+static int finish(analyze_run *r) {
+  int rc = 0;
+  if (r->format == SIC_FORMAT_JSON) {
+    sic_report_json_errors(&r->json);
+    for (int i = 0; i < r->nerrors; i++)
+      sic_report_json_error(&r->json, r->error_paths[i], r->errors[i].code, r->errors[i].msg);
+    sic_report_json_close(&r->json);
+    if ((rc = sic_jw_status(&r->json)) == 0) {
+      fwrite(r->json.buf, 1, r->json.len, stdout);
+      fputc('\n', stdout);
+    } else {
+      fprintf(stderr, "sic analyze: cannot build the JSON report: %s\n", sic_strerror(rc));
+    }
+    sic_jw_free(&r->json);
+  }
+  for (int i = 0; i < r->nerrors; i++) free(r->error_paths[i]);
+  free(r->error_paths);
+  free(r->errors);
+  if (fflush(stdout) != 0) {
+    fprintf(stderr, "sic analyze: cannot write the report\n");
+    return SIC_EXIT_INPUT;
+  }
+  return rc || r->failed ? SIC_EXIT_INPUT : SIC_EXIT_OK;
+}
+
+int sic_cmd_analyze(int argc, char **argv) {
+  analyze_run r = {0};
+  int64_t top = 5;
+  const sic_opt table[] = {
+      {"format", 'f', SIC_OPT_FORMAT, &r.format, NULL, "output format (default text)", 0, 0, NULL},
+      {"top", 0, SIC_OPT_INT, &top, "N", "stages listed by task time in text output (default 5)", 1, 1000, NULL},
+  };
+  const sic_cmd_spec spec = {
+      "analyze", "PATH... [--format text|json]",
+      "Summarise Spark applications from their event logs: identity, duration, jobs, stages and\n"
+      "tasks (failed, killed), executors over time, task time against wall and core time, the\n"
+      "stages that took the time, data read/written/shuffled/spilled, GC share, failures with\n"
+      "their reasons, and notices about incomplete or malformed logs.\n"
+      "PATH is an event log (plain or compressed), a rolling-log directory, a zip from the History\n"
+      "Server, a directory of many logs (each is analysed) or '-' for stdin.",
+      table, sizeof table / sizeof table[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON),
+      1, -1};
+  char *pos[argc > 0 ? argc : 1];
+  int npos = 0, rc = sic_args_parse(&spec, argc, argv, pos, &npos);
+  if (rc == SIC_ARGS_HELP) return SIC_EXIT_OK;
+  if (rc != SIC_ARGS_OK) return SIC_EXIT_USAGE;
+  int stdin_uses = 0;
+  for (int i = 0; i < npos; i++) stdin_uses += !strcmp(pos[i], "-");
+  if (stdin_uses > 1) return sic_args_usage_error(&spec, "'-' (stdin) can be given only once"), SIC_EXIT_USAGE;
+  r.render.top_stages = (int)top;
+  r.render.color = r.format == SIC_FORMAT_TEXT && sic_color_enabled(stdout);
+  r.progress = sic_is_tty(stderr);
+  if (r.format == SIC_FORMAT_JSON) {
+    sic_jw_init(&r.json, SIC_JW_PRETTY);
+    sic_report_json_open(&r.json);
+  }
+  for (int i = 0; i < npos; i++) analyze_path(&r, pos[i]);
+  return finish(&r);
+}
