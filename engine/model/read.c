@@ -34,9 +34,9 @@ void sic_missing_field(sic_builder *b, const char *field) {
   sic_builder_diag(b, SIC_DIAG_BAD_FIELD, b->lineno, "event without a usable \"%s\": ignored", field);
 }
 
-static int wrong_type(sic_builder *b, sic_jscan *s) {
+static int wrong_type(sic_builder *b, sic_jscan *s, const char *expected) {
   sic_jtype t = sic_json_peek(s);
-  if (t != SIC_JT_NULL) sic_bad_field(b, s, "a different type");
+  if (t != SIC_JT_NULL) sic_bad_field(b, s, expected);
   sic_json_skip(s);
   return -1;
 }
@@ -55,7 +55,7 @@ int sic_rd_i64(sic_builder *b, sic_jscan *s, int64_t *out) {
     s->p = after;
     return -1;
   }
-  return wrong_type(b, s);
+  return wrong_type(b, s, "a number");
 }
 
 int sic_rd_i32(sic_builder *b, sic_jscan *s, int32_t *out) {
@@ -67,7 +67,7 @@ int sic_rd_i32(sic_builder *b, sic_jscan *s, int32_t *out) {
 
 int sic_rd_f64(sic_builder *b, sic_jscan *s, double *out) {
   if (sic_json_peek(s) == SIC_JT_NUMBER) return sic_json_f64(s, out);
-  return wrong_type(b, s);
+  return wrong_type(b, s, "a number");
 }
 
 int sic_rd_bool(sic_builder *b, sic_jscan *s, int32_t *out) {
@@ -78,7 +78,7 @@ int sic_rd_bool(sic_builder *b, sic_jscan *s, int32_t *out) {
     *out = v;
     return 0;
   }
-  return wrong_type(b, s);
+  return wrong_type(b, s, "true or false");
 }
 
 int sic_rd_sid(sic_builder *b, sic_jscan *s, sic_sid *out) {
@@ -95,7 +95,7 @@ int sic_rd_sid(sic_builder *b, sic_jscan *s, sic_sid *out) {
     *out = sic_intern(b, p0, (size_t)(s->p - p0));
     return 0;
   }
-  return wrong_type(b, s);
+  return wrong_type(b, s, "a string");
 }
 
 /* A scalar or nested value stored as a string (objects/arrays keep their JSON text). */
@@ -139,7 +139,7 @@ int sic_rd_kvs(sic_builder *b, sic_jscan *s, sic_range *out) {
     sic_json_arr_begin(s, &it);
     while ((r = sic_json_arr_next(s, &it)) > 0) {
       sic_jiter in;
-      if (sic_json_peek(s) != SIC_JT_ARRAY) { wrong_type(b, s); continue; }
+      if (sic_json_peek(s) != SIC_JT_ARRAY) { wrong_type(b, s, "an object"); continue; }
       sic_json_arr_begin(s, &in);
       sic_sid key = -1, val = -1;
       if (sic_json_arr_next(s, &in) > 0) key = any_as_text(b, s);
@@ -150,7 +150,7 @@ int sic_rd_kvs(sic_builder *b, sic_jscan *s, sic_range *out) {
     }
     return r;
   }
-  return wrong_type(b, s);
+  return wrong_type(b, s, "an object");
 }
 
 int sic_rd_ints(sic_builder *b, sic_jscan *s, sic_range *out) {
@@ -158,7 +158,7 @@ int sic_rd_ints(sic_builder *b, sic_jscan *s, sic_range *out) {
   int r;
   out->off = (int32_t)b->app->nints;
   out->n = 0;
-  if (sic_json_peek(s) != SIC_JT_ARRAY) return wrong_type(b, s);
+  if (sic_json_peek(s) != SIC_JT_ARRAY) return wrong_type(b, s, "an array of numbers");
   sic_json_arr_begin(s, &it);
   while ((r = sic_json_arr_next(s, &it)) > 0) {
     int32_t v;
@@ -224,7 +224,7 @@ static const sic_keytab EM_KEYS[SIC_EM__COUNT] = {
 int sic_rd_emetrics(sic_builder *b, sic_jscan *s, sic_emetrics *out) {
   sic_jiter it;
   memset(out, 0, sizeof *out);
-  if (sic_json_peek(s) != SIC_JT_OBJECT) return wrong_type(b, s);
+  if (sic_json_peek(s) != SIC_JT_OBJECT) return wrong_type(b, s, "an object");
   sic_json_obj_begin(s, &it);
   int hint = 0, m;
   while ((m = sic_member(s, &it, EM_KEYS, SIC_EM__COUNT, &hint)) != -2) {
@@ -243,7 +243,7 @@ sic_sid sic_storage_level(sic_builder *b, sic_jscan *s, int32_t flags[5]) {
   sic_jstr k;
   memset(flags, 0, 5 * sizeof(int32_t));
   flags[4] = 1;
-  if (sic_json_peek(s) != SIC_JT_OBJECT) { wrong_type(b, s); return -1; }
+  if (sic_json_peek(s) != SIC_JT_OBJECT) { wrong_type(b, s, "an object"); return -1; }
   sic_json_obj_begin(s, &it);
   while (sic_json_obj_next(s, &it, &k) > 0) {
     if (SIC_KEY(&k, "Use Disk")) sic_rd_bool(b, s, &flags[0]);
