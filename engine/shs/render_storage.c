@@ -1,0 +1,295 @@
+/* storage/rdd resources (AppStatusListener's LiveRDD from stage RDD infos and block updates)
+ * and the logs download (a zip of the application's event log files, as
+ * EventLogFileReader.zipEventLogFiles writes it). Owner: shs. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zip.h>
+
+#include "shs/shs_internal.h"
+
+/* ---- storage ---- */
+
+/* StorageLevel.description */
+static void level_description(char *out, size_t n, int disk, int mem, int off_heap, int deser, int repl) {
+  snprintf(out, n, "%s%s%s%dx Replicated", disk ? "Disk " : "",
+           mem ? (off_heap ? "Memory (off heap) " : "Memory ") : "",
+           deser ? "Deserialized " : "Serialized ", repl);
+}
+
+static int rdd_of_block(const char *id, int32_t *rdd) {
+  return id && sscanf(id, "rdd_%d_", rdd) == 1;
+}
+
+static int64_t *rdd_blocks(const sic_app *a, int32_t rdd_id, int64_t *n) {
+  int64_t *rows = malloc(((size_t)a->nblock_updates + 1) * sizeof *rows);
+  *n = 0;
+  if (!rows) return NULL;
+  for (int64_t i = 0; i < a->nblock_updates; i++) {
+    const sic_block_update *u = &a->block_updates[i];
+    int32_t rid;
+    if (!rdd_of_block(sic_str(a, u->block_id), &rid) || rid != rdd_id) continue;
+    int superseded = 0;
+    for (int64_t k = i + 1; k < a->nblock_updates && !superseded; k++)
+      superseded = a->block_updates[k].executor == u->executor && a->block_updates[k].block_id == u->block_id;
+    if (!superseded && (u->memory_size > 0 || u->disk_size > 0)) rows[(*n)++] = i;
+  }
+  return rows;
+}
+
+static int stage_was_submitted(const sic_stage *st) {
+  return st->submission_time >= 0 || st->status == SIC_STAGE_ACTIVE || st->status == SIC_STAGE_COMPLETE ||
+         st->status == SIC_STAGE_FAILED;
+}
+
+/* The RDD info the History Server tracks for rdd_id: first seen in a submitted stage with a
+ * valid storage level, and not unpersisted since. */
+static const sic_rdd *tracked_rdd(const sic_app *a, int32_t rdd_id) {
+  const sic_rdd *found = NULL;
+  for (int64_t s = 0; s < a->nstages && !found; s++) {
+    const sic_stage *st = &a->stages[s];
+    if (!stage_was_submitted(st)) continue;
+    for (int32_t i = 0; i < st->rdds.n; i++) {
+      const sic_rdd *d = &a->rdds[st->rdds.off + i];
+      if (d->rdd_id != rdd_id) continue;
+      if ((d->use_memory || d->use_disk || d->use_off_heap) && d->replication > 0) found = d;
+      break;
+    }
+  }
+  if (!found) return NULL;
+  for (int64_t i = 0; i < a->nrdds; i++)
+    if (a->rdds[i].rdd_id == rdd_id && a->rdds[i].unpersisted) return NULL;
+  return found;
+}
+
+static void write_rdd(sic_jw *w, const sic_app *a, const sic_rdd *d, const int64_t *blocks, int64_t nb) {
+  char level[128];
+  level_description(level, sizeof level, d->use_disk, d->use_memory, d->use_off_heap, d->deserialized, d->replication);
+  int64_t mem = 0, disk = 0;
+  for (int64_t i = 0; i < nb; i++) mem += a->block_updates[blocks[i]].memory_size, disk += a->block_updates[blocks[i]].disk_size;
+  /* Distinct block names = cached partitions. */
+  int64_t parts = 0;
+  for (int64_t i = 0; i < nb; i++) {
+    int dup = 0;
+    for (int64_t k = 0; k < i && !dup; k++) dup = a->block_updates[blocks[k]].block_id == a->block_updates[blocks[i]].block_id;
+    parts += !dup;
+  }
+  if (nb) { /* the level of the latest block update wins */
+    const sic_block_update *u = &a->block_updates[blocks[nb - 1]];
+    level_description(level, sizeof level, u->use_disk, u->use_memory, 0, u->deserialized, u->replication);
+  }
+  sic_jw_obj(w);
+  sic_jw_kint(w, "id", d->rdd_id);
+  if (sic_str(a, d->name)) sic_jw_kstr(w, "name", sic_str(a, d->name));
+  sic_jw_kint(w, "numPartitions", d->num_partitions);
+  sic_jw_kint(w, "numCachedPartitions", parts);
+  sic_jw_kstr(w, "storageLevel", level);
+  sic_jw_kint(w, "memoryUsed", mem);
+  sic_jw_kint(w, "diskUsed", disk);
+  if (nb) {
+    sic_jw_karr(w, "dataDistribution");
+    for (int64_t x = 0; x < a->nexecutors; x++) {
+      int64_t em = 0, ed = 0, seen = 0;
+      for (int64_t i = 0; i < nb; i++)
+        if (a->block_updates[blocks[i]].executor == x)
+          seen = 1, em += a->block_updates[blocks[i]].memory_size, ed += a->block_updates[blocks[i]].disk_size;
+      if (!seen) continue;
+      const sic_executor *e = &a->executors[x];
+      char addr[512];
+      const char *host = sic_str(a, e->host);
+      if (e->port >= 0) snprintf(addr, sizeof addr, "%s:%d", host ? host : "", e->port);
+      else snprintf(addr, sizeof addr, "%s", host ? host : "");
+      sic_jw_obj(w);
+      sic_jw_kstr(w, "address", addr);
+      sic_jw_kint(w, "memoryUsed", em);
+      sic_jw_kint(w, "memoryRemaining", (e->max_memory > 0 ? e->max_memory : 0) - em);
+      sic_jw_kint(w, "diskUsed", ed);
+      if (e->max_onheap >= 0) {
+        sic_jw_kint(w, "onHeapMemoryUsed", em);
+        sic_jw_kint(w, "offHeapMemoryUsed", 0);
+        sic_jw_kint(w, "onHeapMemoryRemaining", e->max_onheap - em);
+        sic_jw_kint(w, "offHeapMemoryRemaining", e->max_offheap > 0 ? e->max_offheap : 0);
+      }
+      sic_jw_end(w);
+    }
+    sic_jw_end(w);
+  }
+  sic_jw_karr(w, "partitions");
+  for (int64_t i = 0; i < nb; i++) {
+    const sic_block_update *u = &a->block_updates[blocks[i]];
+    int dup = 0;
+    for (int64_t k = 0; k < i && !dup; k++) dup = a->block_updates[blocks[k]].block_id == u->block_id;
+    if (dup) continue;
+    char bl[128];
+    level_description(bl, sizeof bl, u->use_disk, u->use_memory, 0, u->deserialized, u->replication);
+    int64_t pm = 0, pd = 0;
+    sic_jw_obj(w);
+    sic_jw_kstr(w, "blockName", sic_str(a, u->block_id));
+    sic_jw_kstr(w, "storageLevel", bl);
+    for (int64_t k = i; k < nb; k++)
+      if (a->block_updates[blocks[k]].block_id == u->block_id)
+        pm += a->block_updates[blocks[k]].memory_size, pd += a->block_updates[blocks[k]].disk_size;
+    sic_jw_kint(w, "memoryUsed", pm);
+    sic_jw_kint(w, "diskUsed", pd);
+    sic_jw_karr(w, "executors");
+    for (int64_t k = i; k < nb; k++)
+      if (a->block_updates[blocks[k]].block_id == u->block_id)
+        sic_jw_str(w, shs_exec_id(a, a->block_updates[blocks[k]].executor));
+    sic_jw_end(w);
+    sic_jw_end(w);
+  }
+  sic_jw_end(w);
+  sic_jw_end(w);
+}
+
+static int cmp_i32(const void *x, const void *y) {
+  int32_t p = *(const int32_t *)x, q = *(const int32_t *)y;
+  return p < q ? -1 : p > q;
+}
+
+int shs_render_rdds(shs_ctx *c, const char *id, sic_shs_response *r) {
+  const sic_app *a = c->a;
+  sic_jw w;
+  sic_jw_init(&w, SIC_JW_PRETTY);
+  if (id) {
+    int32_t rid;
+    const sic_rdd *d = shs_parse_java_int(id, &rid) == 0 ? tracked_rdd(a, rid) : NULL;
+    if (!d) return shs_error(r, 404, "no rdd found w/ id %s", id);
+    int64_t nb;
+    int64_t *blocks = rdd_blocks(a, rid, &nb);
+    if (!blocks) return shs_error(r, 500, "out of memory");
+    write_rdd(&w, a, d, blocks, nb);
+    free(blocks);
+    return shs_json_ok(r, &w);
+  }
+  int32_t *ids = malloc(((size_t)a->nrdds + 1) * sizeof *ids);
+  if (!ids) return shs_error(r, 500, "out of memory");
+  int64_t n = 0;
+  for (int64_t i = 0; i < a->nrdds; i++) ids[n++] = a->rdds[i].rdd_id;
+  qsort(ids, (size_t)n, sizeof *ids, cmp_i32);
+  sic_jw_arr(&w);
+  for (int64_t i = 0; i < n; i++) {
+    if (i && ids[i] == ids[i - 1]) continue;
+    const sic_rdd *d = tracked_rdd(a, ids[i]);
+    if (!d) continue;
+    int64_t nb;
+    int64_t *blocks = rdd_blocks(a, ids[i], &nb);
+    if (blocks && nb > 0) write_rdd(&w, a, d, blocks, nb); /* the list shows cached RDDs only */
+    free(blocks);
+  }
+  sic_jw_end(&w);
+  free(ids);
+  return shs_json_ok(r, &w);
+}
+
+/* ---- logs ---- */
+
+static const char *base_name(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+
+/* Add every regular file of dir as "<dirname>/<file>", after the "<dirname>/" entry. */
+static int logs_add_dir(zip_t *z, const char *dir) {
+  char prefix[1024];
+  snprintf(prefix, sizeof prefix, "%s", base_name(dir));
+  if (zip_dir_add(z, prefix, ZIP_FL_ENC_UTF_8) < 0) return -1;
+  DIR *d = opendir(dir);
+  if (!d) return -1;
+  char **names = NULL;
+  size_t n = 0;
+  struct dirent *de;
+  int rc = 0;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.') continue;
+    char **nn = realloc(names, (n + 1) * sizeof *nn);
+    if (!nn || !(nn[n] = strdup(de->d_name))) { names = nn ? nn : names; rc = -1; break; }
+    names = nn;
+    n++;
+  }
+  closedir(d);
+  if (names) qsort(names, n, sizeof *names, cmp_str);
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    char path[4096], entry[2048];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    if (stat(path, &sb) || !S_ISREG(sb.st_mode)) continue;
+    snprintf(entry, sizeof entry, "%s/%s", prefix, names[i]);
+    zip_source_t *src = zip_source_file(z, path, 0, -1);
+    if (!src || zip_file_add(z, entry, src, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE) < 0) {
+      zip_source_free(src);
+      rc = -1;
+    }
+  }
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return rc;
+}
+
+static int logs_add_logset(zip_t *z, const sic_logset *set) {
+  struct stat sb;
+  if (stat(set->path, &sb) == 0 && S_ISDIR(sb.st_mode)) return logs_add_dir(z, set->path);
+  zip_source_t *src = zip_source_file(z, set->path, 0, -1);
+  if (!src || zip_file_add(z, base_name(set->path), src, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE) < 0) {
+    zip_source_free(src);
+    return -1;
+  }
+  return 0;
+}
+
+/* Close the archive and copy its bytes out of the in-memory source. */
+static int logs_zip_finish(zip_t *z, zip_source_t *buf, char **out, size_t *len) {
+  if (zip_close(z) < 0) {
+    zip_discard(z);
+    return -1;
+  }
+  if (zip_source_open(buf) < 0) return -1;
+  zip_source_seek(buf, 0, SEEK_END);
+  zip_int64_t n = zip_source_tell(buf);
+  zip_source_seek(buf, 0, SEEK_SET);
+  char *bytes = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (!bytes || zip_source_read(buf, bytes, (zip_uint64_t)n) != n) {
+    free(bytes);
+    zip_source_close(buf);
+    return -1;
+  }
+  zip_source_close(buf);
+  *out = bytes;
+  *len = (size_t)n;
+  return 0;
+}
+
+int shs_render_logs(sic_shs *shs, const shs_appinfo *app, const char *attempt_id, sic_shs_response *r) {
+  zip_error_t ze;
+  zip_error_init(&ze);
+  zip_source_t *buf = zip_source_buffer_create(NULL, 0, 0, &ze);
+  zip_t *z = buf ? zip_open_from_source(buf, ZIP_TRUNCATE, &ze) : NULL;
+  int rc = z ? 0 : -1;
+  if (z) zip_source_keep(buf);
+  for (size_t k = 0; z && k < app->nattempts && rc == 0; k++) {
+    const shs_attempt *at = &app->attempts[k];
+    if (attempt_id && !(at->attempt_id && !strcmp(at->attempt_id, attempt_id))) continue;
+    rc = logs_add_logset(z, &shs->sets.items[at->logset]);
+  }
+  char *bytes = NULL;
+  size_t len = 0;
+  if (rc == 0 && z) rc = logs_zip_finish(z, buf, &bytes, &len);
+  else if (z) zip_discard(z);
+  zip_source_free(buf);
+  zip_error_fini(&ze);
+  if (rc < 0 || !bytes) return shs_error(r, 503, "Event logs are not available for app: %s.", app->id);
+  char name[1024];
+  if (attempt_id) snprintf(name, sizeof name, "eventLogs-%s-%s.zip", app->id, attempt_id);
+  else snprintf(name, sizeof name, "eventLogs-%s.zip", app->id);
+  free(r->body);
+  r->body = bytes;
+  r->len = len;
+  r->status = 200;
+  r->content_type = "application/octet-stream";
+  r->filename = strdup(name);
+  return 200;
+}
