@@ -308,26 +308,42 @@ static int insert_attempt(sic_store *s, ingest_ctx *cx, int64_t app_key, int64_t
   return 0;
 }
 
-/* The checksum is already stored: report the existing attempt, write nothing. */
-static int find_existing(sic_store *s, ingest_ctx *cx, int *found, sic_err *err) {
-  db_val v[] = {db_text(cx->res->checksum)};
+/* Attempt currently stored for a checksum, through seen_logs: the attempt with these ids, which
+ * may hold other content now (a superseded copy). *found = the checksum was ingested before;
+ * *own = that attempt holds exactly this content. */
+static int lookup_checksum(sic_store *s, const char *checksum, int *found, int64_t *key, int *own, sic_err *err) {
+  db_val v[] = {db_text(checksum)};
   db_rows *r = NULL;
-  int rc = db_query(s->db, "SELECT id FROM attempts WHERE source_checksum = $1", v, 1, &r, err);
+  int rc = db_query(s->db,
+                    "SELECT a.id, a.source_checksum FROM seen_logs l "
+                    "LEFT JOIN applications p ON p.app_id = l.app_id "
+                    "LEFT JOIN attempts a ON a.application_id = p.id AND a.attempt_id = l.attempt_id "
+                    "WHERE l.checksum = $1",
+                    v, 1, &r, err);
   if (rc) return rc;
   *found = r->nrows > 0;
-  if (*found) cx->res->attempt_key = db_cell_int(r, 0, 0, -1);
+  *key = *found ? db_cell_int(r, 0, 0, -1) : -1;
+  *own = *found && db_cell(r, 0, 1) && !strcmp(db_cell(r, 0, 1), checksum);
   db_rows_free(r);
   return 0;
 }
 
+static int remember_log(sic_store *s, ingest_ctx *cx, const char *outcome, sic_err *err) {
+  const char *attempt = sic_str(cx->app, cx->app->attempt_id);
+  db_val v[] = {db_text(cx->res->checksum), db_text(cx->app_id), db_text(attempt ? attempt : ""),
+                db_text(cx->source_path), db_text(outcome), db_int((int64_t)time(NULL) * 1000)};
+  return db_query(s->db,
+                  "INSERT INTO seen_logs(checksum, app_id, attempt_id, source_path, outcome, ingested_at) "
+                  "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (checksum) DO NOTHING",
+                  v, NCOLS(v), NULL, err);
+}
+
 int sic_store_find_checksum(sic_store *s, const char *checksum, int64_t *attempt_key, sic_err *err) {
-  db_val v[] = {db_text(checksum)};
-  db_rows *r = NULL;
-  int rc = db_query(s->db, "SELECT id FROM attempts WHERE source_checksum = $1", v, 1, &r, err);
+  int found = 0, own = 0;
+  int64_t key = -1;
+  int rc = lookup_checksum(s, checksum, &found, &key, &own, err);
   if (rc) return rc;
-  int found = r->nrows > 0;
-  if (found && attempt_key) *attempt_key = db_cell_int(r, 0, 0, -1);
-  db_rows_free(r);
+  if (attempt_key) *attempt_key = key;
   return found;
 }
 
@@ -367,19 +383,21 @@ static int ingest_tx(sic_store *s, void *vctx, sic_err *err) {
   int64_t app_key = -1, key = -1;
   cx->rows = 0;
   cx->next_progress = PROGRESS_EVERY;
-  if ((rc = find_existing(s, cx, &found, err))) return rc;
+  int own = 0;
+  if ((rc = lookup_checksum(s, cx->res->checksum, &found, &cx->res->attempt_key, &own, err))) return rc;
   if (found) {
     cx->res->status = SIC_STORE_UNCHANGED;
     /* Same log, new analysis (e.g. `sic analyze --store` after editing rules): the log's rows
-     * stay, its findings and predictions become the new ones. */
-    return refresh_analysis(s, cx, cx->res->attempt_key, err);
+     * stay, its findings and predictions become the new ones (only when the stored attempt
+     * still holds this very log, not a newer copy). */
+    return own ? refresh_analysis(s, cx, cx->res->attempt_key, err) : 0;
   }
   if ((rc = upsert_application(s, cx, &app_key, err)) ||
       (rc = delete_previous(s, cx, app_key, &replaced, &kept, err)))
     return rc;
   if (kept) {
     cx->res->status = SIC_STORE_KEPT;
-    return 0;
+    return remember_log(s, cx, "kept", err);
   }
   if ((rc = insert_attempt(s, cx, app_key, &key, err)) || (rc = write_parts(s, cx, key, err)) ||
       (rc = write_jobs(s, cx, key, err)) || (rc = write_stages(s, cx, key, err)) ||
@@ -387,6 +405,7 @@ static int ingest_tx(sic_store *s, void *vctx, sic_err *err) {
       (rc = write_environment(s, cx, key, err)) || (rc = write_findings(s, cx, key, err)) ||
       (rc = write_predictions(s, cx, key, err)) || (cx->opts->store_tasks && (rc = write_tasks(s, cx, key, err))))
     return rc;
+  if ((rc = remember_log(s, cx, replaced ? "replaced" : "inserted", err))) return rc;
   cx->res->status = replaced ? SIC_STORE_REPLACED : SIC_STORE_INSERTED;
   cx->res->attempt_key = key;
   cx->res->rows = cx->rows + 2;

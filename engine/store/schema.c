@@ -44,6 +44,12 @@ static const char migration_1[] =
   " tasks_stored INTEGER NOT NULL,"
   " UNIQUE (application_id, attempt_id));"
   "CREATE INDEX attempts_job_time ON attempts(job_key, start_time);"
+  /* Every log content ever ingested, including copies that were superseded or kept out by a
+   * complete copy: re-ingesting any of them is a no-op, so running `sic ingest` over the same
+   * directory twice changes nothing even when it holds several versions of one attempt. */
+  "CREATE TABLE seen_logs ("
+  " checksum TEXT PRIMARY KEY, app_id TEXT NOT NULL, attempt_id TEXT NOT NULL, source_path TEXT,"
+  " outcome TEXT NOT NULL, ingested_at BIGINT NOT NULL);"
   "CREATE TABLE log_parts ("
   " attempt_key BIGINT NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,"
   " seq INTEGER NOT NULL, path TEXT, codec TEXT, stored_bytes BIGINT, bytes BIGINT, lines BIGINT);"

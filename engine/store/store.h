@@ -15,7 +15,9 @@
  * sic is refused with a clear error instead of being misread.
  *
  * Ingest is idempotent and atomic per application attempt: the SHA-256 of the log's stored bytes
- * decides whether a log is already known (then nothing is written); a changed log of an already
+ * decides whether a log is already known (then nothing is written; every content ever ingested is
+ * remembered, also a copy that a newer one superseded, so re-running over the same logs is always
+ * a no-op); a changed log of an already
  * stored attempt (same app id and attempt id, e.g. an .inprogress log that has since finished)
  * replaces the old rows, except that an incomplete log never replaces a complete one; all rows
  * of one attempt are written in one transaction, so a crash or kill leaves either the whole
@@ -159,7 +161,8 @@ int sic_store_record_analysis(const char *url, const sic_app *app,
                               const sic_store_finding *findings, size_t nfindings,
                               sic_ingest_result *res, sic_err *err);
 
-/* 1 when a log with this checksum is stored (its attempts.id in *attempt_key), 0 when not,
+/* 1 when a log with this checksum was ingested before (the attempt now stored for its app and
+ * attempt ids in *attempt_key, -1 if none), 0 when not,
  * negative SIC_E* on error. Lets `sic ingest` skip loading logs it already has. */
 int sic_store_find_checksum(sic_store *s, const char *checksum, int64_t *attempt_key, sic_err *err);
 

@@ -222,6 +222,11 @@ static void test_ingest_idempotent(void) {
   CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 1, "still one attempt");
   CHECK(scalar(s, "SELECT COUNT(*) FROM tasks", NULL) == 0, "old task rows gone with the old attempt");
   CHECK(scalar(s, "SELECT COUNT(*) FROM stages", NULL) == 3, "stages not duplicated");
+  /* The superseded content is remembered: re-ingesting it changes nothing (no flip-flopping
+   * between two copies of one attempt when a directory is ingested again). */
+  ingest(s, app, "c0ffee01", 1, &res);
+  CHECK(res.status == SIC_STORE_UNCHANGED, "superseded copy again: status %d", res.status);
+  CHECK(scalar(s, "SELECT COUNT(*) FROM attempts WHERE source_checksum = 'c0ffee02'", NULL) == 1, "newer kept");
   /* An incomplete copy never replaces a complete attempt. */
   app->complete = 0;
   ingest(s, app, "c0ffee0f", 0, &res);

@@ -1,0 +1,188 @@
+-- End-to-end: `sic ingest`, `sic history`, `sic regressions` on real logs, against both store
+-- backends: SQLite in a temp file and a PostgreSQL server started here (spec/support/pg.sh,
+-- stopped in teardown and by a watchdog if this process dies). Owner: store engineer.
+-- SIC_TEST_NO_PG=1 skips the PostgreSQL half (otherwise a missing server fails the spec).
+local T = require "spec_helper"
+local cjson = require "cjson"
+local ffi = require "ffi"
+
+pcall(ffi.cdef, "int getpid(void);")
+
+local pg_sh = T.source_dir .. "/spec/support/pg.sh"
+
+local function sh(cmd)
+  local p = assert(io.popen(cmd))
+  local out = p:read("*a")
+  local ok = p:close()
+  return out, ok
+end
+
+-- Values a log itself states, read independently of sic (plain JSON-lines logs only).
+local function log_facts(path)
+  local facts = { task_starts = 0 }
+  for line in io.lines(path) do
+    if line:find('"SparkListenerTaskStart"', 1, true) then
+      facts.task_starts = facts.task_starts + 1
+    elseif line:find('"SparkListenerApplicationStart"', 1, true) then
+      local ev = cjson.decode(line)
+      facts.start, facts.name, facts.app_id = ev["Timestamp"], ev["App Name"], ev["App ID"]
+    elseif line:find('"SparkListenerApplicationEnd"', 1, true) then
+      facts.finish = cjson.decode(line)["Timestamp"]
+    end
+  end
+  return facts
+end
+
+local function json_of(r)
+  assert.are.equal(0, r.code, r.stderr)
+  return cjson.decode(r.stdout)
+end
+
+local backends = { "sqlite" }
+local no_pg = os.getenv("SIC_TEST_NO_PG") == "1"
+if not no_pg then backends[#backends + 1] = "postgresql" end
+
+for _, backend in ipairs(backends) do
+  describe("store CLI on " .. backend, function()
+    local tmp, url
+
+    -- An empty store for each test.
+    local stores = 0
+    local function fresh()
+      if backend == "sqlite" then
+        stores = stores + 1
+        url = "sqlite://" .. tmp .. "/store-" .. stores .. ".db"
+      else
+        local _, ok = sh("psql -q " .. T.shell_quote(url) .. " -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' 2>&1")
+        assert.is_true(ok ~= nil and ok ~= false, "cannot reset the PostgreSQL store")
+      end
+    end
+
+    setup(function()
+      tmp = sh("mktemp -d /tmp/sic-store-spec-XXXXXX"):gsub("%s+$", "")
+      if backend == "postgresql" then
+        local out, ok = sh(pg_sh .. " start " .. tmp .. "/pg " .. ffi.C.getpid())
+        assert(ok, "could not start PostgreSQL via spec/support/pg.sh (SIC_TEST_NO_PG=1 skips)")
+        url = out:gsub("%s+$", "")
+      end
+    end)
+
+    teardown(function()
+      if backend == "postgresql" then sh(pg_sh .. " stop " .. tmp .. "/pg") end
+      sh("rm -rf " .. T.shell_quote(tmp))
+    end)
+
+    before_each(fresh)
+
+    it("ingests the whole real-log set once; a second run changes nothing", function()
+      local dir = T.need_shared("spark-events")
+      if not dir then return end
+      local first = json_of(T.run_sic({ "ingest", dir, "--store", url, "--format", "json" }))
+      assert.are.equal("sic.ingest/1", first.schema)
+      assert.are.equal(0, first.failed)
+      assert.is_true(first.stored >= 60, "stored " .. first.stored)
+      local second = json_of(T.run_sic({ "ingest", dir, "--store", url, "--format", "json" }))
+      assert.are.equal(0, second.stored)
+      assert.are.equal(0, second.replaced)
+      assert.are.equal(#first.logs, second.unchanged + second.kept)
+    end)
+
+    it("reports a run with the figures the log states", function()
+      local log = T.need_shared("spark-events/sparklint/event_logs/application_1472176676028_407508_1")
+      if not log then return end
+      local facts = log_facts(log)
+      json_of(T.run_sic({ "ingest", log, "--store", url, "--format", "json" }))
+      local h = json_of(T.run_sic({ "history", "junoHourly", "--store", url, "--format", "json" }))
+      assert.are.equal("sic.history/1", h.schema)
+      assert.are.equal("junoHourly", h.job)
+      assert.are.equal(1, #h.runs)
+      local run = h.runs[1]
+      assert.are.equal(facts.name, run.name)
+      assert.are.equal(facts.app_id, run.appId)
+      assert.are.equal(facts.start, run.startTime)
+      assert.are.equal(facts.finish - facts.start, run.durationMs)
+      assert.are.equal(facts.task_starts, run.tasks)
+      assert.are.equal(log, run.source)
+      -- the app id resolves to the same job; text output names it
+      local text = T.run_sic({ "history", facts.app_id, "--store", url })
+      assert.are.equal(0, text.code, text.stderr)
+      assert.truthy(text.stdout:find("job junoHourly: 1 run", 1, true))
+    end)
+
+    it("writes one row per task with --store-tasks", function()
+      local log = T.need_shared("spark-events/spark/local-1430917381534")
+      if not log then return end
+      local facts = log_facts(log)
+      local without = json_of(T.run_sic({ "ingest", log, "--store", url, "--format", "json" }))
+      fresh()
+      local with = json_of(T.run_sic({ "ingest", log, "--store", url, "--format", "json", "--store-tasks" }))
+      assert.are.equal(facts.task_starts, with.logs[1].rows - without.logs[1].rows)
+    end)
+
+    it("stores injection-shaped paths and names verbatim", function()
+      local src = T.need_shared("spark-events/spark/local-1426533911241")
+      if not src then return end
+      local odd = tmp .. "/it's \"x\"; DROP TABLE attempts;--\tlog"
+      assert(os.execute("cp " .. T.shell_quote(src) .. " " .. T.shell_quote(odd)))
+      local r = json_of(T.run_sic({ "ingest", odd, "--store", url, "--format", "json",
+                                    "--job", "'); DELETE FROM attempts; --" }))
+      assert.are.equal("stored", r.logs[1].status)
+      local h = json_of(T.run_sic({ "history", "'); DELETE FROM attempts; --", "--store", url, "--format", "json" }))
+      assert.are.equal(1, #h.runs)
+      assert.are.equal(odd, h.runs[1].source)
+      assert.are.equal("'); DELETE FROM attempts; --", h.runs[1].job)
+      os.remove(odd)
+    end)
+
+    it("leaves a consistent store when killed mid-ingest, and a re-run completes it", function()
+      local big = tmp .. "/big.log"
+      local g = T.run_sic({ "example", big, "--tasks", "60000", "--seed", "7" })
+      assert.are.equal(0, g.code, g.stderr)
+      local tasks = log_facts(big).task_starts
+      -- kill -9 at several points while loading/writing; every outcome must be all-or-nothing
+      for _, delay in ipairs({ "0.2", "0.6" }) do
+        fresh()
+        os.execute("(" .. T.shell_quote(T.sic_bin) .. " ingest --store-tasks --store " .. T.shell_quote(url) .. " "
+                   .. T.shell_quote(big) .. " >/dev/null 2>&1 & pid=$!; sleep " .. delay
+                   .. "; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null) ")
+        local h = T.run_sic({ "history", "nightly_orders_etl", "--store", url, "--format", "json" })
+        if h.code == 0 then -- committed before the kill: then it is complete
+          local runs = cjson.decode(h.stdout).runs
+          assert.are.equal(1, #runs)
+          assert.are.equal(tasks, runs[1].tasks)
+        else
+          assert.truthy(h.stderr:find("no runs", 1, true), h.stderr)
+        end
+        local again = json_of(T.run_sic({ "ingest", "--store-tasks", "--store", url, big, "--format", "json" }))
+        assert.are.equal(0, again.failed)
+        local after = json_of(T.run_sic({ "history", "nightly_orders_etl", "--store", url, "--format", "json" }))
+        assert.are.equal(1, #after.runs)
+        assert.are.equal(tasks, after.runs[1].tasks)
+      end
+      os.remove(big)
+    end)
+
+    it("lists regressions as JSON and rejects a bad --since", function()
+      local dir = T.need_shared("spark-events/spark")
+      if not dir then return end
+      json_of(T.run_sic({ "ingest", dir, "--store", url, "--format", "json" }))
+      local regs = json_of(T.run_sic({ "regressions", "--store", url, "--format", "json" }))
+      assert.are.equal("sic.regressions/1", regs.schema)
+      for _, g in ipairs(regs.regressions) do
+        assert.is_true(g.ratio >= 1.25 and g.score >= 3.5 and g.baselineRuns >= 4)
+      end
+      local bad = T.run_sic({ "regressions", "--store", url, "--since", "last tuesday" })
+      assert.are.equal(2, bad.code)
+      assert.truthy(bad.stderr:find("last tuesday", 1, true))
+    end)
+
+    it("fails clearly on an unknown job and on a store it cannot open", function()
+      local r = T.run_sic({ "history", "no-such-job", "--store", url })
+      assert.are.equal(1, r.code)
+      assert.truthy(r.stderr:find("no-such-job", 1, true))
+      r = T.run_sic({ "history", "x", "--store", "mysql://nowhere" })
+      assert.are.equal(1, r.code)
+      assert.truthy(r.stderr:find("mysql://nowhere", 1, true))
+    end)
+  end)
+end
