@@ -2,19 +2,47 @@
  * Owner: analyze engineer. */
 #include "report/render.h"
 
-/* Task metric totals under their History Server names (executorRunTime, jvmGcTime, ...),
- * plus the aggregate names the History Server's stage and executor views use. */
+/* Task metric totals under the flat names of the History Server's StageData (v1 API). */
+static const char *const stage_field[SIC_TM__COUNT] = {
+    [SIC_TM_EXECUTOR_DESERIALIZE_TIME] = "executorDeserializeTime",
+    [SIC_TM_EXECUTOR_DESERIALIZE_CPU_TIME] = "executorDeserializeCpuTime",
+    [SIC_TM_EXECUTOR_RUN_TIME] = "executorRunTime",
+    [SIC_TM_EXECUTOR_CPU_TIME] = "executorCpuTime",
+    [SIC_TM_RESULT_SIZE] = "resultSize",
+    [SIC_TM_JVM_GC_TIME] = "jvmGcTime",
+    [SIC_TM_RESULT_SERIALIZATION_TIME] = "resultSerializationTime",
+    [SIC_TM_MEMORY_BYTES_SPILLED] = "memoryBytesSpilled",
+    [SIC_TM_DISK_BYTES_SPILLED] = "diskBytesSpilled",
+    [SIC_TM_PEAK_EXECUTION_MEMORY] = "peakExecutionMemory",
+    [SIC_TM_INPUT_BYTES_READ] = "inputBytes",
+    [SIC_TM_INPUT_RECORDS_READ] = "inputRecords",
+    [SIC_TM_OUTPUT_BYTES_WRITTEN] = "outputBytes",
+    [SIC_TM_OUTPUT_RECORDS_WRITTEN] = "outputRecords",
+    [SIC_TM_SR_REMOTE_BLOCKS_FETCHED] = "shuffleRemoteBlocksFetched",
+    [SIC_TM_SR_LOCAL_BLOCKS_FETCHED] = "shuffleLocalBlocksFetched",
+    [SIC_TM_SR_FETCH_WAIT_TIME] = "shuffleFetchWaitTime",
+    [SIC_TM_SR_REMOTE_BYTES_READ] = "shuffleRemoteBytesRead",
+    [SIC_TM_SR_REMOTE_BYTES_READ_TO_DISK] = "shuffleRemoteBytesReadToDisk",
+    [SIC_TM_SR_LOCAL_BYTES_READ] = "shuffleLocalBytesRead",
+    [SIC_TM_SR_RECORDS_READ] = "shuffleReadRecords",
+    [SIC_TM_SR_REMOTE_REQS_DURATION] = "shuffleRemoteReqsDuration",
+    [SIC_TM_SR_PUSH_CORRUPT_MERGED_BLOCK_CHUNKS] = "shuffleCorruptMergedBlockChunks",
+    [SIC_TM_SR_PUSH_MERGED_FETCH_FALLBACK_COUNT] = "shuffleMergedFetchFallbackCount",
+    [SIC_TM_SR_PUSH_REMOTE_MERGED_BLOCKS_FETCHED] = "shuffleMergedRemoteBlocksFetched",
+    [SIC_TM_SR_PUSH_LOCAL_MERGED_BLOCKS_FETCHED] = "shuffleMergedLocalBlocksFetched",
+    [SIC_TM_SR_PUSH_REMOTE_MERGED_CHUNKS_FETCHED] = "shuffleMergedRemoteChunksFetched",
+    [SIC_TM_SR_PUSH_LOCAL_MERGED_CHUNKS_FETCHED] = "shuffleMergedLocalChunksFetched",
+    [SIC_TM_SR_PUSH_REMOTE_MERGED_BYTES_READ] = "shuffleMergedRemoteBytesRead",
+    [SIC_TM_SR_PUSH_LOCAL_MERGED_BYTES_READ] = "shuffleMergedLocalBytesRead",
+    [SIC_TM_SR_PUSH_REMOTE_MERGED_REQS_DURATION] = "shuffleMergedRemoteReqsDuration",
+    [SIC_TM_SW_BYTES_WRITTEN] = "shuffleWriteBytes",
+    [SIC_TM_SW_WRITE_TIME] = "shuffleWriteTime",
+    [SIC_TM_SW_RECORDS_WRITTEN] = "shuffleWriteRecords",
+};
+
 static void metric_totals(sic_jw *w, const sic_task_totals *t) {
-  const int64_t *m = t->m;
-  for (int i = 0; i < SIC_TM__COUNT; i++) sic_jw_kint(w, sic_task_metric_name((sic_task_metric)i), m[i]);
-  sic_jw_kint(w, "inputBytes", m[SIC_TM_INPUT_BYTES_READ]);
-  sic_jw_kint(w, "inputRecords", m[SIC_TM_INPUT_RECORDS_READ]);
-  sic_jw_kint(w, "outputBytes", m[SIC_TM_OUTPUT_BYTES_WRITTEN]);
-  sic_jw_kint(w, "outputRecords", m[SIC_TM_OUTPUT_RECORDS_WRITTEN]);
-  sic_jw_kint(w, "shuffleReadBytes", m[SIC_TM_SR_REMOTE_BYTES_READ] + m[SIC_TM_SR_LOCAL_BYTES_READ]);
-  sic_jw_kint(w, "shuffleReadRecords", m[SIC_TM_SR_RECORDS_READ]);
-  sic_jw_kint(w, "shuffleWriteBytes", m[SIC_TM_SW_BYTES_WRITTEN]);
-  sic_jw_kint(w, "shuffleWriteRecords", m[SIC_TM_SW_RECORDS_WRITTEN]);
+  for (int i = 0; i < SIC_TM__COUNT; i++) sic_jw_kint(w, stage_field[i], t->m[i]);
+  sic_jw_kint(w, "shuffleReadBytes", t->m[SIC_TM_SR_REMOTE_BYTES_READ] + t->m[SIC_TM_SR_LOCAL_BYTES_READ]);
 }
 
 static void task_counts(sic_jw *w, const sic_task_totals *t) {
