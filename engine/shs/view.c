@@ -374,10 +374,15 @@ shs_view *shs_view_build(const sic_app *a) {
   if (build_jobs(&b, idx_buf)) goto error;
   build_executors(&b);
   build_storage(&b);
-  /* The History Server reports the driver's total duration as the application's run time. */
+  /* For a finished application the History Server reports the driver's total duration as the
+   * application's run time and its GC time from the driver's own metrics, not from tasks
+   * (visible in Spark's expectations: local mode driver, 8820 ms of tasks, shows 9011). */
   if (a->end_time > 0 && a->start_time > 0)
     for (int64_t x = 0; x < a->nexecutors; x++)
-      if (a->executors[x].is_driver) v->execs[x].duration = a->end_time - a->start_time;
+      if (a->executors[x].is_driver) {
+        v->execs[x].duration = a->end_time - a->start_time;
+        v->execs[x].gc = v->execs[x].peak.v[SIC_EM_TOTAL_GC_TIME];
+      }
   free(b.slot);
   free(idx_buf);
   return v;
