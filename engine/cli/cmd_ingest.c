@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/args.h"
@@ -29,8 +30,20 @@ typedef struct ingest_run {
   int stored, unchanged, replaced, kept, failed; /* counts by outcome */
 } ingest_run;
 
+/* Seconds spent in each phase of one log (JSON output; the store benchmark reads them). */
+typedef struct phase_times {
+  double load;                           /* parse into a model (the checksum is computed before) */
+  double store;                          /* summarize + write the transaction */
+} phase_times;
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void report(ingest_run *r, const char *path, const char *status, const sic_ingest_result *res,
-                   const char *app_id, const char *error) {
+                   const char *app_id, const char *error, const phase_times *t) {
   if (r->format == SIC_FORMAT_JSON) {
     sic_jw_obj(&r->json);
     sic_jw_kstr(&r->json, "path", path);
@@ -42,6 +55,10 @@ static void report(ingest_run *r, const char *path, const char *status, const si
       sic_jw_kint(&r->json, "rows", res->rows);
       sic_jw_kstr(&r->json, "checksum", res->checksum);
       sic_jw_kint(&r->json, "retries", res->retries);
+    }
+    if (t) {
+      sic_jw_kdouble(&r->json, "loadSeconds", t->load);
+      sic_jw_kdouble(&r->json, "storeSeconds", t->store);
     }
     sic_jw_kstr(&r->json, "error", error);
     sic_jw_end(&r->json);
@@ -75,22 +92,27 @@ static void ingest_one(ingest_run *r, const sic_logset *set) {
     rc = sic_store_find_checksum(r->store, res.checksum, &res.attempt_key, &err);
     if (rc == 1) {
       r->unchanged++;
-      report(r, set->path, "unchanged", &res, NULL, NULL);
+      report(r, set->path, "unchanged", &res, NULL, NULL, NULL);
       return;
     }
   }
   sic_app *app = NULL;
+  phase_times t = {0, 0};
+  double t0 = now_seconds();
   if (!rc) rc = sic_app_load(set, NULL, &app, &err);
+  t.load = now_seconds() - t0;
   if (!rc) {
     r->opts.checksum = res.checksum;
     r->opts.source_path = set->path;
     r->opts.source_size = size;
+    t0 = now_seconds();
     rc = sic_store_ingest(r->store, app, &r->opts, &res, &err);
+    t.store = now_seconds() - t0;
   }
   const char *app_id = app ? sic_str(app, app->app_id) : NULL;
   if (rc) {
     r->failed++;
-    report(r, set->path, "failed", NULL, app_id, err.msg);
+    report(r, set->path, "failed", NULL, app_id, err.msg, NULL);
   } else {
     const char *status = res.status == SIC_STORE_REPLACED    ? "replaced"
                          : res.status == SIC_STORE_UNCHANGED ? "unchanged"
@@ -100,7 +122,7 @@ static void ingest_one(ingest_run *r, const sic_logset *set) {
     else if (res.status == SIC_STORE_UNCHANGED) r->unchanged++;
     else if (res.status == SIC_STORE_KEPT) r->kept++;
     else r->stored++;
-    report(r, set->path, status, &res, app_id, NULL);
+    report(r, set->path, status, &res, app_id, NULL, &t);
   }
   sic_app_free(app);
 }
@@ -111,7 +133,7 @@ static void ingest_path(ingest_run *r, const char *path) {
   if (!strcmp(path, "-")) {
     if (sic_args_spool_stdin(spooled, sizeof spooled, &err)) {
       r->failed++;
-      report(r, "-", "failed", NULL, NULL, err.msg);
+      report(r, "-", "failed", NULL, NULL, err.msg, NULL);
       return;
     }
     path = spooled;
@@ -119,11 +141,11 @@ static void ingest_path(ingest_run *r, const char *path) {
   sic_logsets sets = {0};
   if (sic_logset_scan(path, &sets, &err)) {
     r->failed++;
-    report(r, path, "failed", NULL, NULL, err.msg);
+    report(r, path, "failed", NULL, NULL, err.msg, NULL);
   } else if (!sets.n) {
     r->failed++;
     snprintf(err.msg, sizeof err.msg, "%s: no Spark event logs found", path);
-    report(r, path, "failed", NULL, NULL, err.msg);
+    report(r, path, "failed", NULL, NULL, err.msg, NULL);
   }
   for (size_t i = 0; i < sets.n; i++) ingest_one(r, &sets.items[i]);
   sic_logsets_free(&sets);

@@ -361,6 +361,9 @@ static int delete_previous(sic_store *s, ingest_ctx *cx, int64_t app_key, int *r
   if (*kept) cx->res->attempt_key = db_cell_int(r, 0, 0, -1);
   db_rows_free(r);
   if (!*replaced || *kept) return 0;
+  rc = db_query(s->db, "DELETE FROM tasks WHERE attempt_key IN (SELECT id FROM attempts WHERE application_id = $1 "
+                       "AND attempt_id = $2)", v, 2, NULL, err);
+  if (rc) return rc;
   return db_query(s->db, "DELETE FROM attempts WHERE application_id = $1 AND attempt_id = $2", v, 2, NULL, err);
 }
 

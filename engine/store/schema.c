@@ -97,8 +97,10 @@ static const char migration_1[] =
   " model TEXT, target TEXT NOT NULL, value DOUBLE PRECISION, lower_bound DOUBLE PRECISION,"
   " upper_bound DOUBLE PRECISION, json TEXT);"
   "CREATE INDEX predictions_attempt ON predictions(attempt_key);"
+  /* No foreign key on tasks: PostgreSQL checks one per inserted row, which halved COPY speed
+   * (bench/bench_store.sh); ingest deletes an attempt's task rows itself before the attempt. */
   "CREATE TABLE tasks ("
-  " attempt_key BIGINT NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,"
+  " attempt_key BIGINT NOT NULL,"
   " stage_id INTEGER, stage_attempt INTEGER, task_id BIGINT, task_index INTEGER, attempt INTEGER,"
   " executor_id TEXT, host TEXT, launch_time BIGINT, finish_time BIGINT, duration_ms BIGINT,"
   " status TEXT, locality TEXT, speculative INTEGER,"
