@@ -3,20 +3,19 @@
  *
  * Owner: rag engineer. A private Lua state (standard libraries + lpeg) is created per call:
  * ingest is not hot enough to justify a cache, and a fresh state cannot leak between files.
- * The scripts directory is the engine's built-in one (sic_lua_builtin_scripts), overridable
- * with SIC_RAG_SCRIPTS for tests. */
+ * The scripts directory is $SIC_RAG_SCRIPTS, else the source tree's scripts/ (SIC_SOURCE_DIR);
+ * it will follow the Lua host's search path (user dirs first) once that host is committed. */
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lua/lua_host.h"
 #include "rag/kb_internal.h"
 
 static const char *scripts_dir(void) {
   const char *env = getenv("SIC_RAG_SCRIPTS");
-  return env && *env ? env : sic_lua_builtin_scripts();
+  return env && *env ? env : SIC_SOURCE_DIR "/scripts";
 }
 
 /* Copy the chunk tables returned by loaders.log4j.chunks (at stack top) into out. */
