@@ -177,8 +177,9 @@ static int etl_query(gen_app *g) {
   gen_stage *js = &g->stages[join];
   js->parents[0] = j2->stages[0], js->parents[1] = j2->stages[1], js->nparents = 2;
   js->skew_count = 2 + js->num_tasks / 100 > 6 ? 6 : 2 + js->num_tasks / 100;
-  /* YARN kills executor 5 for exceeding its memory limit while the join runs */
-  int64_t kill = j2->submit + 7000 + gen_between(&g->rng, 0, 3000);
+  /* YARN kills executor 5 for exceeding its memory limit in the join's first wave of tasks,
+   * so the attempts running on it are lost */
+  int64_t kill = j2->submit + 1500 + gen_between(&g->rng, 0, 1000);
   remove_exec(g, 4, kill,
               "Container killed by YARN for exceeding physical memory limits. 10.6 GB of 10 GB physical "
               "memory used. Consider boosting spark.executor.memoryOverhead.",
@@ -244,7 +245,7 @@ static int failing_query(gen_app *g) {
   release_idle(g, sql->start);
   if (!sql || (rc = start_sql(g, sql))) return sql ? rc : SIC_ENOMEM;
   gen_job *j6 = new_job(g, sql->id, sql->start + 520, "save at NightlyOrders.scala:131");
-  int st = new_stage(g, GEN_ROLE_FAILING, (int)share(g, 5, 6), 1, j6->id, sql->id);
+  int st = new_stage(g, GEN_ROLE_FAILING, (int)share(g, 5, 16), 1, j6->id, sql->id);
   j6->stages[j6->nstages++] = st;
   g->stages[st].fail_index[0] = g->stages[st].num_tasks / 3;
   g->stages[st].nfail = 1;

@@ -334,8 +334,10 @@ int gen_schedule(gen_app *g, gen_stage *st, gen_task **out, int64_t *nout) {
       t.finish = e->remove_time + gen_between(&jitter, 40, 400); /* driver notices the loss */
       slots[s].free_at = INT64_MAX;
     } else if (fails(st, &t)) {
+      /* the bad row of the failing query sits early in its partition: it fails fast */
+      int64_t pct = st->role == GEN_ROLE_FAILING ? gen_between(&jitter, 5, 15) : gen_between(&jitter, 30, 60);
       t.outcome = GEN_TASK_EXCEPTION;
-      t.finish = t.launch + (t.finish - t.launch) * gen_between(&jitter, 30, 60) / 100;
+      t.finish = t.launch + (t.finish - t.launch) * pct / 100;
       slots[s].free_at = t.finish + gen_between(&jitter, 1, 6);
     } else {
       slots[s].free_at = t.finish + gen_between(&jitter, 1, 6);
