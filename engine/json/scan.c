@@ -406,6 +406,7 @@ static int hex4(const char *p, const char *e, uint32_t *out) {
 }
 
 size_t sic_json_unescape(const sic_jstr *str, char *out) {
+  if (str->len == 0) return 0; /* also covers an empty slice with p == NULL */
   const char *p = str->p, *e = str->p + str->len;
   char *o = out;
   if (!str->escaped) { memcpy(out, p, str->len); return str->len; }

@@ -292,8 +292,8 @@ void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
 #define TASK_DENSE_LIMIT (1LL << 28)
 
 int32_t sic_task_find(sic_builder *b, int64_t task_id) {
-  if (task_id >= 0 && task_id < b->task_dense_cap) return b->task_dense[task_id] - 1;
-  return sic_imap_get(&b->task_sparse, task_id);
+  if (task_id >= 0 && task_id < b->task_dense_cap && b->task_dense[task_id]) return b->task_dense[task_id] - 1;
+  return b->task_sparse.n ? sic_imap_get(&b->task_sparse, task_id) : -1;
 }
 
 void sic_task_index(sic_builder *b, int64_t task_id, int64_t row) {
@@ -391,13 +391,18 @@ int32_t sic_sql_row(sic_builder *b, int64_t execution_id, int create) {
   return r;
 }
 
-#define ACCUM_DENSE_LIMIT (1LL << 24)
+#define ACCUM_DENSE_LIMIT (1LL << 26)
 
 int32_t sic_accum_row(sic_builder *b, int64_t accum_id, int create) {
-  int dense = accum_id >= 0 && accum_id < ACCUM_DENSE_LIMIT;
-  int32_t r = dense ? (accum_id < b->accum_dense_cap ? b->accum_dense[accum_id] - 1 : -1)
-                    : sic_imap_get(&b->accum_sparse, accum_id);
+  int32_t r = -1;
+  if (accum_id >= 0 && accum_id < b->accum_dense_cap && b->accum_dense[accum_id]) return b->accum_dense[accum_id] - 1;
+  if (b->accum_sparse.n) r = sic_imap_get(&b->accum_sparse, accum_id);
   if (r >= 0 || !create) return r;
+  /* Accumulator ids count up from 0 over the application: an array indexed by id is the
+   * fastest lookup, as long as the id is not far beyond the number of accumulators seen
+   * (then the hash map keeps memory proportional to what was logged). */
+  int dense = accum_id >= 0 && accum_id < ACCUM_DENSE_LIMIT &&
+              (accum_id < b->accum_dense_cap || accum_id <= 4 * b->app->naccums + 65536);
   sic_app *a = b->app;
   if (SIC_GROW(b, a->accums, b->cap_accums, a->naccums) < 0) return -1;
   r = (int32_t)a->naccums++;

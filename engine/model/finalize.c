@@ -34,6 +34,11 @@ static int cmp_pair(const void *x, const void *y) {
   return a->b < b->b ? -1 : a->b > b->b;
 }
 
+/* qsort that accepts an empty (NULL) table: qsort(NULL, 0, ...) is undefined behaviour. */
+static void sort_rows(void *rows, int64_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  if (rows && n > 1) qsort(rows, (size_t)n, size, cmp);
+}
+
 /* Sort stages and remap every stage row reference (tasks, stage/executor peak pairs). */
 static int sort_stages(sic_builder *b) {
   sic_app *a = b->app;
@@ -162,7 +167,7 @@ static void sql_jobs(sic_builder *b) {
 static void executor_exclusions(sic_builder *b) {
   sic_app *a = b->app;
   if (!b->nexcl) return;
-  qsort(b->excl, (size_t)b->nexcl, sizeof(sic_pair), cmp_pair);
+  sort_rows(b->excl, b->nexcl, sizeof(sic_pair), cmp_pair);
   for (int64_t i = 0; i < b->nexcl;) {
     int32_t ex = b->excl[i].a;
     sic_range r = {(int32_t)a->nints, 0};
@@ -177,7 +182,7 @@ static void executor_exclusions(sic_builder *b) {
 static void stage_exec_peaks(sic_builder *b) {
   sic_app *a = b->app;
   if (!b->nsep) return;
-  qsort(b->sep, (size_t)b->nsep, sizeof(sic_pair), cmp_pair);
+  sort_rows(b->sep, b->nsep, sizeof(sic_pair), cmp_pair);
   a->stage_exec_peaks = malloc(sizeof(sic_stage_exec_peak) * (size_t)b->nsep);
   if (!a->stage_exec_peaks) { b->enomem = 1; return; }
   for (int64_t i = 0; i < b->nsep; i++) {
@@ -215,10 +220,10 @@ static void shrink_tasks(sic_builder *b) {
 int sic_model_finalize(sic_builder *b) {
   sic_app *a = b->app;
   sort_stages(b);
-  qsort(a->jobs, (size_t)a->njobs, sizeof(sic_job), cmp_job);
-  qsort(a->accums, (size_t)a->naccums, sizeof(sic_accum), cmp_accum);
-  qsort(a->sqls, (size_t)a->nsqls, sizeof(sic_sql), cmp_sql);
-  qsort(a->task_accums, (size_t)a->ntask_accums, sizeof(sic_task_accum), cmp_task_accum);
+  sort_rows(a->jobs, a->njobs, sizeof(sic_job), cmp_job);
+  sort_rows(a->accums, a->naccums, sizeof(sic_accum), cmp_accum);
+  sort_rows(a->sqls, a->nsqls, sizeof(sic_sql), cmp_sql);
+  sort_rows(a->task_accums, a->ntask_accums, sizeof(sic_task_accum), cmp_task_accum);
   for (int64_t i = 0; i < a->naccums; i++)
     if (a->accums[i].min > a->accums[i].max) a->accums[i].min = a->accums[i].max = 0; /* no task update */
   group_tasks(b);
