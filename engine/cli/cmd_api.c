@@ -25,7 +25,7 @@ int sic_cmd_api(int argc, char **argv) {
     {.name = "output", .short_name = 'o', .kind = SIC_OPT_STRING, .dest = &output, .metavar = "FILE",
      .help = "write the body to FILE instead of stdout (useful for the logs zip)"},
     {.name = "include", .short_name = 'i', .kind = SIC_OPT_FLAG, .dest = &include,
-     .help = "print the HTTP status and content type before the body"},
+     .help = "print the HTTP status and content type, then the body (also for errors)"},
   };
   const sic_cmd_spec spec = {
     "api", "LOGDIR PATH [--output FILE] [--include]",
@@ -50,13 +50,19 @@ int sic_cmd_api(int argc, char **argv) {
   sic_shs_response r;
   sic_shs_get(shs, pos[1], &r);
   int exit_code = r.status >= 200 && r.status < 300 ? SIC_EXIT_OK : SIC_EXIT_INPUT;
-  if (include) printf("HTTP %d\nContent-Type: %s\n\n", r.status, r.content_type ? r.content_type : "");
+  if (include) {
+    printf("HTTP %d\nContent-Type: %s\n", r.status, r.content_type ? r.content_type : "");
+    if (r.filename) printf("Content-Disposition: attachment; filename=%s\n", r.filename);
+    printf("\n");
+    fflush(stdout);
+  }
   if (exit_code == SIC_EXIT_OK) {
     if (write_body(&r, output) < 0) {
       fprintf(stderr, "sic api: cannot write %s\n", output ? output : "stdout");
       exit_code = SIC_EXIT_INPUT;
     }
   } else {
+    if (include && r.body) printf("%.*s\n", (int)r.len, r.body); /* like curl -i */
     fprintf(stderr, "sic api: HTTP %d: %.*s\n", r.status, (int)r.len, r.body ? r.body : "");
   }
   sic_shs_response_free(&r);

@@ -1,0 +1,294 @@
+-- `sic api`: error statuses and messages, parameter validation, orderings and filters, and
+-- the logs zip, checked against what Spark's History Server does (HistoryServerSuite and the
+-- v1 resources). Owner: shs.
+local T = require "spec_helper"
+local J = require "shs_json"
+
+local LOGS = "spark-events/spark"
+
+-- Run `sic api -i DIR PATH`; returns status, content type, body (text after the headers).
+local function api(dir, path, extra)
+  local argv = { "api", "-i", dir, path }
+  for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
+  local r = T.run_sic(argv)
+  local head, body = r.stdout:match("^(.-)\n\n(.*)$")
+  local status, ctype = (head or ""):match("^HTTP (%d+)\nContent%-Type: ([^\n]*)")
+  assert(status, "unexpected output: " .. r.stdout:sub(1, 200) .. r.stderr)
+  if tonumber(status) >= 300 then
+    assert.are.equal(1, r.code)
+    body = body:gsub("\n$", "")
+  else
+    assert.are.equal(0, r.code)
+  end
+  return tonumber(status), ctype, body, r
+end
+
+local function json(dir, path)
+  local status, ctype, body = api(dir, path)
+  assert.are.equal(200, status, body)
+  assert.are.equal("application/json", ctype)
+  return J.decode(body)
+end
+
+local function field(obj, k) return obj.keys[k] end
+local function num(v) return v.value end
+
+describe("sic api errors", function()
+  local dir
+  before_each(function() dir = T.need_shared(LOGS) end)
+
+  local cases = {
+    { "applications/foobar", 404, "unknown app: foobar" },
+    { "applications/local-1422981780767/stages/12345", 404, "unknown stage: 12345" },
+    { "applications/local-1422981780767/stages/1/1", 404, "unknown attempt for stage 1.  Found attempts: [0]" },
+    { "applications/local-1422981780767/stages/flimflam", 404 },
+    { "applications/local-1430917381534/stages/0/0/taskSummary?quantiles=foo,0.1", 400,
+      'Bad value for parameter "quantiles".  Expected a double, got "foo"' },
+    { "applications/local-1422981780767/stages?quantiles=0.5,x&withSummaries=true", 400,
+      'Bad value for parameter "quantiles".  Expected a double, got "x"' },
+    { "foobar", 404 },
+    { "applications/local-1422981780767/jobs/99", 404, "unknown job: 99" },
+    { "applications/nope/jobs", 404, "no such app: nope" },
+    { "applications/local-1426533911241/jobs", 404, "no such app: local-1426533911241" },
+    { "applications/local-1426533911241/3", 404, "unknown app local-1426533911241, attempt 3" },
+    { "applications/local-1426533911241/3/jobs", 404, "no such app: local-1426533911241/3" },
+    { "applications/local-1426533911241/1/2", 404, "/api/v1/applications/local-1426533911241/1/2" },
+    { "applications/local-1430917381534/stages/7/0/taskSummary", 404, "No tasks reported metrics for 7 / 0 yet." },
+    { "applications/local-1422981780767/storage/rdd/5", 404, "no rdd found w/ id 5" },
+    { "applications?status=bogus", 400, "Illegal type='bogus'. Supported type values: COMPLETED, RUNNING" },
+    { "applications?minDate=Not_a_date", 400, "Couldn't parse date: Not_a_date" },
+    { "applications?limit=ten", 400 },
+    { "applications/local-1422981780767/jobs?status=done", 400 },
+    { "applications/local-1422981780767/stages?status=done", 400 },
+    { "applications/local-1422981780767/stages/1?taskStatus=done", 400 },
+    { "applications/local-1430917381534/stages/0/0/taskList?sortBy=bogus", 400 },
+    { "applications/local-1430917381534/stages/0/0/taskList?offset=x", 400 },
+    { "applications/local-1430917381534/stages/0/0/taskList?status=nope", 400 },
+  }
+  for _, c in ipairs(cases) do
+    it(("%s -> %d"):format(c[1], c[2]), function()
+      if not dir then return end
+      local status, ctype, body = api(dir, c[1])
+      assert.are.equal(c[2], status)
+      assert.are.equal("text/plain", ctype)
+      if c[3] then assert.are.equal(c[3], body) end
+    end)
+  end
+
+  it("fails cleanly on a log directory that does not exist", function()
+    local r = T.run_sic({ "api", "/nonexistent/sic-shs", "applications" })
+    assert.are.equal(1, r.code)
+    assert.matches("nonexistent", r.stderr)
+  end)
+
+  it("is a usage error without a path", function()
+    assert.are.equal(2, T.run_sic({ "api", "/tmp" }).code)
+  end)
+end)
+
+describe("sic api resources", function()
+  local dir
+  before_each(function() dir = T.need_shared(LOGS) end)
+
+  it("reports the Spark version it reproduces", function()
+    if not dir then return end
+    assert.are.equal("3.5.0", field(json(dir, "version"), "spark"))
+  end)
+
+  it("filters applications by dates and limits them, newest end first", function()
+    if not dir then return end
+    local ids = function(p)
+      local out = {}
+      local v = json(dir, p)
+      for i = 1, v.n do out[i] = field(v[i], "id") end
+      return table.concat(out, " ")
+    end
+    assert.are.equal("local-1422981780767 local-1422981759269", ids("applications?maxDate=2015-02-10"))
+    assert.are.equal("local-1422981759269", ids("applications?maxDate=2015-02-03T16:42:40.000GMT"))
+    assert.are.equal("local-1430917381535 local-1426533911241",
+      ids("applications?minEndDate=2015-03-16&maxEndDate=2015-05-06T13:03:00.950GMT"))
+    local all = json(dir, "applications")
+    local limited = json(dir, "applications?limit=3")
+    assert.are.equal(3, limited.n)
+    for i = 1, 3 do assert.is_nil(J.diff(limited[i], all[i])) end
+    assert.are.equal(0, json(dir, "applications?status=running").n)
+    assert.are.equal(all.n, json(dir, "applications?status=completed&status=running").n)
+  end)
+
+  it("serves attempts by id, newest first", function()
+    if not dir then return end
+    local app = json(dir, "applications/local-1426533911241")
+    local attempts = field(app, "attempts")
+    assert.are.equal("2", field(attempts[1], "attemptId"))
+    assert.are.equal("1", field(attempts[2], "attemptId"))
+    local one = json(dir, "applications/local-1426533911241/1")
+    assert.is_nil(J.diff(one, attempts[2]))
+    local jobs = json(dir, "applications/local-1426533911241/2/jobs")
+    assert.are.equal(1, jobs.n)
+  end)
+
+  it("filters jobs by several statuses, newest job first", function()
+    if not dir then return end
+    local jobs = json(dir, "applications/local-1422981780767/jobs?status=succeeded&status=failed")
+    assert.are.equal(3, jobs.n)
+    assert.are.equal("2", field(jobs[1], "jobId").text)
+    local failed = json(dir, "applications/local-1422981780767/jobs?status=FAILED")
+    assert.are.equal(1, failed.n)
+    assert.are.equal("FAILED", field(failed[1], "status"))
+  end)
+
+  it("counts skipped stages and their tasks in jobs, and lists skipped stages", function()
+    if not dir then return end
+    local jobs = json(dir, "applications/local-1642039451826/jobs")
+    local job1 -- job 1 ran stage 2 and skipped stage 1 (8 tasks)
+    for i = 1, jobs.n do if field(jobs[i], "jobId").text == "1" then job1 = jobs[i] end end
+    assert.are.equal("8", field(job1, "numSkippedTasks").text)
+    assert.are.equal("1", field(job1, "numSkippedStages").text)
+    assert.are.equal("18", field(job1, "numTasks").text)
+    local skipped = json(dir, "applications/local-1642039451826/stages?status=skipped")
+    assert.are.equal(6, skipped.n)
+    for i = 1, skipped.n do assert.are.equal("SKIPPED", field(skipped[i], "status")) end
+  end)
+
+  it("sorts task lists by runtime both ways, and pages them", function()
+    if not dir then return end
+    local base = "applications/local-1430917381534/stages/0/0/taskList"
+    local function runtimes(q)
+      local v, out = json(dir, base .. q), {}
+      for i = 1, v.n do out[i] = num(field(field(v[i], "taskMetrics"), "executorRunTime")) end
+      return out, v
+    end
+    local up = runtimes("?sortBy=runtime")
+    local down = runtimes("?sortBy=-runtime")
+    local dec = runtimes("?sortBy=DECREASING_RUNTIME&length=100")
+    assert.are.equal(20, #up)
+    for i = 2, #up do assert.is_true(up[i - 1] <= up[i]) end
+    for i = 2, #down do assert.is_true(down[i - 1] >= down[i]) end
+    for i = 1, #down do assert.are.equal(dec[i], down[i]) end
+    local _, page = runtimes("?status=success&offset=1&length=2")
+    assert.are.equal(2, page.n)
+    assert.are.equal("1", field(page[1], "taskId").text)
+    local _, none = runtimes("?offset=200")
+    assert.are.equal(0, none.n)
+    local _, all = runtimes("?length=1000")
+    assert.are.equal(100, all.n)
+  end)
+
+  it("answers an empty task list for an unknown stage attempt", function()
+    if not dir then return end
+    assert.are.equal(0, json(dir, "applications/local-1430917381534/stages/9/9/taskList").n)
+  end)
+
+  it("sorts custom quantiles and reads the History Server's quantile indices", function()
+    if not dir then return end
+    local s = json(dir, "applications/local-1430917381534/stages/0/0/taskSummary?quantiles=0.99,0.01,0.5")
+    local q = field(s, "quantiles")
+    assert.are.same({ 0.01, 0.5, 0.99 }, { num(q[1]), num(q[2]), num(q[3]) })
+    local v = json(dir, "applications/local-1430917381534/stages/0/0/taskList?length=1000")
+    local runs = {}
+    for i = 1, v.n do runs[i] = num(field(field(v[i], "taskMetrics"), "executorRunTime")) end
+    table.sort(runs)
+    local rt = field(s, "executorRunTime") -- index min(floor(q * count), count - 1)
+    assert.are.equal(runs[1 + math.floor(0.01 * #runs)], num(rt[1]))
+    assert.are.equal(runs[1 + math.floor(0.5 * #runs)], num(rt[2]))
+    assert.are.equal(runs[1 + math.floor(0.99 * #runs)], num(rt[3]))
+  end)
+
+  it("adds distributions to a stage with withSummaries", function()
+    if not dir then return end
+    local s = json(dir, "applications/app-20200706201101-0003/stages/2/0?withSummaries=true&details=false")
+    assert.is_nil(field(s, "tasks"))
+    assert.is_not_nil(field(s, "taskMetricsDistributions"))
+    local e = field(s, "executorMetricsDistributions")
+    assert.are.equal(5, field(e, "taskTime").n)
+    assert.is_not_nil(field(field(e, "peakMemoryMetrics"), "JVMHeapMemory"))
+    local plain = json(dir, "applications/app-20200706201101-0003/stages/2/0")
+    assert.is_nil(field(plain, "taskMetricsDistributions"))
+    assert.is_not_nil(field(plain, "tasks"))
+  end)
+
+  it("shows a speculation summary for stages with speculative tasks", function()
+    if not dir then return end
+    local s = json(dir, "applications/application_1628109047826_1317105/stages/0/0")
+    local spec = field(s, "speculationSummary")
+    assert.are.equal("1", field(spec, "numTasks").text)
+    assert.are.equal("1", field(spec, "numKilledTasks").text)
+    assert.are.equal("1", field(field(s, "killedTasksSummary"), "another attempt succeeded").text)
+  end)
+
+  it("marks executors excluded for a stage, node exclusions included", function()
+    if not dir then return end
+    local s = json(dir, "applications/application_1516285256255_0012/stages/0/0")
+    local ex = field(s, "executorSummary")
+    assert.is_true(field(field(ex, "4"), "isExcludedForStage"))
+    assert.is_true(field(field(ex, "5"), "isBlacklistedForStage"))
+    assert.is_false(field(field(ex, "1"), "isExcludedForStage"))
+  end)
+
+  it("lists active executors by id descending and all executors ascending", function()
+    if not dir then return end
+    local active = json(dir, "applications/application_1553914137147_0018/executors")
+    local all = json(dir, "applications/application_1553914137147_0018/allexecutors")
+    assert.are.equal("driver", field(active[1], "id"))
+    assert.are.equal("1", field(all[1], "id"))
+    assert.are.equal(active.n, all.n)
+  end)
+end)
+
+describe("sic api logs", function()
+  local dir
+  before_each(function() dir = T.need_shared(LOGS) end)
+
+  local function zip_names(path)
+    local p = io.popen("unzip -Z1 " .. T.shell_quote(path))
+    local names = {}
+    for l in p:lines() do names[#names + 1] = l end
+    p:close()
+    table.sort(names)
+    return table.concat(names, " ")
+  end
+
+  it("zips every attempt's log file, or the one asked for", function()
+    if not dir then return end
+    local out = os.tmpname()
+    local status, ctype, _, r = api(dir, "applications/local-1430917381535/logs", { "-o", out })
+    assert.are.equal(200, status)
+    assert.are.equal("application/octet-stream", ctype)
+    assert.matches("filename=eventLogs%-local%-1430917381535%.zip", r.stdout)
+    assert.are.equal("local-1430917381535_1 local-1430917381535_2", zip_names(out))
+    status, _, _, r = api(dir, "applications/local-1430917381535/2/logs", { "-o", out })
+    assert.are.equal(200, status)
+    assert.matches("filename=eventLogs%-local%-1430917381535%-2%.zip", r.stdout)
+    assert.are.equal("local-1430917381535_2", zip_names(out))
+    local p = io.popen("unzip -p " .. T.shell_quote(out) .. " local-1430917381535_2")
+    local bytes = p:read("*a")
+    p:close()
+    assert.are.equal(T.read_file(dir .. "/local-1430917381535_2"), bytes)
+    os.remove(out)
+  end)
+
+  it("zips a rolling log directory with its directory entry", function()
+    if not dir then return end
+    local tmp = os.tmpname()
+    os.remove(tmp)
+    local logdir = tmp .. "/eventlog_v2_local-1422981780767"
+    assert(os.execute("mkdir -p " .. T.shell_quote(logdir)))
+    T.write_file(logdir .. "/events_1_local-1422981780767", T.read_file(dir .. "/local-1422981780767"))
+    T.write_file(logdir .. "/appstatus_local-1422981780767", "")
+    local out = tmp .. "/out.zip"
+    local status = api(tmp, "applications/local-1422981780767/logs", { "-o", out })
+    assert.are.equal(200, status)
+    assert.are.equal("eventlog_v2_local-1422981780767/ eventlog_v2_local-1422981780767/appstatus_local-1422981780767 "
+      .. "eventlog_v2_local-1422981780767/events_1_local-1422981780767", zip_names(out))
+    local jobs = json(tmp, "applications/local-1422981780767/jobs")
+    assert.are.equal(3, jobs.n)
+    os.execute("rm -rf " .. T.shell_quote(tmp))
+  end)
+
+  it("answers 404 for logs of an unknown app", function()
+    if not dir then return end
+    local status, _, body = api(dir, "applications/nope/logs")
+    assert.are.equal(404, status)
+    assert.are.equal("no such app: nope", body)
+  end)
+end)
