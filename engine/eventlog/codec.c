@@ -88,6 +88,11 @@ void sic_decoder_free(sic_decoder *d) {
   if (d) d->ops->destroy(d);
 }
 
+void sic_decoder_reset(sic_decoder *d) {
+  d->ops->reset(d);
+  d->in_off = 0;
+}
+
 int sic_decoder_run(sic_decoder *d, const uint8_t *in, size_t in_len, int eof, size_t *consumed,
                     uint8_t *out, size_t out_cap, size_t *produced, sic_err *err) {
   *consumed = *produced = 0;
@@ -163,7 +168,9 @@ static int none_run(sic_decoder *d, const uint8_t *in, size_t in_len, int eof, s
 
 static void none_destroy(sic_decoder *d) { free(d); }
 
-static const sic_decoder_ops none_ops = {none_run, none_destroy};
+static void none_reset(sic_decoder *d) {}
+
+static const sic_decoder_ops none_ops = {none_run, none_destroy, none_reset};
 
 sic_decoder *sic_decoder_new_none(void) {
   sic_decoder *d = calloc(1, sizeof *d);

@@ -23,6 +23,9 @@ enum {
 /* NULL on allocation failure or for a codec this build does not know. */
 sic_decoder *sic_decoder_new(sic_codec codec);
 void sic_decoder_free(sic_decoder *d);
+/* Forget the current stream so the decoder can start another one, keeping its buffers
+ * (a zstd context with its window, staging space): cheaper than free + new. */
+void sic_decoder_reset(sic_decoder *d);
 
 /* Decode from in[0..in_len) into out[0..out_cap). eof = 1 promises no input follows in.
  * *consumed and *produced report progress. With eof = 0 a call that neither consumes nor
@@ -54,6 +57,7 @@ typedef struct sic_decoder_ops {
   int (*run)(sic_decoder *d, const uint8_t *in, size_t in_len, int eof, size_t *consumed,
              uint8_t *out, size_t out_cap, size_t *produced, sic_err *err); /* see above */
   void (*destroy)(sic_decoder *d);  /* frees the codec's state and d itself */
+  void (*reset)(sic_decoder *d);    /* back to the start of a stream, buffers kept */
 } sic_decoder_ops;
 
 struct sic_decoder {

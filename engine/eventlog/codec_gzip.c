@@ -87,7 +87,14 @@ static void gzip_destroy(sic_decoder *d) {
   free(g);
 }
 
-static const sic_decoder_ops gzip_ops = {gzip_run, gzip_destroy};
+static void gzip_reset(sic_decoder *d) {
+  gzip_decoder *g = (gzip_decoder *)d;
+  inflateReset(&g->zs);
+  g->in_member = 0;
+  g->padding = 0;
+}
+
+static const sic_decoder_ops gzip_ops = {gzip_run, gzip_destroy, gzip_reset};
 
 sic_decoder *sic_decoder_new_gzip(void) {
   gzip_decoder *g = calloc(1, sizeof *g);

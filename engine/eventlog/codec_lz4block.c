@@ -87,7 +87,12 @@ static void lz4b_destroy(sic_decoder *d) {
   free(z);
 }
 
-static const sic_decoder_ops lz4b_ops = {lz4b_run, lz4b_destroy};
+static void lz4b_reset(sic_decoder *d) {
+  lz4b_decoder *z = (lz4b_decoder *)d;
+  z->st.len = z->st.pos = 0;
+}
+
+static const sic_decoder_ops lz4b_ops = {lz4b_run, lz4b_destroy, lz4b_reset};
 
 sic_decoder *sic_decoder_new_lz4block(void) {
   lz4b_decoder *z = calloc(1, sizeof *z);

@@ -64,7 +64,12 @@ static void lzf_destroy(sic_decoder *d) {
   free(z);
 }
 
-static const sic_decoder_ops lzf_ops = {lzf_run, lzf_destroy};
+static void lzf_reset(sic_decoder *d) {
+  lzf_decoder *z = (lzf_decoder *)d;
+  z->st.len = z->st.pos = 0;
+}
+
+static const sic_decoder_ops lzf_ops = {lzf_run, lzf_destroy, lzf_reset};
 
 sic_decoder *sic_decoder_new_lzf(void) {
   lzf_decoder *z = calloc(1, sizeof *z);

@@ -91,7 +91,13 @@ static void snappy_destroy(sic_decoder *d) {
   free(z);
 }
 
-static const sic_decoder_ops snappy_ops = {snappy_run, snappy_destroy};
+static void snappy_reset(sic_decoder *d) {
+  snappy_decoder *z = (snappy_decoder *)d;
+  z->st.len = z->st.pos = 0;
+  z->seen_header = 0;
+}
+
+static const sic_decoder_ops snappy_ops = {snappy_run, snappy_destroy, snappy_reset};
 
 sic_decoder *sic_decoder_new_snappy(void) {
   snappy_decoder *z = calloc(1, sizeof *z);
