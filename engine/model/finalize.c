@@ -39,6 +39,15 @@ static void sort_rows(void *rows, int64_t n, size_t size, int (*cmp)(const void 
   if (rows && n > 1) qsort(rows, (size_t)n, size, cmp);
 }
 
+/* Row order for sort_stages. qsort has no context argument: the stage table is passed in a
+ * thread-local, so builders on different threads do not interfere. */
+static _Thread_local const sic_stage *sort_ctx;
+static int cmp_stage_row(const void *x, const void *y) {
+  int32_t i = *(const int32_t *)x, j = *(const int32_t *)y;
+  int c = cmp_stage(&sort_ctx[i], &sort_ctx[j]);
+  return c ? c : (i > j) - (i < j);
+}
+
 /* Sort stages and remap every stage row reference (tasks, stage/executor peak pairs). */
 static int sort_stages(sic_builder *b) {
   sic_app *a = b->app;
@@ -49,13 +58,8 @@ static int sort_stages(sic_builder *b) {
   sic_stage *sorted = malloc(sizeof(sic_stage) * (size_t)n);
   if (!order || !remap || !sorted) goto nomem;
   for (int64_t i = 0; i < n; i++) order[i] = (int32_t)i;
-  /* insertion-friendly: stages are few (thousands) and nearly sorted already */
-  for (int64_t i = 1; i < n; i++) {
-    int32_t o = order[i];
-    int64_t j = i - 1;
-    while (j >= 0 && cmp_stage(&a->stages[order[j]], &a->stages[o]) > 0) { order[j + 1] = order[j]; j--; }
-    order[j + 1] = o;
-  }
+  sort_ctx = a->stages;
+  qsort(order, (size_t)n, sizeof(int32_t), cmp_stage_row);
   for (int64_t i = 0; i < n; i++) {
     sorted[i] = a->stages[order[i]];
     remap[order[i]] = (int32_t)i;
