@@ -12,6 +12,7 @@ static const sic_command commands[] = {
   {"example", "write a generated Spark 3.5 event log with problems to find", sic_cmd_example},
   {"history", "runs of a job over time, from the history store", sic_cmd_history},
   {"ingest", "record event logs in the history store (SQLite or PostgreSQL)", sic_cmd_ingest},
+  {"kb", "documentation knowledge base: ingest, search (BM25 + dense), stats", sic_cmd_kb},
   {"regressions", "runs significantly slower or costlier than their job's baseline, and why", sic_cmd_regressions},
   {"version", "print the version", sic_cmd_version},
 };
