@@ -2,14 +2,15 @@
 # History-store ingest throughput (owner: store engineer), for each backend (SQLite file,
 # PostgreSQL server started here on a free loopback port and stopped on exit):
 #   1. the whole real-log set ($SIC_SHARED_DATA/spark-events), `sic ingest` into an empty store;
-#   2. a generated log with >= 1M tasks (`sic example --tasks N --codec zstd`, cached under
+#   2. a generated log with >= 1M task attempts (`sic example --tasks N --codec zstd`, cached under
 #      bench/data/), without and with task rows (--store-tasks);
 #   3. baseline in the same run: a plain bulk insert of the very task rows sic wrote (SQLite:
 #      executemany in one transaction; PostgreSQL: COPY FROM a file), bench/bench_store_baseline.py.
 # "store" time is the transaction only (summaries + every row), "load" is parsing into the model.
 #
 # usage: bench/bench_store.sh BUILD_DIR
-# env:   SIC_BENCH_STORE_TASKS  planned tasks of the big log (default 1000000)
+# env:   SIC_BENCH_STORE_TASKS  planned tasks of the big log (default 1100000, which the generator
+#                               turns into ~1.06M task attempts)
 #        SIC_SHARED_DATA        real logs (default ../shared/data/real)
 set -euo pipefail
 export PGOPTIONS='-c client_min_messages=warning'
@@ -17,7 +18,7 @@ export PGOPTIONS='-c client_min_messages=warning'
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: bench/bench_store.sh BUILD_DIR}" && pwd)
 sic=$build/sic
-tasks=${SIC_BENCH_STORE_TASKS:-1000000}
+tasks=${SIC_BENCH_STORE_TASKS:-1100000}
 shared=${SIC_SHARED_DATA:-$root/../shared/data/real}
 data=$root/bench/data
 big=$data/store-${tasks}tasks.zstd
