@@ -1,0 +1,186 @@
+/* LuaJIT host: state creation, script search path, analyze entry point, run and REPL
+ * evaluation. Owner: lua engineer. See lua_host.h for the contract.
+ *
+ * The C side stays thin on purpose: everything after "create a state and hand it the
+ * options" is Lua (scripts/lib/sic/), reached through the Lua C API only here. */
+#include "lua/lua_host.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef SIC_INSTALL_SCRIPTS_DIR
+#define SIC_INSTALL_SCRIPTS_DIR ""
+#endif
+
+void *sic_ffi_keep_anchor(void);
+
+static int dir_has_graph(const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/graph.lua", dir);
+  return access(path, R_OK) == 0;
+}
+
+/* Source tree first (a build dir binary must see the scripts it was built with), then
+ * the installed copy; SIC_BUILTIN_SCRIPTS overrides both (relocated installs). */
+const char *sic_lua_builtin_scripts(void) {
+  const char *env = getenv("SIC_BUILTIN_SCRIPTS");
+  if (env && *env) return env;
+  if (dir_has_graph(SIC_SOURCE_DIR "/scripts")) return SIC_SOURCE_DIR "/scripts";
+  return SIC_INSTALL_SCRIPTS_DIR "/";
+}
+
+static void set_string_array(lua_State *L, const char *field, const char *const *items, int n) {
+  lua_newtable(L);
+  for (int i = 0; i < n; i++) {
+    lua_pushstring(L, items[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, field);
+}
+
+/* package.loaded["sic.native"]: what the Lua engine needs to know about its host. */
+static void push_native_info(lua_State *L, const sic_lua_opts *opts) {
+  lua_newtable(L);
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "in_process");
+  lua_pushstring(L, sic_lua_builtin_scripts());
+  lua_setfield(L, -2, "builtin_scripts");
+  set_string_array(L, "script_dirs", opts ? opts->script_dirs : NULL, opts ? opts->nscript_dirs : 0);
+  set_string_array(L, "sets", opts ? opts->sets : NULL, opts ? opts->nsets : 0);
+  if (opts && opts->config_path) {
+    lua_pushstring(L, opts->config_path);
+    lua_setfield(L, -2, "config_path");
+  }
+  lua_pushnumber(L, opts && opts->budget_seconds > 0 ? opts->budget_seconds : 0);
+  lua_setfield(L, -2, "budget_seconds");
+  lua_pushnumber(L, opts && opts->budget_mb > 0 ? opts->budget_mb : 0);
+  lua_setfield(L, -2, "budget_mb");
+}
+
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
+  return 1;
+}
+
+/* Call the function below nargs arguments with a traceback handler. */
+static int pcall_traced(lua_State *L, int nargs, int nresults) {
+  int base = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, traceback);
+  lua_insert(L, base);
+  int rc = lua_pcall(L, nargs, nresults, base);
+  lua_remove(L, base);
+  return rc;
+}
+
+int sic_lua_new(const sic_lua_opts *opts, lua_State **out, sic_err *err) {
+  *out = NULL;
+  (void)sic_ffi_keep_anchor();
+  lua_State *L = luaL_newstate();
+  if (!L) return sic_err_set(err, SIC_ENOMEM, "lua: cannot create a Lua state");
+  luaL_openlibs(L);
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "loaded");
+  push_native_info(L, opts);
+  lua_setfield(L, -2, "sic.native");
+  lua_pop(L, 1);
+  /* Engine modules: <builtin>/lib first so an unrelated `sic` on the system path never wins. */
+  lua_getfield(L, -1, "path");
+  lua_pushfstring(L, "%s/lib/?.lua;%s/lib/?/init.lua;%s", sic_lua_builtin_scripts(),
+                  sic_lua_builtin_scripts(), lua_tostring(L, -1));
+  lua_setfield(L, -3, "path");
+  lua_pop(L, 2);
+  lua_getglobal(L, "require");
+  lua_pushstring(L, "sic");
+  if (pcall_traced(L, 1, 1) != 0) {
+    sic_err_set(err, SIC_EINVAL, "lua: cannot load the sic engine (scripts at %s): %s",
+                sic_lua_builtin_scripts(), lua_tostring(L, -1));
+    lua_close(L);
+    return SIC_EINVAL;
+  }
+  lua_setglobal(L, "sic");
+  *out = L;
+  return SIC_OK;
+}
+
+void sic_lua_free(lua_State *L) {
+  if (L) lua_close(L);
+}
+
+/* sic.host.<fn>(...) with a traceback; leaves nresults on the stack on success. */
+static int call_host(lua_State *L, const char *fn, int nargs, int nresults, sic_err *err) {
+  lua_getglobal(L, "sic");
+  lua_getfield(L, -1, "host");
+  lua_getfield(L, -1, fn);
+  lua_remove(L, -2);
+  lua_remove(L, -2);
+  lua_insert(L, -1 - nargs);
+  if (pcall_traced(L, nargs, nresults) != 0) {
+    sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return SIC_EINVAL;
+  }
+  return SIC_OK;
+}
+
+int sic_lua_analyze(const sic_app *app, const sic_lua_opts *opts, char **json_out,
+                    int64_t *nfindings_out, sic_err *err) {
+  *json_out = NULL;
+  if (nfindings_out) *nfindings_out = 0;
+  if (!app) return sic_err_set(err, SIC_EINVAL, "sic_lua_analyze: no application model");
+  lua_State *L = NULL;
+  int rc = sic_lua_new(opts, &L, err);
+  if (rc < 0) return rc;
+  lua_pushlightuserdata(L, (void *)app);
+  rc = call_host(L, "analyze_json", 1, 2, err);
+  if (rc < 0) goto error;
+  size_t len = 0;
+  const char *json = lua_tolstring(L, -2, &len);
+  *json_out = malloc(len + 1);
+  if (!*json_out) { rc = sic_err_set(err, SIC_ENOMEM, "sic_lua_analyze: out of memory"); goto error; }
+  memcpy(*json_out, json, len + 1);
+  if (nfindings_out) *nfindings_out = (int64_t)lua_tonumber(L, -1);
+error:
+  sic_lua_free(L);
+  return rc;
+}
+
+int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_err *err) {
+  lua_newtable(L);
+  lua_pushstring(L, path);
+  lua_rawseti(L, -2, 0);
+  for (int i = 0; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setglobal(L, "arg");
+  if (luaL_loadfile(L, path) != 0) {
+    sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return SIC_EINVAL;
+  }
+  for (int i = 0; i < argc; i++) lua_pushstring(L, argv[i]);
+  if (pcall_traced(L, argc, 0) != 0) {
+    sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return SIC_EINVAL;
+  }
+  return SIC_OK;
+}
+
+int sic_lua_repl_eval(lua_State *L, const char *line) {
+  sic_err err = {0};
+  lua_pushstring(L, line);
+  if (call_host(L, "repl_feed", 1, 1, &err) < 0) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  const char *status = lua_tostring(L, -1);
+  int rc = status && !strcmp(status, "error") ? 1 : (status && !strcmp(status, "more") ? 2 : 0);
+  lua_pop(L, 1);
+  return rc;
+}

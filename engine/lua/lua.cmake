@@ -1,0 +1,53 @@
+# LuaJIT host build rules: the FFI cdef/layout generated from the real headers, the paths the
+# host searches for scripts, and install rules (library, headers, sic.pc, scripts, Lua module).
+# Owner: lua engineer. Included from the top-level CMakeLists.txt after the sic targets.
+include(GNUInstallDirs)
+find_program(SIC_LUAJIT_EXE luajit REQUIRED)
+
+set(SIC_FFI_GEN ${CMAKE_BINARY_DIR}/generated/sic_ffi_gen.h)
+set(SIC_FFI_HEADERS engine/model/model.h engine/stats/stats.h engine/lua/lua_host.h engine/core/error.h)
+set(SIC_FFI_SPECS
+  region:engine/model/model.h region:engine/stats/stats.h region:engine/lua/lua_host.h
+  struct:engine/core/error.h:sic_err struct:engine/model/model.h:sic_load_opts
+  func:engine/model/model.h:sic_app_load_path func:engine/model/model.h:sic_app_free
+  func:engine/model/model.h:sic_app_memory
+  func:engine/model/model.h:sic_task_metric_name func:engine/model/model.h:sic_task_status_name
+  func:engine/model/model.h:sic_locality_name func:engine/model/model.h:sic_stage_status_name
+  func:engine/model/model.h:sic_job_status_name func:engine/model/model.h:sic_exec_metric_name)
+add_custom_command(OUTPUT ${SIC_FFI_GEN}
+  COMMAND ${SIC_LUAJIT_EXE} engine/lua/gen_ffi.lua ${SIC_FFI_GEN} ${SIC_FFI_SPECS}
+  DEPENDS engine/lua/gen_ffi.lua ${SIC_FFI_HEADERS}
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+  COMMENT "Generating the LuaJIT cdef and layout table from the SIC_FFI header regions")
+add_custom_target(sic_ffi_gen DEPENDS ${SIC_FFI_GEN})
+add_dependencies(sic_obj sic_ffi_gen)
+
+set(SIC_INSTALL_SCRIPTS ${CMAKE_INSTALL_FULL_DATADIR}/sic/scripts)
+set(SIC_INSTALL_LUADIR ${CMAKE_INSTALL_FULL_DATADIR}/lua/5.1)
+target_compile_definitions(sic_obj PRIVATE SIC_INSTALL_SCRIPTS_DIR="${SIC_INSTALL_SCRIPTS}")
+target_link_libraries(sic_obj PUBLIC readline ${CMAKE_DL_LIBS})
+
+# ---- install: cmake --install <build> [--prefix DIR] ----
+install(TARGETS sic sic_shared sic_static
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES engine/sic.h ${CMAKE_BINARY_DIR}/generated/sic_version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic)
+install(FILES engine/core/error.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/core)
+install(FILES engine/model/model.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/model)
+install(FILES engine/stats/stats.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/stats)
+install(FILES engine/lua/lua_host.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/lua)
+configure_file(${CMAKE_SOURCE_DIR}/sic.pc.in ${CMAKE_BINARY_DIR}/sic.pc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/sic.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(DIRECTORY scripts/ DESTINATION ${SIC_INSTALL_SCRIPTS})
+# `require "sic"` from a stock luajit: the engine modules on package.path plus a config
+# module telling them where the installed library and scripts are.
+install(DIRECTORY scripts/lib/ DESTINATION ${SIC_INSTALL_LUADIR})
+file(WRITE ${CMAKE_BINARY_DIR}/generated/sic_install_config.lua.in
+  "-- Generated at install: where this installation's library and scripts live.\n"
+  "return { lib = \"@SIC_INSTALL_LIB@\", scripts = \"@SIC_INSTALL_SCRIPTS@\" }\n")
+set(SIC_INSTALL_LIB ${CMAKE_INSTALL_FULL_LIBDIR}/libsic.so.${SIC_ABI_VERSION})
+configure_file(${CMAKE_BINARY_DIR}/generated/sic_install_config.lua.in
+  ${CMAKE_BINARY_DIR}/generated/sic_install_config.lua @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/generated/sic_install_config.lua
+  DESTINATION ${SIC_INSTALL_LUADIR}/sic RENAME config.lua)

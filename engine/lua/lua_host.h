@@ -1,0 +1,82 @@
+/* The LuaJIT host: creates Lua states with the sic engine loaded, runs the orchestration
+ * graph over a model, and is what `sic repl`, `sic run` and `sic analyze` use.
+ *
+ * Owner: lua engineer.
+ *
+ * Scripts are found on a search path: user dirs first (--scripts DIR, then the
+ * colon-separated SIC_SCRIPTS), then the built-in scripts/ (installed copy when the source
+ * tree is gone, else the source tree). A user file with the same name as a built-in one
+ * replaces it (rules/skew_rules.lua in a user dir shadows the shipped one).
+ *
+ * Ownership: sic_lua_new() returns a state the caller frees with sic_lua_free(); strings
+ * returned through out-parameters are malloc'ed and owned by the caller (free()). The app
+ * passed to sic_lua_analyze() is borrowed: it must stay alive for the duration of the call
+ * and is never freed or modified by the host. */
+#ifndef SIC_LUA_HOST_H
+#define SIC_LUA_HOST_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "model/model.h"
+
+typedef struct lua_State lua_State;
+
+/* One `rule.<id>.<key>=<value>` style override (as given to --set). */
+typedef struct sic_lua_opts {
+  const char *const *script_dirs;  /* user script dirs, highest priority first; may be NULL */
+  int nscript_dirs;                /* entries in script_dirs */
+  const char *const *sets;         /* "--set" overrides, e.g. "rule.skew.task_duration.ratio=8" */
+  int nsets;                       /* entries in sets */
+  const char *config_path;         /* user config file (sic.lua); NULL = ./sic.lua when present */
+  double budget_seconds;           /* wall-clock budget per agent/rule, 0 = default (10 s) */
+  double budget_mb;                /* memory budget per agent/rule in MiB, 0 = default (256) */
+} sic_lua_opts;
+
+/* Create a Lua state with the standard libraries, the engine modules on the search path and
+ * the `sic` module loaded as a global. opts may be NULL. */
+int sic_lua_new(const sic_lua_opts *opts, lua_State **out, sic_err *err);
+void sic_lua_free(lua_State *L);
+
+/* Run the orchestration graph over app and return the report as a JSON document
+ * ("schema": "sic.report/1": app summary, findings with id, severity, title, entity,
+ * evidence, recommendation, impact, rule; agents; load/run errors as rule_error findings).
+ * Failing or runaway rules become findings; only an unusable engine (scripts missing,
+ * invalid graph, ABI mismatch) fails the call. *json_out is malloc'ed; caller frees it.
+ * *nfindings_out (may be NULL) receives the number of findings. */
+int sic_lua_analyze(const sic_app *app, const sic_lua_opts *opts, char **json_out,
+                    int64_t *nfindings_out, sic_err *err);
+
+/* Run `sic run SCRIPT ARGS...` semantics on an existing state: arg table, sandbox-free
+ * trusted chunk with the engine loaded. Returns 0 or SIC_EINVAL with the Lua error. */
+int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_err *err);
+
+/* Evaluate one REPL line: tries "return <line>" first, prints results with the engine's
+ * pretty-printer. Errors are printed to stderr; returns 0 or 1 when the line failed. */
+int sic_lua_repl_eval(lua_State *L, const char *line);
+
+/* Built-in scripts dir the host uses (installed path when present, else source tree). */
+const char *sic_lua_builtin_scripts(void);
+
+/* SIC_FFI_BEGIN */
+/* Bootstrap for the Lua side (see scripts/lib/sic/core.lua): the cdef text generated from
+ * the SIC_FFI regions, the ABI version and the C view of every struct layout. */
+typedef struct sic_ffi_layout_entry {
+  const char *type;                      /* struct name, or "#" for an enum constant */
+  const char *field;                     /* field name; NULL for the struct's own size */
+  int64_t size;                          /* sizeof field (or struct); constant value for "#" */
+  int64_t offset;                        /* offsetof field; 0 for the struct row */
+} sic_ffi_layout_entry;
+const char *sic_ffi_cdef(void);
+int sic_ffi_abi_version(void);
+const char *sic_ffi_version_string(void);
+int64_t sic_ffi_layout_count(void);
+const sic_ffi_layout_entry *sic_ffi_layout(int64_t i);
+double sic_ffi_now(void);
+/* Names of the regular files in dir, '\n'-separated, into out[0..cap-1] (NUL-terminated).
+ * Returns the bytes needed (excluding the NUL; retry with a bigger buffer when >= cap),
+ * or a negative SIC_E* code when dir cannot be read (SIC_ENOTFOUND when missing). */
+int64_t sic_ffi_list_dir(const char *dir, char *out, int64_t cap);
+/* SIC_FFI_END */
+
+#endif

@@ -1,0 +1,7 @@
+-- The orchestration graph: plain data. Nodes are agents (scripts/agents/<name>.lua); edges
+-- are each agent's `needs`. The engine validates it (unknown agent, missing dependency,
+-- cycle) and runs the agents in a deterministic topological order; list order breaks ties.
+-- A user dir with its own graph.lua replaces this one.
+return {
+  agents = { "metadata", "skew", "partition", "runtime", "rules", "cost" },
+}

@@ -1,0 +1,130 @@
+-- sic: the engine as a Lua module. Owner: lua engineer.
+--
+--   local sic = require "sic"
+--   local app = assert(sic.load("/path/to/eventlog"))
+--   print(app:stages():top(5, "duration"))
+--   local report = sic.analyze(app)          -- runs scripts/graph.lua; findings in report.findings
+--   print(sic.json(report))
+--
+-- Works inside `sic repl` / `sic run` / C programs using sic_lua_new(), and from a stock
+-- luajit with this directory on package.path (the library is found through SIC_LIB, the
+-- installed sic.config, or the system linker path).
+local core = require "sic.core"
+local model = require "sic.model"
+
+local sic = {
+  version = core.version,
+  abi = core.ABI_VERSION,
+  stats = require "sic.stats",
+  parse = require "sic.parse",
+  List = model.List,
+  TASK_STATUS = { RUNNING = 0, SUCCESS = 1, FAILED = 2, KILLED = 3, UNKNOWN = 4 },
+}
+
+-- Where the built-in scripts are: the host tells us; else the installed config; else this
+-- file's own location (scripts/lib/sic.lua -> scripts/).
+local function builtin_dir()
+  local native = package.loaded["sic.native"]
+  if type(native) == "table" and native.builtin_scripts then return native.builtin_scripts end
+  local env = os.getenv("SIC_BUILTIN_SCRIPTS")
+  if env and env ~= "" then return env end
+  local ok, cfg = pcall(require, "sic.config")
+  if ok and type(cfg) == "table" and cfg.scripts then return cfg.scripts end
+  local src = debug.getinfo(1, "S").source
+  local dir = src:match("^@(.*)/lib/sic%.lua$")
+  return dir or "scripts"
+end
+
+local function split_path(s)
+  local out = {}
+  for d in (s or ""):gmatch("[^:]+") do out[#out + 1] = d end
+  return out
+end
+
+-- Engine options from the host (sic.native) and the environment (SIC_SCRIPTS, SIC_CONFIG).
+local function default_options()
+  local native = package.loaded["sic.native"]
+  native = type(native) == "table" and native or {}
+  local dirs = {}
+  for _, d in ipairs(native.script_dirs or {}) do dirs[#dirs + 1] = d end
+  for _, d in ipairs(split_path(os.getenv("SIC_SCRIPTS"))) do dirs[#dirs + 1] = d end
+  local config = native.config_path or os.getenv("SIC_CONFIG")
+  if not config then
+    local f = io.open("sic.lua", "rb")
+    if f then f:close() config = "sic.lua" end
+  end
+  return {
+    dirs = dirs, builtin = builtin_dir(), sets = native.sets or {}, config_path = config,
+    budget = { seconds = (native.budget_seconds or 0) > 0 and native.budget_seconds or nil,
+               mb = (native.budget_mb or 0) > 0 and native.budget_mb or nil },
+  }
+end
+
+local default_engine = nil
+
+-- A new engine (script registry + graph). opts: { dirs = {...}, builtin = dir, sets = {...},
+-- config_path = file, budget = { seconds =, mb = } }; missing fields come from the host/env.
+function sic.engine(opts)
+  local d = default_options()
+  opts = opts or {}
+  for k, v in pairs(opts) do d[k] = v end
+  return require("sic.engine").new(d):load()
+end
+
+local function engine()
+  if not default_engine then default_engine = sic.engine() end
+  return default_engine
+end
+
+function sic.load(path, threads) return model.load(path, threads) end
+function sic.wrap(ptr) return model.wrap(ptr, false) end
+
+local report_mt = { __tostring = function(r) return require("sic.pretty").report(r) end }
+
+-- Run the orchestration graph over app; returns the report (findings, agents, state).
+function sic.analyze(app, opts)
+  if type(app) == "string" then
+    local err
+    app, err = model.load(app)
+    if not app then return nil, err end
+  end
+  local e = opts and sic.engine(opts) or engine()
+  return setmetatable(e:run(app), report_mt)
+end
+
+-- Reload scripts as a transaction; returns the per-file report and whether it was applied.
+function sic.reload()
+  if not default_engine then engine() return { { file = "(all)", status = "loaded" } }, true end
+  return default_engine:reload()
+end
+
+function sic.json(v, pretty)
+  local json = require "sic.json"
+  if type(v) == "table" and v.schema == "sic.report/1" then
+    local copy = {}
+    for k, x in pairs(v) do copy[k] = x end
+    local state = {}
+    for name, layer in pairs(v.state or {}) do
+      local l = {}
+      for k, x in pairs(layer) do if k ~= "findings" then l[k] = x end end
+      state[name] = json.object(l)
+    end
+    copy.state = json.object(state)
+    v = copy
+  end
+  return json.encode(v, pretty)
+end
+
+function sic.pretty(v) return require("sic.pretty").format(v) end
+
+-- Entry points for the C host (engine/lua/host.c).
+sic.host = {
+  analyze_json = function(ptr)
+    local report = sic.analyze(model.wrap(ptr, false))
+    return sic.json(report, true), #report.findings
+  end,
+  repl_feed = function(line) return require("sic.repl").feed(line) end,
+  repl_complete = function(text) return require("sic.repl").complete(text) end,
+}
+
+return sic

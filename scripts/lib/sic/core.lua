@@ -1,0 +1,124 @@
+-- sic.core: the FFI binding to libsic. Loads the cdef generated from the real C headers
+-- (model.h, stats.h, lua_host.h SIC_FFI regions), checks the ABI handshake, and exposes the
+-- C namespace. Owner: lua engineer.
+--
+-- Where the C functions come from:
+--  * inside `sic` (repl/run/analyze) or any C program linked with libsic: the host preloads
+--    package.loaded["sic.native"] = { in_process = true } and symbols resolve through ffi.C;
+--  * from a stock luajit: SIC_LIB (path of libsic.so), else the installed sic.config module,
+--    else the dynamic linker's search for "sic".
+local ffi = require "ffi"
+
+local M = {}
+
+-- The ABI these Lua modules were written against. It must equal SIC_ABI_VERSION of the
+-- library (CMakeLists.txt); bump both together when a struct or signature changes.
+M.ABI_VERSION = 1
+
+local BOOTSTRAP = [[
+typedef struct sic_ffi_layout_entry {
+  const char *type; const char *field; int64_t size; int64_t offset;
+} sic_ffi_layout_entry;
+const char *sic_ffi_cdef(void);
+int sic_ffi_abi_version(void);
+const char *sic_ffi_version_string(void);
+int64_t sic_ffi_layout_count(void);
+const sic_ffi_layout_entry *sic_ffi_layout(int64_t i);
+]]
+
+local function declared(ctype)
+  return (pcall(ffi.typeof, ctype))
+end
+
+local function open_library()
+  local native = package.loaded["sic.native"]
+  if type(native) == "table" and native.in_process then return ffi.C, "(process)" end
+  local path = os.getenv("SIC_LIB")
+  if not path or path == "" then
+    local ok, cfg = pcall(require, "sic.config")
+    path = ok and type(cfg) == "table" and cfg.lib or "sic"
+  end
+  local ok, lib = pcall(ffi.load, path)
+  if not ok then
+    error("sic: cannot load the sic library '" .. path .. "' (" .. tostring(lib) ..
+          "); set SIC_LIB to the path of libsic.so", 0)
+  end
+  return lib, path
+end
+
+local lib, lib_path = open_library()
+M.lib_path = lib_path
+
+-- The bootstrap declarations differ from the generated ones only by layout-free text, so a
+-- second load of this module (after package.loaded is cleared) must not redeclare them.
+if not declared("sic_ffi_layout_entry") then ffi.cdef(BOOTSTRAP) end
+
+local lib_abi = lib.sic_ffi_abi_version()
+if lib_abi ~= M.ABI_VERSION then
+  error(string.format("sic: ABI mismatch: the library %s has ABI %d but these Lua modules " ..
+                      "expect ABI %d; install matching versions of libsic and its scripts",
+                      lib_path, lib_abi, M.ABI_VERSION), 0)
+end
+M.version = ffi.string(lib.sic_ffi_version_string())
+M.abi = lib_abi
+
+if not declared("sic_app") then
+  -- The generated text repeats the bootstrap struct and functions: drop what is declared.
+  local text = ffi.string(lib.sic_ffi_cdef())
+  text = text:gsub("typedef struct sic_ffi_layout_entry%s*%b{}%s*sic_ffi_layout_entry;", "")
+  for name in BOOTSTRAP:gmatch("([%w_]+)%(") do
+    text = text:gsub("[^;\n]-[%s%*]" .. name .. "%s*%b()%s*;", "")
+  end
+  ffi.cdef(text)
+end
+
+M.C = lib
+M.ffi = ffi
+
+-- Every entry of the C layout table: {type=, field=, size=, offset=}; "#" rows are enum
+-- constants (size = value).
+function M.layout()
+  local rows = {}
+  for i = 0, tonumber(lib.sic_ffi_layout_count()) - 1 do
+    local e = lib.sic_ffi_layout(i)
+    rows[#rows + 1] = {
+      type = ffi.string(e.type),
+      field = e.field ~= nil and ffi.string(e.field) or nil,
+      size = tonumber(e.size),
+      offset = tonumber(e.offset),
+    }
+  end
+  return rows
+end
+
+-- Compare the FFI's view of every struct/field/constant with C's. Returns a list of
+-- mismatch messages (empty when the cdef agrees with the compiler).
+function M.check_layout()
+  local problems = {}
+  for _, e in ipairs(M.layout()) do
+    if e.type == "#" then
+      local ok, v = pcall(function() return lib[e.field] end)
+      if not ok or tonumber(v) ~= e.size then
+        problems[#problems + 1] = string.format("constant %s: C %d, FFI %s", e.field, e.size, tostring(v))
+      end
+    elseif not e.field then
+      local s = ffi.sizeof(e.type)
+      if s ~= e.size then
+        problems[#problems + 1] = string.format("sizeof(%s): C %d, FFI %s", e.type, e.size, tostring(s))
+      end
+    else
+      local off = ffi.offsetof(e.type, e.field)
+      if off ~= e.offset then
+        problems[#problems + 1] = string.format("offsetof(%s, %s): C %d, FFI %s", e.type, e.field, e.offset, tostring(off))
+      end
+    end
+  end
+  return problems
+end
+
+-- Monotonic wall clock in seconds (budgets are wall-clock, not CPU time).
+function M.now()
+  return lib.sic_ffi_now()
+end
+
+return M

@@ -1,0 +1,396 @@
+-- sic.engine: the script registry (search path, load, validate, transactional reload) and
+-- the orchestration graph runner. Owner: lua engineer.
+--
+-- Search path: user dirs (highest priority first), then the built-in scripts dir. A file is
+-- known by its path relative to the dir (graph.lua, agents/skew.lua, rules/skew_rules.lua);
+-- the first dir that has it wins, so users override built-ins by name and add new files.
+--
+-- The graph (graph.lua) is plain data: { agents = { "metadata", "skew", ... } }. Edges are
+-- each agent's `needs`. Validation names the file at fault: unknown agent, missing
+-- dependency (a need that is not in the graph), cycle. Order: Kahn's algorithm, ties broken
+-- by position in the graph's list, so the order is deterministic.
+--
+-- State passing: agents get (ctx, state) where state is a read-only view of the layers of
+-- the agents that ran before ({ [agent name] = layer }); an agent returns its own layer (a
+-- table; `findings` in it are collected). The graph stores each layer under the agent's
+-- name; the final state plus the collected findings is the report.
+local sandbox = require "sic.sandbox"
+local rules = require "sic.rules"
+
+local M = {}
+local Engine = {}
+Engine.__index = Engine
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+local function list_lua(dir)
+  local core = require "sic.core"
+  local cap, buf, n = 4096
+  repeat
+    buf = core.ffi.new("char[?]", cap)
+    n = tonumber(core.C.sic_ffi_list_dir(dir, buf, cap))
+    if n >= cap then cap = n + 1 end
+  until n < cap
+  local out = {}
+  if n < 0 then return out end
+  for name in core.ffi.string(buf, n):gmatch("[^\n]+") do
+    if name:match("^[%w_%-]+%.lua$") then out[#out + 1] = name:sub(1, -5) end
+  end
+  table.sort(out)
+  return out
+end
+
+local function read_text(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- opts: { dirs = {user dirs...}, builtin = dir, budget = {seconds=, mb=}, sets = {...},
+--         config_path = path }
+function M.new(opts)
+  local self = setmetatable({}, Engine)
+  self.dirs = {}
+  for _, d in ipairs(opts.dirs or {}) do self.dirs[#self.dirs + 1] = (d:gsub("/+$", "")) end
+  if opts.builtin then self.dirs[#self.dirs + 1] = (opts.builtin:gsub("/+$", "")) end
+  self.budget = opts.budget or {}
+  self.sets = opts.sets or {}
+  self.config_path = opts.config_path
+  self.modules = {} -- require cache for script modules (per engine)
+  return self
+end
+
+-- First dir that has rel (e.g. "agents/skew.lua").
+function Engine:find(rel)
+  for _, d in ipairs(self.dirs) do
+    local p = d .. "/" .. rel
+    if exists(p) then return p end
+  end
+end
+
+-- name -> path for every *.lua in subdir across the path (first dir wins).
+function Engine:scan(subdir)
+  local found, order = {}, {}
+  for _, d in ipairs(self.dirs) do
+    for _, name in ipairs(list_lua(d .. "/" .. subdir)) do
+      if not found[name] then
+        found[name] = d .. "/" .. subdir .. "/" .. name .. ".lua"
+        order[#order + 1] = name
+      end
+    end
+  end
+  table.sort(order)
+  return found, order
+end
+
+-- The sandbox `require`: engine modules and script modules on the search path only.
+function Engine:sandbox_require(name)
+  if type(name) ~= "string" then error("require: module name must be a string", 2) end
+  if name == "lpeg" then return require "lpeg" end
+  if name == "sic" or name:match("^sic%.") then
+    local allowed = { sic = true, ["sic.stats"] = true, ["sic.parse"] = true, ["sic.json"] = true }
+    if not allowed[name] then error("require: engine module '" .. name .. "' is not available to scripts", 2) end
+    return sandbox.readonly(require(name), name)
+  end
+  if not name:match("^[%w_]+[%w_.]*$") then error("require: bad module name '" .. name .. "'", 2) end
+  local cached = self.modules[name]
+  if cached then return cached end
+  local rel = name:gsub("%.", "/") .. ".lua"
+  local path = self:find(rel)
+  if not path then
+    error(string.format("require: module '%s' not found (looked for %s in: %s)", name, rel, table.concat(self.dirs, ", ")), 2)
+  end
+  local mod = self:compile_module(path)
+  self.modules[name] = mod
+  return mod
+end
+
+-- Compile and run a script file in a fresh sandbox under a budget; returns its value.
+function Engine:compile_module(path)
+  local env = sandbox.new_env { name = path, require = function(n) return self:sandbox_require(n) end }
+  local fn, err = sandbox.compile(path, env)
+  if not fn then error(err, 0) end
+  local ok, res = sandbox.run(self.budget, fn)
+  if not ok then error(res.message, 0) end
+  return res
+end
+
+local function validate_agent(mod, name, path)
+  if type(mod) ~= "table" then error(path .. ": an agent must return a table", 0) end
+  if mod.name ~= name then
+    error(string.format("%s: agent name must be '%s' (the file name), got %s", path, name, tostring(mod.name)), 0)
+  end
+  if type(mod.version) ~= "string" and type(mod.version) ~= "number" then
+    error(path .. ": agent 'version' must be a string or number", 0)
+  end
+  if mod.needs ~= nil and type(mod.needs) ~= "table" then error(path .. ": 'needs' must be a list of agent names", 0) end
+  for i, n in ipairs(mod.needs or {}) do
+    if type(n) ~= "string" then error(string.format("%s: needs[%d] must be a string", path, i), 0) end
+  end
+  if type(mod.run) ~= "function" then error(path .. ": agent 'run' must be a function", 0) end
+  return mod
+end
+
+-- Load one record: { kind, name, path, mod | err }.
+function Engine:load_record(kind, name, path)
+  local rec = { kind = kind, name = name, path = path, source = read_text(path) }
+  local ok, res = pcall(function()
+    local mod = self:compile_module(path)
+    if kind == "agent" then return validate_agent(mod, name, path) end
+    if kind == "ruleset" then return rules.validate_set(mod, path) end
+    return mod
+  end)
+  if ok then rec.mod = res else rec.err = type(res) == "table" and res.message or tostring(res) end
+  return rec
+end
+
+-- Validate the graph against the loaded agents; returns the ordered agent names.
+function Engine:order(graph_rec, agents)
+  local path = graph_rec.path
+  if graph_rec.err then error(graph_rec.err, 0) end
+  local g = graph_rec.mod
+  if type(g) ~= "table" or type(g.agents) ~= "table" then
+    error(path .. ": the graph must return { agents = { \"name\", ... } }", 0)
+  end
+  local pos, names = {}, {}
+  for i, name in ipairs(g.agents) do
+    if type(name) ~= "string" then error(string.format("%s: agents[%d] must be a string", path, i), 0) end
+    if pos[name] then error(string.format("%s: agent '%s' listed twice", path, name), 0) end
+    if not agents[name] then
+      error(string.format("%s: unknown agent '%s' (no agents/%s.lua in: %s)", path, name, name, table.concat(self.dirs, ", ")), 0)
+    end
+    pos[name] = i
+    names[i] = name
+  end
+  local indeg, dependents = {}, {}
+  for _, name in ipairs(names) do
+    local rec = agents[name]
+    local needs = rec.mod and rec.mod.needs or {}
+    indeg[name] = 0
+    for _, need in ipairs(needs) do
+      if not pos[need] then
+        error(string.format("%s: agent '%s' (%s) needs '%s', which is not in the graph", path, name, rec.path, need), 0)
+      end
+      indeg[name] = indeg[name] + 1
+      dependents[need] = dependents[need] or {}
+      table.insert(dependents[need], name)
+    end
+  end
+  local ready, order = {}, {}
+  for _, name in ipairs(names) do if indeg[name] == 0 then ready[#ready + 1] = name end end
+  while #ready > 0 do
+    table.sort(ready, function(a, b) return pos[a] < pos[b] end)
+    local name = table.remove(ready, 1)
+    order[#order + 1] = name
+    for _, d in ipairs(dependents[name] or {}) do
+      indeg[d] = indeg[d] - 1
+      if indeg[d] == 0 then ready[#ready + 1] = d end
+    end
+  end
+  if #order < #names then
+    local stuck = {}
+    for _, name in ipairs(names) do if indeg[name] > 0 then stuck[#stuck + 1] = name end end
+    error(string.format("%s: dependency cycle among agents: %s", path, table.concat(stuck, ", ")), 0)
+  end
+  return order
+end
+
+-- Load everything from the search path. Graph problems raise; broken agents and rule sets
+-- are kept as records with .err (they become rule_error findings when the graph runs).
+function Engine:load()
+  local graph_path = self:find("graph.lua")
+  if not graph_path then error("no graph.lua on the script path: " .. table.concat(self.dirs, ", "), 0) end
+  self.modules = {}
+  local graph = self:load_record("graph", "graph", graph_path)
+  local agents, rulesets = {}, {}
+  local apaths = self:scan("agents")
+  for name, p in pairs(apaths) do agents[name] = self:load_record("agent", name, p) end
+  local rpaths, rorder = self:scan("rules")
+  for _, name in ipairs(rorder) do rulesets[name] = self:load_record("ruleset", name, rpaths[name]) end
+  self.order_list = self:order(graph, agents)
+  self.graph, self.agents, self.rulesets, self.rule_order = graph, agents, rulesets, rorder
+  self:load_config()
+  return self
+end
+
+-- Overrides from the config file and --set; checked against the loaded rules.
+function Engine:load_config()
+  local overrides = {}
+  local path = self.config_path
+  if path then
+    if not exists(path) then error(path .. ": config file not found", 0) end
+    local ok, cfg = pcall(function() return self:compile_module(path) end)
+    if not ok then error(tostring(cfg), 0) end
+    rules.merge_config(overrides, cfg, path)
+    if type(cfg) == "table" and type(cfg.budget) == "table" then
+      self.budget = { seconds = cfg.budget.seconds or self.budget.seconds, mb = cfg.budget.mb or self.budget.mb }
+    end
+  end
+  rules.apply_sets(overrides, self.sets)
+  local by_id = {}
+  for _, rec in pairs(self.rulesets) do
+    if rec.mod then for _, r in ipairs(rec.mod.rules) do by_id[r.id] = r end end
+  end
+  rules.check_overrides(overrides, by_id)
+  self.overrides = overrides
+end
+
+-- Hot reload as a transaction per file: compile the new version, validate it, swap; on
+-- failure keep the old version and report why. If the new set of agents makes the graph
+-- invalid, nothing is swapped. Returns a list of { file, status = "reloaded" | "unchanged"
+-- | "added" | "removed" | "failed", reason }.
+function Engine:reload()
+  local report = {}
+  local new_agents, new_rulesets = {}, {}
+  local function consider(kind, name, path, old, into)
+    local text = read_text(path)
+    if old and old.source == text and not old.err then
+      into[name] = old
+      report[#report + 1] = { file = path, status = "unchanged" }
+      return
+    end
+    local rec = self:load_record(kind, name, path)
+    if rec.err then
+      into[name] = old or rec
+      report[#report + 1] = { file = path, status = "failed", reason = rec.err,
+        kept = old and not old.err and "previous version" or nil }
+    else
+      into[name] = rec
+      report[#report + 1] = { file = path, status = old and "reloaded" or "added" }
+    end
+  end
+  self.modules = {}
+  local apaths = self:scan("agents")
+  for name, p in pairs(apaths) do consider("agent", name, p, self.agents[name], new_agents) end
+  local rpaths, rorder = self:scan("rules")
+  for _, name in ipairs(rorder) do consider("ruleset", name, rpaths[name], self.rulesets[name], new_rulesets) end
+  for name, rec in pairs(self.rulesets) do
+    if not rpaths[name] then report[#report + 1] = { file = rec.path, status = "removed" } end
+  end
+  local graph = self.graph
+  local gpath = self:find("graph.lua")
+  if gpath then
+    local text = read_text(gpath)
+    if text ~= graph.source or gpath ~= graph.path then
+      local g = self:load_record("graph", "graph", gpath)
+      if g.err then
+        report[#report + 1] = { file = gpath, status = "failed", reason = g.err, kept = "previous version" }
+      else
+        graph = g
+        report[#report + 1] = { file = gpath, status = "reloaded" }
+      end
+    end
+  end
+  local ok, order = pcall(self.order, self, graph, new_agents)
+  if not ok then
+    report[#report + 1] = { file = graph.path, status = "failed", reason = order,
+      kept = "previous versions of every file (the new set would make the graph invalid)" }
+    return report, false
+  end
+  local saved = { self.graph, self.agents, self.rulesets, self.rule_order, self.order_list }
+  self.graph, self.agents, self.rulesets, self.rule_order, self.order_list = graph, new_agents, new_rulesets, rorder, order
+  local cok, cerr = pcall(self.load_config, self)
+  if not cok then
+    self.graph, self.agents, self.rulesets, self.rule_order, self.order_list = unpack(saved)
+    report[#report + 1] = { file = self.config_path or "--set", status = "failed", reason = cerr, kept = "previous versions" }
+    return report, false
+  end
+  return report, true
+end
+
+-- ---------------------------------------------------------------- running the graph
+local function deep_copy(v, seen)
+  if type(v) ~= "table" then return v end
+  seen = seen or {}
+  if seen[v] then return seen[v] end
+  local out = {}
+  seen[v] = out
+  for k, x in pairs(v) do out[k] = deep_copy(x, seen) end
+  return setmetatable(out, getmetatable(v))
+end
+
+-- Rule sets an agent evaluates: those whose `agent` is its name (agent "rules" also takes
+-- sets naming an agent that is not in the graph, so no user rule is silently ignored).
+function Engine:rulesets_for(agent_name)
+  local in_graph = {}
+  for _, n in ipairs(self.order_list) do in_graph[n] = true end
+  local out, broken = {}, {}
+  for _, name in ipairs(self.rule_order) do
+    local rec = self.rulesets[name]
+    if rec.err then
+      if agent_name == "rules" or not in_graph["rules"] and agent_name == self.order_list[#self.order_list] then
+        broken[#broken + 1] = rec
+      end
+    else
+      local owner = rec.mod.agent
+      if not in_graph[owner] then owner = "rules" end
+      if owner == agent_name then out[#out + 1] = rec.mod end
+    end
+  end
+  return out, broken
+end
+
+-- Run the graph over an app view; returns the report table.
+function Engine:run(app)
+  local state, findings, agents_info = {}, {}, {}
+  for _, name in ipairs(self.order_list) do
+    local rec = self.agents[name]
+    local t0 = require("sic.core").now()
+    local info = { name = name, file = rec.path }
+    agents_info[#agents_info + 1] = info
+    if rec.err then
+      info.status = "failed"
+      findings[#findings + 1] = rules.error_finding("agent '" .. name .. "'", rec.err, rec.path)
+    else
+      local agent = rec.mod
+      info.version = agent.version
+      local view = sandbox.readonly(state, "state")
+      local ctx
+      ctx = {
+        app = app, state = view, agent = name, thresholds = {},
+        run_rules = function()
+          local sets, broken = self:rulesets_for(name)
+          local out = rules.evaluate(sets, app, { overrides = self.overrides, state = view, budget = self.budget })
+          for _, b in ipairs(broken) do out[#out + 1] = rules.error_finding("rule set '" .. b.name .. "'", b.err, b.path) end
+          return out
+        end,
+        conf = function(k, d) return app:conf(k, d) end,
+        parse = require "sic.parse", stats = require "sic.stats",
+      }
+      local ok, layer = sandbox.run(self.budget, agent.run, ctx, view)
+      if not ok then
+        info.status = "failed"
+        findings[#findings + 1] = rules.error_finding("agent '" .. name .. "'", layer, rec.path)
+      elseif layer ~= nil and type(layer) ~= "table" then
+        info.status = "failed"
+        findings[#findings + 1] = rules.error_finding("agent '" .. name .. "'",
+          rec.path .. ": run must return a table (its layer) or nil, got " .. type(layer), rec.path)
+      else
+        layer = deep_copy(layer or {})
+        for _, f in ipairs(layer.findings or {}) do findings[#findings + 1] = f end
+        layer.findings = nil
+        state[name] = layer
+        info.status = "ok"
+      end
+    end
+    info.ms = math.floor((require("sic.core").now() - t0) * 1e6 + 0.5) / 1e3
+  end
+  local nerr = 0
+  for _, f in ipairs(findings) do if f.id == "rule_error" then nerr = nerr + 1 end end
+  return {
+    schema = "sic.report/1",
+    app = state.metadata and state.metadata.app or { app_id = app.app_id, name = app.name },
+    findings = findings,
+    agents = agents_info,
+    state = state,
+    errors = nerr,
+  }
+end
+
+return M

@@ -1,0 +1,414 @@
+-- sic.model: zero-copy Lua views of a sic_app (engine/model/model.h) through the FFI.
+-- Owner: lua engineer.
+--
+-- Indexing conventions (documented in docs/embedding/README.md):
+--  * task columns are C arrays indexed by task row 0..tasks.n-1, exactly the rows other
+--    tables refer to: app.tasks.duration[row], app.tasks.executor_run_time[row]. Each column
+--    is resolved once to a typed pointer (int32_t* or int64_t* by the column's width; a
+--    shared zero array when the builder stored none), so indexing stays a plain load that the
+--    JIT compiles;
+--  * object collections (app.stages, app.jobs, app.executors, app.sqls) are Lua lists,
+--    1-based, of small wrapper objects whose .row is the 0-based C row. They are callable
+--    (app:stages() == app.stages) and have list methods: top, filter, map, sort_by, first;
+--  * strings are resolved lazily (stage.name); times are ms since the epoch, -1 = unknown.
+local core = require "sic.core"
+local ffi, C = core.ffi, core.C
+
+local M = {}
+
+-- ---------------------------------------------------------------- lists
+local List = {}
+List.__index = List
+List.__call = function(self) return self end
+M.List = List
+
+local function list(items) return setmetatable(items or {}, List) end
+M.list = list
+
+local function keyfn(key)
+  if type(key) == "function" then return key end
+  return function(x) local v = x[key] return type(v) == "cdata" and tonumber(v) or v end
+end
+
+function List:filter(pred)
+  local out = list()
+  for _, x in ipairs(self) do if pred(x) then out[#out + 1] = x end end
+  return out
+end
+
+function List:map(fn)
+  local out = list()
+  for i, x in ipairs(self) do out[i] = fn(x) end
+  return out
+end
+
+-- Stable sort by key (field name or function), descending when desc is true.
+function List:sort_by(key, desc)
+  local f, tagged = keyfn(key), {}
+  for i, x in ipairs(self) do tagged[i] = { k = f(x) or -math.huge, i = i, x = x } end
+  table.sort(tagged, function(a, b)
+    if a.k ~= b.k then if desc then return a.k > b.k end return a.k < b.k end
+    return a.i < b.i
+  end)
+  local out = list()
+  for i, t in ipairs(tagged) do out[i] = t.x end
+  return out
+end
+
+-- The n items with the largest key (default "duration").
+function List:top(n, key)
+  local sorted = self:sort_by(key or "duration", true)
+  local out = list()
+  for i = 1, math.min(n or 10, #sorted) do out[i] = sorted[i] end
+  return out
+end
+
+function List:first(pred)
+  for _, x in ipairs(self) do if not pred or pred(x) then return x end end
+end
+
+function List:sum(key)
+  local f, s = keyfn(key), 0
+  for _, x in ipairs(self) do s = s + (f(x) or 0) end
+  return s
+end
+
+List.__tostring = function(self)
+  local parts = {}
+  for i, x in ipairs(self) do
+    if i > 20 then parts[#parts + 1] = string.format("... (%d more)", #self - 20) break end
+    parts[#parts + 1] = tostring(x)
+  end
+  return table.concat(parts, "\n")
+end
+
+-- ---------------------------------------------------------------- helpers
+local function str(app, sid)
+  if sid < 0 then return nil end
+  return ffi.string(app.strings.buf + app.strings.off[sid])
+end
+
+local function num(v) return tonumber(v) end
+
+-- Task metric column names: SIC_TM_EXECUTOR_RUN_TIME -> executor_run_time, index 2.
+local TASK_METRICS = {}
+local EXEC_METRICS = {}
+for _, e in ipairs(core.layout()) do
+  if e.type == "#" then
+    local tm = e.field:match("^SIC_TM_(.+)$")
+    if tm and tm ~= "_COUNT" then TASK_METRICS[tm:lower()] = e.size end
+    local em = e.field:match("^SIC_EM_(.+)$")
+    if em and em ~= "_COUNT" then EXEC_METRICS[em:lower()] = e.size end
+  end
+end
+M.TASK_METRICS = TASK_METRICS
+M.EXEC_METRICS = EXEC_METRICS
+
+-- Derived stats columns (engine/stats/stats.h sic_stat_column).
+local DERIVED = {
+  duration = C.SIC_SC_DURATION, scheduler_delay = C.SIC_SC_SCHEDULER_DELAY,
+  gc_ratio_permille = C.SIC_SC_GC_RATIO_PERMILLE, shuffle_read_bytes = C.SIC_SC_SHUFFLE_READ_BYTES,
+  spill_bytes = C.SIC_SC_SPILL_BYTES, launch_time = C.SIC_SC_LAUNCH_TIME,
+}
+-- Column name (metric or derived) -> stats column id; nil when unknown.
+function M.column_id(name)
+  if type(name) == "number" then return name end
+  return TASK_METRICS[name] or DERIVED[name]
+end
+M.COLUMNS = {}
+for k in pairs(TASK_METRICS) do M.COLUMNS[#M.COLUMNS + 1] = k end
+for k in pairs(DERIVED) do M.COLUMNS[#M.COLUMNS + 1] = k end
+table.sort(M.COLUMNS)
+
+-- ---------------------------------------------------------------- tasks
+local int32p, int64p, doublep = ffi.typeof("int32_t *"), ffi.typeof("int64_t *"), ffi.typeof("double *")
+
+local Tasks = {}
+local RAW_TASK_COLUMNS = { stage = true, launch_time = true, executor = true, host = true,
+  status = true, locality = true, flags = true, end_reason = true, error = true, peak = true }
+local COL_TASK_COLUMNS = { task_id = true, index = true, attempt = true, partition_id = true,
+  finish_time = true, getting_result_time = true }
+
+local function typed(view, col)
+  if col.data == nil then
+    if not view._zeros then view._zeros = ffi.new("int32_t[?]", math.max(view.n, 1)) end
+    return view._zeros
+  end
+  return col.width == 4 and ffi.cast(int32p, col.data) or ffi.cast(int64p, col.data)
+end
+
+-- Derived per-task columns are materialised once, as double[] (plain Lua numbers on read).
+local function derive(view, column_id)
+  local out = ffi.new("double[?]", math.max(view.n, 1))
+  local a = view._app.c
+  for row = 0, view.n - 1 do out[row] = C.sic_stats_task_value(a, row, column_id) end
+  return out
+end
+
+Tasks.__index = function(view, k)
+  local t = view._t
+  local v
+  if RAW_TASK_COLUMNS[k] then v = t[k]
+  elseif COL_TASK_COLUMNS[k] then v = typed(view, t[k])
+  elseif TASK_METRICS[k] then v = typed(view, t.metric[TASK_METRICS[k]])
+  elseif DERIVED[k] then v = derive(view, DERIVED[k])
+  else return Tasks[k] end
+  rawset(view, k, v)
+  return v
+end
+Tasks.__len = function(view) return view.n end
+Tasks.__tostring = function(view) return string.format("<tasks: %d attempts>", view.n) end
+
+-- Columns a task view offers (for completion and docs).
+function Tasks.columns()
+  local out = {}
+  for k in pairs(RAW_TASK_COLUMNS) do out[#out + 1] = k end
+  for k in pairs(COL_TASK_COLUMNS) do out[#out + 1] = k end
+  for _, k in ipairs(M.COLUMNS) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+-- One task row as a table (for printing and REPL use; not for hot loops).
+function Tasks.get(view, row)
+  local a = view._app
+  local t = { row = row, stage_row = view.stage[row], executor = a.executors[view.executor[row] + 1] and a.executors[view.executor[row] + 1].id,
+    status = ffi.string(C.sic_task_status_name(view.status[row])), duration = view.duration[row],
+    task_id = num(view.task_id[row]), index = num(view.index[row]), attempt = num(view.attempt[row]) }
+  for name in pairs(TASK_METRICS) do t[name] = num(view[name][row]) end
+  return t
+end
+
+-- ---------------------------------------------------------------- entities
+local function entity_class(kind, fields)
+  local cls = { kind = kind }
+  cls.__index = function(self, k)
+    local m = cls[k]
+    if m ~= nil then return m end
+    local f = fields[k]
+    if f then return f(self, self.c) end
+    local ok, v = pcall(function() return self.c[k] end)
+    if ok then
+      if type(v) == "cdata" and (ffi.istype("int64_t", v) or ffi.istype("int32_t", v)) then return tonumber(v) end
+      return v
+    end
+    return nil
+  end
+  return cls
+end
+
+local function sid_field(name) return function(self, c) return str(self.app.c, c[name]) end end
+local function ints(app, range)
+  local out = list()
+  for i = 0, range.n - 1 do out[#out + 1] = app.ints[range.off + i] end
+  return out
+end
+local function kvs(app, range)
+  local out = {}
+  for i = 0, range.n - 1 do
+    local kv = app.kvs[range.off + i]
+    out[str(app, kv.key)] = str(app, kv.value)
+  end
+  return out
+end
+
+local Stage = entity_class("stage", {
+  name = sid_field("name"), details = sid_field("details"), failure_reason = sid_field("failure_reason"),
+  pool = sid_field("pool"), description = sid_field("description"),
+  status = function(self, c) return ffi.string(C.sic_stage_status_name(c.status)) end,
+  duration = function(self, c)
+    local s = c.first_task_launch >= 0 and c.first_task_launch or c.submission_time
+    if c.completion_time < 0 or s < 0 then return -1 end
+    return num(c.completion_time - s)
+  end,
+  ntasks = function(self, c) return c.tasks.n end,
+  parents = function(self, c) return ints(self.app.c, c.parents) end,
+  jobs = function(self, c) return ints(self.app.c, c.jobs) end,
+  key = function(self, c) return string.format("stage %d.%d", c.stage_id, c.attempt_id) end,
+})
+M.Stage = Stage
+
+-- Iterator over this stage attempt's task rows: for row in stage:tasks() do ... end
+function Stage:tasks()
+  local a, r = self.app.c, self.c.tasks
+  local i, n = -1, r.n
+  local rows = a.stage_task_rows + r.off
+  local check = self.app._check -- budget hook for long loops (set by the sandbox)
+  return function()
+    i = i + 1
+    if i < n then
+      if check and i % 65536 == 65535 then check() end
+      return tonumber(rows[i])
+    end
+  end
+end
+
+-- Summary of a task column (metric name, derived name or id) over the stage's tasks.
+function Stage:stats(column, filter)
+  return require("sic.stats").stage(self, column, filter)
+end
+
+Stage.__tostring = function(self)
+  return string.format("stage %d.%d %-8s %5d tasks %9.1fs  %s", self.stage_id, self.attempt_id,
+    self.status, self.ntasks, math.max(self.duration, 0) / 1000, self.name or "")
+end
+
+local Job = entity_class("job", {
+  name = sid_field("name"), description = sid_field("description"), job_group = sid_field("job_group"),
+  failure_reason = sid_field("failure_reason"),
+  status = function(self, c) return ffi.string(C.sic_job_status_name(c.status)) end,
+  duration = function(self, c)
+    if c.completion_time < 0 or c.submission_time < 0 then return -1 end
+    return num(c.completion_time - c.submission_time)
+  end,
+  stage_ids = function(self, c) return ints(self.app.c, c.stage_ids) end,
+  properties = function(self, c) return kvs(self.app.c, c.properties) end,
+  key = function(self, c) return "job " .. c.job_id end,
+})
+Job.__tostring = function(self)
+  return string.format("job %d %-9s %9.1fs  %s", self.job_id, self.status, math.max(self.duration, 0) / 1000, self.name or "")
+end
+
+local Executor = entity_class("executor", {
+  id = sid_field("id"), host = sid_field("host"), remove_reason = sid_field("remove_reason"),
+  cores = function(self, c) return c.total_cores end,
+  is_driver = function(self, c) return c.is_driver ~= 0 end,
+  key = function(self, c) return "executor " .. str(self.app.c, c.id) end,
+  peak = function(self, c)
+    if c.peak < 0 then return nil end
+    local out, v = {}, self.app.c.peaks[c.peak].v
+    for k, i in pairs(EXEC_METRICS) do out[k] = num(v[i]) end
+    return out
+  end,
+})
+Executor.__tostring = function(self)
+  return string.format("executor %-8s %-20s %3d cores%s", self.id, self.host or "?", self.cores,
+    self.remove_time >= 0 and ("  removed: " .. (self.remove_reason or "")) or "")
+end
+
+local PlanNode = entity_class("plan_node", {
+  name = sid_field("name"), simple_string = sid_field("simple_string"),
+  parsed = function(self, c) return require("sic.parse").plan_node(str(self.app.c, c.simple_string) or "") end,
+})
+PlanNode.__tostring = function(self) return string.rep("  ", self.depth) .. (self.simple_string or self.name or "?") end
+
+local Sql = entity_class("sql", {
+  description = sid_field("description"), details = sid_field("details"),
+  physical_plan = sid_field("physical_plan"), error = sid_field("error"),
+  duration = function(self, c) return c.end_time >= 0 and num(c.end_time - c.start_time) or -1 end,
+  jobs = function(self, c) return ints(self.app.c, c.jobs) end,
+  key = function(self, c) return "sql " .. num(c.execution_id) end,
+})
+-- The latest plan's nodes, root first.
+function Sql:plan()
+  local out, a, r = list(), self.app.c, self.c.plan
+  for i = 0, r.n - 1 do
+    out[#out + 1] = setmetatable({ app = self.app, c = a.plan_nodes + r.off + i, row = r.off + i }, PlanNode)
+  end
+  return out
+end
+Sql.__tostring = function(self)
+  return string.format("sql %d %9.1fs  %s", self.execution_id, math.max(self.duration, 0) / 1000, self.description or "")
+end
+
+-- ---------------------------------------------------------------- app
+local App = {}
+local function collection(app, ptr, n, cls)
+  local out = list()
+  for i = 0, tonumber(n) - 1 do
+    out[i + 1] = setmetatable({ app = app, c = ptr + i, row = i }, cls)
+  end
+  return out
+end
+
+local ENV_SECTIONS = { jvm = "env_jvm", spark = "env_spark", hadoop = "env_hadoop", system = "env_system",
+  metrics = "env_metrics", classpath = "env_classpath" }
+
+local APP_FIELDS = {
+  stages = function(a) return collection(a, a.c.stages, a.c.nstages, Stage) end,
+  jobs = function(a) return collection(a, a.c.jobs, a.c.njobs, Job) end,
+  executors = function(a) return collection(a, a.c.executors, a.c.nexecutors, Executor) end,
+  sqls = function(a) return collection(a, a.c.sqls, a.c.nsqls, Sql) end,
+  tasks = function(a) return setmetatable({ _app = a, _t = a.c.tasks, n = num(a.c.tasks.n) }, Tasks) end,
+  env = function(a)
+    local env = {}
+    for k, f in pairs(ENV_SECTIONS) do env[k] = kvs(a.c, a.c[f]) end
+    return env
+  end,
+  app_id = function(a) return str(a.c, a.c.app_id) end,
+  attempt_id = function(a) return str(a.c, a.c.attempt_id) end,
+  name = function(a) return str(a.c, a.c.name) end,
+  user = function(a) return str(a.c, a.c.user) end,
+  spark_version = function(a) return str(a.c, a.c.spark_version) end,
+  source_path = function(a) return str(a.c, a.c.source_path) end,
+  duration = function(a)
+    local s = a.c.start_time >= 0 and a.c.start_time or a.c.first_event_time
+    local e = a.c.end_time >= 0 and a.c.end_time or a.c.last_event_time
+    return (s >= 0 and e >= 0) and num(e - s) or -1
+  end,
+  key = function(a) return "app " .. (str(a.c, a.c.app_id) or "?") end,
+}
+App.__index = function(self, k)
+  local m = App[k]
+  if m ~= nil then return m end
+  local f = APP_FIELDS[k]
+  if f then
+    local v = f(self)
+    rawset(self, k, v)
+    return v
+  end
+  local ok, v = pcall(function() return self.c[k] end)
+  if ok then
+    if type(v) == "cdata" and (ffi.istype("int64_t", v) or ffi.istype("int32_t", v)) then return tonumber(v) end
+    return v
+  end
+end
+App.kind = "app"
+
+-- A Spark property (environment "Spark Properties"), with a default.
+function App:conf(key, default)
+  local v = self.env.spark[key]
+  if v == nil then return default end
+  return v
+end
+
+function App:string(sid) return str(self.c, sid) end
+function App:fields()
+  local out = {}
+  for k in pairs(APP_FIELDS) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+App.__tostring = function(self)
+  return string.format("<app %s '%s' Spark %s: %d jobs, %d stages, %d tasks, %d executors, %.1fs%s>",
+    self.app_id or "?", self.name or "?", self.spark_version or "?", num(self.c.njobs), num(self.c.nstages),
+    num(self.c.tasks.n), num(self.c.nexecutors), math.max(self.duration, 0) / 1000,
+    self.c.complete ~= 0 and "" or " (incomplete)")
+end
+M.App = App
+
+-- Wrap a sic_app* (cdata or light userdata). owned = true attaches sic_app_free as finalizer.
+function M.wrap(ptr, owned)
+  local c = ffi.cast("sic_app *", ptr)
+  if c == nil then error("sic: NULL application model", 2) end
+  if c.abi_version ~= core.ABI_VERSION then
+    error(string.format("sic: model built by ABI %d, engine expects %d", c.abi_version, core.ABI_VERSION), 2)
+  end
+  if owned then c = ffi.gc(c, C.sic_app_free) end
+  return setmetatable({ c = c }, App)
+end
+
+-- Load an event log (file, directory, rolling log, zip ...) into a model view.
+function M.load(path, threads)
+  if type(path) ~= "string" then return nil, "sic.load: path must be a string" end
+  local out = ffi.new("sic_app *[1]")
+  local err = ffi.new("sic_err")
+  local opts
+  if threads then opts = ffi.new("sic_load_opts", { threads = threads, keep_task_accums = 1 }) end
+  local rc = C.sic_app_load_path(path, opts, out, err)
+  if rc < 0 then return nil, ffi.string(err.msg) end
+  return M.wrap(out[0], true)
+end
+
+return M

@@ -1,0 +1,75 @@
+-- sic.pretty: how the REPL shows values - model objects by their __tostring, findings as
+-- one readable block, tables as sorted, depth-limited Lua syntax. Owner: lua engineer.
+local M = {}
+
+local function is_finding(t)
+  return type(t) == "table" and type(t.id) == "string" and type(t.severity) == "string" and t.title ~= nil
+end
+
+function M.finding(f)
+  local lines = { string.format("[%s] %s  %s", f.severity:upper(), f.id, f.title) }
+  if f.entity and f.entity.key then lines[#lines + 1] = "  on: " .. tostring(f.entity.key) end
+  local rec = f.recommendation
+  if rec and rec.text then lines[#lines + 1] = "  advice: " .. rec.text end
+  if rec and type(rec.config) == "table" then
+    local keys = {}
+    for k in pairs(rec.config) do keys[#keys + 1] = k end
+    table.sort(keys)
+    for _, k in ipairs(keys) do lines[#lines + 1] = string.format("    %s=%s", k, tostring(rec.config[k])) end
+  end
+  if f.impact and f.impact.saving_ms then
+    lines[#lines + 1] = string.format("  impact: ~%.1f s saved", f.impact.saving_ms / 1000)
+  end
+  if f.rule then lines[#lines + 1] = "  rule: " .. f.rule end
+  return table.concat(lines, "\n")
+end
+
+local function key_repr(k)
+  if type(k) == "string" and k:match("^[%a_][%w_]*$") then return k end
+  return "[" .. (type(k) == "string" and string.format("%q", k) or tostring(k)) .. "]"
+end
+
+local function render(v, depth, indent, seen)
+  local t = type(v)
+  if t == "string" then return string.format("%q", v) end
+  if t ~= "table" then return tostring(v) end
+  local mt = getmetatable(v)
+  if mt and mt.__tostring then return tostring(v) end
+  if is_finding(v) then return M.finding(v) end
+  if seen[v] then return "<cycle>" end
+  if depth <= 0 then return "{...}" end
+  seen[v] = true
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b)
+    local ta, tb = type(a), type(b)
+    if ta ~= tb then return ta == "number" end
+    if ta == "number" or ta == "string" then return a < b end
+    return tostring(a) < tostring(b)
+  end)
+  local parts, n = {}, #v
+  local pad = string.rep("  ", indent + 1)
+  for i, k in ipairs(keys) do
+    if i > 50 then parts[#parts + 1] = pad .. string.format("... (%d more)", #keys - 50) break end
+    local item = render(v[k], depth - 1, indent + 1, seen)
+    if type(k) == "number" and k >= 1 and k <= n and k == math.floor(k) then parts[#parts + 1] = pad .. item
+    else parts[#parts + 1] = pad .. key_repr(k) .. " = " .. item end
+  end
+  seen[v] = nil
+  if #parts == 0 then return "{}" end
+  return "{\n" .. table.concat(parts, ",\n") .. "\n" .. string.rep("  ", indent) .. "}"
+end
+
+function M.format(v, depth)
+  return render(v, depth or 3, 0, {})
+end
+
+-- A report: header line then each finding.
+function M.report(r)
+  local lines = { string.format("%d finding(s)%s", #r.findings, r.errors and r.errors > 0 and
+    string.format(" (%d rule error(s))", r.errors) or "") }
+  for _, f in ipairs(r.findings) do lines[#lines + 1] = M.finding(f) end
+  return table.concat(lines, "\n")
+end
+
+return M

@@ -1,0 +1,92 @@
+-- sic.stats: the C statistics (engine/stats/stats.h) for Lua: stage summaries straight from
+-- the model, and the same functions over any Lua list or double[] cdata. Owner: lua engineer.
+local core = require "sic.core"
+local model = require "sic.model"
+local ffi, C = core.ffi, core.C
+
+local M = {}
+
+local FILTERS = { successful = C.SIC_SF_SUCCESSFUL, finished = C.SIC_SF_FINISHED, all = C.SIC_SF_ALL }
+local SUMMARY_FIELDS = { "n", "sum", "mean", "min", "max", "p05", "p25", "median", "p75", "p90", "p95",
+  "p99", "mad", "stddev", "gini", "max_over_median", "argmax" }
+
+local function to_table(s)
+  local t = {}
+  for _, k in ipairs(SUMMARY_FIELDS) do t[k] = tonumber(s[k]) end
+  return t
+end
+
+-- values: Lua list of numbers, or (double* cdata, n). Returns double*, n, keepalive.
+local function as_doubles(values, n)
+  if type(values) == "cdata" then return values, n end
+  n = #values
+  local arr = ffi.new("double[?]", math.max(n, 1))
+  for i = 1, n do arr[i - 1] = values[i] end
+  return arr, n
+end
+
+
+-- Summary {n, sum, mean, min, max, p05..p99, median, mad, stddev, gini, max_over_median,
+-- argmax (task row)} of one column of a stage's tasks. filter: "successful" (default,
+-- like the History Server), "finished" or "all".
+function M.stage(stage, column, filter)
+  local id = model.column_id(column or "duration")
+  if not id then error("sic.stats: unknown task column '" .. tostring(column) .. "'", 2) end
+  local f = FILTERS[filter or "successful"]
+  if not f then error("sic.stats: unknown filter '" .. tostring(filter) .. "'", 2) end
+  local s = ffi.new("sic_summary")
+  local rc = C.sic_stats_stage(stage.app.c, stage.row, id, f, s)
+  if rc < 0 then error("sic.stats: cannot summarise stage " .. stage.row .. " (code " .. rc .. ")", 2) end
+  return to_table(s)
+end
+
+-- Column values of a stage as (double[] cdata, n, rows int64_t[]).
+function M.gather(stage, column, filter)
+  local id = model.column_id(column or "duration")
+  if not id then error("sic.stats: unknown task column '" .. tostring(column) .. "'", 2) end
+  local cap = math.max(stage.c.tasks.n, 1)
+  local vals, rows = ffi.new("double[?]", cap), ffi.new("int64_t[?]", cap)
+  local n = C.sic_stats_gather(stage.app.c, stage.row, id, FILTERS[filter or "successful"], vals, rows, cap)
+  if n < 0 then error("sic.stats: gather failed (code " .. tonumber(n) .. ")", 2) end
+  return vals, tonumber(n), rows
+end
+
+function M.summarize(values, n)
+  local arr, count = as_doubles(values, n)
+  local s = ffi.new("sic_summary")
+  if C.sic_stats_summarize(arr, count, s) < 0 then error("sic.stats.summarize: invalid input", 2) end
+  return to_table(s)
+end
+
+function M.quantile(values, q, n)
+  local arr, count = as_doubles(values, n)
+  local out = ffi.new("double[1]")
+  if C.sic_stats_quantile(arr, count, q, out) < 0 then error("sic.stats.quantile: q must be in [0,1]", 2) end
+  return out[0]
+end
+
+-- Equal-width histogram: list of nbins counts (lo/hi default to the data range).
+function M.histogram(values, nbins, lo, hi, n)
+  local arr, count = as_doubles(values, n)
+  nbins = nbins or 10
+  local counts = ffi.new("int64_t[?]", nbins)
+  if C.sic_stats_histogram(arr, count, nbins, lo or 0, hi or 0, counts) < 0 then
+    error("sic.stats.histogram: invalid arguments", 2)
+  end
+  local out = {}
+  for i = 0, nbins - 1 do out[i + 1] = tonumber(counts[i]) end
+  return out
+end
+
+-- 1-based positions (for Lua lists) or 0-based (for cdata) of the k largest values.
+function M.topk(values, k, n)
+  local arr, count = as_doubles(values, n)
+  local idx = ffi.new("int64_t[?]", math.max(k, 1))
+  local m = tonumber(C.sic_stats_topk(arr, count, k, idx))
+  local base = type(values) == "cdata" and 0 or 1
+  local out = {}
+  for i = 0, m - 1 do out[i + 1] = tonumber(idx[i]) + base end
+  return out
+end
+
+return M
