@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "json/scan.h"
 #include "model/builder.h"
 #include "model/model.h"
 
@@ -442,6 +443,150 @@ static void test_not_a_log(void) {
   CHECK(strstr(err.msg, "driverlog") != NULL, "%s", err.msg);
 }
 
+
+/* ---- History Server expectations (the JSON files in shs-expectations: what Spark's own REST API
+ * returns for these logs) ---- */
+
+/* Flattened "taskMetrics" member -> value, compared with the model column of that name. */
+static void check_task_metrics(const sic_app *a, int64_t row, sic_jscan *s, const char *prefix, int64_t task_id) {
+  sic_jiter it;
+  sic_jstr k;
+  sic_json_obj_begin(s, &it);
+  while (sic_json_obj_next(s, &it, &k) > 0) {
+    char name[256];
+    snprintf(name, sizeof name, "%s%.*s", prefix, (int)k.len, k.p);
+    if (sic_json_peek(s) == SIC_JT_OBJECT) {
+      char sub[300];
+      snprintf(sub, sizeof sub, "%s.", name);
+      check_task_metrics(a, row, s, sub, task_id);
+      continue;
+    }
+    int64_t want = 0;
+    sic_json_i64(s, &want);
+    int found = 0;
+    for (int m = 0; m < SIC_TM__COUNT; m++) {
+      if (strcmp(sic_task_metric_name((sic_task_metric)m), name)) continue;
+      found = 1;
+      CHECK(sic_task_metric_get(a, row, (sic_task_metric)m) == want, "task %lld %s = %lld, SHS says %lld",
+            (long long)task_id, name, (long long)sic_task_metric_get(a, row, (sic_task_metric)m), (long long)want);
+    }
+    CHECK(found, "SHS task metric %s has no model column", name);
+  }
+}
+
+static int64_t task_row_by_id(const sic_app *a, const sic_stage *st, int64_t task_id) {
+  for (int32_t i = 0; i < st->tasks.n; i++) {
+    int64_t r = a->stage_task_rows[st->tasks.off + i];
+    if (sic_col_get(&a->tasks.task_id, r) == task_id) return r;
+  }
+  return -1;
+}
+
+static int jstr_is(const sic_jstr *v, const char *want) {
+  char buf[16384];
+  if (!want || v->len >= sizeof buf) return 0;
+  size_t n = sic_json_unescape(v, buf);
+  return n == strlen(want) && memcmp(buf, want, n) == 0;
+}
+
+/* Every task the History Server lists for a stage attempt, field by field. */
+static void check_shs_tasks(const char *expectation, const char *log, int32_t stage_id, int32_t attempt, int min_tasks) {
+  char path[8192];
+  size_t len;
+  snprintf(path, sizeof path, "%s/../shs-expectations/%s", data_dir, expectation);
+  char *doc = read_file(path, &len);
+  CHECK(doc != NULL, "cannot read %s", path);
+  sic_app *a = load(log);
+  const sic_stage *st = a ? sic_app_stage(a, stage_id, attempt) : NULL;
+  CHECK(st != NULL, "%s: stage %d.%d", log, stage_id, attempt);
+  if (!doc || !st) { free(doc); sic_app_free(a); return; }
+  sic_jscan s;
+  sic_jiter arr, it;
+  sic_jstr k, v;
+  int tasks = 0;
+  sic_json_init(&s, doc, len);
+  sic_json_arr_begin(&s, &arr);
+  while (sic_json_arr_next(&s, &arr) > 0) {
+    int64_t row = -1, task_id = -1, n;
+    int b;
+    sic_json_obj_begin(&s, &it);
+    while (sic_json_obj_next(&s, &it, &k) > 0) {
+      if (SIC_JSTR_IS(&k, "taskId")) {
+        sic_json_i64(&s, &task_id);
+        row = task_row_by_id(a, st, task_id);
+        CHECK(row >= 0, "%s: task %lld missing", log, (long long)task_id);
+        tasks++;
+      } else if (row < 0) {
+        sic_json_skip(&s);
+      } else if (SIC_JSTR_IS(&k, "index")) { sic_json_i64(&s, &n); CHECK_EQ_INT(sic_col_get(&a->tasks.index, row), n); }
+      else if (SIC_JSTR_IS(&k, "attempt")) { sic_json_i64(&s, &n); CHECK_EQ_INT(sic_col_get(&a->tasks.attempt, row), n); }
+      else if (SIC_JSTR_IS(&k, "partitionId")) { sic_json_i64(&s, &n); CHECK_EQ_INT(sic_col_get(&a->tasks.partition_id, row), n); }
+      else if (SIC_JSTR_IS(&k, "duration")) { sic_json_i64(&s, &n); CHECK_EQ_INT(sic_task_duration(a, row), n); }
+      else if (SIC_JSTR_IS(&k, "executorId")) {
+        sic_json_str(&s, &v);
+        CHECK(jstr_is(&v, sic_str(a, a->executors[a->tasks.executor[row]].id)), "task %lld executor", (long long)task_id);
+      } else if (SIC_JSTR_IS(&k, "host")) {
+        sic_json_str(&s, &v);
+        CHECK(jstr_is(&v, sic_str(a, a->tasks.host[row])), "task %lld host", (long long)task_id);
+      } else if (SIC_JSTR_IS(&k, "status")) {
+        sic_json_str(&s, &v);
+        CHECK(jstr_is(&v, sic_task_status_name(a->tasks.status[row])), "task %lld status %s", (long long)task_id,
+              sic_task_status_name(a->tasks.status[row]));
+      } else if (SIC_JSTR_IS(&k, "taskLocality")) {
+        sic_json_str(&s, &v);
+        CHECK(jstr_is(&v, sic_locality_name(a->tasks.locality[row])), "task %lld locality", (long long)task_id);
+      } else if (SIC_JSTR_IS(&k, "speculative")) {
+        sic_json_bool(&s, &b);
+        CHECK_EQ_INT(!!(a->tasks.flags[row] & SIC_TASKF_SPECULATIVE), b);
+      } else if (SIC_JSTR_IS(&k, "errorMessage")) {
+        sic_json_str(&s, &v);
+        const char *mine = sic_str(a, a->tasks.error[row]);
+        CHECK(jstr_is(&v, mine), "task %lld errorMessage differs: %.80s", (long long)task_id, mine ? mine : "(none)");
+      } else if (SIC_JSTR_IS(&k, "taskMetrics")) {
+        check_task_metrics(a, row, &s, "", task_id);
+      } else {
+        sic_json_skip(&s);
+      }
+    }
+  }
+  CHECK(s.err == NULL, "%s: %s at %zu", expectation, s.err ? s.err : "", s.err_off);
+  CHECK(tasks >= min_tasks, "%s: %d tasks compared", expectation, tasks);
+  free(doc);
+  sic_app_free(a);
+}
+
+/* Jobs as the History Server lists them: name (last stage's), status, stage ids. */
+static void check_shs_jobs(void) {
+  char path[8192];
+  size_t len;
+  snprintf(path, sizeof path, "%s/../shs-expectations/job_list_json_expectation.json", data_dir);
+  char *doc = read_file(path, &len);
+  CHECK(doc != NULL);
+  sic_app *a = load("spark/local-1422981780767");
+  if (!doc || !a) { free(doc); sic_app_free(a); return; }
+  sic_jscan s;
+  sic_jiter arr, it;
+  sic_jstr k, v;
+  int jobs = 0;
+  sic_json_init(&s, doc, len);
+  sic_json_arr_begin(&s, &arr);
+  while (sic_json_arr_next(&s, &arr) > 0) {
+    const sic_job *j = NULL;
+    int64_t n;
+    sic_json_obj_begin(&s, &it);
+    while (sic_json_obj_next(&s, &it, &k) > 0) {
+      if (SIC_JSTR_IS(&k, "jobId")) { sic_json_i64(&s, &n); j = sic_app_job(a, (int32_t)n); CHECK(j != NULL); jobs++; }
+      else if (!j) sic_json_skip(&s);
+      else if (SIC_JSTR_IS(&k, "name")) { sic_json_str(&s, &v); CHECK(jstr_is(&v, sic_str(a, j->name)), "job %d name", j->job_id); }
+      else if (SIC_JSTR_IS(&k, "status")) { sic_json_str(&s, &v); CHECK(jstr_is(&v, sic_job_status_name(j->status)), "job %d status", j->job_id); }
+      else sic_json_skip(&s);
+    }
+  }
+  CHECK_EQ_INT(jobs, 3);
+  free(doc);
+  sic_app_free(a);
+}
+
 /* The builder entry point used by the fuzzer, on lines that exercise odd shapes. */
 static void test_builder_lines(void) {
   static const char *lines[] = {
@@ -497,5 +642,9 @@ int main(void) {
   test_details();
   test_not_a_log();
   test_builder_lines();
+  check_shs_tasks("stage_task_list_expectation.json", "spark/local-1430917381534", 0, 0, 20);
+  check_shs_tasks("stage_task_list_w__offset___length_expectation.json", "spark/local-1430917381534", 0, 0, 50);
+  check_shs_tasks("stage_task_list_w__status_expectation.json", "spark/app-20161115172038-0000", 0, 0, 10);
+  check_shs_jobs();
   return CHECK_RESULT();
 }
