@@ -16,13 +16,19 @@ int sic_err_set(sic_err *e, int code, const char *fmt, ...) {
 
 int sic_err_wrap(sic_err *e, const char *fmt, ...) {
   if (!e) return SIC_EINVAL;
-  char prefix[256], old[sizeof e->msg];
+  char prefix[256];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  int plen = vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
-  memcpy(old, e->msg, sizeof old);
-  snprintf(e->msg, sizeof e->msg, "%s%s", prefix, old);
+  if (plen < 0) return e->code;
+  if ((size_t)plen >= sizeof prefix) plen = sizeof prefix - 1;
+  /* Shift the old message right and put the prefix in front; the tail is cut if too long. */
+  size_t old = strnlen(e->msg, sizeof e->msg - 1);
+  size_t keep = old + plen < sizeof e->msg ? old : sizeof e->msg - 1 - plen;
+  memmove(e->msg + plen, e->msg, keep);
+  memcpy(e->msg, prefix, plen);
+  e->msg[plen + keep] = '\0';
   return e->code;
 }
 
