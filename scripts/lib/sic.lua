@@ -93,9 +93,28 @@ function sic.analyze(app, opts)
 end
 
 -- Reload scripts as a transaction; returns the per-file report and whether it was applied.
+local reload_mt = {
+  __tostring = function(r)
+    local counts, lines = {}, {}
+    for _, e in ipairs(r) do
+      counts[e.status] = (counts[e.status] or 0) + 1
+      if e.status ~= "unchanged" then
+        lines[#lines + 1] = string.format("  %-9s %s%s", e.status, e.file, e.reason and (": " .. e.reason ..
+          (e.kept and (" (kept " .. e.kept .. ")") or "")) or "")
+      end
+    end
+    local summary = {}
+    for k, n in pairs(counts) do summary[#summary + 1] = n .. " " .. k end
+    table.sort(summary)
+    table.insert(lines, 1, "reload: " .. table.concat(summary, ", "))
+    return table.concat(lines, "\n")
+  end,
+}
+
 function sic.reload()
-  if not default_engine then engine() return { { file = "(all)", status = "loaded" } }, true end
-  return default_engine:reload()
+  if not default_engine then engine() return setmetatable({ { file = "(all)", status = "loaded" } }, reload_mt), true end
+  local report, applied = default_engine:reload()
+  return setmetatable(report, reload_mt), applied
 end
 
 function sic.json(v, pretty)

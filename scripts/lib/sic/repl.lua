@@ -33,12 +33,16 @@ function M.feed(line)
   end
   buffer = nil
   setfenv(fn, _G)
-  local res = { xpcall(fn, function(e) return debug.traceback(tostring(e), 2) end) }
+  local function pack(...) return { n = select("#", ...), ... } end
+  local res = pack(xpcall(fn, function(e)
+    local tb = debug.traceback(tostring(e), 2)
+    return (tb:gsub("\n%s*%[C%]: in function 'xpcall'.*$", "")) -- the REPL's own frames are noise
+  end))
   if not res[1] then
     io.stderr:write(res[2], "\n")
     return "error"
   end
-  print_results(table.maxn(res) - 1, unpack(res, 2, table.maxn(res)))
+  print_results(res.n - 1, unpack(res, 2, res.n))
   return "ok"
 end
 
