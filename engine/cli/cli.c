@@ -14,6 +14,8 @@ static const sic_command commands[] = {
   {"ingest", "record event logs in the history store (SQLite or PostgreSQL)", sic_cmd_ingest},
   {"kb", "documentation knowledge base: ingest, search (BM25 + dense), stats", sic_cmd_kb},
   {"regressions", "runs significantly slower or costlier than their job's baseline, and why", sic_cmd_regressions},
+  {"repl", "interactive LuaJIT prompt with the engine loaded (sic.load, sic.analyze, ...)", sic_cmd_repl},
+  {"run", "run a Lua script with the engine loaded", sic_cmd_run},
   {"version", "print the version", sic_cmd_version},
 };
 
