@@ -106,6 +106,9 @@ static void analyze_path(analyze_run *r, const char *path) {
     }
     if (r->progress && sets.n > 1) fprintf(stderr, "\r\033[K");
   }
+  if (sets.nskipped)
+    fprintf(stderr, "sic analyze: %s: skipped %zu file%s that %s\n", path, sets.nskipped,
+            sets.nskipped == 1 ? "" : "s", sets.nskipped == 1 ? "is not a Spark event log" : "are not Spark event logs");
   sic_logsets_free(&sets);
   if (spooled[0]) unlink(spooled);
 }

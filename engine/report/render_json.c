@@ -86,6 +86,15 @@ static void executors(sic_jw *w, const sic_summary *s) {
   sic_jw_kint(w, "idle", x->idle);
   sic_jw_kbool(w, "driverRanTasks", x->driver_ran_tasks);
   sic_jw_kint(w, "coreTime", x->core_time);
+  sic_jw_karr(w, "timeline");
+  for (int k = 0; k < x->ntimeline; k++) {
+    sic_jw_obj(w);
+    sic_jw_kint(w, "timeEpoch", x->timeline[k].time);
+    sic_jw_kint(w, "executors", x->timeline[k].executors);
+    sic_jw_kint(w, "cores", x->timeline[k].cores);
+    sic_jw_end(w);
+  }
+  sic_jw_end(w);
   sic_jw_end(w);
 }
 

@@ -68,6 +68,15 @@ static void executors(FILE *out, const sic_summary *s, const style *c) {
   if (!x->count && !x->driver_ran_tasks) fprintf(out, "  no executors recorded\n");
   if (x->idle)
     fprintf(out, "  %s%lld executor%s never ran a task%s\n", c->yellow, (long long)x->idle, x->idle == 1 ? "" : "s", c->off);
+  if (x->ntimeline) {
+    fprintf(out, "  alive over time (%s per step):", sic_fmt_duration(s->duration / x->ntimeline, a));
+    for (int k = 0; k < x->ntimeline; k++) fprintf(out, " %d", x->timeline[k].executors);
+    fprintf(out, "\n");
+  }
+  if (!s->tasks.attempts) {
+    fprintf(out, "  no tasks ran\n");
+    return;
+  }
   fprintf(out, "  task time %s over %s of wall time: %.1f tasks in parallel on average\n",
           sic_fmt_duration(s->tasks.task_time, a), sic_fmt_duration(s->duration, b), s->parallelism);
   if (x->core_time > 0)

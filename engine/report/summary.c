@@ -180,6 +180,22 @@ static int64_t app_end_time(const sic_app *app) {
   return app->end_time >= 0 ? app->end_time : app->last_event_time;
 }
 
+/* Executors alive in the middle of each of SIC_SUMMARY_TIMELINE equal slices of the run.
+ * edges come in pairs: (from, +1) then (to, -1) of one executor. */
+static void sample_timeline(sic_summary_executors *x, const edge *edges, int64_t nedges, int64_t begin, int64_t end) {
+  if (begin < 0 || end <= begin) return;
+  for (int k = 0; k < SIC_SUMMARY_TIMELINE; k++) {
+    sic_executor_sample *p = &x->timeline[k];
+    p->time = begin + (end - begin) * (2 * k + 1) / (2 * SIC_SUMMARY_TIMELINE);
+    for (int64_t i = 0; i + 1 < nedges; i += 2)
+      if (edges[i].time <= p->time && p->time < edges[i + 1].time) {
+        p->executors++;
+        p->cores += edges[i].cores;
+      }
+  }
+  x->ntimeline = SIC_SUMMARY_TIMELINE;
+}
+
 static int build_executors(const sic_app *app, sic_summary *s) {
   sic_summary_executors *x = &s->executors;
   int64_t *ran = calloc((size_t)(app->nexecutors ? app->nexecutors : 1), sizeof *ran);
@@ -214,6 +230,7 @@ static int build_executors(const sic_app *app, sic_summary *s) {
     edges[nedges++] = (edge){from, +1, ex->total_cores};
     edges[nedges++] = (edge){to, -1, ex->total_cores};
   }
+  sample_timeline(x, edges, nedges, begin, end);
   qsort(edges, (size_t)nedges, sizeof *edges, cmp_edge);
   int64_t alive = 0, cores = 0;
   for (int64_t i = 0; i < nedges; i++) {

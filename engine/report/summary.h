@@ -77,6 +77,15 @@ typedef struct sic_summary_job {
   const char *failure_reason;    /* JobFailed exception text, NULL */
 } sic_summary_job;
 
+enum { SIC_SUMMARY_TIMELINE = 12 };  /* samples in sic_summary_executors.timeline */
+
+/* Executors alive at one instant. */
+typedef struct sic_executor_sample {
+  int64_t time;                  /* ms epoch */
+  int32_t executors;             /* executors alive (the driver only when it ran tasks) */
+  int32_t cores;                 /* their cores */
+} sic_executor_sample;
+
 typedef struct sic_summary_executors {
   int64_t count;                 /* executors seen, driver excluded */
   int64_t added;                 /* with an ExecutorAdded event */
@@ -87,6 +96,8 @@ typedef struct sic_summary_executors {
   int64_t idle;                  /* executors that ran no task */
   int64_t core_time;             /* cores x alive ms of executors that could run tasks */
   int driver_ran_tasks;          /* 1: tasks ran on the driver (local mode) */
+  sic_executor_sample timeline[SIC_SUMMARY_TIMELINE]; /* alive at evenly spaced instants */
+  int ntimeline;                 /* samples filled (0 when the duration is unknown) */
 } sic_summary_executors;
 
 typedef struct sic_summary_notice {

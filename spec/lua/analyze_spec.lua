@@ -170,6 +170,32 @@ describe("sic analyze on the generated example", function()
     assert.is_true(math.abs(shares - 1) < 1e-9)
   end)
 
+  it("samples the executors alive over time", function()
+    local a = doc.applications[1]
+    local added, removed = {}, {}
+    for line in T.read_file(path):gmatch("[^\n]+") do
+      if line:find('"Event":"SparkListenerExecutor', 1, true) then
+        local e = cjson.decode(line)
+        if e.Event == "SparkListenerExecutorAdded" then added[e["Executor ID"]] = e.Timestamp end
+        if e.Event == "SparkListenerExecutorRemoved" then removed[e["Executor ID"]] = e.Timestamp end
+      end
+    end
+    local timeline = a.executors.timeline
+    assert.are.equal(12, #timeline)
+    local counts = {}
+    for _, sample in ipairs(timeline) do
+      local alive = 0
+      for id, from in pairs(added) do
+        if from <= sample.timeEpoch and sample.timeEpoch < (removed[id] or math.huge) then alive = alive + 1 end
+      end
+      assert.are.equal(alive, sample.executors)
+      assert.are.equal(4 * alive, sample.cores)
+      counts[#counts + 1] = alive
+    end
+    assert.are.equal(2, counts[#counts]) -- dynamic allocation went back to minExecutors
+    assert.matches("alive over time %(.- per step%): " .. table.concat(counts, " "), T.run_sic({ "analyze", path }).stdout)
+  end)
+
   it("groups failed and killed attempts by reason", function()
     local a = doc.applications[1]
     local failed, killed, reasons = 0, 0, {}
