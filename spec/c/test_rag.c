@@ -226,6 +226,7 @@ static void test_lsa(void) {
   if (back) {
     float *q2 = malloc(sizeof(float) * back->dims);
     rag_lsa_embed(back, "vacuum retention", q2);
+    rag_lsa_embed(m, "vacuum retention", q);
     CHECK(memcmp(q, q2, sizeof(float) * m->dims) == 0, "model changed in the round trip");
     free(q2);
   }
