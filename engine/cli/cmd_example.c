@@ -14,7 +14,7 @@ int sic_cmd_example(int argc, char **argv) {
   sic_gen_opts_default(&opts);
   const sic_opt table[] = {
       {"seed", 0, SIC_OPT_INT, &seed, "N", "random seed: same seed, same bytes (default 42)", 0, INT64_MAX, NULL},
-      {"tasks", 0, SIC_OPT_INT, &tasks, "N", "planned tasks over all stages, retries on top (default 2000)", 50,
+      {"tasks", 0, SIC_OPT_INT, &tasks, "N", "planned tasks over all stages (default 2000); retries add a few, the failing query aborts early", 50,
        100000000, NULL},
       {"codec", 0, SIC_OPT_CHOICE, &codec, NULL, "write plain JSON lines or zstd frames (default none)", 0, 0,
        "none|zstd"},

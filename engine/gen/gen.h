@@ -30,7 +30,8 @@
 
 typedef struct sic_gen_opts {
   uint64_t seed;          /* RNG seed; every value derives from it */
-  int64_t tasks;          /* planned task count over all stages (retries come on top); >= 50 */
+  int64_t tasks;          /* planned task count over all stages, >= 50 (retries add a few; the
+                           * failing query aborts before launching all of its tasks) */
   int zstd;               /* 1: write zstd frames (Spark's ZStdCompressionCodec), 0: plain lines */
   int zstd_level;         /* compression level when zstd (0 = library default) */
 } sic_gen_opts;

@@ -242,6 +242,20 @@ int gen_emit_job_end(gen_app *g, const gen_job *job, const char *failure) {
     sic_jw_kobj(w, "Exception");
     sic_jw_kstr(w, "Message", failure);
     sic_jw_karr(w, "Stack Trace");
+    static const struct {
+      const char *cls, *method, *file;
+      int line;
+    } frames[] = {{"org.apache.spark.scheduler.DAGScheduler", "failJobAndIndependentStages", "DAGScheduler.scala", 2898},
+                  {"org.apache.spark.scheduler.DAGScheduler", "$anonfun$abortStage$2", "DAGScheduler.scala", 2834},
+                  {"org.apache.spark.scheduler.DAGScheduler", "abortStage", "DAGScheduler.scala", 2833}};
+    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
+      sic_jw_obj(w);
+      sic_jw_kstr(w, "Declaring Class", frames[i].cls);
+      sic_jw_kstr(w, "Method Name", frames[i].method);
+      sic_jw_kstr(w, "File Name", frames[i].file);
+      sic_jw_kint(w, "Line Number", frames[i].line);
+      sic_jw_end(w);
+    }
     sic_jw_end(w);
     sic_jw_end(w);
   }

@@ -223,7 +223,8 @@ static int task_end(gen_app *g, const gen_stage *st, const gen_task *t) {
   sic_jw_end(w); /* Accumulables */
   sic_jw_end(w); /* Task Info */
   executor_metrics(w, &m);
-  task_metrics(w, &m);
+  /* a lost executor reports nothing back: Spark then logs no "Task Metrics" at all */
+  if (t->outcome != GEN_TASK_LOST) task_metrics(w, &m);
   sic_jw_end(w);
   g->stats.task_attempts++;
   return gen_write_line(g);

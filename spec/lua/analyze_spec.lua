@@ -321,6 +321,37 @@ describe("sic analyze on real logs", function()
     end
   end)
 
+  it("uses the History Server's names and semantics for stage totals", function()
+    local log = T.need_shared("spark-events/spark/local-1422981780767")
+    local stages = T.need_shared("shs-expectations/stage_list_json_expectation.json")
+    local one = T.need_shared("shs-expectations/one_stage_json_expectation.json")
+    if not log or not stages or not one then return end
+    local doc = analyze_json({ log })
+    local mine = {}
+    for _, st in ipairs(doc.applications[1].stagesByTime) do mine[st.stageId .. "." .. st.attemptId] = st end
+    local compared = 0
+    for _, expected in ipairs(cjson.decode(T.read_file(stages))) do
+      local got = mine[expected.stageId .. "." .. expected.attemptId]
+      assert.is_not_nil(got)
+      assert.are.equal(expected.status, got.status)
+      for _, k in ipairs({ "numCompleteTasks", "numFailedTasks", "numKilledTasks", "executorRunTime",
+        "executorCpuTime", "jvmGcTime", "resultSize", "inputBytes", "inputRecords", "outputBytes", "outputRecords",
+        "shuffleReadBytes", "shuffleReadRecords", "shuffleWriteBytes", "shuffleWriteRecords",
+        "memoryBytesSpilled", "diskBytesSpilled" }) do
+        if expected[k] ~= nil then
+          assert.are.equal(expected[k], got[k], "stage " .. expected.stageId .. " " .. k)
+          compared = compared + 1
+        end
+      end
+    end
+    assert.is_true(compared >= 40)
+    -- the stage's task time is the History Server's executorSummary taskTime
+    local stage1 = cjson.decode(T.read_file(one))[1]
+    local total = 0
+    for _, e in pairs(stage1.executorSummary) do total = total + e.taskTime end
+    assert.are.equal(total, mine["1.0"].taskTime)
+  end)
+
   it("exits 1 naming a file that is not an event log, and keeps going with the others", function()
     local bad = T.need_shared("spark-events/spark-rapids-tools/spark-events-profiling/driverlog")
     local good = T.need_shared("spark-events/spark/local-1642039451826")
