@@ -122,8 +122,8 @@ sic_sid sic_intern(sic_builder *b, const char *p, size_t len) {
     goto nomem;
   uint32_t h = hash_bytes(p, len), mask = b->shash_cap - 1, i = h & mask;
   for (uint32_t id1; (id1 = b->shash[i]) != 0; i = (i + 1) & mask) {
-    const char *s = st->buf + st->off[id1 - 1];
-    if (memcmp(s, p, len) == 0 && s[len] == 0) return (sic_sid)(id1 - 1);
+    int32_t id = (int32_t)id1 - 1;
+    if (sic_interned_len(b, id) == len && memcmp(st->buf + st->off[id], p, len) == 0) return id;
   }
   if (b->sbuf_len + len + 1 > b->sbuf_cap) {
     size_t ncap = b->sbuf_cap ? b->sbuf_cap : 4096;
@@ -149,6 +149,12 @@ sic_sid sic_intern(sic_builder *b, const char *p, size_t len) {
 nomem:
   b->enomem = 1;
   return -1;
+}
+
+size_t sic_interned_len(const sic_builder *b, sic_sid id) {
+  const sic_strings *st = &b->app->strings;
+  int64_t next = id + 1 < st->n ? st->off[id + 1] : (int64_t)b->sbuf_len;
+  return (size_t)(next - st->off[id] - 1);
 }
 
 sic_sid sic_intern_jstr(sic_builder *b, const sic_jstr *s) {

@@ -110,6 +110,7 @@ int sic_grow(sic_builder *b, void **arr, int64_t *cap, int64_t need, size_t sz);
 
 sic_sid sic_intern(sic_builder *b, const char *p, size_t len);
 sic_sid sic_intern_jstr(sic_builder *b, const sic_jstr *s);   /* unescapes when needed */
+size_t sic_interned_len(const sic_builder *b, sic_sid id);    /* bytes of an interned string */
 int32_t sic_push_int(sic_builder *b, int32_t v);               /* returns index or -1 */
 int32_t sic_push_kv(sic_builder *b, sic_sid k, sic_sid v);
 

@@ -225,10 +225,9 @@ static sic_sid cached_sid(sic_builder *b, sic_jscan *s, int slot) {
   if (sic_json_peek(s) != SIC_JT_STRING) { sic_rd_sid(b, s, &id); return id; }
   if (sic_json_str(s, &v) < 0) return -1;
   sic_sid last = b->last_sid[slot];
-  if (last >= 0 && !v.escaped) {
-    const char *t = sic_str(b->app, last);
-    if (memcmp(t, v.p, v.len) == 0 && t[v.len] == 0) return last;
-  }
+  if (last >= 0 && !v.escaped && sic_interned_len(b, last) == v.len &&
+      sic_bytes_eq(sic_str(b->app, last), v.p, v.len))
+    return last;
   id = sic_intern_jstr(b, &v);
   b->last_sid[slot] = id;
   return id;
