@@ -26,9 +26,10 @@ M.DEFAULTS = { seconds = 10, mb = 256, instructions = false }
 
 local active = nil -- the innermost running budget
 
-local function trip(b, msg)
+-- level: 4 from the hook (trip < check_budget < hook < the interrupted function).
+local function trip(b, msg, level)
   b.tripped = msg
-  error(msg, 3)
+  error(msg, level or 4)
 end
 
 local function check_budget(b)
@@ -76,7 +77,7 @@ local function guarded_rep(s, n, sep)
   local size = #s * (tonumber(n) or 0) + (sep and #sep * math.max((tonumber(n) or 0) - 1, 0) or 0)
   local b = active
   if b and size > M.remaining_bytes() then
-    trip(b, string.format("budget exceeded: string.rep of %.4g MiB is over the memory budget", size / 1048576))
+    trip(b, string.format("budget exceeded: string.rep of %.4g MiB is over the memory budget", size / 1048576), 3)
   end
   if sep then return raw_rep(s, n, sep) end
   return raw_rep(s, n)

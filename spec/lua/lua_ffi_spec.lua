@@ -1,0 +1,146 @@
+-- The FFI boundary: layouts generated from model.h agree with the C compiler, the ABI
+-- handshake refuses a mismatch, and the zero-copy model views read what C reads.
+local T = require "spec_helper"
+local U = require "luahost_util"
+local ffi = require "ffi"
+
+describe("FFI layout", function()
+  local core = require "sic.core"
+
+  it("agrees with C for every struct, field and constant of the SIC_FFI regions", function()
+    local rows = core.layout()
+    local structs, fields, consts = 0, 0, 0
+    for _, e in ipairs(rows) do
+      if e.type == "#" then consts = consts + 1 elseif e.field then fields = fields + 1 else structs = structs + 1 end
+    end
+    assert.is_true(structs >= 25, "structs: " .. structs)
+    assert.is_true(fields >= 250, "fields: " .. fields)
+    assert.is_true(consts >= 80, "constants: " .. consts)
+    assert.same({}, core.check_layout())
+    assert.equal(ffi.sizeof("sic_col"), 16)
+    assert.equal(ffi.offsetof("sic_tasks", "metric") + 34 * 16, ffi.offsetof("sic_tasks", "peak"))
+  end)
+
+  it("detects a layout that differs from C", function()
+    -- A struct declared differently on the Lua side is caught by the same comparison.
+    local ok = pcall(ffi.cdef, "typedef struct sic_fake_layout { int32_t a; int64_t b; } sic_fake_layout;")
+    assert.is_true(ok)
+    assert.equal(8, ffi.offsetof("sic_fake_layout", "b"))
+    local rows = { { type = "sic_fake_layout", field = "b", size = 8, offset = 4 } }
+    local orig = core.layout
+    core.layout = function() return rows end
+    local problems = core.check_layout()
+    core.layout = orig
+    assert.equal(1, #problems)
+    assert.matches("offsetof%(sic_fake_layout, b%): C 4, FFI 8", problems[1])
+  end)
+
+  it("performs the ABI handshake and refuses a mismatch with a clear error", function()
+    assert.equal(core.ABI_VERSION, core.abi)
+    local dir = U.mkdtemp()
+    os.execute("mkdir -p " .. dir .. "/sic")
+    local src = T.read_file(T.source_dir .. "/scripts/lib/sic/core.lua")
+    local patched = src:gsub("M%.ABI_VERSION = %d+", "M.ABI_VERSION = 999")
+    assert.not_equal(src, patched)
+    U.write(dir, "sic/core.lua", patched)
+    local out = os.tmpname()
+    local cmd = string.format("SIC_LIB=%s luajit -e 'package.path=%q..\";\"..package.path; require \"sic.core\"' >%s 2>&1",
+      T.shell_quote(T.sic_lib), dir .. "/?.lua", out)
+    os.execute(cmd)
+    local msg = T.read_file(out)
+    os.remove(out)
+    U.rmtree(dir)
+    assert.matches("ABI mismatch: the library .- has ABI " .. core.abi .. " but these Lua modules expect ABI 999", msg)
+  end)
+end)
+
+describe("model views", function()
+  local sic = require "sic"
+  local path
+  local app
+
+  setup(function()
+    path = T.shared(U.LOG_NDS)
+    if T.exists(path) then app = assert(sic.load(path)) end
+  end)
+
+  it("reads task columns zero-copy with one typed pointer per column", function()
+    if not app then return pending("needs shared data") end
+    local tasks = app.tasks
+    assert.equal(tonumber(app.c.tasks.n), tasks.n)
+    assert.equal(12987, tasks.n)
+    local rt = tasks.executor_run_time
+    assert.is_true(ffi.istype("int32_t *", rt) or ffi.istype("int64_t *", rt))
+    assert.equal(rawget(tasks, "executor_run_time"), rt) -- resolved once, then cached
+    local C = require("sic.core").C
+    for row = 0, tasks.n - 1, 97 do
+      assert.equal(C.sic_stats_task_value(app.c, row, C.SIC_TM_EXECUTOR_RUN_TIME), tonumber(rt[row]))
+      local fin, launch = tonumber(tasks.finish_time[row]), tonumber(tasks.launch_time[row])
+      assert.equal(fin > 0 and fin - launch or -1, tasks.duration[row])
+    end
+  end)
+
+  it("gives all-zero columns (data == NULL) a zero array instead of a NULL pointer", function()
+    if not app then return pending("needs shared data") end
+    local null_col
+    for name, idx in pairs(require("sic.model").TASK_METRICS) do
+      if app.c.tasks.metric[idx].data == nil then null_col = name break end
+    end
+    assert.is_not_nil(null_col, "this log has an all-zero metric column")
+    local col = app.tasks[null_col]
+    assert.equal(0, tonumber(col[0]))
+    assert.equal(0, tonumber(col[app.tasks.n - 1]))
+  end)
+
+  it("iterates a stage's task rows and summarises them like a brute-force pass", function()
+    if not app then return pending("needs shared data") end
+    local stage = app.stages:first(function(s) return s.stage_id == 23 end)
+    assert.is_not_nil(stage)
+    local durations, rows = {}, 0
+    for row in stage:tasks() do
+      rows = rows + 1
+      assert.equal(stage.row, app.tasks.stage[row])
+      if app.tasks.status[row] == sic.TASK_STATUS.SUCCESS then durations[#durations + 1] = app.tasks.duration[row] end
+    end
+    assert.equal(stage.ntasks, rows)
+    table.sort(durations)
+    local s = stage:stats("duration")
+    assert.equal(#durations, s.n)
+    assert.equal(durations[math.floor(0.5 * #durations) + 1], s.median)
+    assert.equal(durations[#durations], s.max)
+    assert.near(4.9, s.max / 1000, 0.05) -- SOURCES.md: worst stage 23 max 4.9 s
+  end)
+
+  it("offers callable collections with list methods", function()
+    if not app then return pending("needs shared data") end
+    local top = app:stages():top(3, "duration")
+    assert.equal(3, #top)
+    assert.is_true(top[1].duration >= top[2].duration and top[2].duration >= top[3].duration)
+    assert.equal(app.stages, app:stages())
+    assert.equal(#app.stages, tonumber(app.c.nstages))
+    assert.matches("^stage %d+%.%d+", tostring(top[1]))
+    assert.equal("NDS - Power Run", app.name)
+    assert.equal("3.1.3", app.spark_version)
+    assert.is_string(app:conf("spark.app.name"))
+    local sql = app.sqls[1]
+    local plan = sql:plan()
+    assert.is_true(#plan > 0)
+    assert.equal(0, plan[1].depth)
+  end)
+
+  it("computes statistics on Lua lists through the same C code", function()
+    local st = sic.stats
+    local s = st.summarize { 5, 1, 4, 2, 3 }
+    assert.same({ 5, 3, 1, 1 }, { s.max, s.median, s.mad, s.argmax + 1 })
+    assert.equal(3, st.quantile({ 1, 2, 3, 4 }, 0.5))
+    assert.same({ 4, 2 }, st.topk({ 1, 9, 3, 10 }, 2))
+    assert.same({ 2, 0, 2 }, st.histogram({ 0, 1, 5, 6 }, 3, 0, 6))
+    assert.has_error(function() st.quantile({ 1 }, 2) end)
+  end)
+
+  it("reports a load failure as nil, message", function()
+    local a, err = sic.load("/nonexistent/eventlog")
+    assert.is_nil(a)
+    assert.matches("nonexistent", err)
+  end)
+end)
