@@ -39,7 +39,7 @@ int sic_lua_new(const sic_lua_opts *opts, lua_State **out, sic_err *err);
 void sic_lua_free(lua_State *L);
 
 /* Run the orchestration graph over app and return the report as a JSON document
- * ("schema": "sic.report/1": app summary, findings with id, severity, title, entity,
+ * ("schema": "sic.findings/1": app summary, findings with id, severity, title, entity,
  * evidence, recommendation, impact, rule; agents; load/run errors as rule_error findings).
  * Failing or runaway rules become findings; only an unusable engine (scripts missing,
  * invalid graph, ABI mismatch) fails the call. *json_out is malloc'ed; caller frees it.

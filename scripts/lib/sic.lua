@@ -119,7 +119,7 @@ end
 
 function sic.json(v, pretty)
   local json = require "sic.json"
-  if type(v) == "table" and v.schema == "sic.report/1" then
+  if type(v) == "table" and v.schema == "sic.findings/1" then
     local copy = {}
     for k, x in pairs(v) do copy[k] = x end
     local state = {}

@@ -374,7 +374,6 @@ function Engine:run(app)
       else
         layer = deep_copy(layer or {})
         for _, f in ipairs(layer.findings or {}) do findings[#findings + 1] = f end
-        layer.findings = nil
         state[name] = layer
         info.status = "ok"
       end
@@ -384,7 +383,7 @@ function Engine:run(app)
   local nerr = 0
   for _, f in ipairs(findings) do if f.id == "rule_error" then nerr = nerr + 1 end end
   return {
-    schema = "sic.report/1",
+    schema = "sic.findings/1",
     app = state.metadata and state.metadata.app or { app_id = app.app_id, name = app.name },
     findings = findings,
     agents = agents_info,

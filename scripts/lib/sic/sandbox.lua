@@ -95,8 +95,8 @@ local function error_object(e)
 end
 
 -- Run fn(...) under a budget {seconds=, mb=, instructions=}. Returns true, results... or
--- false, {message=, traceback=, budget=} . Budgets nest: an inner budget never outlives the
--- outer one.
+-- false, {message=, traceback=, budget=}. Budgets nest: an inner run (a rule evaluated by an
+-- agent) has its own limits and its time is not charged to the outer one.
 function M.run(limits, fn, ...)
   limits = limits or {}
   local seconds = limits.seconds or M.DEFAULTS.seconds
@@ -109,12 +109,18 @@ function M.run(limits, fn, ...)
     ticks = 0,
   }
   local outer = active
-  if outer then b.deadline = math.min(b.deadline, outer.deadline) end
+  local started = core.now()
   active = b
   if not outer then debug.sethook(hook, "", M.HOOK_EVERY) end
   local res = { xpcall(fn, error_object, ...) }
   active = outer
-  if not outer then debug.sethook() end
+  if outer then
+    -- The engine runs each rule under its own budget from inside an agent: time spent there
+    -- is the rule's, not the agent's, so the agent's deadline moves by that much.
+    outer.deadline = outer.deadline + (core.now() - started)
+  else
+    debug.sethook()
+  end
   if not res[1] and b.tripped and type(res[2]) == "table" then res[2].budget = b.tripped end
   -- An inner trip counts against the outer budget only through elapsed time and memory.
   return unpack(res, 1, table.maxn(res))

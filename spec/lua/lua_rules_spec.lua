@@ -1,0 +1,208 @@
+-- Rules over real logs, user rule dirs (added, edited, overriding built-ins), broken rules
+-- becoming rule_error findings while everything else still runs, and threshold overrides.
+local T = require "spec_helper"
+local U = require "luahost_util"
+local sic = require "sic"
+
+local RULE_TEMPLATE = [[
+return { rules = { {
+  id = "user.long_app", title = %q, severity = "low", applies_to = "app",
+  thresholds = { min_seconds = %d },
+  when = function(app, ctx)
+    if app.duration / 1000 >= ctx.thresholds.min_seconds then return { seconds = app.duration / 1000 } end
+  end,
+  advice = function(e) return string.format("ran %%.1f s", e.seconds) end,
+  impact = function(e) return { saving_ms = 0 } end,
+} } }]]
+
+local function analyze(app, dirs, extra)
+  local e = U.engine(dirs, extra):load()
+  return e:run(app), e
+end
+
+local function without_errors(findings)
+  local out = {}
+  for _, f in ipairs(findings) do
+    if f.id ~= "rule_error" then out[#out + 1] = f.id .. "@" .. tostring(f.entity.key) end
+  end
+  table.sort(out)
+  return out
+end
+
+describe("shipped rules on real logs", function()
+  it("find the skewed stages that SOURCES.md lists, with C statistics as evidence", function()
+    local path = T.need_shared(U.LOG_NDS)
+    if not path then return end
+    local report = analyze(assert(sic.load(path)), {})
+    assert.equal(0, report.errors)
+    local skew = {}
+    for _, f in ipairs(report.findings) do
+      if f.id == "skew.task_duration" then skew[#skew + 1] = f.entity.stage_id end
+    end
+    table.sort(skew)
+    assert.same({ 13, 23, 25, 29 }, skew) -- "skew: 4 stage(s) ... worst stage 23"
+    local worst = U.find(report.findings, function(f) return f.id == "skew.task_duration" and f.entity.stage_id == 23 end)
+    assert.near(4.9, worst.evidence.max_ms / 1000, 0.05)
+    assert.is_true(worst.evidence.ratio >= 3)
+    assert.equal(T.source_dir .. "/scripts/rules/skew_rules.lua", worst.rule)
+    assert.equal("true", worst.recommendation.config["spark.sql.adaptive.skewJoin.enabled"])
+    assert.is_true(worst.impact.saving_ms > 0)
+    assert.equal(1, U.count(report.findings, "config.serializer"))
+    assert.is_true(report.state.cost.total_saving_ms > 0)
+  end)
+
+  it("stay quiet on a small log without problems of that kind", function()
+    local path = T.need_shared("spark-events/spark/local-1426533911241")
+    if not path then return end
+    local report = analyze(assert(sic.load(path)), {})
+    assert.equal(0, U.count(report.findings, "skew.task_duration"))
+    assert.equal(0, report.errors)
+  end)
+end)
+
+describe("user rule dirs", function()
+  local dir, app
+  before_each(function()
+    dir = U.mkdtemp()
+    local path = T.shared(U.LOG_SKEW)
+    app = T.exists(path) and assert(sic.load(path)) or nil
+  end)
+  after_each(function() U.rmtree(dir) end)
+
+  it("picks up a new rule file and sees edits between runs without rebuilding", function()
+    if not app then return pending("needs shared data") end
+    U.write(dir, "rules/my_rules.lua", RULE_TEMPLATE:format("App ran long", 10))
+    local r1 = analyze(app, { dir })
+    local f = U.find(r1.findings, function(x) return x.id == "user.long_app" end)
+    assert.is_not_nil(f)
+    assert.equal("App ran long", f.title)
+    assert.equal(dir .. "/rules/my_rules.lua", f.rule)
+    U.write(dir, "rules/my_rules.lua", RULE_TEMPLATE:format("Edited title", 10))
+    local r2 = analyze(app, { dir })
+    assert.equal("Edited title", U.find(r2.findings, function(x) return x.id == "user.long_app" end).title)
+    U.write(dir, "rules/my_rules.lua", RULE_TEMPLATE:format("Edited title", 100000))
+    assert.equal(0, U.count(analyze(app, { dir }).findings, "user.long_app"))
+  end)
+
+  it("lets a user rule set replace a built-in one by file name", function()
+    if not app then return pending("needs shared data") end
+    assert.equal(1, U.count(analyze(app, {}).findings, "skew.task_duration"))
+    U.write(dir, "rules/skew_rules.lua", "return { agent = 'skew', rules = {} }")
+    assert.equal(0, U.count(analyze(app, { dir }).findings, "skew.task_duration"))
+  end)
+
+  it("turns syntax errors, runtime errors, endless loops and huge allocations into rule_error findings", function()
+    if not app then return pending("needs shared data") end
+    local baseline = without_errors(analyze(app, {}).findings)
+    assert.is_true(#baseline >= 2)
+    U.write(dir, "rules/syntax_rules.lua", "return { rules = {\n  { id = 'bad.syntax', \n  title = }")
+    U.write(dir, "rules/broken_rules.lua", [[
+return { rules = {
+  { id = "bad.runtime", title = "t", severity = "low", applies_to = "stage",
+    when = function(stage) return stage.no_such_field.x end,
+    advice = function() return "" end },
+  { id = "bad.loop", title = "t", severity = "low", applies_to = "app",
+    when = function(app) while true do end end,
+    advice = function() return "" end },
+  { id = "bad.memory", title = "t", severity = "low", applies_to = "app",
+    when = function(app)
+      local t = {}
+      for i = 1, 1e9 do t[i] = { i } end
+    end,
+    advice = function() return "" end },
+  { id = "bad.rep", title = "t", severity = "low", applies_to = "app",
+    when = function(app) return { s = ("x"):rep(2^40) } end,
+    advice = function() return "" end },
+} }]])
+    local report = analyze(app, { dir }, { budget = { seconds = 0.5, mb = 64 } })
+    assert.same(baseline, without_errors(report.findings))
+    local errors = {}
+    for _, f in ipairs(report.findings) do
+      if f.id == "rule_error" then errors[#errors + 1] = f end
+    end
+    assert.equal(5, #errors)
+    local by_key = {}
+    for _, f in ipairs(errors) do by_key[f.entity.key] = f end
+    local syn = by_key["rule set 'syntax_rules'"]
+    assert.equal(dir .. "/rules/syntax_rules.lua", syn.evidence.file)
+    assert.equal(3, syn.evidence.line)
+    local rt = by_key["rule 'bad.runtime'"]
+    assert.equal(dir .. "/rules/broken_rules.lua", rt.evidence.file)
+    assert.equal(3, rt.evidence.line)
+    assert.matches("attempt to index field 'no_such_field'", rt.evidence.message)
+    local loop = by_key["rule 'bad.loop'"]
+    assert.equal(6, loop.evidence.line)
+    assert.matches("ran longer than 0.5 s", loop.evidence.budget)
+    local mem = by_key["rule 'bad.memory'"]
+    assert.matches("more than 64 MiB", mem.evidence.budget)
+    assert.equal(dir .. "/rules/broken_rules.lua", mem.evidence.file)
+    local rep = by_key["rule 'bad.rep'"]
+    assert.matches("string.rep", rep.evidence.message)
+    assert.equal(15, rep.evidence.line)
+    for _, f in ipairs(errors) do
+      assert.equal("high", f.severity)
+      assert.is_string(f.recommendation.text)
+    end
+    collectgarbage()
+  end)
+end)
+
+describe("rule configuration", function()
+  local app, dir
+  before_each(function()
+    dir = U.mkdtemp()
+    local path = T.shared(U.LOG_SKEW)
+    app = T.exists(path) and assert(sic.load(path)) or nil
+  end)
+  after_each(function() U.rmtree(dir) end)
+
+  it("applies --set threshold overrides and enable/disable", function()
+    if not app then return pending("needs shared data") end
+    assert.equal(1, U.count(analyze(app, {}, { sets = { "rule.skew.task_duration.ratio=17" } }).findings, "skew.task_duration"))
+    assert.equal(0, U.count(analyze(app, {}, { sets = { "rule.skew.task_duration.ratio=18" } }).findings, "skew.task_duration"))
+    assert.equal(0, U.count(analyze(app, {}, { sets = { "rule.skew.task_duration.enabled=false" } }).findings, "skew.task_duration"))
+    assert.equal(1, U.count(analyze(app, {}, { sets = { "rule.skew.task_duration.min_max_ms=1s" } }).findings, "skew.task_duration"))
+  end)
+
+  it("reads a sic.lua config file, --set wins over it", function()
+    if not app then return pending("needs shared data") end
+    local cfg = U.write(dir, "sic.lua", "return { rules = { ['skew.task_duration'] = { ratio = 50 } } }")
+    assert.equal(0, U.count(analyze(app, {}, { config_path = cfg }).findings, "skew.task_duration"))
+    assert.equal(1, U.count(analyze(app, {}, { config_path = cfg, sets = { "rule.skew.task_duration.ratio=3" } }).findings,
+      "skew.task_duration"))
+  end)
+
+  it("rejects overrides naming unknown rules or thresholds, and malformed ones", function()
+    local ok, err = pcall(analyze, app, {}, { sets = { "rule.skew.nope.ratio=3" } })
+    assert.is_false(ok)
+    assert.matches("no rule with id 'skew.nope'", err)
+    ok, err = pcall(analyze, app, {}, { sets = { "rule.skew.task_duration.ration=3" } })
+    assert.is_false(ok)
+    assert.matches("has no threshold 'ration' %(it has: min_max_ms, min_tasks, ratio%)", err)
+    ok, err = pcall(analyze, app, {}, { sets = { "skew=3" } })
+    assert.is_false(ok)
+    assert.matches("expected rule.<id>.<key>=<value>", err)
+  end)
+end)
+
+describe("lpeg parsers", function()
+  local parse = require "sic.parse"
+  it("parse Spark sizes, durations, plan nodes and overrides", function()
+    assert.equal(512 * 1024 ^ 2, parse.size("512m"))
+    assert.equal(2 * 1024 ^ 3, parse.size("2g"))
+    assert.equal(4 * 1024 ^ 2, parse.size("4", "m"))
+    assert.equal(120000, parse.duration("120s"))
+    assert.equal(300000, parse.duration("5min"))
+    local n, err = parse.size("12q")
+    assert.is_nil(n)
+    assert.matches("unknown unit 'q'", err)
+    local node = parse.plan_node("Exchange hashpartitioning(ss_item_sk#1, 200), ENSURE_REQUIREMENTS, [id=#40]")
+    assert.equal("Exchange", node.name)
+    assert.equal("hashpartitioning", node.partitioning)
+    assert.equal(200, node.num_partitions)
+    assert.same({ "hashpartitioning(ss_item_sk#1, 200)", "ENSURE_REQUIREMENTS", "[id=#40]" }, node.args)
+    local agg = parse.plan_node("HashAggregate(keys=[k#1], functions=[count(1)])")
+    assert.same({ "keys=[k#1]", "functions=[count(1)]" }, agg.args)
+    assert.same({ "a.b.c", "limit", 64 * 1024 ^ 2 }, { parse.override("rule.a.b.c.limit=64m") })
+  end)
+end)
