@@ -58,6 +58,8 @@ typedef struct db_ops {
   int (*bulk_row)(db_bulk *b, const db_val *vals, sic_err *err); /* ncols values */
   int (*bulk_end)(db_bulk *b, int ok, sic_err *err);             /* ok=0: abandon (after an error) */
   int (*connection_lost)(db *d);                                 /* 1 when the server went away */
+  int (*lost_race)(db *d);                                       /* 1 when the last error was a unique
+                                                                    violation (a concurrent writer won) */
   int (*reconnect)(db *d, sic_err *err);                         /* one attempt to reconnect */
   void (*close)(db *d);
 } db_ops;

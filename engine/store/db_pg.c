@@ -18,6 +18,7 @@ typedef struct db_pg {
   db base;                               /* ops; must be first */
   PGconn *conn;                          /* the connection */
   int lost;                              /* last error was a connection failure (class 08 / 57P) */
+  int unique_violation;                  /* last error was SQLSTATE 23505 */
 } db_pg;
 
 typedef struct bulk_pg {
@@ -38,6 +39,7 @@ static int fail_msg(db_pg *d, sic_err *err, const char *what, const char *msg) {
   size_t n = strlen(text);
   while (n && (text[n - 1] == '\n' || text[n - 1] == ' ')) text[--n] = 0;
   if (PQstatus(d->conn) == CONNECTION_BAD) d->lost = 1;
+  d->unique_violation = 0;
   return sic_err_set(err, SIC_EIO, "postgresql: %s: %s", what, text);
 }
 
@@ -45,7 +47,9 @@ static int fail_res(db_pg *d, PGresult *res, sic_err *err, const char *what) {
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   /* 08xxx connection exceptions, 57P01..57P03 server shutting down / restarting. */
   if (!res || (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3)))) d->lost = 1;
+  int unique = state && !strcmp(state, "23505");
   int rc = fail_msg(d, err, what, res ? PQresultErrorMessage(res) : PQerrorMessage(d->conn));
+  d->unique_violation = unique;
   PQclear(res);
   return rc;
 }
@@ -206,6 +210,8 @@ static int pg_connection_lost(db *base) {
   return d->lost || PQstatus(d->conn) == CONNECTION_BAD;
 }
 
+static int pg_lost_race(db *base) { return ((db_pg *)base)->unique_violation; }
+
 static int pg_reconnect(db *base, sic_err *err) {
   db_pg *d = (db_pg *)base;
   PQreset(d->conn);
@@ -222,7 +228,7 @@ static void pg_close(db *base) {
 static const db_ops pg_ops = {
   "postgresql", "BIGSERIAL PRIMARY KEY", "BEGIN",
   pg_exec, pg_query, pg_bulk_begin, pg_bulk_row, pg_bulk_end,
-  pg_connection_lost, pg_reconnect, pg_close,
+  pg_connection_lost, pg_lost_race, pg_reconnect, pg_close,
 };
 
 int db_open_pg(const char *conninfo, db **out, sic_err *err) {

@@ -379,39 +379,49 @@ static int refresh_analysis(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *
   return rc;
 }
 
+/* Is this log content known already? Then the attempt is left as it is (*done = 1); a new
+ * analysis of the very log it holds (e.g. `sic analyze --store` after editing rules) replaces
+ * only its findings and predictions. */
+static int check_known(sic_store *s, ingest_ctx *cx, int *done, sic_err *err) {
+  int own = 0;
+  int rc = lookup_checksum(s, cx->res->checksum, done, &cx->res->attempt_key, &own, err);
+  if (rc || !*done) return rc;
+  cx->res->status = SIC_STORE_UNCHANGED;
+  return own ? refresh_analysis(s, cx, cx->res->attempt_key, err) : 0;
+}
+
+static int write_children(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) {
+  int rc;
+  if ((rc = write_parts(s, cx, key, err)) || (rc = write_jobs(s, cx, key, err)) ||
+      (rc = write_stages(s, cx, key, err)) || (rc = write_executors(s, cx, key, err)) ||
+      (rc = write_sql(s, cx, key, err)) || (rc = write_environment(s, cx, key, err)) ||
+      (rc = write_findings(s, cx, key, err)) || (rc = write_predictions(s, cx, key, err)))
+    return rc;
+  return cx->opts->store_tasks ? write_tasks(s, cx, key, err) : 0;
+}
+
 /* The transaction body: run again from scratch after a reconnect. */
 static int ingest_tx(sic_store *s, void *vctx, sic_err *err) {
   ingest_ctx *cx = vctx;
-  int found = 0, replaced = 0, kept = 0, rc;
+  int done = 0, replaced = 0, kept = 0, rc;
   int64_t app_key = -1, key = -1;
   cx->rows = 0;
   cx->next_progress = PROGRESS_EVERY;
-  int own = 0;
-  if ((rc = lookup_checksum(s, cx->res->checksum, &found, &cx->res->attempt_key, &own, err))) return rc;
-  if (found) {
-    cx->res->status = SIC_STORE_UNCHANGED;
-    /* Same log, new analysis (e.g. `sic analyze --store` after editing rules): the log's rows
-     * stay, its findings and predictions become the new ones (only when the stored attempt
-     * still holds this very log, not a newer copy). */
-    return own ? refresh_analysis(s, cx, cx->res->attempt_key, err) : 0;
-  }
-  if ((rc = upsert_application(s, cx, &app_key, err)) ||
-      (rc = delete_previous(s, cx, app_key, &replaced, &kept, err)))
-    return rc;
+  if ((rc = check_known(s, cx, &done, err)) || done) return rc;
+  /* The upsert locks the application row until commit, so concurrent writers of one
+   * application queue here; look again, a writer ahead of us may have stored this very log. */
+  if ((rc = upsert_application(s, cx, &app_key, err)) || (rc = check_known(s, cx, &done, err)) || done) return rc;
+  if ((rc = delete_previous(s, cx, app_key, &replaced, &kept, err))) return rc;
   if (kept) {
     cx->res->status = SIC_STORE_KEPT;
     return remember_log(s, cx, "kept", err);
   }
-  if ((rc = insert_attempt(s, cx, app_key, &key, err)) || (rc = write_parts(s, cx, key, err)) ||
-      (rc = write_jobs(s, cx, key, err)) || (rc = write_stages(s, cx, key, err)) ||
-      (rc = write_executors(s, cx, key, err)) || (rc = write_sql(s, cx, key, err)) ||
-      (rc = write_environment(s, cx, key, err)) || (rc = write_findings(s, cx, key, err)) ||
-      (rc = write_predictions(s, cx, key, err)) || (cx->opts->store_tasks && (rc = write_tasks(s, cx, key, err))))
+  if ((rc = insert_attempt(s, cx, app_key, &key, err)) || (rc = write_children(s, cx, key, err)) ||
+      (rc = remember_log(s, cx, replaced ? "replaced" : "inserted", err)))
     return rc;
-  if ((rc = remember_log(s, cx, replaced ? "replaced" : "inserted", err))) return rc;
   cx->res->status = replaced ? SIC_STORE_REPLACED : SIC_STORE_INSERTED;
   cx->res->attempt_key = key;
-  cx->res->rows = cx->rows + 2;
+  cx->res->rows = cx->rows + 2; /* bulk rows + the attempt and its seen_logs row */
   return 0;
 }
 

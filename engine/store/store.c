@@ -142,6 +142,9 @@ int store_with_tx(sic_store *s, int max_retries, int (*fn)(sic_store *s, void *c
     if (!rc) rc = db_exec(s->db, "COMMIT", err);
     if (!rc) return 0;
     db_exec(s->db, "ROLLBACK", NULL);
+    /* Another process stored the same rows first (PostgreSQL READ COMMITTED): run again, the
+     * transaction then sees their commit (an ingest reports the log as unchanged). */
+    if (s->db->ops->lost_race(s->db) && attempt < max_retries) continue;
     if (!s->db->ops->connection_lost(s->db) || attempt >= max_retries) return rc;
     sic_err first = *err;
     if (reconnect_with_backoff(s, err)) {

@@ -537,6 +537,54 @@ static void test_kill_mid_ingest(void) {
   fx_free(app);
 }
 
+/* Several processes ingesting the same log at once: one stores it, the others see it stored. */
+static void test_concurrent_ingest(void) {
+  enum { WRITERS = 3 };
+  char url[400];
+  fresh_store(url, sizeof url);
+  sic_store *s = open_store(url);
+  sic_store_close(s);
+  fx_spec sp = base_spec("application_race_0001", "race", day(0));
+  sp.nstages = 10;
+  sp.tasks_per_stage = 2000;
+  sic_app *app = fx_build(&sp);
+  pid_t pids[WRITERS];
+  fflush(NULL);
+  for (int i = 0; i < WRITERS; i++) {
+    if ((pids[i] = fork()) != 0) continue;
+    sic_store *cs = NULL;
+    sic_err err = {0};
+    sic_ingest_result res;
+    sic_ingest_opts o;
+    sic_ingest_opts_init(&o);
+    o.checksum = "race";
+    o.store_tasks = 1;
+    if (sic_store_open(url, &cs, &err) || sic_store_ingest(cs, app, &o, &res, &err)) {
+      fprintf(stderr, "[%s] writer %d: %s\n", backend, i, err.msg);
+      _exit(1);
+    }
+    sic_store_close(cs);
+    _exit(res.status == SIC_STORE_INSERTED ? 10 : res.status == SIC_STORE_UNCHANGED ? 11 : 12);
+  }
+  int inserted = 0, unchanged = 0;
+  for (int i = 0; i < WRITERS; i++) {
+    int status = 0;
+    waitpid(pids[i], &status, 0);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    CHECK(code == 10 || code == 11, "writer %d exit %d", i, code);
+    inserted += code == 10;
+    unchanged += code == 11;
+  }
+  CHECK(inserted == 1 && unchanged == WRITERS - 1, "inserted %d unchanged %d", inserted, unchanged);
+  s = open_store(url);
+  if (s) {
+    CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 1, "one attempt");
+    CHECK(scalar(s, "SELECT COUNT(*) FROM tasks", NULL) == 20000, "task rows written once");
+    sic_store_close(s);
+  }
+  fx_free(app);
+}
+
 typedef struct restart_ctx {
   int done;                              /* restarted once already */
 } restart_ctx;
@@ -592,6 +640,7 @@ static void run_suite(const char *name) {
   test_history();
   test_regressions();
   test_kill_mid_ingest();
+  test_concurrent_ingest();
   if (!strcmp(name, "postgresql")) test_pg_restart_mid_ingest();
   fprintf(stderr, "[%s] %s\n", name, failures == before ? "ok" : "FAILED");
 }
