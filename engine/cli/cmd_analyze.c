@@ -1,5 +1,5 @@
 /* `sic analyze PATH...`: load each event log and print its application summary (text or
- * sic.report/1 JSON). Owner: analyze engineer.
+ * sic.report/1 JSON or Markdown). Owner: analyze engineer.
  *
  * Every PATH may be a log file, a rolling/Databricks/legacy log directory, a zip, a directory
  * holding many logs (each is analysed) or '-' for stdin. A log that cannot be read is reported
@@ -58,6 +58,9 @@ static int report_app(analyze_run *r, const sic_app *app) {
   }
   if (r->format == SIC_FORMAT_JSON) {
     sic_report_json_app(&r->json, s, &r->render);
+  } else if (r->format == SIC_FORMAT_MD) {
+    if (r->apps) printf("\n---\n\n");
+    rc = sic_render_md(stdout, s, &r->render);
   } else {
     if (r->apps) printf("\n%s\n\n", "------------------------------------------------------------------------");
     rc = sic_render_text(stdout, s, &r->render);
@@ -146,14 +149,15 @@ int sic_cmd_analyze(int argc, char **argv) {
       {"top", 0, SIC_OPT_INT, &top, "N", "stages listed by task time in text output (default 5)", 1, 1000, NULL},
   };
   const sic_cmd_spec spec = {
-      "analyze", "PATH... [--format text|json]",
+      "analyze", "PATH... [--format text|json|md]",
       "Summarise Spark applications from their event logs: identity, duration, jobs, stages and\n"
       "tasks (failed, killed), executors over time, task time against wall and core time, the\n"
       "stages that took the time, data read/written/shuffled/spilled, GC share, failures with\n"
       "their reasons, and notices about incomplete or malformed logs.\n"
       "PATH is an event log (plain or compressed), a rolling-log directory, a zip from the History\n"
       "Server, a directory of many logs (each is analysed) or '-' for stdin.",
-      table, sizeof table / sizeof table[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON),
+      table, sizeof table / sizeof table[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON) |
+          SIC_FORMAT_MASK(SIC_FORMAT_MD),
       1, -1};
   char *pos[argc > 0 ? argc : 1];
   int npos = 0, rc = sic_args_parse(&spec, argc, argv, pos, &npos);

@@ -1,4 +1,4 @@
-/* Report renderers: a sic_summary as text (for people) or JSON (for tools).
+/* Report renderers: a sic_summary as text or Markdown (for people) or JSON (for tools).
  *
  * Owner: analyze engineer. Later formats (md, html) and findings hang on the same summary.
  *
@@ -29,6 +29,9 @@ typedef struct sic_render_opts {
 /* Text: reads top-down - identity, work done, executors and utilisation, time by stage, I/O,
  * failures, notices. Returns 0 or SIC_EIO when writing failed. */
 int sic_render_text(FILE *out, const sic_summary *s, const sic_render_opts *opts);
+
+/* Markdown: the same sections as headings, lists and tables. Returns 0 or SIC_EIO. */
+int sic_render_md(FILE *out, const sic_summary *s, const sic_render_opts *opts);
 
 /* JSON pieces, so a command can stream many applications into one document. */
 void sic_report_json_open(sic_jw *w);                       /* {"schema":..., "applications": [ */
