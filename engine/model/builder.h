@@ -129,6 +129,12 @@ int32_t sic_accum_row(sic_builder *b, int64_t accum_id, int create);
 int32_t sic_peak_new(sic_builder *b, const sic_emetrics *m);   /* exclusive row */
 int32_t sic_peak_dedup(sic_builder *b, const sic_emetrics *m); /* shared row */
 void sic_note_time(sic_builder *b, int64_t t);
+/* a + b clamped to the int64 range (accumulator totals of hostile logs must not overflow) */
+static inline int64_t sic_sat_add(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
 int sic_pair_push(sic_builder *b, sic_pair **arr, int64_t *n, int64_t *cap, sic_pair p);
 
 /* ---- events.c / events_task.c / events_sql.c ---- */

@@ -194,7 +194,7 @@ int sic_ev_driver_accums(sic_builder *b, sic_jscan *s, sic_jiter *it) {
       int32_t r = sic_accum_row(b, v[0], 1);
       if (r < 0) continue;
       sic_accum *ac = &b->app->accums[r];
-      ac->sum += v[1];
+      ac->sum = sic_sat_add(ac->sum, v[1]);
       ac->count++;
     }
   }

@@ -571,7 +571,7 @@ static void apply_accums(sic_builder *b, int64_t row, int success) {
     sic_accum *ac = &a->accums[pa->accum_row];
     if (!pa->numeric) ac->numeric = 0;
     else if (success) {
-      ac->sum += pa->update;
+      ac->sum = sic_sat_add(ac->sum, pa->update);
       if (pa->update < ac->min) ac->min = pa->update;
       if (pa->update > ac->max) ac->max = pa->update;
       ac->count++;

@@ -507,7 +507,8 @@ static inline int64_t sic_task_metric_get(const sic_app *app, int64_t row, sic_t
 /* Task duration as the History Server computes it: finish - launch, or -1 while running. */
 static inline int64_t sic_task_duration(const sic_app *app, int64_t row) {
   int64_t f = sic_col_get(&app->tasks.finish_time, row);
-  return f > 0 ? f - app->tasks.launch_time[row] : -1;
+  /* unsigned arithmetic: a hostile log cannot make this overflow (undefined behaviour) */
+  return f > 0 ? (int64_t)((uint64_t)f - (uint64_t)app->tasks.launch_time[row]) : -1;
 }
 
 /* Lookups (binary search over the sorted tables); NULL when absent. */
