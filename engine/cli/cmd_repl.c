@@ -60,6 +60,7 @@ static char *completion_generator(const char *text, int state) {
 
 static char **complete(const char *text, int start, int end) {
   rl_attempted_completion_over = 1; /* never fall back to file names */
+  rl_completion_append_character = '\0'; /* readline resets it to ' ' before every attempt */
   return rl_completion_matches(text, completion_generator);
 }
 

@@ -1,0 +1,122 @@
+-- sic repl (piped and on a pseudo-terminal) and sic run.
+local T = require "spec_helper"
+local U = require "luahost_util"
+
+local function sh(cmd)
+  local out = os.tmpname()
+  local ok = os.execute(cmd .. " >" .. out .. " 2>&1")
+  local text = T.read_file(out)
+  os.remove(out)
+  return text, ok
+end
+
+describe("sic repl", function()
+  it("evaluates piped lines without prompts", function()
+    local r = T.run_sic({ "repl" }, "print(6*7)\n")
+    assert.equal(0, r.code)
+    assert.equal("42\n", r.stdout)
+  end)
+
+  it("prints expression values, continues incomplete statements and reports errors", function()
+    local r = T.run_sic({ "repl" }, "x = 1 +\n 2\nx * 2\n=sic.version\nerror('boom')\nfor i = 1, 2 do\nprint(i)\nend\n")
+    assert.equal(1, r.code) -- a line failed
+    assert.equal('6\n"' .. require("sic").version .. '"\n1\n2\n', r.stdout)
+    assert.matches("boom", r.stderr)
+  end)
+
+  it("loads logs given on the command line and pretty-prints model objects and findings", function()
+    local path = T.need_shared(U.LOG_SKEW)
+    if not path then return end
+    local r = T.run_sic({ "repl", path }, [[
+app
+app:stages():top(1, "duration")
+r = sic.analyze(app)
+r.findings[1]
+print(#apps, app.tasks.duration[0] > 0)
+]])
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("<app application_1536831636016_59384 'Spark Pi' Spark 3.0.0%-SNAPSHOT: 1 jobs, 1 stages, 100 tasks", r.stdout)
+    assert.matches("stage 0.0 COMPLETE +100 tasks", r.stdout)
+    assert.matches("%[HIGH%] skew.task_duration", r.stdout)
+    assert.matches("advice: In stage 0.0 the longest task took 1.1 s", r.stdout)
+    assert.matches("1\ttrue\n$", r.stdout)
+  end)
+
+  it("works on a pseudo-terminal: prompts, tab completion, continuation, history file", function()
+    local home = U.mkdtemp()
+    local input = T.write_file(os.tmpname(), "print(6*7)\nv = sic.versio\t\nprint('v=' .. v)\nfor i=1,2 do\nprint(i*10)\nend\n\4")
+    local out = sh(string.format("HOME=%s TERM=dumb timeout 20 script -q -e -c %s /dev/null <%s", T.shell_quote(home),
+      T.shell_quote(T.shell_quote(T.sic_bin) .. " repl"), T.shell_quote(input)))
+    os.remove(input)
+    local clean = out:gsub("\27%[[%d;?]*[a-zA-Z]", ""):gsub("\r", "")
+    assert.matches("sic> print%(6%*7%)\n42\n", clean)
+    assert.matches("sic> v = sic%.version\n", clean) -- completed by Tab, no trailing space
+    assert.matches("v=" .. require("sic").version:gsub("%.", "%%."), clean)
+    assert.matches(">> print%(i%*10%)\n>> end\n10\n20\n", clean)
+    local hist = T.read_file(home .. "/.sic_history") or ""
+    assert.matches("print%(6%*7%)", hist)
+    U.rmtree(home)
+  end)
+
+  it("completes model fields through the Lua completer", function()
+    local repl = require "sic.repl"
+    local sic = require "sic"
+    rawset(_G, "sic", sic)
+    local c = repl.complete("sic.ana")
+    assert.same({ "sic.analyze" }, c)
+    local path = T.shared(U.LOG_SKEW)
+    if T.exists(path) then
+      rawset(_G, "app", assert(sic.load(path)))
+      local got = repl.complete("app.sta")
+      local set = {}
+      for _, x in ipairs(got) do set[x] = true end
+      assert.is_true(set["app.stages"] and set["app.start_time"], table.concat(got, " "))
+      assert.is_true(#repl.complete("app.tasks.executor_") >= 4)
+      assert.same({ "app:conf(" }, repl.complete("app:con"))
+      rawset(_G, "app", nil)
+    end
+    rawset(_G, "sic", nil)
+  end)
+end)
+
+describe("sic run", function()
+  it("runs a script with arguments and the engine loaded", function()
+    local script = T.write_file(os.tmpname(), "local a, b = ...\nprint(a .. '+' .. b, arg[2], type(sic.load), select('#', ...))\n")
+    local r = T.run_sic({ "run", script, "x", "--set" })
+    os.remove(script)
+    assert.equal(0, r.code, r.stderr)
+    assert.equal("x+--set\t--set\tfunction\t2\n", r.stdout)
+  end)
+
+  it("exits 1 with a traceback when the script fails, 2 on usage errors", function()
+    local script = T.write_file(os.tmpname(), "local function f() error('bad thing') end\nf()\n")
+    local r = T.run_sic({ "run", script })
+    os.remove(script)
+    assert.equal(1, r.code)
+    assert.matches(":1: bad thing", r.stderr)
+    assert.matches("stack traceback", r.stderr)
+    assert.equal(2, T.run_sic({ "run" }).code)
+    assert.equal(2, T.run_sic({ "run", "--nope", "x.lua" }).code)
+    assert.equal(0, T.run_sic({ "run", "--help" }).code)
+  end)
+
+  it("passes --scripts and --set to the engine", function()
+    local path = T.need_shared(U.LOG_SKEW)
+    if not path then return end
+    local dir = U.mkdtemp()
+    U.write(dir, "rules/mine.lua", [[
+return { rules = { { id = "mine.hello", title = "hello from a user dir", severity = "info", applies_to = "app",
+  thresholds = { greeting = "hi" },
+  when = function(app, ctx) return { greeting = ctx.thresholds.greeting } end,
+  advice = function(e) return e.greeting end } } }]])
+    local script = T.write_file(os.tmpname(), [[
+local r = sic.analyze(sic.load(...))
+for _, f in ipairs(r.findings) do if f.id == "mine.hello" then print(f.recommendation.text) end end
+]])
+    local r = T.run_sic({ "run", "--scripts", dir, "--set", "rule.mine.hello.greeting=bonjour", script, path })
+    os.remove(script)
+    U.rmtree(dir)
+    assert.equal(0, r.code, r.stderr)
+    assert.equal("bonjour\n", r.stdout)
+  end)
+end)
