@@ -91,7 +91,7 @@ typedef struct sic_builder {
   int enomem;                    /* an allocation failed: the model is incomplete */
 } sic_builder;
 
-/* ---- build.c: lifecycle, pools, columns ---- */
+/* ---- build.c (lifecycle, columns, rows, lines) and pools.c (growth, maps, strings) ---- */
 sic_builder *sic_builder_new(const sic_load_opts *opts);
 void sic_builder_free(sic_builder *b);        /* frees the app too unless finished */
 /* Apply one line. unterminated: the part ended without '\n' after it. */
@@ -108,6 +108,7 @@ sic_app *sic_builder_finish(sic_builder *b);
 int sic_grow(sic_builder *b, void **arr, int64_t *cap, int64_t need, size_t sz);
 #define SIC_GROW(b, arr, cap, need) sic_grow((b), (void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
+uint32_t sic_hash_bytes(const char *p, size_t n);                /* pools.c */
 sic_sid sic_intern(sic_builder *b, const char *p, size_t len);
 sic_sid sic_intern_jstr(sic_builder *b, const sic_jstr *s);   /* unescapes when needed */
 size_t sic_interned_len(const sic_builder *b, sic_sid id);    /* bytes of an interned string */
@@ -137,7 +138,7 @@ static inline int64_t sic_sat_add(int64_t a, int64_t b) {
 }
 int sic_pair_push(sic_builder *b, sic_pair **arr, int64_t *n, int64_t *cap, sic_pair p);
 
-/* ---- events.c / events_task.c / events_sql.c ---- */
+/* ---- events.c (dispatch), events_app.c, events_stage.c, events_task.c, events_sql.c ---- */
 /* Handler: the cursor is inside the event object (after "Event" or at its start, it); it
  * reads the remaining members. Returns 0, or -1 when the scanner failed. */
 typedef int (*sic_event_fn)(sic_builder *b, sic_jscan *s, sic_jiter *it);
@@ -160,6 +161,26 @@ void sic_missing_field(sic_builder *b, const char *field);
 int sic_rd_emetrics(sic_builder *b, sic_jscan *s, sic_emetrics *out); /* "Executor Metrics" */
 sic_sid sic_storage_level(sic_builder *b, sic_jscan *s, int32_t flags[5]);
 
+int sic_ev_log_start(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_app_start(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_app_end(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_env(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_resource_profile(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_executor_added(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_executor_removed(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_bm_added(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_bm_removed(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_excluded(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_unexcluded(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_misc_added(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_block_updated(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_unpersist(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_stage_exec_metrics(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_exec_metrics_update(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_job_start(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_job_end(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_stage_submitted(sic_builder *b, sic_jscan *s, sic_jiter *it);
+int sic_ev_stage_completed(sic_builder *b, sic_jscan *s, sic_jiter *it);
 int sic_ev_task_start(sic_builder *b, sic_jscan *s, sic_jiter *it);
 int sic_ev_task_end(sic_builder *b, sic_jscan *s, sic_jiter *it);
 int sic_ev_task_getting_result(sic_builder *b, sic_jscan *s, sic_jiter *it);
@@ -168,6 +189,16 @@ int sic_ev_sql_aqe(sic_builder *b, sic_jscan *s, sic_jiter *it);
 int sic_ev_sql_aqe_metrics(sic_builder *b, sic_jscan *s, sic_jiter *it);
 int sic_ev_sql_end(sic_builder *b, sic_jscan *s, sic_jiter *it);
 int sic_ev_driver_accums(sic_builder *b, sic_jscan *s, sic_jiter *it);
+
+/* ---- task_reason.c ---- */
+typedef struct sic_end_reason {
+  sic_sid reason;              /* "Reason" class name */
+  sic_sid error;               /* message as the History Server shows it, -1 */
+  int status;                  /* sic_task_status implied by the reason */
+  int success;                 /* Reason == "Success" */
+  int resubmitted;             /* Reason == "Resubmitted" */
+} sic_end_reason;
+void sic_read_end_reason(sic_builder *b, sic_jscan *s, sic_end_reason *er);
 
 /* ---- finalize.c ---- */
 int sic_model_finalize(sic_builder *b);
