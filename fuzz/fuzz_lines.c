@@ -51,13 +51,14 @@ static void check_line(ref_state *r, const sic_line *line, size_t part) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2) return 0;
-  size_t chunk = (size_t)data[0] % 37 + 1;
-  if (data[0] >= 200) chunk = 4096;
+  static const size_t chunks[] = {1, 2, 3, 7, 64, 255, 4096, SIZE_MAX};
+  size_t chunk = chunks[data[0] % 8];
   uint8_t separator = data[1];
   const uint8_t *text = data + 2;
   size_t len = size - 2;
   sic_splitter *sp = sic_splitter_new();
-  char *scratch = malloc(chunk); /* chunks are copied and overwritten, like decoder output */
+  /* Chunks are copied into a scratch buffer that is overwritten, like decoder output. */
+  char *scratch = malloc(chunk < size ? chunk : size);
   if (!sp || !scratch) abort();
   size_t part = 0, start = 0;
   sic_line line;
@@ -65,8 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *sep = separator ? memchr(text + start, separator, len - start) : NULL;
     size_t end = sep ? (size_t)(sep - text) : len;
     ref_state ref = {text + start, end - start, 0, 0};
-    for (size_t off = start; off < end; off += chunk) {
-      size_t n = end - off < chunk ? end - off : chunk;
+    for (size_t off = start, n; off < end; off += n) {
+      n = end - off < chunk ? end - off : chunk;
       memcpy(scratch, text + off, n);
       sic_splitter_feed(sp, scratch, n);
       int r;

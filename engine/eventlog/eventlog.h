@@ -62,7 +62,10 @@ typedef struct sic_logsets {
 } sic_logsets;
 
 /* Scan path. A file or a single-log directory gives one logset; a directory of logs gives one
- * per log found (recursively), sorted by path. Returns 0 or SIC_E*. */
+ * per log found (recursively), sorted by path. Returns 0 or SIC_E*: a file given directly
+ * that is not an event log is SIC_EFORMAT naming it; a directory without logs is not an
+ * error (n == 0, non-log files counted in nskipped). Inside a zip, a log's path is
+ * "archive.zip!/member" unless the archive holds just that one log. */
 int sic_logset_scan(const char *path, sic_logsets *out, sic_err *err);
 void sic_logsets_free(sic_logsets *sets);
 
@@ -111,6 +114,8 @@ sic_splitter *sic_splitter_new(void);
 void sic_splitter_free(sic_splitter *s);
 /* Feed a chunk (NULL/0 = end of part). Then call sic_splitter_next until it returns 0. */
 void sic_splitter_feed(sic_splitter *s, const char *data, size_t len);
+/* 1: *line filled (valid until the next call); 0: the fed bytes are used up; SIC_ENOMEM when
+ * a line straddling chunks cannot be assembled. Empty lines are skipped but counted. */
 int sic_splitter_next(sic_splitter *s, sic_line *line);
 
 #endif

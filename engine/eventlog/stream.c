@@ -76,6 +76,8 @@ struct sic_stream {
   size_t nparts;        /* number of parts */
   size_t next_part;     /* producer: next part to open */
   part_reader pr;       /* producer: current part */
+  sic_decoder *spare;   /* producer: decoder of the last closed part, reused when the next
+                           part has the same codec (saves rebuilding zstd windows) */
   zip_t *zip;           /* producer: archive shared by consecutive zip parts */
   char *zip_path;       /* path zip was opened from (owned) */
   int64_t in_total;     /* producer: stored bytes consumed */
@@ -175,7 +177,10 @@ static void part_close(sic_stream *s) {
   if (pr->map) munmap(pr->map, pr->map_len);
   if (pr->member) zip_fclose(pr->member);
   free(pr->win);
-  sic_decoder_free(pr->dec);
+  if (pr->dec) {
+    sic_decoder_free(s->spare);
+    s->spare = pr->dec;
+  }
   memset(pr, 0, sizeof *pr);
 }
 
@@ -192,7 +197,13 @@ static int part_open(sic_stream *s, size_t index, sic_err *err) {
   size_t head_len = p->zip_member ? pr->win_len : pr->map_len;
   pr->codec = sic_codec_resolve(p->codec, head, head_len);
   if (pr->codec == SIC_CODEC_NONE && pr->map) return 0; /* zero-copy path, no decoder */
-  pr->dec = sic_decoder_new(pr->codec);
+  if (s->spare && s->spare->codec == pr->codec) {
+    pr->dec = s->spare;
+    s->spare = NULL;
+    sic_decoder_reset(pr->dec);
+  } else {
+    pr->dec = sic_decoder_new(pr->codec);
+  }
   if (!pr->dec) {
     rc = sic_err_set(err, SIC_ENOMEM, "cannot create %s decoder", sic_codec_name(pr->codec));
     goto error;
@@ -444,6 +455,7 @@ void sic_stream_free(sic_stream *s) {
     free(s->slots[i].buf);
   }
   part_close(s);
+  sic_decoder_free(s->spare);
   if (s->zip) zip_discard(s->zip);
   free(s->zip_path);
   for (size_t i = 0; i < s->nparts; i++) {
