@@ -5,6 +5,8 @@
  * options" is Lua (scripts/lib/sic/), reached through the Lua C API only here. */
 #include "lua/lua_host.h"
 
+#include <dlfcn.h>
+
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -15,6 +17,9 @@
 #ifndef SIC_INSTALL_SCRIPTS_DIR
 #define SIC_INSTALL_SCRIPTS_DIR ""
 #endif
+#ifndef SIC_SCRIPTS_FROM_LIBDIR
+#define SIC_SCRIPTS_FROM_LIBDIR "../share/sic/scripts"
+#endif
 
 void *sic_ffi_keep_anchor(void);
 
@@ -24,13 +29,28 @@ static int dir_has_graph(const char *dir) {
   return access(path, R_OK) == 0;
 }
 
-/* Source tree first (a build dir binary must see the scripts it was built with), then
- * the installed copy; SIC_BUILTIN_SCRIPTS overrides both (relocated installs). */
+/* The installed scripts next to the library that contains this code (relocated installs:
+ * <prefix>/lib/libsic.so -> <prefix>/share/sic/scripts). */
+static const char *scripts_near_library(void) {
+  static char path[4096];
+  Dl_info info;
+  if (!dladdr((void *)scripts_near_library, &info) || !info.dli_fname) return NULL;
+  const char *slash = strrchr(info.dli_fname, '/');
+  if (!slash) return NULL;
+  snprintf(path, sizeof path, "%.*s/%s", (int)(slash - info.dli_fname), info.dli_fname, SIC_SCRIPTS_FROM_LIBDIR);
+  return dir_has_graph(path) ? path : NULL;
+}
+
+/* SIC_BUILTIN_SCRIPTS first, then the source tree (a build-dir binary must see the scripts
+ * it was built with), then the scripts installed next to this library, then the configured
+ * install path. */
 const char *sic_lua_builtin_scripts(void) {
   const char *env = getenv("SIC_BUILTIN_SCRIPTS");
   if (env && *env) return env;
   if (dir_has_graph(SIC_SOURCE_DIR "/scripts")) return SIC_SOURCE_DIR "/scripts";
-  return SIC_INSTALL_SCRIPTS_DIR "/";
+  const char *near = scripts_near_library();
+  if (near) return near;
+  return SIC_INSTALL_SCRIPTS_DIR;
 }
 
 static void set_string_array(lua_State *L, const char *field, const char *const *items, int n) {

@@ -23,8 +23,10 @@ add_custom_target(sic_ffi_gen DEPENDS ${SIC_FFI_GEN})
 add_dependencies(sic_obj sic_ffi_gen)
 
 set(SIC_INSTALL_SCRIPTS ${CMAKE_INSTALL_FULL_DATADIR}/sic/scripts)
-set(SIC_INSTALL_LUADIR ${CMAKE_INSTALL_FULL_DATADIR}/lua/5.1)
-target_compile_definitions(sic_obj PRIVATE SIC_INSTALL_SCRIPTS_DIR="${SIC_INSTALL_SCRIPTS}")
+# The same dir relative to the library's own dir, for relocated installs (found via dladdr).
+file(RELATIVE_PATH SIC_SCRIPTS_FROM_LIBDIR ${CMAKE_INSTALL_FULL_LIBDIR} ${SIC_INSTALL_SCRIPTS})
+target_compile_definitions(sic_obj PRIVATE SIC_INSTALL_SCRIPTS_DIR="${SIC_INSTALL_SCRIPTS}"
+  SIC_SCRIPTS_FROM_LIBDIR="${SIC_SCRIPTS_FROM_LIBDIR}")
 target_link_libraries(sic_obj PUBLIC readline ${CMAKE_DL_LIBS})
 
 # ---- install: cmake --install <build> [--prefix DIR] ----
@@ -39,15 +41,19 @@ install(FILES engine/stats/stats.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/s
 install(FILES engine/lua/lua_host.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/lua)
 configure_file(${CMAKE_SOURCE_DIR}/sic.pc.in ${CMAKE_BINARY_DIR}/sic.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/sic.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
-install(DIRECTORY scripts/ DESTINATION ${SIC_INSTALL_SCRIPTS})
+install(DIRECTORY scripts/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sic/scripts)
 # `require "sic"` from a stock luajit: the engine modules on package.path plus a config
 # module telling them where the installed library and scripts are.
-install(DIRECTORY scripts/lib/ DESTINATION ${SIC_INSTALL_LUADIR})
+install(DIRECTORY scripts/lib/ DESTINATION ${CMAKE_INSTALL_DATADIR}/lua/5.1)
+# Relocatable: paths are computed from where config.lua itself was installed
+# (<prefix>/<datadir>/lua/5.1/sic/config.lua), so `cmake --install --prefix DIR` works.
 file(WRITE ${CMAKE_BINARY_DIR}/generated/sic_install_config.lua.in
   "-- Generated at install: where this installation's library and scripts live.\n"
-  "return { lib = \"@SIC_INSTALL_LIB@\", scripts = \"@SIC_INSTALL_SCRIPTS@\" }\n")
-set(SIC_INSTALL_LIB ${CMAKE_INSTALL_FULL_LIBDIR}/libsic.so.${SIC_ABI_VERSION})
+  "local here = debug.getinfo(1, 'S').source:match('^@(.*)/sic/config%.lua$') or '.'\n"
+  "local prefix = here:gsub('/@CMAKE_INSTALL_DATADIR@/lua/5%.1$', '')\n"
+  "return { lib = prefix .. '/@CMAKE_INSTALL_LIBDIR@/libsic.so.@SIC_ABI_VERSION@',\n"
+  "         scripts = prefix .. '/@CMAKE_INSTALL_DATADIR@/sic/scripts' }\n")
 configure_file(${CMAKE_BINARY_DIR}/generated/sic_install_config.lua.in
   ${CMAKE_BINARY_DIR}/generated/sic_install_config.lua @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/generated/sic_install_config.lua
-  DESTINATION ${SIC_INSTALL_LUADIR}/sic RENAME config.lua)
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/lua/5.1/sic RENAME config.lua)

@@ -10,7 +10,7 @@ end
 local function number(n)
   if n ~= n or n == math.huge or n == -math.huge then return "null" end
   if n == math.floor(n) and math.abs(n) < 2 ^ 53 then return string.format("%d", n) end
-  return string.format("%.17g", n)
+  return string.format("%.14g", n) -- enough for report figures; avoids 0.47099999999999997
 end
 
 local function is_array(t)

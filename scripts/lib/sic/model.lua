@@ -402,6 +402,7 @@ end
 -- Load an event log (file, directory, rolling log, zip ...) into a model view.
 function M.load(path, threads)
   if type(path) ~= "string" then return nil, "sic.load: path must be a string" end
+  if threads ~= nil and type(threads) ~= "number" then return nil, "sic.load: threads must be a number" end
   local out = ffi.new("sic_app *[1]")
   local err = ffi.new("sic_err")
   local opts

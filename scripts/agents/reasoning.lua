@@ -1,0 +1,228 @@
+-- reasoning agent: turns a question, an application's findings and retrieved documentation
+-- passages into an LLM prompt, an extractive answer (when no LLM is configured or it fails), and
+-- a final answer whose citations are checked against the passages actually retrieved.
+--
+-- Owner: rag engineer. Users edit this file to change the prompt, ranking or answer layout; no
+-- rebuild needed. `sic ask` (engine/cli/cmd_ask.c) calls M.prepare(input) and M.finalize(answer,
+-- prepared). It is also a well-formed agent ({name, version, needs, run}) so the graph could run
+-- it when a question is in ctx.question; it is not in scripts/graph.lua's default list.
+--
+-- input = {
+--   question = "...",
+--   report_json = "<sic.findings/1 or sic.report/1 JSON>" or nil,
+--   passages = { {source, doc, title, heading, section, kind, text, score}, ... } (best first),
+--   max_findings = 5,
+-- }
+local ok_cjson, cjson = pcall(require, "cjson")
+
+local M = { name = "reasoning", version = "0.1", needs = {} }
+
+local SEVERITY_WEIGHT = { critical = 5, high = 4, medium = 3, low = 2, info = 1 }
+
+local STOP = {}
+for w in ([[a an and are as at be by can do does for from how i if in into is it its of on or
+  should that the their then there these this to was what when where which who why will with you
+  your we my me use set get my app application job spark]]):gmatch("%S+") do STOP[w] = true end
+
+--- Lower-cased content words of a text (stop words dropped), as a set and a list.
+local function words(text)
+  local set, list = {}, {}
+  for w in tostring(text or ""):lower():gmatch("[%w_%.]+") do
+    for part in w:gmatch("[^%.]+") do
+      if #part > 1 and not STOP[part] and not set[part] then
+        set[part] = true
+        list[#list + 1] = part
+      end
+    end
+  end
+  return set, list
+end
+
+local function overlap(qset, text)
+  local n = 0
+  local _, list = words(text)
+  for _, w in ipairs(list) do if qset[w] then n = n + 1 end end
+  return n
+end
+
+--- Citation label of a passage: "[source/doc § section]".
+function M.label(p)
+  return string.format("[%s/%s § %s]", p.source, p.doc, p.section)
+end
+
+local function one_line(s, max)
+  s = tostring(s or ""):gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "")
+  if max and #s > max then s = s:sub(1, max - 3):gsub("[\128-\191]*$", "") .. "..." end
+  return s
+end
+
+--- Findings from a report JSON, ranked: severity first, then words shared with the question.
+function M.rank_findings(report_json, question, max)
+  if not report_json or report_json == "" then return {} end
+  if not ok_cjson then return {}, "lua-cjson is not installed: findings cannot be read" end
+  local ok, report = pcall(cjson.decode, report_json)
+  if not ok or type(report) ~= "table" then return {}, "analysis report is not valid JSON" end
+  local qset = words(question)
+  local ranked = {}
+  for i, f in ipairs(report.findings or {}) do
+    if type(f) == "table" and f.id ~= "rule_error" then
+      local text = table.concat({ tostring(f.title or ""), tostring(f.recommendation or ""), tostring(f.id or "") }, " ")
+      ranked[#ranked + 1] = {
+        f = f, order = i,
+        score = (SEVERITY_WEIGHT[f.severity] or 1) * 10 + overlap(qset, text) * 3,
+      }
+    end
+  end
+  table.sort(ranked, function(a, b)
+    if a.score ~= b.score then return a.score > b.score end
+    return a.order < b.order
+  end)
+  local out = {}
+  for i = 1, math.min(max or 5, #ranked) do out[i] = ranked[i].f end
+  return out
+end
+
+local function evidence_text(e)
+  if type(e) ~= "table" then return one_line(e, 200) end
+  local parts = {}
+  for k, v in pairs(e) do
+    if type(v) ~= "table" then parts[#parts + 1] = tostring(k) .. "=" .. tostring(v) end
+  end
+  table.sort(parts)
+  return one_line(table.concat(parts, ", "), 200)
+end
+
+local function impact_text(i)
+  if type(i) ~= "table" then return i and one_line(i, 120) or nil end
+  local parts = {}
+  for k, v in pairs(i) do if type(v) ~= "table" then parts[#parts + 1] = k .. "=" .. tostring(v) end end
+  table.sort(parts)
+  return #parts > 0 and table.concat(parts, ", ") or nil
+end
+
+local function finding_line(n, f)
+  local line = string.format("%d. [%s] %s", n, tostring(f.severity or "info"), one_line(f.title, 160))
+  if f.entity then line = line .. " (" .. one_line(type(f.entity) == "table" and (f.entity.id or f.entity.name or "") or f.entity, 60) .. ")" end
+  local ev = f.evidence and evidence_text(f.evidence)
+  if ev and ev ~= "" then line = line .. "\n   evidence: " .. ev end
+  if f.recommendation then line = line .. "\n   recommendation: " .. one_line(f.recommendation, 300) end
+  local imp = impact_text(f.impact)
+  if imp then line = line .. "\n   impact: " .. imp end
+  return line
+end
+
+--- The sentences of a passage that share most words with the question (document order kept).
+local function best_sentences(text, qset, max_sentences)
+  local sentences = {}
+  for s in (tostring(text) .. "\n"):gsub("\n", " \n"):gmatch("[^\n]+") do
+    for part in (s .. " "):gmatch("(.-[%.%?!:]%s)") do sentences[#sentences + 1] = one_line(part) end
+    local rest = s:match("[%.%?!:]%s([^%.%?!:]*)$") or (s:find("[%.%?!:]%s") and "" or s)
+    if rest and rest:match("%S") then sentences[#sentences + 1] = one_line(rest) end
+  end
+  local scored = {}
+  for i, s in ipairs(sentences) do
+    if #s > 0 then scored[#scored + 1] = { i = i, s = s, score = overlap(qset, s) } end
+  end
+  table.sort(scored, function(a, b) if a.score ~= b.score then return a.score > b.score end return a.i < b.i end)
+  local pick = {}
+  for k = 1, math.min(max_sentences, #scored) do pick[#pick + 1] = scored[k] end
+  table.sort(pick, function(a, b) return a.i < b.i end)
+  local out = {}
+  for _, p in ipairs(pick) do out[#out + 1] = p.s end
+  return one_line(table.concat(out, " "), 420)
+end
+
+local SYSTEM = [[You are sic, an assistant for Apache Spark and Delta Lake performance.
+Answer the user's question using only the application findings and documentation passages
+provided. Cite every statement about Spark or Delta behaviour or configuration with the
+passage label exactly as given, e.g. [spark/configuration.md § Shuffle Behavior]. When the
+findings show a problem, say what to change and why, with the configuration names and values.
+If the passages do not contain the answer, say so plainly instead of guessing. Be concise.]]
+
+--- Build the prompt and the extractive answer. Returns a table the C side keeps and passes
+--- back to M.finalize.
+function M.prepare(input)
+  local question = tostring(input.question or "")
+  local qset = words(question)
+  local findings, ferr = M.rank_findings(input.report_json, question, input.max_findings or 5)
+  local passages = input.passages or {}
+  local user = { "Question: " .. question, "" }
+  if #findings > 0 then
+    user[#user + 1] = "Findings of the analysed application (most important first):"
+    for i, f in ipairs(findings) do user[#user + 1] = finding_line(i, f) end
+    user[#user + 1] = ""
+  end
+  user[#user + 1] = "Documentation passages:"
+  for _, p in ipairs(passages) do
+    user[#user + 1] = M.label(p) .. "\n" .. one_line(p.text, 1500) .. "\n"
+  end
+  -- Extractive answer: findings and the most relevant sentences of each passage, ranked.
+  local ex = { "Extractive answer (no LLM used): the most relevant findings and documentation passages, ranked.", "" }
+  if #findings > 0 then
+    ex[#ex + 1] = "Findings for this application:"
+    for i, f in ipairs(findings) do ex[#ex + 1] = finding_line(i, f) end
+    ex[#ex + 1] = ""
+  end
+  if #passages > 0 then
+    ex[#ex + 1] = "From the documentation:"
+    for i, p in ipairs(passages) do
+      ex[#ex + 1] = string.format("%d. %s %s", i, M.label(p), best_sentences(p.text, qset, 2))
+    end
+  else
+    ex[#ex + 1] = "No documentation passage matched the question (is the knowledge base ingested? `sic kb ingest`)."
+  end
+  return {
+    system = SYSTEM,
+    user = table.concat(user, "\n"),
+    extractive = table.concat(ex, "\n"),
+    findings = findings,
+    findings_error = ferr,
+    passages = passages,
+    question = question,
+  }
+end
+
+--- Check the citations of an LLM answer against the retrieved passages. Returns the text to
+--- print (answer + sources, with unknown citations flagged) and the list of citations.
+function M.finalize(answer, prepared)
+  local known, cited, unknown, seen = {}, {}, {}, {}
+  for _, p in ipairs(prepared.passages or {}) do known[M.label(p)] = p end
+  for c in tostring(answer or ""):gmatch("%[[^%[%]]-§[^%[%]]-%]") do
+    if not seen[c] then
+      seen[c] = true
+      if known[c] then cited[#cited + 1] = c else unknown[#unknown + 1] = c end
+    end
+  end
+  local out = { answer }
+  if #cited == 0 then
+    out[#out + 1] = "\n(The answer cites no retrieved passage; these were provided:)"
+    for _, p in ipairs(prepared.passages or {}) do out[#out + 1] = "  " .. M.label(p) end
+  end
+  if #unknown > 0 then
+    out[#out + 1] = "\nWarning: cited but not among the retrieved passages: " .. table.concat(unknown, ", ")
+  end
+  return table.concat(out, "\n"), cited, unknown
+end
+
+--- JSON document for `sic ask --format json`.
+function M.to_json(prepared, mode, answer, cited, unknown, llm_error)
+  if not ok_cjson then error("lua-cjson is required for --format json") end
+  local passages = {}
+  for i, p in ipairs(prepared.passages or {}) do
+    passages[i] = { rank = i, label = M.label(p), source = p.source, doc = p.doc, heading = p.heading,
+                    section = p.section, kind = p.kind, score = p.score, text = p.text }
+  end
+  return cjson.encode({
+    schema = "sic.ask/1", question = prepared.question, mode = mode, answer = answer,
+    citations = cited or {}, unknown_citations = unknown or {}, llm_error = llm_error,
+    findings = prepared.findings, passages = passages,
+  })
+end
+
+--- Agent entry point: when the graph's context carries a question, prepare the answer layer.
+function M.run(ctx, state)
+  if not ctx or not ctx.question then return {} end
+  return { ask = M.prepare({ question = ctx.question, passages = ctx.passages, report_json = ctx.report_json }) }
+end
+
+return M
