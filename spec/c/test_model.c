@@ -292,6 +292,33 @@ static void test_truncated_mid_line(void) {
   free(buf);
 }
 
+/* A log still being written (".inprogress", no ApplicationEnd yet) is in progress, not
+ * complete, and not truncated when it ends on a line boundary. */
+static void test_in_progress(void) {
+  char src[8192], tmp[] = "/tmp/sic_test_inprog_XXXXXX", path[64];
+  snprintf(src, sizeof src, "%s/spark/local-1430917381534", data_dir);
+  size_t len;
+  char *buf = read_file(src, &len);
+  CHECK(buf != NULL);
+  if (!buf || !mkdtemp(tmp)) { free(buf); return; }
+  size_t cut = len / 3;
+  while (cut < len && buf[cut - 1] != '\n') cut++;
+  snprintf(path, sizeof path, "%s/app-1.inprogress", tmp);
+  write_tmp(path, buf, cut);
+  sic_app *a = NULL;
+  sic_err err = {0};
+  CHECK_EQ_INT(sic_app_load_path(path, NULL, &a, &err), 0);
+  if (a) {
+    CHECK(a->in_progress && !a->complete && !a->truncated);
+    CHECK_EQ_INT(a->malformed_lines, 0);
+    CHECK_EQ_INT(a->end_time, -1);
+    sic_app_free(a);
+  }
+  unlink(path);
+  rmdir(tmp);
+  free(buf);
+}
+
 /* Garbage derived from a real log, line by line (bytes flipped, lines cut, braces removed,
  * values replaced by other types): the loader must not crash, and counts stay consistent. */
 static void test_garbage(void) {
@@ -639,6 +666,7 @@ int main(void) {
   test_truncated_real();
   test_truncated_mid_line();
   test_garbage();
+  test_in_progress();
   test_details();
   test_not_a_log();
   test_builder_lines();
