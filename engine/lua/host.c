@@ -147,26 +147,34 @@ static int call_host(lua_State *L, const char *fn, int nargs, int nresults, sic_
   return SIC_OK;
 }
 
-int sic_lua_analyze(const sic_app *app, const sic_lua_opts *opts, char **json_out,
-                    int64_t *nfindings_out, sic_err *err) {
-  *json_out = NULL;
+int sic_lua_analyze_format(const sic_app *app, const sic_lua_opts *opts, const char *format,
+                           char **out, int64_t *nfindings_out, sic_err *err) {
+  *out = NULL;
   if (nfindings_out) *nfindings_out = 0;
   if (!app) return sic_err_set(err, SIC_EINVAL, "sic_lua_analyze: no application model");
+  if (!format || (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "md")))
+    return sic_err_set(err, SIC_EINVAL, "sic_lua_analyze: unknown format '%s' (json, text, md)", format ? format : "(null)");
   lua_State *L = NULL;
   int rc = sic_lua_new(opts, &L, err);
   if (rc < 0) return rc;
   lua_pushlightuserdata(L, (void *)app);
-  rc = call_host(L, "analyze_json", 1, 2, err);
+  lua_pushstring(L, format);
+  rc = call_host(L, "analyze_format", 2, 2, err);
   if (rc < 0) goto error;
   size_t len = 0;
-  const char *json = lua_tolstring(L, -2, &len);
-  *json_out = malloc(len + 1);
-  if (!*json_out) { rc = sic_err_set(err, SIC_ENOMEM, "sic_lua_analyze: out of memory"); goto error; }
-  memcpy(*json_out, json, len + 1);
+  const char *text = lua_tolstring(L, -2, &len);
+  *out = malloc(len + 1);
+  if (!*out) { rc = sic_err_set(err, SIC_ENOMEM, "sic_lua_analyze: out of memory"); goto error; }
+  memcpy(*out, text, len + 1);
   if (nfindings_out) *nfindings_out = (int64_t)lua_tonumber(L, -1);
 error:
   sic_lua_free(L);
   return rc;
+}
+
+int sic_lua_analyze(const sic_app *app, const sic_lua_opts *opts, char **json_out,
+                    int64_t *nfindings_out, sic_err *err) {
+  return sic_lua_analyze_format(app, opts, "json", json_out, nfindings_out, err);
 }
 
 int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_err *err) {

@@ -47,6 +47,11 @@ void sic_lua_free(lua_State *L);
 int sic_lua_analyze(const sic_app *app, const sic_lua_opts *opts, char **json_out,
                     int64_t *nfindings_out, sic_err *err);
 
+/* Same run as sic_lua_analyze, rendered as format: "json" (the document above), "text"
+ * (one block per finding, for terminals) or "md" (a Markdown section). */
+int sic_lua_analyze_format(const sic_app *app, const sic_lua_opts *opts, const char *format,
+                           char **out, int64_t *nfindings_out, sic_err *err);
+
 /* Run `sic run SCRIPT ARGS...` semantics on an existing state: arg table, sandbox-free
  * trusted chunk with the engine loaded. Returns 0 or SIC_EINVAL with the Lua error. */
 int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_err *err);

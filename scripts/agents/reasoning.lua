@@ -100,12 +100,46 @@ local function impact_text(i)
   return #parts > 0 and table.concat(parts, ", ") or nil
 end
 
+--- Recommendation as text: findings carry {text, config = {name = value} or list}.
+function M.recommendation_text(r)
+  if type(r) ~= "table" then return r and tostring(r) or nil end
+  local parts = {}
+  if r.text then parts[1] = tostring(r.text) end
+  local conf = {}
+  if type(r.config) == "table" then
+    for k, v in pairs(r.config) do
+      if type(k) == "string" then conf[#conf + 1] = k .. "=" .. tostring(v)
+      elseif type(v) == "table" and v.name then conf[#conf + 1] = tostring(v.name) .. "=" .. tostring(v.value)
+      else conf[#conf + 1] = tostring(v) end
+    end
+  end
+  table.sort(conf)
+  if #conf > 0 then parts[#parts + 1] = "(set " .. table.concat(conf, ", ") .. ")" end
+  return #parts > 0 and table.concat(parts, " ") or nil
+end
+
+--- Retrieval queries for `sic ask`: the question first, then one per top finding (its title,
+--- rule id and recommended configuration names) so the documentation behind each problem is
+--- found even when the question is vague ("why is my job slow?").
+function M.retrieval_queries(question, report_json, max)
+  local queries = { tostring(question or "") }
+  for _, f in ipairs((M.rank_findings(report_json, question, max or 3))) do
+    local q = { tostring(f.title or ""), tostring(f.id or ""):gsub("[_%.]", " ") }
+    local r = f.recommendation
+    if type(r) == "table" and type(r.config) == "table" then
+      for k, v in pairs(r.config) do q[#q + 1] = type(k) == "string" and k or (type(v) == "table" and v.name) or tostring(v) end
+    end
+    queries[#queries + 1] = table.concat(q, " "):gsub("%b()", "")
+  end
+  return queries
+end
+
 local function finding_line(n, f)
   local line = string.format("%d. [%s] %s", n, tostring(f.severity or "info"), one_line(f.title, 160))
-  if f.entity then line = line .. " (" .. one_line(type(f.entity) == "table" and (f.entity.id or f.entity.name or "") or f.entity, 60) .. ")" end
   local ev = f.evidence and evidence_text(f.evidence)
   if ev and ev ~= "" then line = line .. "\n   evidence: " .. ev end
-  if f.recommendation then line = line .. "\n   recommendation: " .. one_line(f.recommendation, 300) end
+  local rec = M.recommendation_text(f.recommendation)
+  if rec then line = line .. "\n   recommendation: " .. one_line(rec, 400) end
   local imp = impact_text(f.impact)
   if imp then line = line .. "\n   impact: " .. imp end
   return line
@@ -130,6 +164,28 @@ local function best_sentences(text, qset, max_sentences)
   local out = {}
   for _, p in ipairs(pick) do out[#out + 1] = p.s end
   return one_line(table.concat(out, " "), 420)
+end
+
+--- One passage in a line or two: a configuration row as "name (default ..., since ...):
+--- meaning", prose as its sentences closest to the question.
+function M.summarize(p, qset)
+  if p.kind == "property" or p.kind == "row" then
+    local fields, order = {}, {}
+    for label, value in tostring(p.text):gmatch("([^\n:]+): ([^\n]*)") do
+      fields[label:lower()] = value
+      order[#order + 1] = value
+    end
+    local name = order[1] or ""
+    local default = fields["default"]
+    local since = fields["since version"]
+    local meaning = fields["meaning"] or fields["description"] or order[#order] or ""
+    local extra = {}
+    if default then extra[#extra + 1] = "default " .. default end
+    if since then extra[#extra + 1] = "since " .. since end
+    local head = name .. (#extra > 0 and (" (" .. table.concat(extra, ", ") .. ")") or "")
+    return head .. ": " .. best_sentences(meaning, qset, 2)
+  end
+  return best_sentences(p.text, qset, 2)
 end
 
 local SYSTEM = [[You are sic, an assistant for Apache Spark and Delta Lake performance.
@@ -166,7 +222,7 @@ function M.prepare(input)
   if #passages > 0 then
     ex[#ex + 1] = "From the documentation:"
     for i, p in ipairs(passages) do
-      ex[#ex + 1] = string.format("%d. %s %s", i, M.label(p), best_sentences(p.text, qset, 2))
+      ex[#ex + 1] = string.format("%d. %s %s", i, M.label(p), M.summarize(p, qset))
     end
   else
     ex[#ex + 1] = "No documentation passage matched the question (is the knowledge base ingested? `sic kb ingest`)."
@@ -206,13 +262,13 @@ end
 
 --- JSON document for `sic ask --format json`.
 function M.to_json(prepared, mode, answer, cited, unknown, llm_error)
-  if not ok_cjson then error("lua-cjson is required for --format json") end
+  local json = require "sic.json" -- the engine's deterministic encoder (sorted keys)
   local passages = {}
   for i, p in ipairs(prepared.passages or {}) do
     passages[i] = { rank = i, label = M.label(p), source = p.source, doc = p.doc, heading = p.heading,
                     section = p.section, kind = p.kind, score = p.score, text = p.text }
   end
-  return cjson.encode({
+  return json.encode({
     schema = "sic.ask/1", question = prepared.question, mode = mode, answer = answer,
     citations = cited or {}, unknown_citations = unknown or {}, llm_error = llm_error,
     findings = prepared.findings, passages = passages,

@@ -138,8 +138,11 @@ function sic.pretty(v) return require("sic.pretty").format(v) end
 
 -- Entry points for the C host (engine/lua/host.c).
 sic.host = {
-  analyze_json = function(ptr)
+  analyze_format = function(ptr, format)
     local report = sic.analyze(model.wrap(ptr, false))
+    local pretty = require "sic.pretty"
+    if format == "text" then return pretty.report(report), #report.findings end
+    if format == "md" then return pretty.report_md(report), #report.findings end
     return sic.json(report, true), #report.findings
   end,
   repl_feed = function(line) return require("sic.repl").feed(line) end,

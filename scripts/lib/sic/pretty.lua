@@ -72,4 +72,30 @@ function M.report(r)
   return table.concat(lines, "\n")
 end
 
+local function md_escape(s) return (tostring(s):gsub("([|*_`])", "\\%1")) end
+
+-- A report as a Markdown section: a table of findings, then advice per finding.
+function M.report_md(r)
+  local out = { "## Findings", "" }
+  if #r.findings == 0 then
+    out[#out + 1] = "No findings."
+    return table.concat(out, "\n") .. "\n"
+  end
+  out[#out + 1] = "| severity | rule | on | title | est. saving |"
+  out[#out + 1] = "|---|---|---|---|---|"
+  for _, f in ipairs(r.findings) do
+    local saving = f.impact and f.impact.saving_ms and string.format("%.1f s", f.impact.saving_ms / 1000) or ""
+    out[#out + 1] = string.format("| %s | `%s` | %s | %s | %s |", f.severity, f.id,
+      md_escape(f.entity and f.entity.key or ""), md_escape(f.title), saving)
+  end
+  out[#out + 1] = ""
+  for _, f in ipairs(r.findings) do
+    local rec = f.recommendation or {}
+    if rec.text then
+      out[#out + 1] = string.format("- **%s** (%s): %s", f.id, md_escape(f.entity and f.entity.key or ""), md_escape(rec.text))
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
 return M
