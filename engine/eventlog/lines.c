@@ -54,7 +54,12 @@ static int refill(sic_lines *l, sic_err *err) {
   const char *data;
   size_t len, part = 0;
   int r = sic_stream_next(l->stream, &data, &len, &part, err);
-  if (r < 0) return r;
+  if (r < 0) {
+    /* An error opening a later part must not swallow the previous part's last line. */
+    if (l->started && part != l->split_part) sic_splitter_feed(l->split, NULL, 0);
+    l->finished = 1;
+    return r;
+  }
   if (r == 0) {
     l->finished = 1;
     if (!l->started) return 0;
@@ -77,10 +82,6 @@ static int refill(sic_lines *l, sic_err *err) {
 }
 
 int sic_lines_next(sic_lines *l, sic_line *line, sic_err *err) {
-  if (l->error_rc) {
-    if (err) *err = l->error;
-    return l->error_rc;
-  }
   for (;;) {
     int r = sic_splitter_next(l->split, line);
     if (r == 1) {
@@ -88,14 +89,15 @@ int sic_lines_next(sic_lines *l, sic_line *line, sic_err *err) {
       return 1;
     }
     if (r < 0) return sic_err_set(err, r, "out of memory assembling a long line");
-    r = refill(l, &l->error);
-    if (r < 0) {
-      /* A partial line before a decode error is not a line: drop it, report the error. */
-      l->error_rc = r;
+    if (l->error_rc) {
+      /* Lines completed before the error are out; a partial line of the failing part is
+       * not a line and is dropped. */
       if (err) *err = l->error;
-      return r;
+      return l->error_rc;
     }
-    if (r == 0) return 0;
+    r = refill(l, &l->error);
+    if (r < 0) l->error_rc = r;
+    else if (r == 0) return 0;
   }
 }
 

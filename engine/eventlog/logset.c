@@ -47,7 +47,14 @@ typedef struct listing {
 } listing;
 
 /* Where entries come from. */
+typedef struct dir_id {
+  dev_t dev;            /* device of a directory being walked */
+  ino_t ino;            /* its inode */
+} dir_id;
+
 typedef struct scan_ctx {
+  dir_id stack[MAX_DEPTH + 1]; /* directories on the current walk path (symlink loops) */
+  int depth;            /* entries used in stack */
   zip_t *zip;           /* open archive when walking a zip, else NULL */
   const char *zip_path; /* that archive's path */
   sic_logsets *out;     /* results accumulate here */
@@ -542,6 +549,9 @@ static int scan_entry(scan_ctx *c, const entry *e, int depth) {
     return 0;
   }
   if (!c->zip && has_suffix(e->name, ".zip")) return scan_zip_file(c, e->path, e);
+  /* An application that has just started has an empty .inprogress log: list it. */
+  if (e->size == 0 && has_suffix(e->name, ".inprogress"))
+    return add_file_log(c, e, sic_codec_from_name(e->name));
   sic_codec codec = SIC_CODEC_NONE;
   if (!sniff(c, e, &codec)) {
     c->out->nskipped++;
@@ -550,8 +560,19 @@ static int scan_entry(scan_ctx *c, const entry *e, int depth) {
   return add_file_log(c, e, codec);
 }
 
+/* Push a filesystem directory on the walk path; 0 when it is already on it (a symlink
+ * loop) or the walk is too deep. */
+static int enter_dir(scan_ctx *c, const char *fs_path) {
+  struct stat st;
+  if (c->depth > MAX_DEPTH || stat(fs_path, &st)) return 0;
+  for (int i = 0; i < c->depth; i++)
+    if (c->stack[i].dev == st.st_dev && c->stack[i].ino == st.st_ino) return 0;
+  c->stack[c->depth++] = (dir_id){st.st_dev, st.st_ino};
+  return 1;
+}
+
 static int scan_dir(scan_ctx *c, const char *fs_path, const char *member, int depth) {
-  if (depth > MAX_DEPTH) {
+  if (depth > MAX_DEPTH || (!c->zip && !enter_dir(c, fs_path))) {
     c->out->nskipped++;
     return 0;
   }
@@ -569,6 +590,7 @@ static int scan_dir(scan_ctx *c, const char *fs_path, const char *member, int de
     for (size_t i = 0; i < l.n && !rc; i++) rc = scan_entry(c, &l.e[i], depth);
 done:
   listing_free(&l);
+  if (!c->zip) c->depth--;
   return rc;
 }
 

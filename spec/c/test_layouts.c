@@ -420,16 +420,20 @@ static void test_mixed_dir(void) {
   write_tmp("mixed/notes", "some text\n", 10);
   write_tmp("mixed/empty", "", 0);
   write_tmp("mixed/stats.json", "{\"a\":1}\n", 8);
+  write_tmp("mixed/started.inprogress", "", 0);
+  CHECK_EQ_INT(symlink("..", tmp_path("mixed/nested/loop")), 0); /* walked once, not forever */
   sic_logsets sets;
   sic_err err = {0};
   CHECK_EQ_INT(sic_logset_scan(tmp_path("mixed"), &sets, &err), 0);
-  CHECK_EQ_INT(sets.n, 2);
-  CHECK_EQ_INT(sets.nskipped, 4);
-  if (sets.n == 2) {
+  CHECK_EQ_INT(sets.n, 3);
+  CHECK_EQ_INT(sets.nskipped, 5); /* .crc, notes, empty, stats.json, the loop */
+  if (sets.n == 3) {
     CHECK_EQ_STR(sets.items[0].name, "app-1");
     CHECK_EQ_STR(sets.items[1].name, "app-2");
     CHECK_EQ_INT(sets.items[1].in_progress, 1);
     CHECK_EQ_INT(sets.items[1].parts[0].codec, SIC_CODEC_ZSTD);
+    CHECK_EQ_STR(sets.items[2].name, "started");
+    CHECK_EQ_INT(sets.items[2].in_progress, 1);
   }
   sic_logsets_free(&sets);
   /* An explicitly named empty .inprogress file is a log that has not written anything yet. */
@@ -437,6 +441,39 @@ static void test_mixed_dir(void) {
   CHECK_EQ_INT(sic_logset_scan(tmp_path("just-started.inprogress"), &sets, &err), 0);
   CHECK_EQ_INT(sets.n, 1);
   if (sets.n == 1) CHECK_EQ_INT(sets.items[0].in_progress, 1);
+  sic_logsets_free(&sets);
+}
+
+/* A part that cannot be read: the previous part's lines (its unterminated last line too)
+ * come out first, then the error naming the bad part. */
+static void test_error_in_later_part(void) {
+  mkdir(tmp_path("eventlog_v2_app-3"), 0755);
+  const char *first = "{\"Event\":\"a\"}\n{\"Event\":\"b\"}";
+  write_tmp("eventlog_v2_app-3/events_1_app-3", first, strlen(first));
+  sic_frame_buf fb = {0};
+  CHECK_EQ_INT(sic_frame_write_lz4block(&fb, "{\"Event\":\"c\"}\n", 14, 64), 0);
+  fb.data[8] = 0x70; /* unknown compression method in the first block header */
+  write_tmp("eventlog_v2_app-3/events_2_app-3.lz4", fb.data, fb.len);
+  sic_frame_buf_free(&fb);
+  write_tmp("eventlog_v2_app-3/appstatus_app-3", "", 0);
+  sic_logsets sets;
+  sic_err err = {0};
+  CHECK_EQ_INT(sic_logset_scan(tmp_path("eventlog_v2_app-3"), &sets, &err), 0);
+  CHECK_EQ_INT(sets.n, 1);
+  if (sets.n != 1) return;
+  for (int threads = 1; threads <= 2; threads++) {
+    sic_lines *l;
+    CHECK_EQ_INT(sic_lines_open(&sets.items[0], threads, &l, &err), 0);
+    sic_line line;
+    CHECK_EQ_INT(sic_lines_next(l, &line, &err), 1);
+    CHECK(line.len == 13 && line.part == 0 && line.lineno == 1);
+    CHECK_EQ_INT(sic_lines_next(l, &line, &err), 1);
+    CHECK(line.len == 13 && line.part == 0 && line.lineno == 2 && line.unterminated, "unterminated b");
+    CHECK_EQ_INT(sic_lines_next(l, &line, &err), SIC_ECORRUPT);
+    CHECK(strstr(err.msg, "events_2_app-3.lz4") && strstr(err.msg, "byte 0"), "message: %s", err.msg);
+    CHECK_EQ_INT(sic_lines_next(l, &line, &err), SIC_ECORRUPT); /* stays failed */
+    sic_lines_free(l);
+  }
   sic_logsets_free(&sets);
 }
 
@@ -460,6 +497,7 @@ int main(void) {
   test_legacy_synth();
   test_zip_synth();
   test_mixed_dir();
+  test_error_in_later_part();
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
   if (system(cmd)) fprintf(stderr, "could not remove %s\n", tmpdir);
