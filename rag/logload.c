@@ -3,8 +3,8 @@
  *
  * Owner: rag engineer. A private Lua state (standard libraries + lpeg) is created per call:
  * ingest is not hot enough to justify a cache, and a fresh state cannot leak between files.
- * The scripts directory is $SIC_RAG_SCRIPTS, else the source tree's scripts/ (SIC_SOURCE_DIR);
- * it will follow the Lua host's search path (user dirs first) once that host is committed. */
+ * The loader is found like every script: SIC_SCRIPTS user dirs first, then the built-in
+ * scripts dir (rag/script.h), so a user can ship a different grammar. */
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -12,11 +12,7 @@
 #include <string.h>
 
 #include "rag/kb_internal.h"
-
-static const char *scripts_dir(void) {
-  const char *env = getenv("SIC_RAG_SCRIPTS");
-  return env && *env ? env : SIC_SOURCE_DIR "/scripts";
-}
+#include "rag/script.h"
 
 /* Copy the chunk tables returned by loaders.log4j.chunks (at stack top) into out. */
 static int collect(lua_State *L, const char *doc, rag_chunks *out, sic_err *err) {
@@ -46,15 +42,19 @@ int rag_chunk_log(const char *doc_name, const char *text, size_t len, rag_chunks
   if (!L) return sic_err_set(err, SIC_ENOMEM, "cannot create a Lua state");
   luaL_openlibs(L);
   int rc = 0;
+  char script[4096], libpath[8400];
+  if (rag_find_script(NULL, "lib/loaders/log4j.lua", script, sizeof script)) {
+    rc = sic_err_set(err, SIC_EUNSUPPORTED, "log loader lib/loaders/log4j.lua not found in SIC_SCRIPTS or %s", script);
+    goto done;
+  }
+  rag_scripts_lib_path(script, libpath, sizeof libpath);
   lua_getglobal(L, "package");
-  lua_pushfstring(L, "%s/lib/?.lua;", scripts_dir());
+  lua_pushstring(L, libpath);
   lua_getfield(L, -2, "path");
   lua_concat(L, 2);
   lua_setfield(L, -2, "path");
   lua_pop(L, 1);
-  lua_getglobal(L, "require");
-  lua_pushstring(L, "loaders.log4j");
-  if (lua_pcall(L, 1, 1, 0)) {
+  if (luaL_loadfile(L, script) || lua_pcall(L, 0, 1, 0)) {
     rc = sic_err_set(err, SIC_EUNSUPPORTED, "log loader: %s", lua_tostring(L, -1));
     goto done;
   }
