@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "eventlog/eventlog.h"
 #include "json/write.h"
+#include "lua/lua_host.h"
 #include "model/model.h"
 #include "store/store.h"
 
@@ -27,12 +28,15 @@ typedef struct ingest_run {
   const char *pattern;                   /* --job-pattern */
   sic_format format;                     /* text or json */
   sic_jw json;                           /* JSON output being built */
+  int analyze;                           /* 1: run the analysis graph and store its findings */
+  int analysis_warned;                   /* the "analysis unavailable" warning was printed */
   int stored, unchanged, replaced, kept, failed; /* counts by outcome */
 } ingest_run;
 
 /* Seconds spent in each phase of one log (JSON output; the store benchmark reads them). */
 typedef struct phase_times {
   double load;                           /* parse into a model (the checksum is computed before) */
+  double analyze;                        /* the analysis graph (findings) */
   double store;                          /* summarize + write the transaction */
 } phase_times;
 
@@ -58,6 +62,7 @@ static void report(ingest_run *r, const char *path, const char *status, const si
     }
     if (t) {
       sic_jw_kdouble(&r->json, "loadSeconds", t->load);
+      sic_jw_kdouble(&r->json, "analyzeSeconds", t->analyze);
       sic_jw_kdouble(&r->json, "storeSeconds", t->store);
     }
     sic_jw_kstr(&r->json, "error", error);
@@ -82,6 +87,22 @@ static int checksum_of(const sic_logset *set, sic_ingest_result *res, int64_t *s
   return rc;
 }
 
+/* Findings of the analysis graph for app. A failing analysis is reported and the log is
+ * still stored, without findings: the history of runs matters more than one report. */
+static void analyze_app(ingest_run *r, const sic_app *app, const char *path, sic_store_findings *out) {
+  char *json = NULL;
+  sic_err err = {0};
+  memset(out, 0, sizeof *out);
+  int rc = sic_lua_analyze(app, NULL, &json, NULL, &err);
+  if (!rc) rc = sic_store_findings_from_json(json, strlen(json), out, &err);
+  free(json);
+  if (rc && !r->analysis_warned) {
+    fprintf(stderr, "sic ingest: %s: analysis failed, storing without findings (first failure only): %.*s\n",
+            path, (int)strcspn(err.msg, "\n"), err.msg);
+    r->analysis_warned = 1;
+  }
+}
+
 static void ingest_one(ingest_run *r, const sic_logset *set) {
   sic_ingest_result res;
   memset(&res, 0, sizeof res);
@@ -97,11 +118,19 @@ static void ingest_one(ingest_run *r, const sic_logset *set) {
     }
   }
   sic_app *app = NULL;
-  phase_times t = {0, 0};
+  phase_times t = {0, 0, 0};
+  sic_store_findings findings = {0};
   double t0 = now_seconds();
   if (!rc) rc = sic_app_load(set, NULL, &app, &err);
   t.load = now_seconds() - t0;
+  if (!rc && r->analyze) {
+    t0 = now_seconds();
+    analyze_app(r, app, set->path, &findings);
+    t.analyze = now_seconds() - t0;
+  }
   if (!rc) {
+    r->opts.findings = findings.items;
+    r->opts.nfindings = findings.n;
     r->opts.checksum = res.checksum;
     r->opts.source_path = set->path;
     r->opts.source_size = size;
@@ -124,6 +153,7 @@ static void ingest_one(ingest_run *r, const sic_logset *set) {
     else r->stored++;
     report(r, set->path, status, &res, app_id, NULL, &t);
   }
+  sic_store_findings_free(&findings);
   sic_app_free(app);
 }
 
@@ -157,7 +187,7 @@ int sic_cmd_ingest(int argc, char **argv) {
   memset(&r, 0, sizeof r);
   sic_ingest_opts_init(&r.opts);
   const char *url = NULL, *job = NULL;
-  int no_normalize = 0;
+  int no_normalize = 0, no_analyze = 0;
   r.format = SIC_FORMAT_TEXT;
   const sic_opt opts[] = {
     {.name = "store", .kind = SIC_OPT_STRING, .dest = &url, .metavar = "URL", .help = "sqlite:///path/sic.db or postgresql://... (default $SIC_STORE, "
@@ -166,13 +196,16 @@ int sic_cmd_ingest(int argc, char **argv) {
     {.name = "job", .kind = SIC_OPT_STRING, .dest = &job, .metavar = "KEY", .help = "job key for every log given (default: from sic.job or the app name)"},
     {.name = "job-pattern", .kind = SIC_OPT_STRING, .dest = &r.pattern, .metavar = "ERE", .help = "extra regular expression removed from app names to form the job key"},
     {.name = "no-job-normalize", .kind = SIC_OPT_FLAG, .dest = &no_normalize, .help = "job key = app name (plus --job-pattern)"},
+    {.name = "no-analyze", .kind = SIC_OPT_FLAG, .dest = &no_analyze,
+     .help = "store the logs without running the analysis (no findings; faster)"},
     {.name = "format", .kind = SIC_OPT_FORMAT, .dest = &r.format, .metavar = "FMT", .help = "text or json"},
   };
   const sic_cmd_spec spec = {
     "ingest", "PATH... [--store URL] [--store-tasks] [--format text|json]",
-    "Load Spark event logs (files, rolling/legacy directories, zips, or directories of many logs; - = stdin)\n"
-    "and record each application attempt in the history store. A log already stored (same SHA-256) is\n"
-    "skipped; a changed log of a stored attempt replaces it. Each attempt is written atomically.",
+    "Load Spark event logs (files, rolling/legacy directories, zips, or directories of many logs; - = stdin),\n"
+    "analyse them (the rules' findings are stored with the run) and record each application attempt in\n"
+    "the history store. A log already stored (same SHA-256) is skipped; a changed log of a stored attempt\n"
+    "replaces it, unless it is an incomplete copy of a complete one. Each attempt is written atomically.",
     opts, sizeof opts / sizeof *opts, SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, -1};
   char **pos = calloc((size_t)argc + 1, sizeof *pos);
   int npos = 0;
@@ -182,6 +215,7 @@ int sic_cmd_ingest(int argc, char **argv) {
     free(pos);
     return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   }
+  r.analyze = !no_analyze;
   r.opts.job_key = job;
   r.rules.patterns = r.pattern ? &r.pattern : NULL;
   r.rules.npatterns = r.pattern ? 1 : 0;

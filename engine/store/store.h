@@ -156,6 +156,20 @@ typedef struct sic_ingest_result {
 int sic_store_ingest(sic_store *s, const sic_app *app, const sic_ingest_opts *opts,
                      sic_ingest_result *res, sic_err *err);
 
+/* Findings decoded from the analysis report ("schema": "sic.findings/1", what
+ * sic_lua_analyze() returns). Every string in items is malloc'd and owned by the list. */
+typedef struct sic_store_findings {
+  sic_store_finding *items;              /* in report order */
+  size_t n;                              /* number of findings */
+} sic_store_findings;
+
+/* Decode the "findings" array of a sic.findings/1 document. Table-valued fields are kept as
+ * JSON text, except: entity = its "key" member when it has one; recommendation = its "text"
+ * member when it has one; impact_ms = impact "saving_ms" when numeric. The whole finding is
+ * kept verbatim in json. SIC_EFORMAT names the byte offset of malformed input. */
+int sic_store_findings_from_json(const char *json, size_t len, sic_store_findings *out, sic_err *err);
+void sic_store_findings_free(sic_store_findings *f);
+
 /* For `sic analyze --store URL`: open url, store app with its findings, close. */
 int sic_store_record_analysis(const char *url, const sic_app *app,
                               const sic_store_finding *findings, size_t nfindings,

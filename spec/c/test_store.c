@@ -160,6 +160,37 @@ static void test_sha256(void) {
   CHECK(rc == SIC_EIO && strstr(err.msg, "/nonexistent/log"), "missing file must be named: %s", err.msg);
 }
 
+static void test_findings_json(void) {
+  static const char doc[] =
+    "{\"schema\":\"sic.findings/1\",\"app\":{\"id\":\"a\"},\"findings\":["
+    "{\"entity\":{\"key\":\"stage 0.0\",\"kind\":\"stage\"},\"evidence\":{\"ratio\":15.6,\"tasks\":10},"
+    "\"id\":\"skew.task_duration\",\"impact\":{\"basis\":\"wall\",\"saving_ms\":290},"
+    "\"recommendation\":{\"config\":{\"spark.sql.adaptive.enabled\":\"true\"},\"text\":\"Salt the \\\"key\\\"\"},"
+    "\"rule\":\"skew_rules.lua\",\"severity\":\"high\",\"title\":\"Skewed stage\"},"
+    "{\"id\":\"plain\",\"entity\":\"executor 3\",\"recommendation\":\"more memory\",\"impact\":null,"
+    "\"severity\":\"low\",\"extra\":[1,2,{\"x\":null}]}],\"agents\":[]}";
+  sic_store_findings f;
+  sic_err err = {0};
+  int rc = sic_store_findings_from_json(doc, sizeof doc - 1, &f, &err);
+  CHECK_OK(rc, err);
+  CHECK(f.n == 2, "two findings, got %zu", f.n);
+  if (!rc && f.n == 2) {
+    sic_store_finding *a = &f.items[0], *b = &f.items[1];
+    CHECK(!strcmp(a->id, "skew.task_duration") && !strcmp(a->severity, "high") && !strcmp(a->title, "Skewed stage"),
+          "scalars");
+    CHECK(!strcmp(a->entity, "stage 0.0"), "entity key: %s", a->entity);
+    CHECK(!strcmp(a->recommendation, "Salt the \"key\""), "recommendation text: %s", a->recommendation);
+    CHECK(!strcmp(a->evidence, "{\"ratio\":15.6,\"tasks\":10}"), "evidence kept as JSON: %s", a->evidence);
+    CHECK(a->impact_ms == 290, "impact ms %g", a->impact_ms);
+    CHECK(a->json && a->json[0] == '{' && strstr(a->json, "\"rule\":\"skew_rules.lua\""), "whole finding kept");
+    CHECK(!strcmp(b->entity, "executor 3") && !strcmp(b->recommendation, "more memory") && !b->impact &&
+          isnan(b->impact_ms) && !b->title, "plain strings and nulls");
+  }
+  sic_store_findings_free(&f);
+  rc = sic_store_findings_from_json("{\"findings\":[{\"id\":}]}", 22, &f, &err);
+  CHECK(rc == SIC_EFORMAT && strstr(err.msg, "byte"), "malformed report: %s", err.msg);
+}
+
 static void test_open_and_migrate(void) {
   char url[400];
   fresh_store(url, sizeof url);
@@ -678,6 +709,7 @@ int main(void) {
   test_jobkey();
   test_sha256();
   test_bad_urls();
+  test_findings_json();
   run_suite("sqlite");
   const char *no_pg = getenv("SIC_TEST_NO_PG");
   if (no_pg && *no_pg == '1') {
