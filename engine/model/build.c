@@ -304,7 +304,7 @@ sic_builder *sic_builder_new(const sic_load_opts *opts) {
   if (!b->app) { free(b); return NULL; }
   b->opts.threads = opts ? opts->threads : 0;
   b->opts.keep_task_accums = opts ? opts->keep_task_accums : 1;
-  b->last_sid[0] = b->last_sid[1] = -1;
+  for (int i = 0; i < 32; i++) b->recent_sid[i] = -1;
   sic_app *a = b->app;
   a->abi_version = SIC_ABI_VERSION;
   a->app_id = a->attempt_id = a->name = a->user = a->spark_version = a->source_path = -1;

@@ -87,7 +87,8 @@ typedef struct sic_builder {
   sic_sid *unknown_names;        /* event names already reported as unknown */
   int64_t nunknown, cap_unknown;
 
-  sic_sid last_sid[2];           /* last Executor ID / Host string of a task line (-1 none) */
+  sic_sid recent_sid[32];        /* small direct-mapped cache of Executor ID / Host strings of
+                                    task lines (they repeat on every line), -1 = empty */
   int enomem;                    /* an allocation failed: the model is incomplete */
 } sic_builder;
 
@@ -109,6 +110,7 @@ int sic_grow(sic_builder *b, void **arr, int64_t *cap, int64_t need, size_t sz);
 #define SIC_GROW(b, arr, cap, need) sic_grow((b), (void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 uint32_t sic_hash_bytes(const char *p, size_t n);                /* pools.c */
+/* Intern len bytes (which must not contain NUL); returns the string id, -1 on ENOMEM. */
 sic_sid sic_intern(sic_builder *b, const char *p, size_t len);
 sic_sid sic_intern_jstr(sic_builder *b, const sic_jstr *s);   /* unescapes when needed */
 size_t sic_interned_len(const sic_builder *b, sic_sid id);    /* bytes of an interned string */

@@ -218,18 +218,21 @@ static const sic_keytab TI_KEYS[TI__COUNT] = {
     SIC_KT("Getting Result Time", TI_GETTING), SIC_KT("Finish Time", TI_FINISH), SIC_KT("Failed", TI_FAILED),
     SIC_KT("Killed", TI_KILLED), SIC_KT("Accumulables", TI_ACCUMS)};
 
-/* Executor ID and Host repeat on every task line: remember the last string of each. */
-static sic_sid cached_sid(sic_builder *b, sic_jscan *s, int slot) {
+/* Executor ID and Host repeat on every task line: a 16-entry direct-mapped cache per kind
+ * (indexed by length and two bytes, no hashing) answers most of them without interning. */
+static sic_sid cached_sid(sic_builder *b, sic_jscan *s, int kind) {
   sic_jstr v;
   sic_sid id = -1;
   if (sic_json_peek(s) != SIC_JT_STRING) { sic_rd_sid(b, s, &id); return id; }
   if (sic_json_str(s, &v) < 0) return -1;
-  sic_sid last = b->last_sid[slot];
-  if (last >= 0 && !v.escaped && sic_interned_len(b, last) == v.len &&
-      sic_bytes_eq(sic_str(b->app, last), v.p, v.len))
+  if (v.escaped || v.len == 0) return sic_intern_jstr(b, &v);
+  unsigned slot = (unsigned)kind * 16 + (((unsigned)v.len * 7 + (unsigned char)v.p[v.len - 1] +
+                                          (unsigned char)v.p[v.len / 2] * 3) & 15);
+  sic_sid last = b->recent_sid[slot];
+  if (last >= 0 && sic_interned_len(b, last) == v.len && sic_bytes_eq(sic_str(b->app, last), v.p, v.len))
     return last;
   id = sic_intern_jstr(b, &v);
-  b->last_sid[slot] = id;
+  b->recent_sid[slot] = id;
   return id;
 }
 

@@ -113,8 +113,6 @@ static int shash_resize(sic_builder *b, uint32_t ncap) {
 sic_sid sic_intern(sic_builder *b, const char *p, size_t len) {
   sic_strings *st = &b->app->strings;
   if (len > 0x7fffffff) len = 0x7fffffff;
-  const char *nul = memchr(p, 0, len);   /* "\u0000" in a string: keep the text before it */
-  if (nul) len = (size_t)(nul - p);
   if ((uint32_t)(st->n + 1) * 2 > b->shash_cap && shash_resize(b, b->shash_cap ? b->shash_cap * 2 : 1024) < 0)
     goto nomem;
   uint32_t h = sic_hash_bytes(p, len), mask = b->shash_cap - 1, i = h & mask;
@@ -163,6 +161,10 @@ sic_sid sic_intern_jstr(sic_builder *b, const sic_jstr *s) {
     b->scratch_cap = s->len + 1;
   }
   size_t n = sic_json_unescape(s, b->scratch);
+  /* "\u0000" decodes to a NUL byte; strings are NUL-terminated, so keep the text before it
+   * (raw JSON strings cannot hold a NUL: the scanner rejects control characters) */
+  const char *nul = memchr(b->scratch, 0, n);
+  if (nul) n = (size_t)(nul - b->scratch);
   return sic_intern(b, b->scratch, n);
 }
 
