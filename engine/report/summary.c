@@ -140,16 +140,19 @@ static void group_failures(const sic_app *app, sic_summary *s) {
       if (s->nfailures == MAX_FAILURE_GROUPS) g = MAX_FAILURE_GROUPS - 1; /* the last group collects the rest */
       else {
         sic_failure_group *f = &s->failures[s->nfailures++];
-        const sic_stage *st = &app->stages[tk->stage[i]];
+        int32_t row = tk->stage[i];
+        const sic_stage *st = row >= 0 && row < app->nstages ? &app->stages[row] : NULL;
         f->reason = reason ? reason : (killed ? "TaskKilled" : "unknown");
         f->message = message;
         f->killed = killed;
-        f->first_stage = st->stage_id;
-        f->first_stage_attempt = st->attempt_id;
+        f->first_stage = st ? st->stage_id : -1;
+        f->first_stage_attempt = st ? st->attempt_id : -1;
         f->first_task_id = sic_col_get(&tk->task_id, i);
         f->first_index = sic_col_get(&tk->index, i);
         f->first_attempt = sic_col_get(&tk->attempt, i);
-        f->first_executor = tk->executor[i] >= 0 ? sic_str(app, app->executors[tk->executor[i]].id) : NULL;
+        f->first_executor = tk->executor[i] >= 0 && tk->executor[i] < app->nexecutors
+                                ? sic_str(app, app->executors[tk->executor[i]].id)
+                                : NULL;
       }
     }
     s->failures[g].count++;
