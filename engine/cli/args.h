@@ -55,6 +55,18 @@ typedef struct sic_opt {
   const char *choices;  /* SIC_OPT_CHOICE: accepted values separated by '|' */
 } sic_opt;
 
+/* Table rows with every field set (positional initializers that stop early trip
+ * -Wmissing-field-initializers): */
+#define SIC_OPT_FLAG_ROW(name, short_name, dest, help) \
+  {(name), (short_name), SIC_OPT_FLAG, (dest), NULL, (help), 0, 0, NULL}
+#define SIC_OPT_STRING_ROW(name, short_name, dest, metavar, help) \
+  {(name), (short_name), SIC_OPT_STRING, (dest), (metavar), (help), 0, 0, NULL}
+#define SIC_OPT_INT_ROW(name, short_name, dest, metavar, help, min, max) \
+  {(name), (short_name), SIC_OPT_INT, (dest), (metavar), (help), (min), (max), NULL}
+#define SIC_OPT_FORMAT_ROW(dest, help) {"format", 'f', SIC_OPT_FORMAT, (dest), NULL, (help), 0, 0, NULL}
+#define SIC_OPT_CHOICE_ROW(name, short_name, dest, choices, help) \
+  {(name), (short_name), SIC_OPT_CHOICE, (dest), NULL, (help), 0, 0, (choices)}
+
 typedef struct sic_cmd_spec {
   const char *name;        /* command word, e.g. "analyze" */
   const char *synopsis;    /* after "usage: sic <name> ", e.g. "PATH... [--format text|json]" */

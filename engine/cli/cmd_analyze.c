@@ -146,7 +146,7 @@ int sic_cmd_analyze(int argc, char **argv) {
   int64_t top = 5;
   const sic_opt table[] = {
       {"format", 'f', SIC_OPT_FORMAT, &r.format, NULL, "output format (default text)", 0, 0, NULL},
-      {"top", 0, SIC_OPT_INT, &top, "N", "stages listed by task time in text output (default 5)", 1, 1000, NULL},
+      {"top", 0, SIC_OPT_INT, &top, "N", "stages listed by task time in text and md (default 5)", 1, 1000, NULL},
   };
   const sic_cmd_spec spec = {
       "analyze", "PATH... [--format text|json|md]",

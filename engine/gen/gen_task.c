@@ -24,7 +24,8 @@ static void task_info(gen_app *g, const gen_stage *st, const gen_task *t, int en
   sic_jw_kint(w, "Launch Time", t->launch);
   sic_jw_kstr(w, "Executor ID", e->id);
   sic_jw_kstr(w, "Host", e->host);
-  sic_jw_kstr(w, "Locality", st->role == GEN_ROLE_SCAN_ORDERS || st->role == GEN_ROLE_TINY ? "ANY" : "PROCESS_LOCAL");
+  /* S3 splits and shuffle blocks have no preferred host; Spark launches such tasks as PROCESS_LOCAL */
+  sic_jw_kstr(w, "Locality", "PROCESS_LOCAL");
   sic_jw_kbool(w, "Speculative", 0);
   sic_jw_kint(w, "Getting Result Time", 0);
   sic_jw_kint(w, "Finish Time", ended ? t->finish : 0);
