@@ -45,8 +45,10 @@ static void metric_totals(sic_jw *w, const sic_task_totals *t) {
   sic_jw_kint(w, "shuffleReadBytes", t->m[SIC_TM_SR_REMOTE_BYTES_READ] + t->m[SIC_TM_SR_LOCAL_BYTES_READ]);
 }
 
+/* Attempt counts. The History Server's numTasks is the planned task count of a stage, so
+ * attempts have their own name. */
 static void task_counts(sic_jw *w, const sic_task_totals *t) {
-  sic_jw_kint(w, "numTasks", t->attempts);
+  sic_jw_kint(w, "numTaskAttempts", t->attempts);
   sic_jw_kint(w, "numCompleteTasks", t->succeeded);
   sic_jw_kint(w, "numFailedTasks", t->failed);
   sic_jw_kint(w, "numKilledTasks", t->killed);
@@ -62,7 +64,7 @@ static void stage(sic_jw *w, const sic_summary_stage *st) {
   sic_jw_kint(w, "attemptId", st->attempt_id);
   sic_jw_kstr(w, "name", st->name);
   sic_jw_kstr(w, "status", sic_stage_status_name(st->status));
-  sic_jw_kint(w, "numTasksPlanned", st->num_tasks);
+  sic_jw_kint(w, "numTasks", st->num_tasks);
   task_counts(w, &st->totals);
   sic_jw_kint(w, "medianTaskTime", st->totals.median_task_time);
   sic_jw_kint(w, "submissionTimeEpoch", st->submission_time);

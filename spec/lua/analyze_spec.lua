@@ -105,7 +105,7 @@ end
 
 -- The report of an application agrees with the facts.
 local function assert_agrees(a, f)
-  assert.are.equal(f.attempts, a.tasks.numTasks)
+  assert.are.equal(f.attempts, a.tasks.numTaskAttempts)
   assert.are.equal(f.succeeded, a.tasks.numCompleteTasks)
   assert.are.equal(f.failed, a.tasks.numFailedTasks)
   assert.are.equal(f.killed, a.tasks.numKilledTasks)
@@ -349,7 +349,7 @@ describe("sic analyze on real logs", function()
       local got = mine[expected.stageId .. "." .. expected.attemptId]
       assert.is_not_nil(got)
       assert.are.equal(expected.status, got.status)
-      for _, k in ipairs({ "numCompleteTasks", "numFailedTasks", "numKilledTasks", "executorRunTime",
+      for _, k in ipairs({ "numTasks", "numCompleteTasks", "numFailedTasks", "numKilledTasks", "executorRunTime",
         "executorCpuTime", "jvmGcTime", "resultSize", "inputBytes", "inputRecords", "outputBytes", "outputRecords",
         "shuffleReadBytes", "shuffleReadRecords", "shuffleWriteBytes", "shuffleWriteRecords",
         "memoryBytesSpilled", "diskBytesSpilled" }) do
