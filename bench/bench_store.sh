@@ -7,6 +7,7 @@
 #   3. baseline in the same run: a plain bulk insert of the very task rows sic wrote (SQLite:
 #      executemany in one transaction; PostgreSQL: COPY FROM a file), bench/bench_store_baseline.py.
 # "store" time is the transaction only (summaries + every row), "load" is parsing into the model.
+# The analysis graph is off (--no-analyze): this measures the store, not the rules.
 #
 # usage: bench/bench_store.sh BUILD_DIR
 # env:   SIC_BENCH_STORE_TASKS  planned tasks of the big log (default 1100000, which the generator
@@ -46,7 +47,7 @@ ingest() {
   shift 2
   local t0 t1
   t0=$(date +%s.%N)
-  "$sic" ingest --store "$url" --format json "$@" >"$work/last.json"
+  "$sic" ingest --no-analyze --store "$url" --format json "$@" >"$work/last.json"
   t1=$(date +%s.%N)
   check_failed "$work/last.json"
   local wall rows load store mb

@@ -109,6 +109,28 @@ for _, backend in ipairs(backends) do
       assert.truthy(text.stdout:find("job junoHourly: 1 run", 1, true))
     end)
 
+    it("stores the analysis findings with the run", function()
+      local log = T.need_shared("spark-events/spark/application_1516285256255_0012") -- a skewed stage
+      if not log then return end
+      local r = T.run_sic({ "ingest", log, "--store", url, "--format", "json" })
+      assert.are.equal(0, r.code, r.stderr)
+      if r.stderr:find("analysis failed", 1, true) then
+        pending("the analysis graph failed in this tree: " .. r.stderr:match("[^\n]*"))
+        return
+      end
+      local h = json_of(T.run_sic({ "history", "application_1516285256255_0012", "--store", url, "--format", "json" }))
+      local run = h.runs[1]
+      assert.is_true(run.findings >= 1, "findings stored: " .. run.findings)
+      assert.is_true(#run.topFindings >= 1)
+      assert.truthy(run.topFindings[1].severity)
+      assert.truthy(run.topFindings[1].title)
+      -- without analysis: no findings
+      fresh()
+      json_of(T.run_sic({ "ingest", log, "--store", url, "--format", "json", "--no-analyze" }))
+      h = json_of(T.run_sic({ "history", "application_1516285256255_0012", "--store", url, "--format", "json" }))
+      assert.are.equal(0, h.runs[1].findings)
+    end)
+
     it("writes one row per task with --store-tasks", function()
       local log = T.need_shared("spark-events/spark/local-1430917381534")
       if not log then return end
@@ -142,7 +164,7 @@ for _, backend in ipairs(backends) do
       -- kill -9 at several points while loading/writing; every outcome must be all-or-nothing
       for _, delay in ipairs({ "0.2", "0.6" }) do
         fresh()
-        os.execute("(" .. T.shell_quote(T.sic_bin) .. " ingest --store-tasks --store " .. T.shell_quote(url) .. " "
+        os.execute("(" .. T.shell_quote(T.sic_bin) .. " ingest --no-analyze --store-tasks --store " .. T.shell_quote(url) .. " "
                    .. T.shell_quote(big) .. " >/dev/null 2>&1 & pid=$!; sleep " .. delay
                    .. "; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null) ")
         local h = T.run_sic({ "history", "nightly_orders_etl", "--store", url, "--format", "json" })
@@ -153,7 +175,8 @@ for _, backend in ipairs(backends) do
         else
           assert.truthy(h.stderr:find("no runs", 1, true), h.stderr)
         end
-        local again = json_of(T.run_sic({ "ingest", "--store-tasks", "--store", url, big, "--format", "json" }))
+        local again = json_of(T.run_sic({ "ingest", "--no-analyze", "--store-tasks", "--store", url, big,
+                                          "--format", "json" }))
         assert.are.equal(0, again.failed)
         local after = json_of(T.run_sic({ "history", "nightly_orders_etl", "--store", url, "--format", "json" }))
         assert.are.equal(1, #after.runs)
