@@ -57,3 +57,8 @@ configure_file(${CMAKE_BINARY_DIR}/generated/sic_install_config.lua.in
   ${CMAKE_BINARY_DIR}/generated/sic_install_config.lua @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/generated/sic_install_config.lua
   DESTINATION ${CMAKE_INSTALL_DATADIR}/lua/5.1/sic RENAME config.lua)
+
+# Rule-evaluation benchmark (bench/bench_rules.sh runs it; see bench/bench_rules.c).
+add_executable(bench_rules ${CMAKE_SOURCE_DIR}/bench/bench_rules.c)
+target_link_libraries(bench_rules PRIVATE sic_static)
+set_target_properties(bench_rules PROPERTIES ENABLE_EXPORTS ON RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
