@@ -146,6 +146,12 @@ static void notice(sic_jw *w, const sic_summary *s) {
     sic_jw_kstr(w, "reason", n->first_reason);
     sic_jw_end(w);
   }
+  if (n->read_errors) {
+    sic_jw_kobj(w, "firstReadError");
+    sic_jw_kstr(w, "path", n->read_error_path);
+    sic_jw_kstr(w, "reason", n->read_error_reason);
+    sic_jw_end(w);
+  }
   sic_jw_kint(w, "events", s->app->events);
   sic_jw_kint(w, "bytes", s->app->bytes);
   sic_jw_end(w);

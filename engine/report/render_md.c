@@ -126,13 +126,18 @@ static void md_notices(FILE *out, const sic_summary *s) {
   if (!s->complete) fputs(s->in_progress ? "- in progress: the log is still being written\n"
                                          : "- incomplete: no ApplicationEnd event; analysed up to the last event\n", out);
   if (s->truncated) fputs("- truncated: the log ends in the middle of a line or a compressed block\n", out);
-  if (n->malformed_lines || n->read_errors) {
+  if (n->malformed_lines) {
     fprintf(out, "- %lld malformed line%s", (long long)n->malformed_lines, n->malformed_lines == 1 ? "" : "s");
     if (n->first_path) {
       fprintf(out, " (first at `%s:%lld`: ", n->first_path, (long long)n->first_line);
       md_text(out, n->first_reason, 160);
       fputc(')', out);
     }
+    fputc('\n', out);
+  }
+  if (n->read_errors) {
+    fputs("- reading stopped: ", out);
+    md_text(out, n->read_error_reason ? n->read_error_reason : n->read_error_path, 200);
     fputc('\n', out);
   }
 }

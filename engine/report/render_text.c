@@ -165,14 +165,16 @@ static void notices(FILE *out, const sic_summary *s, const style *c) {
   else if (!s->complete)
     fprintf(out, "  %sincomplete: no ApplicationEnd event; analysed up to the last event%s\n", c->yellow, c->off);
   if (s->truncated) fprintf(out, "  %struncated: the log ends in the middle of a line or a compressed block%s\n", c->yellow, c->off);
-  if (n->malformed_lines || n->read_errors) {
+  if (n->malformed_lines) {
     fprintf(out, "  %s%lld malformed line%s", c->yellow, (long long)n->malformed_lines, n->malformed_lines == 1 ? "" : "s");
-    if (n->read_errors) fprintf(out, ", %lld read error%s", (long long)n->read_errors, n->read_errors == 1 ? "" : "s");
     if (n->first_path)
       fprintf(out, " (first at %s:%lld: %s)", n->first_path, (long long)n->first_line,
               first_line(n->first_reason, line, sizeof line, 120));
     fprintf(out, "%s\n", c->off);
   }
+  if (n->read_errors)
+    fprintf(out, "  %sreading stopped: %s%s\n", c->yellow,
+            first_line(n->read_error_reason ? n->read_error_reason : n->read_error_path, line, sizeof line, 160), c->off);
   if (n->bad_fields) fprintf(out, "  %lld field%s of the wrong type (events kept)\n", (long long)n->bad_fields, n->bad_fields == 1 ? "" : "s");
 }
 

@@ -247,6 +247,10 @@ static int build_executors(const sic_app *app, sic_summary *s) {
   return 0;
 }
 
+static const char *part_path(const sic_app *app, int32_t part) {
+  return part >= 0 && part < app->nparts ? sic_str(app, app->parts[part].path) : NULL;
+}
+
 static void build_notice(const sic_app *app, sic_summary *s) {
   sic_summary_notice *n = &s->notice;
   n->malformed_lines = app->malformed_lines;
@@ -255,12 +259,17 @@ static void build_notice(const sic_app *app, sic_summary *s) {
   n->first_kind = -1;
   for (int64_t i = 0; i < app->ndiags; i++) {
     const sic_diag *d = &app->diags[i];
-    if (d->kind == SIC_DIAG_READ_ERROR) n->read_errors++;
-    if (n->first_kind >= 0 || d->kind == SIC_DIAG_UNKNOWN_EVENT || d->kind == SIC_DIAG_BAD_FIELD) continue;
-    n->first_kind = d->kind;
-    n->first_path = d->part >= 0 && d->part < app->nparts ? sic_str(app, app->parts[d->part].path) : NULL;
-    n->first_line = d->line;
-    n->first_reason = sic_str(app, d->message);
+    if (d->kind == SIC_DIAG_READ_ERROR) {
+      if (!n->read_errors++) {
+        n->read_error_path = part_path(app, d->part);
+        n->read_error_reason = sic_str(app, d->message);
+      }
+    } else if ((d->kind == SIC_DIAG_MALFORMED_LINE || d->kind == SIC_DIAG_TRUNCATED_LINE) && n->first_kind < 0) {
+      n->first_kind = d->kind;
+      n->first_path = part_path(app, d->part);
+      n->first_line = d->line;
+      n->first_reason = sic_str(app, d->message);
+    }
   }
 }
 

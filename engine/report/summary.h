@@ -105,10 +105,12 @@ typedef struct sic_summary_notice {
   int64_t bad_fields;            /* fields of the wrong type inside known events */
   int64_t unknown_events;        /* events this engine ignores */
   int64_t read_errors;           /* codec/IO errors that stopped reading */
-  const char *first_path;        /* part of the first malformed/truncated/read-error diag, NULL */
-  int64_t first_line;            /* its 1-based line (0 = whole part) */
-  const char *first_reason;      /* its message */
-  int32_t first_kind;            /* its sic_diag_kind */
+  const char *first_path;        /* part holding the first malformed or truncated line, NULL */
+  int64_t first_line;            /* its 1-based line number */
+  const char *first_reason;      /* what is wrong with it */
+  int32_t first_kind;            /* its sic_diag_kind, -1 = none */
+  const char *read_error_path;   /* part where the first read error happened, NULL */
+  const char *read_error_reason; /* its message (reading stopped there) */
 } sic_summary_notice;
 
 typedef struct sic_summary {
