@@ -251,14 +251,14 @@ done:
 int sic_cmd_ask(int argc, char **argv) {
   ask_opts o = {.k = 5, .fmt = SIC_FORMAT_TEXT};
   const sic_opt opts[] = {
-    {"app", 'a', SIC_OPT_STRING, &o.app, "LOG", "event log whose top findings give context"},
-    {"k", 'k', SIC_OPT_INT, &o.k, "N", "documentation passages to retrieve (default 5)", 1, 50},
-    {"source", 's', SIC_OPT_STRING, &o.source, "NAME", "only passages of this source (spark, delta, ...)"},
-    {"spark-version", 0, SIC_OPT_STRING, &o.version, "X.Y", "prefer passages valid in this Spark version"},
-    {"store", 0, SIC_OPT_STRING, &o.store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)"},
-    {"scripts", 0, SIC_OPT_STRING, &o.scripts, "DIR", "user scripts dir holding agents/reasoning.lua"},
-    {"no-llm", 0, SIC_OPT_FLAG, &o.no_llm, NULL, "extractive answer even when SIC_LLM_URL is set"},
-    {"format", 'f', SIC_OPT_FORMAT, &o.fmt, "FMT", "output format: text or json"},
+    {"app", 'a', SIC_OPT_STRING, &o.app, "LOG", "event log whose top findings give context", 0, 0, NULL},
+    {"k", 'k', SIC_OPT_INT, &o.k, "N", "documentation passages to retrieve (default 5)", 1, 50, NULL},
+    {"source", 's', SIC_OPT_STRING, &o.source, "NAME", "only passages of this source (spark, delta, ...)", 0, 0, NULL},
+    {"spark-version", 0, SIC_OPT_STRING, &o.version, "X.Y", "prefer passages valid in this Spark version", 0, 0, NULL},
+    {"store", 0, SIC_OPT_STRING, &o.store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)", 0, 0, NULL},
+    {"scripts", 0, SIC_OPT_STRING, &o.scripts, "DIR", "user scripts dir holding agents/reasoning.lua", 0, 0, NULL},
+    {"no-llm", 0, SIC_OPT_FLAG, &o.no_llm, NULL, "extractive answer even when SIC_LLM_URL is set", 0, 0, NULL},
+    {"format", 'f', SIC_OPT_FORMAT, &o.fmt, "FMT", "output format: text or json", 0, 0, NULL},
   };
   const sic_cmd_spec spec = {
     "ask", "\"QUESTION\" [--app LOG] [-k N] [--format text|json]",

@@ -32,11 +32,11 @@ static int kb_ingest(int argc, char **argv) {
   int no_dense = 0;
   sic_format fmt = SIC_FORMAT_TEXT;
   const sic_opt opts[] = {
-    {"source", 's', SIC_OPT_STRING, &source, "NAME", "label for the chunks (default: the directory name)"},
-    {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)"},
-    {"dims", 0, SIC_OPT_INT, &dims, "N", "LSA embedding dimensions (default 256)", 2, 1024},
-    {"no-dense", 0, SIC_OPT_FLAG, &no_dense, NULL, "skip rebuilding the dense (LSA + FAISS) index"},
-    {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json"},
+    {"source", 's', SIC_OPT_STRING, &source, "NAME", "label for the chunks (default: the directory name)", 0, 0, NULL},
+    {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)", 0, 0, NULL},
+    {"dims", 0, SIC_OPT_INT, &dims, "N", "LSA embedding dimensions (default 256)", 2, 1024, NULL},
+    {"no-dense", 0, SIC_OPT_FLAG, &no_dense, NULL, "skip rebuilding the dense (LSA + FAISS) index", 0, 0, NULL},
+    {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json", 0, 0, NULL},
   };
   const sic_cmd_spec spec = {
     "kb ingest", "PATH... [--source NAME] [--store PATH]",
@@ -116,12 +116,12 @@ static int kb_search(int argc, char **argv) {
   int64_t k = 5;
   sic_format fmt = SIC_FORMAT_TEXT;
   const sic_opt opts[] = {
-    {"k", 'k', SIC_OPT_INT, &k, "N", "number of results (default 5)", 1, 1000},
+    {"k", 'k', SIC_OPT_INT, &k, "N", "number of results (default 5)", 1, 1000, NULL},
     {"mode", 'm', SIC_OPT_CHOICE, &mode, "MODE", "retriever: hybrid (default), bm25 or dense", 0, 0, "hybrid|bm25|dense"},
-    {"source", 's', SIC_OPT_STRING, &source, "NAME", "only chunks of this source (e.g. spark, delta)"},
-    {"spark-version", 0, SIC_OPT_STRING, &version, "X.Y", "prefer passages valid in this Spark version"},
-    {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file"},
-    {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json"},
+    {"source", 's', SIC_OPT_STRING, &source, "NAME", "only chunks of this source (e.g. spark, delta)", 0, 0, NULL},
+    {"spark-version", 0, SIC_OPT_STRING, &version, "X.Y", "prefer passages valid in this Spark version", 0, 0, NULL},
+    {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file", 0, 0, NULL},
+    {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json", 0, 0, NULL},
   };
   const sic_cmd_spec spec = {
     "kb search", "\"QUERY\" [-k N] [--mode hybrid|bm25|dense] [--source NAME] [--format json]",
@@ -180,9 +180,9 @@ static int kb_stats_or_reindex(int argc, char **argv, int reindex) {
   int64_t dims = 256;
   sic_format fmt = SIC_FORMAT_TEXT;
   const sic_opt opts[] = {
-    {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file"},
-    {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json"},
-    {"dims", 0, SIC_OPT_INT, &dims, "N", "reindex: LSA embedding dimensions (default 256)", 2, 1024},
+    {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file", 0, 0, NULL},
+    {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json", 0, 0, NULL},
+    {"dims", 0, SIC_OPT_INT, &dims, "N", "reindex: LSA embedding dimensions (default 256)", 2, 1024, NULL},
   };
   const sic_cmd_spec spec = {
     reindex ? "kb reindex" : "kb stats", "[--store PATH] [--format json]",
@@ -210,9 +210,9 @@ static int kb_eval(int argc, char **argv) {
   int verbose = 0;
   sic_format fmt = SIC_FORMAT_TEXT;
   const sic_opt opts[] = {
-    {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file"},
-    {"verbose", 'v', SIC_OPT_FLAG, &verbose, NULL, "list questions whose passage is not in the top 5"},
-    {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json"},
+    {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file", 0, 0, NULL},
+    {"verbose", 'v', SIC_OPT_FLAG, &verbose, NULL, "list questions whose passage is not in the top 5", 0, 0, NULL},
+    {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json", 0, 0, NULL},
   };
   const sic_cmd_spec spec = {
     "kb eval", "QUESTIONS.tsv [--store PATH] [-v]",
