@@ -87,6 +87,7 @@ static void executors(sic_jw *w, const sic_summary *s) {
   sic_jw_kint(w, "totalCores", x->total_cores);
   sic_jw_kint(w, "idle", x->idle);
   sic_jw_kbool(w, "driverRanTasks", x->driver_ran_tasks);
+  sic_jw_kbool(w, "coresInferred", x->cores_inferred);
   sic_jw_kint(w, "coreTime", x->core_time);
   sic_jw_karr(w, "timeline");
   for (int k = 0; k < x->ntimeline; k++) {

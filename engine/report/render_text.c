@@ -80,9 +80,9 @@ static void executors(FILE *out, const sic_summary *s, const style *c) {
   fprintf(out, "  task time %s over %s of wall time: %.1f tasks in parallel on average\n",
           sic_fmt_duration(s->tasks.task_time, a), sic_fmt_duration(s->duration, b), s->parallelism);
   if (x->core_time > 0)
-    fprintf(out, "  cores were busy %s%s%s of the %s of core time the executors held\n",
+    fprintf(out, "  cores were busy %s%s%s of the %s of core time the executors held%s\n",
             s->utilisation < 0.5 ? c->yellow : "", sic_fmt_percent(s->utilisation, p), s->utilisation < 0.5 ? c->off : "",
-            sic_fmt_duration(x->core_time, d));
+            sic_fmt_duration(x->core_time, d), x->cores_inferred ? " (cores not logged: counted as the most tasks run at once)" : "");
   fprintf(out, "  GC took %s%s%s of executor run time (%s of %s)\n", s->gc_share >= 0.1 ? c->yellow : "",
           sic_fmt_percent(s->gc_share, p), s->gc_share >= 0.1 ? c->off : "",
           sic_fmt_duration(s->tasks.m[SIC_TM_JVM_GC_TIME], a), sic_fmt_duration(s->tasks.m[SIC_TM_EXECUTOR_RUN_TIME], b));

@@ -199,19 +199,61 @@ static void sample_timeline(sic_summary_executors *x, const edge *edges, int64_t
   x->ntimeline = SIC_SUMMARY_TIMELINE;
 }
 
+/* Task point events for finding how many tasks ran at once on each executor. */
+typedef struct task_edge {
+  int32_t exec;                  /* executor row */
+  int32_t delta;                 /* +1 launch, -1 finish */
+  int64_t time;                  /* when */
+} task_edge;
+
+static int cmp_task_edge(const void *a, const void *b) {
+  const task_edge *x = a, *y = b;
+  if (x->exec != y->exec) return x->exec - y->exec;
+  if (x->time != y->time) return x->time < y->time ? -1 : 1;
+  return x->delta - y->delta; /* a finish frees the core for a launch at the same instant */
+}
+
+/* Cores of executors that did not log them (Spark 1.x, the driver in local mode): the most
+ * tasks they ran at once, so utilisation stays a fraction of capacity actually used. */
+static int infer_cores(const sic_app *app, int32_t *cores) {
+  int unknown = 0;
+  for (int64_t e = 0; e < app->nexecutors; e++) unknown |= cores[e] <= 0;
+  if (!unknown || !app->tasks.n) return 0;
+  task_edge *ev = malloc((size_t)(2 * app->tasks.n) * sizeof *ev);
+  int64_t n = 0;
+  if (!ev) return SIC_ENOMEM;
+  for (int64_t i = 0; i < app->tasks.n; i++) {
+    int32_t e = app->tasks.executor[i];
+    int64_t f = sic_col_get(&app->tasks.finish_time, i);
+    if (e < 0 || e >= app->nexecutors || cores[e] > 0 || f <= 0) continue;
+    ev[n++] = (task_edge){e, +1, app->tasks.launch_time[i]};
+    ev[n++] = (task_edge){e, -1, f};
+  }
+  qsort(ev, (size_t)n, sizeof *ev, cmp_task_edge);
+  int64_t running = 0;
+  for (int64_t i = 0; i < n; i++) {
+    running = i && ev[i].exec == ev[i - 1].exec ? running + ev[i].delta : ev[i].delta;
+    if (running > cores[ev[i].exec]) cores[ev[i].exec] = (int32_t)running;
+  }
+  free(ev);
+  return 0;
+}
+
 static int build_executors(const sic_app *app, sic_summary *s) {
   sic_summary_executors *x = &s->executors;
-  int64_t *ran = calloc((size_t)(app->nexecutors ? app->nexecutors : 1), sizeof *ran);
-  edge *edges = malloc((size_t)(2 * app->nexecutors + 1) * sizeof *edges);
+  size_t nx = (size_t)(app->nexecutors ? app->nexecutors : 1);
+  int64_t *ran = calloc(nx, sizeof *ran);
+  int32_t *cores = calloc(nx, sizeof *cores);
+  edge *edges = malloc((2 * nx + 1) * sizeof *edges);
   int64_t nedges = 0, begin = s->start_time >= 0 ? s->start_time : app->first_event_time;
   int64_t end = app_end_time(app);
-  if (!ran || !edges) {
-    free(ran);
-    free(edges);
-    return SIC_ENOMEM;
-  }
+  int rc = SIC_ENOMEM;
+  if (!ran || !cores || !edges) goto done;
   for (int64_t i = 0; i < app->tasks.n; i++)
     if (app->tasks.executor[i] >= 0 && app->tasks.executor[i] < app->nexecutors) ran[app->tasks.executor[i]]++;
+  for (int64_t e = 0; e < app->nexecutors; e++) cores[e] = app->executors[e].total_cores;
+  for (int64_t e = 0; e < app->nexecutors; e++) x->cores_inferred |= cores[e] <= 0 && ran[e];
+  if ((rc = infer_cores(app, cores)) != 0) goto done;
   for (int64_t e = 0; e < app->nexecutors; e++) {
     const sic_executor *ex = &app->executors[e];
     if (ex->is_driver) {
@@ -221,30 +263,34 @@ static int build_executors(const sic_app *app, sic_summary *s) {
       x->count++;
       if (ex->add_time >= 0) x->added++;
       if (ex->remove_time >= 0) x->removed++;
-      x->total_cores += ex->total_cores;
+      x->total_cores += cores[e];
       if (!ran[e]) x->idle++;
     }
-    int64_t from = ex->add_time >= 0 ? ex->add_time : ex->bm_add_time >= 0 ? ex->bm_add_time : begin;
+    /* the driver runs from the application's start; executors from their registration */
+    int64_t from = ex->is_driver ? begin : ex->add_time >= 0 ? ex->add_time : ex->bm_add_time >= 0 ? ex->bm_add_time : begin;
     int64_t to = ex->remove_time >= 0 ? ex->remove_time : end;
     if (from < begin && begin >= 0) from = begin;
     if (to > end && end >= 0) to = end;
     if (from < 0 || to < from) continue;
-    x->core_time += (to - from) * (ex->total_cores > 0 ? ex->total_cores : 1);
-    edges[nedges++] = (edge){from, +1, ex->total_cores};
-    edges[nedges++] = (edge){to, -1, ex->total_cores};
+    x->core_time += (to - from) * cores[e];
+    edges[nedges++] = (edge){from, +1, cores[e]};
+    edges[nedges++] = (edge){to, -1, cores[e]};
   }
   sample_timeline(x, edges, nedges, begin, end);
   qsort(edges, (size_t)nedges, sizeof *edges, cmp_edge);
-  int64_t alive = 0, cores = 0;
+  int64_t alive = 0, alive_cores = 0;
   for (int64_t i = 0; i < nedges; i++) {
     alive += edges[i].delta;
-    cores += edges[i].delta * edges[i].cores;
+    alive_cores += edges[i].delta * edges[i].cores;
     if (alive > x->max_concurrent) x->max_concurrent = alive;
-    if (cores > x->max_concurrent_cores) x->max_concurrent_cores = cores;
+    if (alive_cores > x->max_concurrent_cores) x->max_concurrent_cores = alive_cores;
   }
+  rc = 0;
+done:
   free(ran);
+  free(cores);
   free(edges);
-  return 0;
+  return rc;
 }
 
 static const char *part_path(const sic_app *app, int32_t part) {

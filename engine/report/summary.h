@@ -12,7 +12,8 @@
  *  - an application's duration is end - start, or last event - start when it has no end.
  * Our own derived figures:
  *  - coreTime: for every executor that could run tasks, cores x the time it was alive within
- *    the application (the driver counts only when tasks ran on it, i.e. local mode);
+ *    the application (the driver counts only when tasks ran on it, i.e. local mode; executors
+ *    that did not log their cores count the most tasks they ran at once);
  *  - parallelism = taskTime / duration; utilisation = taskTime / coreTime;
  *  - gcShare = jvmGcTime / executorRunTime.
  *
@@ -96,6 +97,8 @@ typedef struct sic_summary_executors {
   int64_t idle;                  /* executors that ran no task */
   int64_t core_time;             /* cores x alive ms of executors that could run tasks */
   int driver_ran_tasks;          /* 1: tasks ran on the driver (local mode) */
+  int cores_inferred;            /* 1: some executor did not log its cores; the most tasks it
+                                  * ran at once stand in for them */
   sic_executor_sample timeline[SIC_SUMMARY_TIMELINE]; /* alive at evenly spaced instants */
   int ntimeline;                 /* samples filled (0 when the duration is unknown) */
 } sic_summary_executors;

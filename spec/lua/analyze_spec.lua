@@ -361,6 +361,8 @@ describe("sic analyze on real logs", function()
     for _, a in ipairs(doc.applications) do
       local f = facts_of(T.read_file(a.source))
       assert_agrees(a, f)
+      -- cores that old logs do not record are inferred, so utilisation stays a fraction
+      assert.is_true(a.utilisation >= 0 and a.utilisation <= 1, a.source .. " utilisation " .. a.utilisation)
     end
   end)
 
