@@ -48,7 +48,8 @@ static void name_path(sic_err *err, const char *path) {
   if (!strstr(err->msg, path)) sic_err_wrap(err, "%s", path);
 }
 
-static int report_app(analyze_run *r, const sic_app *app) {
+/* source_name replaces the model's path when the log came through a temporary copy (stdin). */
+static int report_app(analyze_run *r, const sic_app *app, const char *source_name) {
   sic_summary *s = NULL;
   sic_err err = {0};
   int rc = sic_summary_build(app, &s, &err);
@@ -56,6 +57,7 @@ static int report_app(analyze_run *r, const sic_app *app) {
     fprintf(stderr, "sic analyze: %s\n", err.msg);
     return rc;
   }
+  if (source_name) s->source = source_name;
   if (r->format == SIC_FORMAT_JSON) {
     sic_report_json_app(&r->json, s, &r->render);
   } else if (r->format == SIC_FORMAT_MD) {
@@ -70,7 +72,7 @@ static int report_app(analyze_run *r, const sic_app *app) {
   return rc;
 }
 
-static void analyze_set(analyze_run *r, const sic_logset *set, const char *display) {
+static void analyze_set(analyze_run *r, const sic_logset *set, const char *display, int from_stdin) {
   sic_app *app = NULL;
   sic_err err = {0};
   int rc = sic_app_load(set, NULL, &app, &err);
@@ -79,7 +81,7 @@ static void analyze_set(analyze_run *r, const sic_logset *set, const char *displ
     record_error(r, display, &err);
     return;
   }
-  if (report_app(r, app)) r->failed = 1;
+  if (report_app(r, app, from_stdin ? display : NULL)) r->failed = 1;
   sic_app_free(app);
 }
 
@@ -105,7 +107,7 @@ static void analyze_path(analyze_run *r, const char *path) {
     for (size_t i = 0; i < sets.n; i++) {
       if (r->progress && sets.n > 1)
         fprintf(stderr, "\ranalysing %zu/%zu: %.60s\033[K", i + 1, sets.n, sets.items[i].name);
-      analyze_set(r, &sets.items[i], spooled[0] ? "<stdin>" : sets.items[i].path);
+      analyze_set(r, &sets.items[i], spooled[0] ? "<stdin>" : sets.items[i].path, spooled[0] != 0);
     }
     if (r->progress && sets.n > 1) fprintf(stderr, "\r\033[K");
   }

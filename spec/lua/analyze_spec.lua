@@ -220,7 +220,9 @@ describe("sic analyze on the generated example", function()
     assert_agrees(z, facts)
     local r = T.run_sic({ "analyze", "-f", "json", "-" }, T.read_file(path))
     assert.are.equal(0, r.code)
-    assert_agrees(cjson.decode(r.stdout).applications[1], facts)
+    local from_stdin = cjson.decode(r.stdout).applications[1]
+    assert_agrees(from_stdin, facts)
+    assert.are.equal("<stdin>", from_stdin.source)
   end)
 
   it("analyses a log cut mid-line up to the cut, and a cut zstd stream up to the damage", function()
