@@ -105,7 +105,9 @@ static int64_t getting_result_time(const sic_app *a, int64_t r) {
 
 static int64_t scheduler_delay(const sic_app *a, int64_t r) {
   int64_t dur = sic_task_duration(a, r);
-  if (a->tasks.status[r] == SIC_TASK_RUNNING || !(a->tasks.flags[r] & SIC_TASKF_HAS_METRICS) || dur <= 0)
+  int st = a->tasks.status[r]; /* only finished tasks (SUCCESS, FAILED, KILLED) have a delay */
+  if ((st != SIC_TASK_SUCCESS && st != SIC_TASK_FAILED && st != SIC_TASK_KILLED) ||
+      !(a->tasks.flags[r] & SIC_TASKF_HAS_METRICS) || dur <= 0)
     return 0;
   int64_t d = dur - tm(a, r, SIC_TM_EXECUTOR_RUN_TIME) - tm(a, r, SIC_TM_EXECUTOR_DESERIALIZE_TIME) -
               tm(a, r, SIC_TM_RESULT_SERIALIZATION_TIME) - getting_result_time(a, r);
@@ -191,7 +193,7 @@ static void write_task(sic_jw *w, const shs_ctx *c, int64_t r) {
   sic_jw_kint(w, "taskId", sic_col_get(&a->tasks.task_id, r));
   sic_jw_kint(w, "index", sic_col_get(&a->tasks.index, r));
   sic_jw_kint(w, "attempt", sic_col_get(&a->tasks.attempt, r));
-  sic_jw_kint(w, "partitionId", a->tasks.partition_id.data ? sic_col_get(&a->tasks.partition_id, r) : -1);
+  sic_jw_kint(w, "partitionId", sic_col_get(&a->tasks.partition_id, r)); /* -1 before Spark 3.3 */
   shs_write_date(w, "launchTime", a->tasks.launch_time[r]);
   int64_t fetch = sic_col_get(&a->tasks.getting_result_time, r);
   if (fetch > 0) shs_write_date(w, "resultFetchStart", fetch);
