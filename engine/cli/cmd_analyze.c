@@ -57,7 +57,11 @@ static int report_app(analyze_run *r, const sic_app *app, const char *source_nam
     fprintf(stderr, "sic analyze: %s\n", err.msg);
     return rc;
   }
-  if (source_name) s->source = source_name;
+  if (source_name) {
+    s->source = source_name;
+    if (s->notice.first_path) s->notice.first_path = source_name;
+    if (s->notice.read_error_path) s->notice.read_error_path = source_name;
+  }
   if (r->format == SIC_FORMAT_JSON) {
     sic_report_json_app(&r->json, s, &r->render);
   } else if (r->format == SIC_FORMAT_MD) {
