@@ -97,3 +97,4 @@ if [[ ! -x $build/bench/bench_parse ]]; then
   exit 1
 fi
 bench_parse_model
+"$root/bench/bench_rules.sh" "$build"   # rules: Lua through the FFI vs C, and vs parse (lua engineer)
