@@ -188,6 +188,7 @@ int sic_cmd_ingest(int argc, char **argv) {
   sic_ingest_opts_init(&r.opts);
   const char *url = NULL, *job = NULL;
   int no_normalize = 0, no_analyze = 0;
+  const char *price = NULL;
   r.format = SIC_FORMAT_TEXT;
   const sic_opt opts[] = {
     {.name = "store", .kind = SIC_OPT_STRING, .dest = &url, .metavar = "URL", .help = "sqlite:///path/sic.db or postgresql://... (default $SIC_STORE, "
@@ -196,6 +197,8 @@ int sic_cmd_ingest(int argc, char **argv) {
     {.name = "job", .kind = SIC_OPT_STRING, .dest = &job, .metavar = "KEY", .help = "job key for every log given (default: from sic.job or the app name)"},
     {.name = "job-pattern", .kind = SIC_OPT_STRING, .dest = &r.pattern, .metavar = "ERE", .help = "extra regular expression removed from app names to form the job key"},
     {.name = "no-job-normalize", .kind = SIC_OPT_FLAG, .dest = &no_normalize, .help = "job key = app name (plus --job-pattern)"},
+    {.name = "core-hour-price", .kind = SIC_OPT_STRING, .dest = &price, .metavar = "PRICE[:UNIT]",
+     .help = "record each run's cost as core-hours x PRICE (e.g. 0.048:USD)"},
     {.name = "no-analyze", .kind = SIC_OPT_FLAG, .dest = &no_analyze,
      .help = "store the logs without running the analysis (no findings; faster)"},
     {.name = "format", .kind = SIC_OPT_FORMAT, .dest = &r.format, .metavar = "FMT", .help = "text or json"},
@@ -216,6 +219,16 @@ int sic_cmd_ingest(int argc, char **argv) {
     return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   }
   r.analyze = !no_analyze;
+  if (price) {
+    char *end = NULL;
+    r.opts.core_hour_price = strtod(price, &end);
+    if (end == price || !(r.opts.core_hour_price > 0) || (*end && *end != ':') || (*end == ':' && !end[1])) {
+      sic_args_usage_error(&spec, "--core-hour-price '%s': expected a positive number, optionally :UNIT", price);
+      free(pos);
+      return SIC_EXIT_USAGE;
+    }
+    r.opts.cost_unit = *end == ':' ? end + 1 : "USD";
+  }
   r.opts.job_key = job;
   r.rules.patterns = r.pattern ? &r.pattern : NULL;
   r.rules.npatterns = r.pattern ? 1 : 0;

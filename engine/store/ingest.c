@@ -278,7 +278,13 @@ static int insert_attempt(sic_store *s, ingest_ctx *cx, int64_t app_key, int64_t
   const store_app_summary *m = cx->sum;
   const store_task_totals *t = &m->totals;
   const char *attempt = sic_str(app, app->attempt_id);
-  int has_cost = !isnan(cx->opts->cost);
+  double cost = cx->opts->cost;
+  const char *unit = cx->opts->cost_unit;
+  if (isnan(cost) && cx->opts->core_hour_price > 0 && m->core_hours > 0) {
+    cost = m->core_hours * cx->opts->core_hour_price;
+    if (!unit) unit = "USD";
+  }
+  int has_cost = !isnan(cost);
   db_val v[] = {
     db_int(app_key), db_text(attempt ? attempt : ""), db_text(cx->res->job_key), db_text(sic_str(app, app->name)),
     db_text(sic_str(app, app->spark_version)), db_int_or_null(app->start_time), db_int_or_null(app->end_time),
@@ -290,7 +296,7 @@ static int insert_attempt(sic_store *s, ingest_ctx *cx, int64_t app_key, int64_t
     db_real(m->core_hours), db_int(t->run_time_ms), db_int(t->cpu_time_ns), db_int(t->gc_time_ms),
     db_int(t->input_bytes), db_int(t->output_bytes), db_int(t->shuffle_read_bytes), db_int(t->shuffle_write_bytes),
     db_int(t->memory_spilled), db_int(t->disk_spilled), m->max_skew > 0 ? db_real(m->max_skew) : db_null(),
-    db_real(cx->opts->cost), db_text(has_cost ? cx->opts->cost_unit : NULL), db_int(cx->opts->store_tasks != 0)};
+    db_real(cost), db_text(has_cost ? unit : NULL), db_int(cx->opts->store_tasks != 0)};
   db_rows *r = NULL;
   int rc = db_query(s->db,
     "INSERT INTO attempts(application_id, attempt_id, job_key, app_name, spark_version, start_time, end_time,"

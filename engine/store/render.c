@@ -48,7 +48,7 @@ void sic_store_runs_print(FILE *out, const sic_store_runs *runs) {
   if (!runs->n) return;
   fprintf(out, "job %s: %zu run%s (oldest first; cost in core-hours when no price is known)\n\n",
           runs->items[0].job_key, runs->n, runs->n == 1 ? "" : "s");
-  fprintf(out, "%-19s  %-32s  %9s  %16s  %10s  %5s  %6s  %s\n", "START (UTC)", "APP ID", "DURATION", "COST", "INPUT",
+  fprintf(out, "%-19s  %-36s  %9s  %16s  %10s  %5s  %6s  %s\n", "START (UTC)", "APP ID", "DURATION", "COST", "INPUT",
           "EXEC", "SKEW", "FINDINGS");
   for (size_t i = 0; i < runs->n; i++) {
     const sic_store_run *r = &runs->items[i];
@@ -57,7 +57,7 @@ void sic_store_runs_print(FILE *out, const sic_store_runs *runs) {
              r->attempt_id ? r->attempt_id : "");
     char skew[16] = "-";
     if (r->max_skew > 0) snprintf(skew, sizeof skew, "%.1fx", r->max_skew);
-    fprintf(out, "%-19s  %-32s  %9s  %16s  %10s  %5d  %6s  %d%s\n", fmt_time(r->start_time, t, sizeof t), app,
+    fprintf(out, "%-19s  %-36s  %9s  %16s  %10s  %5d  %6s  %d%s\n", fmt_time(r->start_time, t, sizeof t), app,
             fmt_duration((double)r->duration_ms, d, sizeof d), fmt_cost(r, c, sizeof c),
             fmt_bytes((double)r->input_bytes, in, sizeof in), r->executors, skew, r->nfindings,
             r->complete ? "" : "  (incomplete log)");

@@ -130,8 +130,10 @@ typedef struct sic_ingest_opts {
   size_t nfindings;
   const sic_store_prediction *predictions; /* predictions, may be NULL */
   size_t npredictions;
-  double cost;                           /* cost of the run when known (e.g. from the cost agent), NAN = unknown */
+  double cost;                           /* cost of the run when known (e.g. from billing), NAN = unknown */
   const char *cost_unit;                 /* e.g. "USD"; NULL when cost is NAN */
+  double core_hour_price;                /* when cost is NAN and this is > 0: cost = core-hours x price
+                                            (in cost_unit, default "USD") */
   int max_retries;                       /* reconnect-and-retry attempts on a dropped connection (0 = default 5) */
   /* Called about every 10000 bulk rows with the rows written so far in this attempt's
    * transaction (tests use it to kill the process or restart the server mid-ingest). A non-zero

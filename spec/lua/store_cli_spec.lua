@@ -91,7 +91,7 @@ for _, backend in ipairs(backends) do
       local log = T.need_shared("spark-events/sparklint/event_logs/application_1472176676028_407508_1")
       if not log then return end
       local facts = log_facts(log)
-      json_of(T.run_sic({ "ingest", log, "--store", url, "--format", "json" }))
+      json_of(T.run_sic({ "ingest", log, "--store", url, "--format", "json", "--core-hour-price", "0.05:EUR" }))
       local h = json_of(T.run_sic({ "history", "junoHourly", "--store", url, "--format", "json" }))
       assert.are.equal("sic.history/1", h.schema)
       assert.are.equal("junoHourly", h.job)
@@ -103,6 +103,9 @@ for _, backend in ipairs(backends) do
       assert.are.equal(facts.finish - facts.start, run.durationMs)
       assert.are.equal(facts.task_starts, run.tasks)
       assert.are.equal(log, run.source)
+      assert.is_true(run.coreHours > 0)
+      assert.is_true(math.abs(run.cost - run.coreHours * 0.05) < 1e-9, "cost = core-hours x price")
+      assert.are.equal("EUR", run.costUnit)
       -- the app id resolves to the same job; text output names it
       local text = T.run_sic({ "history", facts.app_id, "--store", url })
       assert.are.equal(0, text.code, text.stderr)
