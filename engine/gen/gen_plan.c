@@ -307,7 +307,7 @@ static void sql_accumulable(gen_app *g, const gen_sql_metric *sm, int64_t update
   sic_jw_end(w);
 }
 
-void gen_sql_task_accums(gen_app *g, const gen_stage *st, const gen_metrics *m, int with_value) {
+void gen_sql_task_accums(gen_app *g, const gen_stage *st, const gen_metrics *m, int write) {
   if (st->sql < 0) return;
   gen_sql *sql = &g->sqls[st->sql];
   for (int i = 0; i < sql->nmetrics; i++) {
@@ -315,7 +315,7 @@ void gen_sql_task_accums(gen_app *g, const gen_stage *st, const gen_metrics *m, 
     if (sm->role != (int)st->role) continue;
     int64_t v = gen_sql_metric_value(sm->source, m);
     *gen_accum_slot(g, sm->accum_id) += v;
-    if (with_value) sql_accumulable(g, sm, v, 1);
+    if (write) sql_accumulable(g, sm, v, 1);
   }
 }
 

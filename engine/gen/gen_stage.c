@@ -147,13 +147,13 @@ static void rdd_info(gen_app *g, const gen_stage *st) {
   sic_jw_end(w);
 }
 
-static void internal_accumulable(gen_app *g, int64_t id, const char *name, int64_t update, int with_update) {
+/* A stage-level "Accumulables" entry: the accumulator's value when the stage completed. */
+static void internal_accumulable(gen_app *g, int64_t id, const char *name) {
   sic_jw *w = &g->w;
   sic_jw_obj(w);
   sic_jw_kint(w, "ID", id);
   sic_jw_kstr(w, "Name", name);
-  if (with_update) sic_jw_kint(w, "Update", update);
-  if (with_update != 2) sic_jw_kint(w, "Value", *gen_accum_slot(g, id));
+  sic_jw_kint(w, "Value", *gen_accum_slot(g, id));
   sic_jw_kbool(w, "Internal", 1);
   sic_jw_kbool(w, "Count Failed Values", 1);
   sic_jw_end(w);
@@ -179,7 +179,7 @@ void gen_stage_info(gen_app *g, const gen_stage *st, int submitted, int complete
     gen_sql_stage_accums(g, st);
     for (int k = 0; k < NINTERNAL; k++)
       if (*gen_accum_slot(g, st->accum_base + k))
-        internal_accumulable(g, st->accum_base + k, internal_accums[k].name, 0, 0);
+        internal_accumulable(g, st->accum_base + k, internal_accums[k].name);
   }
   sic_jw_end(w);
   sic_jw_kint(w, "Resource Profile Id", 0);
