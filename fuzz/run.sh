@@ -3,10 +3,12 @@
 # starting from seed corpora that seedgen writes into a temporary directory (plus
 # fuzz/corpus/<target>/ when a target ships one). Fails when any target reports a finding;
 # crash inputs are kept in BUILD_DIR/fuzz-artifacts/.
-#   usage: fuzz/run.sh BUILD_DIR [RUNS]
+#   usage: fuzz/run.sh BUILD_DIR [RUNS] [TARGET...]   (no TARGET: every fuzz_* in BUILD_DIR/fuzz)
 set -eu
-build=${1:?usage: fuzz/run.sh BUILD_DIR [RUNS]}
+build=${1:?usage: fuzz/run.sh BUILD_DIR [RUNS] [TARGET...]}
 runs=${2:-1000000}
+[ $# -ge 2 ] && shift 2 || shift $#
+only="$*"
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$build/fuzz
 artifacts=$build/fuzz-artifacts
@@ -25,6 +27,9 @@ found=0
 for target in "$bin"/fuzz_*; do
   [ -f "$target" ] && [ -x "$target" ] || continue
   name=$(basename "$target")
+  if [ -n "$only" ]; then
+    case " $only " in *" $name "*) ;; *) continue ;; esac
+  fi
   found=$((found + 1))
   corpus=$work/corpus/$name
   mkdir -p "$corpus"
@@ -35,7 +40,7 @@ for target in "$bin"/fuzz_*; do
        -artifact_prefix="$artifacts/$name-" "$corpus" >"$log" 2>&1; then
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-    echo "$name: ok, ${execs:-?} executions (${rate:-?}/s)"
+    echo "$name: ok, ${execs:-?} executions (${rate:-?}/s average)"
   else
     echo "$name: FAILED (crash input under $artifacts/)"
     tail -n 60 "$log"
