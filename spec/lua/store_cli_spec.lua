@@ -202,6 +202,22 @@ for _, backend in ipairs(backends) do
       assert.truthy(bad.stderr:find("last tuesday", 1, true))
     end)
 
+    it("takes the store from SIC_STORE, and PostgreSQL settings from PG* variables", function()
+      local log = T.need_shared("spark-events/spark/local-1426533911241")
+      if not log then return end
+      local env = "SIC_STORE=" .. T.shell_quote(url)
+      if backend == "postgresql" then
+        local host, port, db = url:match("@([^:/]+):(%d+)/(%w+)")
+        env = "SIC_STORE=postgresql:// PGHOST=" .. host .. " PGPORT=" .. port .. " PGUSER=sic PGDATABASE=" .. db
+      end
+      local out, ok = sh("env " .. env .. " " .. T.shell_quote(T.sic_bin) .. " ingest --no-analyze --format json "
+                         .. T.shell_quote(log) .. " 2>&1")
+      assert.truthy(ok, out)
+      assert.are.equal(1, cjson.decode(out).stored)
+      local h = json_of(T.run_sic({ "history", "local-1426533911241", "--store", url, "--format", "json" }))
+      assert.are.equal(1, #h.runs) -- the same store, reached without --store
+    end)
+
     it("fails clearly on an unknown job and on a store it cannot open", function()
       local r = T.run_sic({ "history", "no-such-job", "--store", url })
       assert.are.equal(1, r.code)
