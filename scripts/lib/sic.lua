@@ -21,15 +21,16 @@ local sic = {
   TASK_STATUS = { RUNNING = 0, SUCCESS = 1, FAILED = 2, KILLED = 3, UNKNOWN = 4 },
 }
 
--- Where the built-in scripts are: the host tells us; else the installed config; else this
--- file's own location (scripts/lib/sic.lua -> scripts/).
+-- Where the built-in scripts are: the host tells us; else SIC_BUILTIN_SCRIPTS; else the
+-- config installed next to these modules; else this file's own location (a source tree:
+-- scripts/lib/sic.lua -> scripts/).
 local function builtin_dir()
   local native = package.loaded["sic.native"]
   if type(native) == "table" and native.builtin_scripts then return native.builtin_scripts end
   local env = os.getenv("SIC_BUILTIN_SCRIPTS")
   if env and env ~= "" then return env end
-  local ok, cfg = pcall(require, "sic.config")
-  if ok and type(cfg) == "table" and cfg.scripts then return cfg.scripts end
+  local cfg = core.own_config()
+  if cfg and cfg.scripts then return cfg.scripts end
   local src = debug.getinfo(1, "S").source
   local dir = src:match("^@(.*)/lib/sic%.lua$")
   return dir or "scripts"

@@ -49,7 +49,16 @@ return {
           end
         end
         if small + large == 0 then return nil end
-        return { stages = stages, too_small = small, too_large = large, value = set or "200 (default)" }
+        -- Corroborate from the physical plans (lpeg parse of each node's simpleString).
+        local exchanges = 0
+        for _, sql in ipairs(app.sqls) do
+          for _, node in ipairs(sql:plan()) do
+            local p = node.name == "Exchange" and node.parsed
+            if p and p.num_partitions == 200 then exchanges = exchanges + 1 end
+          end
+        end
+        return { stages = stages, too_small = small, too_large = large, value = set or "200 (default)",
+          exchanges_with_200_partitions = exchanges }
       end,
       advice = function(e)
         local dir = e.too_large > e.too_small and "raise" or "lower"

@@ -30,13 +30,24 @@ local function declared(ctype)
   return (pcall(ffi.typeof, ctype))
 end
 
+-- The install-time config that sits next to this very file (share/lua/5.1/sic/config.lua
+-- of an installed copy); a source tree has none. Never another copy found on package.path.
+function M.own_config()
+  local dir = debug.getinfo(1, "S").source:match("^@(.*)/core%.lua$")
+  if not dir then return nil end
+  local fn = loadfile(dir .. "/config.lua")
+  if not fn then return nil end
+  local ok, cfg = pcall(fn)
+  return ok and type(cfg) == "table" and cfg or nil
+end
+
 local function open_library()
   local native = package.loaded["sic.native"]
   if type(native) == "table" and native.in_process then return ffi.C, "(process)" end
   local path = os.getenv("SIC_LIB")
   if not path or path == "" then
-    local ok, cfg = pcall(require, "sic.config")
-    path = ok and type(cfg) == "table" and cfg.lib or "sic"
+    local cfg = M.own_config()
+    path = cfg and cfg.lib or "sic"
   end
   local ok, lib = pcall(ffi.load, path)
   if not ok then
