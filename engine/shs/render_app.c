@@ -300,8 +300,10 @@ static void write_executor(sic_jw *w, const shs_ctx *c, int32_t x) {
   shs_write_date(w, "addTime", exec_add_time(e));
   if (e->remove_time >= 0) shs_write_date(w, "removeTime", e->remove_time);
   kstr_opt(w, "removeReason", sic_str(a, e->remove_reason));
+  /* ApplicationStart's "Driver Logs"/"Driver Attributes" replace the driver's own. */
+  int driver_logs = e->is_driver && a->driver_logs.n > 0;
   sic_jw_key(w, "executorLogs");
-  shs_write_str_map(w, a, e->log_urls);
+  shs_write_str_map(w, a, driver_logs ? a->driver_logs : e->log_urls);
   if (e->max_onheap >= 0) { /* only when the block manager reported on/off-heap sizes */
     sic_jw_kobj(w, "memoryMetrics");
     sic_jw_kint(w, "usedOnHeapStorageMemory", ev->mem_used);
@@ -315,7 +317,7 @@ static void write_executor(sic_jw *w, const shs_ctx *c, int32_t x) {
   sic_jw_key(w, "peakMemoryMetrics");
   shs_write_emetrics(w, &ev->peak);
   sic_jw_key(w, "attributes");
-  shs_write_str_map(w, a, e->attributes);
+  shs_write_str_map(w, a, driver_logs ? a->driver_attributes : e->attributes);
   sic_jw_key(w, "resources");
   write_resources(w, a, e->resources);
   sic_jw_kint(w, "resourceProfileId", e->resource_profile_id);
@@ -435,6 +437,10 @@ static void write_profiles(sic_jw *w, const sic_app *a) {
 
 int shs_render_environment(shs_ctx *c, sic_shs_response *r) {
   const sic_app *a = c->a;
+  /* Without an EnvironmentUpdate the History Server's store read fails inside withUI. */
+  if (!a->env_jvm.n && !a->env_spark.n && !a->env_system.n && !a->env_classpath.n)
+    return shs_error(r, 404, "no such app: %s%s%s", c->app->id, c->attempt->attempt_id ? "/" : "",
+                     c->attempt->attempt_id ? c->attempt->attempt_id : "");
   sic_jw w;
   sic_jw_init(&w, SIC_JW_PRETTY);
   sic_jw_obj(&w);

@@ -212,8 +212,10 @@ static void write_task(sic_jw *w, const shs_ctx *c, int64_t r) {
   sic_jw_end(w);
   if (sic_str(a, a->tasks.error[r])) sic_jw_kstr(w, "errorMessage", sic_str(a, a->tasks.error[r]));
   if (a->tasks.flags[r] & SIC_TASKF_HAS_METRICS) write_task_metrics(w, a, r);
-  sic_jw_key(w, "executorLogs");
-  shs_write_str_map(w, a, x >= 0 ? a->executors[x].log_urls : (sic_range){0, 0});
+  sic_jw_key(w, "executorLogs"); /* the executor's, as the executor list shows them */
+  sic_range logs = {0, 0};
+  if (x >= 0) logs = a->executors[x].is_driver && a->driver_logs.n > 0 ? a->driver_logs : a->executors[x].log_urls;
+  shs_write_str_map(w, a, logs);
   sic_jw_kint(w, "schedulerDelay", scheduler_delay(a, r));
   sic_jw_kint(w, "gettingResultTime", getting_result_time(a, r));
   sic_jw_end(w);

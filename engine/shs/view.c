@@ -148,6 +148,12 @@ static int build_stage(builder *b, int64_t s, int64_t *idx_buf) {
   sv->esum_off = b->v->nesums;
   sv->killed_off = b->v->nkilled;
   if (stage_tasks(b, s, sv, idx_buf)) return -1;
+  /* A "Resubmitted" task end counts as a failed task (and one less active task) only while the
+   * History Server still tracks the stage attempt, i.e. before it completed. */
+  if (st->status == SIC_STAGE_ACTIVE) {
+    sv->failed += st->resubmitted_tasks;
+    sv->active -= st->resubmitted_tasks;
+  }
   /* StageExecutorMetrics peaks (also for executors, like the driver, that ran no task). */
   if (st->peak >= 0) emax(&sv->peak, &a->peaks[st->peak]);
   for (int32_t i = 0; i < st->exec_peaks.n; i++) {
