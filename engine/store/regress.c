@@ -7,7 +7,8 @@
  *     (x - median) / (1.4826 * MAD)
  * reaches min_score AND x / median reaches min_ratio. 1.4826 * MAD estimates the standard
  * deviation for normal noise while ignoring outliers. A perfectly steady baseline has MAD 0, so
- * the scale is floored at 2% of the median: a run 25% slower than an utterly steady job is news. */
+ * the scale is floored at 2% of the median: a run 25% slower than an utterly steady job is news.
+ * Only runs with complete logs take part: a partial log's duration and cost mean nothing. */ 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,10 +259,22 @@ static int test_metric(sic_store *s, const sic_regress_opts *o, const sic_store_
   return rc;
 }
 
+/* Keep only runs whose log is complete: a log cut short (still running, crashed driver,
+ * truncated copy) has a partial duration and cost that would distort baseline and verdict. */
+static void keep_complete(sic_store_runs *runs) {
+  size_t k = 0;
+  for (size_t i = 0; i < runs->n; i++) {
+    if (runs->items[i].complete) runs->items[k++] = runs->items[i];
+    else store_run_free(&runs->items[i]);
+  }
+  runs->n = k;
+}
+
 static int scan_job(sic_store *s, const sic_regress_opts *o, const char *job, reg_list *out, sic_err *err) {
   sic_store_runs runs;
   int rc = sic_store_history(s, job, 0, &runs, err);
   if (rc) return rc;
+  keep_complete(&runs);
   double *scratch = malloc((runs.n + 1) * sizeof *scratch);
   if (!scratch) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
   for (size_t i = 1; i < runs.n && !rc; i++) {
