@@ -103,7 +103,8 @@ static void analyze_app(ingest_run *r, const sic_app *app, const char *path, sic
   }
 }
 
-static void ingest_one(ingest_run *r, const sic_logset *set) {
+/* display: the path recorded and printed ("<stdin>" for a spooled copy of stdin). */
+static void ingest_one(ingest_run *r, const sic_logset *set, const char *display) {
   sic_ingest_result res;
   memset(&res, 0, sizeof res);
   sic_err err = {0};
@@ -113,7 +114,7 @@ static void ingest_one(ingest_run *r, const sic_logset *set) {
     rc = sic_store_find_checksum(r->store, res.checksum, &res.attempt_key, &err);
     if (rc == 1) {
       r->unchanged++;
-      report(r, set->path, "unchanged", &res, NULL, NULL, NULL);
+      report(r, display, "unchanged", &res, NULL, NULL, NULL);
       return;
     }
   }
@@ -125,14 +126,14 @@ static void ingest_one(ingest_run *r, const sic_logset *set) {
   t.load = now_seconds() - t0;
   if (!rc && r->analyze) {
     t0 = now_seconds();
-    analyze_app(r, app, set->path, &findings);
+    analyze_app(r, app, display, &findings);
     t.analyze = now_seconds() - t0;
   }
   if (!rc) {
     r->opts.findings = findings.items;
     r->opts.nfindings = findings.n;
     r->opts.checksum = res.checksum;
-    r->opts.source_path = set->path;
+    r->opts.source_path = display;
     r->opts.source_size = size;
     t0 = now_seconds();
     rc = sic_store_ingest(r->store, app, &r->opts, &res, &err);
@@ -141,7 +142,7 @@ static void ingest_one(ingest_run *r, const sic_logset *set) {
   const char *app_id = app ? sic_str(app, app->app_id) : NULL;
   if (rc) {
     r->failed++;
-    report(r, set->path, "failed", NULL, app_id, err.msg, NULL);
+    report(r, display, "failed", NULL, app_id, err.msg, NULL);
   } else {
     const char *status = res.status == SIC_STORE_REPLACED    ? "replaced"
                          : res.status == SIC_STORE_UNCHANGED ? "unchanged"
@@ -151,7 +152,7 @@ static void ingest_one(ingest_run *r, const sic_logset *set) {
     else if (res.status == SIC_STORE_UNCHANGED) r->unchanged++;
     else if (res.status == SIC_STORE_KEPT) r->kept++;
     else r->stored++;
-    report(r, set->path, status, &res, app_id, NULL, &t);
+    report(r, display, status, &res, app_id, NULL, &t);
   }
   sic_store_findings_free(&findings);
   sic_app_free(app);
@@ -177,7 +178,7 @@ static void ingest_path(ingest_run *r, const char *path) {
     snprintf(err.msg, sizeof err.msg, "%s: no Spark event logs found", path);
     report(r, path, "failed", NULL, NULL, err.msg, NULL);
   }
-  for (size_t i = 0; i < sets.n; i++) ingest_one(r, &sets.items[i]);
+  for (size_t i = 0; i < sets.n; i++) ingest_one(r, &sets.items[i], *spooled ? "<stdin>" : sets.items[i].path);
   sic_logsets_free(&sets);
   if (*spooled) unlink(spooled);
 }
