@@ -27,8 +27,10 @@ sic_codec sic_codec_from_name(const char *filename) {
   const char *slash = strrchr(filename, '/');
   const char *base = slash ? slash + 1 : filename;
   size_t len = strlen(base);
-  /* Spark appends .inprogress after the codec suffix while the app runs. */
+  /* Spark appends .inprogress after the codec suffix while the app runs, and .compact after
+   * it for compacted rolling parts. */
   if (has_suffix(base, len, ".inprogress")) len -= strlen(".inprogress");
+  else if (has_suffix(base, len, ".compact")) len -= strlen(".compact");
   static const struct { const char *suffix; sic_codec codec; } table[] = {
     {".zstd", SIC_CODEC_ZSTD}, {".zst", SIC_CODEC_ZSTD},     {".lz4", SIC_CODEC_LZ4},
     {".snappy", SIC_CODEC_SNAPPY}, {".lzf", SIC_CODEC_LZF}, {".gz", SIC_CODEC_GZIP},

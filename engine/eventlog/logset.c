@@ -578,6 +578,13 @@ static int scan_dir(scan_ctx *c, const char *fs_path, const char *member, int de
   }
   listing l = {0};
   int rc = c->zip ? list_zip_dir(c, member ? member : "", &l) : list_fs_dir(fs_path, &l, c->err);
+  if (rc == SIC_EIO && depth > 0) {
+    /* An unreadable subdirectory is skipped like any other non-log; only the directory
+     * the caller named must be readable. */
+    c->out->nskipped++;
+    rc = 0;
+    goto done;
+  }
   if (rc) goto done;
   const char *dirname = member ? base_of(member) : base_of(fs_path);
   char name[512];
@@ -638,6 +645,9 @@ static int scan_top_file(scan_ctx *c, const char *path, const struct stat *st) {
   uint8_t magic[4] = {0};
   entry e = {.name = (char *)base_of(path), .path = (char *)path, .size = st->st_size,
              .mtime_ms = stat_mtime_ms(st)};
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sic_err_set(c->err, SIC_EIO, "%s: cannot open: %s", path, strerror(errno));
+  close(fd);
   size_t n = read_head(c, &e, magic, sizeof magic);
   if ((n == 4 && !memcmp(magic, "PK\x03\x04", 4)) || has_suffix(path, ".zip")) {
     int rc = scan_zip_file(c, path, NULL);

@@ -255,6 +255,7 @@ static void test_identification(void) {
   CHECK_EQ_INT(sic_codec_from_name("app-1.lzf"), SIC_CODEC_LZF);
   CHECK_EQ_INT(sic_codec_from_name("eventlog-2021-06-15--15-00.gz"), SIC_CODEC_GZIP);
   CHECK_EQ_INT(sic_codec_from_name("app-1.inprogress"), SIC_CODEC_NONE);
+  CHECK_EQ_INT(sic_codec_from_name("events_3_app-1.snappy.compact"), SIC_CODEC_SNAPPY);
   CHECK_EQ_INT(sic_codec_from_name("local-1642039451826"), SIC_CODEC_NONE);
   CHECK_EQ_INT(sic_codec_from_name("zstd"), SIC_CODEC_NONE);
   CHECK_EQ_STR(sic_codec_name(SIC_CODEC_SNAPPY), "snappy");
