@@ -72,7 +72,9 @@ static int preload_logs(lua_State *L, char **paths, int n) {
     lua_remove(L, -2);
     lua_pushstring(L, paths[i]);
     if (lua_pcall(L, 1, 2, 0) != 0 || lua_isnil(L, -2)) {
-      fprintf(stderr, "sic repl: %s: %s\n", paths[i], lua_tostring(L, -1));
+      const char *msg = lua_tostring(L, -1);
+      if (msg && strstr(msg, paths[i])) fprintf(stderr, "sic repl: %s\n", msg);
+      else fprintf(stderr, "sic repl: %s: %s\n", paths[i], msg ? msg : "cannot load");
       lua_settop(L, 0);
       return -1;
     }

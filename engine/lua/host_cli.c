@@ -58,6 +58,41 @@ int sic_host_cli_parse(int argc, char **argv, sic_host_cli *cli, int stop_at_pos
   return 0;
 }
 
+static int host_option_arity(const char *arg) {
+  static const char *const with_value[] = {"--scripts", "--set", "--config", "--budget-seconds", "--budget-mb"};
+  if (!strcmp(arg, "--no-rules")) return 0;
+  for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++) {
+    size_t n = strlen(with_value[i]);
+    if (!strncmp(arg, with_value[i], n) && (arg[n] == 0 || arg[n] == '=')) return arg[n] == '=' ? 0 : 1;
+  }
+  return -1;
+}
+
+int sic_host_cli_extract(int *argc, char **argv, sic_host_cli *cli, char *errbuf, size_t errlen) {
+  /* Collect the host options into a fake argv, parse that, keep the rest in order. */
+  char **mine = calloc((size_t)*argc + 1, sizeof *mine);
+  if (!mine) { snprintf(errbuf, errlen, "out of memory"); return -1; }
+  int nmine = 1, nkeep = 1, no_rules = 0, end_of_options = 0;
+  mine[0] = argv[0];
+  for (int i = 1; i < *argc; i++) {
+    int arity = end_of_options ? -1 : host_option_arity(argv[i]);
+    if (!strcmp(argv[i], "--")) end_of_options = 1;
+    if (arity < 0) { argv[nkeep++] = argv[i]; continue; }
+    if (!strcmp(argv[i], "--no-rules")) { no_rules = 1; continue; }
+    mine[nmine++] = argv[i];
+    if (arity == 1) {
+      if (i + 1 >= *argc) { snprintf(errbuf, errlen, "option '%s' needs a value", argv[i]); free(mine); return -1; }
+      mine[nmine++] = argv[++i];
+    }
+  }
+  argv[nkeep] = NULL;
+  *argc = nkeep;
+  int rc = sic_host_cli_parse(nmine, mine, cli, 0, errbuf, errlen);
+  cli->no_rules = no_rules;
+  free(mine);
+  return rc;
+}
+
 void sic_host_cli_opts(const sic_host_cli *cli, sic_lua_opts *opts) {
   memset(opts, 0, sizeof *opts);
   opts->script_dirs = cli->dirs;
@@ -67,6 +102,27 @@ void sic_host_cli_opts(const sic_host_cli *cli, sic_lua_opts *opts) {
   opts->config_path = cli->config;
   opts->budget_seconds = cli->budget_seconds;
   opts->budget_mb = cli->budget_mb;
+}
+
+int sic_host_cli_findings(const sic_host_cli *cli, const sic_app *app, const char *format, FILE *out,
+                          char **json_out, sic_err *err) {
+  if (json_out) *json_out = NULL;
+  if (cli->no_rules) return SIC_OK;
+  sic_lua_opts opts;
+  sic_host_cli_opts(cli, &opts);
+  char *text = NULL;
+  int64_t n = 0;
+  int rc = sic_lua_analyze_format(app, &opts, format, &text, &n, err);
+  if (rc < 0) return rc;
+  if (!strcmp(format, "json")) {
+    if (json_out) *json_out = text;
+    else free(text);
+    return SIC_OK;
+  }
+  if (!strcmp(format, "md")) fprintf(out, "\n%s", text);
+  else fprintf(out, "\nFindings\n--------\n%s\n", text);
+  free(text);
+  return SIC_OK;
 }
 
 void sic_host_cli_free(sic_host_cli *cli) {
