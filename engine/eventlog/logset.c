@@ -252,12 +252,6 @@ static size_t read_head(scan_ctx *c, const entry *e, uint8_t *buf, size_t cap) {
   return got;
 }
 
-/* Collects the first decompressed bytes during a sniff. */
-typedef struct sniff_sink {
-  uint8_t *buf;   /* SNIFF_OUT bytes */
-  size_t len;     /* bytes collected */
-} sniff_sink;
-
 /* First decompressed bytes: a JSON object with an "Event" key in its first line. */
 static int looks_like_events(const uint8_t *b, size_t n) {
   size_t i = 0;
@@ -486,12 +480,17 @@ static int scan_databricks(scan_ctx *c, const char *fs_path, const char *member,
   return rc;
 }
 
+/* EVENT_LOG_<n> exactly. */
+static int legacy_part_index(const char *name, long long *idx) {
+  if (!has_prefix(name, "EVENT_LOG_")) return 0;
+  const char *end = parse_index(name + 10, idx);
+  return end && !*end;
+}
+
 static int is_legacy_dir(const listing *l) {
   long long idx;
   for (size_t i = 0; i < l->n; i++)
-    if (!l->e[i].is_dir && has_prefix(l->e[i].name, "EVENT_LOG_") &&
-        parse_index(l->e[i].name + 10, &idx) && !*parse_index(l->e[i].name + 10, &idx))
-      return 1;
+    if (!l->e[i].is_dir && legacy_part_index(l->e[i].name, &idx)) return 1;
   return 0;
 }
 
@@ -520,10 +519,8 @@ static int scan_legacy(scan_ctx *c, const char *fs_path, const char *member, con
     if (e->is_dir) continue;
     if (!strcmp(e->name, "APPLICATION_COMPLETE")) complete = 1;
     else if (has_prefix(e->name, "COMPRESSION_CODEC_")) codec = legacy_codec(e->name + 18);
-    else if (has_prefix(e->name, "EVENT_LOG_")) {
-      const char *end = parse_index(e->name + 10, &idx);
-      if (end && !*end) parts[np++] = (ordered_part){e, idx, e->name};
-    }
+    else if (legacy_part_index(e->name, &idx))
+      parts[np++] = (ordered_part){e, idx, e->name};
   }
   qsort(parts, np, sizeof *parts, ordered_cmp);
   sic_logset *s = new_set(c);
