@@ -1,4 +1,6 @@
 -- Runtime: where task time went (GC, spill, failures).
+local FAILED = require("sic").TASK_STATUS.FAILED
+
 return {
   agent = "runtime",
   rules = {
@@ -48,7 +50,6 @@ return {
       when = function(stage, ctx)
         -- A per-task loop through the FFI (the columns are C arrays indexed by task row).
         local status, failed = ctx.app.tasks.status, 0
-        local FAILED = 2 -- SIC_TASK_FAILED
         for row in stage:tasks() do
           if status[row] == FAILED then failed = failed + 1 end
         end

@@ -93,8 +93,14 @@ end
 function Engine:sandbox_require(name)
   if type(name) ~= "string" then error("require: module name must be a string", 2) end
   if name == "lpeg" then return require "lpeg" end
-  if name == "sic" or name:match("^sic%.") then
-    local allowed = { sic = true, ["sic.stats"] = true, ["sic.parse"] = true, ["sic.json"] = true }
+  if name == "sic" then
+    -- What scripts need of the facade; not load/engine/reload/host, which reach files and states.
+    local sic = require "sic"
+    return sandbox.readonly({ version = sic.version, abi = sic.abi, stats = sic.stats, parse = sic.parse,
+      TASK_STATUS = sic.TASK_STATUS, json = sic.json }, "sic")
+  end
+  if name:match("^sic%.") then
+    local allowed = { ["sic.stats"] = true, ["sic.parse"] = true, ["sic.json"] = true }
     if not allowed[name] then error("require: engine module '" .. name .. "' is not available to scripts", 2) end
     return sandbox.readonly(require(name), name)
   end
@@ -305,14 +311,16 @@ function Engine:reload()
 end
 
 -- ---------------------------------------------------------------- running the graph
+-- Plain tables are copied; objects with a metatable (model views, lists) are kept by
+-- reference: they are engine objects, not layer data, and copying one would copy the model.
 local function deep_copy(v, seen)
-  if type(v) ~= "table" then return v end
+  if type(v) ~= "table" or debug.getmetatable(v) ~= nil then return v end
   seen = seen or {}
   if seen[v] then return seen[v] end
   local out = {}
   seen[v] = out
   for k, x in pairs(v) do out[k] = deep_copy(x, seen) end
-  return setmetatable(out, getmetatable(v))
+  return out
 end
 
 -- Rule sets an agent evaluates: those whose `agent` is its name (agent "rules" also takes

@@ -38,7 +38,7 @@ local function encode(v, out, seen, indent, depth)
     local nl = indent and ("\n" .. string.rep(indent, depth + 1)) or ""
     local close = indent and ("\n" .. string.rep(indent, depth)) or ""
     local arr, n = is_array(v)
-    if arr and (n > 0 or next(v) == nil and getmetatable(v) ~= M.object_mt) then
+    if arr and (n > 0 or next(v) == nil and debug.getmetatable(v) ~= M.object_mt) then
       if n == 0 then out[#out + 1] = "[]" else
         out[#out + 1] = "["
         for i = 1, n do

@@ -19,6 +19,7 @@ local M = {}
 -- ---------------------------------------------------------------- lists
 local List = {}
 List.__index = List
+List.__metatable = "sic.list" -- scripts cannot reach (and change) the shared class
 List.__call = function(self) return self end
 M.List = List
 
@@ -123,7 +124,7 @@ table.sort(M.COLUMNS)
 -- ---------------------------------------------------------------- tasks
 local int32p, int64p, doublep = ffi.typeof("int32_t *"), ffi.typeof("int64_t *"), ffi.typeof("double *")
 
-local Tasks = {}
+local Tasks = { __metatable = "sic.tasks" }
 local RAW_TASK_COLUMNS = { stage = true, launch_time = true, executor = true, host = true,
   status = true, locality = true, flags = true, end_reason = true, error = true, peak = true }
 local COL_TASK_COLUMNS = { task_id = true, index = true, attempt = true, partition_id = true,
@@ -185,7 +186,7 @@ end
 
 -- ---------------------------------------------------------------- entities
 local function entity_class(kind, fields)
-  local cls = { kind = kind }
+  local cls = { kind = kind, __metatable = "sic." .. kind }
   cls.__index = function(self, k)
     local m = cls[k]
     if m ~= nil then return m end
@@ -368,6 +369,7 @@ App.__index = function(self, k)
   end
 end
 App.kind = "app"
+App.__metatable = "sic.app"
 
 -- A Spark property (environment "Spark Properties"), with a default.
 function App:conf(key, default)

@@ -33,7 +33,7 @@ local function render(v, depth, indent, seen)
   local t = type(v)
   if t == "string" then return string.format("%q", v) end
   if t ~= "table" then return tostring(v) end
-  local mt = getmetatable(v)
+  local mt = debug.getmetatable(v) -- engine classes hide their metatable from scripts
   if mt and mt.__tostring then return tostring(v) end
   if is_finding(v) then return M.finding(v) end
   if seen[v] then return "<cycle>" end

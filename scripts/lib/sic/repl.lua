@@ -57,14 +57,14 @@ local function members(v)
   end
   local ok = pcall(function()
     if type(v) == "table" then for k in pairs(v) do add(k) end end
-    local mt = getmetatable(v)
+    local mt = debug.getmetatable(v)
     local depth = 0
     while type(mt) == "table" and depth < 4 do
       if type(mt.__index) == "table" then for k in pairs(mt.__index) do add(k) end end
       for k, x in pairs(mt) do if type(k) == "string" and not k:match("^__") then add(k) end end
       if mt.fields then for _, k in ipairs(mt.fields(v) or {}) do add(k) end end
       depth = depth + 1
-      mt = type(mt.__index) == "table" and getmetatable(mt.__index) or nil
+      mt = type(mt.__index) == "table" and debug.getmetatable(mt.__index) or nil
     end
   end)
   -- Model objects: C struct fields plus computed fields.
@@ -75,7 +75,7 @@ local function members(v)
       if e.field and (e.type == ctype or (ctype == nil and false)) then add(e.field) end
     end
     if v.fields then pcall(function() for _, k in ipairs(v:fields()) do add(k) end end) end
-    local mt = getmetatable(v)
+    local mt = debug.getmetatable(v)
     if mt and mt.kind == "stage" then for _, k in ipairs { "name", "status", "duration", "ntasks", "key", "tasks", "stats" } do add(k) end end
   end
   if type(v) == "table" and rawget(v, "_t") then -- task view

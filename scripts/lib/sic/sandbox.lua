@@ -229,6 +229,12 @@ function M.new_env(opts)
   local env = {}
   for _, k in ipairs(SAFE_GLOBALS) do env[k] = _G[k] end
   env.pairs, env.ipairs, env.type = proxy_aware_pairs, proxy_aware_ipairs, proxy_aware_type
+  -- The string metatable leads to the shared string table, and engine classes protect
+  -- theirs with __metatable: scripts see neither.
+  env.getmetatable = function(v)
+    if type(v) == "string" then return nil end
+    return getmetatable(v)
+  end
   env.pcall, env.xpcall = safe_pcall, safe_xpcall
   env.string = copy(string, { dump = true })
   env.table = copy(table)
@@ -256,6 +262,7 @@ function M.new_env(opts)
   env._VERSION = _VERSION
   local label = opts.name or "script"
   return setmetatable(env, {
+    __metatable = "sandbox environment",
     __newindex = function(_, k)
       error(string.format("assignment to undeclared global '%s' in %s (use local)", tostring(k), label), 2)
     end,
