@@ -38,6 +38,9 @@ static int fail_msg(db_pg *d, sic_err *err, const char *what, const char *msg) {
   snprintf(text, sizeof text, "%s", msg && *msg ? msg : "unknown error");
   size_t n = strlen(text);
   while (n && (text[n - 1] == '\n' || text[n - 1] == ' ')) text[--n] = 0;
+  /* libpq adds hints on indented lines: keep them, on the same line. */
+  for (char *p = text; *p; p++)
+    if (*p == '\n' || *p == '\t') *p = ' ';
   if (PQstatus(d->conn) == CONNECTION_BAD) d->lost = 1;
   d->unique_violation = 0;
   return sic_err_set(err, SIC_EIO, "postgresql: %s: %s", what, text);

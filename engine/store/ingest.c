@@ -488,7 +488,7 @@ int sic_store_ingest(sic_store *s, const sic_app *app, const sic_ingest_opts *op
   cx.sum = &sum;
   rc = store_with_tx(s, opts->max_retries, ingest_tx, &cx, &res->retries, err);
   store_summary_free(&sum);
-  if (rc) sic_err_wrap(err, "storing %s", cx.source_path ? cx.source_path : cx.app_id);
+  if (rc) sic_err_wrap(err, "storing %s: ", cx.source_path ? cx.source_path : cx.app_id);
   return rc;
 }
 

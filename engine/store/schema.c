@@ -152,7 +152,7 @@ static int apply(db *d, int to, sic_err *err) {
   if (!sql) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   int rc = db_exec(d, sql, err);
   free(sql);
-  if (rc) return sic_err_wrap(err, "schema migration %d", to);
+  if (rc) return sic_err_wrap(err, "schema migration %d: ", to);
   db_val v[1] = {db_int(to)};
   if (to == 1)
     return db_query(d, "INSERT INTO sic_meta(name, value) VALUES ('schema_version', $1)", v, 1, NULL, err);

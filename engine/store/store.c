@@ -97,7 +97,7 @@ int sic_store_open(const char *url, sic_store **out, sic_err *err) {
   int rc = open_backend(url, &s->db, err);
   if (!rc) rc = store_migrate(s->db, &s->schema_version, err);
   if (rc) {
-    sic_err_wrap(err, "store %s", s->display_url);
+    sic_err_wrap(err, "store %s: ", s->display_url);
     sic_store_close(s);
     return rc;
   }
@@ -148,7 +148,7 @@ int store_with_tx(sic_store *s, int max_retries, int (*fn)(sic_store *s, void *c
     if (!s->db->ops->connection_lost(s->db) || attempt >= max_retries) return rc;
     sic_err first = *err;
     if (reconnect_with_backoff(s, err)) {
-      sic_err_wrap(err, "connection lost (%s); reconnecting failed", first.msg);
+      sic_err_wrap(err, "connection lost (%.200s); reconnecting failed: ", first.msg);
       return rc;
     }
     if (retries) (*retries)++;
