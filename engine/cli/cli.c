@@ -14,6 +14,7 @@ static const sic_command commands[] = {
   {"history", "runs of a job over time, from the history store", sic_cmd_history},
   {"ingest", "record event logs in the history store (SQLite or PostgreSQL)", sic_cmd_ingest},
   {"kb", "documentation knowledge base: ingest, search (BM25 + dense), stats", sic_cmd_kb},
+  {"logs", "event logs found under a path: layout, parts, codecs; --check reads them, --cat decompresses", sic_cmd_logs},
   {"regressions", "runs significantly slower or costlier than their job's baseline, and why", sic_cmd_regressions},
   {"repl", "interactive LuaJIT prompt with the engine loaded (sic.load, sic.analyze, ...)", sic_cmd_repl},
   {"run", "run a Lua script with the engine loaded", sic_cmd_run},

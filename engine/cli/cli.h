@@ -22,6 +22,7 @@ int sic_cmd_history(int argc, char **argv);      /* cmd_history.c (store) */
 int sic_cmd_ingest(int argc, char **argv);       /* cmd_ingest.c (store) */
 int sic_cmd_regressions(int argc, char **argv);  /* cmd_regressions.c (store) */
 int sic_cmd_kb(int argc, char **argv);           /* cmd_kb.c (rag) */
+int sic_cmd_logs(int argc, char **argv);         /* cmd_logs.c (readers) */
 int sic_cmd_ask(int argc, char **argv);          /* cmd_ask.c (rag) */
 int sic_cmd_repl(int argc, char **argv);         /* cmd_repl.c (lua) */
 int sic_cmd_run(int argc, char **argv);          /* cmd_run.c (lua) */
