@@ -1,5 +1,6 @@
 /* `sic analyze PATH...`: load each event log and print its application summary (text or
- * sic.report/1 JSON or Markdown). Owner: analyze engineer.
+ * sic.report/1 JSON or Markdown), followed by the findings of the Lua rules and agents (the
+ * orchestration graph, through engine/lua/host_cli.h) unless --no-rules. Owner: analyze engineer.
  *
  * Every PATH may be a log file, a rolling/Databricks/legacy log directory, a zip, a directory
  * holding many logs (each is analysed) or '-' for stdin. A log that cannot be read is reported
@@ -13,6 +14,7 @@
 #include "cli/cli.h"
 #include "eventlog/eventlog.h"
 #include "json/write.h"
+#include "lua/host_cli.h"
 #include "model/model.h"
 #include "report/render.h"
 #include "report/summary.h"
@@ -20,6 +22,7 @@
 typedef struct analyze_run {
   sic_format format;             /* text or json */
   sic_render_opts render;        /* renderer options */
+  sic_host_cli host;             /* Lua host options (--scripts, --set, --no-rules, ...) */
   sic_jw json;                   /* the JSON document being built (json format) */
   int apps;                      /* applications reported so far */
   int progress;                  /* 1: show progress on stderr (a TTY, many logs) */
@@ -48,10 +51,22 @@ static void name_path(sic_err *err, const char *path) {
   if (!strstr(err->msg, path)) sic_err_wrap(err, "%s", path);
 }
 
+/* The findings of the rules and agents: written after the summary (text, md) or returned as
+ * a sic.findings/1 document for the JSON report (*json, caller frees). A broken script setup
+ * is reported and makes the exit status 1, but the summary stands. */
+static void findings(analyze_run *r, const sic_app *app, const char *display, char **json) {
+  sic_err err = {0};
+  if (sic_host_cli_findings(&r->host, app, sic_format_name(r->format), stdout, json, &err) != 0) {
+    fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
+    r->failed = 1;
+  }
+}
+
 /* source_name replaces the model's path when the log came through a temporary copy (stdin). */
-static int report_app(analyze_run *r, const sic_app *app, const char *source_name) {
+static int report_app(analyze_run *r, const sic_app *app, const char *display, const char *source_name) {
   sic_summary *s = NULL;
   sic_err err = {0};
+  char *findings_json = NULL;
   int rc = sic_summary_build(app, &s, &err);
   if (rc) {
     fprintf(stderr, "sic analyze: %s\n", err.msg);
@@ -63,13 +78,17 @@ static int report_app(analyze_run *r, const sic_app *app, const char *source_nam
     if (s->notice.read_error_path) s->notice.read_error_path = source_name;
   }
   if (r->format == SIC_FORMAT_JSON) {
-    sic_report_json_app(&r->json, s, &r->render);
+    findings(r, app, display, &findings_json);
+    sic_report_json_app(&r->json, s, &r->render, findings_json);
+    free(findings_json);
   } else if (r->format == SIC_FORMAT_MD) {
     if (r->apps) printf("\n---\n\n");
     rc = sic_render_md(stdout, s, &r->render);
+    findings(r, app, display, NULL);
   } else {
     if (r->apps) printf("\n%s\n\n", "------------------------------------------------------------------------");
     rc = sic_render_text(stdout, s, &r->render);
+    findings(r, app, display, NULL);
   }
   r->apps++;
   sic_summary_free(s);
@@ -85,7 +104,7 @@ static void analyze_set(analyze_run *r, const sic_logset *set, const char *displ
     record_error(r, display, &err);
     return;
   }
-  if (report_app(r, app, from_stdin ? display : NULL)) r->failed = 1;
+  if (report_app(r, app, display, from_stdin ? display : NULL)) r->failed = 1;
   sic_app_free(app);
 }
 
@@ -138,6 +157,7 @@ static int finish(analyze_run *r) {
     sic_jw_free(&r->json);
   }
   for (int i = 0; i < r->nerrors; i++) free(r->error_paths[i]);
+  sic_host_cli_free(&r->host);
   free(r->error_paths);
   free(r->errors);
   if (fflush(stdout) != 0) {
@@ -154,24 +174,35 @@ int sic_cmd_analyze(int argc, char **argv) {
       {"format", 'f', SIC_OPT_FORMAT, &r.format, NULL, "output format (default text)", 0, 0, NULL},
       {"top", 0, SIC_OPT_INT, &top, "N", "stages listed by task time in text and md (default 5)", 1, 1000, NULL},
   };
+  char description[2048], host_err[256];
+  snprintf(description, sizeof description,
+           "Summarise Spark applications from their event logs: identity, duration, jobs, stages and\n"
+           "tasks (failed, killed), executors over time, task time against wall and core time, the\n"
+           "stages that took the time, data read/written/shuffled/spilled, GC share, failures with\n"
+           "their reasons, and notices about incomplete or malformed logs; then the findings of the\n"
+           "Lua rules and agents.\n"
+           "PATH is an event log (plain or compressed), a rolling-log directory, a zip from the History\n"
+           "Server, a directory of many logs (each is analysed) or '-' for stdin.\n\n"
+           "rules and agents:\n%s  --no-rules            the summary only, without findings",
+           sic_host_cli_help);
+  if (sic_host_cli_extract(&argc, argv, &r.host, host_err, sizeof host_err)) {
+    fprintf(stderr, "sic analyze: %s\n(see 'sic analyze --help')\n", host_err);
+    sic_host_cli_free(&r.host);
+    return SIC_EXIT_USAGE;
+  }
   const sic_cmd_spec spec = {
-      "analyze", "PATH... [--format text|json|md]",
-      "Summarise Spark applications from their event logs: identity, duration, jobs, stages and\n"
-      "tasks (failed, killed), executors over time, task time against wall and core time, the\n"
-      "stages that took the time, data read/written/shuffled/spilled, GC share, failures with\n"
-      "their reasons, and notices about incomplete or malformed logs.\n"
-      "PATH is an event log (plain or compressed), a rolling-log directory, a zip from the History\n"
-      "Server, a directory of many logs (each is analysed) or '-' for stdin.",
+      "analyze", "PATH... [--format text|json|md] [--no-rules]", description,
       table, sizeof table / sizeof table[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON) |
           SIC_FORMAT_MASK(SIC_FORMAT_MD),
       1, -1};
   char *pos[argc > 0 ? argc : 1];
-  int npos = 0, rc = sic_args_parse(&spec, argc, argv, pos, &npos);
-  if (rc == SIC_ARGS_HELP) return SIC_EXIT_OK;
-  if (rc != SIC_ARGS_OK) return SIC_EXIT_USAGE;
-  int stdin_uses = 0;
-  for (int i = 0; i < npos; i++) stdin_uses += !strcmp(pos[i], "-");
-  if (stdin_uses > 1) return sic_args_usage_error(&spec, "'-' (stdin) can be given only once"), SIC_EXIT_USAGE;
+  int npos = 0, rc = sic_args_parse(&spec, argc, argv, pos, &npos), stdin_uses = 0;
+  for (int i = 0; rc == SIC_ARGS_OK && i < npos; i++) stdin_uses += !strcmp(pos[i], "-");
+  if (rc == SIC_ARGS_OK && stdin_uses > 1) rc = sic_args_usage_error(&spec, "'-' (stdin) can be given only once");
+  if (rc != SIC_ARGS_OK) {
+    sic_host_cli_free(&r.host);
+    return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
+  }
   r.render.top_stages = (int)top;
   r.render.color = r.format == SIC_FORMAT_TEXT && sic_color_enabled(stdout);
   r.progress = sic_is_tty(stderr);

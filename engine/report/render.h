@@ -35,7 +35,8 @@ int sic_render_md(FILE *out, const sic_summary *s, const sic_render_opts *opts);
 
 /* JSON pieces, so a command can stream many applications into one document. */
 void sic_report_json_open(sic_jw *w);                       /* {"schema":..., "applications": [ */
-void sic_report_json_app(sic_jw *w, const sic_summary *s, const sic_render_opts *opts);
+/* findings_json: a sic.findings/1 document to embed as "findings" (NULL: none). */
+void sic_report_json_app(sic_jw *w, const sic_summary *s, const sic_render_opts *opts, const char *findings_json);
 void sic_report_json_errors(sic_jw *w);                     /* ], "errors": [ */
 void sic_report_json_error(sic_jw *w, const char *path, int code, const char *message);
 void sic_report_json_close(sic_jw *w);                      /* ]} */

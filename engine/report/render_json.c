@@ -1,5 +1,7 @@
 /* JSON rendering of application summaries ("sic.report/1", see render.h).
  * Owner: analyze engineer. */
+#include <string.h>
+
 #include "report/render.h"
 
 /* Task metric totals under the flat names of the History Server's StageData (v1 API). */
@@ -180,7 +182,7 @@ static void counts(sic_jw *w, const sic_summary *s) {
   sic_jw_kint(w, "numSqlExecutions", s->sql_executions);
 }
 
-void sic_report_json_app(sic_jw *w, const sic_summary *s, const sic_render_opts *opts) {
+void sic_report_json_app(sic_jw *w, const sic_summary *s, const sic_render_opts *opts, const char *findings_json) {
   (void)opts;
   sic_jw_obj(w);
   sic_jw_kstr(w, "id", s->app_id);
@@ -203,6 +205,10 @@ void sic_report_json_app(sic_jw *w, const sic_summary *s, const sic_render_opts 
   sic_jw_end(w);
   failures(w, s);
   notice(w, s);
+  if (findings_json) {
+    sic_jw_key(w, "findings");
+    sic_jw_raw(w, findings_json, strlen(findings_json));
+  }
   sic_jw_end(w);
 }
 

@@ -213,7 +213,7 @@ static void check_renderers(const sic_summary *s) {
   sic_jw w;
   sic_jw_init(&w, SIC_JW_COMPACT);
   sic_report_json_open(&w);
-  sic_report_json_app(&w, s, &plain);
+  sic_report_json_app(&w, s, &plain, NULL);
   sic_report_json_errors(&w);
   sic_report_json_error(&w, "x.json", SIC_EFORMAT, "x.json: not a Spark event log");
   sic_report_json_close(&w);

@@ -276,6 +276,25 @@ describe("sic analyze on the generated example", function()
     end
   end)
 
+  it("adds the findings of the rules and agents unless --no-rules", function()
+    local a = doc.applications[1]
+    assert.is_table(a.findings)
+    assert.are.equal("sic.findings/1", a.findings.schema)
+    -- every problem the generator plants is found (matched loosely on the finding ids)
+    local ids = {}
+    for _, f in ipairs(a.findings.findings) do ids[#ids + 1] = tostring(f.id) end
+    local all = table.concat(ids, " ")
+    for _, want in ipairs({ "skew", "tiny", "gc", "idle", "spill", "failed", "memory" }) do
+      assert.is_truthy(all:find(want, 1, true), "no finding about " .. want .. " in: " .. all)
+    end
+    local bare = analyze_json({ "--no-rules", path }).applications[1]
+    assert.is_nil(bare.findings)
+    assert_agrees(bare, facts)
+    local text = T.run_sic({ "analyze", path }).stdout
+    assert.matches("\nFindings\n", text, 1, true)
+    assert.is_nil(T.run_sic({ "analyze", "--no-rules", path }).stdout:find("\nFindings\n", 1, true))
+  end)
+
   it("renders Markdown with the same sections", function()
     local r = T.run_sic({ "analyze", "--format", "md", path })
     assert.are.equal(0, r.code)
