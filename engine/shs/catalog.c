@@ -181,10 +181,10 @@ int sic_shs_open(const char *logdir, const sic_shs_opts *opts, sic_shs **out, si
     if ((rc = list_one(shs, i)) < 0) goto error;
   for (size_t i = 0; i < shs->napps; i++) {
     shs_appinfo *a = &shs->apps[i];
-    qsort(a->attempts, a->nattempts, sizeof *a->attempts, cmp_attempt);
+    shs_qsort(a->attempts, a->nattempts, sizeof *a->attempts, cmp_attempt);
     if (!(a->name = strdup(a->attempts[0].name))) { rc = SIC_ENOMEM; goto error; }
   }
-  qsort(shs->apps, shs->napps, sizeof *shs->apps, cmp_app);
+  shs_qsort(shs->apps, shs->napps, sizeof *shs->apps, cmp_app);
   shs->skipped += shs->sets.nskipped;
   *out = shs;
   return 0;

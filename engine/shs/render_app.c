@@ -174,7 +174,7 @@ static void write_job(sic_jw *w, const shs_ctx *c, int64_t j) {
   int32_t nt = job->tags.n < 256 ? job->tags.n : 256;
   for (int32_t i = 0; i < nt; i++) tags[i] = a->ints[job->tags.off + i];
   tag_app = a;
-  qsort(tags, (size_t)nt, sizeof *tags, cmp_tag);
+  shs_qsort(tags, (size_t)nt, sizeof *tags, cmp_tag);
   for (int32_t i = 0; i < nt; i++)
     if (i == 0 || shs_cmp_str(sic_str(a, tags[i]), sic_str(a, tags[i - 1]))) sic_jw_str(w, sic_str(a, tags[i]));
   sic_jw_end(w);
@@ -345,7 +345,7 @@ int shs_render_executors(shs_ctx *c, int all, sic_shs_response *r) {
   }
   /* allexecutors: store order (id ascending); executors: the "active" index read in reverse. */
   exec_sort_app = a;
-  qsort(rows, (size_t)n, sizeof *rows, cmp_exec_row);
+  shs_qsort(rows, (size_t)n, sizeof *rows, cmp_exec_row);
   sic_jw w;
   sic_jw_init(&w, SIC_JW_PRETTY);
   sic_jw_arr(&w);
@@ -368,9 +368,9 @@ static void write_pairs(sic_jw *w, const sic_app *a, const char *key, sic_range 
   sic_kv *kvs = malloc(((size_t)r.n + 1) * sizeof *kvs);
   sic_jw_karr(w, key);
   if (kvs) {
-    memcpy(kvs, a->kvs + r.off, (size_t)r.n * sizeof *kvs);
+    if (r.n > 0) memcpy(kvs, a->kvs + r.off, (size_t)r.n * sizeof *kvs);
     kv_sort_app = a;
-    qsort(kvs, (size_t)r.n, sizeof *kvs, cmp_kv);
+    shs_qsort(kvs, (size_t)r.n, sizeof *kvs, cmp_kv);
     for (int32_t i = 0; i < r.n; i++) {
       sic_jw_arr(w);
       sic_jw_str(w, sic_str(a, kvs[i].key));
@@ -405,8 +405,8 @@ static void write_profiles(sic_jw *w, const sic_app *a) {
     sic_jw_end(w);
     return;
   }
-  memcpy(ps, a->profiles, (size_t)a->nprofiles * sizeof *ps);
-  qsort(ps, (size_t)a->nprofiles, sizeof *ps, cmp_profile);
+  if (a->nprofiles > 0) memcpy(ps, a->profiles, (size_t)a->nprofiles * sizeof *ps);
+  shs_qsort(ps, (size_t)a->nprofiles, sizeof *ps, cmp_profile);
   for (int64_t p = 0; p < a->nprofiles; p++) {
     sic_jw_obj(w);
     sic_jw_kint(w, "id", ps[p].id);
@@ -471,9 +471,9 @@ int shs_render_misc(shs_ctx *c, sic_shs_response *r) {
   const sic_app *a = c->a;
   sic_misc_process *ps = malloc(((size_t)a->nmisc + 1) * sizeof *ps);
   if (!ps) return shs_error(r, 500, "out of memory");
-  memcpy(ps, a->misc, (size_t)a->nmisc * sizeof *ps);
+  if (a->nmisc > 0) memcpy(ps, a->misc, (size_t)a->nmisc * sizeof *ps);
   misc_sort_app = a;
-  qsort(ps, (size_t)a->nmisc, sizeof *ps, cmp_misc);
+  shs_qsort(ps, (size_t)a->nmisc, sizeof *ps, cmp_misc);
   sic_jw w;
   sic_jw_init(&w, SIC_JW_PRETTY);
   sic_jw_arr(&w);

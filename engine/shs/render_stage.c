@@ -53,7 +53,7 @@ static int parse_quantiles(const char *s, double *q, int *nq, sic_shs_response *
     if (!comma) break;
     p = comma + 1;
   }
-  qsort(q, (size_t)*nq, sizeof *q, cmp_double);
+  shs_qsort(q, (size_t)*nq, sizeof *q, cmp_double);
   return 0;
 }
 
@@ -251,7 +251,7 @@ static task_key *stage_task_list(const sic_app *a, const sic_stage *st, const in
     int64_t tid = sic_col_get(&a->tasks.task_id, r);
     ks[(*n)++] = (task_key){sort == SORT_ID ? 0 : runtime_key(a, r), tid, r};
   }
-  qsort(ks, (size_t)*n, sizeof *ks, cmp_task_key);
+  shs_qsort(ks, (size_t)*n, sizeof *ks, cmp_task_key);
   if (sort == SORT_RUNTIME_DOWN)
     for (int64_t i = 0; i < *n / 2; i++) {
       task_key t = ks[i];
@@ -278,7 +278,7 @@ static int64_t quantile_index(double q, int64_t count) {
 
 static void write_quantile_values(sic_jw *w, const char *key, int64_t *vals, int64_t nvals,
                                   int64_t count, const stage_opts *o) {
-  qsort(vals, (size_t)nvals, sizeof *vals, cmp_i64);
+  shs_qsort(vals, (size_t)nvals, sizeof *vals, cmp_i64);
   sic_jw_karr(w, key);
   for (int i = 0; i < o->nq; i++) {
     int64_t k = quantile_index(o->q[i], count);
@@ -439,7 +439,7 @@ static int64_t es_peak(const shs_esum *e, int k) { return e->peak.v[k]; }
 static void esum_dist(sic_jw *w, const shs_esum *es, int32_t n, const stage_opts *o,
                       int64_t *buf, const char *key, esum_fn fn, int arg) {
   for (int32_t i = 0; i < n; i++) buf[i] = fn(&es[i], arg);
-  qsort(buf, (size_t)n, sizeof *buf, cmp_i64);
+  shs_qsort(buf, (size_t)n, sizeof *buf, cmp_i64);
   sic_jw_karr(w, key);
   for (int i = 0; i < o->nq; i++) sic_jw_double(w, n ? (double)buf[quantile_index(o->q[i], n)] : 0.0);
   sic_jw_end(w);
@@ -500,9 +500,9 @@ static void write_stage_accums(sic_jw *w, const sic_app *a, const sic_stage *st)
   sic_jw_karr(w, "accumulatorUpdates");
   sic_stage_accum *xs = malloc(((size_t)st->accums.n + 1) * sizeof *xs);
   if (xs) {
-    memcpy(xs, a->stage_accums + st->accums.off, (size_t)st->accums.n * sizeof *xs);
+    if (st->accums.n > 0) memcpy(xs, a->stage_accums + st->accums.off, (size_t)st->accums.n * sizeof *xs);
     acc_app = a;
-    qsort(xs, (size_t)st->accums.n, sizeof *xs, cmp_stage_accum);
+    shs_qsort(xs, (size_t)st->accums.n, sizeof *xs, cmp_stage_accum);
     for (int32_t i = 0; i < st->accums.n; i++)
       if (accum_is_user_visible(a, xs[i].accum_id, xs[i].internal))
         write_accum(w, a, xs[i].accum_id, xs[i].name, -1, xs[i].value);

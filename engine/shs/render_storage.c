@@ -168,7 +168,7 @@ int shs_render_rdds(shs_ctx *c, const char *id, sic_shs_response *r) {
   if (!ids) return shs_error(r, 500, "out of memory");
   int64_t n = 0;
   for (int64_t i = 0; i < a->nrdds; i++) ids[n++] = a->rdds[i].rdd_id;
-  qsort(ids, (size_t)n, sizeof *ids, cmp_i32);
+  shs_qsort(ids, (size_t)n, sizeof *ids, cmp_i32);
   sic_jw_arr(&w);
   for (int64_t i = 0; i < n; i++) {
     if (i && ids[i] == ids[i - 1]) continue;
@@ -212,7 +212,7 @@ static int logs_add_dir(zip_t *z, const char *dir) {
     n++;
   }
   closedir(d);
-  if (names) qsort(names, n, sizeof *names, cmp_str);
+  if (names) shs_qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n && rc == 0; i++) {
     char path[4096], entry[2048];
     struct stat sb;

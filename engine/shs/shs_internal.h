@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "eventlog/eventlog.h"
 #include "json/write.h"
@@ -221,6 +222,11 @@ int shs_render_stage(shs_ctx *c, const char *stage, const char *attempt, const c
                      sic_shs_response *r);
 int shs_render_logs(sic_shs *shs, const shs_appinfo *app, const char *attempt_id,
                     sic_shs_response *r);
+
+/* qsort that accepts an empty (possibly NULL) array, which qsort itself does not. */
+static inline void shs_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  if (n > 1) qsort(base, n, size, cmp);
+}
 
 /* Helpers shared by renderers. */
 int shs_cmp_str(const char *a, const char *b); /* Java String.compareTo for our purposes */

@@ -136,7 +136,7 @@ static int stage_tasks(builder *b, int64_t s, shs_stage_view *sv, int64_t *idx_b
       if (e) emax(&e->peak, &a->peaks[a->tasks.peak[r]]);
     }
   }
-  qsort(idx_buf, (size_t)nidx, sizeof *idx_buf, cmp_i64);
+  shs_qsort(idx_buf, (size_t)nidx, sizeof *idx_buf, cmp_i64);
   for (int64_t i = 0; i < nidx; i++) sv->completed_indices += i == 0 || idx_buf[i] != idx_buf[i - 1];
   return 0;
 }
@@ -175,7 +175,7 @@ static int build_stage(builder *b, int64_t s, int64_t *idx_buf) {
   sv->esum_n = (int32_t)(b->v->nesums - sv->esum_off);
   for (int32_t i = 0; i < sv->esum_n; i++) b->slot[b->v->esums[sv->esum_off + i].executor] = -1;
   sort_app = a;
-  qsort(b->v->esums + sv->esum_off, (size_t)sv->esum_n, sizeof(shs_esum), cmp_esum);
+  if (sv->esum_n > 1) shs_qsort(b->v->esums + sv->esum_off, (size_t)sv->esum_n, sizeof(shs_esum), cmp_esum);
   return 0;
 }
 
@@ -234,7 +234,7 @@ static int job_stage_totals(builder *b, int64_t j, const pair *ps, int64_t n, in
     default: break;
     }
   }
-  qsort(idx_buf, (size_t)nidx, sizeof *idx_buf, cmp_i64);
+  shs_qsort(idx_buf, (size_t)nidx, sizeof *idx_buf, cmp_i64);
   for (int64_t i = 0; i < nidx; i++) jv->completed_indices += i == 0 || idx_buf[i] != idx_buf[i - 1];
   /* Per stage id: completed if its last owned attempt completed; skipped if never run in this
    * job (still pending when the job ended); job start counts tasks of stages not computed yet. */
@@ -278,7 +278,7 @@ static int build_jobs(builder *b, int64_t *idx_buf) {
       ps[np++] = (pair){j - a->jobs, s};
     }
   }
-  if (np) qsort(ps, (size_t)np, sizeof *ps, cmp_pair);
+  shs_qsort(ps, (size_t)np, sizeof *ps, cmp_pair);
   int64_t i = 0;
   for (int64_t j = 0; j < a->njobs; j++) {
     int64_t k = i;
