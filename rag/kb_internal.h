@@ -21,6 +21,8 @@ struct rag_kb {
   int64_t nrows;          /* entries in rowids */
   int64_t dense_gen;      /* chunk generation the dense files were built from */
   char dense_type[64];    /* factory string of the dense index */
+  int dims;               /* embedding dimensions of the dense index */
+  char embedder[128];     /* "" = LSA; else the remote embedding model the index was built with */
 };
 
 /* Run SQL without results; SIC_EIO with the SQLite message on failure. */
@@ -30,6 +32,9 @@ int64_t rag_kb_generation(rag_kb *kb);
 /* Load the dense model and index if present and current; SIC_ENOTFOUND when missing/stale. */
 int rag_kb_dense_load(rag_kb *kb, sic_err *err);
 void rag_kb_dense_unload(rag_kb *kb);
+/* Embed a query the way the loaded dense index was built (LSA or remote model) into vec
+ * (kb->dims floats, normalised). Returns 0, 1 when the query carries no signal, or SIC_E*. */
+int rag_kb_embed_query(rag_kb *kb, const char *text, float *vec, sic_err *err);
 
 /* Chunk a log4j log through the Lua/lpeg loader (scripts/lib/loaders/log4j.lua). */
 int rag_chunk_log(const char *doc_name, const char *text, size_t len, rag_chunks *out,

@@ -73,7 +73,7 @@ static int dense_list(rag_kb *kb, const rag_query *q, ranked *out, sic_err *err)
   out->n = 0;
   int rc = rag_kb_dense_load(kb, err);
   if (rc) return rc;
-  int d = kb->lsa->dims, want = q->source ? DEPTH * 4 : DEPTH;
+  int d = kb->dims, want = q->source ? DEPTH * 4 : DEPTH;
   if (want > kb->nrows) want = (int)kb->nrows;
   float *vec = malloc(sizeof *vec * d), *scores = malloc(sizeof *scores * want);
   int64_t *labels = malloc(sizeof *labels * want);
@@ -82,7 +82,12 @@ static int dense_list(rag_kb *kb, const rag_query *q, ranked *out, sic_err *err)
     rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
     goto done;
   }
-  if (rag_lsa_embed(kb->lsa, q->text, vec)) goto done; /* no known word: no dense opinion */
+  rc = rag_kb_embed_query(kb, q->text, vec, err);
+  if (rc == 1) { /* no known word: no dense opinion */
+    rc = 0;
+    goto done;
+  }
+  if (rc) goto done;
   if ((rc = rag_dense_search(kb->dense, vec, 1, want, scores, labels, err))) goto done;
   if (q->source) sqlite3_prepare_v2(kb->db, "SELECT source FROM kb_chunk WHERE rowid=?1", -1, &src, NULL);
   for (int i = 0; i < want && out->n < DEPTH; i++) {
@@ -285,8 +290,9 @@ int rag_kb_stats_get(rag_kb *kb, rag_kb_stats *s, sic_err *err) {
   }
   if (rag_kb_dense_load(kb, NULL) == 0) {
     s->dense_ready = 1;
-    s->dims = kb->lsa->dims;
-    s->vocab = kb->lsa->nterms;
+    s->dims = kb->dims;
+    s->vocab = kb->lsa ? kb->lsa->nterms : 0;
+    snprintf(s->embedder, sizeof s->embedder, "%s", kb->embedder[0] ? kb->embedder : "LSA");
     snprintf(s->index_type, sizeof s->index_type, "%s", kb->dense_type);
   }
   s->db_bytes = file_size(kb->path);

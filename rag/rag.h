@@ -106,7 +106,8 @@ typedef struct rag_kb_stats {
   } sources[32];
   int dense_ready;       /* 1 when the dense index matches the chunks */
   int dims;              /* embedding dimensions of the dense index */
-  int64_t vocab;         /* LSA vocabulary size */
+  int64_t vocab;         /* LSA vocabulary size (0 with a remote embedder) */
+  char embedder[128];    /* "LSA" or the remote embedding model */
   char index_type[64];   /* FAISS factory string of the dense index */
   int64_t db_bytes;      /* size of the SQLite file */
   int64_t dense_bytes;   /* size of the .lsa + .faiss files */

@@ -157,8 +157,9 @@ static void print_stats(const rag_kb *kb, const rag_kb_stats *s, sic_format fmt)
     for (int i = 0; i < s->nsources; i++)
       printf("%s{\"name\":\"%s\",\"files\":%lld,\"chunks\":%lld}", i ? "," : "", s->sources[i].name,
              (long long)s->sources[i].files, (long long)s->sources[i].chunks);
-    printf("],\"dense\":{\"ready\":%s,\"dims\":%d,\"vocabulary\":%lld,\"index\":\"%s\"},\"db_bytes\":%lld,\"dense_bytes\":%lld}\n",
-           s->dense_ready ? "true" : "false", s->dims, (long long)s->vocab, s->index_type, (long long)s->db_bytes,
+    printf("],\"dense\":{\"ready\":%s,\"dims\":%d,\"vocabulary\":%lld,\"index\":\"%s\",\"embedder\":\"%s\"},"
+           "\"db_bytes\":%lld,\"dense_bytes\":%lld}\n",
+           s->dense_ready ? "true" : "false", s->dims, (long long)s->vocab, s->index_type, s->embedder, (long long)s->db_bytes,
            (long long)s->dense_bytes);
     return;
   }
@@ -169,7 +170,8 @@ static void print_stats(const rag_kb *kb, const rag_kb_stats *s, sic_format fmt)
     printf("  source %-12s %6lld documents %7lld chunks\n", s->sources[i].name, (long long)s->sources[i].files,
            (long long)s->sources[i].chunks);
   if (s->dense_ready)
-    printf("  dense index: FAISS %s, %d dims, LSA vocabulary %lld terms\n", s->index_type, s->dims, (long long)s->vocab);
+    printf("  dense index: FAISS %s, %d dims, embeddings %s%s\n", s->index_type, s->dims, s->embedder,
+           s->vocab ? "" : " (remote)");
   else
     printf("  dense index: not built or stale (run `sic kb reindex`)\n");
   printf("  size: %.1f MB database, %.1f MB dense index\n", s->db_bytes / 1e6, s->dense_bytes / 1e6);

@@ -4,6 +4,7 @@
  * and in a body, embeddings good and bad, and a closed port. Every case must end with an answer
  * or a clear error, quickly: no crash, no hang. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 
 #include "check.h"
 #include "rag/llm.h"
+#include "rag/rag.h"
 
 static int port;
 static int hits_flaky; /* requests seen by the /flaky endpoint */
@@ -62,6 +64,34 @@ static const char *const bad_stream[] = {
   "data: [DONE]\n\n",
   NULL};
 
+/* A deterministic toy embedder: each input becomes a 16-bucket bag of its words, so texts that
+ * share words are near each other. Inputs are parsed from "input":[...] (plain strings). */
+static void embed_words(int fd, const char *req) {
+  const char *p = strstr(req, "\"input\":[");
+  if (p) p += strlen("\"input\":[") - 1; /* at '[': the next quote opens the first input */
+  char body[65536];
+  size_t n = (size_t)snprintf(body, sizeof body, "{\"data\":[");
+  for (int item = 0; p && (p = strchr(p + 1, '"')) && n < sizeof body - 512; item++) {
+    const char *end = p + 1;
+    while (*end && *end != '"') end += *end == '\\' ? 2 : 1;
+    double v[16] = {0};
+    for (const char *w = p + 1; w < end;) {
+      while (w < end && !isalnum((unsigned char)*w)) w++;
+      unsigned h = 5381;
+      int len = 0;
+      for (; w < end && isalnum((unsigned char)*w); w++, len++) h = h * 33 + (unsigned)tolower((unsigned char)*w);
+      if (len > 2) v[h % 16] += 1;
+    }
+    n += (size_t)snprintf(body + n, sizeof body - n, "%s{\"index\":%d,\"embedding\":[", item ? "," : "", item);
+    for (int k = 0; k < 16; k++) n += (size_t)snprintf(body + n, sizeof body - n, "%s%g", k ? "," : "", v[k] + 0.01);
+    n += (size_t)snprintf(body + n, sizeof body - n, "]}");
+    p = end;
+    if (end[1] == ']') break;
+  }
+  snprintf(body + n, sizeof body - n, "]}");
+  respond(fd, 200, "application/json", body);
+}
+
 static void *serve(void *arg) {
   int fd = (int)(intptr_t)arg;
   char req[65536];
@@ -106,6 +136,8 @@ static void *serve(void *arg) {
     respond(fd, 200, "text/event-stream", "hello there\n");
   } else if (strstr(path, "/hangup/")) {
     /* close without a response */
+  } else if (strstr(path, "/embedkb/")) {
+    embed_words(fd, req);
   } else if (strstr(path, "/embed/")) {
     respond(fd, 200, "application/json",
             "{\"object\":\"list\",\"data\":[{\"index\":0,\"embedding\":[0.5,-1e-3,2]},{\"index\":1,\"embedding\":[1,0,-0.25]}]}");
@@ -272,6 +304,51 @@ static void test_env_config(void) {
   CHECK_EQ_INT(c.max_retries, 3); /* unparsable value falls back to the default */
 }
 
+/* The knowledge base with the remote embedder: the dense index is built and queried through
+ * /v1/embeddings, and querying it without the embedder configured is a clear error. */
+static void test_remote_embedder_kb(void) {
+  char dir[] = "/tmp/sic-rag-embed-XXXXXX", path[512], url[256];
+  if (!mkdtemp(dir)) return;
+  snprintf(path, sizeof path, "%s/docs.md", dir);
+  FILE *f = fopen(path, "w");
+  fputs("# Docs\n\n## Vacuum\n\nVacuum deletes old files after the retention period.\n\n"
+        "## Kafka\n\nStreaming reads Kafka offsets and checkpoints them.\n\n"
+        "## Memory\n\nExecutor memory overhead holds native allocations.\n", f);
+  fclose(f);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/embedkb/v1", port);
+  setenv("SIC_EMBED_URL", url, 1);
+  setenv("SIC_EMBED_MODEL", "toy-words", 1);
+  char kbpath[512];
+  snprintf(kbpath, sizeof kbpath, "%s/kb.db", dir);
+  rag_kb *kb = NULL;
+  sic_err err = {0};
+  rag_ingest_stats st = {0};
+  CHECK(rag_kb_open(kbpath, &kb, &err) == 0, "%s", err.msg);
+  if (!kb) return;
+  CHECK(rag_kb_ingest(kb, path, "t", &st, &err) == 0, "%s", err.msg);
+  CHECK(rag_kb_refresh(kb, 0, 0, &err) == 0, "%s", err.msg);
+  rag_kb_stats s;
+  CHECK(rag_kb_stats_get(kb, &s, &err) == 0 && s.dense_ready && s.dims == 16 && !strcmp(s.embedder, "toy-words"),
+        "%d %d %s", s.dense_ready, s.dims, s.embedder);
+  rag_hits h;
+  rag_query q = {.text = "kafka offsets checkpoints", .k = 1, .mode = RAG_MODE_DENSE};
+  CHECK(rag_kb_search(kb, &q, &h, &err) == 0, "%s", err.msg);
+  CHECK(h.n == 1 && !strcmp(h.v[0].section, "Kafka"), "%s", h.n ? h.v[0].section : "-");
+  rag_hits_free(&h);
+  rag_kb_close(kb);
+  /* A fresh handle without the embedder configured: named error, not LSA garbage. */
+  unsetenv("SIC_EMBED_URL");
+  CHECK(rag_kb_open(kbpath, &kb, &err) == 0);
+  if (kb) {
+    CHECK(rag_kb_search(kb, &q, &h, &err) == SIC_EINVAL && strstr(err.msg, "toy-words") && strstr(err.msg, "SIC_EMBED_URL"),
+          "%s", err.msg);
+    rag_kb_close(kb);
+  }
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  CHECK(system(cmd) == 0);
+}
+
 int main(void) {
   if (start_server()) {
     fprintf(stderr, "cannot start the local HTTP server\n");
@@ -280,5 +357,6 @@ int main(void) {
   test_chat();
   test_embeddings();
   test_env_config();
+  test_remote_embedder_kb();
   return CHECK_RESULT();
 }
