@@ -319,6 +319,33 @@ static void test_in_progress(void) {
   free(buf);
 }
 
+/* A compressed log cut in the middle of a frame: a READ_ERROR diagnostic, the model keeps
+ * every event decoded before the cut and is marked truncated. */
+static void test_read_error(void) {
+  char src[8192], tmp[] = "/tmp/sic_test_readerr_XXXXXX", path[64];
+  snprintf(src, sizeof src, "%s/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd", data_dir);
+  size_t len;
+  char *buf = read_file(src, &len);
+  CHECK(buf != NULL);
+  if (!buf || !mkdtemp(tmp)) { free(buf); return; }
+  snprintf(path, sizeof path, "%s/cut.zstd", tmp);
+  write_tmp(path, buf, len / 2);
+  sic_app *a = NULL;
+  sic_err err = {0};
+  CHECK_EQ_INT(sic_app_load_path(path, NULL, &a, &err), 0);
+  if (a) {
+    CHECK(a->truncated && !a->complete);
+    CHECK(a->events > 1000 && a->tasks.n > 1000, "events %lld", (long long)a->events);
+    CHECK(a->tasks.n < 13297); /* the whole log has 13297 */
+    CHECK(a->ndiags >= 1 && a->diags[a->ndiags - 1].kind == SIC_DIAG_READ_ERROR);
+    if (a->ndiags >= 1) CHECK(strstr(sic_str(a, a->diags[a->ndiags - 1].message), "cut.zstd") != NULL);
+    sic_app_free(a);
+  }
+  unlink(path);
+  rmdir(tmp);
+  free(buf);
+}
+
 /* Garbage derived from a real log, line by line (bytes flipped, lines cut, braces removed,
  * values replaced by other types): the loader must not crash, and counts stay consistent. */
 static void test_garbage(void) {
@@ -667,6 +694,7 @@ int main(void) {
   test_truncated_mid_line();
   test_garbage();
   test_in_progress();
+  test_read_error();
   test_details();
   test_not_a_log();
   test_builder_lines();
