@@ -56,7 +56,9 @@ int shs_attempt_load(sic_shs *shs, shs_attempt *at, sic_err *err) {
   }
   if (!at->view) {
     if (!(at->view = shs_view_build(at->app))) return sic_err_set(err, SIC_ENOMEM, "out of memory building the application view");
-    at->mem += (int64_t)sizeof(shs_view); /* small next to the model; counted loosely */
+    int64_t vm = shs_view_memory(at->view, at->app);
+    at->mem += vm;
+    shs->cached_bytes += vm;
   }
   cache_trim(shs, at);
   return 0;

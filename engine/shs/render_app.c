@@ -140,8 +140,8 @@ int shs_render_app_list(sic_shs *shs, const shs_query *q, sic_shs_response *r) {
 
 /* ---- jobs ---- */
 
-static const sic_app *tag_app;
-static int cmp_tag(const void *x, const void *y) {
+static int cmp_tag(const void *x, const void *y, void *ctx) {
+  const sic_app *tag_app = ctx;
   return shs_cmp_str(sic_str(tag_app, *(const int32_t *)x), sic_str(tag_app, *(const int32_t *)y));
 }
 
@@ -173,8 +173,7 @@ static void write_job(sic_jw *w, const shs_ctx *c, int64_t j) {
   int32_t tags[256];
   int32_t nt = job->tags.n < 256 ? job->tags.n : 256;
   for (int32_t i = 0; i < nt; i++) tags[i] = a->ints[job->tags.off + i];
-  tag_app = a;
-  shs_qsort(tags, (size_t)nt, sizeof *tags, cmp_tag);
+  shs_qsort_r(tags, (size_t)nt, sizeof *tags, cmp_tag, (void *)a);
   for (int32_t i = 0; i < nt; i++)
     if (i == 0 || shs_cmp_str(sic_str(a, tags[i]), sic_str(a, tags[i - 1]))) sic_jw_str(w, sic_str(a, tags[i]));
   sic_jw_end(w);
@@ -327,8 +326,8 @@ static void write_executor(sic_jw *w, const shs_ctx *c, int32_t x) {
   sic_jw_end(w);
 }
 
-static const sic_app *exec_sort_app;
-static int cmp_exec_row(const void *x, const void *y) {
+static int cmp_exec_row(const void *x, const void *y, void *ctx) {
+  const sic_app *exec_sort_app = ctx;
   return shs_cmp_str(shs_exec_id(exec_sort_app, *(const int32_t *)x),
                      shs_exec_id(exec_sort_app, *(const int32_t *)y));
 }
@@ -344,8 +343,7 @@ int shs_render_executors(shs_ctx *c, int all, sic_shs_response *r) {
     rows[n++] = (int32_t)x;
   }
   /* allexecutors: store order (id ascending); executors: the "active" index read in reverse. */
-  exec_sort_app = a;
-  shs_qsort(rows, (size_t)n, sizeof *rows, cmp_exec_row);
+  shs_qsort_r(rows, (size_t)n, sizeof *rows, cmp_exec_row, (void *)a);
   sic_jw w;
   sic_jw_init(&w, SIC_JW_PRETTY);
   sic_jw_arr(&w);
@@ -357,8 +355,8 @@ int shs_render_executors(shs_ctx *c, int all, sic_shs_response *r) {
 
 /* ---- environment ---- */
 
-static const sic_app *kv_sort_app;
-static int cmp_kv(const void *x, const void *y) {
+static int cmp_kv(const void *x, const void *y, void *ctx) {
+  const sic_app *kv_sort_app = ctx;
   const sic_kv *p = x, *q = y;
   int c = shs_cmp_str(sic_str(kv_sort_app, p->key), sic_str(kv_sort_app, q->key));
   return c ? c : shs_cmp_str(sic_str(kv_sort_app, p->value), sic_str(kv_sort_app, q->value));
@@ -369,8 +367,7 @@ static void write_pairs(sic_jw *w, const sic_app *a, const char *key, sic_range 
   sic_jw_karr(w, key);
   if (kvs) {
     if (r.n > 0) memcpy(kvs, a->kvs + r.off, (size_t)r.n * sizeof *kvs);
-    kv_sort_app = a;
-    shs_qsort(kvs, (size_t)r.n, sizeof *kvs, cmp_kv);
+    shs_qsort_r(kvs, (size_t)r.n, sizeof *kvs, cmp_kv, (void *)a);
     for (int32_t i = 0; i < r.n; i++) {
       sic_jw_arr(w);
       sic_jw_str(w, sic_str(a, kvs[i].key));
@@ -461,8 +458,8 @@ int shs_render_environment(shs_ctx *c, sic_shs_response *r) {
 
 /* ---- miscellaneous processes ---- */
 
-static const sic_app *misc_sort_app;
-static int cmp_misc(const void *x, const void *y) {
+static int cmp_misc(const void *x, const void *y, void *ctx) {
+  const sic_app *misc_sort_app = ctx;
   const sic_misc_process *p = x, *q = y;
   return shs_cmp_str(sic_str(misc_sort_app, p->id), sic_str(misc_sort_app, q->id));
 }
@@ -472,8 +469,7 @@ int shs_render_misc(shs_ctx *c, sic_shs_response *r) {
   sic_misc_process *ps = malloc(((size_t)a->nmisc + 1) * sizeof *ps);
   if (!ps) return shs_error(r, 500, "out of memory");
   if (a->nmisc > 0) memcpy(ps, a->misc, (size_t)a->nmisc * sizeof *ps);
-  misc_sort_app = a;
-  shs_qsort(ps, (size_t)a->nmisc, sizeof *ps, cmp_misc);
+  shs_qsort_r(ps, (size_t)a->nmisc, sizeof *ps, cmp_misc, (void *)a);
   sic_jw w;
   sic_jw_init(&w, SIC_JW_PRETTY);
   sic_jw_arr(&w);

@@ -483,7 +483,6 @@ static void write_exec_dists(sic_jw *w, const shs_ctx *c, const shs_stage_view *
 
 /* ---- stage data ---- */
 
-static const sic_app *acc_app;
 static int cmp_stage_accum(const void *x, const void *y) {
   const sic_stage_accum *p = x, *q = y;
   return p->accum_id < q->accum_id ? -1 : p->accum_id > q->accum_id;
@@ -501,7 +500,6 @@ static void write_stage_accums(sic_jw *w, const sic_app *a, const sic_stage *st)
   sic_stage_accum *xs = malloc(((size_t)st->accums.n + 1) * sizeof *xs);
   if (xs) {
     if (st->accums.n > 0) memcpy(xs, a->stage_accums + st->accums.off, (size_t)st->accums.n * sizeof *xs);
-    acc_app = a;
     shs_qsort(xs, (size_t)st->accums.n, sizeof *xs, cmp_stage_accum);
     for (int32_t i = 0; i < st->accums.n; i++)
       if (accum_is_user_visible(a, xs[i].accum_id, xs[i].internal))

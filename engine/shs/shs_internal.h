@@ -104,6 +104,8 @@ typedef struct shs_view {
 
 shs_view *shs_view_build(const sic_app *app);
 void shs_view_free(shs_view *v);
+/* Bytes held by a view (for the catalog's cache budget). */
+int64_t shs_view_memory(const shs_view *v, const sic_app *app);
 
 /* Task outcome as the History Server's task-end bookkeeping sees it. */
 enum { SHS_T_ACTIVE = 0, SHS_T_SUCCESS, SHS_T_FAILED, SHS_T_KILLED };
@@ -226,6 +228,13 @@ int shs_render_logs(sic_shs *shs, const shs_appinfo *app, const char *attempt_id
 /* qsort that accepts an empty (possibly NULL) array, which qsort itself does not. */
 static inline void shs_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
   if (n > 1) qsort(base, n, size, cmp);
+}
+
+/* Same with a context pointer handed to cmp (glibc qsort_r): no global sort state, so
+ * catalogs in different threads never share anything. */
+static inline void shs_qsort_r(void *base, size_t n, size_t size,
+                               int (*cmp)(const void *, const void *, void *), void *ctx) {
+  if (n > 1) qsort_r(base, n, size, cmp, ctx);
 }
 
 /* Helpers shared by renderers. */

@@ -83,8 +83,8 @@ static shs_esum *esum_for(builder *b, const shs_stage_view *sv, int32_t exec) {
   return e;
 }
 
-static const sic_app *sort_app; /* qsort context (view building is not reentrant per call) */
-static int cmp_esum(const void *x, const void *y) {
+static int cmp_esum(const void *x, const void *y, void *ctx) {
+  const sic_app *sort_app = ctx;
   const shs_esum *p = x, *q = y;
   return shs_cmp_str(shs_exec_id(sort_app, p->executor), shs_exec_id(sort_app, q->executor));
 }
@@ -174,8 +174,7 @@ static int build_stage(builder *b, int64_t s, int64_t *idx_buf) {
   }
   sv->esum_n = (int32_t)(b->v->nesums - sv->esum_off);
   for (int32_t i = 0; i < sv->esum_n; i++) b->slot[b->v->esums[sv->esum_off + i].executor] = -1;
-  sort_app = a;
-  if (sv->esum_n > 1) shs_qsort(b->v->esums + sv->esum_off, (size_t)sv->esum_n, sizeof(shs_esum), cmp_esum);
+  if (sv->esum_n > 1) shs_qsort_r(b->v->esums + sv->esum_off, (size_t)sv->esum_n, sizeof(shs_esum), cmp_esum, (void *)a);
   return 0;
 }
 
@@ -397,6 +396,13 @@ error:
   free(idx_buf);
   shs_view_free(v);
   return NULL;
+}
+
+int64_t shs_view_memory(const shs_view *v, const sic_app *a) {
+  if (!v) return 0;
+  return (int64_t)sizeof *v + a->nstages * (int64_t)sizeof *v->stages + a->njobs * (int64_t)sizeof *v->jobs +
+         a->nexecutors * (int64_t)sizeof *v->execs + v->nesums * (int64_t)sizeof *v->esums +
+         v->nkilled * (int64_t)sizeof *v->killed;
 }
 
 void shs_view_free(shs_view *v) {
