@@ -32,16 +32,17 @@ t0=$(now_ms)
 t1=$(now_ms)
 echo "  re-ingest, nothing changed: $((t1 - t0)) ms"
 
-echo "== sic ask without LLM, end to end (20 runs, median)"
+echo "== sic ask without LLM, end to end (20 runs, median; wall and CPU = user + sys of the process)"
 for q in "how many shuffle partitions should I use for joins" "how do I vacuum old files in a delta table"; do
   : >"$tmp/times"
   for i in $(seq 20); do
-    t0=$(now_ms)
-    env -u SIC_LLM_URL "$sic" ask "$q" --store "$store" >/dev/null
-    t1=$(now_ms)
-    echo $((t1 - t0)) >>"$tmp/times"
+    env -u SIC_LLM_URL /usr/bin/time -a -o "$tmp/times" -f "%e %U %S" "$sic" ask "$q" --store "$store" >/dev/null
   done
-  echo "  $(sort -n "$tmp/times" | sed -n 10p) ms median, $(sort -n "$tmp/times" | tail -1) ms max: $q"
+  wall=$(awk '{ printf "%.0f\n", $1 * 1000 }' "$tmp/times" | sort -n)
+  cpu=$(awk '{ printf "%.0f\n", ($2 + $3) * 1000 }' "$tmp/times" | sort -n)
+  printf "  %s ms wall, %s ms CPU (median); %s ms wall max: " "$(echo "$wall" | sed -n 10p)" "$(echo "$cpu" | sed -n 10p)" \
+    "$(echo "$wall" | tail -1)"
+  echo "$q"
 done
 
 echo "== FAISS approximate vs exact"

@@ -309,9 +309,31 @@ static void test_incremental_ingest(void) {
   CHECK(rag_kb_search(kb, &odd, &h, &err) == 0, "%s", err.msg);
   rag_hits_free(&h);
 
+  /* Version preference: the better-matching property was introduced in 3.5.0; asking for 3.0
+   * puts the one that exists there first, asking for 3.5.1 changes nothing. */
+  write_file("docs/props.md", "# Props\n\n<table>\n<thead><tr><th>Property Name</th><th>Default</th><th>Meaning</th>"
+                              "<th>Since Version</th></tr></thead>\n"
+                              "<tr><td>spark.zeta.newKnob</td><td>1</td><td>Controls the zeta widget, zeta style.</td><td>3.5.0</td></tr>\n"
+                              "<tr><td>spark.zeta.oldKnob</td><td>1</td><td>Controls the zeta widget.</td><td>1.0.0</td></tr>\n"
+                              "</table>\n");
+  CHECK(rag_kb_ingest(kb, docs, "versions", &st, &err) == 0, "%s", err.msg);
+  CHECK(rag_kb_refresh(kb, 0, 0, &err) == 0, "%s", err.msg);
+  rag_query vq = {.text = "zeta widget", .k = 2, .source = "versions", .mode = RAG_MODE_BM25};
+  CHECK(rag_kb_search(kb, &vq, &h, &err) == 0 && h.n == 2, "%s", err.msg);
+  if (h.n == 2) CHECK(strstr(h.v[0].text, "newKnob") != NULL, "without a preference the better match leads: %s", h.v[0].text);
+  rag_hits_free(&h);
+  vq.spark_version = "3.0";
+  CHECK(rag_kb_search(kb, &vq, &h, &err) == 0 && h.n == 2, "%s", err.msg);
+  if (h.n == 2) CHECK(strstr(h.v[0].text, "oldKnob") != NULL, "%s", h.v[0].text);
+  rag_hits_free(&h);
+  vq.spark_version = "3.5.1";
+  CHECK(rag_kb_search(kb, &vq, &h, &err) == 0 && h.n == 2, "%s", err.msg);
+  if (h.n == 2) CHECK(strstr(h.v[0].text, "newKnob") != NULL, "a 3.5.0 property penalised in 3.5.1");
+  rag_hits_free(&h);
+
   rag_kb_stats s;
   CHECK(rag_kb_stats_get(kb, &s, &err) == 0);
-  CHECK_EQ_INT(s.nsources, 2);
+  CHECK_EQ_INT(s.nsources, 3);
   CHECK(s.dense_ready == 1 && !strcmp(s.index_type, "Flat"), "%d %s", s.dense_ready, s.index_type);
   rag_kb_close(kb);
 
