@@ -221,8 +221,42 @@ typedef struct sic_keytab {
  * first (one memcmp in the common case), else reads the key and searches the table. Returns
  * the table index, -1 for a key not in the table (its value is next), -2 at the end of the
  * object or on error. */
-int sic_member(sic_jscan *s, sic_jiter *it, const sic_keytab *tab, int n, int *hint);
+static inline int sic_member(sic_jscan *s, sic_jiter *it, const sic_keytab *tab, int n, int *hint);
 /* Integer with an inline fast path for plain digits. */
-int sic_rd_int_fast(sic_builder *b, sic_jscan *s, int64_t *out);
+static inline int sic_rd_int_fast(sic_builder *b, sic_jscan *s, int64_t *out);
+
+/* ---- inline hot-path helpers (declared above) ---- */
+
+static inline int sic_member(sic_jscan *s, sic_jiter *it, const sic_keytab *tab, int n, int *hint) {
+  sic_jstr k;
+  int h = *hint;
+  if (h < n && sic_json_try_key(s, it, tab[h].tok, tab[h].toklen)) {
+    *hint = h + 1;
+    return h;
+  }
+  if (sic_json_obj_next(s, it, &k) <= 0) return -2;
+  for (int i = 0; i < n; i++) {
+    int j = h + i < n ? h + i : h + i - n;
+    if (sic_jstr_eq(&k, tab[j].name, tab[j].len)) {
+      *hint = j + 1;
+      return j;
+    }
+  }
+  return -1;
+}
+
+static inline int sic_rd_int_fast(sic_builder *b, sic_jscan *s, int64_t *out) {
+  const char *p = s->p, *e = s->end;
+  uint64_t v = 0;
+  const char *d = p;
+  while (p < e && (unsigned)(*p - '0') < 10 && p - d < 18) v = v * 10 + (unsigned)(*p++ - '0');
+  /* plain digits, no leading zero, followed by a separator: exactly what sic_json_i64 does */
+  if (p > d && !(p - d > 1 && *d == '0') && p < e && (*p == ',' || *p == '}' || *p == ']')) {
+    *out = (int64_t)v;
+    s->p = p;
+    return 0;
+  }
+  return sic_rd_i64(b, s, out);
+}
 
 #endif

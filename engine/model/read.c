@@ -168,38 +168,6 @@ int sic_rd_ints(sic_builder *b, sic_jscan *s, sic_range *out) {
   return r;
 }
 
-int sic_member(sic_jscan *s, sic_jiter *it, const sic_keytab *tab, int n, int *hint) {
-  sic_jstr k;
-  int h = *hint;
-  if (h < n && sic_json_try_key(s, it, tab[h].tok, tab[h].toklen)) {
-    *hint = h + 1;
-    return h;
-  }
-  if (sic_json_obj_next(s, it, &k) <= 0) return -2;
-  for (int i = 0; i < n; i++) {
-    int j = h + i < n ? h + i : h + i - n;
-    if (sic_jstr_eq(&k, tab[j].name, tab[j].len)) {
-      *hint = j + 1;
-      return j;
-    }
-  }
-  return -1;
-}
-
-int sic_rd_int_fast(sic_builder *b, sic_jscan *s, int64_t *out) {
-  const char *p = s->p, *e = s->end;
-  uint64_t v = 0;
-  const char *d = p;
-  while (p < e && (unsigned)(*p - '0') < 10 && p - d < 18) v = v * 10 + (unsigned)(*p++ - '0');
-  /* plain digits, no leading zero, followed by a separator: exactly what sic_json_i64 does */
-  if (p > d && !(p - d > 1 && *d == '0') && p < e && (*p == ',' || *p == '}' || *p == ']')) {
-    *out = (int64_t)v;
-    s->p = p;
-    return 0;
-  }
-  return sic_rd_i64(b, s, out);
-}
-
 static const char *const EM_NAMES[SIC_EM__COUNT] = {
     "JVMHeapMemory", "JVMOffHeapMemory", "OnHeapExecutionMemory", "OffHeapExecutionMemory",
     "OnHeapStorageMemory", "OffHeapStorageMemory", "OnHeapUnifiedMemory", "OffHeapUnifiedMemory",
