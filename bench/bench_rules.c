@@ -1,5 +1,6 @@
 /* Rule-evaluation benchmark: the shipped rules (scripts/rules/, run by the graph through
- * the FFI) against the same checks written in C, over every task of one large log; both are
+ * the FFI) against the same checks written in C (stage and executor rules; the app-level config
+ * rules are a handful of lookups), over every task of one large log; both are
  * also compared with the time to parse the log. Owner: lua engineer.
  *
  * usage: bench_rules LOG [--repeat N]
@@ -35,6 +36,8 @@ typedef struct counts {
   int gc_pressure;        /* runtime.gc_pressure */
   int spill;              /* runtime.spill */
   int failed_tasks;       /* runtime.failed_tasks */
+  int exec_gc;            /* executor.gc_pressure */
+  int exec_idle;          /* executor.idle */
 } counts;
 
 static double stat_sum(const sic_app *app, int64_t st, int col, int filter) {
@@ -43,9 +46,35 @@ static double stat_sum(const sic_app *app, int64_t st, int col, int filter) {
   return s.sum;
 }
 
+/* executor.gc_pressure and executor.idle of scripts/rules/failure_rules.lua: one pass over
+ * the tasks for per-executor totals, then the checks. */
+static void c_executor_rules(const sic_app *app, counts *c) {
+  int64_t n = app->nexecutors;
+  int64_t *tasks = calloc((size_t)n + 1, sizeof *tasks);
+  double *run = calloc((size_t)n + 1, sizeof *run), *gc = calloc((size_t)n + 1, sizeof *gc);
+  for (int64_t row = 0; row < app->tasks.n; row++) {
+    int32_t e = app->tasks.executor[row];
+    if (e < 0 || e >= n) continue;
+    tasks[e]++;
+    run[e] += (double)sic_task_metric_get(app, row, SIC_TM_EXECUTOR_RUN_TIME);
+    gc[e] += (double)sic_task_metric_get(app, row, SIC_TM_JVM_GC_TIME);
+  }
+  int64_t app_end = app->end_time >= 0 ? app->end_time : app->last_event_time;
+  for (int64_t e = 0; e < n; e++) {
+    const sic_executor *x = &app->executors[e];
+    if (run[e] >= 30000 && gc[e] / run[e] >= 0.2) c->exec_gc++;
+    if (!x->is_driver && x->add_time >= 0 && tasks[e] == 0 &&
+        (x->remove_time >= 0 ? x->remove_time : app_end) - x->add_time >= 60000) c->exec_idle++;
+  }
+  free(tasks);
+  free(run);
+  free(gc);
+}
+
 /* The stage rules of scripts/rules/{skew,partition,runtime}_rules.lua, in C. */
 static void c_rules(const sic_app *app, counts *c) {
   memset(c, 0, sizeof *c);
+  c_executor_rules(app, c);
   for (int64_t st = 0; st < app->nstages; st++) {
     const sic_stage *stage = &app->stages[st];
     sic_summary s;
@@ -84,22 +113,25 @@ static const char *LUA_RUN =
   "local n = {}\n"
   "for _, f in ipairs(report.findings) do n[f.id] = (n[f.id] or 0) + 1 end\n"
   "return dt, n['skew.task_duration'] or 0, n['skew.shuffle_read'] or 0, n['partition.tiny_tasks'] or 0,\n"
-  "  n['runtime.gc_pressure'] or 0, n['runtime.spill'] or 0, n['runtime.failed_tasks'] or 0, report.errors, #report.findings\n";
+  "  n['runtime.gc_pressure'] or 0, n['runtime.spill'] or 0, n['runtime.failed_tasks'] or 0,\n"
+  "  n['executor.gc_pressure'] or 0, n['executor.idle'] or 0, report.errors, #report.findings\n";
 
 static int lua_rules(lua_State *L, const sic_app *app, counts *c, double *seconds, int *total) {
   if (luaL_loadstring(L, LUA_RUN) != 0) return -1;
   lua_pushlightuserdata(L, (void *)app);
-  if (lua_pcall(L, 1, 9, 0) != 0) {
+  if (lua_pcall(L, 1, 11, 0) != 0) {
     fprintf(stderr, "bench_rules: %s\n", lua_tostring(L, -1));
     return -1;
   }
-  *seconds = lua_tonumber(L, -9);
-  c->skew_duration = (int)lua_tonumber(L, -8);
-  c->skew_shuffle = (int)lua_tonumber(L, -7);
-  c->tiny_tasks = (int)lua_tonumber(L, -6);
-  c->gc_pressure = (int)lua_tonumber(L, -5);
-  c->spill = (int)lua_tonumber(L, -4);
-  c->failed_tasks = (int)lua_tonumber(L, -3);
+  *seconds = lua_tonumber(L, -11);
+  c->skew_duration = (int)lua_tonumber(L, -10);
+  c->skew_shuffle = (int)lua_tonumber(L, -9);
+  c->tiny_tasks = (int)lua_tonumber(L, -8);
+  c->gc_pressure = (int)lua_tonumber(L, -7);
+  c->spill = (int)lua_tonumber(L, -6);
+  c->failed_tasks = (int)lua_tonumber(L, -5);
+  c->exec_gc = (int)lua_tonumber(L, -4);
+  c->exec_idle = (int)lua_tonumber(L, -3);
   int errors = (int)lua_tonumber(L, -2);
   *total = (int)lua_tonumber(L, -1);
   lua_settop(L, 0);
@@ -138,9 +170,11 @@ int main(int argc, char **argv) {
   printf("CPU seconds (best of %d)\nparse (sic_app_load, 1 thread):      %8.3f s\n", repeat, parse_s);
   printf("stage rules in C (same checks):      %8.3f s\n", best_c);
   printf("whole graph in Lua (6 agents, %2d findings): %8.3f s\n", total, best_lua);
-  printf("findings C/Lua: skew %d/%d, shuffle skew %d/%d, tiny %d/%d, gc %d/%d, spill %d/%d, failed %d/%d\n",
+  printf("findings C/Lua: skew %d/%d, shuffle skew %d/%d, tiny %d/%d, gc %d/%d, spill %d/%d, failed %d/%d, "
+         "executor gc %d/%d, idle executors %d/%d\n",
          cc.skew_duration, lc.skew_duration, cc.skew_shuffle, lc.skew_shuffle, cc.tiny_tasks, lc.tiny_tasks,
-         cc.gc_pressure, lc.gc_pressure, cc.spill, lc.spill, cc.failed_tasks, lc.failed_tasks);
+         cc.gc_pressure, lc.gc_pressure, cc.spill, lc.spill, cc.failed_tasks, lc.failed_tasks, cc.exec_gc, lc.exec_gc,
+         cc.exec_idle, lc.exec_idle);
   int same = !memcmp(&cc, &lc, sizeof cc);
   printf("RESULT parse_s=%.3f c_s=%.3f lua_s=%.3f ratio=%.2f share=%.3f tasks=%lld same_findings=%d\n", parse_s,
          best_c, best_lua, best_lua / best_c, best_lua / parse_s, (long long)app->tasks.n, same);

@@ -223,12 +223,13 @@ double sic_stats_task_value(const sic_app *app, int64_t row, int32_t column) {
     return (double)(sic_col_get(&t->metric[SIC_TM_MEMORY_BYTES_SPILLED], row) +
                     sic_col_get(&t->metric[SIC_TM_DISK_BYTES_SPILLED], row));
   case SIC_SC_LAUNCH_TIME: return (double)t->launch_time[row];
+  case SIC_SC_FAILED: return t->status[row] == SIC_TASK_FAILED ? 1 : 0;
   default: return NAN;
   }
 }
 
 static int column_known(int32_t column) {
-  return (column >= 0 && column < SIC_TM__COUNT) || (column >= SIC_SC_DURATION && column <= SIC_SC_LAUNCH_TIME);
+  return (column >= 0 && column < SIC_TM__COUNT) || (column >= SIC_SC_DURATION && column <= SIC_SC_FAILED);
 }
 
 static int task_selected(const sic_app *app, int64_t row, int32_t filter) {
@@ -274,4 +275,19 @@ error:
   free(vals);
   free(rows);
   return rc;
+}
+
+int sic_stats_by_executor(const sic_app *app, int32_t column, int32_t filter, double *sums, int64_t *counts) {
+  if (!app || !column_known(column) || filter < SIC_SF_SUCCESSFUL || filter > SIC_SF_ALL ||
+      (app->nexecutors > 0 && (!sums || !counts)))
+    return SIC_EINVAL;
+  memset(sums, 0, (size_t)app->nexecutors * sizeof *sums);
+  memset(counts, 0, (size_t)app->nexecutors * sizeof *counts);
+  for (int64_t row = 0; row < app->tasks.n; row++) {
+    int32_t e = app->tasks.executor[row];
+    if (e < 0 || e >= app->nexecutors || !task_selected(app, row, filter)) continue;
+    sums[e] += sic_stats_task_value(app, row, column);
+    counts[e]++;
+  }
+  return SIC_OK;
 }

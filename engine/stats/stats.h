@@ -29,7 +29,8 @@ typedef enum sic_stat_column {
   SIC_SC_GC_RATIO_PERMILLE,              /* 1000 * jvm gc time / executor run time */
   SIC_SC_SHUFFLE_READ_BYTES,             /* remote + local shuffle bytes read */
   SIC_SC_SPILL_BYTES,                    /* memory + disk bytes spilled */
-  SIC_SC_LAUNCH_TIME                     /* launch time (ms epoch) */
+  SIC_SC_LAUNCH_TIME,                    /* launch time (ms epoch) */
+  SIC_SC_FAILED                          /* 1 when the attempt failed, else 0 (sum = failed attempts) */
 } sic_stat_column;
 
 /* Which task attempts of a stage are counted. */
@@ -77,6 +78,10 @@ int64_t sic_stats_gather(const sic_app *app, int64_t stage_row, int32_t column, 
                          double *out, int64_t *rows_out, int64_t cap);
 /* Gather + summarise in one call; out->argmax is a task row (not a position). */
 int sic_stats_stage(const sic_app *app, int64_t stage_row, int32_t column, int32_t filter, sic_summary *out);
+/* Per-executor totals of a column over the whole app: sums[e] and counts[e] for every executor
+ * row e (arrays of app->nexecutors entries, filled by the callee), tasks selected by filter.
+ * One pass over the tasks; what per-executor rules need. */
+int sic_stats_by_executor(const sic_app *app, int32_t column, int32_t filter, double *sums, int64_t *counts);
 /* Value of a (possibly derived) column for one task row. */
 double sic_stats_task_value(const sic_app *app, int64_t task_row, int32_t column);
 /* SIC_FFI_END */

@@ -8,12 +8,13 @@ return {
   version = "0.1",
   needs = { "skew", "partition", "runtime", "rules" },
   run = function(ctx, state)
-    local total_ms, by_rule = 0, {}
+    local total_ms, core_ms, by_rule = 0, 0, {}
     for _, agent in ipairs { "metadata", "skew", "partition", "runtime", "rules" } do
       local layer = state[agent]
       if layer and layer.findings then
         for _, f in ipairs(layer.findings) do
           local saving = f.impact and tonumber(f.impact.saving_ms) or 0
+          core_ms = core_ms + (f.impact and tonumber(f.impact.core_ms) or 0)
           if saving > 0 then
             total_ms = total_ms + saving
             by_rule[f.id] = (by_rule[f.id] or 0) + saving
@@ -26,7 +27,8 @@ return {
       total_saving_ms = total_ms,
       saving_by_rule_ms = by_rule,
       app_core_hours = cores > 0 and (ctx.app.duration / 3600000) * cores or nil,
-      saving_usd_estimate = total_ms / 3600000 * CORE_HOUR_PRICE,
+      wasted_core_ms = core_ms,
+      saving_usd_estimate = (total_ms + core_ms) / 3600000 * CORE_HOUR_PRICE,
     }
   end,
 }

@@ -1,6 +1,4 @@
 -- Runtime: where task time went (GC, spill, failures).
-local FAILED = require("sic").TASK_STATUS.FAILED
-
 return {
   agent = "runtime",
   rules = {
@@ -48,11 +46,8 @@ return {
       applies_to = "stage",
       thresholds = { min_failed = 1 },
       when = function(stage, ctx)
-        -- A per-task loop through the FFI (the columns are C arrays indexed by task row).
-        local status, failed = ctx.app.tasks.status, 0
-        for row in stage:tasks() do
-          if status[row] == FAILED then failed = failed + 1 end
-        end
+        -- "failed" is a derived task column (1 per failed attempt): the count is a C pass.
+        local failed = stage:stats("failed", "all").sum
         if failed < ctx.thresholds.min_failed then return nil end
         return { stage = stage.key, failed = failed, attempts = stage.ntasks }
       end,

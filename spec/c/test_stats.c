@@ -107,6 +107,13 @@ static void test_real_stage(void) {
   CHECK(sic_stats_stage(app, 0, SIC_TM_EXECUTOR_RUN_TIME, SIC_SF_ALL, &s) == SIC_OK && s.n == app->tasks.n);
   CHECK(sic_stats_stage(app, 0, 999, SIC_SF_ALL, &s) == SIC_EINVAL);
   CHECK(sic_stats_stage(app, 5, SIC_SC_DURATION, SIC_SF_ALL, &s) == SIC_EINVAL);
+  double sums[16];
+  int64_t counts[16], total_tasks = 0;
+  CHECK(app->nexecutors <= 16);
+  CHECK(sic_stats_by_executor(app, SIC_SC_DURATION, SIC_SF_ALL, sums, counts) == SIC_OK);
+  for (int64_t e = 0; e < app->nexecutors; e++) total_tasks += counts[e];
+  CHECK(total_tasks == app->tasks.n);
+  CHECK(sic_stats_stage(app, 0, SIC_SC_FAILED, SIC_SF_ALL, &s) == SIC_OK && s.sum == 0); /* no failed tasks */
   double vals[4];
   CHECK(sic_stats_gather(app, 0, SIC_SC_DURATION, SIC_SF_ALL, vals, NULL, 4) == 4); /* capped */
   sic_app_free(app);

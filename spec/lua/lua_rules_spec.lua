@@ -60,6 +60,33 @@ describe("shipped rules on real logs", function()
   end)
 end)
 
+describe("shipped rules on a generated application", function()
+  it("find every problem sic example plants, at the job, SQL, executor and stage level", function()
+    local path = os.tmpname()
+    local r = T.run_sic({ "example", path })
+    assert.equal(0, r.code, r.stderr)
+    local app = assert(sic.load(path))
+    os.remove(path)
+    local report = analyze(app, {})
+    assert.equal(0, report.errors)
+    local n = {}
+    for _, f in ipairs(report.findings) do n[f.id] = (n[f.id] or 0) + 1 end
+    assert.is_true((n["skew.task_duration"] or 0) >= 1)    -- the skewed join stage
+    assert.is_true((n["skew.shuffle_read"] or 0) >= 1)
+    assert.is_true((n["runtime.spill"] or 0) >= 1)          -- spill in join and final aggregate
+    assert.equal(1, n["executor.gc_pressure"])               -- GC pressure on one executor
+    assert.is_true((n["partition.tiny_tasks"] or 0) >= 1)   -- many tiny tasks
+    assert.is_true((n["runtime.failed_tasks"] or 0) >= 1)   -- failed and retried tasks
+    assert.equal(1, n["executor.memory_kill"])               -- executor lost to a YARN memory kill
+    assert.equal(1, n["job.failed"])                         -- the failing query ...
+    assert.equal(1, n["sql.failed"])                         -- ... its SQL execution
+    assert.is_true((n["executor.idle"] or 0) >= 1)          -- idle executors
+    local kill = U.find(report.findings, function(f) return f.id == "executor.memory_kill" end)
+    assert.matches("^%d+m$", kill.recommendation.config["spark.executor.memoryOverhead"])
+    assert.is_true(report.state.cost.wasted_core_ms > 0)
+  end)
+end)
+
 describe("user rule dirs", function()
   local dir, app
   before_each(function()

@@ -109,7 +109,7 @@ M.EXEC_METRICS = EXEC_METRICS
 local DERIVED = {
   duration = C.SIC_SC_DURATION, scheduler_delay = C.SIC_SC_SCHEDULER_DELAY,
   gc_ratio_permille = C.SIC_SC_GC_RATIO_PERMILLE, shuffle_read_bytes = C.SIC_SC_SHUFFLE_READ_BYTES,
-  spill_bytes = C.SIC_SC_SPILL_BYTES, launch_time = C.SIC_SC_LAUNCH_TIME,
+  spill_bytes = C.SIC_SC_SPILL_BYTES, launch_time = C.SIC_SC_LAUNCH_TIME, failed = C.SIC_SC_FAILED,
 }
 -- Column name (metric or derived) -> stats column id; nil when unknown.
 function M.column_id(name)

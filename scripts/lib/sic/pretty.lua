@@ -17,8 +17,12 @@ function M.finding(f)
     table.sort(keys)
     for _, k in ipairs(keys) do lines[#lines + 1] = string.format("    %s=%s", k, tostring(rec.config[k])) end
   end
-  if f.impact and f.impact.saving_ms then
-    lines[#lines + 1] = string.format("  impact: ~%.1f s saved", f.impact.saving_ms / 1000)
+  local impact = f.impact or {}
+  if (tonumber(impact.saving_ms) or 0) > 0 then
+    lines[#lines + 1] = string.format("  impact: ~%.1f s saved", impact.saving_ms / 1000)
+  end
+  if (tonumber(impact.core_ms) or 0) > 0 then
+    lines[#lines + 1] = string.format("  impact: %.2f core-hours held", impact.core_ms / 3600000)
   end
   if f.rule then lines[#lines + 1] = "  rule: " .. f.rule end
   return table.concat(lines, "\n")

@@ -51,6 +51,21 @@ function M.gather(stage, column, filter)
   return vals, tonumber(n), rows
 end
 
+-- Per-executor totals of a column over the app: { sum = { [row] = .. }, count = { [row] = .. } }
+-- keyed by executor row (exec.row, 0-based), one C pass over all tasks.
+function M.by_executor(app, column, filter)
+  local id = model.column_id(column or "duration")
+  if not id then error("sic.stats: unknown task column '" .. tostring(column) .. "'", 2) end
+  local n = tonumber(app.c.nexecutors)
+  local sums, counts = ffi.new("double[?]", math.max(n, 1)), ffi.new("int64_t[?]", math.max(n, 1))
+  if C.sic_stats_by_executor(app.c, id, FILTERS[filter or "all"], sums, counts) < 0 then
+    error("sic.stats.by_executor: invalid arguments", 2)
+  end
+  local out = { sum = {}, count = {} }
+  for e = 0, n - 1 do out.sum[e], out.count[e] = sums[e], tonumber(counts[e]) end
+  return out
+end
+
 function M.summarize(values, n)
   local arr, count = as_doubles(values, n)
   local s = ffi.new("sic_summary")

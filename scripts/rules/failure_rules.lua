@@ -1,0 +1,125 @@
+-- Failures and waste at the job, SQL and executor level (one rule per entity kind the model
+-- has besides stages): failed jobs and queries, executors lost to memory limits, executors
+-- that were paid for but never ran a task.
+local parse = require "sic.parse"
+
+local function first_line(s, max)
+  s = (s or ""):match("^[^\n]*"):gsub("%.+$", "")
+  if #s > (max or 300) then s = s:sub(1, max or 300) .. "..." end
+  return s
+end
+
+-- Per executor row: task attempts, run time and GC time over the whole app, from the C
+-- statistics (one pass over the tasks each), computed once per app.
+local stats = require "sic.stats"
+local per_executor = setmetatable({}, { __mode = "k" })
+local function executor_totals(app)
+  local t = per_executor[app]
+  if t then return t end
+  local run = stats.by_executor(app, "executor_run_time", "all")
+  t = { tasks = run.count, run = run.sum, gc = stats.by_executor(app, "jvm_gc_time", "all").sum }
+  per_executor[app] = t
+  return t
+end
+
+local function app_end(app)
+  if app.end_time >= 0 then return app.end_time end
+  return app.last_event_time
+end
+
+return {
+  agent = "runtime",
+  rules = {
+    {
+      id = "job.failed",
+      title = "A job failed",
+      severity = "high",
+      applies_to = "job",
+      when = function(job)
+        if job.status ~= "FAILED" then return nil end
+        return { job_id = job.job_id, name = job.name, reason = first_line(job.failure_reason) }
+      end,
+      advice = function(e)
+        return string.format("Job %d (%s) failed: %s", e.job_id, e.name or "?", e.reason ~= "" and e.reason or "no reason logged")
+      end,
+    },
+    {
+      id = "sql.failed",
+      title = "A SQL query failed",
+      severity = "high",
+      applies_to = "sql",
+      when = function(sql)
+        if not sql.error or sql.error == "" then return nil end
+        return { execution_id = sql.execution_id, description = sql.description, error = first_line(sql.error) }
+      end,
+      advice = function(e)
+        return string.format("SQL execution %d (%s) failed: %s", e.execution_id, e.description or "?", e.error)
+      end,
+    },
+    {
+      id = "executor.memory_kill",
+      title = "An executor was killed for exceeding its memory limit",
+      severity = "high",
+      applies_to = "executor",
+      when = function(exec, ctx)
+        local reason = exec.remove_reason or ""
+        if not (reason:find("physical memory limits", 1, true) or reason:find("OutOfMemory", 1, true) or
+                reason:find("memory limit", 1, true)) then return nil end
+        local mem = parse.size(ctx.conf("spark.executor.memory", "1g"), "m") or 1024 ^ 3
+        local overhead = parse.size(ctx.conf("spark.executor.memoryOverhead", ""), "m")
+          or math.max(384 * 1024 ^ 2, 0.10 * mem)
+        return { executor_id = exec.id, host = exec.host, reason = first_line(reason), executor_memory_bytes = mem,
+          overhead_bytes = overhead }
+      end,
+      advice = function(e)
+        local suggested = math.ceil(e.overhead_bytes * 2 / 1024 ^ 2)
+        return string.format("Executor %s on %s was killed: %s. Off-heap use (Python, native buffers, netty) " ..
+          "outgrew the overhead of %d MiB; raise it.", e.executor_id, e.host or "?", e.reason,
+          math.floor(e.overhead_bytes / 1024 ^ 2)), { ["spark.executor.memoryOverhead"] = suggested .. "m" }
+      end,
+    },
+    {
+      id = "executor.gc_pressure",
+      title = "An executor spends a large share of its task time in GC",
+      severity = "medium",
+      applies_to = "executor",
+      thresholds = { ratio = 0.2, min_run_ms = 30000 },
+      when = function(exec, ctx)
+        local t = executor_totals(ctx.app)
+        local run, gc = t.run[exec.row] or 0, t.gc[exec.row] or 0
+        if run < ctx.thresholds.min_run_ms or gc / run < ctx.thresholds.ratio then return nil end
+        return { executor_id = exec.id, host = exec.host, gc_ms = gc, run_ms = run, ratio = gc / run,
+          tasks = t.tasks[exec.row] }
+      end,
+      advice = function(e)
+        return string.format("Executor %s (%s) spent %.0f%% of %d tasks' run time in GC. If only this executor " ..
+          "is affected, look at its host (memory pressure, noisy neighbours) or at the data its tasks got; " ..
+          "otherwise give executors more memory per core.", e.executor_id, e.host or "?", 100 * e.ratio, e.tasks)
+      end,
+      impact = function(e) return { saving_ms = e.gc_ms / 2, basis = "half of the executor's GC time" } end,
+    },
+    {
+      id = "executor.idle",
+      title = "Executor held without running any task",
+      severity = "low",
+      applies_to = "executor",
+      thresholds = { min_alive_ms = 60000 },
+      when = function(exec, ctx)
+        if exec.is_driver or exec.add_time < 0 then return nil end
+        if (executor_totals(ctx.app).tasks[exec.row] or 0) > 0 then return nil end
+        local gone = exec.remove_time >= 0 and exec.remove_time or app_end(ctx.app)
+        local alive = gone - exec.add_time
+        if alive < ctx.thresholds.min_alive_ms then return nil end
+        return { executor_id = exec.id, cores = exec.cores, alive_ms = alive }
+      end,
+      advice = function(e)
+        return string.format("Executor %s held %d cores for %.0f s without running a task: lower " ..
+          "spark.dynamicAllocation.executorIdleTimeout or the initial/min executor count.", e.executor_id, e.cores,
+          e.alive_ms / 1000), { ["spark.dynamicAllocation.executorIdleTimeout"] = "30s" }
+      end,
+      impact = function(e)
+        return { saving_ms = 0, core_ms = e.cores * e.alive_ms, basis = "core time held by an executor without tasks" }
+      end,
+    },
+  },
+}
