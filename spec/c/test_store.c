@@ -262,11 +262,17 @@ static void test_history(void) {
     o.nfindings = 4;
     o.cost = d == 2 ? 1.25 : NAN;
     o.cost_unit = "USD";
+    sic_store_prediction pred = {"gbdt-runtime/1", "duration_ms", 1000.0 * (d + 1) * 1.1, NAN, 1000.0 * (d + 2),
+                                 "{\"features\":12}"};
+    o.predictions = &pred;
+    o.npredictions = 1;
     sic_ingest_result res;
     sic_err err = {0};
     CHECK_OK(sic_store_ingest(s, app, &o, &res, &err), err);
     fx_free(app);
   }
+  CHECK(scalar(s, "SELECT COUNT(*) FROM predictions WHERE target = 'duration_ms' AND model = 'gbdt-runtime/1' "
+                 "AND lower_bound IS NULL AND upper_bound > value", NULL) == 6, "predictions stored, NaN as NULL");
   sic_store_runs runs;
   sic_err err = {0};
   int rc = sic_store_history(s, "junoHourly", 0, &runs, &err);
