@@ -45,6 +45,15 @@ static void completion(sic_app *a, const sic_logset *set) {
   a->in_progress = set->in_progress && !a->complete;
 }
 
+/* opts->threads, or by default a decode-ahead thread when any part is compressed (parsing
+ * and decompression then overlap; plain files are parsed straight from the mapping). */
+static int decode_threads(const sic_logset *set, const sic_load_opts *opts) {
+  if (opts && opts->threads > 0) return opts->threads;
+  for (size_t i = 0; i < set->nparts; i++)
+    if (set->parts[i].codec != SIC_CODEC_NONE) return 2;
+  return 1;
+}
+
 int sic_app_load(const sic_logset *set, const sic_load_opts *opts, sic_app **out, sic_err *err) {
   *out = NULL;
   if (!set) return sic_err_set(err, SIC_EINVAL, "no event log given");
@@ -53,7 +62,7 @@ int sic_app_load(const sic_logset *set, const sic_load_opts *opts, sic_app **out
   int rc;
   if (!b) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   register_parts(b, set);
-  rc = sic_lines_open(set, opts && opts->threads > 0 ? opts->threads : 1, &l, err);
+  rc = sic_lines_open(set, decode_threads(set, opts), &l, err);
   if (rc) goto error;
   rc = feed_all(b, l, err);
   sic_app *a = b->app;
