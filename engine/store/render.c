@@ -68,9 +68,10 @@ void sic_store_runs_print(FILE *out, const sic_store_runs *runs) {
   }
 }
 
-static const char *fmt_metric(const char *metric, double v, char *buf, size_t n) {
-  if (!strcmp(metric, "duration_ms")) return fmt_duration(v, buf, n);
-  snprintf(buf, n, "%.2f%s", v, !strcmp(metric, "core_hours") ? " core-h" : "");
+static const char *fmt_metric(const sic_regression *g, double v, char *buf, size_t n) {
+  if (!strcmp(g->metric, "duration_ms")) return fmt_duration(v, buf, n);
+  const char *unit = !strcmp(g->metric, "core_hours") ? "core-h" : g->run.cost_unit ? g->run.cost_unit : "";
+  snprintf(buf, n, "%.2f %s", v, unit);
   return buf;
 }
 
@@ -90,7 +91,7 @@ void sic_regressions_print(FILE *out, const sic_regressions *regs, const sic_reg
               g->run.attempt_id && *g->run.attempt_id ? "/" : "", g->run.attempt_id ? g->run.attempt_id : "",
               fmt_time(g->run.start_time, t, sizeof t));
     fprintf(out, "  %s: %s vs baseline median %s (%.2fx %s, robust z %.1f over %d runs)\n", g->metric,
-            fmt_metric(g->metric, g->value, v, sizeof v), fmt_metric(g->metric, g->baseline_median, m, sizeof m),
+            fmt_metric(g, g->value, v, sizeof v), fmt_metric(g, g->baseline_median, m, sizeof m),
             g->ratio, what, g->score, g->baseline_n);
     if (!last_of_run) continue;
     if (!g->ncauses) fprintf(out, "  likely cause: none of input growth, config change, skew, executors, failures\n");
