@@ -58,7 +58,7 @@ typedef struct sic_builder {
   char *scratch;                 /* unescape buffer */
   size_t scratch_cap;
 
-  /* capacities of app arrays */
+  /* allocated rows of each growable app array (cap_X belongs to app->X; see sic_grow) */
   int64_t cap_ints, cap_kvs, cap_peaks, cap_stages, cap_jobs, cap_execs, cap_rdds;
   int64_t cap_stage_accums, cap_task_accums, cap_accums, cap_sqls, cap_plan_nodes;
   int64_t cap_plan_metrics, cap_block_updates, cap_misc, cap_profiles, cap_requests;

@@ -81,13 +81,19 @@ static sic_range plan_tree(sic_builder *b, sic_jscan *s) {
   return r;
 }
 
+/* Members shared by the SQL execution events (each event carries a subset). */
 typedef struct sql_fields {
-  int64_t id;                  /* executionId, -1 */
-  int64_t root;                /* rootExecutionId, -1 */
-  int64_t time;                /* time, -1 */
-  sic_sid description, details, plan_text, error;
-  sic_range plan, configs;
-  int have_plan, have_configs;
+  int64_t id;                  /* "executionId", -1 */
+  int64_t root;                /* "rootExecutionId" (Spark 3.5+), -1 */
+  int64_t time;                /* "time", -1 */
+  sic_sid description;         /* "description", -1 */
+  sic_sid details;             /* "details" (call site), -1 */
+  sic_sid plan_text;           /* "physicalPlanDescription", -1 */
+  sic_sid error;               /* "errorMessage" of SQLExecutionEnd, -1 */
+  sic_range plan;              /* "sparkPlanInfo" nodes appended to plan_nodes */
+  sic_range configs;           /* "modifiedConfigs" in kvs */
+  int have_plan;               /* sparkPlanInfo was present and parsed */
+  int have_configs;            /* modifiedConfigs was present */
 } sql_fields;
 
 static int read_sql(sic_builder *b, sic_jscan *s, sic_jiter *it, sql_fields *f) {
