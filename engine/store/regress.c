@@ -24,7 +24,9 @@ static const char *const volatile_props[] = {
   "spark.ui.proxyBase", "spark.yarn.app.id", "spark.yarn.app.container.log.dir", "spark.yarn.secondary.jars",
   "spark.repl.class.outputDir", "spark.repl.class.uri", "spark.ui.filters", "spark.yarn.appMasterEnv.SPARK_HOME",
   "spark.kubernetes.driver.pod.name", "spark.kubernetes.executor.podNamePrefix", "spark.sql.warehouse.dir",
-  "spark.sql.session.timeZone", "spark.driver.extraJavaOptions.tmpdir", "spark.eventLog.dir", NULL};
+  "spark.sql.session.timeZone", "spark.eventLog.dir",
+  /* spark://<driver host>:<port>/jars/...: the driver's port changes on every run */
+  "spark.app.initial.jar.urls", "spark.app.initial.file.urls", "spark.app.initial.archive.urls", NULL};
 
 void sic_regress_opts_init(sic_regress_opts *o) {
   memset(o, 0, sizeof *o);
@@ -126,14 +128,54 @@ static const char *clip(const char *v, char *buf, size_t n) {
   return buf;
 }
 
-/* Config change: diff the run's Spark properties against the previous run's. */
+/* Properties that shape a run's speed and size, listed first among the changes (prefixes). */
+static const char *const sizing_props[] = {
+  "spark.executor.", "spark.driver.memory", "spark.driver.cores", "spark.dynamicAllocation.",
+  "spark.sql.shuffle.partitions", "spark.sql.adaptive.", "spark.default.parallelism", "spark.memory.",
+  "spark.sql.files.", "spark.sql.autoBroadcastJoinThreshold", "spark.task.", "spark.cores.max",
+  "spark.shuffle.", "spark.speculation", "spark.serializer", "spark.sql.join.", NULL};
+
+static int sizing_rank(const char *name) {
+  for (int i = 0; sizing_props[i]; i++)
+    if (!strncmp(name, sizing_props[i], strlen(sizing_props[i]))) return 0;
+  return 1;
+}
+
+/* One changed property (pointers into the fetched rows). */
+typedef struct prop_change {
+  const char *name;                      /* property */
+  const char *from;                      /* previous run's value, NULL = unset */
+  const char *to;                        /* this run's value, NULL = unset */
+  int rank;                              /* 0 = sizing property, 1 = other */
+} prop_change;
+
+static int by_rank_then_name(const void *a, const void *b) {
+  const prop_change *x = a, *y = b;
+  return x->rank != y->rank ? x->rank - y->rank : strcmp(x->name, y->name);
+}
+
+/* "name: from -> to; ..." for the first few changes, sizing properties first. */
+static void describe_changes(prop_change *c, int n, char *detail, size_t size) {
+  enum { SHOWN = 6 };
+  qsort(c, (size_t)n, sizeof *c, by_rank_then_name);
+  size_t len = 0;
+  for (int k = 0; k < n && k < SHOWN && len < size; k++) {
+    char from[64], to[64];
+    len += (size_t)snprintf(detail + len, size - len, "%s%s: %s -> %s", k ? "; " : "", c[k].name,
+                            clip(c[k].from, from, sizeof from), clip(c[k].to, to, sizeof to));
+  }
+  if (n > SHOWN && len < size) snprintf(detail + len, size - len, "; and %d more", n - SHOWN);
+}
+
+/* Config change: diff the run's Spark properties against the previous run's (both sorted). */
 static int config_cause(sic_store *s, int64_t prev, int64_t cur, cause_list *l, sic_err *err) {
   db_rows *a = NULL, *b = NULL;
+  prop_change *changes = NULL;
   int rc = load_props(s, prev, &a, err);
   if (!rc) rc = load_props(s, cur, &b, err);
-  char detail[1024] = "";
-  size_t len = 0;
-  int changes = 0, i = 0, j = 0;
+  if (!rc && !(changes = malloc(((size_t)a->nrows + (size_t)b->nrows + 1) * sizeof *changes)))
+    rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+  int n = 0, i = 0, j = 0;
   while (!rc && (i < a->nrows || j < b->nrows)) {
     const char *ka = i < a->nrows ? db_cell(a, i, 0) : NULL, *kb = j < b->nrows ? db_cell(b, j, 0) : NULL;
     int c = !ka ? 1 : !kb ? -1 : strcmp(ka, kb);
@@ -142,15 +184,14 @@ static int config_cause(sic_store *s, int64_t prev, int64_t cur, cause_list *l, 
     if (c <= 0) i++;
     if (c >= 0) j++;
     if (is_volatile(name) || (va && vb && !strcmp(va, vb))) continue;
-    if (++changes <= 6 && len < sizeof detail) {
-      char from[64], to[64];
-      len += (size_t)snprintf(detail + len, sizeof detail - len, "%s%s: %s -> %s", changes > 1 ? "; " : "", name,
-                              clip(va, from, sizeof from), clip(vb, to, sizeof to));
-    }
+    changes[n++] = (prop_change){name, va, vb, sizing_rank(name)};
   }
-  if (!rc && changes > 6 && len < sizeof detail)
-    snprintf(detail + len, sizeof detail - len, "; and %d more", changes - 6);
-  if (!rc && changes && add_cause(l, "config_change", detail)) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+  if (!rc && n) {
+    char detail[1024] = "";
+    describe_changes(changes, n, detail, sizeof detail);
+    if (add_cause(l, "config_change", detail)) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+  }
+  free(changes);
   db_rows_free(a);
   db_rows_free(b);
   return rc;
