@@ -569,12 +569,27 @@ static void write_stage_tasks(sic_jw *w, const shs_ctx *c, const sic_stage *st, 
   free(ks);
 }
 
+/* Status as stored by the History Server (see shs_stage_view.overwritten). */
+static int stage_status(const shs_ctx *c, int64_t s) {
+  return c->v->stages[s].overwritten ? SIC_STAGE_SKIPPED : c->a->stages[s].status;
+}
+
 static void write_stage(sic_jw *w, const shs_ctx *c, int64_t s, const stage_opts *o) {
   const sic_app *a = c->a;
   const sic_stage *st = &a->stages[s];
   const shs_stage_view *sv = &c->v->stages[s];
+  shs_stage_view fresh; /* what a re-created, skipped stage holds: nothing but its slices */
+  int overwritten = sv->overwritten;
+  if (overwritten) {
+    memset(&fresh, 0, sizeof fresh);
+    fresh.esum_off = sv->esum_off, fresh.esum_n = sv->esum_n;
+    fresh.spec_tasks = sv->spec_tasks, fresh.spec_active = sv->spec_active;
+    fresh.spec_complete = sv->spec_complete, fresh.spec_failed = sv->spec_failed;
+    fresh.spec_killed = sv->spec_killed;
+    sv = &fresh;
+  }
   sic_jw_obj(w);
-  sic_jw_kstr(w, "status", sic_stage_status_name(st->status));
+  sic_jw_kstr(w, "status", sic_stage_status_name(stage_status(c, s)));
   sic_jw_kint(w, "stageId", st->stage_id);
   sic_jw_kint(w, "attemptId", st->attempt_id);
   sic_jw_kint(w, "numTasks", st->num_tasks);
@@ -584,14 +599,14 @@ static void write_stage(sic_jw *w, const shs_ctx *c, int64_t s, const stage_opts
   sic_jw_kint(w, "numKilledTasks", sv->killed);
   sic_jw_kint(w, "numCompletedIndices", sv->completed_indices);
   if (st->submission_time >= 0) shs_write_date(w, "submissionTime", st->submission_time);
-  if (st->first_task_launch >= 0) shs_write_date(w, "firstTaskLaunchedTime", st->first_task_launch);
+  if (st->first_task_launch >= 0 && !overwritten) shs_write_date(w, "firstTaskLaunchedTime", st->first_task_launch);
   if (st->completion_time >= 0) shs_write_date(w, "completionTime", st->completion_time);
   if (sic_str(a, st->failure_reason)) sic_jw_kstr(w, "failureReason", sic_str(a, st->failure_reason));
   write_stage_metrics(w, sv);
   sic_jw_kstr(w, "name", sic_str(a, st->name) ? sic_str(a, st->name) : "");
-  if (sic_str(a, st->description)) sic_jw_kstr(w, "description", sic_str(a, st->description));
+  if (sic_str(a, st->description) && !overwritten) sic_jw_kstr(w, "description", sic_str(a, st->description));
   sic_jw_kstr(w, "details", sic_str(a, st->details) ? sic_str(a, st->details) : "");
-  sic_jw_kstr(w, "schedulingPool", sic_str(a, st->pool) ? sic_str(a, st->pool) : "default");
+  sic_jw_kstr(w, "schedulingPool", sic_str(a, st->pool) && !overwritten ? sic_str(a, st->pool) : "default");
   sic_jw_karr(w, "rddIds");
   for (int32_t i = 0; i < st->rdds.n; i++) sic_jw_int(w, a->rdds[st->rdds.off + i].rdd_id);
   sic_jw_end(w);
@@ -641,7 +656,7 @@ int shs_render_stages(shs_ctx *c, sic_shs_response *r) {
   sic_jw_init(&w, SIC_JW_PRETTY);
   sic_jw_arr(&w);
   for (int64_t s = c->a->nstages - 1; s >= 0; s--) { /* (stageId, attemptId) descending */
-    int st = c->a->stages[s].status;
+    int st = stage_status(c, s);
     if (any && (st < 0 || st > 4 || !want[st])) continue;
     write_stage(&w, c, s, &o);
   }

@@ -52,6 +52,9 @@ typedef struct shs_stage_view {
   int64_t esum_off;              /* first row in shs_view.esums */
   int32_t esum_n;                /* executors in this stage */
   int32_t killed_n;              /* entries in shs_view.killed */
+  int32_t overwritten;           /* a later job listed this finished stage again: the History
+                                    Server then stores a fresh, skipped stage under the same
+                                    (stage, attempt) key, with zero counts and metrics */
   int64_t killed_off;            /* first entry in shs_view.killed */
 } shs_stage_view;
 

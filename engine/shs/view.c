@@ -207,6 +207,17 @@ static void stage_rows(const sic_app *a, int32_t sid, int64_t *lo, int64_t *hi) 
   *hi = l;
 }
 
+/* Job start re-listed a stage that had already run (its stage info carries a completion
+ * time): the History Server creates a new pending stage for the latest attempt at that time
+ * and, when the job ends, stores it as SKIPPED over the earlier data of that attempt. */
+static void mark_overwritten(builder *b, const sic_job *job, int64_t lo, int64_t hi) {
+  const sic_app *a = b->a;
+  int64_t row = -1;
+  for (int64_t r = lo; r < hi; r++)
+    if (a->stages[r].submission_time >= 0 && a->stages[r].submission_time <= job->submission_time) row = r;
+  if (row >= 0) b->v->stages[row].overwritten = 1;
+}
+
 static int job_stage_totals(builder *b, int64_t j, const pair *ps, int64_t n, int64_t *idx_buf) {
   const sic_app *a = b->a;
   shs_job_view *jv = &b->v->jobs[j];
@@ -255,6 +266,7 @@ static int job_stage_totals(builder *b, int64_t j, const pair *ps, int64_t n, in
     if (!done_before && lo < hi) jv->num_tasks += a->stages[lo].num_tasks;
     int never_ran = !last || last->status == SIC_STAGE_PENDING || last->status == SIC_STAGE_SKIPPED;
     if (last && last->status == SIC_STAGE_COMPLETE) jv->completed_stages++;
+    if (!last && done_before && finished) mark_overwritten(b, job, lo, hi);
     if (never_ran && finished) {
       jv->skipped_stages++;
       jv->skipped_tasks += lo < hi ? a->stages[hi - 1].num_tasks : 0;
