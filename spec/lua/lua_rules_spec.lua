@@ -118,12 +118,7 @@ describe("user rule dirs", function()
     assert.equal(0, U.count(analyze(app, { dir }).findings, "skew.task_duration"))
   end)
 
-  it("turns syntax errors, runtime errors, endless loops and huge allocations into rule_error findings", function()
-    if not app then return pending("needs shared data") end
-    local baseline = without_errors(analyze(app, {}).findings)
-    assert.is_true(#baseline >= 2)
-    U.write(dir, "rules/syntax_rules.lua", "return { rules = {\n  { id = 'bad.syntax', \n  title = }")
-    U.write(dir, "rules/broken_rules.lua", [[
+  local BROKEN_RUNTIME = [[
 return { rules = {
   { id = "bad.runtime", title = "t", severity = "low", applies_to = "stage",
     when = function(stage) return stage.no_such_field.x end,
@@ -131,6 +126,9 @@ return { rules = {
   { id = "bad.loop", title = "t", severity = "low", applies_to = "app",
     when = function(app) while true do end end,
     advice = function() return "" end },
+} }]]
+  local BROKEN_MEMORY = [[
+return { rules = {
   { id = "bad.memory", title = "t", severity = "low", applies_to = "app",
     when = function(app)
       local t = {}
@@ -140,16 +138,31 @@ return { rules = {
   { id = "bad.rep", title = "t", severity = "low", applies_to = "app",
     when = function(app) return { s = ("x"):rep(2^40) } end,
     advice = function() return "" end },
-} }]])
-    local report = analyze(app, { dir }, { budget = { seconds = 0.5, mb = 64 } })
-    assert.same(baseline, without_errors(report.findings))
-    local errors = {}
+} }]]
+
+  local function errors_by_key(report)
+    local by_key, n = {}, 0
     for _, f in ipairs(report.findings) do
-      if f.id == "rule_error" then errors[#errors + 1] = f end
+      if f.id == "rule_error" then
+        by_key[f.entity.key] = f
+        n = n + 1
+        assert.equal("high", f.severity)
+        assert.is_string(f.recommendation.text)
+      end
     end
-    assert.equal(5, #errors)
-    local by_key = {}
-    for _, f in ipairs(errors) do by_key[f.entity.key] = f end
+    return by_key, n
+  end
+
+  it("turns syntax errors, runtime errors and endless loops into rule_error findings", function()
+    if not app then return pending("needs shared data") end
+    local baseline = without_errors(analyze(app, {}).findings)
+    assert.is_true(#baseline >= 2)
+    U.write(dir, "rules/syntax_rules.lua", "return { rules = {\n  { id = 'bad.syntax', \n  title = }")
+    U.write(dir, "rules/broken_rules.lua", BROKEN_RUNTIME)
+    local report = analyze(app, { dir }, { budget = { seconds = 0.5, mb = 256 } })
+    assert.same(baseline, without_errors(report.findings))
+    local by_key, n = errors_by_key(report)
+    assert.equal(3, n)
     local syn = by_key["rule set 'syntax_rules'"]
     assert.equal(dir .. "/rules/syntax_rules.lua", syn.evidence.file)
     assert.equal(3, syn.evidence.line)
@@ -160,16 +173,23 @@ return { rules = {
     local loop = by_key["rule 'bad.loop'"]
     assert.equal(6, loop.evidence.line)
     assert.matches("ran longer than 0.5 s", loop.evidence.budget)
+  end)
+
+  it("turns huge allocations into rule_error findings", function()
+    if not app then return pending("needs shared data") end
+    local baseline = without_errors(analyze(app, {}).findings)
+    U.write(dir, "rules/broken_rules.lua", BROKEN_MEMORY)
+    local report = analyze(app, { dir }, { budget = { seconds = 60, mb = 64 } })
+    assert.same(baseline, without_errors(report.findings))
+    local by_key, n = errors_by_key(report)
+    assert.equal(2, n)
     local mem = by_key["rule 'bad.memory'"]
     assert.matches("more than 64 MiB", mem.evidence.budget)
     assert.equal(dir .. "/rules/broken_rules.lua", mem.evidence.file)
+    assert.equal(5, mem.evidence.line)
     local rep = by_key["rule 'bad.rep'"]
     assert.matches("string.rep", rep.evidence.message)
-    assert.equal(15, rep.evidence.line)
-    for _, f in ipairs(errors) do
-      assert.equal("high", f.severity)
-      assert.is_string(f.recommendation.text)
-    end
+    assert.equal(9, rep.evidence.line)
     collectgarbage()
   end)
 end)
