@@ -42,6 +42,25 @@ print(#apps, app.tasks.duration[0] > 0)
     assert.matches("1\ttrue\n$", r.stdout)
   end)
 
+  it("reloads edited user rules in a running session, keeping the old version on a broken edit", function()
+    local path = T.need_shared(U.LOG_SKEW)
+    if not path then return end
+    local dir = U.mkdtemp()
+    local rule = [[
+return { rules = { { id = "mine.title", title = %q, severity = "info", applies_to = "app",
+  when = function(app) return {} end, advice = function() return "x" end } } }]]
+    U.write(dir, "rules/mine.lua", rule:format("first"))
+    local edit = string.format("local f = io.open(%q, 'w') f:write(%q) f:close()", dir .. "/rules/mine.lua", rule:format("second"))
+    local broken = string.format("local f = io.open(%q, 'w') f:write('return {') f:close()", dir .. "/rules/mine.lua")
+    local show = "for _, f in ipairs(sic.analyze(app).findings) do if f.id == 'mine.title' then print('title=' .. f.title) end end"
+    local r = T.run_sic({ "repl", "--scripts", dir, path }, table.concat({ show, edit, "print(sic.reload())", show,
+      broken, "print(sic.reload())", show }, "\n") .. "\n")
+    U.rmtree(dir)
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("title=first\n.-reloaded .-mine%.lua.-title=second\n.-failed +.-mine%.lua:1: .-kept previous version.-title=second\n$",
+      r.stdout)
+  end)
+
   it("works on a pseudo-terminal: prompts, tab completion, continuation, history file", function()
     local home = U.mkdtemp()
     local input = T.write_file(os.tmpname(), "print(6*7)\nv = sic.versio\t\nprint('v=' .. v)\nfor i=1,2 do\nprint(i*10)\nend\n\4")

@@ -111,6 +111,22 @@ describe("model views", function()
     assert.near(4.9, s.max / 1000, 0.05) -- SOURCES.md: worst stage 23 max 4.9 s
   end)
 
+  it("ranks and bins a stage's tasks with the C top-k and histogram", function()
+    if not app then return pending("needs shared data") end
+    local stage = app.stages:first(function(s) return s.stage_id == 23 end)
+    local top = stage:top_tasks(3, "duration")
+    assert.equal(3, #top)
+    assert.equal(stage:stats("duration").max, top[1].value)
+    assert.is_true(top[1].value >= top[2].value and top[2].value >= top[3].value)
+    assert.equal(top[1].value, app.tasks.duration[top[1].row])
+    local h = stage:histogram("duration", 8)
+    local total = 0
+    for _, c in ipairs(h.counts) do total = total + c end
+    assert.equal(stage:stats("duration").n, total)
+    assert.equal(8, #h.counts)
+    assert.equal(1, h.counts[8]) -- the 4.9 s straggler is alone at the top
+  end)
+
   it("offers callable collections with list methods", function()
     if not app then return pending("needs shared data") end
     local top = app:stages():top(3, "duration")

@@ -253,6 +253,25 @@ function Stage:stats(column, filter)
   return require("sic.stats").stage(self, column, filter)
 end
 
+-- The k tasks with the largest value of a column: list of { row =, value = }, largest first.
+function Stage:top_tasks(k, column, filter)
+  local stats = require "sic.stats"
+  local vals, n, rows = stats.gather(self, column or "duration", filter)
+  local out = list()
+  for i, pos in ipairs(stats.topk(vals, k or 5, n)) do out[i] = { row = tonumber(rows[pos]), value = vals[pos] } end
+  return out
+end
+
+-- Equal-width histogram of a column over the stage's tasks: { counts = {...}, lo =, hi = }.
+function Stage:histogram(column, nbins, filter)
+  local stats = require "sic.stats"
+  local vals, n = stats.gather(self, column or "duration", filter)
+  local lo, hi = math.huge, -math.huge
+  for i = 0, n - 1 do if vals[i] < lo then lo = vals[i] end if vals[i] > hi then hi = vals[i] end end
+  if n == 0 then lo, hi = 0, 0 end
+  return { counts = stats.histogram(vals, nbins or 10, lo, hi > lo and hi or lo + 1, n), lo = lo, hi = hi }
+end
+
 Stage.__tostring = function(self)
   return string.format("stage %d.%d %-8s %5d tasks %9.1fs  %s", self.stage_id, self.attempt_id,
     self.status, self.ntasks, math.max(self.duration, 0) / 1000, self.name or "")
