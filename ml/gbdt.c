@@ -1,0 +1,393 @@
+/* Native GBDT evaluation and the model file reader/writer (see gbdt.h for the contracts). */
+#include "ml/gbdt.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* ---- Evaluation ---- */
+
+/* Leaf value of one tree for one row: one compare per level, children adjacent. */
+static inline float tree_leaf(const sic_gbdt_node *n, const float *row) {
+  int32_t i = 0;
+  while (n[i].feature != SIC_ML_LEAF) {
+    uint32_t f = n[i].feature;
+    float x = row[f & ~SIC_ML_DEFAULT_LEFT];
+    /* XGBoost: missing follows the default direction, else x < threshold goes left */
+    int go_left = isnan(x) ? (int)(f >> 31) : x < n[i].value;
+    i = n[i].left + !go_left;
+  }
+  return n[i].value;
+}
+
+float sic_gbdt_predict_row(const sic_gbdt *b, const float *row) {
+  float acc = b->base_score;
+  for (int32_t t = 0; t < b->ntrees; t++) acc += tree_leaf(b->nodes + b->tree_off[t], row);
+  return acc;
+}
+
+enum { BATCH_BLOCK = 64 }; /* rows walked per tree before moving to the next tree */
+
+void sic_gbdt_predict_batch(const sic_gbdt *b, const float *rows, int64_t nrows, float *out) {
+  for (int64_t r0 = 0; r0 < nrows; r0 += BATCH_BLOCK) {
+    int64_t nr = nrows - r0 < BATCH_BLOCK ? nrows - r0 : BATCH_BLOCK;
+    float acc[BATCH_BLOCK];
+    for (int64_t r = 0; r < nr; r++) acc[r] = b->base_score;
+    for (int32_t t = 0; t < b->ntrees; t++) {
+      const sic_gbdt_node *n = b->nodes + b->tree_off[t];
+      const float *row = rows + r0 * b->nfeatures;
+      for (int64_t r = 0; r < nr; r++, row += b->nfeatures) acc[r] += tree_leaf(n, row);
+    }
+    memcpy(out + r0, acc, (size_t)nr * sizeof(float));
+  }
+}
+
+/* ---- Structure ---- */
+
+int sic_gbdt_validate(sic_gbdt *b, sic_err *err) {
+  b->max_depth = 0;
+  for (int32_t t = 0; t < b->ntrees; t++) {
+    int32_t n = b->tree_off[t + 1] - b->tree_off[t];
+    const sic_gbdt_node *nodes = b->nodes + b->tree_off[t];
+    if (n < 1) return sic_err_set(err, SIC_EFORMAT, "tree %d has no nodes", t);
+    int32_t *depth = calloc((size_t)n, sizeof *depth);
+    if (!depth) return sic_err_set(err, SIC_ENOMEM, "out of memory validating tree %d", t);
+    for (int32_t i = 0; i < n; i++) {
+      if (nodes[i].feature == SIC_ML_LEAF) {
+        if (!isfinite(nodes[i].value)) {
+          free(depth);
+          return sic_err_set(err, SIC_EFORMAT, "tree %d node %d: leaf value is not finite", t, i);
+        }
+        if (depth[i] > b->max_depth) b->max_depth = depth[i];
+        continue;
+      }
+      uint32_t f = nodes[i].feature & ~SIC_ML_DEFAULT_LEFT;
+      /* children strictly after the parent: no cycles, so every walk ends at a leaf */
+      if ((int64_t)f >= b->nfeatures || nodes[i].left <= i || nodes[i].left >= n - 1) {
+        free(depth);
+        return sic_err_set(err, SIC_EFORMAT, "tree %d node %d: feature %u or child %d out of range", t,
+                           i, f, nodes[i].left);
+      }
+      depth[nodes[i].left] = depth[nodes[i].left + 1] = depth[i] + 1;
+    }
+    free(depth);
+  }
+  return 0;
+}
+
+void sic_gbdt_free(sic_gbdt *b) {
+  if (!b) return;
+  free(b->name);
+  for (int32_t i = 0; b->feature_names && i < b->nfeatures; i++) free(b->feature_names[i]);
+  free(b->feature_names);
+  free(b->tree_off);
+  free(b->nodes);
+  memset(b, 0, sizeof *b);
+}
+
+int sic_gbdt_feature_index(const sic_gbdt *b, const char *name) {
+  for (int32_t i = 0; i < b->nfeatures; i++)
+    if (!strcmp(b->feature_names[i], name)) return i;
+  return -1;
+}
+
+const sic_gbdt *sic_ml_file_booster(const sic_ml_file *f, const char *name) {
+  for (int32_t i = 0; i < f->nboosters; i++)
+    if (!strcmp(f->boosters[i].name, name)) return &f->boosters[i];
+  return NULL;
+}
+
+/* ---- Writing ---- */
+
+typedef struct wbuf {
+  uint8_t *p;                           /* bytes written so far */
+  size_t len;                           /* used bytes */
+  size_t cap;                           /* allocated bytes */
+  int oom;                              /* an allocation failed: the buffer is unusable */
+} wbuf;
+
+static void w_bytes(wbuf *w, const void *src, size_t n) {
+  if (w->oom) return;
+  if (w->len + n > w->cap) {
+    size_t cap = w->cap ? w->cap : 4096;
+    while (cap < w->len + n) cap *= 2;
+    uint8_t *p = realloc(w->p, cap);
+    if (!p) {
+      w->oom = 1;
+      return;
+    }
+    w->p = p;
+    w->cap = cap;
+  }
+  memcpy(w->p + w->len, src, n);
+  w->len += n;
+}
+
+static void w_u32(wbuf *w, uint32_t v) {
+  uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+  w_bytes(w, b, 4);
+}
+
+static void w_f32(wbuf *w, float f) {
+  uint32_t v;
+  memcpy(&v, &f, 4);
+  w_u32(w, v);
+}
+
+static void w_str(wbuf *w, const char *s) {
+  size_t n = strlen(s);
+  w_u32(w, (uint32_t)n);
+  w_bytes(w, s, n);
+}
+
+static void w_booster(wbuf *w, const sic_gbdt *b) {
+  w_str(w, b->name);
+  w_u32(w, b->feature_version);
+  w_u32(w, (uint32_t)b->nfeatures);
+  for (int32_t i = 0; i < b->nfeatures; i++) w_str(w, b->feature_names[i]);
+  w_f32(w, b->base_score);
+  w_f32(w, b->resid_lo);
+  w_f32(w, b->resid_hi);
+  w_u32(w, (uint32_t)b->ntrees);
+  for (int32_t t = 0; t < b->ntrees; t++) {
+    w_u32(w, (uint32_t)(b->tree_off[t + 1] - b->tree_off[t]));
+    for (int32_t i = b->tree_off[t]; i < b->tree_off[t + 1]; i++) {
+      w_f32(w, b->nodes[i].value);
+      w_u32(w, b->nodes[i].feature);
+      w_u32(w, (uint32_t)b->nodes[i].left);
+    }
+  }
+}
+
+int sic_ml_file_write(const sic_gbdt *boosters, int nboosters, const char *meta, uint8_t **out,
+                      size_t *len, sic_err *err) {
+  wbuf w = {0};
+  w_bytes(&w, SIC_ML_FILE_MAGIC, 8);
+  w_u32(&w, SIC_ML_FILE_VERSION);
+  w_str(&w, meta ? meta : "{}");
+  w_u32(&w, (uint32_t)nboosters);
+  for (int i = 0; i < nboosters; i++) w_booster(&w, &boosters[i]);
+  w_u32(&w, (uint32_t)crc32(0L, w.p, (uInt)w.len));
+  if (w.oom) {
+    free(w.p);
+    return sic_err_set(err, SIC_ENOMEM, "out of memory writing the model");
+  }
+  *out = w.p;
+  *len = w.len;
+  return 0;
+}
+
+int sic_ml_file_save(const char *path, const sic_gbdt *boosters, int nboosters, const char *meta,
+                     sic_err *err) {
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  int rc = sic_ml_file_write(boosters, nboosters, meta, &buf, &len, err);
+  if (rc) return rc;
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    free(buf);
+    return sic_err_set(err, SIC_EIO, "%s: %s", path, strerror(errno));
+  }
+  size_t wrote = fwrite(buf, 1, len, f);
+  int closed = fclose(f);
+  free(buf);
+  if (wrote != len || closed) return sic_err_set(err, SIC_EIO, "%s: write failed", path);
+  return 0;
+}
+
+/* ---- Reading ---- */
+
+typedef struct rbuf {
+  const uint8_t *p;                     /* cursor */
+  const uint8_t *end;                   /* one past the last byte (CRC excluded) */
+  const uint8_t *start;                 /* first byte, for offsets in messages */
+  const char *what;                     /* source name for messages */
+  sic_err *err;                         /* where the first error goes */
+  int failed;                           /* an error was recorded */
+} rbuf;
+
+static int r_fail(rbuf *r, const char *field) {
+  if (!r->failed)
+    sic_err_set(r->err, SIC_ETRUNCATED, "%s: model file truncated or corrupt at byte %zu reading %s",
+                r->what, (size_t)(r->p - r->start), field);
+  r->failed = 1;
+  return -1;
+}
+
+static uint32_t r_u32(rbuf *r, const char *field) {
+  if (r->failed || r->end - r->p < 4) return (uint32_t)r_fail(r, field), 0;
+  uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
+               (uint32_t)r->p[3] << 24;
+  r->p += 4;
+  return v;
+}
+
+static float r_f32(rbuf *r, const char *field) {
+  uint32_t v = r_u32(r, field);
+  float f;
+  memcpy(&f, &v, 4);
+  return f;
+}
+
+/* A length-prefixed string, NUL-terminated copy; NULL on error. */
+static char *r_str(rbuf *r, const char *field) {
+  uint32_t n = r_u32(r, field);
+  if (r->failed || (size_t)(r->end - r->p) < n) return r_fail(r, field), NULL;
+  char *s = malloc((size_t)n + 1);
+  if (!s) return r_fail(r, field), NULL;
+  memcpy(s, r->p, n);
+  s[n] = 0;
+  r->p += n;
+  if (strlen(s) != n) return free(s), r_fail(r, field), NULL; /* embedded NUL */
+  return s;
+}
+
+static int r_trees(rbuf *r, sic_gbdt *b) {
+  uint32_t ntrees = r_u32(r, "tree count");
+  /* each tree needs at least 16 bytes: reject counts the file cannot hold before allocating */
+  if (r->failed || ntrees > (size_t)(r->end - r->p) / 16) return r_fail(r, "tree count");
+  b->ntrees = (int32_t)ntrees;
+  b->tree_off = calloc((size_t)ntrees + 1, sizeof *b->tree_off);
+  size_t cap = 0, used = 0;
+  if (!b->tree_off) return r_fail(r, "trees");
+  for (uint32_t t = 0; t < ntrees; t++) {
+    uint32_t n = r_u32(r, "node count");
+    if (r->failed || n == 0 || n > (size_t)(r->end - r->p) / 12 || used + n > INT32_MAX)
+      return r_fail(r, "node count");
+    if (used + n > cap) {
+      size_t ncap = cap ? cap * 2 : 1024;
+      while (ncap < used + n) ncap *= 2;
+      sic_gbdt_node *p = realloc(b->nodes, ncap * sizeof *p);
+      if (!p) return r_fail(r, "nodes");
+      b->nodes = p;
+      cap = ncap;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+      b->nodes[used + i].value = r_f32(r, "node");
+      b->nodes[used + i].feature = r_u32(r, "node");
+      b->nodes[used + i].left = (int32_t)r_u32(r, "node");
+    }
+    used += n;
+    b->tree_off[t + 1] = (int32_t)used;
+  }
+  return r->failed ? -1 : 0;
+}
+
+static int r_booster(rbuf *r, sic_gbdt *b) {
+  b->name = r_str(r, "booster name");
+  b->feature_version = r_u32(r, "feature version");
+  uint32_t nf = r_u32(r, "feature count");
+  if (r->failed || nf == 0 || nf > (size_t)(r->end - r->p) / 4) return r_fail(r, "feature count");
+  b->feature_names = calloc(nf, sizeof *b->feature_names);
+  if (!b->feature_names) return r_fail(r, "feature names");
+  b->nfeatures = (int32_t)nf;
+  for (uint32_t i = 0; i < nf && !r->failed; i++) b->feature_names[i] = r_str(r, "feature name");
+  b->base_score = r_f32(r, "base score");
+  b->resid_lo = r_f32(r, "residual quantile");
+  b->resid_hi = r_f32(r, "residual quantile");
+  if (r->failed) return -1;
+  if (!isfinite(b->base_score) || !isfinite(b->resid_lo) || !isfinite(b->resid_hi)) {
+    sic_err_set(r->err, SIC_EFORMAT, "%s: booster '%s': base score or residuals not finite", r->what,
+                b->name);
+    return r->failed = 1, -1;
+  }
+  if (r_trees(r, b)) return -1;
+  if (sic_gbdt_validate(b, r->err)) {
+    sic_err_wrap(r->err, "%s: booster '%s'", r->what, b->name);
+    return r->failed = 1, -1;
+  }
+  return 0;
+}
+
+static int check_header(const uint8_t *buf, size_t len, const char *what, sic_err *err) {
+  if (len < 8 || memcmp(buf, SIC_ML_FILE_MAGIC, 8) != 0)
+    return sic_err_set(err, SIC_EFORMAT, "%s: not a sic model file (bad magic)", what);
+  if (len < 16) return sic_err_set(err, SIC_ETRUNCATED, "%s: model file truncated (%zu bytes)", what, len);
+  uint32_t version = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 |
+                     (uint32_t)buf[11] << 24;
+  if (version != SIC_ML_FILE_VERSION)
+    return sic_err_set(err, SIC_EUNSUPPORTED,
+                       "%s: model file format version %u, this build reads version %u (retrain with "
+                       "`sic train`)", what, version, SIC_ML_FILE_VERSION);
+  uint32_t stored = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
+                    (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
+  if ((uint32_t)crc32(0L, buf, (uInt)(len - 4)) != stored)
+    return sic_err_set(err, SIC_ECORRUPT, "%s: model file checksum mismatch (truncated or modified)",
+                       what);
+  return 0;
+}
+
+int sic_ml_file_parse(const uint8_t *buf, size_t len, const char *what, sic_ml_file **out,
+                      sic_err *err) {
+  *out = NULL;
+  int rc = check_header(buf, len, what, err);
+  if (rc) return rc;
+  rbuf r = {buf + 12, buf + len - 4, buf, what, err, 0};
+  sic_ml_file *f = calloc(1, sizeof *f);
+  if (!f) return sic_err_set(err, SIC_ENOMEM, "%s: out of memory", what);
+  f->meta = r_str(&r, "metadata");
+  uint32_t nb = r_u32(&r, "booster count");
+  if (!r.failed && (nb == 0 || nb > 64)) {
+    sic_err_set(err, SIC_EFORMAT, "%s: booster count %u out of range 1..64", what, nb);
+    goto error;
+  }
+  if (r.failed) goto error;
+  f->boosters = calloc(nb, sizeof *f->boosters);
+  if (!f->boosters) goto error;
+  f->nboosters = (int32_t)nb;
+  for (uint32_t i = 0; i < nb; i++)
+    if (r_booster(&r, &f->boosters[i])) goto error;
+  if (r.p != r.end) {
+    sic_err_set(err, SIC_EFORMAT, "%s: %zu unexpected bytes after the last booster", what,
+                (size_t)(r.end - r.p));
+    goto error;
+  }
+  *out = f;
+  return 0;
+error:
+  if (!err || err->code == 0) sic_err_set(err, SIC_ENOMEM, "%s: out of memory", what);
+  sic_ml_file_free(f);
+  return err ? err->code : SIC_EFORMAT;
+}
+
+int sic_ml_file_load(const char *path, sic_ml_file **out, sic_err *err) {
+  *out = NULL;
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return sic_err_set(err, SIC_EIO, "%s: %s", path, strerror(errno));
+  uint8_t *buf = NULL;
+  size_t len = 0, cap = 0, got;
+  int rc = 0;
+  do {
+    if (len == cap) {
+      cap = cap ? cap * 2 : 1 << 16;
+      uint8_t *p = realloc(buf, cap);
+      if (!p) {
+        rc = sic_err_set(err, SIC_ENOMEM, "%s: out of memory", path);
+        goto done;
+      }
+      buf = p;
+    }
+    got = fread(buf + len, 1, cap - len, fp);
+    len += got;
+  } while (got > 0);
+  if (ferror(fp)) {
+    rc = sic_err_set(err, SIC_EIO, "%s: read error", path);
+    goto done;
+  }
+  rc = sic_ml_file_parse(buf, len, path, out, err);
+done:
+  fclose(fp);
+  free(buf);
+  return rc;
+}
+
+void sic_ml_file_free(sic_ml_file *f) {
+  if (!f) return;
+  for (int32_t i = 0; i < f->nboosters; i++) sic_gbdt_free(&f->boosters[i]);
+  free(f->boosters);
+  free(f->meta);
+  free(f);
+}

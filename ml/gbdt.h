@@ -1,0 +1,87 @@
+/* Native gradient-boosted-tree inference and the sic model file.
+ *
+ * A trained XGBoost booster is converted once (ml/xgb.c) into a compact flat layout that this
+ * file evaluates without XGBoost: every tree is a run of 12-byte nodes in one shared array,
+ * children of a node sit next to each other (right = left + 1), so walking a tree is one load
+ * and one compare per level. Arithmetic mirrors XGBoost's CPU predictor exactly: features and
+ * thresholds are float32, a value goes left when x < threshold, NaN (missing) follows the
+ * node's default direction, and leaf values are summed in float32 in tree order on top of
+ * base_score. Predictions therefore equal XGBoost's own to the last bit or close to it.
+ *
+ * The model file (.sic) holds one or more named boosters ("stage", "app"), each with its
+ * feature names and feature-set version, the residual quantiles used for prediction
+ * intervals, and one JSON metadata document (CV metrics, training-set description). The
+ * format is little-endian binary, ends with a CRC-32 of everything before it, and every count
+ * and child index is validated on load (see sic_ml_file_parse), so a hostile or truncated
+ * file gives an error and never a crash or an endless tree walk.
+ *
+ * Ownership: sic_ml_file_parse/sic_ml_file_load allocate a sic_ml_file that sic_ml_file_free
+ * releases with every booster inside it. A sic_gbdt inside a file belongs to that file.
+ * Standalone boosters built by the trainer are freed with sic_gbdt_free. */
+#ifndef SIC_ML_GBDT_H
+#define SIC_ML_GBDT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+#define SIC_ML_FILE_MAGIC "SICGBDT1"   /* first 8 bytes of a model file */
+#define SIC_ML_FILE_VERSION 1u          /* bumped when the layout changes */
+#define SIC_ML_LEAF 0x7fffffffu         /* feature field value that marks a leaf */
+#define SIC_ML_DEFAULT_LEFT 0x80000000u /* bit in the feature field: missing goes left */
+
+typedef struct sic_gbdt_node {
+  float value;                          /* split threshold, or the leaf value at a leaf */
+  uint32_t feature;                     /* feature index | SIC_ML_DEFAULT_LEFT, SIC_ML_LEAF at a leaf */
+  int32_t left;                         /* index (within the tree) of the left child; right = left + 1 */
+} sic_gbdt_node;
+
+typedef struct sic_gbdt {
+  char *name;                           /* booster role: "stage", "app", ... */
+  uint32_t feature_version;             /* version of the feature set it was trained on */
+  int32_t nfeatures;                    /* number of input columns */
+  char **feature_names;                 /* nfeatures names, the column order of a row */
+  float base_score;                     /* XGBoost's global bias (margin of an empty model) */
+  float resid_lo;                       /* 10th percentile of CV residuals (log space) */
+  float resid_hi;                       /* 90th percentile of CV residuals (log space) */
+  int32_t ntrees;                       /* number of trees */
+  int32_t *tree_off;                    /* ntrees + 1 offsets into nodes */
+  sic_gbdt_node *nodes;                 /* all trees' nodes back to back */
+  int32_t max_depth;                    /* deepest leaf over all trees (validated on load) */
+} sic_gbdt;
+
+typedef struct sic_ml_file {
+  char *meta;                           /* JSON metadata text (NUL-terminated) */
+  int32_t nboosters;                    /* number of boosters */
+  sic_gbdt *boosters;                   /* the boosters, owned */
+} sic_ml_file;
+
+/* Margin (raw score) for one row of b->nfeatures floats; NaN = missing. */
+float sic_gbdt_predict_row(const sic_gbdt *b, const float *row);
+/* Margins for nrows rows stored row-major (stride b->nfeatures) into out[nrows]. Walks the
+ * trees in blocks of rows so a tree's nodes stay in cache. */
+void sic_gbdt_predict_batch(const sic_gbdt *b, const float *rows, int64_t nrows, float *out);
+
+/* Check a booster's structure (children in range and after their parent, features in range).
+ * Returns 0 or SIC_EFORMAT with the tree and node at fault. */
+int sic_gbdt_validate(sic_gbdt *b, sic_err *err);
+void sic_gbdt_free(sic_gbdt *b);   /* frees what b owns, not b itself */
+
+/* Column of feature `name` in b, -1 when the booster does not use such a feature. */
+int sic_gbdt_feature_index(const sic_gbdt *b, const char *name);
+/* Find a booster by name; NULL when the file has none. */
+const sic_gbdt *sic_ml_file_booster(const sic_ml_file *f, const char *name);
+
+/* Serialise boosters + meta into a malloc'ed buffer (*out, *len). */
+int sic_ml_file_write(const sic_gbdt *boosters, int nboosters, const char *meta, uint8_t **out,
+                      size_t *len, sic_err *err);
+int sic_ml_file_save(const char *path, const sic_gbdt *boosters, int nboosters, const char *meta,
+                     sic_err *err);
+/* Parse a model file image. `what` names the source in messages (a path). */
+int sic_ml_file_parse(const uint8_t *buf, size_t len, const char *what, sic_ml_file **out,
+                      sic_err *err);
+int sic_ml_file_load(const char *path, sic_ml_file **out, sic_err *err);
+void sic_ml_file_free(sic_ml_file *f);
+
+#endif
