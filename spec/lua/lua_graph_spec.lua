@@ -126,6 +126,24 @@ describe("state passing", function()
   end)
 end)
 
+describe("agent findings", function()
+  it("are checked: invalid entries become rule_error findings, valid ones get rule and entity", function()
+    local dir = U.mkdtemp()
+    U.write(dir, "graph.lua", graph { "a" })
+    U.write(dir, "agents/a.lua", agent("a", nil, [[return { findings = {
+      { id = "a.ok", severity = "low", title = "fine" },
+      { id = "a.bad", severity = "urgent", title = "wrong severity" },
+      "not a finding" } }]]))
+    local report = U.engine({ dir }, { builtin = false }):load():run(fake_app)
+    assert.same({ "a.ok", "rule_error", "rule_error" }, U.ids(report.findings))
+    assert.equal(dir .. "/agents/a.lua", report.findings[1].rule)
+    assert.equal("app", report.findings[1].entity.kind)
+    assert.matches("finding #2 has severity urgent", report.findings[2].evidence.message)
+    assert.matches("finding #3 is not a table", report.findings[3].evidence.message)
+    U.rmtree(dir)
+  end)
+end)
+
 describe("hot reload", function()
   local dir
   before_each(function() dir = U.mkdtemp() end)

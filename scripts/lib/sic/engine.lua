@@ -314,6 +314,7 @@ end
 -- Plain tables are copied; objects with a metatable (model views, lists) are kept by
 -- reference: they are engine objects, not layer data, and copying one would copy the model.
 local function deep_copy(v, seen)
+  if sandbox.is_readonly(v) then v = sandbox.unwrap(v) end -- an agent returning part of the state
   if type(v) ~= "table" or debug.getmetatable(v) ~= nil then return v end
   seen = seen or {}
   if seen[v] then return seen[v] end
@@ -342,6 +343,35 @@ function Engine:rulesets_for(agent_name)
     end
   end
   return out, broken
+end
+
+-- Findings an agent returned: each must be a table with string id, title and a known
+-- severity; `rule` defaults to the agent's file and `entity` to the app. Invalid entries
+-- become rule_error findings. Valid ones are appended to `into`; returns the layer's list.
+function Engine:check_findings(list, agent_name, path, into)
+  if list == nil then return {} end
+  if type(list) ~= "table" then
+    into[#into + 1] = rules.error_finding("agent '" .. agent_name .. "'", path .. ": layer.findings must be a list", path)
+    return {}
+  end
+  local kept = {}
+  for i, f in ipairs(list) do
+    local problem
+    if type(f) ~= "table" then problem = "is not a table"
+    elseif type(f.id) ~= "string" then problem = "has no string id"
+    elseif type(f.title) ~= "string" then problem = "has no string title"
+    elseif not rules.SEVERITIES[f.severity] then problem = "has severity " .. tostring(f.severity) end
+    if problem then
+      into[#into + 1] = rules.error_finding("agent '" .. agent_name .. "'",
+        string.format("%s: finding #%d %s", path, i, problem), path)
+    else
+      f.rule = f.rule or path
+      f.entity = f.entity or { kind = "app", key = "app" }
+      kept[#kept + 1] = f
+      into[#into + 1] = f
+    end
+  end
+  return kept
 end
 
 -- Run the graph over an app view; returns the report table.
@@ -381,7 +411,7 @@ function Engine:run(app)
           rec.path .. ": run must return a table (its layer) or nil, got " .. type(layer), rec.path)
       else
         layer = deep_copy(layer or {})
-        for _, f in ipairs(layer.findings or {}) do findings[#findings + 1] = f end
+        layer.findings = self:check_findings(layer.findings, name, rec.path, findings)
         state[name] = layer
         info.status = "ok"
       end
