@@ -2,10 +2,17 @@
 # Benchmarks (make bench). Each prints its input, its figure, a baseline measured in the same
 # run and the ratio, next to the target from the design.
 #
+# Benchmarks, in order (each owner's script prints its own input, figure, baseline, target):
+#   parse  parse + model throughput and memory vs Python json (this file)
+#   rules  Lua rules through the FFI vs the same checks in C (bench/bench_rules.sh)
+#   store  history-store ingest, SQLite and PostgreSQL, vs plain bulk inserts (bench/bench_store.sh)
+#   rag    knowledge-base ingest, `sic ask`, FAISS approximate vs exact (bench/bench_rag.sh)
+#
 # usage: bench/run.sh BUILD_DIR
-# env:   SIC_BENCH_MB   size of the generated log in MiB (default 1024; smaller for a quick look)
+# env:   SIC_BENCH         which benchmarks to run (default "parse rules store rag")
+#        SIC_BENCH_MB      size of the generated parse log in MiB (default 1024; smaller for a quick look)
 #        SIC_BENCH_REPEAT  loads per configuration, best wins (default 3)
-#        SIC_SHARED_DATA   real logs to build the input from (default ../shared/data/real)
+#        SIC_SHARED_DATA   real logs to build the inputs from (default ../shared/data/real)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,9 +99,34 @@ summary() {
     "$(ratio "$(result "$base" bytes_per_task)" "$t")" "<= 100 ($(verdict "$t" 100 max))"
 }
 
-if [[ ! -x $build/bench/bench_parse ]]; then
-  echo "bench: $build/bench/bench_parse is missing; build first (make bench does)" >&2
-  exit 1
-fi
-bench_parse_model
-"$root/bench/bench_rules.sh" "$build"   # rules: Lua through the FFI vs C, and vs parse (lua engineer)
+# Wall-clock figures are only meaningful on a quiet machine: say how busy it was.
+machine_note() {
+  local cores load
+  cores=$(nproc); load=$(cut -d' ' -f1 /proc/loadavg)
+  echo "machine: $cores cores, load average $load"
+  if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l > c) }'; then
+    echo "machine: busier than its core count: wall-clock figures are pessimistic;" \
+         "per-core (CPU time) figures still hold"
+  fi
+}
+
+run_one() {
+  case $1 in
+    parse)
+      [[ -x $build/bench/bench_parse ]] ||
+        { echo "bench: $build/bench/bench_parse is missing; build first (make bench does)" >&2; exit 1; }
+      bench_parse_model ;;
+    rules) "$root/bench/bench_rules.sh" "$build" ;;
+    store) "$root/bench/bench_store.sh" "$build" ;;
+    rag) "$root/bench/bench_rag.sh" "$build" ;;
+    *) echo "bench: unknown benchmark '$1' (parse rules store rag)" >&2; exit 2 ;;
+  esac
+}
+
+for name in ${SIC_BENCH:-parse rules store rag}; do
+  machine_note
+  start=$(date +%s)
+  run_one "$name"
+  echo "(benchmark $name took $(( $(date +%s) - start )) s)"
+  echo
+done
