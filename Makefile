@@ -42,7 +42,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	cmake --build $(BUILD) -j $(JOBS) --target bench_parse
+	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	./bench/run.sh $(BUILD)
 
 # ASan + UBSan over the whole suite. C tests run instrumented with leak checking; busted
