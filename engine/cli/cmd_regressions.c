@@ -50,7 +50,8 @@ int sic_cmd_regressions(int argc, char **argv) {
     "Find runs that were significantly slower or costlier than their job's recent baseline. The test\n"
     "is robust: a run is flagged when (value - median) / (1.4826 * MAD) over the previous N runs is at\n"
     "least 3.5 and the value is at least 1.25x the median. For each, the likely causes are listed:\n"
-    "input growth, Spark config changes since the previous run, new skew, fewer executors, failures.",
+    "input growth, Spark config changes since the previous run, new skew, fewer executors, failures.\n"
+    "Runs whose log is incomplete take no part (their duration and cost are partial).",
     opts, sizeof opts / sizeof *opts, SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 0, 0};
   char *pos[64]; /* sic_args_parse stores every positional before counting them */
   int npos = 0;
