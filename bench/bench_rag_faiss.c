@@ -10,7 +10,10 @@
  * neither says much; `--mixture` and `--uniform` run those too. Queries are fresh draws from the
  * same distribution, never copies of indexed vectors.
  *
- * usage: bench_rag_faiss [N [D [NQ]]] [--latent L] [--mixture] [--uniform] [--no-hnsw]   (defaults 100000 384 1000)
+ * usage: bench_rag_faiss [N [D [NQ]]] [--latent L] [--mixture] [--uniform] [--no-hnsw] [--no-ivf]
+ *                        [--ef a,b,c,d] [--nprobe a,b,c,d] [--cache DIR]   (defaults 100000 384 1000)
+ * --cache keeps built indexes in DIR (keyed by data and parameters) so a sweep of search-time
+ * settings does not rebuild an HNSW graph that takes minutes on a small machine.
  * Owner: rag engineer. */
 #include <math.h>
 #include <stdint.h>
@@ -38,6 +41,21 @@ static double cpu_now(void) {
 }
 
 static double last_cpu_ms; /* CPU ms per query of the last search_each */
+
+static int skip_hnsw;          /* --no-hnsw: HNSW build is the slow part on a shared 2-core host */
+static int skip_ivf;           /* --no-ivf */
+static const char *cache_dir;  /* --cache DIR: reuse built indexes */
+static int cache_latent;       /* part of the cache key */
+
+/* Parse "a,b,c" into up to 4 values (0 = unused). */
+static void parse_values(const char *s, double *v) {
+  for (int i = 0; i < 4; i++) v[i] = 0;
+  for (int i = 0; i < 4 && s && *s; i++) {
+    v[i] = strtod(s, (char **)&s);
+    if (*s == ',') s++;
+  }
+}
+
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
 static double unif(void) {
@@ -104,7 +122,30 @@ typedef struct config {
   double values[4];     /* values to try (0 ends) */
 } config;
 
-static int skip_hnsw; /* --no-hnsw: HNSW build is the slow part on a shared 2-core host */
+static config configs[] = {
+  {"IVF1024,Flat", "nprobe", {8, 16, 32, 64}},
+  {"HNSW32", "efSearch", {16, 32, 64, 128}},
+};
+
+/* Build (or load from the cache) an index; returns build seconds (0 when loaded). */
+static double build_or_load(const char *label, const float *x, int64_t n, int d, const char *factory, rag_dense **ix) {
+  sic_err err = {0};
+  char path[1024] = "";
+  if (cache_dir) {
+    snprintf(path, sizeof path, "%s/%s-%lld-%d-%d-%s.faiss", cache_dir, label, (long long)n, d, cache_latent, factory);
+    for (char *p = path + strlen(cache_dir) + 1; *p; p++)
+      if (*p == ',') *p = '_';
+    if (rag_dense_load(path, ix, &err) == 0) return 0;
+  }
+  double t0 = now();
+  if (rag_dense_build(x, n, d, factory, ix, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    exit(1);
+  }
+  double t = now() - t0;
+  if (*path && rag_dense_save(*ix, path, &err)) fprintf(stderr, "cache: %s\n", err.msg);
+  return t;
+}
 
 static void run(const char *label, const float *x, int64_t n, int d, const float *q, int nq) {
   sic_err err = {0};
@@ -119,20 +160,12 @@ static void run(const char *label, const float *x, int64_t n, int d, const float
   double ms = search_each(flat, q, nq, d, exact);
   printf("%-8s %-16s %-14s %9.1f s %9.3f ms %9.3f ms %8.3f\n", label, "Flat (exact)", "-", build, ms, last_cpu_ms, 1.0);
   fflush(stdout);
-  static const config configs[] = {
-    {"IVF1024,Flat", "nprobe", {8, 16, 32, 64}},
-    {"HNSW32", "efSearch", {16, 32, 64, 128}},
-  };
   for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
     if (skip_hnsw && !strncmp(configs[c].factory, "HNSW", 4)) continue;
+    if (skip_ivf && !strncmp(configs[c].factory, "IVF", 3)) continue;
     rag_dense *ix = NULL;
     omp_set_num_threads(2); /* building may use both cores; queries are timed on one */
-    t0 = now();
-    if (rag_dense_build(x, n, d, configs[c].factory, &ix, &err)) {
-      fprintf(stderr, "%s\n", err.msg);
-      exit(1);
-    }
-    build = now() - t0;
+    build = build_or_load(label, x, n, d, configs[c].factory, &ix);
     omp_set_num_threads(1);
     for (int v = 0; v < 4 && configs[c].values[v] > 0; v++) {
       char setting[64];
@@ -159,6 +192,10 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--uniform")) uniform = 1;
     else if (!strcmp(argv[i], "--no-hnsw")) skip_hnsw = 1;
+    else if (!strcmp(argv[i], "--no-ivf")) skip_ivf = 1;
+    else if (!strcmp(argv[i], "--ef") && i + 1 < argc) parse_values(argv[++i], configs[1].values);
+    else if (!strcmp(argv[i], "--nprobe") && i + 1 < argc) parse_values(argv[++i], configs[0].values);
+    else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache_dir = argv[++i];
     else if (!strcmp(argv[i], "--mixture")) mixture = 1;
     else if (!strcmp(argv[i], "--latent") && i + 1 < argc) latent = atoi(argv[++i]);
     else if (pos == 0) n = atoll(argv[i]), pos++;
@@ -171,6 +208,7 @@ int main(int argc, char **argv) {
   float *a = malloc(sizeof(float) * d * latent);
   for (int i = 0; i < d * latent; i++) a[i] = (float)(gauss() / sqrt(latent));
   if (latent < 1 || latent > 64) latent = 16;
+  cache_latent = latent;
   printf("FAISS search, %lld x %d vectors (latent dims %d), %d queries, k=10, queries on 1 thread\n", (long long)n, d,
          latent, nq);
   printf("%-8s %-16s %-14s %11s %12s %12s %8s\n", "data", "index", "setting", "build", "wall/query", "cpu/query",
