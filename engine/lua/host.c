@@ -81,7 +81,15 @@ static void push_native_info(lua_State *L, const sic_lua_opts *opts) {
   lua_setfield(L, -2, "budget_mb");
 }
 
+/* Error handler: a table error { message = "..." } is a user-facing error raised on purpose
+ * by the engine (bad graph, unknown rule in --set, ...): its message is enough. Anything
+ * else is unexpected and gets a traceback. */
 static int traceback(lua_State *L) {
+  if (lua_istable(L, 1)) {
+    lua_getfield(L, 1, "message");
+    if (lua_isstring(L, -1)) return 1;
+    lua_pop(L, 1);
+  }
   const char *msg = lua_tostring(L, 1);
   luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
   return 1;

@@ -140,6 +140,9 @@ function sic.pretty(v) return require("sic.pretty").format(v) end
 -- Entry points for the C host (engine/lua/host.c).
 sic.host = {
   analyze_format = function(ptr, format)
+    -- Script setup problems (graph, config, --set) are the user's to fix: no traceback.
+    local ok, err = pcall(engine)
+    if not ok then error({ message = tostring(err) }, 0) end
     local report = sic.analyze(model.wrap(ptr, false))
     local pretty = require "sic.pretty"
     if format == "text" then return pretty.report(report), #report.findings end

@@ -139,3 +139,39 @@ for _, f in ipairs(r.findings) do if f.id == "mine.hello" then print(f.recommend
     assert.equal("bonjour\n", r.stdout)
   end)
 end)
+
+describe("sic analyze with user scripts", function()
+  it("picks up a rule from --scripts DIR, sees edits between runs, reports broken rules as findings", function()
+    local path = T.need_shared(U.LOG_SKEW)
+    if not path then return end
+    local dir = U.mkdtemp()
+    local rule = [[
+return { rules = { { id = "mine.note", title = %q, severity = "info", applies_to = "app",
+  thresholds = { word = "hi" },
+  when = function(app, ctx) return { word = ctx.thresholds.word } end,
+  advice = function(e) return "say " .. e.word end } } }]]
+    U.write(dir, "rules/mine.lua", rule:format("first title"))
+    local r1 = T.run_sic({ "analyze", path, "--scripts", dir })
+    assert.equal(0, r1.code, r1.stderr)
+    assert.matches("%[INFO%] mine.note  first title", r1.stdout)
+    assert.matches("%[HIGH%] skew.task_duration", r1.stdout)
+
+    U.write(dir, "rules/mine.lua", rule:format("second title"))
+    local r2 = T.run_sic({ "analyze", path, "--scripts", dir, "--set", "rule.mine.note.word=bonjour", "--format", "json" })
+    assert.equal(0, r2.code, r2.stderr)
+    assert.matches('"title": "second title"', r2.stdout)
+    assert.matches('"text": "say bonjour"', r2.stdout)
+    assert.matches('"rule": "' .. dir:gsub("%p", "%%%0") .. '/rules/mine.lua"', r2.stdout)
+
+    U.write(dir, "rules/mine.lua", "return { rules = { { id = 'mine.note', title = 'x', severity = 'info', applies_to = 'app',\n" ..
+      "  when = function(app) return app.nothing.here end, advice = function() return '' end } } }")
+    local r3 = T.run_sic({ "analyze", path, "--scripts", dir })
+    assert.equal(0, r3.code, r3.stderr) -- findings are data, a failing rule is one of them
+    assert.matches("%[HIGH%] rule_error  rule 'mine.note' failed: .-mine%.lua:2: attempt to index field 'nothing'", r3.stdout)
+    assert.matches("%[HIGH%] skew.task_duration", r3.stdout)
+
+    local r4 = T.run_sic({ "analyze", path, "--set", "rule.no.such.rule=1" })
+    assert.matches("no rule with id 'no.such'", r4.stderr)
+    U.rmtree(dir)
+  end)
+end)

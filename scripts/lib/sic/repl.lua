@@ -35,6 +35,7 @@ function M.feed(line)
   setfenv(fn, _G)
   local function pack(...) return { n = select("#", ...), ... } end
   local res = pack(xpcall(fn, function(e)
+    if type(e) == "table" and type(e.message) == "string" then return e.message end -- user-facing error
     local tb = debug.traceback(tostring(e), 2)
     return (tb:gsub("\n%s*%[C%]: in function 'xpcall'.*$", "")) -- the REPL's own frames are noise
   end))
