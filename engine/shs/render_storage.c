@@ -23,18 +23,15 @@ static int rdd_of_block(const char *id, int32_t *rdd) {
   return id && sscanf(id, "rdd_%d_", rdd) == 1;
 }
 
-static int64_t *rdd_blocks(const sic_app *a, int32_t rdd_id, int64_t *n) {
-  int64_t *rows = malloc(((size_t)a->nblock_updates + 1) * sizeof *rows);
+/* Block update rows of one RDD that still store data, in log order; caller frees. */
+static int64_t *rdd_blocks(const sic_app *a, const shs_view *v, int32_t rdd_id, int64_t *n) {
+  int64_t *rows = malloc(((size_t)v->nblocks + 1) * sizeof *rows);
   *n = 0;
   if (!rows) return NULL;
-  for (int64_t i = 0; i < a->nblock_updates; i++) {
-    const sic_block_update *u = &a->block_updates[i];
+  for (int64_t i = 0; i < v->nblocks; i++) {
     int32_t rid;
-    if (!rdd_of_block(sic_str(a, u->block_id), &rid) || rid != rdd_id) continue;
-    int superseded = 0;
-    for (int64_t k = i + 1; k < a->nblock_updates && !superseded; k++)
-      superseded = a->block_updates[k].executor == u->executor && a->block_updates[k].block_id == u->block_id;
-    if (!superseded && (u->memory_size > 0 || u->disk_size > 0)) rows[(*n)++] = i;
+    if (rdd_of_block(sic_str(a, a->block_updates[v->blocks[i]].block_id), &rid) && rid == rdd_id)
+      rows[(*n)++] = v->blocks[i];
   }
   return rows;
 }
@@ -64,90 +61,140 @@ static const sic_rdd *tracked_rdd(const sic_app *a, int32_t rdd_id) {
   return found;
 }
 
-static void write_rdd(sic_jw *w, const sic_app *a, const sic_rdd *d, const int64_t *blocks, int64_t nb) {
-  char level[128];
-  level_description(level, sizeof level, d->use_disk, d->use_memory, d->use_off_heap, d->deserialized, d->replication);
-  int64_t mem = 0, disk = 0;
-  for (int64_t i = 0; i < nb; i++) mem += a->block_updates[blocks[i]].memory_size, disk += a->block_updates[blocks[i]].disk_size;
-  /* Distinct block names = cached partitions. */
-  int64_t parts = 0;
-  for (int64_t i = 0; i < nb; i++) {
-    int dup = 0;
-    for (int64_t k = 0; k < i && !dup; k++) dup = a->block_updates[blocks[k]].block_id == a->block_updates[blocks[i]].block_id;
-    parts += !dup;
-  }
-  if (nb) { /* the level of the latest block update wins */
-    const sic_block_update *u = &a->block_updates[blocks[nb - 1]];
-    level_description(level, sizeof level, u->use_disk, u->use_memory, 0, u->deserialized, u->replication);
-  }
-  sic_jw_obj(w);
-  sic_jw_kint(w, "id", d->rdd_id);
-  if (sic_str(a, d->name)) sic_jw_kstr(w, "name", sic_str(a, d->name));
-  sic_jw_kint(w, "numPartitions", d->num_partitions);
-  sic_jw_kint(w, "numCachedPartitions", parts);
-  sic_jw_kstr(w, "storageLevel", level);
-  sic_jw_kint(w, "memoryUsed", mem);
-  sic_jw_kint(w, "diskUsed", disk);
-  if (nb) {
-    sic_jw_karr(w, "dataDistribution");
-    for (int64_t x = 0; x < a->nexecutors; x++) {
-      int64_t em = 0, ed = 0, seen = 0;
-      for (int64_t i = 0; i < nb; i++)
-        if (a->block_updates[blocks[i]].executor == x)
-          seen = 1, em += a->block_updates[blocks[i]].memory_size, ed += a->block_updates[blocks[i]].disk_size;
-      if (!seen) continue;
-      const sic_executor *e = &a->executors[x];
-      char addr[512];
-      const char *host = sic_str(a, e->host);
-      if (e->port >= 0) snprintf(addr, sizeof addr, "%s:%d", host ? host : "", e->port);
-      else snprintf(addr, sizeof addr, "%s", host ? host : "");
-      sic_jw_obj(w);
-      sic_jw_kstr(w, "address", addr);
-      sic_jw_kint(w, "memoryUsed", em);
-      sic_jw_kint(w, "memoryRemaining", (e->max_memory > 0 ? e->max_memory : 0) - em);
-      sic_jw_kint(w, "diskUsed", ed);
-      if (e->max_onheap >= 0) {
-        sic_jw_kint(w, "onHeapMemoryUsed", em);
-        sic_jw_kint(w, "offHeapMemoryUsed", 0);
-        sic_jw_kint(w, "onHeapMemoryRemaining", e->max_onheap - em);
-        sic_jw_kint(w, "offHeapMemoryRemaining", e->max_offheap > 0 ? e->max_offheap : 0);
-      }
-      sic_jw_end(w);
-    }
-    sic_jw_end(w);
-  }
-  sic_jw_karr(w, "partitions");
-  for (int64_t i = 0; i < nb; i++) {
-    const sic_block_update *u = &a->block_updates[blocks[i]];
-    int dup = 0;
-    for (int64_t k = 0; k < i && !dup; k++) dup = a->block_updates[blocks[k]].block_id == u->block_id;
-    if (dup) continue;
-    char bl[128];
-    level_description(bl, sizeof bl, u->use_disk, u->use_memory, 0, u->deserialized, u->replication);
-    int64_t pm = 0, pd = 0;
-    sic_jw_obj(w);
-    sic_jw_kstr(w, "blockName", sic_str(a, u->block_id));
-    sic_jw_kstr(w, "storageLevel", bl);
-    for (int64_t k = i; k < nb; k++)
-      if (a->block_updates[blocks[k]].block_id == u->block_id)
-        pm += a->block_updates[blocks[k]].memory_size, pd += a->block_updates[blocks[k]].disk_size;
-    sic_jw_kint(w, "memoryUsed", pm);
-    sic_jw_kint(w, "diskUsed", pd);
-    sic_jw_karr(w, "executors");
-    for (int64_t k = i; k < nb; k++)
-      if (a->block_updates[blocks[k]].block_id == u->block_id)
-        sic_jw_str(w, shs_exec_id(a, a->block_updates[blocks[k]].executor));
-    sic_jw_end(w);
-    sic_jw_end(w);
-  }
-  sic_jw_end(w);
-  sic_jw_end(w);
-}
-
 static int cmp_i32(const void *x, const void *y) {
   int32_t p = *(const int32_t *)x, q = *(const int32_t *)y;
   return p < q ? -1 : p > q;
 }
+
+/* Group key of a stored block: its name, then its first appearance. */
+typedef struct part_key { sic_sid block; int64_t row; } part_key;
+static int cmp_part_key(const void *x, const void *y) {
+  const part_key *p = x, *q = y;
+  if (p->block != q->block) return p->block < q->block ? -1 : 1;
+  return p->row < q->row ? -1 : p->row > q->row;
+}
+static int cmp_part_first(const void *x, const void *y) {
+  const part_key *p = x, *q = y;
+  return p->row < q->row ? -1 : p->row > q->row;
+}
+
+static void executor_address(const sic_app *a, int32_t x, char *out, size_t n) {
+  const sic_executor *e = &a->executors[x];
+  const char *host = sic_str(a, e->host);
+  if (e->port >= 0) snprintf(out, n, "%s:%d", host ? host : "", e->port);
+  else snprintf(out, n, "%s", host ? host : "");
+}
+
+static void write_distribution(sic_jw *w, const sic_app *a, const int64_t *blocks, int64_t nb) {
+  int64_t *mem = calloc((size_t)a->nexecutors + 1, sizeof *mem);
+  int64_t *disk = calloc((size_t)a->nexecutors + 1, sizeof *disk);
+  char *seen = calloc((size_t)a->nexecutors + 1, 1);
+  sic_jw_karr(w, "dataDistribution");
+  if (!mem || !disk || !seen) w->status = SIC_ENOMEM;
+  for (int64_t i = 0; mem && disk && seen && i < nb; i++) {
+    const sic_block_update *u = &a->block_updates[blocks[i]];
+    mem[u->executor] += u->memory_size, disk[u->executor] += u->disk_size, seen[u->executor] = 1;
+  }
+  for (int64_t x = 0; mem && disk && seen && x < a->nexecutors; x++) {
+    if (!seen[x]) continue;
+    const sic_executor *e = &a->executors[x];
+    char addr[512];
+    executor_address(a, (int32_t)x, addr, sizeof addr);
+    sic_jw_obj(w);
+    sic_jw_kstr(w, "address", addr);
+    sic_jw_kint(w, "memoryUsed", mem[x]);
+    sic_jw_kint(w, "memoryRemaining", (e->max_memory > 0 ? e->max_memory : 0) - mem[x]);
+    sic_jw_kint(w, "diskUsed", disk[x]);
+    if (e->max_onheap >= 0) { /* only when the block manager reported on/off-heap sizes */
+      sic_jw_kint(w, "onHeapMemoryUsed", mem[x]);
+      sic_jw_kint(w, "offHeapMemoryUsed", 0);
+      sic_jw_kint(w, "onHeapMemoryRemaining", e->max_onheap - mem[x]);
+      sic_jw_kint(w, "offHeapMemoryRemaining", e->max_offheap > 0 ? e->max_offheap : 0);
+    }
+    sic_jw_end(w);
+  }
+  sic_jw_end(w);
+  free(mem), free(disk), free(seen);
+}
+
+/* Partitions: one per block name, in order of first appearance, with every executor holding it. */
+static void write_partitions(sic_jw *w, const sic_app *a, const int64_t *blocks, int64_t nb, int64_t *nparts) {
+  part_key *ks = malloc(((size_t)nb + 1) * sizeof *ks);
+  part_key *firsts = malloc(((size_t)nb + 1) * sizeof *firsts);
+  int64_t ng = 0;
+  sic_jw_karr(w, "partitions");
+  if (!ks || !firsts) {
+    w->status = SIC_ENOMEM;
+    nb = 0;
+  }
+  for (int64_t i = 0; i < nb; i++) ks[i] = (part_key){a->block_updates[blocks[i]].block_id, blocks[i]};
+  shs_qsort(ks, (size_t)nb, sizeof *ks, cmp_part_key);
+  for (int64_t i = 0; i < nb; i++)
+    if (i == 0 || ks[i].block != ks[i - 1].block) firsts[ng++] = (part_key){ks[i].block, ks[i].row};
+  shs_qsort(firsts, (size_t)ng, sizeof *firsts, cmp_part_first);
+  for (int64_t g = 0; g < ng; g++) {
+    /* the group's members are contiguous in ks */
+    int64_t lo = 0, hi = nb;
+    while (lo < hi) {
+      int64_t mid = (lo + hi) / 2;
+      if (ks[mid].block < firsts[g].block) lo = mid + 1; else hi = mid;
+    }
+    const sic_block_update *u = &a->block_updates[firsts[g].row];
+    char bl[128];
+    level_description(bl, sizeof bl, u->use_disk, u->use_memory, 0, u->deserialized, u->replication);
+    int64_t pm = 0, pd = 0;
+    for (int64_t k = lo; k < nb && ks[k].block == firsts[g].block; k++)
+      pm += a->block_updates[ks[k].row].memory_size, pd += a->block_updates[ks[k].row].disk_size;
+    sic_jw_obj(w);
+    sic_jw_kstr(w, "blockName", sic_str(a, u->block_id));
+    sic_jw_kstr(w, "storageLevel", bl);
+    sic_jw_kint(w, "memoryUsed", pm);
+    sic_jw_kint(w, "diskUsed", pd);
+    sic_jw_karr(w, "executors");
+    for (int64_t k = lo; k < nb && ks[k].block == firsts[g].block; k++)
+      sic_jw_str(w, shs_exec_id(a, a->block_updates[ks[k].row].executor));
+    sic_jw_end(w);
+    sic_jw_end(w);
+  }
+  sic_jw_end(w);
+  *nparts = ng;
+  free(ks);
+  free(firsts);
+}
+
+static int64_t distinct_blocks(const sic_app *a, const int64_t *blocks, int64_t nb) {
+  sic_sid *ids = malloc(((size_t)nb + 1) * sizeof *ids);
+  if (!ids) return 0;
+  for (int64_t i = 0; i < nb; i++) ids[i] = a->block_updates[blocks[i]].block_id;
+  shs_qsort(ids, (size_t)nb, sizeof *ids, cmp_i32);
+  int64_t n = 0;
+  for (int64_t i = 0; i < nb; i++) n += i == 0 || ids[i] != ids[i - 1];
+  free(ids);
+  return n;
+}
+
+static void write_rdd(sic_jw *w, const sic_app *a, const sic_rdd *d, const int64_t *blocks, int64_t nb) {
+  char level[128];
+  level_description(level, sizeof level, d->use_disk, d->use_memory, d->use_off_heap, d->deserialized, d->replication);
+  if (nb) { /* the level of the latest block update wins */
+    const sic_block_update *u = &a->block_updates[blocks[nb - 1]];
+    level_description(level, sizeof level, u->use_disk, u->use_memory, 0, u->deserialized, u->replication);
+  }
+  int64_t mem = 0, disk = 0, nparts = 0;
+  for (int64_t i = 0; i < nb; i++) mem += a->block_updates[blocks[i]].memory_size, disk += a->block_updates[blocks[i]].disk_size;
+  sic_jw_obj(w);
+  sic_jw_kint(w, "id", d->rdd_id);
+  if (sic_str(a, d->name)) sic_jw_kstr(w, "name", sic_str(a, d->name));
+  sic_jw_kint(w, "numPartitions", d->num_partitions);
+  sic_jw_kint(w, "numCachedPartitions", distinct_blocks(a, blocks, nb));
+  sic_jw_kstr(w, "storageLevel", level);
+  sic_jw_kint(w, "memoryUsed", mem);
+  sic_jw_kint(w, "diskUsed", disk);
+  if (nb) write_distribution(w, a, blocks, nb);
+  write_partitions(w, a, blocks, nb, &nparts);
+  sic_jw_end(w);
+}
+
 
 int shs_render_rdds(shs_ctx *c, const char *id, sic_shs_response *r) {
   const sic_app *a = c->a;
@@ -158,7 +205,7 @@ int shs_render_rdds(shs_ctx *c, const char *id, sic_shs_response *r) {
     const sic_rdd *d = shs_parse_java_int(id, &rid) == 0 ? tracked_rdd(a, rid) : NULL;
     if (!d) return shs_error(r, 404, "no rdd found w/ id %s", id);
     int64_t nb;
-    int64_t *blocks = rdd_blocks(a, rid, &nb);
+    int64_t *blocks = rdd_blocks(a, c->v, rid, &nb);
     if (!blocks) return shs_error(r, 500, "out of memory");
     write_rdd(&w, a, d, blocks, nb);
     free(blocks);
@@ -175,7 +222,7 @@ int shs_render_rdds(shs_ctx *c, const char *id, sic_shs_response *r) {
     const sic_rdd *d = tracked_rdd(a, ids[i]);
     if (!d) continue;
     int64_t nb;
-    int64_t *blocks = rdd_blocks(a, ids[i], &nb);
+    int64_t *blocks = rdd_blocks(a, c->v, ids[i], &nb);
     if (blocks && nb > 0) write_rdd(&w, a, d, blocks, nb); /* the list shows cached RDDs only */
     free(blocks);
   }

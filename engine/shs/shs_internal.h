@@ -103,6 +103,9 @@ typedef struct shs_view {
   int64_t nesums;
   shs_reason_count *killed;      /* killed summaries of stages and jobs */
   int64_t nkilled;
+  int64_t *blocks;               /* block update rows still storing data (last per executor
+                                    and block), in log order */
+  int64_t nblocks;
 } shs_view;
 
 shs_view *shs_view_build(const sic_app *app);

@@ -162,9 +162,11 @@ static int build_stage(builder *b, int64_t s, int64_t *idx_buf) {
     if (!e) return -1;
     emax(&e->peak, &a->peaks[p->peak]);
   }
-  /* Executors excluded for this stage get an entry even without tasks. */
+  /* Executors excluded for this stage get an entry even without tasks (a node exclusion
+   * covers the node's executors but never the driver). */
   for (int64_t x = 0; x < a->nexecutors; x++) {
     const sic_executor *ex = &a->executors[x];
+    if (ex->is_driver) continue;
     for (int32_t i = 0; i < ex->excluded_stages.n; i++) {
       if (a->ints[ex->excluded_stages.off + i] != st->stage_id) continue;
       shs_esum *e = esum_for(b, sv, (int32_t)x);
@@ -355,23 +357,42 @@ static void build_executors(builder *b) {
   }
 }
 
-/* Storage: the last update of each (executor, block) says what is stored now. */
-static void build_storage(builder *b) {
+/* Storage: the last update of each (executor, block) says what is stored now. Found by
+ * sorting update rows by (executor, block, row) and keeping each group's last row. */
+typedef struct block_key { int32_t executor; sic_sid block; int64_t row; } block_key;
+static int cmp_block_key(const void *x, const void *y) {
+  const block_key *p = x, *q = y;
+  if (p->executor != q->executor) return p->executor < q->executor ? -1 : 1;
+  if (p->block != q->block) return p->block < q->block ? -1 : 1;
+  return p->row < q->row ? -1 : p->row > q->row;
+}
+
+static int build_storage(builder *b) {
   const sic_app *a = b->a;
-  for (int64_t i = 0; i < a->nblock_updates; i++) {
-    const sic_block_update *u = &a->block_updates[i];
-    int superseded = 0;
-    for (int64_t k = i + 1; k < a->nblock_updates && !superseded; k++)
-      superseded = a->block_updates[k].executor == u->executor && a->block_updates[k].block_id == u->block_id;
-    if (superseded || u->executor < 0 || u->executor >= a->nexecutors) continue;
-    shs_exec_view *ev = &b->v->execs[u->executor];
+  shs_view *v = b->v;
+  int64_t n = a->nblock_updates;
+  if (n == 0) return 0;
+  block_key *ks = malloc((size_t)n * sizeof *ks);
+  if (!ks || !(v->blocks = malloc((size_t)n * sizeof *v->blocks))) {
+    free(ks);
+    return -1;
+  }
+  for (int64_t i = 0; i < n; i++) ks[i] = (block_key){a->block_updates[i].executor, a->block_updates[i].block_id, i};
+  shs_qsort(ks, (size_t)n, sizeof *ks, cmp_block_key);
+  for (int64_t i = 0; i < n; i++) {
+    if (i + 1 < n && ks[i + 1].executor == ks[i].executor && ks[i + 1].block == ks[i].block) continue;
+    const sic_block_update *u = &a->block_updates[ks[i].row];
+    if (u->executor < 0 || u->executor >= a->nexecutors || (u->memory_size <= 0 && u->disk_size <= 0)) continue;
+    v->blocks[v->nblocks++] = ks[i].row;
+    shs_exec_view *ev = &v->execs[u->executor];
     const char *id = sic_str(a, u->block_id);
-    int stored = u->memory_size > 0 || u->disk_size > 0;
-    if (!stored) continue;
     ev->mem_used += u->memory_size;
     ev->disk_used += u->disk_size;
     if (id && !strncmp(id, "rdd_", 4)) ev->rdd_blocks++;
   }
+  free(ks);
+  shs_qsort(v->blocks, (size_t)v->nblocks, sizeof *v->blocks, cmp_i64); /* back to log order */
+  return 0;
 }
 
 shs_view *shs_view_build(const sic_app *a) {
@@ -390,7 +411,7 @@ shs_view *shs_view_build(const sic_app *a) {
     if (build_stage(&b, s, idx_buf)) goto error;
   if (build_jobs(&b, idx_buf)) goto error;
   build_executors(&b);
-  build_storage(&b);
+  if (build_storage(&b)) goto error;
   /* For a finished application the History Server reports the driver's total duration as the
    * application's run time and its GC time from the driver's own metrics, not from tasks
    * (visible in Spark's expectations: local mode driver, 8820 ms of tasks, shows 9011). */
@@ -414,7 +435,7 @@ int64_t shs_view_memory(const shs_view *v, const sic_app *a) {
   if (!v) return 0;
   return (int64_t)sizeof *v + a->nstages * (int64_t)sizeof *v->stages + a->njobs * (int64_t)sizeof *v->jobs +
          a->nexecutors * (int64_t)sizeof *v->execs + v->nesums * (int64_t)sizeof *v->esums +
-         v->nkilled * (int64_t)sizeof *v->killed;
+         v->nkilled * (int64_t)sizeof *v->killed + v->nblocks * (int64_t)sizeof *v->blocks;
 }
 
 void shs_view_free(shs_view *v) {
@@ -424,5 +445,6 @@ void shs_view_free(shs_view *v) {
   free(v->execs);
   free(v->esums);
   free(v->killed);
+  free(v->blocks);
   free(v);
 }

@@ -9,10 +9,15 @@ local J = require "shs_json"
 local B = 1700000000000
 local function t(ms) return ("%.0f"):format(B + ms) end
 
+-- Stage 0 computes RDD 5, cached in memory.
+local RDD5 = '{"RDD ID":5,"Name":"cached","Callsite":"x","Parent IDs":[],"Storage Level":{"Use Disk":false,'
+  .. '"Use Memory":true,"Use Off Heap":false,"Deserialized":true,"Replication":1},"Barrier":false,'
+  .. '"Number of Partitions":2,"Number of Cached Partitions":0,"Memory Size":0,"Disk Size":0}'
+
 local function stage_info(id, ntasks, sub, comp)
   local s = ('{"Stage ID":%d,"Stage Attempt ID":0,"Stage Name":"stage %d","Number of Tasks":%d,'
-    .. '"RDD Info":[],"Parent IDs":[],"Details":"details %d","Accumulables":[],"Resource Profile Id":0')
-    :format(id, id, ntasks, id)
+    .. '"RDD Info":[%s],"Parent IDs":[],"Details":"details %d","Accumulables":[],"Resource Profile Id":0')
+    :format(id, id, ntasks, id == 0 and RDD5 or "", id)
   if sub then s = s .. ',"Submission Time":' .. t(sub) end
   if comp then s = s .. ',"Completion Time":' .. t(comp) end
   return s .. "}"
@@ -71,7 +76,14 @@ local function synthetic_log()
   local s0, e0 = task(0, 0, 0, 0, 1020, 1520, 400, 7)
   local s1, e1 = task(0, 1, 1, 0, 1030, 1330, 250, 3)
   local s2, e2 = task(0, 2, 1, 1, 1200, 1340, 100, 1, { spec = true, killed = true })
+  local function block(id, mem)
+    return '{"Event":"SparkListenerBlockUpdated","Block Updated Info":{"Block Manager ID":{"Executor ID":"1",'
+      .. '"Host":"h1","Port":7001},"Block ID":"' .. id .. '","Storage Level":{"Use Disk":false,"Use Memory":'
+      .. (mem > 0 and "true" or "false") .. ',"Deserialized":' .. (mem > 0 and "true" or "false")
+      .. ',"Replication":1},"Memory Size":' .. mem .. ',"Disk Size":0}}'
+  end
   add(s0, s1, s2, e1, e2, e0)
+  add(block("rdd_5_0", 100), block("rdd_5_1", 200), block("rdd_5_1", 0)) -- partition 1 dropped again
   add('{"Event":"SparkListenerStageCompleted","Stage Info":' .. stage_info(0, 2, 1010, 1600) .. '}',
     '{"Event":"SparkListenerJobEnd","Job ID":0,"Completion Time":' .. t(1700) .. ',"Job Result":{"Result":"JobSucceeded"}}',
     -- job 1 re-lists stage 0, already computed: its stage info carries the completion time
@@ -165,6 +177,26 @@ describe("sic api on a generated log", function()
     local failed = get("applications/app-synth-1/stages/1/0/taskList?status=failed")
     assert.are.equal(1, failed.n)
     assert.are.equal("java.lang.RuntimeException: boom", f(failed[1], "errorMessage"))
+  end)
+
+  it("tracks cached RDD partitions from block updates", function()
+    local rdds = get("applications/app-synth-1/storage/rdd")
+    assert.are.equal(1, rdds.n)
+    local r = rdds[1]
+    assert.are.equal("5", f(r, "id"))
+    assert.are.equal("1", f(r, "numCachedPartitions"))
+    assert.are.equal("100", f(r, "memoryUsed"))
+    assert.are.equal("Memory Deserialized 1x Replicated", f(r, "storageLevel"))
+    assert.are.equal("rdd_5_0", f(r, "partitions", 1, "blockName"))
+    assert.are.equal("1", f(r, "partitions", 1, "executors", 1))
+    assert.are.equal(1, f(r, "partitions").n)
+    assert.are.equal("h1", f(r, "dataDistribution", 1, "address"))
+    assert.is_nil(J.diff(get("applications/app-synth-1/storage/rdd/5"), r))
+    local ex = get("applications/app-synth-1/executors")
+    local e1 = ex[2]
+    assert.are.equal("1", f(e1, "id"))
+    assert.are.equal("1", f(e1, "rddBlocks"))
+    assert.are.equal("100", f(e1, "memoryUsed"))
   end)
 
   it("totals executors and reports the driver's duration as the application's", function()
