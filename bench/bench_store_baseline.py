@@ -3,9 +3,10 @@
 rows sic wrote, into a table of the same shape, in one transaction - what a hand-written loader
 with no parsing, no model and no aggregates would cost.
 
-  bench_store_baseline.py sqlite STORE.db          copy STORE.db's tasks rows with executemany
   bench_store_baseline.py postgresql URL           COPY the tasks rows out to a file, then time a
                                                    plain COPY ... FROM of that file (via psql)
+  bench_store_baseline.py sqlite STORE.db          (Python executemany; the bench uses the C
+                                                   baseline bench_store_baseline_sqlite.c instead)
 
 Prints: RESULT rows=N seconds=S rows_per_s=R
 """
