@@ -79,7 +79,7 @@ int rag_kb_open(const char *path, rag_kb **out, sic_err *err) {
   sqlite3_busy_timeout(kb->db, 5000);
   if ((rc = rag_kb_exec(kb, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err))) goto error;
   if ((rc = rag_kb_exec(kb, schema_sql, err))) {
-    sic_err_wrap(err, "not a sic knowledge base (or not writable)");
+    sic_err_wrap(err, "not a sic knowledge base (or not writable): ");
     rc = err ? err->code : SIC_EFORMAT;
     goto error;
   }
@@ -334,7 +334,7 @@ static int ingest_file(rag_kb *kb, ingest_stmts *s, const char *path, const char
   }
   rc = t == DOC_LOG ? rag_chunk_log(doc, text, len, &ch, err) : rag_chunk_markdown(doc, text, len, &ch, err);
   if (rc) {
-    sic_err_wrap(err, "%s", path);
+    sic_err_wrap(err, "%s: ", path);
     goto done;
   }
   rc = store_document(kb, s, source, doc, hash, &ch, st, err);

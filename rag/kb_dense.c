@@ -228,7 +228,7 @@ int rag_kb_dense_load(rag_kb *kb, sic_err *err) {
   } else {
     rewind(f);
     if ((rc = rag_lsa_read(f, &kb->lsa, err))) {
-      sic_err_wrap(err, "%s", kb->lsa_path);
+      sic_err_wrap(err, "%s: ", kb->lsa_path);
       goto error;
     }
     kb->dims = kb->lsa->dims;

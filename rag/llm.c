@@ -261,7 +261,7 @@ static int post_json(const rag_llm_config *cfg, const char *url, const char *bod
     else if (cc != CURLE_OK) rc = sic_err_set(err, SIC_EIO, "%s: %s", url, curl_easy_strerror(cc));
     else rc = sic_err_set(err, SIC_EIO, "%s: HTTP %ld%s", url, t->status, msg);
     if (t->fail[0] || t->delivered || !retryable(cc, t->status) || a + 1 == attempts) {
-      if (a > 0) sic_err_wrap(err, "after %d attempts", a + 1);
+      if (a > 0) sic_err_wrap(err, "after %d attempts: ", a + 1);
       break;
     }
     long wait = t->retry_after_ms >= 0 ? t->retry_after_ms : backoff;
