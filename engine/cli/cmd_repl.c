@@ -98,7 +98,8 @@ static int interactive_loop(lua_State *L) {
   const char *hpath = history_path(hist, sizeof hist);
   rl_readline_name = "sic";
   rl_attempted_completion_function = complete;
-  rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{(,[]+-*/%^~#";
+  /* '[' and ']' are not breaks: app.stages[1]:st completes the method of one stage. */
+  rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{(,+-*/%^~#";
   rl_completion_append_character = '\0';
   if (hpath) read_history(hpath);
   printf("sic repl - LuaJIT with the engine loaded (sic.*). Ctrl-D quits, Tab completes.\n");

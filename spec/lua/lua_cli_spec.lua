@@ -92,6 +92,8 @@ return { rules = { { id = "mine.title", title = %q, severity = "info", applies_t
       assert.is_true(set["app.stages"] and set["app.start_time"], table.concat(got, " "))
       assert.is_true(#repl.complete("app.tasks.executor_") >= 4)
       assert.same({ "app:conf(" }, repl.complete("app:con"))
+      assert.same({ "app.stages[1]:top_tasks(" }, repl.complete("app.stages[1]:top_"))
+      assert.same({}, repl.complete("app.stages[x]:top_"))
       rawset(_G, "app", nil)
     end
     rawset(_G, "sic", nil)

@@ -92,10 +92,18 @@ function M.complete(text)
   local base, candidates = _G, {}
   if prefix then
     local v = _G
+    -- Only plain field access and numeric indexing (app.stages[1]) are followed; nothing is
+    -- called while completing.
     for part in prefix:gmatch("[^%.:]+") do
-      if not part:match("^[%a_][%w_]*$") then return {} end
-      local ok, nv = pcall(function() return v[part] end)
+      local name, rest = part:match("^([%a_][%w_]*)(.*)$")
+      if not name then return {} end
+      local ok, nv = pcall(function() return v[name] end)
       if not ok or nv == nil then return {} end
+      for idx in rest:gmatch("%[(%d+)%]") do
+        ok, nv = pcall(function() return nv[tonumber(idx)] end)
+        if not ok or nv == nil then return {} end
+      end
+      if rest:gsub("%[%d+%]", "") ~= "" then return {} end
       v = nv
     end
     base = v
