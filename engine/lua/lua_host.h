@@ -22,7 +22,7 @@
 
 typedef struct lua_State lua_State;
 
-/* One `rule.<id>.<key>=<value>` style override (as given to --set). */
+/* Options of a host state; every field may be zero/NULL for the defaults. */
 typedef struct sic_lua_opts {
   const char *const *script_dirs;  /* user script dirs, highest priority first; may be NULL */
   int nscript_dirs;                /* entries in script_dirs */
