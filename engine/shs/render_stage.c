@@ -92,7 +92,16 @@ static const char *task_status_text(const sic_app *a, int64_t r) {
   return sic_task_status_name(s);
 }
 
-static int64_t tm(const sic_app *a, int64_t r, sic_task_metric m) { return sic_task_metric_get(a, r, m); }
+static int64_t tm(const sic_app *a, int64_t r, sic_task_metric m) {
+  return (a->tasks.flags[r] & SIC_TASKF_HAS_METRICS) ? sic_task_metric_get(a, r, m) : 0;
+}
+
+/* TaskDataWrapper.toApi: metrics of tasks that did not succeed are stored as -v-1 and read
+ * back as |stored + 1|, so such a task that never reported metrics (stored -1) shows all-zero
+ * metrics, while a successful task without metrics shows none. */
+static int task_shows_metrics(const sic_app *a, int64_t r) {
+  return (a->tasks.flags[r] & SIC_TASKF_HAS_METRICS) || a->tasks.status[r] != SIC_TASK_SUCCESS;
+}
 
 /* AppStatusUtils.gettingResultTime / schedulerDelay */
 static int64_t getting_result_time(const sic_app *a, int64_t r) {
@@ -106,8 +115,8 @@ static int64_t getting_result_time(const sic_app *a, int64_t r) {
 static int64_t scheduler_delay(const sic_app *a, int64_t r) {
   int64_t dur = sic_task_duration(a, r);
   int st = a->tasks.status[r]; /* only finished tasks (SUCCESS, FAILED, KILLED) have a delay */
-  if ((st != SIC_TASK_SUCCESS && st != SIC_TASK_FAILED && st != SIC_TASK_KILLED) ||
-      !(a->tasks.flags[r] & SIC_TASKF_HAS_METRICS) || dur <= 0)
+  if ((st != SIC_TASK_SUCCESS && st != SIC_TASK_FAILED && st != SIC_TASK_KILLED) || !task_shows_metrics(a, r) ||
+      dur <= 0)
     return 0;
   int64_t d = dur - tm(a, r, SIC_TM_EXECUTOR_RUN_TIME) - tm(a, r, SIC_TM_EXECUTOR_DESERIALIZE_TIME) -
               tm(a, r, SIC_TM_RESULT_SERIALIZATION_TIME) - getting_result_time(a, r);
@@ -211,7 +220,7 @@ static void write_task(sic_jw *w, const shs_ctx *c, int64_t r) {
   }
   sic_jw_end(w);
   if (sic_str(a, a->tasks.error[r])) sic_jw_kstr(w, "errorMessage", sic_str(a, a->tasks.error[r]));
-  if (a->tasks.flags[r] & SIC_TASKF_HAS_METRICS) write_task_metrics(w, a, r);
+  if (task_shows_metrics(a, r)) write_task_metrics(w, a, r);
   sic_jw_key(w, "executorLogs"); /* the executor's, as the executor list shows them */
   sic_range logs = {0, 0};
   if (x >= 0) logs = a->executors[x].is_driver && a->driver_logs.n > 0 ? a->driver_logs : a->executors[x].log_urls;

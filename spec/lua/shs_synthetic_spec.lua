@@ -54,8 +54,9 @@ local function task(stage, tid, index, attempt, launch, finish, run, gc, opts)
       .. '"Stack Trace":[],"Full Stack Trace":"java.lang.RuntimeException: boom","Accumulator Updates":[]}'
   end
   local stop = ('{"Event":"SparkListenerTaskEnd","Stage ID":%d,"Stage Attempt ID":0,"Task Type":"ShuffleMapTask",'
-    .. '"Task End Reason":%s,"Task Info":%s,"Task Metrics":%s}')
-    :format(stage, reason, task_info(tid, index, attempt, launch, finish, opts), metrics(run, gc))
+    .. '"Task End Reason":%s,"Task Info":%s%s}')
+    :format(stage, reason, task_info(tid, index, attempt, launch, finish, opts),
+      opts.no_metrics and "" or ',"Task Metrics":' .. metrics(run, gc))
   return start, stop
 end
 
@@ -92,7 +93,8 @@ local function synthetic_log()
     '{"Event":"SparkListenerStageSubmitted","Stage Info":' .. stage_info(1, 1, 3010) .. ',"Properties":{}}')
   local s3, e3 = task(1, 3, 0, 0, 3020, 3120, 80, 0, { failed = true })
   local s4, e4 = task(1, 4, 0, 1, 3130, 3330, 150, 2)
-  add(s3, e3, s4, e4)
+  local s5, e5 = task(1, 5, 0, 2, 3140, 3150, 0, 0, { killed = true, no_metrics = true })
+  add(s3, e3, s4, e4, s5, e5)
   add('{"Event":"SparkListenerStageCompleted","Stage Info":' .. stage_info(1, 1, 3010, 3400) .. '}',
     '{"Event":"SparkListenerJobEnd","Job ID":1,"Completion Time":' .. t(3500) .. ',"Job Result":{"Result":"JobSucceeded"}}',
     '{"Event":"SparkListenerApplicationEnd","Timestamp":' .. t(10000) .. '}')
@@ -171,9 +173,16 @@ describe("sic api on a generated log", function()
     assert.are.equal("230", f(s1, "executorRunTime"))
     local sum = get("applications/app-synth-1/stages/1/0/taskSummary")
     assert.are.equal("150.0", f(sum, "executorRunTime", 1))
-    -- duration is indexed for every finished attempt (100, 200) while the indices come from
-    -- the one successful task: the History Server reads 100 for every quantile
-    assert.are.equal("100.0", f(sum, "duration", 5))
+    -- duration is indexed for every finished attempt (10, 100, 200) while the indices come
+    -- from the one successful task: the History Server reads the smallest for every quantile
+    assert.are.equal("10.0", f(sum, "duration", 5))
+    -- a task that did not succeed and reported no metrics shows zero metrics (stored -1, read
+    -- back as |-1 + 1|), and its whole duration as scheduler delay
+    local killed = get("applications/app-synth-1/stages/1/0/taskList?status=killed")
+    assert.are.equal(1, killed.n)
+    assert.are.equal("0", f(killed[1], "taskMetrics", "executorRunTime"))
+    assert.are.equal("10", f(killed[1], "schedulerDelay"))
+    assert.are.equal("1", f(get("applications/app-synth-1/stages/1/0"), "numKilledTasks"))
     local failed = get("applications/app-synth-1/stages/1/0/taskList?status=failed")
     assert.are.equal(1, failed.n)
     assert.are.equal("java.lang.RuntimeException: boom", f(failed[1], "errorMessage"))
@@ -203,10 +212,10 @@ describe("sic api on a generated log", function()
     local ex = get("applications/app-synth-1/allexecutors")
     local e1, driver = ex[1], ex[2]
     assert.are.equal("1", f(e1, "id"))
-    assert.are.equal("5", f(e1, "totalTasks"))
+    assert.are.equal("6", f(e1, "totalTasks"))
     assert.are.equal("3", f(e1, "completedTasks"))
     assert.are.equal("1", f(e1, "failedTasks"))       -- killed attempts are not failures
-    assert.are.equal("1240", f(e1, "totalDuration"))
+    assert.are.equal("1250", f(e1, "totalDuration"))
     assert.are.equal("13", f(e1, "totalGCTime"))
     assert.are.equal("50", f(e1, "totalInputBytes"))
     assert.are.equal("2", f(e1, "maxTasks"))
