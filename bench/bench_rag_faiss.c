@@ -11,7 +11,8 @@
  * same distribution, never copies of indexed vectors.
  *
  * usage: bench_rag_faiss [N [D [NQ]]] [--latent L] [--mixture] [--uniform] [--no-hnsw] [--no-ivf]
- *                        [--ef a,b,c,d] [--nprobe a,b,c,d] [--cache DIR]   (defaults 100000 384 1000)
+ *                        [--hnsw FACTORY] [--ef a,b,c,d] [--nprobe a,b,c,d] [--cache DIR]
+ *                        (defaults 100000 384 1000, HNSW32, efSearch 16,32,64,128, nprobe 8,16,32,64)
  * --cache keeps built indexes in DIR (keyed by data and parameters) so a sweep of search-time
  * settings does not rebuild an HNSW graph that takes minutes on a small machine.
  * Owner: rag engineer. */
@@ -194,6 +195,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--no-hnsw")) skip_hnsw = 1;
     else if (!strcmp(argv[i], "--no-ivf")) skip_ivf = 1;
     else if (!strcmp(argv[i], "--ef") && i + 1 < argc) parse_values(argv[++i], configs[1].values);
+    else if (!strcmp(argv[i], "--hnsw") && i + 1 < argc) configs[1].factory = argv[++i];
     else if (!strcmp(argv[i], "--nprobe") && i + 1 < argc) parse_values(argv[++i], configs[0].values);
     else if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache_dir = argv[++i];
     else if (!strcmp(argv[i], "--mixture")) mixture = 1;
