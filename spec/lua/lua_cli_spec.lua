@@ -172,6 +172,13 @@ return { rules = { { id = "mine.note", title = %q, severity = "info", applies_to
     assert.matches("%[HIGH%] rule_error  rule 'mine.note' failed: .-mine%.lua:2: attempt to index field 'nothing'", r3.stdout)
     assert.matches("%[HIGH%] skew.task_duration", r3.stdout)
 
+    U.write(dir, "rules/mine.lua", "return { rules = { { id = 'mine.spin', title = 'x', severity = 'info', applies_to = 'app',\n" ..
+      "  when = function(app) while true do end end, advice = function() return '' end } } }")
+    local r5 = T.run_sic({ "analyze", path, "--scripts", dir, "--budget-seconds", "0.3", "--format", "json" })
+    assert.equal(0, r5.code, r5.stderr)
+    assert.matches('"budget": "budget exceeded: ran longer than 0.3 s"', r5.stdout)
+    assert.matches('"id": "skew.task_duration"', r5.stdout)
+
     local r4 = T.run_sic({ "analyze", path, "--set", "rule.no.such.rule=1" })
     assert.matches("no rule with id 'no.such'", r4.stderr)
     U.rmtree(dir)
