@@ -184,3 +184,26 @@ return { rules = { { id = "mine.note", title = %q, severity = "info", applies_to
     U.rmtree(dir)
   end)
 end)
+
+describe("SIC_SCRIPTS", function()
+  it("adds user dirs after --scripts, both before the built-ins", function()
+    local a, b = U.mkdtemp(), U.mkdtemp()
+    U.write(a, "rules/same.lua", "return { rules = {} }")
+    U.write(b, "rules/same.lua", "error('shadowed: must not load')")
+    U.write(b, "rules/only_b.lua", "return { rules = {} }")
+    local script = T.write_file(os.tmpname(), [[
+local e = sic.engine()
+print(e.dirs[1] == arg[1], e.dirs[2] == arg[2], e.rulesets.same.path == arg[1] .. "/rules/same.lua",
+  e.rulesets.only_b.path == arg[2] .. "/rules/only_b.lua", e.rulesets.skew_rules ~= nil, e.rulesets.same.err == nil)
+]])
+    local out = os.tmpname()
+    os.execute(string.format("SIC_SCRIPTS=%s %s run --scripts %s %s %s %s >%s 2>&1", T.shell_quote(b),
+      T.shell_quote(T.sic_bin), T.shell_quote(a), T.shell_quote(script), T.shell_quote(a), T.shell_quote(b), out))
+    local text = T.read_file(out)
+    os.remove(out)
+    os.remove(script)
+    U.rmtree(a)
+    U.rmtree(b)
+    assert.equal("true\ttrue\ttrue\ttrue\ttrue\ttrue\n", text)
+  end)
+end)
