@@ -151,6 +151,14 @@ static int write_lsa_file(rag_kb *kb, const rag_lsa *m, const char *embedder, in
   return 0;
 }
 
+/* Search-time accuracy of approximate indexes: HNSW's default efSearch (16) gave recall@10 0.94
+ * in bench_rag_faiss, 64 gives 0.999 at still well under a millisecond for a knowledge base. */
+static int tune_search(rag_dense *ix, const char *type, sic_err *err) {
+  if (!strncmp(type, "HNSW", 4)) return rag_dense_set(ix, "efSearch", 64, err);
+  if (!strncmp(type, "IVF", 3)) return rag_dense_set(ix, "nprobe", 64, err);
+  return 0;
+}
+
 int rag_kb_refresh(rag_kb *kb, int force, int dims, sic_err *err) {
   int64_t gen = rag_kb_generation(kb);
   if (!force && rag_kb_dense_load(kb, NULL) == 0) return 0; /* already current */
@@ -175,8 +183,10 @@ int rag_kb_refresh(rag_kb *kb, int force, int dims, sic_err *err) {
     if ((rc = rag_lsa_train((const char *const *)texts, n, dims, 42, &m, &vecs, err))) goto done;
     d = m->dims;
   }
-  const char *type = rag_dense_factory_for((int64_t)n);
-  if ((rc = rag_dense_build(vecs, (int64_t)n, d, type, &ix, err))) goto done;
+  /* SIC_KB_INDEX overrides the size-based choice with any FAISS factory string. */
+  const char *type = getenv("SIC_KB_INDEX");
+  if (!type || !*type) type = rag_dense_factory_for((int64_t)n);
+  if ((rc = rag_dense_build(vecs, (int64_t)n, d, type, &ix, err)) || (rc = tune_search(ix, type, err))) goto done;
   char tmp[4300];
   snprintf(tmp, sizeof tmp, "%s.tmp", kb->faiss_path);
   if ((rc = rag_dense_save(ix, tmp, err))) goto done;
@@ -245,7 +255,7 @@ int rag_kb_dense_load(rag_kb *kb, sic_err *err) {
                      kb->lsa_path);
     goto error;
   }
-  if ((rc = rag_dense_load(kb->faiss_path, &kb->dense, err))) goto error;
+  if ((rc = rag_dense_load(kb->faiss_path, &kb->dense, err)) || (rc = tune_search(kb->dense, type, err))) goto error;
   if (rag_dense_count(kb->dense) != n || rag_dense_dims(kb->dense) != kb->dims) {
     rc = sic_err_set(err, SIC_EFORMAT, "%s: index does not match %s (rebuild with `sic kb reindex`)", kb->faiss_path,
                      kb->lsa_path);

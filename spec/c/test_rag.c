@@ -335,6 +335,18 @@ static void test_incremental_ingest(void) {
   CHECK(rag_kb_stats_get(kb, &s, &err) == 0);
   CHECK_EQ_INT(s.nsources, 3);
   CHECK(s.dense_ready == 1 && !strcmp(s.index_type, "Flat"), "%d %s", s.dense_ready, s.index_type);
+
+  /* An approximate index chosen by SIC_KB_INDEX is built, tuned, persisted and reloaded. */
+  setenv("SIC_KB_INDEX", "HNSW16", 1);
+  CHECK(rag_kb_refresh(kb, 1, 0, &err) == 0, "%s", err.msg);
+  unsetenv("SIC_KB_INDEX");
+  rag_kb_close(kb);
+  CHECK(rag_kb_open(kbpath, &kb, &err) == 0, "%s", err.msg);
+  if (!kb) return;
+  rag_query hq = {.text = "kafka offsets", .k = 1, .mode = RAG_MODE_DENSE, .source = "team"};
+  CHECK(rag_kb_search(kb, &hq, &h, &err) == 0 && h.n == 1 && !strcmp(h.v[0].section, "Kafka"), "%s", err.msg);
+  rag_hits_free(&h);
+  CHECK(rag_kb_stats_get(kb, &s, &err) == 0 && !strcmp(s.index_type, "HNSW16"), "%s", s.index_type);
   rag_kb_close(kb);
 
   /* Not a knowledge base: a clear error naming the file. */
