@@ -268,8 +268,11 @@ static int job_stage_totals(builder *b, int64_t j, const pair *ps, int64_t n, in
     if (!done_before && lo < hi) jv->num_tasks += a->stages[lo].num_tasks;
     int never_ran = !last || last->status == SIC_STAGE_PENDING || last->status == SIC_STAGE_SKIPPED;
     if (last && last->status == SIC_STAGE_COMPLETE) jv->completed_stages++;
-    if (!last && done_before && finished) mark_overwritten(b, job, lo, hi);
-    if (never_ran && finished) {
+    /* A stage already computed when the job started gets a fresh pending entry for its latest
+     * attempt; nothing submits that attempt again, so it ends skipped even when the job reruns
+     * the stage under a new attempt number. */
+    if (done_before && finished) mark_overwritten(b, job, lo, hi);
+    if ((never_ran || done_before) && finished) {
       jv->skipped_stages++;
       jv->skipped_tasks += lo < hi ? a->stages[hi - 1].num_tasks : 0;
       jv->active_stages--; /* the History Server decrements here too */
