@@ -235,7 +235,8 @@ function Engine:load_config()
     if not ok then error(tostring(cfg), 0) end
     rules.merge_config(overrides, cfg, path)
     if type(cfg) == "table" and type(cfg.budget) == "table" then
-      self.budget = { seconds = cfg.budget.seconds or self.budget.seconds, mb = cfg.budget.mb or self.budget.mb }
+      self.budget = { seconds = cfg.budget.seconds or self.budget.seconds, mb = cfg.budget.mb or self.budget.mb,
+        instructions = cfg.budget.instructions or self.budget.instructions }
     end
   end
   rules.apply_sets(overrides, self.sets)

@@ -241,6 +241,11 @@ function M.new_env(opts)
   env.math = copy(math)
   env.bit = copy(require "bit")
   env.coroutine = copy(coroutine)
+  env.coroutine.resume = function(co, ...) -- resume catches errors like pcall does
+    local res = { coroutine.resume(co, ...) }
+    guard_tripped()
+    return unpack(res, 1, table.maxn(res))
+  end
   env.os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime }
   env.collectgarbage = function(what)
     if what == "count" or what == nil then return collectgarbage("count") end
