@@ -506,3 +506,26 @@ int sic_store_record_analysis(const char *url, const sic_app *app, const sic_sto
   sic_store_close(s);
   return rc;
 }
+
+int sic_store_record_report(const char *url, const sic_app *app, const char *findings_json,
+                            const char *source_path, sic_ingest_result *res, sic_err *err) {
+  sic_store_findings findings = {0};
+  if (findings_json) {
+    int rc = sic_store_findings_from_json(findings_json, strlen(findings_json), &findings, err);
+    if (rc) return rc;
+  }
+  sic_store *s = NULL;
+  int rc = sic_store_open(url, &s, err);
+  if (!rc) {
+    sic_ingest_opts o;
+    sic_ingest_opts_init(&o);
+    o.findings = findings.items;
+    o.nfindings = findings.n;
+    o.source_path = source_path;
+    sic_ingest_result local;
+    rc = sic_store_ingest(s, app, &o, res ? res : &local, err);
+  }
+  sic_store_close(s);
+  sic_store_findings_free(&findings);
+  return rc;
+}

@@ -176,6 +176,11 @@ void sic_store_findings_free(sic_store_findings *f);
 int sic_store_record_analysis(const char *url, const sic_app *app,
                               const sic_store_finding *findings, size_t nfindings,
                               sic_ingest_result *res, sic_err *err);
+/* The same from the analysis report as sic_lua_analyze() returns it (sic.findings/1 JSON;
+ * NULL = no analysis, store the run alone). source_path names the log when the model was read
+ * through a temporary copy (stdin), else NULL. */
+int sic_store_record_report(const char *url, const sic_app *app, const char *findings_json,
+                            const char *source_path, sic_ingest_result *res, sic_err *err);
 
 /* 1 when a log with this checksum was ingested before (the attempt now stored for its app and
  * attempt ids in *attempt_key, -1 if none), 0 when not,

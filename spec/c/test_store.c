@@ -92,6 +92,41 @@ static void test_findings_json(void) {
   CHECK(rc == SIC_EFORMAT && strstr(err.msg, "byte"), "malformed report: %s", err.msg);
 }
 
+/* What `sic analyze --store` calls: the report JSON in, the run with its findings stored; the
+ * same log analysed again with other rules refreshes the findings and nothing else. */
+static void test_record_report(void) {
+  char url[400], path[300];
+  fresh_store(url, sizeof url);
+  snprintf(path, sizeof path, "%s/analyzed.log", tmpdir);
+  FILE *f = fopen(path, "w");
+  fputs("{\"Event\":\"SparkListenerLogStart\"}\n", f);
+  fclose(f);
+  fx_spec sp = base_spec("application_rec_0001", "recorded", day(0));
+  sp.source_path = path; /* the checksum comes from this file */
+  sic_app *app = fx_build(&sp);
+  static const char report1[] = "{\"schema\":\"sic.findings/1\",\"findings\":["
+                                "{\"id\":\"a\",\"severity\":\"high\",\"title\":\"A\"},"
+                                "{\"id\":\"b\",\"severity\":\"low\",\"title\":\"B\"}]}";
+  static const char report2[] = "{\"schema\":\"sic.findings/1\",\"findings\":["
+                                "{\"id\":\"c\",\"severity\":\"critical\",\"title\":\"C\"}]}";
+  sic_ingest_result res;
+  sic_err err = {0};
+  int rc = sic_store_record_report(url, app, report1, NULL, &res, &err);
+  CHECK(rc == 0 && res.status == SIC_STORE_INSERTED, "rc=%d status=%d %s", rc, res.status, err.msg);
+  rc = sic_store_record_report(url, app, report2, NULL, &res, &err);
+  CHECK(rc == 0 && res.status == SIC_STORE_UNCHANGED, "rc=%d status=%d %s", rc, res.status, err.msg);
+  sic_store *s = open_store(url);
+  if (s) {
+    CHECK(scalar(s, "SELECT COUNT(*) FROM findings", NULL) == 1, "findings replaced by the new analysis");
+    CHECK(scalar(s, "SELECT COUNT(*) FROM findings WHERE finding_id = 'c'", NULL) == 1, "the new finding");
+    CHECK(scalar(s, "SELECT COUNT(*) FROM attempts", NULL) == 1, "one attempt");
+    sic_store_close(s);
+  }
+  rc = sic_store_record_report(url, app, "{\"findings\": 3}", NULL, &res, &err);
+  CHECK(rc == SIC_EFORMAT, "bad report refused: %s", err.msg);
+  fx_free(app);
+}
+
 static void test_open_and_migrate(void) {
   char url[400];
   fresh_store(url, sizeof url);
@@ -422,6 +457,7 @@ static void suite(void) {
   test_verbatim();
   test_history();
   test_regressions();
+  test_record_report();
 }
 
 int main(void) { return store_test_main(unit_tests, suite); }
