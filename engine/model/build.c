@@ -96,7 +96,7 @@ static int col_widen(sic_builder *b, sic_col *c) {
   return 0;
 }
 
-void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
+void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
   int fits = v >= INT32_MIN && v <= INT32_MAX;
   if (!c->data) {
     if (v == 0) return;

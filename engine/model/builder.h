@@ -119,7 +119,21 @@ int32_t sic_push_kv(sic_builder *b, sic_sid k, sic_sid v);
 
 /* Task columns */
 int64_t sic_task_append(sic_builder *b);                       /* new row, defaults; -1 on ENOMEM */
-void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v);
+/* Store v in a task column: allocates the column on its first non-zero value and widens it
+ * to 8 bytes on the first value outside int32 (sic_col_put_slow); the common cases inline. */
+void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v);
+static inline void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
+  if (!c->data) {
+    if (v == 0) return;
+  } else if (c->width == 8) {
+    ((int64_t *)c->data)[row] = v;
+    return;
+  } else if (v >= INT32_MIN && v <= INT32_MAX) {
+    ((int32_t *)c->data)[row] = (int32_t)v;
+    return;
+  }
+  sic_col_put_slow(b, c, row, v);
+}
 int32_t sic_task_find(sic_builder *b, int64_t task_id);        /* -1 when unknown */
 void sic_task_index(sic_builder *b, int64_t task_id, int64_t row);
 
