@@ -41,6 +41,9 @@ static int parse_quantiles(const char *s, double *q, int *nq, sic_shs_response *
   size_t n = strlen(s);
   if (n >= sizeof buf) return shs_error(r, 400, "Bad value for parameter \"quantiles\".  Too long");
   memcpy(buf, s, n + 1);
+  int had_text = n > 0;
+  while (n > 0 && buf[n - 1] == ',') buf[--n] = 0; /* String.split drops trailing empty fields */
+  if (had_text && n == 0) return 0;                 /* "," splits into no quantiles at all */
   char *p = buf;
   for (;;) {
     char *comma = strchr(p, ',');
