@@ -15,6 +15,7 @@
 
 #include "rag/buf.h"
 #include "rag/kb_internal.h"
+#include "store/store.h"
 
 static const char *schema_sql =
     "CREATE TABLE IF NOT EXISTS kb_meta(key TEXT PRIMARY KEY, value INTEGER);"
@@ -419,5 +420,77 @@ int rag_kb_ingest(rag_kb *kb, const char *path, const char *source, rag_ingest_s
 error:
   finalize_all(&s);
   rag_kb_exec(kb, "ROLLBACK", NULL);
+  return rc;
+}
+
+/* ---- past sic reports from the history store ---------------------------------------- */
+
+/* One chunk per stored run: what ran, how long, what it cost, its top findings. */
+static int run_chunk(const char *job, const sic_store_run *r, rag_chunks *ch) {
+  rag_buf t = {0}, head = {0}, sec = {0};
+  int rc = rag_buf_printf(&t, "Run of %s (application %s%s%s) from %s\n", r->app_name ? r->app_name : job,
+                          r->app_id ? r->app_id : "?", r->attempt_id && *r->attempt_id ? " attempt " : "",
+                          r->attempt_id ? r->attempt_id : "", r->source_path ? r->source_path : "?");
+  rc |= rag_buf_printf(&t, "duration %.1f s, %lld tasks (%lld failed), %d executors / %d cores, %.2f core-hours",
+                       r->duration_ms >= 0 ? r->duration_ms / 1e3 : -1.0, (long long)r->tasks, (long long)r->failed_tasks,
+                       r->executors, r->total_cores, r->core_hours);
+  rc |= rag_buf_printf(&t, ", input %.1f MB, shuffle read %.1f MB, spill %.1f MB, max skew %.1fx%s\n",
+                       r->input_bytes / 1e6, r->shuffle_read_bytes / 1e6, r->spill_bytes / 1e6, r->max_skew,
+                       r->complete ? "" : " (incomplete log)");
+  rc |= rag_buf_printf(&t, "%d findings", r->nfindings);
+  for (int i = 0; i < r->ntop; i++)
+    rc |= rag_buf_printf(&t, "%s[%s] %s%s%s", i ? "; " : ": ", r->top[i].severity ? r->top[i].severity : "?",
+                         r->top[i].title ? r->top[i].title : r->top[i].id, r->top[i].entity ? " on " : "",
+                         r->top[i].entity ? r->top[i].entity : "");
+  rc |= rag_buf_printf(&sec, "run %s (start %lld)", r->app_id ? r->app_id : "?", (long long)r->start_time);
+  rc |= rag_buf_printf(&head, "sic history of %s > %s", job, sec.data);
+  if (!rc) rc = rag_chunks_push(ch, RAG_CHUNK_TEXT, head.data, sec.data, t.data, NULL, NULL, 0);
+  rag_buf_free(&t);
+  rag_buf_free(&head);
+  rag_buf_free(&sec);
+  return rc ? SIC_ENOMEM : 0;
+}
+
+int rag_kb_ingest_history(rag_kb *kb, const char *store_url, const char *job, rag_ingest_stats *st, sic_err *err) {
+  sic_store *store = NULL;
+  sic_store_runs runs = {0};
+  rag_chunks ch = {0};
+  ingest_stmts s = {0};
+  int rc = sic_store_open(store_url, &store, err);
+  if (rc) return rc;
+  if ((rc = sic_store_history(store, job, 0, &runs, err))) goto close;
+  ch.title = strdup(job);
+  for (size_t i = 0; i < runs.n && !rc; i++) rc = run_chunk(job, &runs.items[i], &ch);
+  if (rc) {
+    sic_err_set(err, rc, "out of memory");
+    goto close;
+  }
+  /* Content hash of the rendered runs: unchanged history = nothing to do. */
+  XXH3_state_t *h = XXH3_createState();
+  XXH3_64bits_reset(h);
+  for (size_t i = 0; i < ch.n; i++) XXH3_64bits_update(h, ch.v[i].text, strlen(ch.v[i].text) + 1);
+  char hash[17], doc[600];
+  snprintf(hash, sizeof hash, "%016llx", (unsigned long long)XXH3_64bits_digest(h));
+  XXH3_freeState(h);
+  snprintf(doc, sizeof doc, "history/%s", job);
+  rag_ingest_stats before = *st;
+  st->files++;
+  if ((rc = rag_kb_exec(kb, "BEGIN IMMEDIATE", err))) goto close;
+  if ((rc = prepare_all(kb, &s, err))) goto rollback;
+  if (unchanged(&s, "reports", doc, hash)) st->files_unchanged++;
+  else if ((rc = store_document(kb, &s, "reports", doc, hash, &ch, st, err))) goto rollback;
+  if ((st->chunks_added != before.chunks_added || st->chunks_removed != before.chunks_removed) &&
+      (rc = rag_kb_exec(kb, "UPDATE kb_meta SET value = value + 1 WHERE key='generation'", err)))
+    goto rollback;
+  finalize_all(&s);
+  rc = rag_kb_exec(kb, "COMMIT", err);
+  goto close;
+rollback:
+  finalize_all(&s);
+  rag_kb_exec(kb, "ROLLBACK", NULL);
+close:
+  rag_chunks_free(&ch);
+  sic_store_runs_free(&runs);
+  sic_store_close(store);
   return rc;
 }

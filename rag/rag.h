@@ -49,6 +49,13 @@ typedef struct rag_ingest_stats {
 int rag_kb_ingest(rag_kb *kb, const char *path, const char *source, rag_ingest_stats *st,
                   sic_err *err);
 
+/* Ingest the past `sic` reports of one job from the history store (engine/store; url NULL =
+ * the default store): one chunk per stored run (figures and top findings), source "reports",
+ * document "history/<job>". Idempotent like rag_kb_ingest. SIC_ENOTFOUND when the job has no
+ * runs. */
+int rag_kb_ingest_history(rag_kb *kb, const char *store_url, const char *job, rag_ingest_stats *st,
+                          sic_err *err);
+
 /* Rebuild the LSA model and FAISS index when chunks changed since they were built (or when
  * force). dims 0 = default (256). Returns 0 or a SIC_E* code. */
 int rag_kb_refresh(rag_kb *kb, int force, int dims, sic_err *err);

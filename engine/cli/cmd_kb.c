@@ -27,7 +27,7 @@ static int fail(const char *what, const sic_err *err) {
 /* ---- ingest ------------------------------------------------------------------------- */
 
 static int kb_ingest(int argc, char **argv) {
-  const char *store = NULL, *source = NULL;
+  const char *store = NULL, *source = NULL, *history = NULL, *history_store = NULL;
   int64_t dims = 256;
   int no_dense = 0;
   sic_format fmt = SIC_FORMAT_TEXT;
@@ -36,17 +36,20 @@ static int kb_ingest(int argc, char **argv) {
     {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)", 0, 0, NULL},
     {"dims", 0, SIC_OPT_INT, &dims, "N", "LSA embedding dimensions (default 256)", 2, 1024, NULL},
     {"no-dense", 0, SIC_OPT_FLAG, &no_dense, NULL, "skip rebuilding the dense (LSA + FAISS) index", 0, 0, NULL},
+    {"history", 0, SIC_OPT_STRING, &history, "JOB", "also ingest the past sic reports of JOB from the history store", 0, 0, NULL},
+    {"history-store", 0, SIC_OPT_STRING, &history_store, "URL", "history store URL for --history (default: sic's store)", 0, 0, NULL},
     {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json", 0, 0, NULL},
   };
   const sic_cmd_spec spec = {
-    "kb ingest", "PATH... [--source NAME] [--store PATH]",
+    "kb ingest", "[PATH...] [--source NAME] [--store PATH] [--history JOB]",
     "Chunk Markdown/MDX/HTML documentation and log4j logs under PATH (files or directories,\n"
     "recursively) into the knowledge base. Re-ingest is incremental: unchanged files are\n"
     "skipped and only changed chunks are replaced; the dense index is rebuilt when chunks changed.",
-    opts, sizeof opts / sizeof opts[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, -1};
+    opts, sizeof opts / sizeof opts[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 0, -1};
   char *pos[argc > 0 ? argc : 1];
   int npos = 0, prc = sic_args_parse(&spec, argc, argv, pos, &npos);
   if (prc) return prc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
+  if (!npos && !history) return sic_args_usage_error(&spec, "nothing to ingest: give PATH... and/or --history JOB");
   sic_err err = {0};
   rag_kb *kb = NULL;
   if (rag_kb_open(store, &kb, &err)) return fail("ingest", &err);
@@ -54,6 +57,7 @@ static int kb_ingest(int argc, char **argv) {
   double t0 = now_seconds();
   int rc = 0;
   for (int i = 0; i < npos && !rc; i++) rc = rag_kb_ingest(kb, pos[i], source, &st, &err);
+  if (!rc && history) rc = rag_kb_ingest_history(kb, history_store, history, &st, &err);
   double t1 = now_seconds();
   if (!rc && !no_dense) rc = rag_kb_refresh(kb, 0, (int)dims, &err);
   double t2 = now_seconds();
