@@ -102,7 +102,7 @@ static int interactive_loop(lua_State *L) {
   rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{(,+-*/%^~#";
   rl_completion_append_character = '\0';
   if (hpath) read_history(hpath);
-  printf("sic repl - LuaJIT with the engine loaded (sic.*). Ctrl-D quits, Tab completes.\n");
+  printf("sic repl - LuaJIT with the engine loaded. sic.help() for a tour, Tab completes, Ctrl-D quits.\n");
   int status = 0;
   char *line;
   while ((line = readline(status == 2 ? ">> " : "sic> ")) != NULL) {

@@ -137,6 +137,25 @@ end
 
 function sic.pretty(v) return require("sic.pretty").format(v) end
 
+local HELP = [[
+sic %s - the engine from Lua
+  app = sic.load(path)               load an event log (file, dir, rolling log, zip); nil, err on failure
+  app:stages():top(5, "duration")    lists: app.stages .jobs .executors .sqls (callable; top/filter/map/sort_by/first/sum)
+  st = app.stages[1]                 st.name st.status st.duration st.ntasks st:tasks() (task rows)
+  st:stats("duration")               C summary: n mean median p95 max mad gini max_over_median argmax ...
+  st:top_tasks(5, "shuffle_read_bytes"), st:histogram("duration", 10)
+  app.tasks.duration[row]            zero-copy task columns by row (0..app.tasks.n-1); app.tasks.columns()
+  app:conf("spark.executor.memory")  Spark properties; app.env.{spark,jvm,hadoop,system}
+  app.sqls[1]:plan()                 physical plan nodes (node.parsed: lpeg parse of simpleString)
+  app:diagnostics()                  malformed lines and read problems of the log
+  r = sic.analyze(app)               run the graph (agents + rules); r.findings, r.state, print(r)
+  sic.json(r, true)                  the report as JSON (sic.findings/1)
+  sic.reload()                       re-read edited scripts (kept on error, with the reason)
+  sic.stats.summarize{...}           statistics on any list; sic.parse.size("512m"), .duration("2min")
+]]
+
+function sic.help() io.write(HELP:format(sic.version)) end
+
 -- Entry points for the C host (engine/lua/host.c).
 sic.host = {
   analyze_format = function(ptr, format)

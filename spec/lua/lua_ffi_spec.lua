@@ -154,6 +154,24 @@ describe("model views", function()
     assert.has_error(function() st.quantile({ 1 }, 2) end)
   end)
 
+  it("lists the loader's diagnostics for a log with a malformed line", function()
+    local path = T.need_shared("spark-events/spark-rapids-tools/spark-events-profiling/malformed_json_eventlog.zstd")
+    if not path then return end
+    local bad = assert(sic.load(path))
+    local d = bad:diagnostics()
+    assert.equal(1, bad.malformed_lines)
+    local malformed = 0
+    for _, x in ipairs(d) do
+      if x.kind == "malformed_line" then
+        malformed = malformed + 1
+        assert.is_true(x.line > 0)
+        assert.matches("malformed_json_eventlog", x.file)
+        assert.is_string(x.message)
+      end
+    end
+    assert.equal(1, malformed)
+  end)
+
   it("reports a load failure as nil, message", function()
     local a, err = sic.load("/nonexistent/eventlog")
     assert.is_nil(a)

@@ -234,6 +234,24 @@ end)
 
 describe("lpeg parsers", function()
   local parse = require "sic.parse"
+  it("never raise on arbitrary input", function()
+    local seed = 12345
+    local function rnd(n) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % n end
+    local alphabet = "0123456789.kmgtbsh()[],=# -_abcxyzKMG\"'"
+    for _ = 1, 2000 do
+      local t = {}
+      for i = 1, rnd(24) do local c = rnd(#alphabet) + 1 t[i] = alphabet:sub(c, c) end
+      local s = table.concat(t)
+      for _, fn in ipairs { parse.size, parse.duration, parse.plan_node, parse.override } do
+        local ok, err = pcall(fn, s)
+        assert(ok, "parser raised on " .. string.format("%q", s) .. ": " .. tostring(err))
+      end
+      assert(pcall(parse.override, "rule." .. s))
+    end
+    assert.is_nil((parse.size(nil)))
+    assert.is_nil((parse.plan_node(42)))
+  end)
+
   it("parse Spark sizes, durations, plan nodes and overrides", function()
     assert.equal(512 * 1024 ^ 2, parse.size("512m"))
     assert.equal(2 * 1024 ^ 3, parse.size("2g"))

@@ -398,6 +398,21 @@ function App:conf(key, default)
 end
 
 function App:string(sid) return str(self.c, sid) end
+
+local DIAG_KINDS = { [0] = "malformed_line", "truncated_line", "bad_field", "read_error", "unknown_event" }
+
+-- What went wrong while reading the log: list of { file, kind, line, message } (messages are
+-- capped by the loader; app.malformed_lines and app.bad_fields are exact counts).
+function App:diagnostics()
+  local out, a = list(), self.c
+  for i = 0, tonumber(a.ndiags) - 1 do
+    local d = a.diags[i]
+    local part = d.part >= 0 and d.part < a.nparts and str(a, a.parts[d.part].path) or nil
+    out[#out + 1] = { file = part, kind = DIAG_KINDS[d.kind] or tostring(d.kind), line = tonumber(d.line),
+      message = str(a, d.message) }
+  end
+  return out
+end
 function App:fields()
   local out = {}
   for k in pairs(APP_FIELDS) do out[#out + 1] = k end
