@@ -1,7 +1,7 @@
 /* Fault tests of the history store, on SQLite and on a real PostgreSQL server (see
  * test_store_support.h): kill -9 in the middle of ingesting a large application then re-run,
- * several processes ingesting one log at once, and (PostgreSQL) a server restart in the middle
- * of an ingest. Owner: store engineer. */
+ * several processes ingesting one log at once, and (PostgreSQL) a server restart and a
+ * 3-second outage in the middle of an ingest. Owner: store engineer. */
 #include "test_store_support.h"
 
 enum { BIG_STAGES = 40, BIG_TASKS_PER_STAGE = 5000 };
@@ -172,10 +172,59 @@ static void test_pg_restart_mid_ingest(void) {
   fx_free(app);
 }
 
+typedef struct outage_ctx {
+  int done;                              /* outage started already */
+} outage_ctx;
+
+/* Mid-ingest: stop the server now and bring it back 3 s later (in the background). */
+static int start_outage(void *vctx, int64_t rows) {
+  outage_ctx *o = vctx;
+  if (rows < 50000 || o->done) return 0;
+  o->done = 1;
+  char cmd[1400];
+  const char *sh = getenv("SIC_SOURCE_DIR");
+  snprintf(cmd, sizeof cmd, "%s/spec/support/pg.sh halt %s && (sleep 3; %s/spec/support/pg.sh resume %s) "
+           "</dev/null >/dev/null 2>&1 &", sh, pg_dir, sh, pg_dir);
+  if (system(cmd) != 0) fprintf(stderr, "outage failed: %s\n", cmd);
+  return 0;
+}
+
+/* A 3-second outage in the middle of an ingest: reconnect with backoff, retry, complete. */
+static void test_pg_outage_mid_ingest(void) {
+  char url[400];
+  fresh_store(url, sizeof url);
+  sic_store *s = open_store(url);
+  if (!s) return;
+  sic_app *app = big_app();
+  outage_ctx oc = {0};
+  sic_ingest_opts o;
+  sic_ingest_opts_init(&o);
+  o.checksum = "big";
+  o.store_tasks = 1;
+  o.progress = start_outage;
+  o.progress_ctx = &oc;
+  sic_ingest_result res;
+  sic_err err = {0};
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int rc = sic_store_ingest(s, app, &o, &res, &err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  CHECK(oc.done, "server halted during the ingest");
+  CHECK_OK(rc, err);
+  CHECK(res.retries >= 1 && waited >= 2.5, "retried %d times over %.1f s", res.retries, waited);
+  fprintf(stderr, "[postgresql] ingest rode out a 3 s outage: %d retried transaction(s), %.1f s\n", res.retries,
+          waited);
+  CHECK(scalar(s, "SELECT COUNT(*) FROM tasks", NULL) == BIG_STAGES * BIG_TASKS_PER_STAGE, "complete, no duplicates");
+  sic_store_close(s);
+  fx_free(app);
+}
+
 static void suite(void) {
   test_kill_mid_ingest();
   test_concurrent_ingest();
   if (!strcmp(backend, "postgresql")) test_pg_restart_mid_ingest();
+  if (!strcmp(backend, "postgresql")) test_pg_outage_mid_ingest();
 }
 
 int main(void) { return store_test_main(NULL, suite); }
