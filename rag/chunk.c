@@ -407,6 +407,21 @@ static int is_mdx_markup(const char *s, const char *end) {
   return 0;
 }
 
+/* An HTML heading line "<h2 id=x>Text</h2>": its level, and the text span in *t / *te. */
+static int html_heading(const char *s, const char *end, const char **t, const char **te) {
+  if (end - s < 4 || s[0] != '<' || (s[1] != 'h' && s[1] != 'H') || s[2] < '1' || s[2] > '6' ||
+      (s[3] != '>' && s[3] != ' '))
+    return 0;
+  const char *gt = memchr(s, '>', (size_t)(end - s));
+  if (!gt) return 0;
+  char close[5] = {'<', '/', s[1], s[2], 0};
+  const char *c = memmem(gt, (size_t)(end - gt), close, 4);
+  if (!c) return 0;
+  *t = gt + 1;
+  *te = c;
+  return s[2] - '0';
+}
+
 static int heading_level(const char *s, const char *end) {
   int lvl = 0;
   while (s + lvl < end && s[lvl] == '#') lvl++;
@@ -500,6 +515,7 @@ static int run_lines(md_state *st, const char *p, const char *end, int line) {
         if (rc) break;
       }
       int lvl = heading_level(s, le);
+      const char *ht = NULL, *hte = NULL;
       if (starts(s, le, "```") || starts(s, le, "~~~")) {
         size_t k = 0;
         while (k < 7 && s + k < le && s[k] == s[0]) fence[k] = s[k], k++;
@@ -523,6 +539,8 @@ static int run_lines(md_state *st, const char *p, const char *end, int line) {
         rc = rag_buf_append(&st->block, s, (size_t)(next - s));
       } else if (lvl && s == p) {
         rc = set_heading(st, lvl, s + lvl + 1, (size_t)(le - s - lvl - 1));
+      } else if ((lvl = html_heading(s, le, &ht, &hte))) {
+        rc = set_heading(st, lvl, ht, (size_t)(hte - ht));
       } else if (starts(s, le, "{%") || starts(s, le, "{:") || is_mdx_markup(s, le)) {
         /* Liquid control tags, kramdown attribute lists, MDX imports and components. */
       } else {

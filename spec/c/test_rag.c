@@ -106,6 +106,19 @@ static void test_mdx_chunker(void) {
   rag_chunks_free(&c);
 }
 
+static void test_html_headings(void) {
+  const char *html = "<h1>Delta Lake</h1>\n<p>Intro text.</p>\n<h2 id=\"vac\">Vacuum <code>files</code></h2>\n"
+                     "<p>Vacuum removes files.</p>\n";
+  rag_chunks c = {0};
+  sic_err err = {0};
+  CHECK(rag_chunk_markdown("page.html", html, strlen(html), &c, &err) == 0, "%s", err.msg);
+  CHECK_EQ_STR(c.title, "Delta Lake");
+  const rag_chunk *v = find_chunk(&c, "Vacuum removes");
+  CHECK(v && !strcmp(v->heading, "Delta Lake > Vacuum files") && !strcmp(v->section, "Vacuum files"), "%s",
+        v ? v->heading : "none");
+  rag_chunks_free(&c);
+}
+
 static void test_log_loader(void) {
   const char *log =
       "23/11/07 10:59:24.335 main INFO SparkContext: Running Spark version 3.3.0\n"
@@ -369,6 +382,7 @@ int main(void) {
   if (!mkdtemp(tmpdir)) return 1;
   test_markdown_chunker();
   test_mdx_chunker();
+  test_html_headings();
   test_log_loader();
   test_faiss_shim();
   test_lsa();
