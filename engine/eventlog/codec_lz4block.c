@@ -4,7 +4,9 @@
  * LZ4; low nibble = compression level - 10, block size limit 1 << level), compressed length
  * (int32 LE), decompressed length (int32 LE), checksum (int32 LE) = XXH32(decompressed,
  * seed 0x9747b28c) & 0x0FFFFFFF, then the payload. A raw block with both lengths zero ends
- * one stream; streams may follow each other. The validity rules mirror lz4-java's reader. */
+ * one stream; streams may follow each other. The validity rules mirror lz4-java's reader,
+ * plus: a compressed length beyond LZ4_compressBound(decompressed) is corrupt (so a damaged
+ * header cannot make a zip reader buffer gigabytes before failing). */
 #include "eventlog/codec.h"
 
 #include <lz4.h>
@@ -42,7 +44,8 @@ static int lz4b_parse(sic_decoder *d, const uint8_t *in, size_t avail, int64_t a
   int32_t clen = read_le32(in + 9), dlen = read_le32(in + 13);
   if ((method != LZ4B_METHOD_RAW && method != LZ4B_METHOD_LZ4) || clen < 0 || dlen < 0 ||
       (int64_t)dlen > ((int64_t)1 << level) || (dlen == 0) != (clen == 0) ||
-      (method == LZ4B_METHOD_RAW && clen != dlen))
+      (method == LZ4B_METHOD_RAW && clen != dlen) ||
+      (method == LZ4B_METHOD_LZ4 && clen > LZ4_compressBound(dlen)))
     return sic_err_set(err, SIC_ECORRUPT,
                        "lz4: invalid block header at byte %lld (token 0x%02x, lengths %d/%d)",
                        (long long)at, in[8], (int)clen, (int)dlen);
