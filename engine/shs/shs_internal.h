@@ -243,6 +243,52 @@ static inline void shs_qsort_r(void *base, size_t n, size_t size,
   if (n > 1) qsort_r(base, n, size, cmp, ctx);
 }
 
+/* ---- stages and tasks (render_stage.c, render_task.c) ---- */
+
+enum { SHS_MAX_QUANTILES = 64 };
+
+/* Query parameters of the stage resources. */
+typedef struct shs_stage_opts {
+  int details;                   /* include tasks and executor summaries */
+  int with_summaries;            /* include metric distributions */
+  int task_status[5];            /* taskStatus filter, indexed by sic_task_status */
+  int any_status;                /* 1 when taskStatus was given */
+  double q[SHS_MAX_QUANTILES];   /* quantiles, sorted ascending */
+  int nq;                        /* number of quantiles */
+} shs_stage_opts;
+
+/* TaskStatus names, indexed by sic_task_status. */
+extern const char *const shs_task_statuses[5];
+
+/* Comma-separated doubles, sorted; 0 or fills r with the History Server's 400. */
+int shs_parse_quantiles(const char *s, double *q, int *nq, sic_shs_response *r);
+/* Every value of a repeated enum parameter into flags[]; 0 or a 400 in r. */
+int shs_parse_enum_list(const shs_query *q, const char *key, const char *const *names, int n, int *flags,
+                        int *any, const char *supported, sic_shs_response *r);
+
+/* A task row with its sort key. */
+typedef struct shs_task_key {
+  int64_t key;                   /* sort key (0 for id order) */
+  int64_t task_id;               /* tie breaker, as the store's natural key */
+  int64_t row;                   /* row in sic_app.tasks */
+} shs_task_key;
+enum { SHS_SORT_ID = 0, SHS_SORT_RUNTIME_UP, SHS_SORT_RUNTIME_DOWN };
+
+/* Task rows of a stage attempt filtered by status flags (when any) and sorted; caller frees. */
+shs_task_key *shs_stage_task_list(const sic_app *a, const sic_stage *st, const int *want, int any, int sort,
+                                  int64_t *n);
+void shs_write_task(sic_jw *w, const shs_ctx *c, int64_t row);
+void shs_write_accum(sic_jw *w, const sic_app *a, int64_t id, sic_sid name, sic_sid update, sic_sid value);
+/* TaskMetricDistributions under key (or as the document when key is NULL); -1 when no task
+ * of the stage attempt succeeded with metrics (then nothing is written). */
+int shs_write_task_summary(sic_jw *w, const shs_ctx *c, const sic_stage *st, const shs_stage_opts *o,
+                           const char *key);
+int shs_render_task_list(shs_ctx *c, int64_t stage_row, sic_shs_response *r);
+int shs_render_task_summary(shs_ctx *c, int64_t stage_row, int32_t sid, int32_t att, sic_shs_response *r);
+/* Index the History Server reads for quantile q among count sorted values. */
+int64_t shs_quantile_index(double q, int64_t count);
+int shs_cmp_i64(const void *x, const void *y);
+
 /* Helpers shared by renderers. */
 int shs_cmp_str(const char *a, const char *b); /* Java String.compareTo for our purposes */
 const char *shs_exec_id(const sic_app *a, int32_t row);
