@@ -15,9 +15,11 @@ static const sic_command commands[] = {
   {"ingest", "record event logs in the history store (SQLite or PostgreSQL)", sic_cmd_ingest},
   {"kb", "documentation knowledge base: ingest, search (BM25 + dense), stats", sic_cmd_kb},
   {"logs", "event logs found under a path: layout, parts, codecs; --check reads them, --cat decompresses", sic_cmd_logs},
+  {"predict", "predict an application's runtime (stage GBDT + DAG simulation) with an interval, what-if executors/cores/input", sic_cmd_predict},
   {"regressions", "runs significantly slower or costlier than their job's baseline, and why", sic_cmd_regressions},
   {"repl", "interactive LuaJIT prompt with the engine loaded (sic.load, sic.analyze, ...)", sic_cmd_repl},
   {"run", "run a Lua script with the engine loaded", sic_cmd_run},
+  {"train", "train the runtime predictor from event logs (grouped CV vs baselines, model file)", sic_cmd_train},
   {"version", "print the version", sic_cmd_version},
 };
 

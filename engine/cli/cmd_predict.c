@@ -1,0 +1,139 @@
+/* `sic predict LOG [--model FILE] [--executors N] [--cores C] [--input-scale X]`: predicted
+ * runtime of an application with an interval, for the run in the log or a what-if variant.
+ * Owner: ml engineer.
+ *
+ * The log is the plan: its stages, their dependencies, inputs and operators. Every stage's time
+ * comes from the stage booster with features rebuilt for the requested executors, cores and
+ * input scale; the DAG scheduler simulation turns them into the application's runtime on that
+ * many slots, plus the driver time the log shows (ml/predict.h).
+ * Exit: 0 predicted, 1 bad input (log or model unreadable, wrong model version), 2 usage. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "json/write.h"
+#include "ml/predict.h"
+
+static void fmt_ms(double ms, char *buf, size_t n) {
+  if (!(ms >= 0)) snprintf(buf, n, "-");
+  else if (ms < 1000) snprintf(buf, n, "%.0f ms", ms);
+  else if (ms < 120000) snprintf(buf, n, "%.1f s", ms / 1000);
+  else snprintf(buf, n, "%.1f min", ms / 60000);
+}
+
+static void print_text(const char *log, const sic_ml_prediction *r, const sic_ml_whatif *wi, int unknown) {
+  char a[32], lo[32], hi[32], obs[32], g[32], drv[32];
+  fmt_ms(r->app_ms, a, sizeof a), fmt_ms(r->lo_ms, lo, sizeof lo), fmt_ms(r->hi_ms, hi, sizeof hi);
+  fmt_ms(r->observed_ms, obs, sizeof obs), fmt_ms(r->app_gbdt_ms, g, sizeof g);
+  fmt_ms(r->driver_ms, drv, sizeof drv);
+  printf("%s\n", log);
+  printf("  plan: %d stages on %d executors, %d slots%s", r->nstages, r->executors, r->slots,
+         wi->input_scale > 0 && wi->input_scale != 1 ? "" : "\n");
+  if (wi->input_scale > 0 && wi->input_scale != 1) printf(", input x%g\n", wi->input_scale);
+  printf("  predicted runtime: %s  (80%% interval %s .. %s)\n", a, lo, hi);
+  printf("  app-level model:   %s;  driver time included: %s;  observed in the log: %s\n", g, drv, obs);
+  if (unknown) printf("  note: the model uses %d feature(s) this build does not compute (treated as missing)\n", unknown);
+  /* the five stages predicted to take longest */
+  int shown[5] = {-1, -1, -1, -1, -1};
+  for (int k = 0; k < 5; k++) {
+    for (int32_t i = 0; i < r->nstages; i++) {
+      int used = 0;
+      for (int j = 0; j < k; j++) used |= shown[j] == i;
+      if (!used && r->stage_ms[i] > 0 && (shown[k] < 0 || r->stage_ms[i] > r->stage_ms[shown[k]])) shown[k] = i;
+    }
+    if (shown[k] < 0) break;
+    if (k == 0) printf("  longest stages (predicted / observed):\n");
+    int i = shown[k];
+    fmt_ms(r->stage_ms[i], a, sizeof a), fmt_ms(r->stage_observed_ms[i], obs, sizeof obs);
+    printf("    stage %-5d %10s / %s\n", r->stage_id[i], a, obs);
+  }
+}
+
+static void print_json(const char *log, const sic_ml_prediction *r, const sic_ml_whatif *wi) {
+  sic_jw w;
+  sic_jw_init(&w, SIC_JW_PRETTY);
+  sic_jw_obj(&w);
+  sic_jw_kstr(&w, "schema", "sic.prediction/1");
+  sic_jw_kstr(&w, "log", log);
+  sic_jw_kint(&w, "executors", r->executors);
+  sic_jw_kint(&w, "slots", r->slots);
+  sic_jw_kdouble(&w, "inputScale", wi->input_scale > 0 ? wi->input_scale : 1);
+  sic_jw_kdouble(&w, "predictedMs", r->app_ms);
+  sic_jw_kdouble(&w, "lowMs", r->lo_ms);
+  sic_jw_kdouble(&w, "highMs", r->hi_ms);
+  if (isfinite(r->app_gbdt_ms)) sic_jw_kdouble(&w, "appModelMs", r->app_gbdt_ms);
+  sic_jw_kdouble(&w, "driverMs", r->driver_ms);
+  if (r->observed_ms >= 0) sic_jw_kdouble(&w, "observedMs", r->observed_ms);
+  sic_jw_karr(&w, "stages");
+  for (int32_t i = 0; i < r->nstages; i++) {
+    sic_jw_obj(&w);
+    sic_jw_kint(&w, "stageId", r->stage_id[i]);
+    sic_jw_kdouble(&w, "predictedMs", r->stage_ms[i]);
+    sic_jw_kdouble(&w, "lowMs", r->stage_lo_ms[i]);
+    sic_jw_kdouble(&w, "highMs", r->stage_hi_ms[i]);
+    if (r->stage_observed_ms[i] >= 0) sic_jw_kdouble(&w, "observedMs", r->stage_observed_ms[i]);
+    sic_jw_end(&w);
+  }
+  sic_jw_end(&w);
+  sic_jw_end(&w);
+  if (!sic_jw_status(&w)) printf("%s\n", w.buf);
+  sic_jw_free(&w);
+}
+
+static int parse_scale(const char *s, double *out) {
+  if (!s) return *out = 1, 0;
+  char *end;
+  *out = strtod(s, &end);
+  return *end || !(*out > 0 && *out < 1e6) ? -1 : 0;
+}
+
+int sic_cmd_predict(int argc, char **argv) {
+  const char *model = getenv("SIC_MODEL"), *scale_s = NULL;
+  int64_t executors = 0, cores = 0;
+  sic_format format = SIC_FORMAT_TEXT;
+  sic_opt opts[] = {
+    SIC_OPT_STRING_ROW("model", 'm', &model, "FILE", "model file from `sic train` (default $SIC_MODEL)"),
+    SIC_OPT_INT_ROW("executors", 0, &executors, "N", "executors for the planned run (default: as logged)", 1, 100000),
+    SIC_OPT_INT_ROW("cores", 0, &cores, "C", "cores per executor (default: as logged)", 1, 1024),
+    SIC_OPT_STRING_ROW("input-scale", 0, &scale_s, "X", "multiply input volumes by X (default 1)"),
+    SIC_OPT_FORMAT_ROW(&format, "output format (text|json)"),
+  };
+  sic_cmd_spec spec = {"predict", "LOG [--model FILE] [--executors N] [--cores C] [--input-scale X]",
+                       "Predict the runtime of the application in LOG, or of the same plan run with other\n"
+                       "executors/cores/input volume: per-stage times from the trained stage model, fed\n"
+                       "through a DAG scheduler simulation on executors x cores slots, plus driver time.\n"
+                       "The interval is the 10th..90th percentile of the model's cross-validation errors.",
+                       opts, sizeof opts / sizeof opts[0],
+                       SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, 1};
+  char *pos[2] = {0};
+  char **posv = calloc((size_t)argc + 1, sizeof *posv);
+  int npos = 0, r = sic_args_parse(&spec, argc, argv, posv, &npos);
+  pos[0] = posv ? posv[0] : NULL;
+  free(posv);
+  if (r != SIC_ARGS_OK) return r == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
+  sic_ml_whatif wi = {(int)executors, (int)cores, 1};
+  if (parse_scale(scale_s, &wi.input_scale))
+    return sic_args_usage_error(&spec, "--input-scale wants a positive number, got '%s'", scale_s), SIC_EXIT_USAGE;
+  if (!model || !*model) return sic_args_usage_error(&spec, "no model: pass --model FILE or set SIC_MODEL"), SIC_EXIT_USAGE;
+
+  sic_err err = {0};
+  sic_ml_predictor *pred = NULL;
+  sic_app *app = NULL;
+  sic_ml_prediction res = {0};
+  int code = SIC_EXIT_INPUT;
+  if (sic_ml_predictor_open(model, &pred, &err) || sic_app_load_path(pos[0], NULL, &app, &err) ||
+      sic_ml_predict(pred, app, &wi, &res, &err))
+    goto done;
+  if (format == SIC_FORMAT_JSON) print_json(pos[0], &res, &wi);
+  else print_text(pos[0], &res, &wi, pred->unknown_features);
+  code = SIC_EXIT_OK;
+done:
+  if (code) fprintf(stderr, "sic predict: %s\n", err.msg);
+  sic_ml_prediction_free(&res);
+  sic_app_free(app);
+  sic_ml_predictor_free(pred);
+  return code;
+}

@@ -1,0 +1,83 @@
+/* Corpus loading, grouped cross-validation with baselines, and training of the final models.
+ *
+ * Evaluation is honest by construction: folds are formed from CV groups (an application and
+ * its copies, see sic_ml_app.group), so no application contributes rows to both the training
+ * and the test side; early stopping uses an inner split of the training groups only; the
+ * baselines (Ernest-style non-negative least squares on bytes/slots/waves, and the training
+ * median) are fitted on the same training folds and scored on the same test rows.
+ * Interpolation = grouped K-fold CV. Extrapolation = train on the applications with the
+ * smallest 75% of input volumes, test on the largest 25% (input scales never seen).
+ *
+ * Ownership: sic_ml_corpus_load fills a caller-owned corpus freed by sic_ml_corpus_free;
+ * sic_ml_train_final fills two caller-owned boosters (free each with sic_gbdt_free);
+ * sic_ml_eval_json returns a malloc'ed string. */
+#ifndef SIC_ML_EVAL_H
+#define SIC_ML_EVAL_H
+
+#include <stdio.h>
+
+#include "ml/features.h"
+#include "ml/gbdt.h"
+#include "ml/xgb.h"
+
+typedef struct sic_ml_corpus {
+  sic_ml_app *apps;                     /* one per application attempt loaded */
+  int32_t napps;                        /* entries in apps */
+  int32_t nfailed;                      /* logs that could not be loaded (reported to the log stream) */
+} sic_ml_corpus;
+
+/* Load every event log under each path (files or directories, recursively). Logs that fail
+ * to load are reported on `log` (may be NULL) and counted; an unreadable path is an error. */
+int sic_ml_corpus_load(char *const *paths, int npaths, sic_ml_corpus *out, FILE *log, sic_err *err);
+void sic_ml_corpus_free(sic_ml_corpus *c);
+
+typedef struct sic_ml_metrics {
+  int32_t n;                            /* predictions scored */
+  double q_median;                      /* median q-error max(p/a, a/p) */
+  double q_p90;                         /* 90th percentile q-error */
+  double mape;                          /* mean |p - a| / a, as a fraction */
+} sic_ml_metrics;
+
+/* One evaluation setting (interpolation or extrapolation). */
+typedef struct sic_ml_scores {
+  sic_ml_metrics stage_gbdt;            /* stage wall time: the GBDT */
+  sic_ml_metrics stage_nnls;            /* stage wall time: Ernest-style NNLS baseline */
+  sic_ml_metrics stage_median;          /* stage wall time: training median baseline */
+  sic_ml_metrics app_sim;               /* app runtime: GBDT stage times through the DAG simulation */
+  sic_ml_metrics app_gbdt;              /* app runtime: app-level GBDT */
+  sic_ml_metrics app_nnls;              /* app runtime: Ernest-style NNLS baseline */
+  sic_ml_metrics app_median;            /* app runtime: training median baseline */
+} sic_ml_scores;
+
+typedef struct sic_ml_eval {
+  int32_t napps;                        /* applications in the corpus */
+  int32_t ngroups;                      /* CV groups (distinct applications) */
+  int32_t nstage_rows;                  /* stages with a known duration (training rows) */
+  int32_t napp_rows;                    /* applications with a known runtime and >= 1 stage */
+  int32_t folds;                        /* K of the grouped K-fold CV */
+  sic_ml_scores interp;                 /* grouped CV */
+  sic_ml_scores extrap;                 /* train small inputs, test large inputs */
+  sic_ml_metrics app_sim_actual;        /* the simulation fed the actual stage times + driver time */
+  int32_t rounds_stage;                 /* median best round of the stage model over folds */
+  int32_t rounds_app;                   /* median best round of the app model over folds */
+  float stage_resid_lo, stage_resid_hi; /* 10th/90th pct of out-of-fold log residuals (stage) */
+  float app_resid_lo, app_resid_hi;     /* same for the app GBDT */
+  float sim_resid_lo, sim_resid_hi;     /* same for stage GBDT + simulation */
+  double driver_ms_median;              /* median driver time of the corpus (used for planned runs) */
+} sic_ml_eval;
+
+int sic_ml_evaluate(const sic_ml_corpus *c, const sic_xgb_params *p, int folds, sic_ml_eval *out,
+                    sic_err *err);
+
+/* Train "stage" and "app" boosters on the whole corpus with the rounds the CV chose, carrying
+ * names, feature version and residual quantiles. */
+int sic_ml_train_final(const sic_ml_corpus *c, const sic_xgb_params *p, const sic_ml_eval *ev,
+                       sic_gbdt out[2], sic_err *err);
+
+/* Metadata JSON saved in the model file: evaluation figures and training-set description. */
+char *sic_ml_eval_json(const sic_ml_corpus *c, const sic_ml_eval *ev, const char *sources);
+
+/* Median/percentile helper shared with the commands (sorts v in place). */
+double sic_ml_quantile(double *v, int n, double q);
+
+#endif

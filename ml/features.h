@@ -1,0 +1,85 @@
+/* Feature builder for the runtime predictor: one row per stage attempt, one per application.
+ *
+ * Features describe what a stage had to do and with what: bytes and records read/written,
+ * tasks and partition sizes, skew of the *input* sizes over tasks, the operator mix of its SQL
+ * plan, codec/serializer/AQE settings, executors and cores alive when it was submitted, and its
+ * depth in the stage DAG. No feature is computed from a duration (task, stage, job or app
+ * times): those are the labels. Features are float32 (what the trees compare); NaN means
+ * unknown and follows the trees' default directions.
+ *
+ * Feature names and SIC_ML_FEATURE_VERSION are saved in every model; a model whose version
+ * differs is rejected and a model naming features this build lacks gets NaN for them.
+ *
+ * Ownership: sic_ml_app_build fills a caller-owned sic_ml_app whose arrays are released by
+ * sic_ml_app_free. It keeps no pointer into the sic_app it was built from. */
+#ifndef SIC_ML_FEATURES_H
+#define SIC_ML_FEATURES_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "model/model.h"
+
+#define SIC_ML_FEATURE_VERSION 1u
+
+typedef enum sic_ml_stage_feature {
+  SF_LOG_INPUT_BYTES = 0, SF_LOG_INPUT_RECORDS, SF_LOG_SHUFFLE_READ_BYTES, SF_LOG_SHUFFLE_READ_RECORDS,
+  SF_LOG_SHUFFLE_WRITE_BYTES, SF_LOG_SHUFFLE_WRITE_RECORDS, SF_LOG_OUTPUT_BYTES, SF_LOG_OUTPUT_RECORDS,
+  SF_LOG_TASKS, SF_LOG_BYTES_PER_TASK, SF_SKEW_MAX_OVER_MEDIAN, SF_SKEW_CV, SF_EXECUTORS,
+  SF_CORES_PER_EXECUTOR, SF_LOG_SLOTS, SF_WAVES, SF_LOG_BYTES_PER_SLOT, SF_DAG_DEPTH, SF_NUM_PARENTS,
+  SF_IS_SHUFFLE_MAP, SF_OP_SCAN, SF_OP_EXCHANGE, SF_OP_BROADCAST, SF_OP_SMJ, SF_OP_BHJ, SF_OP_SHJ,
+  SF_OP_NLJ, SF_OP_AGGREGATE, SF_OP_SORT, SF_OP_WINDOW, SF_OP_UDF, SF_OP_FILTER_PROJECT, SF_OP_GPU,
+  SF_OP_TOTAL, SF_PLAN_MATCHED, SF_CODEC, SF_KRYO, SF_AQE, SF_LOG_SHUFFLE_PARTITIONS,
+  SF_LOG_EXECUTOR_MEMORY_MB, SF_SPARK_VERSION, SF_STAGE_ATTEMPT, SF_HAS_SQL, SF_NUM_RDDS,
+  SF__COUNT
+} sic_ml_stage_feature;
+
+typedef enum sic_ml_app_feature {
+  AF_LOG_INPUT_BYTES = 0, AF_LOG_SHUFFLE_READ_BYTES, AF_LOG_SHUFFLE_WRITE_BYTES, AF_LOG_OUTPUT_BYTES,
+  AF_LOG_TASKS, AF_LOG_STAGES, AF_LOG_JOBS, AF_MAX_DAG_DEPTH, AF_EXECUTORS, AF_CORES_PER_EXECUTOR,
+  AF_LOG_SLOTS, AF_WAVES, AF_OP_SCAN, AF_OP_EXCHANGE, AF_OP_JOIN, AF_OP_AGGREGATE, AF_OP_SORT,
+  AF_OP_WINDOW, AF_OP_UDF, AF_OP_GPU, AF_CODEC, AF_KRYO, AF_AQE, AF_LOG_SHUFFLE_PARTITIONS,
+  AF_LOG_EXECUTOR_MEMORY_MB, AF_SPARK_VERSION, AF_JOB_IDENTITY, AF_LOG_SQLS,
+  AF__COUNT
+} sic_ml_app_feature;
+
+extern const char *const sic_ml_stage_feature_names[SF__COUNT];
+extern const char *const sic_ml_app_feature_names[AF__COUNT];
+
+/* What-if settings applied while building features (0 / 1.0 = as logged). */
+typedef struct sic_ml_whatif {
+  int executors;                        /* executors to assume (0 = as logged) */
+  int cores;                            /* cores per executor (0 = as logged) */
+  double input_scale;                   /* multiply input volumes (1 or 0 = as logged) */
+} sic_ml_whatif;
+
+typedef struct sic_ml_stage_row {
+  int32_t stage_id;                     /* "Stage ID" */
+  int32_t attempt_id;                   /* "Stage Attempt ID" */
+  int32_t num_tasks;                    /* tasks after the what-if input scale */
+  int32_t parent_first;                 /* first parent in sic_ml_app.parents (rows of stages[]) */
+  int32_t nparents;                     /* number of parents present in the log */
+  int32_t usable;                       /* 1 when complete with a known duration (a training row) */
+  double submit_ms;                     /* submission time relative to app start, -1 unknown */
+  double duration_ms;                   /* LABEL: completion - submission, -1 unknown */
+  float x[SF__COUNT];                   /* features */
+} sic_ml_stage_row;
+
+typedef struct sic_ml_app {
+  char *app_id;                         /* "App ID" or the log name */
+  char *app_name;                       /* "App Name" */
+  uint64_t group;                       /* CV group: identical/near-identical logs share it */
+  int32_t nstages;                      /* rows in stages */
+  sic_ml_stage_row *stages;             /* latest attempt of each stage, by stage id */
+  int32_t *parents;                     /* parent rows, sliced by stage rows */
+  int32_t slots;                        /* executors x cores used for the simulation */
+  double runtime_ms;                    /* LABEL: app end - start, -1 unknown */
+  double driver_ms;                     /* runtime not covered by any stage (driver/scheduling) */
+  double input_bytes;                   /* total input + shuffle-read bytes (for extrapolation splits) */
+  float x[AF__COUNT];                   /* application features */
+} sic_ml_app;
+
+int sic_ml_app_build(const sic_app *app, const sic_ml_whatif *wi, sic_ml_app *out, sic_err *err);
+void sic_ml_app_free(sic_ml_app *a);
+
+#endif

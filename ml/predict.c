@@ -1,0 +1,148 @@
+/* Runtime prediction for one application (see predict.h). */
+#include "ml/predict.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml/sim.h"
+
+/* Number after "key": in the metadata JSON, or fallback (the metadata is ours, flat numbers). */
+static double meta_number(const char *meta, const char *key, double fallback) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = meta ? strstr(meta, pat) : NULL;
+  if (!p) return fallback;
+  char *end;
+  double v = strtod(p + strlen(pat), &end);
+  return end == p + strlen(pat) || !isfinite(v) ? fallback : v;
+}
+
+static int32_t *map_columns(const sic_gbdt *b, const char *const *names, int n, int32_t *unknown) {
+  int32_t *cols = malloc((size_t)b->nfeatures * sizeof *cols);
+  for (int32_t j = 0; cols && j < b->nfeatures; j++) {
+    cols[j] = -1;
+    for (int k = 0; k < n; k++)
+      if (!strcmp(b->feature_names[j], names[k])) cols[j] = k;
+    if (cols[j] < 0) (*unknown)++;
+  }
+  return cols;
+}
+
+int sic_ml_predictor_from_file(sic_ml_file *file, const char *what, sic_ml_predictor **out, sic_err *err) {
+  *out = NULL;
+  sic_ml_predictor *p = calloc(1, sizeof *p);
+  if (!p) return sic_ml_file_free(file), sic_err_set(err, SIC_ENOMEM, "out of memory");
+  p->file = file;
+  p->stage = sic_ml_file_booster(file, "stage");
+  p->app = sic_ml_file_booster(file, "app");
+  int rc = 0;
+  if (!p->stage) {
+    rc = sic_err_set(err, SIC_EFORMAT, "%s: model file has no 'stage' booster", what);
+    goto error;
+  }
+  const sic_gbdt *bs[2] = {p->stage, p->app};
+  for (int i = 0; i < 2; i++)
+    if (bs[i] && bs[i]->feature_version != SIC_ML_FEATURE_VERSION) {
+      rc = sic_err_set(err, SIC_EUNSUPPORTED,
+                       "%s: booster '%s' was trained on feature set v%u, this build computes v%u: retrain "
+                       "with `sic train`", what, bs[i]->name, bs[i]->feature_version, SIC_ML_FEATURE_VERSION);
+      goto error;
+    }
+  p->stage_cols = map_columns(p->stage, sic_ml_stage_feature_names, SF__COUNT, &p->unknown_features);
+  p->app_cols = p->app ? map_columns(p->app, sic_ml_app_feature_names, AF__COUNT, &p->unknown_features) : NULL;
+  if (!p->stage_cols || (p->app && !p->app_cols)) {
+    rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+    goto error;
+  }
+  p->driver_ms_median = meta_number(file->meta, "driver_ms_median", 0);
+  p->sim_resid_lo = meta_number(file->meta, "sim_resid_lo", p->stage->resid_lo);
+  p->sim_resid_hi = meta_number(file->meta, "sim_resid_hi", p->stage->resid_hi);
+  *out = p;
+  return 0;
+error:
+  sic_ml_predictor_free(p);
+  return rc;
+}
+
+int sic_ml_predictor_open(const char *path, sic_ml_predictor **out, sic_err *err) {
+  sic_ml_file *f = NULL;
+  *out = NULL;
+  int rc = sic_ml_file_load(path, &f, err);
+  return rc ? rc : sic_ml_predictor_from_file(f, path, out, err);
+}
+
+void sic_ml_predictor_free(sic_ml_predictor *p) {
+  if (!p) return;
+  sic_ml_file_free(p->file);
+  free(p->stage_cols);
+  free(p->app_cols);
+  free(p);
+}
+
+/* Booster margin for builder features x, columns reordered by name (unknown -> NaN). */
+static float margin(const sic_gbdt *b, const int32_t *cols, const float *x) {
+  float stack[128] = {0}, *row = b->nfeatures <= 128 ? stack : malloc((size_t)b->nfeatures * sizeof *row);
+  if (!row) return NAN;
+  for (int32_t j = 0; j < b->nfeatures; j++) row[j] = cols[j] >= 0 ? x[cols[j]] : NAN;
+  float m = sic_gbdt_predict_row(b, row);
+  if (row != stack) free(row);
+  return m;
+}
+
+float sic_ml_predict_stage_log(const sic_ml_predictor *p, const float *x) {
+  return margin(p->stage, p->stage_cols, x);
+}
+
+static int alloc_result(sic_ml_prediction *r, int32_t n) {
+  size_t m = (size_t)(n ? n : 1);
+  r->stage_ms = calloc(m, sizeof(double));
+  r->stage_lo_ms = calloc(m, sizeof(double));
+  r->stage_hi_ms = calloc(m, sizeof(double));
+  r->stage_observed_ms = calloc(m, sizeof(double));
+  r->stage_id = calloc(m, sizeof(int32_t));
+  r->nstages = n;
+  return r->stage_ms && r->stage_lo_ms && r->stage_hi_ms && r->stage_observed_ms && r->stage_id ? 0 : SIC_ENOMEM;
+}
+
+int sic_ml_predict(const sic_ml_predictor *p, const sic_app *app, const sic_ml_whatif *wi,
+                   sic_ml_prediction *out, sic_err *err) {
+  sic_ml_app a;
+  memset(out, 0, sizeof *out);
+  int rc = sic_ml_app_build(app, wi, &a, err);
+  if (rc) return rc;
+  if (alloc_result(out, a.nstages)) {
+    rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (int32_t i = 0; i < a.nstages; i++) {
+    const sic_ml_stage_row *s = &a.stages[i];
+    out->stage_id[i] = s->stage_id;
+    out->stage_observed_ms[i] = s->duration_ms;
+    if (s->duration_ms < 0 && s->num_tasks <= 0) continue; /* never ran: no time */
+    double lg = sic_ml_predict_stage_log(p, s->x);
+    out->stage_ms[i] = exp(lg);
+    out->stage_lo_ms[i] = exp(lg + p->stage->resid_lo);
+    out->stage_hi_ms[i] = exp(lg + p->stage->resid_hi);
+  }
+  /* an existing run keeps its own driver time; a log without timing gets the corpus median */
+  out->driver_ms = a.runtime_ms > 0 ? a.driver_ms : p->driver_ms_median;
+  out->slots = a.slots;
+  out->executors = (int32_t)a.x[AF_EXECUTORS];
+  out->app_ms = sic_ml_simulate(&a, out->stage_ms, a.slots, out->driver_ms);
+  out->lo_ms = out->app_ms * exp(p->sim_resid_lo);
+  out->hi_ms = out->app_ms * exp(p->sim_resid_hi);
+  out->app_gbdt_ms = p->app ? exp(margin(p->app, p->app_cols, a.x)) : NAN;
+  out->observed_ms = a.runtime_ms;
+  if (out->app_ms < 0) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+done:
+  sic_ml_app_free(&a);
+  if (rc) sic_ml_prediction_free(out);
+  return rc;
+}
+
+void sic_ml_prediction_free(sic_ml_prediction *r) {
+  free(r->stage_ms), free(r->stage_lo_ms), free(r->stage_hi_ms), free(r->stage_observed_ms), free(r->stage_id);
+  memset(r, 0, sizeof *r);
+}
