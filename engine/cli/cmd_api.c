@@ -56,7 +56,12 @@ int sic_cmd_api(int argc, char **argv) {
     printf("\n");
     fflush(stdout);
   }
-  if (exit_code == SIC_EXIT_OK) {
+  int binary = r.content_type && !strcmp(r.content_type, "application/octet-stream");
+  if (exit_code == SIC_EXIT_OK && binary && !output && sic_is_tty(stdout)) {
+    fprintf(stderr, "sic api: the response is a zip (%s); not writing it to a terminal, use -o FILE\n",
+            r.filename ? r.filename : "binary");
+    exit_code = SIC_EXIT_USAGE;
+  } else if (exit_code == SIC_EXIT_OK) {
     if (write_body(&r, output) < 0) {
       fprintf(stderr, "sic api: cannot write %s\n", output ? output : "stdout");
       exit_code = SIC_EXIT_INPUT;
