@@ -49,4 +49,4 @@ done
 [ "${SKIP_FAISS:-0}" = 1 ] && exit 0
 echo "== FAISS approximate vs exact"
 cmake --build "$build" --target bench_rag_faiss >/dev/null
-"$build/bench/bench_rag_faiss" "$n" 384 500
+"$build/bench/bench_rag_faiss" "$n" 384 500 --cache "${FAISS_CACHE:-$tmp}"

@@ -12,7 +12,7 @@
  *
  * usage: bench_rag_faiss [N [D [NQ]]] [--latent L] [--mixture] [--uniform] [--no-hnsw] [--no-ivf]
  *                        [--hnsw FACTORY] [--ef a,b,c,d] [--nprobe a,b,c,d] [--cache DIR]
- *                        (defaults 100000 384 1000, HNSW32, efSearch 16,32,64,128, nprobe 8,16,32,64)
+ *                        (defaults 100000 384 1000, HNSW32, efSearch 16,20,32,64, nprobe 8,16,32,64)
  * --cache keeps built indexes in DIR (keyed by data and parameters) so a sweep of search-time
  * settings does not rebuild an HNSW graph that takes minutes on a small machine.
  * Owner: rag engineer. */
@@ -125,7 +125,7 @@ typedef struct config {
 
 static config configs[] = {
   {"IVF1024,Flat", "nprobe", {8, 16, 32, 64}},
-  {"HNSW32", "efSearch", {16, 32, 64, 128}},
+  {"HNSW32", "efSearch", {16, 20, 32, 64}},
 };
 
 /* Build (or load from the cache) an index; returns build seconds (0 when loaded). */
