@@ -382,6 +382,34 @@ done:
   free(js);
 }
 
+/* Freeing a threaded stream early (after one chunk, or before any) must neither hang nor
+ * leak while the decode thread is ahead of the consumer; chunks never exceed one part. */
+static void test_early_free(void) {
+  size_t n = 12u << 20;
+  uint8_t *js = json_lines(n);
+  sic_frame_buf fb = {0};
+  CHECK_EQ_INT(sic_frame_write_zstd(&fb, js, n, 1), 0);
+  char *path = write_file("early.zstd", fb.data, fb.len);
+  sic_logsets sets;
+  sic_err err = {0};
+  CHECK_EQ_INT(sic_logset_scan(path, &sets, &err), 0);
+  for (int reads = 0; reads < 3 && sets.n == 1; reads++) {
+    sic_stream *s = NULL;
+    CHECK_EQ_INT(sic_stream_open(&sets.items[0], 2, &s, &err), 0);
+    const char *d;
+    size_t len, part, total = 0;
+    for (int i = 0; i < reads; i++) {
+      CHECK_EQ_INT(sic_stream_next(s, &d, &len, &part, &err), 1);
+      CHECK(part == 0 && len > 0 && !memcmp(d, js + total, len), "chunk %d", i);
+      total += len;
+    }
+    sic_stream_free(s);
+  }
+  if (sets.n) sic_logsets_free(&sets);
+  sic_frame_buf_free(&fb);
+  free(js);
+}
+
 static void cleanup_tmpdir(void) {
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
@@ -398,6 +426,7 @@ int main(void) {
   test_truncation();
   test_stream_files();
   test_zip_member_big_blocks();
+  test_early_free();
   cleanup_tmpdir();
   return CHECK_RESULT();
 }
