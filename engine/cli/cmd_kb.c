@@ -85,6 +85,13 @@ static void print_hits_text(const rag_hits *h) {
     const rag_hit *x = &h->v[i];
     char snippet[241];
     snprintf(snippet, sizeof snippet, "%s", x->text);
+    /* Do not end in the middle of a UTF-8 sequence. */
+    size_t len = strlen(snippet);
+    if (len == sizeof snippet - 1) {
+      while (len && ((unsigned char)snippet[len - 1] & 0xC0) == 0x80) len--;
+      if (len && ((unsigned char)snippet[len - 1] & 0xC0) == 0xC0) len--;
+      snippet[len] = 0;
+    }
     rag_squeeze_space(snippet);
     printf("%zu. [%s/%s § %s] score %.4f (bm25 #%d, dense #%d)\n   %s\n   %s%s\n", i + 1, x->source, x->doc,
            x->section, x->score, x->bm25_rank, x->dense_rank, x->heading, snippet,

@@ -92,6 +92,12 @@ static void embed_words(int fd, const char *req) {
   respond(fd, 200, "application/json", body);
 }
 
+static const char *const ask_stream[] = {
+  "data: {\"choices\":[{\"delta\":{\"content\":\"Vacuum deletes files older than the retention period \"}}]}\n\n",
+  "data: {\"choices\":[{\"delta\":{\"content\":\"[team/docs.md \u00a7 Vacuum]; see also [team/other.md \u00a7 Made Up].\"}}]}\n\n",
+  "data: [DONE]\n\n",
+  NULL};
+
 static void *serve(void *arg) {
   int fd = (int)(intptr_t)arg;
   char req[65536];
@@ -136,6 +142,8 @@ static void *serve(void *arg) {
     respond(fd, 200, "text/event-stream", "hello there\n");
   } else if (strstr(path, "/hangup/")) {
     /* close without a response */
+  } else if (strstr(path, "/askllm/")) {
+    stream(fd, ask_stream);
   } else if (strstr(path, "/embedkb/")) {
     embed_words(fd, req);
   } else if (strstr(path, "/embed/")) {
@@ -349,6 +357,39 @@ static void test_remote_embedder_kb(void) {
   CHECK(system(cmd) == 0);
 }
 
+/* `sic ask` end to end with an LLM: the streamed answer reaches stdout, its known citation is
+ * accepted and the invented one is flagged by reasoning.lua. */
+static void test_ask_with_llm(void) {
+  const char *build = getenv("SIC_BUILD_DIR");
+  if (!build) {
+    fprintf(stderr, "SIC_BUILD_DIR not set: skipping the sic ask end-to-end case\n");
+    return;
+  }
+  char dir[] = "/tmp/sic-rag-ask-XXXXXX", path[512], cmd[2048];
+  if (!mkdtemp(dir)) return;
+  snprintf(path, sizeof path, "%s/docs.md", dir);
+  FILE *f = fopen(path, "w");
+  fputs("# Docs\n\n## Vacuum\n\nVacuum deletes old files after the retention period.\n\n"
+        "## Kafka\n\nStreaming reads Kafka offsets.\n", f);
+  fclose(f);
+  snprintf(cmd, sizeof cmd,
+           "cd %s && env -u SIC_EMBED_URL SIC_LLM_URL=http://127.0.0.1:%d/askllm/v1 SIC_LLM_RETRIES=0 "
+           "%s/sic kb ingest docs.md --source team --store kb.db >/dev/null && "
+           "env -u SIC_EMBED_URL SIC_LLM_URL=http://127.0.0.1:%d/askllm/v1 SIC_LLM_RETRIES=0 %s/sic ask 'how does vacuum work' --store kb.db 2>&1",
+           dir, port, build, port, build);
+  FILE *p = popen(cmd, "r");
+  char out[8192] = "";
+  size_t n = p ? fread(out, 1, sizeof out - 1, p) : 0;
+  out[n] = 0;
+  int status = p ? pclose(p) : -1;
+  CHECK(status == 0, "exit status %d: %s", status, out);
+  CHECK(strstr(out, "Vacuum deletes files older than the retention period [team/docs.md \xc2\xa7 Vacuum]") != NULL, "%s", out);
+  CHECK(strstr(out, "Extractive answer") == NULL, "%s", out);
+  CHECK(strstr(out, "Warning: cited but not among the retrieved passages: [team/other.md \xc2\xa7 Made Up]") != NULL, "%s", out);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  CHECK(system(cmd) == 0);
+}
+
 int main(void) {
   if (start_server()) {
     fprintf(stderr, "cannot start the local HTTP server\n");
@@ -358,5 +399,6 @@ int main(void) {
   test_embeddings();
   test_env_config();
   test_remote_embedder_kb();
+  test_ask_with_llm();
   return CHECK_RESULT();
 }
