@@ -256,8 +256,12 @@ int32_t sic_peak_new(sic_builder *b, const sic_emetrics *m) {
   return (int32_t)a->npeaks++;
 }
 
+/* Task peaks repeat (often all zero, or the same executor snapshot): a 1024-slot cache of
+ * recent vectors, indexed by a multiply-add hash of the 21 values. */
 int32_t sic_peak_dedup(sic_builder *b, const sic_emetrics *m) {
-  uint32_t h = sic_hash_bytes((const char *)m->v, sizeof m->v) & 1023;
+  uint64_t x = 0;
+  for (int i = 0; i < SIC_EM__COUNT; i++) x = (x + (uint64_t)m->v[i]) * 0x9E3779B97F4A7C15ULL;
+  uint32_t h = (uint32_t)(x >> 54) & 1023;
   uint32_t r1 = b->peak_recent[h];
   if (r1 && memcmp(&b->app->peaks[r1 - 1], m, sizeof *m) == 0) return (int32_t)r1 - 1;
   int32_t r = sic_peak_new(b, m);
@@ -304,7 +308,8 @@ sic_builder *sic_builder_new(const sic_load_opts *opts) {
   if (!b->app) { free(b); return NULL; }
   b->opts.threads = opts ? opts->threads : 0;
   b->opts.keep_task_accums = opts ? opts->keep_task_accums : 1;
-  for (int i = 0; i < 32; i++) b->recent_sid[i] = -1;
+  for (int i = 0; i < 128; i++) b->recent_sid[i] = -1;
+  b->sid_success = -1;
   sic_app *a = b->app;
   a->abi_version = SIC_ABI_VERSION;
   a->app_id = a->attempt_id = a->name = a->user = a->spark_version = a->source_path = -1;

@@ -87,8 +87,9 @@ typedef struct sic_builder {
   sic_sid *unknown_names;        /* event names already reported as unknown */
   int64_t nunknown, cap_unknown;
 
-  sic_sid recent_sid[32];        /* small direct-mapped cache of Executor ID / Host strings of
+  sic_sid recent_sid[128];       /* small direct-mapped cache of Executor ID / Host strings of
                                     task lines (they repeat on every line), -1 = empty */
+  sic_sid sid_success;           /* the interned "Success" end reason, -1 until first seen */
   int enomem;                    /* an allocation failed: the model is incomplete */
 } sic_builder;
 

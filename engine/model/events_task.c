@@ -218,16 +218,31 @@ static const sic_keytab TI_KEYS[TI__COUNT] = {
     SIC_KT("Getting Result Time", TI_GETTING), SIC_KT("Finish Time", TI_FINISH), SIC_KT("Failed", TI_FAILED),
     SIC_KT("Killed", TI_KILLED), SIC_KT("Accumulables", TI_ACCUMS)};
 
-/* Executor ID and Host repeat on every task line: a 16-entry direct-mapped cache per kind
- * (indexed by length and two bytes, no hashing) answers most of them without interning. */
+/* 0..63 from all bytes of a short string: words folded with xor and rotation, one
+ * multiply at the end (cheaper than the intern hash; collisions only cost a miss). */
+static inline unsigned cache_slot(const char *p, size_t n) {
+  uint64_t h = n, w;
+  while (n >= 8) {
+    memcpy(&w, p, 8);
+    h = ((h << 7) | (h >> 57)) ^ w;
+    p += 8;
+    n -= 8;
+  }
+  w = 0;
+  memcpy(&w, p, n);
+  h = ((h << 7) | (h >> 57)) ^ w;
+  return (unsigned)((h * 0x9E3779B97F4A7C15ULL) >> 58);
+}
+
+/* Executor ID and Host repeat on every task line: a 64-entry direct-mapped cache per kind
+ * answers most of them without a probe of the intern table. */
 static sic_sid cached_sid(sic_builder *b, sic_jscan *s, int kind) {
   sic_jstr v;
   sic_sid id = -1;
   if (sic_json_peek(s) != SIC_JT_STRING) { sic_rd_sid(b, s, &id); return id; }
   if (sic_json_str(s, &v) < 0) return -1;
   if (v.escaped || v.len == 0) return sic_intern_jstr(b, &v);
-  unsigned slot = (unsigned)kind * 16 + (((unsigned)v.len * 7 + (unsigned char)v.p[v.len - 1] +
-                                          (unsigned char)v.p[v.len / 2] * 3) & 15);
+  unsigned slot = (unsigned)kind * 64 + cache_slot(v.p, v.len);
   sic_sid last = b->recent_sid[slot];
   if (last >= 0 && sic_interned_len(b, last) == v.len && sic_bytes_eq(sic_str(b->app, last), v.p, v.len))
     return last;

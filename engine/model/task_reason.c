@@ -95,7 +95,13 @@ void sic_read_end_reason(sic_builder *b, sic_jscan *s, sic_end_reason *er) {
     } else sic_json_skip(s);
   }
   if (s->err || !reason.p) return;
-  er->reason = sic_intern_jstr(b, &reason);
+  /* "Success" ends almost every task: intern it once */
+  if (SIC_KEY(&reason, "Success")) {
+    if (b->sid_success < 0) b->sid_success = sic_intern(b, "Success", 7);
+    er->reason = b->sid_success;
+  } else {
+    er->reason = sic_intern_jstr(b, &reason);
+  }
   sic_app *a = b->app;
   char buf[16384];
   int n = -1;
