@@ -462,8 +462,15 @@ static void apply_accums(sic_builder *b, int64_t row, int success) {
   b->npacc = 0;
 }
 
+enum { TE_STAGE, TE_ATTEMPT, TE_TYPE, TE_REASON, TE_INFO, TE_PEAK, TE_METRICS, TE__COUNT };
+/* TaskEnd members in the order Spark writes them. */
+static const sic_keytab TE_KEYS[TE__COUNT] = {
+    SIC_KT("Stage ID", TE_STAGE), SIC_KT("Stage Attempt ID", TE_ATTEMPT), SIC_KT("Task Type", TE_TYPE),
+    SIC_KT("Task End Reason", TE_REASON), SIC_KT("Task Info", TE_INFO),
+    SIC_KT("Task Executor Metrics", TE_PEAK), SIC_KT("Task Metrics", TE_METRICS)};
+
 int sic_ev_task_end(sic_builder *b, sic_jscan *s, sic_jiter *it) {
-  sic_jstr k, v;
+  sic_jstr v;
   int32_t stage_id = -1, attempt = 0, result_task = -1, have_metrics = 0, have_peak = 0;
   int64_t m[SIC_TM__COUNT];
   sic_emetrics peak;
@@ -471,21 +478,27 @@ int sic_ev_task_end(sic_builder *b, sic_jscan *s, sic_jiter *it) {
   task_info ti;
   task_info_init(&ti);
   b->npacc = 0;
-  FOR_MEMBERS(s, it, &k) {
-    if (SIC_KEY(&k, "Task Info")) read_task_info(b, s, &ti, 1);
-    else if (SIC_KEY(&k, "Task Metrics")) {
+  int hint = 0, i;
+  while ((i = sic_member(s, it, TE_KEYS, TE__COUNT, &hint)) != -2) {
+    switch (i) {
+    case TE_STAGE: sic_rd_i32(b, s, &stage_id); break;
+    case TE_ATTEMPT: sic_rd_i32(b, s, &attempt); break;
+    case TE_TYPE:
+      if (sic_json_peek(s) == SIC_JT_STRING && sic_json_str(s, &v) == 0) result_task = SIC_KEY(&v, "ResultTask");
+      else sic_json_skip(s);
+      break;
+    case TE_REASON: sic_read_end_reason(b, s, &er); break;
+    case TE_INFO: read_task_info(b, s, &ti, 1); break;
+    case TE_PEAK: have_peak = sic_rd_emetrics(b, s, &peak) == 0; break;
+    case TE_METRICS:
       if (sic_json_peek(s) == SIC_JT_OBJECT) {
         memset(m, 0, sizeof m);
         read_metrics(b, s, TOP, m, 0);
         have_metrics = 1;
       } else sic_json_skip(s);
-    } else if (SIC_KEY(&k, "Stage ID")) sic_rd_i32(b, s, &stage_id);
-    else if (SIC_KEY(&k, "Stage Attempt ID")) sic_rd_i32(b, s, &attempt);
-    else if (SIC_KEY(&k, "Task Type") && sic_json_peek(s) == SIC_JT_STRING) {
-      if (sic_json_str(s, &v) == 0) result_task = SIC_KEY(&v, "ResultTask");
-    } else if (SIC_KEY(&k, "Task End Reason")) sic_read_end_reason(b, s, &er);
-    else if (SIC_KEY(&k, "Task Executor Metrics")) have_peak = sic_rd_emetrics(b, s, &peak) == 0;
-    else sic_json_skip(s);
+      break;
+    default: sic_json_skip(s); break; /* "Event" (when not first) and members of newer Sparks */
+    }
   }
   if (s->err) { b->npacc = 0; return -1; }
   if (ti.task_id < 0) { sic_missing_field(b, "Task Info\" member \"Task ID"); b->npacc = 0; return 0; }
