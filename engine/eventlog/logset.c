@@ -100,12 +100,12 @@ static char *base_dup(const char *path) {
   return strndup(b, n);
 }
 
-/* Display name: basename without .inprogress and without a known codec suffix. */
+/* Display name: basename without .inprogress and without a known codec (or .zip) suffix. */
 static char *display_name(const char *path) {
   char *name = base_dup(path);
   if (!name) return NULL;
   if (has_suffix(name, ".inprogress")) name[strlen(name) - strlen(".inprogress")] = 0;
-  static const char *const suffixes[] = {".zstd", ".zst", ".lz4", ".snappy", ".lzf", ".gz", ".gzip"};
+  static const char *const suffixes[] = {".zstd", ".zst", ".lz4", ".snappy", ".lzf", ".gz", ".gzip", ".zip"};
   for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
     if (has_suffix(name, suffixes[i]) && strlen(name) > strlen(suffixes[i])) {
       name[strlen(name) - strlen(suffixes[i])] = 0;

@@ -394,6 +394,22 @@ static void test_zip_synth(void) {
     sic_logsets_free(&sets);
   }
 
+  /* A Spark 1.x log dir zipped with its files at the archive's root. */
+  z = zip_open(tmp_path("legacy-app.zip"), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+  zip_put(z, "EVENT_LOG_1", event_text, strlen(event_text));
+  zip_put(z, "SPARK_VERSION_1.2.0", "", 0);
+  zip_put(z, "APPLICATION_COMPLETE", "", 0);
+  CHECK_EQ_INT(zip_close(z), 0);
+  CHECK_EQ_INT(sic_logset_scan(tmp_path("legacy-app.zip"), &sets, &err), 0);
+  CHECK_EQ_INT(sets.n, 1);
+  if (sets.n == 1) {
+    CHECK_EQ_INT(sets.items[0].layout, SIC_LAYOUT_ZIP);
+    CHECK_EQ_STR(sets.items[0].name, "legacy-app");
+    CHECK_EQ_INT(sets.items[0].in_progress, 0);
+    CHECK_EQ_INT(sets.items[0].nparts, 1);
+  }
+  sic_logsets_free(&sets);
+
   z = zip_open(tmp_path("attempts.zip"), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
   zip_put(z, "app-5_1", event_text, strlen(event_text));
   zip_put(z, "app-5_2.inprogress", event_text, strlen(event_text));
