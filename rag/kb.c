@@ -334,6 +334,11 @@ static int ingest_file(rag_kb *kb, ingest_stmts *s, const char *path, const char
     goto done;
   }
   rc = t == DOC_LOG ? rag_chunk_log(doc, text, len, &ch, err) : rag_chunk_markdown(doc, text, len, &ch, err);
+  if (rc == SIC_EFORMAT) { /* not what its name says: skip it, keep the rest */
+    if (!st->files_failed++) snprintf(st->first_failure, sizeof st->first_failure, "%.200s: %.300s", path, err ? err->msg : "");
+    rc = 0;
+    goto done;
+  }
   if (rc) {
     sic_err_wrap(err, "%s: ", path);
     goto done;

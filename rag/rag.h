@@ -40,12 +40,15 @@ typedef struct rag_ingest_stats {
   size_t chunks_added;     /* new chunk ids inserted */
   size_t chunks_removed;   /* chunk ids of changed files that no longer exist */
   size_t bytes;            /* bytes of input read */
+  size_t files_failed;     /* files a loader rejected (e.g. a *.log with no log4j record): skipped */
+  char first_failure[512]; /* why the first of them was rejected ("" when none) */
 } rag_ingest_stats;
 
 /* Ingest a file or (recursively) a directory. source labels the chunks ("spark", "delta",
  * "logs"...); NULL = the name of the directory given (or of the file's directory). Markdown,
  * MDX and HTML go to the document chunker, *.log / "driverlog"-like files to the log loader.
- * Counts accumulate into st. Does not rebuild the dense index: call rag_kb_refresh. */
+ * Counts accumulate into st. A file its loader rejects is skipped and counted in
+ * st->files_failed (the rest of the directory is still ingested); I/O errors abort. Does not rebuild the dense index: call rag_kb_refresh. */
 int rag_kb_ingest(rag_kb *kb, const char *path, const char *source, rag_ingest_stats *st,
                   sic_err *err);
 

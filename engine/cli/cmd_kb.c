@@ -65,11 +65,13 @@ static int kb_ingest(int argc, char **argv) {
     rag_kb_close(kb);
     return fail("ingest", &err);
   }
+  if (st.files_failed)
+    fprintf(stderr, "sic kb ingest: %zu file(s) rejected and skipped; first: %s\n", st.files_failed, st.first_failure);
   if (fmt == SIC_FORMAT_JSON)
-    printf("{\"schema\":\"sic.kb_ingest/1\",\"store\":\"%s\",\"files\":%zu,\"unchanged\":%zu,\"skipped\":%zu,"
+    printf("{\"schema\":\"sic.kb_ingest/1\",\"store\":\"%s\",\"files\":%zu,\"failed\":%zu,\"unchanged\":%zu,\"skipped\":%zu,"
            "\"chunks_added\":%zu,\"chunks_removed\":%zu,\"bytes\":%zu,\"ingest_seconds\":%.3f,\"index_seconds\":%.3f}\n",
-           rag_kb_path(kb), st.files, st.files_unchanged, st.files_skipped, st.chunks_added, st.chunks_removed,
-           st.bytes, t1 - t0, t2 - t1);
+           rag_kb_path(kb), st.files, st.files_failed, st.files_unchanged, st.files_skipped, st.chunks_added,
+           st.chunks_removed, st.bytes, t1 - t0, t2 - t1);
   else
     printf("%s: %zu files (%zu unchanged, %zu not documents), +%zu / -%zu chunks, %.1f MB in %.2f s; dense index %.2f s\n",
            rag_kb_path(kb), st.files, st.files_unchanged, st.files_skipped, st.chunks_added, st.chunks_removed,

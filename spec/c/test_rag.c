@@ -263,14 +263,17 @@ static void test_incremental_ingest(void) {
   write_file("docs/b.md", "# Beta\n\n## Kafka\n\nStreaming reads offsets from Kafka topics.\n\n"
                           "## Memory\n\nExecutor memory overhead covers native allocations.\n");
   write_file("docs/ignored.txt", "not a document");
+  write_file("docs/broken.log", "this file is named like a log\nbut holds no log4j record\n");
   sic_err err = {0};
   rag_kb *kb = NULL;
   CHECK(rag_kb_open(kbpath, &kb, &err) == 0, "%s", err.msg);
   if (!kb) return;
   rag_ingest_stats st = {0};
   CHECK(rag_kb_ingest(kb, docs, "team", &st, &err) == 0, "%s", err.msg);
-  CHECK_EQ_INT(st.files, 3);
+  CHECK_EQ_INT(st.files, 4);
   CHECK_EQ_INT(st.files_skipped, 1);
+  CHECK_EQ_INT(st.files_failed, 1);
+  CHECK(strstr(st.first_failure, "broken.log") && strstr(st.first_failure, "no log4j record"), "%s", st.first_failure);
   CHECK_EQ_INT(st.chunks_added, 4);
   int64_t gen = rag_kb_generation(kb);
   CHECK(rag_kb_refresh(kb, 0, 0, &err) == 0, "%s", err.msg);
