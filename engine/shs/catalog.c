@@ -134,7 +134,44 @@ static int cmp_app(const void *x, const void *y) {
   return -strcmp(p->id, q->id);
 }
 
-static int list_one(sic_shs *shs, size_t set) {
+/* The attempt `old` listed from the same, unchanged log (path, parts, size and mtime). */
+static shs_attempt *unchanged_attempt(sic_shs *old, const sic_logset *set, const char **app_id) {
+  for (size_t i = 0; old && i < old->napps; i++)
+    for (size_t k = 0; k < old->apps[i].nattempts; k++) {
+      shs_attempt *at = &old->apps[i].attempts[k];
+      const sic_logset *o = &old->sets.items[at->logset];
+      if (!strcmp(o->path, set->path) && o->nparts == set->nparts && o->mtime_ms == set->mtime_ms &&
+          o->total_size == set->total_size) {
+        *app_id = old->apps[i].id;
+        return at;
+      }
+    }
+  return NULL;
+}
+
+/* List an unchanged log from the previous catalog, taking over its cached model. */
+static int reuse_listing(sic_shs *shs, size_t set, sic_shs *old, shs_attempt *prev, const char *app_id) {
+  shs_attempt at = *prev;
+  at.attempt_id = dup_or_null(prev->attempt_id);
+  at.name = strdup(prev->name);
+  at.user = strdup(prev->user);
+  at.spark_version = strdup(prev->spark_version);
+  at.logset = set;
+  prev->app = NULL, prev->view = NULL; /* moved */
+  old->cached_bytes -= prev->mem;
+  prev->mem = 0;
+  shs->cached_bytes += at.mem;
+  if (!at.name || !at.user || !at.spark_version || (prev->attempt_id && !at.attempt_id)) {
+    attempt_free(shs, &at);
+    return SIC_ENOMEM;
+  }
+  return add_attempt(shs, app_id, &at);
+}
+
+static int list_one(sic_shs *shs, size_t set, sic_shs *old) {
+  const char *old_id = NULL;
+  shs_attempt *prev = unchanged_attempt(old, &shs->sets.items[set], &old_id);
+  if (prev) return reuse_listing(shs, set, old, prev, old_id);
   sic_err err = {0};
   sic_app *app = NULL;
   if (load_model(shs, set, &app, &err) < 0 || !app) {
@@ -169,30 +206,72 @@ static int list_one(sic_shs *shs, size_t set) {
   return rc;
 }
 
-int sic_shs_open(const char *logdir, const sic_shs_opts *opts, sic_shs **out, sic_err *err) {
-  *out = NULL;
-  sic_shs *shs = calloc(1, sizeof *shs);
-  if (!shs) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  pthread_mutex_init(&shs->lock, NULL);
-  shs->cache_bytes = opts && opts->cache_bytes > 0 ? opts->cache_bytes : (int64_t)1 << 30;
-  shs->threads = opts && opts->threads > 0 ? opts->threads : 1;
-  int rc = SIC_ENOMEM;
-  if (!(shs->logdir = strdup(logdir))) goto error;
-  if ((rc = sic_logset_scan(logdir, &shs->sets, err)) < 0) goto error;
+/* Scan shs->logdir and build the listing, reusing what `old` (may be NULL) already read. */
+static int catalog_build(sic_shs *shs, sic_shs *old, sic_err *err) {
+  int rc = sic_logset_scan(shs->logdir, &shs->sets, err);
+  if (rc < 0) return rc;
   for (size_t i = 0; i < shs->sets.n; i++)
-    if ((rc = list_one(shs, i)) < 0) goto error;
+    if ((rc = list_one(shs, i, old)) < 0) return sic_err_set(err, rc, "out of memory listing %s", shs->logdir);
   for (size_t i = 0; i < shs->napps; i++) {
     shs_appinfo *a = &shs->apps[i];
     shs_qsort(a->attempts, a->nattempts, sizeof *a->attempts, cmp_attempt);
-    if (!(a->name = strdup(a->attempts[0].name))) { rc = SIC_ENOMEM; goto error; }
+    if (!(a->name = strdup(a->attempts[0].name))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
   shs_qsort(shs->apps, shs->napps, sizeof *shs->apps, cmp_app);
   shs->skipped += shs->sets.nskipped;
+  return 0;
+}
+
+static sic_shs *catalog_new(const char *logdir, int64_t cache_bytes, int threads) {
+  sic_shs *shs = calloc(1, sizeof *shs);
+  if (!shs) return NULL;
+  pthread_mutex_init(&shs->lock, NULL);
+  shs->cache_bytes = cache_bytes;
+  shs->threads = threads;
+  if (!(shs->logdir = strdup(logdir))) {
+    sic_shs_close(shs);
+    return NULL;
+  }
+  return shs;
+}
+
+int sic_shs_open(const char *logdir, const sic_shs_opts *opts, sic_shs **out, sic_err *err) {
+  *out = NULL;
+  sic_shs *shs = catalog_new(logdir, opts && opts->cache_bytes > 0 ? opts->cache_bytes : (int64_t)1 << 30,
+                             opts && opts->threads > 0 ? opts->threads : 1);
+  if (!shs) return sic_err_set(err, SIC_ENOMEM, "out of memory opening %s", logdir);
+  int rc = catalog_build(shs, NULL, err);
+  if (rc < 0) {
+    sic_shs_close(shs);
+    return rc;
+  }
   *out = shs;
   return 0;
-error:
-  if (rc == SIC_ENOMEM) sic_err_set(err, rc, "out of memory opening %s", logdir);
-  sic_shs_close(shs);
+}
+
+int sic_shs_refresh(sic_shs *shs, sic_err *err) {
+  pthread_mutex_lock(&shs->lock);
+  sic_shs *fresh = catalog_new(shs->logdir, shs->cache_bytes, shs->threads);
+  if (fresh) fresh->clock = shs->clock; /* reused models keep meaningful LRU stamps */
+  int rc = fresh ? catalog_build(fresh, shs, err) : sic_err_set(err, SIC_ENOMEM, "out of memory");
+  if (rc == 0) { /* swap everything but the locks; `fresh` then holds (and frees) the old listing */
+#define SWAP(field)                  \
+  do {                               \
+    __typeof__(shs->field) t_ = shs->field; \
+    shs->field = fresh->field;       \
+    fresh->field = t_;               \
+  } while (0)
+    SWAP(logdir);
+    SWAP(sets);
+    SWAP(apps);
+    SWAP(napps);
+    SWAP(skipped);
+    SWAP(cached_bytes);
+    SWAP(clock);
+#undef SWAP
+  }
+  pthread_mutex_unlock(&shs->lock);
+  sic_shs_close(fresh); /* on failure: models taken over so far are simply unloaded */
   return rc;
 }
 

@@ -45,6 +45,10 @@ typedef struct sic_shs_response {
  * sic_shs_skipped); only an unreadable logdir fails. */
 int sic_shs_open(const char *logdir, const sic_shs_opts *opts, sic_shs **out, sic_err *err);
 void sic_shs_close(sic_shs *shs);
+/* Rescan logdir (the History Server does so periodically): new and changed logs are read,
+ * unchanged ones keep their listing and cached model, vanished ones disappear. On failure
+ * the catalog keeps its previous listing (models it had may have to be reloaded). */
+int sic_shs_refresh(sic_shs *shs, sic_err *err);
 /* Number of logs under logdir that could not be listed (not event logs, no application id). */
 size_t sic_shs_skipped(const sic_shs *shs);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json/scan.h"
 #include "shs/shs.h"
@@ -233,6 +234,62 @@ static void test_cache_eviction(const char *dir) {
   sic_shs_close(tiny);
 }
 
+static int copy_file(const char *from, const char *to) {
+  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+  char buf[65536];
+  size_t n;
+  int ok = in && out;
+  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+  if (in) fclose(in);
+  if (out && fclose(out)) ok = 0;
+  return ok ? 0 : -1;
+}
+
+static size_t app_count(sic_shs *shs) {
+  sic_shs_response r = get(shs, "applications");
+  size_t n = (size_t)count_occurrences(r.body ? r.body : "", "\n  \"id\" : ");
+  sic_shs_response_free(&r);
+  return n;
+}
+
+static void test_refresh(const char *logs) { /* logs: a path shorter than 1024 bytes */
+  char dir[] = "/tmp/sic-shs-refresh-XXXXXX", a[1024], b[1024], src[2048];
+  if (!mkdtemp(dir)) {
+    EXPECT(0, "mkdtemp");
+    return;
+  }
+  snprintf(a, sizeof a, "%s/local-1422981780767", dir);
+  snprintf(b, sizeof b, "%s/local-1430917381534", dir);
+  snprintf(src, sizeof src, "%s/local-1422981780767", logs);
+  EXPECT(copy_file(src, a) == 0, "copy %s", src);
+  sic_shs *shs = NULL;
+  sic_err err = {0};
+  EXPECT(sic_shs_open(dir, NULL, &shs, &err) == 0, "%s", err.msg);
+  if (!shs) return;
+  EXPECT(app_count(shs) == 1, "one app");
+  sic_shs_response r = get(shs, "applications/local-1422981780767/jobs");
+  sic_shs_response_free(&r);
+  const sic_app *model = shs->apps[0].attempts[0].app;
+  snprintf(src, sizeof src, "%s/local-1430917381534", logs);
+  EXPECT(copy_file(src, b) == 0, "copy %s", src);
+  EXPECT(sic_shs_refresh(shs, &err) == 0, "%s", err.msg);
+  EXPECT(app_count(shs) == 2, "two apps after refresh");
+  const shs_appinfo *kept = shs_find_app(shs, "local-1422981780767");
+  EXPECT(kept && kept->attempts[0].app == model, "unchanged log keeps its model");
+  r = get(shs, "applications/local-1430917381534/stages/0/0/taskSummary");
+  EXPECT(r.status == 200, "new app served");
+  sic_shs_response_free(&r);
+  remove(a);
+  EXPECT(sic_shs_refresh(shs, &err) == 0, "%s", err.msg);
+  EXPECT(app_count(shs) == 1, "vanished log dropped");
+  r = get(shs, "applications/local-1422981780767");
+  EXPECT(r.status == 404, "gone: %d", r.status);
+  sic_shs_response_free(&r);
+  sic_shs_close(shs);
+  remove(b);
+  rmdir(dir);
+}
+
 int main(void) {
   test_dates();
   test_numbers();
@@ -243,6 +300,7 @@ int main(void) {
     snprintf(dir, sizeof dir, "%s/spark-events/spark", shared);
     walk_dir(dir, 1000);
     test_cache_eviction(dir);
+    test_refresh(dir);
     snprintf(dir, sizeof dir, "%s/spark-events/spark-extra", shared);
     walk_dir(dir, 1000);
     snprintf(dir, sizeof dir, "%s/spark-events/spark-rapids-tools", shared);
