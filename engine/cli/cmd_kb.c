@@ -150,6 +150,11 @@ static int kb_search(int argc, char **argv) {
                  .mode = !strcmp(mode, "bm25") ? RAG_MODE_BM25 : !strcmp(mode, "dense") ? RAG_MODE_DENSE : RAG_MODE_HYBRID};
   rag_hits hits = {0};
   int rc = rag_kb_search(kb, &q, &hits, &err);
+  if (rc == SIC_ENOTFOUND && q.mode == RAG_MODE_HYBRID) { /* no dense index (yet): keywords only */
+    fprintf(stderr, "sic kb search: %s; using keyword search only\n", err.msg);
+    q.mode = RAG_MODE_BM25;
+    rc = rag_kb_search(kb, &q, &hits, &err);
+  }
   rag_kb_close(kb);
   if (rc) return fail("search", &err);
   if (fmt == SIC_FORMAT_JSON) print_hits_json(pos[0], mode, &hits);
