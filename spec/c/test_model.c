@@ -486,6 +486,31 @@ static void test_details(void) {
   }
 }
 
+/* User accumulators (Spark 1.3 log): kept per task with their texts, as the History Server
+ * lists them; internal and SQL ones are not. */
+static void test_task_accums(void) {
+  sic_app *a = load("spark/local-1426533911241");
+  if (!a) return;
+  CHECK_EQ_INT(a->ntask_accums, 8);
+  int64_t sum = 0;
+  for (int64_t i = 0; i < a->ntask_accums; i++) {
+    const sic_task_accum *ta = &a->task_accums[i];
+    CHECK_EQ_STR(sic_str(a, ta->name), "my counter");
+    CHECK_EQ_INT(ta->accum_id, 1);
+    if (i) CHECK(a->task_accums[i - 1].task_row <= ta->task_row);
+    sum += strtoll(sic_str(a, ta->update), NULL, 10);
+  }
+  const sic_accum *ac = sic_app_accum(a, 1);
+  CHECK(ac && ac->sum == sum && ac->count == 8 && ac->numeric, "sum %lld", (long long)sum);
+  sic_app_free(a);
+  a = load("spark/local-1642039451826"); /* Spark 3.3: only internal and SQL accumulables */
+  if (a) {
+    CHECK_EQ_INT(a->ntask_accums, 0);
+    CHECK(a->naccums > 0);
+    sic_app_free(a);
+  }
+}
+
 /* A driver log is not an event log: the load fails with a message naming the file. */
 static void test_not_a_log(void) {
   char path[8192];
@@ -697,6 +722,7 @@ int main(void) {
   test_read_error();
   test_details();
   test_not_a_log();
+  test_task_accums();
   test_builder_lines();
   check_shs_tasks("stage_task_list_expectation.json", "spark/local-1430917381534", 0, 0, 20);
   check_shs_tasks("stage_task_list_w__offset___length_expectation.json", "spark/local-1430917381534", 0, 0, 50);
