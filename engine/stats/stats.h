@@ -84,6 +84,34 @@ int sic_stats_stage(const sic_app *app, int64_t stage_row, int32_t column, int32
 int sic_stats_by_executor(const sic_app *app, int32_t column, int32_t filter, double *sums, int64_t *counts);
 /* Value of a (possibly derived) column for one task row. */
 double sic_stats_task_value(const sic_app *app, int64_t task_row, int32_t column);
+/* ---- Simulation (engine/stats/sim.c, owner: analysis engineer) ----
+ * What-if scheduler simulation from observed task times (Sparklens-class): phases of
+ * overlapping stage attempts are list-scheduled on task slots respecting stage
+ * dependencies; driver time (no stage running) is kept as observed. */
+typedef struct sic_sim_summary {
+  double wall_ms;                        /* observed application wall time */
+  double driver_ms;                      /* wall time with no stage attempt running */
+  double phase_ms;                       /* wall time with at least one stage running */
+  double task_ms;                        /* sum of finished task attempt durations */
+  double simulated_ms;                   /* predicted wall time at the observed cluster size */
+  double critical_path_ms;               /* lower bound: unlimited slots (driver + longest chains) */
+  double ideal_ms;                       /* bound: work spread perfectly on the observed slots */
+  double slot_ms;                        /* task-slot time available during phases */
+  double mean_slots;                     /* time-weighted task slots during phases */
+  double max_slots;                      /* largest phase slot count */
+  int32_t phases;                        /* number of phases */
+  int32_t reserved;                      /* keeps the struct 8-byte aligned */
+} sic_sim_summary;
+
+/* Predicted wall time wall_out[i] for every cluster-size factor factors[i] (1 = observed;
+ * 2 = twice the task slots); summary (may be NULL) gets the bounds. task_cpus is
+ * spark.task.cpus (<= 0 means 1). */
+int sic_sim_app(const sic_app *app, double task_cpus, const double *factors, int32_t nfactors, double *wall_out,
+                sic_sim_summary *summary);
+/* Core-ms busy with tasks and core-ms of executor cores alive in each of nbins equal bins of
+ * [t0, t1) (arrays of nbins, filled by the callee). The driver counts only in local mode. */
+int sic_stats_timeline(const sic_app *app, int64_t t0, int64_t t1, int32_t nbins, double *busy_core_ms,
+                       double *alive_core_ms);
 /* SIC_FFI_END */
 
 #endif
