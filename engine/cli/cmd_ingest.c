@@ -59,6 +59,7 @@ static void report(ingest_run *r, const char *path, const char *status, const si
       sic_jw_kint(&r->json, "rows", res->rows);
       sic_jw_kstr(&r->json, "checksum", res->checksum);
       sic_jw_kint(&r->json, "retries", res->retries);
+      sic_jw_kint(&r->json, "findings", (int64_t)r->opts.nfindings);
     }
     if (t) {
       sic_jw_kdouble(&r->json, "loadSeconds", t->load);
@@ -73,9 +74,9 @@ static void report(ingest_run *r, const char *path, const char *status, const si
     fprintf(stderr, "sic ingest: %s\n", error);
     return;
   }
-  printf("%-9s  %-34s  job=%-24s  attempt=%-6lld  rows=%-8lld  %s\n", status, app_id ? app_id : "-",
-         res && res->job_key[0] ? res->job_key : "-", res ? (long long)res->attempt_key : -1LL,
-         res ? (long long)res->rows : 0LL, path);
+  printf("%-9s  %-34s  job=%-24s  attempt=%-6lld  rows=%-8lld  findings=%-4zu  %s\n", status,
+         app_id ? app_id : "-", res && res->job_key[0] ? res->job_key : "-",
+         res ? (long long)res->attempt_key : -1LL, res ? (long long)res->rows : 0LL, r->opts.nfindings, path);
 }
 
 static int checksum_of(const sic_logset *set, sic_ingest_result *res, int64_t *size, sic_err *err) {
@@ -105,6 +106,8 @@ static void analyze_app(ingest_run *r, const sic_app *app, const char *path, sic
 
 /* display: the path recorded and printed ("<stdin>" for a spooled copy of stdin). */
 static void ingest_one(ingest_run *r, const sic_logset *set, const char *display) {
+  r->opts.findings = NULL; /* this log's, once analysed */
+  r->opts.nfindings = 0;
   sic_ingest_result res;
   memset(&res, 0, sizeof res);
   sic_err err = {0};
@@ -155,6 +158,8 @@ static void ingest_one(ingest_run *r, const sic_logset *set, const char *display
     report(r, display, status, &res, app_id, NULL, &t);
   }
   sic_store_findings_free(&findings);
+  r->opts.findings = NULL;
+  r->opts.nfindings = 0;
   sic_app_free(app);
 }
 
