@@ -23,29 +23,125 @@ static inline float tree_leaf(const sic_gbdt_node *n, const float *row) {
   return n[i].value;
 }
 
+/* Leaf value of one padded tree: D steps without a data-dependent branch. */
+static inline float flat_leaf(const uint64_t *split, const float *leaf, int depth, const float *row) {
+  uint32_t k = 0;
+  for (int d = 0; d < depth; d++) {
+    uint64_t s = split[k];
+    uint32_t f = (uint32_t)(s >> 32), bits = (uint32_t)s;
+    float thr;
+    memcpy(&thr, &bits, 4);
+    float x = row[f & ~SIC_ML_DEFAULT_LEFT];
+    /* missing: right unless default-left; present: right unless x < threshold */
+    uint32_t go_right = (uint32_t)!(x < thr) & ~((uint32_t)(x != x) & (f >> 31));
+    k = 2 * k + 1 + go_right;
+  }
+  return leaf[k - ((1u << depth) - 1)];
+}
+
+/* One step down a padded tree from position k. */
+static inline uint32_t flat_step(const uint64_t *split, uint32_t k, const float *row) {
+  uint64_t s = split[k];
+  uint32_t f = (uint32_t)(s >> 32), bits = (uint32_t)s;
+  float thr;
+  memcpy(&thr, &bits, 4);
+  float x = row[f & ~SIC_ML_DEFAULT_LEFT];
+  return 2 * k + 1 + ((uint32_t)!(x < thr) & ~((uint32_t)(x != x) & (f >> 31)));
+}
+
+enum { TREE_LANES = 4 }; /* trees walked side by side for one row (independent loads overlap) */
+
+static float flat_row(const sic_gbdt *b, const float *row) {
+  int D = b->flat_depth;
+  size_t ns = ((size_t)1 << D) - 1, nl = (size_t)1 << D;
+  float acc = b->base_score;
+  int32_t t = 0;
+  for (; t + TREE_LANES <= b->ntrees; t += TREE_LANES) {
+    uint32_t k[TREE_LANES] = {0};
+    const uint64_t *sp = b->flat_split + t * ns;
+    for (int d = 0; d < D; d++)
+      for (int l = 0; l < TREE_LANES; l++) k[l] = flat_step(sp + l * ns, k[l], row);
+    /* sum in tree order, exactly as XGBoost accumulates */
+    for (int l = 0; l < TREE_LANES; l++) acc += b->flat_leaf[(t + l) * nl + k[l] - ns];
+  }
+  for (; t < b->ntrees; t++) acc += flat_leaf(b->flat_split + t * ns, b->flat_leaf + t * nl, D, row);
+  return acc;
+}
+
 float sic_gbdt_predict_row(const sic_gbdt *b, const float *row) {
   float acc = b->base_score;
+  if (b->flat_depth > 0) return flat_row(b, row);
   for (int32_t t = 0; t < b->ntrees; t++) acc += tree_leaf(b->nodes + b->tree_off[t], row);
   return acc;
 }
 
 enum { BATCH_BLOCK = 64 }; /* rows walked per tree before moving to the next tree */
+enum { ROW_LANES = 8 };     /* rows walked side by side down one tree */
 
 void sic_gbdt_predict_batch(const sic_gbdt *b, const float *rows, int64_t nrows, float *out) {
   for (int64_t r0 = 0; r0 < nrows; r0 += BATCH_BLOCK) {
     int64_t nr = nrows - r0 < BATCH_BLOCK ? nrows - r0 : BATCH_BLOCK;
     float acc[BATCH_BLOCK];
     for (int64_t r = 0; r < nr; r++) acc[r] = b->base_score;
+    int D = b->flat_depth;
+    size_t ns = ((size_t)1 << D) - 1, nl = (size_t)1 << D;
     for (int32_t t = 0; t < b->ntrees; t++) {
-      const sic_gbdt_node *n = b->nodes + b->tree_off[t];
       const float *row = rows + r0 * b->nfeatures;
-      for (int64_t r = 0; r < nr; r++, row += b->nfeatures) acc[r] += tree_leaf(n, row);
+      if (D > 0) {
+        const uint64_t *sp = b->flat_split + t * ns;
+        const float *lf = b->flat_leaf + t * nl;
+        int64_t r = 0;
+        for (; r + ROW_LANES <= nr; r += ROW_LANES, row += ROW_LANES * b->nfeatures) {
+          uint32_t k[ROW_LANES] = {0};
+          for (int d = 0; d < D; d++)
+            for (int l = 0; l < ROW_LANES; l++) k[l] = flat_step(sp, k[l], row + l * b->nfeatures);
+          for (int l = 0; l < ROW_LANES; l++) acc[r + l] += lf[k[l] - ns];
+        }
+        for (; r < nr; r++, row += b->nfeatures) acc[r] += flat_leaf(sp, lf, D, row);
+      } else {
+        const sic_gbdt_node *n = b->nodes + b->tree_off[t];
+        for (int64_t r = 0; r < nr; r++, row += b->nfeatures) acc[r] += tree_leaf(n, row);
+      }
     }
     memcpy(out + r0, acc, (size_t)nr * sizeof(float));
   }
 }
 
 /* ---- Structure ---- */
+
+/* Copy tree node i (of nodes) into padded position k at depth d. */
+static void pad_node(const sic_gbdt_node *nodes, int32_t i, uint32_t k, int d, int D, uint64_t *split, float *leaf) {
+  if (d == D) { /* validated: only leaves reach the bottom */
+    leaf[k - ((1u << D) - 1)] = nodes[i].value;
+    return;
+  }
+  if (nodes[i].feature == SIC_ML_LEAF) {
+    split[k] = 0; /* feature 0, threshold 0.0f: either way leads to copies of this leaf */
+    pad_node(nodes, i, 2 * k + 1, d + 1, D, split, leaf);
+    pad_node(nodes, i, 2 * k + 2, d + 1, D, split, leaf);
+    return;
+  }
+  uint32_t bits;
+  memcpy(&bits, &nodes[i].value, 4);
+  split[k] = (uint64_t)nodes[i].feature << 32 | bits;
+  pad_node(nodes, nodes[i].left, 2 * k + 1, d + 1, D, split, leaf);
+  pad_node(nodes, nodes[i].left + 1, 2 * k + 2, d + 1, D, split, leaf);
+}
+
+static int build_flat(sic_gbdt *b) {
+  free(b->flat_split), free(b->flat_leaf);
+  b->flat_split = NULL, b->flat_leaf = NULL, b->flat_depth = 0;
+  if (b->max_depth > SIC_ML_FLAT_MAX_DEPTH || b->ntrees == 0) return 0;
+  int D = b->max_depth > 0 ? b->max_depth : 1;
+  size_t ns = ((size_t)1 << D) - 1, nl = (size_t)1 << D;
+  b->flat_split = malloc((size_t)b->ntrees * ns * sizeof *b->flat_split);
+  b->flat_leaf = malloc((size_t)b->ntrees * nl * sizeof *b->flat_leaf);
+  if (!b->flat_split || !b->flat_leaf) return SIC_ENOMEM;
+  for (int32_t t = 0; t < b->ntrees; t++)
+    pad_node(b->nodes + b->tree_off[t], 0, 0, 0, D, b->flat_split + t * ns, b->flat_leaf + t * nl);
+  b->flat_depth = D;
+  return 0;
+}
 
 int sic_gbdt_validate(sic_gbdt *b, sic_err *err) {
   b->max_depth = 0;
@@ -71,10 +167,13 @@ int sic_gbdt_validate(sic_gbdt *b, sic_err *err) {
         return sic_err_set(err, SIC_EFORMAT, "tree %d node %d: feature %u or child %d out of range", t,
                            i, f, nodes[i].left);
       }
-      depth[nodes[i].left] = depth[nodes[i].left + 1] = depth[i] + 1;
+      /* max: a crafted file may give a node two parents; its deepest path decides */
+      for (int c = 0; c < 2; c++)
+        if (depth[nodes[i].left + c] < depth[i] + 1) depth[nodes[i].left + c] = depth[i] + 1;
     }
     free(depth);
   }
+  if (build_flat(b)) return sic_err_set(err, SIC_ENOMEM, "out of memory laying out %d trees", b->ntrees);
   return 0;
 }
 
@@ -85,6 +184,8 @@ void sic_gbdt_free(sic_gbdt *b) {
   free(b->feature_names);
   free(b->tree_off);
   free(b->nodes);
+  free(b->flat_split);
+  free(b->flat_leaf);
   memset(b, 0, sizeof *b);
 }
 

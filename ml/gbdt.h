@@ -30,6 +30,7 @@
 #define SIC_ML_FILE_VERSION 1u          /* bumped when the layout changes */
 #define SIC_ML_LEAF 0x7fffffffu         /* feature field value that marks a leaf */
 #define SIC_ML_DEFAULT_LEFT 0x80000000u /* bit in the feature field: missing goes left */
+#define SIC_ML_FLAT_MAX_DEPTH 10        /* deeper models keep the node walk (padding would explode) */
 
 typedef struct sic_gbdt_node {
   float value;                          /* split threshold, or the leaf value at a leaf */
@@ -49,6 +50,12 @@ typedef struct sic_gbdt {
   int32_t *tree_off;                    /* ntrees + 1 offsets into nodes */
   sic_gbdt_node *nodes;                 /* all trees' nodes back to back */
   int32_t max_depth;                    /* deepest leaf over all trees (validated on load) */
+  /* Padded layout built by sic_gbdt_validate when max_depth <= SIC_ML_FLAT_MAX_DEPTH: every tree
+   * as a perfect binary tree of depth flat_depth (a leaf above the bottom is copied into every
+   * leaf below it), so a walk is exactly flat_depth branch-free steps. Not stored in files. */
+  int32_t flat_depth;                   /* depth of the padded trees, 0 = not built (deep model) */
+  uint64_t *flat_split;                 /* per tree 2^D - 1 splits: feature field << 32 | threshold bits */
+  float *flat_leaf;                     /* per tree 2^D leaf values */
 } sic_gbdt;
 
 typedef struct sic_ml_file {
@@ -63,8 +70,9 @@ float sic_gbdt_predict_row(const sic_gbdt *b, const float *row);
  * trees in blocks of rows so a tree's nodes stay in cache. */
 void sic_gbdt_predict_batch(const sic_gbdt *b, const float *rows, int64_t nrows, float *out);
 
-/* Check a booster's structure (children in range and after their parent, features in range).
- * Returns 0 or SIC_EFORMAT with the tree and node at fault. */
+/* Check a booster's structure (children in range and after their parent, features in range)
+ * and build the padded layout. Returns 0, SIC_EFORMAT with the tree and node at fault, or
+ * SIC_ENOMEM. */
 int sic_gbdt_validate(sic_gbdt *b, sic_err *err);
 void sic_gbdt_free(sic_gbdt *b);   /* frees what b owns, not b itself */
 

@@ -10,16 +10,17 @@
 #include "json/scan.h"
 
 void sic_xgb_params_default(sic_xgb_params *p) {
-  p->max_depth = 6;
-  p->eta = 0.05;
+  p->max_depth = 3;
+  p->eta = 0.1;
   p->max_rounds = 600;
   p->early_stop = 40;
   p->subsample = 0.8;
   p->colsample = 0.8;
-  p->min_child_weight = 2;
+  p->min_child_weight = 5;
   p->lambda = 1;
   p->nthread = 2;
   p->seed = 7;
+  p->tree_method = NULL;
 }
 
 static int xgb_fail(sic_err *err, const char *what) {
@@ -42,7 +43,7 @@ static int set_params(BoosterHandle h, const sic_xgb_params *p, double base, sic
     {"base_score", base, 0}, {"verbosity", 0, 1},
   };
   if (XGBoosterSetParam(h, "objective", "reg:squarederror") ||
-      XGBoosterSetParam(h, "tree_method", "exact") || XGBoosterSetParam(h, "eval_metric", "rmse"))
+      XGBoosterSetParam(h, "tree_method", p->tree_method ? p->tree_method : "exact") || XGBoosterSetParam(h, "eval_metric", "rmse"))
     return xgb_fail(err, "parameters");
   for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
     if (num[i].is_int) snprintf(v, sizeof v, "%d", (int)num[i].v);

@@ -28,9 +28,11 @@ typedef struct sic_xgb_params {
   double lambda;                        /* L2 regularisation of leaf weights */
   int nthread;                          /* XGBoost threads */
   int seed;                             /* random seed (sampling) */
+  const char *tree_method;              /* XGBoost tree_method; NULL = "exact" (small data) */
 } sic_xgb_params;
 
-/* Defaults suited to the small real corpus (a few hundred stages). */
+/* Defaults suited to the small real corpus (a few hundred stages): shallow trees extrapolate
+ * to unseen input sizes far better there than depth 6 (CV figures in docs/prediction.md). */
 void sic_xgb_params_default(sic_xgb_params *p);
 
 /* Train on X[n x nf] (row-major, NaN = missing) with labels y. When nval > 0, the rounds stop

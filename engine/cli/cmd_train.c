@@ -59,12 +59,16 @@ static char *join(char **pos, int n) {
 
 int sic_cmd_train(int argc, char **argv) {
   const char *out_path = NULL;
-  int64_t folds = 5, rounds = 600;
+  int64_t folds = 5, rounds = 600, depth = 0, min_child = 0;
+  const char *eta_s = NULL;
   sic_format format = SIC_FORMAT_TEXT;
   sic_opt opts[] = {
     SIC_OPT_STRING_ROW("output", 'o', &out_path, "FILE", "model file to write (required)"),
     SIC_OPT_INT_ROW("folds", 0, &folds, "K", "cross-validation folds (grouped by application)", 2, 20),
     SIC_OPT_INT_ROW("max-rounds", 0, &rounds, "N", "boosting rounds before early stopping", 10, 5000),
+    SIC_OPT_INT_ROW("max-depth", 0, &depth, "D", "tree depth (default 3)", 1, 16),
+    SIC_OPT_INT_ROW("min-child-weight", 0, &min_child, "W", "minimum hessian per leaf (default 5)", 1, 1000),
+    SIC_OPT_STRING_ROW("eta", 0, &eta_s, "R", "learning rate (default 0.1)"),
     SIC_OPT_FORMAT_ROW(&format, "output format for the evaluation (text|json)"),
   };
   sic_cmd_spec spec = {"train", "LOGDIR... -o model.sic [--folds K] [--format text|json]",
@@ -89,6 +93,14 @@ int sic_cmd_train(int argc, char **argv) {
   sic_xgb_params p;
   sic_xgb_params_default(&p);
   p.max_rounds = (int)rounds;
+  if (depth) p.max_depth = (int)depth;
+  if (min_child) p.min_child_weight = (double)min_child;
+  if (eta_s) {
+    char *end;
+    p.eta = strtod(eta_s, &end);
+    if (*end || !(p.eta > 0 && p.eta <= 1))
+      return free(pos), sic_args_usage_error(&spec, "--eta wants a number in (0, 1], got '%s'", eta_s), SIC_EXIT_USAGE;
+  }
   if (sic_ml_corpus_load(pos, npos, &corpus, stderr, &err) || sic_ml_evaluate(&corpus, &p, (int)folds, &ev, &err) ||
       sic_ml_train_final(&corpus, &p, &ev, boosters, &err))
     goto done;

@@ -56,6 +56,8 @@ int main(void) {
   p.max_rounds = 300;
   p.early_stop = 0;
   p.eta = 0.1;
+  p.max_depth = 6;
+  p.min_child_weight = 1;
   sic_err err = {0};
   sic_xgb_booster bst = NULL;
   int rounds = 0;
@@ -66,6 +68,7 @@ int main(void) {
   CHECK(sic_xgb_to_gbdt(bst, NF, &g, &err) == 0, "%s", err.msg);
   CHECK_EQ_INT(g.ntrees, 300);
   CHECK(g.max_depth == 6, "max depth %d", g.max_depth);
+  CHECK(g.flat_depth == 6, "padded layout depth %d", g.flat_depth);
   g.name = strdup("stage");
   g.feature_names = calloc(NF, sizeof(char *));
   for (int j = 0; j < NF; j++) {
@@ -98,6 +101,12 @@ int main(void) {
     r2 = sic_gbdt_predict_row(loaded, miss);
     CHECK(fabs(r1 - r2) <= 1e-5 * fmax(1, fabs(r1)), "all-missing row %g vs %g", r2, r1);
     CHECK_EQ_STR(mf->meta, "{\"test\":true}");
+    /* the node walk used for models too deep to pad gives the same results */
+    sic_gbdt walk = *loaded;
+    walk.flat_depth = 0;
+    for (int i = 0; i < NTEST; i++) one[i] = sic_gbdt_predict_row(&walk, T + (size_t)i * NF);
+    sic_gbdt_predict_batch(&walk, T, NTEST, bat);
+    CHECK(max_rel_diff(one, ref, NTEST) <= 1e-5 && max_rel_diff(bat, ref, NTEST) <= 1e-5, "node walk differs");
   }
   sic_ml_file_free(mf);
   sic_gbdt_free(&g);
