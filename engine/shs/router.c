@@ -93,6 +93,11 @@ static int route_ui(shs_ctx *c, char **seg, size_t n, sic_shs_response *r) {
     if (n == 2 && is_digits(seg[1])) return shs_render_job(c, seg[1], r);
   } else if (!strcmp(s0, "executors") && n == 1) {
     return shs_render_executors(c, 0, r);
+  } else if (!strcmp(s0, "executors") && n == 3 && !strcmp(seg[2], "threads")) {
+    /* Thread dumps need a live SparkContext; the History Server refuses them like this. */
+    if (strcmp(seg[1], "driver") && !is_digits(seg[1]))
+      return shs_error(r, 400, "Invalid executorId: neither 'driver' nor number.");
+    return shs_error(r, 503, "Thread dumps not available through the history server.");
   } else if (!strcmp(s0, "allexecutors") && n == 1) {
     return shs_render_executors(c, 1, r);
   } else if (!strcmp(s0, "stages")) {

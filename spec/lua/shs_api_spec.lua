@@ -64,6 +64,10 @@ describe("sic api errors", function()
     { "applications/local-1430917381534/stages/0/0/taskList?sortBy=bogus", 400 },
     { "applications/local-1430917381534/stages/0/0/taskList?offset=x", 400 },
     { "applications/local-1430917381534/stages/0/0/taskList?status=nope", 400 },
+    { "applications/local-1422981780767/executors/driver/threads", 503,
+      "Thread dumps not available through the history server." },
+    { "applications/local-1422981780767/executors/x1/threads", 400,
+      "Invalid executorId: neither 'driver' nor number." },
   }
   for _, c in ipairs(cases) do
     it(("%s -> %d"):format(c[1], c[2]), function()
