@@ -263,13 +263,17 @@ static int looks_like_events(const uint8_t *b, size_t n) {
   return memmem(b + i, line_end - i, "\"Event\"", 7) != NULL;
 }
 
-/* Decompress the first bytes of in[0..n) into out; returns bytes produced. */
-static size_t sniff_decode(sic_codec codec, const uint8_t *in, size_t n, int eof, uint8_t *out) {
+/* Decompress the first bytes of in[0..n) into out; returns bytes produced. *wants_more is
+ * set when the decoder could not make any progress without a longer head (a first block
+ * larger than the head), as opposed to failing. */
+static size_t sniff_decode(sic_codec codec, const uint8_t *in, size_t n, int eof, uint8_t *out, int *wants_more) {
   sic_decoder *d = sic_decoder_new(codec);
+  *wants_more = 0;
   if (!d) return 0;
   size_t used = 0, made = 0;
   sic_err ignored;
-  sic_decoder_run(d, in, n, eof, &used, out, SNIFF_OUT, &made, &ignored);
+  int rc = sic_decoder_run(d, in, n, eof, &used, out, SNIFF_OUT, &made, &ignored);
+  *wants_more = rc == SIC_DEC_MORE && !used && !made;
   sic_decoder_free(d);
   return made;
 }
@@ -286,9 +290,10 @@ static int sniff(scan_ctx *c, const entry *e, sic_codec *codec) {
     if (!in) break;
     size_t n = read_head(c, e, in, heads[i]);
     *codec = sic_codec_resolve(sic_codec_from_name(e->name), in, n);
-    size_t made = sniff_decode(*codec, in, n, n < heads[i], out);
+    int wants_more;
+    size_t made = sniff_decode(*codec, in, n, n < heads[i], out, &wants_more);
     free(in);
-    if (made || n < heads[i]) {
+    if (!wants_more || n < heads[i]) {
       is_log = looks_like_events(out, made);
       break;
     }
