@@ -25,6 +25,10 @@ static int zstd_error(zstd_decoder *z, size_t code, size_t at, sic_err *err) {
     return sic_err_set(err, SIC_ECORRUPT, "zstd frame checksum mismatch in the frame starting at byte %lld", frame);
   if (e == ZSTD_error_prefix_unknown)
     return sic_err_set(err, SIC_EFORMAT, "not a zstd frame at byte %lld", off);
+  if (e == ZSTD_error_frameParameter_windowTooLarge)
+    return sic_err_set(err, SIC_EUNSUPPORTED,
+                       "zstd frame starting at byte %lld needs a window over 128 MB (made with zstd --long?); "
+                       "recompress it with a smaller window", frame);
   if (e == ZSTD_error_memory_allocation)
     return sic_err_set(err, SIC_ENOMEM, "zstd: out of memory at byte %lld", off);
   return sic_err_set(err, SIC_ECORRUPT, "zstd: %s in the frame starting at byte %lld", ZSTD_getErrorName(code), frame);
