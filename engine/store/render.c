@@ -3,6 +3,7 @@
  * machine's time zone. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -43,6 +44,34 @@ static const char *fmt_cost(const sic_store_run *r, char *buf, size_t n) {
   return buf;
 }
 
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* "median duration over N runs; the latest run: +x%" under the table. */
+static void print_trend(FILE *out, const sic_store_runs *runs) {
+  int64_t *d = malloc((runs->n + 1) * sizeof *d);
+  size_t k = 0;
+  if (!d) return;
+  for (size_t i = 0; i < runs->n; i++)
+    if (runs->items[i].duration_ms >= 0 && runs->items[i].complete) d[k++] = runs->items[i].duration_ms;
+  if (k < 2) {
+    free(d);
+    return;
+  }
+  qsort(d, k, sizeof *d, cmp_i64);
+  double median = k % 2 ? (double)d[k / 2] : (d[k / 2 - 1] + d[k / 2]) / 2.0;
+  free(d);
+  const sic_store_run *last = &runs->items[runs->n - 1];
+  char m[32], l[32];
+  fprintf(out, "\nmedian duration %s over %zu complete runs", fmt_duration(median, m, sizeof m), k);
+  if (last->duration_ms >= 0 && median > 0)
+    fprintf(out, "; latest run %s (%+.0f%%)", fmt_duration((double)last->duration_ms, l, sizeof l),
+            100.0 * ((double)last->duration_ms - median) / median);
+  fputc('\n', out);
+}
+
 void sic_store_runs_print(FILE *out, const sic_store_runs *runs) {
   char t[32], d[32], c[48], in[32];
   if (!runs->n) return;
@@ -66,6 +95,7 @@ void sic_store_runs_print(FILE *out, const sic_store_runs *runs) {
               r->top[k].title ? r->top[k].title : r->top[k].id ? r->top[k].id : "", r->top[k].entity ? " (" : "",
               r->top[k].entity ? r->top[k].entity : "", r->top[k].entity ? ")" : "");
   }
+  print_trend(out, runs);
 }
 
 static const char *fmt_metric(const sic_regression *g, double v, char *buf, size_t n) {
