@@ -50,17 +50,36 @@ static int app_findings(const char *path, char **json, sic_err *err) {
 }
 
 /* Move the hits of src not already in dst (same chunk id) to its end; src is emptied. */
-static int merge_hits(rag_hits *dst, rag_hits *src) {
-  rag_hit *v = realloc(dst->v, (dst->n + src->n + 1) * sizeof *v);
-  if (!v) return SIC_ENOMEM;
-  dst->v = v;
+/* Passages retrieved for all queries, deduplicated, with the query that found each. */
+typedef struct passages {
+  rag_hits hits;   /* the passages (owned) */
+  int *query;      /* per passage: index of the query that retrieved it (0 = the question) */
+  int *rank;       /* per passage: its rank in that query's results (1-based) */
+} passages;
+
+static void passages_free(passages *p) {
+  rag_hits_free(&p->hits);
+  free(p->query);
+  free(p->rank);
+}
+
+/* Move the hits of src not already present (same chunk id) to p; src is emptied. */
+static int merge_hits(passages *p, rag_hits *src, int query) {
+  size_t cap = p->hits.n + src->n + 1;
+  rag_hit *v = realloc(p->hits.v, cap * sizeof *v);
+  if (v) p->hits.v = v;
+  int *q = v ? realloc(p->query, cap * sizeof *q) : NULL, *r = q ? realloc(p->rank, cap * sizeof *r) : NULL;
+  if (q) p->query = q;
+  if (r) p->rank = r;
+  if (!v || !q || !r) return SIC_ENOMEM;
   for (size_t i = 0; i < src->n; i++) {
     size_t j;
-    for (j = 0; j < dst->n && strcmp(dst->v[j].chunk_id, src->v[i].chunk_id); j++) {}
-    if (j == dst->n) {
-      dst->v[dst->n++] = src->v[i];
-      memset(&src->v[i], 0, sizeof src->v[i]);
-    }
+    for (j = 0; j < p->hits.n && strcmp(p->hits.v[j].chunk_id, src->v[i].chunk_id); j++) {}
+    if (j < p->hits.n) continue;
+    p->query[p->hits.n] = query;
+    p->rank[p->hits.n] = (int)i + 1;
+    p->hits.v[p->hits.n++] = src->v[i];
+    memset(&src->v[i], 0, sizeof src->v[i]);
   }
   /* Moved entries were zeroed: freeing src frees only the duplicates. */
   rag_hits_free(src);
@@ -69,7 +88,7 @@ static int merge_hits(rag_hits *dst, rag_hits *src) {
 
 /* Retrieve passages for each query (the question gets k, finding queries 2 each); without a
  * dense index fall back to BM25 (and say so once). */
-static int retrieve(const ask_opts *o, const char *const *queries, int nq, rag_hits *hits, sic_err *err) {
+static int retrieve(const ask_opts *o, const char *const *queries, int nq, passages *hits, sic_err *err) {
   rag_kb *kb = NULL;
   if (rag_kb_open(o->store, &kb, err)) return SIC_EXIT_INPUT;
   rag_mode mode = RAG_MODE_HYBRID;
@@ -84,14 +103,14 @@ static int retrieve(const ask_opts *o, const char *const *queries, int nq, rag_h
       q.mode = mode = RAG_MODE_BM25;
       rc = rag_kb_search(kb, &q, &one, err);
     }
-    if (!rc && merge_hits(hits, &one)) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+    if (!rc && merge_hits(hits, &one, i)) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
   rag_kb_close(kb);
   return rc ? SIC_EXIT_INPUT : SIC_EXIT_OK;
 }
 
 /* Ask reasoning.retrieval_queries for the queries (module at index mod), then retrieve. */
-static int retrieve_for(lua_State *L, int mod, const ask_opts *o, const char *report, rag_hits *hits, sic_err *err) {
+static int retrieve_for(lua_State *L, int mod, const ask_opts *o, const char *report, passages *hits, sic_err *err) {
   const char *queries[8] = {o->question};
   int nq = 1;
   lua_getfield(L, mod, "retrieval_queries");
@@ -118,7 +137,8 @@ static void set_field(lua_State *L, const char *key, const char *value) {
 }
 
 /* Push the input table for reasoning.prepare. */
-static void push_input(lua_State *L, const ask_opts *o, const char *report, const rag_hits *h) {
+static void push_input(lua_State *L, const ask_opts *o, const char *report, const passages *p) {
+  const rag_hits *h = &p->hits;
   lua_newtable(L);
   set_field(L, "question", o->question);
   set_field(L, "report_json", report);
@@ -135,6 +155,10 @@ static void push_input(lua_State *L, const ask_opts *o, const char *report, cons
     set_field(L, "text", x->text);
     lua_pushnumber(L, x->score);
     lua_setfield(L, -2, "score");
+    lua_pushinteger(L, p->query[i]);
+    lua_setfield(L, -2, "query");
+    lua_pushinteger(L, p->rank[i]);
+    lua_setfield(L, -2, "rank");
     lua_rawseti(L, -2, (int)i + 1);
   }
   lua_setfield(L, -2, "passages");
@@ -195,7 +219,7 @@ static char *ask_llm(lua_State *L, int prepared, int stream_out, char *llm_error
 
 static int answer(const ask_opts *o, const char *report, int *exit_code, sic_err *err) {
   lua_State *L = luaL_newstate();
-  rag_hits hitset = {0}, *hits = &hitset;
+  passages hitset = {0}, *hits = &hitset;
   if (!L) return sic_err_set(err, SIC_ENOMEM, "cannot create a Lua state");
   luaL_openlibs(L);
   int rc = load_reasoning(L, o->scripts, err);
@@ -243,7 +267,7 @@ static int answer(const ask_opts *o, const char *report, int *exit_code, sic_err
 done_llm:
   free(llm);
 done:
-  rag_hits_free(hits);
+  passages_free(hits);
   lua_close(L);
   return rc;
 }

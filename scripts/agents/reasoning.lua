@@ -123,13 +123,31 @@ end
 --- found even when the question is vague ("why is my job slow?").
 function M.retrieval_queries(question, report_json, max)
   local queries = { tostring(question or "") }
+  local seen = { [queries[1]] = true }
   for _, f in ipairs((M.rank_findings(report_json, question, max or 3))) do
-    local q = { tostring(f.title or ""), tostring(f.id or ""):gsub("[_%.]", " ") }
+    local q = { tostring(f.title or ""), (tostring(f.id or ""):gsub("[_%.]", " ")) }
     local r = f.recommendation
     if type(r) == "table" and type(r.config) == "table" then
       for k, v in pairs(r.config) do q[#q + 1] = type(k) == "string" and k or (type(v) == "table" and v.name) or tostring(v) end
     end
-    queries[#queries + 1] = table.concat(q, " "):gsub("%b()", "")
+    -- A Spark error class ("[CAST_INVALID_INPUT]") names its own documentation section: when
+    -- the finding carries one, it is the query. Otherwise the recommendation text carries the
+    -- specifics (an operator, a setting), without its numbers.
+    local text = type(r) == "table" and r.text or r
+    local classes = {}
+    for _, s in ipairs({ tostring(text or ""), tostring(f.evidence and (f.evidence.reason or f.evidence.error) or "") }) do
+      for c in s:gmatch("%[([A-Z][A-Z0-9]*_[A-Z0-9_]+)[%].]") do
+        if not classes[c] then classes[c] = true; classes[#classes + 1] = c end
+      end
+    end
+    local query
+    if #classes > 0 then
+      query = table.concat(classes, " ")
+    else
+      if type(text) == "string" then q[#q + 1] = (text:sub(1, 300):gsub("[%d%.]+%s*[%a]*", " ")) end
+      query = (table.concat(q, " "):gsub("%b()", ""))
+    end
+    if not seen[query] then seen[query] = true; queries[#queries + 1] = query end
   end
   return queries
 end
@@ -195,13 +213,37 @@ passage label exactly as given, e.g. [spark/configuration.md § Shuffle Behavior
 findings show a problem, say what to change and why, with the configuration names and values.
 If the passages do not contain the answer, say so plainly instead of guessing. Be concise.]]
 
+--- Order passages for the answer: round-robin over the queries that found them (the question,
+--- then each top finding), so a vague question ("why is my job slow?") still puts the passage
+--- behind each finding near the top. Within a query, its own ranking is kept.
+function M.order_passages(passages)
+  local by_query, queries = {}, {}
+  for _, p in ipairs(passages or {}) do
+    local q = p.query or 0
+    if not by_query[q] then by_query[q] = {}; queries[#queries + 1] = q end
+    table.insert(by_query[q], p)
+  end
+  table.sort(queries)
+  for _, q in ipairs(queries) do table.sort(by_query[q], function(a, b) return (a.rank or 0) < (b.rank or 0) end) end
+  local out, round = {}, 1
+  repeat
+    local added = false
+    for _, q in ipairs(queries) do
+      local p = by_query[q][round]
+      if p then out[#out + 1] = p; added = true end
+    end
+    round = round + 1
+  until not added
+  return out
+end
+
 --- Build the prompt and the extractive answer. Returns a table the C side keeps and passes
 --- back to M.finalize.
 function M.prepare(input)
   local question = tostring(input.question or "")
   local qset = words(question)
   local findings, ferr = M.rank_findings(input.report_json, question, input.max_findings or 5)
-  local passages = input.passages or {}
+  local passages = M.order_passages(input.passages)
   local user = { "Question: " .. question, "" }
   if #findings > 0 then
     user[#user + 1] = "Findings of the analysed application (most important first):"

@@ -49,6 +49,23 @@ describe("reasoning.lua", function()
     assert.truthy(q[3]:find("shuffle.partitions", 1, true), q[3])
   end)
 
+  it("queries a failure by its Spark error class, once", function()
+    local failed = [[{"findings":[
+      {"id":"job_failed","severity":"high","title":"A job failed","recommendation":{"text":"Job 6 failed: org.apache.spark.SparkNumberFormatException: [CAST_INVALID_INPUT] The value 'N/A' cannot be cast"}},
+      {"id":"sql_failed","severity":"high","title":"A SQL query failed","evidence":{"error":"[CAST_INVALID_INPUT] The value"}}]}]]
+    local q = reasoning.retrieval_queries("why did it fail?", failed, 3)
+    assert.are.same({ "why did it fail?", "CAST_INVALID_INPUT" }, q)
+  end)
+
+  it("orders passages round-robin over the queries that found them", function()
+    local ordered = reasoning.order_passages({
+      { doc = "q1", query = 0, rank = 1 }, { doc = "q2", query = 0, rank = 2 }, { doc = "q3", query = 0, rank = 3 },
+      { doc = "f1", query = 1, rank = 1 }, { doc = "g1", query = 2, rank = 1 }, { doc = "f2", query = 1, rank = 2 } })
+    local docs = {}
+    for i, p in ipairs(ordered) do docs[i] = p.doc end
+    assert.are.same({ "q1", "f1", "g1", "q2", "f2", "q3" }, docs)
+  end)
+
   it("builds a prompt with labelled passages and a labelled extractive answer", function()
     local p = reasoning.prepare({ question = "how do I fix skew?", report_json = report, passages = passages })
     assert.truthy(p.system:find("Cite every statement", 1, true))
