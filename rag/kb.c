@@ -315,7 +315,7 @@ done:
 
 static int ingest_file(rag_kb *kb, ingest_stmts *s, const char *path, const char *doc,
                        const char *source, rag_ingest_stats *st, sic_err *err) {
-  doc_type t = type_of(path);
+  doc_type t = type_of(doc); /* by the document's name: a spooled stdin file has none of its own */
   st->files++;
   if (t == DOC_SKIP) {
     st->files_skipped++;
@@ -401,10 +401,17 @@ static void default_source(const char *path, int is_dir, char *out, size_t n) {
 
 int rag_kb_ingest(rag_kb *kb, const char *path, const char *source, rag_ingest_stats *st,
                   sic_err *err) {
+  return rag_kb_ingest_as(kb, path, NULL, source, st, err);
+}
+
+int rag_kb_ingest_as(rag_kb *kb, const char *path, const char *doc_name, const char *source,
+                     rag_ingest_stats *st, sic_err *err) {
   struct stat sb;
   if (stat(path, &sb)) return sic_err_set(err, SIC_ENOTFOUND, "%s: %s", path, strerror(errno));
+  if (doc_name && S_ISDIR(sb.st_mode)) return sic_err_set(err, SIC_EINVAL, "%s: a document name applies to one file", path);
   char label[256];
   if (source && *source) snprintf(label, sizeof label, "%s", source);
+  else if (doc_name) snprintf(label, sizeof label, "docs");
   else default_source(path, S_ISDIR(sb.st_mode), label, sizeof label);
   ingest_stmts s = {0};
   rag_ingest_stats before = *st;
@@ -415,7 +422,7 @@ int rag_kb_ingest(rag_kb *kb, const char *path, const char *source, rag_ingest_s
     rc = ingest_dir(kb, &s, path, "", label, st, err);
   } else {
     const char *base = strrchr(path, '/');
-    rc = ingest_file(kb, &s, path, base ? base + 1 : path, label, st, err);
+    rc = ingest_file(kb, &s, path, doc_name ? doc_name : base ? base + 1 : path, label, st, err);
   }
   if (rc) goto error;
   if (st->chunks_added != before.chunks_added || st->chunks_removed != before.chunks_removed)

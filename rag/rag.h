@@ -52,6 +52,11 @@ typedef struct rag_ingest_stats {
 int rag_kb_ingest(rag_kb *kb, const char *path, const char *source, rag_ingest_stats *st,
                   sic_err *err);
 
+/* Ingest one file under the document name doc_name (which also picks the loader by its
+ * extension), e.g. a spooled copy of stdin; source NULL = "docs". */
+int rag_kb_ingest_as(rag_kb *kb, const char *path, const char *doc_name, const char *source,
+                     rag_ingest_stats *st, sic_err *err);
+
 /* Ingest the past `sic` reports of one job from the history store (engine/store; url NULL =
  * the default store): one chunk per stored run (figures and top findings), source "reports",
  * document "history/<job>". Idempotent like rag_kb_ingest. SIC_ENOTFOUND when the job has no

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -27,7 +28,7 @@ static int fail(const char *what, const sic_err *err) {
 /* ---- ingest ------------------------------------------------------------------------- */
 
 static int kb_ingest(int argc, char **argv) {
-  const char *store = NULL, *source = NULL, *history = NULL, *history_store = NULL;
+  const char *store = NULL, *source = NULL, *history = NULL, *history_store = NULL, *name = NULL;
   int64_t dims = 256;
   int no_dense = 0;
   sic_format fmt = SIC_FORMAT_TEXT;
@@ -36,6 +37,7 @@ static int kb_ingest(int argc, char **argv) {
     {"store", 0, SIC_OPT_STRING, &store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)", 0, 0, NULL},
     {"dims", 0, SIC_OPT_INT, &dims, "N", "LSA embedding dimensions (default 256)", 2, 1024, NULL},
     {"no-dense", 0, SIC_OPT_FLAG, &no_dense, NULL, "skip rebuilding the dense (LSA + FAISS) index", 0, 0, NULL},
+    {"name", 0, SIC_OPT_STRING, &name, "DOC", "document name for '-' (stdin); its extension picks the loader (default stdin.md)", 0, 0, NULL},
     {"history", 0, SIC_OPT_STRING, &history, "JOB", "also ingest the past sic reports of JOB from the history store", 0, 0, NULL},
     {"history-store", 0, SIC_OPT_STRING, &history_store, "URL", "history store URL for --history (default: sic's store)", 0, 0, NULL},
     {"format", 'f', SIC_OPT_FORMAT, &fmt, "FMT", "output format: text or json", 0, 0, NULL},
@@ -43,7 +45,7 @@ static int kb_ingest(int argc, char **argv) {
   const sic_cmd_spec spec = {
     "kb ingest", "[PATH...] [--source NAME] [--store PATH] [--history JOB]",
     "Chunk Markdown/MDX/HTML documentation and log4j logs under PATH (files or directories,\n"
-    "recursively) into the knowledge base. Re-ingest is incremental: unchanged files are\n"
+    "recursively; - = stdin, named by --name) into the knowledge base. Re-ingest is incremental: unchanged files are\n"
     "skipped and only changed chunks are replaced; the dense index is rebuilt when chunks changed.",
     opts, sizeof opts / sizeof opts[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 0, -1};
   char *pos[argc > 0 ? argc : 1];
@@ -56,10 +58,25 @@ static int kb_ingest(int argc, char **argv) {
   rag_ingest_stats st = {0};
   double t0 = now_seconds();
   int rc = 0;
-  for (int i = 0; i < npos && !rc; i++) rc = rag_kb_ingest(kb, pos[i], source, &st, &err);
+  for (int i = 0; i < npos && !rc; i++) {
+    if (strcmp(pos[i], "-")) {
+      rc = rag_kb_ingest(kb, pos[i], source, &st, &err);
+      continue;
+    }
+    char spooled[256];
+    if ((rc = sic_args_spool_stdin(spooled, sizeof spooled, &err))) break;
+    rc = rag_kb_ingest_as(kb, spooled, name ? name : "stdin.md", source, &st, &err);
+    unlink(spooled);
+  }
   if (!rc && history) rc = rag_kb_ingest_history(kb, history_store, history, &st, &err);
   double t1 = now_seconds();
-  if (!rc && !no_dense) rc = rag_kb_refresh(kb, 0, (int)dims, &err);
+  if (!rc && !no_dense) {
+    rc = rag_kb_refresh(kb, 0, (int)dims, &err);
+    if (rc == SIC_ENOTFOUND) { /* too few chunks for embeddings: keyword search still works */
+      fprintf(stderr, "sic kb ingest: no dense index: %s\n", err.msg);
+      rc = 0;
+    }
+  }
   double t2 = now_seconds();
   if (rc) {
     rag_kb_close(kb);

@@ -170,6 +170,17 @@ Data skew makes one task run much longer than the others; salting the join key s
     assert.truthy(r.stderr:find("no_such_job", 1, true), r.stderr)
   end)
 
+  it("ingests a document from stdin under the name given", function()
+    local one = dir .. "/one.db"
+    local r = T.run_sic({ "kb", "ingest", "-", "--name", "notes.md", "--source", "team", "--store", one },
+      "# Notes\n\n## GC\n\nG1 pauses hurt.\n")
+    assert.are.equal(0, r.code, r.stderr)
+    assert.truthy(r.stderr:find("no dense index", 1, true), r.stderr) -- one chunk: keywords only, not an error
+    r = T.run_sic({ "kb", "search", "G1 pauses", "--store", one })
+    assert.are.equal(0, r.code, r.stderr)
+    assert.truthy(r.stdout:find("[team/notes.md § GC]", 1, true), r.stdout)
+  end)
+
   it("names bad input and rejects bad usage", function()
     local r = T.run_sic({ "kb", "ingest", dir .. "/no-such-dir", "--store", store })
     assert.are.equal(1, r.code)
