@@ -70,14 +70,14 @@ static int attempt_from_model(sic_shs *shs, size_t set, sic_app *app, shs_attemp
   memset(at, 0, sizeof *at);
   at->attempt_id = dup_or_null(sic_str(app, app->attempt_id));
   at->name = dup_or_empty(sic_str(app, app->name));
-  at->user = dup_or_empty(sic_str(app, app->user));
+  at->user = dup_or_null(sic_str(app, app->user)); /* Jackson omits a null sparkUser */
   at->spark_version = dup_or_empty(sic_str(app, app->spark_version));
   at->start_time = app->start_time;
   at->end_time = app->end_time;
   at->completed = app->end_time >= 0;
   at->last_updated = shs->sets.items[set].mtime_ms;
   at->logset = set;
-  if (!at->name || !at->user || !at->spark_version || (app->attempt_id >= 0 && !at->attempt_id))
+  if (!at->name || (app->user >= 0 && !at->user) || !at->spark_version || (app->attempt_id >= 0 && !at->attempt_id))
     return SIC_ENOMEM;
   return 0;
 }
@@ -154,14 +154,14 @@ static int reuse_listing(sic_shs *shs, size_t set, sic_shs *old, shs_attempt *pr
   shs_attempt at = *prev;
   at.attempt_id = dup_or_null(prev->attempt_id);
   at.name = strdup(prev->name);
-  at.user = strdup(prev->user);
+  at.user = dup_or_null(prev->user);
   at.spark_version = strdup(prev->spark_version);
   at.logset = set;
   prev->app = NULL, prev->view = NULL; /* moved */
   old->cached_bytes -= prev->mem;
   prev->mem = 0;
   shs->cached_bytes += at.mem;
-  if (!at.name || !at.user || !at.spark_version || (prev->attempt_id && !at.attempt_id)) {
+  if (!at.name || (prev->user && !at.user) || !at.spark_version || (prev->attempt_id && !at.attempt_id)) {
     attempt_free(shs, &at);
     return SIC_ENOMEM;
   }

@@ -52,7 +52,7 @@ void shs_write_attempt_info(sic_jw *w, const shs_attempt *at) {
   shs_write_date(w, "endTime", at->end_time);
   shs_write_date(w, "lastUpdated", at->last_updated);
   sic_jw_kint(w, "duration", at->completed ? at->end_time - at->start_time : 0);
-  sic_jw_kstr(w, "sparkUser", at->user);
+  kstr_opt(w, "sparkUser", at->user);
   sic_jw_kbool(w, "completed", at->completed);
   sic_jw_kstr(w, "appSparkVersion", at->spark_version);
   sic_jw_kint(w, "startTimeEpoch", at->start_time);
