@@ -319,7 +319,10 @@ static int r_fail(rbuf *r, const char *field) {
 }
 
 static uint32_t r_u32(rbuf *r, const char *field) {
-  if (r->failed || r->end - r->p < 4) return (uint32_t)r_fail(r, field), 0;
+  if (r->failed || r->end - r->p < 4) {
+    r_fail(r, field);
+    return 0;
+  }
   uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
                (uint32_t)r->p[3] << 24;
   r->p += 4;
