@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -31,6 +32,7 @@ typedef struct ask_opts {
   const char *scripts;       /* user scripts dir with agents/reasoning.lua */
   int64_t k;                 /* passages to retrieve */
   int no_llm;                /* 1: extractive answer even with an LLM configured */
+  const char *config;        /* config file with an `llm = {...}` table; NULL = ./sic.lua if present */
   sic_format fmt;            /* text or json */
 } ask_opts;
 
@@ -195,6 +197,56 @@ static int call(lua_State *L, int mod, const char *fn, int nargs, int nres, sic_
   return 0;
 }
 
+/* The `llm` table of the config file (the same sic.lua the rules read) fills the SIC_LLM_*
+ * variables the environment left unset, so the environment always wins:
+ *   llm = { url = "http://host:8000/v1", model = "m", api_key_env = "MY_KEY_VAR",
+ *           timeout_ms = 60000, retries = 2, stream = true }
+ * The file runs in an empty environment (no library access); errors name the file. */
+static int apply_config(const char *path, int required, sic_err *err) {
+  if (access(path, R_OK)) return required ? sic_err_set(err, SIC_ENOTFOUND, "%s: config file not found", path) : 0;
+  lua_State *L = luaL_newstate();
+  if (!L) return sic_err_set(err, SIC_ENOMEM, "cannot create a Lua state");
+  int rc = 0;
+  if (luaL_loadfile(L, path)) {
+    rc = sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
+    goto done;
+  }
+  lua_newtable(L);
+  lua_setfenv(L, -2);
+  if (lua_pcall(L, 0, 1, 0)) {
+    rc = sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
+    goto done;
+  }
+  if (!lua_istable(L, -1)) goto done;
+  lua_getfield(L, -1, "llm");
+  if (lua_isnil(L, -1)) goto done;
+  if (!lua_istable(L, -1)) {
+    rc = sic_err_set(err, SIC_EINVAL, "%s: 'llm' must be a table", path);
+    goto done;
+  }
+  static const struct { const char *key, *env; } keys[] = {
+    {"url", "SIC_LLM_URL"}, {"model", "SIC_LLM_MODEL"}, {"timeout_ms", "SIC_LLM_TIMEOUT_MS"},
+    {"connect_timeout_ms", "SIC_LLM_CONNECT_TIMEOUT_MS"}, {"retries", "SIC_LLM_RETRIES"},
+    {"backoff_ms", "SIC_LLM_BACKOFF_MS"}};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    lua_getfield(L, -1, keys[i].key);
+    if (lua_isstring(L, -1)) setenv(keys[i].env, lua_tostring(L, -1), 0);
+    else if (!lua_isnil(L, -1)) rc = sic_err_set(err, SIC_EINVAL, "%s: llm.%s must be a string or number", path, keys[i].key);
+    lua_pop(L, 1);
+  }
+  lua_getfield(L, -1, "stream");
+  if (lua_isboolean(L, -1)) setenv("SIC_LLM_STREAM", lua_toboolean(L, -1) ? "1" : "0", 0);
+  lua_pop(L, 1);
+  /* Keys stay out of config files: the file names the variable that holds it. */
+  lua_getfield(L, -1, "api_key_env");
+  const char *var = lua_tostring(L, -1);
+  if (var && getenv(var)) setenv("SIC_LLM_API_KEY", getenv(var), 0);
+  lua_pop(L, 1);
+done:
+  lua_close(L);
+  return rc;
+}
+
 static void print_token(const char *s, size_t n, void *ctx) {
   fwrite(s, 1, n, stdout);
   fflush(stdout);
@@ -282,6 +334,7 @@ int sic_cmd_ask(int argc, char **argv) {
     {"store", 0, SIC_OPT_STRING, &o.store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)", 0, 0, NULL},
     {"scripts", 0, SIC_OPT_STRING, &o.scripts, "DIR", "user scripts dir holding agents/reasoning.lua", 0, 0, NULL},
     {"no-llm", 0, SIC_OPT_FLAG, &o.no_llm, NULL, "extractive answer even when SIC_LLM_URL is set", 0, 0, NULL},
+    {"config", 0, SIC_OPT_STRING, &o.config, "FILE", "config with an llm = {url, model, api_key_env, ...} table (default ./sic.lua)", 0, 0, NULL},
     {"format", 'f', SIC_OPT_FORMAT, &o.fmt, "FMT", "output format: text or json", 0, 0, NULL},
   };
   const sic_cmd_spec spec = {
@@ -299,6 +352,10 @@ int sic_cmd_ask(int argc, char **argv) {
   if (!*o.question) return sic_args_usage_error(&spec, "the question is empty");
   sic_err err = {0};
   char *report = NULL;
+  if (apply_config(o.config ? o.config : "sic.lua", o.config != NULL, &err)) {
+    fprintf(stderr, "sic ask: %s%s\n", err.msg, o.config ? "" : " (ignoring ./sic.lua)");
+    if (o.config) return SIC_EXIT_INPUT; /* the implicit ./sic.lua may be meant for the rules only */
+  }
   int rc = o.app ? app_findings(o.app, &report, &err) : SIC_EXIT_OK;
   if (rc) {
     fprintf(stderr, "sic ask: %s\n", err.msg);

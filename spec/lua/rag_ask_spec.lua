@@ -147,6 +147,18 @@ Data skew makes one task run much longer than the others; salting the join key s
     assert.truthy(so:find("Extractive answer", 1, true) and so:find("[team/streaming.md § Kafka]", 1, true), so)
   end)
 
+  it("reads the LLM settings from the llm table of a config file, and names a broken one", function()
+    local cfg = T.write_file(dir .. "/cfg.lua",
+      'return { llm = { url = "http://127.0.0.1:1/v1", retries = 0, connect_timeout_ms = 300 } }\n')
+    local r = T.run_sic({ "ask", "kafka offsets", "--store", store, "--config", cfg })
+    assert.are.equal(0, r.code, r.stderr)
+    assert.truthy(r.stderr:find("LLM unavailable (http://127.0.0.1:1/v1/chat/completions", 1, true), r.stderr)
+    local bad = T.write_file(dir .. "/bad.lua", "return { llm = 5 }\n")
+    r = T.run_sic({ "ask", "kafka offsets", "--store", store, "--config", bad })
+    assert.are.equal(1, r.code)
+    assert.truthy(r.stderr:find("bad.lua: 'llm' must be a table", 1, true), r.stderr)
+  end)
+
   it("gives JSON with the schema, mode and passages", function()
     local r = T.run_sic({ "ask", "kafka offsets", "--store", store, "--format", "json" })
     assert.are.equal(0, r.code, r.stderr)
