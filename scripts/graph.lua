@@ -3,5 +3,5 @@
 -- cycle) and runs the agents in a deterministic topological order; list order breaks ties.
 -- A user dir with its own graph.lua replaces this one.
 return {
-  agents = { "metadata", "skew", "partition", "runtime", "rules", "cost" },
+  agents = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules", "cost" },
 }

@@ -25,11 +25,16 @@ typedef struct ingest_ctx {
   int64_t next_progress;                 /* rows count at which progress is called next */
 } ingest_ctx;
 
-/* One bulk table being written. */
+/* One bulk table being written. The bulk load starts with the first row, so an empty table
+ * costs nothing (on PostgreSQL a COPY is two round trips, and most logs have several empty
+ * child tables: SQL executions, findings, predictions). */
 typedef struct table_writer {
   ingest_ctx *cx;                        /* for row counting and progress */
   db *d;                                 /* the connection */
-  db_bulk *bulk;                         /* open bulk load */
+  db_bulk *bulk;                         /* open bulk load, NULL before the first row */
+  const char *table;                     /* target table */
+  const char *const *cols;               /* its columns */
+  int ncols;                             /* number of columns */
 } table_writer;
 
 void sic_ingest_opts_init(sic_ingest_opts *o) {
@@ -43,11 +48,15 @@ static int tw_begin(table_writer *w, ingest_ctx *cx, sic_store *s, const char *t
   w->cx = cx;
   w->d = s->db;
   w->bulk = NULL;
-  return s->db->ops->bulk_begin(s->db, table, cols, ncols, &w->bulk, err);
+  w->table = table;
+  w->cols = cols;
+  w->ncols = ncols;
+  return 0;
 }
 
 static int tw_row(table_writer *w, const db_val *vals, sic_err *err) {
-  int rc = w->d->ops->bulk_row(w->bulk, vals, err);
+  int rc = w->bulk ? 0 : w->d->ops->bulk_begin(w->d, w->table, w->cols, w->ncols, &w->bulk, err);
+  if (!rc) rc = w->d->ops->bulk_row(w->bulk, vals, err);
   if (rc) return rc;
   ingest_ctx *cx = w->cx;
   if (++cx->rows >= cx->next_progress) {

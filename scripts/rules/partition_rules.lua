@@ -1,5 +1,14 @@
--- Partitioning: too many tiny tasks (scheduling overhead dominates) or a shuffle partition
--- count left at Spark's default of 200 regardless of data size.
+-- Partitioning: too many tiny tasks (scheduling overhead dominates), too few huge ones
+-- (spill, stragglers), a shuffle partition count left at Spark's default of 200 regardless of
+-- data size, and small output files. Target: 128-256 MiB of data per task.
+local U = require "lib.analysis.util"
+local MIB = 1048576
+
+-- Partitions that put `bytes` at the target size per task (at least 1).
+local function partitions_for(bytes, target)
+  return math.max(1, math.ceil(bytes / target))
+end
+
 return {
   agent = "partition",
   rules = {
@@ -66,6 +75,99 @@ return {
           "partitions): %s spark.sql.shuffle.partitions or let AQE coalesce partitions.", #e.stages, e.too_small,
           e.too_large, dir), { ["spark.sql.adaptive.enabled"] = "true",
           ["spark.sql.adaptive.coalescePartitions.enabled"] = "true" }
+      end,
+    },
+    {
+      id = "partition.too_few",
+      title = "Too few, too large partitions: tasks process far more than the 128-256 MiB target",
+      severity = "medium",
+      applies_to = "stage",
+      thresholds = { max_bytes_per_task = 512 * MIB, target_bytes = 192 * MIB, min_tasks = 1 },
+      when = function(stage, ctx)
+        local t = ctx.thresholds
+        if stage.ntasks < t.min_tasks then return nil end
+        local sr, inp = stage:stats("shuffle_read_bytes"), stage:stats("input_bytes_read")
+        local src = sr.sum >= inp.sum and sr or inp
+        if src.n == 0 or src.median < t.max_bytes_per_task then return nil end
+        local spill = stage:stats("spill_bytes").sum
+        local d = stage:stats("duration")
+        return { stage = stage.key, tasks = src.n, median_bytes_per_task = src.median, total_bytes = src.sum,
+          source = sr.sum >= inp.sum and "shuffle" or "input", spill_bytes = spill,
+          recommended_partitions = partitions_for(src.sum, t.target_bytes), task_time_ms = d.sum, median_task_ms = d.median }
+      end,
+      advice = function(e, ctx)
+        local cfg = {}
+        if e.source == "shuffle" then
+          cfg["spark.sql.shuffle.partitions"] = tostring(e.recommended_partitions)
+          cfg["spark.sql.adaptive.advisoryPartitionSizeInBytes"] = "192m"
+        else
+          cfg["spark.sql.files.maxPartitionBytes"] = "192m"
+        end
+        return string.format("%s: %d tasks each read a median %s of %s data (%s in all%s). At ~192 MiB per task " ..
+          "that is %d partitions.", e.stage, e.tasks, U.bytes(e.median_bytes_per_task), e.source, U.bytes(e.total_bytes),
+          e.spill_bytes > 0 and (", spilling " .. U.bytes(e.spill_bytes)) or "", e.recommended_partitions), cfg
+      end,
+      impact = function(e)
+        -- More partitions only pay when the cluster had idle slots: the task time above the
+        -- median task spread over the extra tasks; spill removal saves the re-read.
+        return { saving_ms = e.spill_bytes > 0 and e.median_task_ms * 0.3 or 0,
+          method = "30% of a median task when the stage spilled (spill written and read back); else 0" }
+      end,
+    },
+    {
+      id = "partition.spill",
+      title = "Partitions that spill: most tasks of the stage spilled to disk",
+      severity = "medium",
+      applies_to = "stage",
+      thresholds = { min_spill_bytes = 64 * MIB, min_share_spilling = 0.5, min_tasks = 4, target_bytes = 192 * MIB },
+      when = function(stage, ctx)
+        local t = ctx.thresholds
+        if stage.ntasks < t.min_tasks then return nil end
+        local s = stage:stats("spill_bytes")
+        if s.sum < t.min_spill_bytes or s.median <= 0 then return nil end -- spill in few tasks is skew (skew.spill)
+        local sr = stage:stats("shuffle_read_bytes")
+        local disk = stage:stats("disk_bytes_spilled").sum
+        local d = stage:stats("duration")
+        return { stage = stage.key, tasks = s.n, spilled_bytes = s.sum, disk_spilled_bytes = disk,
+          median_task_spill_bytes = s.median, shuffle_read_bytes = sr.sum, task_time_ms = d.sum,
+          recommended_partitions = sr.sum > 0 and math.max(partitions_for(sr.sum, t.target_bytes), s.n * 2) or nil }
+      end,
+      advice = function(e)
+        local cfg = { ["spark.sql.adaptive.enabled"] = "true" }
+        if e.recommended_partitions then cfg["spark.sql.shuffle.partitions"] = tostring(e.recommended_partitions) end
+        return string.format("Most of the %d tasks of %s spilled (median %s per task, %s in all, %s to disk): each " ..
+          "partition is larger than the execution memory of a task. Use more shuffle partitions%s or more memory per core.",
+          e.tasks, e.stage, U.bytes(e.median_task_spill_bytes), U.bytes(e.spilled_bytes), U.bytes(e.disk_spilled_bytes),
+          e.recommended_partitions and (" (" .. e.recommended_partitions .. ")") or ""), cfg
+      end,
+      impact = function(e)
+        return { saving_ms = 0, core_ms = e.task_time_ms * 0.2,
+          method = "20% of the stage's task time (spill written, sorted and read back), a conservative estimate" }
+      end,
+    },
+    {
+      id = "partition.small_files",
+      title = "Many small output files",
+      severity = "low",
+      applies_to = "stage",
+      thresholds = { min_writing_tasks = 50, max_median_bytes = 16 * MIB, target_bytes = 128 * MIB },
+      when = function(stage, ctx)
+        local t = ctx.thresholds
+        local s = stage:stats("output_bytes_written")
+        if s.sum <= 0 then return nil end
+        local writers = stage:stats("output_records_written")
+        -- Count writing tasks from the quantiles: tasks with output are those above zero.
+        local writing = s.n
+        if s.p25 <= 0 then writing = math.floor(s.n * 0.75) end
+        if writing < t.min_writing_tasks or s.median > t.max_median_bytes then return nil end
+        return { stage = stage.key, writing_tasks = writing, median_file_bytes = s.median, total_bytes = s.sum,
+          records = writers.sum, recommended_files = partitions_for(s.sum, t.target_bytes) }
+      end,
+      advice = function(e)
+        return string.format("%s wrote %s as about %d files of a median %s: readers pay per file. Coalesce to ~%d " ..
+          "files before writing (df.coalesce(%d)) or let AQE coalesce the final shuffle.", e.stage, U.bytes(e.total_bytes),
+          e.writing_tasks, U.bytes(e.median_file_bytes), e.recommended_files, e.recommended_files),
+          { ["spark.sql.adaptive.coalescePartitions.enabled"] = "true" }
       end,
     },
   },

@@ -104,4 +104,32 @@ function M.topk(values, k, n)
   return out
 end
 
+-- What-if simulation (engine/stats/sim.c, added by the analysis engineer): predicted wall time
+-- for each cluster-size factor (1 = observed task slots) and the bounds. Returns
+-- { summary = {wall_ms, driver_ms, phase_ms, task_ms, simulated_ms, critical_path_ms, ideal_ms,
+--   slot_ms, mean_slots, max_slots, phases}, walls = { [i] = ms for factors[i] } }.
+local SIM_FIELDS = { "wall_ms", "driver_ms", "phase_ms", "task_ms", "simulated_ms", "critical_path_ms", "ideal_ms",
+  "slot_ms", "mean_slots", "max_slots", "phases" }
+function M.simulate(app, factors, task_cpus)
+  factors = factors or {}
+  local n = #factors
+  local f, w = ffi.new("double[?]", math.max(n, 1)), ffi.new("double[?]", math.max(n, 1))
+  for i = 1, n do f[i - 1] = factors[i] end
+  local s = ffi.new("sic_sim_summary")
+  if C.sic_sim_app(app.c, task_cpus or 1, f, n, w, s) < 0 then error("sic.stats.simulate: simulation failed", 2) end
+  local out = { summary = {}, walls = {} }
+  for _, k in ipairs(SIM_FIELDS) do out.summary[k] = tonumber(s[k]) end
+  for i = 1, n do out.walls[i] = w[i - 1] end
+  return out
+end
+
+-- Busy and alive core-ms per bin of [t0, t1): { busy = {...}, alive = {...} } (1-based lists).
+function M.timeline(app, t0, t1, nbins)
+  local busy, alive = ffi.new("double[?]", nbins), ffi.new("double[?]", nbins)
+  if C.sic_stats_timeline(app.c, t0, t1, nbins, busy, alive) < 0 then error("sic.stats.timeline: invalid arguments", 2) end
+  local out = { busy = {}, alive = {} }
+  for i = 0, nbins - 1 do out.busy[i + 1], out.alive[i + 1] = busy[i], alive[i] end
+  return out
+end
+
 return M
