@@ -20,6 +20,17 @@ static double now_seconds(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* s as a JSON string literal. Four rotating static buffers, so one printf can hold up to four
+ * (the strings stay valid until the fourth call after). */
+static const char *js(const char *s) {
+  static rag_buf ring[4];
+  static int next;
+  rag_buf *b = &ring[next++ % 4];
+  rag_buf_reset(b);
+  rag_buf_json_string(b, s ? s : "");
+  return b->data ? b->data : "\"\"";
+}
+
 static int fail(const char *what, const sic_err *err) {
   fprintf(stderr, "sic kb %s: %s\n", what, err->msg);
   return err->code == SIC_EINVAL ? SIC_EXIT_USAGE : SIC_EXIT_INPUT;
@@ -85,9 +96,9 @@ static int kb_ingest(int argc, char **argv) {
   if (st.files_failed)
     fprintf(stderr, "sic kb ingest: %zu file(s) rejected and skipped; first: %s\n", st.files_failed, st.first_failure);
   if (fmt == SIC_FORMAT_JSON)
-    printf("{\"schema\":\"sic.kb_ingest/1\",\"store\":\"%s\",\"files\":%zu,\"failed\":%zu,\"unchanged\":%zu,\"skipped\":%zu,"
+    printf("{\"schema\":\"sic.kb_ingest/1\",\"store\":%s,\"files\":%zu,\"failed\":%zu,\"unchanged\":%zu,\"skipped\":%zu,"
            "\"chunks_added\":%zu,\"chunks_removed\":%zu,\"bytes\":%zu,\"ingest_seconds\":%.3f,\"index_seconds\":%.3f}\n",
-           rag_kb_path(kb), st.files, st.files_failed, st.files_unchanged, st.files_skipped, st.chunks_added,
+           js(rag_kb_path(kb)), st.files, st.files_failed, st.files_unchanged, st.files_skipped, st.chunks_added,
            st.chunks_removed, st.bytes, t1 - t0, t2 - t1);
   else
     printf("%s: %zu files (%zu unchanged, %zu not documents), +%zu / -%zu chunks, %.1f MB in %.2f s; dense index %.2f s\n",
@@ -185,16 +196,16 @@ static int kb_search(int argc, char **argv) {
 
 static void print_stats(const rag_kb *kb, const rag_kb_stats *s, sic_format fmt) {
   if (fmt == SIC_FORMAT_JSON) {
-    printf("{\"schema\":\"sic.kb_stats/1\",\"store\":\"%s\",\"files\":%lld,\"chunks\":%lld,\"kinds\":{", rag_kb_path(kb),
+    printf("{\"schema\":\"sic.kb_stats/1\",\"store\":%s,\"files\":%lld,\"chunks\":%lld,\"kinds\":{", js(rag_kb_path(kb)),
            (long long)s->files, (long long)s->chunks);
     for (int k = 0; k < 5; k++) printf("%s\"%s\":%lld", k ? "," : "", rag_chunk_kind_name(k), (long long)s->by_kind[k]);
     printf("},\"sources\":[");
     for (int i = 0; i < s->nsources; i++)
-      printf("%s{\"name\":\"%s\",\"files\":%lld,\"chunks\":%lld}", i ? "," : "", s->sources[i].name,
+      printf("%s{\"name\":%s,\"files\":%lld,\"chunks\":%lld}", i ? "," : "", js(s->sources[i].name),
              (long long)s->sources[i].files, (long long)s->sources[i].chunks);
-    printf("],\"dense\":{\"ready\":%s,\"dims\":%d,\"vocabulary\":%lld,\"index\":\"%s\",\"embedder\":\"%s\"},"
+    printf("],\"dense\":{\"ready\":%s,\"dims\":%d,\"vocabulary\":%lld,\"index\":%s,\"embedder\":%s},"
            "\"db_bytes\":%lld,\"dense_bytes\":%lld}\n",
-           s->dense_ready ? "true" : "false", s->dims, (long long)s->vocab, s->index_type, s->embedder, (long long)s->db_bytes,
+           s->dense_ready ? "true" : "false", s->dims, (long long)s->vocab, js(s->index_type), js(s->embedder), (long long)s->db_bytes,
            (long long)s->dense_bytes);
     return;
   }
