@@ -495,12 +495,12 @@ int sic_ml_app_build(const sic_app *app, const sic_ml_whatif *wi, sic_ml_app *ou
   out->runtime_ms = end > 0 && c.t0 > 0 && end >= c.t0 ? (double)(end - c.t0) : -1;
   double covered = stage_union_ms(out);
   out->driver_ms = out->runtime_ms > covered ? out->runtime_ms - covered : 0;
-  /* CV group: copies of one log (same name, shape and length) must land in the same fold */
-  int64_t ntasks = app->tasks.n, dur10 = (int64_t)(out->runtime_ms / 100);
+  /* CV group: copies of one log and repeated runs of one job (same name and shape) must land
+   * in the same fold, or CV would score the model on runs it has effectively seen */
+  int64_t ntasks = app->tasks.n;
   uint64_t h = fnv(1469598103934665603ull, out->app_name, strlen(out->app_name));
   h = fnv(h, &app->nstages, sizeof app->nstages);
-  h = fnv(h, &ntasks, sizeof ntasks);
-  out->group = fnv(h, &dur10, sizeof dur10);
+  out->group = fnv(h, &ntasks, sizeof ntasks);
   return 0;
 }
 
