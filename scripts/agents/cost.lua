@@ -1,15 +1,17 @@
--- cost agent: adds up what the findings of the other agents are worth. Impacts are
--- estimates of task time saved (impact.saving_ms); the money figure prices that time at a
--- nominal core-hour rate, good for ranking, not for invoices.
-local CORE_HOUR_PRICE = 0.05 -- USD, an on-demand cloud core-hour; only a scale for ranking
+-- cost agent: what the run cost and what the findings of the other agents are worth, priced
+-- from the catalogue (scripts/pricing/catalogue.lua) by the cost.run rule
+-- (scripts/rules/cost_rules.lua), which names the entry, its source and date. The time totals
+-- (total_saving_ms, wasted_core_ms) add up the impact estimates of every finding.
+-- Owner: analysis engineer.
+local AGENTS = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules" }
 
 return {
   name = "cost",
-  version = "0.1",
-  needs = { "skew", "partition", "runtime", "rules" },
+  version = "1.0",
+  needs = { "skew", "partition", "resources", "sql", "runtime", "rules" },
   run = function(ctx, state)
     local total_ms, core_ms, by_rule = 0, 0, {}
-    for _, agent in ipairs { "metadata", "skew", "partition", "runtime", "rules" } do
+    for _, agent in ipairs(AGENTS) do
       local layer = state[agent]
       if layer and layer.findings then
         for _, f in ipairs(layer.findings) do
@@ -22,13 +24,20 @@ return {
         end
       end
     end
-    local cores = state.metadata and state.metadata.app.executor_cores or 0
+    local findings = ctx.run_rules()
+    local run
+    for _, f in ipairs(findings) do if f.id == "cost.run" then run = f.evidence end end
     return {
       total_saving_ms = total_ms,
       saving_by_rule_ms = by_rule,
-      app_core_hours = cores > 0 and (ctx.app.duration / 3600000) * cores or nil,
       wasted_core_ms = core_ms,
-      saving_usd_estimate = (total_ms + core_ms) / 3600000 * CORE_HOUR_PRICE,
+      run_usd = run and run.run_usd,
+      savings_usd = run and run.savings_usd,
+      pricing = run and { entry = run.pricing_entry, cloud = run.cloud, instance = run.instance, region = run.region,
+        usd_per_hour = run.usd_per_hour, vcpus = run.vcpus, source = run.catalogue_source, date = run.catalogue_date },
+      savings = run and run.savings,
+      whatif_cost = run and run.whatif_cost,
+      findings = findings,
     }
   end,
 }

@@ -1,11 +1,16 @@
--- runtime agent: evaluates the rule sets that name agent "runtime" (scripts/rules/runtime_rules.lua and
--- any user rule set with agent = "runtime") over the model.
+-- runtime agent: where the wall time went and what another cluster size would give. Its layer
+-- holds the what-if simulation (engine/stats/sim.c via lib/analysis/resources.lua): critical
+-- path (unlimited executors), ideal-parallelism bound, and the predicted wall time for 0.25x..4x
+-- the observed task slots. Then it evaluates the rule sets naming agent "runtime"
+-- (scripts/rules/runtime_rules.lua). Owner: analysis engineer.
+local R = require "lib.analysis.resources"
+
 return {
   name = "runtime",
-  version = "0.1",
+  version = "1.0",
   needs = { "metadata" },
-  run = function(ctx, state)
-    local findings = ctx.run_rules()
-    return { findings = findings, checked_stages = #ctx.app.stages }
+  run = function(ctx)
+    local whatif = #ctx.app.stages > 0 and R.whatif(ctx.app) or nil
+    return { whatif = whatif, findings = ctx.run_rules(), checked_stages = #ctx.app.stages }
   end,
 }

@@ -96,7 +96,7 @@ return {
           "is affected, look at its host (memory pressure, noisy neighbours) or at the data its tasks got; " ..
           "otherwise give executors more memory per core.", e.executor_id, e.host or "?", 100 * e.ratio, e.tasks)
       end,
-      impact = function(e) return { saving_ms = e.gc_ms / 2, basis = "half of the executor's GC time" } end,
+      impact = function(e) return { saving_ms = 0, core_ms = e.gc_ms / 2, method = "half of the executor's GC time (core time)" } end,
     },
     {
       id = "executor.idle",

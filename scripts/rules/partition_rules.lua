@@ -108,10 +108,8 @@ return {
           e.spill_bytes > 0 and (", spilling " .. U.bytes(e.spill_bytes)) or "", e.recommended_partitions), cfg
       end,
       impact = function(e)
-        -- More partitions only pay when the cluster had idle slots: the task time above the
-        -- median task spread over the extra tasks; spill removal saves the re-read.
-        return { saving_ms = e.spill_bytes > 0 and e.median_task_ms * 0.3 or 0,
-          method = "30% of a median task when the stage spilled (spill written and read back); else 0" }
+        return { saving_ms = 0, method = "not estimated here: the spill it causes is valued by partition.spill, " ..
+          "and more partitions only shorten the stage when slots were idle" }
       end,
     },
     {

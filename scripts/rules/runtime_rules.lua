@@ -1,4 +1,8 @@
--- Runtime: where task time went (GC, spill, failures).
+-- Runtime: where task time went (GC, spill, failures) and what the cluster size does to the
+-- wall time (what-if simulation, lib/analysis/resources.lua).
+local R = require "lib.analysis.resources"
+local U = require "lib.analysis.util"
+
 return {
   agent = "runtime",
   rules = {
@@ -19,7 +23,8 @@ return {
         return string.format("%s spent %.0f%% of its task run time in GC. Give executors more memory per core, " ..
           "cache less, or use G1GC.", e.stage, 100 * e.ratio), { ["spark.executor.extraJavaOptions"] = "-XX:+UseG1GC" }
       end,
-      impact = function(e) return { saving_ms = e.gc_ms / 2, basis = "half of the GC time" } end,
+      -- GC time is summed over tasks: it is core time, not wall time.
+      impact = function(e) return { saving_ms = 0, core_ms = e.gc_ms / 2, method = "half of the stage's task GC time (core time)" } end,
     },
     {
       id = "runtime.spill",
@@ -54,6 +59,57 @@ return {
       advice = function(e)
         return string.format("%s had %d failed task attempt(s) out of %d; retries cost time - check the task " ..
           "errors (executor losses, fetch failures, OOM).", e.stage, e.failed, e.attempts)
+      end,
+    },
+    {
+      id = "runtime.scale_out",
+      title = "More executors would shorten the run substantially",
+      severity = "medium",
+      applies_to = "app",
+      thresholds = { factor = 2, min_gain = 0.25, min_saving_ms = 60000 },
+      when = function(app, ctx)
+        if #app.stages == 0 then return nil end
+        local w = R.whatif(app)
+        local at
+        for _, pt in ipairs(w.points) do if pt.factor == ctx.thresholds.factor then at = pt end end
+        if not at then return nil end
+        local saving = w.simulated_wall_ms - at.wall_ms
+        if saving < ctx.thresholds.min_saving_ms or saving / w.simulated_wall_ms < ctx.thresholds.min_gain then return nil end
+        return { factor = at.factor, executors = at.executors, predicted_wall_ms = at.wall_ms,
+          simulated_wall_ms = w.simulated_wall_ms, observed_wall_ms = w.observed_wall_ms, saving_ms = saving,
+          critical_path_ms = w.critical_path_ms, mean_slots = w.mean_slots }
+      end,
+      advice = function(e)
+        return string.format("The simulation predicts %s instead of %s with %gx the task slots%s; the critical path " ..
+          "(unlimited executors) is %s.", U.secs(e.predicted_wall_ms), U.secs(e.simulated_wall_ms), e.factor,
+          e.executors and string.format(" (%.0f executors)", e.executors) or "", U.secs(e.critical_path_ms)),
+          e.executors and { ["spark.dynamicAllocation.maxExecutors"] = string.format("%.0f", e.executors) } or nil
+      end,
+      impact = function(e)
+        return { saving_ms = e.saving_ms, core_ms = 0,
+          method = "what-if simulation at the larger size; the extra executors cost more per minute (see cost.run's curve)" }
+      end,
+    },
+    {
+      id = "runtime.critical_path",
+      title = "Driver-side and sequential stages bound the run: more executors will not help",
+      severity = "info",
+      applies_to = "app",
+      thresholds = { max_gain = 0.05, min_wall_ms = 60000 },
+      when = function(app, ctx)
+        if #app.stages == 0 then return nil end
+        local w = R.whatif(app)
+        if w.observed_wall_ms < ctx.thresholds.min_wall_ms then return nil end
+        local four = w.points[#w.points]
+        local gain = (w.simulated_wall_ms - four.wall_ms) / math.max(w.simulated_wall_ms, 1)
+        if gain > ctx.thresholds.max_gain then return nil end
+        return { observed_wall_ms = w.observed_wall_ms, simulated_wall_ms = w.simulated_wall_ms,
+          at_4x_ms = four.wall_ms, critical_path_ms = w.critical_path_ms, driver_ms = w.driver_ms, gain_at_4x = gain }
+      end,
+      advice = function(e)
+        return string.format("With 4x the executors the simulation still predicts %s (%.0f%% less); %s of the %s is " ..
+          "driver-only time and the critical path is %s. Shorten the driver work and the longest stage chain instead.",
+          U.secs(e.at_4x_ms), 100 * e.gain_at_4x, U.secs(e.driver_ms), U.secs(e.observed_wall_ms), U.secs(e.critical_path_ms))
       end,
     },
   },

@@ -76,6 +76,27 @@ local function build(app)
   return p
 end
 
+-- What-if curve: predicted wall time for cluster sizes 0.25x..4x of the observed task slots.
+M.FACTORS = { 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4 }
+function M.whatif(app)
+  return U.once(app, "whatif", function(a)
+    local p = M.profile(a)
+    local sim = stats.simulate(a, M.FACTORS, p.task_cpus)
+    local points = {}
+    for i, f in ipairs(M.FACTORS) do
+      points[i] = { factor = f, executors = p.peak_executors and p.peak_executors > 0 and p.peak_executors * f or nil,
+        slots = sim.summary.mean_slots * f, wall_ms = sim.walls[i] }
+    end
+    local s = sim.summary
+    return { points = points, observed_wall_ms = s.wall_ms, simulated_wall_ms = s.simulated_ms,
+      relative_error = s.wall_ms > 0 and math.abs(s.simulated_ms - s.wall_ms) / s.wall_ms or nil,
+      driver_ms = s.driver_ms, critical_path_ms = s.critical_path_ms, ideal_ms = s.ideal_ms, task_ms = s.task_ms,
+      mean_slots = s.mean_slots, phases = s.phases,
+      method = "list scheduling of observed task durations per phase of overlapping stages, stage dependencies " ..
+        "respected, driver-only time kept; slots = executor cores alive / spark.task.cpus" }
+  end)
+end
+
 function M.profile(app)
   return U.once(app, "resources", build)
 end

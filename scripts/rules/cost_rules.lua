@@ -1,0 +1,87 @@
+-- Cost: what the run cost and what each finding is worth, priced from the catalogue
+-- (scripts/pricing/catalogue.lua; entry chosen with --set rule.cost.run.instance=<key>).
+-- Method: executor cores are billed for the time they were alive, the driver for the wall time,
+-- each at the entry's price per vCPU-hour (+ DBU surcharge when the entry has one). A finding's
+-- value = wall time saved x the cluster's mean cost per ms + core time freed x the core price
+-- Owner: analysis engineer.
+local U = require "lib.analysis.util"
+local R = require "lib.analysis.resources"
+local catalogue = require "pricing.catalogue"
+
+local AGENTS = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules" }
+
+local function entry_for(key)
+  local e = catalogue.entries[key]
+  if not e then
+    local keys = {}
+    for k in pairs(catalogue.entries) do keys[#keys + 1] = k end
+    table.sort(keys)
+    error(string.format("pricing: no catalogue entry '%s' (have: %s)", tostring(key), table.concat(keys, ", ")), 0)
+  end
+  return e
+end
+
+return {
+  agent = "cost",
+  rules = {
+    {
+      id = "cost.run",
+      title = "Cost of the run and value of the recommendations",
+      severity = "info",
+      applies_to = "app",
+      thresholds = { instance = catalogue.default, driver_cores = 1 },
+      when = function(app, ctx)
+        local e = entry_for(ctx.thresholds.instance)
+        local p = R.profile(app)
+        local per_core_hour = e.usd_per_hour / e.vcpus
+        if e.dbu_per_hour and e.usd_per_dbu then per_core_hour = per_core_hour + e.dbu_per_hour * e.usd_per_dbu / e.vcpus end
+        local per_core_ms = per_core_hour / 3600000
+        local driver_cores = tonumber(app:conf("spark.driver.cores", "")) or ctx.thresholds.driver_cores
+        local exec_usd = (p.alive_core_ms or 0) * per_core_ms
+        local driver_usd = (p.wall_ms or 0) * driver_cores * per_core_ms
+        local mean_cores = p.wall_ms > 0 and (p.alive_core_ms or 0) / p.wall_ms or 0
+        local per_wall_ms = (mean_cores + driver_cores) * per_core_ms
+        local values, total = {}, 0
+        for _, agent in ipairs(AGENTS) do
+          local layer = ctx.state[agent]
+          if layer and layer.findings then
+            for _, f in ipairs(layer.findings) do
+              local im = f.impact
+              if im then
+                -- memory_gib_hours is not priced on its own: instance prices bundle memory with cores
+                local usd = math.max(tonumber(im.saving_ms) or 0, 0) * per_wall_ms + (tonumber(im.core_ms) or 0) * per_core_ms
+                if usd > 0 then
+                  values[#values + 1] = { id = f.id, entity = f.entity and f.entity.key or "app", usd = usd,
+                    saving_ms = im.saving_ms, core_ms = im.core_ms }
+                  total = total + usd
+                end
+              end
+            end
+          end
+        end
+        table.sort(values, function(a, b) return a.usd > b.usd end)
+        local curve
+        local rt = ctx.state.runtime
+        if rt and rt.whatif then
+          curve = {}
+          for i, pt in ipairs(rt.whatif.points) do
+            curve[i] = { factor = pt.factor, executors = pt.executors, wall_ms = pt.wall_ms,
+              usd = pt.wall_ms * ((mean_cores * pt.factor) + driver_cores) * per_core_ms }
+          end
+        end
+        return { pricing_entry = ctx.thresholds.instance, cloud = e.cloud, instance = e.instance, region = e.region,
+          usd_per_hour = e.usd_per_hour, vcpus = e.vcpus, usd_per_core_hour = per_core_hour,
+          catalogue_source = catalogue.source, catalogue_date = catalogue.date,
+          executor_core_hours = (p.alive_core_ms or 0) / 3600000, driver_core_hours = (p.wall_ms or 0) * driver_cores / 3600000,
+          executor_usd = exec_usd, driver_usd = driver_usd, run_usd = exec_usd + driver_usd,
+          savings_usd = total, savings = values, whatif_cost = curve }
+      end,
+      advice = function(e)
+        return string.format("The run cost about $%.4f (%.2f executor + %.2f driver core-hours at $%.4f per core-hour, " ..
+          "catalogue entry %s: %s %s in %s, $%.3f/h for %d vCPUs; %s). The findings with an estimate are worth about " ..
+          "$%.4f per run.", e.run_usd, e.executor_core_hours, e.driver_core_hours, e.usd_per_core_hour, e.pricing_entry,
+          e.cloud, e.instance, e.region or "?", e.usd_per_hour, e.vcpus, e.catalogue_source, e.savings_usd)
+      end,
+    },
+  },
+}
