@@ -36,11 +36,14 @@ typedef struct ask_opts {
   sic_format fmt;            /* text or json */
 } ask_opts;
 
-/* Analyse the app and return its report JSON (NULL + message on stderr when it fails). */
-static int app_findings(const char *path, char **json, sic_err *err) {
+/* Analyse the app and return its report JSON (NULL + message on stderr when it fails). The
+ * app's Spark version becomes the retrieval's version preference unless one was given. */
+static int app_findings(const char *path, char **json, char *version, size_t vn, sic_err *err) {
   sic_app *app = NULL;
   *json = NULL;
   if (sic_app_load_path(path, NULL, &app, err)) return SIC_EXIT_INPUT;
+  const char *v = app->spark_version >= 0 ? sic_str(app, app->spark_version) : NULL;
+  snprintf(version, vn, "%s", v ? v : "");
   int64_t n = 0;
   int rc = sic_lua_analyze(app, NULL, json, &n, err);
   sic_app_free(app);
@@ -330,7 +333,7 @@ int sic_cmd_ask(int argc, char **argv) {
     {"app", 'a', SIC_OPT_STRING, &o.app, "LOG", "event log whose top findings give context", 0, 0, NULL},
     {"k", 'k', SIC_OPT_INT, &o.k, "N", "documentation passages to retrieve (default 5)", 1, 50, NULL},
     {"source", 's', SIC_OPT_STRING, &o.source, "NAME", "only passages of this source (spark, delta, ...)", 0, 0, NULL},
-    {"spark-version", 0, SIC_OPT_STRING, &o.version, "X.Y", "prefer passages valid in this Spark version", 0, 0, NULL},
+    {"spark-version", 0, SIC_OPT_STRING, &o.version, "X.Y", "prefer passages valid in this Spark version (default: the app's)", 0, 0, NULL},
     {"store", 0, SIC_OPT_STRING, &o.store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)", 0, 0, NULL},
     {"scripts", 0, SIC_OPT_STRING, &o.scripts, "DIR", "user scripts dir holding agents/reasoning.lua", 0, 0, NULL},
     {"no-llm", 0, SIC_OPT_FLAG, &o.no_llm, NULL, "extractive answer even when SIC_LLM_URL is set", 0, 0, NULL},
@@ -356,7 +359,9 @@ int sic_cmd_ask(int argc, char **argv) {
     fprintf(stderr, "sic ask: %s%s\n", err.msg, o.config ? "" : " (ignoring ./sic.lua)");
     if (o.config) return SIC_EXIT_INPUT; /* the implicit ./sic.lua may be meant for the rules only */
   }
-  int rc = o.app ? app_findings(o.app, &report, &err) : SIC_EXIT_OK;
+  char app_version[64] = "";
+  int rc = o.app ? app_findings(o.app, &report, app_version, sizeof app_version, &err) : SIC_EXIT_OK;
+  if (!o.version && app_version[0]) o.version = app_version;
   if (rc) {
     fprintf(stderr, "sic ask: %s\n", err.msg);
     return rc;
