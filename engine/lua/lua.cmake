@@ -39,6 +39,12 @@ install(FILES engine/core/error.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/co
 install(FILES engine/model/model.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/model)
 install(FILES engine/stats/stats.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/stats)
 install(FILES engine/lua/lua_host.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sic/lua)
+# A libsic built with SIC_SANITIZE only works in programs linked with the same sanitizer
+# runtimes (it must come first), so sic.pc passes the flags on to its users.
+set(SIC_PC_SANITIZE_FLAGS "")
+if(SIC_SANITIZE)
+  set(SIC_PC_SANITIZE_FLAGS " -fsanitize=address,undefined")
+endif()
 configure_file(${CMAKE_SOURCE_DIR}/sic.pc.in ${CMAKE_BINARY_DIR}/sic.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/sic.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 install(DIRECTORY scripts/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sic/scripts)

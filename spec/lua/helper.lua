@@ -29,10 +29,10 @@ T.sic_bin = env("SIC_BIN", T.build_dir .. "/sic")
 T.sic_lib = env("SIC_LIB", T.build_dir .. "/libsic.so")
 T.shared_dir = env("SIC_SHARED_DATA", T.source_dir .. "/../shared/data/real")
 
--- Under `make asan` ctest preloads the ASan runtime into luajit (spec/CMakeLists.txt). Only
--- this process needs it: keep it from leaking into the tools specs start (sh, script, zstd
--- ...), which are not ours and whose own leaks LSan would blame on the test. The sic
--- executable is instrumented itself and keeps checking (ASAN_OPTIONS is inherited).
+-- Under `make asan` the luajit shim preloads the ASan runtime into this process (see
+-- spec/CMakeLists.txt). Nothing this spec starts should inherit it: system tools (script, cc)
+-- are not ours and misbehave under it, sic is instrumented itself, and a stock luajit gets
+-- the preload again from the shim, which is first on PATH.
 do
   local preload = os.getenv("LD_PRELOAD")
   if preload and preload:find("libasan", 1, true) then
