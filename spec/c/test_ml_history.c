@@ -1,0 +1,72 @@
+/* History-based prediction on the real repeated runs.
+ *
+ *  - 'ProcessLargeDataset', 4 attempts of one EMR job: each attempt predicted from the other
+ *    three (leave one out) must land within 15% (q-error <= 1.15) of its runtime.
+ *  - NDS query 66 on CPU and on GPU: the same query, other hardware. History of one predicts
+ *    the other badly (the figure is printed; the test checks the GPU run is predicted slower
+ *    than it ran from CPU history, i.e. history does not transfer across hardware, which is
+ *    why the runtime agent prefers the model when the executors' resources change). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "ml/history.h"
+
+static int load(const char *path, sic_ml_app *out) {
+  sic_app *app = NULL;
+  sic_err err = {0};
+  int rc = sic_app_load_path(path, NULL, &app, &err);
+  CHECK(rc == 0, "%s: %s", path, err.msg);
+  if (!rc) rc = sic_ml_app_build(app, NULL, out, &err);
+  sic_app_free(app);
+  return rc;
+}
+
+static double qerr(double p, double a) { return fmax(p / a, a / p); }
+
+int main(void) {
+  const char *shared = getenv("SIC_SHARED_DATA");
+  if (!shared) shared = "../shared/data/real";
+  char path[4096];
+  sic_ml_app runs[4];
+  int ok = 1;
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path,
+             "%s/spark-events/spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_%d_eventlog.zstd",
+             shared, i + 1);
+    ok &= load(path, &runs[i]) == 0;
+  }
+  if (ok) {
+    double worst = 1;
+    for (int t = 0; t < 4; t++) {
+      const sic_ml_app *prev[3];
+      int n = 0;
+      for (int i = 0; i < 4; i++)
+        if (i != t) prev[n++] = &runs[i];
+      double p = sic_ml_history_predict(prev, n, &runs[t]);
+      double q = qerr(p, runs[t].runtime_ms);
+      printf("ProcessLargeDataset attempt %d: history %.1f s, actual %.1f s, q-error %.3f\n", t + 1, p / 1000,
+             runs[t].runtime_ms / 1000, q);
+      if (q > worst) worst = q;
+    }
+    CHECK(worst <= 1.15, "leave-one-out history q-error %.3f", worst);
+    for (int i = 0; i < 4; i++) sic_ml_app_free(&runs[i]);
+  }
+  sic_ml_app cpu, gpu;
+  snprintf(path, sizeof path, "%s/spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd", shared);
+  int c_ok = load(path, &cpu) == 0;
+  snprintf(path, sizeof path, "%s/spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_gpu.zstd", shared);
+  int g_ok = load(path, &gpu) == 0;
+  if (c_ok && g_ok) {
+    const sic_ml_app *pc = &cpu, *pg = &gpu;
+    double g_from_c = sic_ml_history_predict(&pc, 1, &gpu), c_from_g = sic_ml_history_predict(&pg, 1, &cpu);
+    printf("NDS q66 GPU run from CPU history: %.1f s vs actual %.1f s (q-error %.2f)\n", g_from_c / 1000,
+           gpu.runtime_ms / 1000, qerr(g_from_c, gpu.runtime_ms));
+    printf("NDS q66 CPU run from GPU history: %.1f s vs actual %.1f s (q-error %.2f)\n", c_from_g / 1000,
+           cpu.runtime_ms / 1000, qerr(c_from_g, cpu.runtime_ms));
+    CHECK(g_from_c > gpu.runtime_ms, "CPU history should over-predict the GPU run");
+  }
+  if (c_ok) sic_ml_app_free(&cpu);
+  if (g_ok) sic_ml_app_free(&gpu);
+  return CHECK_RESULT();
+}
