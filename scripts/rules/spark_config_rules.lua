@@ -1,8 +1,10 @@
 -- Spark configuration: settings whose defaults cost time on most workloads.
+-- Shuffle bytes read by RDD stages (not SQL): Spark SQL serialises its own rows (UnsafeRow),
+-- so spark.serializer only matters for RDD shuffles and caching.
 local function shuffle_bytes(app)
   local total = 0
   for _, stage in ipairs(app.stages) do
-    total = total + stage:stats("shuffle_read_bytes", "all").sum
+    if stage.c.sql_execution_id < 0 then total = total + stage:stats("shuffle_read_bytes", "all").sum end
   end
   return total
 end
@@ -15,7 +17,7 @@ return {
       title = "Java serialization for shuffle-heavy work: use Kryo",
       severity = "low",
       applies_to = "app",
-      thresholds = { min_shuffle_bytes = 1048576 },
+      thresholds = { min_shuffle_bytes = 256 * 1048576 },
       when = function(app, ctx)
         local ser = app:conf("spark.serializer", "org.apache.spark.serializer.JavaSerializer")
         if ser:find("KryoSerializer", 1, true) then return nil end
@@ -24,7 +26,7 @@ return {
         return { serializer = ser, shuffle_read_bytes = bytes }
       end,
       advice = function(e)
-        return string.format("The application shuffled %.1f MiB with %s. Kryo is faster and more compact for " ..
+        return string.format("RDD stages shuffled %.1f MiB with %s. Kryo is faster and more compact for " ..
           "RDD shuffles and caching (Spark SQL's own rows are unaffected).", e.shuffle_read_bytes / 1048576, e.serializer),
           { ["spark.serializer"] = "org.apache.spark.serializer.KryoSerializer" }
       end,

@@ -50,7 +50,8 @@ describe("shipped rules on real logs", function()
     assert.equal("compute", worst.evidence.cause)
     assert.is_nil(worst.recommendation.config["spark.sql.adaptive.skewJoin.enabled"])
     assert.is_true(worst.impact.saving_ms > 0)
-    assert.equal(1, U.count(report.findings, "config.serializer"))
+    -- Every stage of this log is SQL (UnsafeRow shuffles): spark.serializer does not matter here.
+    assert.equal(0, U.count(report.findings, "config.serializer"))
     assert.is_true(report.state.cost.total_saving_ms > 0)
   end)
 
