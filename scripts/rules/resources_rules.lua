@@ -28,7 +28,14 @@ return {
         if not p.utilisation or p.utilisation > t.max_utilisation then return nil end
         if p.idle_core_ms / 3600000 < t.min_idle_core_hours or (p.peak_executors or 0) < t.min_executors then return nil end
         local rec = math.min(executors_for(p, t.target_utilisation), p.peak_executors)
-        if rec >= p.peak_executors then return nil end
+        local mode = "fewer"
+        if rec >= p.peak_executors then
+          -- Busy while stages ran, idle in between (driver-only time): the executors were
+          -- over-provisioned over time. Dynamic allocation fixes that; if it is on, its idle
+          -- timeout already did what it could.
+          if p.dynamic_allocation then return nil end
+          mode, rec = "release_when_idle", p.peak_executors
+        end
         local factor = rec / p.peak_executors
         local sim = stats.simulate(app, { factor }, p.task_cpus)
         local slower = sim.walls[1] - sim.summary.simulated_ms
@@ -38,10 +45,24 @@ return {
           recommended_executors = rec, predicted_wall_ms = sim.walls[1], observed_model_wall_ms = sim.summary.simulated_ms,
           predicted_slowdown_ms = math.max(slower, 0), dynamic_allocation = p.dynamic_allocation,
           da_min = p.da_min, da_initial = p.da_initial, da_max = p.da_max,
-          core_ms_saved = math.max(p.alive_core_ms * (1 - factor), 0) }
+          mode = mode, driver_ms = p.driver_ms,
+          core_ms_saved = mode == "fewer" and math.max(p.alive_core_ms * (1 - factor), 0) or
+            math.max(p.idle_core_ms * ((p.driver_ms or 0) / math.max(p.wall_ms, 1)), 0) }
       end,
       advice = function(e)
         local cfg = {}
+        if e.mode == "release_when_idle" then
+          cfg["spark.dynamicAllocation.enabled"] = "true"
+          cfg["spark.dynamicAllocation.shuffleTracking.enabled"] = "true"
+          cfg["spark.dynamicAllocation.minExecutors"] = "0"
+          cfg["spark.dynamicAllocation.initialExecutors"] = "0"
+          cfg["spark.dynamicAllocation.maxExecutors"] = tostring(e.peak_executors)
+          cfg["spark.dynamicAllocation.executorIdleTimeout"] = "60s"
+          return string.format("Tasks kept %.0f%% of the held cores busy (%.2f of %.2f core-hours idle): the %d executors " ..
+            "were busy while stages ran but held through %s with no stage running. Dynamic allocation (min 0 <= initial 0 " ..
+            "<= max %d) releases them in between at no cost to stage time.", 100 * e.utilisation, e.idle_core_hours,
+            e.alive_core_hours, e.peak_executors, U.secs(e.driver_ms), e.peak_executors), cfg
+        end
         if e.dynamic_allocation then
           local max = e.recommended_executors
           local min = math.min(e.da_min or 0, max)
@@ -90,8 +111,7 @@ return {
           or "Executors were held throughout: let dynamic allocation release them, and move driver work into Spark jobs."), cfg
       end,
       impact = function(e)
-        return { saving_ms = 0, core_ms = e.dynamic_allocation and 0 or e.executor_core_ms_during_driver * 0.5,
-          method = "half the executor core time held while only the driver worked (idle timeout keeps some)" }
+        return { saving_ms = 0, method = "the executor time held meanwhile is valued under resources.idle_executors" }
       end,
     },
     {
