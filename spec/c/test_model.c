@@ -511,6 +511,37 @@ static void test_task_accums(void) {
   }
 }
 
+/* Failure texts as Spark's TaskEndReason.toErrorString writes them. */
+static void test_failure_texts(void) {
+  static const char *lines[] = {
+      "{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":1,\"Task End Reason\":{\"Reason\":\"FetchFailed\",\"Block Manager Address\":{\"Executor ID\":\"3\",\"Host\":\"h3\",\"Port\":7337},\"Shuffle ID\":2,\"Map ID\":11,\"Map Index\":4,\"Reduce ID\":5,\"Message\":\"boom\"},\"Task Info\":{\"Task ID\":1,\"Failed\":true}}",
+      "{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":1,\"Task End Reason\":{\"Reason\":\"ExecutorLostFailure\",\"Executor ID\":\"9\",\"Exit Caused By App\":false,\"Loss Reason\":\"Container killed\"},\"Task Info\":{\"Task ID\":2,\"Failed\":true}}",
+      "{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":1,\"Task End Reason\":{\"Reason\":\"TaskCommitDenied\",\"Job ID\":3,\"Partition ID\":4,\"Attempt Number\":1},\"Task Info\":{\"Task ID\":3,\"Failed\":true}}",
+      "{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":1,\"Task End Reason\":{\"Reason\":\"ExceptionFailure\",\"Class Name\":\"java.lang.X\",\"Description\":\"d\",\"Stack Trace\":[{\"Declaring Class\":\"a.B\",\"Method Name\":\"m\",\"File Name\":\"B.java\",\"Line Number\":7},{\"Declaring Class\":\"a.C\",\"Method Name\":\"n\",\"File Name\":null,\"Line Number\":-2}]},\"Task Info\":{\"Task ID\":4,\"Failed\":true}}",
+      "{\"Event\":\"SparkListenerTaskEnd\",\"Stage ID\":1,\"Task End Reason\":{\"Reason\":\"SomethingNew\"},\"Task Info\":{\"Task ID\":5,\"Failed\":true}}",
+  };
+  static const char *want[] = {
+      "FetchFailed(BlockManagerId(3, h3, 7337, None), shuffleId=2, mapIndex=4, mapId=11, reduceId=5, message=\nboom\n)",
+      "ExecutorLostFailure (executor 9 exited unrelated to the running tasks) Reason: Container killed",
+      "TaskCommitDenied (Driver denied task commit) for job: 3, partition: 4, attemptNumber: 1",
+      "java.lang.X: d\n        a.B.m(B.java:7)\n        a.C.n(Native Method)",
+      NULL,
+  };
+  sic_builder *b = sic_builder_new(NULL);
+  sic_builder_add_part(b, "mem", "none", 0);
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) sic_builder_feed_line(b, lines[i], strlen(lines[i]), 0, (int64_t)i + 1, 0);
+  sic_app *a = sic_builder_finish(b);
+  CHECK_EQ_INT(a->tasks.n, 5);
+  CHECK_EQ_INT(a->malformed_lines, 0);
+  for (int64_t i = 0; i < a->tasks.n && i < 5; i++) {
+    if (want[i]) CHECK_EQ_STR(sic_str(a, a->tasks.error[i]), want[i]);
+    else CHECK_EQ_INT(a->tasks.error[i], -1);
+  }
+  CHECK_EQ_INT(a->tasks.status[4], SIC_TASK_UNKNOWN);
+  CHECK_EQ_STR(sic_str(a, a->tasks.end_reason[4]), "SomethingNew");
+  sic_app_free(a);
+}
+
 /* A driver log is not an event log: the load fails with a message naming the file. */
 static void test_not_a_log(void) {
   char path[8192];
@@ -723,6 +754,7 @@ int main(void) {
   test_details();
   test_not_a_log();
   test_task_accums();
+  test_failure_texts();
   test_builder_lines();
   check_shs_tasks("stage_task_list_expectation.json", "spark/local-1430917381534", 0, 0, 20);
   check_shs_tasks("stage_task_list_w__offset___length_expectation.json", "spark/local-1430917381534", 0, 0, 50);
