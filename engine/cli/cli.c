@@ -19,6 +19,7 @@ static const sic_command commands[] = {
   {"regressions", "runs significantly slower or costlier than their job's baseline, and why", sic_cmd_regressions},
   {"repl", "interactive LuaJIT prompt with the engine loaded (sic.load, sic.analyze, ...)", sic_cmd_repl},
   {"run", "run a Lua script with the engine loaded", sic_cmd_run},
+  {"serve", "HTTP service: History Server REST API, metrics, OpenAPI and web UI over a log dir", sic_cmd_serve},
   {"train", "train the runtime predictor from event logs (grouped CV vs baselines, model file)", sic_cmd_train},
   {"version", "print the version", sic_cmd_version},
 };

@@ -28,4 +28,5 @@ int sic_cmd_repl(int argc, char **argv);         /* cmd_repl.c (lua) */
 int sic_cmd_run(int argc, char **argv);          /* cmd_run.c (lua) */
 int sic_cmd_train(int argc, char **argv);        /* cmd_train.c (ml) */
 int sic_cmd_predict(int argc, char **argv);      /* cmd_predict.c (ml) */
+int sic_cmd_serve(int argc, char **argv);        /* cmd_serve.c (http) */
 #endif

@@ -1,0 +1,87 @@
+/* sic serve --logs DIR [--listen HOST:PORT] ... : the HTTP service (engine/http). Runs until
+ * SIGTERM or SIGINT, then finishes in-flight requests and exits. Owner: http. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "http/http.h"
+
+/* Block the stop signals in every thread (MHD's workers inherit the mask) and wait for one
+ * here, so shutdown runs in ordinary code, not in a signal handler. */
+static int wait_for_stop_signal(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+int sic_cmd_serve(int argc, char **argv) {
+  const char *logs = NULL, *listen = SIC_HTTP_DEFAULT_LISTEN;
+  int64_t threads = 0, max_body_mb = 64, timeout_s = 30, grace_s = 10, cache_mb = 0, rescan_ms = 2000;
+  const sic_opt opts[] = {
+    SIC_OPT_STRING_ROW("logs", 'l', &logs, "DIR", "directory of Spark event logs to serve (required)"),
+    SIC_OPT_STRING_ROW("listen", 0, &listen, "HOST:PORT", "address to bind (default 127.0.0.1:18080; port 0 = any free port)"),
+    SIC_OPT_INT_ROW("threads", 0, &threads, "N", "worker threads (default: one per CPU)", 0, 256),
+    SIC_OPT_INT_ROW("max-body-mb", 0, &max_body_mb, "MB", "largest request body accepted, MiB (default 64)", 1, 1 << 20),
+    SIC_OPT_INT_ROW("timeout", 0, &timeout_s, "SECONDS", "close connections idle or slower than this (default 30)", 1, 3600),
+    SIC_OPT_INT_ROW("grace", 0, &grace_s, "SECONDS", "on SIGTERM, wait this long for in-flight requests (default 10)", 0, 3600),
+    SIC_OPT_INT_ROW("cache-mb", 0, &cache_mb, "MB", "parsed application models kept in memory, MiB (default 1024)", 0, 1 << 24),
+    SIC_OPT_INT_ROW("rescan-ms", 0, &rescan_ms, "MS", "how often the log dir is rescanned for new and growing logs (default 2000)", 50, 3600000),
+  };
+  const sic_cmd_spec spec = {
+    "serve", "--logs DIR [--listen HOST:PORT] [options]",
+    "Serve the Spark History Server REST API (/api/v1, the same code as `sic api`), health\n"
+    "(/healthz, /readyz), Prometheus metrics (/metrics), the API description (/openapi.json,\n"
+    "/docs) and a web UI (/) over the event logs in DIR. New and growing logs are picked up\n"
+    "without a restart.\n"
+    "Binds loopback by default. A non-loopback address needs SIC_API_TOKEN in the environment;\n"
+    "with a token set every endpoint but /healthz and /readyz requires\n"
+    "`Authorization: Bearer <token>`. Prints `listening on http://HOST:PORT` once serving.\n"
+    "SIGTERM/SIGINT: stop accepting, finish in-flight requests (--grace), exit 0.",
+    opts, sizeof opts / sizeof *opts, 0, 0, 0};
+  char *pos[64];
+  int npos = 0;
+  if (argc > 64) return sic_args_usage_error(&spec, "too many arguments");
+  int rc = sic_args_parse(&spec, argc, argv, pos, &npos);
+  if (rc != SIC_ARGS_OK) return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
+  if (!logs) return sic_args_usage_error(&spec, "--logs DIR is required");
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN); /* a client closing early must not kill the server */
+
+  sic_http_opts ho = {0};
+  ho.listen = listen;
+  ho.logdir = logs;
+  ho.token = getenv("SIC_API_TOKEN");
+  ho.threads = (int)threads;
+  ho.max_body_bytes = max_body_mb << 20;
+  ho.timeout_s = (int)timeout_s;
+  ho.model_cache_bytes = cache_mb << 20;
+  ho.rescan_ms = (int)rescan_ms;
+  sic_err err = {0};
+  sic_http *srv = NULL;
+  if (sic_http_start(&ho, &srv, &err) < 0) {
+    fprintf(stderr, "sic serve: %s\n", err.msg);
+    return err.code == SIC_EINVAL ? SIC_EXIT_USAGE : SIC_EXIT_INPUT;
+  }
+  const char *colon = strrchr(listen, ':');
+  printf("sic serve: listening on http://%.*s:%d (logs %s%s)\n", (int)(colon - listen), listen, sic_http_port(srv), logs,
+         ho.token && ho.token[0] ? ", bearer token required" : "");
+  fflush(stdout);
+  int sig = wait_for_stop_signal();
+  fprintf(stderr, "sic serve: %s received, finishing in-flight requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  sic_http_stop(srv, (int)grace_s * 1000);
+  fprintf(stderr, "sic serve: stopped\n");
+  return SIC_EXIT_OK;
+}

@@ -1,0 +1,14 @@
+# HTTP service (engine/http, owner: http): libmicrohttpd, and the web UI files under
+# engine/http/ui/ embedded into libsic as C arrays (generated/http_assets.c) at build time.
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
+target_link_libraries(sic_obj PUBLIC PkgConfig::MHD)
+
+file(GLOB SIC_HTTP_UI_FILES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/engine/http/ui/*.html
+     ${CMAKE_SOURCE_DIR}/engine/http/ui/*.js ${CMAKE_SOURCE_DIR}/engine/http/ui/*.css)
+set(SIC_HTTP_ASSETS_C ${CMAKE_BINARY_DIR}/generated/http_assets.c)
+add_custom_command(OUTPUT ${SIC_HTTP_ASSETS_C}
+  COMMAND ${CMAKE_COMMAND} -DUI_DIR=${CMAKE_SOURCE_DIR}/engine/http/ui -DOUT=${SIC_HTTP_ASSETS_C}
+          -P ${CMAKE_SOURCE_DIR}/engine/http/ui/embed.cmake
+  DEPENDS ${SIC_HTTP_UI_FILES} ${CMAKE_SOURCE_DIR}/engine/http/ui/embed.cmake
+  COMMENT "Embedding the web UI")
+target_sources(sic_obj PRIVATE ${SIC_HTTP_ASSETS_C})

@@ -1,0 +1,46 @@
+/* The sic HTTP service (`sic serve`): the History Server REST API (/api/v1, through the same
+ * engine/shs code as `sic api`), health, Prometheus metrics, OpenAPI generated from the route
+ * table, and an embedded web UI, on libmicrohttpd with a thread pool.
+ *
+ * Owner: http.
+ *
+ * Security defaults: binds loopback; a non-loopback address is refused unless a bearer token is
+ * configured, and with a token every route except /healthz and /readyz requires
+ * `Authorization: Bearer <token>`. Request bodies and headers are size-limited, slow clients
+ * time out, and nothing a client sends names a file outside the configured directories.
+ *
+ * Ownership: sic_http_start allocates the server (and opens the log catalog); sic_http_stop
+ * drains in-flight requests (up to grace_ms), stops the threads and frees everything. */
+#ifndef SIC_HTTP_H
+#define SIC_HTTP_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+
+#define SIC_HTTP_DEFAULT_LISTEN "127.0.0.1:18080"
+
+typedef struct sic_http sic_http;
+
+typedef struct sic_http_opts {
+  const char *listen;         /* "host:port" (IPv4 or [IPv6]); NULL = SIC_HTTP_DEFAULT_LISTEN; port 0 = any free */
+  const char *logdir;         /* directory of event logs served under /api/v1 (required) */
+  const char *token;          /* bearer token required by every non-health route; NULL/"" = none */
+  int threads;                /* worker threads; 0 = number of CPUs */
+  int64_t max_body_bytes;     /* largest request body accepted (413 beyond); 0 = 64 MiB */
+  int64_t max_header_bytes;   /* per-connection memory for the request line and headers (431 beyond); 0 = 32 KiB */
+  int timeout_s;              /* idle/slow connection timeout, seconds; 0 = 30 */
+  int64_t model_cache_bytes;  /* parsed application models kept (LRU); 0 = engine default (1 GiB) */
+  int64_t response_cache_bytes; /* rendered /api/v1 responses kept; 0 = 64 MiB, -1 = no response cache */
+  int rescan_ms;              /* how often the log dir is rescanned for new/grown logs; 0 = 2000 */
+} sic_http_opts;
+
+/* Open the catalog, bind and start serving. Fails (err says why) on a bad listen address, a
+ * non-loopback address without a token, an unreadable log dir or a busy port. */
+int sic_http_start(const sic_http_opts *opts, sic_http **out, sic_err *err);
+/* The port actually bound (useful with port 0). */
+int sic_http_port(const sic_http *srv);
+/* Stop accepting, let in-flight requests finish for up to grace_ms, then stop and free. */
+void sic_http_stop(sic_http *srv, int grace_ms);
+
+#endif

@@ -1,0 +1,162 @@
+/* Internals of the HTTP service (engine/http). Owner: http. Not a public header.
+ *
+ * Layers: server.c (libmicrohttpd plumbing: sockets, limits, auth, body intake, shutdown),
+ * routes.c (the route table every request is dispatched on, and its handlers), cache.c (the
+ * rendered-response cache in front of engine/shs), metrics.c (Prometheus counters),
+ * openapi.c (OpenAPI document and /docs page generated from the route table), assets
+ * (embedded UI files, generated at build time from engine/http/ui/). */
+#ifndef SIC_HTTP_INTERNAL_H
+#define SIC_HTTP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/http.h"
+#include "shs/shs.h"
+
+/* ---- replies ---- */
+
+/* What a handler answers. The server turns it into an MHD response. */
+typedef struct http_reply {
+  int status;                  /* HTTP status */
+  const char *content_type;    /* static string */
+  char *body;                  /* malloc'd (owned) unless body_static */
+  size_t len;                  /* body bytes */
+  int body_static;             /* 1: body points at static/embedded bytes, never freed */
+  char *filename;              /* owned; attachment file name (Content-Disposition), or NULL */
+  const char *cache_control;   /* static Cache-Control value, or NULL for "no-store" */
+} http_reply;
+
+void http_reply_free(http_reply *r);
+/* A JSON error body {"error":{"status":S,"message":M}}; returns status. */
+int http_reply_error(http_reply *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Take ownership of a finished sic_jw buffer (or answer 500 when it failed). */
+struct sic_jw;
+int http_reply_json(http_reply *r, int status, struct sic_jw *w);
+
+/* ---- requests ---- */
+
+struct http_route;
+
+/* One request, from its request line to the completion callback. */
+typedef struct http_req {
+  char *target;                /* raw request target as sent ("/api/v1/x?y=1"), owned */
+  size_t path_len;             /* bytes of target before '?' */
+  const char *query;           /* raw query after '?', or "" (points into target) */
+  const char *method;          /* request method (MHD's string, valid during the request) */
+  int64_t start_ns;            /* CLOCK_MONOTONIC when the request line arrived */
+  const struct http_route *route; /* matched route, NULL until matched / when none */
+  int route_index;             /* index in the route table, or the "unmatched" slot */
+  int started;                 /* the first access-handler call happened */
+  int replied;                 /* a response was queued */
+  int status;                  /* status of the queued response (for metrics) */
+  char *body;                  /* in-memory request body (routes with HTTP_BODY_MEMORY) */
+  size_t body_len;             /* bytes in body */
+  int64_t body_seen;           /* body bytes received so far (any route) */
+  int body_fd;                 /* spool file for HTTP_BODY_FILE routes, -1 = none */
+  char body_path[256];         /* the spool file's path (under the server's upload dir) */
+  int body_too_large;          /* the body exceeded the limit */
+  char params[4][128];         /* values of {name} segments in the route pattern */
+  int nparams;                 /* how many params were captured */
+} http_req;
+
+/* ---- routes ---- */
+
+typedef struct sic_http sic_http;
+typedef int (*http_handler)(sic_http *srv, http_req *rq, http_reply *out);
+
+enum { HTTP_BODY_NONE = 0, HTTP_BODY_MEMORY, HTTP_BODY_FILE };
+
+/* One entry of the route table: dispatch, auth, body handling and documentation together,
+ * so /openapi.json and /docs cannot drift from what the server does. */
+typedef struct http_route {
+  const char *method;          /* "GET" or "POST" */
+  const char *pattern;         /* "/healthz", "/v1/apps/{id}", or a prefix ending in "*" */
+  http_handler handler;        /* produces the reply */
+  int is_public;               /* 1: no bearer token needed (health probes) */
+  int body;                    /* HTTP_BODY_* */
+  const char *tag;             /* OpenAPI tag (groups routes in /docs) */
+  const char *summary;         /* one line */
+  const char *produces;        /* main response content type */
+  const char *query_params;    /* "name|description;..." query parameters, or NULL */
+} http_route;
+
+extern const http_route http_routes[];
+extern const int http_nroutes;
+/* Find the route for method + decoded path; fills rq->params. *path_known is set when some
+ * route matches the path under another method (405 instead of 404). */
+const http_route *http_route_match(const char *method, const char *path, size_t path_len, http_req *rq, int *path_known);
+
+/* ---- response cache (cache.c) ---- */
+
+typedef struct http_cache http_cache;
+http_cache *http_cache_new(int64_t max_bytes);
+void http_cache_free(http_cache *c);
+/* Copy a cached reply for key into out; 1 hit, 0 miss (or no memory). */
+int http_cache_get(http_cache *c, const char *key, http_reply *out);
+/* The generation a miss must quote when storing, so a store racing a clear is dropped. */
+uint64_t http_cache_generation(http_cache *c);
+/* Store a copy of r under key unless the cache was cleared since `generation`. */
+void http_cache_put(http_cache *c, const char *key, const http_reply *r, uint64_t generation);
+void http_cache_clear(http_cache *c);
+/* Statistics for /metrics. */
+typedef struct http_cache_stats {
+  uint64_t hits, misses, evictions, clears; /* counters */
+  int64_t bytes, entries;                   /* current size */
+} http_cache_stats;
+void http_cache_stats_get(http_cache *c, http_cache_stats *s);
+
+/* ---- metrics (metrics.c) ---- */
+
+enum { HTTP_MAX_ROUTES = 48, HTTP_LAT_BUCKETS = 14 };
+extern const double http_latency_bounds_s[HTTP_LAT_BUCKETS]; /* upper bounds; last is +Inf */
+
+typedef struct http_metrics {
+  _Atomic uint64_t requests[HTTP_MAX_ROUTES + 1][6];   /* [route or unmatched][status/100] */
+  _Atomic uint64_t lat_bucket[HTTP_MAX_ROUTES + 1][HTTP_LAT_BUCKETS]; /* latency histogram (non-cumulative) */
+  _Atomic uint64_t lat_sum_ns[HTTP_MAX_ROUTES + 1];   /* total latency */
+  _Atomic int64_t in_flight;                           /* requests between request line and completion */
+  _Atomic uint64_t rejected_auth;                      /* 401s */
+  _Atomic uint64_t rejected_size;                      /* 413s */
+  _Atomic uint64_t shs_renders;                        /* /api/v1 answers computed by engine/shs */
+  _Atomic uint64_t shs_render_ns;                      /* time spent in them (includes log parsing) */
+  _Atomic uint64_t rescans;                            /* log dir rescans done */
+  _Atomic uint64_t rescan_failures;                    /* rescans that failed */
+  _Atomic uint64_t catalog_changes;                    /* rescans that changed the listing */
+  _Atomic uint64_t body_bytes;                         /* request body bytes received */
+} http_metrics;
+
+void http_metrics_observe(http_metrics *m, int route_index, int status, int64_t ns);
+/* Prometheus text exposition format 0.0.4; malloc'd into *out. */
+int http_metrics_render(sic_http *srv, char **out, size_t *len);
+
+/* ---- the server ---- */
+
+struct sic_http {
+  sic_http_opts opts;          /* copy of the options (strings owned below) */
+  char *listen;                /* owned copy of the listen address */
+  char *logdir;                /* owned copy of the log dir */
+  char *token;                 /* owned bearer token or NULL */
+  int port;                    /* bound port */
+  int listen_fd;               /* our listening socket (MHD uses it) */
+  struct MHD_Daemon *daemon;   /* libmicrohttpd daemon */
+  sic_shs *shs;                /* History Server catalog over logdir */
+  http_cache *cache;           /* rendered /api/v1 responses */
+  http_metrics metrics;        /* counters for /metrics */
+  char upload_dir[200];        /* private temp dir for request bodies spooled to disk */
+  _Atomic int draining;        /* shutdown started: answer with Connection: close */
+  _Atomic int ready;           /* catalog loaded and serving */
+  int64_t started_ms;          /* wall clock at start (for /healthz uptime) */
+  pthread_t rescan_thread;     /* periodic sic_shs_refresh */
+  int rescan_started;          /* rescan_thread was created */
+  pthread_mutex_t rescan_mu;   /* guards stop_rescan with rescan_cv */
+  pthread_cond_t rescan_cv;    /* wakes the rescan thread early to stop */
+  int stop_rescan;             /* the rescan thread should exit */
+  uint64_t listing_hash;       /* hash of the last /applications listing (change detection) */
+};
+
+int64_t http_now_ns(void);
+
+#endif

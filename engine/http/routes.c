@@ -1,0 +1,173 @@
+/* The route table of the HTTP service and its handlers. The server dispatches on this table
+ * and /openapi.json and /docs are generated from it, so documentation cannot drift from
+ * behaviour. Owner: http. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/http_internal.h"
+#include "json/write.h"
+#include "sic_version.h"
+
+/* ---- health ---- */
+
+static int h_healthz(sic_http *srv, http_req *rq, http_reply *out) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+  sic_jw w;
+  sic_jw_init(&w, SIC_JW_COMPACT);
+  sic_jw_obj(&w);
+  sic_jw_kstr(&w, "schema", "sic.health/1");
+  sic_jw_kstr(&w, "status", "ok");
+  sic_jw_kstr(&w, "version", SIC_VERSION_STRING);
+  sic_jw_kint(&w, "uptimeMs", now_ms - srv->started_ms);
+  sic_jw_end(&w);
+  return http_reply_json(out, 200, &w);
+}
+
+static int h_readyz(sic_http *srv, http_req *rq, http_reply *out) {
+  int ready = atomic_load(&srv->ready) && !atomic_load(&srv->draining);
+  sic_jw w;
+  sic_jw_init(&w, SIC_JW_COMPACT);
+  sic_jw_obj(&w);
+  sic_jw_kstr(&w, "schema", "sic.health/1");
+  sic_jw_kstr(&w, "status", ready ? "ready" : "draining");
+  sic_jw_kint(&w, "skippedLogs", (int64_t)sic_shs_skipped(srv->shs));
+  sic_jw_end(&w);
+  return http_reply_json(out, ready ? 200 : 503, &w);
+}
+
+static int h_metrics(sic_http *srv, http_req *rq, http_reply *out) {
+  if (http_metrics_render(srv, &out->body, &out->len) < 0) return http_reply_error(out, 500, "out of memory");
+  out->status = 200;
+  out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+  return 200;
+}
+
+/* ---- History Server REST API ---- */
+
+/* /api/v1/<rest>: the same engine/shs code as `sic api`; rendered replies are cached by their
+ * exact path and query until a rescan changes the listing. */
+static int h_shs(sic_http *srv, http_req *rq, http_reply *out) {
+  const char *key = rq->target + strlen("/api/v1/");
+  if (http_cache_get(srv->cache, key, out)) return out->status;
+  uint64_t gen = http_cache_generation(srv->cache);
+  int64_t t0 = http_now_ns();
+  sic_shs_response r;
+  sic_shs_get(srv->shs, key, &r);
+  atomic_fetch_add(&srv->metrics.shs_renders, 1);
+  atomic_fetch_add(&srv->metrics.shs_render_ns, (uint64_t)(http_now_ns() - t0));
+  memset(out, 0, sizeof *out);
+  out->status = r.status;
+  out->content_type = r.content_type ? r.content_type : "text/plain";
+  out->body = r.body;
+  out->len = r.len;
+  out->filename = r.filename;
+  if (!out->body) { /* keep the reply well-formed even if the view produced no body */
+    out->body = strdup("");
+    out->len = 0;
+  }
+  if (out->status < 500) http_cache_put(srv->cache, key, out, gen); /* 4xx are as stable as 2xx */
+  return out->status;
+}
+
+/* ---- OpenAPI and docs (openapi.c) ---- */
+int http_openapi_json(sic_http *srv, http_req *rq, http_reply *out);
+int http_docs_html(sic_http *srv, http_req *rq, http_reply *out);
+
+/* ---- embedded UI ---- */
+
+typedef struct http_asset {
+  const char *path;            /* URL path, e.g. "/ui/app.js" */
+  const char *content_type;    /* MIME type */
+  const unsigned char *data;   /* bytes */
+  size_t len;                  /* byte count */
+} http_asset;
+extern const http_asset http_assets[];
+extern const int http_nassets;
+
+static int serve_asset(const char *path, http_reply *out) {
+  for (int i = 0; i < http_nassets; i++) {
+    if (strcmp(http_assets[i].path, path)) continue;
+    out->status = 200;
+    out->content_type = http_assets[i].content_type;
+    out->body = (char *)http_assets[i].data;
+    out->len = http_assets[i].len;
+    out->body_static = 1;
+    out->cache_control = "public, max-age=300";
+    return 200;
+  }
+  return http_reply_error(out, 404, "no such UI file");
+}
+
+static int h_index(sic_http *srv, http_req *rq, http_reply *out) { return serve_asset("/ui/index.html", out); }
+
+static int h_asset(sic_http *srv, http_req *rq, http_reply *out) {
+  char path[256];
+  if (rq->path_len >= sizeof path) return http_reply_error(out, 404, "no such UI file");
+  memcpy(path, rq->target, rq->path_len);
+  path[rq->path_len] = 0;
+  return serve_asset(path, out); /* a lookup in the embedded table: never the filesystem */
+}
+
+/* ---- the table ---- */
+
+const http_route http_routes[] = {
+  {"GET", "/healthz", h_healthz, 1, HTTP_BODY_NONE, "service", "Liveness: the process serves requests", "application/json", NULL},
+  {"GET", "/readyz", h_readyz, 1, HTTP_BODY_NONE, "service", "Readiness: catalog loaded and not shutting down (503 otherwise)", "application/json", NULL},
+  {"GET", "/metrics", h_metrics, 0, HTTP_BODY_NONE, "service", "Prometheus metrics: requests, latency histograms, caches, rescans", "text/plain", NULL},
+  {"GET", "/openapi.json", http_openapi_json, 0, HTTP_BODY_NONE, "service", "This API as an OpenAPI 3.1 document, generated from the route table", "application/json", NULL},
+  {"GET", "/docs", http_docs_html, 0, HTTP_BODY_NONE, "service", "Readable API reference generated from /openapi.json's route table", "text/html", NULL},
+  {"GET", "/api/v1/*", h_shs, 0, HTTP_BODY_NONE, "history-server",
+   "Spark History Server REST API v1 (Spark 3.5 semantics: same paths, parameters, JSON, statuses; /logs answers a zip)",
+   "application/json",
+   "status|application list: completed or running;minDate|application list: earliest start (yyyy-MM-dd or ...'T'HH:mm:ss.SSSz);"
+   "maxDate|application list: latest start;minEndDate|application list: earliest end;maxEndDate|application list: latest end;"
+   "limit|application list: at most this many;details|stage: include tasks;withSummaries|stages: include metric summaries;"
+   "quantiles|task/metric summaries: comma-separated quantiles;taskStatus|stage tasks: filter by status;"
+   "offset|task list: first task;length|task list: page size;sortBy|task list: ID, runtime, -runtime"},
+  {"GET", "/", h_index, 0, HTTP_BODY_NONE, "ui", "Web UI: application list, reports, findings", "text/html", NULL},
+  {"GET", "/ui/*", h_asset, 0, HTTP_BODY_NONE, "ui", "Embedded web UI assets (also the static-file baseline of bench/bench_http.sh)", "application/octet-stream", NULL},
+};
+const int http_nroutes = sizeof http_routes / sizeof http_routes[0];
+
+_Static_assert(sizeof http_routes / sizeof http_routes[0] <= HTTP_MAX_ROUTES, "raise HTTP_MAX_ROUTES");
+
+/* Match one pattern against path[0..n): literal segments, {name} captures one non-empty
+ * segment, a trailing "*" matches any non-empty rest. */
+static int pattern_match(const char *pat, const char *path, size_t n, http_req *rq) {
+  size_t i = 0;
+  int np = 0;
+  while (*pat) {
+    if (pat[0] == '*' && pat[1] == 0) return i < n;
+    if (*pat == '{') {
+      const char *close = strchr(pat, '}');
+      size_t start = i;
+      while (i < n && path[i] != '/') i++;
+      if (i == start || i - start >= sizeof rq->params[0] || np >= 4) return 0;
+      memcpy(rq->params[np], path + start, i - start);
+      rq->params[np++][i - start] = 0;
+      pat = close + 1;
+      continue;
+    }
+    if (i >= n || path[i] != *pat) return 0;
+    i++;
+    pat++;
+  }
+  if (i != n) return 0;
+  rq->nparams = np;
+  return 1;
+}
+
+const http_route *http_route_match(const char *method, const char *path, size_t n, http_req *rq, int *path_known) {
+  int head = !strcmp(method, "HEAD"); /* HEAD is GET without a body (MHD drops it) */
+  *path_known = 0;
+  for (int i = 0; i < http_nroutes; i++) {
+    if (!pattern_match(http_routes[i].pattern, path, n, rq)) continue;
+    if (!strcmp(http_routes[i].method, method) || (head && !strcmp(http_routes[i].method, "GET"))) return &http_routes[i];
+    *path_known = 1;
+  }
+  return NULL;
+}

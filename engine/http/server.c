@@ -1,0 +1,548 @@
+/* libmicrohttpd plumbing for the sic HTTP service: listening socket, thread pool, per-request
+ * state, auth, size limits, body intake (memory or spooled to a private dir), dispatch on the
+ * route table, the periodic log-dir rescan and graceful shutdown. Owner: http. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/http_internal.h"
+#include "json/write.h"
+
+int64_t http_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- replies ---- */
+
+void http_reply_free(http_reply *r) {
+  if (!r->body_static) free(r->body);
+  free(r->filename);
+  memset(r, 0, sizeof *r);
+}
+
+int http_reply_error(http_reply *r, int status, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  sic_jw w;
+  sic_jw_init(&w, SIC_JW_COMPACT);
+  sic_jw_obj(&w);
+  sic_jw_kobj(&w, "error");
+  sic_jw_kint(&w, "status", status);
+  sic_jw_kstr(&w, "message", msg);
+  sic_jw_end(&w);
+  sic_jw_end(&w);
+  return http_reply_json(r, status, &w);
+}
+
+int http_reply_json(http_reply *r, int status, sic_jw *w) {
+  static const char oom[] = "{\"error\":{\"status\":500,\"message\":\"out of memory\"}}";
+  http_reply_free(r);
+  r->content_type = "application/json";
+  if (sic_jw_status(w) == 0 && (r->body = sic_jw_take(w, &r->len))) {
+    r->status = status;
+  } else {
+    r->status = 500;
+    r->body = (char *)oom;
+    r->len = sizeof oom - 1;
+    r->body_static = 1;
+  }
+  sic_jw_free(w);
+  return r->status;
+}
+
+/* ---- queuing responses ---- */
+
+static int header_add(struct MHD_Response *resp, const char *k, const char *v) {
+  return MHD_add_response_header(resp, k, v) == MHD_YES;
+}
+
+static enum MHD_Result queue_reply(sic_http *srv, struct MHD_Connection *c, http_req *rq, http_reply *r) {
+  struct MHD_Response *resp;
+  if (r->body_static) resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_PERSISTENT);
+  else {
+    resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+    if (resp) r->body = NULL; /* MHD frees it now */
+  }
+  if (!resp) {
+    http_reply_free(r);
+    return MHD_NO;
+  }
+  int ok = header_add(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type ? r->content_type : "application/octet-stream");
+  ok &= header_add(resp, "X-Content-Type-Options", "nosniff");
+  ok &= header_add(resp, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache_control ? r->cache_control : "no-store");
+  if (r->filename) {
+    char cd[300];
+    snprintf(cd, sizeof cd, "attachment; filename=%s", r->filename);
+    ok &= header_add(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+  }
+  if (r->status == 401) ok &= header_add(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"sic\"");
+  if (atomic_load(&srv->draining)) ok &= header_add(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+  enum MHD_Result qr = ok ? MHD_queue_response(c, (unsigned)r->status, resp) : MHD_NO;
+  MHD_destroy_response(resp);
+  rq->replied = 1;
+  rq->status = r->status;
+  http_reply_free(r);
+  return qr;
+}
+
+static enum MHD_Result reply_error(sic_http *srv, struct MHD_Connection *c, http_req *rq, int status, const char *msg) {
+  http_reply r = {0};
+  http_reply_error(&r, status, "%s", msg);
+  return queue_reply(srv, c, rq, &r);
+}
+
+/* ---- per-request state ---- */
+
+/* Called by MHD with the raw request target before anything else: our request record. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+  sic_http *srv = cls;
+  http_req *rq = calloc(1, sizeof *rq);
+  if (!rq) return NULL;
+  rq->body_fd = -1;
+  rq->start_ns = http_now_ns();
+  rq->route_index = HTTP_MAX_ROUTES;
+  rq->target = strdup(uri ? uri : "");
+  if (rq->target) {
+    const char *q = strchr(rq->target, '?');
+    rq->path_len = q ? (size_t)(q - rq->target) : strlen(rq->target);
+    rq->query = q ? q + 1 : "";
+  }
+  atomic_fetch_add(&srv->metrics.in_flight, 1);
+  return rq;
+}
+
+static void req_free(http_req *rq) {
+  if (rq->body_fd >= 0) close(rq->body_fd);
+  if (rq->body_path[0]) unlink(rq->body_path);
+  free(rq->body);
+  free(rq->target);
+  free(rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+  sic_http *srv = cls;
+  http_req *rq = *con_cls;
+  if (!rq) return;
+  int status = rq->replied ? rq->status : 499; /* 499: client went away / request aborted */
+  http_metrics_observe(&srv->metrics, rq->route_index, status, http_now_ns() - rq->start_ns);
+  atomic_fetch_sub(&srv->metrics.in_flight, 1);
+  req_free(rq);
+  *con_cls = NULL;
+}
+
+/* ---- checks before dispatch ---- */
+
+/* Constant-time comparison, so response timing does not reveal how much of a token matched. */
+static int token_equal(const char *got, size_t got_len, const char *want) {
+  size_t want_len = strlen(want);
+  unsigned char diff = got_len != want_len;
+  for (size_t i = 0; i < want_len; i++) diff |= (unsigned char)(i < got_len ? got[i] : 0) ^ (unsigned char)want[i];
+  return diff == 0;
+}
+
+static int authorized(sic_http *srv, struct MHD_Connection *c) {
+  if (!srv->token) return 1;
+  const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  if (!h || strncasecmp(h, "Bearer ", 7)) return 0;
+  h += 7;
+  while (*h == ' ') h++;
+  size_t n = strlen(h);
+  while (n && h[n - 1] == ' ') n--;
+  return token_equal(h, n, srv->token);
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* A path that could climb out of a directory or smuggle a NUL is refused outright, whatever
+ * route it would reach: "..", "." segments (raw or percent-encoded), backslashes, %00. */
+static int path_is_safe(const char *p, size_t n) {
+  char dec[2048];
+  if (n >= sizeof dec) return 0;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    char ch = p[i];
+    if (ch == '%') {
+      if (i + 2 >= n) return 0; /* truncated escape */
+      int hi = hex_digit(p[i + 1]), lo = hex_digit(p[i + 2]);
+      if (hi < 0 || lo < 0) return 0;
+      ch = (char)(hi * 16 + lo);
+      i += 2;
+    }
+    if (ch == 0 || ch == '\\') return 0;
+    dec[k++] = ch;
+  }
+  dec[k] = 0;
+  for (const char *s = dec; *s;) { /* every segment between slashes */
+    const char *e = strchr(s, '/');
+    size_t len = e ? (size_t)(e - s) : strlen(s);
+    if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.')) return 0;
+    s += len;
+    if (*s == '/') s++;
+  }
+  return dec[0] == '/';
+}
+
+static int64_t content_length(struct MHD_Connection *c) {
+  const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (!cl) return -1;
+  char *end;
+  long long v = strtoll(cl, &end, 10);
+  return (*end || v < 0) ? -2 : v;
+}
+
+/* ---- body intake ---- */
+
+static int body_open_spool(sic_http *srv, http_req *rq) {
+  /* the name is ours, never the client's: uploads cannot name a path */
+  snprintf(rq->body_path, sizeof rq->body_path, "%s/body-XXXXXX", srv->upload_dir);
+  rq->body_fd = mkstemp(rq->body_path);
+  if (rq->body_fd < 0) rq->body_path[0] = 0;
+  return rq->body_fd >= 0 ? 0 : -1;
+}
+
+static int body_take(sic_http *srv, http_req *rq, const char *data, size_t n) {
+  rq->body_seen += (int64_t)n;
+  atomic_fetch_add(&srv->metrics.body_bytes, n);
+  if (rq->body_seen > srv->opts.max_body_bytes) {
+    rq->body_too_large = 1;
+    return 0;
+  }
+  if (rq->route->body == HTTP_BODY_FILE) {
+    if (rq->body_fd < 0 && body_open_spool(srv, rq) < 0) return -1;
+    for (size_t off = 0; off < n;) {
+      ssize_t w = write(rq->body_fd, data + off, n - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return -1;
+      off += (size_t)w;
+    }
+    return 0;
+  }
+  if (rq->route->body != HTTP_BODY_MEMORY) return 0; /* bodies of GETs are read and dropped */
+  char *nb = realloc(rq->body, rq->body_len + n + 1);
+  if (!nb) return -1;
+  rq->body = nb;
+  memcpy(rq->body + rq->body_len, data, n);
+  rq->body_len += n;
+  rq->body[rq->body_len] = 0;
+  return 0;
+}
+
+/* ---- the access handler ---- */
+
+static enum MHD_Result first_call(sic_http *srv, struct MHD_Connection *c, http_req *rq, const char *method) {
+  rq->started = 1;
+  rq->method = method;
+  if (!path_is_safe(rq->target, rq->path_len)) return reply_error(srv, c, rq, 400, "bad request path");
+  int path_known = 0;
+  rq->route = http_route_match(method, rq->target, rq->path_len, rq, &path_known);
+  if (!rq->route) {
+    if (path_known) return reply_error(srv, c, rq, 405, "method not allowed for this path");
+    return reply_error(srv, c, rq, 404, "no such endpoint");
+  }
+  rq->route_index = (int)(rq->route - http_routes);
+  if (!rq->route->is_public && !authorized(srv, c)) {
+    atomic_fetch_add(&srv->metrics.rejected_auth, 1);
+    return reply_error(srv, c, rq, 401, "missing or wrong bearer token");
+  }
+  int64_t cl = content_length(c);
+  if (cl == -2) return reply_error(srv, c, rq, 400, "bad Content-Length");
+  if (cl > srv->opts.max_body_bytes) {
+    atomic_fetch_add(&srv->metrics.rejected_size, 1);
+    return reply_error(srv, c, rq, 413, "request body too large");
+  }
+  return MHD_YES;
+}
+
+static enum MHD_Result dispatch(sic_http *srv, struct MHD_Connection *c, http_req *rq) {
+  if (rq->body_too_large) {
+    atomic_fetch_add(&srv->metrics.rejected_size, 1);
+    return reply_error(srv, c, rq, 413, "request body too large");
+  }
+  if (rq->body_fd >= 0 && fsync(rq->body_fd) < 0) return reply_error(srv, c, rq, 500, "cannot store the request body");
+  http_reply r = {0};
+  rq->route->handler(srv, rq, &r);
+  return queue_reply(srv, c, rq, &r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+  sic_http *srv = cls;
+  http_req *rq = *con_cls;
+  if (!rq || !rq->target) return MHD_NO; /* out of memory in on_uri: drop the connection */
+  if (!rq->started) {
+    enum MHD_Result fr = first_call(srv, c, rq, method);
+    /* Answer on a later call, not this one: libmicrohttpd (0.9.75) treats a response queued
+     * while the headers are being processed as "early" and closes the connection after it,
+     * which would defeat keep-alive. Early rejections (401, 413...) close on purpose. */
+    return fr;
+  }
+  if (rq->replied) { /* an early reply (413): drop the rest of the body */
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (*upload_data_size) {
+    if (body_take(srv, rq, upload_data, *upload_data_size) < 0) return reply_error(srv, c, rq, 500, "cannot store the request body");
+    *upload_data_size = 0;
+    if (rq->body_too_large) return dispatch(srv, c, rq); /* answer 413 now, not after the whole body */
+    return MHD_YES;
+  }
+  return dispatch(srv, c, rq);
+}
+
+/* ---- listening ---- */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sl, int *loopback, sic_err *err) {
+  char host[256];
+  const char *colon = strrchr(listen, ':');
+  if (!colon || colon == listen || strlen(listen) >= sizeof host)
+    return sic_err_set(err, SIC_EINVAL, "--listen '%s': expected HOST:PORT, e.g. 127.0.0.1:18080", listen);
+  size_t hl = (size_t)(colon - listen);
+  memcpy(host, listen, hl);
+  host[hl] = 0;
+  char *end;
+  long port = strtol(colon + 1, &end, 10);
+  if (*end || colon[1] == 0 || port < 0 || port > 65535)
+    return sic_err_set(err, SIC_EINVAL, "--listen '%s': port must be 0..65535", listen);
+  memset(ss, 0, sizeof *ss);
+  if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+    host[hl - 1] = 0;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+      return sic_err_set(err, SIC_EINVAL, "--listen '%s': bad IPv6 address", listen);
+    *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+    *sl = sizeof *a6;
+    return 0;
+  }
+  struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+  a4->sin_family = AF_INET;
+  a4->sin_port = htons((uint16_t)port);
+  if (!strcmp(host, "localhost")) strcpy(host, "127.0.0.1");
+  if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+    return sic_err_set(err, SIC_EINVAL, "--listen '%s': bad IPv4 address (use a numeric address)", listen);
+  *loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+  *sl = sizeof *a4;
+  return 0;
+}
+
+static int open_listener(sic_http *srv, sic_err *err) {
+  struct sockaddr_storage ss;
+  socklen_t sl = 0;
+  int loopback = 0;
+  if (parse_listen(srv->listen, &ss, &sl, &loopback, err) < 0) return -1;
+  if (!loopback && !srv->token)
+    return sic_err_set(err, SIC_EINVAL,
+                       "refusing to listen on non-loopback address %s without a token: set SIC_API_TOKEN", srv->listen);
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return sic_err_set(err, SIC_EIO, "socket: %s", strerror(errno));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
+    int e = errno;
+    close(fd);
+    return sic_err_set(err, SIC_EIO, "cannot listen on %s: %s", srv->listen, strerror(e));
+  }
+  struct sockaddr_storage got;
+  socklen_t gl = sizeof got;
+  getsockname(fd, (struct sockaddr *)&got, &gl);
+  srv->port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+                                              : ((struct sockaddr_in *)&got)->sin_port);
+  srv->listen_fd = fd;
+  return 0;
+}
+
+/* ---- rescans ---- */
+
+static uint64_t listing_hash(sic_http *srv) {
+  sic_shs_response r;
+  sic_shs_get(srv->shs, "applications", &r);
+  uint64_t h = 1469598103934665603ull ^ (uint64_t)r.status;
+  for (size_t i = 0; i < r.len; i++) h = (h ^ (unsigned char)r.body[i]) * 1099511628211ull;
+  sic_shs_response_free(&r);
+  return h;
+}
+
+/* Rescan the log dir; a changed listing (new log, grown log: its mtime is lastUpdated)
+ * invalidates every cached response. */
+static void rescan_once(sic_http *srv) {
+  sic_err err = {0};
+  atomic_fetch_add(&srv->metrics.rescans, 1);
+  if (sic_shs_refresh(srv->shs, &err) < 0) {
+    atomic_fetch_add(&srv->metrics.rescan_failures, 1);
+    return;
+  }
+  uint64_t h = listing_hash(srv);
+  if (h != srv->listing_hash) {
+    srv->listing_hash = h;
+    http_cache_clear(srv->cache);
+    atomic_fetch_add(&srv->metrics.catalog_changes, 1);
+  }
+}
+
+static void *rescan_main(void *arg) {
+  sic_http *srv = arg;
+  pthread_mutex_lock(&srv->rescan_mu);
+  while (!srv->stop_rescan) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    int64_t ns = until.tv_nsec + (int64_t)srv->opts.rescan_ms * 1000000;
+    until.tv_sec += ns / 1000000000;
+    until.tv_nsec = ns % 1000000000;
+    pthread_cond_timedwait(&srv->rescan_cv, &srv->rescan_mu, &until);
+    if (srv->stop_rescan) break;
+    pthread_mutex_unlock(&srv->rescan_mu);
+    rescan_once(srv);
+    pthread_mutex_lock(&srv->rescan_mu);
+  }
+  pthread_mutex_unlock(&srv->rescan_mu);
+  return NULL;
+}
+
+/* ---- start / stop ---- */
+
+static int defaults_and_copies(sic_http *srv, const sic_http_opts *opts, sic_err *err) {
+  srv->opts = *opts;
+  if (!srv->opts.max_body_bytes) srv->opts.max_body_bytes = 64ll << 20;
+  if (!srv->opts.max_header_bytes) srv->opts.max_header_bytes = 32 << 10;
+  if (!srv->opts.timeout_s) srv->opts.timeout_s = 30;
+  if (!srv->opts.response_cache_bytes) srv->opts.response_cache_bytes = 64ll << 20;
+  if (!srv->opts.rescan_ms) srv->opts.rescan_ms = 2000;
+  if (srv->opts.threads <= 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    srv->opts.threads = n > 0 ? (int)n : 2;
+  }
+  if (!opts->logdir) return sic_err_set(err, SIC_EINVAL, "no log directory (--logs DIR)");
+  srv->listen = strdup(opts->listen ? opts->listen : SIC_HTTP_DEFAULT_LISTEN);
+  srv->logdir = strdup(opts->logdir);
+  srv->token = opts->token && opts->token[0] ? strdup(opts->token) : NULL;
+  if (!srv->listen || !srv->logdir || (opts->token && opts->token[0] && !srv->token))
+    return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  srv->opts.listen = srv->listen;
+  srv->opts.logdir = srv->logdir;
+  srv->opts.token = srv->token;
+  return 0;
+}
+
+static int make_upload_dir(sic_http *srv, sic_err *err) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(srv->upload_dir, sizeof srv->upload_dir, "%s/sic-serve-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+  if (!mkdtemp(srv->upload_dir)) {
+    int e = errno;
+    srv->upload_dir[0] = 0;
+    return sic_err_set(err, SIC_EIO, "cannot create a private upload directory: %s", strerror(e));
+  }
+  return 0;
+}
+
+static int start_daemon(sic_http *srv, sic_err *err) {
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+  srv->daemon = MHD_start_daemon(
+      flags, 0, NULL, NULL, &on_request, srv,
+      MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
+      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->opts.threads,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->opts.timeout_s,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->opts.max_header_bytes,
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+      MHD_OPTION_URI_LOG_CALLBACK, &on_uri, srv,
+      MHD_OPTION_NOTIFY_COMPLETED, &on_completed, srv,
+      MHD_OPTION_END);
+  if (!srv->daemon) return sic_err_set(err, SIC_EIO, "cannot start the HTTP daemon on %s", srv->listen);
+  return 0;
+}
+
+int sic_http_start(const sic_http_opts *opts, sic_http **out, sic_err *err) {
+  *out = NULL;
+  sic_http *srv = calloc(1, sizeof *srv);
+  if (!srv) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  srv->listen_fd = -1;
+  pthread_mutex_init(&srv->rescan_mu, NULL);
+  pthread_cond_init(&srv->rescan_cv, NULL);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  srv->started_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+  if (defaults_and_copies(srv, opts, err) < 0) goto error;
+  if (open_listener(srv, err) < 0) goto error; /* before the (slow) catalog: fail fast on a busy port */
+  sic_shs_opts so = {srv->opts.model_cache_bytes, 0};
+  if (sic_shs_open(srv->logdir, &so, &srv->shs, err) < 0) goto error;
+  srv->cache = http_cache_new(srv->opts.response_cache_bytes > 0 ? srv->opts.response_cache_bytes : 0);
+  if (!srv->cache) {
+    sic_err_set(err, SIC_ENOMEM, "out of memory");
+    goto error;
+  }
+  srv->listing_hash = listing_hash(srv);
+  if (make_upload_dir(srv, err) < 0) goto error;
+  if (start_daemon(srv, err) < 0) goto error;
+  if (pthread_create(&srv->rescan_thread, NULL, rescan_main, srv) == 0) srv->rescan_started = 1;
+  atomic_store(&srv->ready, 1);
+  *out = srv;
+  return 0;
+error:
+  sic_http_stop(srv, 0);
+  return err->code ? err->code : SIC_EIO;
+}
+
+int sic_http_port(const sic_http *srv) { return srv->port; }
+
+/* Stop accepting (the listening socket leaves MHD), then wait for in-flight requests; idle
+ * keep-alive connections are closed by MHD_stop_daemon. */
+static void drain(sic_http *srv, int grace_ms) {
+  atomic_store(&srv->draining, 1);
+  atomic_store(&srv->ready, 0);
+  MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
+  if (ls != MHD_INVALID_SOCKET) {
+    close(ls);
+    srv->listen_fd = -1;
+  }
+  int64_t deadline = http_now_ns() + (int64_t)grace_ms * 1000000;
+  while (atomic_load(&srv->metrics.in_flight) > 0 && http_now_ns() < deadline) {
+    struct timespec ts = {0, 5 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+void sic_http_stop(sic_http *srv, int grace_ms) {
+  if (!srv) return;
+  if (srv->rescan_started) {
+    pthread_mutex_lock(&srv->rescan_mu);
+    srv->stop_rescan = 1;
+    pthread_cond_signal(&srv->rescan_cv);
+    pthread_mutex_unlock(&srv->rescan_mu);
+    pthread_join(srv->rescan_thread, NULL);
+  }
+  if (srv->daemon) {
+    drain(srv, grace_ms);
+    MHD_stop_daemon(srv->daemon);
+  }
+  if (srv->listen_fd >= 0) close(srv->listen_fd);
+  if (srv->upload_dir[0]) rmdir(srv->upload_dir); /* bodies are unlinked with their requests */
+  http_cache_free(srv->cache);
+  if (srv->shs) sic_shs_close(srv->shs);
+  pthread_cond_destroy(&srv->rescan_cv);
+  pthread_mutex_destroy(&srv->rescan_mu);
+  free(srv->listen);
+  free(srv->logdir);
+  free(srv->token);
+  free(srv);
+}

@@ -1,0 +1,133 @@
+// sic web UI: application list (search, status) and per-application pages with charts, fed by
+// the server's own /api/v1 endpoints. No external resources: everything is embedded in sic.
+"use strict";
+
+const main = document.getElementById("main");
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+function svg(tag, attrs, ...children) {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+async function getJSON(path) {
+  const r = await fetch(path, { headers: { Accept: "application/json" } });
+  if (!r.ok) throw new Error(path + ": HTTP " + r.status);
+  return r.json();
+}
+
+function fmtMs(ms) {
+  if (ms < 1000) return ms + " ms";
+  if (ms < 60000) return (ms / 1000).toFixed(1) + " s";
+  return Math.floor(ms / 60000) + "m " + Math.round((ms % 60000) / 1000) + "s";
+}
+
+function fmtBytes(b) {
+  const u = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (b >= 1024 && i < u.length - 1) { b /= 1024; i++; }
+  return (i ? b.toFixed(1) : b) + " " + u[i];
+}
+
+function showError(e) {
+  main.replaceChildren(el("p", { class: "error" }, String(e.message || e)));
+}
+
+// ---- application list ----
+
+async function renderList() {
+  const apps = await getJSON("/api/v1/applications");
+  const search = el("input", { type: "search", id: "search", placeholder: "Search by name, id or user" });
+  const tbody = el("tbody", { id: "apps" });
+  const fill = () => {
+    const q = search.value.toLowerCase();
+    tbody.replaceChildren();
+    for (const a of apps) {
+      const at = a.attempts[a.attempts.length - 1] || {};
+      const text = (a.id + " " + a.name + " " + (at.sparkUser || "")).toLowerCase();
+      if (q && !text.includes(q)) continue;
+      const status = at.completed ? "completed" : "running";
+      tbody.append(el("tr", { "data-app": a.id },
+        el("td", {}, el("a", { href: "#/app/" + encodeURIComponent(a.id) }, a.id)),
+        el("td", {}, a.name),
+        el("td", {}, el("span", { class: "status " + status }, status)),
+        el("td", {}, at.sparkUser || ""),
+        el("td", {}, at.startTime || ""),
+        el("td", { class: "num" }, fmtMs(at.duration || 0))));
+    }
+  };
+  search.addEventListener("input", fill);
+  fill();
+  main.replaceChildren(el("h2", {}, apps.length + " applications"), search,
+    el("table", {}, el("thead", {}, el("tr", {}, ...["Application", "Name", "Status", "User", "Started", "Duration"].map((h) => el("th", {}, h)))), tbody));
+}
+
+// ---- one application ----
+
+function barChart(id, rows, label, value, fmt) {
+  const w = 900, rowH = 18, left = 190, h = rows.length * rowH + 10;
+  const max = Math.max(1, ...rows.map(value));
+  const chart = svg("svg", { id, class: "chart", width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: "img" });
+  rows.forEach((r, i) => {
+    const y = 5 + i * rowH;
+    const bw = Math.max(1, (value(r) / max) * (w - left - 90));
+    chart.append(svg("text", { x: 4, y: y + 12 }, label(r)));
+    chart.append(svg("rect", { class: "bar" + (r.status === "FAILED" ? " failed" : ""), x: left, y, width: bw, height: rowH - 4 }));
+    chart.append(svg("text", { x: left + bw + 4, y: y + 12 }, fmt(value(r))));
+  });
+  return chart;
+}
+
+async function renderApp(id) {
+  const base = "/api/v1/applications/" + encodeURIComponent(id);
+  const [app, stages, execs] = await Promise.all([getJSON(base), getJSON(base + "/stages"), getJSON(base + "/allexecutors")]);
+  const at = app.attempts[app.attempts.length - 1] || {};
+  const dur = (s) => (s.completionTime && s.submissionTime) ? Date.parse(s.completionTime.replace("GMT", "Z")) - Date.parse(s.submissionTime.replace("GMT", "Z")) : 0;
+  const byStage = stages.slice().sort((a, b) => a.stageId - b.stageId || a.attemptId - b.attemptId);
+  const failedTasks = stages.reduce((n, s) => n + (s.numFailedTasks || 0), 0);
+  main.replaceChildren(
+    el("p", {}, el("a", { href: "#/" }, "← all applications")),
+    el("h2", { id: "app-title" }, app.name + " (" + app.id + ")"),
+    el("div", { class: "cards" },
+      el("div", { class: "card" }, el("b", {}, at.completed ? "completed" : "running"), "status"),
+      el("div", { class: "card" }, el("b", {}, fmtMs(at.duration || 0)), "duration"),
+      el("div", { class: "card" }, el("b", {}, stages.length), "stage attempts"),
+      el("div", { class: "card" }, el("b", {}, execs.length), "executors (incl. driver)"),
+      el("div", { class: "card" }, el("b", {}, failedTasks), "failed tasks")),
+    el("h3", {}, "Stage durations"),
+    barChart("stage-chart", byStage, (s) => `stage ${s.stageId}.${s.attemptId} ${s.status.toLowerCase()}`, dur, fmtMs),
+    el("h3", {}, "Shuffle read by stage"),
+    barChart("shuffle-chart", byStage, (s) => `stage ${s.stageId}.${s.attemptId}`, (s) => s.shuffleReadBytes || 0, fmtBytes),
+    el("h3", {}, "Executors"),
+    el("table", { id: "executors" },
+      el("thead", {}, el("tr", {}, ...["Executor", "Host", "Cores", "Tasks", "Failed", "Task time", "GC time"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...execs.map((e) => el("tr", {},
+        el("td", {}, e.id), el("td", {}, e.hostPort), el("td", { class: "num" }, e.totalCores),
+        el("td", { class: "num" }, e.totalTasks), el("td", { class: "num" }, e.failedTasks),
+        el("td", { class: "num" }, fmtMs(e.totalDuration)), el("td", { class: "num" }, fmtMs(e.totalGCTime)))))));
+}
+
+async function route() {
+  const m = location.hash.match(/^#\/app\/(.+)$/);
+  try {
+    if (m) await renderApp(decodeURIComponent(m[1]));
+    else await renderList();
+    document.body.setAttribute("data-ready", "1");
+  } catch (e) {
+    showError(e);
+    document.body.setAttribute("data-ready", "error");
+  }
+}
+
+window.addEventListener("hashchange", () => { document.body.removeAttribute("data-ready"); route(); });
+route();
