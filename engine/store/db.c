@@ -53,3 +53,27 @@ const char *db_val_text(const db_val *v, char *buf, size_t n) {
   default: return NULL;
   }
 }
+
+static int cmp_rows(const void *a, const void *b, void *vcol) {
+  int col = *(const int *)vcol;
+  const char *x = (*(char **const *)a)[col], *y = (*(char **const *)b)[col];
+  if (!x || !y) return (x != NULL) - (y != NULL);
+  return strcmp(x, y);
+}
+
+void db_rows_sort(db_rows *r, int col) {
+  if (!r || r->nrows < 2) return;
+  char ***rows = malloc((size_t)r->nrows * sizeof *rows);
+  char **cells = malloc((size_t)r->nrows * (size_t)r->ncols * sizeof *cells);
+  if (!rows || !cells) { /* out of memory: leave the order as it is */
+    free(rows);
+    free(cells);
+    return;
+  }
+  for (int i = 0; i < r->nrows; i++) rows[i] = r->cells + (size_t)i * r->ncols;
+  qsort_r(rows, (size_t)r->nrows, sizeof *rows, cmp_rows, &col);
+  for (int i = 0; i < r->nrows; i++) memcpy(cells + (size_t)i * r->ncols, rows[i], (size_t)r->ncols * sizeof *cells);
+  free(r->cells);
+  r->cells = cells;
+  free(rows);
+}

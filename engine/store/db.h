@@ -84,6 +84,11 @@ int64_t db_cell_int(const db_rows *r, int row, int col, int64_t if_null);
 double db_cell_real(const db_rows *r, int row, int col);   /* NAN when NULL */
 char *db_cell_dup(const db_rows *r, int row, int col);     /* malloc'd copy, NULL when NULL */
 
+/* Reorder rows by the text of column col, bytewise (strcmp; NULL first). Backends and
+ * collations order text differently (PostgreSQL follows the database's locale), so code that
+ * merges sorted results sorts them itself. */
+void db_rows_sort(db_rows *r, int col);
+
 /* Helpers shared by the backends. */
 db_rows *db_rows_new(int nrows, int ncols);
 /* Format a value as text into buf (ints, reals with round-trip precision); returns buf or the

@@ -113,11 +113,22 @@ static int add_cause(cause_list *l, const char *kind, const char *detail) {
   return 0;
 }
 
-/* Spark properties of one stored attempt, sorted by name. */
+/* Spark properties of one stored attempt, sorted bytewise by name. */
 static int load_props(sic_store *s, int64_t key, db_rows **out, sic_err *err) {
   db_val v[] = {db_int(key)};
-  return db_query(s->db, "SELECT name, value FROM environment WHERE attempt_key = $1 AND section = 'spark' "
-                         "ORDER BY name", v, 1, out, err);
+  int rc = db_query(s->db, "SELECT name, value FROM environment WHERE attempt_key = $1 AND section = 'spark'", v,
+                    1, out, err);
+  if (!rc) db_rows_sort(*out, 0);
+  return rc;
+}
+
+/* Total duration per stage name of one stored attempt, sorted bytewise by name. */
+static int load_stage_times(sic_store *s, int64_t key, db_rows **out, sic_err *err) {
+  db_val v[] = {db_int(key)};
+  int rc = db_query(s->db, "SELECT name, SUM(duration_ms) FROM stages WHERE attempt_key = $1 "
+                           "AND duration_ms IS NOT NULL AND name IS NOT NULL GROUP BY name", v, 1, out, err);
+  if (!rc) db_rows_sort(*out, 0);
+  return rc;
 }
 
 /* A property value short enough to read in a list of changes ("(unset)" for none). */
@@ -197,6 +208,34 @@ static int config_cause(sic_store *s, int64_t prev, int64_t cur, cause_list *l, 
   return rc;
 }
 
+/* Stage slowdown: the stage (by name: the same code in every run) whose time grew most since
+ * the previous run, when it explains a good part of the run's own growth. */
+static int stage_cause(sic_store *s, const sic_store_run *prev, const sic_store_run *cur, cause_list *l,
+                       sic_err *err) {
+  db_rows *a = NULL, *b = NULL;
+  int rc = load_stage_times(s, prev->attempt_key, &a, err);
+  if (!rc) rc = load_stage_times(s, cur->attempt_key, &b, err);
+  const char *best = NULL;
+  double best_delta = 0, best_from = 0, best_to = 0;
+  for (int i = 0, j = 0; !rc && j < b->nrows; j++) {
+    const char *name = db_cell(b, j, 0);
+    while (i < a->nrows && strcmp(db_cell(a, i, 0), name) < 0) i++;
+    double from = i < a->nrows && !strcmp(db_cell(a, i, 0), name) ? db_cell_real(a, i, 1) : 0;
+    double to = db_cell_real(b, j, 1), delta = to - from;
+    if (delta > best_delta) best = name, best_delta = delta, best_from = from, best_to = to;
+  }
+  double growth = (double)(cur->duration_ms - prev->duration_ms);
+  if (!rc && best && best_delta >= 1000 && growth > 0 && best_delta >= 0.25 * growth) {
+    char detail[512], name[80];
+    snprintf(detail, sizeof detail, "stage '%s': %.1fs -> %.1fs since the previous run (+%.1fs of the run's +%.1fs)",
+             clip(best, name, sizeof name), best_from / 1000, best_to / 1000, best_delta / 1000, growth / 1000);
+    if (add_cause(l, "stage_slowdown", detail)) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+  }
+  db_rows_free(a);
+  db_rows_free(b);
+  return rc;
+}
+
 /* Compare the run with the baseline on the usual suspects. */
 static int find_causes(sic_store *s, const sic_store_run *runs, int from, int at, double *scratch,
                        cause_list *l, sic_err *err) {
@@ -210,7 +249,9 @@ static int find_causes(sic_store *s, const sic_store_run *runs, int from, int at
     snprintf(detail, sizeof detail, "input %s vs baseline median %s (%.1fx)", x, y, in > 0 ? r->input_bytes / in : INFINITY);
     if (add_cause(l, "input_growth", detail)) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
-  if ((rc = config_cause(s, runs[at - 1].attempt_key, r->attempt_key, l, err))) return rc;
+  if ((rc = config_cause(s, runs[at - 1].attempt_key, r->attempt_key, l, err)) ||
+      (rc = stage_cause(s, &runs[at - 1], r, l, err)))
+    return rc;
   double skew = baseline_median(runs, from, at, m_skew, scratch, &n);
   if (n && r->max_skew >= 4 && r->max_skew >= 2 * skew) {
     if (skew > 0)

@@ -256,7 +256,8 @@ typedef struct sic_regress_opts {
 void sic_regress_opts_init(sic_regress_opts *o);
 
 typedef struct sic_regress_cause {
-  char *kind;                            /* "input_growth" | "config_change" | "new_skew" | "fewer_executors" | "more_failures" */
+  char *kind;                            /* "input_growth" | "config_change" | "stage_slowdown" | "new_skew" |
+                                            "fewer_executors" | "more_failures" */
   char *detail;                          /* human-readable evidence */
 } sic_regress_cause;
 

@@ -363,6 +363,7 @@ static void test_regressions(void) {
     sp.duration_ms = steady[i] * 1000;
     sp.props = normal_props;
     if (i == 8) {
+      sp.task_ms = 60000; /* its stages take minutes instead of seconds */
       sp.input_per_task *= 3;
       sp.executors = 4;
       sp.props = changed_props;
@@ -411,11 +412,15 @@ static void test_regressions(void) {
     found = 1;
     CHECK(g->baseline_n == 8 && g->baseline_median == 100500 && g->ratio > 2.9, "baseline n=%d median=%g",
           g->baseline_n, g->baseline_median);
-    int input = 0, config = 0, skew = 0, fewer = 0;
+    int input = 0, config = 0, skew = 0, fewer = 0, stage = 0;
     for (int32_t c = 0; c < g->ncauses; c++) {
       input |= !strcmp(g->causes[c].kind, "input_growth");
       fewer |= !strcmp(g->causes[c].kind, "fewer_executors");
       skew |= !strcmp(g->causes[c].kind, "new_skew");
+      if (!strcmp(g->causes[c].kind, "stage_slowdown")) {
+        stage = 1;
+        CHECK(strstr(g->causes[c].detail, "'map at Job.scala:10': 2.0s -> 600.0s"), "stage: %s", g->causes[c].detail);
+      }
       if (!strcmp(g->causes[c].kind, "config_change")) {
         config = 1;
         CHECK(strstr(g->causes[c].detail, "spark.executor.memory: 4g -> 2g") &&
@@ -423,7 +428,8 @@ static void test_regressions(void) {
               !strstr(g->causes[c].detail, "driver.port"), "config diff: %s", g->causes[c].detail);
       }
     }
-    CHECK(input && config && skew && fewer, "causes input=%d config=%d skew=%d fewer=%d", input, config, skew, fewer);
+    CHECK(input && config && skew && fewer && stage, "causes input=%d config=%d skew=%d fewer=%d stage=%d", input,
+          config, skew, fewer, stage);
   }
   CHECK(found, "the 3x slower run is reported (%zu regressions)", regs.n);
   sic_regressions_free(&regs);
