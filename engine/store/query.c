@@ -14,8 +14,8 @@ int store_resolve_job(sic_store *s, const char *job, char **job_key, sic_err *er
   static const char *const lookups[] = {
     "SELECT job_key FROM attempts WHERE job_key = $1 LIMIT 1",
     "SELECT job_key FROM attempts WHERE app_name = $1 ORDER BY id DESC LIMIT 1",
-    "SELECT a.job_key FROM attempts a JOIN applications p ON p.id = a.application_id "
-    "WHERE p.app_id = $1 ORDER BY a.id DESC LIMIT 1"};
+    ("SELECT a.job_key FROM attempts a JOIN applications p ON p.id = a.application_id "
+     "WHERE p.app_id = $1 ORDER BY a.id DESC LIMIT 1")};
   db_val v[] = {db_text(job)};
   for (size_t i = 0; i < sizeof lookups / sizeof *lookups; i++) {
     db_rows *r = NULL;

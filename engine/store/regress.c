@@ -242,11 +242,11 @@ static int find_causes(sic_store *s, const sic_store_run *runs, int from, int at
   const sic_store_run *r = &runs[at];
   char detail[512], x[32], y[32];
   int n, rc = 0;
-  double in = baseline_median(runs, from, at, m_input, scratch, &n);
-  if (n && r->input_bytes > 0 && r->input_bytes >= 1.25 * in && r->input_bytes - in >= 1 << 20) {
-    human_bytes((double)r->input_bytes, x, sizeof x);
+  double in = baseline_median(runs, from, at, m_input, scratch, &n), now = (double)r->input_bytes;
+  if (n && now > 0 && now >= 1.25 * in && now - in >= 1 << 20) {
+    human_bytes(now, x, sizeof x);
     human_bytes(in, y, sizeof y);
-    snprintf(detail, sizeof detail, "input %s vs baseline median %s (%.1fx)", x, y, in > 0 ? r->input_bytes / in : INFINITY);
+    snprintf(detail, sizeof detail, "input %s vs baseline median %s (%.1fx)", x, y, in > 0 ? now / in : INFINITY);
     if (add_cause(l, "input_growth", detail)) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
   if ((rc = config_cause(s, runs[at - 1].attempt_key, r->attempt_key, l, err)) ||
