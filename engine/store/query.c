@@ -84,28 +84,47 @@ static void run_from_row(const db_rows *r, int i, sic_store_run *run) {
   if (isnan(run->core_hours)) run->core_hours = 0;
 }
 
-static int load_top_findings(sic_store *s, sic_store_run *run, sic_err *err) {
-  db_val v[] = {db_int(run->attempt_key), db_int(TOP_FINDINGS)};
+static int cmp_run_key(const void *a, const void *b) {
+  int64_t x = (*(sic_store_run *const *)a)->attempt_key, y = (*(sic_store_run *const *)b)->attempt_key;
+  return (x > y) - (x < y);
+}
+
+/* The most severe findings of every run of a job, in one query (a window per attempt) rather
+ * than one query per run: on PostgreSQL each query is a round trip. Rows are matched to runs by
+ * attempt key. */
+static int load_top_findings(sic_store *s, const char *job_key, sic_store_runs *runs, sic_err *err) {
+  db_val v[] = {db_text(job_key), db_int(TOP_FINDINGS)};
   db_rows *r = NULL;
   int rc = db_query(s->db,
-                    "SELECT finding_id, severity, title, entity FROM findings WHERE attempt_key = $1 "
-                    "ORDER BY severity_rank DESC, seq LIMIT $2",
+                    "SELECT attempt_key, finding_id, severity, title, entity FROM ("
+                    " SELECT f.attempt_key, f.finding_id, f.severity, f.title, f.entity, f.severity_rank, f.seq,"
+                    "  ROW_NUMBER() OVER (PARTITION BY f.attempt_key ORDER BY f.severity_rank DESC, f.seq) AS rn"
+                    " FROM findings f JOIN attempts a ON a.id = f.attempt_key WHERE a.job_key = $1) t"
+                    " WHERE rn <= $2 ORDER BY attempt_key, severity_rank DESC, seq",
                     v, 2, &r, err);
   if (rc) return rc;
-  run->top = calloc((size_t)r->nrows + 1, sizeof *run->top);
-  if (!run->top) {
-    db_rows_free(r);
-    return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  for (size_t k = 0; k < runs->n && !rc; k++) {
+    sic_store_run *run = &runs->items[k];
+    if (!(run->top = calloc(TOP_FINDINGS + 1, sizeof *run->top))) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
-  for (int i = 0; i < r->nrows; i++) {
-    run->top[i].id = db_cell_dup(r, i, 0);
-    run->top[i].severity = db_cell_dup(r, i, 1);
-    run->top[i].title = db_cell_dup(r, i, 2);
-    run->top[i].entity = db_cell_dup(r, i, 3);
+  /* runs by attempt key, to place each row with a binary search */
+  sic_store_run **by_key = rc ? NULL : malloc((runs->n + 1) * sizeof *by_key);
+  if (!rc && !by_key) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+  for (size_t k = 0; !rc && k < runs->n; k++) by_key[k] = &runs->items[k];
+  if (!rc) qsort(by_key, runs->n, sizeof *by_key, cmp_run_key);
+  for (int i = 0; i < r->nrows && !rc; i++) {
+    sic_store_run probe = {.attempt_key = db_cell_int(r, i, 0, -1)}, *pp = &probe;
+    sic_store_run **hit = bsearch(&pp, by_key, runs->n, sizeof *by_key, cmp_run_key);
+    if (!hit || (*hit)->ntop >= TOP_FINDINGS) continue;
+    sic_store_top_finding *t = &(*hit)->top[(*hit)->ntop++];
+    t->id = db_cell_dup(r, i, 1);
+    t->severity = db_cell_dup(r, i, 2);
+    t->title = db_cell_dup(r, i, 3);
+    t->entity = db_cell_dup(r, i, 4);
   }
-  run->ntop = r->nrows;
+  free(by_key);
   db_rows_free(r);
-  return 0;
+  return rc;
 }
 
 void store_run_free(sic_store_run *r) {
@@ -145,17 +164,21 @@ int sic_store_history(sic_store *s, const char *job, int limit, sic_store_runs *
   db_val v[] = {db_text(key), db_int(limit > 0 ? limit : INT32_MAX)};
   db_rows *r = NULL;
   rc = db_query(s->db, sql, v, 2, &r, err);
-  free(key);
-  if (rc) return rc;
+  if (rc) {
+    free(key);
+    return rc;
+  }
   out->items = calloc((size_t)r->nrows + 1, sizeof *out->items);
   if (!out->items) {
+    free(key);
     db_rows_free(r);
     return sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
   out->n = (size_t)r->nrows;
   for (int i = 0; i < r->nrows; i++) run_from_row(r, r->nrows - 1 - i, &out->items[i]); /* oldest first */
   db_rows_free(r);
-  for (size_t i = 0; i < out->n && !rc; i++) rc = load_top_findings(s, &out->items[i], err);
+  rc = load_top_findings(s, key, out, err);
+  free(key);
   if (rc) sic_store_runs_free(out);
   return rc;
 }
