@@ -2,7 +2,7 @@
 # `make run`: analyse an event log with the freshly built sic.
 #
 # usage: tools/run-example.sh BUILD_DIR [LOG]
-#   LOG given      sic analyze LOG (a file, rolling-log directory, zip, ...)
+#   LOG given      sic analyze LOG (a file, rolling-log directory, zip, ..., or - for stdin)
 #   LOG omitted    generate a realistic example log with `sic example` (skewed and spilling
 #                  stages) under BUILD_DIR/example/ and analyse that; needs nothing outside
 #                  the repository, so it works in a fresh clone without ../shared.
@@ -38,7 +38,7 @@ if [[ -z $log ]]; then
     die "this sic cannot generate an example log yet and ../shared is absent; pass one: LOG=path make run"
   fi
 fi
-[[ -e $log ]] || die "$log: no such file or directory"
+[[ $log == - || -e $log ]] || die "$log: no such file or directory"
 
 echo "run-example: $sic analyze $log ${SIC_ARGS:-}" >&2
 # shellcheck disable=SC2086  # SIC_ARGS is a list of options on purpose
