@@ -77,6 +77,9 @@ static int h_shs(sic_http *srv, http_req *rq, http_reply *out) {
 int http_openapi_json(sic_http *srv, http_req *rq, http_reply *out);
 int http_docs_html(sic_http *srv, http_req *rq, http_reply *out);
 
+/* ---- copilot API (copilot.c) ---- */
+int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out);
+
 /* ---- embedded UI ---- */
 
 typedef struct http_asset {
@@ -128,6 +131,8 @@ const http_route http_routes[] = {
    "limit|application list: at most this many;details|stage: include tasks;withSummaries|stages: include metric summaries;"
    "quantiles|task/metric summaries: comma-separated quantiles;taskStatus|stage tasks: filter by status;"
    "offset|task list: first task;length|task list: page size;sortBy|task list: ID, runtime, -runtime"},
+  {"POST", "/v1/analyze", http_copilot_analyze, 0, HTTP_BODY_FILE, "copilot",
+   "Analyse an uploaded event log (any codec; streamed to disk under the body limit): a sic.report/1 summary", "application/json", NULL},
   {"GET", "/", h_index, 0, HTTP_BODY_NONE, "ui", "Web UI: application list, reports, findings", "text/html", NULL},
   {"GET", "/ui/*", h_asset, 0, HTTP_BODY_NONE, "ui", "Embedded web UI assets (also the static-file baseline of bench/bench_http.sh)", "application/octet-stream", NULL},
 };

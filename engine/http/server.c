@@ -302,9 +302,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return MHD_YES;
   }
   if (*upload_data_size) {
+    if (rq->body_too_large) { /* libmicrohttpd cannot answer mid-body: drop the rest, 413 at its end */
+      rq->body_seen += (int64_t)*upload_data_size;
+      *upload_data_size = 0;
+      /* a sender that keeps going far past the limit is cut off instead of being read to the end */
+      return rq->body_seen > 2 * srv->opts.max_body_bytes + (1 << 20) ? MHD_NO : MHD_YES;
+    }
     if (body_take(srv, rq, upload_data, *upload_data_size) < 0) return reply_error(srv, c, rq, 500, "cannot store the request body");
     *upload_data_size = 0;
-    if (rq->body_too_large) return dispatch(srv, c, rq); /* answer 413 now, not after the whole body */
+    if (rq->body_too_large && rq->body_fd >= 0) { /* nothing of an oversized body stays on disk */
+      close(rq->body_fd);
+      rq->body_fd = -1;
+      unlink(rq->body_path);
+      rq->body_path[0] = 0;
+    }
     return MHD_YES;
   }
   return dispatch(srv, c, rq);
