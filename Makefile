@@ -9,7 +9,8 @@ DEBIAN_PACKAGES = build-essential make cmake pkg-config ninja-build git \
   libzstd-dev liblz4-dev libsnappy-dev liblzf-dev libxxhash-dev zlib1g-dev libzip-dev zip unzip zstd \
   libreadline-dev libsqlite3-dev libpq-dev postgresql libcurl4-openssl-dev librdkafka-dev \
   libmicrohttpd-dev python3 clang libclang-rt-14-dev llvm \
-  libfaiss-dev libopenblas-dev liblapacke-dev libomp-dev libxgboost-dev
+  libfaiss-dev libopenblas-dev liblapacke-dev libomp-dev libxgboost-dev \
+  chromium chromium-driver
 
 # The sanitizer runs: abort on the first UBSan report, check leaks in the C tests.
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \

@@ -16,6 +16,7 @@
 #include "json/write.h"
 #include "lua/host_cli.h"
 #include "model/model.h"
+#include "report/html.h"
 #include "report/render.h"
 #include "report/summary.h"
 
@@ -56,7 +57,9 @@ static void name_path(sic_err *err, const char *path) {
  * is reported and makes the exit status 1, but the summary stands. */
 static void findings(analyze_run *r, const sic_app *app, const char *display, char **json) {
   sic_err err = {0};
-  if (sic_host_cli_findings(&r->host, app, sic_format_name(r->format), stdout, json, &err) != 0) {
+  /* The HTML page draws from the sic.findings/1 document, like the JSON report embeds it. */
+  const char *format = r->format == SIC_FORMAT_HTML ? "json" : sic_format_name(r->format);
+  if (sic_host_cli_findings(&r->host, app, format, stdout, json, &err) != 0) {
     fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
     r->failed = 1;
   }
@@ -80,6 +83,16 @@ static int report_app(analyze_run *r, const sic_app *app, const char *display, c
   if (r->format == SIC_FORMAT_JSON) {
     findings(r, app, display, &findings_json);
     sic_report_json_app(&r->json, s, &r->render, findings_json);
+    free(findings_json);
+  } else if (r->format == SIC_FORMAT_HTML) {
+    /* One self-contained page per run: a second application has nowhere to go. */
+    if (r->apps) {
+      fprintf(stderr, "sic analyze: %s: --format html writes one application per page; analyse it on its own\n", display);
+      sic_summary_free(s);
+      return SIC_EINVAL;
+    }
+    findings(r, app, display, &findings_json);
+    rc = sic_render_html(stdout, app, s, findings_json);
     free(findings_json);
   } else if (r->format == SIC_FORMAT_MD) {
     if (r->apps) printf("\n---\n\n");
@@ -191,9 +204,9 @@ int sic_cmd_analyze(int argc, char **argv) {
     return SIC_EXIT_USAGE;
   }
   const sic_cmd_spec spec = {
-      "analyze", "PATH... [--format text|json|md] [--no-rules]", description,
+      "analyze", "PATH... [--format text|json|md|html] [--no-rules]", description,
       table, sizeof table / sizeof table[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON) |
-          SIC_FORMAT_MASK(SIC_FORMAT_MD),
+          SIC_FORMAT_MASK(SIC_FORMAT_MD) | SIC_FORMAT_MASK(SIC_FORMAT_HTML),
       1, -1};
   char *pos[argc > 0 ? argc : 1];
   int npos = 0, rc = sic_args_parse(&spec, argc, argv, pos, &npos), stdin_uses = 0;

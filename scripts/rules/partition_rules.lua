@@ -33,7 +33,8 @@ return {
           e.median_ms), { ["spark.sql.adaptive.coalescePartitions.enabled"] = "true",
           ["spark.sql.files.maxPartitionBytes"] = "256m" }
       end,
-      impact = function(e) return { saving_ms = e.scheduler_delay_ms, basis = "scheduler delay of the stage's tasks" } end,
+      -- Scheduler delay is summed over tasks: core time, not wall time.
+      impact = function(e) return { saving_ms = 0, core_ms = e.scheduler_delay_ms, method = "scheduler delay summed over the stage's tasks (core time)" } end,
     },
     {
       id = "partition.shuffle_partitions_default",
