@@ -1,0 +1,272 @@
+-- `sic serve` security, limits, faults and shutdown (issue 6): loopback default and token,
+-- traversal paths, body/header limits, truncated and bad uploads, malformed requests, slow
+-- clients, a log growing while served, OpenAPI/route-table agreement, graceful SIGTERM.
+-- Every server binds 127.0.0.1 on a free port and is stopped by the test. Owner: http.
+local T = require "spec_helper"
+package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
+local H = require "http_server"
+local cjson = require "cjson"
+
+local LOGS = T.shared("spark-events/spark")
+local APP = "local-1422981780767"
+
+local function json(body)
+  local ok, v = pcall(cjson.decode, body)
+  assert(ok, "not JSON: " .. tostring(body))
+  return v
+end
+
+local function error_message(body)
+  return json(body).error.message
+end
+
+local function tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir -p " .. T.shell_quote(d)))
+  return d
+end
+
+describe("sic serve refuses to start unsafely", function()
+  it("will not bind a non-loopback address without SIC_API_TOKEN", function()
+    if not T.need_shared("spark-events/spark") then return end
+    local srv = H.start({ "--logs", LOGS, "--listen", "0.0.0.0:0" }, nil, { expect_failure = true })
+    local rc = srv:exit_code(20)
+    local err = srv:stderr()
+    srv:stop()
+    assert.are.equal(2, rc)
+    assert.matches("refusing to listen on non%-loopback address 0%.0%.0%.0:0 without a token: set SIC_API_TOKEN", err)
+  end)
+
+  it("rejects a bad listen address and a missing log dir with a clear message", function()
+    local r = T.run_sic({ "serve", "--logs", "/nonexistent-dir", "--listen", "127.0.0.1:0" })
+    assert.are.equal(1, r.code)
+    assert.matches("/nonexistent%-dir", r.stderr)
+    r = T.run_sic({ "serve", "--logs", "/tmp", "--listen", "127.0.0.1" })
+    assert.are.equal(2, r.code)
+    assert.matches("expected HOST:PORT", r.stderr)
+  end)
+end)
+
+describe("sic serve with a token", function()
+  local srv
+  local AUTH = "Authorization: Bearer s3cret-token"
+  setup(function()
+    if T.exists(LOGS) then srv = H.start({ "--logs", LOGS, "--max-body-mb", "1", "--timeout", "2" }, { SIC_API_TOKEN = "s3cret-token" }) end
+  end)
+  teardown(function() if srv then assert.are.equal(0, srv:stop()) end end)
+
+  it("answers health probes without a token", function()
+    if not srv then return pending("shared data absent") end
+    assert.are.equal(200, srv:get("/healthz").status)
+    assert.are.equal(200, srv:get("/readyz").status)
+  end)
+
+  it("answers 401 with a JSON error to a missing or wrong token, 200 to the right one", function()
+    if not srv then return pending("shared data absent") end
+    for _, path in ipairs({ "/api/v1/version", "/metrics", "/openapi.json", "/docs", "/", "/ui/app.js" }) do
+      local r = srv:get(path)
+      assert.are.equal(401, r.status, path)
+      assert.are.equal('Bearer realm="sic"', r.headers["www-authenticate"])
+      assert.are.equal("missing or wrong bearer token", error_message(r.body))
+      assert.are.equal(401, srv:get(path, { headers = { "Authorization: Bearer s3cret-tokeX" } }).status, path)
+      assert.are.equal(401, srv:get(path, { headers = { "Authorization: Bearer s3cret-token-and-more" } }).status, path)
+      assert.are.equal(401, srv:get(path, { headers = { "Authorization: Basic czNjcmV0LXRva2Vu" } }).status, path)
+      assert.are.equal(200, srv:get(path, { headers = { AUTH } }).status, path)
+    end
+    local m = srv:get("/metrics", { headers = { AUTH } }).body
+    assert.is_true(tonumber(m:match("\nsic_http_unauthorized_total (%d+)")) >= 24)
+  end)
+
+  it("refuses traversal paths with 400, raw or percent-encoded, on every prefix", function()
+    if not srv then return pending("shared data absent") end
+    for _, path in ipairs({ "/api/v1/../../etc/passwd", "/ui/../../../etc/passwd", "/ui/%2e%2e/%2e%2e/etc/passwd",
+                            "/api/v1/applications/%2E%2E%2F%2E%2E%2Fetc", "/ui/..%5c..%5cetc", "/ui/%00", "/./healthz",
+                            "/api/v1/applications/..", "/ui/%zz" }) do
+      local r = srv:get(path, { path_as_is = true, headers = { AUTH } })
+      assert.are.equal(400, r.status, path)
+      assert.are.equal("bad request path", error_message(r.body))
+    end
+    -- an encoded slash inside one segment stays a name: not found, never a file
+    local r = srv:get("/api/v1/applications/etc%2Fpasswd", { headers = { AUTH } })
+    assert.are.equal(404, r.status)
+  end)
+
+  it("answers 413 to an oversized upload (declared or chunked) and keeps nothing on disk", function()
+    if not srv then return pending("shared data absent") end
+    local big = os.tmpname()
+    assert(os.execute("head -c 3000000 /dev/zero > " .. big))
+    local r = srv:request("POST", "/v1/analyze", { data_file = big, headers = { AUTH } })
+    assert.are.equal(413, r.status)
+    assert.are.equal("request body too large", error_message(r.body))
+    r = srv:request("POST", "/v1/analyze", { data_file = big, headers = { AUTH, "Transfer-Encoding: chunked" } })
+    assert.are.equal(413, r.status)
+    os.remove(big)
+    assert.are.equal(200, srv:get("/healthz").status)
+  end)
+
+  it("answers 431 to oversized headers and stays up", function()
+    if not srv then return pending("shared data absent") end
+    local r = srv:get("/healthz", { headers = { "X-Big: " .. string.rep("a", 64 * 1024) } })
+    assert.are.equal(431, r.status)
+    assert.are.equal(200, srv:get("/healthz").status)
+  end)
+
+  it("survives malformed and truncated requests, slow clients time out", function()
+    if not srv then return pending("shared data absent") end
+    local out, rc = srv:python([[
+import os, socket, time
+port = int(os.environ["PORT"])
+def conn():
+    s = socket.create_connection(("127.0.0.1", port)); s.settimeout(10); return s
+def answer(s):
+    data = b""
+    while True:
+        try: chunk = s.recv(65536)
+        except socket.timeout: return data + b"<timeout>"
+        if not chunk: return data
+        data += chunk
+# garbage request line, bad Content-Length, unknown method
+for raw in [b"GARBAGE\r\n\r\n", b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+            b"BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n", b"\x00\xff\xfe\r\n\r\n"]:
+    s = conn(); s.sendall(raw); print("reply", raw[:12], answer(s).split(b"\r\n")[0]); s.close()
+# truncated upload: declares 100000 bytes, sends 5000, hangs up
+s = conn()
+s.sendall(b"POST /v1/analyze HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret-token\r\nContent-Length: 100000\r\n\r\n" + b"{" * 5000)
+s.close()
+# slow client: half a request line, then silence; the server must hang up after --timeout 2
+s = conn(); s.sendall(b"GET /healthz HTTP/1.1\r\n"); t = time.time(); rest = answer(s)
+print("slow client closed after %.1f s" % (time.time() - t)); s.close()
+]])
+    assert.are.equal(0, rc, out)
+    -- libmicrohttpd hangs up on an unparsable request line; parsed but invalid requests get a 4xx
+    assert.matches("reply b'GARBAGE\\r\\n\\r\\n' b''\n", out)
+    assert.matches("reply b'GET /healthz' b'HTTP/1.1 400 Bad Request'", out)
+    assert.matches("reply b'BREW /health' b'HTTP/1.1 405 Method Not Allowed'", out)
+    local secs = tonumber(out:match("slow client closed after ([%d.]+) s"))
+    assert.is_true(secs >= 1.5 and secs < 6, out)
+    assert.are.equal(200, srv:get("/healthz").status)
+  end)
+
+  it("analyses an uploaded log in any codec without naming its spool file, rejects non-logs with 400", function()
+    if not srv then return pending("shared data absent") end
+    local zst = os.tmpname()
+    assert(os.execute("zstd -q -f -c " .. T.shell_quote(LOGS .. "/" .. APP) .. " > " .. zst))
+    for _, f in ipairs({ LOGS .. "/" .. APP, zst }) do
+      local r = srv:request("POST", "/v1/analyze", { data_file = f, headers = { AUTH } })
+      assert.are.equal(200, r.status, r.body)
+      local doc = json(r.body)
+      assert.are.equal("sic.report/1", doc.schema)
+      local app = doc.applications[1]
+      assert.are.equal(APP, app.id)
+      assert.are.equal("upload", app.source)
+    end
+    os.remove(zst)
+    local junk = T.write_file(os.tmpname(), "this is not an event log\n")
+    local r = srv:request("POST", "/v1/analyze", { data_file = junk, headers = { AUTH } })
+    os.remove(junk)
+    assert.are.equal(400, r.status)
+    assert.matches("^not an event log: upload: ", error_message(r.body))
+    assert.is_nil(r.body:find("/tmp", 1, true))
+  end)
+end)
+
+describe("sic serve over a changing log dir", function()
+  it("shows a log being appended as running, then completed, without a restart", function()
+    if not T.need_shared("spark-events/spark") then return end
+    local dir = tmpdir()
+    local full = assert(T.read_file(LOGS .. "/" .. APP))
+    local cut = full:find('{"Event":"SparkListenerApplicationEnd"', 1, true)
+    assert.is_truthy(cut)
+    T.write_file(dir .. "/" .. APP .. ".inprogress", full:sub(1, cut - 1))
+    local srv = H.start({ "--logs", dir, "--rescan-ms", "100" })
+    local ok, err = pcall(function()
+      local r = srv:get("/api/v1/applications?status=running")
+      assert.are.equal(200, r.status)
+      assert.is_truthy(r.body:find('"id" : "' .. APP .. '"', 1, true))
+      assert.matches('"completed" : false', r.body)
+      -- the log grows while being served; also a brand-new log appears
+      local f = assert(io.open(dir .. "/" .. APP .. ".inprogress", "ab"))
+      f:write(full:sub(cut))
+      f:close()
+      os.rename(dir .. "/" .. APP .. ".inprogress", dir .. "/" .. APP)
+      T.write_file(dir .. "/local-1426533911241", assert(T.read_file(LOGS .. "/local-1426533911241")))
+      local done = false
+      for _ = 1, 100 do
+        H.sleep(0.1)
+        local c = srv:get("/api/v1/applications?status=completed").body
+        if c:find(APP, 1, true) and c:find("local-1426533911241", 1, true) then done = true break end
+      end
+      assert.is_true(done, "the completed log never showed up")
+      assert.matches("sic_log_listing_changes_total [1-9]", srv:get("/metrics").body)
+    end)
+    assert.are.equal(0, srv:stop())
+    os.execute("rm -rf " .. T.shell_quote(dir))
+    assert(ok, err)
+  end)
+end)
+
+describe("sic serve documentation", function()
+  it("documents exactly the routes it serves (OpenAPI 3.1 from the route table)", function()
+    if not T.need_shared("spark-events/spark") then return end
+    local srv = H.start({ "--logs", LOGS })
+    local ok, err = pcall(function()
+      local doc = json(srv:get("/openapi.json").body)
+      assert.are.equal("3.1.0", doc.openapi)
+      local n = 0
+      for path, item in pairs(doc.paths) do
+        for method in pairs(item) do
+          n = n + 1
+          local concrete = path:gsub("{path}", "version")
+          local r = srv:request(method:upper(), concrete)
+          assert.is_not.equal(404, r.status == 404 and not path:find("{") and r.status or 0, method .. " " .. path)
+          assert.is_not.equal(405, r.status, method .. " " .. path)
+        end
+      end
+      assert.is_true(n >= 9)
+      local docs = srv:get("/docs").body
+      assert.matches("<code>POST /v1/analyze</code>", docs)
+      assert.matches("<code>GET /api/v1/{path}</code>", docs)
+      assert.are.equal(404, srv:get("/no/such/route").status)
+      assert.are.equal(405, srv:request("DELETE", "/healthz").status)
+    end)
+    assert.are.equal(0, srv:stop())
+    assert(ok, err)
+  end)
+end)
+
+describe("sic serve shutdown", function()
+  it("finishes an in-flight request on SIGTERM, refuses new connections, exits 0", function()
+    if not T.need_shared("spark-events/spark") then return end
+    local srv = H.start({ "--logs", LOGS })
+    local out, rc = srv:python(string.format([[
+import os, socket, time, subprocess
+port = int(os.environ["PORT"])
+s = socket.create_connection(("127.0.0.1", port)); s.settimeout(10)
+# a request whose body is still arriving when SIGTERM comes
+s.sendall(b"GET /api/v1/version HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")
+time.sleep(0.3)
+os.kill(%d, 15)
+time.sleep(0.5)
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=2).close(); print("new connection accepted")
+except OSError:
+    print("new connection refused")
+s.sendall(b"67890")
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk: break
+    data += chunk
+print(data.decode())
+]], srv.pid))
+    assert.are.equal(0, rc, out)
+    assert.matches("new connection refused", out)
+    assert.matches("HTTP/1.1 200 OK", out)
+    assert.matches('"spark" : "3.5.0"', out)
+    assert.matches("[Cc]onnection: close", out)
+    assert.are.equal(0, srv:exit_code(20))
+    assert.matches("SIGTERM received, finishing in%-flight requests", srv:stderr())
+    srv:stop()
+  end)
+end)
