@@ -3,5 +3,6 @@
 -- cycle) and runs the agents in a deterministic topological order; list order breaks ties.
 -- A user dir with its own graph.lua replaces this one.
 return {
-  agents = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules", "cost" },
+  -- docs (last): attaches documentation references from the knowledge base to every finding.
+  agents = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules", "cost", "docs" },
 }

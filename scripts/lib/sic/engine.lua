@@ -100,7 +100,8 @@ function Engine:sandbox_require(name)
       TASK_STATUS = sic.TASK_STATUS, json = sic.json }, "sic")
   end
   if name:match("^sic%.") then
-    local allowed = { ["sic.stats"] = true, ["sic.parse"] = true, ["sic.json"] = true }
+    -- sic.kb: read-only knowledge-base lookups (the docs agent); it opens no file for writing.
+    local allowed = { ["sic.stats"] = true, ["sic.parse"] = true, ["sic.json"] = true, ["sic.kb"] = true }
     if not allowed[name] then error("require: engine module '" .. name .. "' is not available to scripts", 2) end
     return sandbox.readonly(require(name), name)
   end
@@ -375,6 +376,31 @@ function Engine:check_findings(list, agent_name, path, into)
   return kept
 end
 
+-- Annotations: an agent may add fields to findings of agents that ran before it (the docs
+-- agent attaches `references`): layer.annotate = { { agent = "skew", index = 1, key =
+-- "references", value = ... }, ... }. Additive only: a field the finding already has is never
+-- replaced, so an annotating agent cannot rewrite another agent's evidence or advice. Bad
+-- entries become rule_error findings; the list itself is consumed (not kept in the layer).
+function Engine:apply_annotations(layer, agent_name, path, state, findings)
+  local list = layer.annotate
+  layer.annotate = nil
+  if list == nil then return end
+  local function bad(i, why)
+    findings[#findings + 1] = rules.error_finding("agent '" .. agent_name .. "'",
+      string.format("%s: annotate[%d] %s", path, i, why), path)
+  end
+  if type(list) ~= "table" then return bad(0, "layer.annotate must be a list") end
+  for i, a in ipairs(list) do
+    local target = type(a) == "table" and state[a.agent]
+    local f = target and type(target.findings) == "table" and target.findings[a.index]
+    if type(a) ~= "table" or type(a.key) ~= "string" then bad(i, "needs a string key")
+    elseif not target then bad(i, "names agent " .. tostring(a.agent) .. ", which has not run before '" .. agent_name .. "'")
+    elseif type(f) ~= "table" then bad(i, string.format("names finding %s of agent '%s', which does not exist", tostring(a.index), a.agent))
+    elseif f[a.key] ~= nil then bad(i, string.format("would replace field '%s' of finding %s", a.key, tostring(f.id)))
+    else f[a.key] = a.value end
+  end
+end
+
 -- Run the graph over an app view; returns the report table.
 function Engine:run(app)
   local state, findings, agents_info = {}, {}, {}
@@ -413,6 +439,8 @@ function Engine:run(app)
       else
         layer = deep_copy(layer or {})
         layer.findings = self:check_findings(layer.findings, name, rec.path, findings)
+        self:apply_annotations(layer, name, rec.path, state, findings)
+        if type(layer.note) == "string" then info.note = layer.note end
         state[name] = layer
         info.status = "ok"
       end

@@ -25,7 +25,23 @@ function M.finding(f)
     lines[#lines + 1] = string.format("  impact: %.2f core-hours held", impact.core_ms / 3600000)
   end
   if f.rule then lines[#lines + 1] = "  rule: " .. f.rule end
+  for _, ref in ipairs(type(f.references) == "table" and f.references or {}) do
+    lines[#lines + 1] = "  see: " .. M.reference(ref)
+  end
   return table.concat(lines, "\n")
+end
+
+-- A documentation reference attached by the docs agent: "source/doc § section".
+function M.reference(ref)
+  local s = string.format("%s/%s", tostring(ref.source or "?"), tostring(ref.doc or "?"))
+  if ref.section and ref.section ~= "" then s = s .. " § " .. tostring(ref.section) end
+  return s
+end
+
+-- Why findings carry no references (no knowledge base, keyword-only search): said once.
+local function docs_note(r)
+  local docs = type(r.state) == "table" and r.state.docs
+  return type(docs) == "table" and type(docs.note) == "string" and docs.note or nil
 end
 
 local function key_repr(k)
@@ -72,6 +88,8 @@ end
 function M.report(r)
   local lines = { string.format("%d finding(s)%s", #r.findings, r.errors and r.errors > 0 and
     string.format(" (%d rule error(s))", r.errors) or "") }
+  local note = docs_note(r)
+  if note then lines[#lines + 1] = "(" .. note .. ")" end
   for _, f in ipairs(r.findings) do lines[#lines + 1] = M.finding(f) end
   return table.concat(lines, "\n")
 end
@@ -98,7 +116,16 @@ function M.report_md(r)
     if rec.text then
       out[#out + 1] = string.format("- **%s** (%s): %s", f.id, md_escape(f.entity and f.entity.key or ""), md_escape(rec.text))
     end
+    local refs = {}
+    for _, ref in ipairs(type(f.references) == "table" and f.references or {}) do
+      refs[#refs + 1] = md_escape(M.reference(ref))
+    end
+    if #refs > 0 then
+      out[#out + 1] = string.format("%s- see: %s", rec.text and "  " or "", table.concat(refs, "; "))
+    end
   end
+  local note = docs_note(r)
+  if note then out[#out + 1] = "" out[#out + 1] = "_" .. md_escape(note) .. "_" end
   return table.concat(out, "\n") .. "\n"
 end
 
