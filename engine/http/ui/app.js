@@ -4,6 +4,21 @@
 
 const main = document.getElementById("main");
 
+// Console errors and uncaught exceptions are counted on <body data-console-errors> (and listed
+// in #console-errors), so a headless browser test can see them in the DOM.
+const consoleErrors = [];
+const originalConsoleError = console.error;
+console.error = (...args) => { consoleErrors.push(args.join(" ")); originalConsoleError.apply(console, args); };
+window.addEventListener("error", (e) => consoleErrors.push("uncaught: " + e.message));
+window.addEventListener("unhandledrejection", (e) => consoleErrors.push("unhandled rejection: " + e.reason));
+
+function publishConsoleErrors() {
+  document.body.setAttribute("data-console-errors", String(consoleErrors.length));
+  let list = document.getElementById("console-errors");
+  if (!list) { list = el("pre", { id: "console-errors", hidden: "" }); document.body.append(list); }
+  list.textContent = consoleErrors.join("\n");
+}
+
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -124,9 +139,11 @@ async function route() {
     else await renderList();
     document.body.setAttribute("data-ready", "1");
   } catch (e) {
+    console.error(String(e.message || e));
     showError(e);
     document.body.setAttribute("data-ready", "error");
   }
+  publishConsoleErrors();
 }
 
 window.addEventListener("hashchange", () => { document.body.removeAttribute("data-ready"); route(); });

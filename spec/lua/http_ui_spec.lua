@@ -1,0 +1,88 @@
+-- The embedded web UI in headless Chromium (owner: http): the application list loads with
+-- search and status, an application's page shows its charts, no console errors or uncaught
+-- exceptions (the page counts them on <body data-console-errors>), screenshots saved under
+-- $SIC_BUILD_DIR/http-ui/. The browser reaches only the test's own loopback server.
+local T = require "spec_helper"
+package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
+local H = require "http_server"
+
+local CHROMIUM = "chromium"
+local FLAGS = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking " ..
+              "--disable-component-update --disable-sync --virtual-time-budget=8000 --window-size=1200,900"
+
+local function have_chromium()
+  local a = os.execute("command -v " .. CHROMIUM .. " >/dev/null 2>&1")
+  return a == 0 or a == true
+end
+
+-- Run headless Chromium on url with a fresh profile; mode is "--dump-dom" or "--screenshot=FILE".
+local function chromium(url, mode)
+  local profile = os.tmpname()
+  os.remove(profile)
+  local out = os.tmpname()
+  os.execute(string.format("timeout 90 %s %s --user-data-dir=%s %s %s >%s 2>/dev/null", CHROMIUM, FLAGS,
+                           T.shell_quote(profile), mode, T.shell_quote(url), T.shell_quote(out)))
+  os.execute("rm -rf " .. T.shell_quote(profile))
+  local dom = T.read_file(out) or ""
+  os.remove(out)
+  return dom
+end
+
+local function count(s, needle)
+  local n, i = 0, 1
+  while true do
+    local j = s:find(needle, i, true)
+    if not j then return n end
+    n, i = n + 1, j + #needle
+  end
+end
+
+describe("the web UI in headless Chromium", function()
+  local srv
+  local shots = T.build_dir .. "/http-ui"
+  setup(function()
+    if T.exists(T.shared("spark-events/spark")) and have_chromium() then
+      srv = H.start({ "--logs", T.shared("spark-events/spark") })
+      os.execute("mkdir -p " .. T.shell_quote(shots))
+    end
+  end)
+  teardown(function() if srv then assert.are.equal(0, srv:stop()) end end)
+
+  it("lists every application with its status", function()
+    if not srv then return pending("needs chromium and ../shared/data/real") end
+    local dom = chromium(srv.base .. "/", "--dump-dom")
+    assert.matches('data%-ready="1"', dom)
+    assert.matches('data%-console%-errors="0"', dom)
+    assert.matches("<h2>16 applications</h2>", dom) -- 18 logs; two apps have two attempts
+    assert.are.equal(16, count(dom, '<tr data-app="'))
+    assert.is_true(count(dom, 'class="status completed"') >= 1)
+    assert.is_truthy(dom:find('href="#/app/local-1422981780767"', 1, true))
+    chromium(srv.base .. "/", "--screenshot=" .. shots .. "/list.png")
+    assert.is_true(T.exists(shots .. "/list.png"))
+  end)
+
+  it("opens an application with its stage and shuffle charts and executors", function()
+    if not srv then return pending("needs chromium and ../shared/data/real") end
+    local url = srv.base .. "/#/app/local-1422981780767"
+    local dom = chromium(url, "--dump-dom")
+    assert.matches('data%-ready="1"', dom)
+    assert.matches('data%-console%-errors="0"', dom)
+    assert.is_truthy(dom:find("Spark shell (local-1422981780767)", 1, true))
+    local stage_chart = dom:match('<svg id="stage%-chart".-</svg>')
+    assert.is_truthy(stage_chart, "no stage chart")
+    assert.are.equal(4, count(stage_chart, "<rect")) -- 4 stage attempts, one failed
+    assert.are.equal(1, count(stage_chart, 'class="bar failed"'))
+    assert.is_truthy(dom:find('<svg id="shuffle-chart"', 1, true))
+    assert.is_truthy(dom:find("localhost:57971", 1, true))
+    chromium(url, "--screenshot=" .. shots .. "/app.png")
+    assert.is_true(T.exists(shots .. "/app.png"))
+  end)
+
+  it("reports an unknown application as an error the page counts (the check can fail)", function()
+    if not srv then return pending("needs chromium and ../shared/data/real") end
+    local dom = chromium(srv.base .. "/#/app/no-such-app", "--dump-dom")
+    assert.matches('data%-ready="error"', dom)
+    assert.matches('data%-console%-errors="1"', dom)
+    assert.matches("HTTP 404", dom)
+  end)
+end)
