@@ -252,7 +252,11 @@ static int train_inner(const sic_ml_corpus *c, const int8_t *train_set, const in
   if (!inner) goto done;
   for (int32_t a = 0; a < c->napps; a++) inner[a] = !train_set[a] ? 0 : (gi[a] % 5 == 4 ? 2 : 1);
   if (gather(c, inner, 1, app_level, &tr) || gather(c, inner, 2, app_level, &va)) goto done;
-  rc = sic_xgb_train(tr.X, tr.y, tr.n, tr.nf, va.X, va.y, va.n, p, bst, rounds, err);
+  sic_xgb_params q = *p;
+  char mono[4 * SF__COUNT + 4];
+  sic_ml_stage_monotone(mono, sizeof mono);
+  if (!app_level) q.monotone = mono;
+  rc = sic_xgb_train(tr.X, tr.y, tr.n, tr.nf, va.X, va.y, va.n, &q, bst, rounds, err);
 done:
   if (rc == SIC_ENOMEM && err && !err->code) sic_err_set(err, SIC_ENOMEM, "out of memory");
   free(inner);
@@ -540,11 +544,15 @@ int sic_ml_train_final(const sic_ml_corpus *c, const sic_xgb_params *p, const si
   memset(out, 0, 2 * sizeof *out);
   if (!rc) rc = gather(c, NULL, 0, 1, &a);
   if (rc) goto done;
+  char mono[4 * SF__COUNT + 4];
+  sic_ml_stage_monotone(mono, sizeof mono);
   q.early_stop = 0;
+  q.monotone = mono;
   q.max_rounds = ev->rounds_stage > 0 ? ev->rounds_stage : p->max_rounds;
   if ((rc = sic_xgb_train(s.X, s.y, s.n, s.nf, NULL, NULL, 0, &q, &sb, NULL, err)) ||
       (rc = sic_xgb_to_gbdt(sb, SF__COUNT, &out[0], err)))
     goto done;
+  q.monotone = NULL;
   q.max_rounds = ev->rounds_app > 0 ? ev->rounds_app : 50;
   if ((rc = sic_xgb_train(a.X, a.y, a.n, a.nf, NULL, NULL, 0, &q, &ab, NULL, err)) ||
       (rc = sic_xgb_to_gbdt(ab, AF__COUNT, &out[1], err)))

@@ -18,6 +18,19 @@ const char *const sic_ml_stage_feature_names[SF__COUNT] = {
   "has_sql", "num_rdds",
 };
 
+/* One entry per stage feature, in enum order: 1 = non-decreasing, 0 = free. */
+static const signed char stage_monotone[SF__COUNT] = {
+  [SF_LOG_INPUT_BYTES] = 1, [SF_LOG_SHUFFLE_READ_BYTES] = 1, [SF_LOG_SHUFFLE_WRITE_BYTES] = 1,
+  [SF_LOG_OUTPUT_BYTES] = 1, [SF_LOG_BYTES_PER_SLOT] = 1, [SF_WAVES] = 1,
+};
+
+void sic_ml_stage_monotone(char *buf, size_t n) {
+  size_t used = (size_t)snprintf(buf, n, "(");
+  for (int i = 0; i < SF__COUNT && used < n; i++)
+    used += (size_t)snprintf(buf + used, n - used, i ? ",%d" : "%d", stage_monotone[i]);
+  if (used < n) snprintf(buf + used, n - used, ")");
+}
+
 const char *const sic_ml_app_feature_names[AF__COUNT] = {
   "log_input_bytes", "log_shuffle_read_bytes", "log_shuffle_write_bytes", "log_output_bytes",
   "log_tasks", "log_stages", "log_jobs", "max_dag_depth", "executors", "cores_per_executor",

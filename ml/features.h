@@ -15,6 +15,7 @@
 #ifndef SIC_ML_FEATURES_H
 #define SIC_ML_FEATURES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -44,6 +45,10 @@ typedef enum sic_ml_app_feature {
 } sic_ml_app_feature;
 
 extern const char *const sic_ml_stage_feature_names[SF__COUNT];
+/* XGBoost monotone_constraints for the stage model: more data to read, shuffle or write, more
+ * data per slot and more waves never make a stage faster (trees otherwise extrapolate flat or
+ * even backwards beyond the volumes seen in training). */
+void sic_ml_stage_monotone(char *buf, size_t n); /* n >= 4 * SF__COUNT + 4 */
 extern const char *const sic_ml_app_feature_names[AF__COUNT];
 
 /* What-if settings applied while building features (0 / 1.0 = as logged). */

@@ -146,3 +146,19 @@ void sic_ml_prediction_free(sic_ml_prediction *r) {
   free(r->stage_ms), free(r->stage_lo_ms), free(r->stage_hi_ms), free(r->stage_observed_ms), free(r->stage_id);
   memset(r, 0, sizeof *r);
 }
+
+int sic_ml_predict_summary(const sic_ml_predictor *p, const sic_app *app, int executors, int cores,
+                           double input_scale, sic_ml_summary *out, sic_err *err) {
+  memset(out, 0, sizeof *out);
+  if (!p || !app) return sic_err_set(err, SIC_EINVAL, "sic.ml.predict: no model or no application");
+  sic_ml_whatif wi = {executors > 0 ? executors : 0, cores > 0 ? cores : 0, input_scale > 0 ? input_scale : 1};
+  sic_ml_prediction r;
+  int rc = sic_ml_predict(p, app, &wi, &r, err);
+  if (rc) return rc;
+  out->predicted_ms = r.app_ms, out->low_ms = r.lo_ms, out->high_ms = r.hi_ms;
+  out->app_model_ms = r.app_gbdt_ms, out->observed_ms = r.observed_ms, out->driver_ms = r.driver_ms;
+  out->slots = r.slots, out->executors = r.executors, out->nstages = r.nstages;
+  out->unknown_features = p->unknown_features;
+  sic_ml_prediction_free(&r);
+  return 0;
+}

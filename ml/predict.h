@@ -55,4 +55,22 @@ int sic_ml_predict(const sic_ml_predictor *p, const sic_app *app, const sic_ml_w
                    sic_ml_prediction *out, sic_err *err);
 void sic_ml_prediction_free(sic_ml_prediction *r);
 
+/* Flat summary for the LuaJIT FFI (scripts/lib/sic/ml.lua declares these two entries and
+ * sic_ml_predictor_open/free; keep them in sync). */
+typedef struct sic_ml_summary {
+  double predicted_ms;                  /* stage model + simulation + driver */
+  double low_ms, high_ms;               /* 80% interval */
+  double app_model_ms;                  /* app-level booster, NaN if none */
+  double observed_ms;                   /* runtime in the log, -1 unknown */
+  double driver_ms;                     /* driver time included */
+  int32_t slots;                        /* slots simulated */
+  int32_t executors;                    /* executors simulated */
+  int32_t nstages;                      /* stages in the plan */
+  int32_t unknown_features;             /* model features this build lacks (predicted as missing) */
+} sic_ml_summary;
+
+/* executors/cores 0 and input_scale <= 0 mean "as logged". */
+int sic_ml_predict_summary(const sic_ml_predictor *p, const sic_app *app, int executors, int cores,
+                           double input_scale, sic_ml_summary *out, sic_err *err);
+
 #endif

@@ -21,6 +21,7 @@ void sic_xgb_params_default(sic_xgb_params *p) {
   p->nthread = 2;
   p->seed = 7;
   p->tree_method = NULL;
+  p->monotone = NULL;
 }
 
 static int xgb_fail(sic_err *err, const char *what) {
@@ -45,6 +46,8 @@ static int set_params(BoosterHandle h, const sic_xgb_params *p, double base, sic
   if (XGBoosterSetParam(h, "objective", "reg:squarederror") ||
       XGBoosterSetParam(h, "tree_method", p->tree_method ? p->tree_method : "exact") || XGBoosterSetParam(h, "eval_metric", "rmse"))
     return xgb_fail(err, "parameters");
+  if (p->monotone && XGBoosterSetParam(h, "monotone_constraints", p->monotone))
+    return xgb_fail(err, "monotone_constraints");
   for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
     if (num[i].is_int) snprintf(v, sizeof v, "%d", (int)num[i].v);
     else snprintf(v, sizeof v, "%.9g", num[i].v);

@@ -29,6 +29,7 @@ typedef struct sic_xgb_params {
   int nthread;                          /* XGBoost threads */
   int seed;                             /* random seed (sampling) */
   const char *tree_method;              /* XGBoost tree_method; NULL = "exact" (small data) */
+  const char *monotone;                 /* XGBoost monotone_constraints "(1,0,-1,...)", NULL = none */
 } sic_xgb_params;
 
 /* Defaults suited to the small real corpus (a few hundred stages): shallow trees extrapolate

@@ -6,16 +6,22 @@
  * comes from the stage booster with features rebuilt for the requested executors, cores and
  * input scale; the DAG scheduler simulation turns them into the application's runtime on that
  * many slots, plus the driver time the log shows (ml/predict.h).
+ * With a JOB (a job key, app name or app id in the history store) instead of a LOG, the newest
+ * stored run whose log is still readable is the plan; the job's earlier runs give a history-based
+ * prediction (ml/history.h) next to the model's (the model is optional then).
  * Exit: 0 predicted, 1 bad input (log or model unreadable, wrong model version), 2 usage. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "json/write.h"
+#include "ml/history.h"
 #include "ml/predict.h"
+#include "store/store.h"
 
 static void fmt_ms(double ms, char *buf, size_t n) {
   if (!(ms >= 0)) snprintf(buf, n, "-");
@@ -83,6 +89,89 @@ static void print_json(const char *log, const sic_ml_prediction *r, const sic_ml
   sic_jw_free(&w);
 }
 
+/* Runs of the job whose logs load: features of each (the newest with the what-if applied) and
+ * the newest model, kept for the model's prediction. Returns the number of runs usable. */
+static int load_runs(const sic_store_runs *runs, const sic_ml_whatif *wi, sic_ml_app *apps, sic_app **newest) {
+  int n = 0;
+  *newest = NULL;
+  for (size_t k = runs->n; k-- > 0;) { /* newest first */
+    sic_app *app = NULL;
+    sic_err e = {0};
+    if (!runs->items[k].source_path || sic_app_load_path(runs->items[k].source_path, NULL, &app, &e)) {
+      fprintf(stderr, "sic predict: run %s: log not readable, skipped (%s)\n", runs->items[k].app_id,
+              e.msg[0] ? e.msg : "no source path");
+      continue;
+    }
+    if (sic_ml_app_build(app, n == 0 ? wi : NULL, &apps[n], &e) == 0) n++;
+    if (n == 1 && !*newest) *newest = app;
+    else sic_app_free(app);
+  }
+  return n;
+}
+
+static int predict_job(const char *job, const char *url, const sic_ml_predictor *pred, const sic_ml_whatif *wi,
+                       sic_format format, sic_err *err) {
+  sic_store *s = NULL;
+  sic_store_runs runs = {0};
+  sic_ml_app *apps = NULL;
+  sic_app *newest = NULL;
+  sic_ml_prediction res = {0};
+  int n = 0, rc = sic_store_open(url, &s, err);
+  if (!rc) rc = sic_store_history(s, job, 0, &runs, err);
+  if (rc) goto done;
+  apps = calloc(runs.n + 1, sizeof *apps);
+  if (!apps) {
+    rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
+    goto done;
+  }
+  n = load_runs(&runs, wi, apps, &newest);
+  if (n == 0) {
+    rc = sic_err_set(err, SIC_ENOTFOUND, "job '%s': none of its %zu stored runs has a readable log", job, runs.n);
+    goto done;
+  }
+  const sic_ml_app **prev = malloc((size_t)n * sizeof *prev);
+  for (int i = 1; prev && i < n; i++) prev[i - 1] = &apps[i];
+  double hist = prev ? sic_ml_history_predict(prev, n - 1, &apps[0]) : -1;
+  free(prev);
+  if (pred && (rc = sic_ml_predict(pred, newest, wi, &res, err))) goto done;
+  char h[32], m[32], lo[32], hi[32], obs[32];
+  fmt_ms(hist, h, sizeof h), fmt_ms(pred ? res.app_ms : -1, m, sizeof m);
+  fmt_ms(pred ? res.lo_ms : -1, lo, sizeof lo), fmt_ms(pred ? res.hi_ms : -1, hi, sizeof hi);
+  fmt_ms(apps[0].runtime_ms, obs, sizeof obs);
+  if (format == SIC_FORMAT_JSON) {
+    sic_jw w;
+    sic_jw_init(&w, SIC_JW_PRETTY);
+    sic_jw_obj(&w);
+    sic_jw_kstr(&w, "schema", "sic.prediction/1");
+    sic_jw_kstr(&w, "job", job);
+    sic_jw_kint(&w, "runs", n);
+    sic_jw_kint(&w, "slots", apps[0].slots);
+    if (hist >= 0 && n > 1) sic_jw_kdouble(&w, "historyMs", hist);
+    if (pred) {
+      sic_jw_kdouble(&w, "predictedMs", res.app_ms);
+      sic_jw_kdouble(&w, "lowMs", res.lo_ms);
+      sic_jw_kdouble(&w, "highMs", res.hi_ms);
+    }
+    if (apps[0].runtime_ms >= 0) sic_jw_kdouble(&w, "newestObservedMs", apps[0].runtime_ms);
+    sic_jw_end(&w);
+    if (!sic_jw_status(&w)) printf("%s\n", w.buf);
+    sic_jw_free(&w);
+  } else {
+    printf("job %s: %d run(s) with readable logs; plan = newest run (%s, observed %s), %d slots\n", job, n,
+           apps[0].app_id, obs, apps[0].slots);
+    printf("  from the %d earlier run(s): %s\n", n - 1, n > 1 ? h : "- (no earlier run)");
+    printf("  model (stage GBDT + DAG simulation): %s  (80%% interval %s .. %s)\n", m, lo, hi);
+  }
+done:
+  sic_ml_prediction_free(&res);
+  for (int i = 0; i < n; i++) sic_ml_app_free(&apps[i]);
+  free(apps);
+  sic_app_free(newest);
+  sic_store_runs_free(&runs);
+  sic_store_close(s);
+  return rc;
+}
+
 static int parse_scale(const char *s, double *out) {
   if (!s) return *out = 1, 0;
   char *end;
@@ -91,7 +180,7 @@ static int parse_scale(const char *s, double *out) {
 }
 
 int sic_cmd_predict(int argc, char **argv) {
-  const char *model = getenv("SIC_MODEL"), *scale_s = NULL;
+  const char *model = getenv("SIC_MODEL"), *scale_s = NULL, *store = NULL;
   int64_t executors = 0, cores = 0;
   sic_format format = SIC_FORMAT_TEXT;
   sic_opt opts[] = {
@@ -99,13 +188,16 @@ int sic_cmd_predict(int argc, char **argv) {
     SIC_OPT_INT_ROW("executors", 0, &executors, "N", "executors for the planned run (default: as logged)", 1, 100000),
     SIC_OPT_INT_ROW("cores", 0, &cores, "C", "cores per executor (default: as logged)", 1, 1024),
     SIC_OPT_STRING_ROW("input-scale", 0, &scale_s, "X", "multiply input volumes by X (default 1)"),
+    SIC_OPT_STRING_ROW("store", 0, &store, "URL", "history store for JOB (default $SIC_STORE, then the default store)"),
     SIC_OPT_FORMAT_ROW(&format, "output format (text|json)"),
   };
-  sic_cmd_spec spec = {"predict", "LOG [--model FILE] [--executors N] [--cores C] [--input-scale X]",
+  sic_cmd_spec spec = {"predict", "LOG|JOB [--model FILE] [--store URL] [--executors N] [--cores C] [--input-scale X]",
                        "Predict the runtime of the application in LOG, or of the same plan run with other\n"
                        "executors/cores/input volume: per-stage times from the trained stage model, fed\n"
                        "through a DAG scheduler simulation on executors x cores slots, plus driver time.\n"
-                       "The interval is the 10th..90th percentile of the model's cross-validation errors.",
+                       "The interval is the 10th..90th percentile of the model's cross-validation errors.\n"
+                       "JOB (a job in the history store, when LOG is not a path) predicts the job's next run\n"
+                       "from its newest stored run's plan, with a history-based prediction from its earlier runs.",
                        opts, sizeof opts / sizeof opts[0],
                        SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, 1};
   char *pos[2] = {0};
@@ -117,16 +209,23 @@ int sic_cmd_predict(int argc, char **argv) {
   sic_ml_whatif wi = {(int)executors, (int)cores, 1};
   if (parse_scale(scale_s, &wi.input_scale))
     return sic_args_usage_error(&spec, "--input-scale wants a positive number, got '%s'", scale_s), SIC_EXIT_USAGE;
-  if (!model || !*model) return sic_args_usage_error(&spec, "no model: pass --model FILE or set SIC_MODEL"), SIC_EXIT_USAGE;
+  struct stat st;
+  int is_job = stat(pos[0], &st) != 0;
+  if (!is_job && (!model || !*model))
+    return sic_args_usage_error(&spec, "no model: pass --model FILE or set SIC_MODEL"), SIC_EXIT_USAGE;
 
   sic_err err = {0};
   sic_ml_predictor *pred = NULL;
   sic_app *app = NULL;
   sic_ml_prediction res = {0};
   int code = SIC_EXIT_INPUT;
-  if (sic_ml_predictor_open(model, &pred, &err) || sic_app_load_path(pos[0], NULL, &app, &err) ||
-      sic_ml_predict(pred, app, &wi, &res, &err))
+  if (model && *model && sic_ml_predictor_open(model, &pred, &err)) goto done;
+  if (is_job) {
+    if (predict_job(pos[0], store, pred, &wi, format, &err)) goto done;
+    code = SIC_EXIT_OK;
     goto done;
+  }
+  if (sic_app_load_path(pos[0], NULL, &app, &err) || sic_ml_predict(pred, app, &wi, &res, &err)) goto done;
   if (format == SIC_FORMAT_JSON) print_json(pos[0], &res, &wi);
   else print_text(pos[0], &res, &wi, pred->unknown_features);
   code = SIC_EXIT_OK;

@@ -17,6 +17,7 @@ local sic = {
   abi = core.ABI_VERSION,
   stats = require "sic.stats",
   parse = require "sic.parse",
+  ml = require "sic.ml",       -- runtime predictor (ml engineer): sic.ml.predict(app, opts)
   List = model.List,
   TASK_STATUS = { RUNNING = 0, SUCCESS = 1, FAILED = 2, KILLED = 3, UNKNOWN = 4 },
 }

@@ -1,0 +1,98 @@
+-- Runtime predictor end to end: `sic train` writes a model, `sic predict` and sic.ml.predict
+-- give the same prediction, what-if settings change it, and bad input gives clear errors.
+local T = require "spec_helper"
+local json = require "cjson"
+
+-- A fresh path nothing exists at (os.tmpname creates a file: remove it, use the name).
+local function fresh(suffix)
+  local base = T.tmpname()
+  os.remove(base)
+  return base .. (suffix or "")
+end
+
+local function q66()
+  return T.need_shared("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
+end
+
+describe("sic train / sic predict / sic.ml", function()
+  local model, profiling
+
+  setup(function()
+    profiling = T.shared("spark-events/spark-rapids-tools/spark-events-profiling")
+    model = fresh(".sic")
+    local r = T.run_sic({ "train", profiling, "-o", model, "--folds", "3", "--format", "json" })
+    assert.equal(0, r.code, r.stderr)
+    local meta = json.decode(r.stdout)
+    assert.equal("sic.model/1", meta.schema)
+    assert.is_true(meta.training_set.timed_stages >= 100, "timed stages " .. meta.training_set.timed_stages)
+    assert.is_true(meta.interpolation.stage_gbdt.n > 0)
+  end)
+
+  teardown(function() if model then os.remove(model) end end)
+
+  it("predicts a log with an interval, in text and JSON", function()
+    local log = q66()
+    if not log then return end
+    local r = T.run_sic({ "predict", log, "--model", model, "--format", "json" })
+    assert.equal(0, r.code, r.stderr)
+    local p = json.decode(r.stdout)
+    assert.equal("sic.prediction/1", p.schema)
+    assert.is_true(p.lowMs < p.predictedMs and p.predictedMs < p.highMs)
+    assert.is_true(p.observedMs > 0 and #p.stages > 30)
+    local t = T.run_sic({ "predict", log, "--model", model })
+    assert.equal(0, t.code, t.stderr)
+    assert.truthy(t.stdout:find("predicted runtime:", 1, true))
+    assert.truthy(t.stdout:find("80% interval", 1, true))
+  end)
+
+  it("sic.ml.predict gives what sic predict gives, and reacts to what-if settings", function()
+    local log = q66()
+    if not log then return end
+    local sic = require "sic"
+    local app = assert(sic.load(log))
+    local r = assert(sic.ml.predict(app, { model = model }))
+    local cli = json.decode(T.run_sic({ "predict", log, "--model", model, "--format", "json" }).stdout)
+    assert.is_true(math.abs(r.predicted_ms - cli.predictedMs) <= 1e-6 * cli.predictedMs)
+    assert.equal(cli.slots, r.slots)
+    local more = assert(sic.ml.predict(app, { model = model, executors = r.executors * 4 }))
+    assert.equal(r.slots * 4, more.slots)
+    -- the stage model is monotone in data volume: 10x the input never predicts a faster run
+    local bigger = assert(sic.ml.predict(app, { model = model, input_scale = 10 }))
+    assert.is_true(bigger.predicted_ms >= r.predicted_ms, "10x input predicted faster")
+    local cli10 = json.decode(T.run_sic({ "predict", log, "--model", model, "--input-scale", "10", "--format", "json" }).stdout)
+    assert.is_true(math.abs(bigger.predicted_ms - cli10.predictedMs) <= 1e-6 * cli10.predictedMs)
+    local p = assert(sic.ml.open(model))
+    assert.same(r, assert(p:predict(app)))
+  end)
+
+  it("gives clear errors for bad models and bad options", function()
+    local log = q66()
+    if not log then return end
+    local sic = require "sic"
+    local app = assert(sic.load(log))
+    local bad = fresh(".sic")
+    local bytes = T.read_file(model)
+    T.write_file(bad, bytes:sub(1, math.floor(#bytes / 2)))
+    local ok, err = sic.ml.open(bad)
+    assert.is_nil(ok)
+    assert.truthy(err:find(bad, 1, true), err)
+    local r = T.run_sic({ "predict", log, "--model", bad })
+    assert.equal(1, r.code)
+    assert.truthy(r.stderr:find("checksum", 1, true) or r.stderr:find("truncated", 1, true), r.stderr)
+    os.remove(bad)
+    local none, msg = sic.ml.predict(app, { model = "/nonexistent/model.sic" })
+    assert.is_nil(none)
+    assert.truthy(msg:find("/nonexistent/model.sic", 1, true))
+    local neg, m2 = sic.ml.predict(app, { model = model, executors = -2 })
+    assert.is_nil(neg)
+    assert.truthy(m2:find("executors", 1, true))
+    assert.equal(2, T.run_sic({ "predict", log, "--model", model, "--input-scale", "-1" }).code)
+    assert.equal(2, T.run_sic({ "train", profiling }).code) -- -o is required
+    local empty = fresh()
+    os.execute("mkdir -p " .. empty)
+    local tr = T.run_sic({ "train", empty, "-o", empty .. "/m.sic" })
+    assert.equal(1, tr.code)
+    assert.truthy(tr.stderr:find("too little data", 1, true), tr.stderr)
+    os.execute("rmdir " .. empty)
+  end)
+end)
