@@ -65,6 +65,29 @@ describe("sic train / sic predict / sic.ml", function()
     assert.same(r, assert(p:predict(app)))
   end)
 
+  it("predicts a stored job's next run from its history (sic predict JOB)", function()
+    local dir = T.need_shared("spark-events/spark-rapids-tools/spark-events-qualification/multiple_attempts")
+    if not dir then return end
+    local db = fresh(".db")
+    local store = "sqlite://" .. db
+    for i = 1, 4 do
+      local r = T.run_sic({ "ingest", dir .. "/attempt_" .. i .. "_eventlog.zstd", "--store", store })
+      assert.equal(0, r.code, r.stderr)
+    end
+    local r = T.run_sic({ "predict", "ProcessLargeDataset", "--store", store, "--model", model, "--format", "json" })
+    assert.equal(0, r.code, r.stderr)
+    local p = json.decode(r.stdout)
+    assert.equal(4, p.runs)
+    -- three near-identical earlier runs predict the fourth within 15%
+    local q = math.max(p.historyMs / p.newestObservedMs, p.newestObservedMs / p.historyMs)
+    assert.is_true(q <= 1.15, "history q-error " .. q)
+    assert.is_true(p.lowMs < p.predictedMs and p.predictedMs < p.highMs)
+    local none = T.run_sic({ "predict", "NoSuchJob", "--store", store })
+    assert.equal(1, none.code)
+    assert.truthy(none.stderr:find("NoSuchJob", 1, true), none.stderr)
+    os.remove(db)
+  end)
+
   it("gives clear errors for bad models and bad options", function()
     local log = q66()
     if not log then return end
