@@ -70,3 +70,180 @@ done:
   sic_logsets_free(&sets);
   return status;
 }
+
+/* ---- analysed applications of the log dir ---- */
+
+#include "lua/lua_host.h"
+#include "report/html.h"
+
+/* Decode a %-encoded path segment; 0 or -1 when it is not a plausible application id. */
+static int decode_segment(const char *in, char *out, size_t n) {
+  size_t k = 0;
+  for (size_t i = 0; in[i]; i++) {
+    int ch = (unsigned char)in[i];
+    if (ch == '%' && in[i + 1] && in[i + 2]) {
+      char hex[3] = {in[i + 1], in[i + 2], 0};
+      char *end;
+      ch = (int)strtol(hex, &end, 16);
+      if (*end) return -1;
+      i += 2;
+    }
+    if (ch == 0 || ch == '/' || ch == '\\' || k + 1 >= n) return -1;
+    out[k++] = (char)ch;
+  }
+  out[k] = 0;
+  return k ? 0 : -1;
+}
+
+/* Spark names a log after its application: "<id>", "<id>_<attempt>", "eventlog_v2_<id>[_<attempt>]". */
+static int named_after(const char *name, const char *id) {
+  if (!strncmp(name, "eventlog_v2_", 12)) name += 12;
+  size_t n = strlen(id);
+  return !strncmp(name, id, n) && (name[n] == 0 || name[n] == '_');
+}
+
+/* Load the model of application id from the log dir: logs named after it first (the usual
+ * case), every other log only when none of those is it. The latest attempt wins. */
+static int load_app(sic_http *srv, const char *id, sic_app **out, sic_err *err) {
+  *out = NULL;
+  sic_logsets sets = {0};
+  if (sic_logset_scan(srv->logdir, &sets, err) < 0) return err->code;
+  sic_load_opts lo = {0, 1};
+  for (int pass = 0; pass < 2 && !*out; pass++) {
+    for (size_t i = 0; i < sets.n; i++) {
+      if (named_after(sets.items[i].name, id) != (pass == 0)) continue;
+      sic_app *app = NULL;
+      sic_err le = {0};
+      if (sic_app_load(&sets.items[i], &lo, &app, &le) < 0) continue; /* unreadable logs are not this app */
+      const char *aid = sic_str(app, app->app_id);
+      if (!aid || strcmp(aid, id) || (*out && (*out)->start_time > app->start_time)) {
+        sic_app_free(app);
+        continue;
+      }
+      if (*out) sic_app_free(*out);
+      *out = app;
+    }
+  }
+  sic_logsets_free(&sets);
+  if (!*out) return sic_err_set(err, SIC_ENOTFOUND, "unknown application %s", id);
+  return 0;
+}
+
+/* Findings of the Lua rules and agents (sic.findings/1). A fresh Lua state per analysis:
+ * the host API runs the graph in its own state, so requests never share Lua state. */
+static int run_findings(const sic_app *app, char **json, sic_err *err) {
+  return sic_lua_analyze(app, NULL, json, NULL, err);
+}
+
+static int app_error(http_reply *out, sic_err *err) {
+  int status = err->code == SIC_ENOTFOUND ? 404 : err->code == SIC_ENOMEM ? 500 : 422;
+  return http_reply_error(out, status, "%s", err->msg[0] ? err->msg : sic_strerror(err->code));
+}
+
+/* Cached wrapper: analyses are deterministic for a given listing, so their replies live in
+ * the response cache (cleared when a rescan changes the listing) like /api/v1's. */
+typedef int (*app_renderer)(sic_http *srv, http_req *rq, const sic_app *app, http_reply *out);
+
+static int with_app(sic_http *srv, http_req *rq, http_reply *out, app_renderer render) {
+  if (http_cache_get(srv->cache, rq->target, out)) return out->status;
+  uint64_t gen = http_cache_generation(srv->cache);
+  char id[128];
+  if (decode_segment(rq->params[0], id, sizeof id) < 0) return http_reply_error(out, 400, "bad application id");
+  sic_err err = {0};
+  sic_app *app = NULL;
+  if (load_app(srv, id, &app, &err) < 0) return app_error(out, &err);
+  int status = render(srv, rq, app, out);
+  sic_app_free(app);
+  if (status == 200 || status == 404) http_cache_put(srv->cache, rq->target, out, gen);
+  return status;
+}
+
+static int render_findings(sic_http *srv, http_req *rq, const sic_app *app, http_reply *out) {
+  sic_err err = {0};
+  char *json = NULL;
+  if (run_findings(app, &json, &err) < 0) return app_error(out, &err);
+  out->status = 200;
+  out->content_type = "application/json";
+  out->body = json;
+  out->len = strlen(json);
+  return 200;
+}
+
+int http_copilot_findings(sic_http *srv, http_req *rq, http_reply *out) { return with_app(srv, rq, out, render_findings); }
+
+/* Render the summary (and findings) in one format into a memory stream. */
+static int render_report(sic_http *srv, http_req *rq, const sic_app *app, http_reply *out) {
+  const char *fmt = rq->params[1];
+  int is_json = !strcmp(fmt, "json"), is_md = !strcmp(fmt, "md"), is_txt = !strcmp(fmt, "txt"), is_html = !strcmp(fmt, "html");
+  if (!is_json && !is_md && !is_txt && !is_html) return http_reply_error(out, 404, "no report format '%s' (json, md, txt, html)", fmt);
+  sic_err err = {0};
+  sic_summary *sum = NULL;
+  char *findings = NULL, *buf = NULL;
+  size_t len = 0;
+  int status;
+  if (sic_summary_build(app, &sum, &err) < 0 || run_findings(app, &findings, &err) < 0) {
+    status = app_error(out, &err);
+    goto done;
+  }
+  if (is_json) {
+    sic_jw w;
+    sic_jw_init(&w, SIC_JW_PRETTY);
+    sic_render_opts ro = {0};
+    sic_report_json_open(&w);
+    sic_report_json_app(&w, sum, &ro, findings);
+    sic_report_json_errors(&w);
+    sic_report_json_close(&w);
+    status = http_reply_json(out, 200, &w);
+    goto done;
+  }
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) {
+    status = http_reply_error(out, 500, "out of memory");
+    goto done;
+  }
+  sic_render_opts ro = {0};
+  int rc = is_html ? sic_render_html(f, app, sum, findings) : is_md ? sic_render_md(f, sum, &ro) : sic_render_text(f, sum, &ro);
+  if (rc == 0 && !is_html) { /* text and md: the findings section follows the summary, as in sic analyze */
+    char *section = NULL;
+    if (sic_lua_analyze_format(app, NULL, is_md ? "md" : "text", &section, NULL, &err) == 0) {
+      fprintf(f, is_md ? "\n%s" : "\nFindings\n--------\n%s\n", section);
+      free(section);
+    }
+  }
+  if (fclose(f) != 0 || rc != 0) {
+    free(buf);
+    status = http_reply_error(out, 500, "cannot render the report");
+    goto done;
+  }
+  out->status = status = 200;
+  out->content_type = is_html ? "text/html; charset=utf-8" : is_md ? "text/markdown; charset=utf-8" : "text/plain; charset=utf-8";
+  out->body = buf;
+  out->len = len;
+done:
+  free(findings);
+  sic_summary_free(sum);
+  return status;
+}
+
+int http_copilot_report(sic_http *srv, http_req *rq, http_reply *out) { return with_app(srv, rq, out, render_report); }
+
+/* GET /v1/apps: the applications of the log dir (the History Server listing, so both APIs
+ * agree on what exists), wrapped in sic.apps/1. */
+int http_copilot_apps(sic_http *srv, http_req *rq, http_reply *out) {
+  sic_shs_response r;
+  sic_shs_get(srv->shs, "applications", &r);
+  if (r.status != 200) {
+    int st = http_reply_error(out, r.status, "%.*s", (int)r.len, r.body ? r.body : "");
+    sic_shs_response_free(&r);
+    return st;
+  }
+  sic_jw w;
+  sic_jw_init(&w, SIC_JW_PRETTY);
+  sic_jw_obj(&w);
+  sic_jw_kstr(&w, "schema", "sic.apps/1");
+  sic_jw_key(&w, "apps");
+  sic_jw_raw(&w, r.body, r.len);
+  sic_jw_end(&w);
+  sic_shs_response_free(&r);
+  return http_reply_json(out, 200, &w);
+}

@@ -79,6 +79,9 @@ int http_docs_html(sic_http *srv, http_req *rq, http_reply *out);
 
 /* ---- copilot API (copilot.c) ---- */
 int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out);
+int http_copilot_apps(sic_http *srv, http_req *rq, http_reply *out);
+int http_copilot_findings(sic_http *srv, http_req *rq, http_reply *out);
+int http_copilot_report(sic_http *srv, http_req *rq, http_reply *out);
 
 /* ---- embedded UI ---- */
 
@@ -133,6 +136,14 @@ const http_route http_routes[] = {
    "offset|task list: first task;length|task list: page size;sortBy|task list: ID, runtime, -runtime"},
   {"POST", "/v1/analyze", http_copilot_analyze, 0, HTTP_BODY_FILE, "copilot",
    "Analyse an uploaded event log (any codec; streamed to disk under the body limit): a sic.report/1 summary", "application/json", NULL},
+  {"GET", "/v1/apps", http_copilot_apps, 0, HTTP_BODY_NONE, "copilot",
+   "Applications of the log dir (sic.apps/1; the same listing as /api/v1/applications)", "application/json", NULL},
+  {"GET", "/v1/apps/{id}/findings", http_copilot_findings, 0, HTTP_BODY_NONE, "copilot",
+   "Findings of the Lua rules and agents for one application (sic.findings/1: severity, evidence, recommendation, what-if layers)",
+   "application/json", NULL},
+  {"GET", "/v1/apps/{id}/report.{format}", http_copilot_report, 0, HTTP_BODY_NONE, "copilot",
+   "The analysis report as `sic analyze` writes it: format json (sic.report/1 with findings), md, txt, or html (self-contained page with charts)",
+   "application/json", NULL},
   {"GET", "/", h_index, 0, HTTP_BODY_NONE, "ui", "Web UI: application list, reports, findings", "text/html", NULL},
   {"GET", "/ui/*", h_asset, 0, HTTP_BODY_NONE, "ui", "Embedded web UI assets (also the static-file baseline of bench/bench_http.sh)", "application/octet-stream", NULL},
 };

@@ -103,9 +103,36 @@ function barChart(id, rows, label, value, fmt) {
   return chart;
 }
 
+// Findings of the rules and agents, filterable by severity.
+const SEVERITIES = ["critical", "high", "medium", "low", "info"];
+
+function findingsSection(doc) {
+  const findings = (doc && doc.findings) || [];
+  const select = el("select", { id: "severity" }, el("option", { value: "" }, "all severities"),
+    ...SEVERITIES.map((s) => el("option", { value: s }, s)));
+  const list = el("tbody", { id: "findings" });
+  const fill = () => {
+    list.replaceChildren();
+    for (const f of findings) {
+      if (select.value && f.severity !== select.value) continue;
+      list.append(el("tr", { "data-severity": f.severity },
+        el("td", {}, el("span", { class: "sev " + f.severity }, f.severity)),
+        el("td", {}, f.title || f.id),
+        el("td", {}, (f.entity && f.entity.key) || ""),
+        el("td", {}, (f.recommendation && f.recommendation.text) || "")));
+    }
+  };
+  select.addEventListener("change", fill);
+  fill();
+  return el("section", {}, el("h3", {}, findings.length + " findings"), select,
+    el("table", {}, el("thead", {}, el("tr", {}, ...["Severity", "Finding", "Where", "Recommendation"].map((h) => el("th", {}, h)))), list));
+}
+
 async function renderApp(id) {
   const base = "/api/v1/applications/" + encodeURIComponent(id);
-  const [app, stages, execs] = await Promise.all([getJSON(base), getJSON(base + "/stages"), getJSON(base + "/allexecutors")]);
+  const copilot = "/v1/apps/" + encodeURIComponent(id);
+  const [app, stages, execs, findings] = await Promise.all([getJSON(base), getJSON(base + "/stages"),
+    getJSON(base + "/allexecutors"), getJSON(copilot + "/findings")]);
   const at = app.attempts[app.attempts.length - 1] || {};
   const dur = (s) => (s.completionTime && s.submissionTime) ? Date.parse(s.completionTime.replace("GMT", "Z")) - Date.parse(s.submissionTime.replace("GMT", "Z")) : 0;
   const byStage = stages.slice().sort((a, b) => a.stageId - b.stageId || a.attemptId - b.attemptId);
@@ -113,12 +140,15 @@ async function renderApp(id) {
   main.replaceChildren(
     el("p", {}, el("a", { href: "#/" }, "← all applications")),
     el("h2", { id: "app-title" }, app.name + " (" + app.id + ")"),
+    el("p", {}, "Full report: ", el("a", { href: copilot + "/report.html", id: "report-html" }, "HTML with timeline and what-if curve"),
+      " · ", el("a", { href: copilot + "/report.md" }, "Markdown"), " · ", el("a", { href: copilot + "/report.json" }, "JSON")),
     el("div", { class: "cards" },
       el("div", { class: "card" }, el("b", {}, at.completed ? "completed" : "running"), "status"),
       el("div", { class: "card" }, el("b", {}, fmtMs(at.duration || 0)), "duration"),
       el("div", { class: "card" }, el("b", {}, stages.length), "stage attempts"),
       el("div", { class: "card" }, el("b", {}, execs.length), "executors (incl. driver)"),
       el("div", { class: "card" }, el("b", {}, failedTasks), "failed tasks")),
+    findingsSection(findings),
     el("h3", {}, "Stage durations"),
     barChart("stage-chart", byStage, (s) => `stage ${s.stageId}.${s.attemptId} ${s.status.toLowerCase()}`, dur, fmtMs),
     el("h3", {}, "Shuffle read by stage"),
