@@ -1,0 +1,74 @@
+-- The copilot API of `sic serve` (/v1): applications, findings, reports in every format,
+-- agreeing with `sic analyze` and the History Server listing. Owner: http.
+local T = require "spec_helper"
+package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
+local H = require "http_server"
+local cjson = require "cjson"
+
+local LOGS = T.shared("spark-events/spark")
+local APP = "local-1422981780767"
+
+describe("sic serve /v1", function()
+  local srv
+  setup(function() if T.exists(LOGS) then srv = H.start({ "--logs", LOGS }) end end)
+  teardown(function() if srv then assert.are.equal(0, srv:stop()) end end)
+
+  it("lists the same applications as /api/v1/applications", function()
+    if not srv then return pending("shared data absent") end
+    local apps = cjson.decode(srv:get("/v1/apps").body)
+    local shs = cjson.decode(srv:get("/api/v1/applications").body)
+    assert.are.equal("sic.apps/1", apps.schema)
+    assert.are.equal(#shs, #apps.apps)
+    for i = 1, #shs do assert.are.equal(shs[i].id, apps.apps[i].id) end
+  end)
+
+  it("answers the findings `sic analyze` finds", function()
+    if not srv then return pending("shared data absent") end
+    local r = srv:get("/v1/apps/" .. APP .. "/findings")
+    assert.are.equal(200, r.status, r.body)
+    local doc = cjson.decode(r.body)
+    assert.are.equal("sic.findings/1", doc.schema)
+    local cli = cjson.decode(T.run_sic({ "analyze", "--format", "json", LOGS .. "/" .. APP }).stdout)
+    local want = {}
+    for _, f in ipairs(cli.applications[1].findings.findings) do want[#want + 1] = f.severity .. " " .. f.id end
+    local got = {}
+    for _, f in ipairs(doc.findings) do got[#got + 1] = f.severity .. " " .. f.id end
+    assert.are.same(want, got)
+    assert.is_truthy(table.concat(got, ","):find("high job.failed", 1, true))
+  end)
+
+  it("renders the report as json, md, txt and a self-contained html page", function()
+    if not srv then return pending("shared data absent") end
+    local j = srv:get("/v1/apps/" .. APP .. "/report.json")
+    assert.are.equal(200, j.status)
+    local doc = cjson.decode(j.body)
+    assert.are.equal("sic.report/1", doc.schema)
+    assert.are.equal(APP, doc.applications[1].id)
+    assert.are.equal("sic.findings/1", doc.applications[1].findings.schema)
+    local md = srv:get("/v1/apps/" .. APP .. "/report.md")
+    assert.are.equal("text/markdown; charset=utf-8", md.headers["content-type"])
+    assert.matches("^#", md.body)
+    local txt = srv:get("/v1/apps/" .. APP .. "/report.txt")
+    assert.are.equal("text/plain; charset=utf-8", txt.headers["content-type"])
+    assert.matches("Findings\n%-%-%-%-", txt.body)
+    local html = srv:get("/v1/apps/" .. APP .. "/report.html")
+    assert.are.equal(200, html.status)
+    assert.are.equal("text/html; charset=utf-8", html.headers["content-type"])
+    assert.matches("<html", html.body)
+    assert.is_nil(html.body:find('src="http', 1, true), "the page loads nothing from the network")
+    assert.is_nil(html.body:find('href="http', 1, true), "the page loads nothing from the network")
+  end)
+
+  it("answers unknown apps, formats and ids with JSON errors", function()
+    if not srv then return pending("shared data absent") end
+    local r = srv:get("/v1/apps/no-such-app/findings")
+    assert.are.equal(404, r.status)
+    assert.are.equal("unknown application no-such-app", cjson.decode(r.body).error.message)
+    r = srv:get("/v1/apps/" .. APP .. "/report.xml")
+    assert.are.equal(404, r.status)
+    assert.matches("no report format 'xml'", cjson.decode(r.body).error.message)
+    r = srv:get("/v1/apps/a%2Fb/findings")
+    assert.are.equal(400, r.status)
+    assert.are.equal("bad application id", cjson.decode(r.body).error.message)
+  end)
+end)
