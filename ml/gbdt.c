@@ -49,7 +49,7 @@ static inline uint32_t flat_step(const uint64_t *split, uint32_t k, const float 
   return 2 * k + 1 + ((uint32_t)!(x < thr) & ~((uint32_t)(x != x) & (f >> 31)));
 }
 
-enum { TREE_LANES = 4 }; /* trees walked side by side for one row (independent loads overlap) */
+enum { TREE_LANES = 8 }; /* trees walked side by side for one row (independent loads overlap) */
 
 static float flat_row(const sic_gbdt *b, const float *row) {
   int D = b->flat_depth;
@@ -76,7 +76,7 @@ float sic_gbdt_predict_row(const sic_gbdt *b, const float *row) {
 }
 
 enum { BATCH_BLOCK = 64 }; /* rows walked per tree before moving to the next tree */
-enum { ROW_LANES = 8 };     /* rows walked side by side down one tree */
+enum { ROW_LANES = 16 };     /* rows walked side by side down one tree */
 
 void sic_gbdt_predict_batch(const sic_gbdt *b, const float *rows, int64_t nrows, float *out) {
   for (int64_t r0 = 0; r0 < nrows; r0 += BATCH_BLOCK) {
