@@ -68,8 +68,12 @@ int rag_kb_open(const char *path, rag_kb **out, sic_err *err) {
   *out = NULL;
   if (!kb) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   int rc = 0;
-  if (path && *path) snprintf(kb->path, sizeof kb->path, "%s", path);
-  else if ((rc = rag_kb_default_path(kb->path, sizeof kb->path, err))) goto error;
+  int pg = rag_kb_is_pg_url(path);
+  /* A PostgreSQL store keeps its chunks and keyword index in PostgreSQL; the ingest
+   * bookkeeping file and the dense index live in a local data dir (see kb_pg.c). */
+  if (pg && (rc = rag_kb_pg_local_path(path, kb->path, sizeof kb->path, err))) goto error;
+  else if (!pg && path && *path) snprintf(kb->path, sizeof kb->path, "%s", path);
+  else if (!pg && (rc = rag_kb_default_path(kb->path, sizeof kb->path, err))) goto error;
   snprintf(kb->lsa_path, sizeof kb->lsa_path, "%s.lsa", kb->path);
   snprintf(kb->faiss_path, sizeof kb->faiss_path, "%s.faiss", kb->path);
   if (sqlite3_open_v2(kb->path, &kb->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
@@ -87,6 +91,8 @@ int rag_kb_open(const char *path, rag_kb **out, sic_err *err) {
     rc = err ? err->code : SIC_EFORMAT;
     goto error;
   }
+  kb->keyword = &rag_keyword_fts5;
+  if (pg && (rc = rag_kb_pg_attach(kb, path, err))) goto error;
   *out = kb;
   return 0;
 error:
@@ -97,6 +103,7 @@ error:
 void rag_kb_close(rag_kb *kb) {
   if (!kb) return;
   rag_kb_dense_unload(kb);
+  rag_kb_pg_detach(kb);
   sqlite3_close(kb->db);
   free(kb);
 }

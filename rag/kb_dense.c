@@ -161,6 +161,9 @@ static int tune_search(rag_dense *ix, const char *type, sic_err *err) {
 
 int rag_kb_refresh(rag_kb *kb, int force, int dims, sic_err *err) {
   int64_t gen = rag_kb_generation(kb);
+  /* A PostgreSQL store's keyword index follows the chunks here too (else on first search). */
+  int prc = rag_kb_pg_sync(kb, err);
+  if (prc) return prc;
   if (!force && rag_kb_dense_load(kb, NULL) == 0) return 0; /* already current */
   rag_kb_dense_unload(kb);
   char **texts = NULL;

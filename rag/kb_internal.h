@@ -10,6 +10,9 @@
 #include "rag/lsa.h"
 #include "rag/rag.h"
 
+typedef struct rag_keyword_backend rag_keyword_backend;
+typedef struct rag_kb_pg rag_kb_pg;
+
 struct rag_kb {
   sqlite3 *db;            /* the knowledge-base SQLite file */
   char path[4096];        /* its path */
@@ -23,7 +26,30 @@ struct rag_kb {
   char dense_type[64];    /* factory string of the dense index */
   int dims;               /* embedding dimensions of the dense index */
   char embedder[128];     /* "" = LSA; else the remote embedding model the index was built with */
+  const rag_keyword_backend *keyword; /* keyword retriever: SQLite FTS5, or PostgreSQL FTS */
+  rag_kb_pg *pg;          /* PostgreSQL side when the store is a postgresql:// URL, else NULL */
 };
+
+/* The keyword (BM25-like) side of retrieval, behind a small interface so that a PostgreSQL
+ * store ranks with PostgreSQL's full-text engine (tsvector/GIN, ts_rank_cd) while a SQLite
+ * store keeps FTS5's bm25(). search fills rowids (best first, at most depth) and *n. */
+struct rag_keyword_backend {
+  const char *name;  /* "sqlite-fts5" or "postgresql-fts" */
+  int (*search)(rag_kb *kb, const rag_query *q, int64_t *rowids, int depth, int *n, sic_err *err);
+};
+extern const rag_keyword_backend rag_keyword_fts5; /* kb_search.c */
+extern const rag_keyword_backend rag_keyword_pg;   /* kb_pg.c */
+
+/* 1 when path names a PostgreSQL store ("postgresql://..." or "postgres://..."). */
+int rag_kb_is_pg_url(const char *path);
+/* Local data dir file for a PostgreSQL store: the ingest bookkeeping SQLite file and the dense
+ * index live there ($SIC_KB_DATA_DIR, else $XDG_DATA_HOME/sic/kb-pg/<hash of the URL>/). */
+int rag_kb_pg_local_path(const char *url, char *buf, size_t n, sic_err *err);
+/* Connect to the PostgreSQL store and create its tables; sets kb->pg and kb->keyword. */
+int rag_kb_pg_attach(rag_kb *kb, const char *url, sic_err *err);
+void rag_kb_pg_detach(rag_kb *kb);
+/* Copy the chunks into PostgreSQL when it does not hold this generation yet. */
+int rag_kb_pg_sync(rag_kb *kb, sic_err *err);
 
 /* Run SQL without results; SIC_EIO with the SQLite message on failure. */
 int rag_kb_exec(rag_kb *kb, const char *sql, sic_err *err);

@@ -129,6 +129,16 @@ static void cache_refresh(const char *path) {
   cache.db_sig = db_sig;
   cache.faiss_sig = faiss_sig;
   cache.wal_sig = wal_sig;
+  if (rag_kb_is_pg_url(path)) { /* a PostgreSQL store: connect once per process */
+    sic_err err = {0};
+    if (rag_kb_open(path, &cache.kb, &err)) {
+      snprintf(cache.note, sizeof cache.note, "%s", err.msg);
+      cache.kb = NULL;
+      return;
+    }
+    choose_mode();
+    return;
+  }
   if (db_sig.size < 0) {
     snprintf(cache.note, sizeof cache.note, "no knowledge base at %s (build one with `sic kb ingest DIR`)", path);
     return;

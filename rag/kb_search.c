@@ -31,11 +31,12 @@ static void add_fts_term(const char *tok, size_t len, void *ctx) {
   f->terms++;
 }
 
-static int bm25_list(rag_kb *kb, const rag_query *q, ranked *out, sic_err *err) {
+/* The SQLite keyword backend: FTS5 bm25() with per-column weights. */
+static int fts5_search(rag_kb *kb, const rag_query *q, int64_t *rowids, int depth, int *n, sic_err *err) {
   fts_query f = {0};
   rag_buf_append(&f.q, "", 0);
   rag_tokenize(q->text, add_fts_term, &f);
-  out->n = 0;
+  *n = 0;
   if (!f.terms) {
     rag_buf_free(&f.q);
     return 0;
@@ -52,12 +53,19 @@ static int bm25_list(rag_kb *kb, const rag_query *q, ranked *out, sic_err *err) 
   }
   sqlite3_bind_text(st, 1, f.q.data, -1, SQLITE_STATIC);
   if (q->source) sqlite3_bind_text(st, 2, q->source, -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 3, DEPTH);
-  while (sqlite3_step(st) == SQLITE_ROW && out->n < DEPTH) out->rowid[out->n++] = sqlite3_column_int64(st, 0);
+  sqlite3_bind_int(st, 3, depth);
+  while (sqlite3_step(st) == SQLITE_ROW && *n < depth) rowids[(*n)++] = sqlite3_column_int64(st, 0);
 done:
   sqlite3_finalize(st);
   rag_buf_free(&f.q);
   return rc;
+}
+
+const rag_keyword_backend rag_keyword_fts5 = {"sqlite-fts5", fts5_search};
+
+static int bm25_list(rag_kb *kb, const rag_query *q, ranked *out, sic_err *err) {
+  const rag_keyword_backend *b = kb->keyword ? kb->keyword : &rag_keyword_fts5;
+  return b->search(kb, q, out->rowid, DEPTH, &out->n, err);
 }
 
 /* Source of a chunk (for filtering dense candidates); 1 when it matches. */
