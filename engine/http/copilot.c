@@ -131,8 +131,15 @@ static int load_app(sic_http *srv, const char *id, sic_app **out, sic_err *err) 
 
 /* Findings of the Lua rules and agents (sic.findings/1). A fresh Lua state per analysis:
  * the host API runs the graph in its own state, so requests never share Lua state. */
-static int run_findings(const sic_app *app, char **json, sic_err *err) {
-  return sic_lua_analyze(app, NULL, json, NULL, err);
+static int run_findings(sic_http *srv, const sic_app *app, const char *format, char **out, sic_err *err) {
+  sic_lua_opts lo;
+  const char *dirs[1];
+  char dir[320];
+  http_rules_opts(srv, &lo, dirs, dir, sizeof dir);
+  atomic_fetch_add(&srv->metrics.analyses, 1);
+  int rc = sic_lua_analyze_format(app, &lo, format, out, NULL, err);
+  if (rc < 0) atomic_fetch_add(&srv->metrics.analysis_errors, 1);
+  return rc;
 }
 
 static int app_error(http_reply *out, sic_err *err) {
@@ -161,7 +168,7 @@ static int with_app(sic_http *srv, http_req *rq, http_reply *out, app_renderer r
 static int render_findings(sic_http *srv, http_req *rq, const sic_app *app, http_reply *out) {
   sic_err err = {0};
   char *json = NULL;
-  if (run_findings(app, &json, &err) < 0) return app_error(out, &err);
+  if (run_findings(srv, app, "json", &json, &err) < 0) return app_error(out, &err);
   out->status = 200;
   out->content_type = "application/json";
   out->body = json;
@@ -181,7 +188,7 @@ static int render_report(sic_http *srv, http_req *rq, const sic_app *app, http_r
   char *findings = NULL, *buf = NULL;
   size_t len = 0;
   int status;
-  if (sic_summary_build(app, &sum, &err) < 0 || run_findings(app, &findings, &err) < 0) {
+  if (sic_summary_build(app, &sum, &err) < 0 || run_findings(srv, app, "json", &findings, &err) < 0) {
     status = app_error(out, &err);
     goto done;
   }
@@ -205,7 +212,7 @@ static int render_report(sic_http *srv, http_req *rq, const sic_app *app, http_r
   int rc = is_html ? sic_render_html(f, app, sum, findings) : is_md ? sic_render_md(f, sum, &ro) : sic_render_text(f, sum, &ro);
   if (rc == 0 && !is_html) { /* text and md: the findings section follows the summary, as in sic analyze */
     char *section = NULL;
-    if (sic_lua_analyze_format(app, NULL, is_md ? "md" : "text", &section, NULL, &err) == 0) {
+    if (run_findings(srv, app, is_md ? "md" : "text", &section, &err) == 0) {
       fprintf(f, is_md ? "\n%s" : "\nFindings\n--------\n%s\n", section);
       free(section);
     }

@@ -126,6 +126,9 @@ typedef struct http_metrics {
   _Atomic uint64_t rescan_failures;                    /* rescans that failed */
   _Atomic uint64_t catalog_changes;                    /* rescans that changed the listing */
   _Atomic uint64_t body_bytes;                         /* request body bytes received */
+  _Atomic uint64_t rule_reload_failures;               /* rule reloads rejected (old rules kept) */
+  _Atomic uint64_t analyses;                           /* copilot analyses run (Lua graph) */
+  _Atomic uint64_t analysis_errors;                    /* analyses that failed */
 } http_metrics;
 
 void http_metrics_observe(http_metrics *m, int route_index, int status, int64_t ns);
@@ -155,7 +158,25 @@ struct sic_http {
   pthread_cond_t rescan_cv;    /* wakes the rescan thread early to stop */
   int stop_rescan;             /* the rescan thread should exit */
   uint64_t listing_hash;       /* hash of the last /applications listing (change detection) */
+  char *scripts_dir;           /* owned copy of opts.scripts_dir */
+  pthread_mutex_t rules_mu;    /* guards rules_active and rules_loaded_ms */
+  pthread_mutex_t rules_reload_mu; /* one reload at a time */
+  int rules_mu_ready;          /* the rule mutexes were initialised */
+  char rules_active[320];      /* active validated snapshot dir, "" = built-in scripts only */
+  int rules_version;           /* snapshots made so far (rules-<n> under upload_dir) */
+  int64_t rules_loaded_ms;     /* wall clock of the active snapshot's validation */
+  char rules_last_error[512];  /* why the last reload was rejected */
+  struct sic_app *rules_probe; /* generated application rule snapshots are validated on */
 };
+
+/* ---- rules (rules.c) ---- */
+struct sic_lua_opts;
+int http_rules_init(sic_http *srv, sic_err *err);
+int http_rules_reload(sic_http *srv, char *why, size_t whylen);
+void http_rules_opts(sic_http *srv, struct sic_lua_opts *lo, const char **dirs, char *dirbuf, size_t n);
+void http_rules_free(sic_http *srv);
+int http_rules_get(sic_http *srv, http_req *rq, http_reply *out);
+int http_rules_post_reload(sic_http *srv, http_req *rq, http_reply *out);
 
 int64_t http_now_ns(void);
 

@@ -144,6 +144,11 @@ const http_route http_routes[] = {
   {"GET", "/v1/apps/{id}/report.{format}", http_copilot_report, 0, HTTP_BODY_NONE, "copilot",
    "The analysis report as `sic analyze` writes it: format json (sic.report/1 with findings), md, txt, or html (self-contained page with charts)",
    "application/json", NULL},
+  {"GET", "/v1/rules", http_rules_get, 0, HTTP_BODY_NONE, "copilot",
+   "Rule files in use: built-in, and the active validated snapshot of the --scripts dir (sic.rules/1)", "application/json", NULL},
+  {"POST", "/v1/rules/reload", http_rules_post_reload, 0, HTTP_BODY_NONE, "copilot",
+   "Reload the --scripts dir transactionally: validated on a generated app, swapped in only if every rule loads and runs (422 keeps the old rules)",
+   "application/json", NULL},
   {"GET", "/", h_index, 0, HTTP_BODY_NONE, "ui", "Web UI: application list, reports, findings", "text/html", NULL},
   {"GET", "/ui/*", h_asset, 0, HTTP_BODY_NONE, "ui", "Embedded web UI assets (also the static-file baseline of bench/bench_http.sh)", "application/octet-stream", NULL},
 };

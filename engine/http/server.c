@@ -453,6 +453,8 @@ static int defaults_and_copies(sic_http *srv, const sic_http_opts *opts, sic_err
   srv->opts.listen = srv->listen;
   srv->opts.logdir = srv->logdir;
   srv->opts.token = srv->token;
+  if (opts->scripts_dir && !(srv->scripts_dir = strdup(opts->scripts_dir))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  srv->opts.scripts_dir = srv->scripts_dir;
   return 0;
 }
 
@@ -504,6 +506,8 @@ int sic_http_start(const sic_http_opts *opts, sic_http **out, sic_err *err) {
   }
   srv->listing_hash = listing_hash(srv);
   if (make_upload_dir(srv, err) < 0) goto error;
+  pthread_mutex_init(&srv->rules_reload_mu, NULL);
+  if (http_rules_init(srv, err) < 0) goto error;
   if (start_daemon(srv, err) < 0) goto error;
   if (pthread_create(&srv->rescan_thread, NULL, rescan_main, srv) == 0) srv->rescan_started = 1;
   atomic_store(&srv->ready, 1);
@@ -547,6 +551,7 @@ void sic_http_stop(sic_http *srv, int grace_ms) {
     MHD_stop_daemon(srv->daemon);
   }
   if (srv->listen_fd >= 0) close(srv->listen_fd);
+  http_rules_free(srv);
   if (srv->upload_dir[0]) rmdir(srv->upload_dir); /* bodies are unlinked with their requests */
   http_cache_free(srv->cache);
   if (srv->shs) sic_shs_close(srv->shs);
@@ -555,5 +560,6 @@ void sic_http_stop(sic_http *srv, int grace_ms) {
   free(srv->listen);
   free(srv->logdir);
   free(srv->token);
+  free(srv->scripts_dir);
   free(srv);
 }

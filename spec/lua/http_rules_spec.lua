@@ -1,0 +1,97 @@
+-- Rules over HTTP (owner: http): `sic serve --scripts DIR` serves a validated snapshot of DIR;
+-- POST /v1/rules/reload swaps in an edited DIR only when every rule loads and runs, and a
+-- failing reload (syntax error, runtime error) leaves the old rules serving.
+local T = require "spec_helper"
+package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
+local H = require "http_server"
+local cjson = require "cjson"
+
+local LOGS = T.shared("spark-events/spark")
+local APP = "local-1422981780767"
+
+local RULE = [[
+return { rules = { {
+  id = "user.long_app", title = %q, severity = "low", applies_to = "app",
+  thresholds = { min_seconds = 1 },
+  when = function(app, ctx)
+    if app.duration / 1000 >= ctx.thresholds.min_seconds then return { seconds = app.duration / 1000 } end
+  end,
+  advice = function(e) return string.format("ran %%.1f s", e.seconds) end,
+  impact = function(e) return { saving_ms = 0 } end,
+} } }]]
+
+local function user_titles(srv)
+  local r = srv:get("/v1/apps/" .. APP .. "/findings")
+  assert.are.equal(200, r.status, r.body)
+  local titles = {}
+  for _, f in ipairs(cjson.decode(r.body).findings) do
+    if f.id == "user.long_app" then titles[#titles + 1] = f.title end
+    assert.are_not.equal("rule_error", f.id, "a rule error reached the served findings: " .. tostring(f.title))
+  end
+  return titles
+end
+
+describe("sic serve rules", function()
+  local dir, srv
+  setup(function()
+    if not T.exists(LOGS) then return end
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. T.shell_quote(dir .. "/rules")))
+    T.write_file(dir .. "/rules/my_rules.lua", RULE:format("First title"))
+    srv = H.start({ "--logs", LOGS, "--scripts", dir })
+  end)
+  teardown(function()
+    if srv then assert.are.equal(0, srv:stop()) end
+    if dir then os.execute("rm -rf " .. T.shell_quote(dir)) end
+  end)
+
+  it("serves the user's rules next to the built-in ones", function()
+    if not srv then return pending("shared data absent") end
+    local rules = cjson.decode(srv:get("/v1/rules").body)
+    assert.are.equal("sic.rules/1", rules.schema)
+    assert.are.same({ "my_rules.lua" }, rules.user.files)
+    assert.is_true(#rules.builtin.files >= 5)
+    assert.are.same({ "First title" }, user_titles(srv))
+  end)
+
+  it("does not see edits until a reload, then serves them", function()
+    if not srv then return pending("shared data absent") end
+    T.write_file(dir .. "/rules/my_rules.lua", RULE:format("Second title"))
+    assert.are.same({ "First title" }, user_titles(srv)) -- analyses read the validated snapshot
+    local r = srv:request("POST", "/v1/rules/reload")
+    assert.are.equal(200, r.status, r.body)
+    assert.are.same({ "Second title" }, user_titles(srv))
+  end)
+
+  it("rejects a reload whose rules fail to load or run, and keeps serving the old ones", function()
+    if not srv then return pending("shared data absent") end
+    T.write_file(dir .. "/rules/my_rules.lua", "return { rules = { { id = 'bad.syntax', title = } }")
+    local r = srv:request("POST", "/v1/rules/reload")
+    assert.are.equal(422, r.status)
+    assert.matches("^reload rejected, the previous rules keep serving: 1 rule error", cjson.decode(r.body).error.message)
+    assert.are.same({ "Second title" }, user_titles(srv))
+    -- a rule that loads but throws when run is rejected too
+    T.write_file(dir .. "/rules/my_rules.lua", (RULE:format("Third title"):gsub("if app.duration", "error('boom') if app.duration")))
+    r = srv:request("POST", "/v1/rules/reload")
+    assert.are.equal(422, r.status, r.body)
+    assert.are.same({ "Second title" }, user_titles(srv))
+    assert.matches("sic_rule_reload_failures_total 2", srv:get("/metrics").body)
+    assert.are.equal(2, cjson.decode(srv:get("/v1/rules").body).reloadFailures)
+  end)
+
+  it("refuses to start with a rule dir that does not validate", function()
+    if not T.exists(LOGS) then return pending("shared data absent") end
+    local r = T.run_sic({ "serve", "--logs", LOGS, "--listen", "127.0.0.1:0", "--scripts", dir })
+    assert.are.equal(2, r.code)
+    assert.matches("%-%-scripts .*: 1 rule error", r.stderr)
+  end)
+
+  it("answers 409 to a reload when no rule dir was given", function()
+    if not T.exists(LOGS) then return pending("shared data absent") end
+    local plain = H.start({ "--logs", LOGS })
+    local r = plain:request("POST", "/v1/rules/reload")
+    assert.are.equal(0, plain:stop())
+    assert.are.equal(409, r.status)
+  end)
+end)
