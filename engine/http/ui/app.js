@@ -128,6 +128,26 @@ function findingsSection(doc) {
     el("table", {}, el("thead", {}, el("tr", {}, ...["Severity", "Finding", "Where", "Recommendation"].map((h) => el("th", {}, h)))), list));
 }
 
+// The what-if curve of the runtime agent: simulated wall time against executor capacity.
+function whatIfChart(doc) {
+  const w = doc && doc.state && doc.state.runtime && doc.state.runtime.whatif;
+  const pts = (w && w.points) || [];
+  if (!pts.length) return el("p", { class: "muted", id: "whatif-none" }, "No what-if curve for this application.");
+  const W = 640, H = 240, L = 70, B = 40, T = 10, R = 20;
+  const maxX = Math.max(...pts.map((p) => p.factor)), maxY = Math.max(...pts.map((p) => p.wall_ms));
+  const x = (f) => L + (f / maxX) * (W - L - R), y = (ms) => T + (1 - ms / maxY) * (H - T - B);
+  const chart = svg("svg", { id: "whatif-chart", class: "chart", width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img" });
+  chart.append(svg("polyline", { points: pts.map((p) => `${x(p.factor)},${y(p.wall_ms)}`).join(" "), fill: "none", stroke: "#1d3557", "stroke-width": 2 }));
+  for (const p of pts) {
+    chart.append(svg("circle", { class: "point", cx: x(p.factor), cy: y(p.wall_ms), r: 3.5, fill: p.factor === 1 ? "#e63946" : "#457b9d" },
+      svg("title", {}, `${p.factor}x capacity (${p.slots} slots): ${fmtMs(p.wall_ms)}`)));
+    chart.append(svg("text", { x: x(p.factor) - 8, y: H - B + 16 }, p.factor + "x"));
+  }
+  chart.append(svg("text", { x: 4, y: T + 10 }, fmtMs(maxY)));
+  chart.append(svg("text", { x: L, y: H - 6 }, "executor capacity relative to the run (red: as run)"));
+  return chart;
+}
+
 async function renderApp(id) {
   const base = "/api/v1/applications/" + encodeURIComponent(id);
   const copilot = "/v1/apps/" + encodeURIComponent(id);
@@ -149,6 +169,8 @@ async function renderApp(id) {
       el("div", { class: "card" }, el("b", {}, execs.length), "executors (incl. driver)"),
       el("div", { class: "card" }, el("b", {}, failedTasks), "failed tasks")),
     findingsSection(findings),
+    el("h3", {}, "What if: runtime against executor capacity"),
+    whatIfChart(findings),
     el("h3", {}, "Stage durations"),
     barChart("stage-chart", byStage, (s) => `stage ${s.stageId}.${s.attemptId} ${s.status.toLowerCase()}`, dur, fmtMs),
     el("h3", {}, "Shuffle read by stage"),
