@@ -9,6 +9,7 @@
 
 #include "eventlog/eventlog.h"
 #include "http/http_internal.h"
+#include "lua/lua_host.h"
 #include "json/write.h"
 #include "model/model.h"
 #include "report/render.h"
@@ -28,12 +29,16 @@ static int upload_error(http_reply *out, http_req *rq, sic_err *err, const char 
   return http_reply_error(out, err->code == SIC_ENOMEM ? 500 : 400, "%s: %s", what, err->msg[0] ? err->msg : sic_strerror(err->code));
 }
 
+static int run_findings(sic_http *srv, const sic_app *app, const char *format, char **out, sic_err *err);
+int http_copilot_store_upload(sic_http *srv, const sic_app *app, const char *findings_json, http_reply *out);
+
 int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
   if (rq->body_fd < 0 || rq->body_seen == 0) return http_reply_error(out, 400, "empty body: POST an event log");
   sic_err err = {0};
   sic_logsets sets = {0};
   sic_app *app = NULL;
   sic_summary *sum = NULL;
+  char *findings = NULL;
   int status;
   if (sic_logset_scan(rq->body_path, &sets, &err) < 0) {
     status = upload_error(out, rq, &err, "not an event log");
@@ -52,11 +57,19 @@ int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
     status = upload_error(out, rq, &err, "cannot summarise the application");
     goto done;
   }
+  if (run_findings(srv, app, "json", &findings, &err) < 0) {
+    status = upload_error(out, rq, &err, "cannot run the rules");
+    goto done;
+  }
+  if (http_copilot_store_upload(srv, app, findings, out)) {
+    status = out->status;
+    goto done;
+  }
   sic_jw w;
   sic_jw_init(&w, SIC_JW_PRETTY);
   sic_render_opts ro = {0};
   sic_report_json_open(&w);
-  sic_report_json_app(&w, sum, &ro, NULL);
+  sic_report_json_app(&w, sum, &ro, findings);
   sic_report_json_errors(&w);
   sic_report_json_close(&w);
   status = http_reply_json(out, 200, &w);
@@ -65,6 +78,7 @@ int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
     out->len = strlen(out->body);
   }
 done:
+  free(findings);
   sic_summary_free(sum);
   if (app) sic_app_free(app);
   sic_logsets_free(&sets);
@@ -132,7 +146,7 @@ static int load_app(sic_http *srv, const char *id, sic_app **out, sic_err *err) 
 /* Findings of the Lua rules and agents (sic.findings/1). A fresh Lua state per analysis:
  * the host API runs the graph in its own state, so requests never share Lua state. */
 static int run_findings(sic_http *srv, const sic_app *app, const char *format, char **out, sic_err *err) {
-  sic_lua_opts lo;
+  struct sic_lua_opts lo;
   const char *dirs[1];
   char dir[320];
   http_rules_opts(srv, &lo, dirs, dir, sizeof dir);
@@ -253,4 +267,100 @@ int http_copilot_apps(sic_http *srv, http_req *rq, http_reply *out) {
   sic_jw_end(&w);
   sic_shs_response_free(&r);
   return http_reply_json(out, 200, &w);
+}
+
+/* ---- the history store (sic serve --store URL) ---- */
+
+#include "store/store.h"
+
+static int store_reply(http_reply *out, int rc, char *json, sic_err *err) {
+  if (rc < 0) {
+    free(json);
+    int status = err->code == SIC_ENOTFOUND ? 404 : err->code == SIC_EINVAL ? 400 : 503;
+    return http_reply_error(out, status, "store: %s", err->msg[0] ? err->msg : sic_strerror(err->code));
+  }
+  out->status = 200;
+  out->content_type = "application/json";
+  out->body = json;
+  out->len = strlen(json);
+  return 200;
+}
+
+/* Value of a query parameter, decoded into buf; NULL when absent. */
+static const char *query_param(const http_req *rq, const char *name, char *buf, size_t n) {
+  size_t nl = strlen(name);
+  for (const char *p = rq->query; p && *p;) {
+    const char *amp = strchr(p, '&');
+    size_t len = amp ? (size_t)(amp - p) : strlen(p);
+    if (len > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+      char raw[256];
+      snprintf(raw, sizeof raw, "%.*s", (int)(len - nl - 1), p + nl + 1);
+      for (char *c = raw; *c; c++) if (*c == '+') *c = ' ';
+      return decode_segment(raw, buf, n) == 0 ? buf : NULL;
+    }
+    p = amp ? amp + 1 : NULL;
+  }
+  return NULL;
+}
+
+/* A connection per request: stores are not shared between worker threads. */
+static int open_store(sic_http *srv, http_reply *out, sic_store **st) {
+  sic_err err = {0};
+  if (!srv->opts.store_url) return http_reply_error(out, 409, "no history store: start sic serve with --store URL");
+  if (sic_store_open(srv->opts.store_url, st, &err) < 0) return http_reply_error(out, 503, "store: %s", err.msg);
+  return 0;
+}
+
+int http_copilot_history(sic_http *srv, http_req *rq, http_reply *out) {
+  sic_store *st = NULL;
+  if (open_store(srv, out, &st)) return out->status;
+  char job[256], lim[32];
+  if (decode_segment(rq->params[0], job, sizeof job) < 0) {
+    sic_store_close(st);
+    return http_reply_error(out, 400, "bad job name");
+  }
+  const char *l = query_param(rq, "limit", lim, sizeof lim);
+  int limit = l ? atoi(l) : 0;
+  if (l && (limit <= 0 || limit > 100000)) {
+    sic_store_close(st);
+    return http_reply_error(out, 400, "limit must be 1..100000");
+  }
+  sic_err err = {0};
+  char *json = NULL;
+  int rc = sic_store_history_json(st, job, limit, &json, &err);
+  sic_store_close(st);
+  return store_reply(out, rc, json, &err);
+}
+
+int http_copilot_regressions(sic_http *srv, http_req *rq, http_reply *out) {
+  sic_store *st = NULL;
+  if (open_store(srv, out, &st)) return out->status;
+  sic_regress_opts o;
+  sic_regress_opts_init(&o);
+  char job[256], since[32];
+  o.job = query_param(rq, "job", job, sizeof job);
+  const char *s = query_param(rq, "since", since, sizeof since);
+  if (s) {
+    char *end;
+    o.since_ms = strtoll(s, &end, 10);
+    if (*end) {
+      sic_store_close(st);
+      return http_reply_error(out, 400, "since must be milliseconds since the epoch");
+    }
+  }
+  sic_err err = {0};
+  char *json = NULL;
+  int rc = sic_store_regressions_json(st, &o, &json, &err);
+  sic_store_close(st);
+  return store_reply(out, rc, json, &err);
+}
+
+/* Record an uploaded, analysed application in the store (when one is configured). */
+int http_copilot_store_upload(sic_http *srv, const sic_app *app, const char *findings_json, http_reply *out) {
+  if (!srv->opts.store_url) return 0;
+  sic_err err = {0};
+  sic_ingest_result res;
+  if (sic_store_record_report(srv->opts.store_url, app, findings_json, "upload", &res, &err) < 0)
+    return http_reply_error(out, 503, "analysed but not stored: %s", err.msg);
+  return 0;
 }

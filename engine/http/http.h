@@ -33,6 +33,8 @@ typedef struct sic_http_opts {
   int64_t model_cache_bytes;  /* parsed application models kept (LRU); 0 = engine default (1 GiB) */
   int64_t response_cache_bytes; /* rendered /api/v1 responses kept; 0 = 64 MiB, -1 = no response cache */
   int rescan_ms;              /* how often the log dir is rescanned for new/grown logs; 0 = 2000 */
+  const char *store_url;      /* history store (sqlite:///..., postgresql://...) for /v1/jobs, /v1/regressions
+                                 and recording uploads; NULL = none (those routes answer 409) */
   const char *scripts_dir;    /* user rule dir (agents/, rules/, graph.lua) served from validated
                                  snapshots, reloadable with POST /v1/rules/reload; NULL = built-in only */
 } sic_http_opts;

@@ -82,6 +82,8 @@ int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_apps(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_findings(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_report(sic_http *srv, http_req *rq, http_reply *out);
+int http_copilot_history(sic_http *srv, http_req *rq, http_reply *out);
+int http_copilot_regressions(sic_http *srv, http_req *rq, http_reply *out);
 
 /* ---- embedded UI ---- */
 
@@ -135,7 +137,7 @@ const http_route http_routes[] = {
    "quantiles|task/metric summaries: comma-separated quantiles;taskStatus|stage tasks: filter by status;"
    "offset|task list: first task;length|task list: page size;sortBy|task list: ID, runtime, -runtime"},
   {"POST", "/v1/analyze", http_copilot_analyze, 0, HTTP_BODY_FILE, "copilot",
-   "Analyse an uploaded event log (any codec; streamed to disk under the body limit): a sic.report/1 summary", "application/json", NULL},
+   "Analyse an uploaded event log (any codec; streamed to disk under the body limit): sic.report/1 with findings; recorded in the store with --store", "application/json", NULL},
   {"GET", "/v1/apps", http_copilot_apps, 0, HTTP_BODY_NONE, "copilot",
    "Applications of the log dir (sic.apps/1; the same listing as /api/v1/applications)", "application/json", NULL},
   {"GET", "/v1/apps/{id}/findings", http_copilot_findings, 0, HTTP_BODY_NONE, "copilot",
@@ -144,6 +146,12 @@ const http_route http_routes[] = {
   {"GET", "/v1/apps/{id}/report.{format}", http_copilot_report, 0, HTTP_BODY_NONE, "copilot",
    "The analysis report as `sic analyze` writes it: format json (sic.report/1 with findings), md, txt, or html (self-contained page with charts)",
    "application/json", NULL},
+  {"GET", "/v1/jobs/{job}/history", http_copilot_history, 0, HTTP_BODY_NONE, "copilot",
+   "Runs of a job over time from the history store (sic.history/1; 409 without --store)", "application/json",
+   "limit|at most this many runs"},
+  {"GET", "/v1/regressions", http_copilot_regressions, 0, HTTP_BODY_NONE, "copilot",
+   "Runs significantly slower or costlier than their job's baseline, with likely causes (sic.regressions/1; 409 without --store)",
+   "application/json", "job|only this job (key, name or app id);since|runs starting at or after this time, ms since the epoch"},
   {"GET", "/v1/rules", http_rules_get, 0, HTTP_BODY_NONE, "copilot",
    "Rule files in use: built-in, and the active validated snapshot of the --scripts dir (sic.rules/1)", "application/json", NULL},
   {"POST", "/v1/rules/reload", http_rules_post_reload, 0, HTTP_BODY_NONE, "copilot",

@@ -455,6 +455,8 @@ static int defaults_and_copies(sic_http *srv, const sic_http_opts *opts, sic_err
   srv->opts.token = srv->token;
   if (opts->scripts_dir && !(srv->scripts_dir = strdup(opts->scripts_dir))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   srv->opts.scripts_dir = srv->scripts_dir;
+  if (opts->store_url && !(srv->store_url = strdup(opts->store_url))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  srv->opts.store_url = srv->store_url;
   return 0;
 }
 
@@ -561,5 +563,6 @@ void sic_http_stop(sic_http *srv, int grace_ms) {
   free(srv->logdir);
   free(srv->token);
   free(srv->scripts_dir);
+  free(srv->store_url);
   free(srv);
 }
