@@ -80,9 +80,18 @@ static void c_rules(const sic_app *app, counts *c) {
     sic_summary s;
     if (stage->tasks.n >= 8) {
       sic_stats_stage(app, st, SIC_SC_DURATION, SIC_SF_SUCCESSFUL, &s);
-      if (s.n >= 8 && s.max >= 1000 && s.median > 0 && s.max_over_median >= 3) c->skew_duration++;
+      /* skew.task_duration also needs a MAD outlier score >= 5 and a straggler that holds the
+       * stage up: max - p75 >= 500 ms and >= 25% of the stage's wall time. */
+      int64_t begin = stage->first_task_launch >= 0 ? stage->first_task_launch : stage->submission_time;
+      double wall = stage->completion_time >= 0 && begin >= 0 ? (double)(stage->completion_time - begin) : -1;
+      if (wall <= 0) wall = s.max;
+      double z = s.mad > 0 ? (s.max - s.median) / (1.4826 * s.mad) : 1e300;
+      if (s.n >= 8 && s.max >= 1000 && s.median > 0 && s.max_over_median >= 3 && z >= 5 &&
+          s.max - s.p75 >= 500 && s.max - s.p75 >= 0.25 * wall)
+        c->skew_duration++;
       sic_stats_stage(app, st, SIC_SC_SHUFFLE_READ_BYTES, SIC_SF_SUCCESSFUL, &s);
-      if (s.n >= 8 && s.max >= 16 * 1048576.0 && s.median > 0 && s.max_over_median >= 4) c->skew_shuffle++;
+      z = s.mad > 0 ? (s.max - s.median) / (1.4826 * s.mad) : 1e300;
+      if (s.n >= 8 && s.max >= 16 * 1048576.0 && s.median > 0 && s.max_over_median >= 4 && z >= 5) c->skew_shuffle++;
     }
     if (stage->tasks.n >= 100) {
       sic_stats_stage(app, st, SIC_SC_DURATION, SIC_SF_SUCCESSFUL, &s);

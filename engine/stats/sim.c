@@ -9,7 +9,8 @@
  *    ready stage with the earliest ready time goes first (FIFO, like Spark's default pool);
  *    each task takes the earliest free slot; a task's duration is what the log observed;
  *  - slots at the actual size = executor cores alive during the phase (time-weighted mean)
- *    / spark.task.cpus, never fewer than the tasks observed running at once;
+ *    / spark.task.cpus; when the log has no executor cores (local mode, Spark 1.x), the most
+ *    tasks observed running at once;
  *  - another cluster size multiplies every phase's slots by the factor; driver time stays.
  * Ownership: all scratch memory is freed before returning. */
 #include <math.h>
@@ -75,7 +76,7 @@ static int collect_stages(sim_ctx *c) {
       int64_t row = app->stage_task_rows[st->tasks.off + i];
       int64_t d = sic_task_duration(app, row);
       if (d < 0) continue;
-      if (app->tasks.launch_time[row] < x.start) x.start = app->tasks.launch_time[row];
+      if (sic_col_get(&app->tasks.launch_time, row) < x.start) x.start = sic_col_get(&app->tasks.launch_time, row);
       if (task_end(app, row) > x.end) x.end = task_end(app, row);
       x.work += (double)d;
       if ((double)d > x.longest) x.longest = (double)d;
@@ -124,7 +125,7 @@ static int max_concurrency(sim_ctx *c, const sim_phase *p, int32_t *out) {
       int64_t row = app->stage_task_rows[st->tasks.off + j];
       if (sic_task_duration(app, row) < 0) continue;
       /* starts encoded as +0.5 offsets after ends at the same ms: an end frees its slot first */
-      ev[k++] = (double)app->tasks.launch_time[row] * 2 + 1;
+      ev[k++] = (double)sic_col_get(&app->tasks.launch_time, row) * 2 + 1;
       ev[k++] = (double)task_end(app, row) * 2;
     }
   }
@@ -161,11 +162,15 @@ static int build_phases(sim_ctx *c, double task_cpus) {
   for (int32_t i = 0; i < c->nphases; i++) {
     sim_phase *p = &c->phases[i];
     busy += (double)(p->end - p->start);
-    int32_t conc = 0;
-    int rc = max_concurrency(c, p, &conc);
-    if (rc) return rc;
     double slots = floor(alive_cores(app, p->start, p->end, app_end) / (task_cpus > 0 ? task_cpus : 1));
-    p->slots = slots > conc ? slots : conc;
+    /* Logs without executor cores (local mode, Spark 1.x): the concurrency the tasks showed. */
+    if (slots < 1) {
+      int32_t conc = 0;
+      int rc = max_concurrency(c, p, &conc);
+      if (rc) return rc;
+      slots = conc;
+    }
+    p->slots = slots;
     if (p->slots < 1) p->slots = 1;
   }
   if (app_start < 0 && c->nstages) app_start = c->stages[0].start;
@@ -279,6 +284,13 @@ static double critical_path(sim_ctx *c, const sim_phase *p) {
   return longest;
 }
 
+/* Task attempts of a phase's stages. */
+static int64_t phase_tasks(const sim_ctx *c, const sim_phase *p) {
+  int64_t n = 0;
+  for (int32_t k = 0; k < p->n; k++) n += c->app->stages[c->stages[p->first + k].row].tasks.n;
+  return n;
+}
+
 static void ctx_free(sim_ctx *c) {
   free(c->stages);
   free(c->phases);
@@ -328,10 +340,13 @@ int sic_sim_app(const sic_app *app, double task_cpus, const double *factors, int
   s.ideal_ms += c.driver_ms;
   s.mean_slots = s.phase_ms > 0 ? s.slot_ms / s.phase_ms : 0;
   for (int32_t f = 0; f < nfactors; f++) {
+    if (factors[f] == 1) { wall_out[f] = s.simulated_ms; continue; } /* already simulated above */
     double total = c.driver_ms;
     for (int32_t i = 0; i < c.nphases; i++) {
-      double slots = floor(c.phases[i].slots * factors[f] + 0.5);
-      total += simulate_phase(&c, &c.phases[i], slots < 1 ? 1 : slots);
+      const sim_phase *p = &c.phases[i];
+      double slots = floor(p->slots * factors[f] + 0.5);
+      /* With a slot for every task, list scheduling is the critical path: skip the heap. */
+      total += slots >= (double)phase_tasks(&c, p) ? critical_path(&c, p) : simulate_phase(&c, p, slots < 1 ? 1 : slots);
     }
     wall_out[f] = total;
   }
@@ -358,7 +373,7 @@ int sic_stats_timeline(const sic_app *app, int64_t t0, int64_t t1, int32_t nbins
     }                                                                                       \
   } while (0)
   for (int64_t row = 0; row < app->tasks.n; row++) {
-    int64_t end = task_end(app, row), start = app->tasks.launch_time[row];
+    int64_t end = task_end(app, row), start = sic_col_get(&app->tasks.launch_time, row);
     if (end <= 0 || end <= start) continue;
     SPREAD(busy_core_ms, start, end, 1.0);
   }

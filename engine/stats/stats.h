@@ -112,6 +112,12 @@ int sic_sim_app(const sic_app *app, double task_cpus, const double *factors, int
  * [t0, t1) (arrays of nbins, filled by the callee). The driver counts only in local mode. */
 int sic_stats_timeline(const sic_app *app, int64_t t0, int64_t t1, int32_t nbins, double *busy_core_ms,
                        double *alive_core_ms);
+/* Sums of every task column of a stage attempt in one pass, no sorting (engine/stats/sums.c,
+ * owner: analysis engineer): sums[c] for metric c in 0..SIC_TM__COUNT-1 and
+ * sums[SIC_TM__COUNT + (d - SIC_SC_DURATION)] for derived column d; *n_out = tasks counted.
+ * sums must hold SIC_TM__COUNT + 7 = 41 doubles. The gc_ratio_permille entry is the ratio
+ * of the sums (1000 * GC / run time), not a sum of per-task ratios. */
+int sic_stats_stage_sums(const sic_app *app, int64_t stage_row, int32_t filter, double *sums, int64_t *n_out);
 /* SIC_FFI_END */
 
 #endif

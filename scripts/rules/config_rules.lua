@@ -143,9 +143,8 @@ return {
       thresholds = { min_shuffle_bytes = 1024 * MIB },
       when = function(app, ctx)
         if ctx.conf("spark.shuffle.compress", "true") ~= "false" then return nil end
-        local p = R.profile(app)
         local shuffle = 0
-        for _, stage in ipairs(app.stages) do shuffle = shuffle + stage:stats("shuffle_read_bytes", "all").sum end
+        for _, stage in ipairs(app.stages) do shuffle = shuffle + U.sums(stage, "all").shuffle_read_bytes end
         if shuffle < ctx.thresholds.min_shuffle_bytes then return nil end
         return { shuffle_read_bytes = shuffle, codec = ctx.conf("spark.io.compression.codec", "lz4") }
       end,

@@ -21,11 +21,10 @@ return {
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
-        local s = stage:stats("duration")
+        local s = U.stats(stage, "duration")
         if s.n < t.min_tasks or s.median > t.max_median_ms then return nil end
-        local delay = stage:stats("scheduler_delay")
         return { stage = stage.key, tasks = s.n, median_ms = s.median, total_ms = s.sum,
-          scheduler_delay_ms = delay.sum }
+          scheduler_delay_ms = U.sums(stage).scheduler_delay }
       end,
       advice = function(e)
         return string.format("%s ran %d tasks with a median of %d ms; fewer, larger partitions " ..
@@ -50,7 +49,7 @@ return {
         local t, small, large, stages = ctx.thresholds, 0, 0, {}
         for _, stage in ipairs(app.stages) do
           if stage.num_tasks == 200 then
-            local s = stage:stats("shuffle_read_bytes")
+            local s = U.sums(stage).shuffle_read_bytes > 0 and U.stats(stage, "shuffle_read_bytes") or { n = 0, sum = 0 }
             if s.n > 0 and s.sum > 0 then
               if s.median < t.small_partition_bytes then small = small + 1 end
               if s.median > t.large_partition_bytes then large = large + 1 end
@@ -87,11 +86,15 @@ return {
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
-        local sr, inp = stage:stats("shuffle_read_bytes"), stage:stats("input_bytes_read")
+        local sums = U.sums(stage)
+        if math.max(sums.shuffle_read_bytes, sums.input_bytes_read) < t.max_bytes_per_task * math.max(sums.n, 1) / 2 then
+          return nil -- the median cannot reach the limit when the mean is below half of it
+        end
+        local sr, inp = U.stats(stage, "shuffle_read_bytes"), U.stats(stage, "input_bytes_read")
         local src = sr.sum >= inp.sum and sr or inp
         if src.n == 0 or src.median < t.max_bytes_per_task then return nil end
-        local spill = stage:stats("spill_bytes").sum
-        local d = stage:stats("duration")
+        local spill = sums.spill_bytes
+        local d = U.stats(stage, "duration")
         return { stage = stage.key, tasks = src.n, median_bytes_per_task = src.median, total_bytes = src.sum,
           source = sr.sum >= inp.sum and "shuffle" or "input", spill_bytes = spill,
           recommended_partitions = partitions_for(src.sum, t.target_bytes), task_time_ms = d.sum, median_task_ms = d.median }
@@ -122,11 +125,12 @@ return {
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
-        local s = stage:stats("spill_bytes")
-        if s.sum < t.min_spill_bytes or s.median <= 0 then return nil end -- spill in few tasks is skew (skew.spill)
-        local sr = stage:stats("shuffle_read_bytes")
-        local disk = stage:stats("disk_bytes_spilled").sum
-        local d = stage:stats("duration")
+        if U.sums(stage).spill_bytes < t.min_spill_bytes then return nil end
+        local s = U.stats(stage, "spill_bytes")
+        if s.median <= 0 then return nil end -- spill in few tasks is skew (skew.spill)
+        local sr = U.stats(stage, "shuffle_read_bytes")
+        local disk = U.sums(stage).disk_bytes_spilled
+        local d = U.stats(stage, "duration")
         return { stage = stage.key, tasks = s.n, spilled_bytes = s.sum, disk_spilled_bytes = disk,
           median_task_spill_bytes = s.median, shuffle_read_bytes = sr.sum, task_time_ms = d.sum,
           recommended_partitions = sr.sum > 0 and math.max(partitions_for(sr.sum, t.target_bytes), s.n * 2) or nil }
@@ -152,15 +156,15 @@ return {
       thresholds = { min_writing_tasks = 50, max_median_bytes = 16 * MIB, target_bytes = 128 * MIB },
       when = function(stage, ctx)
         local t = ctx.thresholds
-        local s = stage:stats("output_bytes_written")
-        if s.sum <= 0 then return nil end
-        local writers = stage:stats("output_records_written")
+        if U.sums(stage).output_bytes_written <= 0 then return nil end
+        local s = U.stats(stage, "output_bytes_written")
+        local writers = U.sums(stage)
         -- Count writing tasks from the quantiles: tasks with output are those above zero.
         local writing = s.n
         if s.p25 <= 0 then writing = math.floor(s.n * 0.75) end
         if writing < t.min_writing_tasks or s.median > t.max_median_bytes then return nil end
         return { stage = stage.key, writing_tasks = writing, median_file_bytes = s.median, total_bytes = s.sum,
-          records = writers.sum, recommended_files = partitions_for(s.sum, t.target_bytes) }
+          records = writers.output_records_written, recommended_files = partitions_for(s.sum, t.target_bytes) }
       end,
       advice = function(e)
         return string.format("%s wrote %s as about %d files of a median %s: readers pay per file. Coalesce to ~%d " ..

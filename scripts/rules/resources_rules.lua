@@ -4,7 +4,6 @@
 -- (cores per executor) the cluster already uses. Owner: analysis engineer.
 local U = require "lib.analysis.util"
 local R = require "lib.analysis.resources"
-local stats = require "sic.stats"
 local GIB = 1024 ^ 3
 
 -- Executors that would have kept the busy work at the target utilisation.
@@ -37,12 +36,12 @@ return {
           mode, rec = "release_when_idle", p.peak_executors
         end
         local factor = rec / p.peak_executors
-        local sim = stats.simulate(app, { factor }, p.task_cpus)
-        local slower = sim.walls[1] - sim.summary.simulated_ms
+        local predicted = R.predict(app, factor)
+        local slower = predicted - p.sim.simulated_ms
         return { utilisation = p.utilisation, idle_core_hours = p.idle_core_ms / 3600000,
           alive_core_hours = p.alive_core_ms / 3600000, busy_core_hours = p.busy_core_ms / 3600000,
           peak_executors = p.peak_executors, cores_per_executor = p.cores_per_executor,
-          recommended_executors = rec, predicted_wall_ms = sim.walls[1], observed_model_wall_ms = sim.summary.simulated_ms,
+          recommended_executors = rec, predicted_wall_ms = predicted, observed_model_wall_ms = p.sim.simulated_ms,
           predicted_slowdown_ms = math.max(slower, 0), dynamic_allocation = p.dynamic_allocation,
           da_min = p.da_min, da_initial = p.da_initial, da_max = p.da_max,
           mode = mode, driver_ms = p.driver_ms,
@@ -80,7 +79,7 @@ return {
       end,
       impact = function(e)
         return { saving_ms = -e.predicted_slowdown_ms, core_ms = e.core_ms_saved,
-          method = "core time held by executors removed (observed cores x (1 - recommended/peak)); wall time from the what-if simulation" }
+          method = "core time held by executors removed (observed cores x (1 - recommended/peak)); wall time from the what-if curve (interpolated in 1/size between simulated points)" }
       end,
     },
     {

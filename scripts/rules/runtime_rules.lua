@@ -13,9 +13,10 @@ return {
       applies_to = "stage",
       thresholds = { ratio = 0.1, min_run_ms = 10000 },
       when = function(stage, ctx)
-        local run = stage:stats("executor_run_time", "all").sum
+        local sums = U.sums(stage, "all") -- one unsorted pass: only totals are needed
+        local run = sums.executor_run_time
         if run < ctx.thresholds.min_run_ms then return nil end
-        local gc = stage:stats("jvm_gc_time", "all").sum
+        local gc = sums.jvm_gc_time
         if gc / run < ctx.thresholds.ratio then return nil end
         return { stage = stage.key, gc_ms = gc, run_ms = run, ratio = gc / run }
       end,
@@ -33,10 +34,10 @@ return {
       applies_to = "stage",
       thresholds = { min_spill_bytes = 1048576 },
       when = function(stage, ctx)
-        local s = stage:stats("spill_bytes", "all")
-        if s.sum < ctx.thresholds.min_spill_bytes then return nil end
-        local disk = stage:stats("disk_bytes_spilled", "all").sum
-        return { stage = stage.key, spilled_bytes = s.sum, disk_bytes = disk, tasks_spilling_max = s.max }
+        local sums = U.sums(stage, "all")
+        if sums.spill_bytes < ctx.thresholds.min_spill_bytes then return nil end
+        local s = U.stats(stage, "spill_bytes", "all")
+        return { stage = stage.key, spilled_bytes = s.sum, disk_bytes = sums.disk_bytes_spilled, tasks_spilling_max = s.max }
       end,
       advice = function(e)
         return string.format("%s spilled %.1f MiB (%.1f MiB to disk): raise memory per task or the number of " ..
@@ -52,7 +53,7 @@ return {
       thresholds = { min_failed = 1 },
       when = function(stage, ctx)
         -- "failed" is a derived task column (1 per failed attempt): the count is a C pass.
-        local failed = stage:stats("failed", "all").sum
+        local failed = U.sums(stage, "all").failed
         if failed < ctx.thresholds.min_failed then return nil end
         return { stage = stage.key, failed = failed, attempts = stage.ntasks }
       end,

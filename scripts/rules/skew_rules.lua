@@ -21,7 +21,7 @@ local LOCALITY = { [0] = "PROCESS_LOCAL", "NODE_LOCAL", "NO_PREF", "RACK_LOCAL",
 -- Why is the straggler slow? data | gc | executor | locality | speculation | unknown
 local function diagnose(app, stage, row, dur)
   local t = app.tasks
-  local bytes = stage:stats("input_bytes_read").median + stage:stats("shuffle_read_bytes").median
+  local bytes = U.stats(stage, "input_bytes_read").median + U.stats(stage, "shuffle_read_bytes").median
   local mine = task_bytes(app, row)
   local run = tonumber(t.executor_run_time[row])
   local gc = tonumber(t.jvm_gc_time[row])
@@ -42,9 +42,9 @@ local function diagnose(app, stage, row, dur)
     local e = t.executor[row]
     local sum, n = 0, 0
     for r in stage:tasks() do
-      if t.executor[r] == e and r ~= row and t.status[r] == 1 then sum, n = sum + t.duration[r], n + 1 end
+      if t.executor[r] == e and r ~= row and t.status[r] == 1 then sum, n = sum + U.task_ms(app, r), n + 1 end
     end
-    local median = stage:stats("duration").median
+    local median = U.stats(stage, "duration").median
     if n > 0 and sum / n >= 2 * median then cause = "executor" end
     local ex = app.executors[e + 1]
     detail.executor, detail.host = ex and ex.id, ex and ex.host
@@ -126,7 +126,7 @@ return {
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
-        local s = stage:stats("duration")
+        local s = U.stats(stage, "duration")
         if s.n < t.min_tasks or s.max < t.min_max_ms or s.median <= 0 then return nil end
         if s.max_over_median < t.ratio then return nil end
         local z = s.mad > 0 and (s.max - s.median) / (MAD_SCALE * s.mad) or math.huge
@@ -165,12 +165,13 @@ return {
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
-        local s = stage:stats("shuffle_read_bytes")
+        if U.sums(stage).shuffle_read_bytes < t.min_max_bytes then return nil end
+        local s = U.stats(stage, "shuffle_read_bytes")
         if s.n < t.min_tasks or s.max < t.min_max_bytes or s.median <= 0 or s.max_over_median < t.ratio then return nil end
         local z = s.mad > 0 and (s.max - s.median) / (MAD_SCALE * s.mad) or math.huge
         if z < t.mad_z then return nil end
-        local d = stage:stats("duration")
-        local run_of_max = tonumber(ctx.app.tasks.duration[s.argmax])
+        local d = U.stats(stage, "duration")
+        local run_of_max = U.task_ms(ctx.app, s.argmax)
         return { stage = stage.key, tasks = s.n, max_bytes = s.max, median_bytes = s.median, p99_bytes = s.p99,
           ratio = s.max_over_median, gini = s.gini, mad_z = z ~= math.huge and z or nil,
           heaviest_task_ms = run_of_max, median_task_ms = d.median, p75_task_ms = d.p75, sql = sql_context(ctx.app, stage) }
@@ -197,7 +198,8 @@ return {
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
-        local s = stage:stats("input_bytes_read")
+        if U.sums(stage).input_bytes_read < t.min_max_bytes then return nil end
+        local s = U.stats(stage, "input_bytes_read")
         if s.n < t.min_tasks or s.max < t.min_max_bytes or s.median <= 0 or s.max_over_median < t.ratio then return nil end
         return { stage = stage.key, tasks = s.n, max_bytes = s.max, median_bytes = s.median, ratio = s.max_over_median }
       end,
@@ -216,8 +218,9 @@ return {
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
-        local s = stage:stats("spill_bytes")
-        if s.sum < t.min_spill_bytes or s.p90 > 0 then return nil end -- spill everywhere is a partitioning problem
+        if U.sums(stage).spill_bytes < t.min_spill_bytes then return nil end
+        local s = U.stats(stage, "spill_bytes")
+        if s.p90 > 0 then return nil end -- spill everywhere is a partitioning problem
         return { stage = stage.key, tasks = s.n, spilled_bytes = s.sum, max_task_spill_bytes = s.max }
       end,
       advice = function(e)

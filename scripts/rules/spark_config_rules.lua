@@ -1,10 +1,11 @@
 -- Spark configuration: settings whose defaults cost time on most workloads.
+local U = require "lib.analysis.util"
 -- Shuffle bytes read by RDD stages (not SQL): Spark SQL serialises its own rows (UnsafeRow),
 -- so spark.serializer only matters for RDD shuffles and caching.
 local function shuffle_bytes(app)
   local total = 0
   for _, stage in ipairs(app.stages) do
-    if stage.c.sql_execution_id < 0 then total = total + stage:stats("shuffle_read_bytes", "all").sum end
+    if stage.c.sql_execution_id < 0 then total = total + U.sums(stage, "all").shuffle_read_bytes end
   end
   return total
 end

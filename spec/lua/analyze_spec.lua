@@ -441,7 +441,7 @@ describe("sic analyze usage", function()
   it("exits 2 on usage errors and 0 on --help", function()
     assert.are.equal(2, T.run_sic({ "analyze" }).code)
     assert.are.equal(2, T.run_sic({ "analyze", "--format", "xml", "x" }).code)
-    assert.are.equal(2, T.run_sic({ "analyze", "--format", "html", "x" }).code) -- not offered yet
+    assert.are.equal(1, T.run_sic({ "analyze", "--format", "html", "x" }).code) -- html is offered: x is a missing path
     assert.are.equal(2, T.run_sic({ "analyze", "--bogus", "x" }).code)
     assert.are.equal(2, T.run_sic({ "analyze", "--top", "0", "x" }).code)
     assert.are.equal(2, T.run_sic({ "analyze", "-", "-" }).code)

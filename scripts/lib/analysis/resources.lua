@@ -41,9 +41,11 @@ local function build(app)
   p.cores_per_executor = tonumber(app:conf("spark.executor.cores", "")) or
     (peak > 0 and math.floor(cores_peak / peak + 0.5) or nil)
   p.task_cpus = tonumber(app:conf("spark.task.cpus", "1")) or 1
-  local sim = stats.simulate(app, {}, p.task_cpus)
+  -- One simulation run serves the profile, the what-if curve and the rules (it list-schedules
+  -- every task once per factor, in C).
+  local sim = stats.simulate(app, M.FACTORS, p.task_cpus)
   p.driver_ms = sim.summary.driver_ms
-  p.sim = sim.summary
+  p.sim, p.sim_walls = sim.summary, sim.walls
   p.dynamic_allocation = app:conf("spark.dynamicAllocation.enabled", "false") == "true"
   p.da_min = conf_num(app, "spark.dynamicAllocation.minExecutors")
   p.da_initial = conf_num(app, "spark.dynamicAllocation.initialExecutors")
@@ -78,16 +80,31 @@ end
 
 -- What-if curve: predicted wall time for cluster sizes 0.25x..4x of the observed task slots.
 M.FACTORS = { 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4 }
+
+-- Predicted wall time at any factor in [0.25, 4]: linear between the simulated points in
+-- 1/factor (runtime of the parallel part scales with 1/slots). Outside: the nearest point.
+function M.predict(app, factor)
+  local p = M.profile(app)
+  local F, W = M.FACTORS, p.sim_walls
+  if factor <= F[1] then return W[1] end
+  for i = 2, #F do
+    if factor <= F[i] then
+      local a, b = 1 / F[i - 1], 1 / F[i]
+      local t = (1 / factor - a) / (b - a)
+      return W[i - 1] + t * (W[i] - W[i - 1])
+    end
+  end
+  return W[#F]
+end
 function M.whatif(app)
   return U.once(app, "whatif", function(a)
     local p = M.profile(a)
-    local sim = stats.simulate(a, M.FACTORS, p.task_cpus)
     local points = {}
     for i, f in ipairs(M.FACTORS) do
       points[i] = { factor = f, executors = p.peak_executors and p.peak_executors > 0 and p.peak_executors * f or nil,
-        slots = sim.summary.mean_slots * f, wall_ms = sim.walls[i] }
+        slots = p.sim.mean_slots * f, wall_ms = p.sim_walls[i] }
     end
-    local s = sim.summary
+    local s = p.sim
     return { points = points, observed_wall_ms = s.wall_ms, simulated_wall_ms = s.simulated_ms,
       relative_error = s.wall_ms > 0 and math.abs(s.simulated_ms - s.wall_ms) / s.wall_ms or nil,
       driver_ms = s.driver_ms, critical_path_ms = s.critical_path_ms, ideal_ms = s.ideal_ms, task_ms = s.task_ms,

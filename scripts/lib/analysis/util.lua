@@ -45,6 +45,26 @@ function M.once(app, key, fn)
   return m[key]
 end
 
+-- Memoised stage statistics: several rules ask for the same sorted summary of a stage column,
+-- and each summary sorts every task of the stage in C. sums() is one unsorted pass over all
+-- columns: rules test totals first and skip the sort when the total rules the stage out.
+local stats = require "sic.stats"
+function M.stats(stage, column, filter)
+  local key = "st:" .. stage.row .. ":" .. column .. ":" .. (filter or "successful")
+  return M.once(stage.app, key, function() return stage:stats(column, filter) end)
+end
+function M.sums(stage, filter)
+  return M.once(stage.app, "sums:" .. stage.row .. ":" .. (filter or "successful"),
+    function() return stats.stage_sums(stage, filter) end)
+end
+
+-- Task duration of one row from its columns (no derived column materialised).
+function M.task_ms(app, row)
+  local t = app.tasks
+  local f = tonumber(t.finish_time[row])
+  return f > 0 and f - tonumber(t.launch_time[row]) or -1
+end
+
 -- SQL execution a stage belongs to (model view) or nil.
 function M.stage_sql(app, stage)
   local id = stage.c.sql_execution_id

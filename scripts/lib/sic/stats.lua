@@ -132,4 +132,20 @@ function M.timeline(app, t0, t1, nbins)
   return out
 end
 
+-- Sums of every task column of a stage in one C pass, no sorting (added by the analysis
+-- engineer): { n = tasks counted, [column name] = sum } for metric and derived columns.
+local NSUMS = 41
+local DERIVED_ORDER = { "duration", "scheduler_delay", "gc_ratio_permille", "shuffle_read_bytes", "spill_bytes",
+  "launch_time", "failed" }
+function M.stage_sums(stage, filter)
+  local f = FILTERS[filter or "successful"]
+  if not f then error("sic.stats: unknown filter '" .. tostring(filter) .. "'", 2) end
+  local sums, n = ffi.new("double[?]", NSUMS), ffi.new("int64_t[1]")
+  if C.sic_stats_stage_sums(stage.app.c, stage.row, f, sums, n) < 0 then error("sic.stats.stage_sums: invalid arguments", 2) end
+  local out = { n = tonumber(n[0]) }
+  for name, idx in pairs(model.TASK_METRICS) do out[name] = sums[idx] end
+  for i, name in ipairs(DERIVED_ORDER) do out[name] = sums[C.SIC_TM__COUNT + i - 1] end
+  return out
+end
+
 return M

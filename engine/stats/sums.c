@@ -1,0 +1,43 @@
+/* Per-stage column sums in one pass (see stats.h, sic_stats_stage_sums). Rules that only need
+ * a total (spill, GC, failed attempts) or that can skip a stage whose total is zero use this
+ * instead of a sorted summary per column. Owner: analysis engineer. */
+#include <string.h>
+
+#include "stats/stats.h"
+
+enum { NDERIVED = SIC_SC_FAILED - SIC_SC_DURATION + 1, NSUMS = SIC_TM__COUNT + NDERIVED };
+
+int sic_stats_stage_sums(const sic_app *app, int64_t stage_row, int32_t filter, double *sums, int64_t *n_out) {
+  if (!app || !sums || stage_row < 0 || stage_row >= app->nstages || filter < SIC_SF_SUCCESSFUL || filter > SIC_SF_ALL)
+    return SIC_EINVAL;
+  memset(sums, 0, NSUMS * sizeof *sums);
+  const sic_range r = app->stages[stage_row].tasks;
+  /* Only the columns the builder stored (all-zero columns have no data) are read. */
+  int present[SIC_TM__COUNT], npresent = 0;
+  for (int c = 0; c < SIC_TM__COUNT; c++)
+    if (app->tasks.metric[c].data) present[npresent++] = c;
+  int64_t n = 0;
+  for (int32_t i = 0; i < r.n; i++) {
+    int64_t row = app->stage_task_rows[r.off + i];
+    uint8_t status = app->tasks.status[row];
+    if (filter == SIC_SF_SUCCESSFUL && status != SIC_TASK_SUCCESS) continue;
+    if (filter == SIC_SF_FINISHED && sic_col_get(&app->tasks.finish_time, row) <= 0) continue;
+    for (int k = 0; k < npresent; k++) sums[present[k]] += (double)sic_col_get(&app->tasks.metric[present[k]], row);
+    for (int d = 0; d < NDERIVED; d++) {
+      int32_t col = SIC_SC_DURATION + d;
+      /* derived from metric sums below, not per task */
+      if (col == SIC_SC_SHUFFLE_READ_BYTES || col == SIC_SC_SPILL_BYTES || col == SIC_SC_GC_RATIO_PERMILLE) continue;
+      sums[SIC_TM__COUNT + d] += sic_stats_task_value(app, row, col);
+    }
+    n++;
+  }
+  sums[SIC_TM__COUNT + (SIC_SC_SHUFFLE_READ_BYTES - SIC_SC_DURATION)] =
+      sums[SIC_TM_SR_REMOTE_BYTES_READ] + sums[SIC_TM_SR_LOCAL_BYTES_READ];
+  sums[SIC_TM__COUNT + (SIC_SC_SPILL_BYTES - SIC_SC_DURATION)] =
+      sums[SIC_TM_MEMORY_BYTES_SPILLED] + sums[SIC_TM_DISK_BYTES_SPILLED];
+  /* a sum of per-task ratios has no use; report the ratio of the sums instead */
+  sums[SIC_TM__COUNT + (SIC_SC_GC_RATIO_PERMILLE - SIC_SC_DURATION)] =
+      sums[SIC_TM_EXECUTOR_RUN_TIME] > 0 ? 1000.0 * sums[SIC_TM_JVM_GC_TIME] / sums[SIC_TM_EXECUTOR_RUN_TIME] : 0;
+  if (n_out) *n_out = n;
+  return SIC_OK;
+}
