@@ -45,9 +45,30 @@ char *db_cell_dup(const db_rows *r, int row, int col) {
   return c ? strdup(c) : NULL;
 }
 
+/* Decimal text of an int64 (buf of at least 21 bytes). snprintf costs ~10x more, and a COPY of
+ * a million task rows formats 20 million integers. */
+static const char *i64_text(int64_t v, char *buf, size_t n) {
+  if (n < 21) {
+    snprintf(buf, n, "%" PRId64, v);
+    return buf;
+  }
+  char tmp[21];
+  int len = 0;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    tmp[len++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  char *o = buf;
+  if (v < 0) *o++ = '-';
+  while (len) *o++ = tmp[--len];
+  *o = 0;
+  return buf;
+}
+
 const char *db_val_text(const db_val *v, char *buf, size_t n) {
   switch (v->type) {
-  case DB_INT: snprintf(buf, n, "%" PRId64, v->i); return buf;
+  case DB_INT: return i64_text(v->i, buf, n);
   case DB_REAL: snprintf(buf, n, "%.17g", v->d); return buf;
   case DB_TEXT: return v->s;
   default: return NULL;

@@ -450,7 +450,20 @@ static void test_regressions(void) {
   sic_store_close(s);
 }
 
+/* Integers reach PostgreSQL as text (parameters and COPY): the fast formatter must agree with printf. */
+static void test_int_text(void) {
+  static const int64_t vals[] = {0, 1, -1, 9, 10, -10, 123456789, INT64_MAX, INT64_MIN, 1000000000000LL, -999};
+  for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+    char got[32], want[32];
+    db_val v = db_int(vals[i]);
+    db_val_text(&v, got, sizeof got);
+    snprintf(want, sizeof want, "%lld", (long long)vals[i]);
+    CHECK(!strcmp(got, want), "%s != %s", got, want);
+  }
+}
+
 static void unit_tests(void) {
+  test_int_text();
   test_jobkey();
   test_sha256();
   test_bad_urls();
