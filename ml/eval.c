@@ -6,61 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "eventlog/eventlog.h"
 #include "json/write.h"
 #include "ml/sim.h"
-
-/* ---- Corpus ---- */
-
-static int corpus_add(sic_ml_corpus *c, int32_t *cap, const sic_app *app, sic_err *err) {
-  if (c->napps == *cap) {
-    int32_t nc = *cap ? *cap * 2 : 64;
-    sic_ml_app *p = realloc(c->apps, (size_t)nc * sizeof *p);
-    if (!p) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-    c->apps = p;
-    *cap = nc;
-  }
-  int rc = sic_ml_app_build(app, NULL, &c->apps[c->napps], err);
-  if (!rc) c->napps++;
-  return rc;
-}
-
-int sic_ml_corpus_load(char *const *paths, int npaths, sic_ml_corpus *out, FILE *log, sic_err *err) {
-  memset(out, 0, sizeof *out);
-  int32_t cap = 0;
-  for (int i = 0; i < npaths; i++) {
-    sic_logsets sets = {0};
-    int rc = sic_logset_scan(paths[i], &sets, err);
-    if (rc) {
-      sic_ml_corpus_free(out);
-      return rc;
-    }
-    for (size_t k = 0; k < sets.n; k++) {
-      sic_app *app = NULL;
-      sic_err e = {0};
-      if (sic_app_load(&sets.items[k], NULL, &app, &e)) {
-        if (log) fprintf(log, "sic train: skipping %s: %s\n", sets.items[k].path, e.msg);
-        out->nfailed++;
-        continue;
-      }
-      rc = corpus_add(out, &cap, app, err);
-      sic_app_free(app);
-      if (rc) {
-        sic_logsets_free(&sets);
-        sic_ml_corpus_free(out);
-        return rc;
-      }
-    }
-    sic_logsets_free(&sets);
-  }
-  return 0;
-}
-
-void sic_ml_corpus_free(sic_ml_corpus *c) {
-  for (int32_t i = 0; c->apps && i < c->napps; i++) sic_ml_app_free(&c->apps[i]);
-  free(c->apps);
-  memset(c, 0, sizeof *c);
-}
 
 /* ---- Metrics ---- */
 

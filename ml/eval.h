@@ -29,6 +29,9 @@ typedef struct sic_ml_corpus {
 /* Load every event log under each path (files or directories, recursively). Logs that fail
  * to load are reported on `log` (may be NULL) and counted; an unreadable path is an error. */
 int sic_ml_corpus_load(char *const *paths, int npaths, sic_ml_corpus *out, FILE *log, sic_err *err);
+/* Load the logs of every run recorded in the history store at url (NULL = default store); runs
+ * whose log has moved are reported on `log` and counted in nfailed (ml/corpus.c). */
+int sic_ml_corpus_load_store(const char *url, sic_ml_corpus *out, FILE *log, sic_err *err);
 void sic_ml_corpus_free(sic_ml_corpus *c);
 
 typedef struct sic_ml_metrics {

@@ -58,12 +58,13 @@ static char *join(char **pos, int n) {
 }
 
 int sic_cmd_train(int argc, char **argv) {
-  const char *out_path = NULL;
+  const char *out_path = NULL, *store = NULL;
   int64_t folds = 5, rounds = 600, depth = 0, min_child = 0;
   const char *eta_s = NULL;
   sic_format format = SIC_FORMAT_TEXT;
   sic_opt opts[] = {
     SIC_OPT_STRING_ROW("output", 'o', &out_path, "FILE", "model file to write (required)"),
+    SIC_OPT_STRING_ROW("store", 0, &store, "URL", "train on every stored run's log (history store URL, \"default\" = $SIC_STORE or the default store)"),
     SIC_OPT_INT_ROW("folds", 0, &folds, "K", "cross-validation folds (grouped by application)", 2, 20),
     SIC_OPT_INT_ROW("max-rounds", 0, &rounds, "N", "boosting rounds before early stopping", 10, 5000),
     SIC_OPT_INT_ROW("max-depth", 0, &depth, "D", "tree depth (default 3)", 1, 16),
@@ -71,24 +72,26 @@ int sic_cmd_train(int argc, char **argv) {
     SIC_OPT_STRING_ROW("eta", 0, &eta_s, "R", "learning rate (default 0.1)"),
     SIC_OPT_FORMAT_ROW(&format, "output format for the evaluation (text|json)"),
   };
-  sic_cmd_spec spec = {"train", "LOGDIR... -o model.sic [--folds K] [--format text|json]",
+  sic_cmd_spec spec = {"train", "LOGDIR...|--store URL -o model.sic [--folds K] [--format text|json]",
                        "Train the runtime predictor (stage-level and application-level gradient-boosted\n"
                        "trees on log-durations) from every event log under LOGDIR..., after a grouped\n"
                        "cross-validation that never puts one application in both train and test. The model\n"
                        "file holds both boosters, their feature names, the CV figures next to the baselines\n"
                        "and a description of the training set.",
                        opts, sizeof opts / sizeof opts[0],
-                       SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, -1};
+                       SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 0, -1};
   char **pos = calloc((size_t)argc + 1, sizeof *pos);
   int npos = 0, r = sic_args_parse(&spec, argc, argv, pos, &npos);
   if (r != SIC_ARGS_OK) return free(pos), r == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   if (!out_path) return free(pos), sic_args_usage_error(&spec, "-o FILE is required"), SIC_EXIT_USAGE;
+  if ((npos == 0) == (store == NULL))
+    return free(pos), sic_args_usage_error(&spec, "give LOGDIR... or --store URL (one of them)"), SIC_EXIT_USAGE;
 
   sic_err err = {0};
   sic_ml_corpus corpus = {0};
   sic_ml_eval ev;
   sic_gbdt boosters[2] = {{0}};
-  char *meta = NULL, *sources = join(pos, npos);
+  char *meta = NULL, *sources = store ? strdup(store) : join(pos, npos);
   int exit_code = SIC_EXIT_INPUT;
   sic_xgb_params p;
   sic_xgb_params_default(&p);
@@ -101,7 +104,9 @@ int sic_cmd_train(int argc, char **argv) {
     if (*end || !(p.eta > 0 && p.eta <= 1))
       return free(pos), sic_args_usage_error(&spec, "--eta wants a number in (0, 1], got '%s'", eta_s), SIC_EXIT_USAGE;
   }
-  if (sic_ml_corpus_load(pos, npos, &corpus, stderr, &err) || sic_ml_evaluate(&corpus, &p, (int)folds, &ev, &err) ||
+  int loaded = store ? sic_ml_corpus_load_store(strcmp(store, "default") ? store : NULL, &corpus, stderr, &err)
+                     : sic_ml_corpus_load(pos, npos, &corpus, stderr, &err);
+  if (loaded || sic_ml_evaluate(&corpus, &p, (int)folds, &ev, &err) ||
       sic_ml_train_final(&corpus, &p, &ev, boosters, &err))
     goto done;
   meta = sic_ml_eval_json(&corpus, &ev, sources);

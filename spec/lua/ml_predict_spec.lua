@@ -88,6 +88,29 @@ describe("sic train / sic predict / sic.ml", function()
     os.remove(db)
   end)
 
+  it("trains from the history store's runs (sic train --store)", function()
+    local db = fresh(".db")
+    local store = "sqlite://" .. db
+    local ing = T.run_sic({ "ingest", profiling, "--store", store, "--format", "json" })
+    assert.equal(0, ing.code, ing.stderr)
+    local out = fresh(".sic")
+    local r = T.run_sic({ "train", "--store", store, "-o", out, "--folds", "3", "--format", "json" })
+    assert.equal(0, r.code, r.stderr)
+    local meta = json.decode(r.stdout)
+    assert.equal(store, meta.training_set.sources)
+    -- the store keeps one row per application attempt (two logs of one attempt are stored once),
+    -- so it holds at most what the directory holds and at least every distinct attempt
+    local dir_model = fresh(".sic")
+    local dir = json.decode(T.run_sic({ "train", profiling, "-o", dir_model, "--folds", "3", "--format", "json" }).stdout)
+    os.remove(dir_model)
+    assert.is_true(meta.training_set.applications <= dir.training_set.applications)
+    assert.is_true(meta.training_set.applications >= dir.training_set.distinct_applications)
+    assert.is_true(meta.training_set.timed_stages >= 200, "timed stages " .. meta.training_set.timed_stages)
+    assert.is_true(io.open(out, "rb") ~= nil)
+    os.remove(out)
+    os.remove(db)
+  end)
+
   it("gives clear errors for bad models and bad options", function()
     local log = q66()
     if not log then return end
