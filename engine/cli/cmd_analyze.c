@@ -16,6 +16,7 @@
 #include "json/write.h"
 #include "lua/host_cli.h"
 #include "model/model.h"
+#include "report/format.h"
 #include "report/html.h"
 #include "report/render.h"
 #include "report/summary.h"
@@ -31,7 +32,18 @@ typedef struct analyze_run {
   sic_err *errors;               /* input errors, reported at the end in json */
   char **error_paths;            /* path of each error (owned) */
   int nerrors;
+  int details;                   /* --details: full text reports for a directory of logs */
+  struct fleet_app *fleet;       /* one row per application in fleet mode (owned) */
+  int nfleet;                    /* rows in fleet */
 } analyze_run;
+
+/* One application in the fleet summary (`sic analyze DIR` in text). */
+typedef struct fleet_app {
+  char *label;                   /* app id and name (owned) */
+  int64_t duration;              /* wall time, ms (-1 unknown) */
+  double run_usd;                /* cost of the run from the cost agent (-1 unknown) */
+  double savings_usd;            /* value of its findings per run (-1 unknown) */
+} fleet_app;
 
 static void record_error(analyze_run *r, const char *path, const sic_err *err) {
   r->failed = 1;
@@ -108,7 +120,49 @@ static int report_app(analyze_run *r, const sic_app *app, const char *display, c
   return rc;
 }
 
-static void analyze_set(analyze_run *r, const sic_logset *set, const char *display, int from_stdin) {
+/* A number the cost agent wrote into the findings document ("key": value), -1 when absent. */
+static double json_number(const char *json, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = json ? strstr(json, pat) : NULL;
+  if (!p) return -1;
+  char *end;
+  double v = strtod(p + strlen(pat), &end);
+  return end == p + strlen(pat) ? -1 : v;
+}
+
+/* Fleet mode: one line for this application, remembered for the summary at the end. */
+static void fleet_line(analyze_run *r, const sic_app *app, const char *display) {
+  sic_summary *s = NULL;
+  sic_err err = {0};
+  char *json = NULL, label[256], dur[SIC_FMT_LEN];
+  if (sic_summary_build(app, &s, &err)) {
+    fprintf(stderr, "sic analyze: %s\n", err.msg);
+    r->failed = 1;
+    return;
+  }
+  if (sic_host_cli_findings(&r->host, app, "json", stdout, &json, &err) != 0) {
+    fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
+    r->failed = 1;
+  }
+  fleet_app a = {NULL, s->duration, json_number(json, "run_usd"), json_number(json, "savings_usd")};
+  snprintf(label, sizeof label, "%s %s", s->app_id ? s->app_id : "?", s->name ? s->name : "");
+  char cost[32] = "?", save[32] = "?";
+  if (a.run_usd >= 0) snprintf(cost, sizeof cost, "$%.4f", a.run_usd);
+  if (a.savings_usd >= 0) snprintf(save, sizeof save, "$%.4f", a.savings_usd);
+  printf("%-60.60s %10s  cost %10s  savings %10s\n", label, s->duration >= 0 ? sic_fmt_duration(s->duration, dur) : "?",
+         cost, save);
+  fleet_app *grown = realloc(r->fleet, (size_t)(r->nfleet + 1) * sizeof *grown);
+  if (grown) {
+    r->fleet = grown;
+    a.label = strdup(label);
+    r->fleet[r->nfleet++] = a;
+  }
+  free(json);
+  sic_summary_free(s);
+}
+
+static void analyze_set(analyze_run *r, const sic_logset *set, const char *display, int from_stdin, int fleet) {
   sic_app *app = NULL;
   sic_err err = {0};
   int rc = sic_app_load(set, NULL, &app, &err);
@@ -117,7 +171,8 @@ static void analyze_set(analyze_run *r, const sic_logset *set, const char *displ
     record_error(r, display, &err);
     return;
   }
-  if (report_app(r, app, display, from_stdin ? display : NULL)) r->failed = 1;
+  if (fleet) fleet_line(r, app, display);
+  else if (report_app(r, app, display, from_stdin ? display : NULL)) r->failed = 1;
   sic_app_free(app);
 }
 
@@ -140,10 +195,13 @@ static void analyze_path(analyze_run *r, const char *path) {
     sic_err_set(&err, SIC_ENOTFOUND, "%s: no Spark event logs found", path);
     record_error(r, path, &err);
   } else {
+    /* A directory of logs in text: one line per application and a fleet summary, unless
+     * --details asks for every full report. */
+    int fleet = r->format == SIC_FORMAT_TEXT && sets.n > 1 && !r->details && !r->host.no_rules;
     for (size_t i = 0; i < sets.n; i++) {
       if (r->progress && sets.n > 1)
         fprintf(stderr, "\ranalysing %zu/%zu: %.60s\033[K", i + 1, sets.n, sets.items[i].name);
-      analyze_set(r, &sets.items[i], spooled[0] ? "<stdin>" : sets.items[i].path, spooled[0] != 0);
+      analyze_set(r, &sets.items[i], spooled[0] ? "<stdin>" : sets.items[i].path, spooled[0] != 0, fleet);
     }
     if (r->progress && sets.n > 1) fprintf(stderr, "\r\033[K");
   }
@@ -154,8 +212,42 @@ static void analyze_path(analyze_run *r, const char *path) {
   if (spooled[0]) unlink(spooled);
 }
 
+static int by_cost(const void *a, const void *b) {
+  double x = ((const fleet_app *)a)->run_usd, y = ((const fleet_app *)b)->run_usd;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+static int by_savings(const void *a, const void *b) {
+  double x = ((const fleet_app *)a)->savings_usd, y = ((const fleet_app *)b)->savings_usd;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Fleet summary: totals, then the top applications by cost and by estimated savings. */
+static void fleet_summary(analyze_run *r) {
+  if (r->nfleet == 0) return;
+  double cost = 0, save = 0;
+  for (int i = 0; i < r->nfleet; i++) {
+    if (r->fleet[i].run_usd > 0) cost += r->fleet[i].run_usd;
+    if (r->fleet[i].savings_usd > 0) save += r->fleet[i].savings_usd;
+  }
+  printf("\nFleet: %d applications, cost $%.4f in all, estimated savings $%.4f per run of each "
+         "(prices: the cost agent's catalogue entry; see a single app's report for the source)\n", r->nfleet, cost, save);
+  const char *titles[2] = {"Top applications by cost", "Top applications by estimated savings"};
+  int (*cmps[2])(const void *, const void *) = {by_cost, by_savings};
+  for (int k = 0; k < 2; k++) {
+    qsort(r->fleet, (size_t)r->nfleet, sizeof *r->fleet, cmps[k]);
+    printf("\n%s\n", titles[k]);
+    for (int i = 0; i < r->nfleet && i < 5; i++)
+      printf("  %d. $%-10.4f %s\n", i + 1, k == 0 ? r->fleet[i].run_usd : r->fleet[i].savings_usd, r->fleet[i].label);
+  }
+  for (int i = 0; i < r->nfleet; i++) free(r->fleet[i].label);
+  free(r->fleet);
+  r->fleet = NULL;
+  r->nfleet = 0;
+}
+
 static int finish(analyze_run *r) {
   int rc = 0;
+  fleet_summary(r);
   if (r->format == SIC_FORMAT_JSON) {
     sic_report_json_errors(&r->json);
     for (int i = 0; i < r->nerrors; i++)
@@ -186,6 +278,7 @@ int sic_cmd_analyze(int argc, char **argv) {
   const sic_opt table[] = {
       {"format", 'f', SIC_OPT_FORMAT, &r.format, NULL, "output format (default text)", 0, 0, NULL},
       {"top", 0, SIC_OPT_INT, &top, "N", "stages listed by task time in text and md (default 5)", 1, 1000, NULL},
+      SIC_OPT_FLAG_ROW("details", 0, &r.details, "a directory of logs in text: every full report, not one line per app"),
   };
   char description[2048], host_err[256];
   snprintf(description, sizeof description,
