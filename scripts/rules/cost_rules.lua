@@ -10,6 +10,16 @@ local catalogue = require "pricing.catalogue"
 
 local AGENTS = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules" }
 
+-- " Top by value: 1. id on entity $x; 2. ..." (at most 5), or "" when nothing has a value.
+local function top_list(savings)
+  local parts = {}
+  for i = 1, math.min(5, #savings) do
+    local v = savings[i]
+    parts[#parts + 1] = string.format("%d. %s on %s $%.4f", i, v.id, v.entity, v.usd)
+  end
+  return #parts > 0 and (" Top by value: " .. table.concat(parts, "; ") .. ".") or ""
+end
+
 local function entry_for(key)
   local e = catalogue.entries[key]
   if not e then
@@ -79,8 +89,8 @@ return {
       advice = function(e)
         return string.format("The run cost about $%.4f (%.2f executor + %.2f driver core-hours at $%.4f per core-hour, " ..
           "catalogue entry %s: %s %s in %s, $%.3f/h for %d vCPUs; %s). The findings with an estimate are worth about " ..
-          "$%.4f per run.", e.run_usd, e.executor_core_hours, e.driver_core_hours, e.usd_per_core_hour, e.pricing_entry,
-          e.cloud, e.instance, e.region or "?", e.usd_per_hour, e.vcpus, e.catalogue_source, e.savings_usd)
+          "$%.4f per run.%s", e.run_usd, e.executor_core_hours, e.driver_core_hours, e.usd_per_core_hour, e.pricing_entry,
+          e.cloud, e.instance, e.region or "?", e.usd_per_hour, e.vcpus, e.catalogue_source, e.savings_usd, top_list(e.savings))
       end,
     },
   },
