@@ -225,7 +225,10 @@ static int plan_ops(const sic_app *app, op_counts *ops) {
 /* ---- Per-stage volumes and input skew ---- */
 
 typedef struct stage_io {
-  double in_bytes, in_records, sr_bytes, sr_records, sw_bytes, sw_records, out_bytes, out_records;
+  double in_bytes, in_records;          /* read from storage (successful tasks) */
+  double sr_bytes, sr_records;          /* shuffle read, remote + local */
+  double sw_bytes, sw_records;          /* shuffle written */
+  double out_bytes, out_records;        /* written to storage */
   double skew_max_over_median;          /* max / median of per-task bytes read */
   double skew_cv;                       /* coefficient of variation of per-task bytes read */
 } stage_io;
