@@ -40,6 +40,23 @@ describe("sic.store", function()
     assert.has_error(function() st:history("junoHourly") end)
   end)
 
+  it("is reachable as sic.store (default store) and sic.open_store(url)", function()
+    local log = T.need_shared("spark-events/spark/local-1426533911241")
+    if not log then return end
+    local r = T.run_sic({ "ingest", log, "--store", url, "--no-analyze" })
+    assert.are.equal(0, r.code, r.stderr)
+    local ffi = require "ffi"
+    pcall(ffi.cdef, "int setenv(const char *name, const char *value, int overwrite);")
+    ffi.C.setenv("SIC_STORE", url, 1) -- the default store is opened on first use
+    local sic = require "sic"
+    local h = assert(sic.store:history("local-1426533911241"))
+    assert.are.equal("sic.history/1", h.schema)
+    assert.are.equal(1, #h.runs)
+    local st = assert(sic.open_store(url))
+    assert.are.equal(1, #assert(st:history("Spark shell")).runs)
+    st:close()
+  end)
+
   it("reports a store it cannot open", function()
     local st, msg = store.open("mysql://nowhere")
     assert.is_nil(st)
