@@ -13,7 +13,7 @@ const double http_latency_bounds_s[HTTP_LAT_BUCKETS] = {0.0005, 0.001, 0.0025, 0
 void http_metrics_observe(http_metrics *m, int route_index, int status, int64_t ns) {
   if (route_index < 0 || route_index > HTTP_MAX_ROUTES) route_index = HTTP_MAX_ROUTES;
   int cls = status / 100;
-  if (cls < 1 || cls > 5) cls = 0; /* 0: aborted before a response (499) */
+  if (cls < 1 || cls > 5) cls = 0; /* 0: no response of ours (client left; MHD's own 400/431) */
   atomic_fetch_add(&m->requests[route_index][cls], 1);
   double s = (double)ns / 1e9;
   int b = 0;
@@ -25,7 +25,7 @@ void http_metrics_observe(http_metrics *m, int route_index, int status, int64_t 
 static const char *route_label(int i) { return i < http_nroutes ? http_routes[i].pattern : "unmatched"; }
 
 static void write_requests(FILE *f, http_metrics *m) {
-  fprintf(f, "# HELP sic_http_requests_total HTTP requests by route and status class (aborted = client left before a response).\n");
+  fprintf(f, "# HELP sic_http_requests_total HTTP requests by route and status class (aborted = no response of ours: the client left, or libmicrohttpd answered a malformed request itself).\n");
   fprintf(f, "# TYPE sic_http_requests_total counter\n");
   static const char *cls[6] = {"aborted", "1xx", "2xx", "3xx", "4xx", "5xx"};
   for (int r = 0; r <= HTTP_MAX_ROUTES; r++) {

@@ -114,11 +114,14 @@ end
 
 function Server:get(path, opts) return self:request("GET", path, opts) end
 
--- Run a python3 snippet with PORT in its environment; returns its stdout and exit status.
-function Server:python(code)
+-- Run a python3 snippet with PORT (and env's names) in its environment; returns its stdout
+-- and exit status.
+function Server:python(code, env)
   local f = self.dir .. "/snippet.py"
   T.write_file(f, code)
-  local p = io.popen("PORT=" .. self.port .. " python3 " .. q(f) .. " 2>&1")
+  local vars = "PORT=" .. self.port
+  for k, v in pairs(env or {}) do vars = vars .. " " .. k .. "=" .. q(v) end
+  local p = io.popen(vars .. " python3 " .. q(f) .. " 2>&1")
   local out = p:read("*a")
   local ok, _, st = p:close()
   return out, (type(ok) == "number" and ok) or st or (ok and 0 or 1)
