@@ -364,3 +364,75 @@ int http_copilot_store_upload(sic_http *srv, const sic_app *app, const char *fin
     return http_reply_error(out, 503, "analysed but not stored: %s", err.msg);
   return 0;
 }
+
+/* ---- what-if predictions (sic serve --model FILE) ---- */
+
+#include <math.h>
+
+#include "ml/predict.h"
+
+/* Parse "1,2,4" into at most max positive ints; returns the count, -1 when malformed. */
+static int parse_int_list(const char *s, int *out, int max) {
+  int n = 0;
+  while (*s) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || v <= 0 || v > 100000 || n >= max || (*end && *end != ',')) return -1;
+    out[n++] = (int)v;
+    s = *end ? end + 1 : end;
+  }
+  return n;
+}
+
+static void write_ms(sic_jw *w, const char *key, double ms) {
+  if (isfinite(ms)) sic_jw_kdouble(w, key, ms);
+  else sic_jw_knull(w, key);
+}
+
+/* GET /v1/apps/{id}/predict?executors=2,4,8&cores=C&input_scale=X: the runtime predictor
+ * (stage GBDT + DAG simulation) for each executor count - the what-if curve. */
+static int render_predict(sic_http *srv, http_req *rq, const sic_app *app, http_reply *out) {
+  char buf[256];
+  int execs[32], nexec = 1, cores = 0;
+  double scale = 0;
+  execs[0] = 0; /* as logged */
+  const char *v = query_param(rq, "executors", buf, sizeof buf);
+  if (v && (nexec = parse_int_list(v, execs, 32)) <= 0) return http_reply_error(out, 400, "executors: a comma-separated list of 1..32 positive counts");
+  if ((v = query_param(rq, "cores", buf, sizeof buf)) && parse_int_list(v, &cores, 1) != 1) return http_reply_error(out, 400, "cores must be a positive integer");
+  if ((v = query_param(rq, "input_scale", buf, sizeof buf))) {
+    char *end;
+    scale = strtod(v, &end);
+    if (*end || !(scale > 0 && scale < 1e6)) return http_reply_error(out, 400, "input_scale must be a positive number");
+  }
+  sic_jw w;
+  sic_jw_init(&w, SIC_JW_PRETTY);
+  sic_jw_obj(&w);
+  sic_jw_kstr(&w, "schema", "sic.whatif/1");
+  sic_jw_kstr(&w, "app", sic_str(app, app->app_id));
+  sic_jw_karr(&w, "points");
+  for (int i = 0; i < nexec; i++) {
+    sic_ml_summary s;
+    sic_err err = {0};
+    if (sic_ml_predict_summary(srv->predictor, app, execs[i], cores, scale, &s, &err) < 0) {
+      sic_jw_free(&w);
+      return app_error(out, &err);
+    }
+    sic_jw_obj(&w);
+    sic_jw_kint(&w, "executors", s.executors);
+    sic_jw_kint(&w, "slots", s.slots);
+    sic_jw_kdouble(&w, "inputScale", scale > 0 ? scale : 1.0);
+    write_ms(&w, "predictedMs", s.predicted_ms);
+    write_ms(&w, "lowMs", s.low_ms);
+    write_ms(&w, "highMs", s.high_ms);
+    write_ms(&w, "observedMs", s.observed_ms >= 0 ? s.observed_ms : NAN);
+    sic_jw_end(&w);
+  }
+  sic_jw_end(&w);
+  sic_jw_end(&w);
+  return http_reply_json(out, 200, &w);
+}
+
+int http_copilot_predict(sic_http *srv, http_req *rq, http_reply *out) {
+  if (!srv->predictor) return http_reply_error(out, 409, "no runtime model: start sic serve with --model FILE (from sic train) or SIC_MODEL");
+  return with_app(srv, rq, out, render_predict);
+}

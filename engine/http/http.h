@@ -35,6 +35,7 @@ typedef struct sic_http_opts {
   int rescan_ms;              /* how often the log dir is rescanned for new/grown logs; 0 = 2000 */
   const char *store_url;      /* history store (sqlite:///..., postgresql://...) for /v1/jobs, /v1/regressions
                                  and recording uploads; NULL = none (those routes answer 409) */
+  const char *model_path;     /* runtime model from `sic train` for /v1/apps/{id}/predict; NULL = none (409) */
   const char *scripts_dir;    /* user rule dir (agents/, rules/, graph.lua) served from validated
                                  snapshots, reloadable with POST /v1/rules/reload; NULL = built-in only */
 } sic_http_opts;

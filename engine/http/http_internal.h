@@ -160,6 +160,7 @@ struct sic_http {
   uint64_t listing_hash;       /* hash of the last /applications listing (change detection) */
   char *scripts_dir;           /* owned copy of opts.scripts_dir */
   char *store_url;             /* owned copy of opts.store_url */
+  struct sic_ml_predictor *predictor; /* loaded --model, read-only and shared by all threads; NULL = none */
   pthread_mutex_t rules_mu;    /* guards rules_active and rules_loaded_ms */
   pthread_mutex_t rules_reload_mu; /* one reload at a time */
   int rules_mu_ready;          /* the rule mutexes were initialised */

@@ -82,6 +82,7 @@ int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_apps(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_findings(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_report(sic_http *srv, http_req *rq, http_reply *out);
+int http_copilot_predict(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_history(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_regressions(sic_http *srv, http_req *rq, http_reply *out);
 
@@ -146,6 +147,10 @@ const http_route http_routes[] = {
   {"GET", "/v1/apps/{id}/report.{format}", http_copilot_report, 0, HTTP_BODY_NONE, "copilot",
    "The analysis report as `sic analyze` writes it: format json (sic.report/1 with findings), md, txt, or html (self-contained page with charts)",
    "application/json", NULL},
+  {"GET", "/v1/apps/{id}/predict", http_copilot_predict, 0, HTTP_BODY_NONE, "copilot",
+   "What-if runtime predictions (stage GBDT + DAG simulation, 80% interval) for other executor counts, cores, input volume (sic.whatif/1; 409 without --model)",
+   "application/json",
+   "executors|comma-separated executor counts, one point each (default: as logged);cores|cores per executor;input_scale|multiply input volumes"},
   {"GET", "/v1/jobs/{job}/history", http_copilot_history, 0, HTTP_BODY_NONE, "copilot",
    "Runs of a job over time from the history store (sic.history/1; 409 without --store)", "application/json",
    "limit|at most this many runs"},

@@ -17,6 +17,7 @@
 
 #include "http/http_internal.h"
 #include "json/write.h"
+#include "ml/predict.h"
 
 int64_t http_now_ns(void) {
   struct timespec ts;
@@ -511,6 +512,10 @@ int sic_http_start(const sic_http_opts *opts, sic_http **out, sic_err *err) {
   }
   srv->listing_hash = listing_hash(srv);
   if (make_upload_dir(srv, err) < 0) goto error;
+  if (srv->opts.model_path && sic_ml_predictor_open(srv->opts.model_path, &srv->predictor, err) < 0) {
+    sic_err_wrap(err, "--model: ");
+    goto error;
+  }
   pthread_mutex_init(&srv->rules_reload_mu, NULL);
   if (http_rules_init(srv, err) < 0) goto error;
   if (start_daemon(srv, err) < 0) goto error;
@@ -557,6 +562,7 @@ void sic_http_stop(sic_http *srv, int grace_ms) {
   }
   if (srv->listen_fd >= 0) close(srv->listen_fd);
   http_rules_free(srv);
+  if (srv->predictor) sic_ml_predictor_free(srv->predictor);
   if (srv->upload_dir[0]) rmdir(srv->upload_dir); /* bodies are unlinked with their requests */
   http_cache_free(srv->cache);
   if (srv->shs) sic_shs_close(srv->shs);

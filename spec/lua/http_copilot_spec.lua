@@ -72,3 +72,48 @@ describe("sic serve /v1", function()
     assert.are.equal("bad application id", cjson.decode(r.body).error.message)
   end)
 end)
+
+describe("sic serve what-if predictions", function()
+  local model, srv
+  setup(function()
+    local profiling = T.shared("spark-events/spark-rapids-tools/spark-events-profiling")
+    if not T.exists(LOGS) or not T.exists(profiling) then return end
+    model = os.tmpname()
+    local r = T.run_sic({ "train", profiling, "-o", model, "--folds", "3" })
+    assert.are.equal(0, r.code, r.stderr)
+    srv = H.start({ "--logs", LOGS, "--model", model })
+  end)
+  teardown(function()
+    if srv then assert.are.equal(0, srv:stop()) end
+    if model then os.remove(model) end
+  end)
+
+  it("predicts one point per executor count, as sic predict does", function()
+    if not srv then return pending("shared data absent") end
+    local r = srv:get("/v1/apps/" .. APP .. "/predict?executors=1,4,16")
+    assert.are.equal(200, r.status, r.body)
+    local doc = cjson.decode(r.body)
+    assert.are.equal("sic.whatif/1", doc.schema)
+    assert.are.equal(3, #doc.points)
+    for i, n in ipairs({ 1, 4, 16 }) do
+      local p = doc.points[i]
+      assert.are.equal(n, p.executors)
+      assert.is_true(p.lowMs <= p.predictedMs and p.predictedMs <= p.highMs)
+      local cli = cjson.decode(T.run_sic({ "predict", LOGS .. "/" .. APP, "--model", model, "--executors", tostring(n), "--format", "json" }).stdout)
+      assert.are.equal(cli.predictedMs, p.predictedMs)
+    end
+    assert.are.equal(400, srv:get("/v1/apps/" .. APP .. "/predict?executors=0").status)
+    assert.are.equal(400, srv:get("/v1/apps/" .. APP .. "/predict?input_scale=-1").status)
+  end)
+
+  it("answers 409 without a model and refuses a missing model file at start", function()
+    if not T.exists(LOGS) then return pending("shared data absent") end
+    local plain = H.start({ "--logs", LOGS }, { SIC_MODEL = "" })
+    local r = plain:get("/v1/apps/" .. APP .. "/predict")
+    assert.are.equal(0, plain:stop())
+    assert.are.equal(409, r.status)
+    local bad = T.run_sic({ "serve", "--logs", LOGS, "--listen", "127.0.0.1:0", "--model", "/nonexistent-model.sic" })
+    assert.are.equal(1, bad.code)
+    assert.matches("%-%-model: .*nonexistent%-model%.sic", bad.stderr)
+  end)
+end)
