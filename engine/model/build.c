@@ -11,7 +11,8 @@
 
 /* ---- task columns ---- */
 
-#define TASK_COLS(X) X(task_id) X(index) X(attempt) X(partition_id) X(finish_time) X(getting_result_time)
+#define TASK_COLS(X) \
+  X(task_id) X(index) X(attempt) X(partition_id) X(launch_time) X(finish_time) X(getting_result_time)
 
 /* Every sic_col of the task table, for loops over columns. */
 static int task_cols(sic_tasks *t, sic_col **out) {
@@ -26,10 +27,13 @@ static int task_cols(sic_tasks *t, sic_col **out) {
 static int grow_tasks(sic_builder *b) {
   sic_tasks *t = &b->app->tasks;
   int64_t ncap = t->cap ? t->cap + t->cap / 2 : 1024;
-  void **plain[] = {(void **)&t->stage, (void **)&t->launch_time, (void **)&t->executor, (void **)&t->host,
-                    (void **)&t->status, (void **)&t->locality, (void **)&t->flags, (void **)&t->end_reason,
-                    (void **)&t->error, (void **)&t->peak};
-  size_t sizes[] = {4, 8, 4, 4, 1, 1, 1, 4, 4, 4};
+  void **plain[] = {(void **)&t->stage, (void **)&t->executor, (void **)&t->host, (void **)&t->status,
+                    (void **)&t->locality, (void **)&t->flags, (void **)&t->end_reason, (void **)&t->error,
+                    (void **)&t->peak};
+  size_t sizes[] = {4, 4, 4, 1, 1, 1, 4, 4, 4};
+  /* rows are int32 everywhere outside the task table (stage_task_rows, maps): stop before */
+  if (ncap > INT32_MAX) ncap = INT32_MAX;
+  if (t->cap >= ncap) goto toomany;
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
     void *p = realloc(*plain[i], (size_t)ncap * sizes[i]);
     if (!p) goto nomem;
@@ -45,6 +49,9 @@ static int grow_tasks(sic_builder *b) {
   }
   t->cap = ncap;
   return 0;
+toomany:
+  b->too_many_tasks = b->lineno ? b->lineno : 1; /* sic_app_load fails the load (see load.c) */
+  return -1;
 nomem:
   b->enomem = 1;
   return -1;
@@ -55,7 +62,6 @@ int64_t sic_task_append(sic_builder *b) {
   if (t->n >= t->cap && grow_tasks(b) < 0) return -1;
   int64_t r = t->n++;
   t->stage[r] = -1;
-  t->launch_time[r] = 0;
   t->executor[r] = -1;
   t->host[r] = -1;
   t->status[r] = SIC_TASK_RUNNING;
@@ -66,46 +72,59 @@ int64_t sic_task_append(sic_builder *b) {
   t->peak[r] = -1;
   sic_col *cols[64];
   int nc = task_cols(t, cols);
-  for (int i = 0; i < nc; i++) {
-    if (!cols[i]->data) continue;
-    if (cols[i]->width == 4) ((int32_t *)cols[i]->data)[r] = 0;
-    else ((int64_t *)cols[i]->data)[r] = 0;
-  }
+  for (int i = 0; i < nc; i++)
+    if (cols[i]->data) sic_col_store(cols[i], r, 0); /* grown memory is not zeroed */
   sic_col_put(b, &t->partition_id, r, -1);
   return r;
 }
 
-/* First non-zero value: allocate the column, zero-filled up to the current row count. */
-static int col_materialize(sic_builder *b, sic_col *c, int width) {
-  sic_tasks *t = &b->app->tasks;
-  c->data = calloc((size_t)t->cap, (size_t)width);
-  if (!c->data) { b->enomem = 1; return -1; }
-  c->width = width;
-  return 0;
+/* Narrowest width (1, 2, 4 or 8 bytes) that holds stored value s. */
+static int width_for(int64_t s) {
+  if (s == (int8_t)s) return 1;
+  if (s == (int16_t)s) return 2;
+  return s == (int32_t)s ? 4 : 8;
 }
 
-static int col_widen(sic_builder *b, sic_col *c) {
+/* Re-encode the column's n rows at width w (>= its width) with base `base` (0 when w is 8):
+ * one copy per widening, and every value keeps reading the same through sic_col_get. */
+static int col_widen(sic_builder *b, sic_col *c, int w, int64_t base) {
   sic_tasks *t = &b->app->tasks;
-  int64_t *w = malloc(sizeof(int64_t) * (size_t)t->cap);
-  if (!w) { b->enomem = 1; return -1; }
-  const int32_t *n = c->data;
-  for (int64_t i = 0; i < t->n; i++) w[i] = n[i];
-  free(c->data);
-  c->data = w;
-  c->width = 8;
-  return 0;
-}
-
-void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
-  int fits = v >= INT32_MIN && v <= INT32_MAX;
-  if (!c->data) {
-    if (v == 0) return;
-    if (col_materialize(b, c, fits ? 4 : 8) < 0) return;
-  } else if (c->width == 4 && !fits) {
-    if (col_widen(b, c) < 0) return;
+  sic_col wide = {.data = malloc((size_t)t->cap * (size_t)w), .base = base, .width = w};
+  if (!wide.data) { b->enomem = 1; return -1; }
+  for (int64_t i = 0; i < t->n; i++) {
+    int64_t v = sic_col_get(c, i);
+    sic_col_store(&wide, i, v ? (int64_t)((uint64_t)v - (uint64_t)base) : 0);
   }
-  if (c->width == 4) ((int32_t *)c->data)[row] = (int32_t)v;
-  else ((int64_t *)c->data)[row] = v;
+  free(c->data);
+  *c = wide;
+  return 0;
+}
+
+/* The (width, base) a column needs to also hold v (v != 0), given its current ones. Deltas
+ * are modulo 2^64 (as sic_col_get adds them back), so any value whose delta fits is exact. */
+static void col_need(const sic_col *c, int64_t v, int *w, int64_t *base) {
+  int64_t s = (int64_t)((uint64_t)v - (uint64_t)c->base);
+  *base = c->base;
+  *w = s == 0 ? 8 : width_for(s); /* s == 0: v is the base itself, which would read as absent */
+  if (*w < c->width) *w = c->width;
+  if (*w == 8) *base = 0;
+}
+
+void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v, int relative) {
+  if (v == 0 && !c->data) return;
+  if (!c->data) {
+    /* time columns: base just below the first value, 4 bytes (about +-24 days around it) */
+    c->base = relative && v > INT64_MIN ? v - 1 : 0;
+    c->width = c->base ? 4 : width_for(v);
+    c->data = calloc((size_t)b->app->tasks.cap, (size_t)c->width);
+    if (!c->data) { b->enomem = 1; return; }
+  } else if (v != 0) {
+    int w;
+    int64_t base;
+    col_need(c, v, &w, &base);
+    if ((w != c->width || base != c->base) && col_widen(b, c, w, base) < 0) return;
+  }
+  sic_col_store(c, row, v ? (int64_t)((uint64_t)v - (uint64_t)c->base) : 0);
 }
 
 #define TASK_DENSE_LIMIT (1LL << 28)
@@ -318,7 +337,7 @@ sic_builder *sic_builder_new(const sic_load_opts *opts) {
   sic_tasks *t = &a->tasks;
   sic_col *cols[64];
   int nc = task_cols(t, cols);
-  for (int i = 0; i < nc; i++) cols[i]->width = 4;
+  for (int i = 0; i < nc; i++) cols[i]->width = 1; /* no data yet: the first value picks */
   return b;
 }
 

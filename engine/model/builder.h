@@ -91,6 +91,7 @@ typedef struct sic_builder {
                                     task lines (they repeat on every line), -1 = empty */
   sic_sid sid_success;           /* the interned "Success" end reason, -1 until first seen */
   int enomem;                    /* an allocation failed: the model is incomplete */
+  int64_t too_many_tasks;        /* line that needed task row 2^31 (rows are int32), 0 = never */
 } sic_builder;
 
 /* ---- build.c (lifecycle, columns, rows, lines) and pools.c (growth, maps, strings) ---- */
@@ -120,20 +121,38 @@ int32_t sic_push_kv(sic_builder *b, sic_sid k, sic_sid v);
 
 /* Task columns */
 int64_t sic_task_append(sic_builder *b);                       /* new row, defaults; -1 on ENOMEM */
-/* Store v in a task column: allocates the column on its first non-zero value and widens it
- * to 8 bytes on the first value outside int32 (sic_col_put_slow); the common cases inline. */
-void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v);
+/* Store v in a task column. The column is allocated on its first non-zero value, at the
+ * narrowest width that holds it, and widened to the narrowest width that holds a later value
+ * that does not fit (sic_col_put_slow: one copy per width step, at most three per column).
+ * sic_col_put keeps base 0 (stored value = value); sic_col_put_rel is for time columns: the
+ * first non-zero value sets base so that values near it need 4 bytes instead of 8 (a value
+ * equal to base, or too far from it, widens the column to 8 bytes with base 0). */
+void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v, int relative);
+static inline int sic_col_store(sic_col *c, int64_t row, int64_t s) {
+  switch (c->width) {
+  case 1: if (s != (int8_t)s) return 0; ((int8_t *)c->data)[row] = (int8_t)s; return 1;
+  case 2: if (s != (int16_t)s) return 0; ((int16_t *)c->data)[row] = (int16_t)s; return 1;
+  case 4: if (s != (int32_t)s) return 0; ((int32_t *)c->data)[row] = (int32_t)s; return 1;
+  default: ((int64_t *)c->data)[row] = s; return 1;
+  }
+}
 static inline void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
   if (!c->data) {
     if (v == 0) return;
-  } else if (c->width == 8) {
-    ((int64_t *)c->data)[row] = v;
-    return;
-  } else if (v >= INT32_MIN && v <= INT32_MAX) {
-    ((int32_t *)c->data)[row] = (int32_t)v;
+  } else if (sic_col_store(c, row, v)) {
     return;
   }
-  sic_col_put_slow(b, c, row, v);
+  sic_col_put_slow(b, c, row, v, 0);
+}
+static inline void sic_col_put_rel(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
+  if (!c->data) {
+    if (v == 0) return;
+  } else {
+    /* unsigned: a hostile value far from base must not overflow (undefined behaviour) */
+    int64_t s = v ? (int64_t)((uint64_t)v - (uint64_t)c->base) : 0;
+    if ((s != 0 || v == 0) && sic_col_store(c, row, s)) return;
+  }
+  sic_col_put_slow(b, c, row, v, 1);
 }
 int32_t sic_task_find(sic_builder *b, int64_t task_id);        /* -1 when unknown */
 void sic_task_index(sic_builder *b, int64_t task_id, int64_t row);

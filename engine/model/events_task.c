@@ -308,9 +308,9 @@ static void apply_task_info(sic_builder *b, int64_t row, const task_info *ti, in
   if (ti->index != ABSENT) sic_col_put(b, &t->index, row, ti->index);
   if (ti->attempt != ABSENT) sic_col_put(b, &t->attempt, row, ti->attempt);
   if (ti->partition_id != ABSENT) sic_col_put(b, &t->partition_id, row, ti->partition_id);
-  if (ti->finish != ABSENT) sic_col_put(b, &t->finish_time, row, ti->finish);
-  if (ti->getting != ABSENT) sic_col_put(b, &t->getting_result_time, row, ti->getting);
-  if (ti->launch != ABSENT) t->launch_time[row] = ti->launch;
+  if (ti->finish != ABSENT) sic_col_put_rel(b, &t->finish_time, row, ti->finish);
+  if (ti->getting != ABSENT) sic_col_put_rel(b, &t->getting_result_time, row, ti->getting);
+  if (ti->launch != ABSENT) sic_col_put_rel(b, &t->launch_time, row, ti->launch);
   if (stage_row >= 0) t->stage[row] = stage_row;
   if (ti->host >= 0) t->host[row] = ti->host;
   if (ti->locality >= 0) t->locality[row] = (uint8_t)ti->locality;
@@ -353,7 +353,7 @@ int sic_ev_task_getting_result(sic_builder *b, sic_jscan *s, sic_jiter *it) {
   }
   if (s->err) return -1;
   int32_t r = ti.task_id >= 0 ? sic_task_find(b, ti.task_id) : -1;
-  if (r >= 0) sic_col_put(b, &b->app->tasks.getting_result_time, r, ti.getting);
+  if (r >= 0) sic_col_put_rel(b, &b->app->tasks.getting_result_time, r, ti.getting);
   return 0;
 }
 

@@ -87,7 +87,7 @@ static int group_tasks(sic_builder *b) {
   sic_app *a = b->app;
   int64_t n = a->tasks.n, ns = a->nstages;
   int64_t *count = calloc((size_t)ns + 1, sizeof(int64_t));
-  a->stage_task_rows = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+  a->stage_task_rows = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
   if (!count || !a->stage_task_rows) { free(count); b->enomem = 1; return -1; }
   for (int64_t i = 0; i < n; i++) {
     int32_t st = a->tasks.stage[i];
@@ -102,8 +102,8 @@ static int group_tasks(sic_builder *b) {
   for (int64_t i = 0; i < n; i++) {
     int32_t st = a->tasks.stage[i];
     if (st < 0) continue;
-    a->stage_task_rows[count[st]++] = i;
-    int64_t l = a->tasks.launch_time[i];
+    a->stage_task_rows[count[st]++] = (int32_t)i; /* n < 2^31: grow_tasks stops there */
+    int64_t l = sic_col_get(&a->tasks.launch_time, i);
     sic_stage *x = &a->stages[st];
     if (l > 0 && (x->first_task_launch < 0 || l < x->first_task_launch)) x->first_task_launch = l;
   }
@@ -202,18 +202,18 @@ static void stage_exec_peaks(sic_builder *b) {
 static void shrink_tasks(sic_builder *b) {
   sic_tasks *t = &b->app->tasks;
   if (t->n == t->cap || t->n == 0) return;
-  void **plain[] = {(void **)&t->stage, (void **)&t->launch_time, (void **)&t->executor, (void **)&t->host,
-                    (void **)&t->status, (void **)&t->locality, (void **)&t->flags, (void **)&t->end_reason,
-                    (void **)&t->error, (void **)&t->peak};
-  size_t sizes[] = {4, 8, 4, 4, 1, 1, 1, 4, 4, 4};
+  void **plain[] = {(void **)&t->stage, (void **)&t->executor, (void **)&t->host, (void **)&t->status,
+                    (void **)&t->locality, (void **)&t->flags, (void **)&t->end_reason, (void **)&t->error,
+                    (void **)&t->peak};
+  size_t sizes[] = {4, 4, 4, 1, 1, 1, 4, 4, 4};
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
     void *p = realloc(*plain[i], (size_t)t->n * sizes[i]);
     if (p) *plain[i] = p;
   }
-  sic_col *cols[6 + SIC_TM__COUNT] = {&t->task_id, &t->index, &t->attempt, &t->partition_id, &t->finish_time,
-                                      &t->getting_result_time};
-  for (int m = 0; m < SIC_TM__COUNT; m++) cols[6 + m] = &t->metric[m];
-  for (int i = 0; i < 6 + SIC_TM__COUNT; i++) {
+  sic_col *cols[7 + SIC_TM__COUNT] = {&t->task_id, &t->index, &t->attempt, &t->partition_id, &t->launch_time,
+                                      &t->finish_time, &t->getting_result_time};
+  for (int m = 0; m < SIC_TM__COUNT; m++) cols[7 + m] = &t->metric[m];
+  for (int i = 0; i < 7 + SIC_TM__COUNT; i++) {
     if (!cols[i]->data) continue;
     void *p = realloc(cols[i]->data, (size_t)t->n * (size_t)cols[i]->width);
     if (p) cols[i]->data = p;

@@ -30,6 +30,7 @@ static int feed_all(sic_builder *b, sic_lines *l, sic_err *err) {
       a->parts[line.part].bytes += (int64_t)line.len + (line.unterminated ? 0 : 1);
     }
     sic_builder_feed_line(b, line.p, line.len, (int32_t)line.part, line.lineno, line.unterminated);
+    if (b->too_many_tasks) return 0; /* sic_app_load fails the load */
   }
   if (r == 0) return 0;
   a->truncated = 1;
@@ -69,6 +70,11 @@ int sic_app_load(const sic_logset *set, const sic_load_opts *opts, sic_app **out
   a->bytes = sic_stream_bytes_out(sic_lines_stream(l));
   sic_lines_free(l);
   l = NULL;
+  if (b->too_many_tasks) {
+    rc = sic_err_set(err, SIC_EUNSUPPORTED, "%s: line %lld: more than %d task attempts, more than one model "
+                     "holds (task rows are int32)", set->path, (long long)b->too_many_tasks, INT32_MAX);
+    goto error;
+  }
   if (a->events == 0) {
     if (rc == 0) {
       rc = SIC_EFORMAT;

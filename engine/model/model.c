@@ -111,10 +111,11 @@ const char *sic_job_status_name(int status) {
 static int task_arrays(sic_tasks *t, void ***ptrs, size_t *sizes) {
   int n = 0;
 #define P(f, sz) ptrs[n] = (void **)&t->f, sizes[n++] = (sz);
-  P(stage, 4) P(launch_time, 8) P(executor, 4) P(host, 4) P(status, 1) P(locality, 1) P(flags, 1)
+  P(stage, 4) P(executor, 4) P(host, 4) P(status, 1) P(locality, 1) P(flags, 1)
   P(end_reason, 4) P(error, 4) P(peak, 4)
   P(task_id.data, (size_t)t->task_id.width) P(index.data, (size_t)t->index.width)
   P(attempt.data, (size_t)t->attempt.width) P(partition_id.data, (size_t)t->partition_id.width)
+  P(launch_time.data, (size_t)t->launch_time.width)
   P(finish_time.data, (size_t)t->finish_time.width) P(getting_result_time.data, (size_t)t->getting_result_time.width)
 #undef P
   for (int m = 0; m < SIC_TM__COUNT; m++) {
@@ -132,7 +133,7 @@ int64_t sic_app_memory(const sic_app *app) {
   int n = task_arrays((sic_tasks *)&app->tasks, ptrs, sizes);
   for (int i = 0; i < n; i++)
     if (*ptrs[i]) total += (int64_t)sizes[i] * app->tasks.n;
-  total += app->tasks.n * (int64_t)sizeof(int64_t); /* stage_task_rows */
+  total += app->tasks.n * (int64_t)sizeof(int32_t); /* stage_task_rows */
   if (app->strings.n) {
     int32_t last = app->strings.n - 1;
     total += app->strings.off[last] + (int64_t)strlen(app->strings.buf + app->strings.off[last]) + 1;

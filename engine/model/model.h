@@ -5,8 +5,10 @@
  * through the FFI without copying):
  *  - Rows that are few (jobs, stages, executors, SQL executions, ...) are arrays of structs.
  *  - Tasks, which can number millions, are a struct of arrays. Integer task columns are
- *    sic_col: width 4 or 8 chosen per column while building (a column starts at 4 bytes and is
- *    widened once when a value does not fit) and data == NULL when every value is zero.
+ *    sic_col: width 1, 2, 4 or 8 chosen per column while building (a column starts at the
+ *    narrowest width and is widened when a value does not fit, at most three times), data ==
+ *    NULL when every value is zero, and time columns store deltas from a per-column base.
+ *    Read them with sic_col_get() (Lua: the views in scripts/lib/sic/model.lua).
  *  - Strings are interned in one pool and referenced by sic_sid (int32 index, -1 = absent).
  *  - Variable-length lists (stage ids of a job, parents of a stage, key/value properties, ...)
  *    are sic_range slices of shared pools (ints, kvs, ...).
@@ -41,9 +43,12 @@ typedef struct sic_kv {
 } sic_kv;
 
 typedef struct sic_col {
-  void *data;                            /* int32_t[n] (width 4) or int64_t[n] (width 8); NULL = all 0 */
-  int32_t width;                         /* bytes per value: 4 or 8 */
-  int32_t reserved;                      /* keeps the struct 16 bytes on every ABI */
+  void *data;                            /* int8/16/32/64_t[n] by width; NULL = every value is 0 */
+  int64_t base;                          /* value = base + stored for stored != 0; a stored 0 is the
+                                            value 0 (so 0 keeps meaning absent/none); 0 for all but
+                                            time columns, always 0 at width 8 */
+  int32_t width;                         /* bytes per stored value: 1, 2, 4 or 8 */
+  int32_t reserved;                      /* keeps the struct 24 bytes, 8-aligned, on every ABI */
 } sic_col;
 
 typedef struct sic_strings {
@@ -156,7 +161,7 @@ typedef struct sic_tasks {
   sic_col index;                         /* "Index" within the stage */
   sic_col attempt;                       /* "Attempt" of this index */
   sic_col partition_id;                  /* "Partition ID" (-1 when not logged, Spark < 3.3) */
-  int64_t *launch_time;                  /* ms epoch */
+  sic_col launch_time;                   /* ms epoch; 0 when never logged (TaskEnd without TaskStart) */
   sic_col finish_time;                   /* ms epoch; 0 while running */
   sic_col getting_result_time;           /* ms epoch; 0 when never fetched */
   int32_t *executor;                     /* row in sic_app.executors */
@@ -437,7 +442,8 @@ typedef struct sic_app {
   int64_t nkvs;
 
   sic_tasks tasks;
-  int64_t *stage_task_rows;              /* task rows grouped by stage attempt (see sic_stage.tasks) */
+  int32_t *stage_task_rows;              /* task rows grouped by stage attempt (see sic_stage.tasks);
+                                            int32: a load with 2^31 or more tasks fails clearly */
   sic_emetrics *peaks;                   /* distinct executor-metric vectors */
   int64_t npeaks;
 
@@ -498,8 +504,16 @@ static inline const char *sic_str(const sic_app *app, sic_sid id) {
   return id < 0 ? NULL : app->strings.buf + app->strings.off[id];
 }
 static inline int64_t sic_col_get(const sic_col *c, int64_t i) {
+  int64_t s;
   if (!c->data) return 0;
-  return c->width == 4 ? ((const int32_t *)c->data)[i] : ((const int64_t *)c->data)[i];
+  switch (c->width) {
+  case 1: s = ((const int8_t *)c->data)[i]; break;
+  case 2: s = ((const int16_t *)c->data)[i]; break;
+  case 4: s = ((const int32_t *)c->data)[i]; break;
+  default: return ((const int64_t *)c->data)[i]; /* width 8: base is 0 */
+  }
+  /* unsigned: the builder guarantees base + s is in range, this keeps the compiler honest */
+  return s ? (int64_t)((uint64_t)c->base + (uint64_t)s) : 0;
 }
 static inline int64_t sic_task_metric_get(const sic_app *app, int64_t row, sic_task_metric m) {
   return sic_col_get(&app->tasks.metric[m], row);
@@ -508,7 +522,7 @@ static inline int64_t sic_task_metric_get(const sic_app *app, int64_t row, sic_t
 static inline int64_t sic_task_duration(const sic_app *app, int64_t row) {
   int64_t f = sic_col_get(&app->tasks.finish_time, row);
   /* unsigned arithmetic: a hostile log cannot make this overflow (undefined behaviour) */
-  return f > 0 ? (int64_t)((uint64_t)f - (uint64_t)app->tasks.launch_time[row]) : -1;
+  return f > 0 ? (int64_t)((uint64_t)f - (uint64_t)sic_col_get(&app->tasks.launch_time, row)) : -1;
 }
 
 /* Lookups (binary search over the sorted tables); NULL when absent. */

@@ -226,7 +226,7 @@ static int infer_cores(const sic_app *app, int32_t *cores) {
     int32_t e = app->tasks.executor[i];
     int64_t f = sic_col_get(&app->tasks.finish_time, i);
     if (e < 0 || e >= app->nexecutors || cores[e] > 0 || f <= 0) continue;
-    ev[n++] = (task_edge){e, +1, app->tasks.launch_time[i]};
+    ev[n++] = (task_edge){e, +1, sic_col_get(&app->tasks.launch_time, i)};
     ev[n++] = (task_edge){e, -1, f};
   }
   qsort(ev, (size_t)n, sizeof *ev, cmp_task_edge);

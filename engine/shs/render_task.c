@@ -87,7 +87,7 @@ static int64_t getting_result_time(const sic_app *a, int64_t r) {
   int64_t fetch = sic_col_get(&a->tasks.getting_result_time, r);
   int64_t dur = sic_task_duration(a, r);
   if (fetch <= 0) return 0;
-  if (dur > 0) return a->tasks.launch_time[r] + dur - fetch;
+  if (dur > 0) return sic_col_get(&a->tasks.launch_time, r) + dur - fetch;
   return 0; /* still fetching: the live server uses "now"; a replayed log has no now */
 }
 
@@ -182,7 +182,7 @@ void shs_write_task(sic_jw *w, const shs_ctx *c, int64_t r) {
   sic_jw_kint(w, "index", sic_col_get(&a->tasks.index, r));
   sic_jw_kint(w, "attempt", sic_col_get(&a->tasks.attempt, r));
   sic_jw_kint(w, "partitionId", sic_col_get(&a->tasks.partition_id, r)); /* -1 before Spark 3.3 */
-  shs_write_date(w, "launchTime", a->tasks.launch_time[r]);
+  shs_write_date(w, "launchTime", sic_col_get(&a->tasks.launch_time, r));
   int64_t fetch = sic_col_get(&a->tasks.getting_result_time, r);
   if (fetch > 0) shs_write_date(w, "resultFetchStart", fetch);
   int64_t dur = sic_task_duration(a, r);

@@ -222,7 +222,7 @@ double sic_stats_task_value(const sic_app *app, int64_t row, int32_t column) {
   case SIC_SC_SPILL_BYTES:
     return (double)(sic_col_get(&t->metric[SIC_TM_MEMORY_BYTES_SPILLED], row) +
                     sic_col_get(&t->metric[SIC_TM_DISK_BYTES_SPILLED], row));
-  case SIC_SC_LAUNCH_TIME: return (double)t->launch_time[row];
+  case SIC_SC_LAUNCH_TIME: return (double)sic_col_get(&t->launch_time, row);
   case SIC_SC_FAILED: return t->status[row] == SIC_TASK_FAILED ? 1 : 0;
   default: return NAN;
   }

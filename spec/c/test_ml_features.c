@@ -14,14 +14,18 @@
 #include "ml/features.h"
 #include "ml/sim.h"
 
-static void col_scale_from(sic_col *c, int64_t n, const int64_t *base, double k) {
-  for (int64_t i = 0; c->data && i < n; i++) {
-    int64_t v = c->width == 4 ? ((int32_t *)c->data)[i] : ((int64_t *)c->data)[i];
-    if (v <= 0) continue;
-    int64_t nv = base[i] + (int64_t)((v - base[i]) * k);
-    if (c->width == 4) ((int32_t *)c->data)[i] = (int32_t)nv; /* epoch ms never fits: width 8 */
-    else ((int64_t *)c->data)[i] = nv;
+/* Scales a column's values away from base (the model keeps time columns as deltas, so the
+ * result is written back as a plain int64 column: width 8, base 0, always fits). */
+static void col_scale_from(sic_col *c, int64_t n, const sic_col *base, double k) {
+  if (!c->data) return;
+  int64_t *w = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+  if (!w) abort();
+  for (int64_t i = 0; i < n; i++) {
+    int64_t v = sic_col_get(c, i), b = sic_col_get(base, i);
+    w[i] = v <= 0 ? v : b + (int64_t)((v - b) * k);
   }
+  free(c->data);
+  *c = (sic_col){.data = w, .base = 0, .width = 8};
 }
 
 static void test_no_label_leakage(const char *log) {
@@ -33,7 +37,7 @@ static void test_no_label_leakage(const char *log) {
   CHECK(sic_ml_app_build(app, NULL, &before, &err) == 0);
   CHECK(before.nstages >= 5, "%s: %d stages", log, before.nstages);
   /* every task and stage takes 3x as long */
-  col_scale_from(&app->tasks.finish_time, app->tasks.n, app->tasks.launch_time, 3.0);
+  col_scale_from(&app->tasks.finish_time, app->tasks.n, &app->tasks.launch_time, 3.0);
   for (int64_t s = 0; s < app->nstages; s++)
     if (app->stages[s].completion_time > 0 && app->stages[s].submission_time > 0)
       app->stages[s].completion_time =

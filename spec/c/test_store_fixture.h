@@ -60,7 +60,7 @@ static sic_sid fx_intern(fx_pool *p, const char *s) {
 }
 
 static sic_col fx_col64(int64_t n) {
-  sic_col c = {calloc((size_t)(n ? n : 1), 8), 8, 0};
+  sic_col c = {.data = calloc((size_t)(n ? n : 1), 8), .base = 0, .width = 8};
   return c;
 }
 
@@ -74,7 +74,7 @@ static void fx_build_tasks(sic_app *app, fx_pool *p, const fx_spec *sp) {
   t->index = fx_col64(n);
   t->finish_time = fx_col64(n);
   t->stage = calloc((size_t)n + 1, sizeof *t->stage);
-  t->launch_time = calloc((size_t)n + 1, sizeof *t->launch_time);
+  t->launch_time = fx_col64(n);
   t->executor = calloc((size_t)n + 1, sizeof *t->executor);
   t->host = calloc((size_t)n + 1, sizeof *t->host);
   t->status = calloc((size_t)n + 1, 1);
@@ -96,8 +96,8 @@ static void fx_build_tasks(sic_app *app, fx_pool *p, const fx_spec *sp) {
     fx_set(&t->task_id, i, i);
     fx_set(&t->index, i, k);
     t->stage[i] = s;
-    t->launch_time[i] = sp->start_time + 1000 + s * 10;
-    fx_set(&t->finish_time, i, t->launch_time[i] + dur);
+    fx_set(&t->launch_time, i, sp->start_time + 1000 + s * 10);
+    fx_set(&t->finish_time, i, sp->start_time + 1000 + s * 10 + dur);
     t->executor[i] = (int32_t)(1 + i % (sp->executors > 0 ? sp->executors : 1));
     if (t->executor[i] >= app->nexecutors) t->executor[i] = 0;
     t->host[i] = host;
@@ -220,7 +220,7 @@ static void fx_free(sic_app *app) {
   free(t->index.data);
   free(t->finish_time.data);
   free(t->stage);
-  free(t->launch_time);
+  free(t->launch_time.data);
   free(t->executor);
   free(t->host);
   free(t->status);

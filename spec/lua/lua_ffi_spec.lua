@@ -17,8 +17,8 @@ describe("FFI layout", function()
     assert.is_true(fields >= 250, "fields: " .. fields)
     assert.is_true(consts >= 80, "constants: " .. consts)
     assert.same({}, core.check_layout())
-    assert.equal(ffi.sizeof("sic_col"), 16)
-    assert.equal(ffi.offsetof("sic_tasks", "metric") + 34 * 16, ffi.offsetof("sic_tasks", "peak"))
+    assert.equal(ffi.sizeof("sic_col"), 24)
+    assert.equal(ffi.offsetof("sic_tasks", "metric") + 34 * 24, ffi.offsetof("sic_tasks", "peak"))
   end)
 
   it("detects a layout that differs from C", function()
@@ -70,7 +70,8 @@ describe("model views", function()
     assert.equal(tonumber(app.c.tasks.n), tasks.n)
     assert.equal(12987, tasks.n)
     local rt = tasks.executor_run_time
-    assert.is_true(ffi.istype("int32_t *", rt) or ffi.istype("int64_t *", rt))
+    assert.is_true(ffi.istype("int8_t *", rt) or ffi.istype("int16_t *", rt) or ffi.istype("int32_t *", rt)
+      or ffi.istype("int64_t *", rt))
     assert.equal(rawget(tasks, "executor_run_time"), rt) -- resolved once, then cached
     local C = require("sic.core").C
     for row = 0, tasks.n - 1, 97 do

@@ -4,9 +4,11 @@
 -- Indexing conventions (documented in docs/embedding/README.md):
 --  * task columns are C arrays indexed by task row 0..tasks.n-1, exactly the rows other
 --    tables refer to: app.tasks.duration[row], app.tasks.executor_run_time[row]. Each column
---    is resolved once to a typed pointer (int32_t* or int64_t* by the column's width; a
---    shared zero array when the builder stored none), so indexing stays a plain load that the
---    JIT compiles;
+--    is resolved once to a typed pointer (int8_t*, int16_t*, int32_t* or int64_t* by the
+--    column's width; a shared zero array when the builder stored none), so indexing stays a
+--    plain load that the JIT compiles. Time columns (launch_time, finish_time,
+--    getting_result_time) are stored as deltas from a base: they resolve to a small cdata
+--    view whose [row] is the same load plus the base (0 stays 0 = absent), still zero-copy;
 --  * object collections (app.stages, app.jobs, app.executors, app.sqls) are Lua lists,
 --    1-based, of small wrapper objects whose .row is the 0-based C row. They are callable
 --    (app:stages() == app.stages) and have list methods: top, filter, map, sort_by, first;
@@ -123,19 +125,41 @@ table.sort(M.COLUMNS)
 
 -- ---------------------------------------------------------------- tasks
 local int32p, int64p, doublep = ffi.typeof("int32_t *"), ffi.typeof("int64_t *"), ffi.typeof("double *")
+local int8p, int16p = ffi.typeof("int8_t *"), ffi.typeof("int16_t *")
+local WIDTH_PTR = { [1] = int8p, [2] = int16p, [4] = int32p, [8] = int64p }
 
+-- Views of base-relative columns: [row] = stored == 0 and 0 or base + stored. The base is a
+-- double when it is exact as one (epoch ms always are: plain Lua numbers on read), int64 else.
+local function rel_index(c, row)
+  local s = c.p[row]
+  if s == 0 then return 0 end
+  return c.base + s
+end
+local REL_VIEW = {}
+for w, ptr in pairs({ [1] = "int8_t", [2] = "int16_t", [4] = "int32_t" }) do
+  REL_VIEW[w] = {
+    double = ffi.metatype(ffi.typeof("struct { const " .. ptr .. " *p; double base; }"), { __index = rel_index }),
+    int64 = ffi.metatype(ffi.typeof("struct { const " .. ptr .. " *p; int64_t base; }"), { __index = rel_index }),
+  }
+end
 local Tasks = { __metatable = "sic.tasks" }
-local RAW_TASK_COLUMNS = { stage = true, launch_time = true, executor = true, host = true,
+local RAW_TASK_COLUMNS = { stage = true, executor = true, host = true,
   status = true, locality = true, flags = true, end_reason = true, error = true, peak = true }
 local COL_TASK_COLUMNS = { task_id = true, index = true, attempt = true, partition_id = true,
-  finish_time = true, getting_result_time = true }
+  launch_time = true, finish_time = true, getting_result_time = true }
 
 local function typed(view, col)
   if col.data == nil then
     if not view._zeros then view._zeros = ffi.new("int32_t[?]", math.max(view.n, 1)) end
     return view._zeros
   end
-  return col.width == 4 and ffi.cast(int32p, col.data) or ffi.cast(int64p, col.data)
+  local w = tonumber(col.width)
+  local ptr = assert(WIDTH_PTR[w], "sic.model: task column of unknown width")
+  if col.base == 0 then return ffi.cast(ptr, col.data) end
+  local base = tonumber(col.base)
+  -- the view keeps the app alive through the task view (it holds _app); data is never moved
+  if math.abs(base) < 2 ^ 53 then return REL_VIEW[w].double(ffi.cast(ptr, col.data), base) end
+  return REL_VIEW[w].int64(ffi.cast(ptr, col.data), col.base)
 end
 
 -- Derived per-task columns are materialised once, as double[] (plain Lua numbers on read).

@@ -1,0 +1,108 @@
+/* Task columns (sic_col): values survive every widening step (1 -> 2 -> 4 -> 8 bytes), the
+ * base of time columns (deltas, 0 = absent, values equal to or far from the base), the
+ * finalize shrink, and the int64 extremes. Goes through the builder's own store paths
+ * (engine/model/builder.h), so a store that truncates or re-encodes wrongly fails here. */
+#include <stdint.h>
+
+#include "check.h"
+#include "model/builder.h"
+
+#define NROWS 4000 /* more than the first task allocation: widening copies grown columns */
+
+/* Expected values, and the width each step must leave the column at. */
+typedef struct step {
+  int64_t v;     /* value stored at the next row */
+  int width;     /* column width after storing it */
+} step;
+
+/* Rows 0..nsteps-1 get the steps' values; the other rows keep 0 (or a pattern value). */
+static void check_column(const char *what, sic_col *col, const int64_t *want, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    if (sic_col_get(col, i) != want[i]) {
+      CHECK_EQ_INT(sic_col_get(col, i), want[i]);
+      check_note("%s: row %lld (width %d, base %lld)\n", what, (long long)i, col->width, (long long)col->base);
+      return;
+    }
+  check_count++;
+}
+
+static void run_steps(const char *what, int relative, const step *steps, int nsteps) {
+  sic_builder *b = sic_builder_new(NULL);
+  static int64_t want[NROWS];
+  sic_col *col = relative ? &b->app->tasks.getting_result_time : &b->app->tasks.metric[SIC_TM_RESULT_SIZE];
+  for (int64_t r = 0; r < NROWS; r++) CHECK(sic_task_append(b) == r);
+  /* a pattern in the rows after the steps, so widening must carry old values along */
+  for (int i = 0; i < nsteps; i++) {
+    int64_t row = NROWS - nsteps + i;
+    if (relative) sic_col_put_rel(b, col, row, steps[i].v);
+    else sic_col_put(b, col, row, steps[i].v);
+    want[row] = steps[i].v;
+    if (steps[i].v != 0 || col->data) {
+      CHECK_EQ_INT(col->width, steps[i].width);
+      if (col->width != steps[i].width) check_note("%s: after storing %lld\n", what, (long long)steps[i].v);
+    }
+    if (col->width == 8) CHECK_EQ_INT(col->base, 0);
+    check_column(what, col, want, NROWS);
+  }
+  /* overwrite the first step's row with 0 again: a stored 0 is the value 0 at any base */
+  if (relative) sic_col_put_rel(b, col, NROWS - nsteps, 0);
+  else sic_col_put(b, col, NROWS - nsteps, 0);
+  want[NROWS - nsteps] = 0;
+  check_column(what, col, want, NROWS);
+  sic_app *a = sic_builder_finish(b); /* shrinks every column to n rows */
+  CHECK(a != NULL);
+  if (a) {
+    sic_col *done = relative ? &a->tasks.getting_result_time : &a->tasks.metric[SIC_TM_RESULT_SIZE];
+    check_column(what, done, want, a->tasks.n);
+    sic_app_free(a);
+  }
+  for (int64_t r = 0; r < NROWS; r++) want[r] = 0;
+}
+
+static void test_widening(void) {
+  const step s[] = {
+      {0, 1},          {1, 1},         {-1, 1},        {127, 1},       {-128, 1},      {128, 2},
+      {-129, 2},       {32767, 2},     {-32768, 2},    {32768, 4},     {-32769, 4},    {INT32_MAX, 4},
+      {INT32_MIN, 4},  {(int64_t)INT32_MAX + 1, 8},    {(int64_t)INT32_MIN - 1, 8},    {INT64_MAX, 8},
+      {INT64_MIN, 8},  {-1, 8},        {0, 8},
+  };
+  run_steps("base 0, every width", 0, s, (int)(sizeof s / sizeof s[0]));
+  /* a first value that already needs 8 bytes, and a negative first value (partition_id -1) */
+  const step big[] = {{INT64_MIN, 8}, {5, 8}};
+  run_steps("base 0, starts at 8", 0, big, 2);
+  const step neg[] = {{-1, 1}, {-40000, 4}, {3, 4}};
+  run_steps("base 0, negative first", 0, neg, 3);
+}
+
+static void test_relative(void) {
+  const int64_t t0 = 1700000000000LL; /* epoch ms */
+  const step s[] = {
+      {t0, 4},                 /* base = t0 - 1 */
+      {t0 + 86400000LL, 4},    /* a day later */
+      {t0 - 3600000LL, 4},     /* earlier than the first value */
+      {0, 4},                  /* absent */
+      {t0 + 2000000000LL, 4},  /* about 23 days: still int32 */
+      {t0 - 1, 8},             /* exactly the base: would store 0 = absent, so it widens */
+      {t0 + 5, 8},
+      {INT64_MAX, 8},
+      {INT64_MIN, 8},
+  };
+  run_steps("time column", 1, s, (int)(sizeof s / sizeof s[0]));
+  const step far[] = {{t0, 4}, {t0 + 3000000000LL, 8}, {0, 8}, {t0, 8}};
+  run_steps("time column, far value", 1, far, 4);
+  /* hostile extremes: a first value of INT64_MIN (no base below it), then near INT64_MAX;
+   * deltas wrap modulo 2^64 exactly as sic_col_get adds them back, so INT64_MIN one step
+   * above a base of INT64_MAX - 1 still fits in 4 bytes */
+  const step ext[] = {{INT64_MIN, 8}, {INT64_MAX, 8}, {1, 8}};
+  run_steps("time column, INT64_MIN first", 1, ext, 3);
+  const step ext2[] = {{INT64_MAX, 4}, {INT64_MIN, 4}, {INT64_MIN + 5000000000LL, 8}, {-1, 8}};
+  run_steps("time column, INT64_MAX first", 1, ext2, 4);
+  const step neg[] = {{-5, 4}, {-6, 8}, {-4, 8}};
+  run_steps("time column, negative first", 1, neg, 3);
+}
+
+int main(void) {
+  test_widening();
+  test_relative();
+  return CHECK_RESULT();
+}
