@@ -2,7 +2,7 @@
 -- any user rule set with agent = "skew") over the model.
 return {
   name = "skew",
-  version = "0.1",
+  version = "1.0",
   needs = { "metadata" },
   run = function(ctx, state)
     local findings = ctx.run_rules()
