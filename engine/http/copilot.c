@@ -30,6 +30,7 @@ static int upload_error(http_reply *out, http_req *rq, sic_err *err, const char 
 }
 
 static int run_findings(sic_http *srv, const sic_app *app, const char *format, char **out, sic_err *err);
+static int timed_load(sic_http *srv, const sic_logset *set, sic_app **out, sic_err *err);
 int http_copilot_store_upload(sic_http *srv, const sic_app *app, const char *findings_json, http_reply *out);
 
 int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
@@ -48,8 +49,7 @@ int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
     status = http_reply_error(out, 400, "the upload holds %zu event logs; POST one at a time", sets.n);
     goto done;
   }
-  sic_load_opts lo = {1, 1};
-  if (sic_app_load(&sets.items[0], &lo, &app, &err) < 0) {
+  if (timed_load(srv, &sets.items[0], &app, &err) < 0) {
     status = upload_error(out, rq, &err, "cannot read the event log");
     goto done;
   }
@@ -118,17 +118,28 @@ static int named_after(const char *name, const char *id) {
 
 /* Load the model of application id from the log dir: logs named after it first (the usual
  * case), every other log only when none of those is it. The latest attempt wins. */
+/* sic_app_load, counted in the parse-throughput metrics. */
+static int timed_load(sic_http *srv, const sic_logset *set, sic_app **out, sic_err *err) {
+  sic_load_opts lo = {0, 1};
+  int64_t t0 = http_now_ns();
+  int rc = sic_app_load(set, &lo, out, err);
+  if (rc == 0) {
+    atomic_fetch_add(&srv->metrics.parse_bytes, (uint64_t)(set->total_size > 0 ? set->total_size : 0));
+    atomic_fetch_add(&srv->metrics.parse_ns, (uint64_t)(http_now_ns() - t0));
+  }
+  return rc;
+}
+
 static int load_app(sic_http *srv, const char *id, sic_app **out, sic_err *err) {
   *out = NULL;
   sic_logsets sets = {0};
   if (sic_logset_scan(srv->logdir, &sets, err) < 0) return err->code;
-  sic_load_opts lo = {0, 1};
   for (int pass = 0; pass < 2 && !*out; pass++) {
     for (size_t i = 0; i < sets.n; i++) {
       if (named_after(sets.items[i].name, id) != (pass == 0)) continue;
       sic_app *app = NULL;
       sic_err le = {0};
-      if (sic_app_load(&sets.items[i], &lo, &app, &le) < 0) continue; /* unreadable logs are not this app */
+      if (timed_load(srv, &sets.items[i], &app, &le) < 0) continue; /* unreadable logs are not this app */
       const char *aid = sic_str(app, app->app_id);
       if (!aid || strcmp(aid, id) || (*out && (*out)->start_time > app->start_time)) {
         sic_app_free(app);
@@ -153,6 +164,8 @@ static int run_findings(sic_http *srv, const sic_app *app, const char *format, c
   atomic_fetch_add(&srv->metrics.analyses, 1);
   int rc = sic_lua_analyze_format(app, &lo, format, out, NULL, err);
   if (rc < 0) atomic_fetch_add(&srv->metrics.analysis_errors, 1);
+  int64_t nerr = rc == 0 && !strcmp(format, "json") ? http_findings_errors(*out) : 0;
+  if (nerr > 0) atomic_fetch_add(&srv->metrics.rule_errors, (uint64_t)nerr);
   return rc;
 }
 

@@ -129,6 +129,9 @@ typedef struct http_metrics {
   _Atomic uint64_t rule_reload_failures;               /* rule reloads rejected (old rules kept) */
   _Atomic uint64_t analyses;                           /* copilot analyses run (Lua graph) */
   _Atomic uint64_t analysis_errors;                    /* analyses that failed */
+  _Atomic uint64_t rule_errors;                        /* rules that failed to load/run in served analyses */
+  _Atomic uint64_t parse_bytes;                        /* stored log bytes loaded by copilot analyses and uploads */
+  _Atomic uint64_t parse_ns;                           /* time spent loading them */
 } http_metrics;
 
 void http_metrics_observe(http_metrics *m, int route_index, int status, int64_t ns);
@@ -174,6 +177,8 @@ struct sic_http {
 /* ---- rules (rules.c) ---- */
 struct sic_lua_opts;
 int http_rules_init(sic_http *srv, sic_err *err);
+/* Top-level "errors" count of a sic.findings/1 document (rules that failed), -1 if unreadable. */
+int64_t http_findings_errors(const char *json);
 int http_rules_reload(sic_http *srv, char *why, size_t whylen);
 void http_rules_opts(sic_http *srv, struct sic_lua_opts *lo, const char **dirs, char *dirbuf, size_t n);
 void http_rules_free(sic_http *srv);

@@ -83,6 +83,10 @@ static void write_service(FILE *f, sic_http *srv) {
   counter(f, "sic_logs_skipped", "Files under the log dir that are not readable event logs.", "gauge", (unsigned long long)sic_shs_skipped(srv->shs));
   counter(f, "sic_analyses_total", "Copilot analyses run (Lua rules and agents).", "counter", atomic_load(&m->analyses));
   counter(f, "sic_analysis_errors_total", "Analyses whose rule engine could not run.", "counter", atomic_load(&m->analysis_errors));
+  counter(f, "sic_rule_errors_total", "Rules that failed to load or run in served analyses (rule_error findings).", "counter", atomic_load(&m->rule_errors));
+  counter(f, "sic_parse_bytes_total", "Stored event-log bytes loaded by copilot analyses and uploads.", "counter", atomic_load(&m->parse_bytes));
+  fprintf(f, "# HELP sic_parse_seconds_total Time spent loading them (bytes/seconds = parse throughput).\n# TYPE sic_parse_seconds_total counter\nsic_parse_seconds_total %.6f\n",
+          (double)atomic_load(&m->parse_ns) / 1e9);
   counter(f, "sic_rule_reload_failures_total", "Rule reloads rejected; the previous rules kept serving.", "counter", atomic_load(&m->rule_reload_failures));
   counter(f, "sic_log_rescans_total", "Log directory rescans.", "counter", atomic_load(&m->rescans));
   counter(f, "sic_log_rescan_failures_total", "Rescans that failed (the previous listing kept serving).", "counter", atomic_load(&m->rescan_failures));

@@ -74,7 +74,7 @@ static int copy_tree(const char *src, const char *dst, int depth, sic_err *err) 
 /* ---- validation ---- */
 
 /* Top-level "errors" count of a sic.findings/1 document, or -1 when it cannot be read. */
-static int64_t findings_errors(const char *json) {
+int64_t http_findings_errors(const char *json) {
   sic_jscan s;
   sic_jiter it;
   sic_jstr key;
@@ -119,7 +119,7 @@ static int validate(sic_http *srv, const char *dir, char *why, size_t whylen) {
     snprintf(why, whylen, "%s", err.msg[0] ? err.msg : sic_strerror(err.code));
     return -1;
   }
-  int64_t nerr = findings_errors(json);
+  int64_t nerr = http_findings_errors(json);
   if (nerr != 0) {
     /* name the failing rules: the rule_error findings' titles */
     size_t k = (size_t)snprintf(why, whylen, "%lld rule error(s)", (long long)nerr);

@@ -35,6 +35,10 @@ describe("sic serve /v1", function()
     for _, f in ipairs(doc.findings) do got[#got + 1] = f.severity .. " " .. f.id end
     assert.are.same(want, got)
     assert.is_truthy(table.concat(got, ","):find("high job.failed", 1, true))
+    local m = srv:get("/metrics").body
+    assert.is_true(tonumber(m:match("\nsic_parse_bytes_total (%d+)")) >= 68182) -- this log's size, at least
+    assert.matches("\nsic_rule_errors_total 0\n", m)
+    assert.is_true(tonumber(m:match("\nsic_analyses_total (%d+)")) >= 1)
   end)
 
   it("renders the report as json, md, txt and a self-contained html page", function()
