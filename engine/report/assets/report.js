@@ -206,7 +206,8 @@
       });
       axisX(s, left, left + width, height, max, width);
       box.appendChild(s);
-      box.appendChild(el("div", { "class": "legend" }, d.length + " successful tasks (log-scaled counts)."));
+      box.appendChild(el("div", { "class": "legend" }, (d.length < st.tasks ? "an even sample of " + d.length + " of the " + st.tasks +
+        " task attempts" : d.length + " successful tasks") + " (log-scaled counts)."));
     });
   })();
 
@@ -225,8 +226,9 @@
         var cls = "";
         if (n.time_ms > 0 && n.time_ms === times[0]) cls = "hot1";
         else if (n.time_ms > 0 && n.time_ms >= times[Math.min(2, times.length - 1)]) cls = "hot";
-        var line = new Array(n.depth + 1).join("  ") + n.text + (n.time_ms > 0 ? "   [" + secs(n.time_ms) + "]" : "") +
-          (n.rows !== undefined && n.rows !== null ? "   rows=" + n.rows : "");
+        // time and rows first: plan lines are long and the box scrolls sideways
+        var line = new Array(n.depth + 1).join("  ") + (n.time_ms > 0 ? "[" + secs(n.time_ms) + "] " : "") +
+          (n.rows !== undefined && n.rows !== null ? "[rows " + n.rows + "] " : "") + n.text;
         box.appendChild(el("div", { "class": cls }, line));
       });
       det.appendChild(box);
