@@ -60,6 +60,7 @@ int sic_ml_corpus_load(char *const *paths, int npaths, sic_ml_corpus *out, FILE 
       return rc;
     }
   }
+  sic_ml_fill_history(out->apps, out->napps);
   return 0;
 }
 
@@ -84,6 +85,7 @@ int sic_ml_corpus_load_store(const char *url, sic_ml_corpus *out, FILE *log, sic
   free(keys);
   sic_store_close(s);
   if (rc) sic_ml_corpus_free(out);
+  else sic_ml_fill_history(out->apps, out->napps);
   return rc;
 }
 

@@ -36,7 +36,7 @@ const char *const sic_ml_app_feature_names[AF__COUNT] = {
   "log_tasks", "log_stages", "log_jobs", "max_dag_depth", "executors", "cores_per_executor",
   "log_slots", "waves", "op_scan", "op_exchange", "op_join", "op_aggregate", "op_sort", "op_window",
   "op_udf", "op_gpu", "codec", "kryo", "aqe", "log_shuffle_partitions", "log_executor_memory_mb",
-  "spark_version", "job_identity", "log_sqls",
+  "spark_version", "job_identity", "log_sqls", "hist_log_runtime",
 };
 
 /* ---- Settings ---- */
@@ -468,6 +468,7 @@ static void app_features(build_ctx *c, sic_ml_app *a) {
   x[AF_JOB_IDENTITY] = (float)((double)(fnv(1469598103934665603ull, a->app_name, strlen(a->app_name)) >> 40) /
                                (double)(1ull << 24));
   x[AF_LOG_SQLS] = (float)log1p((double)app->nsqls);
+  x[AF_HIST_LOG_RUNTIME] = c->wi && c->wi->history_ms > 0 ? (float)log(c->wi->history_ms) : NAN;
   a->slots = (int32_t)(execs * cpe + 0.5);
   if (a->slots < 1) a->slots = 1;
   a->input_bytes = in + sr;
@@ -509,6 +510,7 @@ int sic_ml_app_build(const sic_app *app, const sic_ml_whatif *wi, sic_ml_app *ou
   app_features(&c, out);
   int64_t end = app->end_time > 0 ? app->end_time : -1;
   out->runtime_ms = end > 0 && c.t0 > 0 && end >= c.t0 ? (double)(end - c.t0) : -1;
+  out->start_ms = c.t0 > 0 ? c.t0 : -1;
   double covered = stage_union_ms(out);
   out->driver_ms = out->runtime_ms > covered ? out->runtime_ms - covered : 0;
   /* CV group: copies of one log and repeated runs of one job (same name and shape) must land
@@ -527,4 +529,23 @@ void sic_ml_app_free(sic_ml_app *a) {
   free(a->stages);
   free(a->parents);
   memset(a, 0, sizeof *a);
+}
+
+void sic_ml_fill_history(sic_ml_app *apps, int32_t n) {
+  double *prev = malloc(((size_t)n + 1) * sizeof *prev);
+  for (int32_t i = 0; i < n; i++) {
+    int32_t k = 0;
+    for (int32_t j = 0; prev && j < n; j++)
+      if (j != i && apps[j].runtime_ms > 0 && apps[j].start_ms >= 0 && apps[j].start_ms < apps[i].start_ms &&
+          !strcmp(apps[j].app_name, apps[i].app_name))
+        prev[k++] = apps[j].runtime_ms;
+    if (k == 0) {
+      apps[i].x[AF_HIST_LOG_RUNTIME] = NAN;
+      continue;
+    }
+    qsort(prev, (size_t)k, sizeof *prev, cmp_double);
+    double med = k % 2 ? prev[k / 2] : (prev[k / 2 - 1] + prev[k / 2]) / 2;
+    apps[i].x[AF_HIST_LOG_RUNTIME] = (float)log(med);
+  }
+  free(prev);
 }

@@ -40,7 +40,7 @@ typedef enum sic_ml_app_feature {
   AF_LOG_TASKS, AF_LOG_STAGES, AF_LOG_JOBS, AF_MAX_DAG_DEPTH, AF_EXECUTORS, AF_CORES_PER_EXECUTOR,
   AF_LOG_SLOTS, AF_WAVES, AF_OP_SCAN, AF_OP_EXCHANGE, AF_OP_JOIN, AF_OP_AGGREGATE, AF_OP_SORT,
   AF_OP_WINDOW, AF_OP_UDF, AF_OP_GPU, AF_CODEC, AF_KRYO, AF_AQE, AF_LOG_SHUFFLE_PARTITIONS,
-  AF_LOG_EXECUTOR_MEMORY_MB, AF_SPARK_VERSION, AF_JOB_IDENTITY, AF_LOG_SQLS,
+  AF_LOG_EXECUTOR_MEMORY_MB, AF_SPARK_VERSION, AF_JOB_IDENTITY, AF_LOG_SQLS, AF_HIST_LOG_RUNTIME,
   AF__COUNT
 } sic_ml_app_feature;
 
@@ -56,6 +56,7 @@ typedef struct sic_ml_whatif {
   int executors;                        /* executors to assume (0 = as logged) */
   int cores;                            /* cores per executor (0 = as logged) */
   double input_scale;                   /* multiply input volumes (1 or 0 = as logged) */
+  double history_ms;                    /* median runtime of the job's earlier runs, 0 = unknown */
 } sic_ml_whatif;
 
 typedef struct sic_ml_stage_row {
@@ -81,10 +82,15 @@ typedef struct sic_ml_app {
   double runtime_ms;                    /* LABEL: app end - start, -1 unknown */
   double driver_ms;                     /* runtime not covered by any stage (driver/scheduling) */
   double input_bytes;                   /* total input + shuffle-read bytes (for extrapolation splits) */
+  int64_t start_ms;                     /* app start, ms epoch, -1 (orders runs for history) */
   float x[AF__COUNT];                   /* application features */
 } sic_ml_app;
 
 int sic_ml_app_build(const sic_app *app, const sic_ml_whatif *wi, sic_ml_app *out, sic_err *err);
+/* History feature of every app: log of the median runtime of the earlier runs (by start time)
+ * of the same application name among apps[0..n), NaN when there is none. Past runs only: a
+ * run never sees its own or later runtimes. */
+void sic_ml_fill_history(sic_ml_app *apps, int32_t n);
 void sic_ml_app_free(sic_ml_app *a);
 
 #endif

@@ -151,7 +151,8 @@ int sic_ml_predict_summary(const sic_ml_predictor *p, const sic_app *app, int ex
                            double input_scale, sic_ml_summary *out, sic_err *err) {
   memset(out, 0, sizeof *out);
   if (!p || !app) return sic_err_set(err, SIC_EINVAL, "sic.ml.predict: no model or no application");
-  sic_ml_whatif wi = {executors > 0 ? executors : 0, cores > 0 ? cores : 0, input_scale > 0 ? input_scale : 1};
+  sic_ml_whatif wi = {.executors = executors > 0 ? executors : 0, .cores = cores > 0 ? cores : 0,
+                      .input_scale = input_scale > 0 ? input_scale : 1};
   sic_ml_prediction r;
   int rc = sic_ml_predict(p, app, &wi, &r, err);
   if (rc) return rc;

@@ -19,6 +19,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "json/write.h"
+#include "ml/eval.h"
 #include "ml/history.h"
 #include "ml/predict.h"
 #include "store/store.h"
@@ -133,7 +134,15 @@ static int predict_job(const char *job, const char *url, const sic_ml_predictor 
   for (int i = 1; prev && i < n; i++) prev[i - 1] = &apps[i];
   double hist = prev ? sic_ml_history_predict(prev, n - 1, &apps[0]) : -1;
   free(prev);
-  if (pred && (rc = sic_ml_predict(pred, newest, wi, &res, err))) goto done;
+  /* the app model's history feature: median runtime of the earlier runs */
+  sic_ml_whatif wh = *wi;
+  double *rt = malloc((size_t)n * sizeof *rt);
+  int nrt = 0;
+  for (int i = 1; rt && i < n; i++)
+    if (apps[i].runtime_ms > 0) rt[nrt++] = apps[i].runtime_ms;
+  wh.history_ms = nrt ? sic_ml_quantile(rt, nrt, 0.5) : 0;
+  free(rt);
+  if (pred && (rc = sic_ml_predict(pred, newest, &wh, &res, err))) goto done;
   char h[32], m[32], lo[32], hi[32], obs[32];
   fmt_ms(hist, h, sizeof h), fmt_ms(pred ? res.app_ms : -1, m, sizeof m);
   fmt_ms(pred ? res.lo_ms : -1, lo, sizeof lo), fmt_ms(pred ? res.hi_ms : -1, hi, sizeof hi);
@@ -206,7 +215,7 @@ int sic_cmd_predict(int argc, char **argv) {
   pos[0] = posv ? posv[0] : NULL;
   free(posv);
   if (r != SIC_ARGS_OK) return r == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
-  sic_ml_whatif wi = {(int)executors, (int)cores, 1};
+  sic_ml_whatif wi = {.executors = (int)executors, .cores = (int)cores, .input_scale = 1};
   if (parse_scale(scale_s, &wi.input_scale))
     return sic_args_usage_error(&spec, "--input-scale wants a positive number, got '%s'", scale_s), SIC_EXIT_USAGE;
   struct stat st;

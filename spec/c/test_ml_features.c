@@ -76,7 +76,7 @@ static void test_features_and_whatif(const char *log) {
   CHECK(maxdepth >= 1, "%s: a multi-stage query has DAG depth >= 1 (got %g)", log, maxdepth);
   CHECK(joins >= 1, "%s: the plan's joins are seen", log);
   CHECK(a.x[AF_EXECUTORS] >= 1 && a.slots >= 1);
-  sic_ml_whatif wi = {a.x[AF_EXECUTORS] * 2, 0, 4.0};
+  sic_ml_whatif wi = {.executors = (int)a.x[AF_EXECUTORS] * 2, .input_scale = 4.0};
   CHECK(sic_ml_app_build(app, &wi, &b, &err) == 0);
   CHECK(b.x[AF_EXECUTORS] == a.x[AF_EXECUTORS] * 2, "what-if executors %g", b.x[AF_EXECUTORS]);
   CHECK(b.slots == a.slots * 2, "slots %d -> %d", a.slots, b.slots);

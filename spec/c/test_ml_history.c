@@ -50,6 +50,23 @@ int main(void) {
       if (q > worst) worst = q;
     }
     CHECK(worst <= 1.15, "leave-one-out history q-error %.3f", worst);
+    /* the app model's history feature: past runs only (the earliest run has none) */
+    sic_ml_fill_history(runs, 4);
+    int earliest = 0, nan_count = 0, own_ok = 1;
+    for (int i = 1; i < 4; i++)
+      if (runs[i].start_ms < runs[earliest].start_ms) earliest = i;
+    for (int i = 0; i < 4; i++) {
+      float h = runs[i].x[AF_HIST_LOG_RUNTIME];
+      nan_count += isnan(h);
+      double want = 0;
+      int k = 0;
+      for (int j = 0; j < 4; j++)
+        if (runs[j].start_ms < runs[i].start_ms) want += runs[j].runtime_ms, k++;
+      /* with one or three earlier runs the median is one of them; two: their mean */
+      if (k == 1 || k == 2) own_ok &= fabs(exp(h) - want / k) <= 1e-3 * want / k;
+    }
+    CHECK(nan_count == 1 && isnan(runs[earliest].x[AF_HIST_LOG_RUNTIME]), "history of the earliest run");
+    CHECK(own_ok, "history feature is not the median of the earlier runs");
     for (int i = 0; i < 4; i++) sic_ml_app_free(&runs[i]);
   }
   sic_ml_app cpu, gpu;
