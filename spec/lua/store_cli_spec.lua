@@ -134,6 +134,28 @@ for _, backend in ipairs(backends) do
       assert.are.equal(0, h.runs[1].findings)
     end)
 
+    it("records runs from sic analyze --store", function()
+      local log = T.need_shared("spark-events/spark/application_1516285256255_0012")
+      if not log then return end
+      local r = T.run_sic({ "analyze", log, "--store", url })
+      assert.are.equal(0, r.code, r.stderr)
+      local h = json_of(T.run_sic({ "history", "application_1516285256255_0012", "--store", url, "--format", "json" }))
+      assert.are.equal(1, #h.runs)
+      assert.is_true(h.runs[1].findings >= 1, "findings stored: " .. h.runs[1].findings)
+      -- analysed again: still one run (idempotent), findings refreshed, not duplicated
+      local before = h.runs[1].findings
+      r = T.run_sic({ "analyze", log, "--store", url, "--format", "json" })
+      assert.are.equal(0, r.code, r.stderr)
+      h = json_of(T.run_sic({ "history", "application_1516285256255_0012", "--store", url, "--format", "json" }))
+      assert.are.equal(1, #h.runs)
+      assert.are.equal(before, h.runs[1].findings)
+      -- a store that cannot be opened fails the exit status, the report is still printed
+      r = T.run_sic({ "analyze", log, "--store", "mysql://nowhere" })
+      assert.are.equal(1, r.code)
+      assert.truthy(r.stderr:find("mysql://nowhere", 1, true))
+      assert.is_true(#r.stdout > 0)
+    end)
+
     it("writes one row per task with --store-tasks", function()
       local log = T.need_shared("spark-events/spark/local-1430917381534")
       if not log then return end
