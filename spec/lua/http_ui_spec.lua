@@ -61,6 +61,22 @@ describe("the web UI in headless Chromium", function()
     assert.is_true(T.exists(shots .. "/list.png"))
   end)
 
+  it("filters the list by the search text (#/?q=...)", function()
+    if not srv then return pending("needs chromium and ../shared/data/real") end
+    local dom = chromium(srv.base .. "/#/?q=largeblocks", "--dump-dom")
+    assert.matches('data%-ready="1"', dom)
+    assert.are.equal(1, count(dom, '<tr data-app="'))
+    assert.is_truthy(dom:find('<tr data-app="application_1553914137147_0018">', 1, true))
+    -- by user: as many rows as the API lists applications of that user
+    local want = 0
+    for _, a in ipairs(require("cjson").decode(srv:get("/api/v1/applications").body)) do
+      if a.attempts[#a.attempts].sparkUser == "irashid" then want = want + 1 end
+    end
+    assert.is_true(want >= 2)
+    dom = chromium(srv.base .. "/#/?q=irashid", "--dump-dom")
+    assert.are.equal(want, count(dom, '<tr data-app="'))
+  end)
+
   it("opens an application with its stage and shuffle charts and executors", function()
     if not srv then return pending("needs chromium and ../shared/data/real") end
     local url = srv.base .. "/#/app/local-1422981780767"

@@ -60,9 +60,10 @@ function showError(e) {
 
 // ---- application list ----
 
-async function renderList() {
+async function renderList(initialQuery) {
   const apps = await getJSON("/api/v1/applications");
   const search = el("input", { type: "search", id: "search", placeholder: "Search by name, id or user" });
+  search.value = initialQuery || ""; // #/?q=... links to a search
   const tbody = el("tbody", { id: "apps" });
   const fill = () => {
     const q = search.value.toLowerCase();
@@ -188,7 +189,7 @@ async function route() {
   const m = location.hash.match(/^#\/app\/(.+)$/);
   try {
     if (m) await renderApp(decodeURIComponent(m[1]));
-    else await renderList();
+    else await renderList(new URLSearchParams(location.hash.replace(/^#\/?\??/, "")).get("q"));
     document.body.setAttribute("data-ready", "1");
   } catch (e) {
     console.error(String(e.message || e));
