@@ -9,7 +9,11 @@ const main = document.getElementById("main");
 const consoleErrors = [];
 const originalConsoleError = console.error;
 console.error = (...args) => { consoleErrors.push(args.join(" ")); originalConsoleError.apply(console, args); };
-window.addEventListener("error", (e) => consoleErrors.push("uncaught: " + e.message));
+window.addEventListener("error", (e) => {
+  // capture phase: also sees images/styles/scripts that failed to load (their events do not bubble)
+  if (e.target && e.target !== window) consoleErrors.push("failed to load " + (e.target.src || e.target.href));
+  else consoleErrors.push("uncaught: " + e.message);
+}, true);
 window.addEventListener("unhandledrejection", (e) => consoleErrors.push("unhandled rejection: " + e.reason));
 
 function publishConsoleErrors() {
