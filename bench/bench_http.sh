@@ -54,6 +54,7 @@ run() {
 }
 
 echo "sic serve on $base, logs $logs; wrk -t2 -c64 -d${seconds}s on $(nproc) cores (shared with wrk)"
+echo "machine load before the run: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min)"
 run "static baseline (/ui/style.css)" /ui/style.css
 run "stage list (cached JSON, 40 KB)" "/api/v1/applications/$app/stages"
 run "task list (cached JSON, 100 tasks)" "/api/v1/applications/$app/stages/0/0/taskList?length=100"
