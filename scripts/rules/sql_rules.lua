@@ -96,7 +96,7 @@ return {
       title = "Exploding join: far more rows out than in",
       severity = "high",
       applies_to = "sql",
-      thresholds = { ratio = 10, min_output_rows = 1e6 },
+      thresholds = { ratio = 5, min_output_rows = 1e6 },
       when = function(sql, ctx)
         local t = ctx.thresholds
         local hits, nodes = each_node(sql, ctx, function(n) return n.name:find("Join", 1, true) ~= nil end)

@@ -15,6 +15,9 @@
 --    a run of a minute or more (below that the idle core time is noise). Single-executor apps
 --    cannot shed an executor and are labelled not over-provisioned.
 --  spill stage: most tasks spilled (partitioning, not skew).
+--  exploding join (`exploding_sql`, SQL execution ids): a join node whose "number of output
+--    rows" (summed from the task accumulables) is >= 5x its largest input's and >= 1M rows,
+--    computed from the SQLExecutionStart/AQE-update plan JSON.
 -- Logs listed in `apps` are the population: an app listed with an empty/absent label is a
 -- negative for that label (a finding there is a false positive).
 return {
@@ -23,16 +26,16 @@ return {
       skewed = { ["0.0"] = "straggler" }, over_provisioned = false,
       why = "SparkPi: one first-wave task 1.1 s vs 65 ms median (JVM warm-up/GC), 40% of the 2.2 s stage" },
     { log = "spark-rapids-tools/e2e-event_logs/join_agg_on_yarn_eventlog.zstd",
-      skewed = { ["3.0"] = "data" }, over_provisioned = true,
+      skewed = { ["3.0"] = "data" }, exploding_sql = { 0 }, over_provisioned = true,
       why = "one task read 60 MB vs 5.5 KB median and ran 18.6 s vs 3.1 s; 10 executors busy 25%" },
     { log = "spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_1_eventlog.zstd",
-      skewed = { ["3.0"] = "data" }, over_provisioned = true, why = "same job as join_agg_on_yarn" },
+      skewed = { ["3.0"] = "data" }, exploding_sql = { 0 }, over_provisioned = true, why = "same job as join_agg_on_yarn" },
     { log = "spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_2_eventlog.zstd",
-      skewed = { ["3.0"] = "data" }, over_provisioned = true, why = "same job, another attempt" },
+      skewed = { ["3.0"] = "data" }, exploding_sql = { 0 }, over_provisioned = true, why = "same job, another attempt" },
     { log = "spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_3_eventlog.zstd",
-      skewed = { ["3.0"] = "data" }, over_provisioned = true, why = "same job, another attempt" },
+      skewed = { ["3.0"] = "data" }, exploding_sql = { 0 }, over_provisioned = true, why = "same job, another attempt" },
     { log = "spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_4_eventlog.zstd",
-      skewed = { ["3.0"] = "data" }, over_provisioned = true, why = "same job, another attempt" },
+      skewed = { ["3.0"] = "data" }, exploding_sql = { 0 }, over_provisioned = true, why = "same job, another attempt" },
     { log = "spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd",
       skewed = { ["13.0"] = "straggler" }, over_provisioned = true,
       why = "2004 tasks of 53 ms median, one of 3 s with no more bytes; 8 x 16-core executors 36% busy" },
@@ -74,5 +77,7 @@ return {
     { log = "spark-rapids-tools/spark-events-qualification/db_sim_eventlog", skewed = {}, over_provisioned = false,
       spill_stages = {}, why = "one executor 89% busy" },
     { log = "spark/local-1426533911241", skewed = {}, over_provisioned = false, why = "small local job" },
+    { log = "spark/app-20200706201101-0003", skewed = {}, over_provisioned = false, exploding_sql = { 0 },
+      why = "BroadcastHashJoin: 100,000 rows in, 6,000,000 out; one executor" },
   },
 }
