@@ -216,7 +216,7 @@ return {
                 if not s then s = { location = key, scans = 0, bytes = 0, executions = {} } seen[key] = s order[#order + 1] = s end
                 s.scans = s.scans + 1
                 s.bytes = s.bytes + (n.metrics["size of files read"] or 0)
-                s.executions[#s.executions + 1] = sql.execution_id
+                if s.executions[#s.executions] ~= sql.execution_id then s.executions[#s.executions + 1] = sql.execution_id end
               end
             end
           end

@@ -1,0 +1,55 @@
+-- Resources agent: executor recommendations keep min <= initial <= max and the cluster's
+-- executor shape; utilisation and idle core time add up; the layer carries the timeline the
+-- HTML report draws. Owner: analysis engineer.
+local T = require "spec_helper"
+local U = require "luahost_util"
+local sic = require "sic"
+
+local function run(rel)
+  local path = T.need_shared(rel)
+  if not path then return nil end
+  local report = U.engine({}):load():run(assert(sic.load(path)))
+  assert.equal(0, report.errors)
+  local by = {}
+  for _, f in ipairs(report.findings) do by[f.id] = f end
+  return report, by
+end
+
+describe("resources agent", function()
+  it("recommends fewer executors of the same shape for an over-provisioned app, with the slowdown it costs", function()
+    local report, by = run("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
+    if not report then return end
+    local f = by["resources.idle_executors"]
+    assert.equal("fewer", f.evidence.mode)
+    assert.is_true(f.evidence.recommended_executors < f.evidence.peak_executors)
+    assert.equal(tostring(f.evidence.recommended_executors), f.recommendation.config["spark.executor.instances"])
+    assert.is_true(f.evidence.predicted_wall_ms >= f.evidence.observed_model_wall_ms) -- fewer slots never faster
+    assert.is_true(f.impact.core_ms > 0)
+    local r = report.state.resources
+    assert.near(r.alive_core_ms - r.busy_core_ms, r.idle_core_ms, 1)
+    assert.near(r.busy_core_ms / r.alive_core_ms, r.utilisation, 1e-9)
+    assert.equal(60, #r.timeline.busy_core_ms)
+  end)
+
+  it("turns on dynamic allocation with min <= initial <= max when executors idle between stages", function()
+    local report, by = run("spark-events/spark/application_1516285256255_0012")
+    if not report then return end
+    local f = by["resources.idle_executors"]
+    assert.equal("release_when_idle", f.evidence.mode)
+    local c = f.recommendation.config
+    local min, initial, max = tonumber(c["spark.dynamicAllocation.minExecutors"]),
+      tonumber(c["spark.dynamicAllocation.initialExecutors"]), tonumber(c["spark.dynamicAllocation.maxExecutors"])
+    assert.is_true(min <= initial and initial <= max)
+    assert.equal(f.evidence.peak_executors, max)
+    assert.equal("true", c["spark.dynamicAllocation.enabled"])
+    assert.is_not_nil(by["resources.driver_bound"])
+  end)
+
+  it("stays quiet on a busy cluster", function()
+    local report, by = run("spark-events/sparklint/event_logs/application_1472176676028_407508_1")
+    if not report then return end
+    assert.is_nil(by["resources.idle_executors"])
+    assert.is_true(report.state.resources.utilisation > 0.7)
+    assert.is_not_nil(by["resources.memory_pressure"]) -- 226 GiB spilled
+  end)
+end)
