@@ -219,7 +219,8 @@ int sic_cmd_predict(int argc, char **argv) {
   if (parse_scale(scale_s, &wi.input_scale))
     return sic_args_usage_error(&spec, "--input-scale wants a positive number, got '%s'", scale_s), SIC_EXIT_USAGE;
   struct stat st;
-  int is_job = stat(pos[0], &st) != 0;
+  /* a name that is no file is a job; one that looks like a path is a log that is missing */
+  int is_job = stat(pos[0], &st) != 0 && !strchr(pos[0], '/');
   if (!is_job && (!model || !*model))
     return sic_args_usage_error(&spec, "no model: pass --model FILE or set SIC_MODEL"), SIC_EXIT_USAGE;
 

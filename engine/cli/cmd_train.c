@@ -65,8 +65,8 @@ int sic_cmd_train(int argc, char **argv) {
   sic_opt opts[] = {
     SIC_OPT_STRING_ROW("output", 'o', &out_path, "FILE", "model file to write (required)"),
     SIC_OPT_STRING_ROW("store", 0, &store, "URL", "train on every stored run's log (history store URL, \"default\" = $SIC_STORE or the default store)"),
-    SIC_OPT_INT_ROW("folds", 0, &folds, "K", "cross-validation folds (grouped by application)", 2, 20),
-    SIC_OPT_INT_ROW("max-rounds", 0, &rounds, "N", "boosting rounds before early stopping", 10, 5000),
+    SIC_OPT_INT_ROW("folds", 0, &folds, "K", "cross-validation folds, grouped by application (default 5)", 2, 20),
+    SIC_OPT_INT_ROW("max-rounds", 0, &rounds, "N", "most boosting rounds; early stopping picks fewer (default 600)", 10, 5000),
     SIC_OPT_INT_ROW("max-depth", 0, &depth, "D", "tree depth (default 3)", 1, 16),
     SIC_OPT_INT_ROW("min-child-weight", 0, &min_child, "W", "minimum hessian per leaf (default 5)", 1, 1000),
     SIC_OPT_STRING_ROW("eta", 0, &eta_s, "R", "learning rate (default 0.1)"),
