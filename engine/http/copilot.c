@@ -449,3 +449,38 @@ int http_copilot_predict(sic_http *srv, http_req *rq, http_reply *out) {
   if (!srv->predictor) return http_reply_error(out, 409, "no runtime model: start sic serve with --model FILE (from sic train) or SIC_MODEL");
   return with_app(srv, rq, out, render_predict);
 }
+
+/* GET /v1/apps/{id}: one application (the History Server's record of it) with the links to its
+ * analyses (sic.app/1). */
+int http_copilot_app(sic_http *srv, http_req *rq, http_reply *out) {
+  char id[128], path[200];
+  if (decode_segment(rq->params[0], id, sizeof id) < 0) return http_reply_error(out, 400, "bad application id");
+  snprintf(path, sizeof path, "applications/%s", rq->params[0]); /* still %-encoded: the view decodes */
+  sic_shs_response r;
+  sic_shs_get(srv->shs, path, &r);
+  if (r.status != 200) {
+    int st = http_reply_error(out, r.status, "%.*s", (int)r.len, r.body ? r.body : "");
+    sic_shs_response_free(&r);
+    return st;
+  }
+  sic_jw w;
+  sic_jw_init(&w, SIC_JW_PRETTY);
+  sic_jw_obj(&w);
+  sic_jw_kstr(&w, "schema", "sic.app/1");
+  sic_jw_key(&w, "app");
+  sic_jw_raw(&w, r.body, r.len);
+  sic_jw_kobj(&w, "links");
+  static const char *rel[][2] = {{"findings", "/findings"}, {"reportJson", "/report.json"}, {"reportHtml", "/report.html"},
+                                 {"reportMarkdown", "/report.md"}, {"reportText", "/report.txt"}, {"predict", "/predict"}};
+  for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+    char link[300];
+    snprintf(link, sizeof link, "/v1/apps/%s%s", rq->params[0], rel[i][1]);
+    sic_jw_kstr(&w, rel[i][0], link);
+  }
+  snprintf(path, sizeof path, "/api/v1/applications/%s", rq->params[0]);
+  sic_jw_kstr(&w, "historyServer", path);
+  sic_jw_end(&w);
+  sic_jw_end(&w);
+  sic_shs_response_free(&r);
+  return http_reply_json(out, 200, &w);
+}

@@ -80,6 +80,7 @@ int http_docs_html(sic_http *srv, http_req *rq, http_reply *out);
 /* ---- copilot API (copilot.c) ---- */
 int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_apps(sic_http *srv, http_req *rq, http_reply *out);
+int http_copilot_app(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_findings(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_report(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_predict(sic_http *srv, http_req *rq, http_reply *out);
@@ -141,6 +142,8 @@ const http_route http_routes[] = {
    "Analyse an uploaded event log (any codec; streamed to disk under the body limit): sic.report/1 with findings; recorded in the store with --store", "application/json", NULL},
   {"GET", "/v1/apps", http_copilot_apps, 0, HTTP_BODY_NONE, "copilot",
    "Applications of the log dir (sic.apps/1; the same listing as /api/v1/applications)", "application/json", NULL},
+  {"GET", "/v1/apps/{id}", http_copilot_app, 0, HTTP_BODY_NONE, "copilot",
+   "One application: the History Server's record and links to its findings, reports and predictions (sic.app/1)", "application/json", NULL},
   {"GET", "/v1/apps/{id}/findings", http_copilot_findings, 0, HTTP_BODY_NONE, "copilot",
    "Findings of the Lua rules and agents for one application (sic.findings/1: severity, evidence, recommendation, what-if layers)",
    "application/json", NULL},

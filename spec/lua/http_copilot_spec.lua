@@ -22,6 +22,22 @@ describe("sic serve /v1", function()
     for i = 1, #shs do assert.are.equal(shs[i].id, apps.apps[i].id) end
   end)
 
+  it("describes one application with links that all answer", function()
+    if not srv then return pending("shared data absent") end
+    local r = srv:get("/v1/apps/" .. APP)
+    assert.are.equal(200, r.status, r.body)
+    local doc = cjson.decode(r.body)
+    assert.are.equal("sic.app/1", doc.schema)
+    assert.are.same(cjson.decode(srv:get("/api/v1/applications/" .. APP).body), doc.app)
+    for name, link in pairs(doc.links) do
+      local status = srv:get(link).status
+      assert.is_true(status == 200 or (name == "predict" and status == 409), name .. " " .. link .. " " .. status)
+    end
+    r = srv:get("/v1/apps/no-such-app")
+    assert.are.equal(404, r.status)
+    assert.are.equal("unknown app: no-such-app", cjson.decode(r.body).error.message)
+  end)
+
   it("answers the findings `sic analyze` finds", function()
     if not srv then return pending("shared data absent") end
     local r = srv:get("/v1/apps/" .. APP .. "/findings")
