@@ -27,14 +27,15 @@ static int task_cols(sic_tasks *t, sic_col **out) {
 static int grow_tasks(sic_builder *b) {
   sic_tasks *t = &b->app->tasks;
   int64_t ncap = t->cap ? t->cap + t->cap / 2 : 1024;
-  void **plain[] = {(void **)&t->stage, (void **)&t->executor, (void **)&t->host, (void **)&t->status,
-                    (void **)&t->locality, (void **)&t->flags, (void **)&t->end_reason, (void **)&t->error,
-                    (void **)&t->peak};
-  size_t sizes[] = {4, 4, 4, 1, 1, 1, 4, 4, 4};
+  void **plain[] = {(void **)&t->stage, (void **)&t->executor, (void **)&t->status, (void **)&t->locality,
+                    (void **)&t->flags, (void **)&t->end_reason, (void **)&t->error, (void **)&t->peak,
+                    (void **)&t->host};
+  size_t sizes[] = {4, 4, 1, 1, 1, 4, 4, 4, 4};
+  size_t nplain = t->host ? 9 : 8; /* host last: grown only once it exists (sic_task_set_host) */
   /* rows are int32 everywhere outside the task table (stage_task_rows, maps): stop before */
   if (ncap > INT32_MAX) ncap = INT32_MAX;
   if (t->cap >= ncap) goto toomany;
-  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+  for (size_t i = 0; i < nplain; i++) {
     void *p = realloc(*plain[i], (size_t)ncap * sizes[i]);
     if (!p) goto nomem;
     *plain[i] = p;
@@ -63,7 +64,7 @@ int64_t sic_task_append(sic_builder *b) {
   int64_t r = t->n++;
   t->stage[r] = -1;
   t->executor[r] = -1;
-  t->host[r] = -1;
+  if (t->host) t->host[r] = -1;
   t->status[r] = SIC_TASK_RUNNING;
   t->locality[r] = SIC_LOC_ANY;
   t->flags[r] = 0;
@@ -76,6 +77,39 @@ int64_t sic_task_append(sic_builder *b) {
     if (cols[i]->data) sic_col_store(cols[i], r, 0); /* grown memory is not zeroed */
   sic_col_put(b, &t->partition_id, r, -1);
   return r;
+}
+
+/* Keep tasks.host from now on: filled with the hosts sic_task_host derived so far. */
+static int hosts_materialize(sic_builder *b) {
+  sic_tasks *t = &b->app->tasks;
+  sic_sid *h = malloc(sizeof(sic_sid) * (size_t)(t->cap ? t->cap : 1));
+  if (!h) { b->enomem = 1; return -1; }
+  for (int64_t i = 0; i < t->n; i++) h[i] = sic_task_host(b->app, i);
+  t->host = h;
+  return 0;
+}
+
+void sic_task_set_host(sic_builder *b, int64_t row, sic_sid host) {
+  sic_tasks *t = &b->app->tasks;
+  if (!t->host) {
+    if (sic_task_host(b->app, row) == host) return; /* derived from the executor: nothing to keep */
+    if (hosts_materialize(b) < 0) return;
+  }
+  t->host[row] = host;
+}
+
+void sic_exec_set_host(sic_builder *b, int32_t exec_row, sic_sid host) {
+  sic_app *a = b->app;
+  if (a->executors[exec_row].host == host) return;
+  /* tasks already derived from the old host keep it: store every task's host first */
+  if (!a->tasks.host && a->tasks.n > 0) {
+    for (int64_t i = 0; i < a->tasks.n; i++)
+      if (a->tasks.executor[i] == exec_row) {
+        if (hosts_materialize(b) < 0) return;
+        break;
+      }
+  }
+  a->executors[exec_row].host = host;
 }
 
 /* Narrowest width (1, 2, 4 or 8 bytes) that holds stored value s. */

@@ -155,6 +155,11 @@ static inline void sic_col_put_rel(sic_builder *b, sic_col *c, int64_t row, int6
   sic_col_put_slow(b, c, row, v, 1);
 }
 int32_t sic_task_find(sic_builder *b, int64_t task_id);        /* -1 when unknown */
+/* Task hosts: the model stores tasks.host only once a task's host differs from its
+ * executor's (never in real logs); until then sic_task_host() derives it. Set a task's host
+ * (after its executor), and change an executor's host, only through these two. */
+void sic_task_set_host(sic_builder *b, int64_t row, sic_sid host);
+void sic_exec_set_host(sic_builder *b, int32_t exec_row, sic_sid host);
 void sic_task_index(sic_builder *b, int64_t task_id, int64_t row);
 
 /* Row lookups that create when missing */

@@ -179,7 +179,7 @@ int sic_ev_executor_added(sic_builder *b, sic_jscan *s, sic_jiter *it) {
   x->add_time = ts;
   sic_note_time(b, ts);
   if (have_info) {
-    if (e.host >= 0) x->host = e.host;
+    if (e.host >= 0) sic_exec_set_host(b, r, e.host);
     x->total_cores = e.total_cores;
     x->log_urls = e.log_urls;
     x->attributes = e.attributes;
@@ -239,7 +239,7 @@ int sic_ev_bm_added(sic_builder *b, sic_jscan *s, sic_jiter *it) {
   int32_t r = sic_exec_row(b, id, 1);
   if (r < 0) return 0;
   sic_executor *x = &b->app->executors[r];
-  if (x->host < 0) x->host = host;
+  if (x->host < 0 && host >= 0) sic_exec_set_host(b, r, host);
   x->port = port;
   x->max_memory = mem;
   x->max_onheap = on;

@@ -312,12 +312,16 @@ static void apply_task_info(sic_builder *b, int64_t row, const task_info *ti, in
   if (ti->getting != ABSENT) sic_col_put_rel(b, &t->getting_result_time, row, ti->getting);
   if (ti->launch != ABSENT) sic_col_put_rel(b, &t->launch_time, row, ti->launch);
   if (stage_row >= 0) t->stage[row] = stage_row;
-  if (ti->host >= 0) t->host[row] = ti->host;
   if (ti->locality >= 0) t->locality[row] = (uint8_t)ti->locality;
   if (ti->speculative) t->flags[row] |= SIC_TASKF_SPECULATIVE;
+  /* the host the row keeps: as logged, else its earlier one (-1 for a new row), whatever
+   * executor it ends up on */
+  sic_sid host = ti->host >= 0 ? ti->host : sic_task_host(a, row);
   int32_t ex = ti->executor >= 0 ? sic_exec_row(b, ti->executor, 1) : -1;
   if (ex >= 0) t->executor[row] = ex;
-  if (ex >= 0 && a->executors[ex].host < 0) a->executors[ex].host = ti->host; /* old logs: no ExecutorAdded */
+  if (ex >= 0 && a->executors[ex].host < 0 && ti->host >= 0)
+    sic_exec_set_host(b, ex, ti->host); /* old logs: no ExecutorAdded */
+  sic_task_set_host(b, row, host); /* after the executor: usually derived, nothing stored */
   if (ti->launch != ABSENT) sic_note_time(b, ti->launch);
   if (ti->finish != ABSENT) sic_note_time(b, ti->finish);
 }

@@ -202,11 +202,12 @@ static void stage_exec_peaks(sic_builder *b) {
 static void shrink_tasks(sic_builder *b) {
   sic_tasks *t = &b->app->tasks;
   if (t->n == t->cap || t->n == 0) return;
-  void **plain[] = {(void **)&t->stage, (void **)&t->executor, (void **)&t->host, (void **)&t->status,
-                    (void **)&t->locality, (void **)&t->flags, (void **)&t->end_reason, (void **)&t->error,
-                    (void **)&t->peak};
-  size_t sizes[] = {4, 4, 4, 1, 1, 1, 4, 4, 4};
-  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+  void **plain[] = {(void **)&t->stage, (void **)&t->executor, (void **)&t->status, (void **)&t->locality,
+                    (void **)&t->flags, (void **)&t->end_reason, (void **)&t->error, (void **)&t->peak,
+                    (void **)&t->host};
+  size_t sizes[] = {4, 4, 1, 1, 1, 4, 4, 4, 4};
+  size_t nplain = t->host ? 9 : 8; /* host is NULL while derived from the executors */
+  for (size_t i = 0; i < nplain; i++) {
     void *p = realloc(*plain[i], (size_t)t->n * sizes[i]);
     if (p) *plain[i] = p;
   }

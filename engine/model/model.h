@@ -165,7 +165,9 @@ typedef struct sic_tasks {
   sic_col finish_time;                   /* ms epoch; 0 while running */
   sic_col getting_result_time;           /* ms epoch; 0 when never fetched */
   int32_t *executor;                     /* row in sic_app.executors */
-  sic_sid *host;                         /* "Host" as logged */
+  sic_sid *host;                         /* "Host" as logged; NULL when every task's host is its
+                                            executor's host (always so in real logs): read it
+                                            with sic_task_host() */
   uint8_t *status;                       /* sic_task_status */
   uint8_t *locality;                     /* sic_locality */
   uint8_t *flags;                        /* SIC_TASKF_* */
@@ -517,6 +519,12 @@ static inline int64_t sic_col_get(const sic_col *c, int64_t i) {
 }
 static inline int64_t sic_task_metric_get(const sic_app *app, int64_t row, sic_task_metric m) {
   return sic_col_get(&app->tasks.metric[m], row);
+}
+/* A task's "Host": tasks.host when the model keeps it, else its executor's host; -1 = none. */
+static inline sic_sid sic_task_host(const sic_app *app, int64_t row) {
+  if (app->tasks.host) return app->tasks.host[row];
+  int32_t e = app->tasks.executor[row];
+  return e >= 0 ? app->executors[e].host : -1;
 }
 /* Task duration as the History Server computes it: finish - launch, or -1 while running. */
 static inline int64_t sic_task_duration(const sic_app *app, int64_t row) {

@@ -188,7 +188,7 @@ void shs_write_task(sic_jw *w, const shs_ctx *c, int64_t r) {
   int64_t dur = sic_task_duration(a, r);
   if (dur > 0) sic_jw_kint(w, "duration", dur);
   sic_jw_kstr(w, "executorId", shs_exec_id(a, x));
-  sic_jw_kstr(w, "host", sic_str(a, a->tasks.host[r]) ? sic_str(a, a->tasks.host[r]) : "");
+  sic_jw_kstr(w, "host", sic_str(a, sic_task_host(a, r)) ? sic_str(a, sic_task_host(a, r)) : "");
   sic_jw_kstr(w, "status", task_status_text(a, r));
   sic_jw_kstr(w, "taskLocality", sic_locality_name(a->tasks.locality[r]));
   sic_jw_kbool(w, "speculative", (a->tasks.flags[r] & SIC_TASKF_SPECULATIVE) != 0);

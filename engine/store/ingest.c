@@ -249,7 +249,7 @@ static int write_tasks(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) 
     db_val v[] = {db_int(key), st ? db_int(st->stage_id) : db_null(), st ? db_int(st->attempt_id) : db_null(),
                   db_int(sic_col_get(&t->task_id, i)), db_int(sic_col_get(&t->index, i)),
                   db_int(sic_col_get(&t->attempt, i)), db_text(exec_id(app, t->executor ? t->executor[i] : -1)),
-                  db_text(t->host ? sic_str(app, t->host[i]) : NULL), db_int(sic_col_get(&t->launch_time, i)),
+                  db_text(sic_str(app, sic_task_host(app, i))), db_int(sic_col_get(&t->launch_time, i)),
                   finish > 0 ? db_int(finish) : db_null(), db_int_or_null(sic_task_duration(app, i)),
                   db_text(store_task_status(t->status[i])), db_text(store_locality(t->locality[i])),
                   db_int((t->flags[i] & SIC_TASKF_SPECULATIVE) != 0), M(SIC_TM_EXECUTOR_RUN_TIME),

@@ -637,7 +637,7 @@ static void check_shs_tasks(const char *expectation, const char *log, int32_t st
         CHECK(jstr_is(&v, sic_str(a, a->executors[a->tasks.executor[row]].id)), "task %lld executor", (long long)task_id);
       } else if (SIC_JSTR_IS(&k, "host")) {
         sic_json_str(&s, &v);
-        CHECK(jstr_is(&v, sic_str(a, a->tasks.host[row])), "task %lld host", (long long)task_id);
+        CHECK(jstr_is(&v, sic_str(a, sic_task_host(a, row))), "task %lld host", (long long)task_id);
       } else if (SIC_JSTR_IS(&k, "status")) {
         sic_json_str(&s, &v);
         CHECK(jstr_is(&v, sic_task_status_name(a->tasks.status[row])), "task %lld status %s", (long long)task_id,

@@ -3,6 +3,7 @@
  * finalize shrink, and the int64 extremes. Goes through the builder's own store paths
  * (engine/model/builder.h), so a store that truncates or re-encodes wrongly fails here. */
 #include <stdint.h>
+#include <string.h>
 
 #include "check.h"
 #include "model/builder.h"
@@ -101,8 +102,68 @@ static void test_relative(void) {
   run_steps("time column, negative first", 1, neg, 3);
 }
 
+/* Feed JSON lines to a fresh builder and finish it. */
+static sic_app *build(const char *const *lines, size_t n) {
+  sic_builder *b = sic_builder_new(NULL);
+  sic_builder_add_part(b, "mem", "none", 0);
+  for (size_t i = 0; i < n; i++) sic_builder_feed_line(b, lines[i], strlen(lines[i]), 0, (int64_t)i + 1, 0);
+  return sic_builder_finish(b);
+}
+
+#define EXEC_ADDED(id, host)                                                                        \
+  "{\"Event\":\"SparkListenerExecutorAdded\",\"Timestamp\":5,\"Executor ID\":\"" id "\","          \
+  "\"Executor Info\":{\"Host\":\"" host "\",\"Total Cores\":2}}"
+#define TASK_START(tid, exec, hostmember)                                                           \
+  "{\"Event\":\"SparkListenerTaskStart\",\"Stage ID\":0,\"Task Info\":{\"Task ID\":" #tid         \
+  ",\"Index\":0,\"Launch Time\":1700000000000,\"Executor ID\":\"" exec "\"" hostmember "}}"
+
+static void check_hosts(const char *what, const sic_app *a, const char *const *want, int n, int stored) {
+  CHECK_EQ_INT(a->tasks.n, n);
+  CHECK(stored ? a->tasks.host != NULL : a->tasks.host == NULL, "%s: tasks.host %s", what,
+        a->tasks.host ? "stored" : "derived");
+  for (int i = 0; i < n && i < a->tasks.n; i++) {
+    const char *h = sic_str(a, sic_task_host(a, i));
+    CHECK(want[i] ? h && !strcmp(h, want[i]) : h == NULL, "%s: task %d host %s, want %s", what, i,
+          h ? h : "(none)", want[i] ? want[i] : "(none)");
+  }
+}
+
+/* tasks.host is only stored once a task's host differs from its executor's; every way a
+ * host can differ (logged otherwise, not logged, executor host changing later) reads exact. */
+static void test_task_hosts(void) {
+  const char *same[] = {EXEC_ADDED("1", "a"), TASK_START(0, "1", ",\"Host\":\"a\""),
+                        TASK_START(1, "1", ",\"Host\":\"a\"")};
+  const char *want_same[] = {"a", "a"};
+  sic_app *a = build(same, 3);
+  check_hosts("same host", a, want_same, 2, 0);
+  sic_app_free(a);
+
+  const char *differs[] = {EXEC_ADDED("1", "a"), TASK_START(0, "1", ",\"Host\":\"a\""),
+                           TASK_START(1, "1", ",\"Host\":\"b\""), TASK_START(2, "1", ",\"Host\":\"a\"")};
+  const char *want_differs[] = {"a", "b", "a"};
+  a = build(differs, 4);
+  check_hosts("one task elsewhere", a, want_differs, 3, 1);
+  sic_app_free(a);
+
+  /* no "Host" logged: the task has none, although its executor has one */
+  const char *missing[] = {EXEC_ADDED("1", "a"), TASK_START(0, "1", "")};
+  const char *want_missing[] = {NULL};
+  a = build(missing, 2);
+  check_hosts("host not logged", a, want_missing, 1, 1);
+  sic_app_free(a);
+
+  /* the executor's host appears (old logs: from its first task) and later changes */
+  const char *changes[] = {TASK_START(0, "1", ",\"Host\":\"a\""), EXEC_ADDED("1", "c"),
+                           TASK_START(1, "1", ",\"Host\":\"c\"")};
+  const char *want_changes[] = {"a", "c"};
+  a = build(changes, 3);
+  check_hosts("executor host changes", a, want_changes, 2, 1);
+  sic_app_free(a);
+}
+
 int main(void) {
   test_widening();
   test_relative();
+  test_task_hosts();
   return CHECK_RESULT();
 }

@@ -78,6 +78,10 @@ describe("model views", function()
       assert.equal(C.sic_stats_task_value(app.c, row, C.SIC_TM_EXECUTOR_RUN_TIME), tonumber(rt[row]))
       local fin, launch = tonumber(tasks.finish_time[row]), tonumber(tasks.launch_time[row])
       assert.equal(fin > 0 and fin - launch or -1, tasks.duration[row])
+      -- host: derived from the executor row when the model stores no per-task hosts
+      local host = app.c.strings.buf + app.c.strings.off[tasks.host[row]]
+      assert.equal(ffi.string(app.c.strings.buf + app.c.strings.off[app.c.executors[tasks.executor[row]].host]),
+        ffi.string(host))
     end
   end)
 

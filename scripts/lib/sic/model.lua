@@ -143,6 +143,15 @@ for w, ptr in pairs({ [1] = "int8_t", [2] = "int16_t", [4] = "int32_t" }) do
   }
 end
 local Tasks = { __metatable = "sic.tasks" }
+-- tasks.host is NULL while every task's host is its executor's (engine/model/model.h
+-- sic_task_host): then [row] reads the executor's host, still without copying.
+local HostView = ffi.metatype(ffi.typeof("struct { const int32_t *executor; const sic_executor *executors; }"), {
+  __index = function(c, row)
+    local e = c.executor[row]
+    if e < 0 then return -1 end
+    return c.executors[e].host
+  end })
+
 local RAW_TASK_COLUMNS = { stage = true, executor = true, host = true,
   status = true, locality = true, flags = true, end_reason = true, error = true, peak = true }
 local COL_TASK_COLUMNS = { task_id = true, index = true, attempt = true, partition_id = true,
@@ -177,7 +186,8 @@ end
 Tasks.__index = function(view, k)
   local t = view._t
   local v
-  if RAW_TASK_COLUMNS[k] then v = t[k]
+  if k == "host" and t.host == nil then v = HostView(t.executor, view._app.c.executors)
+  elseif RAW_TASK_COLUMNS[k] then v = t[k]
   elseif COL_TASK_COLUMNS[k] then v = typed(view, t[k])
   elseif TASK_METRICS[k] then v = typed(view, t.metric[TASK_METRICS[k]])
   elseif DERIVED[k] then v = derive(view, DERIVED[k])
