@@ -29,6 +29,10 @@ typedef struct sim_stage {
   double finish;         /* simulated finish time, ms from the phase start */
   double longest;        /* longest task, ms (critical path unit) */
   double work;           /* sum of task durations, ms */
+  int64_t dur_off;       /* first of its finished tasks' durations in sim_ctx.durs */
+  int64_t dur_n;         /* number of finished tasks */
+  int32_t dep_off;       /* first entry of its in-phase dependencies in sim_ctx.deps */
+  int32_t dep_n;         /* number of in-phase dependencies */
 } sim_stage;
 
 /* One phase: overlapping stage attempts simulated together. */
@@ -47,8 +51,9 @@ typedef struct sim_ctx {
   int32_t nstages;       /* entries in stages */
   sim_phase *phases;     /* phases in time order */
   int32_t nphases;       /* entries in phases */
-  double *durations;     /* scratch: task durations of one stage */
+  double *durs;          /* finished task durations, grouped by stage (sim_stage.dur_off) */
   double *heap;          /* scratch: slot free times (min-heap) */
+  int32_t *deps;         /* in-phase dependencies: indices into stages (see sim_stage.dep_off) */
   int64_t heap_cap;      /* capacity of heap */
   double driver_ms;      /* app wall time with no stage running */
   double wall_ms;        /* app wall time */
@@ -86,6 +91,19 @@ static int collect_stages(sim_ctx *c) {
     c->stages[c->nstages++] = x;
   }
   qsort(c->stages, (size_t)c->nstages, sizeof *c->stages, cmp_stage_start);
+  /* Durations once, in task order: every simulated size replays them. */
+  c->durs = malloc((size_t)(app->tasks.n > 0 ? app->tasks.n : 1) * sizeof *c->durs);
+  if (!c->durs) return SIC_ENOMEM;
+  int64_t k = 0;
+  for (int32_t i = 0; i < c->nstages; i++) {
+    const sic_stage *st = &app->stages[c->stages[i].row];
+    c->stages[i].dur_off = k;
+    for (int32_t j = 0; j < st->tasks.n; j++) {
+      int64_t d = sic_task_duration(app, app->stage_task_rows[st->tasks.off + j]);
+      if (d >= 0) c->durs[k++] = (double)d;
+    }
+    c->stages[i].dur_n = k - c->stages[i].dur_off;
+  }
   return SIC_OK;
 }
 
@@ -182,44 +200,56 @@ static int build_phases(sim_ctx *c, double task_cpus) {
 }
 
 /* ---- min-heap of slot free times ---- */
-static void heap_push(double *h, int64_t *n, double v) {
-  int64_t i = (*n)++;
-  while (i > 0) {
-    int64_t p = (i - 1) / 2;
-    if (h[p] <= v) break;
-    h[i] = h[p];
-    i = p;
+/* Replace the smallest value by v and restore the heap: a pop and a push in one sift. */
+static void heap_replace_top(double *h, int64_t n, double v) {
+  int64_t i = 0;
+  for (;;) {
+    int64_t l = 2 * i + 1;
+    if (l >= n) break;
+    if (l + 1 < n && h[l + 1] < h[l]) l++;
+    if (h[l] >= v) break;
+    h[i] = h[l];
+    i = l;
   }
   h[i] = v;
 }
 
-static double heap_pop(double *h, int64_t *n) {
-  double top = h[0], last = h[--(*n)];
-  int64_t i = 0;
-  for (;;) {
-    int64_t l = 2 * i + 1;
-    if (l >= *n) break;
-    if (l + 1 < *n && h[l + 1] < h[l]) l++;
-    if (h[l] >= last) break;
-    h[i] = h[l];
-    i = l;
-  }
-  if (*n > 0) h[i] = last;
-  return top;
+/* Does stage attempt s wait for o? (o is a parent stage, or an earlier attempt of s) */
+static int depends_on(const sic_app *app, const sic_stage *st, const sic_stage *os) {
+  if (os->stage_id == st->stage_id) return os->attempt_id < st->attempt_id;
+  for (int32_t j = 0; j < st->parents.n; j++)
+    if (app->ints[st->parents.off + j] == os->stage_id) return 1;
+  return 0;
 }
 
-/* Simulated finish of a parent of stage s inside the same phase (-1: not in the phase or
- * not yet scheduled; 0 when it does not constrain). */
-static int parent_ready(const sim_ctx *c, const sim_phase *p, const sim_stage *s, double *ready) {
-  const sic_app *app = c->app;
-  const sic_stage *st = &app->stages[s->row];
+/* In-phase dependency lists of every stage, computed once per simulation context. */
+static int build_deps(sim_ctx *c) {
+  int64_t total = 0;
+  for (int32_t i = 0; i < c->nphases; i++) total += (int64_t)c->phases[i].n * c->phases[i].n;
+  c->deps = malloc((size_t)(total > 0 ? total : 1) * sizeof *c->deps);
+  if (!c->deps) return SIC_ENOMEM;
+  int32_t k = 0;
+  for (int32_t i = 0; i < c->nphases; i++) {
+    const sim_phase *p = &c->phases[i];
+    for (int32_t a = 0; a < p->n; a++) {
+      sim_stage *s = &c->stages[p->first + a];
+      s->dep_off = k, s->dep_n = 0;
+      for (int32_t b = 0; b < p->n; b++) {
+        if (a == b) continue;
+        if (depends_on(c->app, &c->app->stages[s->row], &c->app->stages[c->stages[p->first + b].row]))
+          c->deps[k++] = p->first + b, s->dep_n++;
+      }
+    }
+  }
+  return SIC_OK;
+}
+
+/* Ready time of stage s: the latest simulated finish of its in-phase dependencies. Returns 0
+ * when one of them is not scheduled yet. */
+static int parent_ready(const sim_ctx *c, const sim_stage *s, double *ready) {
   *ready = 0;
-  for (int32_t k = 0; k < p->n; k++) {
-    const sim_stage *o = &c->stages[p->first + k];
-    const sic_stage *os = &app->stages[o->row];
-    int depends = os->stage_id == st->stage_id && os->attempt_id < st->attempt_id;
-    for (int32_t j = 0; !depends && j < st->parents.n; j++) depends = app->ints[st->parents.off + j] == os->stage_id;
-    if (!depends) continue;
+  for (int32_t j = 0; j < s->dep_n; j++) {
+    const sim_stage *o = &c->stages[c->deps[s->dep_off + j]];
     if (!o->done) return 0;
     if (o->finish > *ready) *ready = o->finish;
   }
@@ -228,7 +258,7 @@ static int parent_ready(const sim_ctx *c, const sim_phase *p, const sim_stage *s
 
 /* List-schedule one phase on `slots` slots; returns the simulated phase duration (ms). */
 static double simulate_phase(sim_ctx *c, const sim_phase *p, double slots) {
-  const sic_app *app = c->app;
+  
   int64_t nslots = (int64_t)slots, hn = 0;
   if (nslots < 1) nslots = 1;
   if (nslots > c->heap_cap) nslots = c->heap_cap; /* more slots than tasks changes nothing */
@@ -241,21 +271,18 @@ static double simulate_phase(sim_ctx *c, const sim_phase *p, double slots) {
     for (int32_t k = 0; k < p->n; k++) {
       sim_stage *s = &c->stages[p->first + k];
       double ready;
-      if (s->done || !parent_ready(c, p, s, &ready)) continue;
+      if (s->done || !parent_ready(c, s, &ready)) continue;
       if (!next || ready < next_ready) next = s, next_ready = ready;
     }
     if (!next) { /* a dependency cycle cannot happen in Spark; schedule the rest in order */
       for (int32_t k = 0; k < p->n && !next; k++) if (!c->stages[p->first + k].done) next = &c->stages[p->first + k];
     }
-    const sic_stage *st = &app->stages[next->row];
     double finish = next_ready;
-    for (int32_t j = 0; j < st->tasks.n; j++) {
-      int64_t row = app->stage_task_rows[st->tasks.off + j];
-      int64_t d = sic_task_duration(app, row);
-      if (d < 0) continue;
-      double free_at = heap_pop(c->heap, &hn), start = free_at > next_ready ? free_at : next_ready;
-      double end = start + (double)d;
-      heap_push(c->heap, &hn, end);
+    const double *d = c->durs + next->dur_off;
+    for (int64_t j = 0; j < next->dur_n; j++) {
+      double free_at = c->heap[0], start = free_at > next_ready ? free_at : next_ready;
+      double end = start + d[j];
+      heap_replace_top(c->heap, hn, end);
       if (end > finish) finish = end;
     }
     next->finish = finish, next->done = 1;
@@ -274,7 +301,7 @@ static double critical_path(sim_ctx *c, const sim_phase *p) {
     for (int32_t k = 0; k < p->n; k++) {
       sim_stage *s = &c->stages[p->first + k];
       double ready;
-      if (s->done || !parent_ready(c, p, s, &ready)) continue;
+      if (s->done || !parent_ready(c, s, &ready)) continue;
       if (!next || ready < next_ready) next = s, next_ready = ready;
     }
     if (!next) for (int32_t k = 0; k < p->n && !next; k++) if (!c->stages[p->first + k].done) next = &c->stages[p->first + k];
@@ -295,6 +322,8 @@ static void ctx_free(sim_ctx *c) {
   free(c->stages);
   free(c->phases);
   free(c->heap);
+  free(c->deps);
+  free(c->durs);
   memset(c, 0, sizeof *c);
 }
 
@@ -303,6 +332,7 @@ static int ctx_init(sim_ctx *c, const sic_app *app, double task_cpus) {
   c->app = app;
   int rc = collect_stages(c);
   if (rc == SIC_OK) rc = build_phases(c, task_cpus);
+  if (rc == SIC_OK) rc = build_deps(c);
   int64_t maxtasks = 1;
   for (int32_t i = 0; i < c->nstages; i++) {
     int64_t n = app->stages[c->stages[i].row].tasks.n;

@@ -41,3 +41,23 @@ int sic_stats_stage_sums(const sic_app *app, int64_t stage_row, int32_t filter, 
   if (n_out) *n_out = n;
   return SIC_OK;
 }
+
+int sic_stats_stage_by_executor(const sic_app *app, int64_t stage_row, int32_t column, int32_t filter, double *sums,
+                                int64_t *counts) {
+  if (!app || !sums || !counts || stage_row < 0 || stage_row >= app->nstages || filter < SIC_SF_SUCCESSFUL ||
+      filter > SIC_SF_ALL)
+    return SIC_EINVAL;
+  memset(sums, 0, (size_t)app->nexecutors * sizeof *sums);
+  memset(counts, 0, (size_t)app->nexecutors * sizeof *counts);
+  const sic_range r = app->stages[stage_row].tasks;
+  for (int32_t i = 0; i < r.n; i++) {
+    int64_t row = app->stage_task_rows[r.off + i];
+    int32_t e = app->tasks.executor[row];
+    if (e < 0 || e >= app->nexecutors) continue;
+    if (filter == SIC_SF_SUCCESSFUL && app->tasks.status[row] != SIC_TASK_SUCCESS) continue;
+    if (filter == SIC_SF_FINISHED && sic_col_get(&app->tasks.finish_time, row) <= 0) continue;
+    sums[e] += sic_stats_task_value(app, row, column);
+    counts[e]++;
+  }
+  return SIC_OK;
+}

@@ -7,6 +7,7 @@
 -- locality or a speculative copy), whether AQE would split it, and which SQL operator and join
 -- keys of the stage's SQL execution are involved. Owner: analysis engineer.
 local U = require "lib.analysis.util"
+local stats = require "sic.stats"
 
 local MAD_SCALE = 1.4826 -- MAD of a normal sample times this estimates its standard deviation
 
@@ -39,11 +40,10 @@ local function diagnose(app, stage, row, dur)
     cause = "locality"
   else
     -- The same executor slow for the stage's other tasks too points at the host.
-    local e = t.executor[row]
-    local sum, n = 0, 0
-    for r in stage:tasks() do
-      if t.executor[r] == e and r ~= row and t.status[r] == 1 then sum, n = sum + U.task_ms(app, r), n + 1 end
-    end
+    local e = tonumber(t.executor[row])
+    local per = U.once(app, "stage_by_exec:" .. stage.row, function() return stats.stage_by_executor(stage, "duration") end)
+    -- the executor's other successful tasks of this stage (the straggler itself taken out)
+    local sum, n = (per.sum[e] or 0) - dur, (per.count[e] or 0) - 1
     local median = U.stats(stage, "duration").median
     if n > 0 and sum / n >= 2 * median then cause = "executor" end
     local ex = app.executors[e + 1]

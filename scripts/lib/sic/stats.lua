@@ -148,4 +148,20 @@ function M.stage_sums(stage, filter)
   return out
 end
 
+-- Per-executor totals of a column over one stage (added by the analysis engineer):
+-- { sum = { [executor row] = .. }, count = { [executor row] = .. } }, one C pass.
+function M.stage_by_executor(stage, column, filter)
+  local id = model.column_id(column or "duration")
+  if not id then error("sic.stats: unknown task column '" .. tostring(column) .. "'", 2) end
+  local app = stage.app
+  local n = tonumber(app.c.nexecutors)
+  local sums, counts = ffi.new("double[?]", math.max(n, 1)), ffi.new("int64_t[?]", math.max(n, 1))
+  if C.sic_stats_stage_by_executor(app.c, stage.row, id, FILTERS[filter or "successful"], sums, counts) < 0 then
+    error("sic.stats.stage_by_executor: invalid arguments", 2)
+  end
+  local out = { sum = {}, count = {} }
+  for e = 0, n - 1 do out.sum[e], out.count[e] = sums[e], tonumber(counts[e]) end
+  return out
+end
+
 return M
