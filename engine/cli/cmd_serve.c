@@ -24,7 +24,7 @@ static int wait_for_stop_signal(void) {
 
 int sic_cmd_serve(int argc, char **argv) {
   const char *logs = NULL, *listen = SIC_HTTP_DEFAULT_LISTEN, *scripts = NULL, *store = NULL, *model = NULL;
-  int64_t threads = 0, max_body_mb = 64, timeout_s = 30, grace_s = 10, cache_mb = 0, rescan_ms = 2000;
+  int64_t threads = 0, max_body_mb = 64, timeout_s = 30, grace_s = 10, cache_mb = 0, rescan_ms = 2000, response_cache_mb = 64;
   const sic_opt opts[] = {
     SIC_OPT_STRING_ROW("logs", 'l', &logs, "DIR", "directory of Spark event logs to serve (required)"),
     SIC_OPT_STRING_ROW("listen", 0, &listen, "HOST:PORT", "address to bind (default 127.0.0.1:18080; port 0 = any free port)"),
@@ -36,6 +36,7 @@ int sic_cmd_serve(int argc, char **argv) {
     SIC_OPT_INT_ROW("timeout", 0, &timeout_s, "SECONDS", "close connections idle or slower than this (default 30)", 1, 3600),
     SIC_OPT_INT_ROW("grace", 0, &grace_s, "SECONDS", "on SIGTERM, wait this long for in-flight requests (default 10)", 0, 3600),
     SIC_OPT_INT_ROW("cache-mb", 0, &cache_mb, "MB", "parsed application models kept in memory, MiB (default 1024)", 0, 1 << 24),
+    SIC_OPT_INT_ROW("response-cache-mb", 0, &response_cache_mb, "MB", "rendered replies kept, MiB (default 64; 0 = no response cache)", 0, 1 << 20),
     SIC_OPT_INT_ROW("rescan-ms", 0, &rescan_ms, "MS", "how often the log dir is rescanned for new and growing logs (default 2000)", 50, 3600000),
   };
   const sic_cmd_spec spec = {
@@ -72,6 +73,7 @@ int sic_cmd_serve(int argc, char **argv) {
   ho.timeout_s = (int)timeout_s;
   ho.model_cache_bytes = cache_mb << 20;
   ho.rescan_ms = (int)rescan_ms;
+  ho.response_cache_bytes = response_cache_mb ? response_cache_mb << 20 : -1;
   ho.scripts_dir = scripts;
   ho.store_url = store;
   ho.model_path = model ? model : (getenv("SIC_MODEL") && getenv("SIC_MODEL")[0] ? getenv("SIC_MODEL") : NULL);

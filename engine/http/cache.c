@@ -21,6 +21,7 @@ typedef struct cache_entry {
   struct cache_entry *chain;   /* next entry in the same hash bucket */
   struct cache_entry *prev;    /* LRU list: more recently used neighbour */
   struct cache_entry *next;    /* LRU list: less recently used neighbour */
+  _Atomic int refs;            /* 1 for the table while listed + 1 per reply being sent */
 } cache_entry;
 
 struct http_cache {
@@ -62,6 +63,15 @@ static void entry_free(cache_entry *e) {
   free(e);
 }
 
+/* Replies being sent keep an evicted entry's bytes alive until they are done with them. */
+static void entry_unref(cache_entry *e) {
+  if (atomic_fetch_sub(&e->refs, 1) == 1) entry_free(e);
+}
+
+void http_cache_release(void *ref) {
+  if (ref) entry_unref(ref);
+}
+
 static void lru_unlink(http_cache *c, cache_entry *e) {
   if (e->prev) e->prev->next = e->next; else c->mru = e->next;
   if (e->next) e->next->prev = e->prev; else c->lru = e->prev;
@@ -83,7 +93,7 @@ static void remove_entry(http_cache *c, cache_entry *e) {
   lru_unlink(c, e);
   c->bytes -= (int64_t)e->cost;
   c->entries--;
-  entry_free(e);
+  entry_unref(e);
 }
 
 static void clear_locked(http_cache *c) {
@@ -112,24 +122,20 @@ int http_cache_get(http_cache *c, const char *key, http_reply *out) {
   cache_entry *e = find(c, key, h);
   int hit = 0;
   if (e) {
-    /* copy under the lock: the entry may be evicted as soon as we release it */
-    char *body = malloc(e->len + 1);
+    /* no copy of the body: a reference keeps it alive even if the entry is evicted meanwhile */
     char *fn = e->filename ? strdup(e->filename) : NULL;
-    if (body && (fn || !e->filename)) {
-      memcpy(body, e->body, e->len);
-      body[e->len] = 0;
+    if (fn || !e->filename) {
+      atomic_fetch_add(&e->refs, 1);
       memset(out, 0, sizeof *out);
       out->status = e->status;
       out->content_type = e->content_type;
-      out->body = body;
+      out->body = e->body;
       out->len = e->len;
+      out->body_ref = e;
       out->filename = fn;
       lru_unlink(c, e);
       lru_push_front(c, e);
       hit = 1;
-    } else {
-      free(body);
-      free(fn);
     }
   }
   if (hit) c->hits++; else c->misses++;
@@ -161,6 +167,7 @@ static cache_entry *entry_new(const char *key, const http_reply *r) {
   e->content_type = r->content_type;
   e->hash = hash_key(key);
   e->cost = sizeof *e + strlen(key) + r->len + 64;
+  atomic_init(&e->refs, 1); /* the table's */
   return e;
 }
 
@@ -169,10 +176,14 @@ void http_cache_put(http_cache *c, const char *key, const http_reply *r, uint64_
   if (c->max_bytes <= 0 || (int64_t)r->len > c->max_bytes / 8) return;
   cache_entry *e = entry_new(key, r);
   if (!e) return; /* caching is best effort: the reply itself was already produced */
+  if (r->body_ref) { /* already the cache's bytes: nothing to store */
+    entry_unref(e);
+    return;
+  }
   pthread_mutex_lock(&c->mu);
   cache_entry *old = find(c, key, e->hash);
   if (generation != c->generation) {
-    entry_free(e); /* rendered before a clear: may be stale */
+    entry_unref(e); /* rendered before a clear: may be stale */
   } else {
     if (old) remove_entry(c, old);
     cache_entry **b = &c->buckets[e->hash & (c->nbuckets - 1)];

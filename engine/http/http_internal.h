@@ -27,6 +27,8 @@ typedef struct http_reply {
   int body_static;             /* 1: body points at static/embedded bytes, never freed */
   char *filename;              /* owned; attachment file name (Content-Disposition), or NULL */
   const char *cache_control;   /* static Cache-Control value, or NULL for "no-store" */
+  void *body_ref;              /* body is a response-cache entry's bytes, held by this reference
+                                  (released with http_cache_release), never freed directly */
 } http_reply;
 
 void http_reply_free(http_reply *r);
@@ -94,8 +96,11 @@ const http_route *http_route_match(const char *method, const char *path, size_t 
 typedef struct http_cache http_cache;
 http_cache *http_cache_new(int64_t max_bytes);
 void http_cache_free(http_cache *c);
-/* Copy a cached reply for key into out; 1 hit, 0 miss (or no memory). */
+/* A cached reply for key into out, its body shared with the cache (out->body_ref holds a
+ * reference; http_reply_free or the sent response releases it); 1 hit, 0 miss. */
 int http_cache_get(http_cache *c, const char *key, http_reply *out);
+/* Drop a reference taken by http_cache_get (the entry is freed once evicted and unreferenced). */
+void http_cache_release(void *ref);
 /* The generation a miss must quote when storing, so a store racing a clear is dropped. */
 uint64_t http_cache_generation(http_cache *c);
 /* Store a copy of r under key unless the cache was cleared since `generation`. */

@@ -28,7 +28,8 @@ int64_t http_now_ns(void) {
 /* ---- replies ---- */
 
 void http_reply_free(http_reply *r) {
-  if (!r->body_static) free(r->body);
+  if (r->body_ref) http_cache_release(r->body_ref);
+  else if (!r->body_static) free(r->body);
   free(r->filename);
   memset(r, 0, sizeof *r);
 }
@@ -75,7 +76,10 @@ static int header_add(struct MHD_Response *resp, const char *k, const char *v) {
 static enum MHD_Result queue_reply(sic_http *srv, struct MHD_Connection *c, http_req *rq, http_reply *r) {
   struct MHD_Response *resp;
   if (r->body_static) resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_PERSISTENT);
-  else {
+  else if (r->body_ref) {
+    resp = MHD_create_response_from_buffer_with_free_callback_cls(r->len, r->body, http_cache_release, r->body_ref);
+    if (resp) r->body_ref = r->body = NULL; /* MHD releases it when the response is destroyed */
+  } else {
     resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
     if (resp) r->body = NULL; /* MHD frees it now */
   }
