@@ -78,7 +78,8 @@ return {
           U.secs(e.predicted_wall_ms), U.secs(e.predicted_slowdown_ms)), cfg
       end,
       impact = function(e)
-        return { saving_ms = -e.predicted_slowdown_ms, core_ms = e.core_ms_saved,
+        -- saving_ms stays >= 0 (renderers print it as time saved); the slowdown is its own field
+        return { saving_ms = 0, slowdown_ms = e.predicted_slowdown_ms, core_ms = e.core_ms_saved,
           method = "core time held by executors removed (observed cores x (1 - recommended/peak)); wall time from the what-if curve (interpolated in 1/size between simulated points)" }
       end,
     },
