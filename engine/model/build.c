@@ -92,7 +92,10 @@ static int hosts_materialize(sic_builder *b) {
 void sic_task_set_host(sic_builder *b, int64_t row, sic_sid host) {
   sic_tasks *t = &b->app->tasks;
   if (!t->host) {
-    if (sic_task_host(b->app, row) == host) return; /* derived from the executor: nothing to keep */
+    if (sic_task_host(b->app, row) == host) { /* derived from the executor: nothing to keep */
+      if (host < 0) b->hostless_derived = 1;
+      return;
+    }
     if (hosts_materialize(b) < 0) return;
   }
   t->host[row] = host;
@@ -100,15 +103,13 @@ void sic_task_set_host(sic_builder *b, int64_t row, sic_sid host) {
 
 void sic_exec_set_host(sic_builder *b, int32_t exec_row, sic_sid host) {
   sic_app *a = b->app;
-  if (a->executors[exec_row].host == host) return;
-  /* tasks already derived from the old host keep it: store every task's host first */
-  if (!a->tasks.host && a->tasks.n > 0) {
-    for (int64_t i = 0; i < a->tasks.n; i++)
-      if (a->tasks.executor[i] == exec_row) {
-        if (hosts_materialize(b) < 0) return;
-        break;
-      }
-  }
+  sic_sid old = a->executors[exec_row].host;
+  if (old == host) return;
+  /* Tasks derived from the old host must keep it: store every task's host first. Old logs
+   * give an executor its host with its first task (old == -1): no derived task can rely on
+   * that -1 unless one was logged without a host, so the common case stores nothing. No
+   * scan for the executor's tasks: a hostile log could make that quadratic. */
+  if (!a->tasks.host && a->tasks.n > 0 && (old >= 0 || b->hostless_derived) && hosts_materialize(b) < 0) return;
   a->executors[exec_row].host = host;
 }
 

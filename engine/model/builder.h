@@ -91,6 +91,8 @@ typedef struct sic_builder {
                                     task lines (they repeat on every line), -1 = empty */
   sic_sid sid_success;           /* the interned "Success" end reason, -1 until first seen */
   int enomem;                    /* an allocation failed: the model is incomplete */
+  int hostless_derived;          /* a task without a host reads it from an executor without
+                                    one: giving that executor a host must store tasks.host */
   int64_t too_many_tasks;        /* line that needed task row 2^31 (rows are int32), 0 = never */
 } sic_builder;
 

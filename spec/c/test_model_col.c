@@ -145,6 +145,14 @@ static void test_task_hosts(void) {
   check_hosts("one task elsewhere", a, want_differs, 3, 1);
   sic_app_free(a);
 
+  /* old logs, no ExecutorAdded: executors get their host from their first task */
+  const char *old[] = {TASK_START(0, "1", ",\"Host\":\"a\""), TASK_START(1, "2", ",\"Host\":\"b\""),
+                       TASK_START(2, "1", ",\"Host\":\"a\"")};
+  const char *want_old[] = {"a", "b", "a"};
+  a = build(old, 3);
+  check_hosts("hosts from tasks", a, want_old, 3, 0);
+  sic_app_free(a);
+
   /* no "Host" logged: the task has none, although its executor has one */
   const char *missing[] = {EXEC_ADDED("1", "a"), TASK_START(0, "1", "")};
   const char *want_missing[] = {NULL};
