@@ -56,6 +56,11 @@ int sic_cmd_serve(int argc, char **argv) {
   int rc = sic_args_parse(&spec, argc, argv, pos, &npos);
   if (rc != SIC_ARGS_OK) return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   if (!logs) return sic_args_usage_error(&spec, "--logs DIR is required");
+  int nlogs = 0; /* the parser keeps the last of repeated options: say so instead of ignoring one */
+  for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+    nlogs += !strcmp(argv[i], "--logs") || !strcmp(argv[i], "-l") || !strncmp(argv[i], "--logs=", 7);
+  if (nlogs > 1)
+    return sic_args_usage_error(&spec, "one --logs directory per server (like the History Server's logDirectory); run one sic serve per directory");
 
   sigset_t set;
   sigemptyset(&set);
