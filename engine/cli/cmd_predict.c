@@ -169,7 +169,8 @@ static int predict_job(const char *job, const char *url, const sic_ml_predictor 
     printf("job %s: %d run(s) with readable logs; plan = newest run (%s, observed %s), %d slots\n", job, n,
            apps[0].app_id, obs, apps[0].slots);
     printf("  from the %d earlier run(s): %s\n", n - 1, n > 1 ? h : "- (no earlier run)");
-    printf("  model (stage GBDT + DAG simulation): %s  (80%% interval %s .. %s)\n", m, lo, hi);
+    if (pred) printf("  model (stage GBDT + DAG simulation): %s  (80%% interval %s .. %s)\n", m, lo, hi);
+    else printf("  model: none given (--model FILE or SIC_MODEL adds the model's prediction)\n");
   }
 done:
   sic_ml_prediction_free(&res);
