@@ -118,6 +118,9 @@ int sic_stats_timeline(const sic_app *app, int64_t t0, int64_t t1, int32_t nbins
  * sums must hold SIC_TM__COUNT + 7 = 41 doubles. The gc_ratio_permille entry is the ratio
  * of the sums (1000 * GC / run time), not a sum of per-task ratios. */
 int sic_stats_stage_sums(const sic_app *app, int64_t stage_row, int32_t filter, double *sums, int64_t *n_out);
+/* Both the successful-task sums and the all-attempt sums of a stage in one pass (same layout). */
+int sic_stats_stage_sums2(const sic_app *app, int64_t stage_row, double *succ, int64_t *n_succ, double *all,
+                          int64_t *n_all);
 /* Per-executor totals of a column over one stage attempt's tasks (arrays of app->nexecutors
  * entries, filled by the callee). Owner: analysis engineer. */
 int sic_stats_stage_by_executor(const sic_app *app, int64_t stage_row, int32_t column, int32_t filter, double *sums,

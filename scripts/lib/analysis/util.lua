@@ -54,8 +54,16 @@ function M.stats(stage, column, filter)
   return M.once(stage.app, key, function() return stage:stats(column, filter) end)
 end
 function M.sums(stage, filter)
-  return M.once(stage.app, "sums:" .. stage.row .. ":" .. (filter or "successful"),
-    function() return stats.stage_sums(stage, filter) end)
+  filter = filter or "successful"
+  if filter == "finished" then
+    return M.once(stage.app, "sums:" .. stage.row .. ":finished", function() return stats.stage_sums(stage, filter) end)
+  end
+  -- successful and all come out of one pass over the stage
+  local both = M.once(stage.app, "sums:" .. stage.row, function()
+    local succ, all = stats.stage_sums_both(stage)
+    return { successful = succ, all = all }
+  end)
+  return both[filter]
 end
 
 -- Task duration of one row from its columns (no derived column materialised).

@@ -137,6 +137,18 @@ end
 local NSUMS = 41
 local DERIVED_ORDER = { "duration", "scheduler_delay", "gc_ratio_permille", "shuffle_read_bytes", "spill_bytes",
   "launch_time", "failed" }
+local function sums_table(sums, n)
+  local out = { n = tonumber(n) }
+  for name, idx in pairs(model.TASK_METRICS) do out[name] = sums[idx] end
+  for i, name in ipairs(DERIVED_ORDER) do out[name] = sums[C.SIC_TM__COUNT + i - 1] end
+  return out
+end
+-- Successful-task and all-attempt sums of a stage in one C pass: succ, all (tables as above).
+function M.stage_sums_both(stage)
+  local s, a, ns, na = ffi.new("double[?]", NSUMS), ffi.new("double[?]", NSUMS), ffi.new("int64_t[1]"), ffi.new("int64_t[1]")
+  if C.sic_stats_stage_sums2(stage.app.c, stage.row, s, ns, a, na) < 0 then error("sic.stats.stage_sums_both: invalid arguments", 2) end
+  return sums_table(s, ns[0]), sums_table(a, na[0])
+end
 function M.stage_sums(stage, filter)
   local f = FILTERS[filter or "successful"]
   if not f then error("sic.stats: unknown filter '" .. tostring(filter) .. "'", 2) end
