@@ -103,24 +103,46 @@ static int validation_app(sic_http *srv, sic_err *err) {
   return rc;
 }
 
-/* Run the graph with rules from dir over the probe app: 0 when every rule loaded and ran. */
+/* Rule errors of the graph over the probe app with rules from dir (NULL: built-in only);
+ * -1 when the engine cannot run at all (why says so). *json_out receives the document. */
+static int64_t probe_errors(sic_http *srv, const char *dir, char **json_out, char *why, size_t whylen) {
+  const char *dirs[1] = {dir};
+  sic_lua_opts lo = {0};
+  if (dir) {
+    lo.script_dirs = dirs;
+    lo.nscript_dirs = 1;
+  }
+  sic_err err = {0};
+  *json_out = NULL;
+  if (sic_lua_analyze(srv->rules_probe, &lo, json_out, NULL, &err) < 0) {
+    snprintf(why, whylen, "%s", err.msg[0] ? err.msg : sic_strerror(err.code));
+    return -1;
+  }
+  int64_t n = http_findings_errors(*json_out);
+  if (n < 0) snprintf(why, whylen, "unreadable findings document");
+  return n;
+}
+
+/* Run the graph with rules from dir over the probe app: 0 when it adds no rule error to
+ * what the built-in rules alone give (a broken built-in rule is not the user's reload's
+ * fault, and is reported in every analysis anyway). */
 static int validate(sic_http *srv, const char *dir, char *why, size_t whylen) {
   sic_err err = {0};
   if (validation_app(srv, &err) < 0) {
     snprintf(why, whylen, "cannot build the validation application: %s", err.msg);
     return -1;
   }
-  const char *dirs[1] = {dir};
-  sic_lua_opts lo = {0};
-  lo.script_dirs = dirs;
-  lo.nscript_dirs = 1;
-  char *json = NULL;
-  if (sic_lua_analyze(srv->rules_probe, &lo, &json, NULL, &err) < 0) {
-    snprintf(why, whylen, "%s", err.msg[0] ? err.msg : sic_strerror(err.code));
+  char *json = NULL, *base_json = NULL;
+  int64_t base = probe_errors(srv, NULL, &base_json, why, whylen);
+  free(base_json);
+  if (base < 0) return -1;
+  int64_t nerr = probe_errors(srv, dir, &json, why, whylen);
+  if (nerr < 0) {
+    free(json);
     return -1;
   }
-  int64_t nerr = http_findings_errors(json);
-  if (nerr != 0) {
+  nerr -= base;
+  if (nerr > 0) {
     /* name the failing rules: the rule_error findings' titles */
     size_t k = (size_t)snprintf(why, whylen, "%lld rule error(s)", (long long)nerr);
     for (const char *p = strstr(json, "\"rule_error\""); p && k < whylen; p = strstr(p + 1, "\"rule_error\"")) {
@@ -131,7 +153,7 @@ static int validate(sic_http *srv, const char *dir, char *why, size_t whylen) {
     }
   }
   free(json);
-  return nerr == 0 ? 0 : -1;
+  return nerr <= 0 ? 0 : -1;
 }
 
 /* ---- the active rule set ---- */

@@ -87,6 +87,25 @@ describe("sic serve rules", function()
     assert.matches("%-%-scripts .*: 1 rule error", r.stderr)
   end)
 
+  it("does not blame a reload for rules broken outside the reloaded dir", function()
+    if not T.exists(LOGS) then return pending("shared data absent") end
+    -- SIC_SCRIPTS applies to every analysis (the baseline too): its broken rule is not the reload's
+    local env_dir, user_dir = os.tmpname(), os.tmpname()
+    os.remove(env_dir)
+    os.remove(user_dir)
+    assert(os.execute("mkdir -p " .. T.shell_quote(env_dir .. "/rules") .. " " .. T.shell_quote(user_dir .. "/rules")))
+    T.write_file(env_dir .. "/rules/env_rules.lua", (RULE:format("Env"):gsub("user.long_app", "env.broken"):gsub("if app.duration", "error('env boom') if app.duration")))
+    T.write_file(user_dir .. "/rules/my_rules.lua", RULE:format("User title"))
+    local s = H.start({ "--logs", LOGS, "--scripts", user_dir }, { SIC_SCRIPTS = env_dir })
+    local r = s:request("POST", "/v1/rules/reload")
+    local findings = s:get("/v1/apps/" .. APP .. "/findings").body
+    assert.are.equal(0, s:stop())
+    os.execute("rm -rf " .. T.shell_quote(env_dir) .. " " .. T.shell_quote(user_dir))
+    assert.are.equal(200, r.status, r.body)
+    assert.is_truthy(findings:find("User title", 1, true))
+    assert.is_truthy(findings:find("env boom", 1, true), "the environment's broken rule is still reported in analyses")
+  end)
+
   it("answers 409 to a reload when no rule dir was given", function()
     if not T.exists(LOGS) then return pending("shared data absent") end
     local plain = H.start({ "--logs", LOGS })
