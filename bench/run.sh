@@ -5,11 +5,14 @@
 # Benchmarks, in order (each owner's script prints its own input, figure, baseline, target):
 #   parse  parse + model throughput and memory vs Python json (this file)
 #   rules  Lua rules through the FFI vs the same checks in C (bench/bench_rules.sh)
+#   analyze  all agents end to end vs parse-only on the largest real log (bench/bench_analyze.sh)
 #   store  history-store ingest, SQLite and PostgreSQL, vs plain bulk inserts (bench/bench_store.sh)
+#   ml     native GBDT inference vs XGBoost's own predictor (bench/bench_ml.sh)
 #   rag    knowledge-base ingest, `sic ask`, FAISS approximate vs exact (bench/bench_rag.sh)
+#   http   sic serve under wrk vs a static file from the same server (bench/bench_http.sh)
 #
 # usage: bench/run.sh BUILD_DIR
-# env:   SIC_BENCH         which benchmarks to run (default "parse rules store rag")
+# env:   SIC_BENCH         which benchmarks to run (default: all of them, in the order above)
 #        SIC_BENCH_MB      size of the generated parse log in MiB (default 1024; smaller for a quick look)
 #        SIC_BENCH_REPEAT  loads per configuration, best wins (default 3)
 #        SIC_SHARED_DATA   real logs to build the inputs from (default ../shared/data/real)
@@ -116,14 +119,16 @@ run_one() {
       [[ -x $build/bench/bench_parse ]] ||
         { echo "bench: $build/bench/bench_parse is missing; build first (make bench does)" >&2; exit 1; }
       bench_parse_model ;;
-    rules) "$root/bench/bench_rules.sh" "$build" ;;
-    store) "$root/bench/bench_store.sh" "$build" ;;
-    rag) "$root/bench/bench_rag.sh" "$build" ;;
-    *) echo "bench: unknown benchmark '$1' (parse rules store rag)" >&2; exit 2 ;;
+    *)
+      # Every other benchmark is its owner's bench/bench_<name>.sh BUILD_DIR.
+      [[ -x $root/bench/bench_$1.sh ]] ||
+        { echo "bench: unknown benchmark '$1' (parse ${all_benchmarks#parse })" >&2; exit 2; }
+      "$root/bench/bench_$1.sh" "$build" ;;
   esac
 }
 
-for name in ${SIC_BENCH:-parse rules store rag}; do
+all_benchmarks="parse rules analyze store ml rag http"
+for name in ${SIC_BENCH:-$all_benchmarks}; do
   machine_note
   start=$(date +%s)
   run_one "$name"
