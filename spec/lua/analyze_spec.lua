@@ -6,13 +6,7 @@ local T = require "spec_helper"
 local cjson = require "cjson"
 
 local q = T.shell_quote
-
-local function sh_output(cmd)
-  local p = assert(io.popen(cmd, "r"))
-  local s = p:read("*a")
-  p:close()
-  return s
-end
+local function sh_output(cmd) return (T.sh(cmd)) end
 
 -- Facts about an application, from its JSON lines. Lines that do not decode are counted
 -- (malformed) with the 1-based number of the first one.

@@ -128,6 +128,18 @@ function T.run_sic(argv, stdin)
   return r
 end
 
+-- Run a shell command; returns its standard output, whether it exited 0, and the exit code.
+-- (LuaJIT's popen():close() reports success whatever the command did, so the status is read
+-- from the shell itself.) Callers add "2>&1" to the command when they want stderr too.
+function T.sh(cmd)
+  local p = assert(io.popen("(" .. cmd .. "); printf '\\n%d' $?"))
+  local text = p:read("*a")
+  p:close()
+  local out, rc = text:match("^(.*)\n(%d+)$")
+  rc = tonumber(rc) or -1
+  return out or text, rc == 0, rc
+end
+
 package.loaded["spec_helper"] = T
 sic_test = T -- luacheck: ignore (global on purpose, for specs that prefer it)
 return T

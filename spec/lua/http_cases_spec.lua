@@ -9,16 +9,7 @@ local J = require "shs_json"
 
 local IGNORE = { lastUpdated = true, lastUpdatedEpoch = true }
 
-local function cases(dir)
-  local list = {}
-  for line in io.lines(dir .. "/CASES.tsv") do
-    if line ~= "" and not line:find("^#") then
-      local name, path = line:match("^([^\t]+)\t(.+)$")
-      if name then list[#list + 1] = { name = name, path = path } end
-    end
-  end
-  return list
-end
+local cases = J.cases
 
 describe("sic serve over the History Server expectations", function()
   local exp_dir = T.shared("shs-expectations")

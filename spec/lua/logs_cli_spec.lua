@@ -5,13 +5,7 @@ local T = require "spec_helper"
 local cjson = require "cjson"
 
 local q = T.shell_quote
-
-local function sh_output(cmd)
-  local p = assert(io.popen(cmd, "r"))
-  local s = p:read("*a")
-  p:close()
-  return s
-end
+local function sh_output(cmd) return (T.sh(cmd)) end
 
 local function count_nonempty_lines(text)
   local n = 0

@@ -1,14 +1,9 @@
 -- sic repl (piped and on a pseudo-terminal) and sic run.
 local T = require "spec_helper"
+
+local function sh(cmd) return T.sh("(" .. cmd .. ") 2>&1") end
 local U = require "luahost_util"
 
-local function sh(cmd)
-  local out = os.tmpname()
-  local ok = os.execute(cmd .. " >" .. out .. " 2>&1")
-  local text = T.read_file(out)
-  os.remove(out)
-  return text, ok
-end
 
 describe("sic repl", function()
   it("evaluates piped lines without prompts", function()

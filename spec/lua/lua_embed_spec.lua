@@ -1,15 +1,10 @@
 -- Embedding: `require "sic"` from a stock luajit (source tree and installed copy) and a C
 -- program built against the installed sic.h + sic.pc. Both docs/embedding examples run.
 local T = require "spec_helper"
+
+local function sh(cmd) return T.sh("(" .. cmd .. ") 2>&1") end
 local U = require "luahost_util"
 
-local function sh(cmd)
-  local out = os.tmpname()
-  local rc = os.execute("(" .. cmd .. ") >" .. out .. " 2>&1")
-  local text = T.read_file(out)
-  os.remove(out)
-  return text, (rc == 0 or rc == true)
-end
 
 local EXAMPLE_LUA = T.source_dir .. "/docs/embedding/embed_example.lua"
 local EXAMPLE_C = T.source_dir .. "/docs/embedding/embed_example.c"

@@ -9,14 +9,9 @@ local ffi = require "ffi"
 
 pcall(ffi.cdef, "int getpid(void);")
 
-local pg_sh = T.source_dir .. "/spec/support/pg.sh"
+local sh = T.sh
 
-local function sh(cmd)
-  local p = assert(io.popen(cmd))
-  local out = p:read("*a")
-  local ok = p:close()
-  return out, ok == true or ok == 0
-end
+local pg_sh = T.source_dir .. "/spec/support/pg.sh"
 
 describe("knowledge base on PostgreSQL", function()
   if os.getenv("SIC_TEST_NO_PG") == "1" then

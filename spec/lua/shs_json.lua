@@ -166,4 +166,17 @@ function J.diff(got, want, ignore, path)
   return nil
 end
 
+-- The History Server expectation cases: CASES.tsv in dir maps an expectation file name to the
+-- path under /api/v1/ it answers. Returns { {name=, path=}, ... } in file order.
+function J.cases(dir)
+  local list = {}
+  for line in io.lines(dir .. "/CASES.tsv") do
+    if line ~= "" and not line:find("^#") then
+      local name, path = line:match("^([^\t]+)\t(.+)$")
+      if name then list[#list + 1] = { name = name, path = path } end
+    end
+  end
+  return list
+end
+
 return J

@@ -8,14 +8,9 @@ local ffi = require "ffi"
 
 pcall(ffi.cdef, "int getpid(void);")
 
-local pg_sh = T.source_dir .. "/spec/support/pg.sh"
+local sh = T.sh
 
-local function sh(cmd)
-  local p = assert(io.popen(cmd))
-  local out = p:read("*a")
-  local ok = p:close()
-  return out, ok
-end
+local pg_sh = T.source_dir .. "/spec/support/pg.sh"
 
 -- Values a log itself states, read independently of sic (plain JSON-lines logs only).
 local function log_facts(path)
