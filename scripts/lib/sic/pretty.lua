@@ -84,13 +84,65 @@ function M.format(v, depth)
   return render(v, depth or 3, 0, {})
 end
 
--- A report: header line then each finding.
+-- Dollar value of each finding, from the cost.run finding's evidence (id@entity -> usd).
+local function values_by_finding(findings)
+  local values = {}
+  for _, f in ipairs(findings) do
+    local ev = f.id == "cost.run" and type(f.evidence) == "table" and f.evidence
+    for _, s in ipairs(ev and type(ev.savings) == "table" and ev.savings or {}) do
+      values[tostring(s.id) .. "@" .. tostring(s.entity)] = tonumber(s.usd)
+    end
+  end
+  return values
+end
+
+local SEVERITY_RANK = { critical = 0, high = 1, error = 1, warning = 2, medium = 2, info = 3, low = 3 }
+
+-- Findings ordered by impact, biggest first: dollar value when the cost agent priced them,
+-- else wall time saved, else core time freed; then severity; ties keep the graph's order.
+-- Returns a new list and the value map (for showing the value next to each finding).
+function M.by_impact(findings)
+  local values = values_by_finding(findings)
+  local keyed = {}
+  for i, f in ipairs(findings) do
+    local im = type(f.impact) == "table" and f.impact or {}
+    keyed[i] = {
+      f = f, i = i,
+      usd = values[f.id .. "@" .. tostring(f.entity and f.entity.key or "app")] or -1,
+      wall = tonumber(im.saving_ms) or 0,
+      core = tonumber(im.core_ms) or 0,
+      sev = SEVERITY_RANK[tostring(f.severity)] or 4,
+    }
+  end
+  table.sort(keyed, function(a, b)
+    if a.usd ~= b.usd then return a.usd > b.usd end
+    if a.wall ~= b.wall then return a.wall > b.wall end
+    if a.core ~= b.core then return a.core > b.core end
+    if a.sev ~= b.sev then return a.sev < b.sev end
+    return a.i < b.i
+  end)
+  local out = {}
+  for i, k in ipairs(keyed) do out[i] = k.f end
+  return out, values
+end
+
+local function value_of(values, f)
+  return values[f.id .. "@" .. tostring(f.entity and f.entity.key or "app")]
+end
+
+-- A report: header line then each finding, biggest impact first.
 function M.report(r)
   local lines = { string.format("%d finding(s)%s", #r.findings, r.errors and r.errors > 0 and
     string.format(" (%d rule error(s))", r.errors) or "") }
   local note = docs_note(r)
   if note then lines[#lines + 1] = "(" .. note .. ")" end
-  for _, f in ipairs(r.findings) do lines[#lines + 1] = M.finding(f) end
+  local ordered, values = M.by_impact(r.findings)
+  for _, f in ipairs(ordered) do
+    local text = M.finding(f)
+    local usd = value_of(values, f)
+    if usd and usd > 0 then text = text .. string.format("\n  value: ~$%.2f per run", usd) end
+    lines[#lines + 1] = text
+  end
   return table.concat(lines, "\n")
 end
 
@@ -103,15 +155,21 @@ function M.report_md(r)
     out[#out + 1] = "No findings."
     return table.concat(out, "\n") .. "\n"
   end
-  out[#out + 1] = "| severity | rule | on | title | est. saving |"
-  out[#out + 1] = "|---|---|---|---|---|"
-  for _, f in ipairs(r.findings) do
-    local saving = f.impact and f.impact.saving_ms and string.format("%.1f s", f.impact.saving_ms / 1000) or ""
-    out[#out + 1] = string.format("| %s | `%s` | %s | %s | %s |", f.severity, f.id,
-      md_escape(f.entity and f.entity.key or ""), md_escape(f.title), saving)
+  local ordered, values = M.by_impact(r.findings)
+  out[#out + 1] = "| severity | rule | on | title | est. saving | value/run |"
+  out[#out + 1] = "|---|---|---|---|---|---|"
+  for _, f in ipairs(ordered) do
+    local im = type(f.impact) == "table" and f.impact or {}
+    local saving = ""
+    if (tonumber(im.saving_ms) or 0) > 0 then saving = string.format("%.1f s", im.saving_ms / 1000)
+    elseif (tonumber(im.core_ms) or 0) > 0 then saving = string.format("%.2f core-h", im.core_ms / 3600000) end
+    local usd = value_of(values, f)
+    out[#out + 1] = string.format("| %s | `%s` | %s | %s | %s | %s |", f.severity, f.id,
+      md_escape(f.entity and f.entity.key or ""), md_escape(f.title), saving,
+      usd and usd > 0 and string.format("$%.2f", usd) or "")
   end
   out[#out + 1] = ""
-  for _, f in ipairs(r.findings) do
+  for _, f in ipairs(ordered) do
     local rec = f.recommendation or {}
     if rec.text then
       out[#out + 1] = string.format("- **%s** (%s): %s", f.id, md_escape(f.entity and f.entity.key or ""), md_escape(rec.text))
