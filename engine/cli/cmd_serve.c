@@ -26,7 +26,7 @@ int sic_cmd_serve(int argc, char **argv) {
   const char *logs = NULL, *listen = SIC_HTTP_DEFAULT_LISTEN, *scripts = NULL, *store = NULL, *model = NULL;
   int64_t threads = 0, max_body_mb = 64, timeout_s = 30, grace_s = 10, cache_mb = 0, rescan_ms = 2000, response_cache_mb = 64;
   const sic_opt opts[] = {
-    SIC_OPT_STRING_ROW("logs", 'l', &logs, "DIR", "directory of Spark event logs to serve (required)"),
+    SIC_OPT_STRING_ROW("logs", 'l', &logs, "DIR", "directory of Spark event logs to serve (required; repeat to serve several as one listing)"),
     SIC_OPT_STRING_ROW("listen", 0, &listen, "HOST:PORT", "address to bind (default 127.0.0.1:18080; port 0 = any free port)"),
     SIC_OPT_STRING_ROW("store", 0, &store, "URL", "history store (sqlite:///path or postgresql://...): job history, regressions, uploads recorded"),
     SIC_OPT_STRING_ROW("model", 'm', &model, "FILE", "runtime model from `sic train` for /v1/apps/{id}/predict (default $SIC_MODEL)"),
@@ -40,11 +40,12 @@ int sic_cmd_serve(int argc, char **argv) {
     SIC_OPT_INT_ROW("rescan-ms", 0, &rescan_ms, "MS", "how often the log dir is rescanned for new and growing logs (default 2000)", 50, 3600000),
   };
   const sic_cmd_spec spec = {
-    "serve", "--logs DIR [--listen HOST:PORT] [options]",
+    "serve", "--logs DIR [--logs DIR...] [--listen HOST:PORT] [options]",
     "Serve the Spark History Server REST API (/api/v1, the same code as `sic api`), health\n"
     "(/healthz, /readyz), Prometheus metrics (/metrics), the API description (/openapi.json,\n"
     "/docs), the copilot API (/v1: findings, reports, uploads, rules) and a web UI (/) over\n"
-    "the event logs in DIR. New and growing logs are picked up without a restart.\n"
+    "the event logs in each DIR (one listing over all of them). New and growing logs are\n"
+    "picked up without a restart.\n"
     "Binds loopback by default. A non-loopback address needs SIC_API_TOKEN in the environment;\n"
     "with a token set every endpoint but /healthz and /readyz requires\n"
     "`Authorization: Bearer <token>`. Prints `listening on http://HOST:PORT` once serving.\n"
@@ -56,11 +57,18 @@ int sic_cmd_serve(int argc, char **argv) {
   int rc = sic_args_parse(&spec, argc, argv, pos, &npos);
   if (rc != SIC_ARGS_OK) return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   if (!logs) return sic_args_usage_error(&spec, "--logs DIR is required");
-  int nlogs = 0; /* the parser keeps the last of repeated options: say so instead of ignoring one */
-  for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-    nlogs += !strcmp(argv[i], "--logs") || !strcmp(argv[i], "-l") || !strncmp(argv[i], "--logs=", 7);
-  if (nlogs > 1)
-    return sic_args_usage_error(&spec, "one --logs directory per server (like the History Server's logDirectory); run one sic serve per directory");
+  /* The option parser keeps the last of repeated options; --logs may be given several times,
+   * so collect every occurrence here (the parser has already validated each one). */
+  const char *logdirs[64];
+  size_t nlogdirs = 0;
+  for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+    const char *dir = NULL;
+    if ((!strcmp(argv[i], "--logs") || !strcmp(argv[i], "-l")) && i + 1 < argc) dir = argv[++i];
+    else if (!strncmp(argv[i], "--logs=", 7)) dir = argv[i] + 7;
+    if (!dir) continue;
+    if (nlogdirs == sizeof logdirs / sizeof *logdirs) return sic_args_usage_error(&spec, "at most 64 --logs directories");
+    logdirs[nlogdirs++] = dir;
+  }
 
   sigset_t set;
   sigemptyset(&set);
@@ -72,6 +80,8 @@ int sic_cmd_serve(int argc, char **argv) {
   sic_http_opts ho = {0};
   ho.listen = listen;
   ho.logdir = logs;
+  ho.logdirs = nlogdirs ? logdirs : NULL;
+  ho.nlogdirs = nlogdirs;
   ho.token = getenv("SIC_API_TOKEN");
   ho.threads = (int)threads;
   ho.max_body_bytes = max_body_mb << 20;
@@ -89,7 +99,8 @@ int sic_cmd_serve(int argc, char **argv) {
     return err.code == SIC_EINVAL ? SIC_EXIT_USAGE : SIC_EXIT_INPUT;
   }
   const char *colon = strrchr(listen, ':');
-  printf("sic serve: listening on http://%.*s:%d (logs %s%s)\n", (int)(colon - listen), listen, sic_http_port(srv), logs,
+  printf("sic serve: listening on http://%.*s:%d (logs %s%s%s)\n", (int)(colon - listen), listen, sic_http_port(srv),
+         nlogdirs > 1 ? logdirs[0] : logs, nlogdirs > 1 ? " and more" : "",
          ho.token && ho.token[0] ? ", bearer token required" : "");
   fflush(stdout);
   int sig = wait_for_stop_signal();

@@ -67,6 +67,10 @@ typedef struct sic_logsets {
  * error (n == 0, non-log files counted in nskipped). Inside a zip, a log's path is
  * "archive.zip!/member" unless the archive holds just that one log. */
 int sic_logset_scan(const char *path, sic_logsets *out, sic_err *err);
+/* Scan several roots (e.g. the directories a server watches) into one list: each root as
+ * sic_logset_scan would, in the order given; a log reached from two roots is listed once.
+ * Fails on the first root that fails, naming it. */
+int sic_logset_scan_many(const char *const *paths, size_t npaths, sic_logsets *out, sic_err *err);
 void sic_logsets_free(sic_logsets *sets);
 
 /* Codec helpers (exposed for tests and fuzzers). */

@@ -685,8 +685,49 @@ int sic_logset_scan(const char *path, sic_logsets *out, sic_err *err) {
   return 0;
 }
 
-void sic_logsets_free(sic_logsets *sets) {
-  if (!sets) return;
+static void sic_logsets_free_items(sic_logsets *sets);
+
+static int logsets_has_path(const sic_logsets *sets, const char *path) {
+  for (size_t i = 0; i < sets->n; i++)
+    if (!strcmp(sets->items[i].path, path)) return 1;
+  return 0;
+}
+
+/* Move the logs of `from` into `to` (dropping ones `to` already lists); `from` is emptied. */
+static int logsets_take(sic_logsets *to, sic_logsets *from) {
+  sic_logset *items = realloc(to->items, (to->n + from->n + 1) * sizeof *items);
+  if (!items) return SIC_ENOMEM;
+  to->items = items;
+  for (size_t i = 0; i < from->n; i++) {
+    if (logsets_has_path(to, from->items[i].path)) {
+      sic_logsets dup = {.items = &from->items[i], .n = 1};
+      sic_logsets_free_items(&dup);
+      continue;
+    }
+    to->items[to->n++] = from->items[i];
+  }
+  to->nskipped += from->nskipped;
+  free(from->items);
+  memset(from, 0, sizeof *from);
+  return 0;
+}
+
+int sic_logset_scan_many(const char *const *paths, size_t npaths, sic_logsets *out, sic_err *err) {
+  memset(out, 0, sizeof *out);
+  for (size_t i = 0; i < npaths; i++) {
+    sic_logsets one = {0};
+    int rc = sic_logset_scan(paths[i], &one, err);
+    if (rc == 0 && logsets_take(out, &one) < 0) rc = sic_err_set(err, SIC_ENOMEM, "out of memory listing %s", paths[i]);
+    if (rc < 0) {
+      sic_logsets_free(&one);
+      sic_logsets_free(out);
+      return rc;
+    }
+  }
+  return 0;
+}
+
+static void sic_logsets_free_items(sic_logsets *sets) {
   for (size_t i = 0; i < sets->n; i++) {
     sic_logset *s = &sets->items[i];
     for (size_t j = 0; j < s->nparts; j++) {
@@ -697,6 +738,11 @@ void sic_logsets_free(sic_logsets *sets) {
     free(s->path);
     free(s->name);
   }
+}
+
+void sic_logsets_free(sic_logsets *sets) {
+  if (!sets) return;
+  sic_logsets_free_items(sets);
   free(sets->items);
   memset(sets, 0, sizeof *sets);
 }

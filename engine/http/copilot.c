@@ -133,7 +133,7 @@ static int timed_load(sic_http *srv, const sic_logset *set, sic_app **out, sic_e
 static int load_app(sic_http *srv, const char *id, sic_app **out, sic_err *err) {
   *out = NULL;
   sic_logsets sets = {0};
-  if (sic_logset_scan(srv->logdir, &sets, err) < 0) return err->code;
+  if (sic_logset_scan_many((const char *const *)srv->logdirs, srv->nlogdirs, &sets, err) < 0) return err->code;
   for (int pass = 0; pass < 2 && !*out; pass++) {
     for (size_t i = 0; i < sets.n; i++) {
       if (named_after(sets.items[i].name, id) != (pass == 0)) continue;

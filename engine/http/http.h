@@ -24,7 +24,9 @@ typedef struct sic_http sic_http;
 
 typedef struct sic_http_opts {
   const char *listen;         /* "host:port" (IPv4 or [IPv6]); NULL = SIC_HTTP_DEFAULT_LISTEN; port 0 = any free */
-  const char *logdir;         /* directory of event logs served under /api/v1 (required) */
+  const char *logdir;         /* directory of event logs served under /api/v1 (required unless logdirs) */
+  const char *const *logdirs; /* several directories served as one listing; when set, logdir is ignored */
+  size_t nlogdirs;            /* entries in logdirs */
   const char *token;          /* bearer token required by every non-health route; NULL/"" = none */
   int threads;                /* worker threads; 0 = number of CPUs */
   int64_t max_body_bytes;     /* largest request body accepted (413 beyond); 0 = 64 MiB */

@@ -148,7 +148,9 @@ int http_metrics_render(sic_http *srv, char **out, size_t *len);
 struct sic_http {
   sic_http_opts opts;          /* copy of the options (strings owned below) */
   char *listen;                /* owned copy of the listen address */
-  char *logdir;                /* owned copy of the log dir */
+  char *logdir;                /* owned copy of the first log dir (for messages) */
+  char **logdirs;              /* owned copies of every log dir served, in order */
+  size_t nlogdirs;             /* entries in logdirs (>= 1) */
   char *token;                 /* owned bearer token or NULL */
   int port;                    /* bound port */
   int listen_fd;               /* our listening socket (MHD uses it) */

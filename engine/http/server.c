@@ -449,14 +449,21 @@ static int defaults_and_copies(sic_http *srv, const sic_http_opts *opts, sic_err
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     srv->opts.threads = n > 0 ? (int)n : 2;
   }
-  if (!opts->logdir) return sic_err_set(err, SIC_EINVAL, "no log directory (--logs DIR)");
+  const char *const *dirs = opts->nlogdirs ? opts->logdirs : &opts->logdir;
+  size_t ndirs = opts->nlogdirs ? opts->nlogdirs : 1;
+  if (!dirs[0]) return sic_err_set(err, SIC_EINVAL, "no log directory (--logs DIR)");
+  if (!(srv->logdirs = calloc(ndirs, sizeof *srv->logdirs))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  for (; srv->nlogdirs < ndirs; srv->nlogdirs++)
+    if (!(srv->logdirs[srv->nlogdirs] = strdup(dirs[srv->nlogdirs]))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   srv->listen = strdup(opts->listen ? opts->listen : SIC_HTTP_DEFAULT_LISTEN);
-  srv->logdir = strdup(opts->logdir);
+  srv->logdir = strdup(dirs[0]);
   srv->token = opts->token && opts->token[0] ? strdup(opts->token) : NULL;
   if (!srv->listen || !srv->logdir || (opts->token && opts->token[0] && !srv->token))
     return sic_err_set(err, SIC_ENOMEM, "out of memory");
   srv->opts.listen = srv->listen;
   srv->opts.logdir = srv->logdir;
+  srv->opts.logdirs = (const char *const *)srv->logdirs;
+  srv->opts.nlogdirs = srv->nlogdirs;
   srv->opts.token = srv->token;
   if (opts->scripts_dir && !(srv->scripts_dir = strdup(opts->scripts_dir))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   srv->opts.scripts_dir = srv->scripts_dir;
@@ -508,7 +515,7 @@ int sic_http_start(const sic_http_opts *opts, sic_http **out, sic_err *err) {
   if (defaults_and_copies(srv, opts, err) < 0) goto error;
   if (open_listener(srv, err) < 0) goto error; /* before the (slow) catalog: fail fast on a busy port */
   sic_shs_opts so = {srv->opts.model_cache_bytes, 0};
-  if (sic_shs_open(srv->logdir, &so, &srv->shs, err) < 0) goto error;
+  if (sic_shs_open_dirs((const char *const *)srv->logdirs, srv->nlogdirs, &so, &srv->shs, err) < 0) goto error;
   srv->cache = http_cache_new(srv->opts.response_cache_bytes > 0 ? srv->opts.response_cache_bytes : 0);
   if (!srv->cache) {
     sic_err_set(err, SIC_ENOMEM, "out of memory");
@@ -574,6 +581,8 @@ void sic_http_stop(sic_http *srv, int grace_ms) {
   pthread_mutex_destroy(&srv->rescan_mu);
   free(srv->listen);
   free(srv->logdir);
+  for (size_t i = 0; i < srv->nlogdirs; i++) free(srv->logdirs[i]);
+  free(srv->logdirs);
   free(srv->token);
   free(srv->scripts_dir);
   free(srv->store_url);

@@ -206,12 +206,12 @@ static int list_one(sic_shs *shs, size_t set, sic_shs *old) {
   return rc;
 }
 
-/* Scan shs->logdir and build the listing, reusing what `old` (may be NULL) already read. */
+/* Scan shs->logdirs and build the listing, reusing what `old` (may be NULL) already read. */
 static int catalog_build(sic_shs *shs, sic_shs *old, sic_err *err) {
-  int rc = sic_logset_scan(shs->logdir, &shs->sets, err);
+  int rc = sic_logset_scan_many((const char *const *)shs->logdirs, shs->nlogdirs, &shs->sets, err);
   if (rc < 0) return rc;
   for (size_t i = 0; i < shs->sets.n; i++)
-    if ((rc = list_one(shs, i, old)) < 0) return sic_err_set(err, rc, "out of memory listing %s", shs->logdir);
+    if ((rc = list_one(shs, i, old)) < 0) return sic_err_set(err, rc, "out of memory listing %s", shs->logdirs[0]);
   for (size_t i = 0; i < shs->napps; i++) {
     shs_appinfo *a = &shs->apps[i];
     shs_qsort(a->attempts, a->nattempts, sizeof *a->attempts, cmp_attempt);
@@ -222,24 +222,32 @@ static int catalog_build(sic_shs *shs, sic_shs *old, sic_err *err) {
   return 0;
 }
 
-static sic_shs *catalog_new(const char *logdir, int64_t cache_bytes, int threads) {
+static sic_shs *catalog_new(const char *const *logdirs, size_t nlogdirs, int64_t cache_bytes, int threads) {
   sic_shs *shs = calloc(1, sizeof *shs);
   if (!shs) return NULL;
   pthread_mutex_init(&shs->lock, NULL);
   shs->cache_bytes = cache_bytes;
   shs->threads = threads;
-  if (!(shs->logdir = strdup(logdir))) {
-    sic_shs_close(shs);
-    return NULL;
-  }
+  if (!(shs->logdirs = calloc(nlogdirs, sizeof *shs->logdirs))) goto error;
+  for (; shs->nlogdirs < nlogdirs; shs->nlogdirs++)
+    if (!(shs->logdirs[shs->nlogdirs] = strdup(logdirs[shs->nlogdirs]))) goto error;
   return shs;
+error:
+  sic_shs_close(shs);
+  return NULL;
 }
 
 int sic_shs_open(const char *logdir, const sic_shs_opts *opts, sic_shs **out, sic_err *err) {
+  return sic_shs_open_dirs(&logdir, 1, opts, out, err);
+}
+
+int sic_shs_open_dirs(const char *const *logdirs, size_t nlogdirs, const sic_shs_opts *opts, sic_shs **out,
+                      sic_err *err) {
   *out = NULL;
-  sic_shs *shs = catalog_new(logdir, opts && opts->cache_bytes > 0 ? opts->cache_bytes : (int64_t)1 << 30,
+  if (nlogdirs == 0) return sic_err_set(err, SIC_EINVAL, "no log directory");
+  sic_shs *shs = catalog_new(logdirs, nlogdirs, opts && opts->cache_bytes > 0 ? opts->cache_bytes : (int64_t)1 << 30,
                              opts && opts->threads > 0 ? opts->threads : 1);
-  if (!shs) return sic_err_set(err, SIC_ENOMEM, "out of memory opening %s", logdir);
+  if (!shs) return sic_err_set(err, SIC_ENOMEM, "out of memory opening %s", logdirs[0]);
   int rc = catalog_build(shs, NULL, err);
   if (rc < 0) {
     sic_shs_close(shs);
@@ -251,7 +259,7 @@ int sic_shs_open(const char *logdir, const sic_shs_opts *opts, sic_shs **out, si
 
 int sic_shs_refresh(sic_shs *shs, sic_err *err) {
   pthread_mutex_lock(&shs->lock);
-  sic_shs *fresh = catalog_new(shs->logdir, shs->cache_bytes, shs->threads);
+  sic_shs *fresh = catalog_new((const char *const *)shs->logdirs, shs->nlogdirs, shs->cache_bytes, shs->threads);
   if (fresh) fresh->clock = shs->clock; /* reused models keep meaningful LRU stamps */
   int rc = fresh ? catalog_build(fresh, shs, err) : sic_err_set(err, SIC_ENOMEM, "out of memory");
   if (rc == 0) { /* swap everything but the locks; `fresh` then holds (and frees) the old listing */
@@ -261,7 +269,6 @@ int sic_shs_refresh(sic_shs *shs, sic_err *err) {
     shs->field = fresh->field;       \
     fresh->field = t_;               \
   } while (0)
-    SWAP(logdir);
     SWAP(sets);
     SWAP(apps);
     SWAP(napps);
@@ -285,7 +292,8 @@ void sic_shs_close(sic_shs *shs) {
   }
   free(shs->apps);
   sic_logsets_free(&shs->sets);
-  free(shs->logdir);
+  for (size_t i = 0; i < shs->nlogdirs; i++) free(shs->logdirs[i]);
+  free(shs->logdirs);
   pthread_mutex_destroy(&shs->lock);
   free(shs);
 }

@@ -44,6 +44,10 @@ typedef struct sic_shs_response {
 /* Scan logdir and build the listing. Logs that fail to load are skipped (counted in
  * sic_shs_skipped); only an unreadable logdir fails. */
 int sic_shs_open(const char *logdir, const sic_shs_opts *opts, sic_shs **out, sic_err *err);
+/* The same over several log directories served as one (like several History Server log dirs
+ * behind one listing); an application found under two roots is one application. */
+int sic_shs_open_dirs(const char *const *logdirs, size_t nlogdirs, const sic_shs_opts *opts, sic_shs **out,
+                      sic_err *err);
 void sic_shs_close(sic_shs *shs);
 /* Rescan logdir (the History Server does so periodically): new and changed logs are read,
  * unchanged ones keep their listing and cached model, vanished ones disappear. On failure

@@ -144,7 +144,8 @@ typedef struct shs_appinfo {
 } shs_appinfo;
 
 struct sic_shs {
-  char *logdir;                  /* what was scanned */
+  char **logdirs;                /* what is scanned: owned copies of the roots, in order */
+  size_t nlogdirs;               /* number of roots (>= 1) */
   sic_logsets sets;              /* every log found */
   shs_appinfo *apps;             /* newest end time first (running apps last) */
   size_t napps;

@@ -45,9 +45,37 @@ describe("sic serve refuses to start unsafely", function()
     r = T.run_sic({ "serve", "--logs", "/tmp", "--listen", "127.0.0.1" })
     assert.are.equal(2, r.code)
     assert.matches("expected HOST:PORT", r.stderr)
-    r = T.run_sic({ "serve", "--logs", "/tmp", "--logs=/var", "--listen", "127.0.0.1:0" })
-    assert.are.equal(2, r.code)
-    assert.matches("one %-%-logs directory per server", r.stderr)
+  end)
+end)
+
+describe("sic serve over several log directories", function()
+  it("lists the applications of every --logs directory as one, and serves each", function()
+    local second = T.shared("spark-events/sparklint")
+    local srv = H.start({ "--logs", LOGS, "--logs=" .. second })
+    local ok, err = pcall(function()
+      local r = srv:get("/api/v1/applications")
+      assert.are.equal(200, r.status)
+      local ids = {}
+      for _, a in ipairs(json(r.body)) do ids[a.id] = true end
+      assert.truthy(ids[APP], "app of the first dir missing")
+      assert.truthy(ids["application_1472176676028_407508"], "app of the second dir missing")
+      assert.are.equal(200, srv:get("/api/v1/applications/" .. APP .. "/jobs").status)
+      assert.are.equal(200, srv:get("/api/v1/applications/application_1472176676028_407508/1/jobs").status)
+      -- the same directory twice lists each log once
+      local single = H.start({ "--logs", second, "--logs", second })
+      local n, n_twice = 0, 0
+      local ok2, err2 = pcall(function()
+        for _ in ipairs(json(single:get("/api/v1/applications").body)) do n_twice = n_twice + 1 end
+      end)
+      single:stop()
+      assert(ok2, err2)
+      local once = H.start({ "--logs", second })
+      for _ in ipairs(json(once:get("/api/v1/applications").body)) do n = n + 1 end
+      once:stop()
+      assert.are.equal(n, n_twice)
+    end)
+    srv:stop()
+    assert(ok, err)
   end)
 end)
 
