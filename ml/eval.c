@@ -1,5 +1,6 @@
 /* Corpus, grouped cross-validation, baselines and final training (see eval.h). */
 #include "ml/eval.h"
+#include "core/sort.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ static int cmp_dbl(const void *a, const void *b) {
 
 double sic_ml_quantile(double *v, int n, double q) {
   if (n <= 0) return NAN;
-  qsort(v, (size_t)n, sizeof *v, cmp_dbl);
+  sic_qsort(v, (size_t)n, sizeof *v, cmp_dbl);
   double pos = q * (n - 1);
   int lo = (int)floor(pos);
   int hi = lo + 1 < n ? lo + 1 : lo;

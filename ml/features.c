@@ -1,5 +1,6 @@
 /* Stage and application features from the application model (see features.h). */
 #include "ml/features.h"
+#include "core/sort.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -193,7 +194,7 @@ static int plan_ops(const sic_app *app, op_counts *ops) {
     for (int32_t i = 0; i < app->stages[s].accums.n; i++)
       as[n++] = (accum_stage){app->stage_accums[app->stages[s].accums.off + i].accum_id, (int32_t)s};
   }
-  qsort(as, n, sizeof *as, cmp_accum_stage);
+  sic_qsort(as, n, sizeof *as, cmp_accum_stage);
   for (int64_t q = 0; q < app->nsqls; q++) {
     const sic_sql *sql = &app->sqls[q];
     for (int32_t k = 0; k < sql->plan.n; k++) {
@@ -260,7 +261,7 @@ static int stage_volumes(const sic_app *app, const sic_stage *st, stage_io *io) 
     per[n++] = in + sr;
   }
   if (n > 0) {
-    qsort(per, (size_t)n, sizeof *per, cmp_double);
+    sic_qsort(per, (size_t)n, sizeof *per, cmp_double);
     double med = per[n / 2], mean = 0, var = 0;
     for (int32_t i = 0; i < n; i++) mean += per[i];
     mean /= n;
@@ -413,7 +414,7 @@ static double stage_union_ms(const sic_ml_app *a) {
       iv[2 * n + 1] = a->stages[i].submit_ms + a->stages[i].duration_ms;
       n++;
     }
-  qsort(iv, (size_t)n, 2 * sizeof *iv, cmp_interval);
+  sic_qsort(iv, (size_t)n, 2 * sizeof *iv, cmp_interval);
   double total = 0, lo = 0, hi = -1;
   for (int32_t i = 0; i < n; i++) {
     if (iv[2 * i] > hi) {
@@ -543,7 +544,7 @@ void sic_ml_fill_history(sic_ml_app *apps, int32_t n) {
       apps[i].x[AF_HIST_LOG_RUNTIME] = NAN;
       continue;
     }
-    qsort(prev, (size_t)k, sizeof *prev, cmp_double);
+    sic_qsort(prev, (size_t)k, sizeof *prev, cmp_double);
     double med = k % 2 ? prev[k / 2] : (prev[k / 2 - 1] + prev[k / 2]) / 2;
     apps[i].x[AF_HIST_LOG_RUNTIME] = (float)log(med);
   }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <xxhash.h>
+#include "core/sort.h"
 
 #include "rag/buf.h"
 #include "rag/kb_internal.h"
@@ -378,7 +379,7 @@ static int ingest_dir(rag_kb *kb, ingest_stmts *s, const char *dir, const char *
     names[n++] = strdup(e->d_name);
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_str);
+  sic_qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n && !rc; i++) {
     char path[4096], doc[4096];
     struct stat sb;

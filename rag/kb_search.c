@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "core/sort.h"
 
 #include "rag/buf.h"
 #include "rag/kb_internal.h"
@@ -242,7 +243,7 @@ int rag_kb_search(rag_kb *kb, const rag_query *q, rag_hits *out, sic_err *err) {
       if (l == 1) c->dense_rank = r + 1;
     }
   prefer_version(kb, f, n, q->spark_version);
-  qsort(f, n, sizeof *f, cmp_fused);
+  sic_qsort(f, n, sizeof *f, cmp_fused);
   rc = materialize(kb, f, n, k, out, err);
 done:
   free(lists);

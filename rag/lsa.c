@@ -1,6 +1,7 @@
 /* LSA embeddings: TF-IDF + randomized truncated SVD over LAPACK (see lsa.h).
  * Owner: rag engineer. */
 #include "rag/lsa.h"
+#include "core/sort.h"
 
 #include <cblas.h>
 #include <ctype.h>
@@ -187,7 +188,7 @@ static int tokenize_all(const char *const *texts, size_t n, vocab *v, int64_t **
       free(d.ids);
       return SIC_ENOMEM;
     }
-    qsort(d.ids, d.n, sizeof *d.ids, cmp_i64);
+    sic_qsort(d.ids, d.n, sizeof *d.ids, cmp_i64);
     (*ids)[i] = d.ids;
     (*counts)[i] = d.n;
   }
@@ -212,7 +213,7 @@ static int choose_vocab(vocab *v, size_t ndocs, rag_lsa *m, int64_t **remap) {
     if (v->df[i] >= min_df) order[kept++] = i;
   }
   sort_df = v->df;
-  qsort(order, kept, sizeof *order, cmp_df_desc);
+  sic_qsort(order, kept, sizeof *order, cmp_df_desc);
   if (kept > MAX_VOCAB) kept = MAX_VOCAB;
   m->nterms = kept;
   m->terms = calloc(kept + 1, sizeof *m->terms);

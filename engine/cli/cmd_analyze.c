@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "core/sort.h"
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -256,7 +257,7 @@ static void fleet_summary(analyze_run *r) {
   const char *titles[2] = {"Top applications by cost", "Top applications by estimated savings"};
   int (*cmps[2])(const void *, const void *) = {by_cost, by_savings};
   for (int k = 0; k < 2; k++) {
-    qsort(r->fleet, (size_t)r->nfleet, sizeof *r->fleet, cmps[k]);
+    sic_qsort(r->fleet, (size_t)r->nfleet, sizeof *r->fleet, cmps[k]);
     printf("\n%s\n", titles[k]);
     for (int i = 0; i < r->nfleet && i < 5; i++)
       printf("  %d. $%-10.4f %s\n", i + 1, k == 0 ? r->fleet[i].run_usd : r->fleet[i].savings_usd, r->fleet[i].label);

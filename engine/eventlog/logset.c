@@ -12,6 +12,7 @@
  *
  * Ownership: all strings in the result are heap copies released by sic_logsets_free. */
 #include "eventlog/eventlog.h"
+#include "core/sort.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -194,7 +195,7 @@ static int list_fs_dir(const char *dir, listing *l, sic_err *err) {
     e->mtime_ms = stat_mtime_ms(&st);
   }
   closedir(d);
-  if (!rc) qsort(l->e, l->n, sizeof *l->e, entry_cmp);
+  if (!rc && l->n > 1) sic_qsort(l->e, l->n, sizeof *l->e, entry_cmp); /* l->e is NULL when empty */
   return rc;
 }
 
@@ -222,7 +223,7 @@ static int list_zip_dir(scan_ctx *c, const char *prefix, listing *l) {
     e->size = (st.valid & ZIP_STAT_SIZE) ? (int64_t)st.size : -1;
     e->mtime_ms = (st.valid & ZIP_STAT_MTIME) ? (int64_t)st.mtime * 1000 : 0;
   }
-  qsort(l->e, l->n, sizeof *l->e, entry_cmp);
+  if (l->n > 1) sic_qsort(l->e, l->n, sizeof *l->e, entry_cmp);
   return 0;
 }
 
@@ -427,7 +428,7 @@ static int scan_rolling(scan_ctx *c, const char *fs_path, const char *member, co
       if (compact && idx > last_compact) last_compact = idx;
     }
   }
-  qsort(parts, np, sizeof *parts, ordered_cmp);
+  if (np > 1) sic_qsort(parts, np, sizeof *parts, ordered_cmp);
   sic_logset *s = new_set(c);
   int rc = s ? set_identity(c, s, fs_path, member) : nomem(c->err);
   if (!rc && !c->zip) s->layout = SIC_LAYOUT_ROLLING;
@@ -527,7 +528,7 @@ static int scan_legacy(scan_ctx *c, const char *fs_path, const char *member, con
     else if (legacy_part_index(e->name, &idx))
       parts[np++] = (ordered_part){e, idx, e->name};
   }
-  qsort(parts, np, sizeof *parts, ordered_cmp);
+  if (np > 1) sic_qsort(parts, np, sizeof *parts, ordered_cmp);
   sic_logset *s = new_set(c);
   int rc = s ? set_identity(c, s, fs_path, member) : nomem(c->err);
   if (!rc && !c->zip) s->layout = SIC_LAYOUT_LEGACY;
@@ -681,7 +682,7 @@ int sic_logset_scan(const char *path, sic_logsets *out, sic_err *err) {
     sic_logsets_free(out);
     return rc;
   }
-  if (out->n > 1) qsort(out->items, out->n, sizeof *out->items, set_path_cmp);
+  if (out->n > 1) sic_qsort(out->items, out->n, sizeof *out->items, set_path_cmp);
   return 0;
 }
 

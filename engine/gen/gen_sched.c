@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/sort.h"
 
 #include "gen/gen_internal.h"
 
@@ -351,7 +352,7 @@ int gen_schedule(gen_app *g, gen_stage *st, gen_task **out, int64_t *nout) {
     }
   }
   if (abort_at >= 0) apply_abort(g, st, tasks, &n, abort_at);
-  qsort(tasks, (size_t)n, sizeof *tasks, cmp_launch);
+  sic_qsort(tasks, (size_t)n, sizeof *tasks, cmp_launch);
   for (int64_t i = 0; i < n; i++) tasks[i].task_id = g->next_task_id++;
   free(slots);
   free(retries);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/sort.h"
 
 #include "gen/gen_internal.h"
 
@@ -309,7 +310,7 @@ int gen_emit_stage(gen_app *g, gen_stage *st) {
   }
   if (st->role == GEN_ROLE_FAILING) describe_abort(g, st, tasks, n);
   ev[nev++] = (stage_event){st->complete, 2, -1};
-  qsort(ev, (size_t)nev, sizeof *ev, cmp_event);
+  sic_qsort(ev, (size_t)nev, sizeof *ev, cmp_event);
   if ((rc = gen_flush_pending(g, st->submit)) || (rc = stage_submitted(g, st))) goto done;
   for (int64_t i = 0; i < nev && !rc; i++) {
     if ((rc = gen_flush_pending(g, ev[i].time))) break;

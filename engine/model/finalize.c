@@ -3,6 +3,7 @@
  * log (stage task slices, skipped stages, job lists of stages and SQL executions). */
 #include <stdlib.h>
 #include <string.h>
+#include "core/sort.h"
 
 #include "model/builder.h"
 
@@ -34,9 +35,9 @@ static int cmp_pair(const void *x, const void *y) {
   return a->b < b->b ? -1 : a->b > b->b;
 }
 
-/* qsort that accepts an empty (NULL) table: qsort(NULL, 0, ...) is undefined behaviour. */
+/* qsort that accepts an empty (NULL) table: sic_qsort(NULL, 0, ...) is undefined behaviour. */
 static void sort_rows(void *rows, int64_t n, size_t size, int (*cmp)(const void *, const void *)) {
-  if (rows && n > 1) qsort(rows, (size_t)n, size, cmp);
+  sic_qsort(rows, (size_t)n, size, cmp);
 }
 
 /* Row order for sort_stages. qsort has no context argument: the stage table is passed in a
@@ -59,7 +60,7 @@ static int sort_stages(sic_builder *b) {
   if (!order || !remap || !sorted) goto nomem;
   for (int64_t i = 0; i < n; i++) order[i] = (int32_t)i;
   sort_ctx = a->stages;
-  qsort(order, (size_t)n, sizeof(int32_t), cmp_stage_row);
+  sic_qsort(order, (size_t)n, sizeof(int32_t), cmp_stage_row);
   for (int64_t i = 0; i < n; i++) {
     sorted[i] = a->stages[order[i]];
     remap[order[i]] = (int32_t)i;

@@ -3,6 +3,7 @@
  * The data block is JSON with "</" written as "<\/" so no string inside can close the script
  * element (the JSON stays valid: "\/" is an escape JSON allows). */
 #include "report/html.h"
+#include "core/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ static int64_t *gantt_rows(const sic_app *app, int64_t *n_out) {
     if (sic_task_duration(app, r) >= 0) rows[n++] = r;
   if (n > SIC_HTML_MAX_TASKS) {
     sort_app = app;
-    qsort(rows, (size_t)n, sizeof *rows, cmp_rows);
+    sic_qsort(rows, (size_t)n, sizeof *rows, cmp_rows);
     int64_t keep = SIC_HTML_MAX_TASKS / 4, rest = SIC_HTML_MAX_TASKS - keep, out = keep;
     double step = (double)(n - keep) / (double)rest;
     for (int64_t i = 0; i < rest; i++) rows[out++] = rows[keep + (int64_t)(i * step)];

@@ -1,5 +1,6 @@
 /* Application summary from a model (see summary.h for the definitions). Owner: analyze engineer. */
 #include "report/summary.h"
+#include "core/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ static void add_task(const sic_app *app, int64_t i, sic_task_totals *t, int64_t 
 
 static int64_t median(int64_t *v, int64_t n) {
   if (n <= 0) return -1;
-  qsort(v, (size_t)n, sizeof *v, cmp_i64);
+  sic_qsort(v, (size_t)n, sizeof *v, cmp_i64);
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -75,7 +76,7 @@ static int build_stages(const sic_app *app, sic_summary *s) {
   for (int64_t k = 0; k < s->nstages_by_time; k++)
     s->stages_by_time[k].share =
         s->tasks.task_time > 0 ? (double)s->stages_by_time[k].totals.task_time / s->tasks.task_time : 0;
-  qsort(s->stages_by_time, (size_t)s->nstages_by_time, sizeof *s->stages_by_time, cmp_stage_time);
+  sic_qsort(s->stages_by_time, (size_t)s->nstages_by_time, sizeof *s->stages_by_time, cmp_stage_time);
   return 0;
 }
 
@@ -229,7 +230,7 @@ static int infer_cores(const sic_app *app, int32_t *cores) {
     ev[n++] = (task_edge){e, +1, sic_col_get(&app->tasks.launch_time, i)};
     ev[n++] = (task_edge){e, -1, f};
   }
-  qsort(ev, (size_t)n, sizeof *ev, cmp_task_edge);
+  sic_qsort(ev, (size_t)n, sizeof *ev, cmp_task_edge);
   int64_t running = 0;
   for (int64_t i = 0; i < n; i++) {
     running = i && ev[i].exec == ev[i - 1].exec ? running + ev[i].delta : ev[i].delta;
@@ -277,7 +278,7 @@ static int build_executors(const sic_app *app, sic_summary *s) {
     edges[nedges++] = (edge){to, -1, cores[e]};
   }
   sample_timeline(x, edges, nedges, begin, end);
-  qsort(edges, (size_t)nedges, sizeof *edges, cmp_edge);
+  sic_qsort(edges, (size_t)nedges, sizeof *edges, cmp_edge);
   int64_t alive = 0, alive_cores = 0;
   for (int64_t i = 0; i < nedges; i++) {
     alive += edges[i].delta;
@@ -350,7 +351,7 @@ int sic_summary_build(const sic_app *app, sic_summary **out, sic_err *err) {
   s->failures = calloc(MAX_FAILURE_GROUPS, sizeof *s->failures);
   if (!s->failures) { rc = SIC_ENOMEM; goto error; }
   group_failures(app, s);
-  qsort(s->failures, (size_t)s->nfailures, sizeof *s->failures, cmp_failure);
+  sic_qsort(s->failures, (size_t)s->nfailures, sizeof *s->failures, cmp_failure);
   build_notice(app, s);
   if (s->duration > 0) s->parallelism = (double)s->tasks.task_time / s->duration;
   if (s->executors.core_time > 0) s->utilisation = (double)s->tasks.task_time / s->executors.core_time;

@@ -214,10 +214,10 @@ static int catalog_build(sic_shs *shs, sic_shs *old, sic_err *err) {
     if ((rc = list_one(shs, i, old)) < 0) return sic_err_set(err, rc, "out of memory listing %s", shs->logdirs[0]);
   for (size_t i = 0; i < shs->napps; i++) {
     shs_appinfo *a = &shs->apps[i];
-    shs_qsort(a->attempts, a->nattempts, sizeof *a->attempts, cmp_attempt);
+    sic_qsort(a->attempts, a->nattempts, sizeof *a->attempts, cmp_attempt);
     if (!(a->name = strdup(a->attempts[0].name))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
-  shs_qsort(shs->apps, shs->napps, sizeof *shs->apps, cmp_app);
+  sic_qsort(shs->apps, shs->napps, sizeof *shs->apps, cmp_app);
   shs->skipped += shs->sets.nskipped;
   return 0;
 }

@@ -36,7 +36,7 @@ static int logs_add_dir(zip_t *z, const char *dir) {
     n++;
   }
   closedir(d);
-  if (names) shs_qsort(names, n, sizeof *names, cmp_str);
+  if (names) sic_qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n && rc == 0; i++) {
     char path[4096], entry[2048];
     struct stat sb;

@@ -403,7 +403,7 @@ static void write_profiles(sic_jw *w, const sic_app *a) {
     return;
   }
   if (a->nprofiles > 0) memcpy(ps, a->profiles, (size_t)a->nprofiles * sizeof *ps);
-  shs_qsort(ps, (size_t)a->nprofiles, sizeof *ps, cmp_profile);
+  sic_qsort(ps, (size_t)a->nprofiles, sizeof *ps, cmp_profile);
   for (int64_t p = 0; p < a->nprofiles; p++) {
     sic_jw_obj(w);
     sic_jw_kint(w, "id", ps[p].id);

@@ -70,7 +70,7 @@ static int64_t es_peak(const shs_esum *e, int k) { return e->peak.v[k]; }
 static void esum_dist(sic_jw *w, const shs_esum *es, int32_t n, const shs_stage_opts *o,
                       int64_t *buf, const char *key, esum_fn fn, int arg) {
   for (int32_t i = 0; i < n; i++) buf[i] = fn(&es[i], arg);
-  shs_qsort(buf, (size_t)n, sizeof *buf, shs_cmp_i64);
+  sic_qsort(buf, (size_t)n, sizeof *buf, shs_cmp_i64);
   sic_jw_karr(w, key);
   for (int i = 0; i < o->nq; i++) sic_jw_double(w, n ? (double)buf[shs_quantile_index(o->q[i], n)] : 0.0);
   sic_jw_end(w);
@@ -131,7 +131,7 @@ static void write_stage_accums(sic_jw *w, const sic_app *a, const sic_stage *st)
   sic_stage_accum *xs = malloc(((size_t)st->accums.n + 1) * sizeof *xs);
   if (xs) {
     if (st->accums.n > 0) memcpy(xs, a->stage_accums + st->accums.off, (size_t)st->accums.n * sizeof *xs);
-    shs_qsort(xs, (size_t)st->accums.n, sizeof *xs, cmp_stage_accum);
+    sic_qsort(xs, (size_t)st->accums.n, sizeof *xs, cmp_stage_accum);
     for (int32_t i = 0; i < st->accums.n; i++)
       if (accum_is_user_visible(a, xs[i].accum_id, xs[i].internal))
         shs_write_accum(w, a, xs[i].accum_id, xs[i].name, -1, xs[i].value);

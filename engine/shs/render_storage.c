@@ -124,10 +124,10 @@ static void write_partitions(sic_jw *w, const sic_app *a, const int64_t *blocks,
     nb = 0;
   }
   for (int64_t i = 0; i < nb; i++) ks[i] = (part_key){a->block_updates[blocks[i]].block_id, blocks[i]};
-  shs_qsort(ks, (size_t)nb, sizeof *ks, cmp_part_key);
+  sic_qsort(ks, (size_t)nb, sizeof *ks, cmp_part_key);
   for (int64_t i = 0; i < nb; i++)
     if (i == 0 || ks[i].block != ks[i - 1].block) firsts[ng++] = (part_key){ks[i].block, ks[i].row};
-  shs_qsort(firsts, (size_t)ng, sizeof *firsts, cmp_part_first);
+  sic_qsort(firsts, (size_t)ng, sizeof *firsts, cmp_part_first);
   for (int64_t g = 0; g < ng; g++) {
     /* the group's members are contiguous in ks */
     int64_t lo = 0, hi = nb;
@@ -162,7 +162,7 @@ static int64_t distinct_blocks(const sic_app *a, const int64_t *blocks, int64_t 
   sic_sid *ids = malloc(((size_t)nb + 1) * sizeof *ids);
   if (!ids) return 0;
   for (int64_t i = 0; i < nb; i++) ids[i] = a->block_updates[blocks[i]].block_id;
-  shs_qsort(ids, (size_t)nb, sizeof *ids, cmp_i32);
+  sic_qsort(ids, (size_t)nb, sizeof *ids, cmp_i32);
   int64_t n = 0;
   for (int64_t i = 0; i < nb; i++) n += i == 0 || ids[i] != ids[i - 1];
   free(ids);
@@ -211,7 +211,7 @@ int shs_render_rdds(shs_ctx *c, const char *id, sic_shs_response *r) {
   if (!ids) return shs_error(r, 500, "out of memory");
   int64_t n = 0;
   for (int64_t i = 0; i < a->nrdds; i++) ids[n++] = a->rdds[i].rdd_id;
-  shs_qsort(ids, (size_t)n, sizeof *ids, cmp_i32);
+  sic_qsort(ids, (size_t)n, sizeof *ids, cmp_i32);
   sic_jw_arr(&w);
   for (int64_t i = 0; i < n; i++) {
     if (i && ids[i] == ids[i - 1]) continue;

@@ -44,7 +44,7 @@ int shs_parse_quantiles(const char *s, double *q, int *nq, sic_shs_response *r) 
     if (!comma) break;
     p = comma + 1;
   }
-  shs_qsort(q, (size_t)*nq, sizeof *q, cmp_double);
+  sic_qsort(q, (size_t)*nq, sizeof *q, cmp_double);
   return 0;
 }
 
@@ -237,7 +237,7 @@ shs_task_key *shs_stage_task_list(const sic_app *a, const sic_stage *st, const i
     int64_t tid = sic_col_get(&a->tasks.task_id, r);
     ks[(*n)++] = (shs_task_key){sort == SHS_SORT_ID ? 0 : runtime_key(a, r), tid, r};
   }
-  shs_qsort(ks, (size_t)*n, sizeof *ks, cmp_task_key);
+  sic_qsort(ks, (size_t)*n, sizeof *ks, cmp_task_key);
   if (sort == SHS_SORT_RUNTIME_DOWN)
     for (int64_t i = 0; i < *n / 2; i++) {
       shs_task_key t = ks[i];
@@ -264,7 +264,7 @@ int64_t shs_quantile_index(double q, int64_t count) {
 
 static void write_quantile_values(sic_jw *w, const char *key, int64_t *vals, int64_t nvals,
                                   int64_t count, const shs_stage_opts *o) {
-  shs_qsort(vals, (size_t)nvals, sizeof *vals, shs_cmp_i64);
+  sic_qsort(vals, (size_t)nvals, sizeof *vals, shs_cmp_i64);
   sic_jw_karr(w, key);
   for (int i = 0; i < o->nq; i++) {
     int64_t k = shs_quantile_index(o->q[i], count);

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include "core/sort.h"
 
 #include "eventlog/eventlog.h"
 #include "json/write.h"
@@ -232,12 +233,7 @@ int shs_render_stage(shs_ctx *c, const char *stage, const char *attempt, const c
 int shs_render_logs(sic_shs *shs, const shs_appinfo *app, const char *attempt_id,
                     sic_shs_response *r);
 
-/* qsort that accepts an empty (possibly NULL) array, which qsort itself does not. */
-static inline void shs_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
-  if (n > 1) qsort(base, n, size, cmp);
-}
-
-/* Same with a context pointer handed to cmp (glibc qsort_r): no global sort state, so
+/* sic_qsort (core/sort.h) with a context pointer handed to cmp (glibc qsort_r): no global sort state, so
  * catalogs in different threads never share anything. */
 static inline void shs_qsort_r(void *base, size_t n, size_t size,
                                int (*cmp)(const void *, const void *, void *), void *ctx) {

@@ -136,7 +136,7 @@ static int stage_tasks(builder *b, int64_t s, shs_stage_view *sv, int64_t *idx_b
       if (e) emax(&e->peak, &a->peaks[a->tasks.peak[r]]);
     }
   }
-  shs_qsort(idx_buf, (size_t)nidx, sizeof *idx_buf, cmp_i64);
+  sic_qsort(idx_buf, (size_t)nidx, sizeof *idx_buf, cmp_i64);
   for (int64_t i = 0; i < nidx; i++) sv->completed_indices += i == 0 || idx_buf[i] != idx_buf[i - 1];
   return 0;
 }
@@ -246,7 +246,7 @@ static int job_stage_totals(builder *b, int64_t j, const pair *ps, int64_t n, in
     default: break;
     }
   }
-  shs_qsort(idx_buf, (size_t)nidx, sizeof *idx_buf, cmp_i64);
+  sic_qsort(idx_buf, (size_t)nidx, sizeof *idx_buf, cmp_i64);
   for (int64_t i = 0; i < nidx; i++) jv->completed_indices += i == 0 || idx_buf[i] != idx_buf[i - 1];
   /* Per stage id: completed if its last owned attempt completed; skipped if never run in this
    * job (still pending when the job ended); job start counts tasks of stages not computed yet. */
@@ -294,7 +294,7 @@ static int build_jobs(builder *b, int64_t *idx_buf) {
       ps[np++] = (pair){j - a->jobs, s};
     }
   }
-  shs_qsort(ps, (size_t)np, sizeof *ps, cmp_pair);
+  sic_qsort(ps, (size_t)np, sizeof *ps, cmp_pair);
   int64_t i = 0;
   for (int64_t j = 0; j < a->njobs; j++) {
     int64_t k = i;
@@ -381,7 +381,7 @@ static int build_storage(builder *b) {
     return -1;
   }
   for (int64_t i = 0; i < n; i++) ks[i] = (block_key){a->block_updates[i].executor, a->block_updates[i].block_id, i};
-  shs_qsort(ks, (size_t)n, sizeof *ks, cmp_block_key);
+  sic_qsort(ks, (size_t)n, sizeof *ks, cmp_block_key);
   for (int64_t i = 0; i < n; i++) {
     if (i + 1 < n && ks[i + 1].executor == ks[i].executor && ks[i + 1].block == ks[i].block) continue;
     const sic_block_update *u = &a->block_updates[ks[i].row];
@@ -394,7 +394,7 @@ static int build_storage(builder *b) {
     if (id && !strncmp(id, "rdd_", 4)) ev->rdd_blocks++;
   }
   free(ks);
-  shs_qsort(v->blocks, (size_t)v->nblocks, sizeof *v->blocks, cmp_i64); /* back to log order */
+  sic_qsort(v->blocks, (size_t)v->nblocks, sizeof *v->blocks, cmp_i64); /* back to log order */
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/sort.h"
 
 #include "stats/stats.h"
 
@@ -90,7 +91,7 @@ static int collect_stages(sim_ctx *c) {
     if (st->completion_time > x.end) x.end = st->completion_time;
     c->stages[c->nstages++] = x;
   }
-  qsort(c->stages, (size_t)c->nstages, sizeof *c->stages, cmp_stage_start);
+  sic_qsort(c->stages, (size_t)c->nstages, sizeof *c->stages, cmp_stage_start);
   /* Durations once, in task order: every simulated size replays them. */
   c->durs = malloc((size_t)(app->tasks.n > 0 ? app->tasks.n : 1) * sizeof *c->durs);
   if (!c->durs) return SIC_ENOMEM;
@@ -147,7 +148,7 @@ static int max_concurrency(sim_ctx *c, const sim_phase *p, int32_t *out) {
       ev[k++] = (double)task_end(app, row) * 2;
     }
   }
-  qsort(ev, (size_t)k, sizeof *ev, cmp_double);
+  sic_qsort(ev, (size_t)k, sizeof *ev, cmp_double);
   int32_t cur = 0, best = 0;
   for (int64_t i = 0; i < k; i++) {
     cur += fmod(ev[i], 2) != 0 ? 1 : -1;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/sort.h"
 
 #include "json/write.h"
 #include "store/internal.h"
@@ -111,7 +112,7 @@ static int load_top_findings(sic_store *s, const char *job_key, sic_store_runs *
   sic_store_run **by_key = rc ? NULL : malloc((runs->n + 1) * sizeof *by_key);
   if (!rc && !by_key) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
   for (size_t k = 0; !rc && k < runs->n; k++) by_key[k] = &runs->items[k];
-  if (!rc) qsort(by_key, runs->n, sizeof *by_key, cmp_run_key);
+  if (!rc) sic_qsort(by_key, runs->n, sizeof *by_key, cmp_run_key);
   for (int i = 0; i < r->nrows && !rc; i++) {
     sic_store_run probe = {.attempt_key = db_cell_int(r, i, 0, -1)}, *pp = &probe;
     sic_store_run **hit = bsearch(&pp, by_key, runs->n, sizeof *by_key, cmp_run_key);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/sort.h"
 
 #include "json/write.h"
 #include "store/internal.h"
@@ -50,7 +51,7 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  sic_qsort(v, (size_t)n, sizeof *v, cmp_double);
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -168,7 +169,7 @@ static int by_rank_then_name(const void *a, const void *b) {
 /* "name: from -> to; ..." for the first few changes, sizing properties first. */
 static void describe_changes(prop_change *c, int n, char *detail, size_t size) {
   enum { SHOWN = 6 };
-  qsort(c, (size_t)n, sizeof *c, by_rank_then_name);
+  sic_qsort(c, (size_t)n, sizeof *c, by_rank_then_name);
   size_t len = 0;
   for (int k = 0; k < n && k < SHOWN && len < size; k++) {
     char from[64], to[64];
@@ -407,7 +408,7 @@ int sic_store_regressions(sic_store *s, const sic_regress_opts *opts, sic_regres
     sic_regressions_free(out);
     return rc;
   }
-  if (out->n > 1) qsort(out->items, out->n, sizeof *out->items, newest_first);
+  if (out->n > 1) sic_qsort(out->items, out->n, sizeof *out->items, newest_first);
   return 0;
 }
 

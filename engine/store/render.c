@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/sort.h"
 
 #include "store/store.h"
 
@@ -60,7 +61,7 @@ static void print_trend(FILE *out, const sic_store_runs *runs) {
     free(d);
     return;
   }
-  qsort(d, k, sizeof *d, cmp_i64);
+  sic_qsort(d, k, sizeof *d, cmp_i64);
   double median = k % 2 ? (double)d[k / 2] : (d[k / 2 - 1] + d[k / 2]) / 2.0;
   free(d);
   const sic_store_run *last = &runs->items[runs->n - 1];

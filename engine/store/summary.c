@@ -1,6 +1,7 @@
 /* Per-attempt and per-stage figures computed from the model before storing (see summary.h).
  * Owner: store engineer. */
 #include "store/summary.h"
+#include "core/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,7 @@ static void distribution(const sic_app *app, const int64_t *rows, int64_t n, int
   st->dur_min = st->dur_median = st->dur_p95 = st->dur_max = -1;
   st->skew = 0;
   if (!k) return;
-  qsort(scratch, (size_t)k, sizeof *scratch, cmp_i64);
+  sic_qsort(scratch, (size_t)k, sizeof *scratch, cmp_i64);
   st->dur_min = scratch[0];
   st->dur_max = scratch[k - 1];
   st->dur_median = k % 2 ? scratch[k / 2] : (scratch[k / 2 - 1] + scratch[k / 2]) / 2;
