@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int check_failures = 0; /* failed checks so far in this test executable */
 static int check_count = 0;    /* checks evaluated so far */
@@ -76,5 +77,24 @@ __attribute__((unused)) static void check_note(const char *fmt, ...) {
 /* Summary line + exit status for main. */
 #define CHECK_RESULT()                                                                        \
   (fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures), check_failures != 0)
+
+/* The shared real-data folder (../shared/data/real, exported by ctest as SIC_SHARED_DATA), or
+ * NULL when this checkout has none (a user's clone): tests that need it call
+ * check_shared_data_or_skip, which exits 77, ctest's "skipped" code for C tests. */
+__attribute__((unused)) static const char *check_shared_data(void) {
+  const char *dir = getenv("SIC_SHARED_DATA");
+  struct stat st;
+  if (!dir || !*dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return NULL;
+  return dir;
+}
+
+__attribute__((unused)) static const char *check_shared_data_or_skip(const char *test) {
+  const char *dir = check_shared_data();
+  if (!dir) {
+    printf("%s: skipped: needs the shared real data (../shared/data/real; SIC_SHARED_DATA)\n", test);
+    exit(77);
+  }
+  return dir;
+}
 
 #endif

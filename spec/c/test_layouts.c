@@ -494,11 +494,7 @@ static void test_error_in_later_part(void) {
 }
 
 int main(void) {
-  const char *shared = getenv("SIC_SHARED_DATA");
-  if (!shared) {
-    fprintf(stderr, "SIC_SHARED_DATA is not set (ctest sets it)\n");
-    return 2;
-  }
+  const char *shared = check_shared_data_or_skip("test_layouts");
   snprintf(events_dir, sizeof events_dir, "%s/spark-events", shared);
   snprintf(tmpdir, sizeof tmpdir, "/tmp/sic_test_layouts_XXXXXX");
   if (!mkdtemp(tmpdir)) return 2;

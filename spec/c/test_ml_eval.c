@@ -28,8 +28,7 @@ static void show_scores(const char *title, const sic_ml_scores *s) {
 }
 
 int main(void) {
-  const char *shared = getenv("SIC_SHARED_DATA");
-  if (!shared) shared = "../shared/data/real";
+  const char *shared = check_shared_data_or_skip("test_ml_eval");
   char path[4096];
   snprintf(path, sizeof path, "%s/spark-events", shared);
   char *paths[] = {path};

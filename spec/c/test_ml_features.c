@@ -123,8 +123,7 @@ static void test_simulation(void) {
 }
 
 int main(void) {
-  const char *shared = getenv("SIC_SHARED_DATA");
-  if (!shared) shared = "../shared/data/real";
+  const char *shared = check_shared_data_or_skip("test_ml_features");
   char q66[4096];
   snprintf(q66, sizeof q66, "%s/spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd", shared);
   test_no_label_leakage(q66);

@@ -25,8 +25,7 @@ static int load(const char *path, sic_ml_app *out) {
 static double qerr(double p, double a) { return fmax(p / a, a / p); }
 
 int main(void) {
-  const char *shared = getenv("SIC_SHARED_DATA");
-  if (!shared) shared = "../shared/data/real";
+  const char *shared = check_shared_data_or_skip("test_ml_history");
   char path[4096];
   sic_ml_app runs[4];
   int ok = 1;

@@ -738,11 +738,7 @@ static void test_builder_lines(void) {
 }
 
 int main(void) {
-  const char *shared = getenv("SIC_SHARED_DATA");
-  if (!shared) {
-    fprintf(stderr, "test_model: SIC_SHARED_DATA is not set (ctest sets it to ../shared/data/real)\n");
-    return 1;
-  }
+  const char *shared = check_shared_data_or_skip("test_model");
   snprintf(data_dir, sizeof data_dir, "%s/spark-events", shared);
   for (size_t i = 0; i < sizeof LOGS / sizeof LOGS[0]; i++) check_facts(&LOGS[i]);
   test_malformed();

@@ -15,7 +15,7 @@ static const char *env_or(const char *name, const char *fallback) {
 }
 
 int main(void) {
-  const char *data = env_or("SIC_SHARED_DATA", "../shared/data/real");
+  const char *data = check_shared_data_or_skip("test_rag_eval");
   const char *src = env_or("SIC_SOURCE_DIR", ".");
   char dir[] = "/tmp/sic-rag-eval-XXXXXX", kbpath[256], spark[1024], delta[1024], questions[1024];
   if (!mkdtemp(dir)) return 1;
