@@ -30,6 +30,26 @@ describe("sic train / sic predict / sic.ml", function()
 
   teardown(function() if model then os.remove(model) end end)
 
+  it("reaches the runtime agent: sic analyze with SIC_MODEL carries sic predict's figure", function()
+    local log = q66()
+    if not log then return end
+    local r = T.run_sic({ "predict", log, "--model", model, "--format", "json" })
+    assert.equal(0, r.code, r.stderr)
+    local want = json.decode(r.stdout)
+    local function runtime_layer(env)
+      local out, ok = T.sh(env .. " " .. T.shell_quote(T.sic_bin) .. " analyze " .. T.shell_quote(log) .. " --format json")
+      assert.is_true(ok, out)
+      return json.decode(out).applications[1].findings.state.runtime
+    end
+    local learned = runtime_layer("SIC_MODEL=" .. T.shell_quote(model)).learned
+    assert.is_table(learned, "no learned prediction in the runtime layer")
+    assert.is_true(math.abs(learned.actual.predicted_ms - want.predictedMs) <= 1e-6 * want.predictedMs)
+    assert.equal(2, #learned.points)
+    assert.is_nil(runtime_layer("env -u SIC_MODEL").learned)
+    local bad = runtime_layer("SIC_MODEL=/nonexistent.sic").learned
+    assert.is_string(bad and bad.note)
+  end)
+
   it("predicts a log with an interval, in text and JSON", function()
     local log = q66()
     if not log then return end

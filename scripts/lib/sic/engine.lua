@@ -427,6 +427,18 @@ function Engine:run(app)
         end,
         conf = function(k, d) return app:conf(k, d) end,
         parse = require "sic.parse", stats = require "sic.stats",
+        -- The learned runtime predictor (sic train) for this app under opts {executors, cores,
+        -- input_scale}; nil, why when no model is configured (SIC_MODEL) or it cannot predict.
+        -- Scripts cannot name a model file: the configured one is the only file it reads.
+        predict = function(opts)
+          local model = os.getenv("SIC_MODEL")
+          if not model or model == "" then return nil, "no runtime model configured (SIC_MODEL)" end
+          local o = { model = model }
+          for _, k in ipairs({ "executors", "cores", "input_scale" }) do
+            if type(opts) == "table" then o[k] = opts[k] end
+          end
+          return require("sic.ml").predict(app, o)
+        end,
       }
       local ok, layer = sandbox.run(self.budget, agent.run, ctx, view)
       if not ok then
