@@ -263,22 +263,32 @@ int http_copilot_report(sic_http *srv, http_req *rq, http_reply *out) { return w
 
 /* GET /v1/apps: the applications of the log dir (the History Server listing, so both APIs
  * agree on what exists), wrapped in sic.apps/1. */
-int http_copilot_apps(sic_http *srv, http_req *rq, http_reply *out) {
+/* Start a copilot document {"schema": schema, key: <the History Server's answer for path>}
+ * in w, left open for more members. Returns 0, or (having replied with the History Server's
+ * error status and message) that status. */
+static int shs_wrap_begin(sic_http *srv, const char *path, const char *schema, const char *key, sic_jw *w,
+                          http_reply *out) {
   sic_shs_response r;
-  sic_shs_get(srv->shs, "applications", &r);
+  sic_shs_get(srv->shs, path, &r);
   if (r.status != 200) {
     int st = http_reply_error(out, r.status, "%.*s", (int)r.len, r.body ? r.body : "");
     sic_shs_response_free(&r);
     return st;
   }
-  sic_jw w;
-  sic_jw_init(&w, SIC_JW_PRETTY);
-  sic_jw_obj(&w);
-  sic_jw_kstr(&w, "schema", "sic.apps/1");
-  sic_jw_key(&w, "apps");
-  sic_jw_raw(&w, r.body, r.len);
-  sic_jw_end(&w);
+  sic_jw_init(w, SIC_JW_PRETTY);
+  sic_jw_obj(w);
+  sic_jw_kstr(w, "schema", schema);
+  sic_jw_key(w, key);
+  sic_jw_raw(w, r.body, r.len);
   sic_shs_response_free(&r);
+  return 0;
+}
+
+int http_copilot_apps(sic_http *srv, http_req *rq, http_reply *out) {
+  sic_jw w;
+  int st = shs_wrap_begin(srv, "applications", "sic.apps/1", "apps", &w, out);
+  if (st) return st;
+  sic_jw_end(&w);
   return http_reply_json(out, 200, &w);
 }
 
@@ -456,19 +466,9 @@ int http_copilot_app(sic_http *srv, http_req *rq, http_reply *out) {
   char id[128], path[200];
   if (decode_segment(rq->params[0], id, sizeof id) < 0) return http_reply_error(out, 400, "bad application id");
   snprintf(path, sizeof path, "applications/%s", rq->params[0]); /* still %-encoded: the view decodes */
-  sic_shs_response r;
-  sic_shs_get(srv->shs, path, &r);
-  if (r.status != 200) {
-    int st = http_reply_error(out, r.status, "%.*s", (int)r.len, r.body ? r.body : "");
-    sic_shs_response_free(&r);
-    return st;
-  }
   sic_jw w;
-  sic_jw_init(&w, SIC_JW_PRETTY);
-  sic_jw_obj(&w);
-  sic_jw_kstr(&w, "schema", "sic.app/1");
-  sic_jw_key(&w, "app");
-  sic_jw_raw(&w, r.body, r.len);
+  int st = shs_wrap_begin(srv, path, "sic.app/1", "app", &w, out);
+  if (st) return st;
   sic_jw_kobj(&w, "links");
   static const char *rel[][2] = {{"findings", "/findings"}, {"reportJson", "/report.json"}, {"reportHtml", "/report.html"},
                                  {"reportMarkdown", "/report.md"}, {"reportText", "/report.txt"}, {"predict", "/predict"}};
@@ -481,6 +481,5 @@ int http_copilot_app(sic_http *srv, http_req *rq, http_reply *out) {
   sic_jw_kstr(&w, "historyServer", path);
   sic_jw_end(&w);
   sic_jw_end(&w);
-  sic_shs_response_free(&r);
   return http_reply_json(out, 200, &w);
 }
