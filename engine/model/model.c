@@ -27,31 +27,28 @@ const sic_stage *sic_app_stage_latest(const sic_app *app, int32_t stage_id) {
   return NULL;
 }
 
+/* Row of table[0..n) (sorted by field) whose field equals key, or NULL: a binary search
+ * shared by the lookups of tables sorted on one integer key. */
+#define FIND_SORTED(table, n, field, key)                                         \
+  do {                                                                            \
+    int64_t lo_ = 0, hi_ = (n);                                                   \
+    while (lo_ < hi_) {                                                           \
+      int64_t mid_ = (lo_ + hi_) / 2;                                             \
+      if ((table)[mid_].field < (key)) lo_ = mid_ + 1; else hi_ = mid_;           \
+    }                                                                             \
+    return lo_ < (n) && (table)[lo_].field == (key) ? &(table)[lo_] : NULL;       \
+  } while (0)
+
 const sic_job *sic_app_job(const sic_app *app, int32_t job_id) {
-  int64_t lo = 0, hi = app->njobs;
-  while (lo < hi) {
-    int64_t mid = (lo + hi) / 2;
-    if (app->jobs[mid].job_id < job_id) lo = mid + 1; else hi = mid;
-  }
-  return lo < app->njobs && app->jobs[lo].job_id == job_id ? &app->jobs[lo] : NULL;
+  FIND_SORTED(app->jobs, app->njobs, job_id, job_id);
 }
 
 const sic_accum *sic_app_accum(const sic_app *app, int64_t accum_id) {
-  int64_t lo = 0, hi = app->naccums;
-  while (lo < hi) {
-    int64_t mid = (lo + hi) / 2;
-    if (app->accums[mid].accum_id < accum_id) lo = mid + 1; else hi = mid;
-  }
-  return lo < app->naccums && app->accums[lo].accum_id == accum_id ? &app->accums[lo] : NULL;
+  FIND_SORTED(app->accums, app->naccums, accum_id, accum_id);
 }
 
 const sic_sql *sic_app_sql(const sic_app *app, int64_t execution_id) {
-  int64_t lo = 0, hi = app->nsqls;
-  while (lo < hi) {
-    int64_t mid = (lo + hi) / 2;
-    if (app->sqls[mid].execution_id < execution_id) lo = mid + 1; else hi = mid;
-  }
-  return lo < app->nsqls && app->sqls[lo].execution_id == execution_id ? &app->sqls[lo] : NULL;
+  FIND_SORTED(app->sqls, app->nsqls, execution_id, execution_id);
 }
 
 int32_t sic_app_executor_row(const sic_app *app, const char *executor_id) {
