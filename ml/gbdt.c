@@ -8,6 +8,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "ml/gbdt_kernels.h"
+
 /* ---- Evaluation ---- */
 
 /* Leaf value of one tree for one row: one compare per level, children adjacent. */
@@ -70,6 +72,11 @@ static float flat_row(const sic_gbdt *b, const float *row) {
 
 float sic_gbdt_predict_row(const sic_gbdt *b, const float *row) {
   float acc = b->base_score;
+#if SIC_GBDT_X86
+  /* flat_depth is checked on every call: a caller may clear it to force the node walk */
+  if (b->flat_depth > 0 && b->kernel == SIC_GBDT_KERNEL_AVX512) return sic_gbdt_row_avx512(b, row);
+  if (b->flat_depth > 0 && b->kernel == SIC_GBDT_KERNEL_AVX2) return sic_gbdt_row_avx2(b, row);
+#endif
   if (b->flat_depth > 0) return flat_row(b, row);
   for (int32_t t = 0; t < b->ntrees; t++) acc += tree_leaf(b->nodes + b->tree_off[t], row);
   return acc;
@@ -79,6 +86,16 @@ enum { BATCH_BLOCK = 64 }; /* rows walked per tree before moving to the next tre
 enum { ROW_LANES = 16 };     /* rows walked side by side down one tree */
 
 void sic_gbdt_predict_batch(const sic_gbdt *b, const float *rows, int64_t nrows, float *out) {
+#if SIC_GBDT_X86
+  if (b->flat_depth > 0 && b->kernel == SIC_GBDT_KERNEL_AVX512) {
+    sic_gbdt_batch_avx512(b, rows, nrows, out);
+    return;
+  }
+  if (b->flat_depth > 0 && b->kernel == SIC_GBDT_KERNEL_AVX2) {
+    sic_gbdt_batch_avx2(b, rows, nrows, out);
+    return;
+  }
+#endif
   for (int64_t r0 = 0; r0 < nrows; r0 += BATCH_BLOCK) {
     int64_t nr = nrows - r0 < BATCH_BLOCK ? nrows - r0 : BATCH_BLOCK;
     float acc[BATCH_BLOCK];
@@ -128,9 +145,85 @@ static void pad_node(const sic_gbdt_node *nodes, int32_t i, uint32_t k, int d, i
   pad_node(nodes, nodes[i].left + 1, 2 * k + 2, d + 1, D, split, leaf);
 }
 
-static int build_flat(sic_gbdt *b) {
+/* 64-byte aligned zeroed array of n elements of size sz (a tree's vectors then start on a cache
+ * line: vec_stride is a multiple of 16 elements); free() releases it. */
+static void *alloc_lines(size_t n, size_t sz) {
+  size_t bytes = (n * sz + 63) / 64 * 64;
+  void *p = aligned_alloc(64, bytes ? bytes : 64);
+  if (p) memset(p, 0, bytes ? bytes : 64);
+  return p;
+}
+
+/* Split the padded trees into the SIMD kernels' arrays (thresholds, features, leaves apart). */
+static int build_vec(sic_gbdt *b) {
+  int D = b->flat_depth;
+  size_t ns = ((size_t)1 << D) - 1, nl = (size_t)1 << D;
+  size_t stride = nl > SIC_GBDT_VEC_MIN_STRIDE ? nl : SIC_GBDT_VEC_MIN_STRIDE;
+  size_t n = (size_t)b->ntrees * stride;
+  b->vec_thr = alloc_lines(n, sizeof *b->vec_thr);
+  b->vec_feat = alloc_lines(n, sizeof *b->vec_feat);
+  b->vec_leaf = alloc_lines(n, sizeof *b->vec_leaf);
+  if (!b->vec_thr || !b->vec_feat || !b->vec_leaf) return SIC_ENOMEM;
+  for (int32_t t = 0; t < b->ntrees; t++) {
+    const uint64_t *split = b->flat_split + t * ns;
+    for (size_t k = 0; k < ns; k++) {
+      uint32_t bits = (uint32_t)split[k];
+      memcpy(&b->vec_thr[t * stride + k], &bits, 4);
+      b->vec_feat[t * stride + k] = (int32_t)(uint32_t)(split[k] >> 32);
+    }
+    memcpy(b->vec_leaf + t * stride, b->flat_leaf + t * nl, nl * sizeof *b->vec_leaf);
+  }
+  b->vec_stride = (int32_t)stride;
+  return 0;
+}
+
+static void free_flat(sic_gbdt *b) {
   free(b->flat_split), free(b->flat_leaf);
+  free(b->vec_thr), free(b->vec_feat), free(b->vec_leaf);
   b->flat_split = NULL, b->flat_leaf = NULL, b->flat_depth = 0;
+  b->vec_thr = NULL, b->vec_feat = NULL, b->vec_leaf = NULL, b->vec_stride = 0;
+  b->kernel = SIC_GBDT_KERNEL_SCALAR;
+}
+
+sic_gbdt_kernel sic_gbdt_best_kernel(void) {
+#if SIC_GBDT_X86
+  unsigned have = sic_gbdt_cpu_kernels();
+  if (have & 1u << SIC_GBDT_KERNEL_AVX512) return SIC_GBDT_KERNEL_AVX512;
+  if (have & 1u << SIC_GBDT_KERNEL_AVX2) return SIC_GBDT_KERNEL_AVX2;
+#endif
+  return SIC_GBDT_KERNEL_SCALAR;
+}
+
+const char *sic_gbdt_kernel_name(int k) {
+  static const char *const names[SIC_GBDT_KERNEL_COUNT] = {"scalar", "avx2", "avx512"};
+  return k >= 0 && k < SIC_GBDT_KERNEL_COUNT ? names[k] : "?";
+}
+
+int sic_gbdt_set_kernel(sic_gbdt *b, sic_gbdt_kernel k) {
+  if (k == SIC_GBDT_KERNEL_SCALAR) return b->kernel = k, 0;
+  if ((unsigned)k >= SIC_GBDT_KERNEL_COUNT || b->flat_depth == 0 || !b->vec_thr) return SIC_EUNSUPPORTED;
+#if SIC_GBDT_X86
+  /* the kernels index a block of 16 rows with 32-bit offsets: row * nfeatures must fit */
+  if (b->nfeatures > (1 << 26) || !(sic_gbdt_cpu_kernels() & 1u << k)) return SIC_EUNSUPPORTED;
+  b->kernel = k;
+  return 0;
+#else
+  return SIC_EUNSUPPORTED;
+#endif
+}
+
+/* The best kernel, or SIC_GBDT_KERNEL's choice when the CPU runs it (benchmarks and tests
+ * compare kernels on the same machine this way; an unknown or unsupported name is ignored). */
+static void choose_kernel(sic_gbdt *b) {
+  sic_gbdt_kernel want = sic_gbdt_best_kernel();
+  const char *env = getenv("SIC_GBDT_KERNEL");
+  for (int k = 0; env && k < SIC_GBDT_KERNEL_COUNT; k++)
+    if (!strcmp(env, sic_gbdt_kernel_name(k)) && k <= (int)want) want = (sic_gbdt_kernel)k;
+  while (sic_gbdt_set_kernel(b, want) != 0) want = (sic_gbdt_kernel)(want - 1);
+}
+
+static int build_flat(sic_gbdt *b) {
+  free_flat(b);
   if (b->max_depth > SIC_ML_FLAT_MAX_DEPTH || b->ntrees == 0) return 0;
   int D = b->max_depth > 0 ? b->max_depth : 1;
   size_t ns = ((size_t)1 << D) - 1, nl = (size_t)1 << D;
@@ -140,6 +233,8 @@ static int build_flat(sic_gbdt *b) {
   for (int32_t t = 0; t < b->ntrees; t++)
     pad_node(b->nodes + b->tree_off[t], 0, 0, 0, D, b->flat_split + t * ns, b->flat_leaf + t * nl);
   b->flat_depth = D;
+  if (build_vec(b)) return SIC_ENOMEM;
+  choose_kernel(b);
   return 0;
 }
 
@@ -184,8 +279,7 @@ void sic_gbdt_free(sic_gbdt *b) {
   free(b->feature_names);
   free(b->tree_off);
   free(b->nodes);
-  free(b->flat_split);
-  free(b->flat_leaf);
+  free_flat(b);
   memset(b, 0, sizeof *b);
 }
 

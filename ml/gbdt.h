@@ -56,7 +56,25 @@ typedef struct sic_gbdt {
   int32_t flat_depth;                   /* depth of the padded trees, 0 = not built (deep model) */
   uint64_t *flat_split;                 /* per tree 2^D - 1 splits: feature field << 32 | threshold bits */
   float *flat_leaf;                     /* per tree 2^D leaf values */
+  /* The same padded trees split into arrays for the SIMD kernels (built with flat_*): tree t
+   * starts at t * vec_stride in each array, entries past a tree's own nodes are zero. */
+  int32_t kernel;                       /* sic_gbdt_kernel evaluating the padded trees (0 = scalar) */
+  int32_t vec_stride;                   /* elements per tree in vec_*: max(2^D, 32) */
+  float *vec_thr;                       /* per tree: thresholds of padded nodes 0 .. 2^D - 2 */
+  int32_t *vec_feat;                    /* per tree: feature field of those nodes (bit 31 = default left) */
+  float *vec_leaf;                      /* per tree: the 2^D leaf values */
 } sic_gbdt;
+
+/* Evaluators of the padded trees. sic_gbdt_validate picks the fastest one the CPU runs, or the
+ * one named by the environment variable SIC_GBDT_KERNEL (scalar, avx2, avx512) when the CPU
+ * runs that one; all give bit-identical results. Models deeper than SIC_ML_FLAT_MAX_DEPTH
+ * always use the scalar node walk. */
+typedef enum sic_gbdt_kernel {
+  SIC_GBDT_KERNEL_SCALAR = 0,           /* portable C, any CPU (the arm64 path) */
+  SIC_GBDT_KERNEL_AVX2 = 1,             /* x86-64 AVX2: 8 rows (batch) or 8 trees (one row) per vector */
+  SIC_GBDT_KERNEL_AVX512 = 2,           /* x86-64 AVX-512F: 16 rows or 16 trees per vector */
+  SIC_GBDT_KERNEL_COUNT = 3             /* number of kernels */
+} sic_gbdt_kernel;
 
 typedef struct sic_ml_file {
   char *meta;                           /* JSON metadata text (NUL-terminated) */
@@ -75,6 +93,14 @@ void sic_gbdt_predict_batch(const sic_gbdt *b, const float *rows, int64_t nrows,
  * SIC_ENOMEM. */
 int sic_gbdt_validate(sic_gbdt *b, sic_err *err);
 void sic_gbdt_free(sic_gbdt *b);   /* frees what b owns, not b itself */
+
+/* Fastest kernel this CPU runs (ignores SIC_GBDT_KERNEL). */
+sic_gbdt_kernel sic_gbdt_best_kernel(void);
+/* Make b use kernel k. Returns 0, or SIC_EUNSUPPORTED (b unchanged) when this CPU or build
+ * cannot run k; a model without the padded layout accepts only the scalar kernel. */
+int sic_gbdt_set_kernel(sic_gbdt *b, sic_gbdt_kernel k);
+/* "scalar", "avx2", "avx512" ("?" for anything else). */
+const char *sic_gbdt_kernel_name(int k);
 
 /* Column of feature `name` in b, -1 when the booster does not use such a feature. */
 int sic_gbdt_feature_index(const sic_gbdt *b, const char *name);

@@ -1,0 +1,351 @@
+/* x86-64 SIMD evaluators of the padded trees (contracts in gbdt_kernels.h).
+ *
+ * Each kernel is compiled for its instruction set with a target attribute and chosen at run
+ * time (sic_gbdt_validate), so the library still runs on any x86-64 CPU; on other
+ * architectures this file is empty and the scalar walk in gbdt.c is used.
+ *
+ * Batch (many rows): one vector lane per row, all lanes walking the same padded tree. The top
+ * levels of a tree are few nodes (31 up to depth 4, 32 more at depth 5), so a lane's node is
+ * picked from vector registers holding the whole level with a permute instead of a memory
+ * gather; only the feature values (one per lane, each row its own feature) are gathered.
+ * Deeper levels gather their nodes too. Each lane adds its leaf to its row's sum tree after
+ * tree, so every row's sum is the scalar sum, in the same order, to the bit.
+ *
+ * One row: one lane per tree, 16 (AVX-512) or 8 (AVX2) trees walked together; each lane
+ * gathers its tree's node, the row's feature value comes from registers holding the row. The
+ * leaves are stored and added one by one in tree order (float addition is not associative). */
+#include "ml/gbdt_kernels.h"
+
+#if SIC_GBDT_X86
+
+#include <immintrin.h>
+#include <string.h>
+
+unsigned sic_gbdt_cpu_kernels(void) {
+  unsigned k = 1u << SIC_GBDT_KERNEL_SCALAR;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) k |= 1u << SIC_GBDT_KERNEL_AVX2;
+  if (__builtin_cpu_supports("avx512f")) k |= 1u << SIC_GBDT_KERNEL_AVX512;
+  return k;
+}
+
+/* ---- AVX-512F ---- */
+
+#define AVX512 __attribute__((target("avx512f")))
+
+enum {
+  Z_LANES = 16,                         /* float lanes per 512-bit vector */
+  Z_INTERLEAVE = 4,                     /* row vectors walked together (independent gathers overlap) */
+  Z_BLOCK = 256,                        /* rows per block: every tree is walked over a block in turn */
+};
+
+/* One tree's nodes and leaves, the parts the batch kernel keeps in registers. */
+typedef struct z_tree {
+  const float *thr;                     /* thresholds of padded nodes, vec_stride apart per tree */
+  const int32_t *feat;                  /* feature fields of the same nodes */
+  const float *leaf;                    /* leaf values */
+  __m512 top_thr[2];                    /* thresholds of nodes 0..31 (levels 0-4) */
+  __m512i top_feat[2];                  /* their feature fields */
+  __m512 l5_thr[2];                     /* nodes 31..62 (level 5), when the tree is that deep */
+  __m512i l5_feat[2];                   /* their feature fields */
+  __m512 leaves[4];                     /* leaves 0..63 when there are at most 64 */
+} z_tree;
+
+/* Lane i of (a ++ b)[idx & 31]: a 32-entry table lookup in registers. */
+AVX512 static inline __m512 z_pick32(__m512 a, __m512 b, __m512i idx) {
+  return _mm512_permutex2var_ps(a, idx, b);
+}
+
+AVX512 static inline __m512i z_pick32i(__m512i a, __m512i b, __m512i idx) {
+  return _mm512_permutex2var_epi32(a, idx, b);
+}
+
+/* One padded-tree step for 16 lanes: left when x < thr, or when x is missing and the node's
+ * default is left; k becomes 2k+1 (left) or 2k+2 (right). */
+AVX512 static inline __m512i z_step(__m512i k, __m512 x, __m512 thr, __m512i feat) {
+  __mmask16 lt = _mm512_cmp_ps_mask(x, thr, _CMP_LT_OQ);
+  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  __mmask16 dl = _mm512_test_epi32_mask(feat, _mm512_set1_epi32(INT32_MIN));
+  __mmask16 left = (__mmask16)(lt | (nan & dl));
+  __m512i k2 = _mm512_add_epi32(_mm512_add_epi32(k, k), _mm512_set1_epi32(2));
+  return _mm512_mask_sub_epi32(k2, left, k2, _mm512_set1_epi32(1));
+}
+
+AVX512 static void z_load_tree(const sic_gbdt *b, int32_t t, z_tree *z) {
+  size_t off = (size_t)t * (size_t)b->vec_stride;
+  z->thr = b->vec_thr + off, z->feat = b->vec_feat + off, z->leaf = b->vec_leaf + off;
+  /* vec_stride >= 32: the first 32 entries are always this tree's (zero padded) */
+  for (int i = 0; i < 2; i++) {
+    z->top_thr[i] = _mm512_loadu_ps(z->thr + 16 * i);
+    z->top_feat[i] = _mm512_loadu_si512(z->feat + 16 * i);
+  }
+  for (int i = 0; i < 2; i++) { /* nodes 31..62 exist (and vec_stride >= 64) from depth 6 */
+    z->l5_thr[i] = b->flat_depth >= 6 ? _mm512_loadu_ps(z->thr + 31 + 16 * i) : _mm512_setzero_ps();
+    z->l5_feat[i] = b->flat_depth >= 6 ? _mm512_loadu_si512(z->feat + 31 + 16 * i) : _mm512_setzero_si512();
+  }
+  if (b->flat_depth <= 6) /* at most 64 leaves, vec_stride >= max(32, 2^D) */
+    for (int i = 0; i < 4; i++)
+      z->leaves[i] = i < 2 || b->flat_depth == 6 ? _mm512_loadu_ps(z->leaf + 16 * i) : _mm512_setzero_ps();
+}
+
+/* Leaf value of each lane at bottom position k (padded node index). */
+AVX512 static inline __m512 z_leaf(const z_tree *z, int D, __m512i k) {
+  __m512i li = _mm512_sub_epi32(k, _mm512_set1_epi32((1 << D) - 1));
+  if (D <= 5) return z_pick32(z->leaves[0], z->leaves[1], li);
+  if (D == 6) {
+    __mmask16 hi = _mm512_test_epi32_mask(li, _mm512_set1_epi32(32));
+    return _mm512_mask_blend_ps(hi, z_pick32(z->leaves[0], z->leaves[1], li),
+                                z_pick32(z->leaves[2], z->leaves[3], li));
+  }
+  return _mm512_i32gather_ps(li, z->leaf, 4);
+}
+
+/* Walk Z_INTERLEAVE vectors of rows (lanes masked by live[]) down tree z, adding leaves to acc. */
+AVX512 static void z_walk_rows(const z_tree *z, int D, const float *const base[], const __mmask16 live[],
+                               __m512i rowoff, __m512 acc[]) {
+  __m512i k[Z_INTERLEAVE];
+  const __m512i fmask = _mm512_set1_epi32(INT32_MAX);
+  for (int g = 0; g < Z_INTERLEAVE; g++) k[g] = _mm512_setzero_si512();
+  for (int d = 0; d < D; d++) {
+    for (int g = 0; g < Z_INTERLEAVE; g++) {
+      __m512 thr;
+      __m512i feat;
+      if (d <= 4) {
+        thr = z_pick32(z->top_thr[0], z->top_thr[1], k[g]);
+        feat = z_pick32i(z->top_feat[0], z->top_feat[1], k[g]);
+      } else if (d == 5) {
+        __m512i i5 = _mm512_sub_epi32(k[g], _mm512_set1_epi32(31));
+        thr = z_pick32(z->l5_thr[0], z->l5_thr[1], i5);
+        feat = z_pick32i(z->l5_feat[0], z->l5_feat[1], i5);
+      } else {
+        thr = _mm512_i32gather_ps(k[g], z->thr, 4);
+        feat = _mm512_i32gather_epi32(k[g], z->feat, 4);
+      }
+      __m512i xi = _mm512_add_epi32(rowoff, _mm512_and_si512(feat, fmask));
+      /* masked-off lanes (past the last row) load nothing */
+      __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live[g], xi, base[g], 4);
+      k[g] = z_step(k[g], x, thr, feat);
+    }
+  }
+  for (int g = 0; g < Z_INTERLEAVE; g++) acc[g] = _mm512_add_ps(acc[g], z_leaf(z, D, k[g]));
+}
+
+/* Rows [r0, r0 + n) with n <= Z_BLOCK: every tree in turn over the whole block. */
+AVX512 static void z_block(const sic_gbdt *b, const float *rows, int64_t r0, int n, float *out) {
+  enum { NV = Z_BLOCK / Z_LANES };
+  __m512 acc[NV];
+  const float *base[NV];
+  __mmask16 live[NV];
+  int nv = (n + Z_LANES - 1) / Z_LANES;
+  nv = (nv + Z_INTERLEAVE - 1) / Z_INTERLEAVE * Z_INTERLEAVE; /* whole interleave groups */
+  for (int v = 0; v < nv; v++) {
+    int left = n - v * Z_LANES;
+    live[v] = left >= Z_LANES ? (__mmask16)0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
+    /* a vector with no live row keeps a valid pointer (rows) but never loads through it */
+    base[v] = left > 0 ? rows + (r0 + (int64_t)v * Z_LANES) * b->nfeatures : rows;
+    acc[v] = _mm512_set1_ps(b->base_score);
+  }
+  __m512i rowoff = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                      _mm512_set1_epi32(b->nfeatures));
+  z_tree z;
+  for (int32_t t = 0; t < b->ntrees; t++) {
+    z_load_tree(b, t, &z);
+    for (int v = 0; v < nv; v += Z_INTERLEAVE)
+      z_walk_rows(&z, b->flat_depth, base + v, live + v, rowoff, acc + v);
+  }
+  for (int v = 0; v * Z_LANES < n; v++) _mm512_mask_storeu_ps(out + r0 + v * Z_LANES, live[v], acc[v]);
+}
+
+AVX512 void sic_gbdt_batch_avx512(const sic_gbdt *b, const float *rows, int64_t nrows, float *out) {
+  for (int64_t r0 = 0; r0 < nrows; r0 += Z_BLOCK)
+    z_block(b, rows, r0, (int)(nrows - r0 < Z_BLOCK ? nrows - r0 : Z_BLOCK), out);
+}
+
+/* Feature value of each lane's feature index f (< nfeatures) from the row held in registers
+ * (xr, 64 floats) or, for wider rows, gathered from the row itself. */
+AVX512 static inline __m512 z_row_x(const __m512 xr[4], int nf, const float *row, __m512i f, __mmask16 live) {
+  if (nf <= 16) return _mm512_permutexvar_ps(f, xr[0]);
+  if (nf <= 32) return z_pick32(xr[0], xr[1], f);
+  if (nf <= 64) {
+    __mmask16 hi = _mm512_test_epi32_mask(f, _mm512_set1_epi32(32));
+    return _mm512_mask_blend_ps(hi, z_pick32(xr[0], xr[1], f), z_pick32(xr[2], xr[3], f));
+  }
+  return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, f, row, 4);
+}
+
+enum { Z_ROW_INTERLEAVE = 4 }; /* vectors of 16 trees walked together for one row */
+
+AVX512 float sic_gbdt_row_avx512(const sic_gbdt *b, const float *row) {
+  int D = b->flat_depth, nf = b->nfeatures, S = b->vec_stride;
+  float xbuf[64] = {0}; /* the row padded to whole vectors: never read past the caller's row */
+  memcpy(xbuf, row, (size_t)(nf < 64 ? nf : 64) * sizeof *xbuf);
+  __m512 xr[4];
+  for (int i = 0; i < 4; i++) xr[i] = _mm512_loadu_ps(xbuf + 16 * i);
+  const __m512i lane_off = _mm512_mullo_epi32(
+      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(S));
+  const __m512i fmask = _mm512_set1_epi32(INT32_MAX);
+  const __m512i leaf0 = _mm512_set1_epi32((1 << D) - 1);
+  enum { G = Z_ROW_INTERLEAVE };
+  float acc = b->base_score;
+  float leaves[G * Z_LANES];
+  for (int32_t t0 = 0; t0 < b->ntrees; t0 += G * Z_LANES) {
+    __mmask16 live[G];
+    const float *thr[G];
+    const int32_t *feat[G];
+    __m512i k[G];
+    for (int g = 0; g < G; g++) {
+      int n = b->ntrees - t0 - g * Z_LANES;
+      live[g] = n >= Z_LANES ? (__mmask16)0xffff : n > 0 ? (__mmask16)((1u << n) - 1) : 0;
+      /* a vector past the last tree keeps a valid pointer but loads nothing through it */
+      size_t off = n > 0 ? (size_t)(t0 + g * Z_LANES) * (size_t)S : 0;
+      thr[g] = b->vec_thr + off, feat[g] = b->vec_feat + off;
+      k[g] = _mm512_setzero_si512();
+    }
+    for (int d = 0; d < D; d++)
+      for (int g = 0; g < G; g++) {
+        __m512i at = _mm512_add_epi32(lane_off, k[g]);
+        __m512 th = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live[g], at, thr[g], 4);
+        __m512i fe = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live[g], at, feat[g], 4);
+        __m512 x = z_row_x(xr, nf, row, _mm512_and_si512(fe, fmask), live[g]);
+        k[g] = z_step(k[g], x, th, fe);
+      }
+    for (int g = 0; g < G; g++) {
+      __m512i at = _mm512_add_epi32(lane_off, _mm512_sub_epi32(k[g], leaf0));
+      const float *leaf = b->vec_leaf + (thr[g] - b->vec_thr);
+      _mm512_storeu_ps(leaves + g * Z_LANES, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live[g], at, leaf, 4));
+    }
+    int n = b->ntrees - t0 < G * Z_LANES ? b->ntrees - t0 : G * Z_LANES;
+    for (int l = 0; l < n; l++) acc += leaves[l]; /* tree order, as XGBoost sums */
+  }
+  return acc;
+}
+
+/* ---- AVX2 ---- */
+
+#define AVX2 __attribute__((target("avx2")))
+
+enum {
+  Y_LANES = 8,                          /* float lanes per 256-bit vector */
+  Y_INTERLEAVE = 4,                     /* row vectors walked together */
+  Y_BLOCK = 128,                        /* rows per block */
+};
+
+/* Lane mask (all bits set) for the first n of 8 lanes. */
+AVX2 static inline __m256i y_live(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* One padded-tree step for 8 lanes (see z_step). */
+AVX2 static inline __m256i y_step(__m256i k, __m256 x, __m256 thr, __m256i feat) {
+  __m256 lt = _mm256_cmp_ps(x, thr, _CMP_LT_OQ);
+  __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+  __m256 dl = _mm256_castsi256_ps(_mm256_srai_epi32(feat, 31));
+  __m256i left = _mm256_castps_si256(_mm256_or_ps(lt, _mm256_and_ps(nan, dl)));
+  /* left lanes are -1: 2k + 2 + (-1) = 2k + 1 */
+  return _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(k, k), _mm256_set1_epi32(2)), left);
+}
+
+/* Walk Y_INTERLEAVE vectors of rows down tree t, adding leaves to acc. Levels 0-2 (nodes 0..6)
+ * and level 3 (nodes 7..14) come from registers, deeper levels and the leaves are gathered
+ * unless there are at most 8 leaves. */
+AVX2 static void y_walk_rows(const sic_gbdt *b, int32_t t, const float *const base[], const __m256i live[],
+                             __m256i rowoff, __m256 acc[]) {
+  int D = b->flat_depth;
+  size_t off = (size_t)t * (size_t)b->vec_stride;
+  const float *thr = b->vec_thr + off, *leaf = b->vec_leaf + off;
+  const int32_t *feat = b->vec_feat + off;
+  const __m256i fmask = _mm256_set1_epi32(INT32_MAX);
+  __m256 top_thr = _mm256_loadu_ps(thr), l3_thr = _mm256_loadu_ps(thr + 7); /* stride >= 32 */
+  __m256i top_feat = _mm256_loadu_si256((const __m256i *)feat);
+  __m256i l3_feat = _mm256_loadu_si256((const __m256i *)(feat + 7));
+  __m256i k[Y_INTERLEAVE];
+  for (int g = 0; g < Y_INTERLEAVE; g++) k[g] = _mm256_setzero_si256();
+  for (int d = 0; d < D; d++) {
+    for (int g = 0; g < Y_INTERLEAVE; g++) {
+      __m256 th;
+      __m256i fe;
+      if (d <= 2) {
+        th = _mm256_permutevar8x32_ps(top_thr, k[g]);
+        fe = _mm256_permutevar8x32_epi32(top_feat, k[g]);
+      } else if (d == 3) {
+        __m256i i3 = _mm256_sub_epi32(k[g], _mm256_set1_epi32(7));
+        th = _mm256_permutevar8x32_ps(l3_thr, i3);
+        fe = _mm256_permutevar8x32_epi32(l3_feat, i3);
+      } else {
+        th = _mm256_i32gather_ps(thr, k[g], 4);
+        fe = _mm256_i32gather_epi32(feat, k[g], 4);
+      }
+      __m256i xi = _mm256_add_epi32(rowoff, _mm256_and_si256(fe, fmask));
+      __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), base[g], xi, _mm256_castsi256_ps(live[g]), 4);
+      k[g] = y_step(k[g], x, th, fe);
+    }
+  }
+  __m256i first = _mm256_set1_epi32((1 << D) - 1);
+  __m256 leaves8 = _mm256_loadu_ps(leaf);
+  for (int g = 0; g < Y_INTERLEAVE; g++) {
+    __m256i li = _mm256_sub_epi32(k[g], first);
+    __m256 v = D <= 3 ? _mm256_permutevar8x32_ps(leaves8, li) : _mm256_i32gather_ps(leaf, li, 4);
+    acc[g] = _mm256_add_ps(acc[g], v);
+  }
+}
+
+AVX2 static void y_block(const sic_gbdt *b, const float *rows, int64_t r0, int n, float *out) {
+  enum { NV = Y_BLOCK / Y_LANES };
+  __m256 acc[NV];
+  __m256i live[NV];
+  const float *base[NV];
+  int nv = (n + Y_LANES - 1) / Y_LANES;
+  nv = (nv + Y_INTERLEAVE - 1) / Y_INTERLEAVE * Y_INTERLEAVE;
+  for (int v = 0; v < nv; v++) {
+    int left = n - v * Y_LANES;
+    live[v] = y_live(left);
+    base[v] = left > 0 ? rows + (r0 + (int64_t)v * Y_LANES) * b->nfeatures : rows;
+    acc[v] = _mm256_set1_ps(b->base_score);
+  }
+  __m256i rowoff = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(b->nfeatures));
+  for (int32_t t = 0; t < b->ntrees; t++)
+    for (int v = 0; v < nv; v += Y_INTERLEAVE) y_walk_rows(b, t, base + v, live + v, rowoff, acc + v);
+  for (int v = 0; v * Y_LANES < n; v++) _mm256_maskstore_ps(out + r0 + v * Y_LANES, live[v], acc[v]);
+}
+
+AVX2 void sic_gbdt_batch_avx2(const sic_gbdt *b, const float *rows, int64_t nrows, float *out) {
+  for (int64_t r0 = 0; r0 < nrows; r0 += Y_BLOCK)
+    y_block(b, rows, r0, (int)(nrows - r0 < Y_BLOCK ? nrows - r0 : Y_BLOCK), out);
+}
+
+AVX2 float sic_gbdt_row_avx2(const sic_gbdt *b, const float *row) {
+  int D = b->flat_depth, nf = b->nfeatures, S = b->vec_stride;
+  float xbuf[8] = {0}; /* narrow rows live in one register, padded */
+  memcpy(xbuf, row, (size_t)(nf < 8 ? nf : 8) * sizeof *xbuf);
+  __m256 xr = _mm256_loadu_ps(xbuf);
+  const __m256i lane_off = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(S));
+  const __m256i fmask = _mm256_set1_epi32(INT32_MAX);
+  const __m256i leaf0 = _mm256_set1_epi32((1 << D) - 1);
+  float acc = b->base_score;
+  float leaves[Y_LANES];
+  for (int32_t t0 = 0; t0 < b->ntrees; t0 += Y_LANES) {
+    int n = b->ntrees - t0 < Y_LANES ? b->ntrees - t0 : Y_LANES;
+    __m256 live = _mm256_castsi256_ps(y_live(n));
+    size_t off = (size_t)t0 * (size_t)S;
+    const float *thr = b->vec_thr + off;
+    const int *feat = b->vec_feat + off;
+    __m256i k = _mm256_setzero_si256();
+    for (int d = 0; d < D; d++) {
+      __m256i at = _mm256_add_epi32(lane_off, k);
+      __m256 th = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), thr, at, live, 4);
+      __m256i fe = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), feat, at, _mm256_castps_si256(live), 4);
+      __m256i f = _mm256_and_si256(fe, fmask);
+      __m256 x = nf <= 8 ? _mm256_permutevar8x32_ps(xr, f) : _mm256_mask_i32gather_ps(_mm256_setzero_ps(), row, f, live, 4);
+      k = y_step(k, x, th, fe);
+    }
+    __m256i at = _mm256_add_epi32(lane_off, _mm256_sub_epi32(k, leaf0));
+    _mm256_storeu_ps(leaves, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), b->vec_leaf + off, at, live, 4));
+    for (int l = 0; l < n; l++) acc += leaves[l]; /* tree order, as XGBoost sums */
+  }
+  return acc;
+}
+
+#else
+/* Not x86-64: nothing here, gbdt.c uses the scalar walk (ISO C forbids an empty unit). */
+typedef int sic_gbdt_simd_unused;
+#endif
