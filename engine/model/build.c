@@ -74,7 +74,7 @@ int64_t sic_task_append(sic_builder *b) {
   sic_col *cols[64];
   int nc = task_cols(t, cols);
   for (int i = 0; i < nc; i++)
-    if (cols[i]->data) sic_col_store(cols[i], r, 0); /* grown memory is not zeroed */
+    if (cols[i]->data) sic_col_set_raw(cols[i], r, 0); /* grown memory is not zeroed */
   sic_col_put(b, &t->partition_id, r, -1);
   return r;
 }
@@ -113,26 +113,94 @@ void sic_exec_set_host(sic_builder *b, int32_t exec_row, sic_sid host) {
   a->executors[exec_row].host = host;
 }
 
-/* Narrowest width (1, 2, 4 or 8 bytes) that holds stored value s. */
+/* Narrowest width (1, 2, 4 or 8 bytes) that holds stored value s (as a value, not a marker). */
 static int width_for(int64_t s) {
-  if (s == (int8_t)s) return 1;
-  if (s == (int16_t)s) return 2;
-  return s == (int32_t)s ? 4 : 8;
+  if (sic_col_fits(1, s)) return 1;
+  if (sic_col_fits(2, s)) return 2;
+  return sic_col_fits(4, s) ? 4 : 8;
 }
 
-/* Re-encode the column's n rows at width w (>= its width) with base `base` (0 when w is 8):
- * one copy per widening, and every value keeps reading the same through sic_col_get. */
-static int col_widen(sic_builder *b, sic_col *c, int w, int64_t base) {
+/* ---- exceptions: the few values that do not fit a column's width ---- */
+
+/* First exception index whose row is >= row. */
+static int32_t exc_lower(const sic_col *c, int64_t row) {
+  int32_t lo = 0, hi = c->nexceptions;
+  while (lo < hi) {
+    int32_t mid = lo + (hi - lo) / 2;
+    if (c->exceptions[mid].row < row) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/* Room for one more exception. Capacity is implicit (4, then doubling at every power of two
+ * of the count), so sic_col needs no builder-only field. */
+static int exc_reserve(sic_builder *b, sic_col *c) {
+  int32_t n = c->nexceptions;
+  if (n != 0 && (n < 4 || (n & (n - 1)))) return 0;
+  size_t cap = n ? 2 * (size_t)n : 4;
+  sic_col_exception *e = realloc(c->exceptions, cap * sizeof *e);
+  if (!e) { b->enomem = 1; return -1; }
+  c->exceptions = e;
+  return 0;
+}
+
+void sic_col_drop_exception(sic_col *c, int64_t row) {
+  int32_t i = exc_lower(c, row);
+  if (i >= c->nexceptions || c->exceptions[i].row != row) return;
+  memmove(c->exceptions + i, c->exceptions + i + 1, (size_t)(c->nexceptions - i - 1) * sizeof *c->exceptions);
+  c->nexceptions--;
+}
+
+/* Keep v for row as an exception when that is cheap: while exceptions stay well under the
+ * point where widening would cost less (16 bytes each against `width` bytes per row), and
+ * when the row is near the end of the list (rows mostly arrive in order; a hostile order
+ * must not make insertion quadratic). 0 = kept, -1 = widen instead. */
+static int col_except(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
+  if (c->width == 8) return -1;
+  int32_t i = exc_lower(c, row);
+  if (i < c->nexceptions && c->exceptions[i].row == row) {
+    c->exceptions[i].value = v;
+    return 0;
+  }
+  if (c->nexceptions >= 64 + b->app->tasks.n * c->width / 32 || c->nexceptions - i > 1024) return -1;
+  if (exc_reserve(b, c) < 0) return -1;
+  memmove(c->exceptions + i + 1, c->exceptions + i, (size_t)(c->nexceptions - i) * sizeof *c->exceptions);
+  c->exceptions[i] = (sic_col_exception){.row = row, .value = v};
+  c->nexceptions++;
+  sic_col_set_raw(c, row, sic_col_marker(c->width));
+  return 0;
+}
+
+/* Stored value of v in a column with this base; *ok = 0 when it needs an exception at width w. */
+static int64_t col_encode(int w, int64_t base, int64_t v, int *ok) {
+  int64_t s = v ? (int64_t)((uint64_t)v - (uint64_t)base) : 0;
+  *ok = (s != 0 || v == 0) && sic_col_fits(w, s); /* s == 0 for v != 0 would read as absent */
+  return s;
+}
+
+/* Re-encode the column's n rows at width w with base `base` (0 when w is 8) into fresh
+ * memory of cap rows; values that do not fit become exceptions (in row order). Every value
+ * keeps reading the same through sic_col_get. */
+static int col_recode(sic_builder *b, sic_col *c, int w, int64_t base, int64_t cap) {
   sic_tasks *t = &b->app->tasks;
-  sic_col wide = {.data = malloc((size_t)t->cap * (size_t)w), .base = base, .width = w};
-  if (!wide.data) { b->enomem = 1; return -1; }
+  sic_col out = {.data = malloc((size_t)(cap ? cap : 1) * (size_t)w), .base = base, .width = w};
+  if (!out.data) { b->enomem = 1; return -1; }
   for (int64_t i = 0; i < t->n; i++) {
-    int64_t v = sic_col_get(c, i);
-    sic_col_store(&wide, i, v ? (int64_t)((uint64_t)v - (uint64_t)base) : 0);
+    int ok;
+    int64_t v = sic_col_get(c, i), s = col_encode(w, base, v, &ok);
+    if (ok) { sic_col_set_raw(&out, i, s); continue; }
+    if (exc_reserve(b, &out) < 0) goto nomem;
+    out.exceptions[out.nexceptions++] = (sic_col_exception){.row = i, .value = v};
+    sic_col_set_raw(&out, i, sic_col_marker(w));
   }
   free(c->data);
-  *c = wide;
+  free(c->exceptions);
+  *c = out;
   return 0;
+nomem:
+  free(out.data);
+  free(out.exceptions);
+  return -1;
 }
 
 /* The (width, base) a column needs to also hold v (v != 0), given its current ones. Deltas
@@ -154,12 +222,39 @@ void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v, int re
     c->data = calloc((size_t)b->app->tasks.cap, (size_t)c->width);
     if (!c->data) { b->enomem = 1; return; }
   } else if (v != 0) {
+    if (col_except(b, c, row, v) == 0) return;
     int w;
     int64_t base;
     col_need(c, v, &w, &base);
-    if ((w != c->width || base != c->base) && col_widen(b, c, w, base) < 0) return;
+    if ((w != c->width || base != c->base) && col_recode(b, c, w, base, b->app->tasks.cap) < 0) return;
   }
-  sic_col_store(c, row, v ? (int64_t)((uint64_t)v - (uint64_t)c->base) : 0);
+  int ok;
+  int64_t s = col_encode(c->width, c->base, v, &ok);
+  if (!ok) return; /* unreachable: col_need chose a width that holds v */
+  sic_col_store(c, row, s);
+}
+
+void sic_col_optimize(sic_builder *b, sic_col *c) {
+  static const int W[3] = {1, 2, 4};
+  int64_t n = b->app->tasks.n, misfits[3] = {0, 0, 0};
+  if (!c->data || c->width == 1) return;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t v = sic_col_get(c, i);
+    for (int k = 0; k < 3 && W[k] < c->width; k++) {
+      int ok;
+      col_encode(W[k], c->base, v, &ok);
+      if (!ok) misfits[k]++;
+      else break; /* fits this width, so every wider one too */
+    }
+  }
+  /* bytes at the current width, against each narrower width plus its exceptions */
+  int64_t best = n * c->width + (int64_t)c->nexceptions * (int64_t)sizeof(sic_col_exception);
+  int best_w = c->width;
+  for (int k = 0; k < 3 && W[k] < c->width; k++) {
+    int64_t cost = n * W[k] + misfits[k] * (int64_t)sizeof(sic_col_exception);
+    if (cost < best && misfits[k] <= INT32_MAX) best = cost, best_w = W[k];
+  }
+  if (best_w != c->width) col_recode(b, c, best_w, c->width == 8 ? 0 : c->base, n);
 }
 
 #define TASK_DENSE_LIMIT (1LL << 28)

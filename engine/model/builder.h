@@ -124,19 +124,55 @@ int32_t sic_push_kv(sic_builder *b, sic_sid k, sic_sid v);
 /* Task columns */
 int64_t sic_task_append(sic_builder *b);                       /* new row, defaults; -1 on ENOMEM */
 /* Store v in a task column. The column is allocated on its first non-zero value, at the
- * narrowest width that holds it, and widened to the narrowest width that holds a later value
- * that does not fit (sic_col_put_slow: one copy per width step, at most three per column).
+ * narrowest width that holds it. A later value that does not fit becomes an exception (kept
+ * aside, sorted by row; see sic_col) while they are few; when they stop being few, or arrive
+ * far out of row order, the column is widened instead (sic_col_put_slow: one copy per width
+ * step, at most three per column). Finalize then picks each column's cheapest width for the
+ * values it ended up with (sic_col_optimize).
  * sic_col_put keeps base 0 (stored value = value); sic_col_put_rel is for time columns: the
  * first non-zero value sets base so that values near it need 4 bytes instead of 8 (a value
- * equal to base, or too far from it, widens the column to 8 bytes with base 0). */
+ * equal to base, or too far from it, is an exception or widens the column to 8 bytes with
+ * base 0). */
 void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v, int relative);
-static inline int sic_col_store(sic_col *c, int64_t row, int64_t s) {
-  switch (c->width) {
-  case 1: if (s != (int8_t)s) return 0; ((int8_t *)c->data)[row] = (int8_t)s; return 1;
-  case 2: if (s != (int16_t)s) return 0; ((int16_t *)c->data)[row] = (int16_t)s; return 1;
-  case 4: if (s != (int32_t)s) return 0; ((int32_t *)c->data)[row] = (int32_t)s; return 1;
-  default: ((int64_t *)c->data)[row] = s; return 1;
+void sic_col_drop_exception(sic_col *c, int64_t row);
+/* Whether stored value s fits width w: the width's minimum is the exception marker. */
+static inline int sic_col_fits(int w, int64_t s) {
+  switch (w) {
+  case 1: return (uint64_t)s + INT8_MAX <= 2 * (uint64_t)INT8_MAX;
+  case 2: return (uint64_t)s + INT16_MAX <= 2 * (uint64_t)INT16_MAX;
+  case 4: return (uint64_t)s + INT32_MAX <= 2 * (uint64_t)INT32_MAX;
+  default: return 1;
   }
+}
+/* Write stored value s (which fits) into a row that holds no exception (fresh rows). */
+static inline void sic_col_set_raw(sic_col *c, int64_t row, int64_t s) {
+  switch (c->width) {
+  case 1: ((int8_t *)c->data)[row] = (int8_t)s; break;
+  case 2: ((int16_t *)c->data)[row] = (int16_t)s; break;
+  case 4: ((int32_t *)c->data)[row] = (int32_t)s; break;
+  default: ((int64_t *)c->data)[row] = s; break;
+  }
+}
+/* Stored value of a row as it is in memory (an exception row reads as the marker). */
+static inline int64_t sic_col_raw(const sic_col *c, int64_t row) {
+  switch (c->width) {
+  case 1: return ((const int8_t *)c->data)[row];
+  case 2: return ((const int16_t *)c->data)[row];
+  case 4: return ((const int32_t *)c->data)[row];
+  default: return ((const int64_t *)c->data)[row];
+  }
+}
+/* The stored value that marks an exception row at width w (never one at width 8). */
+static inline int64_t sic_col_marker(int w) {
+  return w == 1 ? INT8_MIN : w == 2 ? INT16_MIN : w == 4 ? INT32_MIN : 0;
+}
+/* Store stored value s in row when it fits (0 when it does not); a row that held an
+ * exception gives it up. */
+static inline int sic_col_store(sic_col *c, int64_t row, int64_t s) {
+  if (!sic_col_fits(c->width, s)) return 0;
+  if (c->nexceptions && sic_col_raw(c, row) == sic_col_marker(c->width)) sic_col_drop_exception(c, row);
+  sic_col_set_raw(c, row, s);
+  return 1;
 }
 static inline void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
   if (!c->data) {
@@ -156,6 +192,8 @@ static inline void sic_col_put_rel(sic_builder *b, sic_col *c, int64_t row, int6
   }
   sic_col_put_slow(b, c, row, v, 1);
 }
+/* Give every task column its cheapest width for the values it holds (finalize). */
+void sic_col_optimize(sic_builder *b, sic_col *c);
 int32_t sic_task_find(sic_builder *b, int64_t task_id);        /* -1 when unknown */
 /* Task hosts: the model stores tasks.host only once a task's host differs from its
  * executor's (never in real logs); until then sic_task_host() derives it. Set a task's host

@@ -199,9 +199,20 @@ static void stage_exec_peaks(sic_builder *b) {
   a->nstage_exec_peaks = b->nsep;
 }
 
-/* Give back the unused capacity of the task columns (realloc shrinks big blocks in place). */
+/* Give back the unused capacity of the task columns (realloc shrinks big blocks in place),
+ * after giving each integer column its cheapest width and exceptions. */
 static void shrink_tasks(sic_builder *b) {
   sic_tasks *t = &b->app->tasks;
+  sic_col *cols[7 + SIC_TM__COUNT] = {&t->task_id, &t->index, &t->attempt, &t->partition_id, &t->launch_time,
+                                      &t->finish_time, &t->getting_result_time};
+  for (int m = 0; m < SIC_TM__COUNT; m++) cols[7 + m] = &t->metric[m];
+  for (int i = 0; i < 7 + SIC_TM__COUNT; i++) {
+    sic_col_optimize(b, cols[i]);
+    if (cols[i]->nexceptions) {
+      void *e = realloc(cols[i]->exceptions, (size_t)cols[i]->nexceptions * sizeof(sic_col_exception));
+      if (e) cols[i]->exceptions = e;
+    }
+  }
   if (t->n == t->cap || t->n == 0) return;
   void **plain[] = {(void **)&t->stage, (void **)&t->executor, (void **)&t->status, (void **)&t->locality,
                     (void **)&t->flags, (void **)&t->end_reason, (void **)&t->error, (void **)&t->peak,
@@ -212,9 +223,6 @@ static void shrink_tasks(sic_builder *b) {
     void *p = realloc(*plain[i], (size_t)t->n * sizes[i]);
     if (p) *plain[i] = p;
   }
-  sic_col *cols[7 + SIC_TM__COUNT] = {&t->task_id, &t->index, &t->attempt, &t->partition_id, &t->launch_time,
-                                      &t->finish_time, &t->getting_result_time};
-  for (int m = 0; m < SIC_TM__COUNT; m++) cols[7 + m] = &t->metric[m];
   for (int i = 0; i < 7 + SIC_TM__COUNT; i++) {
     if (!cols[i]->data) continue;
     void *p = realloc(cols[i]->data, (size_t)t->n * (size_t)cols[i]->width);
@@ -225,6 +233,13 @@ static void shrink_tasks(sic_builder *b) {
 
 int sic_model_finalize(sic_builder *b) {
   sic_app *a = b->app;
+  /* no line follows: the task-id index goes, and the task table takes its final size before
+   * anything else is allocated, which keeps the peak of a load low */
+  free(b->task_dense);
+  b->task_dense = NULL;
+  b->task_dense_cap = 0;
+  sic_imap_free(&b->task_sparse);
+  shrink_tasks(b);
   sort_stages(b);
   sort_rows(a->jobs, a->njobs, sizeof(sic_job), cmp_job);
   sort_rows(a->accums, a->naccums, sizeof(sic_accum), cmp_accum);
@@ -237,7 +252,6 @@ int sic_model_finalize(sic_builder *b) {
   sql_jobs(b);
   executor_exclusions(b);
   stage_exec_peaks(b);
-  shrink_tasks(b);
   if (b->enomem) {
     sic_builder_diag(b, SIC_DIAG_READ_ERROR, 0, "out of memory while building the model: it is incomplete");
     a->truncated = 1;

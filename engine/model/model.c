@@ -122,6 +122,25 @@ static int task_arrays(sic_tasks *t, void ***ptrs, size_t *sizes) {
   return n;
 }
 
+int64_t sic_col_exception_value(const sic_col *c, int64_t row) {
+  int32_t lo = 0, hi = c->nexceptions;
+  while (lo < hi) {
+    int32_t mid = lo + (hi - lo) / 2;
+    if (c->exceptions[mid].row < row) lo = mid + 1; else hi = mid;
+  }
+  return lo < c->nexceptions && c->exceptions[lo].row == row ? c->exceptions[lo].value : 0;
+}
+
+/* Every sic_col of the task table. */
+static int task_cols(const sic_tasks *t, const sic_col **out) {
+  int n = 0;
+  const sic_col *fixed[] = {&t->task_id, &t->index, &t->attempt, &t->partition_id, &t->launch_time,
+                            &t->finish_time, &t->getting_result_time};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) out[n++] = fixed[i];
+  for (int m = 0; m < SIC_TM__COUNT; m++) out[n++] = &t->metric[m];
+  return n;
+}
+
 int64_t sic_app_memory(const sic_app *app) {
   if (!app) return 0;
   int64_t total = (int64_t)sizeof *app;
@@ -131,6 +150,9 @@ int64_t sic_app_memory(const sic_app *app) {
   for (int i = 0; i < n; i++)
     if (*ptrs[i]) total += (int64_t)sizes[i] * app->tasks.n;
   total += app->tasks.n * (int64_t)sizeof(int32_t); /* stage_task_rows */
+  const sic_col *cols[64];
+  int nc = task_cols(&app->tasks, cols);
+  for (int i = 0; i < nc; i++) total += cols[i]->nexceptions * (int64_t)sizeof(sic_col_exception);
   if (app->strings.n) {
     int32_t last = app->strings.n - 1;
     total += app->strings.off[last] + (int64_t)strlen(app->strings.buf + app->strings.off[last]) + 1;
@@ -157,6 +179,9 @@ void sic_app_free(sic_app *app) {
   size_t sizes[64];
   int n = task_arrays(&app->tasks, ptrs, sizes);
   for (int i = 0; i < n; i++) free(*ptrs[i]);
+  const sic_col *cols[64];
+  int nc = task_cols(&app->tasks, cols);
+  for (int i = 0; i < nc; i++) free(cols[i]->exceptions);
   void *all[] = {app->strings.buf, app->strings.off, app->ints, app->kvs, app->stage_task_rows, app->peaks,
                  app->stages, app->jobs, app->executors, app->rdds, app->stage_accums, app->stage_exec_peaks,
                  app->task_accums, app->accums, app->sqls, app->plan_nodes, app->plan_metrics,

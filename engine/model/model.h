@@ -6,8 +6,9 @@
  *  - Rows that are few (jobs, stages, executors, SQL executions, ...) are arrays of structs.
  *  - Tasks, which can number millions, are a struct of arrays. Integer task columns are
  *    sic_col: width 1, 2, 4 or 8 chosen per column while building (a column starts at the
- *    narrowest width and is widened when a value does not fit, at most three times), data ==
- *    NULL when every value is zero, and time columns store deltas from a per-column base.
+ *    narrowest width and is widened when many values do not fit, at most three times; the few
+ *    that do not fit are kept aside as exceptions), data == NULL when every value is zero, and
+ *    time columns store deltas from a per-column base.
  *    Read them with sic_col_get() (Lua: the views in scripts/lib/sic/model.lua).
  *  - Strings are interned in one pool and referenced by sic_sid (int32 index, -1 = absent).
  *  - Variable-length lists (stage ids of a job, parents of a stage, key/value properties, ...)
@@ -42,13 +43,22 @@ typedef struct sic_kv {
   sic_sid value;                         /* property value (string as logged) */
 } sic_kv;
 
+/* A value that does not fit its column's width (see sic_col). */
+typedef struct sic_col_exception {
+  int64_t row;                           /* task row */
+  int64_t value;                         /* the value itself (not relative to base) */
+} sic_col_exception;
+
 typedef struct sic_col {
   void *data;                            /* int8/16/32/64_t[n] by width; NULL = every value is 0 */
   int64_t base;                          /* value = base + stored for stored != 0; a stored 0 is the
                                             value 0 (so 0 keeps meaning absent/none); 0 for all but
                                             time columns, always 0 at width 8 */
   int32_t width;                         /* bytes per stored value: 1, 2, 4 or 8 */
-  int32_t reserved;                      /* keeps the struct 24 bytes, 8-aligned, on every ABI */
+  int32_t nexceptions;                   /* rows whose value does not fit the width */
+  sic_col_exception *exceptions;         /* those rows, sorted by row: their stored value is the
+                                            width's minimum (INT8_MIN, ...), never a value. A few
+                                            wide values then do not widen a whole column */
 } sic_col;
 
 typedef struct sic_strings {
@@ -483,6 +493,9 @@ typedef struct sic_app {
   int64_t bytes;                         /* decompressed bytes read */
   void *internal;                        /* builder state and indexes: private to the engine */
 } sic_app;
+
+/* Value of an exception row of a column (binary search; 0 when row is not one). */
+int64_t sic_col_exception_value(const sic_col *c, int64_t row);
 /* SIC_FFI_END */
 
 /* ---- Loading ---- */
@@ -509,10 +522,10 @@ static inline int64_t sic_col_get(const sic_col *c, int64_t i) {
   int64_t s;
   if (!c->data) return 0;
   switch (c->width) {
-  case 1: s = ((const int8_t *)c->data)[i]; break;
-  case 2: s = ((const int16_t *)c->data)[i]; break;
-  case 4: s = ((const int32_t *)c->data)[i]; break;
-  default: return ((const int64_t *)c->data)[i]; /* width 8: base is 0 */
+  case 1: s = ((const int8_t *)c->data)[i]; if (s == INT8_MIN) return sic_col_exception_value(c, i); break;
+  case 2: s = ((const int16_t *)c->data)[i]; if (s == INT16_MIN) return sic_col_exception_value(c, i); break;
+  case 4: s = ((const int32_t *)c->data)[i]; if (s == INT32_MIN) return sic_col_exception_value(c, i); break;
+  default: return ((const int64_t *)c->data)[i]; /* width 8: base is 0, no exceptions */
   }
   /* unsigned: the builder guarantees base + s is in range, this keeps the compiler honest */
   return s ? (int64_t)((uint64_t)c->base + (uint64_t)s) : 0;

@@ -61,7 +61,7 @@ return { rules = { { id = "c.embedded", title = "seen from C", severity = "info"
       T.shell_quote(path), T.shell_quote(dir)))
     U.rmtree(dir)
     assert.is_true(ok, out)
-    assert.matches("libsic [%d.]+ %(abi 1%): 1 stages, 100 tasks", out)
+    assert.matches("libsic [%d.]+ %(abi " .. require("sic.core").ABI_VERSION .. "%): 1 stages, 100 tasks", out)
     assert.matches("stage 0.0: 100 tasks, median 65 ms, max 1140 ms", out)
     assert.matches('"schema": "sic.findings/1"', out)
     assert.matches('"id": "skew.task_duration"', out)

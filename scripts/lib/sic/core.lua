@@ -13,7 +13,7 @@ local M = {}
 
 -- The ABI these Lua modules were written against. It must equal SIC_ABI_VERSION of the
 -- library (CMakeLists.txt); bump both together when a struct or signature changes.
-M.ABI_VERSION = 1
+M.ABI_VERSION = 2
 
 local BOOTSTRAP = [[
 typedef struct sic_ffi_layout_entry {

@@ -157,6 +157,21 @@ local RAW_TASK_COLUMNS = { stage = true, executor = true, host = true,
 local COL_TASK_COLUMNS = { task_id = true, index = true, attempt = true, partition_id = true,
   launch_time = true, finish_time = true, getting_result_time = true }
 
+-- Views of columns with exceptions (values too wide for the column, kept aside sorted by row:
+-- engine/model/model.h sic_col): a row holding the width's minimum reads its exception.
+local MARKER = { [1] = -128, [2] = -32768, [4] = -2147483648 }
+local function exc_index(c, row)
+  local s = c.p[row]
+  if s == c.marker then return tonumber(C.sic_col_exception_value(c.col, row)) end
+  if s == 0 then return 0 end
+  return c.base + s
+end
+local EXC_VIEW = {}
+for w, ptr in pairs({ [1] = "int8_t", [2] = "int16_t", [4] = "int32_t" }) do
+  EXC_VIEW[w] = ffi.metatype(ffi.typeof("struct { const " .. ptr .. " *p; double base; int32_t marker; const sic_col *col; }"),
+    { __index = exc_index })
+end
+
 local function typed(view, col)
   if col.data == nil then
     if not view._zeros then view._zeros = ffi.new("int32_t[?]", math.max(view.n, 1)) end
@@ -164,9 +179,13 @@ local function typed(view, col)
   end
   local w = tonumber(col.width)
   local ptr = assert(WIDTH_PTR[w], "sic.model: task column of unknown width")
+  if col.nexceptions > 0 and w < 8 then
+    -- the view keeps the app alive through the task view (it holds _app); data is never moved
+    assert(math.abs(tonumber(col.base)) < 2 ^ 53, "sic.model: column base beyond double precision")
+    return EXC_VIEW[w](ffi.cast(ptr, col.data), tonumber(col.base), MARKER[w], col)
+  end
   if col.base == 0 then return ffi.cast(ptr, col.data) end
   local base = tonumber(col.base)
-  -- the view keeps the app alive through the task view (it holds _app); data is never moved
   if math.abs(base) < 2 ^ 53 then return REL_VIEW[w].double(ffi.cast(ptr, col.data), base) end
   return REL_VIEW[w].int64(ffi.cast(ptr, col.data), col.base)
 end
