@@ -196,7 +196,7 @@ AVX512 float sic_gbdt_row_avx512(const sic_gbdt *b, const float *row) {
     for (int g = 0; g < G; g++) {
       int n = b->ntrees - t0 - g * Z_LANES;
       live[g] = n >= Z_LANES ? (__mmask16)0xffff : n > 0 ? (__mmask16)((1u << n) - 1) : 0;
-      /* a vector past the last tree keeps a valid pointer but loads nothing through it */
+      /* a vector past the last tree keeps a valid pointer (tree 0) but loads nothing through it */
       size_t off = n > 0 ? (size_t)(t0 + g * Z_LANES) * (size_t)S : 0;
       thr[g] = b->vec_thr + off, feat[g] = b->vec_feat + off;
       k[g] = _mm512_setzero_si512();
@@ -313,6 +313,8 @@ AVX2 void sic_gbdt_batch_avx2(const sic_gbdt *b, const float *rows, int64_t nrow
     y_block(b, rows, r0, (int)(nrows - r0 < Y_BLOCK ? nrows - r0 : Y_BLOCK), out);
 }
 
+enum { Y_ROW_INTERLEAVE = 4 }; /* vectors of 8 trees walked together for one row */
+
 AVX2 float sic_gbdt_row_avx2(const sic_gbdt *b, const float *row) {
   int D = b->flat_depth, nf = b->nfeatures, S = b->vec_stride;
   float xbuf[8] = {0}; /* narrow rows live in one register, padded */
@@ -321,25 +323,37 @@ AVX2 float sic_gbdt_row_avx2(const sic_gbdt *b, const float *row) {
   const __m256i lane_off = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(S));
   const __m256i fmask = _mm256_set1_epi32(INT32_MAX);
   const __m256i leaf0 = _mm256_set1_epi32((1 << D) - 1);
+  enum { G = Y_ROW_INTERLEAVE };
   float acc = b->base_score;
-  float leaves[Y_LANES];
-  for (int32_t t0 = 0; t0 < b->ntrees; t0 += Y_LANES) {
-    int n = b->ntrees - t0 < Y_LANES ? b->ntrees - t0 : Y_LANES;
-    __m256 live = _mm256_castsi256_ps(y_live(n));
-    size_t off = (size_t)t0 * (size_t)S;
-    const float *thr = b->vec_thr + off;
-    const int *feat = b->vec_feat + off;
-    __m256i k = _mm256_setzero_si256();
-    for (int d = 0; d < D; d++) {
-      __m256i at = _mm256_add_epi32(lane_off, k);
-      __m256 th = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), thr, at, live, 4);
-      __m256i fe = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), feat, at, _mm256_castps_si256(live), 4);
-      __m256i f = _mm256_and_si256(fe, fmask);
-      __m256 x = nf <= 8 ? _mm256_permutevar8x32_ps(xr, f) : _mm256_mask_i32gather_ps(_mm256_setzero_ps(), row, f, live, 4);
-      k = y_step(k, x, th, fe);
+  float leaves[G * Y_LANES];
+  for (int32_t t0 = 0; t0 < b->ntrees; t0 += G * Y_LANES) {
+    __m256 live[G];
+    size_t off[G];
+    __m256i k[G];
+    for (int g = 0; g < G; g++) {
+      int n = b->ntrees - t0 - g * Y_LANES;
+      live[g] = _mm256_castsi256_ps(y_live(n));
+      /* a vector past the last tree keeps a valid offset but loads nothing through it */
+      off[g] = n > 0 ? (size_t)(t0 + g * Y_LANES) * (size_t)S : 0;
+      k[g] = _mm256_setzero_si256();
     }
-    __m256i at = _mm256_add_epi32(lane_off, _mm256_sub_epi32(k, leaf0));
-    _mm256_storeu_ps(leaves, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), b->vec_leaf + off, at, live, 4));
+    for (int d = 0; d < D; d++)
+      for (int g = 0; g < G; g++) {
+        __m256i at = _mm256_add_epi32(lane_off, k[g]);
+        __m256 th = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), b->vec_thr + off[g], at, live[g], 4);
+        __m256i fe = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), b->vec_feat + off[g], at,
+                                                 _mm256_castps_si256(live[g]), 4);
+        __m256i f = _mm256_and_si256(fe, fmask);
+        __m256 x = nf <= 8 ? _mm256_permutevar8x32_ps(xr, f)
+                           : _mm256_mask_i32gather_ps(_mm256_setzero_ps(), row, f, live[g], 4);
+        k[g] = y_step(k[g], x, th, fe);
+      }
+    for (int g = 0; g < G; g++) {
+      __m256i at = _mm256_add_epi32(lane_off, _mm256_sub_epi32(k[g], leaf0));
+      _mm256_storeu_ps(leaves + g * Y_LANES,
+                       _mm256_mask_i32gather_ps(_mm256_setzero_ps(), b->vec_leaf + off[g], at, live[g], 4));
+    }
+    int n = b->ntrees - t0 < G * Y_LANES ? b->ntrees - t0 : G * Y_LANES;
     for (int l = 0; l < n; l++) acc += leaves[l]; /* tree order, as XGBoost sums */
   }
   return acc;
