@@ -93,9 +93,25 @@ static double nnls_predict(const nnls_model *m, const double *row) {
 enum { STAGE_NNLS_K = 4, APP_NNLS_K = 5 };
 
 static void stage_nnls_row(const float *x, double *row) {
-  double bytes = expm1(x[SF_LOG_INPUT_BYTES]) + expm1(x[SF_LOG_SHUFFLE_READ_BYTES]);
-  double slots = expm1(x[SF_LOG_SLOTS]);
-  row[0] = 1, row[1] = bytes / fmax(slots, 1) / 1e6, row[2] = log(fmax(slots, 1)), row[3] = x[SF_WAVES];
+  sic_ml_ernest_terms(x, row);
+}
+
+/* Fit the stage NNLS on rows' features and times. */
+static int stage_nnls_fit(const float *X, int nf, const double *ms, int n, nnls_model *m) {
+  double *A = malloc((size_t)(n + 1) * STAGE_NNLS_K * sizeof *A);
+  if (!A) return SIC_ENOMEM;
+  for (int i = 0; i < n; i++) stage_nnls_row(X + (size_t)i * nf, A + i * STAGE_NNLS_K);
+  nnls_fit(A, ms, n, STAGE_NNLS_K, m);
+  free(A);
+  return 0;
+}
+
+/* Log of the Ernest baseline for a stage row: the stage model's offset (its trees learn the
+ * log-residual). Floored at 1 ms like every time here. */
+static double stage_base_log(const nnls_model *m, const float *x) {
+  double row[STAGE_NNLS_K];
+  stage_nnls_row(x, row);
+  return log(fmax(nnls_predict(m, row), 1));
 }
 
 static void app_nnls_row(const sic_ml_app *a, double *row) {
@@ -130,8 +146,16 @@ static int rows_alloc(rows *r, int n, int nf) {
   return r->X && r->y && r->ms && r->app && r->stage ? 0 : SIC_ENOMEM;
 }
 
-static void rows_push(rows *r, const float *x, double ms, int32_t app, int32_t stage) {
-  memcpy(r->X + (size_t)r->n * r->nf, x, (size_t)r->nf * sizeof(float));
+/* A stage row as the model sees it: the deployment features blanked (NaN) when asked. */
+static void stage_x(const float *x, int blank, float *out) {
+  memcpy(out, x, SF__COUNT * sizeof *out);
+  for (int j = 0; blank && j < SF__COUNT; j++)
+    if (sic_ml_stage_feature_is_deployment(j)) out[j] = NAN;
+}
+
+static void rows_push(rows *r, const float *x, double ms, int32_t app, int32_t stage, int blank) {
+  if (stage >= 0) stage_x(x, blank, r->X + (size_t)r->n * r->nf);
+  else memcpy(r->X + (size_t)r->n * r->nf, x, (size_t)r->nf * sizeof(float));
   r->ms[r->n] = ms;
   r->y[r->n] = (float)log(fmax(ms, 1));
   r->app[r->n] = app;
@@ -145,8 +169,8 @@ static int app_usable(const sic_ml_app *a) {
   return any && a->runtime_ms > 0;
 }
 
-/* Rows of the apps where in_set[app] == want. */
-static int gather(const sic_ml_corpus *c, const int8_t *in_set, int want, int app_level, rows *r) {
+/* Rows of the apps where in_set[app] == want (stage rows blanked as asked). */
+static int gather(const sic_ml_corpus *c, const int8_t *in_set, int want, int app_level, int blank, rows *r) {
   int n = 0;
   for (int32_t a = 0; a < c->napps; a++) {
     if (in_set && in_set[a] != want) continue;
@@ -159,11 +183,11 @@ static int gather(const sic_ml_corpus *c, const int8_t *in_set, int want, int ap
     const sic_ml_app *ap = &c->apps[a];
     if (in_set && in_set[a] != want) continue;
     if (app_level) {
-      if (app_usable(ap)) rows_push(r, ap->x, ap->runtime_ms, a, -1);
+      if (app_usable(ap)) rows_push(r, ap->x, ap->runtime_ms, a, -1, 0);
       continue;
     }
     for (int32_t s = 0; s < ap->nstages; s++)
-      if (ap->stages[s].usable) rows_push(r, ap->stages[s].x, ap->stages[s].duration_ms, a, s);
+      if (ap->stages[s].usable) rows_push(r, ap->stages[s].x, ap->stages[s].duration_ms, a, s, blank);
   }
   return 0;
 }
@@ -190,16 +214,46 @@ static int group_index(const sic_ml_corpus *c, int32_t *gi, int32_t *ngroups) {
   return 0;
 }
 
-/* Train with early stopping on an inner split: every 5th training group is validation. */
+/* Inner folds of the training groups: the rank of an app's group among the groups in train_set,
+ * modulo k (-1 outside train_set). Ranks, not group indexes, so every inner fold gets training
+ * groups whatever outer fold was held out. */
+static int inner_folds(const sic_ml_corpus *c, const int8_t *train_set, const int32_t *gi, int k, int32_t *fold) {
+  int32_t ng = 0;
+  for (int32_t a = 0; a < c->napps; a++) ng = gi[a] + 1 > ng ? gi[a] + 1 : ng;
+  int32_t *rank = malloc(((size_t)ng + 1) * sizeof *rank);
+  if (!rank) return SIC_ENOMEM;
+  for (int32_t g = 0; g < ng; g++) rank[g] = -1;
+  for (int32_t a = 0; a < c->napps; a++)
+    if (train_set[a]) rank[gi[a]] = 0;
+  for (int32_t g = 0, r = 0; g < ng; g++)
+    if (rank[g] >= 0) rank[g] = r++;
+  for (int32_t a = 0; a < c->napps; a++) fold[a] = train_set[a] ? rank[gi[a]] % k : -1;
+  free(rank);
+  return 0;
+}
+
+/* Subtract the Ernest baseline from the labels of stage rows (the trees learn the residual). */
+static void rows_offset(rows *r, const nnls_model *base) {
+  for (int i = 0; i < r->n; i++) r->y[i] -= (float)stage_base_log(base, r->X + (size_t)i * r->nf);
+}
+
+/* Train with early stopping on an inner split: every 5th training group (by rank) is validation.
+ * Stage models (base != NULL) first fit the Ernest baseline on the training part and learn the
+ * log-residual on top of it. */
 static int train_inner(const sic_ml_corpus *c, const int8_t *train_set, const int32_t *gi,
-                       int app_level, const sic_xgb_params *p, sic_xgb_booster *bst, int *rounds,
-                       sic_err *err) {
+                       int app_level, const sic_xgb_params *p, int blank, nnls_model *base,
+                       sic_xgb_booster *bst, int *rounds, sic_err *err) {
   int8_t *inner = malloc((size_t)c->napps);
+  int32_t *fold = malloc((size_t)c->napps * sizeof *fold);
   rows tr = {0}, va = {0};
   int rc = SIC_ENOMEM;
-  if (!inner) goto done;
-  for (int32_t a = 0; a < c->napps; a++) inner[a] = !train_set[a] ? 0 : (gi[a] % 5 == 4 ? 2 : 1);
-  if (gather(c, inner, 1, app_level, &tr) || gather(c, inner, 2, app_level, &va)) goto done;
+  if (!inner || !fold || inner_folds(c, train_set, gi, 5, fold)) goto done;
+  for (int32_t a = 0; a < c->napps; a++) inner[a] = fold[a] < 0 ? 0 : (fold[a] == 4 ? 2 : 1);
+  if (gather(c, inner, 1, app_level, blank, &tr) || gather(c, inner, 2, app_level, blank, &va)) goto done;
+  if (base) {
+    if (stage_nnls_fit(tr.X, tr.nf, tr.ms, tr.n, base)) goto done;
+    rows_offset(&tr, base), rows_offset(&va, base);
+  }
   sic_xgb_params q = *p;
   char mono[4 * SF__COUNT + 4];
   sic_ml_stage_monotone(mono, sizeof mono);
@@ -207,9 +261,92 @@ static int train_inner(const sic_ml_corpus *c, const int8_t *train_set, const in
   rc = sic_xgb_train(tr.X, tr.y, tr.n, tr.nf, va.X, va.y, va.n, &q, bst, rounds, err);
 done:
   if (rc == SIC_ENOMEM && err && !err->code) sic_err_set(err, SIC_ENOMEM, "out of memory");
-  free(inner);
+  free(inner), free(fold);
   rows_free(&tr), rows_free(&va);
   return rc;
+}
+
+/* ---- Model selection by grouped CV inside the training applications ---- */
+
+void sic_ml_search_default(sic_ml_search *s) {
+  memset(s, 0, sizeof *s);
+  /* depth is not searched: with ~45 training applications the inner CV's choice of depth was
+   * noise, and it cost the outer figure (docs/prediction.md) */
+  s->ndepths = 0;
+  s->try_blank = 1;
+  s->inner_folds = 4;
+}
+
+/* Median q-error of the stage model with (p, blank) over an inner grouped CV of train_set:
+ * the only figure the selection looks at, so the outer test fold never influences it. */
+static int inner_score(const sic_ml_corpus *c, const int8_t *train_set, const int32_t *gi, int k,
+                       const sic_xgb_params *p, int blank, double *q_median, sic_err *err) {
+  int32_t *fold = malloc((size_t)c->napps * sizeof *fold);
+  int8_t *in = malloc((size_t)c->napps);
+  int n = 0, rc = SIC_ENOMEM;
+  for (int32_t a = 0; a < c->napps; a++)
+    for (int32_t s = 0; s < c->apps[a].nstages; s++) n += train_set[a] && c->apps[a].stages[s].usable;
+  double *q = malloc((size_t)(n + 1) * sizeof *q);
+  int nq = 0;
+  if (!fold || !in || !q || inner_folds(c, train_set, gi, k, fold)) goto done;
+  for (int j = 0; j < k; j++) {
+    sic_xgb_booster b = NULL;
+    sic_gbdt g = {0};
+    int rounds = 0;
+    int ntrain = 0;
+    for (int32_t a = 0; a < c->napps; a++) {
+      in[a] = fold[a] >= 0 && fold[a] != j;
+      for (int32_t s = 0; in[a] && s < c->apps[a].nstages; s++) ntrain += c->apps[a].stages[s].usable;
+    }
+    if (ntrain < 20) continue; /* too little to train on: this inner fold scores nothing */
+    nnls_model base;
+    rc = train_inner(c, in, gi, 0, p, blank, &base, &b, &rounds, err);
+    if (!rc) rc = sic_xgb_to_gbdt(b, SF__COUNT, &g, err);
+    sic_xgb_free(b);
+    if (rc) goto done;
+    for (int32_t a = 0; a < c->napps; a++) {
+      if (fold[a] != j) continue;
+      for (int32_t s = 0; s < c->apps[a].nstages; s++) {
+        const sic_ml_stage_row *r = &c->apps[a].stages[s];
+        if (!r->usable) continue;
+        float x[SF__COUNT];
+        stage_x(r->x, blank, x);
+        double pr = fmax(exp(sic_gbdt_predict_row(&g, x) + stage_base_log(&base, r->x)), 1);
+        double ac = fmax(r->duration_ms, 1);
+        q[nq++] = fmax(pr / ac, ac / pr);
+      }
+    }
+    sic_gbdt_free(&g);
+  }
+  *q_median = nq ? sic_ml_quantile(q, nq, 0.5) : INFINITY;
+  rc = 0;
+done:
+  free(fold), free(in), free(q);
+  if (rc == SIC_ENOMEM && err && !err->code) sic_err_set(err, SIC_ENOMEM, "out of memory");
+  return rc;
+}
+
+/* The candidate (depth x deployment features kept/blanked) with the best inner-CV median
+ * q-error; the first candidate (the given params, features kept) wins ties. */
+static int choose(const sic_ml_corpus *c, const int8_t *train_set, const int32_t *gi, const sic_xgb_params *p,
+                  const sic_ml_search *search, sic_ml_choice *out, sic_err *err) {
+  out->max_depth = p->max_depth, out->blank_deployment = 0, out->inner_q = NAN;
+  if (!search || (search->ndepths <= 0 && !search->try_blank)) return 0;
+  int ndepths = search->ndepths > 0 ? search->ndepths : 1;
+  double best = INFINITY;
+  for (int d = 0; d < ndepths; d++)
+    for (int blank = 0; blank <= (search->try_blank ? 1 : 0); blank++) {
+      sic_xgb_params q = *p;
+      if (search->ndepths > 0) q.max_depth = search->depths[d];
+      double score = INFINITY;
+      int rc = inner_score(c, train_set, gi, search->inner_folds > 1 ? search->inner_folds : 4, &q, blank, &score, err);
+      if (rc) return rc;
+      if (score < best) {
+        best = score;
+        out->max_depth = q.max_depth, out->blank_deployment = blank, out->inner_q = score;
+      }
+    }
+  return 0;
 }
 
 /* Per-setting prediction buffers, indexed like the corpus. */
@@ -250,21 +387,27 @@ static void preds_free(const sic_ml_corpus *c, preds *p) {
 /* Fit everything on train_set apps and predict test_set apps into P. */
 typedef struct fold_out {
   int stage_rounds, app_rounds;         /* best rounds chosen by early stopping */
+  sic_ml_choice choice;                 /* stage model settings chosen on the training groups */
 } fold_out;
 
 static int run_split(const sic_ml_corpus *c, const int8_t *train_set, const int32_t *gi,
-                     const sic_xgb_params *p, preds *P, fold_out *fo, sic_err *err) {
+                     const sic_xgb_params *p, const sic_ml_search *search, preds *P, fold_out *fo,
+                     sic_err *err) {
   rows tr = {0}, atr = {0};
   sic_xgb_booster sb = NULL, ab = NULL;
   sic_gbdt sg = {0}, ag = {0};
   double *A = NULL, *aA = NULL, *drv = NULL;
-  int rc = gather(c, train_set, 1, 0, &tr);
-  if (!rc) rc = gather(c, train_set, 1, 1, &atr);
-  if (rc) goto done;
-  if ((rc = train_inner(c, train_set, gi, 0, p, &sb, &fo->stage_rounds, err)) ||
+  int rc = gather(c, train_set, 1, 0, 0, &tr);
+  if (!rc) rc = gather(c, train_set, 1, 1, 0, &atr);
+  if (rc || (rc = choose(c, train_set, gi, p, search, &fo->choice, err))) goto done;
+  sic_xgb_params sp = *p;
+  sp.max_depth = fo->choice.max_depth;
+  int blank = fo->choice.blank_deployment;
+  nnls_model base;
+  if ((rc = train_inner(c, train_set, gi, 0, &sp, blank, &base, &sb, &fo->stage_rounds, err)) ||
       (rc = sic_xgb_to_gbdt(sb, SF__COUNT, &sg, err)))
     goto done;
-  if (atr.n >= 4 && ((rc = train_inner(c, train_set, gi, 1, p, &ab, &fo->app_rounds, err)) ||
+  if (atr.n >= 4 && ((rc = train_inner(c, train_set, gi, 1, p, 0, NULL, &ab, &fo->app_rounds, err)) ||
                      (rc = sic_xgb_to_gbdt(ab, AF__COUNT, &ag, err))))
     goto done;
   /* baselines on the same training rows */
@@ -292,7 +435,9 @@ static int run_split(const sic_ml_corpus *c, const int8_t *train_set, const int3
       stage_nnls_row(r->x, row);
       /* stages that never ran (skipped) take no time in any prediction */
       int ran = r->duration_ms >= 0;
-      P->stage_gbdt[a][s] = ran ? exp(sic_gbdt_predict_row(&sg, r->x)) : 0;
+      float x[SF__COUNT];
+      stage_x(r->x, blank, x);
+      P->stage_gbdt[a][s] = ran ? exp(sic_gbdt_predict_row(&sg, x) + stage_base_log(&base, r->x)) : 0;
       P->stage_nnls[a][s] = ran ? nnls_predict(&sn, row) : 0;
       P->stage_median[a][s] = ran ? stage_med : 0;
     }
@@ -368,8 +513,118 @@ static void residuals(const sic_ml_corpus *c, const preds *P, int which, float *
   free(r);
 }
 
-static int evaluate_interp(const sic_ml_corpus *c, const sic_xgb_params *p, const int32_t *gi,
-                           sic_ml_eval *out, sic_err *err) {
+/* ---- Where the errors are ---- */
+
+const char *const sic_ml_strata_names[SIC_ML_STRATA] = {
+  "stages < 100 ms", "stages 100 ms - 1 s", "stages 1 - 10 s", "stages >= 10 s", "stages >= 1 s",
+  "stages of cluster-mode apps", "stages of local-mode apps",
+};
+
+/* Whether a stage (actual time ms, local-mode flag) is in stratum k. Buckets are by the
+ * *actual* time: they say where the errors are, they are not something a prediction can use. */
+static int in_stratum(int k, double ms, float is_local) {
+  switch (k) {
+  case 0: return ms < 100;
+  case 1: return ms >= 100 && ms < 1000;
+  case 2: return ms >= 1000 && ms < 10000;
+  case 3: return ms >= 10000;
+  case 4: return ms >= 1000;
+  case 5: return is_local == 0;
+  default: return is_local == 1;
+  }
+}
+
+static void score_strata(const sic_ml_corpus *c, const preds *P, sic_ml_stratum *strata) {
+  int n = 0;
+  for (int32_t a = 0; a < c->napps; a++) n += c->apps[a].nstages;
+  double *pr[3], *act = malloc((size_t)(n + 1) * sizeof *act);
+  for (int k = 0; k < 3; k++) pr[k] = malloc((size_t)(n + 1) * sizeof(double));
+  for (int k = 0; act && pr[0] && pr[1] && pr[2] && k < SIC_ML_STRATA; k++) {
+    int m = 0;
+    for (int32_t a = 0; a < c->napps; a++)
+      for (int32_t s = 0; s < c->apps[a].nstages; s++) {
+        const sic_ml_stage_row *r = &c->apps[a].stages[s];
+        if (!r->usable || isnan(P->stage_gbdt[a][s]) || !in_stratum(k, r->duration_ms, r->x[SF_IS_LOCAL])) continue;
+        act[m] = r->duration_ms;
+        pr[0][m] = P->stage_gbdt[a][s], pr[1][m] = P->stage_nnls[a][s], pr[2][m] = P->stage_median[a][s];
+        m++;
+      }
+    strata[k].gbdt = score(pr[0], act, m), strata[k].nnls = score(pr[1], act, m);
+    strata[k].median = score(pr[2], act, m);
+  }
+  for (int k = 0; k < 3; k++) free(pr[k]);
+  free(act);
+}
+
+static int cmp_share_desc(const void *x, const void *y) {
+  double a = ((const sic_ml_app_errors *)x)->share, b = ((const sic_ml_app_errors *)y)->share;
+  return a > b ? -1 : a < b;
+}
+
+/* One entry per CV group (distinct application): its stages' median q-errors and its share of
+ * the stage model's total log q-error, biggest share first; plus the median over applications. */
+static int score_by_app(const sic_ml_corpus *c, const preds *P, const int32_t *gi, sic_ml_eval *out) {
+  int32_t ng = out->ngroups;
+  int n = 0;
+  for (int32_t a = 0; a < c->napps; a++) n += c->apps[a].nstages;
+  out->by_app = calloc((size_t)ng + 1, sizeof *out->by_app);
+  double *q[3], *ms = malloc((size_t)(n + 1) * sizeof *ms), total = 0;
+  for (int k = 0; k < 3; k++) q[k] = malloc((size_t)(n + 1) * sizeof(double));
+  double *app_q[3];
+  for (int k = 0; k < 3; k++) app_q[k] = malloc(((size_t)ng + 1) * sizeof(double));
+  int rc = SIC_ENOMEM, napp = 0;
+  if (!out->by_app || !ms || !q[0] || !q[1] || !q[2] || !app_q[0] || !app_q[1] || !app_q[2]) goto done;
+  for (int32_t g = 0; g < ng; g++) {
+    sic_ml_app_errors *e = &out->by_app[out->nby_app];
+    int m = 0;
+    for (int32_t a = 0; a < c->napps; a++) {
+      if (gi[a] != g) continue;
+      const sic_ml_app *ap = &c->apps[a];
+      if (!e->app_id) {
+        e->app_id = strdup(ap->app_id), e->name = strdup(ap->app_name);
+        if (!e->app_id || !e->name) goto done;
+      }
+      e->logs++;
+      for (int32_t s = 0; s < ap->nstages; s++) {
+        const sic_ml_stage_row *r = &ap->stages[s];
+        if (!r->usable || isnan(P->stage_gbdt[a][s])) continue;
+        double act = fmax(r->duration_ms, 1), p3[3] = {P->stage_gbdt[a][s], P->stage_nnls[a][s], P->stage_median[a][s]};
+        for (int k = 0; k < 3; k++) q[k][m] = fmax(fmax(p3[k], 1) / act, act / fmax(p3[k], 1));
+        ms[m] = r->duration_ms;
+        e->is_local = r->x[SF_IS_LOCAL] == 1;
+        e->log_q_sum += log(q[0][m]);
+        m++;
+      }
+    }
+    if (!e->app_id) continue;
+    e->nstages = m;
+    total += e->log_q_sum;
+    if (m > 0) {
+      e->gbdt_q = sic_ml_quantile(q[0], m, 0.5), e->nnls_q = sic_ml_quantile(q[1], m, 0.5);
+      e->median_q = sic_ml_quantile(q[2], m, 0.5), e->median_ms = sic_ml_quantile(ms, m, 0.5);
+      app_q[0][napp] = e->gbdt_q, app_q[1][napp] = e->nnls_q, app_q[2][napp] = e->median_q;
+      napp++;
+    }
+    out->nby_app++;
+  }
+  for (int32_t i = 0; i < out->nby_app; i++) out->by_app[i].share = total > 0 ? out->by_app[i].log_q_sum / total : 0;
+  sic_qsort(out->by_app, (size_t)out->nby_app, sizeof *out->by_app, cmp_share_desc);
+  sic_ml_metrics *per[3] = {&out->per_app_gbdt, &out->per_app_nnls, &out->per_app_median};
+  for (int k = 0; k < 3; k++) {
+    per[k]->n = napp;
+    per[k]->q_median = sic_ml_quantile(app_q[k], napp, 0.5);
+    per[k]->q_p90 = sic_ml_quantile(app_q[k], napp, 0.9);
+    per[k]->mape = NAN;
+  }
+  rc = 0;
+done:
+  for (int k = 0; k < 3; k++) free(q[k]), free(app_q[k]);
+  free(ms);
+  return rc;
+}
+
+static int evaluate_interp(const sic_ml_corpus *c, const sic_xgb_params *p, const sic_ml_search *search,
+                           const int32_t *gi, sic_ml_eval *out, sic_err *err) {
   preds P = {0};
   int8_t *train = malloc((size_t)c->napps + 1);
   double *sr = calloc((size_t)out->folds, sizeof *sr), *ar = calloc((size_t)out->folds, sizeof *ar);
@@ -378,11 +633,14 @@ static int evaluate_interp(const sic_ml_corpus *c, const sic_xgb_params *p, cons
   for (int f = 0; f < out->folds; f++) {
     for (int32_t a = 0; a < c->napps; a++) train[a] = gi[a] % out->folds != f;
     fold_out fo = {0};
-    if ((rc = run_split(c, train, gi, p, &P, &fo, err))) goto done;
+    if ((rc = run_split(c, train, gi, p, search, &P, &fo, err))) goto done;
+    if (f < SIC_ML_MAX_FOLDS) out->choice[f] = fo.choice;
     sr[f] = fo.stage_rounds;
     if (fo.app_rounds > 0) ar[nar++] = fo.app_rounds;
   }
   score_all(c, &P, NULL, &out->interp);
+  score_strata(c, &P, out->strata);
+  if ((rc = score_by_app(c, &P, gi, out))) goto done;
   out->rounds_stage = (int32_t)sic_ml_quantile(sr, out->folds, 0.5);
   out->rounds_app = nar ? (int32_t)sic_ml_quantile(ar, nar, 0.5) : 0;
   residuals(c, &P, 0, &out->stage_resid_lo, &out->stage_resid_hi);
@@ -397,8 +655,8 @@ done:
 }
 
 /* Train on the groups with the smallest 75% of input volumes, test on the rest. */
-static int evaluate_extrap(const sic_ml_corpus *c, const sic_xgb_params *p, const int32_t *gi,
-                           sic_ml_eval *out, sic_err *err) {
+static int evaluate_extrap(const sic_ml_corpus *c, const sic_xgb_params *p, const sic_ml_search *search,
+                           const int32_t *gi, sic_ml_eval *out, sic_err *err) {
   preds P = {0};
   int8_t *train = malloc((size_t)c->napps + 1), *test = malloc((size_t)c->napps + 1);
   double *vol = malloc(((size_t)c->napps + 1) * sizeof *vol);
@@ -412,8 +670,9 @@ static int evaluate_extrap(const sic_ml_corpus *c, const sic_xgb_params *p, cons
     test[a] = !train[a];
   }
   fold_out fo = {0};
-  if ((rc = run_split(c, train, gi, p, &P, &fo, err))) goto done;
+  if ((rc = run_split(c, train, gi, p, search, &P, &fo, err))) goto done;
   score_all(c, &P, test, &out->extrap);
+  out->extrap_choice = fo.choice;
 done:
   if (rc == SIC_ENOMEM && err && !err->code) sic_err_set(err, SIC_ENOMEM, "out of memory");
   preds_free(c, &P);
@@ -443,8 +702,8 @@ static void evaluate_sim_actual(const sic_ml_corpus *c, sic_ml_eval *out) {
   free(pr), free(act), free(drv);
 }
 
-int sic_ml_evaluate(const sic_ml_corpus *c, const sic_xgb_params *p, int folds, sic_ml_eval *out,
-                    sic_err *err) {
+int sic_ml_evaluate(const sic_ml_corpus *c, const sic_xgb_params *p, const sic_ml_search *search, int folds,
+                    sic_ml_eval *out, sic_err *err) {
   memset(out, 0, sizeof *out);
   int32_t *gi = malloc(((size_t)c->napps + 1) * sizeof *gi);
   if (!gi || group_index(c, gi, &out->ngroups)) {
@@ -462,11 +721,19 @@ int sic_ml_evaluate(const sic_ml_corpus *c, const sic_xgb_params *p, int folds, 
     rc = sic_err_set(err, SIC_EINVAL,
                      "too little data to cross-validate: %d distinct applications, %d timed stages "
                      "(need >= 2 and >= 20)", out->ngroups, out->nstage_rows);
-  if (!rc) rc = evaluate_interp(c, p, gi, out, err);
-  if (!rc) rc = evaluate_extrap(c, p, gi, out, err);
+  if (!rc) rc = evaluate_interp(c, p, search, gi, out, err);
+  if (!rc) rc = evaluate_extrap(c, p, search, gi, out, err);
   if (!rc) evaluate_sim_actual(c, out);
   free(gi);
+  if (rc) sic_ml_eval_free(out);
   return rc;
+}
+
+void sic_ml_eval_free(sic_ml_eval *ev) {
+  for (int32_t i = 0; ev->by_app && i < ev->nby_app; i++) free(ev->by_app[i].name), free(ev->by_app[i].app_id);
+  free(ev->by_app);
+  ev->by_app = NULL;
+  ev->nby_app = 0;
 }
 
 /* ---- Final models ---- */
@@ -483,24 +750,37 @@ static int name_booster(sic_gbdt *g, const char *name, const char *const *names,
   return 0;
 }
 
-int sic_ml_train_final(const sic_ml_corpus *c, const sic_xgb_params *p, const sic_ml_eval *ev,
-                       sic_gbdt out[2], sic_err *err) {
+int sic_ml_train_final(const sic_ml_corpus *c, const sic_xgb_params *p, const sic_ml_search *search,
+                       sic_ml_eval *ev, sic_gbdt out[2], sic_err *err) {
   rows s = {0}, a = {0};
   sic_xgb_booster sb = NULL, ab = NULL;
   sic_xgb_params q = *p;
-  int rc = gather(c, NULL, 0, 0, &s);
+  int32_t *gi = malloc(((size_t)c->napps + 1) * sizeof *gi), ng = 0;
+  int8_t *all = malloc((size_t)c->napps + 1);
   memset(out, 0, 2 * sizeof *out);
-  if (!rc) rc = gather(c, NULL, 0, 1, &a);
+  int rc = !gi || !all || group_index(c, gi, &ng) ? sic_err_set(err, SIC_ENOMEM, "out of memory") : 0;
+  for (int32_t i = 0; !rc && i < c->napps; i++) all[i] = 1;
+  /* the same selection as in each CV fold, now on every application */
+  if (!rc) rc = choose(c, all, gi, p, search, &ev->final_choice, err);
+  if (!rc) rc = gather(c, NULL, 0, 0, ev->final_choice.blank_deployment, &s);
+  if (!rc) rc = gather(c, NULL, 0, 1, 0, &a);
+  nnls_model base;
+  if (!rc && !(rc = stage_nnls_fit(s.X, s.nf, s.ms, s.n, &base))) {
+    rows_offset(&s, &base);
+    for (int j = 0; j < STAGE_NNLS_K; j++) ev->stage_base_w[j] = base.theta[j] / base.scale[j];
+  }
   if (rc) goto done;
   char mono[4 * SF__COUNT + 4];
   sic_ml_stage_monotone(mono, sizeof mono);
   q.early_stop = 0;
   q.monotone = mono;
+  q.max_depth = ev->final_choice.max_depth;
   q.max_rounds = ev->rounds_stage > 0 ? ev->rounds_stage : p->max_rounds;
   if ((rc = sic_xgb_train(s.X, s.y, s.n, s.nf, NULL, NULL, 0, &q, &sb, NULL, err)) ||
       (rc = sic_xgb_to_gbdt(sb, SF__COUNT, &out[0], err)))
     goto done;
   q.monotone = NULL;
+  q.max_depth = p->max_depth;
   q.max_rounds = ev->rounds_app > 0 ? ev->rounds_app : 50;
   if ((rc = sic_xgb_train(a.X, a.y, a.n, a.nf, NULL, NULL, 0, &q, &ab, NULL, err)) ||
       (rc = sic_xgb_to_gbdt(ab, AF__COUNT, &out[1], err)))
@@ -509,6 +789,7 @@ int sic_ml_train_final(const sic_ml_corpus *c, const sic_xgb_params *p, const si
       name_booster(&out[1], "app", sic_ml_app_feature_names, AF__COUNT, ev->app_resid_lo, ev->app_resid_hi))
     rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
 done:
+  free(gi), free(all);
   sic_xgb_free(sb), sic_xgb_free(ab);
   rows_free(&s), rows_free(&a);
   if (rc) sic_gbdt_free(&out[0]), sic_gbdt_free(&out[1]);
@@ -559,7 +840,25 @@ char *sic_ml_eval_json(const sic_ml_corpus *c, const sic_ml_eval *ev, const char
   sic_jw_kdouble(&w, "driver_ms_median", ev->driver_ms_median);
   sic_jw_kdouble(&w, "sim_resid_lo", ev->sim_resid_lo);
   sic_jw_kdouble(&w, "sim_resid_hi", ev->sim_resid_hi);
+  /* the stage model predicts log(ms) - log(max(1, w . ernest_terms)): predict.c reads these */
+  sic_jw_kdouble(&w, "stage_base_fixed_ms", ev->stage_base_w[0]);
+  sic_jw_kdouble(&w, "stage_base_ms_per_mb_per_slot", ev->stage_base_w[1]);
+  sic_jw_kdouble(&w, "stage_base_ms_per_log_slot", ev->stage_base_w[2]);
+  sic_jw_kdouble(&w, "stage_base_ms_per_wave", ev->stage_base_w[3]);
+  sic_jw_kobj(&w, "stage_model_choice");
+  sic_jw_kint(&w, "max_depth", ev->final_choice.max_depth);
+  sic_jw_kbool(&w, "deployment_features_blanked", ev->final_choice.blank_deployment);
+  sic_jw_end(&w);
   jw_scores(&w, "interpolation", &ev->interp);
+  sic_jw_kobj(&w, "interpolation_strata");
+  for (int k = 0; k < SIC_ML_STRATA; k++) {
+    sic_jw_kobj(&w, sic_ml_strata_names[k]);
+    jw_metrics(&w, "stage_gbdt", &ev->strata[k].gbdt);
+    jw_metrics(&w, "stage_nnls", &ev->strata[k].nnls);
+    jw_metrics(&w, "stage_median", &ev->strata[k].median);
+    sic_jw_end(&w);
+  }
+  sic_jw_end(&w);
   jw_scores(&w, "extrapolation", &ev->extrap);
   jw_metrics(&w, "app_simulation_with_actual_stage_times", &ev->app_sim_actual);
   sic_jw_end(&w);

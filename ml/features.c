@@ -16,13 +16,20 @@ const char *const sic_ml_stage_feature_names[SF__COUNT] = {
   "op_broadcast_hash_join", "op_shuffled_hash_join", "op_nested_loop_join", "op_aggregate", "op_sort",
   "op_window", "op_udf", "op_filter_project", "op_gpu", "op_total", "plan_matched", "codec", "kryo",
   "aqe", "log_shuffle_partitions", "log_executor_memory_mb", "spark_version", "stage_attempt",
-  "has_sql", "num_rdds",
+  "has_sql", "num_rdds", "is_local", "first_in_job", "log_stages_in_job", "log_records_per_task",
+  "log_blocks_per_task", "log_max_task_bytes", "log_result_bytes", "log_spill_bytes",
+  "log_peak_mem_per_task", "slot_fill", "log_tasks_per_executor",
 };
+
+int sic_ml_stage_feature_is_deployment(int f) {
+  return f == SF_EXECUTORS || f == SF_CORES_PER_EXECUTOR || f == SF_LOG_EXECUTOR_MEMORY_MB ||
+         f == SF_SPARK_VERSION || f == SF_CODEC || f == SF_KRYO || f == SF_AQE || f == SF_LOG_SHUFFLE_PARTITIONS;
+}
 
 /* One entry per stage feature, in enum order: 1 = non-decreasing, 0 = free. */
 static const signed char stage_monotone[SF__COUNT] = {
   [SF_LOG_INPUT_BYTES] = 1, [SF_LOG_SHUFFLE_READ_BYTES] = 1, [SF_LOG_SHUFFLE_WRITE_BYTES] = 1,
-  [SF_LOG_OUTPUT_BYTES] = 1, [SF_LOG_BYTES_PER_SLOT] = 1, [SF_WAVES] = 1,
+  [SF_LOG_OUTPUT_BYTES] = 1, [SF_LOG_BYTES_PER_SLOT] = 1, [SF_WAVES] = 1, [SF_LOG_MAX_TASK_BYTES] = 1,
 };
 
 void sic_ml_stage_monotone(char *buf, size_t n) {
@@ -39,6 +46,12 @@ const char *const sic_ml_app_feature_names[AF__COUNT] = {
   "op_udf", "op_gpu", "codec", "kryo", "aqe", "log_shuffle_partitions", "log_executor_memory_mb",
   "spark_version", "job_identity", "log_sqls", "hist_log_runtime",
 };
+
+void sic_ml_ernest_terms(const float *x, double t[SIC_ML_ERNEST_TERMS]) {
+  double bytes = expm1(x[SF_LOG_INPUT_BYTES]) + expm1(x[SF_LOG_SHUFFLE_READ_BYTES]);
+  double slots = fmax(expm1(x[SF_LOG_SLOTS]), 1);
+  t[0] = 1, t[1] = bytes / slots / 1e6, t[2] = log(slots), t[3] = x[SF_WAVES];
+}
 
 /* ---- Settings ---- */
 
@@ -74,6 +87,7 @@ typedef struct app_settings {
   float spark_version;                  /* major + minor / 10 */
   int conf_cores;                       /* spark.executor.cores, 0 when unset */
   int local_cores;                      /* N of local[N], 0 otherwise */
+  int is_local;                         /* local master, or no executor besides the driver */
 } app_settings;
 
 static void read_settings(const sic_app *app, app_settings *s) {
@@ -101,6 +115,10 @@ static void read_settings(const sic_app *app, app_settings *s) {
   const char *master = spark_prop(app, "spark.master");
   s->local_cores = 0;
   if (master && !strncmp(master, "local[", 6)) s->local_cores = atoi(master + 6);
+  int executors = 0;
+  for (int64_t i = 0; i < app->nexecutors; i++) executors += !app->executors[i].is_driver;
+  /* a local run pays no executor launch, no network shuffle, no remote scheduling */
+  s->is_local = (master && !strncmp(master, "local", 5)) || executors == 0;
 }
 
 /* ---- Executors alive when a stage was submitted ---- */
@@ -232,6 +250,11 @@ typedef struct stage_io {
   double out_bytes, out_records;        /* written to storage */
   double skew_max_over_median;          /* max / median of per-task bytes read */
   double skew_cv;                       /* coefficient of variation of per-task bytes read */
+  double max_task_bytes;                /* largest per-task bytes read (input + shuffle) */
+  double blocks;                        /* shuffle blocks fetched, remote + local */
+  double result_bytes;                  /* task results sent to the driver */
+  double spill_bytes;                   /* memory + disk bytes spilled */
+  double peak_mem;                      /* largest per-task peak execution memory */
 } stage_io;
 
 static int cmp_double(const void *a, const void *b) {
@@ -259,6 +282,12 @@ static int stage_volumes(const sic_app *app, const sic_stage *st, stage_io *io) 
     io->out_bytes += (double)sic_task_metric_get(app, r, SIC_TM_OUTPUT_BYTES_WRITTEN);
     io->out_records += (double)sic_task_metric_get(app, r, SIC_TM_OUTPUT_RECORDS_WRITTEN);
     per[n++] = in + sr;
+    io->blocks += (double)sic_task_metric_get(app, r, SIC_TM_SR_REMOTE_BLOCKS_FETCHED) +
+                  (double)sic_task_metric_get(app, r, SIC_TM_SR_LOCAL_BLOCKS_FETCHED);
+    io->result_bytes += (double)sic_task_metric_get(app, r, SIC_TM_RESULT_SIZE);
+    io->spill_bytes += (double)sic_task_metric_get(app, r, SIC_TM_MEMORY_BYTES_SPILLED) +
+                       (double)sic_task_metric_get(app, r, SIC_TM_DISK_BYTES_SPILLED);
+    io->peak_mem = fmax(io->peak_mem, (double)sic_task_metric_get(app, r, SIC_TM_PEAK_EXECUTION_MEMORY));
   }
   if (n > 0) {
     sic_qsort(per, (size_t)n, sizeof *per, cmp_double);
@@ -268,6 +297,7 @@ static int stage_volumes(const sic_app *app, const sic_stage *st, stage_io *io) 
     for (int32_t i = 0; i < n; i++) var += (per[i] - mean) * (per[i] - mean);
     io->skew_max_over_median = med > 0 ? per[n - 1] / med : (per[n - 1] > 0 ? 10 : 1);
     io->skew_cv = mean > 0 ? sqrt(var / n) / mean : 0;
+    io->max_task_bytes = per[n - 1];
   } else {
     io->skew_max_over_median = io->skew_cv = NAN;
   }
@@ -308,6 +338,36 @@ typedef struct build_ctx {
   int64_t t0;                           /* app start time (ms epoch), -1 */
 } build_ctx;
 
+/* Executors and total cores of a what-if (unchanged when the what-if does not set them). */
+static void whatif_slots(const sic_ml_whatif *wi, int execs, int cores, int *wi_execs, int *wi_cores) {
+  *wi_execs = execs;
+  *wi_cores = cores;
+  if (wi && wi->executors > 0) {
+    *wi_cores = (int)((double)cores / execs * wi->executors + 0.5); /* same cores per executor */
+    *wi_execs = wi->executors;
+  }
+  if (wi && wi->cores > 0) *wi_cores = wi->cores * *wi_execs;
+  if (*wi_cores < 1) *wi_cores = 1;
+}
+
+/* Whether the stage is the first of its job(s) to run (it then pays the job's scheduling and
+ * the driver's planning, which later stages overlap), and how many stages its jobs have. */
+static void job_position(const sic_app *app, const sic_stage *st, float *first, float *log_stages) {
+  int is_first = 1, nstages = 0;
+  for (int32_t k = 0; k < st->jobs.n; k++) {
+    const sic_job *job = sic_app_job(app, app->ints[st->jobs.off + k]);
+    if (!job) continue;
+    nstages += job->stage_ids.n;
+    for (int32_t q = 0; q < job->stage_ids.n; q++) {
+      int32_t sid = app->ints[job->stage_ids.off + q];
+      const sic_stage *other = sid < st->stage_id ? sic_app_stage_latest(app, sid) : NULL;
+      if (other && other->tasks.n > 0) is_first = 0; /* an earlier stage of the job ran */
+    }
+  }
+  *first = st->jobs.n ? (float)is_first : NAN;
+  *log_stages = st->jobs.n ? (float)log1p(nstages) : NAN;
+}
+
 static int stage_row(build_ctx *c, const sic_stage *st, sic_ml_stage_row *r) {
   const sic_app *app = c->app;
   double scale = c->wi && c->wi->input_scale > 0 ? c->wi->input_scale : 1;
@@ -318,14 +378,11 @@ static int stage_row(build_ctx *c, const sic_stage *st, sic_ml_stage_row *r) {
   int tasks = st->num_tasks > 0 ? st->num_tasks : (int)st->tasks.n;
   /* input splits grow with the input; shuffle partitions are a setting and do not */
   if (scale != 1 && io.in_bytes > 0 && io.sr_bytes == 0) tasks = (int)ceil(tasks * scale);
-  int execs, cores;
+  int execs, cores, wi_execs, wi_cores;
   slots_at(app, &c->set, st->submission_time, &execs, &cores);
-  if (c->wi && c->wi->executors > 0) {
-    cores = cores / execs * c->wi->executors;
-    execs = c->wi->executors;
-  }
-  if (c->wi && c->wi->cores > 0) cores = c->wi->cores * execs;
-  if (cores < 1) cores = 1;
+  whatif_slots(c->wi, execs, cores, &wi_execs, &wi_cores);
+  int nt = tasks > 0 ? tasks : 1;
+  r->wave_scale = ceil((double)nt / wi_cores) / ceil((double)nt / cores);
   float *x = r->x;
   double bytes = io.in_bytes + io.sr_bytes;
   x[SF_LOG_INPUT_BYTES] = (float)log1p(io.in_bytes);
@@ -354,6 +411,16 @@ static int stage_row(build_ctx *c, const sic_stage *st, sic_ml_stage_row *r) {
   x[SF_SPARK_VERSION] = c->set.spark_version;
   x[SF_STAGE_ATTEMPT] = (float)st->attempt_id;
   x[SF_NUM_RDDS] = (float)st->rdds.n;
+  x[SF_IS_LOCAL] = (float)c->set.is_local;
+  x[SF_LOG_RECORDS_PER_TASK] = (float)log1p((io.in_records + io.sr_records) / nt);
+  x[SF_LOG_BLOCKS_PER_TASK] = (float)log1p(io.blocks / nt);
+  x[SF_LOG_MAX_TASK_BYTES] = (float)log1p(io.max_task_bytes * scale);
+  x[SF_LOG_RESULT_BYTES] = (float)log1p(io.result_bytes * scale);
+  x[SF_LOG_SPILL_BYTES] = (float)log1p(io.spill_bytes * scale);
+  x[SF_LOG_PEAK_MEM_PER_TASK] = (float)log1p(io.peak_mem);
+  x[SF_SLOT_FILL] = (float)((nt < cores ? nt : cores) / (double)cores);
+  x[SF_LOG_TASKS_PER_EXECUTOR] = (float)log1p((double)nt / execs);
+  job_position(app, st, &x[SF_FIRST_IN_JOB], &x[SF_LOG_STAGES_IN_JOB]);
   fill_ops(x, &c->ops[st - app->stages], st->sql_execution_id >= 0);
   r->stage_id = st->stage_id;
   r->attempt_id = st->attempt_id;
@@ -440,7 +507,7 @@ static void app_features(build_ctx *c, sic_ml_app *a) {
     in += expm1(s[SF_LOG_INPUT_BYTES]), sr += expm1(s[SF_LOG_SHUFFLE_READ_BYTES]);
     sw += expm1(s[SF_LOG_SHUFFLE_WRITE_BYTES]), out += expm1(s[SF_LOG_OUTPUT_BYTES]);
     tasks += a->stages[i].num_tasks;
-    waves += s[SF_WAVES];
+    waves += s[SF_WAVES] * a->stages[i].wave_scale;
     if (s[SF_DAG_DEPTH] > maxdepth) maxdepth = s[SF_DAG_DEPTH];
     if (s[SF_EXECUTORS] > execs) execs = s[SF_EXECUTORS], cpe = s[SF_CORES_PER_EXECUTOR];
   }
@@ -455,6 +522,9 @@ static void app_features(build_ctx *c, sic_ml_app *a) {
     slots_at(app, &c->set, -1, &e, &co);
     execs = e, cpe = (double)co / e;
   }
+  int wi_execs, wi_cores; /* stage rows keep the logged cluster; the app row takes the what-if */
+  whatif_slots(c->wi, (int)execs, (int)(execs * cpe + 0.5), &wi_execs, &wi_cores);
+  execs = wi_execs, cpe = (double)wi_cores / wi_execs;
   x[AF_LOG_INPUT_BYTES] = (float)log1p(in), x[AF_LOG_SHUFFLE_READ_BYTES] = (float)log1p(sr);
   x[AF_LOG_SHUFFLE_WRITE_BYTES] = (float)log1p(sw), x[AF_LOG_OUTPUT_BYTES] = (float)log1p(out);
   x[AF_LOG_TASKS] = (float)log1p(tasks), x[AF_LOG_STAGES] = (float)log1p(a->nstages);

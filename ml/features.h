@@ -1,11 +1,19 @@
 /* Feature builder for the runtime predictor: one row per stage attempt, one per application.
  *
  * Features describe what a stage had to do and with what: bytes and records read/written,
- * tasks and partition sizes, skew of the *input* sizes over tasks, the operator mix of its SQL
- * plan, codec/serializer/AQE settings, executors and cores alive when it was submitted, and its
- * depth in the stage DAG. No feature is computed from a duration (task, stage, job or app
- * times): those are the labels. Features are float32 (what the trees compare); NaN means
+ * tasks and partition sizes, skew of the *input* sizes over tasks, per-task volumes (records,
+ * shuffle blocks fetched, largest partition, result size, spill, peak execution memory), the
+ * operator mix of its SQL plan, codec/serializer/AQE settings, local or cluster master,
+ * executors and cores alive when it was submitted (as logged: see wave_scale), its place in its
+ * job and its depth in the stage DAG. No feature is computed from a duration (task, stage, job
+ * or app times): those are the labels. Features are float32 (what the trees compare); NaN means
  * unknown and follows the trees' default directions.
+ *
+ * What-if executors/cores do not change the stage features: the stage model predicts a stage as
+ * it ran, and the prediction is scaled by wave_scale = waves on the asked-for slots / waves on
+ * the logged slots (the time of one wave of tasks is assumed unchanged). More executors then
+ * never lengthen a stage and fewer never shorten it, whatever the trees learned from a corpus
+ * where the executor count mostly tells clusters apart (docs/prediction.md).
  *
  * Feature names and SIC_ML_FEATURE_VERSION are saved in every model; a model whose version
  * differs is rejected and a model naming features this build lacks gets NaN for them.
@@ -21,7 +29,8 @@
 #include "core/error.h"
 #include "model/model.h"
 
-#define SIC_ML_FEATURE_VERSION 1u
+/* v2: per-task volume, master, job-position features; stage features at the logged slots */
+#define SIC_ML_FEATURE_VERSION 2u
 
 typedef enum sic_ml_stage_feature {
   SF_LOG_INPUT_BYTES = 0, SF_LOG_INPUT_RECORDS, SF_LOG_SHUFFLE_READ_BYTES, SF_LOG_SHUFFLE_READ_RECORDS,
@@ -32,6 +41,9 @@ typedef enum sic_ml_stage_feature {
   SF_OP_NLJ, SF_OP_AGGREGATE, SF_OP_SORT, SF_OP_WINDOW, SF_OP_UDF, SF_OP_FILTER_PROJECT, SF_OP_GPU,
   SF_OP_TOTAL, SF_PLAN_MATCHED, SF_CODEC, SF_KRYO, SF_AQE, SF_LOG_SHUFFLE_PARTITIONS,
   SF_LOG_EXECUTOR_MEMORY_MB, SF_SPARK_VERSION, SF_STAGE_ATTEMPT, SF_HAS_SQL, SF_NUM_RDDS,
+  SF_IS_LOCAL, SF_FIRST_IN_JOB, SF_LOG_STAGES_IN_JOB, SF_LOG_RECORDS_PER_TASK, SF_LOG_BLOCKS_PER_TASK,
+  SF_LOG_MAX_TASK_BYTES, SF_LOG_RESULT_BYTES, SF_LOG_SPILL_BYTES, SF_LOG_PEAK_MEM_PER_TASK, SF_SLOT_FILL,
+  SF_LOG_TASKS_PER_EXECUTOR,
   SF__COUNT
 } sic_ml_stage_feature;
 
@@ -45,11 +57,22 @@ typedef enum sic_ml_app_feature {
 } sic_ml_app_feature;
 
 extern const char *const sic_ml_stage_feature_names[SF__COUNT];
+/* Deployment features (executor shape, memory, Spark version, codec, serializer, AQE, shuffle
+ * partitions): with a few dozen applications they mostly say *which* application a stage
+ * belongs to. Training may blank them (NaN) when grouped CV on the training folds says the
+ * model generalises better without them (ml/eval.c). */
+int sic_ml_stage_feature_is_deployment(int feature);
 /* XGBoost monotone_constraints for the stage model: more data to read, shuffle or write, more
  * data per slot and more waves never make a stage faster (trees otherwise extrapolate flat or
  * even backwards beyond the volumes seen in training). */
 void sic_ml_stage_monotone(char *buf, size_t n); /* n >= 4 * SF__COUNT + 4 */
 extern const char *const sic_ml_app_feature_names[AF__COUNT];
+
+/* Ernest's terms of a stage row (Venkataraman et al., NSDI'16): 1, MB read (input + shuffle)
+ * per slot, log(slots), waves. The NNLS baseline is linear in them, and the stage model learns
+ * its log-residual on top of that baseline (ml/eval.c, ml/predict.c). */
+enum { SIC_ML_ERNEST_TERMS = 4 };
+void sic_ml_ernest_terms(const float *x, double terms[SIC_ML_ERNEST_TERMS]);
 
 /* What-if settings applied while building features (0 / 1.0 = as logged). */
 typedef struct sic_ml_whatif {
@@ -68,6 +91,7 @@ typedef struct sic_ml_stage_row {
   int32_t usable;                       /* 1 when complete with a known duration (a training row) */
   double submit_ms;                     /* submission time relative to app start, -1 unknown */
   double duration_ms;                   /* LABEL: completion - submission, -1 unknown */
+  double wave_scale;                    /* waves on the what-if slots / waves on the logged slots (1 as logged) */
   float x[SF__COUNT];                   /* features */
 } sic_ml_stage_row;
 

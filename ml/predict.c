@@ -46,8 +46,8 @@ int sic_ml_predictor_from_file(sic_ml_file *file, const char *what, sic_ml_predi
   for (int i = 0; i < 2; i++)
     if (bs[i] && bs[i]->feature_version != SIC_ML_FEATURE_VERSION) {
       rc = sic_err_set(err, SIC_EUNSUPPORTED,
-                       "%s: booster '%s' was trained on feature set v%u, this build computes v%u: retrain "
-                       "with `sic train`", what, bs[i]->name, bs[i]->feature_version, SIC_ML_FEATURE_VERSION);
+                       "%s: booster '%s' uses feature set v%u, this build expects v%u: retrain with "
+                       "`sic train`", what, bs[i]->name, bs[i]->feature_version, SIC_ML_FEATURE_VERSION);
       goto error;
     }
   p->stage_cols = map_columns(p->stage, sic_ml_stage_feature_names, SF__COUNT, &p->unknown_features);
@@ -59,6 +59,13 @@ int sic_ml_predictor_from_file(sic_ml_file *file, const char *what, sic_ml_predi
   p->driver_ms_median = meta_number(file->meta, "driver_ms_median", 0);
   p->sim_resid_lo = meta_number(file->meta, "sim_resid_lo", p->stage->resid_lo);
   p->sim_resid_hi = meta_number(file->meta, "sim_resid_hi", p->stage->resid_hi);
+  static const char *const base_keys[SIC_ML_ERNEST_TERMS] = {
+    "stage_base_fixed_ms", "stage_base_ms_per_mb_per_slot", "stage_base_ms_per_log_slot", "stage_base_ms_per_wave"};
+  p->has_stage_base = 1;
+  for (int j = 0; j < SIC_ML_ERNEST_TERMS; j++) {
+    p->stage_base_w[j] = meta_number(file->meta, base_keys[j], NAN);
+    p->has_stage_base &= isfinite(p->stage_base_w[j]);
+  }
   *out = p;
   return 0;
 error:
@@ -92,7 +99,14 @@ static float margin(const sic_gbdt *b, const int32_t *cols, const float *x) {
 }
 
 float sic_ml_predict_stage_log(const sic_ml_predictor *p, const float *x) {
-  return margin(p->stage, p->stage_cols, x);
+  double base = 0;
+  if (p->has_stage_base) {
+    double t[SIC_ML_ERNEST_TERMS], ms = 0;
+    sic_ml_ernest_terms(x, t);
+    for (int j = 0; j < SIC_ML_ERNEST_TERMS; j++) ms += p->stage_base_w[j] * t[j];
+    base = log(fmax(ms, 1));
+  }
+  return (float)(margin(p->stage, p->stage_cols, x) + base);
 }
 
 static int alloc_result(sic_ml_prediction *r, int32_t n) {
@@ -121,7 +135,8 @@ int sic_ml_predict(const sic_ml_predictor *p, const sic_app *app, const sic_ml_w
     out->stage_id[i] = s->stage_id;
     out->stage_observed_ms[i] = s->duration_ms;
     if (s->duration_ms < 0 && s->num_tasks <= 0) continue; /* never ran: no time */
-    double lg = sic_ml_predict_stage_log(p, s->x);
+    /* the model predicts the stage on its logged slots; other slots change its waves */
+    double lg = sic_ml_predict_stage_log(p, s->x) + log(s->wave_scale);
     out->stage_ms[i] = exp(lg);
     out->stage_lo_ms[i] = exp(lg + p->stage->resid_lo);
     out->stage_hi_ms[i] = exp(lg + p->stage->resid_hi);

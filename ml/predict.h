@@ -1,8 +1,9 @@
 /* Runtime prediction for one application log with a trained model file.
  *
- * Combines the "stage" booster (time of every stage that ran, from features rebuilt with the
- * what-if executors/cores/input scale) with the DAG scheduler simulation (ml/sim.h) on the
- * requested slots plus driver time, and gives an interval from the cross-validation residuals
+ * Combines the "stage" booster (time of every stage that ran: the booster's log-residual on top
+ * of the Ernest baseline saved in the metadata, from features rebuilt with the what-if input
+ * scale, times the stage's wave_scale for the what-if executors/cores, see features.h) with the
+ * DAG scheduler simulation (ml/sim.h) on the requested slots plus driver time, and gives an interval from the cross-validation residuals
  * saved in the model. The "app" booster's direct estimate is reported next to it.
  *
  * Features are matched by name: a model naming a feature this build does not compute gets NaN
@@ -27,6 +28,8 @@ typedef struct sic_ml_predictor {
   int32_t unknown_features;             /* model features this build does not compute */
   double driver_ms_median;              /* driver time assumed when a log has no timing */
   double sim_resid_lo, sim_resid_hi;    /* interval of the combined prediction (log space) */
+  int32_t has_stage_base;               /* the stage booster learned a residual on an Ernest baseline */
+  double stage_base_w[SIC_ML_ERNEST_TERMS]; /* that baseline: ms per Ernest term (metadata) */
 } sic_ml_predictor;
 
 typedef struct sic_ml_prediction {
@@ -48,7 +51,8 @@ int sic_ml_predictor_open(const char *path, sic_ml_predictor **out, sic_err *err
 int sic_ml_predictor_from_file(sic_ml_file *file, const char *what, sic_ml_predictor **out, sic_err *err);
 void sic_ml_predictor_free(sic_ml_predictor *p);
 
-/* Margin (log ms) of the stage booster for a row of SF__COUNT builder features. */
+/* Log ms of a stage as it ran (logged slots) for a row of SF__COUNT builder features: the
+ * booster's margin plus the log of the Ernest baseline when the model has one. */
 float sic_ml_predict_stage_log(const sic_ml_predictor *p, const float *x);
 
 int sic_ml_predict(const sic_ml_predictor *p, const sic_app *app, const sic_ml_whatif *wi,

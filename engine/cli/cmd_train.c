@@ -90,6 +90,7 @@ int sic_cmd_train(int argc, char **argv) {
   sic_err err = {0};
   sic_ml_corpus corpus = {0};
   sic_ml_eval ev;
+  int evaluated = 0;
   sic_gbdt boosters[2] = {{0}};
   char *meta = NULL, *sources = store ? strdup(store) : join(pos, npos);
   int exit_code = SIC_EXIT_INPUT;
@@ -106,9 +107,12 @@ int sic_cmd_train(int argc, char **argv) {
   }
   int loaded = store ? sic_ml_corpus_load_store(strcmp(store, "default") ? store : NULL, &corpus, stderr, &err)
                      : sic_ml_corpus_load(pos, npos, &corpus, stderr, &err);
-  if (loaded || sic_ml_evaluate(&corpus, &p, (int)folds, &ev, &err) ||
-      sic_ml_train_final(&corpus, &p, &ev, boosters, &err))
-    goto done;
+  sic_ml_search search;
+  sic_ml_search_default(&search);
+  if (depth) search.ndepths = 0; /* an explicit depth is kept; only the feature set is chosen */
+  if (loaded || sic_ml_evaluate(&corpus, &p, &search, (int)folds, &ev, &err)) goto done;
+  evaluated = 1;
+  if (sic_ml_train_final(&corpus, &p, &search, &ev, boosters, &err)) goto done;
   meta = sic_ml_eval_json(&corpus, &ev, sources);
   if (!meta || sic_ml_file_save(out_path, boosters, 2, meta, &err)) goto done;
   if (format == SIC_FORMAT_JSON) printf("%s\n", meta);
@@ -122,6 +126,7 @@ done:
   if (exit_code) fprintf(stderr, "sic train: %s\n", err.msg[0] ? err.msg : "out of memory");
   sic_gbdt_free(&boosters[0]), sic_gbdt_free(&boosters[1]);
   sic_ml_corpus_free(&corpus);
+  if (evaluated) sic_ml_eval_free(&ev);
   free(meta), free(sources), free(pos);
   return exit_code;
 }

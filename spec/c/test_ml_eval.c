@@ -39,7 +39,9 @@ int main(void) {
   sic_xgb_params p;
   sic_xgb_params_default(&p);
   sic_ml_eval ev;
-  int rc = sic_ml_evaluate(&c, &p, 5, &ev, &err);
+  sic_ml_search search;
+  sic_ml_search_default(&search);
+  int rc = sic_ml_evaluate(&c, &p, &search, 5, &ev, &err);
   CHECK(rc == 0, "%s", err.msg);
   if (rc == 0) {
     printf("%d logs, %d distinct applications, %d timed stages, %d timed applications, %d folds\n", ev.napps,
@@ -47,6 +49,25 @@ int main(void) {
     show_scores("interpolation (held-out applications)", &ev.interp);
     show_scores("extrapolation (largest 25% of inputs held out)", &ev.extrap);
     show("app: simulation of actual stage times", &ev.app_sim_actual);
+    printf("stage model chosen by inner grouped CV on the training folds:");
+    for (int f = 0; f < ev.folds; f++)
+      printf(" [fold %d: depth %d, deployment features %s, inner q %.2f]", f, ev.choice[f].max_depth,
+             ev.choice[f].blank_deployment ? "blanked" : "kept", ev.choice[f].inner_q);
+    printf(" [extrapolation: depth %d, %s]\n", ev.extrap_choice.max_depth, ev.extrap_choice.blank_deployment ? "blanked" : "kept");
+    printf("interpolation strata (extra rows; the headline is all stages):\n");
+    for (int k = 0; k < SIC_ML_STRATA; k++) {
+      printf(" %s\n", sic_ml_strata_names[k]);
+      show("  GBDT", &ev.strata[k].gbdt), show("  NNLS", &ev.strata[k].nnls), show("  median", &ev.strata[k].median);
+    }
+    printf("per application (median over the %d applications of their stages' median q): GBDT %.2f, NNLS %.2f, median %.2f\n",
+           ev.per_app_gbdt.n, ev.per_app_gbdt.q_median, ev.per_app_nnls.q_median, ev.per_app_median.q_median);
+    printf("applications by share of the GBDT's total log q-error:\n");
+    for (int32_t i = 0; i < ev.nby_app && i < 12; i++) {
+      const sic_ml_app_errors *e = &ev.by_app[i];
+      printf("  %5.1f%%  %-28.28s %-32.32s %s stages %3d  median %7.0f ms  q GBDT %6.2f NNLS %6.2f median %6.2f\n",
+             100 * e->share, e->name, e->app_id, e->is_local ? "local  " : "cluster", e->nstages, e->median_ms, e->gbdt_q,
+             e->nnls_q, e->median_q);
+    }
     const sic_ml_scores *s = &ev.interp;
     double best = fmin(s->stage_nnls.q_median, s->stage_median.q_median);
     printf("stage model vs best baseline (median q-error): %.2f vs %.2f = %.0f%% better\n", s->stage_gbdt.q_median,
@@ -66,6 +87,7 @@ int main(void) {
     /* intervals come from residuals: the 10th percentile is below the 90th */
     CHECK(ev.stage_resid_lo < 0 && ev.stage_resid_hi > 0, "%g %g", ev.stage_resid_lo, ev.stage_resid_hi);
   }
+  if (rc == 0) sic_ml_eval_free(&ev);
   sic_ml_corpus_free(&c);
   return CHECK_RESULT();
 }
