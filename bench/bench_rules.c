@@ -53,7 +53,7 @@ static void c_executor_rules(const sic_app *app, counts *c) {
   int64_t *tasks = calloc((size_t)n + 1, sizeof *tasks);
   double *run = calloc((size_t)n + 1, sizeof *run), *gc = calloc((size_t)n + 1, sizeof *gc);
   for (int64_t row = 0; row < app->tasks.n; row++) {
-    int32_t e = app->tasks.executor[row];
+    int32_t e = sic_task_executor(app, row);
     if (e < 0 || e >= n) continue;
     tasks[e]++;
     run[e] += (double)sic_task_metric_get(app, row, SIC_TM_EXECUTOR_RUN_TIME);

@@ -17,15 +17,15 @@ static void check_model(const sic_app *a, int64_t nlines) {
     const sic_stage *st = &a->stages[s];
     if (s && (st[-1].stage_id > st->stage_id || (st[-1].stage_id == st->stage_id && st[-1].attempt_id >= st->attempt_id))) abort();
     for (int32_t i = 0; i < st->tasks.n; i++)
-      if (a->tasks.stage[a->stage_task_rows[st->tasks.off + i]] != s) abort();
+      if (sic_task_stage(a, a->stage_task_rows[st->tasks.off + i]) != s) abort();
     in_slices += st->tasks.n;
     if (st->jobs.n && (st->jobs.off < 0 || st->jobs.off + st->jobs.n > a->nints)) abort();
     if (st->peak >= a->npeaks) abort();
   }
   for (int64_t i = 0; i < a->tasks.n; i++) {
-    staged += a->tasks.stage[i] >= 0;
-    if (a->tasks.stage[i] >= a->nstages || a->tasks.executor[i] >= a->nexecutors || a->tasks.peak[i] >= a->npeaks) abort();
-    if (a->tasks.host[i] >= a->strings.n || a->tasks.error[i] >= a->strings.n) abort();
+    staged += sic_task_stage(a, i) >= 0;
+    if (sic_task_stage(a, i) >= a->nstages || sic_task_executor(a, i) >= a->nexecutors || sic_task_peak(a, i) >= a->npeaks) abort();
+    if (sic_task_host(a, i) >= a->strings.n || sic_task_error(a, i) >= a->strings.n) abort();
     for (int m = 0; m < SIC_TM__COUNT; m++) (void)sic_task_metric_get(a, i, (sic_task_metric)m);
   }
   if (in_slices != staged) abort();

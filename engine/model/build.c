@@ -11,37 +11,22 @@
 
 /* ---- task columns ---- */
 
-#define TASK_COLS(X) \
-  X(task_id) X(index) X(attempt) X(partition_id) X(launch_time) X(finish_time) X(getting_result_time)
-
-/* Every sic_col of the task table, for loops over columns. */
-static int task_cols(sic_tasks *t, sic_col **out) {
-  int n = 0;
-#define X(f) out[n++] = &t->f;
-  TASK_COLS(X)
-#undef X
-  for (int m = 0; m < SIC_TM__COUNT; m++) out[n++] = &t->metric[m];
-  return n;
-}
-
 static int grow_tasks(sic_builder *b) {
   sic_tasks *t = &b->app->tasks;
   int64_t ncap = t->cap ? t->cap + t->cap / 2 : 1024;
-  void **plain[] = {(void **)&t->stage, (void **)&t->executor, (void **)&t->status, (void **)&t->locality,
-                    (void **)&t->flags, (void **)&t->end_reason, (void **)&t->error, (void **)&t->peak,
-                    (void **)&t->host};
-  size_t sizes[] = {4, 4, 1, 1, 1, 4, 4, 4, 4};
-  size_t nplain = t->host ? 9 : 8; /* host last: grown only once it exists (sic_task_set_host) */
+  void **plain[SIC_TASK_PLAIN_MAX];
+  size_t sizes[SIC_TASK_PLAIN_MAX];
+  int nplain = sic_task_plain_arrays(t, plain, sizes); /* host only once it exists */
   /* rows are int32 everywhere outside the task table (stage_task_rows, maps): stop before */
   if (ncap > INT32_MAX) ncap = INT32_MAX;
   if (t->cap >= ncap) goto toomany;
-  for (size_t i = 0; i < nplain; i++) {
+  for (int i = 0; i < nplain; i++) {
     void *p = realloc(*plain[i], (size_t)ncap * sizes[i]);
     if (!p) goto nomem;
     *plain[i] = p;
   }
-  sic_col *cols[64];
-  int nc = task_cols(t, cols);
+  sic_col *cols[SIC_TASK_COLUMNS_MAX];
+  int nc = sic_task_columns(t, cols);
   for (int i = 0; i < nc; i++) {
     if (!cols[i]->data) continue;
     void *p = realloc(cols[i]->data, (size_t)ncap * (size_t)cols[i]->width);
@@ -62,20 +47,17 @@ int64_t sic_task_append(sic_builder *b) {
   sic_tasks *t = &b->app->tasks;
   if (t->n >= t->cap && grow_tasks(b) < 0) return -1;
   int64_t r = t->n++;
-  t->stage[r] = -1;
-  t->executor[r] = -1;
   if (t->host) t->host[r] = -1;
   t->status[r] = SIC_TASK_RUNNING;
   t->locality[r] = SIC_LOC_ANY;
   t->flags[r] = 0;
-  t->end_reason[r] = -1;
-  t->error[r] = -1;
-  t->peak[r] = -1;
-  sic_col *cols[64];
-  int nc = task_cols(t, cols);
+  sic_col *cols[SIC_TASK_COLUMNS_MAX];
+  int nc = sic_task_columns(t, cols);
   for (int i = 0; i < nc; i++)
     if (cols[i]->data) sic_col_set_raw(cols[i], r, 0); /* grown memory is not zeroed */
-  sic_col_put(b, &t->partition_id, r, -1);
+  /* -1 = none: rows of other tables, string ids, and a partition id Spark < 3.3 never logs */
+  sic_col *none[] = {&t->stage, &t->executor, &t->end_reason, &t->error, &t->peak, &t->partition_id};
+  for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) sic_col_put(b, none[i], r, -1);
   return r;
 }
 
@@ -113,13 +95,6 @@ void sic_exec_set_host(sic_builder *b, int32_t exec_row, sic_sid host) {
   a->executors[exec_row].host = host;
 }
 
-/* Narrowest width (1, 2, 4 or 8 bytes) that holds stored value s (as a value, not a marker). */
-static int width_for(int64_t s) {
-  if (sic_col_fits(1, s)) return 1;
-  if (sic_col_fits(2, s)) return 2;
-  return sic_col_fits(4, s) ? 4 : 8;
-}
-
 /* ---- exceptions: the few values that do not fit a column's width ---- */
 
 /* First exception index whose row is >= row. */
@@ -151,10 +126,16 @@ void sic_col_drop_exception(sic_col *c, int64_t row) {
   c->nexceptions--;
 }
 
-/* Keep v for row as an exception when that is cheap: while exceptions stay well under the
- * point where widening would cost less (16 bytes each against `width` bytes per row), and
- * when the row is near the end of the list (rows mostly arrive in order; a hostile order
- * must not make insertion quadratic). 0 = kept, -1 = widen instead. */
+/* Exceptions a column of width w may hold while it has n rows: about the count at which
+ * widening one step costs no more (16 bytes per exception against w bytes per row), plus a
+ * start allowance so early values do not decide the width alone. */
+static int64_t exc_budget(int w, int64_t n) {
+  return 64 + n * w / (int64_t)sizeof(sic_col_exception);
+}
+
+/* Keep v for row as an exception when that is cheap: within the budget, and when the row is
+ * near the end of the list (rows mostly arrive in order; a hostile order must not make
+ * insertion quadratic). 0 = kept, -1 = widen instead. */
 static int col_except(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
   if (c->width == 8) return -1;
   int32_t i = exc_lower(c, row);
@@ -162,7 +143,7 @@ static int col_except(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
     c->exceptions[i].value = v;
     return 0;
   }
-  if (c->nexceptions >= 64 + b->app->tasks.n * c->width / 32 || c->nexceptions - i > 1024) return -1;
+  if (c->nexceptions >= exc_budget(c->width, b->app->tasks.n) || c->nexceptions - i > 1024) return -1;
   if (exc_reserve(b, c) < 0) return -1;
   memmove(c->exceptions + i + 1, c->exceptions + i, (size_t)(c->nexceptions - i) * sizeof *c->exceptions);
   c->exceptions[i] = (sic_col_exception){.row = row, .value = v};
@@ -203,49 +184,69 @@ nomem:
   return -1;
 }
 
-/* The (width, base) a column needs to also hold v (v != 0), given its current ones. Deltas
- * are modulo 2^64 (as sic_col_get adds them back), so any value whose delta fits is exact. */
-static void col_need(const sic_col *c, int64_t v, int *w, int64_t *base) {
-  int64_t s = (int64_t)((uint64_t)v - (uint64_t)c->base);
+/* The (width, base) to widen to when v (v != 0) cannot be kept as an exception: the narrowest
+ * wider width at which the current exceptions and v would leave at most half a budget of
+ * misfits. Deltas are modulo 2^64 (as sic_col_get adds them back), so any value whose delta
+ * fits is exact; at 8 bytes the base is 0 and everything fits. */
+static void col_need(const sic_col *c, int64_t n, int64_t v, int *w, int64_t *base) {
   *base = c->base;
-  *w = s == 0 ? 8 : width_for(s); /* s == 0: v is the base itself, which would read as absent */
-  if (*w < c->width) *w = c->width;
-  if (*w == 8) *base = 0;
+  for (*w = c->width * 2; *w < 8; *w *= 2) {
+    int ok;
+    int64_t misfits = 0;
+    col_encode(*w, c->base, v, &ok);
+    misfits += !ok;
+    for (int32_t i = 0; i < c->nexceptions; i++) {
+      col_encode(*w, c->base, c->exceptions[i].value, &ok);
+      misfits += !ok;
+    }
+    if (ok && misfits <= exc_budget(*w, n) / 2) return; /* ok: v itself fits */
+  }
+  *base = 0;
 }
 
 void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v, int relative) {
-  if (v == 0 && !c->data) return;
+  int ok;
   if (!c->data) {
-    /* time columns: base just below the first value, 4 bytes (about +-24 days around it) */
+    if (v == 0) return;
+    /* time columns: base just below the first value, 4 bytes (about +-24 days around it);
+     * others start at 1 byte, a wide first value being an exception until more agree */
     c->base = relative && v > INT64_MIN ? v - 1 : 0;
-    c->width = c->base ? 4 : width_for(v);
+    c->width = c->base ? 4 : 1;
     c->data = calloc((size_t)b->app->tasks.cap, (size_t)c->width);
     if (!c->data) { b->enomem = 1; return; }
-  } else if (v != 0) {
+  }
+  int64_t s = col_encode(c->width, c->base, v, &ok);
+  if (!ok) {
     if (col_except(b, c, row, v) == 0) return;
     int w;
     int64_t base;
-    col_need(c, v, &w, &base);
-    if ((w != c->width || base != c->base) && col_recode(b, c, w, base, b->app->tasks.cap) < 0) return;
+    col_need(c, b->app->tasks.n, v, &w, &base);
+    if (col_recode(b, c, w, base, b->app->tasks.cap) < 0) return;
+    s = col_encode(c->width, c->base, v, &ok);
+    if (!ok) return; /* unreachable: col_need chose a width that holds v */
   }
-  int ok;
-  int64_t s = col_encode(c->width, c->base, v, &ok);
-  if (!ok) return; /* unreachable: col_need chose a width that holds v */
   sic_col_store(c, row, s);
 }
 
 void sic_col_optimize(sic_builder *b, sic_col *c) {
   static const int W[3] = {1, 2, 4};
-  int64_t n = b->app->tasks.n, misfits[3] = {0, 0, 0};
-  if (!c->data || c->width == 1) return;
+  int64_t n = b->app->tasks.n, misfits[3] = {0, 0, 0}, nonzero = 0;
+  if (!c->data) return;
   for (int64_t i = 0; i < n; i++) {
     int64_t v = sic_col_get(c, i);
+    nonzero += v != 0;
     for (int k = 0; k < 3 && W[k] < c->width; k++) {
       int ok;
       col_encode(W[k], c->base, v, &ok);
       if (!ok) misfits[k]++;
       else break; /* fits this width, so every wider one too */
     }
+  }
+  if (!nonzero) { /* e.g. -1 defaults all overwritten by 0: no array at all */
+    free(c->data);
+    free(c->exceptions);
+    *c = (sic_col){.width = 1};
+    return;
   }
   /* bytes at the current width, against each narrower width plus its exceptions */
   int64_t best = n * c->width + (int64_t)c->nexceptions * (int64_t)sizeof(sic_col_exception);
@@ -254,17 +255,34 @@ void sic_col_optimize(sic_builder *b, sic_col *c) {
     int64_t cost = n * W[k] + misfits[k] * (int64_t)sizeof(sic_col_exception);
     if (cost < best && misfits[k] <= INT32_MAX) best = cost, best_w = W[k];
   }
-  if (best_w != c->width) col_recode(b, c, best_w, c->width == 8 ? 0 : c->base, n);
+  if (best_w != c->width) col_recode(b, c, best_w, c->base, n);
 }
 
 #define TASK_DENSE_LIMIT (1LL << 28)
 
+/* Row of task id `id` by binary search of the task_id column (rows in increasing id order),
+ * trying first the row a dense numbering would give it. */
+static int32_t task_search(const sic_builder *b, int64_t id) {
+  const sic_col *c = &b->app->tasks.task_id;
+  int64_t n = b->app->tasks.n;
+  if (n == 0 || id > b->last_task_id) return -1;
+  int64_t guess = (int64_t)((uint64_t)id - (uint64_t)sic_col_get(c, 0));
+  if (guess >= 0 && guess < n && sic_col_get(c, guess) == id) return (int32_t)guess;
+  int64_t lo = 0, hi = n;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (sic_col_get(c, mid) < id) lo = mid + 1; else hi = mid;
+  }
+  return lo < n && sic_col_get(c, lo) == id ? (int32_t)lo : -1;
+}
+
 int32_t sic_task_find(sic_builder *b, int64_t task_id) {
+  if (b->task_ids_ordered) return task_search(b, task_id);
   if (task_id >= 0 && task_id < b->task_dense_cap && b->task_dense[task_id]) return b->task_dense[task_id] - 1;
   return b->task_sparse.n ? sic_imap_get(&b->task_sparse, task_id) : -1;
 }
 
-void sic_task_index(sic_builder *b, int64_t task_id, int64_t row) {
+static void task_index_put(sic_builder *b, int64_t task_id, int64_t row) {
   /* Task ids are dense 0..n-1 within an application: index them by an array when the id is
    * near the row count, else by the hash map. */
   if (task_id >= 0 && task_id < TASK_DENSE_LIMIT && task_id <= 2 * b->app->tasks.n + 65536) {
@@ -281,6 +299,21 @@ void sic_task_index(sic_builder *b, int64_t task_id, int64_t row) {
     return;
   }
   if (sic_imap_put(&b->task_sparse, task_id, (int32_t)row) < 0) b->enomem = 1;
+}
+
+void sic_task_index(sic_builder *b, int64_t task_id, int64_t row) {
+  /* Spark numbers tasks in launch order, so ids usually arrive increasing with the rows: then
+   * the task_id column itself is the index and no map is kept (4+ bytes per task less at
+   * the peak of a load). The first id out of order builds the map from the rows so far. */
+  if (b->task_ids_ordered) {
+    if (row == b->app->tasks.n - 1 && (row == 0 || task_id > b->last_task_id)) {
+      b->last_task_id = task_id;
+      return;
+    }
+    b->task_ids_ordered = 0;
+    for (int64_t r = 0; r < row; r++) task_index_put(b, sic_col_get(&b->app->tasks.task_id, r), r);
+  }
+  task_index_put(b, task_id, row);
 }
 
 /* ---- rows that create themselves ---- */
@@ -458,15 +491,18 @@ sic_builder *sic_builder_new(const sic_load_opts *opts) {
   b->opts.threads = opts ? opts->threads : 0;
   b->opts.keep_task_accums = opts ? opts->keep_task_accums : 1;
   for (int i = 0; i < 128; i++) b->recent_sid[i] = -1;
-  b->sid_success = -1;
+  /* "Success" ends almost every task: as string 0 it stores as 0 in tasks.end_reason, so a
+   * log whose tasks all succeeded needs no end_reason array (-1 if this allocation fails:
+   * then it is interned on first use) */
+  b->sid_success = sic_intern(b, "Success", 7);
+  b->task_ids_ordered = 1;
   sic_app *a = b->app;
   a->abi_version = SIC_ABI_VERSION;
   a->app_id = a->attempt_id = a->name = a->user = a->spark_version = a->source_path = -1;
   a->start_time = a->end_time = a->first_event_time = a->last_event_time = -1;
   a->last_updated = -1;
-  sic_tasks *t = &a->tasks;
-  sic_col *cols[64];
-  int nc = task_cols(t, cols);
+  sic_col *cols[SIC_TASK_COLUMNS_MAX];
+  int nc = sic_task_columns(&a->tasks, cols);
   for (int i = 0; i < nc; i++) cols[i]->width = 1; /* no data yet: the first value picks */
   return b;
 }

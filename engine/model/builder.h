@@ -65,6 +65,9 @@ typedef struct sic_builder {
   int64_t cap_diags, cap_parts;
 
   /* lookups */
+  int task_ids_ordered;          /* task ids so far increased with the rows: sic_task_find
+                                    searches the task_id column, the maps below stay empty */
+  int64_t last_task_id;          /* largest task id so far while task_ids_ordered */
   int32_t *task_dense;           /* task id -> row + 1 for ids < task_dense_cap (0 = none) */
   int64_t task_dense_cap;
   sic_imap task_sparse;          /* task ids too large for the dense table */
@@ -122,6 +125,12 @@ int32_t sic_push_int(sic_builder *b, int32_t v);               /* returns index 
 int32_t sic_push_kv(sic_builder *b, sic_sid k, sic_sid v);
 
 /* Task columns */
+enum { SIC_TASK_PLAIN_MAX = 4, SIC_TASK_COLUMNS_MAX = 12 + SIC_TM__COUNT };
+/* The task table's plain per-row arrays (status, locality, flags, and host once it is
+ * stored) with their element sizes, and every sic_col of it: one list for growing,
+ * shrinking, accounting and freeing (model.c). Return the count. */
+int sic_task_plain_arrays(sic_tasks *t, void ***ptrs, size_t *sizes);
+int sic_task_columns(sic_tasks *t, sic_col **out);
 int64_t sic_task_append(sic_builder *b);                       /* new row, defaults; -1 on ENOMEM */
 /* Store v in a task column. The column is allocated on its first non-zero value, at the
  * narrowest width that holds it. A later value that does not fit becomes an exception (kept

@@ -311,14 +311,14 @@ static void apply_task_info(sic_builder *b, int64_t row, const task_info *ti, in
   if (ti->finish != ABSENT) sic_col_put_rel(b, &t->finish_time, row, ti->finish);
   if (ti->getting != ABSENT) sic_col_put_rel(b, &t->getting_result_time, row, ti->getting);
   if (ti->launch != ABSENT) sic_col_put_rel(b, &t->launch_time, row, ti->launch);
-  if (stage_row >= 0) t->stage[row] = stage_row;
+  if (stage_row >= 0) sic_col_put(b, &t->stage, row, stage_row);
   if (ti->locality >= 0) t->locality[row] = (uint8_t)ti->locality;
   if (ti->speculative) t->flags[row] |= SIC_TASKF_SPECULATIVE;
   /* the host the row keeps: as logged, else its earlier one (-1 for a new row), whatever
    * executor it ends up on */
   sic_sid host = ti->host >= 0 ? ti->host : sic_task_host(a, row);
   int32_t ex = ti->executor >= 0 ? sic_exec_row(b, ti->executor, 1) : -1;
-  if (ex >= 0) t->executor[row] = ex;
+  if (ex >= 0) sic_col_put(b, &t->executor, row, ex);
   if (ex >= 0 && a->executors[ex].host < 0 && ti->host >= 0)
     sic_exec_set_host(b, ex, ti->host); /* old logs: no ExecutorAdded */
   sic_task_set_host(b, row, host); /* after the executor: usually derived, nothing stored */
@@ -528,8 +528,8 @@ int sic_ev_task_end(sic_builder *b, sic_jscan *s, sic_jiter *it) {
   if (ti.has_flags && er.status != SIC_TASK_UNKNOWN)
     status = ti.failed ? SIC_TASK_FAILED : ti.killed ? SIC_TASK_KILLED : SIC_TASK_SUCCESS;
   t->status[row] = (uint8_t)status;
-  t->end_reason[row] = er.reason;
-  t->error[row] = er.error;
+  sic_col_put(b, &t->end_reason, row, er.reason);
+  sic_col_put(b, &t->error, row, er.error);
   if (result_task == 1) t->flags[row] |= SIC_TASKF_RESULT_TASK;
   else if (result_task == 0 && st >= 0) a->stages[st].is_shuffle_map = 1;
   if (have_metrics) {
@@ -538,7 +538,7 @@ int sic_ev_task_end(sic_builder *b, sic_jscan *s, sic_jiter *it) {
   }
   if (have_peak) {
     t->flags[row] |= SIC_TASKF_HAS_PEAK;
-    t->peak[row] = sic_peak_dedup(b, &peak);
+    sic_col_put(b, &t->peak, row, sic_peak_dedup(b, &peak));
   }
   apply_accums(b, row, er.success);
   return 0;

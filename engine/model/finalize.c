@@ -69,7 +69,7 @@ static int sort_stages(sic_builder *b) {
   a->stages = sorted;
   b->cap_stages = n;
   for (int64_t i = 0; i < a->tasks.n; i++)
-    if (a->tasks.stage[i] >= 0) a->tasks.stage[i] = remap[a->tasks.stage[i]];
+    if (sic_task_stage(a, i) >= 0) sic_col_put(b, &a->tasks.stage, i, remap[sic_task_stage(a, i)]);
   for (int64_t i = 0; i < b->nsep; i++) b->sep[i].a = remap[b->sep[i].a];
   free(order);
   free(remap);
@@ -91,7 +91,7 @@ static int group_tasks(sic_builder *b) {
   a->stage_task_rows = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
   if (!count || !a->stage_task_rows) { free(count); b->enomem = 1; return -1; }
   for (int64_t i = 0; i < n; i++) {
-    int32_t st = a->tasks.stage[i];
+    int32_t st = sic_task_stage(a, i);
     if (st >= 0) count[st + 1]++;
   }
   for (int64_t s = 0; s < ns; s++) {
@@ -101,7 +101,7 @@ static int group_tasks(sic_builder *b) {
     a->stages[s].first_task_launch = -1;
   }
   for (int64_t i = 0; i < n; i++) {
-    int32_t st = a->tasks.stage[i];
+    int32_t st = sic_task_stage(a, i);
     if (st < 0) continue;
     a->stage_task_rows[count[st]++] = (int32_t)i; /* n < 2^31: grow_tasks stops there */
     int64_t l = sic_col_get(&a->tasks.launch_time, i);
@@ -200,13 +200,13 @@ static void stage_exec_peaks(sic_builder *b) {
 }
 
 /* Give back the unused capacity of the task columns (realloc shrinks big blocks in place),
- * after giving each integer column its cheapest width and exceptions. */
+ * after giving each integer column its cheapest width and exceptions. Nothing may store into
+ * a task column afterwards: exception lists lose their growth room here. */
 static void shrink_tasks(sic_builder *b) {
   sic_tasks *t = &b->app->tasks;
-  sic_col *cols[7 + SIC_TM__COUNT] = {&t->task_id, &t->index, &t->attempt, &t->partition_id, &t->launch_time,
-                                      &t->finish_time, &t->getting_result_time};
-  for (int m = 0; m < SIC_TM__COUNT; m++) cols[7 + m] = &t->metric[m];
-  for (int i = 0; i < 7 + SIC_TM__COUNT; i++) {
+  sic_col *cols[SIC_TASK_COLUMNS_MAX];
+  int nc = sic_task_columns(t, cols);
+  for (int i = 0; i < nc; i++) {
     sic_col_optimize(b, cols[i]);
     if (cols[i]->nexceptions) {
       void *e = realloc(cols[i]->exceptions, (size_t)cols[i]->nexceptions * sizeof(sic_col_exception));
@@ -214,16 +214,14 @@ static void shrink_tasks(sic_builder *b) {
     }
   }
   if (t->n == t->cap || t->n == 0) return;
-  void **plain[] = {(void **)&t->stage, (void **)&t->executor, (void **)&t->status, (void **)&t->locality,
-                    (void **)&t->flags, (void **)&t->end_reason, (void **)&t->error, (void **)&t->peak,
-                    (void **)&t->host};
-  size_t sizes[] = {4, 4, 1, 1, 1, 4, 4, 4, 4};
-  size_t nplain = t->host ? 9 : 8; /* host is NULL while derived from the executors */
-  for (size_t i = 0; i < nplain; i++) {
+  void **plain[SIC_TASK_PLAIN_MAX];
+  size_t sizes[SIC_TASK_PLAIN_MAX];
+  int nplain = sic_task_plain_arrays(t, plain, sizes);
+  for (int i = 0; i < nplain; i++) {
     void *p = realloc(*plain[i], (size_t)t->n * sizes[i]);
     if (p) *plain[i] = p;
   }
-  for (int i = 0; i < 7 + SIC_TM__COUNT; i++) {
+  for (int i = 0; i < nc; i++) {
     if (!cols[i]->data) continue;
     void *p = realloc(cols[i]->data, (size_t)t->n * (size_t)cols[i]->width);
     if (p) cols[i]->data = p;
@@ -239,8 +237,8 @@ int sic_model_finalize(sic_builder *b) {
   b->task_dense = NULL;
   b->task_dense_cap = 0;
   sic_imap_free(&b->task_sparse);
+  sort_stages(b); /* the last write to a task column: shrink_tasks fixes their final form */
   shrink_tasks(b);
-  sort_stages(b);
   sort_rows(a->jobs, a->njobs, sizeof(sic_job), cmp_job);
   sort_rows(a->accums, a->naccums, sizeof(sic_accum), cmp_accum);
   sort_rows(a->sqls, a->nsqls, sizeof(sic_sql), cmp_sql);

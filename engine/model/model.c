@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/model.h"
+#include "model/builder.h"
 
 const sic_stage *sic_app_stage(const sic_app *app, int32_t stage_id, int32_t attempt_id) {
   int64_t lo = 0, hi = app->nstages;
@@ -104,21 +104,22 @@ const char *sic_job_status_name(int status) {
   return (unsigned)status < 4 ? n[status] : "UNKNOWN";
 }
 
-/* The task table's plain arrays and columns, for free and memory accounting. */
-static int task_arrays(sic_tasks *t, void ***ptrs, size_t *sizes) {
+int sic_task_plain_arrays(sic_tasks *t, void ***ptrs, size_t *sizes) {
   int n = 0;
 #define P(f, sz) ptrs[n] = (void **)&t->f, sizes[n++] = (sz);
-  P(stage, 4) P(executor, 4) P(host, 4) P(status, 1) P(locality, 1) P(flags, 1)
-  P(end_reason, 4) P(error, 4) P(peak, 4)
-  P(task_id.data, (size_t)t->task_id.width) P(index.data, (size_t)t->index.width)
-  P(attempt.data, (size_t)t->attempt.width) P(partition_id.data, (size_t)t->partition_id.width)
-  P(launch_time.data, (size_t)t->launch_time.width)
-  P(finish_time.data, (size_t)t->finish_time.width) P(getting_result_time.data, (size_t)t->getting_result_time.width)
+  P(status, 1) P(locality, 1) P(flags, 1)
 #undef P
-  for (int m = 0; m < SIC_TM__COUNT; m++) {
-    ptrs[n] = &t->metric[m].data;
-    sizes[n++] = (size_t)t->metric[m].width;
-  }
+  if (t->host) ptrs[n] = (void **)&t->host, sizes[n++] = sizeof(sic_sid);
+  return n;
+}
+
+int sic_task_columns(sic_tasks *t, sic_col **out) {
+  int n = 0;
+#define X(f) out[n++] = &t->f;
+  X(task_id) X(stage) X(index) X(attempt) X(partition_id) X(launch_time) X(finish_time)
+  X(getting_result_time) X(executor) X(end_reason) X(error) X(peak)
+#undef X
+  for (int m = 0; m < SIC_TM__COUNT; m++) out[n++] = &t->metric[m];
   return n;
 }
 
@@ -131,28 +132,21 @@ int64_t sic_col_exception_value(const sic_col *c, int64_t row) {
   return lo < c->nexceptions && c->exceptions[lo].row == row ? c->exceptions[lo].value : 0;
 }
 
-/* Every sic_col of the task table. */
-static int task_cols(const sic_tasks *t, const sic_col **out) {
-  int n = 0;
-  const sic_col *fixed[] = {&t->task_id, &t->index, &t->attempt, &t->partition_id, &t->launch_time,
-                            &t->finish_time, &t->getting_result_time};
-  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) out[n++] = fixed[i];
-  for (int m = 0; m < SIC_TM__COUNT; m++) out[n++] = &t->metric[m];
-  return n;
-}
-
 int64_t sic_app_memory(const sic_app *app) {
   if (!app) return 0;
   int64_t total = (int64_t)sizeof *app;
-  void **ptrs[64];
-  size_t sizes[64];
-  int n = task_arrays((sic_tasks *)&app->tasks, ptrs, sizes);
-  for (int i = 0; i < n; i++)
-    if (*ptrs[i]) total += (int64_t)sizes[i] * app->tasks.n;
-  total += app->tasks.n * (int64_t)sizeof(int32_t); /* stage_task_rows */
-  const sic_col *cols[64];
-  int nc = task_cols(&app->tasks, cols);
-  for (int i = 0; i < nc; i++) total += cols[i]->nexceptions * (int64_t)sizeof(sic_col_exception);
+  void **ptrs[SIC_TASK_PLAIN_MAX];
+  size_t sizes[SIC_TASK_PLAIN_MAX];
+  sic_tasks *t = (sic_tasks *)&app->tasks; /* the enumerators hand out mutable pointers */
+  int n = sic_task_plain_arrays(t, ptrs, sizes);
+  for (int i = 0; i < n; i++) total += (int64_t)sizes[i] * t->n;
+  total += t->n * (int64_t)sizeof(int32_t); /* stage_task_rows */
+  sic_col *cols[SIC_TASK_COLUMNS_MAX];
+  int nc = sic_task_columns(t, cols);
+  for (int i = 0; i < nc; i++) {
+    if (cols[i]->data) total += (int64_t)cols[i]->width * t->n;
+    total += cols[i]->nexceptions * (int64_t)sizeof(sic_col_exception);
+  }
   if (app->strings.n) {
     int32_t last = app->strings.n - 1;
     total += app->strings.off[last] + (int64_t)strlen(app->strings.buf + app->strings.off[last]) + 1;
@@ -175,13 +169,16 @@ int64_t sic_app_memory(const sic_app *app) {
 
 void sic_app_free(sic_app *app) {
   if (!app) return;
-  void **ptrs[64];
-  size_t sizes[64];
-  int n = task_arrays(&app->tasks, ptrs, sizes);
+  void **ptrs[SIC_TASK_PLAIN_MAX];
+  size_t sizes[SIC_TASK_PLAIN_MAX];
+  int n = sic_task_plain_arrays(&app->tasks, ptrs, sizes);
   for (int i = 0; i < n; i++) free(*ptrs[i]);
-  const sic_col *cols[64];
-  int nc = task_cols(&app->tasks, cols);
-  for (int i = 0; i < nc; i++) free(cols[i]->exceptions);
+  sic_col *cols[SIC_TASK_COLUMNS_MAX];
+  int nc = sic_task_columns(&app->tasks, cols);
+  for (int i = 0; i < nc; i++) {
+    free(cols[i]->data);
+    free(cols[i]->exceptions);
+  }
   void *all[] = {app->strings.buf, app->strings.off, app->ints, app->kvs, app->stage_task_rows, app->peaks,
                  app->stages, app->jobs, app->executors, app->rdds, app->stage_accums, app->stage_exec_peaks,
                  app->task_accums, app->accums, app->sqls, app->plan_nodes, app->plan_metrics,

@@ -167,24 +167,26 @@ typedef struct sic_tasks {
   int64_t n;                             /* number of task attempts */
   int64_t cap;                           /* allocated rows (builder bookkeeping) */
   sic_col task_id;                       /* "Task ID" */
-  int32_t *stage;                        /* row in sic_app.stages (stage attempt) */
+  sic_col stage;                         /* row in sic_app.stages (stage attempt), -1 */
   sic_col index;                         /* "Index" within the stage */
   sic_col attempt;                       /* "Attempt" of this index */
   sic_col partition_id;                  /* "Partition ID" (-1 when not logged, Spark < 3.3) */
   sic_col launch_time;                   /* ms epoch; 0 when never logged (TaskEnd without TaskStart) */
   sic_col finish_time;                   /* ms epoch; 0 while running */
   sic_col getting_result_time;           /* ms epoch; 0 when never fetched */
-  int32_t *executor;                     /* row in sic_app.executors */
+  sic_col executor;                      /* row in sic_app.executors, -1 */
   sic_sid *host;                         /* "Host" as logged; NULL when every task's host is its
                                             executor's host (always so in real logs): read it
                                             with sic_task_host() */
   uint8_t *status;                       /* sic_task_status */
   uint8_t *locality;                     /* sic_locality */
   uint8_t *flags;                        /* SIC_TASKF_* */
-  sic_sid *end_reason;                   /* "Reason" class ("Success", "ExceptionFailure", ...) */
-  sic_sid *error;                        /* error message as the History Server shows it; -1 */
+  sic_col end_reason;                    /* sic_sid of the "Reason" class ("Success", ...), -1 */
+  sic_col error;                         /* sic_sid of the error message as the History Server
+                                            shows it, -1 */
   sic_col metric[34];                    /* indexed by sic_task_metric (SIC_TM__COUNT columns) */
-  int32_t *peak;                         /* row in sic_app.peaks, -1 = none (per-task executor metrics, deduplicated) */
+  sic_col peak;                          /* row in sic_app.peaks, -1 = none (per-task executor
+                                            metrics, deduplicated) */
 } sic_tasks;
 
 /* User-visible task accumulable updates (named, not internal, not SQL metrics): the rare
@@ -533,10 +535,26 @@ static inline int64_t sic_col_get(const sic_col *c, int64_t i) {
 static inline int64_t sic_task_metric_get(const sic_app *app, int64_t row, sic_task_metric m) {
   return sic_col_get(&app->tasks.metric[m], row);
 }
+/* Row-valued and string-valued task columns, by name. */
+static inline int32_t sic_task_stage(const sic_app *app, int64_t row) {
+  return (int32_t)sic_col_get(&app->tasks.stage, row);
+}
+static inline int32_t sic_task_executor(const sic_app *app, int64_t row) {
+  return (int32_t)sic_col_get(&app->tasks.executor, row);
+}
+static inline sic_sid sic_task_end_reason(const sic_app *app, int64_t row) {
+  return (sic_sid)sic_col_get(&app->tasks.end_reason, row);
+}
+static inline sic_sid sic_task_error(const sic_app *app, int64_t row) {
+  return (sic_sid)sic_col_get(&app->tasks.error, row);
+}
+static inline int32_t sic_task_peak(const sic_app *app, int64_t row) {
+  return (int32_t)sic_col_get(&app->tasks.peak, row);
+}
 /* A task's "Host": tasks.host when the model keeps it, else its executor's host; -1 = none. */
 static inline sic_sid sic_task_host(const sic_app *app, int64_t row) {
   if (app->tasks.host) return app->tasks.host[row];
-  int32_t e = app->tasks.executor[row];
+  int32_t e = sic_task_executor(app, row);
   return e >= 0 ? app->executors[e].host : -1;
 }
 /* Task duration as the History Server computes it: finish - launch, or -1 while running. */

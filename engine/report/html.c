@@ -74,10 +74,10 @@ static void write_tasks(sic_jw *w, const sic_app *app, int64_t t0) {
   for (int64_t i = 0; rows && i < n; i++) {
     int64_t r = rows[i];
     sic_jw_arr(w);
-    sic_jw_int(w, app->tasks.executor[r]);
+    sic_jw_int(w, sic_task_executor(app, r));
     sic_jw_int(w, sic_col_get(&app->tasks.launch_time, r) - t0);
     sic_jw_int(w, sic_task_duration(app, r));
-    sic_jw_int(w, app->tasks.stage[r]);
+    sic_jw_int(w, sic_task_stage(app, r));
     sic_jw_int(w, app->tasks.status[r] != SIC_TASK_SUCCESS);
     sic_jw_end(w);
   }

@@ -129,8 +129,8 @@ static void group_failures(const sic_app *app, sic_summary *s) {
   for (int64_t i = 0; i < tk->n; i++) {
     int status = tk->status[i];
     if (status != SIC_TASK_FAILED && status != SIC_TASK_KILLED) continue;
-    const char *reason = tk->end_reason ? sic_str(app, tk->end_reason[i]) : NULL;
-    const char *message = tk->error ? sic_str(app, tk->error[i]) : NULL;
+    const char *reason = sic_str(app, sic_task_end_reason(app, i));
+    const char *message = sic_str(app, sic_task_error(app, i));
     int killed = status == SIC_TASK_KILLED;
     int64_t g = 0;
     for (; g < s->nfailures; g++) {
@@ -141,7 +141,7 @@ static void group_failures(const sic_app *app, sic_summary *s) {
       if (s->nfailures == MAX_FAILURE_GROUPS) g = MAX_FAILURE_GROUPS - 1; /* the last group collects the rest */
       else {
         sic_failure_group *f = &s->failures[s->nfailures++];
-        int32_t row = tk->stage[i];
+        int32_t row = sic_task_stage(app, i);
         const sic_stage *st = row >= 0 && row < app->nstages ? &app->stages[row] : NULL;
         f->reason = reason ? reason : (killed ? "TaskKilled" : "unknown");
         f->message = message;
@@ -151,9 +151,8 @@ static void group_failures(const sic_app *app, sic_summary *s) {
         f->first_task_id = sic_col_get(&tk->task_id, i);
         f->first_index = sic_col_get(&tk->index, i);
         f->first_attempt = sic_col_get(&tk->attempt, i);
-        f->first_executor = tk->executor[i] >= 0 && tk->executor[i] < app->nexecutors
-                                ? sic_str(app, app->executors[tk->executor[i]].id)
-                                : NULL;
+        int32_t e = sic_task_executor(app, i);
+        f->first_executor = e >= 0 && e < app->nexecutors ? sic_str(app, app->executors[e].id) : NULL;
       }
     }
     s->failures[g].count++;
@@ -224,7 +223,7 @@ static int infer_cores(const sic_app *app, int32_t *cores) {
   int64_t n = 0;
   if (!ev) return SIC_ENOMEM;
   for (int64_t i = 0; i < app->tasks.n; i++) {
-    int32_t e = app->tasks.executor[i];
+    int32_t e = sic_task_executor(app, i);
     int64_t f = sic_col_get(&app->tasks.finish_time, i);
     if (e < 0 || e >= app->nexecutors || cores[e] > 0 || f <= 0) continue;
     ev[n++] = (task_edge){e, +1, sic_col_get(&app->tasks.launch_time, i)};
@@ -250,8 +249,10 @@ static int build_executors(const sic_app *app, sic_summary *s) {
   int64_t end = app_end_time(app);
   int rc = SIC_ENOMEM;
   if (!ran || !cores || !edges) goto done;
-  for (int64_t i = 0; i < app->tasks.n; i++)
-    if (app->tasks.executor[i] >= 0 && app->tasks.executor[i] < app->nexecutors) ran[app->tasks.executor[i]]++;
+  for (int64_t i = 0; i < app->tasks.n; i++) {
+    int32_t e = sic_task_executor(app, i);
+    if (e >= 0 && e < app->nexecutors) ran[e]++;
+  }
   for (int64_t e = 0; e < app->nexecutors; e++) cores[e] = app->executors[e].total_cores;
   for (int64_t e = 0; e < app->nexecutors; e++) x->cores_inferred |= cores[e] <= 0 && ran[e];
   if ((rc = infer_cores(app, cores)) != 0) goto done;

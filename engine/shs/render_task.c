@@ -176,7 +176,7 @@ void shs_write_accum(sic_jw *w, const sic_app *a, int64_t id, sic_sid name, sic_
 
 void shs_write_task(sic_jw *w, const shs_ctx *c, int64_t r) {
   const sic_app *a = c->a;
-  int32_t x = a->tasks.executor[r];
+  int32_t x = sic_task_executor(a, r);
   sic_jw_obj(w);
   sic_jw_kint(w, "taskId", sic_col_get(&a->tasks.task_id, r));
   sic_jw_kint(w, "index", sic_col_get(&a->tasks.index, r));
@@ -198,7 +198,8 @@ void shs_write_task(sic_jw *w, const shs_ctx *c, int64_t r) {
     shs_write_accum(w, a, t->accum_id, t->name, t->update, t->value);
   }
   sic_jw_end(w);
-  if (sic_str(a, a->tasks.error[r])) sic_jw_kstr(w, "errorMessage", sic_str(a, a->tasks.error[r]));
+  const char *error = sic_str(a, sic_task_error(a, r));
+  if (error) sic_jw_kstr(w, "errorMessage", error);
   if (task_shows_metrics(a, r)) write_task_metrics(w, a, r);
   sic_jw_key(w, "executorLogs"); /* the executor's, as the executor list shows them */
   sic_range logs = {0, 0};

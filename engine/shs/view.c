@@ -29,7 +29,7 @@ int shs_task_outcome(const sic_app *a, int64_t r) {
   case SIC_TASK_KILLED: return SHS_T_KILLED;
   default:
     /* TaskCommitDenied counts as killed in the History Server's task-end bookkeeping. */
-    return streq_sid(a, a->tasks.end_reason[r], "TaskCommitDenied") ? SHS_T_KILLED : SHS_T_FAILED;
+    return streq_sid(a, sic_task_end_reason(a, r), "TaskCommitDenied") ? SHS_T_KILLED : SHS_T_FAILED;
   }
 }
 
@@ -101,8 +101,9 @@ static int stage_tasks(builder *b, int64_t s, shs_stage_view *sv, int64_t *idx_b
     int64_t r = a->stage_task_rows[st->tasks.off + i];
     int out = shs_task_outcome(a, r);
     int spec = (a->tasks.flags[r] & SIC_TASKF_SPECULATIVE) != 0;
-    shs_esum *e = esum_for(b, sv, a->tasks.executor[r]);
-    if (a->tasks.executor[r] >= 0 && !e) return -1;
+    int32_t x = sic_task_executor(a, r);
+    shs_esum *e = esum_for(b, sv, x);
+    if (x >= 0 && !e) return -1;
     sv->spec_tasks += spec;
     if (out == SHS_T_ACTIVE) {
       sv->active++, sv->spec_active += spec;
@@ -113,7 +114,7 @@ static int stage_tasks(builder *b, int64_t s, shs_stage_view *sv, int64_t *idx_b
       idx_buf[nidx++] = sic_col_get(&a->tasks.index, r);
     } else if (out == SHS_T_KILLED) {
       sv->killed++, sv->spec_killed += spec;
-      if (killed_add(b, sv->killed_off, &sv->killed_n, a->tasks.error[r])) return -1;
+      if (killed_add(b, sv->killed_off, &sv->killed_n, sic_task_error(a, r))) return -1;
     } else {
       sv->failed++, sv->spec_failed += spec;
     }
@@ -131,9 +132,10 @@ static int stage_tasks(builder *b, int64_t s, shs_stage_view *sv, int64_t *idx_b
         if (e) e->m[m] += x;
       }
     }
-    if (a->tasks.peak && a->tasks.peak[r] >= 0) {
-      emax(&sv->peak, &a->peaks[a->tasks.peak[r]]);
-      if (e) emax(&e->peak, &a->peaks[a->tasks.peak[r]]);
+    int32_t peak = sic_task_peak(a, r);
+    if (peak >= 0) {
+      emax(&sv->peak, &a->peaks[peak]);
+      if (e) emax(&e->peak, &a->peaks[peak]);
     }
   }
   sic_qsort(idx_buf, (size_t)nidx, sizeof *idx_buf, cmp_i64);
@@ -339,7 +341,7 @@ static void build_executors(builder *b) {
     if (e->peak >= 0) emax(&ev->peak, &a->peaks[e->peak]);
   }
   for (int64_t r = 0; r < a->tasks.n; r++) {
-    int32_t x = a->tasks.executor[r];
+    int32_t x = sic_task_executor(a, r);
     if (x < 0) continue;
     shs_exec_view *ev = &b->v->execs[x];
     int out = shs_task_outcome(a, r);
@@ -351,7 +353,7 @@ static void build_executors(builder *b) {
     int64_t d = sic_task_duration(a, r);
     ev->duration += d > 0 ? d : 0;
     /* Metrics of a resubmitted task are those of its first attempt: not added again. */
-    if (!task_has_metrics(a, r) || streq_sid(a, a->tasks.end_reason[r], "Resubmitted")) continue;
+    if (!task_has_metrics(a, r) || streq_sid(a, sic_task_end_reason(a, r), "Resubmitted")) continue;
     ev->gc += sic_task_metric_get(a, r, SIC_TM_JVM_GC_TIME);
     ev->input += sic_task_metric_get(a, r, SIC_TM_INPUT_BYTES_READ);
     ev->shuffle_read += sic_task_metric_get(a, r, SIC_TM_SR_LOCAL_BYTES_READ) +

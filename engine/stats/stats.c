@@ -284,7 +284,7 @@ int sic_stats_by_executor(const sic_app *app, int32_t column, int32_t filter, do
   memset(sums, 0, (size_t)app->nexecutors * sizeof *sums);
   memset(counts, 0, (size_t)app->nexecutors * sizeof *counts);
   for (int64_t row = 0; row < app->tasks.n; row++) {
-    int32_t e = app->tasks.executor[row];
+    int32_t e = sic_task_executor(app, row);
     if (e < 0 || e >= app->nexecutors || !task_selected(app, row, filter)) continue;
     sums[e] += sic_stats_task_value(app, row, column);
     counts[e]++;

@@ -93,7 +93,7 @@ int sic_stats_stage_by_executor(const sic_app *app, int64_t stage_row, int32_t c
   const sic_range r = app->stages[stage_row].tasks;
   for (int32_t i = 0; i < r.n; i++) {
     int64_t row = app->stage_task_rows[r.off + i];
-    int32_t e = app->tasks.executor[row];
+    int32_t e = sic_task_executor(app, row);
     if (e < 0 || e >= app->nexecutors) continue;
     if (filter == SIC_SF_SUCCESSFUL && app->tasks.status[row] != SIC_TASK_SUCCESS) continue;
     if (filter == SIC_SF_FINISHED && sic_col_get(&app->tasks.finish_time, row) <= 0) continue;

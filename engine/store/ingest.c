@@ -242,13 +242,13 @@ static int write_tasks(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) 
   table_writer w;
   int rc = tw_begin(&w, cx, s, "tasks", cols, NCOLS(cols), err);
   for (int64_t i = 0; i < t->n && !rc; i++) {
-    int32_t sr = t->stage ? t->stage[i] : -1;
+    int32_t sr = sic_task_stage(app, i);
     const sic_stage *st = sr >= 0 && sr < app->nstages ? &app->stages[sr] : NULL;
     int64_t finish = sic_col_get(&t->finish_time, i);
 #define M(m) db_int(sic_task_metric_get(app, i, m))
     db_val v[] = {db_int(key), st ? db_int(st->stage_id) : db_null(), st ? db_int(st->attempt_id) : db_null(),
                   db_int(sic_col_get(&t->task_id, i)), db_int(sic_col_get(&t->index, i)),
-                  db_int(sic_col_get(&t->attempt, i)), db_text(exec_id(app, t->executor ? t->executor[i] : -1)),
+                  db_int(sic_col_get(&t->attempt, i)), db_text(exec_id(app, sic_task_executor(app, i))),
                   db_text(sic_str(app, sic_task_host(app, i))), db_int(sic_col_get(&t->launch_time, i)),
                   finish > 0 ? db_int(finish) : db_null(), db_int_or_null(sic_task_duration(app, i)),
                   db_text(store_task_status(t->status[i])), db_text(store_locality(t->locality[i])),

@@ -91,14 +91,14 @@ static int summarize_stages(const sic_app *app, store_app_summary *out, sic_err 
   int64_t *scratch = malloc((size_t)(nt ? nt : 1) * sizeof *scratch);
   if (!start || !rows || !scratch) goto nomem;
   for (int64_t i = 0; i < nt; i++) {
-    int32_t s = app->tasks.stage ? app->tasks.stage[i] : -1;
+    int32_t s = sic_task_stage(app, i);
     if (s >= 0 && s < ns) start[s + 1]++;
   }
   for (int64_t s = 0; s < ns; s++) start[s + 1] += start[s];
   int64_t *fill = scratch; /* reuse as a cursor array before it holds durations */
   memcpy(fill, start, (size_t)ns * sizeof *fill);
   for (int64_t i = 0; i < nt; i++) {
-    int32_t s = app->tasks.stage ? app->tasks.stage[i] : -1;
+    int32_t s = sic_task_stage(app, i);
     if (s >= 0 && s < ns) rows[fill[s]++] = i;
   }
   for (int64_t s = 0; s < ns; s++) {
@@ -156,7 +156,7 @@ int store_summarize(const sic_app *app, store_app_summary *out, sic_err *err) {
   }
   /* Tasks whose stage row is unknown still count for the application. */
   for (int64_t i = 0; i < app->tasks.n; i++) {
-    int32_t s = app->tasks.stage ? app->tasks.stage[i] : -1;
+    int32_t s = sic_task_stage(app, i);
     if (s < 0 || s >= app->nstages) add_task(&out->totals, app, i);
   }
   for (int64_t j = 0; j < app->njobs; j++) out->failed_jobs += app->jobs[j].status == SIC_JOB_FAILED;

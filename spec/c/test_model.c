@@ -193,7 +193,7 @@ static void check_facts(const log_facts *f) {
     slice_total += st->tasks.n;
     for (int32_t i = 0; i < st->tasks.n; i++) {
       int64_t row = a->stage_task_rows[st->tasks.off + i];
-      CHECK(a->tasks.stage[row] == s, "%s: stage slice", f->path);
+      CHECK(sic_task_stage(a, row) == s, "%s: stage slice", f->path);
       if (i) CHECK(a->stage_task_rows[st->tasks.off + i - 1] < row, "%s: TaskStart order", f->path);
     }
     CHECK(sic_app_stage(a, st->stage_id, st->attempt_id) == st, "%s: stage lookup", f->path);
@@ -202,8 +202,8 @@ static void check_facts(const log_facts *f) {
   for (int64_t j = 1; j < a->njobs; j++) CHECK(a->jobs[j - 1].job_id < a->jobs[j].job_id, "%s: jobs sorted", f->path);
   for (int64_t j = 1; j < a->naccums; j++) CHECK(a->accums[j - 1].accum_id < a->accums[j].accum_id, "%s: accums sorted", f->path);
   for (int64_t i = 0; i < a->tasks.n; i++) {
-    CHECK(a->tasks.executor[i] >= 0 && a->tasks.executor[i] < a->nexecutors, "%s: task executor row", f->path);
-    if (a->tasks.peak[i] >= 0) CHECK(a->tasks.peak[i] < a->npeaks, "%s: task peak row", f->path);
+    CHECK(sic_task_executor(a, i) >= 0 && sic_task_executor(a, i) < a->nexecutors, "%s: task executor row", f->path);
+    if (sic_task_peak(a, i) >= 0) CHECK(sic_task_peak(a, i) < a->npeaks, "%s: task peak row", f->path);
   }
   CHECK(sic_app_memory(a) > 0);
   sic_app_free(a);
@@ -406,9 +406,9 @@ static void test_details(void) {
     int seen = 0;
     for (int64_t i = 0; i < a->tasks.n; i++) {
       if (a->tasks.status[i] != SIC_TASK_FAILED) continue;
-      const char *e = sic_str(a, a->tasks.error[i]);
+      const char *e = sic_str(a, sic_task_error(a, i));
       CHECK(e && !strncmp(e, "java.lang.RuntimeException: Bad executor\n\tat ", 44), "error text: %.60s", e ? e : "-");
-      CHECK_EQ_STR(sic_str(a, a->tasks.end_reason[i]), "ExceptionFailure");
+      CHECK_EQ_STR(sic_str(a, sic_task_end_reason(a, i)), "ExceptionFailure");
       seen++;
     }
     CHECK_EQ_INT(seen, 4);
@@ -534,11 +534,11 @@ static void test_failure_texts(void) {
   CHECK_EQ_INT(a->tasks.n, 5);
   CHECK_EQ_INT(a->malformed_lines, 0);
   for (int64_t i = 0; i < a->tasks.n && i < 5; i++) {
-    if (want[i]) CHECK_EQ_STR(sic_str(a, a->tasks.error[i]), want[i]);
-    else CHECK_EQ_INT(a->tasks.error[i], -1);
+    if (want[i]) CHECK_EQ_STR(sic_str(a, sic_task_error(a, i)), want[i]);
+    else CHECK_EQ_INT(sic_task_error(a, i), -1);
   }
   CHECK_EQ_INT(a->tasks.status[4], SIC_TASK_UNKNOWN);
-  CHECK_EQ_STR(sic_str(a, a->tasks.end_reason[4]), "SomethingNew");
+  CHECK_EQ_STR(sic_str(a, sic_task_end_reason(a, 4)), "SomethingNew");
   sic_app_free(a);
 }
 
@@ -634,7 +634,7 @@ static void check_shs_tasks(const char *expectation, const char *log, int32_t st
       else if (SIC_JSTR_IS(&k, "duration")) { sic_json_i64(&s, &n); CHECK_EQ_INT(sic_task_duration(a, row), n); }
       else if (SIC_JSTR_IS(&k, "executorId")) {
         sic_json_str(&s, &v);
-        CHECK(jstr_is(&v, sic_str(a, a->executors[a->tasks.executor[row]].id)), "task %lld executor", (long long)task_id);
+        CHECK(jstr_is(&v, sic_str(a, a->executors[sic_task_executor(a, row)].id)), "task %lld executor", (long long)task_id);
       } else if (SIC_JSTR_IS(&k, "host")) {
         sic_json_str(&s, &v);
         CHECK(jstr_is(&v, sic_str(a, sic_task_host(a, row))), "task %lld host", (long long)task_id);
@@ -650,7 +650,7 @@ static void check_shs_tasks(const char *expectation, const char *log, int32_t st
         CHECK_EQ_INT(!!(a->tasks.flags[row] & SIC_TASKF_SPECULATIVE), b);
       } else if (SIC_JSTR_IS(&k, "errorMessage")) {
         sic_json_str(&s, &v);
-        const char *mine = sic_str(a, a->tasks.error[row]);
+        const char *mine = sic_str(a, sic_task_error(a, row));
         CHECK(jstr_is(&v, mine), "task %lld errorMessage differs: %.80s", (long long)task_id, mine ? mine : "(none)");
       } else if (SIC_JSTR_IS(&k, "taskMetrics")) {
         check_task_metrics(a, row, &s, "", task_id);
@@ -719,8 +719,9 @@ static void test_builder_lines(void) {
   CHECK_EQ_INT(a->bad_fields, 1);
   CHECK(a->truncated);
   CHECK_EQ_INT(a->tasks.status[0], SIC_TASK_KILLED);
-  CHECK_EQ_STR(sic_str(a, a->tasks.error[0]), "unknown reason");
-  CHECK_EQ_INT(a->tasks.metric[SIC_TM_EXECUTOR_RUN_TIME].width, 8);
+  CHECK_EQ_STR(sic_str(a, sic_task_error(a, 0)), "unknown reason");
+  CHECK_EQ_INT(a->tasks.metric[SIC_TM_EXECUTOR_RUN_TIME].width, 1); /* one wide value: an exception */
+  CHECK_EQ_INT(a->tasks.metric[SIC_TM_EXECUTOR_RUN_TIME].nexceptions, 1);
   CHECK_EQ_INT(sic_task_metric_get(a, 0, SIC_TM_EXECUTOR_RUN_TIME), 99999999999LL);
   CHECK_EQ_INT(sic_task_metric_get(a, 1, SIC_TM_EXECUTOR_RUN_TIME), 0);
   CHECK_EQ_INT(sic_task_duration(a, 0), 10);

@@ -158,11 +158,11 @@ static void test_exceptions(void) {
   sic_app_free(a);
 
   /* early values widen the column, the rest is small: finalize narrows it again */
-  for (int64_t i = 0; i < N; i++) v[i] = i < 2000 ? 70000 + i : i % 50;
+  for (int64_t i = 0; i < N; i++) v[i] = i < 8000 ? 70000 + i : i % 50;
   a = store_rows("narrowed at finalize", 0, v, NULL, N, &bw);
   CHECK_EQ_INT(bw, 4);
   CHECK_EQ_INT(a->tasks.metric[SIC_TM_RESULT_SIZE].width, 1);
-  CHECK_EQ_INT(a->tasks.metric[SIC_TM_RESULT_SIZE].nexceptions, 2000);
+  CHECK_EQ_INT(a->tasks.metric[SIC_TM_RESULT_SIZE].nexceptions, 8000);
   sic_app_free(a);
 
   /* rows written in reverse order: inserting far from the end widens instead of shifting */

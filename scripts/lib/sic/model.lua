@@ -9,6 +9,8 @@
 --    plain load that the JIT compiles. Time columns (launch_time, finish_time,
 --    getting_result_time) are stored as deltas from a base: they resolve to a small cdata
 --    view whose [row] is the same load plus the base (0 stays 0 = absent), still zero-copy;
+--    a column holding exceptions (a few values too wide for it, model.h sic_col) resolves
+--    to a view that reads those rows from the exception list;
 --  * object collections (app.stages, app.jobs, app.executors, app.sqls) are Lua lists,
 --    1-based, of small wrapper objects whose .row is the 0-based C row. They are callable
 --    (app:stages() == app.stages) and have list methods: top, filter, map, sort_by, first;
@@ -145,17 +147,19 @@ end
 local Tasks = { __metatable = "sic.tasks" }
 -- tasks.host is NULL while every task's host is its executor's (engine/model/model.h
 -- sic_task_host): then [row] reads the executor's host, still without copying.
-local HostView = ffi.metatype(ffi.typeof("struct { const int32_t *executor; const sic_executor *executors; }"), {
-  __index = function(c, row)
-    local e = c.executor[row]
+local function host_view(view)
+  local executor, executors = view.executor, view._app.c.executors
+  return setmetatable({}, { __index = function(_, row)
+    local e = executor[row]
     if e < 0 then return -1 end
-    return c.executors[e].host
+    return executors[e].host
   end })
+end
 
-local RAW_TASK_COLUMNS = { stage = true, executor = true, host = true,
-  status = true, locality = true, flags = true, end_reason = true, error = true, peak = true }
-local COL_TASK_COLUMNS = { task_id = true, index = true, attempt = true, partition_id = true,
-  launch_time = true, finish_time = true, getting_result_time = true }
+local RAW_TASK_COLUMNS = { host = true, status = true, locality = true, flags = true }
+local COL_TASK_COLUMNS = { task_id = true, stage = true, index = true, attempt = true, partition_id = true,
+  launch_time = true, finish_time = true, getting_result_time = true, executor = true, end_reason = true,
+  error = true, peak = true }
 
 -- Views of columns with exceptions (values too wide for the column, kept aside sorted by row:
 -- engine/model/model.h sic_col): a row holding the width's minimum reads its exception.
@@ -205,7 +209,7 @@ end
 Tasks.__index = function(view, k)
   local t = view._t
   local v
-  if k == "host" and t.host == nil then v = HostView(t.executor, view._app.c.executors)
+  if k == "host" and t.host == nil then v = host_view(view)
   elseif RAW_TASK_COLUMNS[k] then v = t[k]
   elseif COL_TASK_COLUMNS[k] then v = typed(view, t[k])
   elseif TASK_METRICS[k] then v = typed(view, t.metric[TASK_METRICS[k]])
