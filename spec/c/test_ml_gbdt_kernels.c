@@ -195,8 +195,9 @@ int main(void) {
          sic_gbdt_best_kernel() >= SIC_GBDT_KERNEL_AVX2 ? ", avx2" : "",
          sic_gbdt_best_kernel() >= SIC_GBDT_KERNEL_AVX512 ? ", avx512" : "",
          sic_gbdt_kernel_name(sic_gbdt_best_kernel()));
-  /* widths: one AVX2 register, one/two/four AVX-512 registers, and gathered from the row */
-  static const int widths[] = {3, 8, 20, 44, 100};
+  /* widths: one AVX2 register, one/two/four AVX-512 registers (and the batch transpose limit, 64),
+   * and gathered from the row */
+  static const int widths[] = {3, 8, 20, 44, 64, 65, 100};
   static const int trees[] = {1, 16, 17, 37, 64, 65};
   int shape = 0;
   for (int D = 1; D <= SIC_ML_FLAT_MAX_DEPTH + 1; D++)
