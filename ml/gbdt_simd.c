@@ -350,11 +350,69 @@ AVX2 static inline __m256i y_step(__m256i k, __m256 x, __m256 thr, __m256i feat)
   return _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(k, k), _mm256_set1_epi32(2)), left);
 }
 
-/* Walk Y_INTERLEAVE vectors of rows down tree t, adding leaves to acc. Levels 0-2 (nodes 0..6)
- * and level 3 (nodes 7..14) come from registers, deeper levels and the leaves are gathered
- * unless there are at most 8 leaves. */
-AVX2 static void y_walk_rows(const sic_gbdt *b, int32_t t, const float *const base[], const __m256i live[],
-                             __m256i rowoff, __m256 acc[]) {
+/* Entry idx (< n; n = 8, 16, 32 or 64) of table p for each lane: a permute within each 8-entry
+ * part, then blends by the bits of idx above the third. Cheaper than a gather up to 64 entries. */
+AVX2 static inline __attribute__((always_inline)) __m256 y_pick(const float *p, __m256i idx, int n) {
+  __m256 v[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < n / 8; i++) v[i] = _mm256_permutevar8x32_ps(_mm256_loadu_ps(p + 8 * i), idx);
+#pragma GCC unroll 3
+  for (int bit = 8, parts = n / 8; bit < n; bit *= 2, parts /= 2) {
+    __m256i b = _mm256_set1_epi32(bit);
+    __m256 m = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(idx, b), b));
+#pragma GCC unroll 4
+    for (int i = 0; i < parts / 2; i++) v[i] = _mm256_blendv_ps(v[2 * i], v[2 * i + 1], m);
+  }
+  return v[0];
+}
+
+/* Feature value of each lane at a level of n (<= 8) nodes from a column-major block (see
+ * z_select): the n candidate columns reduced by the bits of each lane's position j. */
+AVX2 static inline __attribute__((always_inline)) __m256 y_select(const float *col, const int32_t *off,
+                                                                   __m256i j, int n) {
+  __m256 v[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < n; i++) v[i] = _mm256_load_ps(col + off[i]);
+#pragma GCC unroll 3
+  for (int bit = 1; bit < n; bit *= 2) {
+    __m256i b = _mm256_set1_epi32(bit);
+    __m256 m = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(j, b), b));
+#pragma GCC unroll 4
+    for (int i = 0; i < n / (2 * bit); i++) v[i] = _mm256_blendv_ps(v[2 * i], v[2 * i + 1], m);
+  }
+  return v[0];
+}
+
+/* Feature value of each lane of one column-major 8-row vector at level d (see z_col_x). */
+AVX2 static inline __m256 y_col_x(const float *col, const int32_t *off, int d, __m256i k, __m256i feat) {
+  const int32_t *o = off + (1 << d) - 1;
+  __m256i j = _mm256_sub_epi32(k, _mm256_set1_epi32((1 << d) - 1));
+  switch (d) {
+  case 0: return _mm256_load_ps(col + o[0]);
+  case 1: return y_select(col, o, j, 2);
+  case 2: return y_select(col, o, j, 4);
+  case 3: return y_select(col, o, j, 8);
+  default: {
+    __m256i f = _mm256_and_si256(feat, _mm256_set1_epi32(INT32_MAX));
+    __m256i at = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_slli_epi32(f, 3));
+    return _mm256_i32gather_ps(col, at, 4);
+  }
+  }
+}
+
+/* One AVX2 batch source of rows: Y_INTERLEAVE vectors of 8 rows, either row-major (base, live,
+ * rowoff: gathered) or transposed into columns (cols, off: blended at the top levels). */
+typedef struct y_rows {
+  const float *const *base;             /* row-major: first row of each vector */
+  const __m256i *live;                  /* row-major: lanes holding a row */
+  __m256i rowoff;                       /* row-major: lane * nfeatures */
+  const float *const *cols;             /* transposed: feature f of lane l at f * 8 + l; NULL if row-major */
+  const int32_t *off;                   /* transposed: column offsets of padded nodes 0..6 */
+} y_rows;
+
+/* Walk Y_INTERLEAVE vectors of rows down tree t, adding leaves to acc. Nodes down to level 5 and
+ * up to 64 leaves are picked with permutes (y_pick), deeper levels and more leaves gathered. */
+AVX2 static void y_walk_rows(const sic_gbdt *b, int32_t t, const y_rows *src, __m256 acc[]) {
   int D = b->flat_depth;
   size_t off = (size_t)t * (size_t)b->vec_stride;
   const float *thr = b->vec_thr + off, *leaf = b->vec_leaf + off;
@@ -367,7 +425,7 @@ AVX2 static void y_walk_rows(const sic_gbdt *b, int32_t t, const float *const ba
   for (int g = 0; g < Y_INTERLEAVE; g++) k[g] = _mm256_setzero_si256();
   for (int d = 0; d < D; d++) {
     for (int g = 0; g < Y_INTERLEAVE; g++) {
-      __m256 th;
+      __m256 th, x;
       __m256i fe;
       if (d <= 2) {
         th = _mm256_permutevar8x32_ps(top_thr, k[g]);
@@ -376,24 +434,43 @@ AVX2 static void y_walk_rows(const sic_gbdt *b, int32_t t, const float *const ba
         __m256i i3 = _mm256_sub_epi32(k[g], _mm256_set1_epi32(7));
         th = _mm256_permutevar8x32_ps(l3_thr, i3);
         fe = _mm256_permutevar8x32_epi32(l3_feat, i3);
+      } else if (d == 4) { /* 16 nodes from 15 on */
+        __m256i i = _mm256_sub_epi32(k[g], _mm256_set1_epi32(15));
+        th = y_pick(thr + 15, i, 16);
+        fe = _mm256_castps_si256(y_pick((const float *)feat + 15, i, 16));
+      } else if (d == 5) { /* 32 nodes from 31 on */
+        __m256i i = _mm256_sub_epi32(k[g], _mm256_set1_epi32(31));
+        th = y_pick(thr + 31, i, 32);
+        fe = _mm256_castps_si256(y_pick((const float *)feat + 31, i, 32));
       } else {
         th = _mm256_i32gather_ps(thr, k[g], 4);
         fe = _mm256_i32gather_epi32(feat, k[g], 4);
       }
-      __m256i xi = _mm256_add_epi32(rowoff, _mm256_and_si256(fe, fmask));
-      __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), base[g], xi, _mm256_castsi256_ps(live[g]), 4);
+      if (src->cols) {
+        x = y_col_x(src->cols[g], src->off, d, k[g], fe);
+      } else { /* masked-off lanes (past the last row) load nothing */
+        __m256i xi = _mm256_add_epi32(src->rowoff, _mm256_and_si256(fe, fmask));
+        x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), src->base[g], xi, _mm256_castsi256_ps(src->live[g]), 4);
+      }
       k[g] = y_step(k[g], x, th, fe);
     }
   }
   __m256i first = _mm256_set1_epi32((1 << D) - 1);
-  __m256 leaves8 = _mm256_loadu_ps(leaf);
   for (int g = 0; g < Y_INTERLEAVE; g++) {
     __m256i li = _mm256_sub_epi32(k[g], first);
-    __m256 v = D <= 3 ? _mm256_permutevar8x32_ps(leaves8, li) : _mm256_i32gather_ps(leaf, li, 4);
+    __m256 v;
+    switch (D) { /* up to 64 leaves by permutes (vec_stride >= max(32, 2^D)), more gathered */
+    case 1: case 2: case 3: v = y_pick(leaf, li, 8); break;
+    case 4: v = y_pick(leaf, li, 16); break;
+    case 5: v = y_pick(leaf, li, 32); break;
+    case 6: v = y_pick(leaf, li, 64); break;
+    default: v = _mm256_i32gather_ps(leaf, li, 4);
+    }
     acc[g] = _mm256_add_ps(acc[g], v);
   }
 }
 
+/* Rows [r0, r0 + n), n <= Y_BLOCK, gathered from the rows themselves (wide rows). */
 AVX2 static void y_block(const sic_gbdt *b, const float *rows, int64_t r0, int n, float *out) {
   enum { NV = Y_BLOCK / Y_LANES };
   __m256 acc[NV];
@@ -409,11 +486,51 @@ AVX2 static void y_block(const sic_gbdt *b, const float *rows, int64_t r0, int n
   }
   __m256i rowoff = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(b->nfeatures));
   for (int32_t t = 0; t < b->ntrees; t++)
-    for (int v = 0; v < nv; v += Y_INTERLEAVE) y_walk_rows(b, t, base + v, live + v, rowoff, acc + v);
+    for (int v = 0; v < nv; v += Y_INTERLEAVE) {
+      y_rows src = {base + v, live + v, rowoff, NULL, NULL};
+      y_walk_rows(b, t, &src, acc + v);
+    }
   for (int v = 0; v * Y_LANES < n; v++) _mm256_maskstore_ps(out + r0 + v * Y_LANES, live[v], acc[v]);
 }
 
+enum { Y_COL_BLOCK = 64 }; /* rows per transposed block (64 x 64 floats at most, 16 KiB) */
+
+/* Rows [r0, r0 + n), n <= Y_COL_BLOCK, at most Z_COL_MAX_NF features: transposed (padding rows
+ * zero), then every tree in turn over the block. */
+AVX2 static void y_col_block(const sic_gbdt *b, const float *rows, int64_t r0, int n, float *out) {
+  enum { NV = Y_COL_BLOCK / Y_LANES };
+  float cols[NV][Z_COL_MAX_NF * Y_LANES] __attribute__((aligned(32)));
+  const float *colp[NV];
+  __m256 acc[NV];
+  int nf = b->nfeatures, D = b->flat_depth;
+  for (int v = 0; v < NV; v++) {
+    for (int l = 0; l < Y_LANES; l++) {
+      int r = v * Y_LANES + l;
+      const float *src = rows + (r0 + r) * nf;
+      for (int f = 0; f < nf; f++) cols[v][f * Y_LANES + l] = r < n ? src[f] : 0.0f;
+    }
+    colp[v] = cols[v];
+    acc[v] = _mm256_set1_ps(b->base_score);
+  }
+  int nv = (n + Y_LANES * Y_INTERLEAVE - 1) / (Y_LANES * Y_INTERLEAVE) * Y_INTERLEAVE;
+  int32_t off[(1 << Z_SEL_LEVELS) - 1] = {0};
+  for (int32_t t = 0; t < b->ntrees; t++) {
+    const int32_t *feat = b->vec_feat + (size_t)t * (size_t)b->vec_stride;
+    for (int j = 0; j < (1 << Z_SEL_LEVELS) - 1 && j < (1 << D) - 1; j++) off[j] = (feat[j] & INT32_MAX) * Y_LANES;
+    for (int v = 0; v < nv; v += Y_INTERLEAVE) {
+      y_rows src = {NULL, NULL, _mm256_setzero_si256(), colp + v, off};
+      y_walk_rows(b, t, &src, acc + v);
+    }
+  }
+  for (int v = 0; v * Y_LANES < n; v++) _mm256_maskstore_ps(out + r0 + v * Y_LANES, y_live(n - v * Y_LANES), acc[v]);
+}
+
 AVX2 void sic_gbdt_batch_avx2(const sic_gbdt *b, const float *rows, int64_t nrows, float *out) {
+  if (b->nfeatures <= Z_COL_MAX_NF) {
+    for (int64_t r0 = 0; r0 < nrows; r0 += Y_COL_BLOCK)
+      y_col_block(b, rows, r0, (int)(nrows - r0 < Y_COL_BLOCK ? nrows - r0 : Y_COL_BLOCK), out);
+    return;
+  }
   for (int64_t r0 = 0; r0 < nrows; r0 += Y_BLOCK)
     y_block(b, rows, r0, (int)(nrows - r0 < Y_BLOCK ? nrows - r0 : Y_BLOCK), out);
 }
