@@ -2,7 +2,8 @@
  * Owner: ml engineer.
  *
  * Loads every event log under the paths, builds stage and application features (ml/features.h),
- * evaluates with grouped-by-application cross-validation next to the baselines (ml/eval.h),
+ * evaluates with grouped-by-application cross-validation next to the baselines (ml/eval.h) and
+ * prints where the errors are (by stage time, master and application),
  * then trains the final "stage" and "app" boosters on everything with the number of rounds
  * early stopping chose, and saves them with the evaluation figures and a description of the
  * training set into one model file. The evaluation is printed (text or JSON).
@@ -32,6 +33,33 @@ static void print_scores(const char *title, const sic_ml_scores *s) {
   print_metrics("app runtime: median baseline", &s->app_median);
 }
 
+/* Where the held-out stage errors are: by actual stage time and master, and by application. */
+static void print_breakdown(const sic_ml_eval *ev) {
+  printf("\nstage time on held-out applications, split (extra rows; the headline above is all stages):\n");
+  for (int k = 0; k < SIC_ML_STRATA; k++) {
+    printf("  %s\n", sic_ml_strata_names[k]);
+    print_metrics("  GBDT", &ev->strata[k].gbdt);
+    print_metrics("  NNLS (Ernest) baseline", &ev->strata[k].nnls);
+    print_metrics("  median baseline", &ev->strata[k].median);
+  }
+  printf("  per application (median of each application's median q-error, %d applications): GBDT %.2f, "
+         "NNLS %.2f, median %.2f\n", ev->per_app_gbdt.n, ev->per_app_gbdt.q_median, ev->per_app_nnls.q_median,
+         ev->per_app_median.q_median);
+  printf("\napplications with the largest share of the stage model's log q-error:\n");
+  printf("  %6s  %-28s %-34s %-7s %6s %10s %7s %7s %7s\n", "share", "name", "first log", "master", "stages",
+         "median ms", "q GBDT", "q NNLS", "q med");
+  for (int32_t i = 0; i < ev->nby_app && i < 10; i++) {
+    const sic_ml_app_errors *e = &ev->by_app[i];
+    printf("  %5.1f%%  %-28.28s %-34.34s %-7s %6d %10.0f %7.2f %7.2f %7.2f\n", 100 * e->share, e->name,
+           e->app_id, e->is_local ? "local" : "cluster", e->nstages, e->median_ms, e->gbdt_q, e->nnls_q, e->median_q);
+  }
+  printf("\nstage model settings chosen by grouped CV inside each fold's training applications:");
+  for (int f = 0; f < ev->folds && f < SIC_ML_MAX_FOLDS; f++)
+    printf(" %d:%s", f + 1, ev->choice[f].blank_deployment ? "no-deployment" : "all");
+  printf("; final model: depth %d, %s\n", ev->final_choice.max_depth,
+         ev->final_choice.blank_deployment ? "deployment features blanked" : "all features");
+}
+
 static void print_eval(const sic_ml_corpus *c, const sic_ml_eval *ev) {
   printf("training set: %d application logs (%d distinct, %d failed to load), %d timed stages, %d "
          "timed applications\n", ev->napps, ev->ngroups, c->nfailed, ev->nstage_rows, ev->napp_rows);
@@ -43,6 +71,7 @@ static void print_eval(const sic_ml_corpus *c, const sic_ml_eval *ev) {
   print_metrics("app runtime: simulation alone", &ev->app_sim_actual);
   printf("\nprediction interval (10th..90th pct of CV log residuals): stage x%.2f..x%.2f, app x%.2f..x%.2f\n",
          exp(ev->stage_resid_lo), exp(ev->stage_resid_hi), exp(ev->sim_resid_lo), exp(ev->sim_resid_hi));
+  print_breakdown(ev);
 }
 
 /* Paths joined with spaces (training-set description). */
@@ -73,11 +102,13 @@ int sic_cmd_train(int argc, char **argv) {
     SIC_OPT_FORMAT_ROW(&format, "output format for the evaluation (text|json)"),
   };
   sic_cmd_spec spec = {"train", "LOGDIR...|--store URL -o model.sic [--folds K] [--format text|json]",
-                       "Train the runtime predictor (stage-level and application-level gradient-boosted\n"
-                       "trees on log-durations) from every event log under LOGDIR..., after a grouped\n"
-                       "cross-validation that never puts one application in both train and test. The model\n"
-                       "file holds both boosters, their feature names, the CV figures next to the baselines\n"
-                       "and a description of the training set.",
+                       "Train the runtime predictor (stage-level gradient-boosted trees on the log-residual\n"
+                       "of Ernest's NNLS model, and application-level trees on log-runtime) from every event\n"
+                       "log under LOGDIR..., after a grouped cross-validation that never puts one application\n"
+                       "in both train and test (settings are chosen inside each fold's training applications).\n"
+                       "The model file holds both boosters, the baseline, their feature names, the CV figures\n"
+                       "next to the baselines (with a breakdown by stage time, master and application) and a\n"
+                       "description of the training set.",
                        opts, sizeof opts / sizeof opts[0],
                        SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 0, -1};
   char **pos = calloc((size_t)argc + 1, sizeof *pos);

@@ -5,13 +5,19 @@
  *    labels change).
  *  - Features read what the log says (tasks, executors, DAG depth, plan operators) and react to
  *    the what-if settings (executors, input scale).
+ *  - What-if executors leave the stage features as logged and scale each stage by its waves:
+ *    wide stages get shorter with more executors and longer with fewer, narrow ones stay.
+ *  - A model of the previous feature set (v1) is refused, naming both versions.
  *  - The simulation respects dependencies and slots on hand-made DAGs. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "ml/features.h"
+#include "ml/gbdt.h"
+#include "ml/predict.h"
 #include "ml/sim.h"
 
 /* Scales a column's values away from base (the model keeps time columns as deltas, so the
@@ -88,6 +94,78 @@ static void test_features_and_whatif(const char *log) {
   sic_app_free(app);
 }
 
+/* The reported bug: `sic predict --executors N` on nds_q66_cpu did not move. Stage features must
+ * not depend on the what-if executors (the model predicts a stage as it ran); wave_scale carries
+ * the what-if: fewer waves with more executors, more waves with fewer, 1 for narrow stages. */
+static void test_whatif_executors(const char *log) {
+  sic_app *app = NULL;
+  sic_err err = {0};
+  CHECK(sic_app_load_path(log, NULL, &app, &err) == 0, "%s: %s", log, err.msg);
+  if (!app) return;
+  sic_ml_app logged, more, fewer;
+  sic_ml_whatif wi_more = {.executors = 32}, wi_fewer = {.executors = 2};
+  CHECK(sic_ml_app_build(app, NULL, &logged, &err) == 0);
+  CHECK(sic_ml_app_build(app, &wi_more, &more, &err) == 0);
+  CHECK(sic_ml_app_build(app, &wi_fewer, &fewer, &err) == 0);
+  int same = 1, wide = 0, shorter = 1, longer = 1, narrow_kept = 1;
+  for (int32_t i = 0; i < logged.nstages; i++) {
+    same &= !memcmp(logged.stages[i].x, more.stages[i].x, sizeof logged.stages[i].x) &&
+            !memcmp(logged.stages[i].x, fewer.stages[i].x, sizeof logged.stages[i].x);
+    CHECK(logged.stages[i].wave_scale == 1, "stage %d as logged: wave scale %g", logged.stages[i].stage_id,
+          logged.stages[i].wave_scale);
+    double slots = expm1(logged.stages[i].x[SF_LOG_SLOTS]);
+    if (logged.stages[i].num_tasks > slots + 0.5) { /* more tasks than the logged slots: wide */
+      wide++;
+      shorter &= more.stages[i].wave_scale < 1;
+      longer &= fewer.stages[i].wave_scale > 1;
+    } else {
+      narrow_kept &= more.stages[i].wave_scale == 1;
+    }
+  }
+  CHECK(same, "stage features changed with the what-if executors");
+  CHECK(wide >= 5, "nds_q66_cpu has wide stages (%d)", wide);
+  CHECK(shorter, "32 executors do not shorten every wide stage");
+  CHECK(longer, "2 executors do not lengthen every wide stage");
+  CHECK(narrow_kept, "a stage with fewer tasks than slots got faster with more executors");
+  CHECK(more.slots == logged.slots * 4 && fewer.slots * 4 == logged.slots, "slots %d %d %d", fewer.slots,
+        logged.slots, more.slots);
+  sic_ml_app_free(&logged), sic_ml_app_free(&more), sic_ml_app_free(&fewer);
+  sic_app_free(app);
+}
+
+/* A model file of feature set v1 (before the v2 features) is refused with both versions named. */
+static void test_old_feature_set_refused(void) {
+  sic_gbdt b;
+  memset(&b, 0, sizeof b);
+  const char *names[] = {"log_tasks"};
+  b.name = strdup("stage");
+  b.nfeatures = 1;
+  b.feature_names = calloc(1, sizeof(char *));
+  b.feature_names[0] = strdup(names[0]);
+  b.feature_version = 1;
+  b.ntrees = 1;
+  b.tree_off = calloc(2, sizeof(int32_t));
+  b.tree_off[1] = 1;
+  b.nodes = calloc(1, sizeof(sic_gbdt_node));
+  b.nodes[0] = (sic_gbdt_node){2.0f, SIC_ML_LEAF, 0};
+  sic_err err = {0};
+  CHECK(sic_gbdt_validate(&b, &err) == 0, "%s", err.msg);
+  char path[] = "/tmp/sic_test_ml_features_v1_XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  if (fd >= 0) close(fd);
+  CHECK(sic_ml_file_save(path, &b, 1, "{}", &err) == 0, "%s", err.msg);
+  sic_ml_predictor *p = NULL;
+  CHECK(sic_ml_predictor_open(path, &p, &err) == SIC_EUNSUPPORTED, "v1 model accepted");
+  CHECK(p == NULL);
+  char want[64];
+  snprintf(want, sizeof want, "feature set v1, this build expects v%u", SIC_ML_FEATURE_VERSION);
+  CHECK(strstr(err.msg, want) && strstr(err.msg, path) && strstr(err.msg, "sic train"), "%s", err.msg);
+  CHECK(SIC_ML_FEATURE_VERSION == 2, "bump this test with the feature version");
+  remove(path);
+  sic_gbdt_free(&b);
+}
+
 /* A diamond 0 -> {1, 2} -> 3, 4 tasks each. */
 static void test_simulation(void) {
   sic_ml_stage_row st[4];
@@ -128,6 +206,8 @@ int main(void) {
   snprintf(q66, sizeof q66, "%s/spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd", shared);
   test_no_label_leakage(q66);
   test_features_and_whatif(q66);
+  test_whatif_executors(q66);
+  test_old_feature_set_refused();
   test_simulation();
   return CHECK_RESULT();
 }

@@ -85,6 +85,28 @@ describe("sic train / sic predict / sic.ml", function()
     assert.same(r, assert(p:predict(app)))
   end)
 
+  -- the reported bug: on nds_q66_cpu (8 executors, stages of ~2000 tasks on 128 slots) the
+  -- prediction did not move with --executors 2, 8, 32 (the stage model had learned no use for
+  -- slots); more executors must shorten a wide job and fewer must lengthen it
+  it("more executors shorten a wide job and fewer lengthen it", function()
+    local log = q66()
+    if not log then return end
+    local function predicted(n)
+      local r = T.run_sic({ "predict", log, "--model", model, "--executors", tostring(n), "--format", "json" })
+      assert.equal(0, r.code, r.stderr)
+      return json.decode(r.stdout)
+    end
+    local two, eight, many = predicted(2), predicted(8), predicted(32)
+    assert.equal(8 * 16, eight.slots)
+    assert.is_true(two.predictedMs > eight.predictedMs, ("2 executors %g ms, 8 executors %g ms"):format(two.predictedMs, eight.predictedMs))
+    assert.is_true(many.predictedMs < eight.predictedMs, ("32 executors %g ms, 8 executors %g ms"):format(many.predictedMs, eight.predictedMs))
+    -- stage by stage: never faster with fewer executors, never slower with more
+    for i, st in ipairs(eight.stages) do
+      assert.is_true(two.stages[i].predictedMs >= st.predictedMs, "stage " .. st.stageId)
+      assert.is_true(many.stages[i].predictedMs <= st.predictedMs, "stage " .. st.stageId)
+    end
+  end)
+
   it("predicts a stored job's next run from its history (sic predict JOB)", function()
     local dir = T.need_shared("spark-events/spark-rapids-tools/spark-events-qualification/multiple_attempts")
     if not dir then return end
