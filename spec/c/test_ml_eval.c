@@ -1,10 +1,12 @@
 /* Evaluation of the runtime predictor on every real event log, as a test.
  *
- * Grouped-by-application 5-fold CV of the stage model next to the baselines fitted on the same
- * folds (Ernest-style NNLS on bytes/slots/waves, training median); extrapolation to the largest
+ * Grouped-by-application 5-fold CV of the stage model (Ernest residual, settings chosen inside
+ * each fold's training applications) next to the baselines fitted on the same folds
+ * (Ernest-style NNLS on bytes/slots/waves, training median); extrapolation to the largest
  * inputs; the DAG simulation fed actual stage times. Fails when the stage model stops beating
- * the best baseline on held-out applications, or the simulation stops reproducing runtimes.
- * Prints every figure (docs/prediction.md quotes them). */
+ * the best baseline by the measured margin on held-out applications, or the simulation stops
+ * reproducing runtimes. Prints every figure and the breakdown by stage time, master and
+ * application (docs/prediction.md quotes them). */
 #include <math.h>
 #include <stdlib.h>
 
@@ -74,8 +76,22 @@ int main(void) {
            best, 100 * (1 - s->stage_gbdt.q_median / best));
     CHECK(s->stage_gbdt.n == ev.nstage_rows, "every timed stage is predicted out of fold (%d of %d)",
           s->stage_gbdt.n, ev.nstage_rows);
-    CHECK(s->stage_gbdt.q_median < best, "stage GBDT median q-error %.2f does not beat the best baseline %.2f",
-          s->stage_gbdt.q_median, best);
+    /* measured 2026-11-25: 4.24 vs 5.51 (23% better); fail when the margin drops below 15% */
+    CHECK(s->stage_gbdt.q_median < 0.85 * best,
+          "stage GBDT median q-error %.2f is not 15%% better than the best baseline %.2f", s->stage_gbdt.q_median, best);
+    /* per application, each counted once (measured 3.60 vs 5.46) */
+    CHECK(ev.per_app_gbdt.q_median < fmin(ev.per_app_nnls.q_median, ev.per_app_median.q_median),
+          "per-application median q-error %.2f does not beat the baselines", ev.per_app_gbdt.q_median);
+    /* the breakdown covers every scored stage: the four time buckets and the two masters partition them */
+    int nb = 0, nm = ev.strata[5].gbdt.n + ev.strata[6].gbdt.n, nshare = 0;
+    for (int k = 0; k < 4; k++) nb += ev.strata[k].gbdt.n;
+    double share = 0;
+    for (int32_t i = 0; i < ev.nby_app; i++) share += ev.by_app[i].share, nshare += ev.by_app[i].nstages;
+    CHECK(nb == s->stage_gbdt.n && nm == s->stage_gbdt.n && nshare == s->stage_gbdt.n, "strata %d %d apps %d of %d",
+          nb, nm, nshare, s->stage_gbdt.n);
+    CHECK(ev.nby_app == ev.ngroups && fabs(share - 1) < 1e-9, "%d applications, shares sum to %g", ev.nby_app, share);
+    for (int f = 0; f < ev.folds; f++)
+      CHECK(ev.choice[f].max_depth == p.max_depth && isfinite(ev.choice[f].inner_q), "fold %d: no inner-CV choice", f);
     CHECK(s->stage_gbdt.q_p90 < fmin(s->stage_nnls.q_p90, s->stage_median.q_p90),
           "stage GBDT p90 q-error %.2f does not beat the baselines", s->stage_gbdt.q_p90);
     CHECK(ev.extrap.stage_gbdt.q_median < fmin(ev.extrap.stage_nnls.q_median, ev.extrap.stage_median.q_median),
