@@ -25,6 +25,10 @@ int32_t sic_imap_get(const sic_imap *m, int64_t key);               /* -1 when a
 int sic_imap_put(sic_imap *m, int64_t key, int32_t val);            /* 0 or SIC_ENOMEM */
 void sic_imap_free(sic_imap *m);
 
+/* Name prefix of the accumulators Spark's task metrics travel in ("internal.metrics.
+ * executorRunTime", ...): the model keeps those values per task, not as accumulators. */
+#define SIC_INTERNAL_METRICS "internal.metrics."
+
 /* A pair collected while building and grouped into ranges at finalize. */
 typedef struct sic_pair {
   int32_t a;                     /* owner row (executor or stage row) */

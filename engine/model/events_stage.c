@@ -144,6 +144,8 @@ static void stage_accums(sic_builder *b, sic_jscan *s, sic_range *out) {
       else if (SIC_KEY(&k, "Internal")) sic_rd_bool(b, s, &sa.internal);
       else sic_json_skip(s);
     }
+    const char *name = sa.internal ? sic_str(a, sa.name) : NULL;
+    if (name && strncmp(name, SIC_INTERNAL_METRICS, sizeof SIC_INTERNAL_METRICS - 1) == 0) continue; /* task metrics */
     if (SIC_GROW(b, a->stage_accums, b->cap_stage_accums, a->nstage_accums) < 0) continue;
     a->stage_accums[a->nstage_accums++] = sa;
     out->n++;

@@ -167,6 +167,9 @@ static void task_accum(sic_builder *b, sic_jscan *s, int collect) {
 static void accum_apply(sic_builder *b, int64_t id, const sic_jstr *name, int internal, const sic_jstr *meta,
                         int numeric, int64_t update, int collect, const sic_jstr *upd_raw, const sic_jstr *val_raw) {
   int have_name = name != NULL, have_meta = meta != NULL;
+  /* Spark's own task metrics as accumulators: the task table already holds each value (the
+   * History Server never lists them either), so they are not kept twice */
+  if (internal && have_name && starts_with(name, SIC_INTERNAL_METRICS, sizeof SIC_INTERNAL_METRICS - 1)) return;
   int32_t row = sic_accum_row(b, id, 1);
   if (row < 0) return;
   sic_accum *ac = &b->app->accums[row];

@@ -200,7 +200,8 @@ typedef struct sic_task_accum {
 } sic_task_accum;
 
 /* Accumulator totals: one row per accumulator id seen in task or driver updates (SQL
- * metrics are joined to plan nodes through accum_id). */
+ * metrics are joined to plan nodes through accum_id), except Spark's internal task-metric
+ * accumulators ("internal.metrics.*"): their values are the task metrics, kept per task. */
 typedef struct sic_accum {
   int64_t accum_id;                      /* "ID" */
   sic_sid name;                          /* "Name" */
@@ -259,7 +260,8 @@ typedef struct sic_stage {
   int64_t first_task_launch;             /* min task launch time, -1 when no task */
   sic_range parents;                     /* "Parent IDs" (stage ids) in sic_app.ints */
   sic_range rdds;                        /* rows in sic_app.rdds */
-  sic_range accums;                      /* stage "Accumulables": rows in sic_app.stage_accums */
+  sic_range accums;                      /* stage "Accumulables" (but "internal.metrics.*"): rows
+                                            in sic_app.stage_accums */
   sic_range jobs;                        /* job ids containing this stage, in sic_app.ints */
   sic_sid pool;                          /* "spark.scheduler.pool" of the submitting job, -1 */
   sic_sid description;                   /* "spark.job.description" property at submission, -1 */
