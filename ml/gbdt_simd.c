@@ -14,9 +14,11 @@
  * deeper levels (and AVX2, and wider rows) gather it. Each lane adds its leaf to its row's
  * sum tree after tree, so every row's sum is the scalar sum, in the same order, to the bit.
  *
- * One row: one lane per tree, 16 (AVX-512) or 8 (AVX2) trees walked together; each lane
- * gathers its tree's node, the row's feature value comes from registers holding the row. The
- * leaves are stored and added one by one in tree order (float addition is not associative). */
+ * One row: one lane per tree, 16 (AVX-512) or 8 (AVX2) trees walked together, 4 such vectors
+ * interleaved; each lane gathers its tree's node (AVX-512: threshold and feature as one 8-byte
+ * element, half the gathered elements), the row's feature value comes from registers holding
+ * the row. The leaves are stored and added one by one in tree order (float addition is not
+ * associative). */
 #include "ml/gbdt_kernels.h"
 
 #if SIC_GBDT_X86
@@ -47,6 +49,7 @@ typedef struct z_tree {
   const float *thr;                     /* thresholds of padded nodes, vec_stride apart per tree */
   const int32_t *feat;                  /* feature fields of the same nodes */
   const float *leaf;                    /* leaf values */
+  const uint64_t *split;                /* the same nodes as 8-byte splits (flat_split) */
   __m512 top_thr[2];                    /* thresholds of nodes 0..31 (levels 0-4) */
   __m512i top_feat[2];                  /* their feature fields */
   __m512 l5_thr[2];                     /* nodes 31..62 (level 5), when the tree is that deep */
@@ -77,6 +80,7 @@ AVX512 static inline __m512i z_step(__m512i k, __m512 x, __m512 thr, __m512i fea
 AVX512 static void z_load_tree(const sic_gbdt *b, int32_t t, z_tree *z) {
   size_t off = (size_t)t * (size_t)b->vec_stride;
   z->thr = b->vec_thr + off, z->feat = b->vec_feat + off, z->leaf = b->vec_leaf + off;
+  z->split = b->flat_split + (size_t)t * (((size_t)1 << b->flat_depth) - 1);
   /* vec_stride >= 32: the first 32 entries are always this tree's (zero padded) */
   for (int i = 0; i < 2; i++) {
     z->top_thr[i] = _mm512_loadu_ps(z->thr + 16 * i);
@@ -103,6 +107,20 @@ AVX512 static inline __m512 z_leaf(const z_tree *z, int D, __m512i k) {
   return _mm512_i32gather_ps(li, z->leaf, 4);
 }
 
+/* Threshold and feature field of split at[l] (from split, lanes in live): the scalar layout's
+ * 8-byte splits gathered 8 at a time (gathers cost per element, so this is half the cost of
+ * gathering thresholds and features apart), then separated into the two vectors. */
+AVX512 static inline void z_split_gather(const uint64_t *split, __m512i at, __mmask16 live, __m512 *thr, __m512i *feat) {
+  __m512i lo = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), (__mmask8)live, _mm512_castsi512_si256(at),
+                                           split, 8);
+  __m512i hi = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), (__mmask8)(live >> 8),
+                                           _mm512_extracti64x4_epi64(at, 1), split, 8);
+  /* dwords of lo ++ hi: threshold bits at even positions, feature fields at odd ones */
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  *thr = _mm512_castsi512_ps(_mm512_permutex2var_epi32(lo, even, hi));
+  *feat = _mm512_permutex2var_epi32(lo, _mm512_add_epi32(even, _mm512_set1_epi32(1)), hi);
+}
+
 /* Threshold and feature field of each lane's node k at level d: from registers down to level 5,
  * gathered below. */
 AVX512 static inline void z_node(const z_tree *z, int d, __m512i k, __m512 *thr, __m512i *feat) {
@@ -114,8 +132,7 @@ AVX512 static inline void z_node(const z_tree *z, int d, __m512i k, __m512 *thr,
     *thr = z_pick32(z->l5_thr[0], z->l5_thr[1], i5);
     *feat = z_pick32i(z->l5_feat[0], z->l5_feat[1], i5);
   } else {
-    *thr = _mm512_i32gather_ps(k, z->thr, 4);
-    *feat = _mm512_i32gather_epi32(k, z->feat, 4);
+    z_split_gather(z->split, k, 0xffff, thr, feat);
   }
 }
 
@@ -286,38 +303,39 @@ AVX512 float sic_gbdt_row_avx512(const sic_gbdt *b, const float *row) {
   memcpy(xbuf, row, (size_t)(nf < 64 ? nf : 64) * sizeof *xbuf);
   __m512 xr[4];
   for (int i = 0; i < 4; i++) xr[i] = _mm512_loadu_ps(xbuf + 16 * i);
-  const __m512i lane_off = _mm512_mullo_epi32(
-      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(S));
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const int ns = (1 << D) - 1;
+  const __m512i split_off = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(ns)); /* tree l's splits */
+  const __m512i leaf_off = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(S));   /* tree l's leaves */
   const __m512i fmask = _mm512_set1_epi32(INT32_MAX);
-  const __m512i leaf0 = _mm512_set1_epi32((1 << D) - 1);
+  const __m512i leaf0 = _mm512_set1_epi32(ns);
   enum { G = Z_ROW_INTERLEAVE };
   float acc = b->base_score;
   float leaves[G * Z_LANES];
   for (int32_t t0 = 0; t0 < b->ntrees; t0 += G * Z_LANES) {
     __mmask16 live[G];
-    const float *thr[G];
-    const int32_t *feat[G];
+    const uint64_t *split[G];
+    const float *leaf[G];
     __m512i k[G];
     for (int g = 0; g < G; g++) {
       int n = b->ntrees - t0 - g * Z_LANES;
       live[g] = n >= Z_LANES ? (__mmask16)0xffff : n > 0 ? (__mmask16)((1u << n) - 1) : 0;
-      /* a vector past the last tree keeps a valid pointer (tree 0) but loads nothing through it */
-      size_t off = n > 0 ? (size_t)(t0 + g * Z_LANES) * (size_t)S : 0;
-      thr[g] = b->vec_thr + off, feat[g] = b->vec_feat + off;
+      /* a vector past the last tree keeps valid pointers (tree 0) but loads nothing through them */
+      size_t t = n > 0 ? (size_t)(t0 + g * Z_LANES) : 0;
+      split[g] = b->flat_split + t * ns, leaf[g] = b->vec_leaf + t * (size_t)S;
       k[g] = _mm512_setzero_si512();
     }
     for (int d = 0; d < D; d++)
       for (int g = 0; g < G; g++) {
-        __m512i at = _mm512_add_epi32(lane_off, k[g]);
-        __m512 th = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live[g], at, thr[g], 4);
-        __m512i fe = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live[g], at, feat[g], 4);
+        __m512 th;
+        __m512i fe;
+        z_split_gather(split[g], _mm512_add_epi32(split_off, k[g]), live[g], &th, &fe);
         __m512 x = z_row_x(xr, nf, row, _mm512_and_si512(fe, fmask), live[g]);
         k[g] = z_step(k[g], x, th, fe);
       }
     for (int g = 0; g < G; g++) {
-      __m512i at = _mm512_add_epi32(lane_off, _mm512_sub_epi32(k[g], leaf0));
-      const float *leaf = b->vec_leaf + (thr[g] - b->vec_thr);
-      _mm512_storeu_ps(leaves + g * Z_LANES, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live[g], at, leaf, 4));
+      __m512i at = _mm512_add_epi32(leaf_off, _mm512_sub_epi32(k[g], leaf0));
+      _mm512_storeu_ps(leaves + g * Z_LANES, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live[g], at, leaf[g], 4));
     }
     int n = b->ntrees - t0 < G * Z_LANES ? b->ntrees - t0 : G * Z_LANES;
     for (int l = 0; l < n; l++) acc += leaves[l]; /* tree order, as XGBoost sums */
