@@ -5,14 +5,14 @@
  * architectures this file is empty and the scalar walk in gbdt.c is used.
  *
  * Batch (many rows): one vector lane per row, all lanes walking the same padded tree. The top
- * levels of a tree are few nodes (31 up to depth 4, 32 more at depth 5), so a lane's node is
- * picked from vector registers holding the whole level with a permute instead of a memory
- * gather (gathers are the slow part: ~9 ns per 16-lane gather on the Zen 4 this was tuned on).
- * Feature values differ per lane (each row its own feature); with AVX-512 and rows of up to 64
- * features, a block of rows is first transposed so that one feature of 16 rows is one vector,
- * and at levels 0-3 each lane's value is blended from the level's 1-8 candidate columns;
- * deeper levels (and AVX2, and wider rows) gather it. Each lane adds its leaf to its row's
- * sum tree after tree, so every row's sum is the scalar sum, in the same order, to the bit.
+ * levels of a tree are few nodes (63 down to level 5) and a tree has at most 64 leaves up to
+ * depth 6, so a lane's node or leaf is picked from vector registers with permutes instead of a
+ * memory gather (gathers are the slow part: ~0.5 ns per element on the Zen 4 this was tuned
+ * on, whatever the addresses). Feature values differ per lane (each row its own feature): rows
+ * of up to 64 features are transposed a block at a time so that one feature of 8 or 16 rows is
+ * one vector, and at levels 0-3 each lane's value is blended from the level's 1-8 candidate
+ * columns; deeper levels (and wider rows) gather it. Each lane adds its leaf to its row's sum
+ * tree after tree, so every row's sum is the scalar sum, in the same order, to the bit.
  *
  * One row: one lane per tree, 16 (AVX-512) or 8 (AVX2) trees walked together, 4 such vectors
  * interleaved; each lane gathers its tree's node (AVX-512: threshold and feature as one 8-byte
@@ -49,7 +49,6 @@ typedef struct z_tree {
   const float *thr;                     /* thresholds of padded nodes, vec_stride apart per tree */
   const int32_t *feat;                  /* feature fields of the same nodes */
   const float *leaf;                    /* leaf values */
-  const uint64_t *split;                /* the same nodes as 8-byte splits (flat_split) */
   __m512 top_thr[2];                    /* thresholds of nodes 0..31 (levels 0-4) */
   __m512i top_feat[2];                  /* their feature fields */
   __m512 l5_thr[2];                     /* nodes 31..62 (level 5), when the tree is that deep */
@@ -80,7 +79,6 @@ AVX512 static inline __m512i z_step(__m512i k, __m512 x, __m512 thr, __m512i fea
 AVX512 static void z_load_tree(const sic_gbdt *b, int32_t t, z_tree *z) {
   size_t off = (size_t)t * (size_t)b->vec_stride;
   z->thr = b->vec_thr + off, z->feat = b->vec_feat + off, z->leaf = b->vec_leaf + off;
-  z->split = b->flat_split + (size_t)t * (((size_t)1 << b->flat_depth) - 1);
   /* vec_stride >= 32: the first 32 entries are always this tree's (zero padded) */
   for (int i = 0; i < 2; i++) {
     z->top_thr[i] = _mm512_loadu_ps(z->thr + 16 * i);
@@ -132,7 +130,10 @@ AVX512 static inline void z_node(const z_tree *z, int d, __m512i k, __m512 *thr,
     *thr = z_pick32(z->l5_thr[0], z->l5_thr[1], i5);
     *feat = z_pick32i(z->l5_feat[0], z->l5_feat[1], i5);
   } else {
-    z_split_gather(z->split, k, 0xffff, thr, feat);
+    /* dword gathers: the 8-byte form (z_split_gather) here made the depth-6 batch 8% slower
+     * through code generation alone, though this branch never runs at depth 6 */
+    *thr = _mm512_i32gather_ps(k, z->thr, 4);
+    *feat = _mm512_i32gather_epi32(k, z->feat, 4);
   }
 }
 
@@ -251,8 +252,11 @@ AVX512 static void z_col_block(const sic_gbdt *b, const float *rows, int64_t r0,
   for (int v = 0; v < NV; v++) {
     for (int l = 0; l < Z_LANES; l++) {
       int r = v * Z_LANES + l;
-      const float *src = rows + (r0 + r) * nf;
-      for (int f = 0; f < nf; f++) cols[v][f * Z_LANES + l] = r < n ? src[f] : 0.0f;
+      const float *src = r < n ? rows + (r0 + r) * nf : NULL;
+      if (src)
+        for (int f = 0; f < nf; f++) cols[v][f * Z_LANES + l] = src[f];
+      else /* padding row: zeros, never stored to out */
+        for (int f = 0; f < nf; f++) cols[v][f * Z_LANES + l] = 0.0f;
     }
     colp[v] = cols[v];
     acc[v] = _mm512_set1_ps(b->base_score);
@@ -524,8 +528,11 @@ AVX2 static void y_col_block(const sic_gbdt *b, const float *rows, int64_t r0, i
   for (int v = 0; v < NV; v++) {
     for (int l = 0; l < Y_LANES; l++) {
       int r = v * Y_LANES + l;
-      const float *src = rows + (r0 + r) * nf;
-      for (int f = 0; f < nf; f++) cols[v][f * Y_LANES + l] = r < n ? src[f] : 0.0f;
+      const float *src = r < n ? rows + (r0 + r) * nf : NULL;
+      if (src)
+        for (int f = 0; f < nf; f++) cols[v][f * Y_LANES + l] = src[f];
+      else /* padding row: zeros, never stored to out */
+        for (int f = 0; f < nf; f++) cols[v][f * Y_LANES + l] = 0.0f;
     }
     colp[v] = cols[v];
     acc[v] = _mm256_set1_ps(b->base_score);
