@@ -235,11 +235,11 @@ void sic_col_optimize(sic_builder *b, sic_col *c) {
   for (int64_t i = 0; i < n; i++) {
     int64_t v = sic_col_get(c, i);
     nonzero += v != 0;
-    for (int k = 0; k < 3 && W[k] < c->width; k++) {
+    for (int k = 0; k < 3; k++) {
       int ok;
       col_encode(W[k], c->base, v, &ok);
-      if (!ok) misfits[k]++;
-      else break; /* fits this width, so every wider one too */
+      if (ok) break; /* fits this width, so every wider one too */
+      misfits[k]++;
     }
   }
   if (!nonzero) { /* e.g. -1 defaults all overwritten by 0: no array at all */
@@ -248,14 +248,15 @@ void sic_col_optimize(sic_builder *b, sic_col *c) {
     *c = (sic_col){.width = 1};
     return;
   }
-  /* bytes at the current width, against each narrower width plus its exceptions */
-  int64_t best = n * c->width + (int64_t)c->nexceptions * (int64_t)sizeof(sic_col_exception);
-  int best_w = c->width;
-  for (int k = 0; k < 3 && W[k] < c->width; k++) {
+  /* bytes at each width with its exceptions (none at 8 bytes, where the base is 0); a
+   * small table whose values were all kept aside while it grew may widen here */
+  int64_t best = n * 8;
+  int best_w = 8;
+  for (int k = 2; k >= 0; k--) { /* wide to narrow: a tie keeps the one with fewer exceptions */
     int64_t cost = n * W[k] + misfits[k] * (int64_t)sizeof(sic_col_exception);
     if (cost < best && misfits[k] <= INT32_MAX) best = cost, best_w = W[k];
   }
-  if (best_w != c->width) col_recode(b, c, best_w, c->base, n);
+  if (best_w != c->width) col_recode(b, c, best_w, best_w == 8 ? 0 : c->base, n);
 }
 
 #define TASK_DENSE_LIMIT (1LL << 28)

@@ -85,6 +85,28 @@ describe("model views", function()
     end
   end)
 
+  it("reads columns that keep a few wide values aside (exceptions) exactly as C does", function()
+    if not app then return pending("needs shared data") end
+    local C = require("sic.core").C
+    local checked = 0
+    for name, idx in pairs(require("sic.model").TASK_METRICS) do
+      local c = app.c.tasks.metric[idx]
+      if c.nexceptions > 0 then
+        local col = app.tasks[name]
+        for i = 0, c.nexceptions - 1 do
+          local row = tonumber(c.exceptions[i].row)
+          assert.equal(tonumber(c.exceptions[i].value), tonumber(col[row]))
+          assert.equal(C.sic_stats_task_value(app.c, row, idx), tonumber(col[row]))
+          checked = checked + 1
+        end
+        for row = 0, app.tasks.n - 1, 13 do
+          assert.equal(C.sic_stats_task_value(app.c, row, idx), tonumber(col[row]), name .. " row " .. row)
+        end
+      end
+    end
+    assert.is_true(checked > 0, "this log has columns with exceptions")
+  end)
+
   it("gives all-zero columns (data == NULL) a zero array instead of a NULL pointer", function()
     if not app then return pending("needs shared data") end
     local null_col
