@@ -226,6 +226,10 @@ static int build_flat(sic_gbdt *b) {
   free_flat(b);
   if (b->max_depth > SIC_ML_FLAT_MAX_DEPTH || b->ntrees == 0) return 0;
   int D = b->max_depth > 0 ? b->max_depth : 1;
+  /* every tree is padded to the deepest one's depth: thousands of stumps next to one deep tree
+   * (a degenerate or hostile file) would take GBs; such a model keeps the node walk (~100 MB
+   * of padded layout at most) */
+  if (((uint64_t)b->ntrees << D) > SIC_ML_FLAT_MAX_LEAVES) return 0;
   size_t ns = ((size_t)1 << D) - 1, nl = (size_t)1 << D;
   b->flat_split = malloc((size_t)b->ntrees * ns * sizeof *b->flat_split);
   b->flat_leaf = malloc((size_t)b->ntrees * nl * sizeof *b->flat_leaf);

@@ -31,6 +31,7 @@
 #define SIC_ML_LEAF 0x7fffffffu         /* feature field value that marks a leaf */
 #define SIC_ML_DEFAULT_LEFT 0x80000000u /* bit in the feature field: missing goes left */
 #define SIC_ML_FLAT_MAX_DEPTH 10        /* deeper models keep the node walk (padding would explode) */
+#define SIC_ML_FLAT_MAX_LEAVES (1 << 22) /* ntrees * 2^depth above this keeps the node walk too */
 
 typedef struct sic_gbdt_node {
   float value;                          /* split threshold, or the leaf value at a leaf */

@@ -8,7 +8,8 @@
  * kernel's single-row and batch predictions (0, 1, 7, 17, 1000 rows: partial vectors and
  * blocks) must equal, bit for bit, a plain recursive walk written here and the library's
  * scalar and node-walk paths. The rows sit right before an inaccessible page so a gather past
- * the caller's last row crashes the test instead of passing unnoticed. */
+ * the caller's last row crashes the test instead of passing unnoticed. A model whose padding
+ * would be huge keeps the node walk. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -168,6 +169,39 @@ static void check_shape(int D, int nf, int ntrees) {
   sic_gbdt_free(&b);
 }
 
+/* One deep tree among thousands of stumps would pad to GBs: the model keeps the node walk, every
+ * kernel but scalar is refused, and it still predicts exactly. */
+static void check_padding_cap(void) {
+  enum { D = SIC_ML_FLAT_MAX_DEPTH, NF = 6 };
+  int ntrees = (SIC_ML_FLAT_MAX_LEAVES >> D) + 1;
+  sic_gbdt b;
+  sic_err err = {0};
+  memset(&b, 0, sizeof b);
+  b.nfeatures = NF, b.ntrees = ntrees, b.base_score = 0.25f;
+  b.tree_off = calloc((size_t)ntrees + 1, sizeof *b.tree_off);
+  b.nodes = malloc(((size_t)ntrees + MAX_NODES) * sizeof *b.nodes);
+  b.tree_off[1] = make_tree(b.nodes, D, NF, 1);
+  for (int t = 1; t < ntrees; t++) { /* stumps: a single leaf */
+    b.nodes[b.tree_off[t]] = (sic_gbdt_node){leaf_value(), SIC_ML_LEAF, 0};
+    b.tree_off[t + 1] = b.tree_off[t] + 1;
+  }
+  CHECK(sic_gbdt_validate(&b, &err) == 0, "%s", err.msg);
+  CHECK_EQ_INT(b.max_depth, D);
+  CHECK_EQ_INT(b.flat_depth, 0);
+  CHECK(b.vec_thr == NULL && b.flat_split == NULL);
+  CHECK_EQ_INT(b.kernel, SIC_GBDT_KERNEL_SCALAR);
+  CHECK(sic_gbdt_set_kernel(&b, SIC_GBDT_KERNEL_AVX2) == SIC_EUNSUPPORTED);
+  float rows[3 * NF], out[3];
+  for (int i = 0; i < 3 * NF; i++) rows[i] = feature_value();
+  sic_gbdt_predict_batch(&b, rows, 3, out);
+  for (int r = 0; r < 3; r++) {
+    float want = ref_predict(&b, rows + r * NF);
+    CHECK(same_bits(out[r], want) && same_bits(sic_gbdt_predict_row(&b, rows + r * NF), want),
+          "capped model row %d: %.9g, reference %.9g", r, out[r], want);
+  }
+  sic_gbdt_free(&b);
+}
+
 /* SIC_GBDT_KERNEL picks a kernel at validation, never one the CPU cannot run. */
 static void check_env_choice(void) {
   sic_gbdt b;
@@ -205,5 +239,6 @@ int main(void) {
       check_shape(D, widths[w], trees[shape % 6]);
   printf("%d forest shapes (depth 1-%d), %d mismatches\n", shape, SIC_ML_FLAT_MAX_DEPTH + 1, mismatches);
   check_env_choice();
+  check_padding_cap();
   return CHECK_RESULT();
 }
