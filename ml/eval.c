@@ -293,12 +293,13 @@ static int inner_score(const sic_ml_corpus *c, const int8_t *train_set, const in
     sic_xgb_booster b = NULL;
     sic_gbdt g = {0};
     int rounds = 0;
-    int ntrain = 0;
+    int ntrain = 0, ntest = 0;
     for (int32_t a = 0; a < c->napps; a++) {
       in[a] = fold[a] >= 0 && fold[a] != j;
-      for (int32_t s = 0; in[a] && s < c->apps[a].nstages; s++) ntrain += c->apps[a].stages[s].usable;
+      for (int32_t s = 0; fold[a] >= 0 && s < c->apps[a].nstages; s++)
+        *(in[a] ? &ntrain : &ntest) += c->apps[a].stages[s].usable;
     }
-    if (ntrain < 20) continue; /* too little to train on: this inner fold scores nothing */
+    if (ntrain < 20 || ntest == 0) continue; /* nothing to learn from or nothing to score */
     nnls_model base;
     rc = train_inner(c, in, gi, 0, p, blank, &base, &b, &rounds, err);
     if (!rc) rc = sic_xgb_to_gbdt(b, SF__COUNT, &g, err);
@@ -518,6 +519,9 @@ static void residuals(const sic_ml_corpus *c, const preds *P, int which, float *
 const char *const sic_ml_strata_names[SIC_ML_STRATA] = {
   "stages < 100 ms", "stages 100 ms - 1 s", "stages 1 - 10 s", "stages >= 10 s", "stages >= 1 s",
   "stages of cluster-mode apps", "stages of local-mode apps",
+};
+const char *const sic_ml_strata_keys[SIC_ML_STRATA] = {
+  "lt_100ms", "100ms_to_1s", "1s_to_10s", "ge_10s", "ge_1s", "cluster_mode", "local_mode",
 };
 
 /* Whether a stage (actual time ms, local-mode flag) is in stratum k. Buckets are by the
@@ -803,7 +807,7 @@ static void jw_metrics(sic_jw *w, const char *key, const sic_ml_metrics *m) {
   sic_jw_kint(w, "n", m->n);
   sic_jw_kdouble(w, "q_error_median", m->q_median);
   sic_jw_kdouble(w, "q_error_p90", m->q_p90);
-  sic_jw_kdouble(w, "mape", m->mape);
+  if (isfinite(m->mape)) sic_jw_kdouble(w, "mape", m->mape); /* none for per-application rows */
   sic_jw_end(w);
 }
 
@@ -852,12 +856,17 @@ char *sic_ml_eval_json(const sic_ml_corpus *c, const sic_ml_eval *ev, const char
   jw_scores(&w, "interpolation", &ev->interp);
   sic_jw_kobj(&w, "interpolation_strata");
   for (int k = 0; k < SIC_ML_STRATA; k++) {
-    sic_jw_kobj(&w, sic_ml_strata_names[k]);
+    sic_jw_kobj(&w, sic_ml_strata_keys[k]);
     jw_metrics(&w, "stage_gbdt", &ev->strata[k].gbdt);
     jw_metrics(&w, "stage_nnls", &ev->strata[k].nnls);
     jw_metrics(&w, "stage_median", &ev->strata[k].median);
     sic_jw_end(&w);
   }
+  sic_jw_end(&w);
+  sic_jw_kobj(&w, "interpolation_per_application"); /* each application's median q, then their median */
+  jw_metrics(&w, "stage_gbdt", &ev->per_app_gbdt);
+  jw_metrics(&w, "stage_nnls", &ev->per_app_nnls);
+  jw_metrics(&w, "stage_median", &ev->per_app_median);
   sic_jw_end(&w);
   jw_scores(&w, "extrapolation", &ev->extrap);
   jw_metrics(&w, "app_simulation_with_actual_stage_times", &ev->app_sim_actual);

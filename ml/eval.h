@@ -76,7 +76,8 @@ typedef struct sic_ml_choice {
 
 /* Extra rows: the held-out stage errors split by actual stage time and by master. */
 enum { SIC_ML_STRATA = 7 };
-extern const char *const sic_ml_strata_names[SIC_ML_STRATA];
+extern const char *const sic_ml_strata_names[SIC_ML_STRATA]; /* for people */
+extern const char *const sic_ml_strata_keys[SIC_ML_STRATA];  /* JSON keys in the model metadata */
 
 typedef struct sic_ml_stratum {
   sic_ml_metrics gbdt;                  /* stage GBDT on the stages of the stratum */
