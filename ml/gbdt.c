@@ -174,14 +174,22 @@ static int build_vec(sic_gbdt *b) {
     memcpy(b->vec_leaf + t * stride, b->flat_leaf + t * nl, nl * sizeof *b->vec_leaf);
   }
   b->vec_stride = (int32_t)stride;
+  /* the top splits of all trees side by side: one row's walk loads them instead of gathering */
+  size_t ts = ((size_t)b->ntrees + 15) / 16 * 16;
+  b->vec_top = alloc_lines(3 * ts, sizeof *b->vec_top);
+  if (!b->vec_top) return SIC_ENOMEM;
+  for (size_t k = 0; k < 3 && k < ns; k++)
+    for (int32_t t = 0; t < b->ntrees; t++) b->vec_top[k * ts + t] = b->flat_split[t * ns + k];
+  b->vec_top_stride = (int32_t)ts;
   return 0;
 }
 
 static void free_flat(sic_gbdt *b) {
   free(b->flat_split), free(b->flat_leaf);
-  free(b->vec_thr), free(b->vec_feat), free(b->vec_leaf);
+  free(b->vec_thr), free(b->vec_feat), free(b->vec_leaf), free(b->vec_top);
   b->flat_split = NULL, b->flat_leaf = NULL, b->flat_depth = 0;
   b->vec_thr = NULL, b->vec_feat = NULL, b->vec_leaf = NULL, b->vec_stride = 0;
+  b->vec_top = NULL, b->vec_top_stride = 0;
   b->kernel = SIC_GBDT_KERNEL_SCALAR;
 }
 
@@ -201,7 +209,7 @@ const char *sic_gbdt_kernel_name(int k) {
 
 int sic_gbdt_set_kernel(sic_gbdt *b, sic_gbdt_kernel k) {
   if (k == SIC_GBDT_KERNEL_SCALAR) return b->kernel = k, 0;
-  if ((unsigned)k >= SIC_GBDT_KERNEL_COUNT || b->flat_depth == 0 || !b->vec_thr) return SIC_EUNSUPPORTED;
+  if ((unsigned)k >= SIC_GBDT_KERNEL_COUNT || b->flat_depth == 0 || !b->vec_top) return SIC_EUNSUPPORTED;
 #if SIC_GBDT_X86
   /* the kernels index a block of 16 rows with 32-bit offsets: row * nfeatures must fit */
   if (b->nfeatures > (1 << 26) || !(sic_gbdt_cpu_kernels() & 1u << k)) return SIC_EUNSUPPORTED;

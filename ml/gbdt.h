@@ -64,6 +64,9 @@ typedef struct sic_gbdt {
   float *vec_thr;                       /* per tree: thresholds of padded nodes 0 .. 2^D - 2 */
   int32_t *vec_feat;                    /* per tree: feature field of those nodes (bit 31 = default left) */
   float *vec_leaf;                      /* per tree: the 2^D leaf values */
+  int32_t vec_top_stride;               /* ntrees rounded up to a multiple of 16 */
+  uint64_t *vec_top;                    /* padded nodes 0-2 (levels 0 and 1) as flat_split entries,
+                                           across trees: node k of tree t at k * vec_top_stride + t */
 } sic_gbdt;
 
 /* Evaluators of the padded trees. sic_gbdt_validate picks the fastest one the CPU runs, or the

@@ -105,18 +105,36 @@ AVX512 static inline __m512 z_leaf(const z_tree *z, int D, __m512i k) {
   return _mm512_i32gather_ps(li, z->leaf, 4);
 }
 
+/* Thresholds and feature fields of 16 splits held as 8-byte flat_split entries in lo ++ hi. */
+AVX512 static inline void z_split_apart(__m512i lo, __m512i hi, __m512 *thr, __m512i *feat) {
+  /* dwords of lo ++ hi: threshold bits at even positions, feature fields at odd ones */
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  *thr = _mm512_castsi512_ps(_mm512_permutex2var_epi32(lo, even, hi));
+  *feat = _mm512_permutex2var_epi32(lo, _mm512_add_epi32(even, _mm512_set1_epi32(1)), hi);
+}
+
 /* Threshold and feature field of split at[l] (from split, lanes in live): the scalar layout's
  * 8-byte splits gathered 8 at a time (gathers cost per element, so this is half the cost of
- * gathering thresholds and features apart), then separated into the two vectors. */
+ * gathering thresholds and features apart). */
 AVX512 static inline void z_split_gather(const uint64_t *split, __m512i at, __mmask16 live, __m512 *thr, __m512i *feat) {
   __m512i lo = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), (__mmask8)live, _mm512_castsi512_si256(at),
                                            split, 8);
   __m512i hi = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), (__mmask8)(live >> 8),
                                            _mm512_extracti64x4_epi64(at, 1), split, 8);
-  /* dwords of lo ++ hi: threshold bits at even positions, feature fields at odd ones */
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  *thr = _mm512_castsi512_ps(_mm512_permutex2var_epi32(lo, even, hi));
-  *feat = _mm512_permutex2var_epi32(lo, _mm512_add_epi32(even, _mm512_set1_epi32(1)), hi);
+  z_split_apart(lo, hi, thr, feat);
+}
+
+/* The same for level d <= 1 of trees t .. t+15 from vec_top: plain loads (and a blend between
+ * the two level-1 nodes) instead of gathers. */
+AVX512 static inline void z_split_top(const sic_gbdt *b, int32_t t, int d, __m512i k, __m512 *thr, __m512i *feat) {
+  const uint64_t *p = b->vec_top + (d ? b->vec_top_stride : 0) + t; /* node 0, or node 1 */
+  __m512i lo = _mm512_loadu_si512(p), hi = _mm512_loadu_si512(p + 8);
+  if (d == 1) { /* lanes at node 2 take the next row of vec_top */
+    __mmask16 right = _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(2));
+    lo = _mm512_mask_blend_epi64((__mmask8)right, lo, _mm512_loadu_si512(p + b->vec_top_stride));
+    hi = _mm512_mask_blend_epi64((__mmask8)(right >> 8), hi, _mm512_loadu_si512(p + b->vec_top_stride + 8));
+  }
+  z_split_apart(lo, hi, thr, feat);
 }
 
 /* Threshold and feature field of each lane's node k at level d: from registers down to level 5,
@@ -320,20 +338,22 @@ AVX512 float sic_gbdt_row_avx512(const sic_gbdt *b, const float *row) {
     __mmask16 live[G];
     const uint64_t *split[G];
     const float *leaf[G];
+    int32_t first[G];
     __m512i k[G];
     for (int g = 0; g < G; g++) {
       int n = b->ntrees - t0 - g * Z_LANES;
       live[g] = n >= Z_LANES ? (__mmask16)0xffff : n > 0 ? (__mmask16)((1u << n) - 1) : 0;
-      /* a vector past the last tree keeps valid pointers (tree 0) but loads nothing through them */
-      size_t t = n > 0 ? (size_t)(t0 + g * Z_LANES) : 0;
-      split[g] = b->flat_split + t * ns, leaf[g] = b->vec_leaf + t * (size_t)S;
+      /* a vector past the last tree reads tree 0's (in bounds) and its leaves are dropped */
+      first[g] = n > 0 ? t0 + g * Z_LANES : 0;
+      split[g] = b->flat_split + (size_t)first[g] * ns, leaf[g] = b->vec_leaf + (size_t)first[g] * S;
       k[g] = _mm512_setzero_si512();
     }
     for (int d = 0; d < D; d++)
       for (int g = 0; g < G; g++) {
         __m512 th;
         __m512i fe;
-        z_split_gather(split[g], _mm512_add_epi32(split_off, k[g]), live[g], &th, &fe);
+        if (d <= 1) z_split_top(b, first[g], d, k[g], &th, &fe);
+        else z_split_gather(split[g], _mm512_add_epi32(split_off, k[g]), live[g], &th, &fe);
         __m512 x = z_row_x(xr, nf, row, _mm512_and_si512(fe, fmask), live[g]);
         k[g] = z_step(k[g], x, th, fe);
       }
