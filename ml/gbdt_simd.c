@@ -16,8 +16,8 @@
  *
  * One row: one lane per tree, 16 (AVX-512) or 8 (AVX2) trees walked together, 4 such vectors
  * interleaved; each lane gathers its tree's node (AVX-512: threshold and feature as one 8-byte
- * element, half the gathered elements), the row's feature value comes from registers holding
- * the row. The leaves are stored and added one by one in tree order (float addition is not
+ * element, half the gathered elements; the root and level-1 nodes of all trees are also stored
+ * side by side and loaded), the row's feature value comes from registers holding the row. The leaves are stored and added one by one in tree order (float addition is not
  * associative). */
 #include "ml/gbdt_kernels.h"
 
