@@ -3,9 +3,11 @@
  * Owner: ml engineer.
  *
  * The log is the plan: its stages, their dependencies, inputs and operators. Every stage's time
- * comes from the stage booster with features rebuilt for the requested executors, cores and
- * input scale; the DAG scheduler simulation turns them into the application's runtime on that
- * many slots, plus the driver time the log shows (ml/predict.h).
+ * comes from the stage model with features rebuilt for the requested input scale on the logged
+ * executors, times the stage's wave ratio for the requested executors and cores (a wide stage
+ * gets faster with more executors, a narrow one does not change); the DAG scheduler simulation
+ * turns them into the application's runtime on that many slots, plus the driver time the log
+ * shows (ml/predict.h).
  * With a JOB (a job key, app name or app id in the history store) instead of a LOG, the newest
  * stored run whose log is still readable is the plan; the job's earlier runs give a history-based
  * prediction (ml/history.h) next to the model's (the model is optional then).
@@ -203,8 +205,9 @@ int sic_cmd_predict(int argc, char **argv) {
   };
   sic_cmd_spec spec = {"predict", "LOG|JOB [--model FILE] [--store URL] [--executors N] [--cores C] [--input-scale X]",
                        "Predict the runtime of the application in LOG, or of the same plan run with other\n"
-                       "executors/cores/input volume: per-stage times from the trained stage model, fed\n"
-                       "through a DAG scheduler simulation on executors x cores slots, plus driver time.\n"
+                       "executors/cores/input volume: per-stage times from the trained stage model (other\n"
+                       "executors/cores change each stage by its number of waves of tasks), fed through a\n"
+                       "DAG scheduler simulation on executors x cores slots, plus driver time.\n"
                        "The interval is the 10th..90th percentile of the model's cross-validation errors.\n"
                        "JOB (a job in the history store, when LOG is not a path) predicts the job's next run\n"
                        "from its newest stored run's plan, with a history-based prediction from its earlier runs.",
