@@ -627,6 +627,75 @@ done:
   return rc;
 }
 
+/* How sure the headline is: the held-out stages are resampled by application (a bootstrap over
+ * CV groups, fixed seed) and the GBDT's median q-error and its gain over the better baseline
+ * recomputed; 10th and 90th percentiles over the resamples. No retraining: it measures how much
+ * the figures depend on which applications happen to be in the corpus. */
+enum { BOOTSTRAP_ROUNDS = 400 };
+
+static uint64_t xorshift(uint64_t *s) {
+  *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
+  return *s;
+}
+
+typedef struct scored_stage {
+  int32_t group;                        /* CV group of its application */
+  double q[3];                          /* q-error of GBDT, NNLS, median baseline */
+} scored_stage;
+
+static int cmp_scored_group(const void *x, const void *y) {
+  int32_t a = ((const scored_stage *)x)->group, b = ((const scored_stage *)y)->group;
+  return a < b ? -1 : a > b;
+}
+
+static int bootstrap(const sic_ml_corpus *c, const preds *P, const int32_t *gi, sic_ml_eval *out) {
+  int n = 0, m = 0, ng = out->ngroups, rc = SIC_ENOMEM;
+  for (int32_t a = 0; a < c->napps; a++) n += c->apps[a].nstages;
+  scored_stage *st = malloc((size_t)(n + 1) * sizeof *st);
+  int32_t *first = calloc((size_t)ng + 2, sizeof *first); /* stages of group g: first[g]..first[g+1] */
+  double *q[3] = {NULL, NULL, NULL}, *gain = malloc(BOOTSTRAP_ROUNDS * sizeof *gain);
+  double *med = malloc(BOOTSTRAP_ROUNDS * sizeof *med);
+  if (!st || !first || !gain || !med) goto done;
+  for (int32_t a = 0; a < c->napps; a++)
+    for (int32_t s = 0; s < c->apps[a].nstages; s++) {
+      const sic_ml_stage_row *r = &c->apps[a].stages[s];
+      if (!r->usable || isnan(P->stage_gbdt[a][s])) continue;
+      double act = fmax(r->duration_ms, 1), p3[3] = {P->stage_gbdt[a][s], P->stage_nnls[a][s], P->stage_median[a][s]};
+      st[m].group = gi[a];
+      for (int k = 0; k < 3; k++) st[m].q[k] = fmax(fmax(p3[k], 1) / act, act / fmax(p3[k], 1));
+      m++;
+    }
+  sic_qsort(st, (size_t)m, sizeof *st, cmp_scored_group);
+  for (int i = 0; i < m; i++) first[st[i].group + 1]++; /* counts, then prefix sums */
+  int32_t largest = 0;
+  for (int32_t g = 0; g < ng; g++) {
+    largest = first[g + 1] > largest ? first[g + 1] : largest;
+    first[g + 1] += first[g];
+  }
+  /* a resample may draw the largest application every time */
+  for (int k = 0; k < 3; k++)
+    if (!(q[k] = malloc(((size_t)ng * (size_t)largest + 1) * sizeof(double)))) goto done;
+  uint64_t seed = 0x9e3779b97f4a7c15ull;
+  for (int b = 0; b < BOOTSTRAP_ROUNDS; b++) {
+    int k = 0;
+    for (int32_t draw = 0; draw < ng; draw++) {
+      int32_t g = (int32_t)(xorshift(&seed) % (uint64_t)ng);
+      for (int32_t i = first[g]; i < first[g + 1]; i++, k++)
+        for (int j = 0; j < 3; j++) q[j][k] = st[i].q[j];
+    }
+    double mg = sic_ml_quantile(q[0], k, 0.5), best = fmin(sic_ml_quantile(q[1], k, 0.5), sic_ml_quantile(q[2], k, 0.5));
+    med[b] = mg, gain[b] = 1 - mg / best;
+  }
+  out->boot_q_lo = sic_ml_quantile(med, BOOTSTRAP_ROUNDS, 0.1), out->boot_q_hi = sic_ml_quantile(med, BOOTSTRAP_ROUNDS, 0.9);
+  out->boot_gain_lo = sic_ml_quantile(gain, BOOTSTRAP_ROUNDS, 0.1);
+  out->boot_gain_hi = sic_ml_quantile(gain, BOOTSTRAP_ROUNDS, 0.9);
+  rc = 0;
+done:
+  for (int k = 0; k < 3; k++) free(q[k]);
+  free(st), free(first), free(gain), free(med);
+  return rc;
+}
+
 static int evaluate_interp(const sic_ml_corpus *c, const sic_xgb_params *p, const sic_ml_search *search,
                            const int32_t *gi, sic_ml_eval *out, sic_err *err) {
   preds P = {0};
@@ -644,7 +713,7 @@ static int evaluate_interp(const sic_ml_corpus *c, const sic_xgb_params *p, cons
   }
   score_all(c, &P, NULL, &out->interp);
   score_strata(c, &P, out->strata);
-  if ((rc = score_by_app(c, &P, gi, out))) goto done;
+  if ((rc = score_by_app(c, &P, gi, out)) || (rc = bootstrap(c, &P, gi, out))) goto done;
   out->rounds_stage = (int32_t)sic_ml_quantile(sr, out->folds, 0.5);
   out->rounds_app = nar ? (int32_t)sic_ml_quantile(ar, nar, 0.5) : 0;
   residuals(c, &P, 0, &out->stage_resid_lo, &out->stage_resid_hi);
@@ -862,6 +931,12 @@ char *sic_ml_eval_json(const sic_ml_corpus *c, const sic_ml_eval *ev, const char
     jw_metrics(&w, "stage_median", &ev->strata[k].median);
     sic_jw_end(&w);
   }
+  sic_jw_end(&w);
+  sic_jw_kobj(&w, "interpolation_bootstrap"); /* applications resampled: 10th..90th percentiles */
+  sic_jw_kdouble(&w, "stage_gbdt_q_error_median_lo", ev->boot_q_lo);
+  sic_jw_kdouble(&w, "stage_gbdt_q_error_median_hi", ev->boot_q_hi);
+  sic_jw_kdouble(&w, "gain_over_best_baseline_lo", ev->boot_gain_lo);
+  sic_jw_kdouble(&w, "gain_over_best_baseline_hi", ev->boot_gain_hi);
   sic_jw_end(&w);
   sic_jw_kobj(&w, "interpolation_per_application"); /* each application's median q, then their median */
   jw_metrics(&w, "stage_gbdt", &ev->per_app_gbdt);

@@ -119,6 +119,8 @@ typedef struct sic_ml_eval {
   sic_ml_metrics per_app_gbdt;          /* median over applications of each one's median q (GBDT) */
   sic_ml_metrics per_app_nnls;          /* same for NNLS */
   sic_ml_metrics per_app_median;        /* same for the median baseline */
+  double boot_q_lo, boot_q_hi;          /* 10th/90th pct of the GBDT's median q over application resamples */
+  double boot_gain_lo, boot_gain_hi;    /* same for 1 - GBDT median q / better baseline's median q */
   sic_ml_app_errors *by_app;            /* per distinct application, biggest error share first */
   int32_t nby_app;                      /* entries in by_app */
   sic_ml_choice choice[SIC_ML_MAX_FOLDS]; /* selection of each interpolation fold */

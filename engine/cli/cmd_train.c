@@ -42,6 +42,9 @@ static void print_breakdown(const sic_ml_eval *ev) {
     print_metrics("  NNLS (Ernest) baseline", &ev->strata[k].nnls);
     print_metrics("  median baseline", &ev->strata[k].median);
   }
+  printf("  resampling the applications (bootstrap, 10th..90th percentile): GBDT median q-error %.2f..%.2f, "
+         "gain over the better baseline %.0f%%..%.0f%%\n", ev->boot_q_lo, ev->boot_q_hi, 100 * ev->boot_gain_lo,
+         100 * ev->boot_gain_hi);
   printf("  per application (median of each application's median q-error, %d applications): GBDT %.2f, "
          "NNLS %.2f, median %.2f\n", ev->per_app_gbdt.n, ev->per_app_gbdt.q_median, ev->per_app_nnls.q_median,
          ev->per_app_median.q_median);

@@ -74,6 +74,11 @@ int main(void) {
     double best = fmin(s->stage_nnls.q_median, s->stage_median.q_median);
     printf("stage model vs best baseline (median q-error): %.2f vs %.2f = %.0f%% better\n", s->stage_gbdt.q_median,
            best, 100 * (1 - s->stage_gbdt.q_median / best));
+    printf("resampling applications (bootstrap, 10th..90th pct): GBDT median q %.2f..%.2f, gain over the better "
+           "baseline %.0f%%..%.0f%%\n", ev.boot_q_lo, ev.boot_q_hi, 100 * ev.boot_gain_lo, 100 * ev.boot_gain_hi);
+    CHECK(ev.boot_q_lo <= s->stage_gbdt.q_median * 1.5 && ev.boot_q_hi >= s->stage_gbdt.q_median / 1.5 &&
+              ev.boot_q_lo < ev.boot_q_hi,
+          "bootstrap range %.2f..%.2f does not surround %.2f", ev.boot_q_lo, ev.boot_q_hi, s->stage_gbdt.q_median);
     CHECK(s->stage_gbdt.n == ev.nstage_rows, "every timed stage is predicted out of fold (%d of %d)",
           s->stage_gbdt.n, ev.nstage_rows);
     /* measured 2026-11-25: 4.24 vs 5.51 (23% better); fail when the margin drops below 15% */
