@@ -39,7 +39,9 @@ double sic_ml_history_predict(const sic_ml_app *const *prev, int nprev, const si
     if (isnan(t)) continue; /* a stage the job never had before: nothing to go on */
     double v = stage_volume(s);
     double k = vol > 0 && v > 0 ? fmin(fmax(v / vol, 0.01), 100) : 1;
-    ms[i] = t * k;
+    /* other executors than the target's log: by waves, as the model does (previous runs are
+     * taken to have run on the target's logged slots, as re-runs of a job usually do) */
+    ms[i] = t * k * s->wave_scale;
   }
   for (int r = 0; r < nprev; r++) scratch[r] = prev[r]->driver_ms;
   result = sic_ml_simulate(target, ms, target->slots, sic_ml_quantile(scratch, nprev, 0.5));
