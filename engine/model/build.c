@@ -119,7 +119,8 @@ static int exc_reserve(sic_builder *b, sic_col *c) {
   return 0;
 }
 
-void sic_col_drop_exception(sic_col *c, int64_t row) {
+void sic_col_unmark(sic_col *c, int64_t row) {
+  if (sic_col_raw(c, row) != sic_col_marker(c->width)) return;
   int32_t i = exc_lower(c, row);
   if (i >= c->nexceptions || c->exceptions[i].row != row) return;
   memmove(c->exceptions + i, c->exceptions + i + 1, (size_t)(c->nexceptions - i - 1) * sizeof *c->exceptions);
@@ -228,18 +229,39 @@ void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v, int re
   sic_col_store(c, row, s);
 }
 
+/* Over the values a column holds in its array (not its exceptions): how many are not 0 and
+ * how many would not fit 1, 2 and 4 bytes. Same base, so a stored value fits a narrower
+ * width exactly when its stored form does: plain loops the compiler vectorises. */
+#define COL_SCAN(T, MARK, HAS_MARK)                                              \
+  do {                                                                          \
+    const T *d_ = (const T *)c->data;                                           \
+    for (int64_t i_ = 0; i_ < n; i_++) {                                        \
+      int64_t s_ = d_[i_];                                                      \
+      if (HAS_MARK && s_ == (MARK)) continue;                                   \
+      nonzero += s_ != 0;                                                       \
+      misfits[0] += !sic_col_fits(1, s_);                                       \
+      misfits[1] += !sic_col_fits(2, s_);                                       \
+      misfits[2] += !sic_col_fits(4, s_);                                       \
+    }                                                                           \
+  } while (0)
+
 void sic_col_optimize(sic_builder *b, sic_col *c) {
   static const int W[3] = {1, 2, 4};
   int64_t n = b->app->tasks.n, misfits[3] = {0, 0, 0}, nonzero = 0;
   if (!c->data) return;
-  for (int64_t i = 0; i < n; i++) {
-    int64_t v = sic_col_get(c, i);
+  switch (c->width) {
+  case 1: COL_SCAN(int8_t, INT8_MIN, 1); break;
+  case 2: COL_SCAN(int16_t, INT16_MIN, 1); break;
+  case 4: COL_SCAN(int32_t, INT32_MIN, 1); break;
+  default: COL_SCAN(int64_t, 0, 0); break;
+  }
+  for (int32_t i = 0; i < c->nexceptions; i++) {
+    int64_t v = c->exceptions[i].value;
     nonzero += v != 0;
     for (int k = 0; k < 3; k++) {
       int ok;
       col_encode(W[k], c->base, v, &ok);
-      if (ok) break; /* fits this width, so every wider one too */
-      misfits[k]++;
+      misfits[k] += !ok;
     }
   }
   if (!nonzero) { /* e.g. -1 defaults all overwritten by 0: no array at all */
@@ -262,12 +284,12 @@ void sic_col_optimize(sic_builder *b, sic_col *c) {
 #define TASK_DENSE_LIMIT (1LL << 28)
 
 /* Row of task id `id` by binary search of the task_id column (rows in increasing id order),
- * trying first the row a dense numbering would give it. */
+ * trying first the row it has if ids are dense since the newest task. */
 static int32_t task_search(const sic_builder *b, int64_t id) {
   const sic_col *c = &b->app->tasks.task_id;
   int64_t n = b->app->tasks.n;
   if (n == 0 || id > b->last_task_id) return -1;
-  int64_t guess = (int64_t)((uint64_t)id - (uint64_t)sic_col_get(c, 0));
+  int64_t guess = (int64_t)((uint64_t)id - (uint64_t)b->task_id_offset);
   if (guess >= 0 && guess < n && sic_col_get(c, guess) == id) return (int32_t)guess;
   int64_t lo = 0, hi = n;
   while (lo < hi) {
@@ -309,6 +331,7 @@ void sic_task_index(sic_builder *b, int64_t task_id, int64_t row) {
   if (b->task_ids_ordered) {
     if (row == b->app->tasks.n - 1 && (row == 0 || task_id > b->last_task_id)) {
       b->last_task_id = task_id;
+      b->task_id_offset = (int64_t)((uint64_t)task_id - (uint64_t)row);
       return;
     }
     b->task_ids_ordered = 0;

@@ -72,6 +72,7 @@ typedef struct sic_builder {
   int task_ids_ordered;          /* task ids so far increased with the rows: sic_task_find
                                     searches the task_id column, the maps below stay empty */
   int64_t last_task_id;          /* largest task id so far while task_ids_ordered */
+  int64_t task_id_offset;        /* newest task's id - its row: where a dense id would be */
   int32_t *task_dense;           /* task id -> row + 1 for ids < task_dense_cap (0 = none) */
   int64_t task_dense_cap;
   sic_imap task_sparse;          /* task ids too large for the dense table */
@@ -147,7 +148,6 @@ int64_t sic_task_append(sic_builder *b);                       /* new row, defau
  * equal to base, or too far from it, is an exception or widens the column to 8 bytes with
  * base 0). */
 void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v, int relative);
-void sic_col_drop_exception(sic_col *c, int64_t row);
 /* Whether stored value s fits width w: the width's minimum is the exception marker. */
 static inline int sic_col_fits(int w, int64_t s) {
   switch (w) {
@@ -179,15 +179,18 @@ static inline int64_t sic_col_raw(const sic_col *c, int64_t row) {
 static inline int64_t sic_col_marker(int w) {
   return w == 1 ? INT8_MIN : w == 2 ? INT16_MIN : w == 4 ? INT32_MIN : 0;
 }
+/* Drop row's exception if it has one (before the row gets a value that fits). */
+void sic_col_unmark(sic_col *c, int64_t row);
 /* Store stored value s in row when it fits (0 when it does not); a row that held an
- * exception gives it up. */
-static inline int sic_col_store(sic_col *c, int64_t row, int64_t s) {
+ * exception gives it up. Inlined into every event handler's stores: the hot path. */
+#define SIC_HOT static inline __attribute__((always_inline))
+SIC_HOT int sic_col_store(sic_col *c, int64_t row, int64_t s) {
   if (!sic_col_fits(c->width, s)) return 0;
-  if (c->nexceptions && sic_col_raw(c, row) == sic_col_marker(c->width)) sic_col_drop_exception(c, row);
+  if (__builtin_expect(c->nexceptions != 0, 0)) sic_col_unmark(c, row);
   sic_col_set_raw(c, row, s);
   return 1;
 }
-static inline void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
+SIC_HOT void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
   if (!c->data) {
     if (v == 0) return;
   } else if (sic_col_store(c, row, v)) {
@@ -195,7 +198,7 @@ static inline void sic_col_put(sic_builder *b, sic_col *c, int64_t row, int64_t 
   }
   sic_col_put_slow(b, c, row, v, 0);
 }
-static inline void sic_col_put_rel(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
+SIC_HOT void sic_col_put_rel(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
   if (!c->data) {
     if (v == 0) return;
   } else {
