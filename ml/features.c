@@ -3,6 +3,7 @@
 #include "core/sort.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +336,7 @@ typedef struct build_ctx {
   app_settings set;                     /* configuration read once */
   op_counts *ops;                       /* per stage row of app->stages */
   int32_t *row_of;                      /* app->stages row -> row in out->stages, -1 */
+  int32_t *job_first_ran;               /* per app->jobs row: smallest stage id that ran (jobs_first_ran) */
   int64_t t0;                           /* app start time (ms epoch), -1 */
 } build_ctx;
 
@@ -350,19 +352,31 @@ static void whatif_slots(const sic_ml_whatif *wi, int execs, int cores, int *wi_
   if (*wi_cores < 1) *wi_cores = 1;
 }
 
+/* Per job (row of app->jobs): the smallest id among its stages that ran (had tasks), INT32_MAX
+ * when none did. One pass over the jobs' stage lists, so job_position stays linear. */
+static int32_t *jobs_first_ran(const sic_app *app) {
+  int32_t *first = malloc((size_t)(app->njobs ? app->njobs : 1) * sizeof *first);
+  for (int64_t j = 0; first && j < app->njobs; j++) {
+    first[j] = INT32_MAX;
+    for (int32_t q = 0; q < app->jobs[j].stage_ids.n; q++) {
+      int32_t sid = app->ints[app->jobs[j].stage_ids.off + q];
+      const sic_stage *st = sid < first[j] ? sic_app_stage_latest(app, sid) : NULL;
+      if (st && st->tasks.n > 0) first[j] = sid;
+    }
+  }
+  return first;
+}
+
 /* Whether the stage is the first of its job(s) to run (it then pays the job's scheduling and
  * the driver's planning, which later stages overlap), and how many stages its jobs have. */
-static void job_position(const sic_app *app, const sic_stage *st, float *first, float *log_stages) {
+static void job_position(const sic_app *app, const int32_t *first_ran, const sic_stage *st, float *first,
+                         float *log_stages) {
   int is_first = 1, nstages = 0;
   for (int32_t k = 0; k < st->jobs.n; k++) {
     const sic_job *job = sic_app_job(app, app->ints[st->jobs.off + k]);
     if (!job) continue;
     nstages += job->stage_ids.n;
-    for (int32_t q = 0; q < job->stage_ids.n; q++) {
-      int32_t sid = app->ints[job->stage_ids.off + q];
-      const sic_stage *other = sid < st->stage_id ? sic_app_stage_latest(app, sid) : NULL;
-      if (other && other->tasks.n > 0) is_first = 0; /* an earlier stage of the job ran */
-    }
+    if (first_ran[job - app->jobs] < st->stage_id) is_first = 0; /* an earlier stage of the job ran */
   }
   *first = st->jobs.n ? (float)is_first : NAN;
   *log_stages = st->jobs.n ? (float)log1p(nstages) : NAN;
@@ -420,7 +434,7 @@ static int stage_row(build_ctx *c, const sic_stage *st, sic_ml_stage_row *r) {
   x[SF_LOG_PEAK_MEM_PER_TASK] = (float)log1p(io.peak_mem);
   x[SF_SLOT_FILL] = (float)((nt < cores ? nt : cores) / (double)cores);
   x[SF_LOG_TASKS_PER_EXECUTOR] = (float)log1p((double)nt / execs);
-  job_position(app, st, &x[SF_FIRST_IN_JOB], &x[SF_LOG_STAGES_IN_JOB]);
+  job_position(app, c->job_first_ran, st, &x[SF_FIRST_IN_JOB], &x[SF_LOG_STAGES_IN_JOB]);
   fill_ops(x, &c->ops[st - app->stages], st->sql_execution_id >= 0);
   r->stage_id = st->stage_id;
   r->attempt_id = st->attempt_id;
@@ -551,9 +565,10 @@ static int build_rows(build_ctx *c, sic_ml_app *out) {
   int32_t *rows = latest_rows(app, &n);
   c->ops = calloc((size_t)(app->nstages ? app->nstages : 1), sizeof *c->ops);
   c->row_of = malloc((size_t)(app->nstages ? app->nstages : 1) * sizeof *c->row_of);
+  c->job_first_ran = jobs_first_ran(app);
   out->stages = calloc((size_t)(n ? n : 1), sizeof *out->stages);
   int rc = SIC_ENOMEM;
-  if (!rows || !c->ops || !c->row_of || !out->stages || plan_ops(app, c->ops)) goto done;
+  if (!rows || !c->ops || !c->row_of || !c->job_first_ran || !out->stages || plan_ops(app, c->ops)) goto done;
   out->nstages = n;
   for (int64_t s = 0; s < app->nstages; s++) c->row_of[s] = -1;
   for (int32_t i = 0; i < n; i++) c->row_of[rows[i]] = i;
@@ -564,6 +579,7 @@ done:
   free(rows);
   free(c->ops);
   free(c->row_of);
+  free(c->job_first_ran);
   return rc;
 }
 
