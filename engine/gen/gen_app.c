@@ -52,6 +52,7 @@ static int add_exec(gen_app *g, int64_t add_time, int gc_heavy) {
   e->bm_time = add_time + gen_between(&g->rng, 250, 700);
   e->remove_time = INT64_MAX;
   e->last_busy = e->bm_time;
+  e->metrics_window = -1; /* no heartbeat yet */
   gen_queue(g, e->add_time, 0, i);
   gen_queue(g, e->bm_time, 1, i);
   return i;

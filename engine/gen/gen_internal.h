@@ -43,6 +43,8 @@ typedef struct gen_exec {
   int lost;                  /* removed by a failure: tasks running on it fail */
   int64_t last_busy;         /* finish time of its last task, add time when none */
   int64_t tasks_run;         /* task attempts launched on it */
+  int64_t metrics_window;    /* heartbeat window of `metrics` (finish time / interval), -1 = none */
+  int64_t metrics[SIC_EM__COUNT]; /* executor metrics as of that heartbeat: what its tasks report */
 } gen_exec;
 
 /* What a stage does; decides its metrics, RDDs and SQL metric updates. */

@@ -104,23 +104,37 @@ static void task_metrics(sic_jw *w, const gen_metrics *o) {
   sic_jw_end(w);
 }
 
-static void executor_metrics(sic_jw *w, const gen_metrics *o) {
-  int64_t v[SIC_EM__COUNT] = {0};
-  v[SIC_EM_JVM_HEAP_MEMORY] = o->heap;
-  v[SIC_EM_JVM_OFF_HEAP_MEMORY] = o->offheap;
-  v[SIC_EM_ON_HEAP_EXECUTION_MEMORY] = o->exec_mem;
-  v[SIC_EM_ON_HEAP_STORAGE_MEMORY] = o->storage_mem;
-  v[SIC_EM_ON_HEAP_UNIFIED_MEMORY] = o->exec_mem + o->storage_mem;
-  v[SIC_EM_DIRECT_POOL_MEMORY] = o->heap ? 16777216 + o->storage_mem / 4 : 0;
-  v[SIC_EM_PROCESS_TREE_JVM_VMEMORY] = o->rss ? o->rss * 2 + 1073741824 : 0;
-  v[SIC_EM_PROCESS_TREE_JVM_RSS_MEMORY] = o->rss;
-  v[SIC_EM_MINOR_GC_COUNT] = o->gc_minor_count;
-  v[SIC_EM_MINOR_GC_TIME] = o->gc_minor_time;
-  v[SIC_EM_MAJOR_GC_COUNT] = o->gc_major_count;
-  v[SIC_EM_MAJOR_GC_TIME] = o->gc_major_time;
-  v[SIC_EM_TOTAL_GC_TIME] = o->gc_minor_time + o->gc_major_time;
+/* Spark's default: executor metrics are sampled with the heartbeat, every 10 s. */
+#define GEN_HEARTBEAT_MS 10000
+
+/* "Task Executor Metrics": the executor's metrics as of its latest heartbeat, so tasks that
+ * end on one executor between two heartbeats report the same values, as in real logs (a
+ * few dozen distinct vectors per thousand tasks). The first task to end after a heartbeat
+ * stands for the executor's state at that heartbeat. */
+static void executor_metrics(gen_app *g, const gen_task *t, const gen_metrics *o) {
+  gen_exec *e = &g->execs[t->exec];
+  int64_t window = t->finish / GEN_HEARTBEAT_MS;
+  if (e->metrics_window != window) {
+    int64_t *v = e->metrics;
+    memset(v, 0, sizeof e->metrics);
+    v[SIC_EM_JVM_HEAP_MEMORY] = o->heap;
+    v[SIC_EM_JVM_OFF_HEAP_MEMORY] = o->offheap;
+    v[SIC_EM_ON_HEAP_EXECUTION_MEMORY] = o->exec_mem;
+    v[SIC_EM_ON_HEAP_STORAGE_MEMORY] = o->storage_mem;
+    v[SIC_EM_ON_HEAP_UNIFIED_MEMORY] = o->exec_mem + o->storage_mem;
+    v[SIC_EM_DIRECT_POOL_MEMORY] = o->heap ? 16777216 + o->storage_mem / 4 : 0;
+    v[SIC_EM_PROCESS_TREE_JVM_VMEMORY] = o->rss ? o->rss * 2 + 1073741824 : 0;
+    v[SIC_EM_PROCESS_TREE_JVM_RSS_MEMORY] = o->rss;
+    v[SIC_EM_MINOR_GC_COUNT] = o->gc_minor_count;
+    v[SIC_EM_MINOR_GC_TIME] = o->gc_minor_time;
+    v[SIC_EM_MAJOR_GC_COUNT] = o->gc_major_count;
+    v[SIC_EM_MAJOR_GC_TIME] = o->gc_major_time;
+    v[SIC_EM_TOTAL_GC_TIME] = o->gc_minor_time + o->gc_major_time;
+    e->metrics_window = window;
+  }
+  sic_jw *w = &g->w;
   sic_jw_kobj(w, "Task Executor Metrics");
-  for (int i = 0; i < SIC_EM__COUNT; i++) sic_jw_kint(w, exec_metric_names[i], v[i]);
+  for (int i = 0; i < SIC_EM__COUNT; i++) sic_jw_kint(w, exec_metric_names[i], e->metrics[i]);
   sic_jw_end(w);
 }
 
@@ -224,7 +238,7 @@ static int task_end(gen_app *g, const gen_stage *st, const gen_task *t) {
   if (t->outcome != GEN_TASK_LOST) internal_updates(g, st, &m, 0);
   sic_jw_end(w); /* Accumulables */
   sic_jw_end(w); /* Task Info */
-  executor_metrics(w, &m);
+  executor_metrics(g, t, &m);
   /* a lost executor reports nothing back: Spark then logs no "Task Metrics" at all */
   if (t->outcome != GEN_TASK_LOST) task_metrics(w, &m);
   sic_jw_end(w);
