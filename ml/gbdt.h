@@ -7,6 +7,9 @@
  * thresholds are float32, a value goes left when x < threshold, NaN (missing) follows the
  * node's default direction, and leaf values are summed in float32 in tree order on top of
  * base_score. Predictions therefore equal XGBoost's own to the last bit or close to it.
+ * Trees up to depth 10 are also padded into perfect binary trees; on x86-64 those are walked by
+ * AVX2 or AVX-512 kernels (ml/gbdt_simd.c) chosen at load for the CPU, bit-identical to the
+ * portable scalar walk used everywhere else (docs/prediction.md, "Native inference").
  *
  * The model file (.sic) holds one or more named boosters ("stage", "app"), each with its
  * feature names and feature-set version, the residual quantiles used for prediction
@@ -72,7 +75,9 @@ typedef struct sic_gbdt {
 /* Evaluators of the padded trees. sic_gbdt_validate picks the fastest one the CPU runs, or the
  * one named by the environment variable SIC_GBDT_KERNEL (scalar, avx2, avx512) when the CPU
  * runs that one; all give bit-identical results. Models deeper than SIC_ML_FLAT_MAX_DEPTH
- * always use the scalar node walk. */
+ * (or padded beyond SIC_ML_FLAT_MAX_LEAVES) always use the scalar node walk. A copy of a
+ * validated sic_gbdt shares its arrays, so sic_gbdt_set_kernel on a copy compares kernels on
+ * one model (free only the original). */
 typedef enum sic_gbdt_kernel {
   SIC_GBDT_KERNEL_SCALAR = 0,           /* portable C, any CPU (the arm64 path) */
   SIC_GBDT_KERNEL_AVX2 = 1,             /* x86-64 AVX2: 8 rows (batch) or 8 trees (one row) per vector */
