@@ -1,7 +1,7 @@
 /* Inference benchmark: native GBDT (ml/gbdt.c, every kernel this CPU runs) vs XGBoost's
  * XGBoosterPredictFromDense, same model, same rows, same run.
  *
- * Input: a 300-tree depth-6 booster trained here by XGBoost (hist) on ROWS synthetic rows of 44
+ * Input: a TREES-tree depth-DEPTH booster trained here by XGBoost (hist) on ROWS synthetic rows of 44
  * features (the width of the stage feature set) with 5% missing values; predictions are made
  * on ROWS other rows of the same kind. Figures, each the median of REPEATS timed repeats after
  * one untimed warm-up repeat:
@@ -16,7 +16,8 @@
  * more than a second core saves on one row; that figure is wall time, CPU time would count the
  * second thread's spinning against XGBoost).
  *
- * usage: bench_ml [ROWS]   (SIC_GBDT_KERNEL=scalar|avx2|avx512 runs that kernel only)
+ * usage: bench_ml [ROWS [DEPTH [TREES]]]   (defaults 20000 6 300; the trainer's own models are
+ * depth 3, up to 600 trees; SIC_GBDT_KERNEL=scalar|avx2|avx512 runs that kernel only)
  * Prints a table and a RESULT line (figures of the default kernel) for bench/run.sh. */
 #include <math.h>
 #include <stdio.h>
@@ -28,7 +29,9 @@
 #include "ml/gbdt.h"
 #include "ml/xgb.h"
 
-enum { NF = 44, NTREES = 300, DEPTH = 6, REPEATS = 7 };
+enum { NF = 44, REPEATS = 7 };
+
+static int ntrees_arg = 300, depth_arg = 6; /* the model trained: boosting rounds, max_depth */
 
 static double clock_s(clockid_t id) {
   struct timespec ts;
@@ -70,7 +73,7 @@ static int train(int n, sic_gbdt *g, sic_xgb_booster *bst) {
   make_rows(X, y, n);
   sic_xgb_params p;
   sic_xgb_params_default(&p);
-  p.max_depth = DEPTH, p.max_rounds = NTREES, p.early_stop = 0, p.eta = 0.05, p.nthread = 1;
+  p.max_depth = depth_arg, p.max_rounds = ntrees_arg, p.early_stop = 0, p.eta = 0.05, p.nthread = 1;
   p.min_child_weight = 1, p.tree_method = "hist";
   sic_err err = {0};
   int rc = sic_xgb_train(X, y, n, NF, NULL, NULL, 0, &p, bst, NULL, &err);
@@ -182,6 +185,10 @@ static const char *verdict(int ok) { return ok ? "met" : "NOT met"; }
 int main(int argc, char **argv) {
   int nrows = argc > 1 ? atoi(argv[1]) : 20000;
   if (nrows < 100) nrows = 100;
+  if (argc > 2) depth_arg = atoi(argv[2]);
+  if (argc > 3) ntrees_arg = atoi(argv[3]);
+  if (depth_arg < 1 || depth_arg > 16 || ntrees_arg < 1 || ntrees_arg > 5000)
+    return fprintf(stderr, "usage: bench_ml [ROWS [DEPTH 1-16 [TREES 1-5000]]]\n"), 2;
   double load_avg[1] = {0};
   if (getloadavg(load_avg, 1) < 1) load_avg[0] = NAN;
   sic_gbdt g;
