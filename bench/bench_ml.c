@@ -28,6 +28,7 @@
 
 #include "ml/gbdt.h"
 #include "ml/xgb.h"
+#include "core/sort.h"
 
 enum { NF = 44, REPEATS = 7 };
 
@@ -40,16 +41,6 @@ static double clock_s(clockid_t id) {
 }
 static double cpu_s(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
 static double wall_s(void) { return clock_s(CLOCK_MONOTONIC); }
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static double urand(void) {
@@ -108,7 +99,7 @@ static double load_ms(const char *path, sic_ml_file **keep) {
     if (i == 49) *keep = f;
     else sic_ml_file_free(f);
   }
-  return median(t, 50) * 1e3;
+  return sic_median_sort(t, 50) * 1e3;
 }
 
 /* What one timed repeat runs. */
@@ -148,7 +139,7 @@ static double time_job(const job *j, int wall) {
     run_job(j);
     t[r] = (wall ? wall_s() : cpu_s()) - t0;
   }
-  return median(t, REPEATS);
+  return sic_median_sort(t, REPEATS);
 }
 
 static double max_rel_diff(const float *a, const float *ref, int n) {

@@ -258,11 +258,6 @@ typedef struct stage_io {
   double peak_mem;                      /* largest per-task peak execution memory */
 } stage_io;
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 static int stage_volumes(const sic_app *app, const sic_stage *st, stage_io *io) {
   memset(io, 0, sizeof *io);
   double *per = malloc((size_t)(st->tasks.n ? st->tasks.n : 1) * sizeof *per);
@@ -291,7 +286,7 @@ static int stage_volumes(const sic_app *app, const sic_stage *st, stage_io *io) 
     io->peak_mem = fmax(io->peak_mem, (double)sic_task_metric_get(app, r, SIC_TM_PEAK_EXECUTION_MEMORY));
   }
   if (n > 0) {
-    sic_qsort(per, (size_t)n, sizeof *per, cmp_double);
+    sic_qsort(per, (size_t)n, sizeof *per, sic_cmp_double);
     double med = per[n / 2], mean = 0, var = 0;
     for (int32_t i = 0; i < n; i++) mean += per[i];
     mean /= n;
@@ -630,7 +625,7 @@ void sic_ml_fill_history(sic_ml_app *apps, int32_t n) {
       apps[i].x[AF_HIST_LOG_RUNTIME] = NAN;
       continue;
     }
-    sic_qsort(prev, (size_t)k, sizeof *prev, cmp_double);
+    sic_qsort(prev, (size_t)k, sizeof *prev, sic_cmp_double);
     double med = k % 2 ? prev[k / 2] : (prev[k / 2 - 1] + prev[k / 2]) / 2;
     apps[i].x[AF_HIST_LOG_RUNTIME] = (float)log(med);
   }

@@ -9,18 +9,13 @@
 #include <strings.h>
 
 #include "shs/shs_internal.h"
+#include "core/sort.h"
 
 const char *const shs_task_statuses[5] = {"RUNNING", "SUCCESS", "FAILED", "KILLED", "UNKNOWN"};
 
 #define DEFAULT_SUMMARY_QUANTILES "0.05,0.25,0.5,0.75,0.95"
 
 /* ---- parameters ---- */
-
-static int cmp_double(const void *x, const void *y) {
-  double a = *(const double *)x, b = *(const double *)y;
-  if (isnan(a) || isnan(b)) return isnan(a) - isnan(b); /* Java sorts NaN last */
-  return a < b ? -1 : a > b;
-}
 
 /* Comma-separated doubles; 0 or a 400 response. */
 int shs_parse_quantiles(const char *s, double *q, int *nq, sic_shs_response *r) {
@@ -44,7 +39,7 @@ int shs_parse_quantiles(const char *s, double *q, int *nq, sic_shs_response *r) 
     if (!comma) break;
     p = comma + 1;
   }
-  sic_qsort(q, (size_t)*nq, sizeof *q, cmp_double);
+  sic_qsort(q, (size_t)*nq, sizeof *q, sic_cmp_double);
   return 0;
 }
 

@@ -125,11 +125,6 @@ static double alive_cores(const sic_app *app, int64_t t0, int64_t t1, int64_t ap
   return core_ms / span;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* Most tasks observed running at once among the phase's stages (sweep over starts/ends). */
 static int max_concurrency(sim_ctx *c, const sim_phase *p, int32_t *out) {
   const sic_app *app = c->app;
@@ -148,7 +143,7 @@ static int max_concurrency(sim_ctx *c, const sim_phase *p, int32_t *out) {
       ev[k++] = (double)task_end(app, row) * 2;
     }
   }
-  sic_qsort(ev, (size_t)k, sizeof *ev, cmp_double);
+  sic_qsort(ev, (size_t)k, sizeof *ev, sic_cmp_double);
   int32_t cur = 0, best = 0;
   for (int64_t i = 0; i < k; i++) {
     cur += fmod(ev[i], 2) != 0 ? 1 : -1;

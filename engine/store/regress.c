@@ -45,21 +45,11 @@ static int is_volatile(const char *name) {
   return !strncmp(name, "spark.org.apache.hadoop.yarn.server.webproxy", 44);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  sic_qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Median and MAD of v[0..n) (v is reordered). */
 static void median_mad(double *v, int n, double *med, double *mad) {
-  *med = median(v, n);
+  *med = sic_median_sort(v, n);
   for (int i = 0; i < n; i++) v[i] = fabs(v[i] - *med);
-  *mad = median(v, n);
+  *mad = sic_median_sort(v, n);
 }
 
 typedef double (*metric_fn)(const sic_store_run *r);
@@ -79,7 +69,7 @@ static double baseline_median(const sic_store_run *runs, int from, int to, metri
     if (!isnan(x)) scratch[k++] = x;
   }
   *n = k;
-  return k ? median(scratch, k) : NAN;
+  return k ? sic_median_sort(scratch, k) : NAN;
 }
 
 static void human_bytes(double b, char *buf, size_t n) {
