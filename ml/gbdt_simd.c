@@ -34,6 +34,20 @@ unsigned sic_gbdt_cpu_kernels(void) {
   return k;
 }
 
+/* Rows [r0, r0 + n) of `rows` (nf floats each) transposed into nvec blocks of `lanes` rows:
+ * block v holds feature f of its row l at cols[v * stride + f * lanes + l]. Rows past n are
+ * zeros (padding lanes, never stored to the output). Plain C shared by both kernels. */
+static void transpose_rows(const float *rows, int64_t r0, int n, int nf, int lanes, int nvec, size_t stride,
+                           float *cols) {
+  for (int v = 0; v < nvec; v++)
+    for (int l = 0; l < lanes; l++) {
+      int r = v * lanes + l;
+      float *dst = cols + (size_t)v * stride + l;
+      const float *src = r < n ? rows + (r0 + r) * nf : NULL;
+      for (int f = 0; f < nf; f++) dst[(size_t)f * lanes] = src ? src[f] : 0.0f;
+    }
+}
+
 /* ---- AVX-512F ---- */
 
 #define AVX512 __attribute__((target("avx512f")))
@@ -267,15 +281,8 @@ AVX512 static void z_col_block(const sic_gbdt *b, const float *rows, int64_t r0,
   const float *colp[NV];
   __m512 acc[NV];
   int nf = b->nfeatures, D = b->flat_depth;
+  transpose_rows(rows, r0, n, nf, Z_LANES, NV, Z_COL_MAX_NF * Z_LANES, &cols[0][0]);
   for (int v = 0; v < NV; v++) {
-    for (int l = 0; l < Z_LANES; l++) {
-      int r = v * Z_LANES + l;
-      const float *src = r < n ? rows + (r0 + r) * nf : NULL;
-      if (src)
-        for (int f = 0; f < nf; f++) cols[v][f * Z_LANES + l] = src[f];
-      else /* padding row: zeros, never stored to out */
-        for (int f = 0; f < nf; f++) cols[v][f * Z_LANES + l] = 0.0f;
-    }
     colp[v] = cols[v];
     acc[v] = _mm512_set1_ps(b->base_score);
   }
@@ -545,15 +552,8 @@ AVX2 static void y_col_block(const sic_gbdt *b, const float *rows, int64_t r0, i
   const float *colp[NV];
   __m256 acc[NV];
   int nf = b->nfeatures, D = b->flat_depth;
+  transpose_rows(rows, r0, n, nf, Y_LANES, NV, Z_COL_MAX_NF * Y_LANES, &cols[0][0]);
   for (int v = 0; v < NV; v++) {
-    for (int l = 0; l < Y_LANES; l++) {
-      int r = v * Y_LANES + l;
-      const float *src = r < n ? rows + (r0 + r) * nf : NULL;
-      if (src)
-        for (int f = 0; f < nf; f++) cols[v][f * Y_LANES + l] = src[f];
-      else /* padding row: zeros, never stored to out */
-        for (int f = 0; f < nf; f++) cols[v][f * Y_LANES + l] = 0.0f;
-    }
     colp[v] = cols[v];
     acc[v] = _mm256_set1_ps(b->base_score);
   }
