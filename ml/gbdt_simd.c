@@ -43,8 +43,12 @@ static void transpose_rows(const float *rows, int64_t r0, int n, int nf, int lan
     for (int l = 0; l < lanes; l++) {
       int r = v * lanes + l;
       float *dst = cols + (size_t)v * stride + l;
-      const float *src = r < n ? rows + (r0 + r) * nf : NULL;
-      for (int f = 0; f < nf; f++) dst[(size_t)f * lanes] = src ? src[f] : 0.0f;
+      if (r < n) {
+        const float *src = rows + (r0 + r) * nf;
+        for (int f = 0; f < nf; f++) dst[(size_t)f * lanes] = src[f];
+      } else {
+        for (int f = 0; f < nf; f++) dst[(size_t)f * lanes] = 0.0f;
+      }
     }
 }
 
