@@ -36,9 +36,8 @@ int sic_cmd_api(int argc, char **argv) {
     "  sic api /var/spark-events 'applications/app-1/logs' -o logs.zip\n"
     "Exit status: 0 for HTTP 2xx, 1 for an error response (its message goes to stderr).",
     opts, sizeof opts / sizeof *opts, 0, 2, 2};
-  char *pos[64];
+  char *pos[argc > 0 ? argc : 1];
   int npos = 0;
-  if (argc > 64) return sic_args_usage_error(&spec, "too many arguments") ? SIC_EXIT_USAGE : SIC_EXIT_USAGE;
   int rc = sic_args_parse(&spec, argc, argv, pos, &npos);
   if (rc != SIC_ARGS_OK) return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   sic_err err = {0};

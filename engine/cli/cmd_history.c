@@ -23,9 +23,8 @@ int sic_cmd_history(int argc, char **argv) {
     "known), input size, executors, worst stage skew and the most severe findings. JOB is a job key\n"
     "(see `sic ingest --help`), an application name or an application id.",
     opts, sizeof opts / sizeof *opts, SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, 1};
-  char *pos[64]; /* sic_args_parse stores every positional before counting them */
+  char *pos[argc > 0 ? argc : 1];
   int npos = 0;
-  if (argc > 64) return sic_args_usage_error(&spec, "too many arguments") ? SIC_EXIT_USAGE : SIC_EXIT_USAGE;
   int rc = sic_args_parse(&spec, argc, argv, pos, &npos);
   if (rc != SIC_ARGS_OK) return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   sic_store *s = NULL;

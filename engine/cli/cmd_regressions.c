@@ -53,9 +53,8 @@ int sic_cmd_regressions(int argc, char **argv) {
     "input growth, Spark config changes since the previous run, new skew, fewer executors, failures.\n"
     "Runs whose log is incomplete take no part (their duration and cost are partial).",
     opts, sizeof opts / sizeof *opts, SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 0, 0};
-  char *pos[64]; /* sic_args_parse stores every positional before counting them */
+  char *pos[argc > 0 ? argc : 1];
   int npos = 0;
-  if (argc > 64) return sic_args_usage_error(&spec, "too many arguments") ? SIC_EXIT_USAGE : SIC_EXIT_USAGE;
   int rc = sic_args_parse(&spec, argc, argv, pos, &npos);
   if (rc != SIC_ARGS_OK) return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   sic_regress_opts o;

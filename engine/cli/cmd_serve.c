@@ -51,9 +51,8 @@ int sic_cmd_serve(int argc, char **argv) {
     "`Authorization: Bearer <token>`. Prints `listening on http://HOST:PORT` once serving.\n"
     "SIGTERM/SIGINT: stop accepting, finish in-flight requests (--grace), exit 0.",
     opts, sizeof opts / sizeof *opts, 0, 0, 0};
-  char *pos[64];
+  char *pos[argc > 0 ? argc : 1];
   int npos = 0;
-  if (argc > 64) return sic_args_usage_error(&spec, "too many arguments");
   int rc = sic_args_parse(&spec, argc, argv, pos, &npos);
   if (rc != SIC_ARGS_OK) return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   if (!logs) return sic_args_usage_error(&spec, "--logs DIR is required");
