@@ -252,9 +252,25 @@ static int parent_ready(const sim_ctx *c, const sim_stage *s, double *ready) {
   return 1;
 }
 
+/* The phase's not-yet-scheduled stage whose parents are done earliest, and when they are
+ * (*ready). A dependency cycle cannot happen in Spark; should one appear, the rest go in
+ * order, ready at 0. The caller has at least one stage left. */
+static sim_stage *next_stage(sim_ctx *c, const sim_phase *p, double *ready) {
+  sim_stage *next = NULL;
+  *ready = 0;
+  for (int32_t k = 0; k < p->n; k++) {
+    sim_stage *s = &c->stages[p->first + k];
+    double r;
+    if (s->done || !parent_ready(c, s, &r)) continue;
+    if (!next || r < *ready) next = s, *ready = r;
+  }
+  for (int32_t k = 0; k < p->n && !next; k++)
+    if (!c->stages[p->first + k].done) next = &c->stages[p->first + k];
+  return next;
+}
+
 /* List-schedule one phase on `slots` slots; returns the simulated phase duration (ms). */
 static double simulate_phase(sim_ctx *c, const sim_phase *p, double slots) {
-  
   int64_t nslots = (int64_t)slots, hn = 0;
   if (nslots < 1) nslots = 1;
   if (nslots > c->heap_cap) nslots = c->heap_cap; /* more slots than tasks changes nothing */
@@ -262,17 +278,8 @@ static double simulate_phase(sim_ctx *c, const sim_phase *p, double slots) {
   for (int32_t k = 0; k < p->n; k++) c->stages[p->first + k].done = 0;
   double makespan = 0;
   for (int32_t left = p->n; left > 0; left--) {
-    sim_stage *next = NULL;
-    double next_ready = 0;
-    for (int32_t k = 0; k < p->n; k++) {
-      sim_stage *s = &c->stages[p->first + k];
-      double ready;
-      if (s->done || !parent_ready(c, s, &ready)) continue;
-      if (!next || ready < next_ready) next = s, next_ready = ready;
-    }
-    if (!next) { /* a dependency cycle cannot happen in Spark; schedule the rest in order */
-      for (int32_t k = 0; k < p->n && !next; k++) if (!c->stages[p->first + k].done) next = &c->stages[p->first + k];
-    }
+    double next_ready;
+    sim_stage *next = next_stage(c, p, &next_ready);
     double finish = next_ready;
     const double *d = c->durs + next->dur_off;
     for (int64_t j = 0; j < next->dur_n; j++) {
@@ -292,15 +299,8 @@ static double critical_path(sim_ctx *c, const sim_phase *p) {
   for (int32_t k = 0; k < p->n; k++) c->stages[p->first + k].done = 0;
   double longest = 0;
   for (int32_t left = p->n; left > 0; left--) {
-    sim_stage *next = NULL;
-    double next_ready = 0;
-    for (int32_t k = 0; k < p->n; k++) {
-      sim_stage *s = &c->stages[p->first + k];
-      double ready;
-      if (s->done || !parent_ready(c, s, &ready)) continue;
-      if (!next || ready < next_ready) next = s, next_ready = ready;
-    }
-    if (!next) for (int32_t k = 0; k < p->n && !next; k++) if (!c->stages[p->first + k].done) next = &c->stages[p->first + k];
+    double next_ready;
+    sim_stage *next = next_stage(c, p, &next_ready);
     next->finish = next_ready + next->longest, next->done = 1;
     if (next->finish > longest) longest = next->finish;
   }
