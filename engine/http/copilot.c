@@ -33,6 +33,18 @@ static int run_findings(sic_http *srv, const sic_app *app, const char *format, c
 static int timed_load(sic_http *srv, const sic_logset *set, sic_app **out, sic_err *err);
 int http_copilot_store_upload(sic_http *srv, const sic_app *app, const char *findings_json, http_reply *out);
 
+/* 200 with the sic.report/1 document of one application and its findings (JSON text). */
+static int reply_report_json(http_reply *out, const sic_summary *sum, const char *findings) {
+  sic_jw w;
+  sic_jw_init(&w, SIC_JW_PRETTY);
+  sic_render_opts ro = {0};
+  sic_report_json_open(&w);
+  sic_report_json_app(&w, sum, &ro, findings);
+  sic_report_json_errors(&w);
+  sic_report_json_close(&w);
+  return http_reply_json(out, 200, &w);
+}
+
 int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
   if (rq->body_fd < 0 || rq->body_seen == 0) return http_reply_error(out, 400, "empty body: POST an event log");
   sic_err err = {0};
@@ -65,14 +77,7 @@ int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
     status = out->status;
     goto done;
   }
-  sic_jw w;
-  sic_jw_init(&w, SIC_JW_PRETTY);
-  sic_render_opts ro = {0};
-  sic_report_json_open(&w);
-  sic_report_json_app(&w, sum, &ro, findings);
-  sic_report_json_errors(&w);
-  sic_report_json_close(&w);
-  status = http_reply_json(out, 200, &w);
+  status = reply_report_json(out, sum, findings);
   if (status == 200) { /* the report's "source" names the spool file */
     hide_spool_path(out->body, rq->body_path);
     out->len = strlen(out->body);
@@ -220,14 +225,7 @@ static int render_report(sic_http *srv, http_req *rq, const sic_app *app, http_r
     goto done;
   }
   if (is_json) {
-    sic_jw w;
-    sic_jw_init(&w, SIC_JW_PRETTY);
-    sic_render_opts ro = {0};
-    sic_report_json_open(&w);
-    sic_report_json_app(&w, sum, &ro, findings);
-    sic_report_json_errors(&w);
-    sic_report_json_close(&w);
-    status = http_reply_json(out, 200, &w);
+    status = reply_report_json(out, sum, findings);
     goto done;
   }
   FILE *f = open_memstream(&buf, &len);
