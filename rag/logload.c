@@ -42,19 +42,12 @@ int rag_chunk_log(const char *doc_name, const char *text, size_t len, rag_chunks
   if (!L) return sic_err_set(err, SIC_ENOMEM, "cannot create a Lua state");
   luaL_openlibs(L);
   int rc = 0;
-  char script[4096], libpath[8400];
+  char script[4096];
   if (rag_find_script(NULL, "lib/loaders/log4j.lua", script, sizeof script)) {
     rc = sic_err_set(err, SIC_EUNSUPPORTED, "log loader lib/loaders/log4j.lua not found in SIC_SCRIPTS or %s", script);
     goto done;
   }
-  rag_scripts_lib_path(script, libpath, sizeof libpath);
-  lua_getglobal(L, "package");
-  lua_pushstring(L, libpath);
-  lua_getfield(L, -2, "path");
-  lua_concat(L, 2);
-  lua_setfield(L, -2, "path");
-  lua_pop(L, 1);
-  if (luaL_loadfile(L, script) || lua_pcall(L, 0, 1, 0)) {
+  if (rag_run_script(L, script)) {
     rc = sic_err_set(err, SIC_EUNSUPPORTED, "log loader: %s", lua_tostring(L, -1));
     goto done;
   }

@@ -2,6 +2,8 @@
  * colon-separated) first, then the built-in scripts/ of the Lua host. Owner: rag engineer. */
 #include "rag/script.h"
 
+#include <lauxlib.h>
+#include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,8 @@ int rag_find_script(const char *user_dir, const char *rel, char *out, size_t n) 
   return try_dir(builtin, strlen(builtin), rel, out, n) ? 0 : -1;
 }
 
-void rag_scripts_lib_path(const char *script, char *out, size_t n) {
+/* package.path prefix that lets the script at path require its lib/ modules. */
+static void scripts_lib_path(const char *script, char *out, size_t n) {
   /* script = <dir>/agents/x.lua or <dir>/lib/loaders/x.lua: its scripts root is two levels up
    * for agents and three for loaders; simpler to add both candidate lib dirs. */
   char dir[4096];
@@ -38,4 +41,16 @@ void rag_scripts_lib_path(const char *script, char *out, size_t n) {
   const char *builtin = getenv("SIC_RAG_SCRIPTS");
   if (!builtin || !*builtin) builtin = sic_lua_builtin_scripts();
   snprintf(out, n, "%s/../lib/?.lua;%s/../?.lua;%s/lib/?.lua;", dir, dir, builtin);
+}
+
+int rag_run_script(lua_State *L, const char *script) {
+  char libpath[8400];
+  scripts_lib_path(script, libpath, sizeof libpath);
+  lua_getglobal(L, "package");
+  lua_pushstring(L, libpath);
+  lua_getfield(L, -2, "path");
+  lua_concat(L, 2);
+  lua_setfield(L, -2, "path");
+  lua_pop(L, 1);
+  return luaL_loadfile(L, script) || lua_pcall(L, 0, 1, 0) ? -1 : 0;
 }

@@ -8,7 +8,9 @@
 
 /* Path of scripts-relative file rel ("agents/reasoning.lua") into out; 0 or -1 when absent. */
 int rag_find_script(const char *user_dir, const char *rel, char *out, size_t n);
-/* package.path prefix that lets the script at path require its lib/ modules. */
-void rag_scripts_lib_path(const char *script, char *out, size_t n);
+typedef struct lua_State lua_State;
+/* Run the script at path in L with package.path extended so it can require its lib/ modules.
+ * 0: its return value is on the stack; -1: the error message is. */
+int rag_run_script(lua_State *L, const char *script);
 
 #endif

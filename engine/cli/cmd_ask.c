@@ -171,19 +171,11 @@ static void push_input(lua_State *L, const ask_opts *o, const char *report, cons
 
 /* Load reasoning.lua; leaves the module table on the stack. */
 static int load_reasoning(lua_State *L, const char *user_dir, sic_err *err) {
-  char script[4096], libpath[8400];
+  char script[4096];
   if (rag_find_script(user_dir, "agents/reasoning.lua", script, sizeof script))
     return sic_err_set(err, SIC_ENOTFOUND, "agents/reasoning.lua not found (looked in --scripts, SIC_SCRIPTS, %s)",
                        sic_lua_builtin_scripts());
-  rag_scripts_lib_path(script, libpath, sizeof libpath);
-  lua_getglobal(L, "package");
-  lua_pushstring(L, libpath);
-  lua_getfield(L, -2, "path");
-  lua_concat(L, 2);
-  lua_setfield(L, -2, "path");
-  lua_pop(L, 1);
-  if (luaL_loadfile(L, script) || lua_pcall(L, 0, 1, 0))
-    return sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
+  if (rag_run_script(L, script)) return sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
   if (!lua_istable(L, -1)) return sic_err_set(err, SIC_EINVAL, "%s: must return a module table", script);
   return 0;
 }
