@@ -68,8 +68,10 @@ static int sort_stages(sic_builder *b) {
   free(a->stages);
   a->stages = sorted;
   b->cap_stages = n;
-  for (int64_t i = 0; i < a->tasks.n; i++)
-    if (sic_task_stage(a, i) >= 0) sic_col_put(b, &a->tasks.stage, i, remap[sic_task_stage(a, i)]);
+  for (int64_t i = 0; i < a->tasks.n; i++) {
+    int32_t st = sic_task_stage(a, i);
+    if (st >= 0) sic_col_put(b, &a->tasks.stage, i, remap[st]);
+  }
   for (int64_t i = 0; i < b->nsep; i++) b->sep[i].a = remap[b->sep[i].a];
   free(order);
   free(remap);
