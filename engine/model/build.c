@@ -97,16 +97,6 @@ void sic_exec_set_host(sic_builder *b, int32_t exec_row, sic_sid host) {
 
 /* ---- exceptions: the few values that do not fit a column's width ---- */
 
-/* First exception index whose row is >= row. */
-static int32_t exc_lower(const sic_col *c, int64_t row) {
-  int32_t lo = 0, hi = c->nexceptions;
-  while (lo < hi) {
-    int32_t mid = lo + (hi - lo) / 2;
-    if (c->exceptions[mid].row < row) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
 /* Room for one more exception. Capacity is implicit (4, then doubling at every power of two
  * of the count), so sic_col needs no builder-only field. */
 static int exc_reserve(sic_builder *b, sic_col *c) {
@@ -121,7 +111,7 @@ static int exc_reserve(sic_builder *b, sic_col *c) {
 
 void sic_col_unmark(sic_col *c, int64_t row) {
   if (sic_col_raw(c, row) != sic_col_marker(c->width)) return;
-  int32_t i = exc_lower(c, row);
+  int32_t i = sic_col_exception_lower(c, row);
   if (i >= c->nexceptions || c->exceptions[i].row != row) return;
   memmove(c->exceptions + i, c->exceptions + i + 1, (size_t)(c->nexceptions - i - 1) * sizeof *c->exceptions);
   c->nexceptions--;
@@ -139,7 +129,7 @@ static int64_t exc_budget(int w, int64_t n) {
  * insertion quadratic). 0 = kept, -1 = widen instead. */
 static int col_except(sic_builder *b, sic_col *c, int64_t row, int64_t v) {
   if (c->width == 8) return -1;
-  int32_t i = exc_lower(c, row);
+  int32_t i = sic_col_exception_lower(c, row);
   if (i < c->nexceptions && c->exceptions[i].row == row) {
     c->exceptions[i].value = v;
     return 0;

@@ -148,6 +148,8 @@ int64_t sic_task_append(sic_builder *b);                       /* new row, defau
  * equal to base, or too far from it, is an exception or widens the column to 8 bytes with
  * base 0). */
 void sic_col_put_slow(sic_builder *b, sic_col *c, int64_t row, int64_t v, int relative);
+/* First exception index whose row is >= row (model.c; sic_col_exception_value uses it too). */
+int32_t sic_col_exception_lower(const sic_col *c, int64_t row);
 /* Whether stored value s fits width w: the width's minimum is the exception marker. */
 static inline int sic_col_fits(int w, int64_t s) {
   switch (w) {

@@ -123,13 +123,18 @@ int sic_task_columns(sic_tasks *t, sic_col **out) {
   return n;
 }
 
-int64_t sic_col_exception_value(const sic_col *c, int64_t row) {
+int32_t sic_col_exception_lower(const sic_col *c, int64_t row) {
   int32_t lo = 0, hi = c->nexceptions;
   while (lo < hi) {
     int32_t mid = lo + (hi - lo) / 2;
     if (c->exceptions[mid].row < row) lo = mid + 1; else hi = mid;
   }
-  return lo < c->nexceptions && c->exceptions[lo].row == row ? c->exceptions[lo].value : 0;
+  return lo;
+}
+
+int64_t sic_col_exception_value(const sic_col *c, int64_t row) {
+  int32_t i = sic_col_exception_lower(c, row);
+  return i < c->nexceptions && c->exceptions[i].row == row ? c->exceptions[i].value : 0;
 }
 
 int64_t sic_app_memory(const sic_app *app) {
