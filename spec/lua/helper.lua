@@ -8,6 +8,7 @@
 --      local T = require "spec_helper"
 --      T.shared("spark-events/spark/local-1422981759269")  -- path into ../shared/data/real
 --      T.need_shared("spark-events/...")   -- path, or pending() + nil when the data is absent
+--      T.example.log({ seed = 7 })           -- a log `sic example` generates (spec/support/example_logs.lua)
 --      local r = T.run_sic({"analyze", path, "--format", "json"})
 --      -- r.code (exit status), r.stdout, r.stderr
 --      T.tmpname(), T.read_file(p), T.write_file(p, s)
@@ -47,6 +48,7 @@ package.path = table.concat({
   T.source_dir .. "/scripts/?/init.lua",
   T.source_dir .. "/scripts/lib/?.lua",
   T.source_dir .. "/spec/lua/?.lua",
+  T.source_dir .. "/spec/support/?.lua",
   package.path,
 }, ";")
 
@@ -76,15 +78,21 @@ function T.exists(path)
 end
 
 -- The shared file's path, or nil after marking the current test pending when it is absent
--- (a fresh clone without ../shared still runs every self-contained spec).
+-- (a fresh clone without ../shared still runs every self-contained case). The reason starts
+-- with "needs shared data", which is what the skip count at the end of the run looks for.
 function T.need_shared(rel)
   local path = T.shared(rel)
   if T.exists(path) then return path end
   -- busted gives each `it` its own pending() (which stops the test as pending); reach it
   -- through the caller's environment, since this file's globals are not the test's.
   local caller_pending = getfenv(2).pending
-  if caller_pending then caller_pending("needs ../shared/data/real/" .. rel) end
+  if caller_pending then caller_pending(T.shared_reason(rel)) end
   return nil
+end
+
+-- The pending reason of a case skipped for want of the shared file rel.
+function T.shared_reason(rel)
+  return "needs shared data: ../shared/data/real/" .. rel
 end
 
 function T.read_file(path)
@@ -141,5 +149,7 @@ function T.sh(cmd)
 end
 
 package.loaded["spec_helper"] = T
+T.example = require "example_logs"
+require("shared_data_report").install(os.getenv("SIC_BUILD_DIR"))
 sic_test = T -- luacheck: ignore (global on purpose, for specs that prefer it)
 return T

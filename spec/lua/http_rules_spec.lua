@@ -6,8 +6,10 @@ package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
 local H = require "http_server"
 local cjson = require "cjson"
 
-local LOGS = T.shared("spark-events/spark")
-local APP = "local-1422981780767"
+-- Served logs: generated ones (the properties need an application, not a real one), so a
+-- clone without ../shared runs these cases too.
+local LOGS, APPS = T.example.dir({ { seed = 7, tasks = 300 } })
+local APP = APPS[1]
 
 local RULE = [[
 return { rules = { {

@@ -7,8 +7,11 @@ package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
 local H = require "http_server"
 local cjson = require "cjson"
 
-local LOGS = T.shared("spark-events/spark")
-local APP = "local-1422981780767"
+-- Served logs: generated ones (the properties need applications, not real ones), so a
+-- clone without ../shared runs these cases too. 100 tasks keep a log under --max-body-mb 1.
+local LOGS, APPS = T.example.dir({ { seed = 7, tasks = 100 } })
+local APP = APPS[1]
+local SECOND, SECOND_APPS = T.example.dir({ { seed = 8, tasks = 100 }, { seed = 9, tasks = 100 } })
 
 local function json(body)
   local ok, v = pcall(cjson.decode, body)
@@ -29,7 +32,6 @@ end
 
 describe("sic serve refuses to start unsafely", function()
   it("will not bind a non-loopback address without SIC_API_TOKEN", function()
-    if not T.need_shared("spark-events/spark") then return end
     local srv = H.start({ "--logs", LOGS, "--listen", "0.0.0.0:0" }, nil, { expect_failure = true })
     local rc = srv:exit_code(20)
     local err = srv:stderr()
@@ -50,7 +52,7 @@ end)
 
 describe("sic serve over several log directories", function()
   it("lists the applications of every --logs directory as one, and serves each", function()
-    local second = T.shared("spark-events/sparklint")
+    local second = SECOND
     local srv = H.start({ "--logs", LOGS, "--logs=" .. second })
     local ok, err = pcall(function()
       local r = srv:get("/api/v1/applications")
@@ -58,9 +60,9 @@ describe("sic serve over several log directories", function()
       local ids = {}
       for _, a in ipairs(json(r.body)) do ids[a.id] = true end
       assert.truthy(ids[APP], "app of the first dir missing")
-      assert.truthy(ids["application_1472176676028_407508"], "app of the second dir missing")
+      assert.truthy(ids[SECOND_APPS[1]], "app of the second dir missing")
       assert.are.equal(200, srv:get("/api/v1/applications/" .. APP .. "/jobs").status)
-      assert.are.equal(200, srv:get("/api/v1/applications/application_1472176676028_407508/1/jobs").status)
+      assert.are.equal(200, srv:get("/api/v1/applications/" .. SECOND_APPS[2] .. "/jobs").status)
       -- the same directory twice lists each log once
       local single = H.start({ "--logs", second, "--logs", second })
       local n, n_twice = 0, 0
@@ -271,7 +273,6 @@ end)
 
 describe("sic serve over a changing log dir", function()
   it("shows a log being appended as running, then completed, without a restart", function()
-    if not T.need_shared("spark-events/spark") then return end
     local dir = tmpdir()
     local full = assert(T.read_file(LOGS .. "/" .. APP))
     local cut = full:find('{"Event":"SparkListenerApplicationEnd"', 1, true)
@@ -288,12 +289,12 @@ describe("sic serve over a changing log dir", function()
       f:write(full:sub(cut))
       f:close()
       os.rename(dir .. "/" .. APP .. ".inprogress", dir .. "/" .. APP)
-      T.write_file(dir .. "/local-1426533911241", assert(T.read_file(LOGS .. "/local-1426533911241")))
+      T.write_file(dir .. "/" .. SECOND_APPS[1], assert(T.read_file(SECOND .. "/" .. SECOND_APPS[1])))
       local done = false
       for _ = 1, 100 do
         H.sleep(0.1)
         local c = srv:get("/api/v1/applications?status=completed").body
-        if c:find(APP, 1, true) and c:find("local-1426533911241", 1, true) then done = true break end
+        if c:find(APP, 1, true) and c:find(SECOND_APPS[1], 1, true) then done = true break end
       end
       assert.is_true(done, "the completed log never showed up")
       assert.matches("sic_log_listing_changes_total [1-9]", srv:get("/metrics").body)
@@ -306,7 +307,6 @@ end)
 
 describe("sic serve documentation", function()
   it("documents exactly the routes it serves (OpenAPI 3.1 from the route table)", function()
-    if not T.need_shared("spark-events/spark") then return end
     local srv = H.start({ "--logs", LOGS })
     local ok, err = pcall(function()
       local doc = json(srv:get("/openapi.json").body)
@@ -335,7 +335,6 @@ end)
 
 describe("sic serve shutdown", function()
   it("finishes an in-flight request on SIGTERM, refuses new connections, exits 0", function()
-    if not T.need_shared("spark-events/spark") then return end
     local srv = H.start({ "--logs", LOGS })
     local out, rc = srv:python(string.format([[
 import os, socket, time, subprocess

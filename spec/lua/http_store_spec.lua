@@ -6,7 +6,10 @@ package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
 local H = require "http_server"
 local cjson = require "cjson"
 
-local LOGS = T.shared("spark-events/spark")
+-- Served logs: generated ones (the properties need an application, not a real one), so a
+-- clone without ../shared runs these cases too.
+local LOGS, APPS = T.example.dir({ { seed = 7, tasks = 300 }, { seed = 8, tasks = 300 } })
+local JOB = "nightly_orders_etl" -- the generated application's name
 
 describe("sic serve with a history store", function()
   local db, url, srv
@@ -24,27 +27,29 @@ describe("sic serve with a history store", function()
 
   it("records uploads and serves the job's history as sic history does", function()
     if not srv then return pending("shared data absent") end
-    for _, f in ipairs({ "local-1422981780767", "local-1426533911241" }) do
+    for _, f in ipairs(APPS) do
       local r = srv:request("POST", "/v1/analyze", { data_file = LOGS .. "/" .. f })
       assert.are.equal(200, r.status, r.body)
       assert.are.equal("sic.findings/1", cjson.decode(r.body).applications[1].findings.schema)
     end
-    local r = srv:get("/v1/jobs/Spark%20shell/history?limit=10")
+    local r = srv:get("/v1/jobs/" .. JOB .. "/history?limit=10")
     assert.are.equal(200, r.status, r.body)
     local doc = cjson.decode(r.body)
     assert.are.equal("sic.history/1", doc.schema)
     local ids = {}
     for _, run in ipairs(doc.runs) do ids[#ids + 1] = run.appId end
     table.sort(ids)
-    assert.are.same({ "local-1422981780767", "local-1426533911241" }, ids)
-    local cli = T.run_sic({ "history", "Spark shell", "--store", url, "--limit", "10", "--format", "json" })
+    local want = { APPS[1], APPS[2] }
+    table.sort(want)
+    assert.are.same(want, ids)
+    local cli = T.run_sic({ "history", JOB, "--store", url, "--limit", "10", "--format", "json" })
     assert.are.equal(0, cli.code, cli.stderr)
     assert.are.same(cjson.decode(cli.stdout), doc)
   end)
 
   it("serves regressions and JSON errors for unknown jobs and bad parameters", function()
     if not srv then return pending("shared data absent") end
-    local r = srv:get("/v1/regressions?job=Spark%20shell")
+    local r = srv:get("/v1/regressions?job=" .. JOB)
     assert.are.equal(200, r.status, r.body)
     assert.are.equal("sic.regressions/1", cjson.decode(r.body).schema)
     r = srv:get("/v1/jobs/no-such-job/history")

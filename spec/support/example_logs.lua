@@ -1,0 +1,87 @@
+-- Event logs the project generates itself (`sic example`), for specs whose property does not
+-- need a real log: a clone without ../shared runs them too. Real-data cases keep reading
+-- ../shared through T.need_shared (pending with "needs shared data: ..." when it is absent).
+--
+--   local E = require "example_logs"           -- also T.example (spec_helper)
+--   local path = E.log({ seed = 7, tasks = 300 })   -- one generated log (cached per run)
+--   local id = E.app_id(path)                   -- its application id
+--   local dir, ids = E.dir({ 1, 2 })            -- a Spark log dir: one log per seed, named by id
+--   local head = E.cut(path, 0.5)               -- the first half of its lines (an in-progress log)
+--
+-- Output is a pure function of (seed, tasks, codec), so cases stay deterministic. Every file
+-- lives under one temporary folder of this busted process, removed when busted exits.
+local T = require "spec_helper"
+
+local E = {}
+
+local q = T.shell_quote
+local root -- this process's folder for generated logs (created on first use)
+local cache = {} -- "seed/tasks/codec" -> path
+
+local function workdir()
+  if root then return root end
+  root = os.tmpname()
+  os.remove(root)
+  assert(os.execute("mkdir -p " .. q(root)))
+  local ok, busted = pcall(require, "busted")
+  if ok and type(busted) == "table" and busted.subscribe then
+    busted.subscribe({ "exit" }, function()
+      if root then os.execute("rm -rf " .. q(root)) end
+      root = nil
+      return nil, true
+    end)
+  end
+  return root
+end
+
+-- Path of the log `sic example` writes for opts (seed 42, tasks 2000, codec "none" by default).
+function E.log(opts)
+  opts = opts or {}
+  local seed, tasks, codec = opts.seed or 42, opts.tasks or 2000, opts.codec or "none"
+  local key = seed .. "/" .. tasks .. "/" .. codec
+  if cache[key] then return cache[key] end
+  local path = ("%s/example-%s-%s-%s%s"):format(workdir(), seed, tasks, codec, codec == "zstd" and ".zstd" or "")
+  local r = T.run_sic({ "example", path, "--seed", tostring(seed), "--tasks", tostring(tasks), "--codec", codec })
+  assert(r.code == 0, "sic example failed: " .. r.stderr)
+  cache[key] = path
+  return path
+end
+
+-- The application id of a plain (uncompressed) generated log.
+function E.app_id(path)
+  local f = assert(io.open(path, "rb"))
+  for line in f:lines() do
+    local id = line:match('"Event":"SparkListenerApplicationStart".-"App ID":"([^"]+)"')
+    if id then f:close() return id end
+  end
+  f:close()
+  error("no ApplicationStart in " .. path)
+end
+
+-- A fresh directory laid out as Spark writes one (each log named by its application id), with
+-- one generated log per seed (a number or an E.log opts table). Returns dir and the ids in order.
+function E.dir(seeds)
+  local dir = os.tmpname()
+  os.remove(dir)
+  dir = workdir() .. "/" .. dir:match("[^/]+$")
+  assert(os.execute("mkdir -p " .. q(dir)))
+  local ids = {}
+  for i, s in ipairs(seeds or { 42 }) do
+    local opts = type(s) == "table" and s or { seed = s }
+    local src = E.log(opts)
+    ids[i] = E.app_id(opts.codec == "zstd" and E.log({ seed = opts.seed, tasks = opts.tasks }) or src)
+    local name = ids[i] .. (opts.codec == "zstd" and ".zstd" or "")
+    assert(os.execute("cp " .. q(src) .. " " .. q(dir .. "/" .. name)))
+  end
+  return dir, ids
+end
+
+-- The first fraction (0..1) of a log's lines, cut at a line end: a log still being written.
+function E.cut(path, fraction)
+  local text = assert(T.read_file(path))
+  local at = math.floor(#text * fraction)
+  local nl = text:find("\n", at, true) or #text
+  return text:sub(1, nl)
+end
+
+return E
