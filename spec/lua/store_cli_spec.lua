@@ -33,6 +33,11 @@ local function json_of(r)
   return cjson.decode(r.stdout)
 end
 
+-- A generated log for the cases that need an application with tasks, skew and failures, not a
+-- real one (a clone without ../shared runs them); its job is the application's name.
+local GEN = T.example.log({ seed = 7, tasks = 300 })
+local GEN_ID, GEN_JOB = T.example.app_id(GEN), "nightly_orders_etl"
+
 local backends = { "sqlite" }
 local no_pg = os.getenv("SIC_TEST_NO_PG") == "1"
 if not no_pg then backends[#backends + 1] = "postgresql" end
@@ -83,13 +88,12 @@ for _, backend in ipairs(backends) do
     end)
 
     it("reports a run with the figures the log states", function()
-      local log = T.need_shared("spark-events/sparklint/event_logs/application_1472176676028_407508_1")
-      if not log then return end
+      local log = GEN
       local facts = log_facts(log)
       json_of(T.run_sic({ "ingest", log, "--store", url, "--format", "json", "--core-hour-price", "0.05:EUR" }))
-      local h = json_of(T.run_sic({ "history", "junoHourly", "--store", url, "--format", "json" }))
+      local h = json_of(T.run_sic({ "history", GEN_JOB, "--store", url, "--format", "json" }))
       assert.are.equal("sic.history/1", h.schema)
-      assert.are.equal("junoHourly", h.job)
+      assert.are.equal(GEN_JOB, h.job)
       assert.are.equal(1, #h.runs)
       local run = h.runs[1]
       assert.are.equal(facts.name, run.name)
@@ -104,19 +108,18 @@ for _, backend in ipairs(backends) do
       -- the app id resolves to the same job; text output names it
       local text = T.run_sic({ "history", facts.app_id, "--store", url })
       assert.are.equal(0, text.code, text.stderr)
-      assert.truthy(text.stdout:find("job junoHourly: 1 run", 1, true))
+      assert.truthy(text.stdout:find("job " .. GEN_JOB .. ": 1 run", 1, true))
     end)
 
     it("stores the analysis findings with the run", function()
-      local log = T.need_shared("spark-events/spark/application_1516285256255_0012") -- a skewed stage
-      if not log then return end
+      local log = GEN -- a skewed stage
       local r = T.run_sic({ "ingest", log, "--store", url, "--format", "json" })
       assert.are.equal(0, r.code, r.stderr)
       if r.stderr:find("analysis failed", 1, true) then
         pending("the analysis graph failed in this tree: " .. r.stderr:match("[^\n]*"))
         return
       end
-      local h = json_of(T.run_sic({ "history", "application_1516285256255_0012", "--store", url, "--format", "json" }))
+      local h = json_of(T.run_sic({ "history", GEN_ID, "--store", url, "--format", "json" }))
       local run = h.runs[1]
       assert.is_true(run.findings >= 1, "findings stored: " .. run.findings)
       assert.is_true(#run.topFindings >= 1)
@@ -125,23 +128,22 @@ for _, backend in ipairs(backends) do
       -- without analysis: no findings
       fresh()
       json_of(T.run_sic({ "ingest", log, "--store", url, "--format", "json", "--no-analyze" }))
-      h = json_of(T.run_sic({ "history", "application_1516285256255_0012", "--store", url, "--format", "json" }))
+      h = json_of(T.run_sic({ "history", GEN_ID, "--store", url, "--format", "json" }))
       assert.are.equal(0, h.runs[1].findings)
     end)
 
     it("records runs from sic analyze --store", function()
-      local log = T.need_shared("spark-events/spark/application_1516285256255_0012")
-      if not log then return end
+      local log = GEN
       local r = T.run_sic({ "analyze", log, "--store", url })
       assert.are.equal(0, r.code, r.stderr)
-      local h = json_of(T.run_sic({ "history", "application_1516285256255_0012", "--store", url, "--format", "json" }))
+      local h = json_of(T.run_sic({ "history", GEN_ID, "--store", url, "--format", "json" }))
       assert.are.equal(1, #h.runs)
       assert.is_true(h.runs[1].findings >= 1, "findings stored: " .. h.runs[1].findings)
       -- analysed again: still one run (idempotent), findings refreshed, not duplicated
       local before = h.runs[1].findings
       r = T.run_sic({ "analyze", log, "--store", url, "--format", "json" })
       assert.are.equal(0, r.code, r.stderr)
-      h = json_of(T.run_sic({ "history", "application_1516285256255_0012", "--store", url, "--format", "json" }))
+      h = json_of(T.run_sic({ "history", GEN_ID, "--store", url, "--format", "json" }))
       assert.are.equal(1, #h.runs)
       assert.are.equal(before, h.runs[1].findings)
       -- a store that cannot be opened fails the exit status, the report is still printed
@@ -152,8 +154,7 @@ for _, backend in ipairs(backends) do
     end)
 
     it("writes one row per task with --store-tasks", function()
-      local log = T.need_shared("spark-events/spark/local-1430917381534")
-      if not log then return end
+      local log = GEN
       local facts = log_facts(log)
       local without = json_of(T.run_sic({ "ingest", log, "--store", url, "--format", "json" }))
       fresh()
@@ -162,8 +163,7 @@ for _, backend in ipairs(backends) do
     end)
 
     it("stores injection-shaped paths and names verbatim", function()
-      local src = T.need_shared("spark-events/spark/local-1426533911241")
-      if not src then return end
+      local src = GEN
       local odd = tmp .. "/it's \"x\"; DROP TABLE attempts;--\tlog"
       assert(os.execute("cp " .. T.shell_quote(src) .. " " .. T.shell_quote(odd)))
       local r = json_of(T.run_sic({ "ingest", odd, "--store", url, "--format", "json",
@@ -211,8 +211,7 @@ for _, backend in ipairs(backends) do
     end)
 
     it("lists regressions as JSON and rejects a bad --since", function()
-      local dir = T.need_shared("spark-events/spark")
-      if not dir then return end
+      local dir = T.example.dir({ { seed = 7, tasks = 300 }, { seed = 8, tasks = 300 }, { seed = 9, tasks = 300 } })
       json_of(T.run_sic({ "ingest", dir, "--store", url, "--format", "json" }))
       local regs = json_of(T.run_sic({ "regressions", "--store", url, "--format", "json" }))
       assert.are.equal("sic.regressions/1", regs.schema)
@@ -225,8 +224,7 @@ for _, backend in ipairs(backends) do
     end)
 
     it("takes the store from SIC_STORE, and PostgreSQL settings from PG* variables", function()
-      local log = T.need_shared("spark-events/spark/local-1426533911241")
-      if not log then return end
+      local log = GEN
       local env = "SIC_STORE=" .. T.shell_quote(url)
       if backend == "postgresql" then
         local host, port, db = url:match("@([^:/]+):(%d+)/(%w+)")
@@ -236,7 +234,7 @@ for _, backend in ipairs(backends) do
                          .. T.shell_quote(log) .. " 2>&1")
       assert.truthy(ok, out)
       assert.are.equal(1, cjson.decode(out).stored)
-      local h = json_of(T.run_sic({ "history", "local-1426533911241", "--store", url, "--format", "json" }))
+      local h = json_of(T.run_sic({ "history", GEN_ID, "--store", url, "--format", "json" }))
       assert.are.equal(1, #h.runs) -- the same store, reached without --store
     end)
 

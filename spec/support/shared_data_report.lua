@@ -16,9 +16,11 @@ function M.is_data_reason(reason)
   return type(reason) == "string" and reason:find(M.REASON, 1, true) == 1
 end
 
+-- The pending reason without the "file:line: " busted puts in front of it.
 local function reason_of(message)
   if type(message) == "table" then message = message.message end
-  return type(message) == "string" and message or nil
+  if type(message) ~= "string" then return nil end
+  return (message:gsub("^[^\n:]*:%d+: ", ""))
 end
 
 function M.install(build_dir)
