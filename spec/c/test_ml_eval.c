@@ -6,7 +6,8 @@
  * inputs; the DAG simulation fed actual stage times. Fails when the stage model stops beating
  * the best baseline by the measured margin on held-out applications, or the simulation stops
  * reproducing runtimes. Prints every figure and the breakdown by stage time, master and
- * application (docs/prediction.md quotes them). */
+ * application (docs/prediction.md quotes them).
+ * ctest-label: needs-shared-data (every part reads the real data; skipped, exit 77, without it) */
 #include <math.h>
 #include <stdlib.h>
 

@@ -201,13 +201,14 @@ static void test_simulation(void) {
 }
 
 int main(void) {
-  const char *shared = check_shared_data_or_skip("test_ml_features");
+  test_old_feature_set_refused();
+  test_simulation();
+  const char *shared = check_shared_part("test_ml_features", "features and what-if of nds_q66_cpu");
+  if (!shared) return CHECK_RESULT();
   char q66[4096];
   snprintf(q66, sizeof q66, "%s/spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd", shared);
   test_no_label_leakage(q66);
   test_features_and_whatif(q66);
   test_whatif_executors(q66);
-  test_old_feature_set_refused();
-  test_simulation();
   return CHECK_RESULT();
 }

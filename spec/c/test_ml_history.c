@@ -5,7 +5,8 @@
  *  - NDS query 66 on CPU and on GPU: the same query, other hardware. History of one predicts
  *    the other badly (the figure is printed; the test checks the GPU run is predicted slower
  *    than it ran from CPU history, i.e. history does not transfer across hardware, which is
- *    why the runtime agent prefers the model when the executors' resources change). */
+ *    why the runtime agent prefers the model when the executors' resources change).
+ * ctest-label: needs-shared-data (every part reads the real data; skipped, exit 77, without it) */
 #include <math.h>
 #include <stdlib.h>
 

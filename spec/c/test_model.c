@@ -741,7 +741,11 @@ static void test_builder_lines(void) {
 }
 
 int main(void) {
-  const char *shared = check_shared_data_or_skip("test_model");
+  /* self-contained: lines fed to the builder */
+  test_failure_texts();
+  test_builder_lines();
+  const char *shared = check_shared_part("test_model", "model facts, details and History Server expectations of the real logs");
+  if (!shared) return CHECK_RESULT();
   snprintf(data_dir, sizeof data_dir, "%s/spark-events", shared);
   for (size_t i = 0; i < sizeof LOGS / sizeof LOGS[0]; i++) check_facts(&LOGS[i]);
   test_malformed();
@@ -753,8 +757,6 @@ int main(void) {
   test_details();
   test_not_a_log();
   test_task_accums();
-  test_failure_texts();
-  test_builder_lines();
   check_shs_tasks("stage_task_list_expectation.json", "spark/local-1430917381534", 0, 0, 20);
   check_shs_tasks("stage_task_list_w__offset___length_expectation.json", "spark/local-1430917381534", 0, 0, 50);
   check_shs_tasks("stage_task_list_w__status_expectation.json", "spark/app-20161115172038-0000", 0, 0, 10);

@@ -1,6 +1,7 @@
 /* Retrieval quality on the real corpora: ingest the Spark and Delta docs, evaluate the team's
  * question set (spec/data/questions.tsv) with BM25, dense and hybrid retrieval, and hold the
- * issue's bar (hybrid hit@5 >= 0.9). Also checks that re-ingest is idempotent. */
+ * issue's bar (hybrid hit@5 >= 0.9). Also checks that re-ingest is idempotent.
+ * ctest-label: needs-shared-data (every part reads the real data; skipped, exit 77, without it) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

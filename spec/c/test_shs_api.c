@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "json/scan.h"
 #include "shs/shs.h"
 #include "shs/shs_internal.h"
@@ -295,9 +296,8 @@ int main(void) {
   test_dates();
   test_numbers();
   test_query();
-  const char *shared = getenv("SIC_SHARED_DATA");
-  struct stat shared_st;
-  if (shared && *shared && stat(shared, &shared_st) == 0 && S_ISDIR(shared_st.st_mode)) {
+  const char *shared = check_shared_part("test_shs_api", "walk of every resource of the real logs");
+  if (shared) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/spark-events/spark", shared);
     walk_dir(dir, 1000);
@@ -307,8 +307,6 @@ int main(void) {
     walk_dir(dir, 1000);
     snprintf(dir, sizeof dir, "%s/spark-events/spark-rapids-tools", shared);
     walk_dir(dir, 40); /* big logs: a bounded sample of stages each */
-  } else {
-    printf("test_shs_api: no shared real data, real-log walk skipped\n");
   }
   if (failures) {
     fprintf(stderr, "test_shs_api: %d failure(s) in %d requests\n", failures, requests);

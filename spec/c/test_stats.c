@@ -88,8 +88,8 @@ static void test_against_brute_force(void) {
 
 /* Stage summaries on a real log agree with a direct pass over the model. */
 static void test_real_stage(void) {
-  const char *shared = check_shared_data();
-  if (!shared) { fprintf(stderr, "skip: no shared real data\n"); return; }
+  const char *shared = check_shared_part("test_stats", "stage summaries of a real log");
+  if (!shared) return;
   char path[4096];
   snprintf(path, sizeof path, "%s/spark-events/spark-extra/application_1536831636016_59384_1", shared);
   sic_app *app = NULL;

@@ -1,5 +1,6 @@
 -- `sic analyze DIR` in text: one line per application and a fleet summary ranked by cost and
 -- by estimated savings; --details restores the full reports. Owner: analysis engineer.
+-- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 
 describe("fleet summary", function()

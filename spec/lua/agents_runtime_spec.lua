@@ -1,6 +1,7 @@
 -- What-if simulation (engine/stats/sim.c through sic.stats.simulate and the runtime agent):
 -- validated on every real log - simulating each at its own cluster size must reproduce its
 -- observed wall time - and checked for the shape of the what-if curve. Owner: analysis engineer.
+-- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 local U = require "luahost_util"
 local sic = require "sic"

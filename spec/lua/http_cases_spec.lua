@@ -2,6 +2,7 @@
 -- (shs-expectations/CASES.tsv) over HTTP with the same JSON as the History Server, through the
 -- same comparer as shs_cases_spec.lua (object key order free, lastUpdated* excepted). Each
 -- case is asked twice: rendered, then from the response cache. Owner: http.
+-- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
 local H = require "http_server"
@@ -15,7 +16,7 @@ describe("sic serve over the History Server expectations", function()
   local exp_dir = T.shared("shs-expectations")
   local log_dir = T.shared("spark-events/spark")
   if not T.exists(exp_dir .. "/CASES.tsv") then
-    it("needs ../shared/data/real/shs-expectations", function() pending("shared data absent") end)
+    it("needs ../shared/data/real/shs-expectations", function() pending(T.shared_reason("shs-expectations")) end)
     return
   end
   local all = cases(exp_dir)

@@ -95,13 +95,14 @@ describe("user rule dirs", function()
   local dir, app
   before_each(function()
     dir = U.mkdtemp()
-    local path = T.shared(U.LOG_SKEW)
-    app = T.exists(path) and assert(sic.load(path)) or nil
+    -- a generated application (one skewed stage, a long run): the rule-dir mechanics need
+    -- such an app, not a real one, so a clone without ../shared runs these cases too
+    app = assert(sic.load(T.example.log({ seed = 7, tasks = 300 })))
   end)
   after_each(function() U.rmtree(dir) end)
 
   it("picks up a new rule file and sees edits between runs without rebuilding", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_SKEW)) end
     U.write(dir, "rules/my_rules.lua", RULE_TEMPLATE:format("App ran long", 10))
     local r1 = analyze(app, { dir })
     local f = U.find(r1.findings, function(x) return x.id == "user.long_app" end)
@@ -116,7 +117,7 @@ describe("user rule dirs", function()
   end)
 
   it("lets a user rule set replace a built-in one by file name", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_SKEW)) end
     assert.equal(1, U.count(analyze(app, {}).findings, "skew.task_duration"))
     U.write(dir, "rules/skew_rules.lua", "return { agent = 'skew', rules = {} }")
     assert.equal(0, U.count(analyze(app, { dir }).findings, "skew.task_duration"))
@@ -158,7 +159,7 @@ return { rules = {
   end
 
   it("turns syntax errors, runtime errors and endless loops into rule_error findings", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_SKEW)) end
     local baseline = without_errors(analyze(app, {}).findings)
     assert.is_true(#baseline >= 2)
     U.write(dir, "rules/syntax_rules.lua", "return { rules = {\n  { id = 'bad.syntax', \n  title = }")
@@ -180,7 +181,7 @@ return { rules = {
   end)
 
   it("turns huge allocations into rule_error findings", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_SKEW)) end
     local baseline = without_errors(analyze(app, {}).findings)
     U.write(dir, "rules/broken_rules.lua", BROKEN_MEMORY)
     local report = analyze(app, { dir }, { budget = { seconds = 60, mb = 64 } })
@@ -208,7 +209,7 @@ describe("rule configuration", function()
   after_each(function() U.rmtree(dir) end)
 
   it("applies --set threshold overrides and enable/disable", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_SKEW)) end
     assert.equal(1, U.count(analyze(app, {}, { sets = { "rule.skew.task_duration.ratio=17" } }).findings, "skew.task_duration"))
     assert.equal(0, U.count(analyze(app, {}, { sets = { "rule.skew.task_duration.ratio=18" } }).findings, "skew.task_duration"))
     assert.equal(0, U.count(analyze(app, {}, { sets = { "rule.skew.task_duration.enabled=false" } }).findings, "skew.task_duration"))
@@ -216,7 +217,7 @@ describe("rule configuration", function()
   end)
 
   it("reads a sic.lua config file, --set wins over it", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_SKEW)) end
     local cfg = U.write(dir, "sic.lua", "return { rules = { ['skew.task_duration'] = { ratio = 50 } } }")
     assert.equal(0, U.count(analyze(app, {}, { config_path = cfg }).findings, "skew.task_duration"))
     assert.equal(1, U.count(analyze(app, {}, { config_path = cfg, sets = { "rule.skew.task_duration.ratio=3" } }).findings,

@@ -2,6 +2,7 @@
 -- case must produce the same JSON (object key order free, array order as given,
 -- lastUpdated/lastUpdatedEpoch excepted, since they are file modification times).
 -- Owner: shs.
+-- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 local J = require "shs_json"
 
@@ -13,7 +14,7 @@ describe("sic api over the History Server expectations", function()
   local exp_dir = T.shared("shs-expectations")
   local log_dir = T.shared("spark-events/spark")
   if not T.exists(exp_dir .. "/CASES.tsv") then
-    it("needs ../shared/data/real/shs-expectations", function() pending("shared data absent") end)
+    it("needs ../shared/data/real/shs-expectations", function() pending(T.shared_reason("shs-expectations")) end)
     return
   end
   local all = cases(exp_dir)
