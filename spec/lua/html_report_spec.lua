@@ -16,8 +16,7 @@ end
 
 describe("HTML report", function()
   it("is one self-contained file: no external resources, data that cannot close its script element", function()
-    local path = T.need_shared("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
-    if not path then return end
+    local path = T.example.shared_or("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
     local r = T.run_sic({ "analyze", path, "--format", "html" })
     assert.equal(0, r.code, r.stderr)
     assert.matches("^<!DOCTYPE html>", r.stdout)
@@ -92,8 +91,7 @@ describe("HTML report", function()
   end)
 
   it("refuses a second application on one page, naming it", function()
-    local dir = T.need_shared("spark-events/spark")
-    if not dir then return end
+    local dir = T.example.shared_or("spark-events/spark", { dir = { { seed = 7, tasks = 100 }, { seed = 8, tasks = 100 } } })
     local r = T.run_sic({ "analyze", dir, "--format", "html" })
     assert.equal(1, r.code)
     assert.matches("writes one application per page", r.stderr)

@@ -7,6 +7,7 @@
 --   local id = E.app_id(path)                   -- its application id
 --   local dir, ids = E.dir({ 1, 2 })            -- a Spark log dir: one log per seed, named by id
 --   local head = E.cut(path, 0.5)               -- the first half of its lines (an in-progress log)
+--   local p = E.shared_or("spark-events/x", { seed = 7 })  -- the real file if there, else generated
 --
 -- Output is a pure function of (seed, tasks, codec), so cases stay deterministic. Every file
 -- lives under one temporary folder of this busted process, removed when busted exits.
@@ -74,6 +75,15 @@ function E.dir(seeds)
     assert(os.execute("cp " .. q(src) .. " " .. q(dir .. "/" .. name)))
   end
   return dir, ids
+end
+
+-- For a case whose property holds for any log: the shared file rel (what the case was written
+-- against) when ../shared is there, else E.log(opts), or E.dir(opts.dir) when opts.dir is given.
+function E.shared_or(rel, opts)
+  local path = T.shared(rel)
+  if T.exists(path) then return path end
+  if opts and opts.dir then return (E.dir(opts.dir)) end
+  return E.log(opts)
 end
 
 -- The first fraction (0..1) of a log's lines, cut at a line end: a log still being written.
