@@ -333,8 +333,9 @@ describe("sic analyze on real logs", function()
   end)
 
   it("analyses a truncated log up to its end and marks it incomplete", function()
-    local p = T.need_shared("spark-events/spark-rapids-tools/spark-events-qualification/truncated_eventlog")
-    if not p then return end
+    -- the real truncated log when ../shared is there, else a generated log cut in the middle
+    local p = T.shared("spark-events/spark-rapids-tools/spark-events-qualification/truncated_eventlog")
+    if not T.exists(p) then p = T.example.write("truncated", T.example.cut(T.example.log({ seed = 7, tasks = 300 }), 0.6)) end
     local f = facts_of(T.read_file(p))
     assert.is_nil(f.finish)
     local doc, r = analyze_json({ p })
@@ -369,8 +370,7 @@ describe("sic analyze on real logs", function()
   end)
 
   it("analyses every log of a directory", function()
-    local dir = T.need_shared("spark-events/spark")
-    if not dir then return end
+    local dir = T.example.shared_or("spark-events/spark", { dir = { { seed = 7, tasks = 100 }, { seed = 8, tasks = 200 } } })
     local expected = tonumber(sh_output("find " .. q(dir) .. " -maxdepth 1 -type f | wc -l"))
     local doc, r = analyze_json({ dir })
     assert.are.equal(0, r.code)
@@ -416,9 +416,12 @@ describe("sic analyze on real logs", function()
   end)
 
   it("exits 1 naming a file that is not an event log, and keeps going with the others", function()
-    local bad = T.need_shared("spark-events/spark-rapids-tools/spark-events-profiling/driverlog")
-    local good = T.need_shared("spark-events/spark/local-1642039451826")
-    if not bad or not good then return end
+    -- the real driver log and app when ../shared is there, else a log4j text and a generated log
+    local bad = T.shared("spark-events/spark-rapids-tools/spark-events-profiling/driverlog")
+    if not T.exists(bad) then
+      bad = T.example.write("driverlog", "24/11/25 10:00:01 INFO SparkContext: Running Spark version 3.5.0\n")
+    end
+    local good = T.example.shared_or("spark-events/spark/local-1642039451826", { seed = 7, tasks = 100 })
     local r = T.run_sic({ "analyze", bad })
     assert.are.equal(1, r.code)
     assert.matches(bad, r.stderr, 1, true)

@@ -8,6 +8,7 @@
 --   local dir, ids = E.dir({ 1, 2 })            -- a Spark log dir: one log per seed, named by id
 --   local head = E.cut(path, 0.5)               -- the first half of its lines (an in-progress log)
 --   local p = E.shared_or("spark-events/x", { seed = 7 })  -- the real file if there, else generated
+--   local f = E.write("cut.log", text)          -- a file in this run's folder (removed at exit)
 --
 -- Output is a pure function of (seed, tasks, codec), so cases stay deterministic. Every file
 -- lives under one temporary folder of this busted process, removed when busted exits.
@@ -75,6 +76,11 @@ function E.dir(seeds)
     assert(os.execute("cp " .. q(src) .. " " .. q(dir .. "/" .. name)))
   end
   return dir, ids
+end
+
+-- A file named name holding text in this run's folder; returns its path.
+function E.write(name, text)
+  return T.write_file(workdir() .. "/" .. name, text)
 end
 
 -- For a case whose property holds for any log: the shared file rel (what the case was written
