@@ -38,8 +38,7 @@ print(#apps, app.tasks.duration[0] > 0)
   end)
 
   it("reloads edited user rules in a running session, keeping the old version on a broken edit", function()
-    local path = T.need_shared(U.LOG_SKEW)
-    if not path then return end
+    local path = T.example.shared_or(U.LOG_SKEW, { seed = 7, tasks = 300 }) -- any app with a skewed stage
     local dir = U.mkdtemp()
     local rule = [[
 return { rules = { { id = "mine.title", title = %q, severity = "info", applies_to = "app",
@@ -117,8 +116,7 @@ describe("sic run", function()
   end)
 
   it("passes --scripts and --set to the engine", function()
-    local path = T.need_shared(U.LOG_SKEW)
-    if not path then return end
+    local path = T.example.shared_or(U.LOG_SKEW, { seed = 7, tasks = 300 }) -- any app with a skewed stage
     local dir = U.mkdtemp()
     U.write(dir, "rules/mine.lua", [[
 return { rules = { { id = "mine.hello", title = "hello from a user dir", severity = "info", applies_to = "app",
@@ -139,8 +137,7 @@ end)
 
 describe("sic analyze with user scripts", function()
   it("picks up a rule from --scripts DIR, sees edits between runs, reports broken rules as findings", function()
-    local path = T.need_shared(U.LOG_SKEW)
-    if not path then return end
+    local path = T.example.shared_or(U.LOG_SKEW, { seed = 7, tasks = 300 }) -- any app with a skewed stage
     local dir = U.mkdtemp()
     local rule = [[
 return { rules = { { id = "mine.note", title = %q, severity = "info", applies_to = "app",
