@@ -1,7 +1,6 @@
 -- What-if simulation (engine/stats/sim.c through sic.stats.simulate and the runtime agent):
 -- validated on every real log - simulating each at its own cluster size must reproduce its
 -- observed wall time - and checked for the shape of the what-if curve. Owner: analysis engineer.
--- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 local U = require "luahost_util"
 local sic = require "sic"
@@ -62,8 +61,8 @@ describe("what-if simulation", function()
   end)
 
   it("puts the curve, bounds and method in the runtime agent's layer and prices it in the cost layer", function()
-    local path = T.need_shared("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
-    if not path then return end
+    local path = T.example.shared_or("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd",
+      { seed = 7, tasks = 2000 })
     local report = U.engine({}):load():run(assert(sic.load(path)))
     assert.equal(0, report.errors)
     local w = report.state.runtime.whatif
@@ -78,8 +77,7 @@ describe("what-if simulation", function()
   end)
 
   it("prices the run with the catalogue entry chosen by --set, and names a wrong one", function()
-    local path = T.need_shared("spark-events/spark/application_1516285256255_0012")
-    if not path then return end
+    local path = T.example.shared_or("spark-events/spark/application_1516285256255_0012", { seed = 7, tasks = 300 })
     local r = T.run_sic({ "analyze", path, "--set", "rule.cost.run.instance=gcp.n2-standard-8", "--format", "json" })
     assert.equal(0, r.code, r.stderr)
     assert.matches('"pricing_entry": "gcp.n2%-standard%-8"', r.stdout)
