@@ -19,10 +19,25 @@ local rolling = "spark-events/spark-rapids-tools/spark-events-qualification/even
 local databricks = "spark-events/spark-rapids-tools/spark-events-qualification/db_sim_eventlog"
 local zip = "spark-events/sparklint/history_source/eventLogs-application_1489705648216_1600.zip"
 
+-- The real layouts when ../shared is there, else the same layouts built from a generated log
+-- (spec/support/example_logs.lua): the properties are sic's reading of a layout.
+local function rolling_dir()
+  if T.exists(T.shared(rolling)) then return T.shared(rolling), "local-1623876083964" end
+  return T.example.rolling({ seed = 7, tasks = 300 })
+end
+local function databricks_dir()
+  if T.exists(T.shared(databricks)) then return T.shared(databricks) end
+  return T.example.databricks({ seed = 7, tasks = 300 })
+end
+local function zip_file()
+  if T.exists(T.shared(zip)) then return T.shared(zip) end
+  return (T.example.zip({ seed = 7, tasks = 300 }))
+end
+
 describe("sic logs", function()
   it("lists a rolling directory as one log with its parts in order", function()
-    local dir = T.need_shared(rolling)
-    if not dir then return end
+    local dir, id = rolling_dir()
+    local pid = id:gsub("%p", "%%%0")
     local r = T.run_sic({ "logs", dir, "--format", "json" })
     assert.are.equal(0, r.code, r.stderr)
     local doc = cjson.decode(r.stdout)
@@ -31,16 +46,15 @@ describe("sic logs", function()
     assert.are.equal("rolling", log.layout)
     assert.is_false(log.in_progress)
     assert.are.equal(2, #log.parts)
-    assert.truthy(log.parts[1].path:find("events_1_local%-1623876083964%.zstd$"))
-    assert.truthy(log.parts[2].path:find("events_2_local%-1623876083964%.zstd$"))
+    assert.truthy(log.parts[1].path:find("events_1_" .. pid .. "%.zstd$"))
+    assert.truthy(log.parts[2].path:find("events_2_" .. pid .. "%.zstd$"))
     assert.are.equal("zstd", log.parts[1].codec)
   end)
 
   it("--check counts the same lines as the system zstd does", function()
-    local dir = T.need_shared(rolling)
-    if not dir then return end
-    local text = sh_output("zstd -dc " .. q(dir .. "/events_1_local-1623876083964.zstd") .. " "
-      .. q(dir .. "/events_2_local-1623876083964.zstd"))
+    local dir, id = rolling_dir()
+    local text = sh_output("zstd -dc " .. q(dir .. "/events_1_" .. id .. ".zstd") .. " "
+      .. q(dir .. "/events_2_" .. id .. ".zstd"))
     local r = T.run_sic({ "logs", dir, "--check", "--format", "json" })
     assert.are.equal(0, r.code, r.stderr)
     local log = cjson.decode(r.stdout).logs[1]
@@ -50,9 +64,8 @@ describe("sic logs", function()
   end)
 
   it("--cat of a Databricks directory is its gzip part then its plain part", function()
-    local dir = T.need_shared(databricks)
-    if not dir then return end
-    local want = sh_output("zcat " .. q(dir .. "/eventlog-2021-06-15--15-00.gz") .. "; cat " .. q(dir .. "/eventlog"))
+    local dir = databricks_dir()
+    local want = sh_output("zcat " .. q(dir) .. "/eventlog-*.gz; cat " .. q(dir .. "/eventlog"))
     local r = T.run_sic({ "logs", "--cat", dir })
     assert.are.equal(0, r.code, r.stderr)
     assert.are.equal(#want, #r.stdout)
@@ -60,8 +73,7 @@ describe("sic logs", function()
   end)
 
   it("--cat of a History Server zip equals unzip -p", function()
-    local path = T.need_shared(zip)
-    if not path then return end
+    local path = zip_file()
     local want = sh_output("unzip -p " .. q(path))
     local r = T.run_sic({ "logs", "--cat", path, "--threads", "1" })
     assert.are.equal(0, r.code, r.stderr)

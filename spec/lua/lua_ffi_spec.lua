@@ -184,11 +184,7 @@ describe("model views", function()
   it("lists the loader's diagnostics for a log with a malformed line", function()
     -- the real log when ../shared is there, else a generated one with a broken line in the middle
     local path = T.shared("spark-events/spark-rapids-tools/spark-events-profiling/malformed_json_eventlog.zstd")
-    if not T.exists(path) then
-      local text = T.read_file(T.example.log({ seed = 7, tasks = 100 }))
-      local at = text:find("\n", math.floor(#text / 2), true)
-      path = T.example.write("malformed_json_eventlog", text:sub(1, at) .. '{"Event":"SparkListenerTaskEnd",\n' .. text:sub(at + 1))
-    end
+    if not T.exists(path) then path = T.example.malformed({ seed = 7, tasks = 100 }) end
     local bad = assert(sic.load(path))
     local d = bad:diagnostics()
     assert.equal(1, bad.malformed_lines)

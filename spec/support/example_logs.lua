@@ -9,6 +9,10 @@
 --   local head = E.cut(path, 0.5)               -- the first half of its lines (an in-progress log)
 --   local p = E.shared_or("spark-events/x", { seed = 7 })  -- the real file if there, else generated
 --   local f = E.write("cut.log", text)          -- a file in this run's folder (removed at exit)
+--   local dir, id = E.rolling({ seed = 7 })     -- Spark's rolling layout: eventlog_v2_ID/events_N_ID.zstd
+--   local dir = E.databricks({ seed = 7 })      -- Databricks: eventlog-DATE.gz, then eventlog
+--   local zip, id = E.zip({ seed = 7 })         -- a History Server download: eventLogs-ID.zip
+--   local bad = E.malformed({ seed = 7 })       -- a log with one broken JSON line in the middle
 --
 -- Output is a pure function of (seed, tasks, codec), so cases stay deterministic. Every file
 -- lives under one temporary folder of this busted process, removed when busted exits.
@@ -81,6 +85,77 @@ end
 -- A file named name holding text in this run's folder; returns its path.
 function E.write(name, text)
   return T.write_file(workdir() .. "/" .. name, text)
+end
+
+-- A fresh folder in this run's folder.
+local function fresh_dir()
+  local d = os.tmpname()
+  os.remove(d)
+  d = workdir() .. "/" .. d:match("[^/]+$")
+  assert(os.execute("mkdir -p " .. q(d)))
+  return d
+end
+
+-- The log's text split in two at the line end nearest its middle.
+local function halves(path)
+  local text = assert(T.read_file(path))
+  local at = text:find("\n", math.floor(#text / 2), true)
+  return text:sub(1, at), text:sub(at + 1)
+end
+
+-- Spark's rolling layout (spark.eventLog.rolling.enabled): eventlog_v2_ID holding the log in
+-- two zstd parts, events_1_ID.zstd and events_2_ID.zstd, and an appstatus_ID marker.
+function E.rolling(opts)
+  local src = E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks })
+  local id = E.app_id(src)
+  local dir = fresh_dir() .. "/eventlog_v2_" .. id
+  assert(os.execute("mkdir -p " .. q(dir)))
+  local a, b = halves(src)
+  for i, part in ipairs({ a, b }) do
+    local plain = T.write_file(dir .. "/part" .. i, part)
+    assert(os.execute(("zstd -q -c %s > %s"):format(q(plain), q(dir .. "/events_" .. i .. "_" .. id .. ".zstd"))))
+    os.remove(plain)
+  end
+  T.write_file(dir .. "/appstatus_" .. id, "")
+  return dir, id
+end
+
+-- Databricks' layout: a folder holding the rolled-over first half gzipped under a dated name,
+-- then the current part, plain, as "eventlog".
+function E.databricks(opts)
+  local src = E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks })
+  local dir = fresh_dir() .. "/db_eventlog"
+  assert(os.execute("mkdir -p " .. q(dir)))
+  local a, b = halves(src)
+  local plain = T.write_file(dir .. "/eventlog-2024-11-25--10-00", a)
+  assert(os.execute("gzip -q -n " .. q(plain)))
+  T.write_file(dir .. "/eventlog", b)
+  return dir
+end
+
+-- What the History Server's logs download gives: eventLogs-ID.zip holding the log named ID.
+function E.zip(opts)
+  local src = E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks })
+  local id = E.app_id(src)
+  local dir = fresh_dir()
+  assert(os.execute("cp " .. q(src) .. " " .. q(dir .. "/" .. id)))
+  local zip = dir .. "/eventLogs-" .. id .. ".zip"
+  assert(os.execute(("cd %s && zip -q %s %s"):format(q(dir), q(zip), q(id))))
+  os.remove(dir .. "/" .. id)
+  return zip, id
+end
+
+-- A generated log with one truncated JSON line inserted at its middle, named
+-- malformed_json_eventlog (".zstd" and compressed when opts.codec is "zstd").
+function E.malformed(opts)
+  local a, b = halves(E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks }))
+  local path = fresh_dir() .. "/malformed_json_eventlog"
+  T.write_file(path, a .. '{"Event":"SparkListenerTaskEnd","Stage ID":\n' .. b)
+  if opts and opts.codec == "zstd" then
+    assert(os.execute("zstd -q --rm -o " .. q(path .. ".zstd") .. " " .. q(path)))
+    path = path .. ".zstd"
+  end
+  return path
 end
 
 -- For a case whose property holds for any log: the shared file rel (what the case was written
