@@ -58,14 +58,16 @@ describe("model views", function()
   local sic = require "sic"
   local path
   local app
+  local any_app -- the real log's app, or in a clone a generated one: for what any log shows
 
   setup(function()
     path = T.shared(U.LOG_NDS)
     if T.exists(path) then app = assert(sic.load(path)) end
+    any_app = app or assert(sic.load(T.example.log({ seed = 7, tasks = 300 })))
   end)
 
   it("reads task columns zero-copy with one typed pointer per column", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_NDS)) end
     local tasks = app.tasks
     assert.equal(tonumber(app.c.tasks.n), tasks.n)
     assert.equal(12987, tasks.n)
@@ -86,7 +88,7 @@ describe("model views", function()
   end)
 
   it("reads columns that keep a few wide values aside (exceptions) exactly as C does", function()
-    if not app then return pending("needs shared data") end
+    local app = any_app
     local C = require("sic.core").C
     local checked = 0
     for name, idx in pairs(require("sic.model").TASK_METRICS) do
@@ -108,7 +110,7 @@ describe("model views", function()
   end)
 
   it("gives all-zero columns (data == NULL) a zero array instead of a NULL pointer", function()
-    if not app then return pending("needs shared data") end
+    local app = any_app
     local null_col
     for name, idx in pairs(require("sic.model").TASK_METRICS) do
       if app.c.tasks.metric[idx].data == nil then null_col = name break end
@@ -120,7 +122,7 @@ describe("model views", function()
   end)
 
   it("iterates a stage's task rows and summarises them like a brute-force pass", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_NDS)) end
     local stage = app.stages:first(function(s) return s.stage_id == 23 end)
     assert.is_not_nil(stage)
     local durations, rows = {}, 0
@@ -139,7 +141,7 @@ describe("model views", function()
   end)
 
   it("ranks and bins a stage's tasks with the C top-k and histogram", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_NDS)) end
     local stage = app.stages:first(function(s) return s.stage_id == 23 end)
     local top = stage:top_tasks(3, "duration")
     assert.equal(3, #top)
@@ -155,7 +157,7 @@ describe("model views", function()
   end)
 
   it("offers callable collections with list methods", function()
-    if not app then return pending("needs shared data") end
+    if not app then return pending(T.shared_reason(U.LOG_NDS)) end
     local top = app:stages():top(3, "duration")
     assert.equal(3, #top)
     assert.is_true(top[1].duration >= top[2].duration and top[2].duration >= top[3].duration)
