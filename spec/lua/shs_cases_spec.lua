@@ -2,7 +2,6 @@
 -- case must produce the same JSON (object key order free, array order as given,
 -- lastUpdated/lastUpdatedEpoch excepted, since they are file modification times).
 -- Owner: shs.
--- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 local J = require "shs_json"
 
