@@ -40,6 +40,15 @@ local function workdir()
   return root
 end
 
+-- A fresh folder in this run's folder.
+local function fresh_dir()
+  local d = os.tmpname()
+  os.remove(d)
+  d = workdir() .. "/" .. d:match("[^/]+$")
+  assert(os.execute("mkdir -p " .. q(d)))
+  return d
+end
+
 -- Path of the log `sic example` writes for opts (seed 42, tasks 2000, codec "none" by default).
 function E.log(opts)
   opts = opts or {}
@@ -67,15 +76,12 @@ end
 -- A fresh directory laid out as Spark writes one (each log named by its application id), with
 -- one generated log per seed (a number or an E.log opts table). Returns dir and the ids in order.
 function E.dir(seeds)
-  local dir = os.tmpname()
-  os.remove(dir)
-  dir = workdir() .. "/" .. dir:match("[^/]+$")
-  assert(os.execute("mkdir -p " .. q(dir)))
+  local dir = fresh_dir()
   local ids = {}
   for i, s in ipairs(seeds or { 42 }) do
     local opts = type(s) == "table" and s or { seed = s }
     local src = E.log(opts)
-    ids[i] = E.app_id(opts.codec == "zstd" and E.log({ seed = opts.seed, tasks = opts.tasks }) or src)
+    ids[i] = E.app_id(E.log({ seed = opts.seed, tasks = opts.tasks })) -- read from the plain twin
     local name = ids[i] .. (opts.codec == "zstd" and ".zstd" or "")
     assert(os.execute("cp " .. q(src) .. " " .. q(dir .. "/" .. name)))
   end
@@ -85,15 +91,6 @@ end
 -- A file named name holding text in this run's folder; returns its path.
 function E.write(name, text)
   return T.write_file(workdir() .. "/" .. name, text)
-end
-
--- A fresh folder in this run's folder.
-local function fresh_dir()
-  local d = os.tmpname()
-  os.remove(d)
-  d = workdir() .. "/" .. d:match("[^/]+$")
-  assert(os.execute("mkdir -p " .. q(d)))
-  return d
 end
 
 -- The log's text split in two at the line end nearest its middle.
