@@ -10,13 +10,16 @@ DEBIAN_PACKAGES = build-essential make cmake pkg-config ninja-build git \
   libreadline-dev libsqlite3-dev libpq-dev postgresql libcurl4-openssl-dev librdkafka-dev \
   libmicrohttpd-dev wrk curl chromium python3 clang libclang-rt-14-dev llvm \
   libfaiss-dev libopenblas-dev liblapacke-dev libomp-dev libxgboost-dev \
-  chromium chromium-driver
+  chromium chromium-driver yamllint debootstrap
+# Node.js and npm run the test servers and infra validators from the npm registry. Installed
+# from Debian only when no node/npm is on PATH (a machine may already carry another build).
+NODE_PACKAGES = nodejs npm
 
 # The sanitizer runs: abort on the first UBSan report, check leaks in the C tests.
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: deps build run test bench asan fuzz clean
+.PHONY: deps build run test bench asan fuzz image-check clean
 
 # Install Debian packages only when one is missing, so repeated runs stay fast and offline:
 # one dpkg-query for the whole list; apt-get update + install only for what is missing.
@@ -29,6 +32,11 @@ deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "make deps: installing $(NODE_PACKAGES)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(NODE_PACKAGES); \
 	fi
 
 build: deps
@@ -59,6 +67,11 @@ fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIC_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
 	./fuzz/run.sh build-fuzz $(FUZZ_RUNS)
+
+# The Docker runtime stage proven without Docker: a debootstrap bookworm root with only
+# infra/docker/runtime-packages.txt, `sic` installed into it, ldd and example + analyze inside.
+image-check: build
+	./infra/check/image_check.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

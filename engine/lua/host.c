@@ -36,10 +36,20 @@ static int dir_has_graph(const char *dir) {
 static const char *scripts_near_library(void) {
   static char path[4096];
   Dl_info info;
+  char self[4096];
   if (!dladdr((void *)scripts_near_library, &info) || !info.dli_fname) return NULL;
-  const char *slash = strrchr(info.dli_fname, '/');
-  if (!slash) return NULL;
-  snprintf(path, sizeof path, "%.*s/%s", (int)(slash - info.dli_fname), info.dli_fname, SIC_SCRIPTS_FROM_LIBDIR);
+  const char *file = info.dli_fname;
+  /* Linked into the executable, dladdr names the program as it was invoked ("sic" found on
+   * PATH has no directory): the kernel knows where it really is. bin/ and lib/ are siblings,
+   * so the same relative path leads to the scripts. */
+  if (!strchr(file, '/')) {
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return NULL;
+    self[n] = '\0';
+    file = self;
+  }
+  const char *slash = strrchr(file, '/');
+  snprintf(path, sizeof path, "%.*s/%s", (int)(slash - file), file, SIC_SCRIPTS_FROM_LIBDIR);
   return dir_has_graph(path) ? path : NULL;
 }
 
