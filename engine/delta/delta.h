@@ -66,6 +66,7 @@ typedef struct sic_delta_diag {
 
 typedef struct sic_delta_snapshot {
   const char *table;             /* table root as given */
+  const char *location;          /* absolute table root (realpath), to match scan locations */
   int64_t version;               /* snapshot version; -1 when nothing could be replayed */
   int64_t nfiles;                /* active files */
   sic_delta_file *files;         /* the active files (order unspecified) */

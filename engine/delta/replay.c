@@ -486,6 +486,9 @@ int sic_delta_open(const char *table, sic_delta_snapshot **out, sic_err *err) {
   if (!s) { dl_listing_free(&l); return sic_err_set(err, SIC_ENOMEM, "%s: out of memory", table); }
   sic_delta_snapshot *p = &s->pub;
   p->table = dl_own(s, table, tl);
+  char *real = realpath(p->table ? p->table : table, NULL);
+  p->location = real ? dl_own(s, real, strlen(real)) : p->table;
+  free(real);
   p->version = p->checkpoint_version = p->oldest_version = p->last_commit_timestamp = p->created_time = -1;
   p->crc_num_files = p->crc_table_size_bytes = -1;
   p->checkpoint_kind = "none";

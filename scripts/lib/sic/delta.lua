@@ -72,6 +72,7 @@ function M.open(path)
   local c = ffi.gc(out[0], C.sic_delta_free)
   local s = setmetatable({ c = c }, Snapshot)
   s.table = path
+  s.location = str(c.location)
   s.version = num(c.version)
   s.files = num(c.nfiles)
   s.bytes = num(c.bytes)
@@ -164,9 +165,10 @@ end
 
 -- The `snapshot` object of the sic.delta/1 document.
 function Snapshot:facts()
-  local nullable = function(v) if v == nil then return cjson and cjson.null or nil end return v end
+  local null = require("sic.json").null
+  local nullable = function(v) if v == nil then return null end return v end
   return {
-    table = self.table, version = self.version, files = self.files, bytes = self.bytes, rows = nullable(self.rows),
+    table = self.table, location = self.location, version = self.version, files = self.files, bytes = self.bytes, rows = nullable(self.rows),
     tombstones = self.tombstones, tombstone_bytes = self.tombstone_bytes,
     deletion_vectors = { files = self.dv_files, deleted_rows = self.dv_rows },
     partition_columns = self.partition_columns, protocol = self.protocol,
