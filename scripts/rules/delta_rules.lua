@@ -9,7 +9,12 @@ local GIB, MIB = A.GIB, A.MIB
 local HOUR, DAY = 3600000, 86400000
 
 local function gib(b) return string.format("%.2f GiB", (b or 0) / GIB) end
-local function mib(b) return string.format("%.1f MiB", (b or 0) / MIB) end
+-- Bytes with a unit that keeps small figures readable (KiB tables are common in tests).
+local function mib(b)
+  b = b or 0
+  if b < MIB then return string.format("%.1f KiB", b / 1024) end
+  return string.format("%.1f MiB", b / MIB)
+end
 
 local function quoted(t) return "`" .. (t.name or t.key) .. "`" end
 local function delta_path(t) return "delta.`" .. t.snap.location .. "`" end
@@ -225,8 +230,8 @@ return {
       advice = function(e)
         local parts = {}
         for _, r in ipairs(e.predicates) do
-          local obs = r.observed_files_read and string.format("; the log's scans read %d files (%s)", r.observed_files_read,
-            mib(r.observed_bytes_read)) or ""
+          local obs = r.observed_files_read and string.format("; its %d scan(s) in the log read %d files (%s)", r.scans,
+            r.observed_files_read, mib(r.observed_bytes_read)) or ""
           parts[#parts + 1] = string.format("%s: min/max statistics skip %d of %d files (%s of %s)%s%s", r.predicate, r.files_skipped,
             r.files, mib(r.bytes_skipped), mib(r.bytes), r.files_without_stats > 0 and
             string.format(", %d files have no statistic for %s and are always read", r.files_without_stats, r.column) or "", obs)
