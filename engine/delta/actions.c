@@ -111,38 +111,53 @@ static uint64_t key_hash(const char *path, size_t plen, const char *dv, size_t d
   return XXH3_64bits_withSeed(dv, dlen, XXH3_64bits(path, plen));
 }
 
-static int grow(dl_snap *s) {
-  size_t nc = s->cap ? s->cap * 2 : 1024;
-  dl_entry *ns = calloc(nc, sizeof *ns);
-  if (!ns) return -1;
-  for (size_t i = 0; i < s->cap; i++) {
-    if (s->slots[i].state == DL_EMPTY) continue;
-    size_t j = s->slots[i].hash & (nc - 1);
-    while (ns[j].state != DL_EMPTY) j = (j + 1) & (nc - 1);
-    ns[j] = s->slots[i];
+/* Double the index (and rehash); entries stay where they are. */
+static int grow_index(dl_snap *s) {
+  size_t nc = s->index_cap ? s->index_cap * 2 : 1024;
+  uint64_t *ni = calloc(nc, sizeof *ni);
+  if (!ni) return -1;
+  for (size_t i = 0; i < s->nentries; i++) {
+    size_t j = s->entries[i].hash & (nc - 1);
+    while (ni[j]) j = (j + 1) & (nc - 1);
+    ni[j] = (s->entries[i].hash >> 32) << 32 | (uint64_t)(i + 1);
   }
-  free(s->slots);
-  s->slots = ns;
-  s->cap = nc;
+  free(s->index);
+  s->index = ni;
+  s->index_cap = nc;
   return 0;
 }
 
 static const char *entry_path(const dl_entry *e) { return e->state == DL_ACTIVE ? e->f.path : e->t.path; }
 static const char *entry_dv(const dl_entry *e) { return e->state == DL_ACTIVE ? e->f.dv_id : e->t.dv_id; }
 
-/* The slot for key (existing or the empty one to fill); NULL when out of memory. */
+/* The entry for key, existing or new (state DL_EMPTY); NULL when out of memory. The pointer is
+ * valid until the next lookup (entries may move). */
 static dl_entry *lookup(dl_snap *s, const char *path, const char *dv, uint64_t h) {
-  if ((s->used + 1) * 4 > s->cap * 3 && grow(s)) return NULL;
-  size_t j = h & (s->cap - 1);
+  if ((s->nentries + 1) * 4 > s->index_cap * 3 && grow_index(s)) return NULL;
+  uint64_t tag = (h >> 32) << 32;
+  size_t j = h & (s->index_cap - 1);
   for (;;) {
-    dl_entry *e = &s->slots[j];
-    if (e->state == DL_EMPTY) return e;
-    if (e->hash == h) {
+    uint64_t slot = s->index[j];
+    if (!slot) break;
+    if ((slot & 0xffffffff00000000ull) == tag) {
+      dl_entry *e = &s->entries[(slot & 0xffffffffu) - 1];
       const char *ed = entry_dv(e);
-      if (!strcmp(entry_path(e), path) && ((!ed && !dv) || (ed && dv && !strcmp(ed, dv)))) return e;
+      if (e->hash == h && !strcmp(entry_path(e), path) && ((!ed && !dv) || (ed && dv && !strcmp(ed, dv)))) return e;
     }
-    j = (j + 1) & (s->cap - 1);
+    j = (j + 1) & (s->index_cap - 1);
   }
+  if (s->nentries == s->cap_entries) {
+    size_t nc = s->cap_entries ? s->cap_entries * 2 : 1024;
+    dl_entry *g = realloc(s->entries, nc * sizeof *g);
+    if (!g) return NULL;
+    s->entries = g;
+    s->cap_entries = nc;
+  }
+  s->index[j] = tag | (uint64_t)(s->nentries + 1);
+  dl_entry *e = &s->entries[s->nentries++];
+  memset(e, 0, sizeof *e);
+  e->hash = h;
+  return e;
 }
 
 /* ---- actions ---- */
@@ -231,8 +246,7 @@ static int apply_add(dl_snap *s, sic_jscan *js) {
   uint64_t h = key_hash(f.path, strlen(f.path), f.dv_id ? f.dv_id : "", f.dv_id ? strlen(f.dv_id) : 0);
   dl_entry *e = lookup(s, f.path, f.dv_id, h);
   if (!e) { free(block); return -2; }
-  if (e->state == DL_EMPTY) s->used++;
-  else free(e->block);
+  if (e->state != DL_EMPTY) free(e->block);
   e->hash = h;
   e->state = DL_ACTIVE;
   e->block = block;
@@ -281,8 +295,7 @@ static int apply_remove(dl_snap *s, sic_jscan *js) {
   uint64_t h = key_hash(t.path, strlen(t.path), t.dv_id ? t.dv_id : "", t.dv_id ? strlen(t.dv_id) : 0);
   dl_entry *e = lookup(s, t.path, t.dv_id, h);
   if (!e) { free(block); return -2; }
-  if (e->state == DL_EMPTY) s->used++;
-  else {
+  if (e->state != DL_EMPTY) {
     if (e->state == DL_ACTIVE && t.size < 0) t.size = e->f.size; /* a remove without size: the add knew it */
     free(e->block);
   }

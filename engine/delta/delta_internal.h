@@ -16,16 +16,19 @@ typedef struct dl_entry {
   uint64_t hash;               /* hash of the key */
   int state;                   /* DL_* */
   char *block;                 /* owned: the entry's strings, one allocation */
-  sic_delta_file f;            /* the add, when active */
-  sic_delta_tombstone t;       /* the remove, when a tombstone */
+  union {
+    sic_delta_file f;          /* the add, when active */
+    sic_delta_tombstone t;     /* the remove, when a tombstone */
+  };
 } dl_entry;
 
 /* The snapshot with the builder's private parts after the public struct. */
 typedef struct dl_snap {
   sic_delta_snapshot pub;      /* what callers see (first member: the public pointer is ours) */
-  dl_entry *slots;             /* open-addressing table */
-  size_t cap;                  /* slots (power of two) */
-  size_t used;                 /* occupied slots */
+  dl_entry *entries;           /* every key seen, in first-seen order */
+  size_t nentries, cap_entries; /* entries used, allocated */
+  uint64_t *index;             /* open addressing over entries: (hash tag << 32) | (entry + 1), 0 empty */
+  size_t index_cap;            /* slots in index (power of two) */
   char **owned;                /* strings owned by the snapshot (metadata, diagnostics, ...) */
   int nowned, cap_owned;       /* entries, capacity */
   int cap_diags;               /* capacity of pub.diags */

@@ -128,10 +128,12 @@ int dl_read_parquet_file(dl_snap *s, const char *path, sic_err *err) {
 
 /* ---- state reset (a checkpoint that failed half-way) ---- */
 static void clear_state(dl_snap *s) {
-  for (size_t i = 0; i < s->cap; i++) free(s->slots[i].block);
-  free(s->slots);
-  s->slots = NULL;
-  s->cap = s->used = 0;
+  for (size_t i = 0; i < s->nentries; i++) free(s->entries[i].block);
+  free(s->entries);
+  free(s->index);
+  s->entries = NULL;
+  s->index = NULL;
+  s->nentries = s->cap_entries = s->index_cap = 0;
   for (int i = 0; i < s->nsidecars; i++) free(s->sidecars[i]);
   s->nsidecars = 0;
   s->saw_checkpoint_metadata = 0;
@@ -369,17 +371,17 @@ static void check_crc(dl_snap *s, const char *logdir, const dl_listing *l) {
 static int finalize(dl_snap *s, sic_err *err) {
   sic_delta_snapshot *p = &s->pub;
   int64_t na = 0, nt = 0;
-  for (size_t i = 0; i < s->cap; i++) {
-    na += s->slots[i].state == DL_ACTIVE;
-    nt += s->slots[i].state == DL_TOMB;
+  for (size_t i = 0; i < s->nentries; i++) {
+    na += s->entries[i].state == DL_ACTIVE;
+    nt += s->entries[i].state == DL_TOMB;
   }
   p->files = malloc((size_t)(na ? na : 1) * sizeof *p->files);
   p->tombstones = malloc((size_t)(nt ? nt : 1) * sizeof *p->tombstones);
   if (!p->files || !p->tombstones) return sic_err_set(err, SIC_ENOMEM, "%s: out of memory", p->table);
   int rows_known = 1;
   p->rows = 0;
-  for (size_t i = 0; i < s->cap; i++) {
-    const dl_entry *e = &s->slots[i];
+  for (size_t i = 0; i < s->nentries; i++) {
+    const dl_entry *e = &s->entries[i];
     if (e->state == DL_ACTIVE) {
       p->files[p->nfiles++] = e->f;
       p->bytes += e->f.size;
@@ -542,8 +544,9 @@ error:
 void sic_delta_free(sic_delta_snapshot *pub) {
   if (!pub) return;
   dl_snap *s = (dl_snap *)pub;
-  for (size_t i = 0; i < s->cap; i++) free(s->slots[i].block);
-  free(s->slots);
+  for (size_t i = 0; i < s->nentries; i++) free(s->entries[i].block);
+  free(s->entries);
+  free(s->index);
   for (int i = 0; i < s->nowned; i++) free(s->owned[i]);
   free(s->owned);
   for (int64_t i = 0; i < pub->ntxns; i++) free(s->txn_ids[i]);

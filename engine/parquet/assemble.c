@@ -38,19 +38,29 @@ static void put(jbuf *b, const char *s, size_t n) {
 
 static void put_string(jbuf *b, const uint8_t *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  PUTS(b, "\"");
-  size_t run = 0;
+  /* Reserve the worst case once (every byte a \u00XX escape), then write in place: statistics
+   * strings escape every few bytes, and a call per escape would dominate. */
+  size_t need = n * 6 + 2;
+  if (b->oom) return;
+  if (b->len + need + 1 > b->cap) {
+    size_t nc = b->cap ? b->cap * 2 : 4096;
+    while (nc < b->len + need + 1) nc *= 2;
+    char *np = realloc(b->p, nc);
+    if (!np) { b->oom = 1; return; }
+    b->p = np;
+    b->cap = nc;
+  }
+  char *o = b->p + b->len;
+  *o++ = '"';
   for (size_t i = 0; i < n; i++) {
     uint8_t ch = s[i];
-    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
-    put(b, (const char *)s + run, i - run);
-    char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-    if (ch == '"' || ch == '\\') { esc[1] = (char)ch; put(b, esc, 2); }
-    else put(b, esc, 6);
-    run = i + 1;
+    if (ch >= 0x20 && ch != '"' && ch != '\\') { *o++ = (char)ch; continue; }
+    *o++ = '\\';
+    if (ch == '"' || ch == '\\') { *o++ = (char)ch; continue; }
+    *o++ = 'u'; *o++ = '0'; *o++ = '0'; *o++ = hex[ch >> 4]; *o++ = hex[ch & 15];
   }
-  put(b, (const char *)s + run, n - run);
-  PUTS(b, "\"");
+  *o++ = '"';
+  b->len = (size_t)(o - b->p);
 }
 
 /* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
