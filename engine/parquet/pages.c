@@ -271,7 +271,7 @@ static int plain_values(chunk_ctx *c, const uint8_t *p, const uint8_t *end, int6
 
 static int read_dict(chunk_ctx *c, const page_header *h, const uint8_t *p, size_t len) {
   if (h->encoding != ENC_PLAIN && h->encoding != ENC_PLAIN_DICT) return cfail(c, SIC_EUNSUPPORTED, "dictionary page not PLAIN");
-  if (c->d.n) return cfail(c, SIC_EFORMAT, "second dictionary page in one chunk");
+  if (c->d.ints || c->d.dbls || c->d.bytes) return cfail(c, SIC_EFORMAT, "second dictionary page in one chunk");
   int64_t n = h->num_values;
   if (n > (int64_t)len * 8 + 8) return cfail(c, SIC_EFORMAT, "dictionary entry count exceeds the page");
   int t = c->node->type;
@@ -402,6 +402,12 @@ int pq_read_column(sic_pq_file *f, int g, int leaf, pq_column *col, sic_err *err
   col->node = f->leaves[leaf];
   int rc = 0;
   if (!ch->present) return cfail(&c, SIC_EFORMAT, "no column metadata in the footer");
+  /* Levels compress without bound (one RLE run can claim 2^31 values), so the counts the file
+   * declares are checked before anything is allocated for them. */
+  if (c.node->max_rep == 0 && ch->num_values != f->groups[g].num_rows)
+    return cfail(&c, SIC_EFORMAT, "value count differs from the row group's row count");
+  if (ch->num_values < 0 || ch->num_values > (int64_t)f->size * 16 + 1024)
+    return cfail(&c, SIC_EFORMAT, "value count is implausible for the file's size");
   int64_t start = ch->data_offset;
   if (ch->dict_offset > 0 && ch->dict_offset < start) start = ch->dict_offset;
   if (start < 4 || ch->total_size < 0 || start > (int64_t)f->size || ch->total_size > (int64_t)f->size - start)
@@ -420,6 +426,7 @@ int pq_read_column(sic_pq_file *f, int g, int leaf, pq_column *col, sic_err *err
       if ((rc = keep_buffer(&c, buf))) goto done;
       if ((rc = read_dict(&c, &h, buf, (size_t)h.usize))) goto done;
     } else if (h.type == PG_DATA || h.type == PG_DATA_V2) {
+      if (h.num_values > ch->num_values - col->n) { rc = cfail(&c, SIC_EFORMAT, "page holds more values than its chunk"); goto done; }
       if ((rc = data_page(&c, &h, p, (size_t)h.csize, ch->codec))) goto done;
     } /* index pages and unknown page types are skipped */
     p += h.csize;
