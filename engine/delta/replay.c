@@ -418,6 +418,14 @@ static void checkpoint_timestamp(dl_snap *s, const char *logdir, const dl_listin
     s->info_only = 0;
     s->cur = NULL;
     s->pub.last_commit_timestamp = tmp.timestamp >= 0 ? tmp.timestamp : file_mtime_ms(path);
+  } else if (s->pub.checkpoint_version == v) {
+    /* the commit itself was cleaned up: the newest checkpoint file's time stands in for it */
+    for (int64_t i = l->ncps - 1; i >= 0; i--)
+      if (l->cps[i].version == v) {
+        snprintf(path, sizeof path, "%s/%s", logdir, l->cps[i].name);
+        s->pub.last_commit_timestamp = file_mtime_ms(path);
+        break;
+      }
   }
 }
 

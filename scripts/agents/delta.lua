@@ -21,6 +21,7 @@ local function diagnostic_finding(t, d)
 end
 
 local function summary(snap, rows, parts, scans)
+  local existing = A.existing_clustering(snap)
   local sizes = {}
   for i, r in ipairs(rows) do sizes[i] = r.size end
   return {
@@ -28,6 +29,7 @@ local function summary(snap, rows, parts, scans)
     layout = { partitions = #parts, median_file_bytes = A.median(sizes),
       files_without_stats = (function() local n = 0 for _, r in ipairs(rows) do if not r.has_stats then n = n + 1 end end return n end)() },
     scans = #scans,
+    clustering = existing and { kind = existing.kind, columns = existing.columns } or nil,
   }
 end
 

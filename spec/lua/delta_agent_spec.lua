@@ -127,6 +127,18 @@ describe("delta agent", function()
     for _, f in ipairs(doc.applications[1].findings.findings) do assert.is_nil(f.id:match("^delta%."), f.id) end
   end)
 
+  it("reports existing liquid clustering (delta.liquid domain) and stays quiet when it matches", function()
+    local liquid = T.shared("delta/delta-rs/table_with_liquid_clustering")
+    local lq = T.tmpname() .. ".json"
+    assert.equal(0, T.run_sic({ "example", lq, "--delta", liquid, "--filter", "id>3" }).code)
+    local r = T.run_sic({ "delta", liquid, "--logs", lq, "--format", "json" })
+    os.remove(lq)
+    local doc = cjson.decode(r.stdout)
+    assert.same({ kind = "liquid", columns = { "id" } }, doc.tables[1].clustering)
+    assert.is_nil(finding(doc, "delta.clustering"))
+    assert.is_not_nil(finding(doc, "delta.data_skipping"))
+  end)
+
   it("renders text, md and html", function()
     for _, fmt in ipairs({ "text", "md", "html" }) do
       local r = T.run_sic({ "delta", table_dir, "--logs", log, "--format", fmt })

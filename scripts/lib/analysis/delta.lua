@@ -218,11 +218,12 @@ end
 function M.existing_clustering(snap)
   for _, d in ipairs(snap.domains) do
     if d.domain == "delta.liquid" then
-      local ok, cjson = pcall(require, "cjson.safe")
-      local conf = ok and cjson.decode(d.configuration or "") or nil
+      local conf = d.parsed
       local cols = {}
       for _, c in ipairs(type(conf) == "table" and conf.clusteringColumns or {}) do
-        local name = type(c) == "table" and table.concat(c, ".") or tostring(c)
+        -- OSS Delta writes [["a","b"]] (a column path); some writers {"physicalName":["a"]}
+        local parts = type(c) == "table" and (c.physicalName or c) or { tostring(c) }
+        local name = type(parts) == "table" and table.concat(parts, ".") or tostring(parts)
         cols[#cols + 1] = snap.columns.by_physical[name] or name
       end
       return { kind = "liquid", columns = cols }

@@ -99,7 +99,9 @@ function M.open(path)
   s.column_mapping = s.configuration["delta.columnMapping.mode"] or "none"
   s.domains = {}
   for i = 0, num(c.ndomains) - 1 do
-    s.domains[#s.domains + 1] = { domain = str(c.domains[i].domain), configuration = str(c.domains[i].configuration) }
+    local d = { domain = str(c.domains[i].domain), configuration = str(c.domains[i].configuration) }
+    d.parsed = decode(d.configuration) -- scripts in the sandbox have no JSON decoder
+    s.domains[#s.domains + 1] = d
   end
   s.commits = {}
   for i = 0, num(c.ncommits) - 1 do
