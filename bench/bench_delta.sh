@@ -27,7 +27,7 @@ js_size=$(du -sh "$data/json/_delta_log" | cut -f1)
 sic_cp=$("$bin" "$data/checkpointed" "$repeat")
 sic_js=$("$bin" "$data/json" "$repeat")
 base=$(python3 "$root/bench/bench_delta_baseline.py" "$data/json" "$repeat")
-get() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+get() { grep -o "\b$1=[0-9.]*" <<<"$2" | head -n1 | cut -d= -f2; }
 echo "delta snapshot, $files files + 10-commit tail (checkpointed log $cp_size, JSON-only log $js_size), best of $repeat:"
 echo "  sic, checkpoint + tail:  $sic_cp"
 echo "  sic, JSON only:          $sic_js"
