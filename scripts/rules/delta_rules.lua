@@ -305,6 +305,32 @@ return {
       end,
     },
     {
+      id = "delta.log_retention",
+      title = "Long Delta log kept",
+      severity = "info",
+      applies_to = "table",
+      -- Delta cleans up log entries older than delta.logRetentionDuration (default 30 days)
+      -- when it writes a checkpoint; a log that keeps growing means no cleanup happens.
+      thresholds = { max_commit_files = 1000 },
+      when = function(t, ctx)
+        local snap = t.snap
+        if snap.commit_files <= ctx.thresholds.max_commit_files then return nil end
+        local conf = snap.configuration
+        return { table = t.key, commit_files = snap.commit_files, oldest_version = snap.oldest_version,
+          version = snap.version, checkpoints = snap.checkpoints,
+          log_retention = conf["delta.logRetentionDuration"] or "interval 30 days (default)",
+          deleted_file_retention = conf["delta.deletedFileRetentionDuration"] or "interval 7 days (default)",
+          cleanup_disabled = conf["delta.enableExpiredLogCleanup"] == "false" }
+      end,
+      advice = function(e)
+        return string.format("%d JSON commits are kept (versions %s..%d, %d checkpoint version(s)). Log entries older than " ..
+          "delta.logRetentionDuration (%s) are removed when a checkpoint is written%s; keep it at least as long as " ..
+          "delta.deletedFileRetentionDuration (%s) so time travel and VACUUM agree.", e.commit_files, tostring(e.oldest_version),
+          e.version, e.checkpoints, e.log_retention, e.cleanup_disabled and " - but delta.enableExpiredLogCleanup is false here" or "",
+          e.deleted_file_retention)
+      end,
+    },
+    {
       id = "delta.deletion_vectors",
       title = "Deletion vectors hide many deleted rows",
       severity = "low",
