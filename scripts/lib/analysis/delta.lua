@@ -21,14 +21,19 @@ M.median = median
 function M.files(snap)
   local rows, parts, order = {}, {}, {}
   local pcols = snap.partition_columns
-  for i, f in snap:each_file() do
-    local key = {}
-    for k, c in ipairs(pcols) do key[k] = c .. "=" .. tostring(f.partition[c] == nil and "__HIVE_DEFAULT_PARTITION__" or f.partition[c]) end
-    local pk = #pcols > 0 and table.concat(key, "/") or ""
-    local deleted = f.dv_cardinality or 0
-    local row = { index = i, size = f.size, partition = pk, values = f.partition, num_records = f.num_records,
-      dv = f.dv_id ~= nil, deleted = deleted, has_stats = f.has_stats,
-      deleted_ratio = (f.num_records and f.num_records > 0) and deleted / f.num_records or (deleted > 0 and 1 or 0) }
+  local parts_key_cache = {} -- partition key text per shared values table
+  for i = 1, snap.files do
+    local size, values, nrec, deleted, has_dv, has_stats = snap:layout_row(i)
+    local pk = parts_key_cache and parts_key_cache[values]
+    if not pk then
+      local key = {}
+      for k, c in ipairs(pcols) do key[k] = c .. "=" .. tostring(values[c] == nil and "__HIVE_DEFAULT_PARTITION__" or values[c]) end
+      pk = #pcols > 0 and table.concat(key, "/") or ""
+      parts_key_cache[values] = pk
+    end
+    local row = { index = i, size = size, partition = pk, values = values, num_records = nrec,
+      dv = has_dv, deleted = deleted, has_stats = has_stats,
+      deleted_ratio = (nrec and nrec > 0) and deleted / nrec or (deleted > 0 and 1 or 0) }
     rows[#rows + 1] = row
     local p = parts[pk]
     if not p then
@@ -36,8 +41,8 @@ function M.files(snap)
       parts[pk] = p
       order[#order + 1] = p
     end
-    p.files, p.bytes = p.files + 1, p.bytes + f.size
-    p.sizes[#p.sizes + 1] = f.size
+    p.files, p.bytes = p.files + 1, p.bytes + size
+    p.sizes[#p.sizes + 1] = size
     p.rows[#p.rows + 1] = row
   end
   table.sort(order, function(a, b) return a.key < b.key end)

@@ -132,6 +132,24 @@ function Snapshot:file(i)
     dv_id = str(f.dv_id), partition = part, has_stats = f.stats ~= nil }
 end
 
+-- What the layout analysis needs of file i, without building its path string: size, partition
+-- values (one decoded table per distinct partition, shared), numRecords (nil unknown), DV
+-- cardinality, whether it has a DV, whether it has statistics.
+function Snapshot:layout_row(i)
+  local f = self.c.files[i - 1]
+  local cache = self.partition_cache
+  if not cache then cache = {} self.partition_cache = cache end
+  local text = ffi.string(f.partition_values)
+  local part = cache[text]
+  if not part then
+    part = {}
+    for k, v in pairs(decode(text) or {}) do part[self.columns.by_physical[k] or k] = v ~= cjson.null and v or nil end
+    cache[text] = part
+  end
+  return tonumber(f.size), part, f.num_records >= 0 and tonumber(f.num_records) or nil, tonumber(f.dv_cardinality),
+    f.dv_id ~= nil, f.stats ~= nil
+end
+
 function Snapshot:each_file()
   local i, n = 0, self.files
   return function()
