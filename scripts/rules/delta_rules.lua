@@ -15,6 +15,11 @@ local function mib(b)
   if b < MIB then return string.format("%.1f KiB", b / 1024) end
   return string.format("%.1f MiB", b / MIB)
 end
+-- Any size: GiB from 1 GiB up, else MiB or KiB.
+local function size(b)
+  if (b or 0) >= GIB then return gib(b) end
+  return mib(b)
+end
 
 local function quoted(t) return "`" .. (t.name or t.key) .. "`" end
 local function delta_path(t) return "delta.`" .. t.snap.location .. "`" end
@@ -96,8 +101,8 @@ return {
           "(rewriting %s). Run `OPTIMIZE %s` (Spark/Databricks) or `DeltaTable(...).optimize.compact()` (delta-rs), " ..
           "then VACUUM once the retention has passed.",
           e.files, mib(e.median_file_bytes), e.partitions, gib(e.optimize.max_file_size), gib(e.optimize.min_file_size),
-          e.optimize.files_rewritten, gib(e.optimize.bytes_rewritten), e.optimize.files_rewritten - (e.optimize.files_before - e.optimize.files_after),
-          e.optimize.files_after, mib(e.delta_rs.target_size), e.delta_rs.files_after, gib(e.delta_rs.bytes_rewritten), e.table)
+          e.optimize.files_rewritten, size(e.optimize.bytes_rewritten), e.optimize.files_rewritten - (e.optimize.files_before - e.optimize.files_after),
+          e.optimize.files_after, mib(e.delta_rs.target_size), e.delta_rs.files_after, size(e.delta_rs.bytes_rewritten), e.table)
       end,
     },
     {
@@ -272,7 +277,7 @@ return {
       advice = function(e)
         return string.format("%d removed file(s) (%s%s) were deleted from the table more than %d hours before %s and can be " ..
           "removed from storage: `VACUUM delta.`%s` RETAIN %d HOURS`%s.%s",
-          e.reclaimable_files, gib(e.reclaimable_bytes), e.files_of_unknown_size > 0 and string.format(", %d of unknown size", e.files_of_unknown_size) or "",
+          e.reclaimable_files, size(e.reclaimable_bytes), e.files_of_unknown_size > 0 and string.format(", %d of unknown size", e.files_of_unknown_size) or "",
           e.retention_hours, os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(e.now_ms / 1000)), e.location, e.retention_hours,
           e.usd_per_month and string.format(", about $%.4f a month of storage at %s", e.usd_per_month, e.storage_entry) or "",
           e.retention_clamped and " (A retention under 168 hours was asked for: it is not recommended, since readers and " ..
