@@ -35,6 +35,12 @@ for target in "$bin"/fuzz_*; do
   mkdir -p "$corpus"
   [ -d "$work/seeds/$name" ] && cp "$work/seeds/$name"/* "$corpus"/
   [ -d "$here/corpus/$name" ] && cp "$here/corpus/$name"/* "$corpus"/
+  # The Parquet reader starts from real Delta checkpoints (read in place, never kept in the repo).
+  if [ "$name" = fuzz_parquet ]; then
+    shared=${SIC_SHARED_DATA:-$here/../../shared/data/real}
+    find "$shared/delta" -path '*_delta_log*' -name '*.parquet' -size -64k 2>/dev/null | head -n 40 |
+      while IFS= read -r seed; do cp "$seed" "$corpus/$(echo "$seed" | cksum | cut -d' ' -f1).parquet"; done
+  fi
   log=$work/$name.log
   if "$target" -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="$artifacts/$name-" "$corpus" >"$log" 2>&1; then

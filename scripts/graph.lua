@@ -4,5 +4,6 @@
 -- A user dir with its own graph.lua replaces this one.
 return {
   -- docs (last): attaches documentation references from the knowledge base to every finding.
-  agents = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules", "cost", "docs" },
+  -- delta: runs only when Delta tables are given (sic delta, sic analyze --tables).
+  agents = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules", "cost", "delta", "docs" },
 }

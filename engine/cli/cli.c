@@ -10,6 +10,7 @@ static const sic_command commands[] = {
   {"api", "what the Spark History Server REST API returns for a path over a log dir", sic_cmd_api},
   {"analyze", "summarise Spark applications from their event logs", sic_cmd_analyze},
   {"ask", "answer a question from the docs knowledge base (and an app's findings)", sic_cmd_ask},
+  {"delta", "Delta table health and layout advice from _delta_log, tied to the scans of event logs", sic_cmd_delta},
   {"example", "write a generated Spark 3.5 event log with problems to find", sic_cmd_example},
   {"history", "runs of a job over time, from the history store", sic_cmd_history},
   {"ingest", "record event logs in the history store (SQLite or PostgreSQL)", sic_cmd_ingest},

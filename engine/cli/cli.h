@@ -17,6 +17,7 @@ int sic_cli_main(int argc, char **argv);
 int sic_cmd_version(int argc, char **argv);
 int sic_cmd_api(int argc, char **argv);          /* cmd_api.c (shs) */
 int sic_cmd_analyze(int argc, char **argv);      /* cmd_analyze.c (analyze) */
+int sic_cmd_delta(int argc, char **argv);        /* cmd_delta.c (delta) */
 int sic_cmd_example(int argc, char **argv);      /* cmd_example.c (analyze) */
 int sic_cmd_history(int argc, char **argv);      /* cmd_history.c (store) */
 int sic_cmd_ingest(int argc, char **argv);       /* cmd_ingest.c (store) */

@@ -295,6 +295,26 @@ static int finish(analyze_run *r) {
   return rc || r->failed ? SIC_EXIT_INPUT : SIC_EXIT_OK;
 }
 
+/* --tables TABLE...: Delta tables for the delta agent, taken out of argv (every argument up to
+ * the next option). Returns 0, or -1 when --tables names no table. */
+static int take_tables(int *argc, char **argv, sic_host_cli *host) {
+  int keep = 1, in_tables = 0;
+  for (int i = 1; i < *argc; i++) {
+    if (!strcmp(argv[i], "--tables")) {
+      in_tables = 1;
+      if (!host->tables && !(host->tables = calloc((size_t)*argc, sizeof *host->tables))) return -1;
+      if (i + 1 >= *argc || argv[i + 1][0] == '-') return -1;
+      continue;
+    }
+    if (in_tables && argv[i][0] != '-') { host->tables[host->ntables++] = argv[i]; continue; }
+    in_tables = 0;
+    argv[keep++] = argv[i];
+  }
+  argv[keep] = NULL;
+  *argc = keep;
+  return 0;
+}
+
 int sic_cmd_analyze(int argc, char **argv) {
   analyze_run r = {0};
   int64_t top = 5;
@@ -314,10 +334,16 @@ int sic_cmd_analyze(int argc, char **argv) {
            "Lua rules and agents.\n"
            "PATH is an event log (plain or compressed), a rolling-log directory, a zip from the History\n"
            "Server, a directory of many logs (each is analysed) or '-' for stdin.\n\n"
-           "rules and agents:\n%s  --no-rules            the summary only, without findings",
+           "rules and agents:\n%s  --no-rules            the summary only, without findings\n"
+           "  --tables TABLE...     Delta tables: the delta agent advises on them with this log's scans",
            sic_host_cli_help);
   if (sic_host_cli_extract(&argc, argv, &r.host, host_err, sizeof host_err)) {
     fprintf(stderr, "sic analyze: %s\n(see 'sic analyze --help')\n", host_err);
+    sic_host_cli_free(&r.host);
+    return SIC_EXIT_USAGE;
+  }
+  if (take_tables(&argc, argv, &r.host)) {
+    fprintf(stderr, "sic analyze: --tables needs at least one TABLE\n(see 'sic analyze --help')\n");
     sic_host_cli_free(&r.host);
     return SIC_EXIT_USAGE;
   }

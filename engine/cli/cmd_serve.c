@@ -23,12 +23,13 @@ static int wait_for_stop_signal(void) {
 }
 
 int sic_cmd_serve(int argc, char **argv) {
-  const char *logs = NULL, *listen = SIC_HTTP_DEFAULT_LISTEN, *scripts = NULL, *store = NULL, *model = NULL;
+  const char *logs = NULL, *listen = SIC_HTTP_DEFAULT_LISTEN, *scripts = NULL, *store = NULL, *model = NULL, *delta_root = NULL;
   int64_t threads = 0, max_body_mb = 64, timeout_s = 30, grace_s = 10, cache_mb = 0, rescan_ms = 2000, response_cache_mb = 64;
   const sic_opt opts[] = {
     SIC_OPT_STRING_ROW("logs", 'l', &logs, "DIR", "directory of Spark event logs to serve (required; repeat to serve several as one listing)"),
     SIC_OPT_STRING_ROW("listen", 0, &listen, "HOST:PORT", "address to bind (default 127.0.0.1:18080; port 0 = any free port)"),
     SIC_OPT_STRING_ROW("store", 0, &store, "URL", "history store (sqlite:///path or postgresql://...): job history, regressions, uploads recorded"),
+    SIC_OPT_STRING_ROW("delta-root", 0, &delta_root, "DIR", "Delta tables under DIR are served by /v1/delta?table=REL"),
     SIC_OPT_STRING_ROW("model", 'm', &model, "FILE", "runtime model from `sic train` for /v1/apps/{id}/predict (default $SIC_MODEL)"),
     SIC_OPT_STRING_ROW("scripts", 0, &scripts, "DIR", "user rule dir (agents/, rules/, graph.lua), validated before use; POST /v1/rules/reload re-reads it"),
     SIC_OPT_INT_ROW("threads", 0, &threads, "N", "worker threads (default: one per CPU)", 0, 256),
@@ -90,6 +91,7 @@ int sic_cmd_serve(int argc, char **argv) {
   ho.response_cache_bytes = response_cache_mb ? response_cache_mb << 20 : -1;
   ho.scripts_dir = scripts;
   ho.store_url = store;
+  ho.delta_root = delta_root;
   ho.model_path = model ? model : (getenv("SIC_MODEL") && getenv("SIC_MODEL")[0] ? getenv("SIC_MODEL") : NULL);
   sic_err err = {0};
   sic_http *srv = NULL;

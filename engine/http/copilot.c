@@ -324,6 +324,11 @@ static const char *query_param(const http_req *rq, const char *name, char *buf, 
   return NULL;
 }
 
+/* For routes outside this file (the Delta route): the same decoding. */
+const char *http_query_param(const http_req *rq, const char *name, char *buf, size_t n) {
+  return query_param(rq, name, buf, n);
+}
+
 /* A connection per request: stores are not shared between worker threads. */
 static int open_store(sic_http *srv, http_reply *out, sic_store **st) {
   sic_err err = {0};

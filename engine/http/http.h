@@ -40,6 +40,8 @@ typedef struct sic_http_opts {
   const char *model_path;     /* runtime model from `sic train` for /v1/apps/{id}/predict; NULL = none (409) */
   const char *scripts_dir;    /* user rule dir (agents/, rules/, graph.lua) served from validated
                                  snapshots, reloadable with POST /v1/rules/reload; NULL = built-in only */
+  const char *delta_root;     /* directory whose Delta tables /v1/delta?table=REL may read (REL relative
+                                 to it, never outside); NULL = that route answers 409 */
 } sic_http_opts;
 
 /* Open the catalog, bind and start serving. Fails (err says why) on a bad listen address, a

@@ -170,6 +170,7 @@ struct sic_http {
   uint64_t listing_hash;       /* hash of the last /applications listing (change detection) */
   char *scripts_dir;           /* owned copy of opts.scripts_dir */
   char *store_url;             /* owned copy of opts.store_url */
+  char *delta_root;            /* owned realpath of opts.delta_root, or NULL */
   struct sic_ml_predictor *predictor; /* loaded --model, read-only and shared by all threads; NULL = none */
   pthread_mutex_t rules_mu;    /* guards rules_active and rules_loaded_ms */
   pthread_mutex_t rules_reload_mu; /* one reload at a time */
@@ -187,6 +188,8 @@ int http_rules_init(sic_http *srv, sic_err *err);
 /* Top-level "errors" count of a sic.findings/1 document (rules that failed), -1 if unreadable. */
 int64_t http_findings_errors(const char *json);
 int http_rules_reload(sic_http *srv, char *why, size_t whylen);
+/* Value of query parameter `name`, percent-decoded into buf; NULL when absent (copilot.c). */
+const char *http_query_param(const http_req *rq, const char *name, char *buf, size_t n);
 void http_rules_opts(sic_http *srv, struct sic_lua_opts *lo, const char **dirs, char *dirbuf, size_t n);
 void http_rules_free(sic_http *srv);
 int http_rules_get(sic_http *srv, http_req *rq, http_reply *out);

@@ -86,6 +86,7 @@ int http_copilot_report(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_predict(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_history(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_regressions(sic_http *srv, http_req *rq, http_reply *out);
+int http_delta_table(sic_http *srv, http_req *rq, http_reply *out); /* delta_route.c */
 
 /* ---- embedded UI ---- */
 
@@ -160,6 +161,9 @@ const http_route http_routes[] = {
   {"GET", "/v1/regressions", http_copilot_regressions, 0, HTTP_BODY_NONE, "copilot",
    "Runs significantly slower or costlier than their job's baseline, with likely causes (sic.regressions/1; 409 without --store)",
    "application/json", "job|only this job (key, name or app id);since|runs starting at or after this time, ms since the epoch"},
+  {"GET", "/v1/delta", http_delta_table, 0, HTTP_BODY_NONE, "copilot",
+   "Delta table health and layout advice (sic.delta/1, as `sic delta` writes it) for a table under --delta-root (409 without it)",
+   "application/json", "table|table directory relative to --delta-root;format|json (default), md, txt or html"},
   {"GET", "/v1/rules", http_rules_get, 0, HTTP_BODY_NONE, "copilot",
    "Rule files in use: built-in, and the active validated snapshot of the --scripts dir (sic.rules/1)", "application/json", NULL},
   {"POST", "/v1/rules/reload", http_rules_post_reload, 0, HTTP_BODY_NONE, "copilot",

@@ -469,6 +469,9 @@ static int defaults_and_copies(sic_http *srv, const sic_http_opts *opts, sic_err
   srv->opts.scripts_dir = srv->scripts_dir;
   if (opts->store_url && !(srv->store_url = strdup(opts->store_url))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   srv->opts.store_url = srv->store_url;
+  if (opts->delta_root && !(srv->delta_root = realpath(opts->delta_root, NULL)))
+    return sic_err_set(err, SIC_ENOTFOUND, "--delta-root %s: %s", opts->delta_root, strerror(errno));
+  srv->opts.delta_root = srv->delta_root;
   return 0;
 }
 
@@ -586,5 +589,6 @@ void sic_http_stop(sic_http *srv, int grace_ms) {
   free(srv->token);
   free(srv->scripts_dir);
   free(srv->store_url);
+  free(srv->delta_root);
   free(srv);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "delta/delta.h"
 #include "lua/lua_host.h"
 #include "sic_version.h"
 #include "stats/stats.h"

@@ -74,6 +74,15 @@ static void set_string_array(lua_State *L, const char *field, const char *const 
   lua_setfield(L, -2, field);
 }
 
+/* A Lua list of strings, left on the stack. */
+static void set_string_array_value(lua_State *L, const char *const *items, int n) {
+  lua_newtable(L);
+  for (int i = 0; i < n; i++) {
+    lua_pushstring(L, items[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
 /* package.loaded["sic.native"]: what the Lua engine needs to know about its host. */
 static void push_native_info(lua_State *L, const sic_lua_opts *opts) {
   lua_newtable(L);
@@ -83,6 +92,9 @@ static void push_native_info(lua_State *L, const sic_lua_opts *opts) {
   lua_setfield(L, -2, "builtin_scripts");
   set_string_array(L, "script_dirs", opts ? opts->script_dirs : NULL, opts ? opts->nscript_dirs : 0);
   set_string_array(L, "sets", opts ? opts->sets : NULL, opts ? opts->nsets : 0);
+  set_string_array(L, "tables", opts ? opts->tables : NULL, opts ? opts->ntables : 0);
+  lua_pushnumber(L, opts ? (double)opts->now_ms : 0);
+  lua_setfield(L, -2, "now_ms");
   if (opts && opts->config_path) {
     lua_pushstring(L, opts->config_path);
     lua_setfield(L, -2, "config_path");
@@ -196,6 +208,29 @@ error:
 int sic_lua_analyze(const sic_app *app, const sic_lua_opts *opts, char **json_out,
                     int64_t *nfindings_out, sic_err *err) {
   return sic_lua_analyze_format(app, opts, "json", json_out, nfindings_out, err);
+}
+
+int sic_lua_delta_report(const sic_lua_opts *opts, const char *format, const char *const *logs, int nlogs,
+                         char **out, int64_t *nfailed_out, sic_err *err) {
+  *out = NULL;
+  if (nfailed_out) *nfailed_out = 0;
+  lua_State *L = NULL;
+  int rc = sic_lua_new(opts, &L, err);
+  if (rc < 0) return rc;
+  lua_pushstring(L, format);
+  set_string_array_value(L, opts ? opts->tables : NULL, opts ? opts->ntables : 0);
+  set_string_array_value(L, logs, nlogs);
+  rc = call_host(L, "delta_report", 3, 2, err);
+  if (rc < 0) goto error;
+  size_t len = 0;
+  const char *text = lua_tolstring(L, -2, &len);
+  *out = malloc(len + 1);
+  if (!*out) { rc = sic_err_set(err, SIC_ENOMEM, "sic delta: out of memory"); goto error; }
+  memcpy(*out, text ? text : "", text ? len + 1 : 1);
+  if (nfailed_out) *nfailed_out = (int64_t)lua_tonumber(L, -1);
+error:
+  sic_lua_free(L);
+  return rc;
 }
 
 int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_err *err) {

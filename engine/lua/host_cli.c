@@ -102,6 +102,9 @@ void sic_host_cli_opts(const sic_host_cli *cli, sic_lua_opts *opts) {
   opts->config_path = cli->config;
   opts->budget_seconds = cli->budget_seconds;
   opts->budget_mb = cli->budget_mb;
+  opts->tables = cli->tables;
+  opts->ntables = cli->ntables;
+  opts->now_ms = cli->now_ms;
 }
 
 int sic_host_cli_findings(const sic_host_cli *cli, const sic_app *app, const char *format, FILE *out,
@@ -128,6 +131,7 @@ int sic_host_cli_findings(const sic_host_cli *cli, const sic_app *app, const cha
 void sic_host_cli_free(sic_host_cli *cli) {
   free(cli->dirs);
   free(cli->sets);
+  free(cli->tables);
   free(cli->positional);
   memset(cli, 0, sizeof *cli);
 }

@@ -22,6 +22,9 @@ typedef struct sic_host_cli {
   int npositional;          /* entries in positional */
   int help;                 /* --help/-h seen */
   int no_rules;             /* --no-rules: skip the orchestration graph (sic analyze) */
+  const char **tables;      /* Delta tables for the delta agent (sic analyze --tables); points into argv */
+  int ntables;              /* entries in tables */
+  int64_t now_ms;           /* --now for time-based advice, 0 = unset */
 } sic_host_cli;
 
 /* Parse argv[1..argc). With stop_at_positional, everything after the first positional is

@@ -5,7 +5,8 @@ include(GNUInstallDirs)
 find_program(SIC_LUAJIT_EXE luajit REQUIRED)
 
 set(SIC_FFI_GEN ${CMAKE_BINARY_DIR}/generated/sic_ffi_gen.h)
-set(SIC_FFI_HEADERS engine/model/model.h engine/stats/stats.h engine/lua/lua_host.h engine/core/error.h)
+set(SIC_FFI_HEADERS engine/model/model.h engine/stats/stats.h engine/lua/lua_host.h engine/core/error.h
+  engine/delta/delta.h)
 set(SIC_FFI_SPECS
   region:engine/model/model.h region:engine/stats/stats.h region:engine/lua/lua_host.h
   struct:engine/core/error.h:sic_err struct:engine/model/model.h:sic_load_opts
@@ -13,7 +14,8 @@ set(SIC_FFI_SPECS
   func:engine/model/model.h:sic_app_memory
   func:engine/model/model.h:sic_task_metric_name func:engine/model/model.h:sic_task_status_name
   func:engine/model/model.h:sic_locality_name func:engine/model/model.h:sic_stage_status_name
-  func:engine/model/model.h:sic_job_status_name func:engine/model/model.h:sic_exec_metric_name)
+  func:engine/model/model.h:sic_job_status_name func:engine/model/model.h:sic_exec_metric_name
+  region:engine/delta/delta.h)
 add_custom_command(OUTPUT ${SIC_FFI_GEN}
   COMMAND ${SIC_LUAJIT_EXE} engine/lua/gen_ffi.lua ${SIC_FFI_GEN} ${SIC_FFI_SPECS}
   DEPENDS engine/lua/gen_ffi.lua ${SIC_FFI_HEADERS}

@@ -31,6 +31,9 @@ typedef struct sic_lua_opts {
   const char *config_path;         /* user config file (sic.lua); NULL = ./sic.lua when present */
   double budget_seconds;           /* wall-clock budget per agent/rule, 0 = default (10 s) */
   double budget_mb;                /* memory budget per agent/rule in MiB, 0 = default (256) */
+  const char *const *tables;       /* Delta tables for the delta agent (sic analyze --tables); may be NULL */
+  int ntables;                     /* entries in tables */
+  int64_t now_ms;                  /* "now" for time-based advice (--now), 0 = the table's last commit */
 } sic_lua_opts;
 
 /* Create a Lua state with the standard libraries, the engine modules on the search path and
@@ -51,6 +54,13 @@ int sic_lua_analyze(const sic_app *app, const sic_lua_opts *opts, char **json_ou
  * (one block per finding, for terminals) or "md" (a Markdown section). */
 int sic_lua_analyze_format(const sic_app *app, const sic_lua_opts *opts, const char *format,
                            char **out, int64_t *nfindings_out, sic_err *err);
+
+/* `sic delta`: the Delta agent over the tables in opts->tables, with the scans of the event
+ * logs `logs` (may be empty), rendered as format ("json": sic.delta/1, "text", "md", "html").
+ * *out is malloc'ed; caller frees. A table that cannot be read is reported inside the
+ * document; *nfailed_out (may be NULL) counts them. */
+int sic_lua_delta_report(const sic_lua_opts *opts, const char *format, const char *const *logs, int nlogs,
+                         char **out, int64_t *nfailed_out, sic_err *err);
 
 /* Run `sic run SCRIPT ARGS...` semantics on an existing state: arg table, sandbox-free
  * trusted chunk with the engine loaded. Returns 0 or SIC_EINVAL with the Lua error. */

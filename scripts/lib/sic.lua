@@ -57,6 +57,7 @@ local function default_options()
   end
   return {
     dirs = dirs, builtin = builtin_dir(), sets = native.sets or {}, config_path = config,
+    tables = native.tables or {}, now_ms = (native.now_ms or 0) > 0 and native.now_ms or nil,
     budget = { seconds = (native.budget_seconds or 0) > 0 and native.budget_seconds or nil,
                mb = (native.budget_mb or 0) > 0 and native.budget_mb or nil },
   }
@@ -175,6 +176,12 @@ sic.host = {
     if format == "text" then return pretty.report(report), #report.findings end
     if format == "md" then return pretty.report_md(report), #report.findings end
     return sic.json(report, true), #report.findings
+  end,
+  -- sic delta TABLE... [--logs LOG...]: the Delta agent alone, rendered (sic.delta/1 in json).
+  delta_report = function(format, tables, logs)
+    local ok, e = pcall(engine)
+    if not ok then error({ message = tostring(e) }, 0) end
+    return require("sic.delta_report").run(e, format, tables, logs)
   end,
   repl_feed = function(line) return require("sic.repl").feed(line) end,
   repl_complete = function(text) return require("sic.repl").complete(text) end,

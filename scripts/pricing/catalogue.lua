@@ -27,4 +27,15 @@ return {
     ["azure.D4s_v3"] = { cloud = "azure", instance = "Standard_D4s_v3", region = "eastus", usd_per_hour = 0.192, vcpus = 4, memory_gib = 16 },
     ["azure.D8s_v3"] = { cloud = "azure", instance = "Standard_D8s_v3", region = "eastus", usd_per_hour = 0.384, vcpus = 8, memory_gib = 32 },
   },
+  -- Object storage per GiB-month (standard class, first tier), for what VACUUM reclaims (delta
+  -- agent). Same caveat: list prices transcribed by hand in 2024, not fetched; choose an entry
+  -- with --set rule.delta.vacuum.storage=<key> or edit the price.
+  storage = {
+    default = "aws.s3.standard",
+    entries = {
+      ["aws.s3.standard"] = { cloud = "aws", service = "S3 Standard", region = "us-east-1", usd_per_gib_month = 0.023 },
+      ["gcp.gcs.standard"] = { cloud = "gcp", service = "Cloud Storage Standard", region = "us-central1", usd_per_gib_month = 0.020 },
+      ["azure.blob.hot"] = { cloud = "azure", service = "Blob Storage Hot LRS", region = "eastus", usd_per_gib_month = 0.0184 },
+    },
+  },
 }

@@ -62,6 +62,8 @@ function M.new(opts)
   self.budget = opts.budget or {}
   self.sets = opts.sets or {}
   self.config_path = opts.config_path
+  self.table_paths = opts.tables or {} -- Delta tables for the delta agent (sic analyze --tables)
+  self.now_ms = opts.now_ms             -- "now" for time-based advice (VACUUM), nil = last commit
   self.modules = {} -- require cache for script modules (per engine)
   return self
 end
@@ -401,8 +403,74 @@ function Engine:apply_annotations(layer, agent_name, path, state, findings)
   end
 end
 
+-- The context an agent runs with (see the header). extra: { tables = { {path=, snapshot=|error=} },
+-- apps = { app views }, now_ms = } for the Delta agent (sic delta / sic analyze --tables).
+function Engine:make_ctx(name, app, view, extra)
+  extra = extra or {}
+  local ctx
+  ctx = {
+    app = app, state = view, agent = name, thresholds = {},
+    tables = extra.tables or self:delta_tables(), apps = extra.apps or (app and { app } or {}),
+    now_ms = extra.now_ms or self.now_ms,
+    -- target: evaluate against another entity source (the Delta agent's tables) than the app.
+    run_rules = function(target)
+      local sets, broken = self:rulesets_for(name)
+      local out = rules.evaluate(sets, target or app, { overrides = self.overrides, state = view, budget = self.budget })
+      for _, b in ipairs(broken) do out[#out + 1] = rules.error_finding("rule set '" .. b.name .. "'", b.err, b.path) end
+      return out
+    end,
+    conf = function(k, d) if app then return app:conf(k, d) end return d end,
+    parse = require "sic.parse", stats = require "sic.stats",
+    -- The learned runtime predictor (sic train) for this app under opts {executors, cores,
+    -- input_scale}; nil, why when no model is configured (SIC_MODEL) or it cannot predict.
+    -- Scripts cannot name a model file: the configured one is the only file it reads.
+    predict = function(opts)
+      local model = os.getenv("SIC_MODEL")
+      if not model or model == "" then return nil, "no runtime model configured (SIC_MODEL)" end
+      local o = { model = model }
+      for _, k in ipairs({ "executors", "cores", "input_scale" }) do
+        if type(opts) == "table" then o[k] = opts[k] end
+      end
+      return require("sic.ml").predict(app, o)
+    end,
+  }
+  return ctx
+end
+
+-- Delta tables given to the engine (opts.tables: sic analyze --tables), replayed once per
+-- engine: { { path = p, snapshot = s } or { path = p, error = msg } }.
+function Engine:delta_tables()
+  if self.tables_loaded then return self.tables_loaded end
+  local out = {}
+  for _, p in ipairs(self.table_paths or {}) do
+    local snap, err = require("sic.delta").open(p)
+    out[#out + 1] = snap and { path = p, snapshot = snap } or { path = p, error = err }
+  end
+  self.tables_loaded = out
+  return out
+end
+
+-- Run one agent (and the rule sets naming it) outside the graph: `sic delta` has no
+-- application, so the graph's other agents have nothing to read. Returns the layer and the
+-- findings (a failing agent is a rule_error finding).
+function Engine:run_agent(name, app, extra)
+  local rec = self.agents[name]
+  if not rec then return nil, { rules.error_finding("agent '" .. name .. "'", "no agents/" .. name .. ".lua on the script path", "") } end
+  if rec.err then return nil, { rules.error_finding("agent '" .. name .. "'", rec.err, rec.path) } end
+  local view = sandbox.readonly({}, "state")
+  local ok, layer = sandbox.run(self.budget, rec.mod.run, self:make_ctx(name, app, view, extra), view)
+  local findings = {}
+  if not ok then
+    findings[1] = rules.error_finding("agent '" .. name .. "'", layer, rec.path)
+    return nil, findings
+  end
+  layer = deep_copy(layer or {})
+  layer.findings = self:check_findings(layer.findings, name, rec.path, findings)
+  return layer, findings
+end
+
 -- Run the graph over an app view; returns the report table.
-function Engine:run(app)
+function Engine:run(app, extra)
   local state, findings, agents_info = {}, {}, {}
   for _, name in ipairs(self.order_list) do
     local rec = self.agents[name]
@@ -416,30 +484,7 @@ function Engine:run(app)
       local agent = rec.mod
       info.version = agent.version
       local view = sandbox.readonly(state, "state")
-      local ctx
-      ctx = {
-        app = app, state = view, agent = name, thresholds = {},
-        run_rules = function()
-          local sets, broken = self:rulesets_for(name)
-          local out = rules.evaluate(sets, app, { overrides = self.overrides, state = view, budget = self.budget })
-          for _, b in ipairs(broken) do out[#out + 1] = rules.error_finding("rule set '" .. b.name .. "'", b.err, b.path) end
-          return out
-        end,
-        conf = function(k, d) return app:conf(k, d) end,
-        parse = require "sic.parse", stats = require "sic.stats",
-        -- The learned runtime predictor (sic train) for this app under opts {executors, cores,
-        -- input_scale}; nil, why when no model is configured (SIC_MODEL) or it cannot predict.
-        -- Scripts cannot name a model file: the configured one is the only file it reads.
-        predict = function(opts)
-          local model = os.getenv("SIC_MODEL")
-          if not model or model == "" then return nil, "no runtime model configured (SIC_MODEL)" end
-          local o = { model = model }
-          for _, k in ipairs({ "executors", "cores", "input_scale" }) do
-            if type(opts) == "table" then o[k] = opts[k] end
-          end
-          return require("sic.ml").predict(app, o)
-        end,
-      }
+      local ctx = self:make_ctx(name, app, view, extra)
       local ok, layer = sandbox.run(self.budget, agent.run, ctx, view)
       if not ok then
         info.status = "failed"

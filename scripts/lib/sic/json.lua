@@ -25,7 +25,7 @@ end
 
 local function encode(v, out, seen, indent, depth)
   local t = type(v)
-  if t == "nil" then out[#out + 1] = "null"
+  if t == "nil" or v == M.null then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
   elseif t == "number" then out[#out + 1] = number(v)
   elseif t == "string" then out[#out + 1] = quote(v)
@@ -71,6 +71,8 @@ local function encode(v, out, seen, indent, depth)
 end
 
 M.object_mt = {}
+-- A value that encodes as null where nil cannot stand (a member that must be present).
+M.null = setmetatable({}, { __tostring = function() return "null" end })
 -- An empty table that encodes as {} rather than [].
 function M.object(t) return setmetatable(t or {}, M.object_mt) end
 
