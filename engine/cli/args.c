@@ -92,10 +92,20 @@ static const sic_opt *find_british(const sic_cmd_spec *spec, const char *name, s
 
 /* Unknown long option, with the nearest known one (--help included) when it is a typo. */
 static int unknown_long(const sic_cmd_spec *spec, const char *name, size_t len) {
-  const char *names[64];
-  size_t n = 0;
+  const char *names[96];
+  char mentioned[32][32]; /* options the description names (e.g. the Lua host's --scripts) */
+  size_t n = 0, m = 0;
   for (size_t i = 0; i < spec->nopts && n < 63; i++) names[n++] = spec->opts[i].name;
   names[n++] = "help";
+  for (const char *p = spec->description ? strstr(spec->description, "--") : NULL; p && m < 32;
+       p = strstr(p + 2, "--")) {
+    size_t k = 0;
+    while (k < 31 && ((p[2 + k] >= 'a' && p[2 + k] <= 'z') || (p[2 + k] == '-' && k > 0))) k++;
+    if (k < 2) continue;
+    memcpy(mentioned[m], p + 2, k);
+    mentioned[m][k] = 0;
+    names[n++] = mentioned[m++];
+  }
   const char *near = sic_suggest(name, len, names, n);
   if (near) return sic_args_usage_error(spec, "unknown option '--%.*s'; did you mean '--%s'?", (int)len, name, near);
   return sic_args_usage_error(spec, "unknown option '--%.*s'", (int)len, name);

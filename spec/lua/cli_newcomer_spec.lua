@@ -26,6 +26,8 @@ describe("sic command words and options", function()
     assert.matches("unknown option '%-%-formt'; did you mean '%-%-format'%?", r.stderr)
     r = T.run_sic({ "predict", "--executor", "4", "x" })
     assert.matches("did you mean '%-%-executors'%?", r.stderr)
+    r = T.run_sic({ "analyze", "--no-rule", "x" }) -- a Lua host option, named in the help text
+    assert.matches("did you mean '%-%-no%-rules'%?", r.stderr)
     r = T.run_sic({ "analyze", "--format", "jsn", "x" })
     assert.matches("got 'jsn'; did you mean 'json'%?", r.stderr)
     r = T.run_sic({ "qqqqqqq" })
