@@ -40,6 +40,11 @@ describe("sic repl printing", function()
     assert.matches("\n13297\n$", out) -- not 13297LL
   end)
 
+  it("measures a stage's wall time from submission, as sic analyze does", function()
+    local out = repl("=app:stage(36)\n")
+    assert.matches("^stage 36%.0 COMPLETE +576 tasks +16%.3s", out) -- analyze's stage table: 16.3 s
+  end)
+
   it("lists each task column once", function()
     local out = repl('local seen, dup = {}, {} for _, c in ipairs(app.tasks.columns()) do if seen[c] then dup[#dup + 1] = c end seen[c] = true end print(#dup, seen.launch_time)\n')
     assert.equal("0\ttrue\n", out)

@@ -284,8 +284,10 @@ local Stage = entity_class("stage", {
   name = sid_field("name"), details = sid_field("details"), failure_reason = sid_field("failure_reason"),
   pool = sid_field("pool"), description = sid_field("description"),
   status = function(self, c) return ffi.string(C.sic_stage_status_name(c.status)) end,
+  -- wall time from submission, as `sic analyze` (engine/report/summary.c) and the History
+  -- Server define it (issue 18: the REPL measured from the first task launch and disagreed)
   duration = function(self, c)
-    local s = c.first_task_launch >= 0 and c.first_task_launch or c.submission_time
+    local s = c.submission_time >= 0 and c.submission_time or c.first_task_launch
     if c.completion_time < 0 or s < 0 then return -1 end
     return num(c.completion_time - s)
   end,
