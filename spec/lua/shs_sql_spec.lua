@@ -239,6 +239,39 @@ describe("sic api /sql resources", function()
     assert.is_true(found)
   end)
 
+  it("gives every sum metric the total the model's own accumulator aggregation has", function()
+    -- engine/model sums each accumulator over successful tasks and driver updates on its own;
+    -- the SQL replay (per-partition values) must land on the same totals for this log
+    local script = T.write_file(os.tmpname(), ([[
+local app = sic.load(%q)
+local a = app.c
+local acc = {}
+for i = 0, tonumber(a.naccums) - 1 do acc[tonumber(a.accums[i].accum_id)] = tonumber(a.accums[i].sum) end
+local r = app:sql(24).c.plan
+for i = 0, r.n - 1 do
+  local node = a.plan_nodes[r.off + i]
+  for m = 0, node.metrics.n - 1 do
+    local pm = a.plan_metrics[node.metrics.off + m]
+    local v = acc[tonumber(pm.accum_id)]
+    if app:string(pm.type) == "sum" and v then print(app:string(pm.name), v) end
+  end
+end
+]]):format(T.need_shared(LOG)))
+    local r = T.run_sic({ "run", script })
+    os.remove(script)
+    assert.equal(0, r.code, r.stderr)
+    local st, body = api(APP .. "/sql/24?planDescription=false")
+    assert.equal(200, st)
+    local shown = {}
+    for v in body:gmatch('"value" : "([%d,]+)"') do shown[(v:gsub(",", ""))] = true end
+    local n = 0
+    for name, total in r.stdout:gmatch("([^\t\n]+)\t(%d+)\n") do
+      n = n + 1
+      assert.truthy(shown[total], name .. " = " .. total .. " not among the SQL values")
+    end
+    assert.truthy(n >= 50, "sum metrics compared: " .. n)
+  end)
+
   it("answers unknown executions and bad ids as the History Server does", function()
     local st, body = api(APP .. "/sql/99999")
     assert.are.equal(404, st)
