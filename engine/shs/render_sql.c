@@ -326,6 +326,13 @@ static const shs_sql_values *values_for(shs_ctx *c, sic_shs_response *r, int *fa
     return NULL;
   }
   c->attempt->sql_values = v;
+  /* counted with the model, so the cache budget sees it (released with the model) */
+  int64_t bytes = (int64_t)sizeof *v + v->nexecs * (int64_t)sizeof *v->execs;
+  for (int64_t i = 0; i < v->nexecs; i++)
+    for (int32_t j = 0; j < v->execs[i].n; j++)
+      bytes += (int64_t)(sizeof(int64_t) + sizeof(char *)) + (v->execs[i].values[j] ? (int64_t)strlen(v->execs[i].values[j]) + 1 : 0);
+  c->attempt->mem += bytes;
+  c->shs->cached_bytes += bytes;
   return v;
 }
 
