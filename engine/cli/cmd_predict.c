@@ -30,6 +30,37 @@
 /* An interval wider than this ratio (high / low) is too wide to plan with. */
 #define USEFUL_SPREAD 3.0
 
+/* A number of the model's metadata ("key": value), NaN when absent. */
+static double meta_num(const char *meta, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = meta ? strstr(meta, pat) : NULL;
+  if (!p) return NAN;
+  char *end;
+  double v = strtod(p + strlen(pat), &end);
+  return end == p + strlen(pat) ? NAN : v;
+}
+
+/* Notes on what the model never saw: slots, input volume or stage count more than 4x beyond
+ * the span of its training applications (models from before these ranges were saved: none). */
+static void print_outside(const sic_ml_predictor *pred, const sic_app *app, const sic_ml_whatif *wi) {
+  sic_ml_app a = {0};
+  sic_err e = {0};
+  if (!pred || !pred->file || sic_ml_app_build(app, wi, &a, &e)) return;
+  static const char *const what[3] = {"task slots", "input + shuffle-read bytes", "stages"};
+  static const char *const keys[3][2] = {{"range_slots_lo", "range_slots_hi"},
+                                         {"range_input_bytes_lo", "range_input_bytes_hi"},
+                                         {"range_stages_lo", "range_stages_hi"}};
+  const double v[3] = {a.slots, a.input_bytes, a.nstages};
+  for (int k = 0; k < 3; k++) {
+    double lo = meta_num(pred->file->meta, keys[k][0]), hi = meta_num(pred->file->meta, keys[k][1]);
+    if (!isfinite(lo) || !isfinite(hi) || !isfinite(v[k])) continue;
+    if (v[k] > 4 * hi || (lo > 0 && v[k] < lo / 4))
+      printf("  note: far outside the training data: %.4g %s, the model saw %.4g .. %.4g\n", v[k], what[k], lo, hi);
+  }
+  sic_ml_app_free(&a);
+}
+
 static void fmt_ms(double ms, char *buf, size_t n) {
   if (!(ms >= 0)) snprintf(buf, n, "-");
   else if (ms < 1000) snprintf(buf, n, "%.0f ms", ms);
@@ -329,7 +360,10 @@ int sic_cmd_predict(int argc, char **argv) {
   }
   if (sic_ml_predict(pred, app, &wi, &res, &err)) goto done;
   if (format == SIC_FORMAT_JSON) print_json(pos[0], &res, &wi);
-  else print_text(pos[0], &res, &wi, pred->unknown_features, have_replay ? &replay : NULL);
+  else {
+    print_text(pos[0], &res, &wi, pred->unknown_features, have_replay ? &replay : NULL);
+    print_outside(pred, app, &wi);
+  }
   code = SIC_EXIT_OK;
 done:
   if (code) fprintf(stderr, "sic predict: %s\n", err.msg);

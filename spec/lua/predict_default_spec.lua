@@ -56,6 +56,17 @@ describe("sic predict without a trained model", function()
     assert.matches("%-%-input%-scale needs a trained model", out)
   end)
 
+  it("with a model trained on small applications, says a big one is far outside its training data", function()
+    local model = os.tmpname()
+    local t = T.run_sic({ "train", T.need_shared("spark-events/spark"), "-o", model })
+    assert.equal(0, t.code, t.stderr)
+    local r = T.run_sic({ "predict", "--model", model, T.need_shared(WIDE) })
+    os.remove(model)
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("note: far outside the training data: 128 task slots, the model saw 1 %.%. 16", r.stdout)
+    assert.matches("what%-if replay of the log's tasks %(as `sic analyze`%): [%d.]+ s", r.stdout)
+  end)
+
   it("prints the source and the interval's basis in text", function()
     local q = table.concat({ "env -u SIC_MODEL", T.shell_quote(T.sic_bin), "predict", T.shell_quote(T.need_shared(WIDE)),
       "--executors 16" }, " ")
