@@ -231,13 +231,16 @@ static int on_job_start(replay *rp, sic_jscan *s, sic_jiter *it) {
   }
   if (exec_id < 0) return 0;
   (void)overflow; /* a job of more than 256 stages: the rest are not tracked */
-  int32_t row = sql_row(rp->a, exec_id);
-  int32_t exec = row >= 0 && rp->ex[row].live ? row : -1;
+  /* The listener (re)creates the tracking of every stage the job lists, attempt 0, with the
+   * execution's metric types, whenever the execution has metrics (an execution it never saw
+   * start has none: nothing changes). A stage an earlier job computed and this one skips
+   * starts over too, as in Spark. */
+  int32_t exec = sql_row(rp->a, exec_id);
+  if (exec < 0 || rp->ex[exec].nmetrics == 0) return 0;
   for (int i = 0; i < ninfos; i++) {
     if (infos[i].id < 0 || infos[i].id > INT32_MAX) continue;
-    if (stage_reset(rp, (int32_t)infos[i].id, (int32_t)infos[i].attempt, (int32_t)infos[i].num_tasks, exec) < 0)
-      return SIC_ENOMEM;
-    if (exec >= 0 && exec_add_stage(&rp->ex[exec], (int32_t)infos[i].id) < 0) return SIC_ENOMEM;
+    if (stage_reset(rp, (int32_t)infos[i].id, 0, (int32_t)infos[i].num_tasks, exec) < 0) return SIC_ENOMEM;
+    if (exec_add_stage(&rp->ex[exec], (int32_t)infos[i].id) < 0) return SIC_ENOMEM;
   }
   return 0;
 }
