@@ -390,16 +390,3 @@ int shs_render_sql(shs_ctx *c, const char *exec_id, sic_shs_response *r) {
   }
   return shs_json_ok(r, &w);
 }
-
-uint64_t shs_scala_int_order(int32_t key) {
-  /* HashMap.improve over the Int's hash (the Int itself), then the trie reads 5 bits at a time
-   * from the low end: order by those chunks, lowest chunk most significant. */
-  uint32_t h = (uint32_t)key;
-  h = h + ~(h << 9);
-  h = h ^ (h >> 14);
-  h = h + (h << 4);
-  h = h ^ (h >> 10);
-  uint64_t order = 0;
-  for (int level = 0; level < 7; level++) order = (order << 5) | ((h >> (5 * level)) & 31u);
-  return order;
-}
