@@ -324,3 +324,28 @@ describe("sic api: the paths of Spark 3.5's monitoring.md", function()
     end)
   end
 end)
+
+describe("sic serve answers /api/v1/.../sql", function()
+  package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
+  local H = require "http_server"
+  local dir = T.shared("spark-events/spark-rapids-tools/spark-events-profiling")
+  if not T.exists(dir) then
+    it("needs the shared event logs", function() pending("shared data absent") end)
+    return
+  end
+
+  it("with the same JSON as sic api", function()
+    local srv = H.start({ "--logs", dir })
+    local path = "/api/v1/applications/application_1701380218879_0007/sql/24?planDescription=false"
+    local ok, err = pcall(function()
+      local r = srv:request("GET", path)
+      assert.equal(200, r.status, r.body)
+      local cli = T.run_sic({ "api", dir, path:sub(9) })
+      assert.equal(0, cli.code, cli.stderr)
+      -- the duration of a finished execution is fixed, so both answers are identical
+      assert.equal((cli.stdout:gsub("\n$", "")), (r.body:gsub("\n$", "")))
+    end)
+    srv:stop()
+    assert(ok, err)
+  end)
+end)
