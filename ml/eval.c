@@ -906,6 +906,20 @@ char *sic_ml_eval_json(const sic_ml_corpus *c, const sic_ml_eval *ev, const char
   sic_jw_kint(&w, "timed_stages", ev->nstage_rows);
   sic_jw_kint(&w, "timed_applications", ev->napp_rows);
   sic_jw_kint(&w, "logs_failed", c->nfailed);
+  /* the span of the applications trained on, so `sic predict` can say when a log is far outside */
+  double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+  for (int32_t i = 0; i < c->napps; i++) {
+    const double v[3] = {c->apps[i].slots, c->apps[i].input_bytes, c->apps[i].nstages};
+    for (int k = 0; k < 3; k++)
+      if (isfinite(v[k])) lo[k] = fmin(lo[k], v[k]), hi[k] = fmax(hi[k], v[k]);
+  }
+  static const char *const range_keys[3][2] = {{"range_slots_lo", "range_slots_hi"},
+                                                {"range_input_bytes_lo", "range_input_bytes_hi"},
+                                                {"range_stages_lo", "range_stages_hi"}};
+  for (int k = 0; k < 3 && c->napps > 0; k++) {
+    sic_jw_kdouble(&w, range_keys[k][0], lo[k]);
+    sic_jw_kdouble(&w, range_keys[k][1], hi[k]);
+  }
   sic_jw_end(&w);
   sic_jw_kint(&w, "cv_folds", ev->folds);
   sic_jw_kint(&w, "rounds_stage", ev->rounds_stage);

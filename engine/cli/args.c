@@ -1,6 +1,7 @@
 /* Shared option parsing and terminal conventions for sic commands (see args.h).
  * Owner: analyze engineer. */
 #include "cli/args.h"
+#include "cli/suggest.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -82,6 +83,34 @@ static const sic_opt *find_long(const sic_cmd_spec *spec, const char *name, size
   return NULL;
 }
 
+/* --colour for --color: a British spelling of an option name is an alias. */
+static const sic_opt *find_british(const sic_cmd_spec *spec, const char *name, size_t len) {
+  char american[64];
+  if (!sic_americanize(name, len, american, sizeof american)) return NULL;
+  return find_long(spec, american, strlen(american));
+}
+
+/* Unknown long option, with the nearest known one (--help included) when it is a typo. */
+static int unknown_long(const sic_cmd_spec *spec, const char *name, size_t len) {
+  const char *names[96];
+  char mentioned[32][32]; /* options the description names (e.g. the Lua host's --scripts) */
+  size_t n = 0, m = 0;
+  for (size_t i = 0; i < spec->nopts && n < 63; i++) names[n++] = spec->opts[i].name;
+  names[n++] = "help";
+  for (const char *p = spec->description ? strstr(spec->description, "--") : NULL; p && m < 32;
+       p = strstr(p + 2, "--")) {
+    size_t k = 0;
+    while (k < 31 && ((p[2 + k] >= 'a' && p[2 + k] <= 'z') || (p[2 + k] == '-' && k > 0))) k++;
+    if (k < 2) continue;
+    memcpy(mentioned[m], p + 2, k);
+    mentioned[m][k] = 0;
+    names[n++] = mentioned[m++];
+  }
+  const char *near = sic_suggest(name, len, names, n);
+  if (near) return sic_args_usage_error(spec, "unknown option '--%.*s'; did you mean '--%s'?", (int)len, name, near);
+  return sic_args_usage_error(spec, "unknown option '--%.*s'", (int)len, name);
+}
+
 static const sic_opt *find_short(const sic_cmd_spec *spec, char c) {
   for (size_t i = 0; i < spec->nopts; i++)
     if (spec->opts[i].short_name == c) return &spec->opts[i];
@@ -117,8 +146,13 @@ static int set_value(const sic_cmd_spec *spec, const sic_opt *o, const char *val
     int f = sic_format_parse(value);
     char formats[64];
     format_list(spec->formats, formats, sizeof formats);
-    if (f < 0 || !(spec->formats & SIC_FORMAT_MASK(f)))
+    if (f < 0 || !(spec->formats & SIC_FORMAT_MASK(f))) {
+      const char *near = sic_suggest(value, strlen(value), format_names, SIC_FORMAT__COUNT);
+      if (near && (spec->formats & SIC_FORMAT_MASK(sic_format_parse(near))))
+        return sic_args_usage_error(spec, "--%s must be one of %s, got '%s'; did you mean '%s'?", o->name, formats,
+                                    value, near);
       return sic_args_usage_error(spec, "--%s must be one of %s, got '%s'", o->name, formats, value);
+    }
     *(sic_format *)o->dest = (sic_format)f;
   } else if (o->kind == SIC_OPT_CHOICE) {
     if (!choice_ok(o->choices, value))
@@ -140,7 +174,8 @@ static int parse_option(const sic_cmd_spec *spec, int argc, char **argv, int *i)
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
     if (eq) inline_value = eq + 1;
     o = find_long(spec, name, len);
-    if (!o) return sic_args_usage_error(spec, "unknown option '--%.*s'", (int)len, name);
+    if (!o) o = find_british(spec, name, len);
+    if (!o) return unknown_long(spec, name, len);
   } else {
     o = arg[2] ? NULL : find_short(spec, arg[1]);
     if (!o) return sic_args_usage_error(spec, "unknown option '%s'", arg);

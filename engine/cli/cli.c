@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/suggest.h"
 #include "sic_version.h"
 
 /* Add new commands here, keeping the list alphabetical. */
@@ -46,8 +47,24 @@ int sic_cli_main(int argc, char **argv) {
     return SIC_EXIT_OK;
   }
   if (!strcmp(argv[1], "--version")) return sic_cmd_version(argc - 1, argv + 1);
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+  size_t n = sizeof commands / sizeof commands[0];
+  char american[64];
+  for (size_t i = 0; i < n; i++)
     if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  /* British spellings are aliases: `sic analyse` runs analyze */
+  if (sic_americanize(argv[1], strlen(argv[1]), american, sizeof american))
+    for (size_t i = 0; i < n; i++)
+      if (!strcmp(american, commands[i].name)) {
+        argv[1] = (char *)commands[i].name;
+        return commands[i].run(argc - 1, argv + 1);
+      }
+  const char *names[sizeof commands / sizeof commands[0]];
+  for (size_t i = 0; i < n; i++) names[i] = commands[i].name;
+  const char *near = sic_suggest(argv[1], strlen(argv[1]), names, n);
+  if (near) {
+    fprintf(stderr, "sic: unknown command '%s'; did you mean '%s'?\n(see 'sic --help')\n", argv[1], near);
+    return SIC_EXIT_USAGE;
+  }
   fprintf(stderr, "sic: unknown command '%s'\n", argv[1]);
   usage(stderr);
   return SIC_EXIT_USAGE;

@@ -17,6 +17,7 @@
 #include "json/write.h"
 #include "lua/host_cli.h"
 #include "model/model.h"
+#include "cli/analyze_html.h"
 #include "report/format.h"
 #include "report/html.h"
 #include "report/render.h"
@@ -38,6 +39,8 @@ typedef struct analyze_run {
   struct fleet_app *fleet;       /* one row per application in fleet mode (owned) */
   int nfleet;                    /* rows in fleet */
   const char *store_url;         /* --store URL: also record each application in the history store */
+  sic_html_set html;             /* html format: every application's page, written at the end */
+  const char *output_dir;        /* --output-dir DIR (html): a page per application + index.html */
 } analyze_run;
 
 /* One application in the fleet summary (`sic analyze DIR` in text). */
@@ -100,14 +103,10 @@ static int report_app(analyze_run *r, const sic_app *app, const char *display, c
     sic_report_json_app(&r->json, s, &r->render, findings_json);
     free(findings_json);
   } else if (r->format == SIC_FORMAT_HTML) {
-    /* One self-contained page per run: a second application has nowhere to go. */
-    if (r->apps) {
-      fprintf(stderr, "sic analyze: %s: --format html writes one application per page; analyse it on its own\n", display);
-      sic_summary_free(s);
-      return SIC_EINVAL;
-    }
+    /* pages are kept until the end: one page as is, several as a fleet (analyze_html.c) */
     findings(r, app, display, &findings_json);
-    rc = sic_render_html(stdout, app, s, findings_json);
+    rc = sic_html_set_add(&r->html, app, s, findings_json);
+    if (rc) fprintf(stderr, "sic analyze: %s: cannot render the HTML page: %s\n", display, sic_strerror(rc));
     free(findings_json);
   } else if (r->format == SIC_FORMAT_MD) {
     if (r->apps) printf("\n---\n\n");
@@ -271,6 +270,15 @@ static void fleet_summary(analyze_run *r) {
 static int finish(analyze_run *r) {
   int rc = 0;
   fleet_summary(r);
+  if (r->format == SIC_FORMAT_HTML) {
+    char msg[512];
+    if ((rc = sic_html_set_write(&r->html, r->output_dir, stdout, msg, sizeof msg)) != 0)
+      fprintf(stderr, "sic analyze: %s\n", msg[0] ? msg : "cannot write the HTML report");
+    else if (r->output_dir)
+      fprintf(stderr, "sic analyze: wrote %d page%s and %s/index.html\n", r->html.n, r->html.n == 1 ? "" : "s",
+              r->output_dir);
+    sic_html_set_free(&r->html);
+  }
   if (r->format == SIC_FORMAT_JSON) {
     sic_report_json_errors(&r->json);
     for (int i = 0; i < r->nerrors; i++)
@@ -322,6 +330,9 @@ int sic_cmd_analyze(int argc, char **argv) {
       {"format", 'f', SIC_OPT_FORMAT, &r.format, NULL, "output format (default text)", 0, 0, NULL},
       {"top", 0, SIC_OPT_INT, &top, "N", "stages listed by task time in text and md (default 5)", 1, 1000, NULL},
       SIC_OPT_FLAG_ROW("details", 0, &r.details, "a directory of logs in text: every full report, not one line per app"),
+      SIC_OPT_STRING_ROW("output-dir", 'o', &r.output_dir, "DIR",
+                         "html: write a page per application and an index.html into DIR (default: stdout, "
+                         "several applications as one fleet page)"),
       {"store", 0, SIC_OPT_STRING, &r.store_url, "URL", "also record each application and its findings in the history "
        "store (sqlite:///path or postgresql://...; see sic history)", 0, 0, NULL},
   };
@@ -356,6 +367,8 @@ int sic_cmd_analyze(int argc, char **argv) {
   int npos = 0, rc = sic_args_parse(&spec, argc, argv, pos, &npos), stdin_uses = 0;
   for (int i = 0; rc == SIC_ARGS_OK && i < npos; i++) stdin_uses += !strcmp(pos[i], "-");
   if (rc == SIC_ARGS_OK && stdin_uses > 1) rc = sic_args_usage_error(&spec, "'-' (stdin) can be given only once");
+  if (rc == SIC_ARGS_OK && r.output_dir && r.format != SIC_FORMAT_HTML)
+    rc = sic_args_usage_error(&spec, "--output-dir goes with --format html");
   if (rc != SIC_ARGS_OK) {
     sic_host_cli_free(&r.host);
     return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;

@@ -74,7 +74,7 @@ static void report(ingest_run *r, const char *path, const char *status, const si
     fprintf(stderr, "sic ingest: %s\n", error);
     return;
   }
-  printf("%-9s  %-34s  job=%-24s  attempt=%-6lld  rows=%-8lld  findings=%-4zu  %s\n", status,
+  printf("%-9s  %-34s  job=%-24s  store_id=%-6lld  rows=%-8lld  findings=%-4zu  %s\n", status,
          app_id ? app_id : "-", res && res->job_key[0] ? res->job_key : "-",
          res ? (long long)res->attempt_key : -1LL, res ? (long long)res->rows : 0LL, r->opts.nfindings, path);
 }

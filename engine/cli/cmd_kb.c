@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/suggest.h"
 #include "rag/buf.h"
 #include "rag/chunk.h"
 #include "rag/eval.h"
@@ -319,6 +320,9 @@ int sic_cmd_kb(int argc, char **argv) {
   if (!strcmp(sub, "stats")) return kb_stats_or_reindex(argc - 1, argv + 1, 0);
   if (!strcmp(sub, "reindex")) return kb_stats_or_reindex(argc - 1, argv + 1, 1);
   if (!strcmp(sub, "eval")) return kb_eval(argc - 1, argv + 1);
-  fprintf(stderr, "sic kb: unknown subcommand '%s'\n%s", sub, usage);
+  static const char *const subs[] = {"ingest", "search", "stats", "reindex", "eval"};
+  const char *near = sic_suggest(sub, strlen(sub), subs, sizeof subs / sizeof subs[0]);
+  if (near) fprintf(stderr, "sic kb: unknown subcommand '%s'; did you mean '%s'?\n", sub, near);
+  else fprintf(stderr, "sic kb: unknown subcommand '%s'\n%s", sub, usage);
   return SIC_EXIT_USAGE;
 }

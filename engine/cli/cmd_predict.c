@@ -20,11 +20,46 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/predict_replay.h"
 #include "json/write.h"
 #include "ml/eval.h"
 #include "ml/history.h"
 #include "ml/predict.h"
 #include "store/store.h"
+
+/* An interval wider than this ratio (high / low) is too wide to plan with. */
+#define USEFUL_SPREAD 3.0
+
+/* A number of the model's metadata ("key": value), NaN when absent. */
+static double meta_num(const char *meta, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = meta ? strstr(meta, pat) : NULL;
+  if (!p) return NAN;
+  char *end;
+  double v = strtod(p + strlen(pat), &end);
+  return end == p + strlen(pat) ? NAN : v;
+}
+
+/* Notes on what the model never saw: slots, input volume or stage count more than 4x beyond
+ * the span of its training applications (models from before these ranges were saved: none). */
+static void print_outside(const sic_ml_predictor *pred, const sic_app *app, const sic_ml_whatif *wi) {
+  sic_ml_app a = {0};
+  sic_err e = {0};
+  if (!pred || !pred->file || sic_ml_app_build(app, wi, &a, &e)) return;
+  static const char *const what[3] = {"task slots", "input + shuffle-read bytes", "stages"};
+  static const char *const keys[3][2] = {{"range_slots_lo", "range_slots_hi"},
+                                         {"range_input_bytes_lo", "range_input_bytes_hi"},
+                                         {"range_stages_lo", "range_stages_hi"}};
+  const double v[3] = {a.slots, a.input_bytes, a.nstages};
+  for (int k = 0; k < 3; k++) {
+    double lo = meta_num(pred->file->meta, keys[k][0]), hi = meta_num(pred->file->meta, keys[k][1]);
+    if (!isfinite(lo) || !isfinite(hi) || !isfinite(v[k])) continue;
+    if (v[k] > 4 * hi || (lo > 0 && v[k] < lo / 4))
+      printf("  note: far outside the training data: %.4g %s, the model saw %.4g .. %.4g\n", v[k], what[k], lo, hi);
+  }
+  sic_ml_app_free(&a);
+}
 
 static void fmt_ms(double ms, char *buf, size_t n) {
   if (!(ms >= 0)) snprintf(buf, n, "-");
@@ -33,7 +68,8 @@ static void fmt_ms(double ms, char *buf, size_t n) {
   else snprintf(buf, n, "%.1f min", ms / 60000);
 }
 
-static void print_text(const char *log, const sic_ml_prediction *r, const sic_ml_whatif *wi, int unknown) {
+static void print_text(const char *log, const sic_ml_prediction *r, const sic_ml_whatif *wi, int unknown,
+                       const sic_replay_prediction *replay) {
   char a[32], lo[32], hi[32], obs[32], g[32], drv[32];
   fmt_ms(r->app_ms, a, sizeof a), fmt_ms(r->lo_ms, lo, sizeof lo), fmt_ms(r->hi_ms, hi, sizeof hi);
   fmt_ms(r->observed_ms, obs, sizeof obs), fmt_ms(r->app_gbdt_ms, g, sizeof g);
@@ -45,6 +81,21 @@ static void print_text(const char *log, const sic_ml_prediction *r, const sic_ml
   printf("  predicted runtime: %s  (80%% interval %s .. %s)\n", a, lo, hi);
   printf("  app-level model:   %s;  driver time included: %s;  observed in the log: %s\n", g, drv, obs);
   if (unknown) printf("  note: the model uses %d feature(s) this build does not compute (treated as missing)\n", unknown);
+  if (r->lo_ms > 0 && r->hi_ms / r->lo_ms > USEFUL_SPREAD)
+    printf("  note: the interval spans more than %.0fx: too wide to plan with\n", USEFUL_SPREAD);
+  /* at the logged size the model should land near what the log shows; far off means the log is
+   * unlike the applications it was trained on */
+  if (replay && wi->executors <= 0 && wi->cores <= 0 && (wi->input_scale <= 0 || wi->input_scale == 1) &&
+      r->observed_ms > 0 && (r->app_ms / r->observed_ms > USEFUL_SPREAD || r->observed_ms / r->app_ms > USEFUL_SPREAD))
+    printf("  note: the model is %.1fx off the runtime in the log: this application is far from its training data;\n"
+           "        the replay below is the better estimate\n",
+           r->app_ms > r->observed_ms ? r->app_ms / r->observed_ms : r->observed_ms / r->app_ms);
+  if (replay) {
+    char rp[32], rlo[32], rhi[32];
+    fmt_ms(replay->predicted_ms, rp, sizeof rp), fmt_ms(replay->lo_ms, rlo, sizeof rlo);
+    fmt_ms(replay->hi_ms, rhi, sizeof rhi);
+    printf("  what-if replay of the log's tasks (as `sic analyze`): %s  (interval %s .. %s)\n", rp, rlo, rhi);
+  }
   /* the five stages predicted to take longest */
   int shown[5] = {-1, -1, -1, -1, -1};
   for (int k = 0; k < 5; k++) {
@@ -59,6 +110,55 @@ static void print_text(const char *log, const sic_ml_prediction *r, const sic_ml
     fmt_ms(r->stage_ms[i], a, sizeof a), fmt_ms(r->stage_observed_ms[i], obs, sizeof obs);
     printf("    stage %-5d %10s / %s\n", r->stage_id[i], a, obs);
   }
+}
+
+static void print_replay(const char *log, const sic_replay_prediction *p, const sic_ml_whatif *wi, sic_format format) {
+  char a[32], lo[32], hi[32], obs[32], rl[32], cp[32];
+  fmt_ms(p->predicted_ms, a, sizeof a), fmt_ms(p->lo_ms, lo, sizeof lo), fmt_ms(p->hi_ms, hi, sizeof hi);
+  fmt_ms(p->observed_ms, obs, sizeof obs), fmt_ms(p->replay_logged_ms, rl, sizeof rl);
+  fmt_ms(p->critical_path_ms, cp, sizeof cp);
+  int wide = p->lo_ms > 0 && p->hi_ms / p->lo_ms > USEFUL_SPREAD;
+  if (format == SIC_FORMAT_JSON) {
+    sic_jw w;
+    sic_jw_init(&w, SIC_JW_PRETTY);
+    sic_jw_obj(&w);
+    sic_jw_kstr(&w, "schema", "sic.prediction/1");
+    sic_jw_kstr(&w, "log", log);
+    sic_jw_kstr(&w, "source", "replay");
+    sic_jw_kint(&w, "executors", p->executors);
+    sic_jw_kint(&w, "cores", p->cores);
+    sic_jw_kint(&w, "loggedExecutors", p->logged_executors);
+    sic_jw_kdouble(&w, "slotFactor", p->factor);
+    sic_jw_kdouble(&w, "predictedMs", p->predicted_ms);
+    sic_jw_kdouble(&w, "lowMs", p->lo_ms);
+    sic_jw_kdouble(&w, "highMs", p->hi_ms);
+    sic_jw_kbool(&w, "intervalTooWide", wide);
+    sic_jw_kdouble(&w, "observedMs", p->observed_ms);
+    sic_jw_kdouble(&w, "replayAtLoggedSizeMs", p->replay_logged_ms);
+    sic_jw_kdouble(&w, "replayError", p->replay_error);
+    sic_jw_kdouble(&w, "criticalPathMs", p->critical_path_ms);
+    sic_jw_kdouble(&w, "driverMs", p->driver_ms);
+    sic_jw_end(&w);
+    if (!sic_jw_status(&w)) printf("%s\n", w.buf);
+    sic_jw_free(&w);
+    return;
+  }
+  printf("%s\n", log);
+  printf("  source: no trained model (see `sic train`; --model or SIC_MODEL), so a replay of this log's own\n"
+         "          task times on the requested slots: the simulation behind `sic analyze`'s what-if table\n");
+  if (p->logged_executors > 0)
+    printf("  plan: %d executor(s) x %d cores as logged%s", p->logged_executors, p->logged_cores,
+           p->factor != 1 ? "" : "\n");
+  else
+    printf("  plan: local mode, %d cores as logged%s", p->logged_cores, p->factor != 1 ? "" : "\n");
+  if (p->factor != 1) printf(" -> %d x %d requested (%.2fx the task slots)\n", p->executors, p->cores, p->factor);
+  (void)wi;
+  printf("  predicted runtime: %s  (interval %s .. %s)\n", a, lo, hi);
+  printf("  replay at the logged size: %s vs %s observed (%.0f%% off); nothing beats the critical path, %s\n", rl, obs,
+         100 * p->replay_error, cp);
+  printf("  interval: the replay's error on this log, +15 points per doubling away from the logged size (a heuristic),\n"
+         "            bounded below by the critical path and perfectly spread work\n");
+  if (wide) printf("  note: the interval spans more than %.0fx: too wide to plan with\n", USEFUL_SPREAD);
 }
 
 static void print_json(const char *log, const sic_ml_prediction *r, const sic_ml_whatif *wi) {
@@ -209,6 +309,9 @@ int sic_cmd_predict(int argc, char **argv) {
                        "executors/cores change each stage by its number of waves of tasks), fed through a\n"
                        "DAG scheduler simulation on executors x cores slots, plus driver time.\n"
                        "The interval is the 10th..90th percentile of the model's cross-validation errors.\n"
+                       "Without a model (no --model, no SIC_MODEL) the estimate is a replay of the log's own task\n"
+                       "times on the requested slots (the what-if simulation of `sic analyze`), with an interval\n"
+                       "from the replay's error on this log.\n"
                        "JOB (a job in the history store, when LOG is not a path) predicts the job's next run\n"
                        "from its newest stored run's plan, with a history-based prediction from its earlier runs.",
                        opts, sizeof opts / sizeof opts[0],
@@ -225,8 +328,11 @@ int sic_cmd_predict(int argc, char **argv) {
   struct stat st;
   /* a name that is no file is a job; one that looks like a path is a log that is missing */
   int is_job = stat(pos[0], &st) != 0 && !strchr(pos[0], '/');
-  if (!is_job && (!model || !*model))
-    return sic_args_usage_error(&spec, "no model: pass --model FILE or set SIC_MODEL"), SIC_EXIT_USAGE;
+  int replay_only = !is_job && (!model || !*model);
+  if (replay_only && wi.input_scale != 1)
+    return sic_args_usage_error(&spec, "--input-scale needs a trained model (sic train; --model FILE): the replay "
+                                       "without one reuses the logged task times"),
+           SIC_EXIT_USAGE;
 
   sic_err err = {0};
   sic_ml_predictor *pred = NULL;
@@ -239,9 +345,25 @@ int sic_cmd_predict(int argc, char **argv) {
     code = SIC_EXIT_OK;
     goto done;
   }
-  if (sic_app_load_path(pos[0], NULL, &app, &err) || sic_ml_predict(pred, app, &wi, &res, &err)) goto done;
+  if (sic_app_load_path(pos[0], NULL, &app, &err)) goto done;
+  sic_replay_prediction replay;
+  sic_err rerr = {0};
+  int have_replay = sic_replay_predict(app, wi.executors, wi.cores, &replay, &rerr) == 0;
+  if (replay_only) {
+    if (!have_replay) {
+      err = rerr;
+      goto done;
+    }
+    print_replay(pos[0], &replay, &wi, format);
+    code = SIC_EXIT_OK;
+    goto done;
+  }
+  if (sic_ml_predict(pred, app, &wi, &res, &err)) goto done;
   if (format == SIC_FORMAT_JSON) print_json(pos[0], &res, &wi);
-  else print_text(pos[0], &res, &wi, pred->unknown_features);
+  else {
+    print_text(pos[0], &res, &wi, pred->unknown_features, have_replay ? &replay : NULL);
+    print_outside(pred, app, &wi);
+  }
   code = SIC_EXIT_OK;
 done:
   if (code) fprintf(stderr, "sic predict: %s\n", err.msg);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "shs/shs_internal.h"
+#include "shs/sql.h"
 
 static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -13,6 +14,8 @@ static void attempt_unload(sic_shs *shs, shs_attempt *at) {
   if (!at->app) return;
   sic_app_free(at->app);
   shs_view_free(at->view);
+  shs_sql_values_free(at->sql_values);
+  at->sql_values = NULL;
   at->app = NULL;
   at->view = NULL;
   shs->cached_bytes -= at->mem;

@@ -53,7 +53,8 @@ void sic_shs_response_free(sic_shs_response *r) {
 /* Names that AbstractApplicationResource serves; any other segment is an attempt id. */
 static int is_app_subresource(const char *s) {
   static const char *const names[] = {"jobs", "executors", "allexecutors", "stages", "storage",
-                                      "environment", "logs", "allmiscellaneousprocess", "sql"};
+                                      "environment", "logs", "allmiscellaneousprocess", "sql",
+                                      "streaming"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(s, names[i])) return 1;
   return 0;
@@ -111,6 +112,14 @@ static int route_ui(shs_ctx *c, char **seg, size_t n, sic_shs_response *r) {
     if (n == 3 && is_digits(seg[2])) return shs_render_rdds(c, seg[2], r);
   } else if (!strcmp(s0, "environment") && n == 1) {
     return shs_render_environment(c, r);
+  } else if (!strcmp(s0, "sql")) {
+    /* {executionId:\d+}: anything else matches no resource */
+    if (n == 1) return shs_render_sql(c, NULL, r);
+    if (n == 2 && is_digits(seg[1])) return shs_render_sql(c, seg[1], r);
+  } else if (!strcmp(s0, "streaming")) {
+    /* DStream progress is not in event logs: the History Server attaches no streaming listener */
+    const char *name = c->attempt && c->attempt->name ? c->attempt->name : "";
+    return shs_error(r, 404, "no streaming listener attached to %s", name);
   } else if (!strcmp(s0, "allmiscellaneousprocess") && n == 1) {
     return shs_render_misc(c, r);
   }

@@ -133,6 +133,7 @@ typedef struct shs_attempt {
   size_t logset;                 /* index into sic_shs.sets.items */
   sic_app *app;                  /* cached model, NULL when evicted */
   shs_view *view;                /* aggregates of app, NULL when evicted */
+  struct shs_sql_values *sql_values; /* SQL metric display values (sql.h), built on first use */
   int64_t mem;                   /* bytes accounted for app + view */
   uint64_t last_use;             /* cache clock at last use (LRU) */
 } shs_attempt;
@@ -230,6 +231,7 @@ int shs_render_misc(shs_ctx *c, sic_shs_response *r);
 int shs_render_stages(shs_ctx *c, sic_shs_response *r);
 int shs_render_stage(shs_ctx *c, const char *stage, const char *attempt, const char *leaf,
                      sic_shs_response *r);
+int shs_render_sql(shs_ctx *c, const char *exec_id, sic_shs_response *r); /* render_sql.c */
 int shs_render_logs(sic_shs *shs, const shs_appinfo *app, const char *attempt_id,
                     sic_shs_response *r);
 

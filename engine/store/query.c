@@ -53,7 +53,7 @@ static const char RUN_COLUMNS[] =
   " a.cost, a.cost_unit, a.core_hours, a.input_bytes, a.output_bytes, a.shuffle_read_bytes,"
   " a.shuffle_write_bytes, a.memory_spilled_bytes + a.disk_spilled_bytes, a.tasks, a.failed_tasks,"
   " a.executors, a.total_cores, a.max_skew, a.complete,"
-  " (SELECT COUNT(*) FROM findings f WHERE f.attempt_key = a.id)"
+  " (SELECT COUNT(*) FROM findings f WHERE f.attempt_key = a.id), a.num_jobs, a.failed_jobs"
   " FROM attempts a JOIN applications p ON p.id = a.application_id";
 
 static void run_from_row(const db_rows *r, int i, sic_store_run *run) {
@@ -82,6 +82,8 @@ static void run_from_row(const db_rows *r, int i, sic_store_run *run) {
   run->max_skew = isnan(skew) ? 0 : skew;
   run->complete = (int32_t)db_cell_int(r, i, c++, 0);
   run->nfindings = (int32_t)db_cell_int(r, i, c++, 0);
+  run->jobs = db_cell_int(r, i, c++, 0);
+  run->failed_jobs = db_cell_int(r, i, c++, 0);
   if (isnan(run->core_hours)) run->core_hours = 0;
 }
 
@@ -219,6 +221,9 @@ void store_run_json(sic_jw *w, const sic_store_run *r) {
   sic_jw_kint(w, "totalCores", r->total_cores);
   sic_jw_kdouble(w, "maxSkew", r->max_skew);
   sic_jw_kbool(w, "completed", r->complete);
+  sic_jw_kint(w, "jobs", r->jobs);
+  sic_jw_kint(w, "failedJobs", r->failed_jobs);
+  sic_jw_kstr(w, "outcome", sic_store_run_outcome(r));
   sic_jw_kint(w, "findings", r->nfindings);
   sic_jw_karr(w, "topFindings");
   for (int32_t i = 0; i < r->ntop; i++) {

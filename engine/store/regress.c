@@ -348,6 +348,9 @@ static int scan_job(sic_store *s, const sic_regress_opts *o, const char *job, re
   int rc = sic_store_history(s, job, 0, &runs, err);
   if (rc) return rc;
   keep_complete(&runs);
+  /* a verdict needs min_runs complete runs before the one judged */
+  out->out->jobs++;
+  if (runs.n <= (size_t)o->min_runs) out->out->jobs_without_baseline++;
   double *scratch = malloc((runs.n + 1) * sizeof *scratch);
   if (!scratch) rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
   for (size_t i = 1; i < runs.n && !rc; i++) {
@@ -427,6 +430,8 @@ int sic_store_regressions_json(sic_store *s, const sic_regress_opts *o, char **j
   sic_jw_init(&w, SIC_JW_PRETTY);
   sic_jw_obj(&w);
   sic_jw_kstr(&w, "schema", "sic.regressions/1");
+  sic_jw_kint(&w, "jobs", (int64_t)regs.jobs);
+  sic_jw_kint(&w, "jobsWithoutBaseline", (int64_t)regs.jobs_without_baseline);
   sic_jw_karr(&w, "regressions");
   for (size_t i = 0; i < regs.n; i++) {
     const sic_regression *g = &regs.items[i];

@@ -73,13 +73,18 @@ static void print_trend(FILE *out, const sic_store_runs *runs) {
   fputc('\n', out);
 }
 
+const char *sic_store_run_outcome(const sic_store_run *r) {
+  if (r->failed_jobs > 0) return "FAILED";
+  return r->complete ? "SUCCEEDED" : "INCOMPLETE";
+}
+
 void sic_store_runs_print(FILE *out, const sic_store_runs *runs) {
   char t[32], d[32], c[48], in[32];
   if (!runs->n) return;
   fprintf(out, "job %s: %zu run%s (oldest first; cost in core-hours when no price is known)\n\n",
           runs->items[0].job_key, runs->n, runs->n == 1 ? "" : "s");
-  fprintf(out, "%-19s  %-36s  %9s  %16s  %10s  %5s  %6s  %s\n", "START (UTC)", "APP ID", "DURATION", "COST", "INPUT",
-          "EXEC", "SKEW", "FINDINGS");
+  fprintf(out, "%-19s  %-36s  %-10s  %9s  %16s  %10s  %5s  %6s  %s\n", "START (UTC)", "APP ID", "OUTCOME", "DURATION",
+          "COST", "INPUT", "EXEC", "SKEW", "FINDINGS");
   for (size_t i = 0; i < runs->n; i++) {
     const sic_store_run *r = &runs->items[i];
     char app[48];
@@ -87,8 +92,8 @@ void sic_store_runs_print(FILE *out, const sic_store_runs *runs) {
              r->attempt_id ? r->attempt_id : "");
     char skew[16] = "-";
     if (r->max_skew > 0) snprintf(skew, sizeof skew, "%.1fx", r->max_skew);
-    fprintf(out, "%-19s  %-36s  %9s  %16s  %10s  %5d  %6s  %d%s\n", fmt_time(r->start_time, t, sizeof t), app,
-            fmt_duration((double)r->duration_ms, d, sizeof d), fmt_cost(r, c, sizeof c),
+    fprintf(out, "%-19s  %-36s  %-10s  %9s  %16s  %10s  %5d  %6s  %d%s\n", fmt_time(r->start_time, t, sizeof t), app,
+            sic_store_run_outcome(r), fmt_duration((double)r->duration_ms, d, sizeof d), fmt_cost(r, c, sizeof c),
             fmt_bytes((double)r->input_bytes, in, sizeof in), r->executors, skew, r->nfindings,
             r->complete ? "" : "  (incomplete log)");
     for (int32_t k = 0; k < r->ntop; k++)
@@ -108,9 +113,18 @@ static const char *fmt_metric(const sic_regression *g, double v, char *buf, size
 
 void sic_regressions_print(FILE *out, const sic_regressions *regs, const sic_regress_opts *o) {
   char t[32], v[32], m[32];
-  fprintf(out, "%zu regression%s (baseline: each job's previous %d runs, at least %d; flagged at robust z >= %.1f "
-               "and >= %.2fx the median)\n",
-          regs->n, regs->n == 1 ? "" : "s", o->baseline_runs, o->min_runs, o->min_score, o->min_ratio);
+  size_t runs = 0; /* a run flagged on duration and on cost is one regressed run */
+  for (size_t i = 0; i < regs->n; i++) runs += i == 0 || regs->items[i - 1].run.attempt_key != regs->items[i].run.attempt_key;
+  fprintf(out, "%zu regressed run%s (%zu metric%s; baseline: each job's previous %d runs, at least %d; flagged at "
+               "robust z >= %.1f and >= %.2fx the median)\n",
+          runs, runs == 1 ? "" : "s", regs->n, regs->n == 1 ? "" : "s", o->baseline_runs, o->min_runs, o->min_score,
+          o->min_ratio);
+  if (regs->jobs_without_baseline)
+    fprintf(out, "%zu of %zu job%s %s fewer than %d complete runs: no baseline yet, so no verdict (ingest more runs "
+                 "of %s; --min-runs sets the bar)\n",
+            regs->jobs_without_baseline, regs->jobs, regs->jobs == 1 ? "" : "s",
+            regs->jobs_without_baseline == 1 ? "has" : "have", o->min_runs + 1,
+            regs->jobs_without_baseline == 1 ? "it" : "them");
   for (size_t i = 0; i < regs->n; i++) {
     const sic_regression *g = &regs->items[i];
     const char *what = !strcmp(g->metric, "duration_ms") ? "slower" : "costlier";

@@ -225,9 +225,14 @@ typedef struct sic_store_run {
   double max_skew;                       /* max over stages of (max task duration / median), 0 = none */
   int32_t complete;                      /* ApplicationEnd seen */
   int32_t nfindings;                     /* findings stored for the run */
+  int64_t jobs;                          /* Spark jobs of the run */
+  int64_t failed_jobs;                   /* jobs that ended JobFailed */
   sic_store_top_finding *top;            /* the most severe findings (up to 3) */
   int32_t ntop;                          /* entries in top */
 } sic_store_run;
+
+/* "FAILED" (a job failed), "SUCCEEDED" (complete log, no failed job) or "INCOMPLETE". */
+const char *sic_store_run_outcome(const sic_store_run *r);
 
 typedef struct sic_store_runs {
   sic_store_run *items;                  /* oldest first */
@@ -277,6 +282,8 @@ typedef struct sic_regression {
 typedef struct sic_regressions {
   sic_regression *items;                 /* newest first */
   size_t n;
+  size_t jobs;                           /* jobs examined */
+  size_t jobs_without_baseline;          /* jobs with too few complete runs for any verdict */
 } sic_regressions;
 
 int sic_store_regressions(sic_store *s, const sic_regress_opts *o, sic_regressions *out,

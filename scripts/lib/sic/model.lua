@@ -14,6 +14,8 @@
 --  * object collections (app.stages, app.jobs, app.executors, app.sqls) are Lua lists,
 --    1-based, of small wrapper objects whose .row is the 0-based C row. They are callable
 --    (app:stages() == app.stages) and have list methods: top, filter, map, sort_by, first;
+--    the position is not the Spark id: app:stage(36[, attempt]), app:job(id),
+--    app:executor(id), app:sql(id) look entities up by id;
 --  * strings are resolved lazily (stage.name); times are ms since the epoch, -1 = unknown.
 local core = require "sic.core"
 local ffi, C = core.ffi, core.C
@@ -79,6 +81,9 @@ function List:sum(key)
 end
 
 List.__tostring = function(self)
+  -- flat records (e.g. stage:top_tasks()) print as an aligned table
+  local pretty = require "sic.pretty"
+  if pretty.row_columns(self) then return pretty.rows(self) end
   local parts = {}
   for i, x in ipairs(self) do
     if i > 20 then parts[#parts + 1] = string.format("... (%d more)", #self - 20) break end
@@ -223,10 +228,11 @@ Tasks.__tostring = function(view) return string.format("<tasks: %d attempts>", v
 
 -- Columns a task view offers (for completion and docs).
 function Tasks.columns()
-  local out = {}
-  for k in pairs(RAW_TASK_COLUMNS) do out[#out + 1] = k end
-  for k in pairs(COL_TASK_COLUMNS) do out[#out + 1] = k end
-  for _, k in ipairs(M.COLUMNS) do out[#out + 1] = k end
+  local out, seen = {}, {}
+  local function add(k) if not seen[k] then seen[k] = true out[#out + 1] = k end end
+  for k in pairs(RAW_TASK_COLUMNS) do add(k) end
+  for k in pairs(COL_TASK_COLUMNS) do add(k) end
+  for _, k in ipairs(M.COLUMNS) do add(k) end -- launch_time is both a column and a derived one
   table.sort(out)
   return out
 end
@@ -278,8 +284,10 @@ local Stage = entity_class("stage", {
   name = sid_field("name"), details = sid_field("details"), failure_reason = sid_field("failure_reason"),
   pool = sid_field("pool"), description = sid_field("description"),
   status = function(self, c) return ffi.string(C.sic_stage_status_name(c.status)) end,
+  -- wall time from submission, as `sic analyze` (engine/report/summary.c) and the History
+  -- Server define it (issue 18: the REPL measured from the first task launch and disagreed)
   duration = function(self, c)
-    local s = c.first_task_launch >= 0 and c.first_task_launch or c.submission_time
+    local s = c.submission_time >= 0 and c.submission_time or c.first_task_launch
     if c.completion_time < 0 or s < 0 then return -1 end
     return num(c.completion_time - s)
   end,
@@ -310,12 +318,22 @@ function Stage:stats(column, filter)
   return require("sic.stats").stage(self, column, filter)
 end
 
--- The k tasks with the largest value of a column: list of { row =, value = }, largest first.
+-- The k tasks with the largest value of a column, largest first: list of { row =, value = }
+-- (row: task row in app.tasks) with the task's Spark identity alongside (task_id, index,
+-- attempt, executor, host, column) so the list prints as a readable table.
 function Stage:top_tasks(k, column, filter)
   local stats = require "sic.stats"
-  local vals, n, rows = stats.gather(self, column or "duration", filter)
-  local out = list()
-  for i, pos in ipairs(stats.topk(vals, k or 5, n)) do out[i] = { row = tonumber(rows[pos]), value = vals[pos] } end
+  column = column or "duration"
+  local vals, n, rows = stats.gather(self, column, filter)
+  local out, a, tasks = list(), self.app.c, self.app.tasks
+  for i, pos in ipairs(stats.topk(vals, k or 5, n)) do
+    local row = tonumber(rows[pos])
+    local e = tonumber(tasks.executor[row])
+    local exec = e >= 0 and a.executors[e] or nil
+    out[i] = { row = row, value = vals[pos], column = type(column) == "string" and column or nil,
+      task_id = num(tasks.task_id[row]), index = num(tasks.index[row]), attempt = num(tasks.attempt[row]),
+      executor = exec and str(a, exec.id) or nil, host = exec and str(a, exec.host) or nil }
+  end
   return out
 end
 
@@ -402,6 +420,44 @@ local function collection(app, ptr, n, cls)
   return out
 end
 
+-- Lookups by Spark id (app:stage(36), app:stage(36, 1), app:job(3), app:executor("7"),
+-- app:sql(24)); also callable with a dot (app.stage(36)) since a REPL user types both. The
+-- lists (app.stages[i]) stay positional: the i-th row of the model, not stage i.
+local function by_id(list_name, match, what)
+  return function(a)
+    local function find(id, extra)
+      for _, x in ipairs(a[list_name]) do
+        if match(x, id, extra) then return x end
+      end
+      return nil, string.format("no %s %s%s in %s", what, tostring(id),
+        extra ~= nil and (" attempt " .. tostring(extra)) or "", a.app_id or "this application")
+    end
+    return function(x, ...)
+      if rawequal(x, a) then return find(...) end
+      return find(x, ...)
+    end
+  end
+end
+
+-- Latest attempt of a stage unless one is asked for.
+local function find_stage(a)
+  local plain = by_id("stages", function(st, id, attempt)
+    return st.stage_id == id and st.attempt_id == attempt
+  end, "stage")(a)
+  return function(x, ...)
+    local id, attempt
+    if rawequal(x, a) then id, attempt = ... else id, attempt = x, ... end
+    id = tonumber(id)
+    if attempt ~= nil then return plain(id, tonumber(attempt)) end
+    local best
+    for _, st in ipairs(a.stages) do
+      if st.stage_id == id and (not best or st.attempt_id > best.attempt_id) then best = st end
+    end
+    if best then return best end
+    return nil, string.format("no stage %s in %s", tostring(id), a.app_id or "this application")
+  end
+end
+
 local ENV_SECTIONS = { jvm = "env_jvm", spark = "env_spark", hadoop = "env_hadoop", system = "env_system",
   metrics = "env_metrics", classpath = "env_classpath" }
 
@@ -410,6 +466,10 @@ local APP_FIELDS = {
   jobs = function(a) return collection(a, a.c.jobs, a.c.njobs, Job) end,
   executors = function(a) return collection(a, a.c.executors, a.c.nexecutors, Executor) end,
   sqls = function(a) return collection(a, a.c.sqls, a.c.nsqls, Sql) end,
+  stage = find_stage,
+  job = by_id("jobs", function(j, id) return j.job_id == tonumber(id) end, "job"),
+  executor = by_id("executors", function(e, id) return e.id == tostring(id) end, "executor"),
+  sql = by_id("sqls", function(q, id) return q.execution_id == tonumber(id) end, "SQL execution"),
   tasks = function(a) return setmetatable({ _app = a, _t = a.c.tasks, n = num(a.c.tasks.n) }, Tasks) end,
   env = function(a)
     local env = {}

@@ -1,5 +1,7 @@
 -- sic.pretty: how the REPL shows values - model objects by their __tostring, findings as
 -- one readable block, tables as sorted, depth-limited Lua syntax. Owner: lua engineer.
+local ffi = require "ffi"
+
 local M = {}
 
 local function is_finding(t)
@@ -49,12 +51,139 @@ local function key_repr(k)
   return "[" .. (type(k) == "string" and string.format("%q", k) or tostring(k)) .. "]"
 end
 
+-- ---------------------------------------------------------------- rows and cdata
+
+local MAX_CELL, MAX_ROWS = 40, 50
+-- Columns that read best first; the others follow alphabetically.
+local LEADING = { "row", "id", "key", "stage", "stage_id", "task_id", "index", "attempt", "executor", "host", "status",
+  "column", "value", "duration" }
+local LEAD_RANK = {}
+for i, k in ipairs(LEADING) do LEAD_RANK[k] = i end
+
+local function is_int64(x) return type(x) == "cdata" and (ffi.istype("int64_t", x) or ffi.istype("uint64_t", x)
+  or ffi.istype("int32_t", x)) end
+local function is_scalar(x)
+  local t = type(x)
+  return t == "number" or t == "string" or t == "boolean" or is_int64(x)
+end
+
+local function cell(x)
+  if x == nil then return "" end
+  if is_int64(x) then x = tonumber(x) end
+  local s
+  if type(x) == "number" then
+    if x == math.floor(x) and math.abs(x) < 1e15 then s = string.format("%d", x)
+    else s = string.format("%.4g", x) end
+  else
+    s = tostring(x):gsub("[\r\n\t]", " ")
+  end
+  if #s > MAX_CELL then s = s:sub(1, MAX_CELL - 3) .. "..." end
+  return s
+end
+
+-- Column names when v is a non-empty sequence of flat records (string keys, scalar values),
+-- else nil.
+function M.row_columns(v)
+  if type(v) ~= "table" then return nil end
+  local n, count = #v, 0
+  if n == 0 then return nil end
+  for _ in pairs(v) do count = count + 1 end
+  if count ~= n then return nil end
+  local cols, seen = {}, {}
+  for i = 1, n do
+    local r = v[i]
+    if type(r) ~= "table" or is_finding(r) then return nil end
+    local mt = debug.getmetatable(r)
+    if mt and mt.__tostring then return nil end
+    for k, x in pairs(r) do
+      if type(k) ~= "string" or not is_scalar(x) then return nil end
+      if not seen[k] then seen[k] = true cols[#cols + 1] = k end
+    end
+  end
+  table.sort(cols, function(a, b)
+    local ra, rb = LEAD_RANK[a] or 1000, LEAD_RANK[b] or 1000
+    if ra ~= rb then return ra < rb end
+    return a < b
+  end)
+  return cols
+end
+
+-- Flat records as an aligned table: one header line, one line per record (numbers right
+-- aligned, long text cut with "..."), at most 50 records then a count of the rest.
+function M.rows(v, cols)
+  cols = cols or M.row_columns(v)
+  if not cols then return nil end
+  local shown = math.min(#v, MAX_ROWS)
+  local width, cells, numeric = {}, {}, {}
+  for j, c in ipairs(cols) do width[j] = #c numeric[j] = true end
+  for i = 1, shown do
+    cells[i] = {}
+    for j, c in ipairs(cols) do
+      local x = v[i][c]
+      local s = cell(x)
+      cells[i][j] = s
+      if #s > width[j] then width[j] = #s end
+      if x ~= nil and type(x) ~= "number" and not is_int64(x) then numeric[j] = false end
+    end
+  end
+  local function line(items)
+    local parts = {}
+    for j, s in ipairs(items) do
+      local pad = string.rep(" ", width[j] - #s)
+      parts[j] = numeric[j] and (pad .. s) or (s .. pad)
+    end
+    return (table.concat(parts, "  "):gsub("%s+$", ""))
+  end
+  local out = { line(cols) }
+  for i = 1, shown do out[#out + 1] = line(cells[i]) end
+  if #v > shown then out[#out + 1] = string.format("... (%d more rows)", #v - shown) end
+  return table.concat(out, "\n")
+end
+
+-- A C struct from the engine (e.g. app.c.stages[0]) as `type {field = value, ...}`, one field
+-- per line, using the engine's layout table; other cdata as tostring (int64 without "LL").
+function M.cdata(v)
+  if is_int64(v) then return tostring(tonumber(v)) end
+  local ctype = tostring(ffi.typeof(v))
+  local name, ptr = ctype:match("^ctype<struct ([%w_]+)%s*([&*]?)>$")
+  if not name then return tostring(v) end
+  if ptr == "*" then
+    if v == nil then return "NULL " .. name end
+    v = v[0]
+  end
+  local core = require "sic.core"
+  local lines = { name .. " {" }
+  for _, e in ipairs(core.layout()) do
+    if e.type == name and e.field then
+      local ok, x = pcall(function() return v[e.field] end)
+      local s
+      if not ok then s = "?"
+      elseif is_scalar(x) then s = cell(x)
+      elseif type(x) == "cdata" then
+        local sub = tostring(ffi.typeof(x))
+        if sub:match("sic_range") then s = string.format("{off = %d, n = %d}", x.off, x.n)
+        elseif sub:match("%[%d+%]") then s = "[" .. sub:match("%[(%d+)%]") .. " values]"
+        elseif sub:match("%*") then s = x == nil and "NULL" or "<pointer>"
+        else s = "<" .. sub:gsub("^ctype<", ""):gsub(">$", "") .. ">" end
+      else s = tostring(x) end
+      lines[#lines + 1] = string.format("  %s = %s", e.field, s)
+    end
+  end
+  lines[#lines + 1] = "}"
+  return table.concat(lines, "\n")
+end
+
 local function render(v, depth, indent, seen)
   local t = type(v)
   if t == "string" then return string.format("%q", v) end
+  if t == "cdata" then return M.cdata(v) end
   if t ~= "table" then return tostring(v) end
   local mt = debug.getmetatable(v) -- engine classes hide their metatable from scripts
   if mt and mt.__tostring then return tostring(v) end
+  if indent == 0 then
+    local cols = M.row_columns(v)
+    if cols then return M.rows(v, cols) end
+  end
   if is_finding(v) then return M.finding(v) end
   if seen[v] then return "<cycle>" end
   if depth <= 0 then return "{...}" end

@@ -1,0 +1,78 @@
+-- `sic predict` out of the box (issue 18): with no trained model (no --model, no SIC_MODEL) it
+-- gives an estimate with an interval from a replay of the log's own task times, the same
+-- simulation as `sic analyze`'s what-if table, and --executors moves wide applications' estimates
+-- the right way. Owner: ml engineer.
+local T = require "spec_helper"
+
+local WIDE = "spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd" -- stages of 576 and 2004 tasks on 128 slots
+local NARROW = "spark-events/spark/app-20161116163331-0000" -- no stage has more tasks than slots
+local LOCAL = "spark-events/spark/local-1422981780767"
+
+local function predict(log, extra)
+  local argv = { "env", "-u", "SIC_MODEL", T.sic_bin, "predict", T.need_shared(log), "--format", "json" }
+  for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
+  local q = {}
+  for i, a in ipairs(argv) do q[i] = T.shell_quote(a) end
+  local out = T.sh(table.concat(q, " ") .. " 2>&1")
+  return out
+end
+
+local function num(out, key) return tonumber(out:match('"' .. key .. '" : ([%d.e+-]+)')) end
+
+describe("sic predict without a trained model", function()
+  it("estimates the logged run with an interval that holds the observed runtime", function()
+    local out = predict(WIDE)
+    assert.matches('"source" : "replay"', out)
+    local p, lo, hi, obs = num(out, "predictedMs"), num(out, "lowMs"), num(out, "highMs"), num(out, "observedMs")
+    assert.truthy(p and lo and hi and obs, out)
+    assert.truthy(lo <= p and p <= hi, out)
+    assert.truthy(lo <= obs and obs <= hi, "observed " .. obs .. " outside " .. lo .. " .. " .. hi)
+    assert.truthy(lo >= num(out, "criticalPathMs"), "never below the critical path")
+  end)
+
+  it("moves a wide application's estimate the right way with --executors", function()
+    local base = num((predict(WIDE)), "predictedMs")
+    local more = num((predict(WIDE, { "--executors", "16" })), "predictedMs")
+    local fewer = num((predict(WIDE, { "--executors", "2" })), "predictedMs")
+    assert.truthy(more < base, more .. " >= " .. base)
+    assert.truthy(fewer > base, fewer .. " <= " .. base)
+    -- analyze's what-if table (runtime agent) gives the same figure for twice the executors
+    local r = T.run_sic({ "analyze", T.need_shared(WIDE), "--format", "json" })
+    local twice = r.stdout:match('"factor"%s*:%s*2,[^}]-"wall_ms"%s*:%s*([%d.]+)')
+    assert.truthy(twice, "what-if point at 2x in analyze's report")
+    assert.equal(math.floor(tonumber(twice) + 0.5), math.floor(more + 0.5))
+  end)
+
+  it("leaves an application whose stages fit its slots unchanged by more executors", function()
+    local base = num((predict(NARROW)), "predictedMs")
+    local more = num((predict(NARROW, { "--executors", "40" })), "predictedMs")
+    assert.equal(base, more)
+  end)
+
+  it("says what it cannot do without a model", function()
+    local out = predict(LOCAL, { "--executors", "4" })
+    assert.matches("local%-mode application has no executors to change", out)
+    out = predict(WIDE, { "--input-scale", "2" })
+    assert.matches("%-%-input%-scale needs a trained model", out)
+  end)
+
+  it("with a model trained on small applications, says a big one is far outside its training data", function()
+    local model = os.tmpname()
+    local t = T.run_sic({ "train", T.need_shared("spark-events/spark"), "-o", model })
+    assert.equal(0, t.code, t.stderr)
+    local r = T.run_sic({ "predict", "--model", model, T.need_shared(WIDE) })
+    os.remove(model)
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("note: far outside the training data: 128 task slots, the model saw 1 %.%. 16", r.stdout)
+    assert.matches("what%-if replay of the log's tasks %(as `sic analyze`%): [%d.]+ s", r.stdout)
+  end)
+
+  it("prints the source and the interval's basis in text", function()
+    local q = table.concat({ "env -u SIC_MODEL", T.shell_quote(T.sic_bin), "predict", T.shell_quote(T.need_shared(WIDE)),
+      "--executors 16" }, " ")
+    local out = T.sh(q .. " 2>&1")
+    assert.matches("source: no trained model", out)
+    assert.matches("%-> 16 x 16 requested %(2%.00x the task slots%)", out)
+    assert.matches("predicted runtime: [%d.]+ s  %(interval [%d.]+ s %.%. [%d.]+ s%)", out)
+  end)
+end)
