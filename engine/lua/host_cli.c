@@ -119,8 +119,41 @@ int sic_host_cli_findings(const sic_host_cli *cli, const sic_app *app, const cha
     else free(text);
     return SIC_OK;
   }
-  if (!strcmp(format, "md")) fprintf(out, "\n%s", text);
-  else fprintf(out, "\nFindings\n--------\n%s\n", text);
+  char *body = strchr(text, '\x1e'); /* text and md: "<top problems>\x1e<findings>" */
+  if (body) *body++ = 0;
+  if (!strcmp(format, "md")) fprintf(out, "\n%s%s", body ? text : "", body ? body : text);
+  else fprintf(out, "\nFindings\n--------\n%s%s\n", body ? text : "", body ? body : text);
+  free(text);
+  return SIC_OK;
+}
+
+int sic_host_cli_findings_parts(const sic_host_cli *cli, const sic_app *app, const char *format, char **lead,
+                                char **body, sic_err *err) {
+  *lead = *body = NULL;
+  if (cli->no_rules) return SIC_OK;
+  sic_lua_opts opts;
+  sic_host_cli_opts(cli, &opts);
+  char *text = NULL;
+  int64_t n = 0;
+  int rc = sic_lua_analyze_format(app, &opts, format, &text, &n, err);
+  if (rc < 0) return rc;
+  char *mark = strchr(text, '\x1e');
+  const char *rest = mark ? mark + 1 : text;
+  int md = !strcmp(format, "md");
+  size_t size = strlen(rest) + 32;
+  *body = malloc(size);
+  if (mark) {
+    *mark = 0;
+    *lead = strdup(text);
+  }
+  if (!*body || (mark && !*lead)) {
+    free(*body);
+    free(*lead);
+    free(text);
+    *lead = *body = NULL;
+    return sic_err_set(err, SIC_ENOMEM, "findings: %s", sic_strerror(SIC_ENOMEM));
+  }
+  snprintf(*body, size, md ? "\n%s" : "\nFindings\n--------\n%s\n", rest);
   free(text);
   return SIC_OK;
 }

@@ -79,7 +79,7 @@ return {
       end,
       impact = function(e)
         -- saving_ms stays >= 0 (renderers print it as time saved); the slowdown is its own field
-        return { saving_ms = 0, slowdown_ms = e.predicted_slowdown_ms, core_ms = e.core_ms_saved,
+        return { saving_ms = 0, slowdown_ms = e.predicted_slowdown_ms, core_ms = e.core_ms_saved, pool = "idle_cores",
           method = "core time held by executors removed (observed cores x (1 - recommended/peak)); wall time from the what-if curve (interpolated in 1/size between simulated points)" }
       end,
     },
@@ -169,7 +169,7 @@ return {
           per_core and (", with " .. U.bytes(per_core) .. " of heap per core") or ""), cfg
       end,
       impact = function(e)
-        return { saving_ms = 0, core_ms = e.gc_ms * 0.5, method = "half of the GC time" }
+        return { saving_ms = 0, core_ms = e.gc_ms * 0.5, pool = "gc", method = "half of the GC time" }
       end,
     },
     {

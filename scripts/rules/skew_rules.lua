@@ -123,6 +123,8 @@ return {
       severity = "high",
       applies_to = "stage",
       thresholds = { ratio = 3, min_max_ms = 1000, min_tasks = 8, mad_z = 5, min_share = 0.25, min_saving_ms = 500 },
+      -- stages skewed for the same reason share one finding (the advice depends on the cause)
+      group_key = function(e) return tostring(e.cause) .. "|" .. tostring(e.sql and e.sql.operator) end,
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
@@ -162,6 +164,8 @@ return {
       severity = "medium",
       applies_to = "stage",
       thresholds = { ratio = 4, min_max_bytes = 16 * 1048576, min_tasks = 8, mad_z = 5 },
+      -- the straggler time it claims is skew.task_duration's when both fire on a stage
+      defers_to = { "skew.task_duration" },
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
@@ -185,7 +189,7 @@ return {
           e.sql and e.sql.join_keys and (" (join keys [" .. e.sql.join_keys .. "])") or "", how), cfg
       end,
       impact = function(e)
-        return { saving_ms = math.max((e.heaviest_task_ms or 0) - (e.p75_task_ms or 0), 0),
+        return { saving_ms = math.max((e.heaviest_task_ms or 0) - (e.p75_task_ms or 0), 0), wall_pool = "wall",
           method = "the heaviest reader's task time beyond the p75 task" }
       end,
     },
@@ -215,6 +219,8 @@ return {
       severity = "medium",
       applies_to = "stage",
       thresholds = { min_spill_bytes = 64 * 1048576, max_share_tasks = 0.1, min_tasks = 8 },
+      -- the spill of a skewed partition is part of the skew skew.task_duration reports
+      defers_to = { "skew.task_duration" },
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
