@@ -190,9 +190,17 @@ function M.top_problems(r)
       covered = covered + v
     end
   end
+  if sum == 0 then -- nothing priced (no cost agent): the largest time savings lead
+    for _, f in ipairs(ordered) do
+      local im = type(f.impact) == "table" and f.impact or {}
+      if #top < 3 and ((tonumber(im.saving_ms) or 0) > 0 or (tonumber(im.core_ms) or 0) > 0) then top[#top + 1] = f end
+    end
+  end
   for _, f in ipairs(ordered) do
     local v = value_of(values, f)
-    if severe < 3 and not (v and v > 0) and (f.severity == "high" or f.severity == "critical") then
+    local listed = false
+    for _, t in ipairs(top) do listed = listed or t == f end
+    if severe < 3 and not listed and not (v and v > 0) and (f.severity == "high" or f.severity == "critical") then
       top[#top + 1] = f
       severe = severe + 1
     end
