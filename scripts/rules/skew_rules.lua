@@ -123,8 +123,6 @@ return {
       severity = "high",
       applies_to = "stage",
       thresholds = { ratio = 3, min_max_ms = 1000, min_tasks = 8, mad_z = 5, min_share = 0.25, min_saving_ms = 500 },
-      -- stages skewed for the same reason share one finding (the advice depends on the cause)
-      group_key = function(e) return tostring(e.cause) .. "|" .. tostring(e.sql and e.sql.operator) end,
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end

@@ -149,7 +149,7 @@ function M.build(members, rule, call)
   local rec = type(top.recommendation) == "table" and top.recommendation or {}
   local text = rec.text
   if text then
-    text = string.format("%s Same cause and advice on %d more %s (%s).", text, #members - 1,
+    text = string.format("%s Same advice on %d more %s (%s).", text, #members - 1,
       PLURAL[kind] or (kind .. "s"), table.concat(keys, ", ", 2, math.min(#keys, SHOWN + 1)) ..
       (#keys > SHOWN + 1 and string.format(", +%d more", #keys - SHOWN - 1) or ""))
   end
