@@ -2,6 +2,7 @@
 -- has besides stages): failed jobs and queries, executors lost to memory limits, executors
 -- that were paid for but never ran a task.
 local parse = require "sic.parse"
+local U = require "lib.analysis.util"
 
 local function first_line(s, max)
   s = (s or ""):match("^[^\n]*"):gsub("%.+$", "")
@@ -130,8 +131,8 @@ return {
       advice = function(e)
         local suggested = math.ceil(e.overhead_bytes * 2 / 1024 ^ 2)
         return string.format("Executor %s on %s was killed: %s. Off-heap use (Python, native buffers, netty) " ..
-          "outgrew the overhead of %d MiB; raise it.", e.executor_id, e.host or "?", e.reason,
-          math.floor(e.overhead_bytes / 1024 ^ 2)), { ["spark.executor.memoryOverhead"] = suggested .. "m" }
+          "outgrew the overhead of %s: twice that (%d MiB) leaves room.", e.executor_id, e.host or "?", e.reason,
+          U.bytes(e.overhead_bytes), suggested), { ["spark.executor.memoryOverhead"] = suggested .. "m" }
       end,
     },
     {

@@ -27,8 +27,8 @@ return {
         return { serializer = ser, shuffle_read_bytes = bytes }
       end,
       advice = function(e)
-        return string.format("RDD stages shuffled %.1f MiB with %s. Kryo is faster and more compact for " ..
-          "RDD shuffles and caching (Spark SQL's own rows are unaffected).", e.shuffle_read_bytes / 1048576, e.serializer),
+        return string.format("RDD stages shuffled %s with %s. Kryo is faster and more compact for " ..
+          "RDD shuffles and caching (Spark SQL's own rows are unaffected).", U.bytes(e.shuffle_read_bytes), e.serializer),
           { ["spark.serializer"] = "org.apache.spark.serializer.KryoSerializer" }
       end,
     },
