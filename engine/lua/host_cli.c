@@ -119,10 +119,8 @@ int sic_host_cli_findings(const sic_host_cli *cli, const sic_app *app, const cha
     else free(text);
     return SIC_OK;
   }
-  char *body = strchr(text, '\x1e'); /* text and md: "<top problems>\x1e<findings>" */
-  if (body) *body++ = 0;
-  if (!strcmp(format, "md")) fprintf(out, "\n%s%s", body ? text : "", body ? body : text);
-  else fprintf(out, "\nFindings\n--------\n%s%s\n", body ? text : "", body ? body : text);
+  if (!strcmp(format, "md")) fprintf(out, "\n%s", text);
+  else fprintf(out, "\nFindings\n--------\n%s\n", text);
   free(text);
   return SIC_OK;
 }
@@ -135,11 +133,11 @@ int sic_host_cli_findings_parts(const sic_host_cli *cli, const sic_app *app, con
   sic_host_cli_opts(cli, &opts);
   char *text = NULL;
   int64_t n = 0;
-  int rc = sic_lua_analyze_format(app, &opts, format, &text, &n, err);
-  if (rc < 0) return rc;
-  char *mark = strchr(text, '\x1e');
-  const char *rest = mark ? mark + 1 : text;
   int md = !strcmp(format, "md");
+  int rc = sic_lua_analyze_format(app, &opts, md ? "md-lead" : "text-lead", &text, &n, err);
+  if (rc < 0) return rc;
+  char *mark = strchr(text, '\x1e'); /* "<top problems>\x1e<findings>" */
+  const char *rest = mark ? mark + 1 : text;
   size_t size = strlen(rest) + 32;
   *body = malloc(size);
   if (mark) {

@@ -172,10 +172,11 @@ sic.host = {
     if not ok then error({ message = tostring(err) }, 0) end
     local report = sic.analyze(model.wrap(ptr, false))
     local pretty = require "sic.pretty"
-    -- text and md come as "<top problems>\30<findings>": the C report prints the top
-    -- problems under its header (sic_host_cli_findings_parts)
-    if format == "text" then return pretty.report(report, { lead_marker = true }), #report.findings end
-    if format == "md" then return pretty.report_md(report, { lead_marker = true }), #report.findings end
+    -- "text-lead"/"md-lead": "<top problems>\30<findings>", for the C report that prints the
+    -- top problems under its header (sic_host_cli_findings_parts); "text"/"md" start with them
+    local lead = format == "text-lead" or format == "md-lead"
+    if format == "text" or format == "text-lead" then return pretty.report(report, { lead_marker = lead }), #report.findings end
+    if format == "md" or format == "md-lead" then return pretty.report_md(report, { lead_marker = lead }), #report.findings end
     return sic.json(report, true), #report.findings
   end,
   repl_feed = function(line) return require("sic.repl").feed(line) end,

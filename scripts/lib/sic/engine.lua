@@ -476,7 +476,7 @@ function Engine:run(app)
   end
   local nerr = 0
   for _, f in ipairs(findings) do if f.id == "rule_error" then nerr = nerr + 1 end end
-  return {
+  local report = {
     schema = "sic.findings/1",
     app = state.metadata and state.metadata.app or { app_id = app.app_id, name = app.name },
     findings = findings,
@@ -484,6 +484,9 @@ function Engine:run(app)
     state = state,
     errors = nerr,
   }
+  -- what the reports lead with (sic.pretty.top_problems), for tools reading the JSON
+  report.top_problems = require("sic.pretty").top_problem_refs(report)
+  return report
 end
 
 return M

@@ -208,6 +208,20 @@ function M.top_problems(r)
   return top, sum > 0 and covered / sum or nil, values
 end
 
+-- The top problems as references for the JSON document: { index (1-based, into
+-- r.findings), id, entity (key), usd (nil when not priced) }.
+function M.top_problem_refs(r)
+  local top, _, values = M.top_problems(r)
+  local pos = {}
+  for i, f in ipairs(r.findings) do pos[f] = i end
+  local out = {}
+  for i, f in ipairs(top) do
+    local v = value_of(values, f)
+    out[i] = { index = pos[f], id = f.id, entity = f.entity and f.entity.key or "app", usd = v and v > 0 and v or nil }
+  end
+  return out
+end
+
 local function top_lines(r)
   local top, share, values = M.top_problems(r)
   if #top == 0 then return {} end
