@@ -100,16 +100,16 @@ local function advice_for(e)
     text[#text + 1] = string.format("The straggler spent %.0f%% of its run time in GC: give executors more memory per core.",
       100 * e.straggler_gc_share)
   elseif e.cause == "executor" then
+    -- the speculation settings are config.speculation's, once for every straggling stage
     text[#text + 1] = string.format("Executor %s (%s) was slow for all its tasks in this stage: a bad host, not the data. " ..
-      "Speculation re-runs such tasks elsewhere.", tostring(e.executor), tostring(e.host))
-    cfg["spark.speculation"] = "true"
+      "Speculation re-runs such tasks elsewhere (config.speculation).", tostring(e.executor), tostring(e.host))
   elseif e.cause == "locality" then
     text[#text + 1] = "The straggler ran with locality " .. tostring(e.locality) .. ": it read its data over the network."
   elseif e.cause == "speculation" then
     text[#text + 1] = "The longest attempt was a speculative copy: the original was slow for reasons outside the data."
   else
-    text[#text + 1] = "The longest task read no more data than the others: a straggler, not data skew; speculation can hide it."
-    cfg["spark.speculation"] = "true"
+    text[#text + 1] = "The longest task read no more data than the others: a straggler, not data skew; speculation " ..
+      "can hide it (config.speculation)."
   end
   return table.concat(text, " "), cfg
 end

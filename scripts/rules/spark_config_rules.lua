@@ -42,9 +42,9 @@ return {
         local major, minor = version:match("^(%d+)%.(%d+)")
         major, minor = tonumber(major), tonumber(minor)
         if not major or major < 3 or #app.sqls == 0 then return nil end
+        -- on by default since Spark 3.2, and on Databricks (U.aqe)
+        if U.aqe(app).enabled then return nil end
         local v = app:conf("spark.sql.adaptive.enabled")
-        local default_on = major > 3 or minor >= 2 -- on by default since Spark 3.2
-        if v == "true" or (v == nil and default_on) then return nil end
         return { spark_version = version, value = v or "unset (default false before 3.2)", sql_executions = #app.sqls }
       end,
       advice = function(e)

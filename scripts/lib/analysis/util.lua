@@ -33,7 +33,9 @@ end
 function M.aqe(app)
   local major, minor = M.version(app)
   local v = app:conf("spark.sql.adaptive.enabled")
-  local default_on = major and (major > 3 or (major == 3 and minor >= 2)) or false
+  -- Databricks runtimes have had AQE on by default since DBR 7.3, whatever Spark version the log names
+  local databricks = app:conf("spark.databricks.clusterUsageTags.sparkVersion") ~= nil
+  local default_on = databricks or (major and (major > 3 or (major == 3 and minor >= 2))) or false
   local enabled = v == "true" or (v == nil and default_on)
   local skew = app:conf("spark.sql.adaptive.skewJoin.enabled", "true") == "true"
   local coalesce = app:conf("spark.sql.adaptive.coalescePartitions.enabled", "true") == "true"

@@ -67,6 +67,8 @@ function M.effective(app, key)
   if v ~= nil then return v, "set" end
   local major, minor = (app.spark_version or ""):match("^(%d+)%.(%d+)")
   local d = M.default(key, tonumber(major), tonumber(minor))
+  -- Databricks runtimes turn AQE on whatever Spark version the log names
+  if key == "spark.sql.adaptive.enabled" and app:conf("spark.databricks.clusterUsageTags.sparkVersion") then d = "true" end
   if d ~= nil then return d, "default" end
   return nil
 end
@@ -83,7 +85,7 @@ local function platform_has(app, key)
 end
 
 -- Split a recommended config into what would change and what the app already has:
--- returns changes (nil when empty), already = { key = "value (set|default)" } (nil when empty).
+-- returns changes (a table, empty when nothing changes), already = { key = "value (set|default)" } (nil when empty).
 -- A setting of another platform (spark.databricks.* off Databricks) is dropped as well, under
 -- already[key] = "not this platform".
 function M.only_changes(app, config)
@@ -103,7 +105,7 @@ function M.only_changes(app, config)
       any = true
     end
   end
-  return any and out or nil, anyal and already or nil
+  return out, anyal and already or nil
 end
 
 -- Is a recommended value concrete (a number, size, duration, boolean, class or option
