@@ -43,6 +43,8 @@ return {
       thresholds = { instance = catalogue.default, driver_cores = 1 },
       when = function(app, ctx)
         local e = entry_for(ctx.thresholds.instance)
+        -- a log with no event times gives no run time: its cost is unknown, not $0
+        if U.app_start(app) < 0 or U.app_end(app) < 0 then return nil end
         local p = R.profile(app)
         local per_core_hour = e.usd_per_hour / e.vcpus
         if e.dbu_per_hour and e.usd_per_dbu then per_core_hour = per_core_hour + e.dbu_per_hour * e.usd_per_dbu / e.vcpus end

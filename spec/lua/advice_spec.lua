@@ -205,6 +205,25 @@ describe("damaged logs built by cutting events out of real ones", function()
   end
 end)
 
+describe("figures a log cannot give", function()
+  it("are absent: no event time means no duration and no cost, and the id comes from spark.app.id", function()
+    local dir = U.mkdtemp()
+    T.write_file(dir .. "/notime", '{"Event":"SparkListenerLogStart","Spark Version":"3.3.0"}\n' ..
+      '{"Event":"SparkListenerEnvironmentUpdate","JVM Information":{},"Spark Properties":{"spark.app.id":"app-20240101000000-0001"},' ..
+      '"Hadoop Properties":{},"System Properties":{},"Classpath Entries":{}}\n')
+    local a = report_of(dir .. "/notime").applications[1]
+    U.rmtree(dir)
+    assert.equal("app-20240101000000-0001", a.id)
+    assert.matches("spark.app.id", a.idDerivedFrom)
+    assert.equal(-1, a.duration) -- sic.report/1's "unknown"
+    local m = a.findings.state.metadata.app
+    assert.is_nil(m.duration_ms)
+    assert.is_nil(m.start_time)
+    assert.is_nil(a.findings.state.cost.run_usd)
+    assert.is_nil(a.findings.state.cost.savings_usd)
+  end)
+end)
+
 -- ---------------------------------------------------------------- grouping and deferral
 describe("one finding per problem", function()
   it("groups a rule's findings with the same advice into one finding listing its stages, top first", function()
