@@ -185,15 +185,21 @@ return {
         if c > t.max_cores then
           return { cores_per_executor = c, peak_executors = p.peak_executors, problem = "large",
             recommended_cores = 5, recommended_executors = math.ceil(p.peak_executors * c / 5),
-            executor_memory_bytes = p.executor_memory_bytes }
+            executor_memory_bytes = p.executor_memory_bytes, gc_share = p.gc_share }
         end
         return nil
       end,
       advice = function(e)
-        local mem = e.executor_memory_bytes and math.ceil(e.executor_memory_bytes / e.cores_per_executor * 5 / GIB)
+        -- with GC pressure, 1.5x the memory per core: the same step the GC findings advise, so
+        -- the two recommendations agree on memory per core
+        local gc = (e.gc_share or 0) >= 0.1
+        local mem = e.executor_memory_bytes and math.ceil(e.executor_memory_bytes / e.cores_per_executor * 5 *
+          (gc and 1.5 or 1) / GIB)
         return string.format("%d executors of %d cores: GC pauses and I/O contention grow with executor size. %d " ..
           "executors of 5 cores keep the same total cores%s.", e.peak_executors, e.cores_per_executor,
-          e.recommended_executors, mem and string.format(" with %d GiB each (same memory per core)", mem) or ""),
+          e.recommended_executors, mem and string.format(" with %d GiB each (%s)", mem,
+          gc and string.format("1.5x the memory per core: %.0f%% of run time went to GC", 100 * e.gc_share)
+          or "same memory per core") or ""),
           { ["spark.executor.cores"] = "5", ["spark.executor.memory"] = mem and (mem .. "g") or nil,
             ["spark.executor.instances"] = tostring(e.recommended_executors) }
       end,
