@@ -108,14 +108,21 @@ static int report_app(analyze_run *r, const sic_app *app, const char *display, c
     rc = sic_html_set_add(&r->html, app, s, findings_json);
     if (rc) fprintf(stderr, "sic analyze: %s: cannot render the HTML page: %s\n", display, sic_strerror(rc));
     free(findings_json);
-  } else if (r->format == SIC_FORMAT_MD) {
-    if (r->apps) printf("\n---\n\n");
-    rc = sic_render_md(stdout, s, &r->render);
-    findings(r, app, display, NULL);
   } else {
-    if (r->apps) printf("\n%s\n\n", "------------------------------------------------------------------------");
-    rc = sic_render_text(stdout, s, &r->render);
-    findings(r, app, display, NULL);
+    /* text and md lead with the top problems, under the header; the findings follow the summary */
+    int md = r->format == SIC_FORMAT_MD;
+    char *lead = NULL, *body = NULL;
+    if (r->apps) printf(md ? "\n---\n\n" : "\n%s\n\n", "------------------------------------------------------------------------");
+    if (sic_host_cli_findings_parts(&r->host, app, md ? "md" : "text", &lead, &body, &err) != 0) {
+      fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
+      r->failed = 1;
+    }
+    r->render.lead = lead;
+    rc = md ? sic_render_md(stdout, s, &r->render) : sic_render_text(stdout, s, &r->render);
+    r->render.lead = NULL;
+    if (body) fputs(body, stdout);
+    free(lead);
+    free(body);
   }
   r->apps++;
   sic_summary_free(s);

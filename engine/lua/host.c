@@ -185,8 +185,11 @@ int sic_lua_analyze_format(const sic_app *app, const sic_lua_opts *opts, const c
   *out = NULL;
   if (nfindings_out) *nfindings_out = 0;
   if (!app) return sic_err_set(err, SIC_EINVAL, "sic_lua_analyze: no application model");
-  if (!format || (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "md")))
-    return sic_err_set(err, SIC_EINVAL, "sic_lua_analyze: unknown format '%s' (json, text, md)", format ? format : "(null)");
+  /* text-lead, md-lead: the top problems, a 0x1e byte, then the findings (sic analyze) */
+  if (!format || (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "md") &&
+                  strcmp(format, "text-lead") && strcmp(format, "md-lead")))
+    return sic_err_set(err, SIC_EINVAL, "sic_lua_analyze: unknown format '%s' (json, text, md, text-lead, md-lead)",
+                       format ? format : "(null)");
   lua_State *L = NULL;
   int rc = sic_lua_new(opts, &L, err);
   if (rc < 0) return rc;

@@ -128,6 +128,37 @@ int sic_host_cli_findings(const sic_host_cli *cli, const sic_app *app, const cha
   return SIC_OK;
 }
 
+int sic_host_cli_findings_parts(const sic_host_cli *cli, const sic_app *app, const char *format, char **lead,
+                                char **body, sic_err *err) {
+  *lead = *body = NULL;
+  if (cli->no_rules) return SIC_OK;
+  sic_lua_opts opts;
+  sic_host_cli_opts(cli, &opts);
+  char *text = NULL;
+  int64_t n = 0;
+  int md = !strcmp(format, "md");
+  int rc = sic_lua_analyze_format(app, &opts, md ? "md-lead" : "text-lead", &text, &n, err);
+  if (rc < 0) return rc;
+  char *mark = strchr(text, '\x1e'); /* "<top problems>\x1e<findings>" */
+  const char *rest = mark ? mark + 1 : text;
+  size_t size = strlen(rest) + 32;
+  *body = malloc(size);
+  if (mark) {
+    *mark = 0;
+    *lead = strdup(text);
+  }
+  if (!*body || (mark && !*lead)) {
+    free(*body);
+    free(*lead);
+    free(text);
+    *lead = *body = NULL;
+    return sic_err_set(err, SIC_ENOMEM, "findings: %s", sic_strerror(SIC_ENOMEM));
+  }
+  snprintf(*body, size, md ? "\n%s" : "\nFindings\n--------\n%s\n", rest);
+  free(text);
+  return SIC_OK;
+}
+
 void sic_host_cli_free(sic_host_cli *cli) {
   free(cli->dirs);
   free(cli->sets);

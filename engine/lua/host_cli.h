@@ -41,6 +41,11 @@ int sic_host_cli_extract(int *argc, char **argv, sic_host_cli *cli, char *errbuf
  * with err set (unusable scripts, bad --set, ...); failing rules are findings, not errors. */
 int sic_host_cli_findings(const sic_host_cli *cli, const sic_app *app, const char *format, FILE *out,
                           char **json_out, sic_err *err);
+/* Text or md findings in two parts from one run of the graph: *lead, the top problems the
+ * report prints under its header (NULL when there are none), and *body, the findings section
+ * with its heading. Both owned by the caller (free); both NULL with --no-rules. */
+int sic_host_cli_findings_parts(const sic_host_cli *cli, const sic_app *app, const char *format, char **lead,
+                                char **body, sic_err *err);
 /* Fill opts from the parsed options (pointers stay owned by cli). */
 void sic_host_cli_opts(const sic_host_cli *cli, sic_lua_opts *opts);
 void sic_host_cli_free(sic_host_cli *cli);

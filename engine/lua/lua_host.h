@@ -51,7 +51,9 @@ int sic_lua_analyze(const sic_app *app, const sic_lua_opts *opts, char **json_ou
                     int64_t *nfindings_out, sic_err *err);
 
 /* Same run as sic_lua_analyze, rendered as format: "json" (the document above), "text"
- * (one block per finding, for terminals) or "md" (a Markdown section). */
+ * (top problems, then one block per finding, for terminals), "md" (a Markdown section), or
+ * "text-lead"/"md-lead" (the top problems, a 0x1e byte, the findings: sic analyze prints the
+ * top problems under its header). */
 int sic_lua_analyze_format(const sic_app *app, const sic_lua_opts *opts, const char *format,
                            char **out, int64_t *nfindings_out, sic_err *err);
 

@@ -52,6 +52,7 @@ typedef struct sic_builder {
   int32_t part;                  /* part index of the current line */
   int64_t lineno;                /* line number of the current line */
   const char *line;              /* current line (for error offsets) */
+  int64_t timed_event;           /* app->events + 1 of the event that last noted a time (0: none) */
 
   /* string interning */
   size_t sbuf_cap;               /* bytes allocated for app->strings.buf */

@@ -291,15 +291,19 @@ static int read_excl(sic_builder *b, sic_jscan *s, sic_jiter *it, excl_event *e)
   return s->err ? -1 : 0;
 }
 
-/* Apply an exclusion to one executor row. */
-static void exclude_exec(sic_builder *b, int32_t r, const excl_event *e, int excluded) {
+/* Apply an exclusion to one executor row, as the History Server's listener does: an
+ * application-wide exclusion reaches only executors alive at that point of the log, and the
+ * node-level form (node=1) never the driver. */
+static void exclude_exec(sic_builder *b, int32_t r, const excl_event *e, int excluded, int node) {
   sic_executor *x = &b->app->executors[r];
+  if (node && x->is_driver) return;
   if (e->stage_id >= 0) {
     sic_pair_push(b, &b->excl, &b->nexcl, &b->cap_excl, (sic_pair){r, e->stage_id, 0});
     int32_t st = sic_stage_row(b, e->stage_id, e->stage_attempt, 1);
     if (st >= 0) b->app->stages[st].excluded_execs++;
     return;
   }
+  if (x->remove_time >= 0 || (x->add_time < 0 && x->bm_add_time < 0)) return; /* not a live executor */
   x->excluded = excluded;
   if (excluded) x->excluded_time = e->time;
 }
@@ -309,11 +313,11 @@ static int excl_common(sic_builder *b, sic_jscan *s, sic_jiter *it, int excluded
   if (read_excl(b, s, it, &e) < 0) return -1;
   if (e.executor >= 0) {
     int32_t r = sic_exec_row(b, e.executor, 1);
-    if (r >= 0) exclude_exec(b, r, &e, excluded);
+    if (r >= 0) exclude_exec(b, r, &e, excluded, 0);
   }
   if (e.host >= 0) { /* node-level: every executor on that host */
     for (int64_t i = 0; i < b->app->nexecutors; i++)
-      if (b->app->executors[i].host == e.host) exclude_exec(b, (int32_t)i, &e, excluded);
+      if (b->app->executors[i].host == e.host) exclude_exec(b, (int32_t)i, &e, excluded, 1);
   }
   return 0;
 }

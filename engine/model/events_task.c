@@ -396,7 +396,20 @@ static const metric_name READ[] = {
     M("Local Bytes Read", SIC_TM_SR_LOCAL_BYTES_READ),
     M("Total Records Read", SIC_TM_SR_RECORDS_READ),
     M("Remote Requests Duration", SIC_TM_SR_REMOTE_REQS_DURATION),
+    /* Push-based shuffle reads (3.2+): Spark's JSON nests them as "Push Based Shuffle"; the
+     * other spellings seen in logs (a "Shuffle Push Read Metrics" object, or the fields flat in
+     * this object) land in the same columns. */
+    M("Push Based Shuffle", SUB_PUSH),
     M("Shuffle Push Read Metrics", SUB_PUSH),
+    M("Corrupt Merged Block Chunks", SIC_TM_SR_PUSH_CORRUPT_MERGED_BLOCK_CHUNKS),
+    M("Merged Fetch Fallback Count", SIC_TM_SR_PUSH_MERGED_FETCH_FALLBACK_COUNT),
+    M("Merged Remote Blocks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_BLOCKS_FETCHED),
+    M("Merged Local Blocks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_BLOCKS_FETCHED),
+    M("Merged Remote Chunks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_CHUNKS_FETCHED),
+    M("Merged Local Chunks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_CHUNKS_FETCHED),
+    M("Merged Remote Bytes Read", SIC_TM_SR_PUSH_REMOTE_MERGED_BYTES_READ),
+    M("Merged Local Bytes Read", SIC_TM_SR_PUSH_LOCAL_MERGED_BYTES_READ),
+    M("Merged Remote Requests Duration", SIC_TM_SR_PUSH_REMOTE_MERGED_REQS_DURATION),
     {NULL, 0, NULL, 0, 0}};
 static const metric_name PUSH[] = {
     M("Corrupt Merged Block Chunks", SIC_TM_SR_PUSH_CORRUPT_MERGED_BLOCK_CHUNKS),

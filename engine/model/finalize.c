@@ -1,6 +1,7 @@
 /* Finalize: once every line is applied, sort the tables the model promises sorted, group the
  * lists collected while building into pool ranges, and derive the fields that need the whole
  * log (stage task slices, skipped stages, job lists of stages and SQL executions). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/sort.h"
@@ -231,6 +232,71 @@ static void shrink_tasks(sic_builder *b) {
   t->cap = t->n;
 }
 
+/* A Spark property from the environment, NULL when absent. */
+static const char *spark_property(const sic_app *a, const char *key) {
+  for (int32_t i = 0; i < a->env_spark.n; i++) {
+    const sic_kv *kv = &a->kvs[a->env_spark.off + i];
+    const char *k = sic_str(a, kv->key);
+    if (k && strcmp(k, key) == 0) return sic_str(a, kv->value);
+  }
+  return NULL;
+}
+
+/* The application id a log file's name carries: Spark names logs <app id>[_<attempt>]
+ * [.<codec>][.inprogress], rolling directories eventlog_v2_<app id>; a name of another shape is
+ * taken whole (up to its first '.'). Writes the id and the attempt (or "") into id/attempt;
+ * returns 0 when there is no name. */
+static int id_from_file_name(const char *path, char *id, size_t n, char *attempt, size_t an) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  if (strncmp(base, "eventlog_v2_", 12) == 0) base += 12;
+  if (strncmp(base, "events_", 7) == 0) base += 7; /* a rolling part: events_<n>_<app id> */
+  size_t len = strcspn(base, ".");
+  const char *starts[] = {"application_", "app-", "local-", "spark-"};
+  int known = 0;
+  for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) known |= strncmp(base, starts[i], strlen(starts[i])) == 0;
+  if (len == 0 || len >= n) return 0;
+  memcpy(id, base, len);
+  id[len] = 0;
+  attempt[0] = 0;
+  /* YARN ids have three parts (application_<cluster>_<n>); a fourth is the attempt. Others
+   * (local-<ms>, app-<date>-<n>) take a trailing _<n> as the attempt. */
+  char *u = strrchr(id, '_');
+  int parts = 0;
+  for (const char *c = id; *c; c++) parts += *c == '_';
+  if (known && u && (strncmp(id, "application_", 12) == 0 ? parts == 3 : parts >= 1) && u[1] && strspn(u + 1, "0123456789") == strlen(u + 1)) {
+    snprintf(attempt, an, "%s", u + 1);
+    *u = 0;
+  }
+  return 1;
+}
+
+/* An application without ApplicationStart has no "App ID": take spark.app.id from the
+ * environment, else the log's file name, and record where it came from as a diagnostic so
+ * every report can mark the id as derived. */
+static void derive_app_id(sic_builder *b) {
+  sic_app *a = b->app;
+  if (a->app_id >= 0) return;
+  const char *conf = spark_property(a, "spark.app.id");
+  const char *path = sic_str(a, a->source_path);
+  char id[256], attempt[256];
+  if (conf && conf[0]) {
+    a->app_id = sic_intern(b, conf, strlen(conf));
+    sic_builder_diag(b, SIC_DIAG_DERIVED, 0, "no ApplicationStart: application id %s taken from spark.app.id", conf);
+  } else if (path && id_from_file_name(path, id, sizeof id, attempt, sizeof attempt)) {
+    a->app_id = sic_intern(b, id, strlen(id));
+    if (attempt[0] && a->attempt_id < 0) a->attempt_id = sic_intern(b, attempt, strlen(attempt));
+    sic_builder_diag(b, SIC_DIAG_DERIVED, 0, "no ApplicationStart: application id %s%s%s taken from the file name", id,
+                     attempt[0] ? " attempt " : "", attempt);
+  } else {
+    return;
+  }
+  if (a->attempt_id < 0) {
+    const char *att = spark_property(a, "spark.app.attempt.id");
+    if (att && att[0]) a->attempt_id = sic_intern(b, att, strlen(att));
+  }
+}
+
 int sic_model_finalize(sic_builder *b) {
   sic_app *a = b->app;
   /* no line follows: the task-id index goes, and the task table takes its final size before
@@ -252,6 +318,7 @@ int sic_model_finalize(sic_builder *b) {
   sql_jobs(b);
   executor_exclusions(b);
   stage_exec_peaks(b);
+  derive_app_id(b);
   if (b->enomem) {
     sic_builder_diag(b, SIC_DIAG_READ_ERROR, 0, "out of memory while building the model: it is incomplete");
     a->truncated = 1;

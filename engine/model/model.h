@@ -420,7 +420,8 @@ typedef enum sic_diag_kind {
   SIC_DIAG_TRUNCATED_LINE,               /* last line of a part has no newline and does not parse */
   SIC_DIAG_BAD_FIELD,                    /* known event, field of the wrong type: event kept */
   SIC_DIAG_READ_ERROR,                   /* codec/IO error; parts after it are not read */
-  SIC_DIAG_UNKNOWN_EVENT                 /* informational; counted, one message per event name */
+  SIC_DIAG_UNKNOWN_EVENT,                /* informational; counted, one message per event name */
+  SIC_DIAG_DERIVED                       /* a figure the log does not state, derived (what, from where) */
 } sic_diag_kind;
 
 typedef struct sic_part_info {
@@ -447,7 +448,7 @@ typedef struct sic_app {
   int64_t end_time;                      /* ApplicationEnd "Timestamp", -1 */
   int64_t last_updated;                  /* newest part mtime, ms */
   int64_t first_event_time;              /* smallest timestamp seen in any event, -1 */
-  int64_t last_event_time;               /* largest timestamp seen in any event, -1 */
+  int64_t last_event_time;               /* time of the last timed event in log order, -1 */
   sic_range driver_logs;                 /* ApplicationStart "Driver Logs" in kvs */
   sic_range driver_attributes;           /* ApplicationStart "Driver Attributes" in kvs */
 

@@ -192,5 +192,14 @@ void sic_note_time(sic_builder *b, int64_t t) {
   if (t <= 0) return;
   sic_app *a = b->app;
   if (a->first_event_time < 0 || t < a->first_event_time) a->first_event_time = t;
-  if (t > a->last_event_time) a->last_event_time = t;
+  /* The last event in log order, not the largest time any event carries: an application
+   * without ApplicationEnd ends there, and one event stamped by another clock (seen in
+   * rewritten logs: executors added years later) must not stretch it. The times one event
+   * notes (launch and finish) share its count and keep their largest. */
+  if (b->timed_event != a->events + 1) {
+    b->timed_event = a->events + 1;
+    a->last_event_time = t;
+  } else if (t > a->last_event_time) {
+    a->last_event_time = t;
+  }
 }

@@ -24,6 +24,7 @@ typedef struct sic_render_opts {
   int color;                     /* 1: ANSI colours (caller decides: TTY and no NO_COLOR) */
   int top_stages;                /* stages listed by time (0 = default 5) */
   int max_failures;              /* failure groups listed (0 = default 8) */
+  const char *lead;              /* text/md printed right under the header (the top problems), NULL */
 } sic_render_opts;
 
 /* Text: reads top-down - identity, work done, executors and utilisation, time by stage, I/O,

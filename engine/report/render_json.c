@@ -186,6 +186,7 @@ void sic_report_json_app(sic_jw *w, const sic_summary *s, const sic_render_opts 
   (void)opts;
   sic_jw_obj(w);
   sic_jw_kstr(w, "id", s->app_id);
+  if (s->notice.derived_id) sic_jw_kstr(w, "idDerivedFrom", s->notice.derived_id);
   sic_jw_kstr(w, "name", s->name);
   sic_jw_kstr(w, "attemptId", s->attempt_id);
   sic_jw_kstr(w, "sparkUser", s->user);

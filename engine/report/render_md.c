@@ -19,6 +19,7 @@ static void md_header(FILE *out, const sic_summary *s) {
   char a[SIC_FMT_LEN], b[SIC_FMT_LEN];
   fputs("# ", out);
   md_text(out, s->app_id ? s->app_id : "(no application id)", 200);
+  if (s->notice.derived_id) fputs(" (id derived)", out);
   fputs(" - ", out);
   md_text(out, s->name, 200);
   fputs("\n\n| | |\n|---|---|\n| user | ", out);
@@ -121,8 +122,15 @@ static void md_failures(FILE *out, const sic_summary *s, const sic_render_opts *
 
 static void md_notices(FILE *out, const sic_summary *s) {
   const sic_summary_notice *n = &s->notice;
-  if (s->complete && !s->truncated && !n->malformed_lines && !n->read_errors) return;
+  if (s->complete && !s->truncated && !n->malformed_lines && !n->read_errors && !n->derived_id && !n->start_from_events)
+    return;
   fputs("\n## Notices\n\n", out);
+  if (n->derived_id) {
+    fputs("- id derived: ", out);
+    md_text(out, n->derived_id, 200);
+    fputc('\n', out);
+  }
+  if (n->start_from_events) fputs("- no ApplicationStart: the start is the earliest event time\n", out);
   if (!s->complete) fputs(s->in_progress ? "- in progress: the log is still being written\n"
                                          : "- incomplete: no ApplicationEnd event; analysed up to the last event\n", out);
   if (s->truncated) fputs("- truncated: the log ends in the middle of a line or a compressed block\n", out);
@@ -144,6 +152,7 @@ static void md_notices(FILE *out, const sic_summary *s) {
 
 int sic_render_md(FILE *out, const sic_summary *s, const sic_render_opts *opts) {
   md_header(out, s);
+  if (opts && opts->lead && opts->lead[0]) fprintf(out, "\n%s", opts->lead);
   md_work(out, s);
   md_stages(out, s, opts);
   md_data(out, s);

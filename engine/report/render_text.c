@@ -27,7 +27,8 @@ static const char *first_line(const char *s, char *buf, size_t size, size_t max)
 
 static void header(FILE *out, const sic_summary *s, const style *c) {
   char a[SIC_FMT_LEN], b[SIC_FMT_LEN];
-  fprintf(out, "%s%s%s%s%s  %s\n", c->bold, s->app_id ? s->app_id : "(no application id)",
+  fprintf(out, "%s%s%s%s%s%s  %s\n", c->bold, s->app_id ? s->app_id : "(no application id)",
+          s->notice.derived_id ? " (id derived)" : "",
           s->attempt_id ? " attempt " : "", s->attempt_id ? s->attempt_id : "", c->off, s->name ? s->name : "");
   fprintf(out, "  user %s, Spark %s, read from %s\n", s->user ? s->user : "unknown",
           s->spark_version ? s->spark_version : "unknown", s->source ? s->source : "?");
@@ -158,12 +159,16 @@ static void failures(FILE *out, const sic_summary *s, const sic_render_opts *o, 
 static void notices(FILE *out, const sic_summary *s, const style *c) {
   const sic_summary_notice *n = &s->notice;
   char line[200];
-  int any = !s->complete || s->truncated || n->malformed_lines || n->read_errors || n->bad_fields;
+  int any = !s->complete || s->truncated || n->malformed_lines || n->read_errors || n->bad_fields || n->derived_id ||
+            n->start_from_events;
   if (!any) return;
   fprintf(out, "\n%sNotices%s\n", c->bold, c->off);
   if (s->in_progress) fprintf(out, "  %sin progress: the log is still being written%s\n", c->yellow, c->off);
   else if (!s->complete)
     fprintf(out, "  %sincomplete: no ApplicationEnd event; analysed up to the last event%s\n", c->yellow, c->off);
+  if (n->derived_id) fprintf(out, "  %sid derived: %s%s\n", c->yellow, n->derived_id, c->off);
+  if (n->start_from_events)
+    fprintf(out, "  %sno ApplicationStart: the start is the earliest event time%s\n", c->yellow, c->off);
   if (s->truncated) fprintf(out, "  %struncated: the log ends in the middle of a line or a compressed block%s\n", c->yellow, c->off);
   if (n->malformed_lines) {
     fprintf(out, "  %s%lld malformed line%s", c->yellow, (long long)n->malformed_lines, n->malformed_lines == 1 ? "" : "s");
@@ -181,6 +186,7 @@ static void notices(FILE *out, const sic_summary *s, const style *c) {
 int sic_render_text(FILE *out, const sic_summary *s, const sic_render_opts *opts) {
   style c = make_style(opts && opts->color);
   header(out, s, &c);
+  if (opts && opts->lead && opts->lead[0]) fprintf(out, "\n%s%s%s", c.bold, opts->lead, c.off);
   work(out, s, &c);
   executors(out, s, &c);
   stages(out, s, opts, &c);

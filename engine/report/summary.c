@@ -305,9 +305,12 @@ static void build_notice(const sic_app *app, sic_summary *s) {
   n->bad_fields = app->bad_fields;
   n->unknown_events = app->unknown_events;
   n->first_kind = -1;
+  n->start_from_events = app->start_time < 0 && app->first_event_time >= 0;
   for (int64_t i = 0; i < app->ndiags; i++) {
     const sic_diag *d = &app->diags[i];
-    if (d->kind == SIC_DIAG_READ_ERROR) {
+    if (d->kind == SIC_DIAG_DERIVED) {
+      if (!n->derived_id) n->derived_id = sic_str(app, d->message);
+    } else if (d->kind == SIC_DIAG_READ_ERROR) {
       if (!n->read_errors++) {
         n->read_error_path = part_path(app, d->part);
         n->read_error_reason = sic_str(app, d->message);

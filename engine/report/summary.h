@@ -114,6 +114,8 @@ typedef struct sic_summary_notice {
   int32_t first_kind;            /* its sic_diag_kind, -1 = none */
   const char *read_error_path;   /* part where the first read error happened, NULL */
   const char *read_error_reason; /* its message (reading stopped there) */
+  const char *derived_id;        /* how the application id was derived (no ApplicationStart), NULL */
+  int start_from_events;         /* 1: no ApplicationStart, the start is the earliest event time */
 } sic_summary_notice;
 
 typedef struct sic_summary {

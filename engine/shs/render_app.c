@@ -313,8 +313,10 @@ static void write_executor(sic_jw *w, const shs_ctx *c, int32_t x) {
   }
   sic_jw_key(w, "blacklistedInStages");
   write_excluded_stages(w, c, e);
-  sic_jw_key(w, "peakMemoryMetrics");
-  shs_write_emetrics(w, &ev->peak);
+  if (ev->has_peak) {
+    sic_jw_key(w, "peakMemoryMetrics");
+    shs_write_emetrics(w, &ev->peak);
+  }
   sic_jw_key(w, "attributes");
   shs_write_str_map(w, a, driver_logs ? a->driver_attributes : e->attributes);
   sic_jw_key(w, "resources");

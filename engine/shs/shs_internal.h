@@ -85,7 +85,8 @@ typedef struct shs_exec_view {
   int32_t total;                 /* task attempts started */
   int32_t max_tasks;             /* totalCores / cpus per task */
   int32_t rdd_blocks;            /* RDD blocks stored */
-  int32_t reserved;
+  int32_t has_peak;              /* executor metrics arrived (a task end, a metrics update or a stage's
+                                    peaks): peakMemoryMetrics is written only then */
   int64_t duration;              /* sum of finished task durations (driver: app duration) */
   int64_t gc;                    /* JVM GC time of tasks */
   int64_t input;                 /* input bytes of tasks */

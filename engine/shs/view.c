@@ -338,7 +338,10 @@ static void build_executors(builder *b) {
     shs_exec_view *ev = &b->v->execs[x];
     ev->listed = e->add_time >= 0 || e->bm_add_time >= 0;
     ev->max_tasks = e->total_cores / cpus_per_task(a, e->resource_profile_id);
-    if (e->peak >= 0) emax(&ev->peak, &a->peaks[e->peak]);
+    if (e->peak >= 0) {
+      emax(&ev->peak, &a->peaks[e->peak]);
+      ev->has_peak = 1;
+    }
   }
   for (int64_t r = 0; r < a->tasks.n; r++) {
     int32_t x = sic_task_executor(a, r);
@@ -350,6 +353,7 @@ static void build_executors(builder *b) {
     ev->completed += out == SHS_T_SUCCESS;
     ev->failed += out == SHS_T_FAILED;
     if (out == SHS_T_ACTIVE) continue;
+    ev->has_peak = 1; /* every task end carries executor metrics (zeros in logs without them) */
     int64_t d = sic_task_duration(a, r);
     ev->duration += d > 0 ? d : 0;
     /* Metrics of a resubmitted task are those of its first attempt: not added again. */

@@ -24,6 +24,13 @@ return {
         end
       end
     end
+    -- Overlapping savings (same stage time, same GC time, same idle cores) count once.
+    local all = {}
+    for _, agent in ipairs(AGENTS) do
+      for _, f in ipairs(state[agent] and state[agent].findings or {}) do all[#all + 1] = f end
+    end
+    local union = require("lib.analysis.savings").union(all)
+    total_ms, core_ms = union.wall_ms, union.core_ms
     local findings = ctx.run_rules()
     local run
     for _, f in ipairs(findings) do if f.id == "cost.run" then run = f.evidence end end

@@ -173,8 +173,11 @@ sic.host = {
     if not ok then error({ message = tostring(err) }, 0) end
     local report = sic.analyze(model.wrap(ptr, false))
     local pretty = require "sic.pretty"
-    if format == "text" then return pretty.report(report), #report.findings end
-    if format == "md" then return pretty.report_md(report), #report.findings end
+    -- "text-lead"/"md-lead": "<top problems>\30<findings>", for the C report that prints the
+    -- top problems under its header (sic_host_cli_findings_parts); "text"/"md" start with them
+    local lead = format == "text-lead" or format == "md-lead"
+    if format == "text" or format == "text-lead" then return pretty.report(report, { lead_marker = lead }), #report.findings end
+    if format == "md" or format == "md-lead" then return pretty.report_md(report, { lead_marker = lead }), #report.findings end
     return sic.json(report, true), #report.findings
   end,
   -- sic delta TABLE... [--logs LOG...]: the Delta agent alone, rendered (sic.delta/1 in json).

@@ -56,11 +56,13 @@ return {
         if ctx.conf("spark.speculation", "false") == "true" then return nil end
         local skew = ctx.state.skew
         local stages, saving = {}, 0
-        for _, f in ipairs(skew and skew.findings or {}) do
-          local c = f.evidence and f.evidence.cause
-          if f.id == "skew.task_duration" and (c == "executor" or c == "compute" or c == "locality") then
-            stages[#stages + 1] = f.entity.key
-            saving = saving + (f.impact and f.impact.saving_ms or 0)
+        for _, g in ipairs(skew and skew.findings or {}) do
+          for _, f in ipairs(g.members or { g }) do -- a grouped finding lists its stages as members
+            local c = f.evidence and f.evidence.cause
+            if g.id == "skew.task_duration" and (c == "executor" or c == "compute" or c == "locality") then
+              stages[#stages + 1] = f.entity.key
+              saving = saving + (f.impact and f.impact.saving_ms or 0)
+            end
           end
         end
         if #stages < ctx.thresholds.min_stages then return nil end

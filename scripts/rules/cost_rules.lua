@@ -7,6 +7,7 @@
 local U = require "lib.analysis.util"
 local R = require "lib.analysis.resources"
 local catalogue = require "pricing.catalogue"
+local savings = require "lib.analysis.savings"
 
 local AGENTS = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules" }
 
@@ -42,6 +43,8 @@ return {
       thresholds = { instance = catalogue.default, driver_cores = 1 },
       when = function(app, ctx)
         local e = entry_for(ctx.thresholds.instance)
+        -- a log with no event times gives no run time: its cost is unknown, not $0
+        if U.app_start(app) < 0 or U.app_end(app) < 0 then return nil end
         local p = R.profile(app)
         local per_core_hour = e.usd_per_hour / e.vcpus
         if e.dbu_per_hour and e.usd_per_dbu then per_core_hour = per_core_hour + e.dbu_per_hour * e.usd_per_dbu / e.vcpus end
@@ -51,11 +54,12 @@ return {
         local driver_usd = (p.wall_ms or 0) * driver_cores * per_core_ms
         local mean_cores = p.wall_ms > 0 and (p.alive_core_ms or 0) / p.wall_ms or 0
         local per_wall_ms = (mean_cores + driver_cores) * per_core_ms
-        local values, total = {}, 0
+        local values, all = {}, {}
         for _, agent in ipairs(AGENTS) do
           local layer = ctx.state[agent]
           if layer and layer.findings then
             for _, f in ipairs(layer.findings) do
+              all[#all + 1] = f
               local im = f.impact
               if im then
                 -- memory_gib_hours is not priced on its own: instance prices bundle memory with cores
@@ -63,13 +67,17 @@ return {
                 if usd > 0 then
                   values[#values + 1] = { id = f.id, entity = f.entity and f.entity.key or "app", usd = usd,
                     saving_ms = im.saving_ms, core_ms = im.core_ms }
-                  total = total + usd
                 end
               end
             end
           end
         end
         table.sort(values, function(a, b) return a.usd > b.usd end)
+        -- The total is the union of the savings (lib/analysis/savings): overlapping claims on
+        -- the same stage time, GC time or idle cores count once, and never more than the run.
+        local u = savings.union(all, { wall_ms = p.wall_ms, core_ms = p.alive_core_ms })
+        local run_usd = exec_usd + driver_usd
+        local total = math.min(u.wall_ms * per_wall_ms + u.core_ms * per_core_ms, run_usd)
         local curve
         local rt = ctx.state.runtime
         if rt and rt.whatif then
@@ -83,13 +91,14 @@ return {
           usd_per_hour = e.usd_per_hour, vcpus = e.vcpus, usd_per_core_hour = per_core_hour,
           catalogue_source = catalogue.source, catalogue_date = catalogue.date,
           executor_core_hours = (p.alive_core_ms or 0) / 3600000, driver_core_hours = (p.wall_ms or 0) * driver_cores / 3600000,
-          executor_usd = exec_usd, driver_usd = driver_usd, run_usd = exec_usd + driver_usd,
-          savings_usd = total, savings = values, whatif_cost = curve }
+          executor_usd = exec_usd, driver_usd = driver_usd, run_usd = run_usd,
+          savings_usd = total, saving_union_ms = u.wall_ms, core_union_ms = u.core_ms, savings = values,
+          whatif_cost = curve }
       end,
       advice = function(e)
         return string.format("The run cost about $%.4f (%.2f executor + %.2f driver core-hours at $%.4f per core-hour, " ..
           "catalogue entry %s: %s %s in %s, $%.3f/h for %d vCPUs; %s). The findings with an estimate are worth about " ..
-          "$%.4f per run.%s", e.run_usd, e.executor_core_hours, e.driver_core_hours, e.usd_per_core_hour, e.pricing_entry,
+          "$%.4f per run together (overlapping savings counted once).%s", e.run_usd, e.executor_core_hours, e.driver_core_hours, e.usd_per_core_hour, e.pricing_entry,
           e.cloud, e.instance, e.region or "?", e.usd_per_hour, e.vcpus, e.catalogue_source, e.savings_usd, top_list(e.savings))
       end,
     },

@@ -2,6 +2,7 @@
 -- has besides stages): failed jobs and queries, executors lost to memory limits, executors
 -- that were paid for but never ran a task.
 local parse = require "sic.parse"
+local U = require "lib.analysis.util"
 
 local function first_line(s, max)
   s = (s or ""):match("^[^\n]*"):gsub("%.+$", "")
@@ -27,9 +28,65 @@ local function app_end(app)
   return app.last_event_time
 end
 
+-- Failure texts of GPU memory exhaustion under spark-rapids (RMM/cuDF allocation failures and
+-- the plugin's retry exceptions).
+local GPU_OOM = { "GpuRetryOOM", "GpuSplitAndRetryOOM", "GpuOOM", "RmmException", "RMM failure", "rmm::out_of_memory",
+  "CudfException: std::bad_alloc", "out of memory: CUDA", "CUDA error: out of memory" }
+
+local function gpu_oom_text(msg)
+  for _, p in ipairs(GPU_OOM) do if msg:find(p, 1, true) then return p end end
+end
+
+local function rapids_plugin(app)
+  return (app:conf("spark.plugins", "")):find("com.nvidia.spark.SQLPlugin", 1, true) ~= nil
+end
+
 return {
   agent = "runtime",
   rules = {
+    {
+      id = "gpu.oom",
+      title = "Tasks failed for lack of GPU memory (spark-rapids)",
+      severity = "high",
+      applies_to = "app",
+      thresholds = { min_failures = 1 },
+      when = function(app, ctx)
+        if not rapids_plugin(app) then return nil end
+        local t, n, example, kind, stages = app.tasks, 0, nil, nil, {}
+        for row = 0, t.n - 1 do
+          local sid = tonumber(t.error[row])
+          if sid and sid >= 0 then
+            local msg = app:string(sid) or ""
+            local k = gpu_oom_text(msg)
+            if k then
+              n = n + 1
+              kind = kind or k
+              example = example or first_line(msg, 200)
+              stages[tonumber(t.stage[row])] = true
+            end
+          end
+        end
+        if n < ctx.thresholds.min_failures then return nil end
+        local nst = 0
+        for _ in pairs(stages) do nst = nst + 1 end
+        return { failures = n, stages = nst, kind = kind, example = example,
+          concurrent = tonumber(ctx.conf("spark.rapids.sql.concurrentGpuTasks", "")),
+          batch_bytes = parse.size(ctx.conf("spark.rapids.sql.batchSizeBytes", "1g")) or 1024 ^ 3,
+          split_bytes = parse.size(ctx.conf("spark.sql.files.maxPartitionBytes", "128m")) or 128 * 1024 ^ 2 }
+      end,
+      advice = function(e)
+        -- Less GPU memory in use at once: fewer tasks sharing the GPU, smaller batches and splits.
+        local cfg = {}
+        local conc = e.concurrent and math.max(1, e.concurrent - 1) or 1
+        if not e.concurrent or e.concurrent > 1 then cfg["spark.rapids.sql.concurrentGpuTasks"] = tostring(conc) end
+        cfg["spark.rapids.sql.batchSizeBytes"] = math.floor(e.batch_bytes / 2 / 1024 ^ 2) .. "m"
+        cfg["spark.sql.files.maxPartitionBytes"] = math.floor(e.split_bytes / 2 / 1024 ^ 2) .. "m"
+        return string.format("%d task attempt(s) in %d stage(s) ran out of GPU memory (%s: %s). Fewer concurrent GPU " ..
+          "tasks%s, half the batch size and half the input split leave each task more of the GPU's memory.", e.failures,
+          e.stages, e.kind, e.example, cfg["spark.rapids.sql.concurrentGpuTasks"] and
+          (" (" .. cfg["spark.rapids.sql.concurrentGpuTasks"] .. ")") or ""), cfg
+      end,
+    },
     {
       id = "job.failed",
       title = "A job failed",
@@ -74,8 +131,8 @@ return {
       advice = function(e)
         local suggested = math.ceil(e.overhead_bytes * 2 / 1024 ^ 2)
         return string.format("Executor %s on %s was killed: %s. Off-heap use (Python, native buffers, netty) " ..
-          "outgrew the overhead of %d MiB; raise it.", e.executor_id, e.host or "?", e.reason,
-          math.floor(e.overhead_bytes / 1024 ^ 2)), { ["spark.executor.memoryOverhead"] = suggested .. "m" }
+          "outgrew the overhead of %s: twice that (%d MiB) leaves room.", e.executor_id, e.host or "?", e.reason,
+          U.bytes(e.overhead_bytes), suggested), { ["spark.executor.memoryOverhead"] = suggested .. "m" }
       end,
     },
     {
@@ -96,7 +153,7 @@ return {
           "is affected, look at its host (memory pressure, noisy neighbours) or at the data its tasks got; " ..
           "otherwise give executors more memory per core.", e.executor_id, e.host or "?", 100 * e.ratio, e.tasks)
       end,
-      impact = function(e) return { saving_ms = 0, core_ms = e.gc_ms / 2, method = "half of the executor's GC time (core time)" } end,
+      impact = function(e) return { saving_ms = 0, core_ms = e.gc_ms / 2, pool = "gc", method = "half of the executor's GC time (core time)" } end,
     },
     {
       id = "executor.idle",
@@ -118,7 +175,8 @@ return {
           e.alive_ms / 1000), { ["spark.dynamicAllocation.executorIdleTimeout"] = "30s" }
       end,
       impact = function(e)
-        return { saving_ms = 0, core_ms = e.cores * e.alive_ms, basis = "core time held by an executor without tasks" }
+        return { saving_ms = 0, core_ms = e.cores * e.alive_ms, pool = "idle_cores",
+          basis = "core time held by an executor without tasks" }
       end,
     },
   },

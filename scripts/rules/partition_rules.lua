@@ -2,6 +2,7 @@
 -- (spill, stragglers), a shuffle partition count left at Spark's default of 200 regardless of
 -- data size, and small output files. Target: 128-256 MiB of data per task.
 local U = require "lib.analysis.util"
+local parse = require "sic.parse"
 local MIB = 1048576
 
 -- Partitions that put `bytes` at the target size per task (at least 1).
@@ -24,16 +25,21 @@ return {
         local s = U.stats(stage, "duration")
         if s.n < t.min_tasks or s.median > t.max_median_ms then return nil end
         return { stage = stage.key, tasks = s.n, median_ms = s.median, total_ms = s.sum,
-          scheduler_delay_ms = U.sums(stage).scheduler_delay }
+          scheduler_delay_ms = U.sums(stage).scheduler_delay, reads_input = U.sums(stage).input_bytes_read > 0 }
       end,
-      advice = function(e)
+      advice = function(e, ctx)
+        -- Splits large enough for tasks of ~200 ms: the current split size times 200 / median
+        -- (a power of two, at most 8x).
+        local cur = parse.size(ctx.conf("spark.sql.files.maxPartitionBytes", "128m")) or 128 * MIB
+        local factor = math.min(8, 2 ^ math.ceil(math.log(200 / math.max(e.median_ms, 1)) / math.log(2)))
+        local cfg = { ["spark.sql.adaptive.coalescePartitions.enabled"] = "true" }
+        if e.reads_input and factor >= 2 then cfg["spark.sql.files.maxPartitionBytes"] = math.floor(cur * factor / MIB) .. "m" end
         return string.format("%s ran %d tasks with a median of %d ms; fewer, larger partitions " ..
           "(coalesce, larger input splits, AQE partition coalescing) cut the per-task overhead.", e.stage, e.tasks,
-          e.median_ms), { ["spark.sql.adaptive.coalescePartitions.enabled"] = "true",
-          ["spark.sql.files.maxPartitionBytes"] = "256m" }
+          e.median_ms), cfg
       end,
       -- Scheduler delay is summed over tasks: core time, not wall time.
-      impact = function(e) return { saving_ms = 0, core_ms = e.scheduler_delay_ms, method = "scheduler delay summed over the stage's tasks (core time)" } end,
+      impact = function(e) return { saving_ms = 0, core_ms = e.scheduler_delay_ms, pool = "scheduler_delay", method = "scheduler delay summed over the stage's tasks (core time)" } end,
     },
     {
       id = "partition.shuffle_partitions_default",
@@ -144,7 +150,7 @@ return {
           e.recommended_partitions and (" (" .. e.recommended_partitions .. ")") or ""), cfg
       end,
       impact = function(e)
-        return { saving_ms = 0, core_ms = e.task_time_ms * 0.2,
+        return { saving_ms = 0, core_ms = e.task_time_ms * 0.2, pool = "spill",
           method = "20% of the stage's task time (spill written, sorted and read back), a conservative estimate" }
       end,
     },

@@ -79,7 +79,7 @@ return {
       end,
       impact = function(e)
         -- saving_ms stays >= 0 (renderers print it as time saved); the slowdown is its own field
-        return { saving_ms = 0, slowdown_ms = e.predicted_slowdown_ms, core_ms = e.core_ms_saved,
+        return { saving_ms = 0, slowdown_ms = e.predicted_slowdown_ms, core_ms = e.core_ms_saved, pool = "idle_cores",
           method = "core time held by executors removed (observed cores x (1 - recommended/peak)); wall time from the what-if curve (interpolated in 1/size between simulated points)" }
       end,
     },
@@ -169,7 +169,7 @@ return {
           per_core and (", with " .. U.bytes(per_core) .. " of heap per core") or ""), cfg
       end,
       impact = function(e)
-        return { saving_ms = 0, core_ms = e.gc_ms * 0.5, method = "half of the GC time" }
+        return { saving_ms = 0, core_ms = e.gc_ms * 0.5, pool = "gc", method = "half of the GC time" }
       end,
     },
     {
@@ -185,15 +185,21 @@ return {
         if c > t.max_cores then
           return { cores_per_executor = c, peak_executors = p.peak_executors, problem = "large",
             recommended_cores = 5, recommended_executors = math.ceil(p.peak_executors * c / 5),
-            executor_memory_bytes = p.executor_memory_bytes }
+            executor_memory_bytes = p.executor_memory_bytes, gc_share = p.gc_share }
         end
         return nil
       end,
       advice = function(e)
-        local mem = e.executor_memory_bytes and math.ceil(e.executor_memory_bytes / e.cores_per_executor * 5 / GIB)
+        -- with GC pressure, 1.5x the memory per core: the same step the GC findings advise, so
+        -- the two recommendations agree on memory per core
+        local gc = (e.gc_share or 0) >= 0.1
+        local mem = e.executor_memory_bytes and math.ceil(e.executor_memory_bytes / e.cores_per_executor * 5 *
+          (gc and 1.5 or 1) / GIB)
         return string.format("%d executors of %d cores: GC pauses and I/O contention grow with executor size. %d " ..
           "executors of 5 cores keep the same total cores%s.", e.peak_executors, e.cores_per_executor,
-          e.recommended_executors, mem and string.format(" with %d GiB each (same memory per core)", mem) or ""),
+          e.recommended_executors, mem and string.format(" with %d GiB each (%s)", mem,
+          gc and string.format("1.5x the memory per core: %.0f%% of run time went to GC", 100 * e.gc_share)
+          or "same memory per core") or ""),
           { ["spark.executor.cores"] = "5", ["spark.executor.memory"] = mem and (mem .. "g") or nil,
             ["spark.executor.instances"] = tostring(e.recommended_executors) }
       end,

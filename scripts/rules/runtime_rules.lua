@@ -2,6 +2,35 @@
 -- wall time (what-if simulation, lib/analysis/resources.lua).
 local R = require "lib.analysis.resources"
 local U = require "lib.analysis.util"
+local P = require "lib.analysis.platform"
+local parse = require "sic.parse"
+local GIB = 1024 ^ 3
+
+-- Executor memory now (bytes; Spark's 1g default when unset) and 1.5x of it in whole GiB.
+local function memory_step(app)
+  local cur = parse.size(app:conf("spark.executor.memory", "1g"), "m") or GIB
+  return cur, math.max(math.ceil(cur * 1.5 / GIB), math.floor(cur / GIB) + 1)
+end
+
+-- GC advice that fits the JVM and engine: 1.5x the executor memory; -XX:+UseG1GC (added to
+-- the options already set) only on a JVM older than 9, whose default is the parallel
+-- collector, and not where the work ran in Photon or on GPUs.
+local function gc_advice(app)
+  local p = P.detect(app)
+  local cur, gib = memory_step(app)
+  local cfg = { ["spark.executor.memory"] = gib .. "g" }
+  local text = string.format("Give executors more memory per core (spark.executor.memory %s -> %d GiB)", U.bytes(cur), gib)
+  local opts = app:conf("spark.executor.extraJavaOptions", "")
+  if p.photon or p.gpu then
+    text = text .. string.format("; the heavy work ran in %s, so no JVM collector change is advised", p.photon and "Photon" or "GPU plans")
+  elseif p.java and p.java < 9 and not opts:find("UseG1GC", 1, true) and not opts:find("UseParallelGC", 1, true) then
+    cfg["spark.executor.extraJavaOptions"] = (opts ~= "" and (opts .. " ") or "") .. "-XX:+UseG1GC"
+    text = text .. string.format("; Java %d defaults to the parallel collector: G1 shortens the pauses", p.java)
+  elseif p.g1_default then
+    text = text .. string.format("; Java %d already uses G1", p.java)
+  end
+  return text .. ".", cfg
+end
 
 return {
   agent = "runtime",
@@ -20,29 +49,39 @@ return {
         if gc / run < ctx.thresholds.ratio then return nil end
         return { stage = stage.key, gc_ms = gc, run_ms = run, ratio = gc / run }
       end,
-      advice = function(e)
-        return string.format("%s spent %.0f%% of its task run time in GC. Give executors more memory per core, " ..
-          "cache less, or use G1GC.", e.stage, 100 * e.ratio), { ["spark.executor.extraJavaOptions"] = "-XX:+UseG1GC" }
+      advice = function(e, ctx)
+        local text, cfg = gc_advice(ctx.app)
+        return string.format("%s spent %.0f%% of its task run time in GC. %s", e.stage, 100 * e.ratio, text), cfg
       end,
-      -- GC time is summed over tasks: it is core time, not wall time.
-      impact = function(e) return { saving_ms = 0, core_ms = e.gc_ms / 2, method = "half of the stage's task GC time (core time)" } end,
+      -- GC time is summed over tasks: it is core time, not wall time; executor.gc_pressure and
+      -- resources.memory_pressure draw on the same GC time (pool "gc").
+      impact = function(e) return { saving_ms = 0, core_ms = e.gc_ms / 2, pool = "gc", method = "half of the stage's task GC time (core time)" } end,
     },
     {
       id = "runtime.spill",
       title = "Stage spilled to disk",
       severity = "medium",
       applies_to = "stage",
-      thresholds = { min_spill_bytes = 1048576 },
+      thresholds = { min_spill_bytes = 1048576, target_bytes = 128 * 1048576 },
+      -- partition.spill (most tasks spill) and skew.spill (a few do) say why and what to do
+      defers_to = { "partition.spill", "skew.spill", "skew.task_duration" },
       when = function(stage, ctx)
         local sums = U.sums(stage, "all")
         if sums.spill_bytes < ctx.thresholds.min_spill_bytes then return nil end
         local s = U.stats(stage, "spill_bytes", "all")
-        return { stage = stage.key, spilled_bytes = s.sum, disk_bytes = sums.disk_bytes_spilled, tasks_spilling_max = s.max }
+        return { stage = stage.key, spilled_bytes = s.sum, disk_bytes = sums.disk_bytes_spilled, tasks_spilling_max = s.max,
+          tasks = stage.ntasks, shuffle_read_bytes = sums.shuffle_read_bytes,
+          recommended_partitions = math.max(2 * stage.ntasks, math.ceil(s.sum / ctx.thresholds.target_bytes)) }
       end,
-      advice = function(e)
-        return string.format("%s spilled %.1f MiB (%.1f MiB to disk): raise memory per task or the number of " ..
-          "partitions.", e.stage, e.spilled_bytes / 1048576, e.disk_bytes / 1048576),
-          { ["spark.sql.shuffle.partitions"] = "increase", ["spark.executor.memory"] = "increase" }
+      advice = function(e, ctx)
+        local cur, gib = memory_step(ctx.app)
+        local cfg = { ["spark.executor.memory"] = gib .. "g" }
+        local how = string.format("give executors %d GiB instead of %s", gib, U.bytes(cur))
+        if e.shuffle_read_bytes > 0 then
+          cfg["spark.sql.shuffle.partitions"] = tostring(e.recommended_partitions)
+          how = string.format("split its shuffle into %d partitions (from %d tasks) or %s", e.recommended_partitions, e.tasks, how)
+        end
+        return string.format("%s spilled %s (%s to disk): %s.", e.stage, U.bytes(e.spilled_bytes), U.bytes(e.disk_bytes), how), cfg
       end,
     },
     {

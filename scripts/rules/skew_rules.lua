@@ -100,16 +100,16 @@ local function advice_for(e)
     text[#text + 1] = string.format("The straggler spent %.0f%% of its run time in GC: give executors more memory per core.",
       100 * e.straggler_gc_share)
   elseif e.cause == "executor" then
+    -- the speculation settings are config.speculation's, once for every straggling stage
     text[#text + 1] = string.format("Executor %s (%s) was slow for all its tasks in this stage: a bad host, not the data. " ..
-      "Speculation re-runs such tasks elsewhere.", tostring(e.executor), tostring(e.host))
-    cfg["spark.speculation"] = "true"
+      "Speculation re-runs such tasks elsewhere (config.speculation).", tostring(e.executor), tostring(e.host))
   elseif e.cause == "locality" then
     text[#text + 1] = "The straggler ran with locality " .. tostring(e.locality) .. ": it read its data over the network."
   elseif e.cause == "speculation" then
     text[#text + 1] = "The longest attempt was a speculative copy: the original was slow for reasons outside the data."
   else
-    text[#text + 1] = "The longest task read no more data than the others: a straggler, not data skew; speculation can hide it."
-    cfg["spark.speculation"] = "true"
+    text[#text + 1] = "The longest task read no more data than the others: a straggler, not data skew; speculation " ..
+      "can hide it (config.speculation)."
   end
   return table.concat(text, " "), cfg
 end
@@ -162,6 +162,8 @@ return {
       severity = "medium",
       applies_to = "stage",
       thresholds = { ratio = 4, min_max_bytes = 16 * 1048576, min_tasks = 8, mad_z = 5 },
+      -- the straggler time it claims is skew.task_duration's when both fire on a stage
+      defers_to = { "skew.task_duration" },
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end
@@ -185,7 +187,7 @@ return {
           e.sql and e.sql.join_keys and (" (join keys [" .. e.sql.join_keys .. "])") or "", how), cfg
       end,
       impact = function(e)
-        return { saving_ms = math.max((e.heaviest_task_ms or 0) - (e.p75_task_ms or 0), 0),
+        return { saving_ms = math.max((e.heaviest_task_ms or 0) - (e.p75_task_ms or 0), 0), wall_pool = "wall",
           method = "the heaviest reader's task time beyond the p75 task" }
       end,
     },
@@ -215,6 +217,8 @@ return {
       severity = "medium",
       applies_to = "stage",
       thresholds = { min_spill_bytes = 64 * 1048576, max_share_tasks = 0.1, min_tasks = 8 },
+      -- the spill of a skewed partition is part of the skew skew.task_duration reports
+      defers_to = { "skew.task_duration" },
       when = function(stage, ctx)
         local t = ctx.thresholds
         if stage.ntasks < t.min_tasks then return nil end

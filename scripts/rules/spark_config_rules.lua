@@ -27,8 +27,8 @@ return {
         return { serializer = ser, shuffle_read_bytes = bytes }
       end,
       advice = function(e)
-        return string.format("RDD stages shuffled %.1f MiB with %s. Kryo is faster and more compact for " ..
-          "RDD shuffles and caching (Spark SQL's own rows are unaffected).", e.shuffle_read_bytes / 1048576, e.serializer),
+        return string.format("RDD stages shuffled %s with %s. Kryo is faster and more compact for " ..
+          "RDD shuffles and caching (Spark SQL's own rows are unaffected).", U.bytes(e.shuffle_read_bytes), e.serializer),
           { ["spark.serializer"] = "org.apache.spark.serializer.KryoSerializer" }
       end,
     },
@@ -42,9 +42,9 @@ return {
         local major, minor = version:match("^(%d+)%.(%d+)")
         major, minor = tonumber(major), tonumber(minor)
         if not major or major < 3 or #app.sqls == 0 then return nil end
+        -- on by default since Spark 3.2, and on Databricks (U.aqe)
+        if U.aqe(app).enabled then return nil end
         local v = app:conf("spark.sql.adaptive.enabled")
-        local default_on = major > 3 or minor >= 2 -- on by default since Spark 3.2
-        if v == "true" or (v == nil and default_on) then return nil end
         return { spark_version = version, value = v or "unset (default false before 3.2)", sql_executions = #app.sqls }
       end,
       advice = function(e)

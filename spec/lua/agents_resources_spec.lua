@@ -37,9 +37,11 @@ describe("resources agent", function()
     if not report then return end
     local f = by["resources.idle_executors"]
     assert.equal("release_when_idle", f.evidence.mode)
-    local c = f.recommendation.config
-    local min, initial, max = tonumber(c["spark.dynamicAllocation.minExecutors"]),
-      tonumber(c["spark.dynamicAllocation.initialExecutors"]), tonumber(c["spark.dynamicAllocation.maxExecutors"])
+    -- a value the app already has (here Spark's default 0) is listed under `already`, not recommended
+    local c, al = f.recommendation.config, f.recommendation.already or {}
+    local function v(k) return tonumber(c[k]) or tonumber(tostring(al[k] or ""):match("^(%S+)")) end
+    local min, initial, max = v("spark.dynamicAllocation.minExecutors"), v("spark.dynamicAllocation.initialExecutors"),
+      v("spark.dynamicAllocation.maxExecutors")
     assert.is_true(min <= initial and initial <= max)
     assert.equal(f.evidence.peak_executors, max)
     assert.equal("true", c["spark.dynamicAllocation.enabled"])

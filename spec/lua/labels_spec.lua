@@ -28,12 +28,15 @@ describe("analysis agents on the labelled real logs", function()
       local report = U.engine({}):load():run(app)
       assert.equal(0, report.errors, l.log)
       local found, over, spill, joins = {}, false, {}, {}
-      for _, f in ipairs(report.findings) do
-        if f.id == "skew.task_duration" then found[f.entity.stage_id .. "." .. f.entity.attempt_id] = f.evidence.cause end
-        if f.id == "resources.idle_executors" then over = true end
-        if f.id == "partition.spill" then spill[f.entity.stage_id .. "." .. f.entity.attempt_id] = true end
-        if f.id == "sql.exploding_join" then joins[f.entity.execution_id] = true end
+      -- per entity: a grouped finding lists its stages as members (U.entities)
+      for _, f in ipairs(U.entities(report.findings, "skew.task_duration")) do
+        found[f.entity.stage_id .. "." .. f.entity.attempt_id] = f.evidence.cause
       end
+      over = #U.entities(report.findings, "resources.idle_executors") > 0
+      for _, f in ipairs(U.entities(report.findings, "partition.spill")) do
+        spill[f.entity.stage_id .. "." .. f.entity.attempt_id] = true
+      end
+      for _, f in ipairs(U.entities(report.findings, "sql.exploding_join")) do joins[f.entity.execution_id] = true end
       for stage, cause in pairs(l.skewed or {}) do
         if found[stage] then
           c.skew[1] = c.skew[1] + 1

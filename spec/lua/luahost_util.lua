@@ -44,6 +44,24 @@ function U.count(findings, id)
   return n
 end
 
+-- Every entity rule `id` fired on, as per-entity findings { id, entity, evidence, impact,
+-- recommendation, rule }: members of a grouped finding, and entities another rule's finding
+-- took over (deferral: its `related` list, on it or on its members).
+function U.entities(findings, id)
+  local out = {}
+  local function add(f, m) out[#out + 1] = { id = id, entity = m.entity, evidence = m.evidence, impact = m.impact,
+    recommendation = m.recommendation, rule = f.rule, severity = m.severity or f.severity } end
+  for _, f in ipairs(findings) do
+    local members = f.members or { f }
+    if f.id == id then for _, m in ipairs(members) do add(f, m) end end
+    for _, m in ipairs(members) do
+      for _, r in ipairs(m.related or {}) do if r.id == id and r.evidence then add(f, r) end end
+    end
+    if f.members then for _, r in ipairs(f.related or {}) do if r.id == id and r.evidence then add(f, r) end end end
+  end
+  return out
+end
+
 function U.find(findings, pred)
   for _, f in ipairs(findings) do if pred(f) then return f end end
 end

@@ -85,6 +85,31 @@
     if (d !== 0) return d;
     return (SEV[b.severity] || 0) - (SEV[a.severity] || 0);
   });
+  // Top problems: the few findings carrying most of the estimated value (80% or 5 of them),
+  // then up to 3 high-severity ones without an estimate (failures) - as the text report.
+  (function () {
+    var sum = 0, covered = 0, top = [], severe = 0;
+    findings.forEach(function (f) { if (f.id !== "cost.run") sum += fval(f); });
+    findings.forEach(function (f) {
+      if (f.id !== "cost.run" && fval(f) > 0 && top.length < 5 && (covered < 0.8 * sum || !top.length)) { top.push(f); covered += fval(f); }
+    });
+    findings.forEach(function (f) {
+      if (severe < 3 && top.indexOf(f) < 0 && !(fval(f) > 0) && (f.severity === "high" || f.severity === "critical")) { top.push(f); severe++; }
+    });
+    if (!top.length) return;
+    section("Top problems", "top-problems-title");
+    var box = el("ol", { id: "top-problems", "class": "top" });
+    top.forEach(function (f) {
+      var li = el("li");
+      li.appendChild(el("b", {}, fval(f) > 0 ? usd(fval(f)) : f.severity));
+      li.appendChild(document.createTextNode(" " + f.title + " "));
+      li.appendChild(el("span", { "class": "sub" }, "(" + f.id + " on " + ((f.entity && f.entity.key) || "app") + ")"));
+      box.appendChild(li);
+    });
+    root.appendChild(box);
+    if (sum > 0) root.appendChild(el("div", { "class": "legend" }, Math.round(100 * covered / sum) + "% of the estimated value; " +
+      "together the findings are worth " + usd(cost.savings_usd) + " of the " + usd(cost.run_usd) + " run (overlapping savings counted once)."));
+  })();
   section("Top findings by impact", "findings");
   var tbl = el("table", { id: "findings-table" });
   var hr = el("tr");
@@ -100,6 +125,23 @@
     if (f.recommendation && f.recommendation.text) t2.appendChild(el("div", { "class": "sub" }, f.recommendation.text));
     var cfg = f.recommendation && f.recommendation.config;
     if (cfg) for (var k in cfg) { var c = el("div"); c.appendChild(el("code", {}, k + "=" + cfg[k])); t2.appendChild(c); }
+    // a grouped finding lists its entities with their own evidence, top first
+    if (f.members && f.members.length) {
+      var det = el("details");
+      det.appendChild(el("summary", {}, f.members.length + " " + (f.entity.kind || "entitie") + "s"));
+      f.members.forEach(function (m) {
+        var mi = m.impact || {}, bits = [];
+        if (mi.saving_ms > 0) bits.push(secs(mi.saving_ms) + " saved");
+        if (mi.core_ms > 0) bits.push((mi.core_ms / 3600000).toFixed(3) + " core-h");
+        det.appendChild(el("div", { "class": "sub" }, (m.entity && m.entity.key) + (bits.length ? " - " + bits.join(", ") : "")));
+      });
+      t2.appendChild(det);
+    }
+    if (f.related && f.related.length) {
+      var ids = [];
+      f.related.forEach(function (r) { if (ids.indexOf(r.id) < 0) ids.push(r.id); });
+      t2.appendChild(el("div", { "class": "sub" }, "also seen by " + ids.join(", ")));
+    }
     tr.appendChild(t2);
     tr.appendChild(el("td", {}, (f.entity && f.entity.key) || "app"));
     var im = f.impact || {};
@@ -182,8 +224,11 @@
   section("Task durations of flagged stages", "dist-title");
   (function () {
     var flagged = {}, list = [];
-    (F.findings || []).forEach(function (f) {
-      if (f.entity && f.entity.kind === "stage" && !flagged[f.entity.key]) { flagged[f.entity.key] = f; list.push(f); }
+    (F.findings || []).forEach(function (g) {
+      (g.members && g.members.length ? g.members : [g]).forEach(function (m) { // grouped: each stage it lists
+        var f = { id: g.id, entity: m.entity };
+        if (f.entity && f.entity.kind === "stage" && !flagged[f.entity.key]) { flagged[f.entity.key] = f; list.push(f); }
+      });
     });
     if (!list.length) { root.appendChild(el("p", { "class": "empty" }, "No stage was flagged.")); return; }
     list.slice(0, 12).forEach(function (f) {

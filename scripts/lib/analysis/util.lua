@@ -10,12 +10,17 @@ function M.secs(ms)
   return string.format("%.1f s", ms / 1000)
 end
 
+-- Bytes for people, the same way the C report writes them (engine/report/format.c
+-- sic_fmt_bytes): binary units, 3 significant digits ("19.3 GiB", "3.04 GiB", "487 MiB").
+-- Every rule formats sizes with this one function.
 function M.bytes(b)
-  b = tonumber(b) or 0
-  local units = { "B", "KiB", "MiB", "GiB", "TiB" }
+  b = tonumber(b)
+  if not b or b < 0 then return "unknown" end
+  local units = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" }
   local i = 1
   while b >= 1024 and i < #units do b, i = b / 1024, i + 1 end
-  return string.format(i == 1 and "%.0f %s" or "%.1f %s", b, units[i])
+  if i == 1 then return string.format("%.0f B", b) end
+  return string.format(b < 10 and "%.2f %s" or b < 100 and "%.1f %s" or "%.0f %s", b, units[i])
 end
 
 -- Spark major, minor of the app (nil when unknown).
@@ -28,7 +33,9 @@ end
 function M.aqe(app)
   local major, minor = M.version(app)
   local v = app:conf("spark.sql.adaptive.enabled")
-  local default_on = major and (major > 3 or (major == 3 and minor >= 2)) or false
+  -- Databricks runtimes have had AQE on by default since DBR 7.3, whatever Spark version the log names
+  local databricks = app:conf("spark.databricks.clusterUsageTags.sparkVersion") ~= nil
+  local default_on = databricks or (major and (major > 3 or (major == 3 and minor >= 2))) or false
   local enabled = v == "true" or (v == nil and default_on)
   local skew = app:conf("spark.sql.adaptive.skewJoin.enabled", "true") == "true"
   local coalesce = app:conf("spark.sql.adaptive.coalescePartitions.enabled", "true") == "true"

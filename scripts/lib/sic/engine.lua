@@ -16,6 +16,7 @@
 -- name; the final state plus the collected findings is the report.
 local sandbox = require "sic.sandbox"
 local rules = require "sic.rules"
+local consolidate = require "sic.consolidate"
 
 local M = {}
 local Engine = {}
@@ -249,6 +250,7 @@ function Engine:load_config()
   end
   rules.check_overrides(overrides, by_id)
   self.overrides = overrides
+  self.rules_by_id = by_id
 end
 
 -- Hot reload as a transaction per file: compile the new version, validate it, swap; on
@@ -472,6 +474,13 @@ end
 -- Run the graph over an app view; returns the report table.
 function Engine:run(app, extra)
   local state, findings, agents_info = {}, {}, {}
+  -- Rule hooks of the consolidation (group_key, combine) run under the budget; a failing one
+  -- counts as no answer (the findings then stay apart or take the top member's value).
+  local function call_rule(fn, ...)
+    local ok, res = sandbox.run(self.budget, fn, ...)
+    if ok then return res end
+    return nil
+  end
   for _, name in ipairs(self.order_list) do
     local rec = self.agents[name]
     local t0 = require("sic.core").now()
@@ -495,18 +504,24 @@ function Engine:run(app, extra)
           rec.path .. ": run must return a table (its layer) or nil, got " .. type(layer), rec.path)
       else
         layer = deep_copy(layer or {})
+        layer.findings = consolidate.group(layer.findings, self.rules_by_id or {}, call_rule)
         layer.findings = self:check_findings(layer.findings, name, rec.path, findings)
         self:apply_annotations(layer, name, rec.path, state, findings)
         if type(layer.note) == "string" then info.note = layer.note end
         state[name] = layer
         info.status = "ok"
+        -- A rule that defers to another gives up the entities both fired on (sic.consolidate).
+        if consolidate.defer(findings, self.rules_by_id or {}, call_rule) then
+          consolidate.prune(findings)
+          for _, l in pairs(state) do if type(l) == "table" then consolidate.prune(l.findings) end end
+        end
       end
     end
     info.ms = math.floor((require("sic.core").now() - t0) * 1e6 + 0.5) / 1e3
   end
   local nerr = 0
   for _, f in ipairs(findings) do if f.id == "rule_error" then nerr = nerr + 1 end end
-  return {
+  local report = {
     schema = "sic.findings/1",
     app = state.metadata and state.metadata.app or { app_id = app.app_id, name = app.name },
     findings = findings,
@@ -514,6 +529,9 @@ function Engine:run(app, extra)
     state = state,
     errors = nerr,
   }
+  -- what the reports lead with (sic.pretty.top_problems), for tools reading the JSON
+  report.top_problems = require("sic.pretty").top_problem_refs(report)
+  return report
 end
 
 return M

@@ -516,7 +516,7 @@ end
 
 function App:string(sid) return str(self.c, sid) end
 
-local DIAG_KINDS = { [0] = "malformed_line", "truncated_line", "bad_field", "read_error", "unknown_event" }
+local DIAG_KINDS = { [0] = "malformed_line", "truncated_line", "bad_field", "read_error", "unknown_event", "derived" }
 
 -- What went wrong while reading the log: list of { file, kind, line, message } (messages are
 -- capped by the loader; app.malformed_lines and app.bad_fields are exact counts).

@@ -259,61 +259,226 @@ local function value_of(values, f)
   return values[f.id .. "@" .. tostring(f.entity and f.entity.key or "app")]
 end
 
--- A report: header line then each finding, biggest impact first.
-function M.report(r)
-  local lines = { string.format("%d finding(s)%s", #r.findings, r.errors and r.errors > 0 and
-    string.format(" (%d rule error(s))", r.errors) or "") }
+-- Settings of a finding as "k=v, k=v" (sorted), or nil.
+local function settings(f)
+  local cfg = type(f.recommendation) == "table" and f.recommendation.config
+  if type(cfg) ~= "table" then return nil end
+  local keys = {}
+  for k in pairs(cfg) do keys[#keys + 1] = k end
+  if #keys == 0 then return nil end
+  table.sort(keys)
+  for i, k in ipairs(keys) do keys[i] = string.format("%s=%s", k, tostring(cfg[k])) end
+  return table.concat(keys, ", ")
+end
+
+-- "~116.5 s saved, 0.12 core-hours, ~$0.05 per run" (nil when nothing is estimated).
+local function worth(f, usd)
+  local im = type(f.impact) == "table" and f.impact or {}
+  local parts = {}
+  if (tonumber(im.saving_ms) or 0) > 0 then parts[#parts + 1] = string.format("~%.1f s saved", im.saving_ms / 1000) end
+  if (tonumber(im.core_ms) or 0) > 0 then parts[#parts + 1] = string.format("%.2f core-hours", im.core_ms / 3600000) end
+  if usd and usd > 0 then parts[#parts + 1] = string.format("~$%.4f per run", usd) end
+  return #parts > 0 and table.concat(parts, ", ") or nil
+end
+
+local function related_ids(f)
+  local ids, seen = {}, {}
+  for _, r in ipairs(type(f.related) == "table" and f.related or {}) do
+    if r.id and not seen[r.id] then seen[r.id] = true ids[#ids + 1] = r.id end
+  end
+  return #ids > 0 and table.concat(ids, ", ") or nil
+end
+
+local function clip(s, n)
+  s = tostring(s or "")
+  if #s > n then return s:sub(1, n - 3) .. "..." end
+  return s
+end
+
+-- The cost agent's figures: total value of the findings (the union, counted once) and the run.
+local function cost_totals(r)
+  local c = type(r.state) == "table" and type(r.state.cost) == "table" and r.state.cost or {}
+  return tonumber(c.savings_usd), tonumber(c.run_usd)
+end
+
+-- The few findings that carry most of the estimated value (largest first, until 80% of the
+-- summed values or 5 of them), then up to 3 high/critical findings without an estimate
+-- (failures). Returns the list and the share of the value it covers.
+function M.top_problems(r)
+  local ordered, values = M.by_impact(r.findings)
+  local sum = 0
+  for _, f in ipairs(ordered) do
+    local v = value_of(values, f)
+    if f.id ~= "cost.run" and v and v > 0 then sum = sum + v end
+  end
+  local top, covered, severe = {}, 0, 0
+  for _, f in ipairs(ordered) do
+    local v = value_of(values, f)
+    if f.id ~= "cost.run" and v and v > 0 and #top < 5 and (covered < 0.8 * sum or #top == 0) then
+      top[#top + 1] = f
+      covered = covered + v
+    end
+  end
+  if sum == 0 then -- nothing priced (no cost agent): the largest time savings lead
+    for _, f in ipairs(ordered) do
+      local im = type(f.impact) == "table" and f.impact or {}
+      if #top < 3 and ((tonumber(im.saving_ms) or 0) > 0 or (tonumber(im.core_ms) or 0) > 0) then top[#top + 1] = f end
+    end
+  end
+  for _, f in ipairs(ordered) do
+    local v = value_of(values, f)
+    local listed = false
+    for _, t in ipairs(top) do listed = listed or t == f end
+    if severe < 3 and not listed and not (v and v > 0) and (f.severity == "high" or f.severity == "critical") then
+      top[#top + 1] = f
+      severe = severe + 1
+    end
+  end
+  return top, sum > 0 and covered / sum or nil, values
+end
+
+-- The top problems as references for the JSON document: { index (1-based, into
+-- r.findings), id, entity (key), usd (nil when not priced) }.
+function M.top_problem_refs(r)
+  local top, _, values = M.top_problems(r)
+  local pos = {}
+  for i, f in ipairs(r.findings) do pos[f] = i end
+  local out = {}
+  for i, f in ipairs(top) do
+    local v = value_of(values, f)
+    out[i] = { index = pos[f], id = f.id, entity = f.entity and f.entity.key or "app", usd = v and v > 0 and v or nil }
+  end
+  return out
+end
+
+local function top_lines(r)
+  local top, share, values = M.top_problems(r)
+  if #top == 0 then return {} end
+  local total, run = cost_totals(r)
+  local head = "Top problems"
+  if share then
+    head = head .. string.format(" (%.0f%% of the estimated value%s)", 100 * share,
+      total and run and string.format("; worth ~$%.4f of the $%.4f run, overlaps counted once", total, run) or "")
+  end
+  local lines = { head }
+  for i, f in ipairs(top) do
+    local v = value_of(values, f)
+    lines[#lines + 1] = string.format("  %d. %-9s %s on %s: %s", i, v and v > 0 and string.format("$%.4f", v) or
+      ("[" .. f.severity .. "]"), f.id, clip(f.entity and f.entity.key or "app", 40), clip(f.title, 70))
+  end
+  return lines
+end
+
+-- The compact block of one finding in a report (the REPL's M.finding shows everything).
+local function report_block(f, usd)
+  local lines = { string.format("[%s] %s on %s: %s", f.severity:upper(), f.id, tostring(f.entity and f.entity.key or "app"), f.title) }
+  local rec = f.recommendation
+  if rec and rec.text then lines[#lines + 1] = "  " .. rec.text end
+  local set = settings(f)
+  if set then lines[#lines + 1] = "  set: " .. set end
+  local w = worth(f, usd)
+  local rel = related_ids(f)
+  if w or rel then
+    lines[#lines + 1] = "  " .. (w and ("worth " .. w) or "") .. (w and rel and "; " or "") .. (rel and ("also seen by " .. rel) or "")
+  end
+  local refs = {}
+  for i, ref in ipairs(type(f.references) == "table" and f.references or {}) do
+    if i <= 2 then refs[#refs + 1] = M.reference(ref) end
+  end
+  if #refs > 0 then lines[#lines + 1] = "  see: " .. table.concat(refs, "; ") end
+  return table.concat(lines, "\n")
+end
+
+-- The character that separates the top-problems lead from the findings when the C report
+-- asks for both in one run (opts.lead_marker): it prints the lead under the report's header.
+M.LEAD_MARKER = "\30"
+
+-- A report: the top problems, then each finding, biggest impact first.
+function M.report(r, opts)
+  local lead = top_lines(r)
+  local lines = {}
+  if not (opts and opts.lead_marker) then for _, l in ipairs(lead) do lines[#lines + 1] = l end end
+  lines[#lines + 1] = string.format("%d finding(s)%s", #r.findings, r.errors and r.errors > 0 and
+    string.format(" (%d rule error(s))", r.errors) or "")
   local note = docs_note(r)
   if note then lines[#lines + 1] = "(" .. note .. ")" end
   local ordered, values = M.by_impact(r.findings)
-  for _, f in ipairs(ordered) do
-    local text = M.finding(f)
-    local usd = value_of(values, f)
-    if usd and usd > 0 then text = text .. string.format("\n  value: ~$%.2f per run", usd) end
-    lines[#lines + 1] = text
+  for _, f in ipairs(ordered) do lines[#lines + 1] = report_block(f, value_of(values, f)) end
+  local body = table.concat(lines, "\n")
+  if opts and opts.lead_marker then
+    return (#lead > 0 and (table.concat(lead, "\n") .. "\n") or "") .. M.LEAD_MARKER .. body
   end
-  return table.concat(lines, "\n")
+  return body
 end
 
 local function md_escape(s) return (tostring(s):gsub("([|*_`])", "\\%1")) end
 
--- A report as a Markdown section: a table of findings, then advice per finding.
-function M.report_md(r)
-  local out = { "## Findings", "" }
-  if #r.findings == 0 then
-    out[#out + 1] = "No findings."
-    return table.concat(out, "\n") .. "\n"
+local function md_top(r)
+  local top, share, values = M.top_problems(r)
+  if #top == 0 then return {} end
+  local total, run = cost_totals(r)
+  local out = { "## Top problems", "" }
+  if share then
+    out[#out + 1] = string.format("%.0f%% of the estimated value%s.", 100 * share,
+      total and run and string.format("; together worth ~$%.4f of the $%.4f run (overlaps counted once)", total, run) or "")
+    out[#out + 1] = ""
   end
-  local ordered, values = M.by_impact(r.findings)
-  out[#out + 1] = "| severity | rule | on | title | est. saving | value/run |"
-  out[#out + 1] = "|---|---|---|---|---|---|"
-  for _, f in ipairs(ordered) do
-    local im = type(f.impact) == "table" and f.impact or {}
-    local saving = ""
-    if (tonumber(im.saving_ms) or 0) > 0 then saving = string.format("%.1f s", im.saving_ms / 1000)
-    elseif (tonumber(im.core_ms) or 0) > 0 then saving = string.format("%.2f core-h", im.core_ms / 3600000) end
-    local usd = value_of(values, f)
-    out[#out + 1] = string.format("| %s | `%s` | %s | %s | %s | %s |", f.severity, f.id,
-      md_escape(f.entity and f.entity.key or ""), md_escape(f.title), saving,
-      usd and usd > 0 and string.format("$%.2f", usd) or "")
+  for i, f in ipairs(top) do
+    local v = value_of(values, f)
+    out[#out + 1] = string.format("%d. **%s** `%s` on %s: %s", i, v and v > 0 and string.format("$%.4f", v) or f.severity,
+      f.id, md_escape(f.entity and f.entity.key or "app"), md_escape(f.title))
   end
   out[#out + 1] = ""
-  for _, f in ipairs(ordered) do
-    local rec = f.recommendation or {}
-    if rec.text then
-      out[#out + 1] = string.format("- **%s** (%s): %s", f.id, md_escape(f.entity and f.entity.key or ""), md_escape(rec.text))
+  return out
+end
+
+-- A report as a Markdown section: the top problems, a table of findings, then advice per finding.
+function M.report_md(r, opts)
+  local lead = md_top(r)
+  local out = {}
+  if not (opts and opts.lead_marker) then for _, l in ipairs(lead) do out[#out + 1] = l end end
+  out[#out + 1] = "## Findings"
+  out[#out + 1] = ""
+  if #r.findings == 0 then
+    out[#out + 1] = "No findings."
+  else
+    local ordered, values = M.by_impact(r.findings)
+    out[#out + 1] = "| severity | rule | on | title | est. saving | value/run |"
+    out[#out + 1] = "|---|---|---|---|---|---|"
+    for _, f in ipairs(ordered) do
+      local im = type(f.impact) == "table" and f.impact or {}
+      local saving = ""
+      if (tonumber(im.saving_ms) or 0) > 0 then saving = string.format("%.1f s", im.saving_ms / 1000)
+      elseif (tonumber(im.core_ms) or 0) > 0 then saving = string.format("%.2f core-h", im.core_ms / 3600000) end
+      local usd = value_of(values, f)
+      out[#out + 1] = string.format("| %s | `%s` | %s | %s | %s | %s |", f.severity, f.id,
+        md_escape(f.entity and f.entity.key or ""), md_escape(f.title), saving,
+        usd and usd > 0 and string.format("$%.4f", usd) or "")
     end
-    local refs = {}
-    for _, ref in ipairs(type(f.references) == "table" and f.references or {}) do
-      refs[#refs + 1] = md_escape(M.reference(ref))
+    out[#out + 1] = ""
+    for _, f in ipairs(ordered) do
+      local rec = f.recommendation or {}
+      if rec.text then
+        out[#out + 1] = string.format("- **%s** (%s): %s", f.id, md_escape(f.entity and f.entity.key or ""), md_escape(rec.text))
+      end
+      local set = settings(f)
+      if set then out[#out + 1] = string.format("%s- set: `%s`", rec.text and "  " or "", set) end
+      local refs = {}
+      for _, ref in ipairs(type(f.references) == "table" and f.references or {}) do
+        refs[#refs + 1] = md_escape(M.reference(ref))
+      end
+      if #refs > 0 then
+        out[#out + 1] = string.format("%s- see: %s", rec.text and "  " or "", table.concat(refs, "; "))
+      end
     end
-    if #refs > 0 then
-      out[#out + 1] = string.format("%s- see: %s", rec.text and "  " or "", table.concat(refs, "; "))
-    end
+    local note = docs_note(r)
+    if note then out[#out + 1] = "" out[#out + 1] = "_" .. md_escape(note) .. "_" end
   end
-  local note = docs_note(r)
-  if note then out[#out + 1] = "" out[#out + 1] = "_" .. md_escape(note) .. "_" end
-  return table.concat(out, "\n") .. "\n"
+  local body = table.concat(out, "\n") .. "\n"
+  if opts and opts.lead_marker then
+    return (#lead > 0 and (table.concat(lead, "\n") .. "\n") or "") .. M.LEAD_MARKER .. body
+  end
+  return body
 end
 
 return M

@@ -10,7 +10,13 @@
 --   thresholds  optional { name = default }, overridable from sic.lua or --set
 --   when(entity, ctx)   -> evidence table, or nil when the rule does not fire
 --   advice(evidence, ctx) -> text [, { ["spark.conf"] = "value", ... }]
---   impact(evidence, ctx) -> optional { saving_ms = n, ... } estimated saving
+--   impact(evidence, ctx) -> optional { saving_ms = n, ... } estimated saving; `pool` names
+--               what the saving is drawn from when other rules draw on it too ("gc",
+--               "idle_cores", "spill", ...): the cost agent counts a pool once (lib/analysis/savings)
+--   defers_to   optional { "rule.id", ... }: give up an entity on which one of these rules
+--               also fired (sic.consolidate); group = false keeps one finding per entity;
+--               group_key(evidence) splits a rule's findings by cause; combine(key, values)
+--               picks the value of a setting the grouped entities disagree on
 -- ctx gives: ctx.app (model view), ctx.thresholds (effective, read-only), ctx.state
 -- (read-only state of the graph so far), ctx.conf(key, default), ctx.parse, ctx.stats.
 local sandbox = require "sic.sandbox"
@@ -44,6 +50,11 @@ local function validate_rule(r, i, path)
   if r.impact ~= nil and type(r.impact) ~= "function" then fail(path, label, "impact must be a function") end
   if r.thresholds ~= nil and type(r.thresholds) ~= "table" then fail(path, label, "thresholds must be a table") end
   if r.enabled ~= nil and type(r.enabled) ~= "boolean" then fail(path, label, "enabled must be a boolean") end
+  if r.defers_to ~= nil and type(r.defers_to) ~= "table" then fail(path, label, "defers_to must be a list of rule ids") end
+  if r.group ~= nil and type(r.group) ~= "boolean" then fail(path, label, "group must be a boolean") end
+  for _, fn in ipairs { "group_key", "combine" } do
+    if r[fn] ~= nil and type(r[fn]) ~= "function" then fail(path, label, fn .. " must be a function") end
+  end
 end
 
 -- Validate a rule-set module table; returns the normalised set {agent=, rules={...}}.
@@ -181,13 +192,17 @@ local function entity_ref(kind, e)
   return ref
 end
 
+-- A recommendation never repeats what the app already has: settings equal to their current
+-- or default value (sic.spark_defaults) move from `config` to `already`.
 local function make_finding(rule, kind, entity, evidence, rctx, path)
   local text, changes = rule.advice(evidence, rctx)
   if type(text) == "table" then text, changes = text.text, text.config or text.changes end
+  local already
+  changes, already = require("sic.spark_defaults").only_changes(rctx.app, changes)
   local impact = rule.impact and rule.impact(evidence, rctx) or nil
   return {
     id = rule.id, severity = rule.severity, title = rule.title, entity = entity_ref(kind, entity),
-    evidence = evidence, recommendation = { text = text and tostring(text) or nil, config = changes },
+    evidence = evidence, recommendation = { text = text and tostring(text) or nil, config = changes, already = already },
     impact = impact, rule = path,
   }
 end
