@@ -1,0 +1,52 @@
+/* Internal to sources/: what every scheme implements, and the helpers they share.
+ *
+ * Ownership: a sic_source owns its strings, settings and auth; the scheme's own state hangs
+ * off impl and is released by ops->destroy. The source is reference-counted through its
+ * sic_part_source header (logsets scanned from it hold references). */
+#ifndef SIC_SOURCES_INTERNAL_H
+#define SIC_SOURCES_INTERNAL_H
+
+#include "sources/http.h"
+#include "sources/source.h"
+
+typedef struct source_ops {
+  const char *scheme;   /* "file", "http", "s3" */
+  /* One page of entries under the root (see sic_source_list). */
+  int (*list)(sic_source *s, const char *token, sic_source_page *page, sic_err *err);
+  /* Bytes of an entry (see sic_source_read). */
+  int (*read)(sic_source *s, const char *name, int64_t offset, int64_t length, sic_reader **out, sic_err *err);
+  /* Logs of the source; NULL: list every page and recognise layouts (sic_logset_scan_remote). */
+  int (*scan)(sic_source *s, sic_logsets *out, sic_err *err);
+  /* Open a part this source put in a logset; NULL: read(name relative to root). */
+  int (*open_part)(sic_source *s, const sic_logpart *part, sic_reader **out, sic_err *err);
+  void (*destroy)(sic_source *s); /* frees impl */
+} source_ops;
+
+struct sic_source {
+  sic_part_source part;  /* first member: reference count and the part opener */
+  const source_ops *ops; /* the scheme */
+  char *uri;             /* as the user wrote it (may hold secrets: never printed) (owned) */
+  char *display;         /* uri without secrets, for messages (owned) */
+  char *root;            /* display form of the root entries are named under, no trailing '/' (owned) */
+  sic_source_opts opts;  /* copies (owned strings) */
+  http_settings settings;/* timeouts, retries, CA bundle */
+  http_auth auth;        /* credentials (owned, secret) */
+  void *impl;            /* scheme state */
+};
+
+int source_file_init(sic_source *s, sic_err *err);
+int source_hs_init(sic_source *s, const sic_uri *u, sic_err *err);
+int source_s3_init(sic_source *s, const sic_uri *u, sic_err *err);
+
+/* Spool a zip answer (no Content-Length, no Range: its member list is at its end) to an
+ * unlinked temporary file, then read the one event log inside it through the local readers.
+ * The reader yields that log's decompressed bytes. */
+int zip_spool_open(const http_req *req, sic_reader **out, sic_err *err);
+
+/* Append an entry to a page; 0 or SIC_ENOMEM. name is copied, etag may be NULL. */
+int page_add(sic_source_page *page, const char *name, size_t name_len, int64_t size, const char *etag,
+             size_t etag_len, int64_t mtime_ms);
+/* ISO-8601 UTC time ("2024-05-01T10:00:00.000Z", S3's LastModified) -> ms since epoch; -1 if bad. */
+int64_t iso8601_ms(const char *p, size_t n);
+
+#endif
