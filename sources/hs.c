@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json/scan.h"
 
@@ -142,14 +143,14 @@ static int parse_app(sic_jscan *j, const char *want_attempt, hs_list *l, size_t 
   if (r < 0 || !id) goto done;
   rc = 0;
   for (size_t i = 0; i < attempts.n && !rc; i++) {
+    char *own = attempts.items[i].app_id;
     attempts.items[i].app_id = id; /* borrowed for the copy hs_list_add makes */
     int a = hs_list_add(l, &attempts.items[i]);
-    attempts.items[i].app_id = NULL;
+    attempts.items[i].app_id = own;
     if (a < 0) rc = -1;
     *added += a > 0;
   }
 done:
-  for (size_t i = 0; i < attempts.n; i++) attempts.items[i].app_id = NULL;
   hs_list_free(&attempts);
   free(id);
   return rc;
@@ -195,13 +196,22 @@ static int hs_list_window(sic_source *s, const char *max_end, size_t limit, hs_l
   sic_json_init(&j, body, len);
   *in_page = 0;
   int r = sic_json_arr_begin(&j, &it);
-  while (!r && (r = sic_json_arr_next(&j, &it)) == 1) {
+  while (r == 0 && (r = sic_json_arr_next(&j, &it)) == 1) {
     (*in_page)++;
-    if (parse_app(&j, NULL, l, added)) r = -1;
+    r = parse_app(&j, NULL, l, added) ? -1 : 0;
   }
   if (r < 0) rc = json_error(s, url, &j, err);
   free(body);
   return rc;
+}
+
+/* maxEndDate text for an epoch in ms, in the History Server's own date format. */
+static void format_date(int64_t ms, char *out, size_t cap) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out + n, cap - n, ".%03dGMT", (int)(ms % 1000));
 }
 
 static int hs_list_all(sic_source *s, hs_list *l, sic_err *err) {
@@ -209,21 +219,22 @@ static int hs_list_all(sic_source *s, hs_list *l, sic_err *err) {
   size_t limit = v && atoi(v) > 0 ? (size_t)atoi(v) : 1000;
   char max_end[48] = "";
   if (s->opts.max_end) snprintf(max_end, sizeof max_end, "%s", s->opts.max_end);
+  int64_t boundary = INT64_MAX; /* end time the current window stops at (inclusive) */
   for (;;) {
     size_t in_page = 0, added = 0, before = l->n;
     int rc = hs_list_window(s, max_end[0] ? max_end : NULL, limit, l, &in_page, &added, err);
     if (rc) return rc;
-    if (in_page < limit || !added) return 0;
-    /* Next window: everything that ended up to the oldest end time seen in this one. */
+    if (in_page < limit) return 0; /* the window held everything up to its boundary */
+    /* Next window: what ended up to the oldest end time seen; when that brings nothing new
+     * (more applications ended in that same millisecond than a window holds), step past it. */
     int64_t oldest = INT64_MAX;
-    const char *text = NULL;
     for (size_t i = before; i < l->n; i++)
-      if (l->items[i].end_epoch > 0 && l->items[i].end_epoch < oldest && l->items[i].end_text[0]) {
-        oldest = l->items[i].end_epoch;
-        text = l->items[i].end_text;
-      }
-    if (!text || !strcmp(text, max_end)) return 0;
-    snprintf(max_end, sizeof max_end, "%s", text);
+      if (l->items[i].end_epoch > 0 && l->items[i].end_epoch < oldest) oldest = l->items[i].end_epoch;
+    int64_t next = added && oldest < boundary ? oldest : boundary - 1;
+    if (boundary == INT64_MAX && next >= INT64_MAX - 1) return 0; /* only running applications */
+    if (next <= 0) return 0;
+    boundary = next;
+    format_date(boundary, max_end, sizeof max_end);
   }
 }
 
