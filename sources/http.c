@@ -34,7 +34,14 @@ typedef struct http_reader {
   int64_t from;         /* first byte this transfer asked for */
   int range_checked;    /* the 2xx status of this transfer was looked at */
   int attempt;          /* transfers started */
+  int64_t last_byte_ms; /* monotonic time of the last body byte (or of the transfer's start) */
 } http_reader;
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static long env_long(const char *name, long def, long lo, long hi) {
   const char *v = getenv(name);
@@ -103,6 +110,7 @@ static const http_settings *settings_of(const http_reader *r) {
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ud) {
   http_reader *r = ud;
   size_t n = size * nmemb;
+  r->last_byte_ms = now_ms();
   if (!r->status) curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
   if (r->status < 200 || r->status >= 300) { /* keep the start of an error answer */
     size_t room = sizeof r->errbody - 1 - r->errlen;
@@ -198,6 +206,7 @@ static int transfer_start(http_reader *r, sic_err *err) {
   r->skip = 0;
   r->range_checked = 0;
   r->attempt++;
+  r->last_byte_ms = now_ms();
   int64_t from = r->from = q->offset + r->delivered;
   int64_t left = q->length >= 0 ? q->length - r->delivered : -1;
   char range[96] = "";
@@ -359,8 +368,9 @@ static int pump(http_reader *r, sic_err *err) {
       int rc = transfer_start(r, err);
       if (rc) return rc;
     }
-    if (r->paused) {
+    if (r->paused) { /* the consumer was the slow one: the stall clock restarts */
       r->paused = 0;
+      r->last_byte_ms = now_ms();
       curl_easy_pause(r->easy, CURLPAUSE_CONT);
     }
     int running = 0;
@@ -374,7 +384,16 @@ static int pump(http_reader *r, sic_err *err) {
       if (rc < 0) return rc;
       break; /* rc 0: eof; rc 1: next loop turn starts the retry */
     }
-    if (r->pos == r->len && !r->eof && r->easy && running) curl_multi_poll(r->multi, NULL, 0, 1000, NULL);
+    if (r->pos == r->len && !r->eof && r->easy && running) {
+      curl_multi_poll(r->multi, NULL, 0, 200, NULL);
+      /* A body that stops arriving: libcurl's low-speed check averages over seconds of
+       * history, so the stall timeout is enforced here, from the last byte received. */
+      if (now_ms() - r->last_byte_ms > settings_of(r)->stall_timeout_s * 1000) {
+        snprintf(r->curl_err, sizeof r->curl_err, "no data for %ld s", settings_of(r)->stall_timeout_s);
+        int rc = transfer_finished(r, CURLE_OPERATION_TIMEDOUT, err);
+        if (rc < 0) return rc;
+      }
+    }
   }
   return 0;
 }

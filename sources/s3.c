@@ -148,7 +148,7 @@ int s3_parse_list(char *xml, size_t n, size_t strip, sic_source_page *page, sic_
 /* ---- requests ---- */
 
 /* Canonical query of a ListObjectsV2 call: names in byte order, RFC 3986 encoding. */
-static char *list_query(const char *prefix, const char *token, int max_keys) {
+char *s3_list_query(const char *prefix, const char *token, int max_keys) {
   char *ep = http_escape(prefix, 0), *et = token ? http_escape(token, 0) : NULL;
   size_t n = strlen(ep ? ep : "") + (et ? strlen(et) : 0) + 96;
   char *q = ep && (!token || et) ? malloc(n) : NULL;
@@ -168,7 +168,7 @@ static int s3_list_raw(sic_source *s, const char *key_prefix, const char *token,
                        sic_source_page *page, sic_err *err) {
   s3_impl *h = s->impl;
   memset(page, 0, sizeof *page);
-  char *q = list_query(key_prefix, token, max_keys);
+  char *q = s3_list_query(key_prefix, token, max_keys);
   char *url = q ? s3_url(h, NULL, q) : NULL;
   char *display = s3_display(h, key_prefix);
   int rc;

@@ -49,4 +49,10 @@ int page_add(sic_source_page *page, const char *name, size_t name_len, int64_t s
 /* ISO-8601 UTC time ("2024-05-01T10:00:00.000Z", S3's LastModified) -> ms since epoch; -1 if bad. */
 int64_t iso8601_ms(const char *p, size_t n);
 
+/* S3 (exposed for tests and the fuzzer): the canonical ListObjectsV2 query (names sorted,
+ * RFC 3986 encoding; max_keys 0 = the server's default), and the parse of its answer into
+ * page (names with the first strip bytes of each key dropped; page->next set when truncated). */
+char *s3_list_query(const char *prefix, const char *token, int max_keys);
+int s3_parse_list(char *xml, size_t n, size_t strip, sic_source_page *page, sic_err *err);
+
 #endif
