@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 /* ---- shared helpers ---- */
 
@@ -346,6 +347,31 @@ int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err) {
   if (!rc && out->n == 0 && listed == 0)
     rc = sic_err_set(err, SIC_ENOTFOUND, "%s: nothing there (no object under this prefix)", s->display);
   return rc;
+}
+
+int sic_source_version_key(const sic_logset *set, char out[65], int64_t *size) {
+  int remote = 0;
+  size_t cap = 1;
+  for (size_t i = 0; i < set->nparts; i++) {
+    remote |= set->parts[i].source != NULL;
+    cap += strlen(set->parts[i].path) + 48;
+  }
+  if (!remote) return 0;
+  char *text = malloc(cap);
+  if (!text) return SIC_ENOMEM;
+  size_t n = 0;
+  *size = 0;
+  for (size_t i = 0; i < set->nparts; i++) {
+    const sic_logpart *p = &set->parts[i];
+    n += (size_t)snprintf(text + n, cap - n, "%s\t%lld\t%lld\n", p->path, (long long)p->size, (long long)p->mtime_ms);
+    if (p->size > 0) *size += p->size;
+  }
+  /* two 128-bit hashes: the 64 hex digits the store keeps for a content SHA-256 */
+  XXH128_hash_t a = XXH3_128bits_withSeed(text, n, 0), b = XXH3_128bits_withSeed(text, n, 0x9E3779B97F4A7C15ULL);
+  snprintf(out, 65, "%016llx%016llx%016llx%016llx", (unsigned long long)a.high64, (unsigned long long)a.low64,
+           (unsigned long long)b.high64, (unsigned long long)b.low64);
+  free(text);
+  return 1;
 }
 
 /* ---- registration with engine/eventlog ---- */

@@ -68,6 +68,12 @@ int sic_source_read(sic_source *s, const char *name, int64_t offset, int64_t len
 /* The event logs the source holds (layouts recognised as on disk). */
 int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err);
 
+/* Identity of a version of a remote log, for the store's "already ingested" check: a hash
+ * (64 hex digits) of each part's URI, size and modification time (an object store's
+ * LastModified, a History Server's lastUpdated), so nothing is downloaded to decide. Returns 1
+ * with out and *size filled when the set has remote parts, 0 for local logs (hash their files). */
+int sic_source_version_key(const sic_logset *set, char out[65], int64_t *size);
+
 /* Register the URI scanner with engine/eventlog (idempotent). After this, sic_logset_scan and
  * everything built on it accept URIs; options come from the environment (SIC_HS_STATUS,
  * SIC_HS_MIN_END, SIC_HS_MAX_END). */

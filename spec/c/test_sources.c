@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "../support/http_fixture.h"
+#include "model/model.h"
 #include "sources/source_internal.h"
 
 /* ---- URIs ---- */
@@ -485,6 +486,14 @@ static void test_remote_parts(void) {
       CHECK_EQ_INT(count, 500 / (int)(strchr(solo, '\n') - solo + 1)); /* whole lines before the cut */
       sic_lines_free(l);
     }
+  }
+  /* a model load from a part cut mid-way fails: a download cut short is never a partial analysis */
+  if (sets.n == 2) {
+    sic_app *app = NULL;
+    CHECK_EQ_INT(sic_app_load(&sets.items[1], NULL, &app, &err), SIC_ETRUNCATED);
+    CHECK(app == NULL && strstr(err.msg, "cut at byte 500"), "%s", err.msg);
+    CHECK_EQ_INT(sic_app_load(&sets.items[0], NULL, &app, &err), 0);
+    sic_app_free(app);
   }
   CHECK_EQ_INT(m.opened, m.closed);
   CHECK_EQ_INT(m.destroyed, 0);

@@ -192,6 +192,30 @@ describe("sources: S3 (s3rver)", function()
     assert.truthy(out:match("1 log, 1003 files skipped"), out)
   end)
 
+  it("ingest --follow keeps its watermark in the store and resumes after it", function()
+    local store = "sqlite://" .. dir .. "/follow.db"
+    local cmd = s3env() .. " " .. q(T.sic_bin) .. " ingest --follow --polls 1 --interval 0 --no-analyze --store " ..
+                q(store) .. " s3://logs/plain s3://logs/zstd 2>&1"
+    local out, ok = T.sh(cmd)
+    assert(ok, out)
+    assert.truthy(out:match("2 stored, 0 unchanged"), out)
+    -- a newer log appears under one of the prefixes: stored; the known ones are unchanged
+    os.execute("sleep 1") -- S3 LastModified has second resolution
+    put(dir .. "/local/legacy/local-1425081759269/EVENT_LOG_1", "plain/later/EVENT_LOG_1")
+    put(dir .. "/local/legacy/local-1425081759269/SPARK_VERSION_1.2.0", "plain/later/SPARK_VERSION_1.2.0")
+    out, ok = T.sh(cmd)
+    assert(ok, out)
+    assert.truthy(out:match("stored%s+local%-1425081759269"), out)
+    assert.truthy(out:match("1 stored, 2 unchanged"), out)
+    -- a new process resumes from the watermarks: the log older than its prefix's watermark is
+    -- not even looked at
+    out, ok = T.sh(cmd)
+    assert(ok, out)
+    assert.truthy(out:match("0 stored, 2 unchanged"), out)
+    assert.falsy(out:match("local%-1422981759269"), out)
+    assert.truthy(out:match("older than the watermark"), out)
+  end)
+
   it("fails naming the bucket and the status, never the secret key", function()
     local out, ok = T.sh("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=very-secret-key SIC_HTTP_RETRIES=0 " ..
                          "AWS_ENDPOINT_URL=http://127.0.0.1:" .. port .. " " .. q(T.sic_bin) ..
