@@ -134,7 +134,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud) {
     p += drop;
     keep -= drop;
   }
-  if (r->pos) { /* compact */
+  if (r->len + keep > r->cap && r->pos) { /* out of room at the end: move the unread bytes down */
     memmove(r->buf, r->buf + r->pos, r->len - r->pos);
     r->len -= r->pos;
     r->pos = 0;
@@ -231,6 +231,7 @@ static int transfer_start(http_reader *r, sic_err *err) {
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_err);
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024); /* fewer, larger body callbacks */
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
@@ -407,6 +408,7 @@ static int reader_read(sic_reader *base, uint8_t *buf, size_t cap, size_t *got, 
   if (n > cap) n = cap;
   memcpy(buf, r->buf + r->pos, n);
   r->pos += n;
+  if (r->pos == r->len) r->pos = r->len = 0; /* drained: the next bytes go to the start */
   *got = n;
   return 0;
 }

@@ -376,8 +376,16 @@ int sic_source_version_key(const sic_logset *set, char out[65], int64_t *size) {
 
 /* ---- registration with engine/eventlog ---- */
 
+static sic_source_opts scan_defaults; /* set by the CLI before it scans */
+
+void sic_sources_set_defaults(const sic_source_opts *opts) {
+  if (opts) scan_defaults = *opts;
+}
+
 static int scan_uri(const char *uri, sic_logsets *out, sic_err *err) {
-  sic_source_opts opts = {getenv("SIC_HS_STATUS"), getenv("SIC_HS_MIN_END"), getenv("SIC_HS_MAX_END")};
+  sic_source_opts opts = {scan_defaults.status ? scan_defaults.status : getenv("SIC_HS_STATUS"),
+                          scan_defaults.min_end ? scan_defaults.min_end : getenv("SIC_HS_MIN_END"),
+                          scan_defaults.max_end ? scan_defaults.max_end : getenv("SIC_HS_MAX_END")};
   sic_source *s;
   int rc = sic_source_open(uri, &opts, &s, err);
   if (rc) return rc;

@@ -75,9 +75,12 @@ int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err);
 int sic_source_version_key(const sic_logset *set, char out[65], int64_t *size);
 
 /* Register the URI scanner with engine/eventlog (idempotent). After this, sic_logset_scan and
- * everything built on it accept URIs; options come from the environment (SIC_HS_STATUS,
- * SIC_HS_MIN_END, SIC_HS_MAX_END). */
+ * everything built on it accept URIs; options come from sic_sources_set_defaults, else the
+ * environment (SIC_HS_STATUS, SIC_HS_MIN_END, SIC_HS_MAX_END). */
 void sic_sources_init(void);
+/* Options every URI scanned from now on gets (the CLI's --status/--since/--until); the
+ * strings are borrowed and must stay valid (argv). NULL fields keep the environment's. */
+void sic_sources_set_defaults(const sic_source_opts *opts);
 
 /* ---- URIs (exposed for tests and the fuzzer) ---- */
 typedef struct sic_uri {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/source_opts.h"
 #include "cli/cli.h"
 #include "eventlog/eventlog.h"
 #include "json/write.h"
@@ -275,6 +276,7 @@ int sic_cmd_ingest(int argc, char **argv) {
   const char *price = NULL;
   int follow_on = 0;
   int64_t interval = 30, polls = 0;
+  sic_source_opts so = {0};
   r.format = SIC_FORMAT_TEXT;
   const sic_opt opts[] = {
     {.name = "store", .kind = SIC_OPT_STRING, .dest = &url, .metavar = "URL", .help = "sqlite:///path/sic.db or postgresql://... (default $SIC_STORE, "
@@ -294,6 +296,7 @@ int sic_cmd_ingest(int argc, char **argv) {
      .help = "--follow: seconds between polls (default 30)"},
     {.name = "polls", .kind = SIC_OPT_INT, .dest = &polls, .metavar = "N", .min = 0, .max = INT32_MAX,
      .help = "--follow: stop after N polls (default: until SIGINT/SIGTERM)"},
+    SIC_SOURCE_OPT_ROWS(&so),
   };
   const sic_cmd_spec spec = {
     "ingest", "PATH... [--store URL] [--store-tasks] [--format text|json]",
@@ -311,6 +314,7 @@ int sic_cmd_ingest(int argc, char **argv) {
     free(pos);
     return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   }
+  sic_sources_set_defaults(&so);
   r.analyze = !no_analyze;
   if (price) {
     char *end = NULL;

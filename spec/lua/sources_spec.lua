@@ -87,6 +87,19 @@ describe("sources: History Server", function()
     end
   end)
 
+  it("selects applications by end date and status (--since, --until, --status)", function()
+    local function count(opts)
+      local out, ok = T.sh("SIC_HTTP_TOKEN=s3cr3t-t0ken SIC_HS_PAGE=1 " .. q(T.sic_bin) .. " logs " .. opts .. " " ..
+                           q(srv.base) .. " 2>&1")
+      assert(ok, out)
+      return tonumber(out:match("(%d+) logs?, "))
+    end
+    assert.are.equal(2, count("--until 2016-01-01"))     -- the 2015 logs (plain, legacy)
+    assert.are.equal(1, count("--since 2021-06-20"))     -- the zstd log ended 2021-06-22
+    assert.are.equal(4, count("--status completed"))
+    assert.are.equal(0, count("--status running"))
+  end)
+
   it("fails with the status and a hint, without printing the token", function()
     local out, ok = T.sh("SIC_HTTP_TOKEN=wrong-t0ken-value SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) ..
                          " analyze " .. q(srv.base .. "/") .. " 2>&1")
