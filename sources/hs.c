@@ -96,6 +96,8 @@ static int parse_attempt(sic_jscan *j, hs_attempt *a) {
   int r;
   while ((r = sic_json_obj_next(j, &it, &k)) == 1) {
     if (SIC_JSTR_IS(&k, "attemptId") && sic_json_peek(j) == SIC_JT_STRING) {
+      free(a->attempt); /* a repeated key: the last one wins */
+      a->attempt = NULL;
       if (sic_json_str(j, &v) || !(a->attempt = jstr_dup(&v))) return -1;
     } else if (SIC_JSTR_IS(&k, "completed")) {
       if (sic_json_bool(j, &a->completed)) return -1;
@@ -124,6 +126,8 @@ static int parse_app(sic_jscan *j, const char *want_attempt, hs_list *l, size_t 
   if (sic_json_obj_begin(j, &it)) return -1;
   while ((r = sic_json_obj_next(j, &it, &k)) == 1) {
     if (SIC_JSTR_IS(&k, "id")) {
+      free(id); /* a repeated key: the last one wins */
+      id = NULL;
       if (sic_json_str(j, &v) || !(id = jstr_dup(&v))) goto done;
     } else if (SIC_JSTR_IS(&k, "attempts")) {
       if (sic_json_arr_begin(j, &at)) goto done;
@@ -154,6 +158,31 @@ done:
   hs_list_free(&attempts);
   free(id);
   return rc;
+}
+
+/* An application-list answer (a JSON array of applications) into l; *in_page counts the
+ * applications, *added the attempts new to l. 0, or -1 with j->err set. */
+static int parse_app_list(sic_jscan *j, hs_list *l, size_t *in_page, size_t *added) {
+  sic_jiter it;
+  int r = sic_json_arr_begin(j, &it);
+  while (r == 0 && (r = sic_json_arr_next(j, &it)) == 1) {
+    (*in_page)++;
+    r = parse_app(j, NULL, l, added) ? -1 : 0;
+  }
+  return r < 0 ? -1 : 0;
+}
+
+int hs_parse_listing(const char *json, size_t len, int one_app, size_t *apps, size_t *attempts, sic_err *err) {
+  sic_jscan j;
+  hs_list l = {0};
+  size_t added = 0;
+  *apps = 0;
+  sic_json_init(&j, json, len);
+  int r = one_app ? parse_app(&j, NULL, &l, &added) : parse_app_list(&j, &l, apps, &added);
+  *attempts = l.n;
+  hs_list_free(&l);
+  if (r) return sic_err_set(err, SIC_EFORMAT, "%s at byte %zu", j.err ? j.err : "unexpected JSON", j.err_off);
+  return 0;
 }
 
 /* ---- requests ---- */
@@ -192,15 +221,9 @@ static int hs_list_window(sic_source *s, const char *max_end, size_t limit, hs_l
   int rc = hs_get_json(s, url, &body, &len, err);
   if (rc) return rc;
   sic_jscan j;
-  sic_jiter it;
   sic_json_init(&j, body, len);
   *in_page = 0;
-  int r = sic_json_arr_begin(&j, &it);
-  while (r == 0 && (r = sic_json_arr_next(&j, &it)) == 1) {
-    (*in_page)++;
-    r = parse_app(&j, NULL, l, added) ? -1 : 0;
-  }
-  if (r < 0) rc = json_error(s, url, &j, err);
+  if (parse_app_list(&j, l, in_page, added)) rc = json_error(s, url, &j, err);
   free(body);
   return rc;
 }

@@ -55,4 +55,8 @@ int64_t iso8601_ms(const char *p, size_t n);
 char *s3_list_query(const char *prefix, const char *token, int max_keys);
 int s3_parse_list(char *xml, size_t n, size_t strip, sic_source_page *page, sic_err *err);
 
+/* History Server (exposed for tests and the fuzzer): parse an /applications answer
+ * (one_app = 0) or one application (one_app = 1); counts what was found. 0 or SIC_EFORMAT. */
+int hs_parse_listing(const char *json, size_t len, int one_app, size_t *apps, size_t *attempts, sic_err *err);
+
 #endif
