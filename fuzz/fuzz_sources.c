@@ -1,5 +1,5 @@
-/* sources/: the URI parser and redaction, the S3 ListObjectsV2 parser and the History Server
- * listing parsers on arbitrary bytes. The first byte picks the parser; the rest is its input.
+/* sources/: the URI parser and redaction, the S3 ListObjectsV2 parser, the GCS objects.list
+ * parser and the History Server listing parsers on arbitrary bytes. The first byte picks the parser; the rest is its input.
  * Properties: no crash or leak, and a displayed URI never contains the password it parsed. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,7 +30,7 @@ static void fuzz_uri(const uint8_t *data, size_t n) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  uint8_t which = data[0] % 4;
+  uint8_t which = data[0] % 5;
   data++;
   size--;
   sic_err err;
@@ -45,6 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     s3_parse_list(xml, size, size ? data[0] % 8 : 0, &page, &err);
     sic_source_page_free(&page);
     free(xml);
+  } else if (which == 4) {
+    sic_source_page page = {0};
+    gcs_parse_list((const char *)data, size, size ? data[0] % 8 : 0, &page, &err);
+    sic_source_page_free(&page);
   } else {
     size_t apps, attempts;
     hs_parse_listing((const char *)data, size, which == 3, &apps, &attempts, &err);

@@ -243,8 +243,9 @@ int sic_source_open(const char *uri, const sic_source_opts *opts, sic_source **o
   }
   if (!strcmp(u.scheme, "http") || !strcmp(u.scheme, "https")) rc = source_hs_init(s, &u, err);
   else if (!strcmp(u.scheme, "s3") || !strcmp(u.scheme, "s3a")) rc = source_s3_init(s, &u, err);
+  else if (!strcmp(u.scheme, "gs")) rc = source_gcs_init(s, &u, err);
   else
-    rc = sic_err_set(err, SIC_EUNSUPPORTED, "%s: unknown scheme %s:// (this build reads file, http, https, s3)",
+    rc = sic_err_set(err, SIC_EUNSUPPORTED, "%s: unknown scheme %s:// (this build reads file, http, https, s3, gs)",
                      s->display, u.scheme);
   sic_uri_free(&u);
   if (rc) goto error;

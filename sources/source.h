@@ -5,6 +5,7 @@
  *                                  application given by a UI URL (.../history/<app>[/<attempt>]/...)
  *                                  or a REST URL (.../api/v1/applications/<app>[/<attempt>])
  *   s3://BUCKET[/PREFIX]           an S3 (or S3-compatible) bucket, SigV4-signed
+ *   gs://BUCKET[/PREFIX]           a Google Cloud Storage bucket (JSON API, bearer token)
  *
  * A source lists entries (name, size, ETag, mtime) page by page and opens any entry as a
  * pull-based byte stream (sic_reader, see eventlog.h) from an offset, so the existing codecs,

@@ -37,6 +37,7 @@ struct sic_source {
 int source_file_init(sic_source *s, sic_err *err);
 int source_hs_init(sic_source *s, const sic_uri *u, sic_err *err);
 int source_s3_init(sic_source *s, const sic_uri *u, sic_err *err);
+int source_gcs_init(sic_source *s, const sic_uri *u, sic_err *err);
 
 /* Spool a zip answer (no Content-Length, no Range: its member list is at its end) to an
  * unlinked temporary file, then read the one event log inside it through the local readers.
@@ -54,6 +55,9 @@ int64_t iso8601_ms(const char *p, size_t n);
  * page (names with the first strip bytes of each key dropped; page->next set when truncated). */
 char *s3_list_query(const char *prefix, const char *token, int max_keys);
 int s3_parse_list(char *xml, size_t n, size_t strip, sic_source_page *page, sic_err *err);
+
+/* GCS (exposed for tests and the fuzzer): an objects.list answer into page. */
+int gcs_parse_list(const char *json, size_t n, size_t strip, sic_source_page *page, sic_err *err);
 
 /* History Server (exposed for tests and the fuzzer): parse an /applications answer
  * (one_app = 0) or one application (one_app = 1); counts what was found. 0 or SIC_EFORMAT. */

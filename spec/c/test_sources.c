@@ -503,6 +503,104 @@ static void test_remote_parts(void) {
   CHECK_EQ_INT(m.destroyed, 1);
 }
 
+/* ---- GCS JSON API against the fixture, with a token from the "metadata server" ---- */
+
+static void test_gcs(void) {
+  static char app[4096], p1[4096], p2[4096], page1[1024], page2[1024], probe[512];
+  event_lines(0, 30, app, sizeof app);
+  event_lines(30, 10, p1, sizeof p1);
+  event_lines(40, 10, p2, sizeof p2);
+  snprintf(page1, sizeof page1,
+           "{\"kind\":\"storage#objects\",\"nextPageToken\":\"p2+/=\",\"items\":["
+           "{\"name\":\"logs/app-1\",\"size\":\"%zu\",\"etag\":\"CJ1\",\"updated\":\"2024-05-01T10:00:00.000Z\"},"
+           "{\"name\":\"logs/eventlog_v2_app-2/appstatus_app-2\",\"size\":\"0\"}]}", strlen(app));
+  snprintf(page2, sizeof page2,
+           "{\"items\":[{\"name\":\"logs/eventlog_v2_app-2/events_1_app-2\",\"size\":\"%zu\"},"
+           "{\"name\":\"logs/eventlog_v2_app-2/events_2_app-2\",\"size\":\"%zu\"}]}", strlen(p1), strlen(p2));
+  snprintf(probe, sizeof probe, "{\"items\":[{\"name\":\"logs/app-1\",\"size\":\"%zu\"}]}", strlen(app));
+  static const char token[] = "{\"access_token\":\"meta-tok\",\"expires_in\":3599,\"token_type\":\"Bearer\"}";
+  fx_route routes[] = {
+      {.path = "/computeMetadata/v1/instance/service-accounts/default/token", .status = 200, .body = token,
+       .body_len = sizeof token - 1},
+      {.path = "/storage/v1/b/bkt/o", .query_has = "prefix=logs/app-1", .status = 200, .body = probe,
+       .body_len = strlen(probe)},
+      {.path = "/storage/v1/b/bkt/o", .query_has = "pageToken=p2+/=", .status = 200, .body = page2,
+       .body_len = strlen(page2)},
+      {.path = "/storage/v1/b/bkt/o", .query_has = "prefix=logs/", .status = 200, .body = page1,
+       .body_len = strlen(page1)},
+      {.path = "/storage/v1/b/bkt/o", .status = 200, .body = "{}", .body_len = 2}, /* the probe of "logs" */
+      {.path = "/storage/v1/b/bkt/o/logs/app-1", .status = 200, .body = app, .body_len = strlen(app), .honor_range = 1},
+      {.path = "/storage/v1/b/bkt/o/logs/eventlog_v2_app-2/events_1_app-2", .status = 200, .body = p1,
+       .body_len = strlen(p1), .honor_range = 1},
+      {.path = "/storage/v1/b/bkt/o/logs/eventlog_v2_app-2/events_2_app-2", .status = 200, .body = p2,
+       .body_len = strlen(p2), .honor_range = 1},
+  };
+  fx_server *srv = fx_start(routes, sizeof routes / sizeof routes[0]);
+  CHECK(srv != NULL, "fixture server");
+  if (!srv) return;
+  char hostport[64];
+  snprintf(hostport, sizeof hostport, "127.0.0.1:%d", fx_port(srv));
+  setenv("STORAGE_EMULATOR_HOST", hostport, 1);
+  setenv("GCE_METADATA_HOST", hostport, 1);
+  unsetenv("GOOGLE_OAUTH_ACCESS_TOKEN");
+  sic_sources_init();
+  sic_logsets sets;
+  sic_err err = {0};
+  CHECK_EQ_INT(sic_logset_scan("gs://bkt/logs", &sets, &err), 0);
+  CHECK(routes[0].hits == 1, "token asked once (%d)", routes[0].hits);
+  CHECK_EQ_INT(routes[2].hits, 1); /* the second page, by its token */
+  CHECK_EQ_INT(sets.n, 2);
+  if (sets.n == 2) {
+    CHECK_EQ_STR(sets.items[0].path, "gs://bkt/logs/app-1");
+    CHECK_EQ_STR(sets.items[1].path, "gs://bkt/logs/eventlog_v2_app-2");
+    CHECK_EQ_INT(sets.items[1].layout, SIC_LAYOUT_ROLLING);
+    CHECK_EQ_INT(sets.items[1].in_progress, 0);
+    CHECK_EQ_INT(sets.items[0].mtime_ms, 1714557600000LL);
+    for (size_t i = 0; i < 2; i++) {
+      sic_stream *st;
+      const char *d;
+      size_t n, part;
+      char got[8192];
+      size_t len = 0;
+      CHECK_EQ_INT(sic_stream_open(&sets.items[i], 2, &st, &err), 0);
+      int rc;
+      while ((rc = sic_stream_next(st, &d, &n, &part, &err)) == 1 && len + n < sizeof got) {
+        memcpy(got + len, d, n);
+        len += n;
+      }
+      CHECK_EQ_INT(rc, 0);
+      sic_stream_free(st);
+      char want[8192];
+      snprintf(want, sizeof want, "%s%s", i ? p1 : app, i ? p2 : "");
+      CHECK(len == strlen(want) && !memcmp(got, want, len), "gs bytes of log %zu", i);
+    }
+  }
+  CHECK_EQ_STR(fx_last_header(srv, "Authorization"), "Bearer meta-tok");
+  sic_logsets_free(&sets);
+  /* one object named directly, a token from the environment */
+  unsetenv("GCE_METADATA_HOST");
+  setenv("GOOGLE_OAUTH_ACCESS_TOKEN", "env-tok", 1);
+  CHECK_EQ_INT(sic_logset_scan("gs://bkt/logs/app-1", &sets, &err), 0);
+  CHECK_EQ_INT(sets.n, 1);
+  if (sets.n == 1) {
+    CHECK_EQ_STR(sets.items[0].path, "gs://bkt/logs/app-1");
+    sic_app *a = NULL;
+    CHECK_EQ_INT(sic_app_load(&sets.items[0], NULL, &a, &err), 0);
+    sic_app_free(a);
+  }
+  CHECK_EQ_STR(fx_last_header(srv, "Authorization"), "Bearer env-tok");
+  sic_logsets_free(&sets);
+  CHECK_EQ_INT(routes[0].hits, 1);
+  /* a proxy's login page instead of JSON */
+  char html[] = "<html>login</html>";
+  sic_source_page page = {0};
+  CHECK_EQ_INT(gcs_parse_list(html, strlen(html), 0, &page, &err), SIC_EFORMAT);
+  sic_source_page_free(&page);
+  unsetenv("STORAGE_EMULATOR_HOST");
+  unsetenv("GOOGLE_OAUTH_ACCESS_TOKEN");
+  fx_stop(srv);
+}
+
 /* ---- the file scheme and the URI hook ---- */
 
 static void test_file_scheme(void) {
@@ -555,6 +653,7 @@ int main(void) {
   test_http_faults();
   test_zip_spool();
   test_remote_parts();
+  test_gcs();
   test_file_scheme();
   return CHECK_RESULT();
 }

@@ -87,7 +87,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, keep_arg, s);
   fx_route *rt = NULL;
   for (size_t i = 0; i < s->n && !rt; i++)
-    if (!strcmp(s->routes[i].path, url)) rt = &s->routes[i];
+    if (!strcmp(s->routes[i].path, url) && (!s->routes[i].query_has || strstr(s->query, s->routes[i].query_has)))
+      rt = &s->routes[i];
   int hit = rt ? rt->hits++ : 0;
   pthread_mutex_unlock(&s->lock);
   if (!rt) return answer(c, 404, "<Error><Code>NoSuchKey</Code><Message>no route</Message></Error>");

@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 typedef struct fx_route {
-  const char *path;       /* exact request path (query ignored) */
+  const char *path;       /* exact request path (after percent-decoding) */
+  const char *query_has;  /* NULL, or only requests whose (decoded) query contains this */
   int status;             /* status when it does not misbehave */
   const char *body;       /* answer body (borrowed) */
   size_t body_len;        /* its bytes */
