@@ -18,7 +18,7 @@ SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 
 .PHONY: deps npm-deps build run test bench asan fuzz clean
 
-# Test servers from the npm registry (s3rver for sources/), pinned by spec/support/npm's lock
+# Test servers from the npm registry (s3rver and azurite for sources/), pinned by spec/support/npm's lock
 # file, installed into $(BUILD)/npm (gitignored); only reinstalled when the lock file changes.
 NPM_DIR = $(BUILD)/npm
 npm-deps: deps

@@ -1,5 +1,5 @@
 /* sources/: the URI parser and redaction, the S3 ListObjectsV2 parser, the GCS objects.list
- * parser and the History Server listing parsers on arbitrary bytes. The first byte picks the parser; the rest is its input.
+ * parser, the Azure List Blobs parser and the History Server listing parsers on arbitrary bytes. The first byte picks the parser; the rest is its input.
  * Properties: no crash or leak, and a displayed URI never contains the password it parsed. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,7 +30,7 @@ static void fuzz_uri(const uint8_t *data, size_t n) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  uint8_t which = data[0] % 5;
+  uint8_t which = data[0] % 6;
   data++;
   size--;
   sic_err err;
@@ -43,6 +43,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     xml[size] = 0;
     sic_source_page page = {0};
     s3_parse_list(xml, size, size ? data[0] % 8 : 0, &page, &err);
+    sic_source_page_free(&page);
+    free(xml);
+  } else if (which == 5) {
+    char *xml = malloc(size + 1);
+    if (!xml) return 0;
+    memcpy(xml, data, size);
+    xml[size] = 0;
+    sic_source_page page = {0};
+    az_parse_list(xml, size, size ? data[0] % 8 : 0, &page, &err);
     sic_source_page_free(&page);
     free(xml);
   } else if (which == 4) {

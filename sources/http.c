@@ -267,7 +267,7 @@ static int retryable_transport(CURLcode c) {
 static const char *status_hint(long status) {
   if (status == 401) return "check the credentials (SIC_HTTP_TOKEN, SIC_HTTP_USER/SIC_HTTP_PASSWORD, ~/.netrc, "
                             "a Kerberos ticket, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)";
-  if (status == 403) return "the credentials were accepted but lack permission for this resource, or the clock is skewed";
+  if (status == 403) return "the credentials are missing, wrong or lack permission for this resource (or the clock is skewed)";
   if (status == 404) return "check the URL: host, prefix, bucket, key or application id";
   if (status == 416) return "the object is shorter than the requested range (changed while being read?)";
   if (status == 429 || status >= 500) return "the server is overloaded or failing; retry later";

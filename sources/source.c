@@ -241,11 +241,16 @@ int sic_source_open(const char *uri, const sic_source_opts *opts, sic_source **o
     sic_err_wrap(err, "%s: ", s->display);
     goto error;
   }
-  if (!strcmp(u.scheme, "http") || !strcmp(u.scheme, "https")) rc = source_hs_init(s, &u, err);
+  int http = !strcmp(u.scheme, "http") || !strcmp(u.scheme, "https");
+  if (http && source_is_azure_https(&u)) rc = source_azure_init(s, &u, err);
+  else if (http) rc = source_hs_init(s, &u, err);
+  else if (!strcmp(u.scheme, "abfss") || !strcmp(u.scheme, "abfs") || !strcmp(u.scheme, "wasbs") ||
+           !strcmp(u.scheme, "wasb"))
+    rc = source_azure_init(s, &u, err);
   else if (!strcmp(u.scheme, "s3") || !strcmp(u.scheme, "s3a")) rc = source_s3_init(s, &u, err);
   else if (!strcmp(u.scheme, "gs")) rc = source_gcs_init(s, &u, err);
   else
-    rc = sic_err_set(err, SIC_EUNSUPPORTED, "%s: unknown scheme %s:// (this build reads file, http, https, s3, gs)",
+    rc = sic_err_set(err, SIC_EUNSUPPORTED, "%s: unknown scheme %s:// (this build reads file, http, https, s3, gs, abfss, wasbs)",
                      s->display, u.scheme);
   sic_uri_free(&u);
   if (rc) goto error;

@@ -38,6 +38,9 @@ int source_file_init(sic_source *s, sic_err *err);
 int source_hs_init(sic_source *s, const sic_uri *u, sic_err *err);
 int source_s3_init(sic_source *s, const sic_uri *u, sic_err *err);
 int source_gcs_init(sic_source *s, const sic_uri *u, sic_err *err);
+int source_azure_init(sic_source *s, const sic_uri *u, sic_err *err);
+/* 1 when an http(s) URL names Azure Blob / ADLS (*.blob|dfs.core.windows.net), not a History Server. */
+int source_is_azure_https(const sic_uri *u);
 
 /* Spool a zip answer (no Content-Length, no Range: its member list is at its end) to an
  * unlinked temporary file, then read the one event log inside it through the local readers.
@@ -58,6 +61,9 @@ int s3_parse_list(char *xml, size_t n, size_t strip, sic_source_page *page, sic_
 
 /* GCS (exposed for tests and the fuzzer): an objects.list answer into page. */
 int gcs_parse_list(const char *json, size_t n, size_t strip, sic_source_page *page, sic_err *err);
+
+/* Azure (exposed for tests and the fuzzer): a List Blobs answer into page. */
+int az_parse_list(char *xml, size_t n, size_t strip, sic_source_page *page, sic_err *err);
 
 /* History Server (exposed for tests and the fuzzer): parse an /applications answer
  * (one_app = 0) or one application (one_app = 1); counts what was found. 0 or SIC_EFORMAT. */

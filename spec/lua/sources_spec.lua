@@ -17,6 +17,10 @@ local layouts = {
 }
 
 local s3rver_bin = T.build_dir .. "/npm/node_modules/.bin/s3rver"
+local azurite_bin = T.build_dir .. "/npm/node_modules/.bin/azurite-blob"
+-- Azurite's development account (public, documented with Azurite)
+local az_account = "devstoreaccount1"
+local az_key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 local function basename(p) return p:match("([^/]+)/*$") end
 
@@ -238,5 +242,72 @@ describe("sources: S3 (s3rver)", function()
     assert.truthy(out:match("HTTP 404"), out)
     assert.truthy(out:match("NoSuchBucket"), out)
     assert.falsy(out:match("very%-secret%-key"), out)
+  end)
+end)
+
+describe("sources: Azure Blob (azurite)", function()
+  local dir, pid, endpoint, sas
+  local function azenv(with_sas)
+    return "AZURE_STORAGE_BLOB_ENDPOINT=" .. q(endpoint) .. (with_sas and (" AZURE_STORAGE_SAS_TOKEN=" .. q(sas)) or "")
+  end
+  setup(function()
+    T.need_shared("spark-events")
+    if not T.exists(azurite_bin) then error("azurite is not installed: run `make npm-deps` (make test does)") end
+    dir = os.tmpname()
+    os.remove(dir)
+    copy_layouts(dir .. "/local")
+    local log = dir .. "/azurite.log"
+    assert(T.sh("mkdir -p " .. q(dir .. "/az") .. " && " .. q(azurite_bin) .. " --blobHost 127.0.0.1 --blobPort 0 --location " ..
+                q(dir .. "/az") .. " --silent --skipApiVersionCheck --disableTelemetry >" .. q(log) ..
+                " 2>&1 & echo $! >" .. q(dir .. "/pid")))
+    local port
+    for _ = 1, 300 do
+      port = (T.read_file(log) or ""):match("listens on http://127%.0%.0%.1:(%d+)")
+      if port then break end
+      H.sleep(0.1)
+    end
+    pid = (T.read_file(dir .. "/pid") or ""):match("%d+")
+    assert(port, "azurite did not start: " .. (T.read_file(log) or ""))
+    endpoint = "http://127.0.0.1:" .. port .. "/" .. az_account
+    local out, ok = T.sh("python3 " .. q(T.source_dir .. "/spec/support/azure_sas.py") .. " " .. az_account .. " " .. q(az_key))
+    assert(ok, out)
+    sas = out:gsub("%s+$", "")
+    out, ok = T.sh("curl -sS -f -X PUT -H 'x-ms-version: 2021-08-06' " .. q(endpoint .. "/logs?restype=container&" .. sas) .. " 2>&1")
+    assert(ok, "create container: " .. out)
+    local files = T.sh("cd " .. q(dir .. "/local") .. " && find . -type f | sed 's|^./||'")
+    for rel in files:gmatch("[^\n]+") do
+      out, ok = T.sh("curl -sS -f -X PUT -H 'x-ms-blob-type: BlockBlob' -T " .. q(dir .. "/local/" .. rel) .. " " ..
+                     q(endpoint .. "/logs/" .. rel .. "?" .. sas) .. " 2>&1")
+      assert(ok, "upload " .. rel .. ": " .. out)
+    end
+  end)
+  teardown(function()
+    if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
+    if dir then os.execute("rm -rf " .. q(dir)) end
+  end)
+
+  for _, l in ipairs(layouts) do
+    it("finds the same as the local file for a " .. l.name .. " log (wasbs://, abfss://, https://)", function()
+      local local_json = analysis(dir .. "/local/" .. l.name .. "/" .. basename(l.rel))
+      assert.are.equal(local_json, analysis("wasbs://logs@" .. az_account .. ".blob.core.windows.net/" .. l.name ..
+                                            "/" .. basename(l.rel), azenv(true)))
+      assert.are.equal(local_json, analysis("abfss://logs@" .. az_account .. ".dfs.core.windows.net/" .. l.name, azenv(true)))
+      assert.are.equal(local_json, analysis("https://" .. az_account .. ".blob.core.windows.net/logs/" .. l.name .. "?" .. sas,
+                                            azenv(false)))
+    end)
+  end
+
+  it("without a SAS the store refuses, and a SAS in the URL is never printed", function()
+    local out, ok = T.sh(azenv(false) .. " SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) .. " logs wasbs://logs@" .. az_account ..
+                         ".blob.core.windows.net/plain 2>&1")
+    assert.is_false(ok)
+    assert.truthy(out:match("HTTP 403"), out)
+    assert.truthy(out:match("wasbs://logs@devstoreaccount1%.blob%.core%.windows%.net/plain"), out)
+    local sig = sas:match("sig=([^&]+)")
+    out, ok = T.sh(azenv(false) .. " SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) .. " logs " ..
+                   q("https://" .. az_account .. ".blob.core.windows.net/nocontainer/x?" .. sas) .. " 2>&1")
+    assert.is_false(ok)
+    assert.truthy(out:match("HTTP 404"), out)
+    assert.falsy(out:find(sig, 1, true), out)
   end)
 end)
