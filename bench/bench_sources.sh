@@ -60,6 +60,7 @@ for f in "$log" "$log.zstd"; do
 done
 
 # --- History Server: one `sic serve` per log (both hold the same application id) ---
+# Sets $served to the server's base URL (not run in a subshell: its pid must reach cleanup).
 start_serve() {
   local name=$1 file=$2
   mkdir -p "$work/hs-$name"
@@ -67,10 +68,12 @@ start_serve() {
   "$build/sic" serve --logs "$work/hs-$name" --listen 127.0.0.1:0 >"$work/hs-$name.out" 2>"$work/hs-$name.err" &
   pids+=($!)
   for _ in $(seq 300); do grep -q 'listening on' "$work/hs-$name.out" 2>/dev/null && break; sleep 0.1; done
-  sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/hs-$name.out"
+  served=$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/hs-$name.out")
 }
-hs_plain=$(start_serve plain "$log")
-hs_zstd=$(start_serve zstd "$log.zstd")
+start_serve plain "$log"
+hs_plain=$served
+start_serve zstd "$log.zstd"
+hs_zstd=$served
 [[ -n $hs_plain && -n $hs_zstd ]] || { echo "bench_sources: sic serve did not start" >&2; exit 1; }
 
 result() { sed -n 's/^RESULT .*\<'"$2"'=\([^ ]*\).*/\1/p' <<<"$1"; }

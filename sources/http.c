@@ -34,7 +34,8 @@ typedef struct http_reader {
   int64_t from;         /* first byte this transfer asked for */
   int range_checked;    /* the 2xx status of this transfer was looked at */
   int attempt;          /* transfers started */
-  int64_t last_byte_ms; /* monotonic time of the last body byte (or of the transfer's start) */
+  int64_t last_byte_ms; /* monotonic time of the last byte received (or of the transfer's start) */
+  int answered;         /* the current transfer received a header line */
 } http_reader;
 
 static int64_t now_ms(void) {
@@ -56,6 +57,7 @@ void http_settings_load(http_settings *s) {
   s->retries = (int)env_long("SIC_HTTP_RETRIES", 4, 0, 100);
   s->backoff_ms = env_long("SIC_HTTP_BACKOFF_MS", 250, 0, 600000);
   s->connect_timeout_ms = env_long("SIC_HTTP_CONNECT_TIMEOUT", 10, 1, 3600) * 1000;
+  s->response_timeout_s = env_long("SIC_HTTP_RESPONSE_TIMEOUT", 600, 1, 86400);
   s->stall_timeout_s = env_long("SIC_HTTP_STALL_TIMEOUT", 60, 1, 86400);
   const char *ca = getenv("SIC_CA_BUNDLE");
   s->ca_bundle = ca && *ca ? strdup(ca) : NULL;
@@ -153,6 +155,13 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud) {
   return n;
 }
 
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud) {
+  http_reader *r = ud;
+  r->answered = 1;
+  r->last_byte_ms = now_ms();
+  return size * nmemb;
+}
+
 /* ---- transfers ---- */
 
 static void transfer_end(http_reader *r) {
@@ -205,6 +214,7 @@ static int transfer_start(http_reader *r, sic_err *err) {
   r->curl_err[0] = 0;
   r->skip = 0;
   r->range_checked = 0;
+  r->answered = 0;
   r->attempt++;
   r->last_byte_ms = now_ms();
   int64_t from = r->from = q->offset + r->delivered;
@@ -230,14 +240,14 @@ static int transfer_start(http_reader *r, sic_err *err) {
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_err);
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024); /* fewer, larger body callbacks */
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, st->connect_timeout_ms);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, st->stall_timeout_s);
   curl_easy_setopt(e, CURLOPT_USERAGENT, "sic-sources/1");
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -278,7 +288,9 @@ static const char *transport_hint(CURLcode c) {
   switch (c) {
   case CURLE_COULDNT_RESOLVE_HOST: return "check the host name and DNS";
   case CURLE_COULDNT_CONNECT: return "check the host, the port and that the server runs";
-  case CURLE_OPERATION_TIMEDOUT: return "the server stopped sending (SIC_HTTP_STALL_TIMEOUT, SIC_HTTP_CONNECT_TIMEOUT)";
+  case CURLE_OPERATION_TIMEDOUT:
+    return "the server stopped sending or never answered (SIC_HTTP_STALL_TIMEOUT, SIC_HTTP_RESPONSE_TIMEOUT, "
+           "SIC_HTTP_CONNECT_TIMEOUT)";
   case CURLE_PEER_FAILED_VERIFICATION: case CURLE_SSL_CACERT_BADFILE:
     return "TLS certificate not trusted: set SIC_CA_BUNDLE to the CA's PEM file";
   case CURLE_PARTIAL_FILE: case CURLE_RECV_ERROR: case CURLE_GOT_NOTHING:
@@ -387,10 +399,12 @@ static int pump(http_reader *r, sic_err *err) {
     }
     if (r->pos == r->len && !r->eof && r->easy && running) {
       curl_multi_poll(r->multi, NULL, 0, 200, NULL);
-      /* A body that stops arriving: libcurl's low-speed check averages over seconds of
-       * history, so the stall timeout is enforced here, from the last byte received. */
-      if (now_ms() - r->last_byte_ms > settings_of(r)->stall_timeout_s * 1000) {
-        snprintf(r->curl_err, sizeof r->curl_err, "no data for %ld s", settings_of(r)->stall_timeout_s);
+      /* An answer that stops arriving: libcurl's low-speed check averages over seconds of
+       * history, so the stall timeout is enforced here, from the last byte received; before the
+       * answer starts, the (longer) response timeout applies. */
+      long limit_s = r->answered ? settings_of(r)->stall_timeout_s : settings_of(r)->response_timeout_s;
+      if (now_ms() - r->last_byte_ms > limit_s * 1000) {
+        snprintf(r->curl_err, sizeof r->curl_err, r->answered ? "no data for %ld s" : "no answer for %ld s", limit_s);
         int rc = transfer_finished(r, CURLE_OPERATION_TIMEDOUT, err);
         if (rc < 0) return rc;
       }

@@ -9,7 +9,9 @@
  *
  * Settings from the environment (read by http_settings_load):
  *   SIC_HTTP_RETRIES (4), SIC_HTTP_BACKOFF_MS (250, doubled per retry, full jitter, capped 8 s),
- *   SIC_HTTP_CONNECT_TIMEOUT (10 s), SIC_HTTP_STALL_TIMEOUT (60 s without a byte),
+ *   SIC_HTTP_CONNECT_TIMEOUT (10 s), SIC_HTTP_RESPONSE_TIMEOUT (600 s from the request to the
+ *   answer's first header: a server may build a big answer first), SIC_HTTP_STALL_TIMEOUT (60 s
+ *   without a byte once the answer started),
  *   SIC_CA_BUNDLE (a PEM file of trusted CAs; TLS is always verified).
  *
  * Ownership: http_auth strings are owned by the struct (http_auth_free wipes secrets);
@@ -38,7 +40,8 @@ typedef struct http_settings {
   int retries;          /* retries after the first attempt */
   long backoff_ms;      /* first backoff; doubles per retry */
   long connect_timeout_ms; /* TCP + TLS connect */
-  long stall_timeout_s; /* abort a transfer that receives nothing for this long */
+  long response_timeout_s; /* abort a request whose answer has not started after this long */
+  long stall_timeout_s; /* abort an answer that receives nothing for this long */
   char *ca_bundle;      /* CURLOPT_CAINFO, NULL for the system store (owned) */
 } http_settings;
 

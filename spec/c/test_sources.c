@@ -165,6 +165,8 @@ static void test_s3_parse_list(void) {
 
 static char big[300000]; /* a body several fixture pieces long */
 
+static long response_timeout_s = 30; /* per fetch below */
+
 static int fetch(fx_server *srv, const char *path, int retries, int resumable, const http_auth *auth, char **body,
                  size_t *n, sic_err *err) {
   http_settings st;
@@ -172,6 +174,7 @@ static int fetch(fx_server *srv, const char *path, int retries, int resumable, c
   st.retries = retries;
   st.backoff_ms = 1;
   st.stall_timeout_s = 1;
+  st.response_timeout_s = response_timeout_s;
   char url[256];
   snprintf(url, sizeof url, "http://127.0.0.1:%d%s", fx_port(srv), path);
   http_req req = {.url = url, .display = url, .auth = auth, .settings = &st, .length = -1, .resumable = resumable};
@@ -193,6 +196,8 @@ static void test_http_faults(void) {
       {.path = "/stall", .status = 200, .body = big, .body_len = sizeof big, .stall_ms = 2500},
       {.path = "/private", .status = 401, .body = "missing or wrong bearer token"},
       {.path = "/chunked", .status = 200, .body = big, .body_len = sizeof big, .chunked = 1},
+      {.path = "/slow-start", .status = 200, .body = big, .body_len = sizeof big, .delay_ms = 2500},
+      {.path = "/never", .status = 200, .body = big, .body_len = sizeof big, .delay_ms = 6000},
   };
   fx_server *srv = fx_start(routes, sizeof routes / sizeof routes[0]);
   CHECK(srv != NULL, "fixture server");
@@ -234,6 +239,15 @@ static void test_http_faults(void) {
   CHECK_EQ_INT(fetch(srv, "/chunked", 0, 0, NULL, &body, &n, &err), 0);
   CHECK(n == sizeof big && body && !memcmp(body, big, n), "chunked body intact");
   free(body);
+  /* a server that takes longer than the stall timeout (1 s) to start its answer is waited for
+   * (the response timeout applies then); one that takes longer than that is not */
+  CHECK_EQ_INT(fetch(srv, "/slow-start", 0, 0, NULL, &body, &n, &err), 0);
+  CHECK(n == sizeof big && body && !memcmp(body, big, n), "slow-start body intact");
+  free(body);
+  response_timeout_s = 1;
+  CHECK_EQ_INT(fetch(srv, "/never", 0, 0, NULL, &body, &n, &err), SIC_EIO);
+  CHECK(strstr(err.msg, "no answer for 1 s") && strstr(err.msg, "SIC_HTTP_RESPONSE_TIMEOUT"), "%s", err.msg);
+  response_timeout_s = 30;
   fx_stop(srv);
 }
 

@@ -92,6 +92,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   int hit = rt ? rt->hits++ : 0;
   pthread_mutex_unlock(&s->lock);
   if (!rt) return answer(c, 404, "<Error><Code>NoSuchKey</Code><Message>no route</Message></Error>");
+  if (rt->delay_ms > 0) { /* a server building a big answer before its first byte */
+    struct timespec ts = {rt->delay_ms / 1000, (rt->delay_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
   if (hit < rt->fail_first) return answer(c, 503, "slow down");
   if (rt->status < 200 || rt->status >= 300) return answer(c, rt->status, rt->body ? rt->body : "");
   fx_body *b = calloc(1, sizeof *b);

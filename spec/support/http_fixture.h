@@ -22,6 +22,7 @@ typedef struct fx_route {
   int fail_first;         /* answer 503 to this many requests first */
   int honor_range;        /* 1: "Range: bytes=a-[b]" answered with 206 */
   int stall_ms;           /* > 0: send half the body, then nothing for this long, then fail */
+  int delay_ms;           /* > 0: wait this long before answering at all */
   int hits;               /* requests seen (maintained by the server) */
 } fx_route;
 
