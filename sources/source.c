@@ -249,6 +249,9 @@ int sic_source_open(const char *uri, const sic_source_opts *opts, sic_source **o
     rc = source_azure_init(s, &u, err);
   else if (!strcmp(u.scheme, "s3") || !strcmp(u.scheme, "s3a")) rc = source_s3_init(s, &u, err);
   else if (!strcmp(u.scheme, "gs")) rc = source_gcs_init(s, &u, err);
+  else if (!strcmp(u.scheme, "kafka"))
+    rc = sic_err_set(err, SIC_EUNSUPPORTED, "%s: kafka:// carries log notifications: consume it with `sic ingest`",
+                     s->display);
   else
     rc = sic_err_set(err, SIC_EUNSUPPORTED, "%s: unknown scheme %s:// (this build reads file, http, https, s3, gs, abfss, wasbs)",
                      s->display, u.scheme);

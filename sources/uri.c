@@ -127,13 +127,20 @@ error:
   return rc;
 }
 
-/* Query parameters whose values are secrets (compared case-insensitively). */
+/* Query parameters whose values are secrets (compared case-insensitively): signatures and
+ * SAS sig exactly, and any name mentioning a password, secret, token, key or credential
+ * (e.g. "rdkafka.sasl.password"). */
 static int secret_param(const char *name, size_t n) {
-  static const char *const names[] = {"sig", "signature", "x-amz-signature", "x-amz-credential",
-                                      "x-amz-security-token", "token", "access_token", "code",
-                                      "x-goog-signature", "x-goog-credential", "password", "secret"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (strlen(names[i]) == n && !strncasecmp(name, names[i], n)) return 1;
+  static const char *const exact[] = {"sig", "signature", "code"};
+  static const char *const parts[] = {"password", "secret", "token", "signature", "credential", "key"};
+  char lower[128];
+  if (n >= sizeof lower) return 1;
+  for (size_t i = 0; i < n; i++) lower[i] = (char)tolower((unsigned char)name[i]);
+  lower[n] = 0;
+  for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+    if (!strcmp(lower, exact[i])) return 1;
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    if (strstr(lower, parts[i])) return 1;
   return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "json/write.h"
 #include "lua/lua_host.h"
 #include "model/model.h"
+#include "sources/kafka.h"
 #include "sources/source.h"
 #include "store/store.h"
 
@@ -253,6 +254,43 @@ done:
   free(source);
 }
 
+/* ---- kafka:// notifications ---- */
+
+static int kafka_on_log(void *ctx, const char *uri, sic_err *err) {
+  ingest_run *r = ctx;
+  int failed = r->failed;
+  ingest_path(r, uri);
+  if (r->failed == failed) return 0;
+  return sic_err_set(err, SIC_EIO, "ingesting %s failed (see above); the notification will be delivered again", uri);
+}
+
+static void kafka_on_bad(void *ctx, const char *where, const char *why) {
+  ingest_run *r = ctx;
+  r->failed++;
+  char msg[768];
+  snprintf(msg, sizeof msg, "%s: not a log notification (%s); skipped", where, why);
+  report(r, where, "failed", NULL, NULL, msg, NULL);
+}
+
+/* Consume notifications until the topic is idle (see sources/kafka.h), or until a signal
+ * with --follow (the URI's idle=0 is implied unless it sets one). */
+static void ingest_kafka(ingest_run *r, const char *uri, int follow_on) {
+  char buf[4096];
+  if (follow_on && !strstr(uri, "idle=")) {
+    snprintf(buf, sizeof buf, "%s%sidle=0", uri, strchr(uri, '?') ? "&" : "?");
+    uri = buf;
+    signal(SIGINT, on_follow_signal);
+    signal(SIGTERM, on_follow_signal);
+  }
+  sic_kafka_handler h = {kafka_on_log, kafka_on_bad, r, (volatile int *)&follow_stop};
+  sic_kafka_stats st;
+  sic_err err = {0};
+  if (sic_kafka_consume(uri, &h, &st, &err)) {
+    r->failed++;
+    report(r, uri, "failed", NULL, NULL, err.msg, NULL);
+  }
+}
+
 static void follow(ingest_run *r, char **paths, int npaths, double interval, long polls) {
   signal(SIGINT, on_follow_signal);
   signal(SIGTERM, on_follow_signal);
@@ -348,9 +386,20 @@ int sic_cmd_ingest(int argc, char **argv) {
   sic_jw_kstr(&r.json, "schema", "sic.ingest/1");
   sic_jw_kstr(&r.json, "store", sic_store_display_url(r.store));
   sic_jw_karr(&r.json, "logs");
-  if (follow_on) follow(&r, pos, npos, (double)interval, (long)polls);
-  else
-    for (int i = 0; i < npos; i++) ingest_path(&r, pos[i]);
+  int nkafka = 0;
+  for (int i = 0; i < npos; i++)
+    if (sic_kafka_is_uri(pos[i])) {
+      ingest_kafka(&r, pos[i], follow_on);
+      nkafka++;
+    }
+  if (nkafka && nkafka < npos) fprintf(stderr, "sic ingest: kafka:// URIs are consumed first, then the other PATHs\n");
+  char **rest = pos + 0;
+  int nrest = 0;
+  for (int i = 0; i < npos; i++)
+    if (!sic_kafka_is_uri(pos[i])) rest[nrest++] = pos[i];
+  if (follow_on && nrest) follow(&r, rest, nrest, (double)interval, (long)polls);
+  else if (!follow_on)
+    for (int i = 0; i < nrest; i++) ingest_path(&r, rest[i]);
   sic_jw_end(&r.json);
   sic_jw_kint(&r.json, "stored", r.stored);
   sic_jw_kint(&r.json, "unchanged", r.unchanged);
