@@ -185,6 +185,19 @@ describe("sources: S3 (s3rver)", function()
     end)
   end
 
+  it("sic api and sic serve --logs take the bucket URI", function()
+    local out, ok = T.sh(s3env() .. " " .. q(T.sic_bin) .. " api s3://logs/plain applications 2>&1")
+    assert(ok, out)
+    assert.truthy(out:match('"id" : "local%-1422981759269"'), out)
+    local env = { AWS_ACCESS_KEY_ID = "S3RVER", AWS_SECRET_ACCESS_KEY = "S3RVER", AWS_REGION = "us-east-1",
+                  AWS_ENDPOINT_URL = "http://127.0.0.1:" .. port }
+    local srv = H.start({ "--logs", "s3://logs/rolling" }, env)
+    local r = srv:get("/api/v1/applications")
+    srv:stop()
+    assert.are.equal(200, r.status)
+    assert.truthy(r.body:match('"id" : "local%-1623876083964"'), r.body)
+  end)
+
   it("pages through the listing with continuation tokens", function()
     -- s3rver answers 1000 keys per page: put more than that under one prefix
     local tmp = dir .. "/small"
