@@ -1,5 +1,5 @@
 /* kafka:// notification consumer (see kafka.h). */
-#include "sources/kafka.h"
+#include "sources/kafka_internal.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -18,6 +18,8 @@ typedef struct kafka_cfg {
   char topic[256];      /* the one topic */
   char group[256];      /* group.id */
   int idle_s;           /* stop after this long without a message (0: never) */
+  int events;           /* 1: event-line mode, 0: notifications */
+  int app_idle_s;       /* events mode: snapshot an application silent this long */
   int64_t max;          /* stop after this many messages (0: no limit) */
 } kafka_cfg;
 
@@ -42,6 +44,7 @@ static void pct_decode(char *s) {
 static int parse_uri(const char *uri, kafka_cfg *cfg, rd_kafka_conf_t *conf, const char *shown, sic_err *err) {
   memset(cfg, 0, sizeof *cfg);
   cfg->idle_s = 5;
+  cfg->app_idle_s = 300;
   const char *p = uri + 8;
   size_t bl = strcspn(p, "/?");
   if (!bl || bl >= sizeof cfg->brokers) return sic_err_set(err, SIC_EINVAL, "%s: no broker (kafka://HOST:PORT/TOPIC?group=NAME)", shown);
@@ -65,11 +68,17 @@ static int parse_uri(const char *uri, kafka_cfg *cfg, rd_kafka_conf_t *conf, con
     if (!strcmp(kv, "group")) snprintf(cfg->group, sizeof cfg->group, "%s", v);
     else if (!strcmp(kv, "idle")) cfg->idle_s = atoi(v);
     else if (!strcmp(kv, "max")) cfg->max = atoll(v);
+    else if (!strcmp(kv, "app_idle")) cfg->app_idle_s = atoi(v);
+    else if (!strcmp(kv, "mode")) {
+      if (strcmp(v, "events") && strcmp(v, "notify"))
+        return sic_err_set(err, SIC_EINVAL, "%s: mode must be notify or events, not '%s'", shown, v);
+      cfg->events = !strcmp(v, "events");
+    }
     else if (!strncmp(kv, "rdkafka.", 8)) {
       if (rd_kafka_conf_set(conf, kv + 8, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
         return sic_err_set(err, SIC_EINVAL, "%s: %s: %s", shown, kv, errstr); /* names the key, not the value */
     } else {
-      return sic_err_set(err, SIC_EINVAL, "%s: unknown parameter '%s' (group, idle, max, rdkafka.*)", shown, kv);
+      return sic_err_set(err, SIC_EINVAL, "%s: unknown parameter '%s' (group, mode, idle, app_idle, max, rdkafka.*)", shown, kv);
     }
   }
   if (!cfg->group[0]) return sic_err_set(err, SIC_EINVAL, "%s: a consumer group is required (?group=NAME)", shown);
@@ -107,11 +116,12 @@ static int notification_uri(const char *p, size_t n, char *out, size_t cap, cons
   return out[0] ? 0 : -1;
 }
 
-/* Store the offset after msg and commit it synchronously, checking the result. */
-static int commit_after(rd_kafka_t *rk, const rd_kafka_message_t *msg, sic_kafka_stats *st, const char *shown,
-                        sic_err *err) {
+/* Store `offset` as the partition's next offset and commit it synchronously, checking the
+ * result (retried COMMIT_TRIES times). */
+static int commit_at(rd_kafka_t *rk, const rd_kafka_message_t *msg, int64_t offset, sic_kafka_stats *st,
+                     const char *shown, sic_err *err) {
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(msg->rkt), msg->partition)->offset = msg->offset + 1;
+  rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(msg->rkt), msg->partition)->offset = offset;
   rd_kafka_resp_err_t e = rd_kafka_offsets_store(rk, l);
   if (!e && l->elems[0].err) e = l->elems[0].err;
   for (int i = 0; !e && i < COMMIT_TRIES; i++) {
@@ -129,15 +139,52 @@ static int commit_after(rd_kafka_t *rk, const rd_kafka_message_t *msg, sic_kafka
   rd_kafka_topic_partition_list_destroy(l);
   if (e) return sic_err_set(err, SIC_EIO, "%s: committing offset %lld of partition %d failed: %s (the message "
                             "will be delivered again; ingesting it again is harmless)", shown,
-                            (long long)msg->offset + 1, (int)msg->partition, rd_kafka_err2str(e));
+                            (long long)offset, (int)msg->partition, rd_kafka_err2str(e));
   return 0;
 }
 
-static int handle(rd_kafka_t *rk, const rd_kafka_message_t *msg, const sic_kafka_handler *h, sic_kafka_stats *st,
-                  const char *shown, sic_err *err) {
+static int commit_after(rd_kafka_t *rk, const rd_kafka_message_t *msg, sic_kafka_stats *st, const char *shown,
+                        sic_err *err) {
+  return commit_at(rk, msg, msg->offset + 1, st, shown, err);
+}
+
+/* Events mode: one line, then commit what is safe in its partition (see kafka_events.c). */
+static int handle_event(rd_kafka_t *rk, const rd_kafka_message_t *msg, ev_asm *as, int64_t *committed,
+                        const sic_kafka_handler *h, sic_kafka_stats *st, const char *where, const char *shown,
+                        sic_err *err) {
+  const char *why;
+  int r = ev_line(as, msg, h, &why, err);
+  if (r < 0) return sic_err_wrap(err, "%s: ", where);
+  if (why) {
+    st->bad++;
+    if (h->on_bad) h->on_bad(h->ctx, where, why);
+  }
+  st->logs += r;
+  int64_t safe = ev_safe_offset(as, msg->partition, msg->offset + 1);
+  if (safe <= *committed) return 0;
+  int rc = commit_at(rk, msg, safe, st, shown, err);
+  if (!rc) {
+    *committed = safe;
+    ev_prune(as, msg->partition, safe);
+  }
+  return rc;
+}
+
+/* Committed offsets of the partitions seen (events mode), by partition number. */
+typedef struct part_offsets {
+  int64_t off[256];     /* next committed offset, -1 when none yet */
+} part_offsets;
+
+static int handle(rd_kafka_t *rk, const rd_kafka_message_t *msg, const kafka_cfg *cfg, ev_asm *as,
+                  part_offsets *po, const sic_kafka_handler *h, sic_kafka_stats *st, const char *shown, sic_err *err) {
   char uri[8192], where[512];
   const char *why;
   snprintf(where, sizeof where, "%s partition %d offset %lld", shown, (int)msg->partition, (long long)msg->offset);
+  if (cfg->events) {
+    if (msg->partition < 0 || msg->partition >= 256)
+      return sic_err_set(err, SIC_EUNSUPPORTED, "%s: more than 256 partitions in events mode", where);
+    return handle_event(rk, msg, as, &po->off[msg->partition], h, st, where, shown, err);
+  }
   if (notification_uri(msg->payload, msg->len, uri, sizeof uri, &why)) {
     st->bad++;
     if (h->on_bad) h->on_bad(h->ctx, where, why);
@@ -188,8 +235,16 @@ int sic_kafka_consume(const char *uri, const sic_kafka_handler *h, sic_kafka_sta
   }
   int64_t start = now_ms(), last = start;
   int assigned = 0;
+  ev_asm as = {0};
+  part_offsets po;
+  for (int i = 0; i < 256; i++) po.off[i] = -1;
+  if (cfg.events && !h->on_app) {
+    rc = sic_err_set(err, SIC_EINVAL, "%s: events mode needs an application handler", shown);
+    goto done;
+  }
   while (!rc && !(h->stop && *h->stop) && (!cfg.max || st->messages < cfg.max)) {
     rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 200);
+    if (!msg && cfg.events && cfg.app_idle_s > 0 && (rc = ev_idle(&as, h, cfg.app_idle_s, err))) break;
     if (!msg) {
       if (!assigned) { /* the idle clock starts once the group gave this consumer partitions */
         rd_kafka_topic_partition_list_t *mine = NULL;
@@ -215,10 +270,11 @@ int sic_kafka_consume(const char *uri, const sic_kafka_handler *h, sic_kafka_sta
     }
     last = now_ms();
     st->messages++;
-    rc = handle(rk, msg, h, st, shown, err);
+    rc = handle(rk, msg, &cfg, &as, &po, h, st, shown, err);
     rd_kafka_message_destroy(msg);
   }
 done:
+  ev_free(&as); /* applications still being assembled come again after a restart */
   if (subs) rd_kafka_topic_partition_list_destroy(subs);
   if (rk) {
     rd_kafka_consumer_close(rk); /* offsets are committed per message; nothing pending here */

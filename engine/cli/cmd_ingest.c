@@ -37,6 +37,7 @@ typedef struct ingest_run {
   int analysis_warned;                   /* the "analysis unavailable" warning was printed */
   int stored, unchanged, replaced, kept, failed; /* counts by outcome */
   int behind;                            /* --follow: logs older than the watermark, not looked at */
+  const char *kafka_uri;                 /* kafka:// URI being consumed (for display names) */
 } ingest_run;
 
 /* Seconds spent in each phase of one log (JSON output; the store benchmark reads them). */
@@ -264,6 +265,28 @@ static int kafka_on_log(void *ctx, const char *uri, sic_err *err) {
   return sic_err_set(err, SIC_EIO, "ingesting %s failed (see above); the notification will be delivered again", uri);
 }
 
+/* Events mode: an assembled application (a spooled file) is ingested like a local log and
+ * recorded as "kafka://brokers/topic#app". */
+static int kafka_on_app(void *ctx, const char *name, const char *path, int complete, sic_err *err) {
+  ingest_run *r = ctx;
+  char display[1024];
+  char *shown = sic_uri_display(r->kafka_uri);
+  snprintf(display, sizeof display, "%.*s#%s%s", (int)strcspn(shown ? shown : "kafka", "?"), shown ? shown : "kafka",
+           name, complete ? "" : " (incomplete)");
+  free(shown);
+  sic_logsets sets = {0};
+  int failed = r->failed;
+  if (sic_logset_scan(path, &sets, err) || sets.n != 1) {
+    if (!err->msg[0] || !sets.n) sic_err_set(err, SIC_EFORMAT, "%s: the assembled lines are not one event log", display);
+    sic_logsets_free(&sets);
+    return err->code ? err->code : SIC_EFORMAT;
+  }
+  ingest_one(r, &sets.items[0], display);
+  sic_logsets_free(&sets);
+  if (r->failed == failed) return 0;
+  return sic_err_set(err, SIC_EIO, "ingesting %s failed (see above); its lines will be delivered again", display);
+}
+
 static void kafka_on_bad(void *ctx, const char *where, const char *why) {
   ingest_run *r = ctx;
   r->failed++;
@@ -282,7 +305,9 @@ static void ingest_kafka(ingest_run *r, const char *uri, int follow_on) {
     signal(SIGINT, on_follow_signal);
     signal(SIGTERM, on_follow_signal);
   }
-  sic_kafka_handler h = {kafka_on_log, kafka_on_bad, r, (volatile int *)&follow_stop};
+  sic_kafka_handler h = {.on_log = kafka_on_log, .on_app = kafka_on_app, .on_bad = kafka_on_bad, .ctx = r,
+                         .stop = (volatile int *)&follow_stop};
+  r->kafka_uri = uri;
   sic_kafka_stats st;
   sic_err err = {0};
   if (sic_kafka_consume(uri, &h, &st, &err)) {
