@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
 
@@ -232,6 +233,25 @@ static void test_http_faults(void) {
   CHECK_EQ_INT(fetch(srv, "/private", 0, 0, &auth, &body, &n, &err), SIC_EIO);
   CHECK_EQ_STR(fx_last_header(srv, "Authorization"), "Bearer tok-XYZZY-123");
   CHECK(strstr(err.msg, "HTTP 401") && strstr(err.msg, "credentials") && !strstr(err.msg, "XYZZY"), "%s", err.msg);
+  /* Basic credentials from ~/.netrc for the host */
+  char home[] = "/tmp/sic_test_netrc_XXXXXX", netrc[128];
+  if (mkdtemp(home)) {
+    snprintf(netrc, sizeof netrc, "%s/.netrc", home);
+    FILE *nf = fopen(netrc, "w");
+    fputs("machine 127.0.0.1 login alice password s3cret\n", nf);
+    fclose(nf);
+    chmod(netrc, 0600);
+    char *old_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    setenv("HOME", home, 1);
+    http_auth from_netrc = {.netrc = 1};
+    CHECK_EQ_INT(fetch(srv, "/private", 0, 0, &from_netrc, &body, &n, &err), SIC_EIO);
+    CHECK_EQ_STR(fx_last_header(srv, "Authorization"), "Basic YWxpY2U6czNjcmV0"); /* alice:s3cret */
+    CHECK(!strstr(err.msg, "s3cret"), "%s", err.msg);
+    if (old_home) setenv("HOME", old_home, 1);
+    free(old_home);
+    unlink(netrc);
+    rmdir(home);
+  }
   /* 404 is ENOTFOUND with a hint */
   CHECK_EQ_INT(fetch(srv, "/nope", 0, 0, NULL, &body, &n, &err), SIC_ENOTFOUND);
   CHECK(strstr(err.msg, "NoSuchKey") && strstr(err.msg, "check the URL"), "%s", err.msg);
