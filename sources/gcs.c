@@ -10,7 +10,9 @@
  * Listing: objects.list with pageToken paging; reading: objects.get ?alt=media with Range. */
 #include "sources/source_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "json/scan.h"
@@ -218,7 +220,7 @@ static const source_ops gcs_ops = {"gs", gcs_list, gcs_read, NULL, NULL, gcs_des
 /* ---- setup ---- */
 
 /* A token from the metadata server of the VM or pod, or nothing (not on GCP). */
-static char *metadata_token(const http_settings *base) {
+static char *metadata_token_fetch(const http_settings *base, int64_t *expires_in_s) {
   const char *host = getenv("GCE_METADATA_HOST");
   char url[512];
   snprintf(url, sizeof url, "http://%s/computeMetadata/v1/instance/service-accounts/default/token",
@@ -242,12 +244,38 @@ static char *metadata_token(const http_settings *base) {
     while (sic_json_obj_next(&j, &it, &k) == 1) {
       if (SIC_JSTR_IS(&k, "access_token") && sic_json_peek(&j) == SIC_JT_STRING) {
         if (sic_json_str(&j, &v) || jstr_copy(&v, &token)) break;
+      } else if (SIC_JSTR_IS(&k, "expires_in") && sic_json_peek(&j) == SIC_JT_NUMBER) {
+        if (sic_json_i64(&j, expires_in_s)) break;
       } else if (sic_json_skip(&j)) {
         break;
       }
     }
   memset(body, 0, len);
   free(body);
+  return token;
+}
+
+/* The metadata server's token, kept until a minute before it expires: a server rescanning a
+ * bucket every few seconds asks for it once an hour, not on every scan. */
+static char *metadata_token(const http_settings *base) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static char *cached;
+  static int64_t valid_until;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  int64_t now = (int64_t)ts.tv_sec;
+  pthread_mutex_lock(&lock);
+  if (!cached || now >= valid_until) {
+    int64_t expires_in = 0;
+    char *fresh = metadata_token_fetch(base, &expires_in);
+    if (fresh) {
+      free(cached);
+      cached = fresh;
+      valid_until = now + (expires_in > 120 ? expires_in - 60 : 60);
+    }
+  }
+  char *token = cached ? strdup(cached) : NULL;
+  pthread_mutex_unlock(&lock);
   return token;
 }
 

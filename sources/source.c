@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -334,12 +335,126 @@ static int list_all(sic_source *s, sic_source_page *all, sic_err *err) {
   return rc;
 }
 
+/* ---- scans of an unchanged listing ----
+ * A server rescanning a bucket every few seconds (sic serve --logs s3://...) would read the
+ * first bytes of every object each time to recognise event logs. A scan whose listing (names,
+ * sizes, ETags, times) is the same as the last scan of the same root returns a copy of that
+ * scan's logs instead. A few roots are remembered; their logs keep their sources alive. */
+
+#define SCAN_CACHE 8
+
+typedef struct scan_memo {
+  char *root;           /* root URI (owned), NULL when the slot is free */
+  uint64_t listing;     /* hash of the listing the logs came from */
+  sic_logsets sets;     /* the logs (owned) */
+  uint64_t used;        /* last use, for eviction */
+} scan_memo;
+
+static scan_memo scan_memos[SCAN_CACHE];
+static pthread_mutex_t scan_memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t scan_memo_clock;
+
+static uint64_t listing_hash(const sic_source_page *all) {
+  XXH3_state_t *st = XXH3_createState();
+  if (!st) return 0;
+  XXH3_64bits_reset(st);
+  for (size_t i = 0; i < all->n; i++) {
+    const sic_source_entry *e = &all->items[i];
+    XXH3_64bits_update(st, e->name, strlen(e->name) + 1);
+    if (e->etag) XXH3_64bits_update(st, e->etag, strlen(e->etag) + 1);
+    XXH3_64bits_update(st, &e->size, sizeof e->size);
+    XXH3_64bits_update(st, &e->mtime_ms, sizeof e->mtime_ms);
+  }
+  uint64_t h = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  return h ? h : 1;
+}
+
+/* Deep copy (strings duplicated, part sources retained); 0 or SIC_ENOMEM. */
+static int logsets_copy(const sic_logsets *from, sic_logsets *to) {
+  memset(to, 0, sizeof *to);
+  to->items = calloc(from->n + 1, sizeof *to->items);
+  if (!to->items) return SIC_ENOMEM;
+  to->nskipped = from->nskipped;
+  for (size_t i = 0; i < from->n; i++) {
+    const sic_logset *a = &from->items[i];
+    sic_logset *b = &to->items[to->n++];
+    *b = *a;
+    b->path = strdup(a->path);
+    b->name = strdup(a->name);
+    b->parts = calloc(a->nparts + 1, sizeof *b->parts);
+    b->nparts = 0;
+    if (!b->path || !b->name || !b->parts) goto nomem;
+    for (size_t k = 0; k < a->nparts; k++) {
+      sic_logpart *p = &b->parts[b->nparts];
+      *p = a->parts[k];
+      p->path = strdup(a->parts[k].path);
+      p->zip_member = a->parts[k].zip_member ? strdup(a->parts[k].zip_member) : NULL;
+      if (!p->path || (a->parts[k].zip_member && !p->zip_member)) {
+        free(p->path);
+        free(p->zip_member);
+        goto nomem;
+      }
+      sic_part_source_retain(p->source);
+      b->nparts++;
+    }
+  }
+  return 0;
+nomem:
+  sic_logsets_free(to);
+  return SIC_ENOMEM;
+}
+
+/* 1 with out filled when root was last scanned with this listing. */
+static int scan_memo_get(const char *root, uint64_t listing, sic_logsets *out) {
+  int hit = 0;
+  pthread_mutex_lock(&scan_memo_lock);
+  for (size_t i = 0; i < SCAN_CACHE && !hit; i++) {
+    scan_memo *m = &scan_memos[i];
+    if (m->root && m->listing == listing && !strcmp(m->root, root) && !logsets_copy(&m->sets, out)) {
+      m->used = ++scan_memo_clock;
+      hit = 1;
+    }
+  }
+  pthread_mutex_unlock(&scan_memo_lock);
+  return hit;
+}
+
+static void scan_memo_put(const char *root, uint64_t listing, const sic_logsets *sets) {
+  sic_logsets copy;
+  if (logsets_copy(sets, &copy)) return;
+  char *key = strdup(root);
+  if (!key) {
+    sic_logsets_free(&copy);
+    return;
+  }
+  pthread_mutex_lock(&scan_memo_lock);
+  scan_memo *slot = &scan_memos[0];
+  for (size_t i = 0; i < SCAN_CACHE; i++) {
+    scan_memo *m = &scan_memos[i];
+    if (m->root && !strcmp(m->root, root)) { slot = m; break; }
+    if (!m->root || m->used < slot->used) slot = m;
+  }
+  free(slot->root);
+  sic_logsets_free(&slot->sets);
+  slot->root = key;
+  slot->listing = listing;
+  slot->sets = copy;
+  slot->used = ++scan_memo_clock;
+  pthread_mutex_unlock(&scan_memo_lock);
+}
+
 int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err) {
   memset(out, 0, sizeof *out);
   if (s->ops->scan) return s->ops->scan(s, out, err);
   sic_source_page all;
   int rc = list_all(s, &all, err);
   if (rc) return rc;
+  uint64_t listing = listing_hash(&all);
+  if (listing && scan_memo_get(s->root, listing, out)) {
+    sic_source_page_free(&all);
+    return 0;
+  }
   sic_remote_entry *entries = calloc(all.n + 1, sizeof *entries);
   if (!entries) {
     sic_source_page_free(&all);
@@ -355,6 +470,7 @@ int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err) {
   sic_source_page_free(&all);
   if (!rc && out->n == 0 && listed == 0)
     rc = sic_err_set(err, SIC_ENOTFOUND, "%s: nothing there (no object under this prefix)", s->display);
+  if (!rc && listing) scan_memo_put(s->root, listing, out);
   return rc;
 }
 

@@ -611,6 +611,13 @@ static void test_gcs(void) {
   }
   CHECK_EQ_STR(fx_last_header(srv, "Authorization"), "Bearer meta-tok");
   sic_logsets_free(&sets);
+  /* the same listing again (a server rescanning): the logs are not sniffed again */
+  int sniffed = routes[5].hits;
+  CHECK_EQ_INT(sic_logset_scan("gs://bkt/logs", &sets, &err), 0);
+  CHECK_EQ_INT(sets.n, 2);
+  CHECK_EQ_INT(routes[5].hits, sniffed);
+  if (sets.n == 2) CHECK_EQ_STR(sets.items[1].parts[0].path, "gs://bkt/logs/eventlog_v2_app-2/events_1_app-2");
+  sic_logsets_free(&sets);
   /* one object named directly, a token from the environment */
   unsetenv("GCE_METADATA_HOST");
   setenv("GOOGLE_OAUTH_ACCESS_TOKEN", "env-tok", 1);
