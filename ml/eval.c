@@ -8,23 +8,10 @@
 #include <time.h>
 
 #include "json/write.h"
+#include "ml/predict.h"
 #include "ml/sim.h"
 
 /* ---- Metrics ---- */
-
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-double sic_ml_quantile(double *v, int n, double q) {
-  if (n <= 0) return NAN;
-  sic_qsort(v, (size_t)n, sizeof *v, cmp_dbl);
-  double pos = q * (n - 1);
-  int lo = (int)floor(pos);
-  int hi = lo + 1 < n ? lo + 1 : lo;
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
 
 static sic_ml_metrics score(const double *pred, const double *actual, int n) {
   sic_ml_metrics m = {0};

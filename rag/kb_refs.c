@@ -254,7 +254,3 @@ void sic_kb_refs_reset(void) {
   pthread_mutex_unlock(&cache.lock);
   free_last();
 }
-
-__attribute__((used)) static void (*const kb_refs_keep[])(void) = {
-    (void (*)(void))sic_kb_refs_probe, (void (*)(void))sic_kb_refs_search, (void (*)(void))sic_kb_refs_reset};
-void *sic_kb_refs_keep_anchor(void) { return (void *)kb_refs_keep; }

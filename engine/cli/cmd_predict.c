@@ -21,7 +21,6 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "json/write.h"
-#include "ml/eval.h"
 #include "ml/history.h"
 #include "ml/predict.h"
 #include "store/store.h"

@@ -22,8 +22,6 @@
 #endif
 
 void *sic_ffi_keep_anchor(void);
-/* rag/kb_refs.c: the knowledge-base lookups the docs agent calls through ffi.C (sic.kb). */
-void *sic_kb_refs_keep_anchor(void);
 
 static int dir_has_graph(const char *dir) {
   char path[4096];
@@ -110,7 +108,6 @@ static int pcall_traced(lua_State *L, int nargs, int nresults) {
 int sic_lua_new(const sic_lua_opts *opts, lua_State **out, sic_err *err) {
   *out = NULL;
   (void)sic_ffi_keep_anchor();
-  (void)sic_kb_refs_keep_anchor();
   lua_State *L = luaL_newstate();
   if (!L) return sic_err_set(err, SIC_ENOMEM, "lua: cannot create a Lua state");
   luaL_openlibs(L);

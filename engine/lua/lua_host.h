@@ -82,6 +82,36 @@ double sic_ffi_now(void);
  * Returns the bytes needed (excluding the NUL; retry with a bigger buffer when >= cap),
  * or a negative SIC_E* code when dir cannot be read (SIC_ENOTFOUND when missing). */
 int64_t sic_ffi_list_dir(const char *dir, char *out, int64_t cap);
+/* free() for memory C hands to Lua (JSON documents of sic.store, ...). */
+void sic_ffi_free(void *p);
+/* The Lua modules components registered (sic_lua_register_module), for scripts/lib/sic/core.lua:
+ * their number, the i-th one's name, and by name their cdef (NULL when no such module is built
+ * in) and C layout table (the same entries as sic_ffi_layout). */
+int64_t sic_ffi_module_count(void);
+const char *sic_ffi_module_name(int64_t i);
+const char *sic_ffi_module_cdef(const char *name);
+int64_t sic_ffi_module_layout_count(const char *name);
+const sic_ffi_layout_entry *sic_ffi_module_layout(const char *name, int64_t i);
 /* SIC_FFI_END */
+
+/* ---- Plug-ins: components' Lua modules ----
+ * The host knows nothing about the components above it (store, rag, ml, ...). Each registers
+ * its Lua module here (its register function, called by sic_components_init(): a list CMake
+ * generates from the components built, run when libsic.so is loaded and by every program
+ * linked with libsic.a before it creates a Lua state). `require "sic.kb"` then finds the
+ * module's cdef; a module that was not built is absent and its require says so. */
+typedef struct sic_lua_module {
+  const char *name;                      /* what scripts require: "sic.kb" */
+  const char *cdef;                      /* FFI declarations generated from its SIC_FFI regions */
+  const sic_ffi_layout_entry *layout;    /* C layout of the structs/constants of cdef */
+  int64_t nlayout;                       /* entries in layout */
+} sic_lua_module;
+
+/* Register m (static storage: the host keeps the pointer). Registering a name again replaces
+ * the entry. SIC_ENOMEM when the table (32 modules) is full. */
+int sic_lua_register_module(const sic_lua_module *m);
+
+/* Every component's registration (generated: build/generated/sic_components.c). */
+void sic_components_init(void);
 
 #endif

@@ -48,6 +48,17 @@ int store_job_keys(sic_store *s, char ***keys, size_t *n, sic_err *err) {
   return 0;
 }
 
+int sic_store_list_jobs(sic_store *s, sic_store_jobs *out, sic_err *err) {
+  memset(out, 0, sizeof *out);
+  return store_job_keys(s, &out->keys, &out->n, err);
+}
+
+void sic_store_jobs_free(sic_store_jobs *jobs) {
+  for (size_t i = 0; jobs->keys && i < jobs->n; i++) free(jobs->keys[i]);
+  free(jobs->keys);
+  memset(jobs, 0, sizeof *jobs);
+}
+
 static const char RUN_COLUMNS[] =
   "SELECT a.id, a.job_key, p.app_id, a.attempt_id, a.app_name, a.source_path, a.start_time, a.duration_ms,"
   " a.cost, a.cost_unit, a.core_hours, a.input_bytes, a.output_bytes, a.shuffle_read_bytes,"

@@ -46,19 +46,25 @@
 /* Schema version this build writes and understands. */
 enum { SIC_STORE_SCHEMA_VERSION = 1 };
 
+/* The SIC_FFI regions of this header are the cdef of the Lua module sic.store (registered with
+ * the host by engine/store/store_lua.c). */
+/* SIC_FFI_BEGIN */
 typedef struct sic_store sic_store;
+/* SIC_FFI_END */
 
 /* ---- Opening ---- */
 
 /* Open (creating and migrating as needed) the store named by url (NULL/"" = $SIC_STORE, then
  * the default file). SIC_EINVAL: bad URL; SIC_EIO: cannot open/connect; SIC_EUNSUPPORTED: the
  * database schema is newer than this build. */
+/* SIC_FFI_BEGIN */
 int sic_store_open(const char *url, sic_store **out, sic_err *err);
 void sic_store_close(sic_store *s);
 /* "sqlite" or "postgresql". */
 const char *sic_store_backend(const sic_store *s);
 /* The URL as opened, with any password replaced by "***" (safe to print). */
 const char *sic_store_display_url(const sic_store *s);
+/* SIC_FFI_END */
 /* Schema version found in the database after migrations (== SIC_STORE_SCHEMA_VERSION). */
 int sic_store_schema_version(const sic_store *s);
 /* Write the default store URL ("sqlite:///.../sic/sic.db") into buf; creates the directory. */
@@ -240,10 +246,21 @@ int sic_store_history(sic_store *s, const char *job, int limit, sic_store_runs *
 void sic_store_runs_free(sic_store_runs *r);
 /* The same as one JSON document {"schema":"sic.history/1","job":...,"runs":[...]}; *json is
  * malloc'd (caller frees). */
+/* Every job key in the store, sorted; out->keys (and each key) is malloc'd, released by
+ * sic_store_jobs_free. */
+typedef struct sic_store_jobs {
+  char **keys;                           /* job keys, sorted */
+  size_t n;                              /* entries in keys */
+} sic_store_jobs;
+int sic_store_list_jobs(sic_store *s, sic_store_jobs *out, sic_err *err);
+void sic_store_jobs_free(sic_store_jobs *jobs);
+/* SIC_FFI_BEGIN */
 int sic_store_history_json(sic_store *s, const char *job, int limit, char **json, sic_err *err);
+/* SIC_FFI_END */
 
 /* ---- Regressions ---- */
 
+/* SIC_FFI_BEGIN */
 typedef struct sic_regress_opts {
   int64_t since_ms;                      /* report runs starting at or after this time; -1 = all */
   const char *job;                       /* only this job (key, name or app id); NULL = all jobs */
@@ -254,6 +271,7 @@ typedef struct sic_regress_opts {
 } sic_regress_opts;
 
 void sic_regress_opts_init(sic_regress_opts *o);
+/* SIC_FFI_END */
 
 typedef struct sic_regress_cause {
   char *kind;                            /* "input_growth" | "config_change" | "stage_slowdown" | "new_skew" |
@@ -283,7 +301,9 @@ int sic_store_regressions(sic_store *s, const sic_regress_opts *o, sic_regressio
                           sic_err *err);
 void sic_regressions_free(sic_regressions *r);
 /* {"schema":"sic.regressions/1","regressions":[...]}; *json is malloc'd. */
+/* SIC_FFI_BEGIN */
 int sic_store_regressions_json(sic_store *s, const sic_regress_opts *o, char **json, sic_err *err);
+/* SIC_FFI_END */
 
 /* ---- Text rendering (what `sic history` / `sic regressions` print) ---- */
 
@@ -291,5 +311,9 @@ int sic_store_regressions_json(sic_store *s, const sic_regress_opts *o, char **j
 void sic_store_runs_print(FILE *out, const sic_store_runs *runs);
 /* One block per regression with its likely causes; o gives the thresholds for the header. */
 void sic_regressions_print(FILE *out, const sic_regressions *regs, const sic_regress_opts *o);
+
+/* Register sic.store with the Lua host (sic_lua_register_module); called by
+ * sic_components_init(). Idempotent. */
+void sic_store_register(void);
 
 #endif

@@ -15,7 +15,8 @@ local CANDIDATES = 8     -- passages retrieved to find K distinct sections (prop
                          -- one table share a section and would otherwise fill both slots)
 local MAX_FINDINGS = 60  -- findings looked up at most (a pathological report stays fast)
 
-local kb = require "sic.kb"
+-- A sic built without the knowledge base (SIC_WITH_FAISS=OFF) has no sic.kb: say so in the note.
+local kb_ok, kb = pcall(require, "sic.kb")
 
 local M = {
   name = "docs",
@@ -68,6 +69,9 @@ local function spark_version(ctx)
 end
 
 function M.run(ctx, state)
+  if not kb_ok then
+    return { mode = "none", note = "no documentation references: " .. tostring(kb) }
+  end
   local probe = kb.probe()
   local layer = { kb = probe.path, mode = probe.mode }
   if probe.mode == "none" then

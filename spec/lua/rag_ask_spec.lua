@@ -1,3 +1,4 @@
+-- needs: rag
 -- `sic kb` and `sic ask` end to end, and the answer assembly in scripts/agents/reasoning.lua.
 -- Owner: rag engineer.
 local T = require "spec_helper"

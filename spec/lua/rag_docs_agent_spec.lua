@@ -1,3 +1,4 @@
+-- needs: rag
 -- The docs agent (scripts/agents/docs.lua) in the orchestration graph: every finding of
 -- `sic analyze` gets its two best documentation references from the knowledge base; without
 -- one, the run is unchanged and says why once. Also the engine's annotation contract

@@ -1,3 +1,4 @@
+-- needs: rag
 -- The knowledge base on a PostgreSQL store (`sic kb ... --store postgresql://...`): chunks and
 -- the keyword index in PostgreSQL (tsvector, BM25 over postings), dense index in a local data
 -- dir; the question-set evaluation on that backend. A PostgreSQL server is started here
