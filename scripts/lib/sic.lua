@@ -1,4 +1,4 @@
--- sic: the engine as a Lua module. Owner: lua engineer.
+-- sic: the engine as a Lua module.
 --
 --   local sic = require "sic"
 --   local app = assert(sic.load("/path/to/eventlog"))
@@ -17,7 +17,8 @@ local sic = {
   abi = core.ABI_VERSION,
   stats = require "sic.stats",
   parse = require "sic.parse",
-  ml = require "sic.ml",       -- runtime predictor (ml engineer): sic.ml.predict(app, opts)
+  -- runtime predictor: sic.ml.predict(app, opts); nil in a library built without the ml component
+  ml = core.module("sic.ml") and require "sic.ml" or nil,
   List = model.List,
   TASK_STATUS = { RUNNING = 0, SUCCESS = 1, FAILED = 2, KILLED = 3, UNKNOWN = 4 },
 }
@@ -43,6 +44,21 @@ local function split_path(s)
   return out
 end
 
+-- Services the engine's agents may call, built from the host's configuration: prediction
+-- with the runtime model named by SIC_MODEL (when the ml component is built in).
+local function default_services()
+  local services = {}
+  local model_path = os.getenv("SIC_MODEL")
+  if model_path and model_path ~= "" and require("sic.core").module("sic.ml") then
+    services.predict = function(app, opts)
+      local o = { model = model_path }
+      for k, v in pairs(opts or {}) do o[k] = v end
+      return require("sic.ml").predict(app, o)
+    end
+  end
+  return services
+end
+
 -- Engine options from the host (sic.native) and the environment (SIC_SCRIPTS, SIC_CONFIG).
 local function default_options()
   local native = package.loaded["sic.native"]
@@ -59,10 +75,12 @@ local function default_options()
     dirs = dirs, builtin = builtin_dir(), sets = native.sets or {}, config_path = config,
     budget = { seconds = (native.budget_seconds or 0) > 0 and native.budget_seconds or nil,
                mb = (native.budget_mb or 0) > 0 and native.budget_mb or nil },
+    services = default_services(),
   }
 end
 
 local default_engine = nil
+
 
 -- A new engine (script registry + graph). opts: { dirs = {...}, builtin = dir, sets = {...},
 -- config_path = file, budget = { seconds =, mb = } }; missing fields come from the host/env.
@@ -166,15 +184,24 @@ function sic.open_store(url) return require("sic.store").open(url) end
 
 -- Entry points for the C host (engine/lua/host.c).
 sic.host = {
-  analyze_format = function(ptr, format)
+  -- One graph run for a C caller (sic_lua_run_graph): the report rendered as asked (text,
+  -- md; nil for json), the sic.findings/1 document, and the typed summary C copies.
+  run_graph = function(ptr, format)
     -- Script setup problems (graph, config, --set) are the user's to fix: no traceback.
     local ok, err = pcall(engine)
     if not ok then error({ message = tostring(err) }, 0) end
     local report = sic.analyze(model.wrap(ptr, false))
     local pretty = require "sic.pretty"
-    if format == "text" then return pretty.report(report), #report.findings end
-    if format == "md" then return pretty.report_md(report), #report.findings end
-    return sic.json(report, true), #report.findings
+    local rendered = format == "text" and pretty.report(report) or format == "md" and pretty.report_md(report) or nil
+    local cost = type(report.state) == "table" and type(report.state.cost) == "table" and report.state.cost or {}
+    local items = {}
+    for i, f in ipairs(report.findings) do
+      items[i] = { id = f.id, severity = f.severity, title = f.title }
+    end
+    return rendered, sic.json(report, true), {
+      errors = report.errors, run_usd = tonumber(cost.run_usd), savings_usd = tonumber(cost.savings_usd),
+      findings = items,
+    }
   end,
   repl_feed = function(line) return require("sic.repl").feed(line) end,
   repl_complete = function(text) return require("sic.repl").complete(text) end,

@@ -53,7 +53,9 @@ local function read_text(path)
 end
 
 -- opts: { dirs = {user dirs...}, builtin = dir, budget = {seconds=, mb=}, sets = {...},
---         config_path = path }
+--         config_path = path, services = { predict = fn(app, opts) -> result | nil, why } }
+-- services are what the host injects for agents to call (ctx.predict, ...): the engine knows
+-- no component, model file or environment variable behind them.
 function M.new(opts)
   local self = setmetatable({}, Engine)
   self.dirs = {}
@@ -62,6 +64,7 @@ function M.new(opts)
   self.budget = opts.budget or {}
   self.sets = opts.sets or {}
   self.config_path = opts.config_path
+  self.services = opts.services or {}
   self.modules = {} -- require cache for script modules (per engine)
   return self
 end
@@ -427,17 +430,17 @@ function Engine:run(app)
         end,
         conf = function(k, d) return app:conf(k, d) end,
         parse = require "sic.parse", stats = require "sic.stats",
-        -- The learned runtime predictor (sic train) for this app under opts {executors, cores,
-        -- input_scale}; nil, why when no model is configured (SIC_MODEL) or it cannot predict.
-        -- Scripts cannot name a model file: the configured one is the only file it reads.
+        -- The prediction service the host injected (services.predict): this app's runtime
+        -- under opts {executors, cores, input_scale}; nil, why without one. Scripts cannot
+        -- name a model file: the service decides which model it reads.
         predict = function(opts)
-          local model = os.getenv("SIC_MODEL")
-          if not model or model == "" then return nil, "no runtime model configured (SIC_MODEL)" end
-          local o = { model = model }
+          local predict = self.services.predict
+          if not predict then return nil, "no runtime model configured (SIC_MODEL)" end
+          local o = {}
           for _, k in ipairs({ "executors", "cores", "input_scale" }) do
             if type(opts) == "table" then o[k] = opts[k] end
           end
-          return require("sic.ml").predict(app, o)
+          return predict(app, o)
         end,
       }
       local ok, layer = sandbox.run(self.budget, agent.run, ctx, view)
