@@ -67,24 +67,36 @@ static void name_path(sic_err *err, const char *path) {
   if (!strstr(err->msg, path)) sic_err_wrap(err, "%s", path);
 }
 
-/* The findings of the rules and agents: written after the summary (text, md) or returned as
- * a sic.findings/1 document for the JSON report (*json, caller frees). A broken script setup
- * is reported and makes the exit status 1, but the summary stands. */
-static void findings(analyze_run *r, const sic_app *app, const char *display, char **json) {
-  sic_err err = {0};
+/* The one graph run of an application (unless --no-rules): the report, the fleet line and
+ * --store all read *f. Text and Markdown reports get the findings rendered in the same run.
+ * A broken script setup is reported and makes the exit status 1 (f stays empty), but the
+ * summary stands. */
+static void run_graph(analyze_run *r, const sic_app *app, const char *display, int fleet, sic_findings *f) {
+  memset(f, 0, sizeof *f);
+  if (r->host.no_rules) return;
+  sic_lua_opts opts;
+  sic_host_cli_opts(&r->host, &opts);
   /* The HTML page draws from the sic.findings/1 document, like the JSON report embeds it. */
-  const char *format = r->format == SIC_FORMAT_HTML ? "json" : sic_format_name(r->format);
-  if (sic_host_cli_findings(&r->host, app, format, stdout, json, &err) != 0) {
+  const char *format = fleet || r->format == SIC_FORMAT_HTML ? "json" : sic_format_name(r->format);
+  sic_err err = {0};
+  if (sic_lua_run_graph(app, &opts, format, f, &err) < 0) {
     fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
     r->failed = 1;
   }
 }
 
+/* The findings section after a text or Markdown summary. */
+static void print_findings(const analyze_run *r, const sic_findings *f) {
+  if (!f->rendered) return;
+  if (r->format == SIC_FORMAT_MD) printf("\n%s", f->rendered);
+  else printf("\nFindings\n--------\n%s\n", f->rendered);
+}
+
 /* source_name replaces the model's path when the log came through a temporary copy (stdin). */
-static int report_app(analyze_run *r, const sic_app *app, const char *display, const char *source_name) {
+static int report_app(analyze_run *r, const sic_app *app, const char *display, const char *source_name,
+                      const sic_findings *f) {
   sic_summary *s = NULL;
   sic_err err = {0};
-  char *findings_json = NULL;
   int rc = sic_summary_build(app, &s, &err);
   if (rc) {
     fprintf(stderr, "sic analyze: %s\n", err.msg);
@@ -96,9 +108,7 @@ static int report_app(analyze_run *r, const sic_app *app, const char *display, c
     if (s->notice.read_error_path) s->notice.read_error_path = source_name;
   }
   if (r->format == SIC_FORMAT_JSON) {
-    findings(r, app, display, &findings_json);
-    sic_report_json_app(&r->json, s, &r->render, findings_json);
-    free(findings_json);
+    sic_report_json_app(&r->json, s, &r->render, f->json);
   } else if (r->format == SIC_FORMAT_HTML) {
     /* One self-contained page per run: a second application has nowhere to go. */
     if (r->apps) {
@@ -106,49 +116,32 @@ static int report_app(analyze_run *r, const sic_app *app, const char *display, c
       sic_summary_free(s);
       return SIC_EINVAL;
     }
-    findings(r, app, display, &findings_json);
-    rc = sic_render_html(stdout, app, s, findings_json);
-    free(findings_json);
+    rc = sic_render_html(stdout, app, s, f->json);
   } else if (r->format == SIC_FORMAT_MD) {
     if (r->apps) printf("\n---\n\n");
     rc = sic_render_md(stdout, s, &r->render);
-    findings(r, app, display, NULL);
+    print_findings(r, f);
   } else {
     if (r->apps) printf("\n%s\n\n", "------------------------------------------------------------------------");
     rc = sic_render_text(stdout, s, &r->render);
-    findings(r, app, display, NULL);
+    print_findings(r, f);
   }
   r->apps++;
   sic_summary_free(s);
   return rc;
 }
 
-/* A number the cost agent wrote into the findings document ("key": value), -1 when absent. */
-static double json_number(const char *json, const char *key) {
-  char pat[64];
-  snprintf(pat, sizeof pat, "\"%s\":", key);
-  const char *p = json ? strstr(json, pat) : NULL;
-  if (!p) return -1;
-  char *end;
-  double v = strtod(p + strlen(pat), &end);
-  return end == p + strlen(pat) ? -1 : v;
-}
-
 /* Fleet mode: one line for this application, remembered for the summary at the end. */
-static void fleet_line(analyze_run *r, const sic_app *app, const char *display) {
+static void fleet_line(analyze_run *r, const sic_app *app, const sic_findings *f) {
   sic_summary *s = NULL;
   sic_err err = {0};
-  char *json = NULL, label[256], dur[SIC_FMT_LEN];
+  char label[256], dur[SIC_FMT_LEN];
   if (sic_summary_build(app, &s, &err)) {
     fprintf(stderr, "sic analyze: %s\n", err.msg);
     r->failed = 1;
     return;
   }
-  if (sic_host_cli_findings(&r->host, app, "json", stdout, &json, &err) != 0) {
-    fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
-    r->failed = 1;
-  }
-  fleet_app a = {NULL, s->duration, json_number(json, "run_usd"), json_number(json, "savings_usd")};
+  fleet_app a = {NULL, s->duration, f->json ? f->run_usd : -1, f->json ? f->savings_usd : -1};
   snprintf(label, sizeof label, "%s %s", s->app_id ? s->app_id : "?", s->name ? s->name : "");
   char cost[32] = "?", save[32] = "?";
   if (a.run_usd >= 0) snprintf(cost, sizeof cost, "$%.4f", a.run_usd);
@@ -161,27 +154,20 @@ static void fleet_line(analyze_run *r, const sic_app *app, const char *display) 
     a.label = strdup(label);
     r->fleet[r->nfleet++] = a;
   }
-  free(json);
   sic_summary_free(s);
 }
 
-/* --store URL: record the application with the findings of the rules in the history store
- * (engine/store, sic_store_record_report; owner of that part: store engineer). The graph runs
- * once more for this; a store error makes the exit status 1, the report stands. */
-static void record_in_store(analyze_run *r, const sic_app *app, const char *display, int from_stdin) {
-  char *json = NULL;
+/* --store URL: record the application with the findings of the run the report used
+ * (engine/store, sic_store_record_report); a store error makes the exit status 1, the report
+ * stands. */
+static void record_in_store(analyze_run *r, const sic_app *app, const char *display, int from_stdin,
+                            const sic_findings *f) {
   sic_err err = {0};
-  if (!r->host.no_rules && sic_host_cli_findings(&r->host, app, "json", NULL, &json, &err) != 0) {
-    fprintf(stderr, "sic analyze: %s: findings for the store: %s\n", display, err.msg);
-    free(json);
-    json = NULL;
-  }
   sic_ingest_result res;
-  if (sic_store_record_report(r->store_url, app, json, from_stdin ? display : NULL, &res, &err)) {
+  if (sic_store_record_report(r->store_url, app, f->json, from_stdin ? display : NULL, &res, &err)) {
     fprintf(stderr, "sic analyze: %s: %s\n", display, err.msg);
     r->failed = 1;
   }
-  free(json);
 }
 
 static void analyze_set(analyze_run *r, const sic_logset *set, const char *display, int from_stdin, int fleet) {
@@ -193,9 +179,12 @@ static void analyze_set(analyze_run *r, const sic_logset *set, const char *displ
     record_error(r, display, &err);
     return;
   }
-  if (fleet) fleet_line(r, app, display);
-  else if (report_app(r, app, display, from_stdin ? display : NULL)) r->failed = 1;
-  if (r->store_url) record_in_store(r, app, display, from_stdin);
+  sic_findings f;
+  run_graph(r, app, display, fleet, &f);
+  if (fleet) fleet_line(r, app, &f);
+  else if (report_app(r, app, display, from_stdin ? display : NULL, &f)) r->failed = 1;
+  if (r->store_url) record_in_store(r, app, display, from_stdin, &f);
+  sic_findings_free(&f);
   sic_app_free(app);
 }
 

@@ -38,6 +38,34 @@ typedef struct sic_lua_opts {
 int sic_lua_new(const sic_lua_opts *opts, lua_State **out, sic_err *err);
 void sic_lua_free(lua_State *L);
 
+/* One finding of a graph run, as C callers need it (the JSON document has everything). */
+typedef struct sic_finding {
+  char *id;                        /* rule id ("skew.task_duration", "rule_error", ...) */
+  char *severity;                  /* "critical" | "high" | "medium" | "low" | "info" */
+  char *title;                     /* one line for people */
+} sic_finding;
+
+/* What one run of the orchestration graph over one application produced: the CLI (report,
+ * fleet line, --store), the store and the HTTP copilot all read this one structure, so an
+ * application's graph runs once. Every pointer is malloc'ed and released by
+ * sic_findings_free. */
+typedef struct sic_findings {
+  char *json;                      /* the sic.findings/1 document */
+  char *rendered;                  /* the run rendered as asked ("text", "md"); NULL for "json" */
+  sic_finding *items;              /* every finding, in report order */
+  int64_t n;                       /* entries in items */
+  int64_t nerrors;                 /* rule_error findings among them (broken scripts/rules) */
+  double run_usd;                  /* what the run cost (cost agent), -1 when unknown */
+  double savings_usd;              /* what the findings would save (cost agent), -1 when unknown */
+} sic_findings;
+
+/* Run the graph over app once; format "json" (no rendering), "text" or "md" (rendered too).
+ * out is filled on success (free with sic_findings_free) and zeroed on error. Failing or
+ * runaway rules are findings; only an unusable engine fails the call. */
+int sic_lua_run_graph(const sic_app *app, const sic_lua_opts *opts, const char *format,
+                      sic_findings *out, sic_err *err);
+void sic_findings_free(sic_findings *f);
+
 /* Run the orchestration graph over app and return the report as a JSON document
  * ("schema": "sic.findings/1": app summary, findings with id, severity, title, entity,
  * evidence, recommendation, impact, rule; agents; load/run errors as rule_error findings).
