@@ -1,5 +1,5 @@
 # Thin wrapper over CMake/ctest. `make run` and `make test` install what they need first.
-# Targets: deps build run test bench asan fuzz clean (see README.md).
+# Targets: deps build run test test-lean bench asan fuzz clean (see README.md).
 BUILD ?= build
 JOBS ?= $(shell nproc)
 # Every Debian package the build, the tests, the benchmarks and the fuzzers need. Keep it in
@@ -16,7 +16,7 @@ DEBIAN_PACKAGES = build-essential make cmake pkg-config ninja-build git \
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: deps build run test bench asan fuzz clean
+.PHONY: deps build run test test-lean bench asan fuzz clean
 
 # Install Debian packages only when one is missing, so repeated runs stay fast and offline:
 # one dpkg-query for the whole list; apt-get update + install only for what is missing.
@@ -42,6 +42,13 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The same suite built without the optional components (no faiss, no XGBoost): sic analyze
+# and everything else must work; tests that need them report themselves skipped.
+test-lean: deps
+	cmake -S . -B build-lean -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIC_WITH_FAISS=OFF -DSIC_WITH_XGBOOST=OFF >/dev/null
+	cmake --build build-lean -j $(JOBS)
+	cd build-lean && ctest --output-on-failure -j $(JOBS)
+
 bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	./bench/run.sh $(BUILD)
@@ -61,4 +68,4 @@ fuzz: deps
 	./fuzz/run.sh build-fuzz $(FUZZ_RUNS)
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-lean build-asan build-fuzz
