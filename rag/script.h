@@ -1,4 +1,4 @@
-/* Where rag's user-editable Lua lives (scripts/agents/reasoning.lua, scripts/lib/loaders/).
+/* Where rag's user-editable Lua lives (scripts/ask/reasoning.lua, scripts/lib/loaders/).
  * Owner: rag engineer. Search order matches the Lua host: a --scripts dir, then SIC_SCRIPTS
  * (colon-separated), then the built-in scripts dir ($SIC_RAG_SCRIPTS overrides it in tests). */
 #ifndef SIC_RAG_SCRIPT_H
@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* Path of scripts-relative file rel ("agents/reasoning.lua") into out; 0 or -1 when absent. */
+/* Path of scripts-relative file rel ("ask/reasoning.lua") into out; 0 or -1 when absent. */
 int rag_find_script(const char *user_dir, const char *rel, char *out, size_t n);
 typedef struct lua_State lua_State;
 /* Run the script at path in L with package.path extended so it can require its lib/ modules.

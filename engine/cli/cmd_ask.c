@@ -2,7 +2,7 @@
  * application is given, its top findings.
  *
  * Owner: rag engineer. Flow: findings (sic_app_load_path + sic_lua_analyze) -> hybrid retrieval
- * (rag/rag.h) -> prompt and extractive answer assembled by scripts/agents/reasoning.lua (user
+ * (rag/rag.h) -> prompt and extractive answer assembled by scripts/ask/reasoning.lua (user
  * editable) -> with SIC_LLM_URL set, an OpenAI-compatible chat completion streamed to stdout
  * (rag/llm.h), its citations checked by the same script; otherwise, or when the LLM fails, the
  * extractive answer, clearly labelled. Exit 0 = answered, 1 = bad input (log, store), 2 = usage. */
@@ -29,7 +29,7 @@ typedef struct ask_opts {
   const char *store;         /* knowledge-base file, NULL = default */
   const char *source;        /* restrict passages to one source */
   const char *version;       /* preferred Spark version */
-  const char *scripts;       /* user scripts dir with agents/reasoning.lua */
+  const char *scripts;       /* user scripts dir with ask/reasoning.lua */
   int64_t k;                 /* passages to retrieve */
   int no_llm;                /* 1: extractive answer even with an LLM configured */
   const char *config;        /* config file with an `llm = {...}` table; NULL = ./sic.lua if present */
@@ -172,8 +172,8 @@ static void push_input(lua_State *L, const ask_opts *o, const char *report, cons
 /* Load reasoning.lua; leaves the module table on the stack. */
 static int load_reasoning(lua_State *L, const char *user_dir, sic_err *err) {
   char script[4096];
-  if (rag_find_script(user_dir, "agents/reasoning.lua", script, sizeof script))
-    return sic_err_set(err, SIC_ENOTFOUND, "agents/reasoning.lua not found (looked in --scripts, SIC_SCRIPTS, %s)",
+  if (rag_find_script(user_dir, "ask/reasoning.lua", script, sizeof script))
+    return sic_err_set(err, SIC_ENOTFOUND, "ask/reasoning.lua not found (looked in --scripts, SIC_SCRIPTS, %s)",
                        sic_lua_builtin_scripts());
   if (rag_run_script(L, script)) return sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
   if (!lua_istable(L, -1)) return sic_err_set(err, SIC_EINVAL, "%s: must return a module table", script);
@@ -327,7 +327,7 @@ int sic_cmd_ask(int argc, char **argv) {
     {"source", 's', SIC_OPT_STRING, &o.source, "NAME", "only passages of this source (spark, delta, ...)", 0, 0, NULL},
     {"spark-version", 0, SIC_OPT_STRING, &o.version, "X.Y", "prefer passages valid in this Spark version (default: the app's)", 0, 0, NULL},
     {"store", 0, SIC_OPT_STRING, &o.store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)", 0, 0, NULL},
-    {"scripts", 0, SIC_OPT_STRING, &o.scripts, "DIR", "user scripts dir holding agents/reasoning.lua", 0, 0, NULL},
+    {"scripts", 0, SIC_OPT_STRING, &o.scripts, "DIR", "user scripts dir holding ask/reasoning.lua", 0, 0, NULL},
     {"no-llm", 0, SIC_OPT_FLAG, &o.no_llm, NULL, "extractive answer even when SIC_LLM_URL is set", 0, 0, NULL},
     {"config", 0, SIC_OPT_STRING, &o.config, "FILE", "config with an llm = {url, model, api_key_env, ...} table (default ./sic.lua)", 0, 0, NULL},
     {"format", 'f', SIC_OPT_FORMAT, &o.fmt, "FMT", "output format: text or json", 0, 0, NULL},
@@ -338,7 +338,7 @@ int sic_cmd_ask(int argc, char **argv) {
     "grounded in an application's top findings when --app is given. With SIC_LLM_URL set\n"
     "(OpenAI-compatible; SIC_LLM_MODEL, SIC_LLM_API_KEY) the answer is written by the LLM with\n"
     "[doc § section] citations; otherwise an extractive answer (ranked findings and passages).\n"
-    "Prompt and answer layout: scripts/agents/reasoning.lua.",
+    "Prompt and answer layout: scripts/ask/reasoning.lua.",
     opts, sizeof opts / sizeof opts[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, 1};
   char *pos[argc > 0 ? argc : 1];
   int npos = 0, prc = sic_args_parse(&spec, argc, argv, pos, &npos);

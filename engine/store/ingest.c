@@ -501,21 +501,6 @@ int sic_store_ingest(sic_store *s, const sic_app *app, const sic_ingest_opts *op
   return rc;
 }
 
-int sic_store_record_analysis(const char *url, const sic_app *app, const sic_store_finding *findings,
-                              size_t nfindings, sic_ingest_result *res, sic_err *err) {
-  sic_store *s = NULL;
-  int rc = sic_store_open(url, &s, err);
-  if (rc) return rc;
-  sic_ingest_opts o;
-  sic_ingest_opts_init(&o);
-  o.findings = findings;
-  o.nfindings = nfindings;
-  sic_ingest_result local;
-  rc = sic_store_ingest(s, app, &o, res ? res : &local, err);
-  sic_store_close(s);
-  return rc;
-}
-
 int sic_store_record_report(const char *url, const sic_app *app, const char *findings_json,
                             const char *source_path, sic_ingest_result *res, sic_err *err) {
   sic_store_findings findings = {0};

@@ -178,12 +178,9 @@ typedef struct sic_store_findings {
 int sic_store_findings_from_json(const char *json, size_t len, sic_store_findings *out, sic_err *err);
 void sic_store_findings_free(sic_store_findings *f);
 
-/* For `sic analyze --store URL`: open url, store app with its findings, close. */
-int sic_store_record_analysis(const char *url, const sic_app *app,
-                              const sic_store_finding *findings, size_t nfindings,
-                              sic_ingest_result *res, sic_err *err);
-/* The same from the analysis report as sic_lua_analyze() returns it (sic.findings/1 JSON;
- * NULL = no analysis, store the run alone). source_path names the log when the model was read
+/* For `sic analyze --store URL`: open url, store app with the findings of its graph run
+ * (sic_findings.json, the sic.findings/1 document; NULL = no analysis, store the run alone),
+ * close. source_path names the log when the model was read
  * through a temporary copy (stdin), else NULL. */
 int sic_store_record_report(const char *url, const sic_app *app, const char *findings_json,
                             const char *source_path, sic_ingest_result *res, sic_err *err);

@@ -102,6 +102,16 @@ function Engine:sandbox_require(name)
     return sandbox.readonly({ version = sic.version, abi = sic.abi, stats = sic.stats, parse = sic.parse,
       TASK_STATUS = sic.TASK_STATUS, json = sic.json }, "sic")
   end
+  if name == "sic.query" then
+    -- Pure-Lua recipe shared with `sic ask`: compiled in the sandbox like a script module, so
+    -- it sees the sandbox's proxies (pairs over read-only findings) and a user copy wins.
+    local cached = self.modules[name]
+    if cached then return cached end
+    local path = self:find("lib/sic/query.lua")
+    if not path then error("require: module 'sic.query' not found", 2) end
+    self.modules[name] = self:compile_module(path)
+    return self.modules[name]
+  end
   if name:match("^sic%.") then
     -- sic.kb: read-only knowledge-base lookups (the docs agent); it opens no file for writing.
     local allowed = { ["sic.stats"] = true, ["sic.parse"] = true, ["sic.json"] = true, ["sic.kb"] = true }
