@@ -39,8 +39,12 @@ build: deps
 run: build
 	./tools/run-example.sh $(BUILD) "$(LOG)"
 
+# The whole suite, then again in the configuration without the optional components
+# (test-lean; LEAN=0 skips it). .ci/run calls this.
+LEAN ?= 1
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@if [ "$(LEAN)" = 1 ]; then $(MAKE) --no-print-directory test-lean; fi
 
 # The same suite built without the optional components (no faiss, no XGBoost): sic analyze
 # and everything else must work; tests that need them report themselves skipped.
