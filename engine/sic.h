@@ -1,7 +1,7 @@
 /* libsic public umbrella header for C embedders: `#include <sic.h>` and link with
  * `pkg-config --cflags --libs sic`.
  *
- * Owner: lua engineer. What you get:
+ * What you get:
  *  - engine/model/model.h: sic_app_load_path() / sic_app_free() and the columnar model;
  *  - engine/stats/stats.h: quantiles, MAD, Gini, histogram, top-k over task columns;
  *  - engine/lua/lua_host.h: sic_lua_analyze() runs the orchestration graph (agents + rules,

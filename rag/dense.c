@@ -1,4 +1,4 @@
-/* FAISS-backed dense index (see dense.h). Owner: rag engineer.
+/* FAISS-backed dense index (see dense.h).
  * Only FAISS's C API is used here, so the system libfaiss_c and our shim are interchangeable. */
 #include "rag/dense.h"
 

@@ -1,7 +1,7 @@
 /* Dense vector index over FAISS's C API (headers faiss/c_api/ ... _c.h; implemented by a system libfaiss_c
  * or by rag/faiss_shim.cpp). Vectors are L2-normalised embeddings searched by inner product.
  *
- * Owner: rag engineer. rag_dense owns its FaissIndex (rag_dense_free). */
+ * rag_dense owns its FaissIndex (rag_dense_free). */
 #ifndef SIC_RAG_DENSE_H
 #define SIC_RAG_DENSE_H
 

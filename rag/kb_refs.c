@@ -1,4 +1,4 @@
-/* Documentation references for analysis findings (see kb_refs.h). Owner: rag engineer.
+/* Documentation references for analysis findings (see kb_refs.h).
  *
  * One cached knowledge-base handle per process: opening it costs a SQLite open plus, on the
  * first hybrid query, reading the LSA model and FAISS index (tens of milliseconds), which an

@@ -1,8 +1,6 @@
 /* Documentation references for analysis findings: the knowledge base as seen from the Lua
  * sandbox (the `docs` agent, through the engine module scripts/lib/sic/kb.lua and the FFI).
  *
- * Owner: rag engineer.
- *
  * Analysis must never fail or slow down because of the knowledge base, so this layer:
  *  - never creates one: a missing file (fresh machine) or a file that is not a knowledge base
  *    is reported as "no knowledge base" with the reason, not as an error;

@@ -1,7 +1,7 @@
 /* Log4j logs into knowledge-base chunks through the Lua/lpeg loader
  * scripts/lib/loaders/log4j.lua (users can edit the grammar without rebuilding).
  *
- * Owner: rag engineer. A private Lua state (standard libraries + lpeg) is created per call:
+ * A private Lua state (standard libraries + lpeg) is created per call:
  * ingest is not hot enough to justify a cache, and a fresh state cannot leak between files.
  * The loader is found like every script: SIC_SCRIPTS user dirs first, then the built-in
  * scripts dir (rag/script.h), so a user can ship a different grammar. */

@@ -1,5 +1,5 @@
 /* Locating rag's Lua scripts with the engine's search order: user dirs (SIC_SCRIPTS,
- * colon-separated) first, then the built-in scripts/ of the Lua host. Owner: rag engineer. */
+ * colon-separated) first, then the built-in scripts/ of the Lua host. */
 #include "rag/script.h"
 
 #include <lauxlib.h>

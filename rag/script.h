@@ -1,5 +1,5 @@
 /* Where rag's user-editable Lua lives (scripts/ask/reasoning.lua, scripts/lib/loaders/).
- * Owner: rag engineer. Search order matches the Lua host: a --scripts dir, then SIC_SCRIPTS
+ * Search order matches the Lua host: a --scripts dir, then SIC_SCRIPTS
  * (colon-separated), then the built-in scripts dir ($SIC_RAG_SCRIPTS overrides it in tests). */
 #ifndef SIC_RAG_SCRIPT_H
 #define SIC_RAG_SCRIPT_H

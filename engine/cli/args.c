@@ -1,5 +1,5 @@
 /* Shared option parsing and terminal conventions for sic commands (see args.h).
- * Owner: analyze engineer. */
+ */
 #include "cli/args.h"
 
 #include <errno.h>

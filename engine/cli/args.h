@@ -1,6 +1,6 @@
 /* Shared command-line conventions for every `sic <command>` (DESIGN.md, "Contracts: CLI").
  *
- * Owner: analyze engineer; any command may use it.
+ * any command may use it.
  *
  * What it gives a command:
  *  - a declarative option table (sic_opt) parsed by sic_args_parse(): long options as

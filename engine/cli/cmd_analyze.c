@@ -1,6 +1,6 @@
 /* `sic analyze PATH...`: load each event log and print its application summary (text or
  * sic.report/1 JSON or Markdown), followed by the findings of the Lua rules and agents (the
- * orchestration graph, through engine/lua/host_cli.h) unless --no-rules. Owner: analyze engineer.
+ * orchestration graph, through engine/lua/host_cli.h) unless --no-rules.
  *
  * Every PATH may be a log file, a rolling/Databricks/legacy log directory, a zip, a directory
  * holding many logs (each is analysed) or '-' for stdin. A log that cannot be read is reported

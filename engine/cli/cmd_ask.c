@@ -1,7 +1,7 @@
 /* `sic ask "question" [--app LOG]`: answer a question from the knowledge base and, when an
  * application is given, its top findings.
  *
- * Owner: rag engineer. Flow: findings (sic_app_load_path + sic_lua_analyze) -> hybrid retrieval
+ * Flow: findings (sic_app_load_path + sic_lua_analyze) -> hybrid retrieval
  * (rag/rag.h) -> prompt and extractive answer assembled by scripts/ask/reasoning.lua (user
  * editable) -> with SIC_LLM_URL set, an OpenAI-compatible chat completion streamed to stdout
  * (rag/llm.h), its citations checked by the same script; otherwise, or when the LLM fails, the

@@ -1,5 +1,5 @@
 /* sic run SCRIPT [ARGS...]: run a Lua script with the engine loaded (`sic` global, same
- * environment as the REPL). Owner: lua engineer. */
+ * environment as the REPL). */
 #include <stdio.h>
 
 #include "cli/cli.h"

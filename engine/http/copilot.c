@@ -1,4 +1,4 @@
-/* The copilot API (/v1): analyses in sic's own JSON schemas. Owner: http.
+/* The copilot API (/v1): analyses in sic's own JSON schemas.
  * POST /v1/analyze: the request body (an event log in any codec the engine reads: plain,
  * zstd, lz4, snappy, lzf, gzip, or a History Server logs zip) was streamed by the server to a
  * private spool file under its size limit; here it is loaded and summarised into a

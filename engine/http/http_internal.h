@@ -1,4 +1,4 @@
-/* Internals of the HTTP service (engine/http). Owner: http. Not a public header.
+/* Internals of the HTTP service (engine/http). Not a public header.
  *
  * Layers: server.c (libmicrohttpd plumbing: sockets, limits, auth, body intake, shutdown),
  * routes.c (the route table every request is dispatched on, and its handlers), cache.c (the

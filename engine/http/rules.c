@@ -1,4 +1,4 @@
-/* Rules of the copilot API: GET /v1/rules and POST /v1/rules/reload. Owner: http.
+/* Rules of the copilot API: GET /v1/rules and POST /v1/rules/reload.
  *
  * The user's rule dir (sic serve --scripts DIR) is never read in place by analyses: a reload
  * copies it into a numbered snapshot under the server's private dir, runs the whole graph

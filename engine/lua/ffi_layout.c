@@ -1,5 +1,5 @@
 /* The FFI bootstrap exported to Lua: cdef text, ABI version, struct layouts, a clock.
- * Owner: lua engineer. The tables come from the generated sic_ffi_gen.h (engine/lua/gen_ffi.lua). */
+ * The tables come from the generated sic_ffi_gen.h (engine/lua/gen_ffi.lua). */
 #include <dirent.h>
 #include <errno.h>
 #include <stddef.h>

@@ -1,7 +1,6 @@
 -- Build-time generator (run by CMake with luajit): turns the FFI parts of the real C headers
 -- into (1) the LuaJIT cdef text, embedded in libsic as a C string, and (2) a layout table of
 -- sizeof/offsetof for every struct field, so a spec can prove the FFI view matches C.
--- Owner: lua engineer.
 --
 -- usage: luajit gen_ffi.lua OUT.h [--prefix NAME] SPEC...
 --   --prefix NAME        names of the generated C objects: NAME_cdef_text, NAME_layout_table,

@@ -1,5 +1,5 @@
 /* LuaJIT host: state creation, script search path, analyze entry point, run and REPL
- * evaluation. Owner: lua engineer. See lua_host.h for the contract.
+ * evaluation. See lua_host.h for the contract.
  *
  * The C side stays thin on purpose: everything after "create a state and hand it the
  * options" is Lua (scripts/lib/sic/), reached through the Lua C API only here. */

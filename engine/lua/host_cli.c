@@ -1,6 +1,6 @@
 /* Shared option parsing for the commands that host Lua (repl, run; analyze may use it):
  * --scripts DIR and --set rule.ID.KEY=VALUE are repeatable, --config FILE, --budget-seconds S,
- * --budget-mb M. Owner: lua engineer. */
+ * --budget-mb M. */
 #include "lua/host_cli.h"
 
 #include <stdio.h>

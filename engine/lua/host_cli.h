@@ -1,5 +1,5 @@
 /* Command-line options shared by commands that host Lua (repl, run, analyze): --scripts,
- * --set (both repeatable), --config, --budget-seconds, --budget-mb. Owner: lua engineer.
+ * --set (both repeatable), --config, --budget-seconds, --budget-mb.
  * Ownership: the arrays are malloc'ed by sic_host_cli_parse() and released by
  * sic_host_cli_free(); the strings point into argv. */
 #ifndef SIC_LUA_HOST_CLI_H

@@ -1,8 +1,6 @@
 /* The LuaJIT host: creates Lua states with the sic engine loaded, runs the orchestration
  * graph over a model, and is what `sic repl`, `sic run` and `sic analyze` use.
  *
- * Owner: lua engineer.
- *
  * Scripts are found on a search path: user dirs first (--scripts DIR, then the
  * colon-separated SIC_SCRIPTS), then the built-in scripts/ (installed copy when the source
  * tree is gone, else the source tree). A user file with the same name as a built-in one

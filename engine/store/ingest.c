@@ -1,5 +1,5 @@
 /* Writing one application attempt into the history store: idempotent (content checksum) and
- * atomic (one transaction, retried whole after a dropped connection). Owner: store engineer. */
+ * atomic (one transaction, retried whole after a dropped connection). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Reading runs back: `sic history`, the Lua binding, and the input of regression detection.
- * Owner: store engineer. */
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* The history store: every analysed application attempt, kept over time, so that runs of the
  * same job can be compared (`sic history`, `sic regressions`, `sic.store:history()` in Lua).
  *
- * Owner: store engineer. One C interface, two backends chosen by URL:
+ * One C interface, two backends chosen by URL:
  *   sqlite:///abs/path/sic.db   embedded SQLite file (the default, see sic_store_default_url)
  *   sqlite:relative/path.db     (also accepted)
  *   postgresql://user@host:port/db?...  or postgres://...   PostgreSQL through libpq; an empty

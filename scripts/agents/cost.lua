@@ -2,7 +2,7 @@
 -- from the catalogue (scripts/pricing/catalogue.lua) by the cost.run rule
 -- (scripts/rules/cost_rules.lua), which names the entry, its source and date. The time totals
 -- (total_saving_ms, wasted_core_ms) add up the impact estimates of every finding.
--- Owner: analysis engineer.
+--
 local AGENTS = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules" }
 
 return {

@@ -2,7 +2,7 @@
 -- the knowledge base (`sic kb ingest ...`), by hybrid retrieval (BM25 + dense, fused) through
 -- the engine module sic.kb.
 --
--- Owner: rag engineer. Runs after the agents that produce findings (its `needs`) and attaches
+-- Runs after the agents that produce findings (its `needs`) and attaches
 -- `references = { {doc=, section=, source=, score=, heading=, title=, line=}, ... }` to each
 -- finding through the engine's annotation mechanism (additive: it never changes a finding).
 -- With no knowledge base (a fresh machine), an empty one, or one that cannot be read, it adds

@@ -175,7 +175,7 @@ sic %s - the engine from Lua
 
 function sic.help() io.write(HELP:format(sic.version)) end
 
--- The history store (engine/store via scripts/lib/sic/store.lua; owner: store engineer):
+-- The history store (engine/store via scripts/lib/sic/store.lua):
 -- sic.store:history("junoHourly"), sic.store:regressions{ since = "2024-01-01" } on the default
 -- store ($SIC_STORE, else $XDG_DATA_HOME/sic/sic.db, opened on first use); sic.open_store(url)
 -- for another one. Results are the sic.history/1 and sic.regressions/1 documents as tables.

@@ -1,5 +1,5 @@
 -- `sic analyze DIR` in text: one line per application and a fleet summary ranked by cost and
--- by estimated savings; --details restores the full reports. Owner: analysis engineer.
+-- by estimated savings; --details restores the full reports.
 local T = require "spec_helper"
 
 describe("fleet summary", function()

@@ -1,6 +1,6 @@
 -- Resources agent: executor recommendations keep min <= initial <= max and the cluster's
 -- executor shape; utilisation and idle core time add up; the layer carries the timeline the
--- HTML report draws. Owner: analysis engineer.
+-- HTML report draws.
 local T = require "spec_helper"
 local U = require "luahost_util"
 local sic = require "sic"

@@ -1,5 +1,5 @@
 -- The copilot API of `sic serve` (/v1): applications, findings, reports in every format,
--- agreeing with `sic analyze` and the History Server listing. Owner: http.
+-- agreeing with `sic analyze` and the History Server listing.
 local T = require "spec_helper"
 package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
 local H = require "http_server"

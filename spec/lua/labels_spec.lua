@@ -1,6 +1,6 @@
 -- Precision and recall of the analysis agents against the labelled test set
 -- (spec/data/labels.lua, labels from reading the real logs independently of sic).
--- Owner: analysis engineer.
+--
 local T = require "spec_helper"
 local U = require "luahost_util"
 local sic = require "sic"

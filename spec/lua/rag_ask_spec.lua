@@ -1,6 +1,6 @@
 -- needs: rag
 -- `sic kb` and `sic ask` end to end, and the answer assembly in scripts/ask/reasoning.lua.
--- Owner: rag engineer.
+--
 local T = require "spec_helper"
 local reasoning = dofile((os.getenv("SIC_SOURCE_DIR") or ".") .. "/scripts/ask/reasoning.lua")
 

@@ -1,6 +1,6 @@
 -- sic.core: the FFI binding to libsic. Loads the cdef generated from the real C headers
 -- (model.h, stats.h, lua_host.h SIC_FFI regions), checks the ABI handshake, and exposes the
--- C namespace. Owner: lua engineer.
+-- C namespace.
 --
 -- Where the C functions come from:
 --  * inside `sic` (repl/run/analyze) or any C program linked with libsic: the host preloads

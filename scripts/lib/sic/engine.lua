@@ -1,5 +1,5 @@
 -- sic.engine: the script registry (search path, load, validate, transactional reload) and
--- the orchestration graph runner. Owner: lua engineer.
+-- the orchestration graph runner.
 --
 -- Search path: user dirs (highest priority first), then the built-in scripts dir. A file is
 -- known by its path relative to the dir (graph.lua, agents/skew.lua, rules/skew_rules.lua);
