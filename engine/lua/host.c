@@ -281,6 +281,16 @@ int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_
   return SIC_OK;
 }
 
+int sic_lua_script_module(lua_State *L, const char *rel, sic_err *err) {
+  lua_pushstring(L, rel);
+  return call_host(L, "script_module", 1, 1, err);
+}
+
+int sic_lua_config_table(lua_State *L, const char *path, sic_err *err) {
+  lua_pushstring(L, path);
+  return call_host(L, "config_table", 1, 1, err);
+}
+
 int sic_lua_repl_eval(lua_State *L, const char *line) {
   sic_err err = {0};
   lua_pushstring(L, line);

@@ -82,6 +82,15 @@ int sic_lua_analyze_format(const sic_app *app, const sic_lua_opts *opts, const c
  * trusted chunk with the engine loaded. Returns 0 or SIC_EINVAL with the Lua error. */
 int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_err *err);
 
+/* Push the module table of the user-editable script rel ("ask/reasoning.lua",
+ * "lib/loaders/log4j.lua") found on the host's search path (opts' script dirs, SIC_SCRIPTS,
+ * the built-in scripts): compiled in the sandbox, and every function of it runs under the
+ * budget when called (lua_pcall it; an error is "path: fn: message"). One search path and
+ * one sandbox for every script users edit. 0, or SIC_EINVAL with nothing pushed. */
+int sic_lua_script_module(lua_State *L, const char *rel, sic_err *err);
+/* Push the table the config file at path returns, compiled in the sandbox (0 / SIC_EINVAL). */
+int sic_lua_config_table(lua_State *L, const char *path, sic_err *err);
+
 /* Evaluate one REPL line: tries "return <line>" first, prints results with the engine's
  * pretty-printer. Errors are printed to stderr; returns 0 or 1 when the line failed. */
 int sic_lua_repl_eval(lua_State *L, const char *line);

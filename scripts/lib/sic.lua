@@ -203,6 +203,42 @@ sic.host = {
       findings = items,
     }
   end,
+  -- A user-editable script module that is not a graph agent (`sic ask`'s ask/reasoning.lua,
+  -- the knowledge base's lib/loaders/log4j.lua): found on the engine's search path (--scripts
+  -- dirs, SIC_SCRIPTS, the built-in scripts), compiled in the sandbox like an agent, and each
+  -- of its functions run under the budget (errors come back as "path: fn: message").
+  script_module = function(rel)
+    local e = require("sic.engine").new(default_options())
+    local path = e:find(rel)
+    if not path then error({ message = rel .. " not found (looked in: " .. table.concat(e.dirs, ", ") .. ")" }, 0) end
+    local ok, mod = pcall(e.compile_module, e, path)
+    if not ok then error({ message = tostring(mod) }, 0) end
+    if type(mod) ~= "table" then error({ message = path .. ": must return a module table" }, 0) end
+    local sandbox = require "sic.sandbox"
+    local wrapped = {}
+    for k, v in pairs(mod) do
+      if type(v) == "function" then
+        wrapped[k] = function(...)
+          local res = { sandbox.run(e.budget, v, ...) }
+          if not res[1] then
+            local why = type(res[2]) == "table" and res[2].message or res[2]
+            error(path .. ": " .. tostring(k) .. ": " .. tostring(why), 0)
+          end
+          return unpack(res, 2, table.maxn(res))
+        end
+      else
+        wrapped[k] = v
+      end
+    end
+    return wrapped
+  end,
+  -- The config file (sic.lua) as the engine reads it: compiled in the sandbox; its table.
+  config_table = function(path)
+    local e = require("sic.engine").new(default_options())
+    local ok, cfg = pcall(e.compile_module, e, path)
+    if not ok then error({ message = tostring(cfg) }, 0) end
+    return type(cfg) == "table" and cfg or {}
+  end,
   repl_feed = function(line) return require("sic.repl").feed(line) end,
   repl_complete = function(text) return require("sic.repl").complete(text) end,
 }

@@ -96,6 +96,7 @@ end
 function Engine:sandbox_require(name)
   if type(name) ~= "string" then error("require: module name must be a string", 2) end
   if name == "lpeg" then return require "lpeg" end
+  if name == "cjson" then return sandbox.readonly(require "cjson", "cjson") end  -- data only
   if name == "sic" then
     -- What scripts need of the facade; not load/engine/reload/host, which reach files and states.
     local sic = require "sic"
