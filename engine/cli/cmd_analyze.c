@@ -1,6 +1,6 @@
 /* `sic analyze PATH...`: load each event log and print its application summary (text or
  * sic.report/1 JSON or Markdown), followed by the findings of the Lua rules and agents (the
- * orchestration graph, through engine/lua/host_cli.h) unless --no-rules.
+ * orchestration graph, through the host options of engine/cli/args.h) unless --no-rules.
  *
  * Every PATH may be a log file, a rolling/Databricks/legacy log directory, a zip, a directory
  * holding many logs (each is analysed) or '-' for stdin. A log that cannot be read is reported
@@ -15,7 +15,6 @@
 #include "cli/cli.h"
 #include "eventlog/eventlog.h"
 #include "json/write.h"
-#include "lua/host_cli.h"
 #include "model/model.h"
 #include "report/format.h"
 #include "report/html.h"

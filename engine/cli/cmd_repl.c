@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "lua/host_cli.h"
+#include "cli/args.h"
 
 static lua_State *repl_state; /* readline's completion callback has no user pointer */
 

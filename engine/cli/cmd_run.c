@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "lua/host_cli.h"
+#include "cli/args.h"
 
 static void run_help(FILE *out) {
   fprintf(out, "usage: sic run [options] SCRIPT [ARGS...]\n\n"
