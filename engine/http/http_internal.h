@@ -184,8 +184,6 @@ struct sic_http {
 /* ---- rules (rules.c) ---- */
 struct sic_lua_opts;
 int http_rules_init(sic_http *srv, sic_err *err);
-/* Top-level "errors" count of a sic.findings/1 document (rules that failed), -1 if unreadable. */
-int64_t http_findings_errors(const char *json);
 int http_rules_reload(sic_http *srv, char *why, size_t whylen);
 void http_rules_opts(sic_http *srv, struct sic_lua_opts *lo, const char **dirs, char *dirbuf, size_t n);
 void http_rules_free(sic_http *srv);
