@@ -12,7 +12,8 @@
 --                     -> { {source=, doc=, section=, heading=, title=, line=, score=}, ... } or nil, why
 local core = require "sic.core"
 local ffi = core.ffi
-local C = assert(core.module("sic.kb"))
+local C, absent = core.module("sic.kb")
+if not C then error(absent, 0) end
 
 local M = {}
 
