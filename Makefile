@@ -1,5 +1,5 @@
 # Thin wrapper over CMake/ctest. `make run` and `make test` install what they need first.
-# Targets: deps npm-deps build run test bench asan fuzz clean (see README.md).
+# Targets: deps npm-deps build run test test-lean bench asan fuzz image-check clean (see README.md).
 BUILD ?= build
 JOBS ?= $(shell nproc)
 # Every Debian package the build, the tests, the benchmarks and the fuzzers need. Keep it in
@@ -16,7 +16,7 @@ DEBIAN_PACKAGES = build-essential make cmake pkg-config ninja-build git \
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: deps npm-deps build run test bench asan fuzz image-check clean
+.PHONY: deps npm-deps build run test test-lean bench asan fuzz image-check clean
 
 # Test servers from the npm registry (s3rver and azurite for sources/), pinned by spec/support/npm's lock
 # file, installed into $(BUILD)/npm (gitignored); only reinstalled when the lock file changes.
@@ -51,8 +51,20 @@ build: deps
 run: build
 	./tools/run-example.sh $(BUILD) "$(LOG)"
 
+# The whole suite, then again in the configuration without the optional components
+# (test-lean; LEAN=0 skips it). .ci/run calls this.
+LEAN ?= 1
 test: build npm-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@if [ "$(LEAN)" = 1 ]; then $(MAKE) --no-print-directory test-lean; fi
+
+# The same suite built without the optional components (no faiss, no XGBoost): sic analyze
+# and everything else must work; tests that need them report themselves skipped.
+test-lean: deps
+	cmake -S . -B build-lean -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIC_WITH_FAISS=OFF -DSIC_WITH_XGBOOST=OFF >/dev/null
+	cmake --build build-lean -j $(JOBS)
+	$(MAKE) --no-print-directory npm-deps BUILD=build-lean
+	cd build-lean && ctest --output-on-failure -j $(JOBS)
 
 bench: build npm-deps
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
@@ -79,4 +91,4 @@ image-check: build
 	./infra/check/image_check.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-lean build-asan build-fuzz

@@ -1,4 +1,4 @@
--- End-to-end analysis cost (owner: analysis engineer): for each log, CPU seconds to parse it
+-- End-to-end analysis cost: for each log, CPU seconds to parse it
 -- (sic.load) and to run every agent of the graph (sic.analyze), best of N; prints the ratio
 -- (parse + agents) / parse. Target (issue 4): <= 1.25 on the largest real log.
 -- usage: sic run bench/bench_analyze.lua REPEAT LOG... [--largest-of LOG...]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end analysis benchmark (owner: analysis engineer): parse-only vs parse + every agent
+# End-to-end analysis benchmark: parse-only vs parse + every agent
 # (skew, partition, resources with the what-if simulation, SQL plans, rules, cost) on the
 # largest real log in $SIC_SHARED_DATA/spark-events (by decompressed bytes) and on the 1.1M-task
 # generated log of bench_rules.sh when present. Target (issue 4): analyse <= 1.25x parse.

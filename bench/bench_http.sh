@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP service load test (owner: http): `sic serve` on loopback, wrk with 64 connections
+# HTTP service load test: `sic serve` on loopback, wrk with 64 connections
 # against (1) a static file served by the same server in the same run (the baseline: an
 # embedded UI asset, no engine work), (2) a cached History Server stage list, (3) a cached task
 # list page. Prints req/s, p99 latency, errors for each, then drives >= SIC_BENCH_HTTP_REQUESTS

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runtime-predictor benchmark (ml engineer): native GBDT inference vs XGBoost's
+# Runtime-predictor benchmark: native GBDT inference vs XGBoost's
 # XGBoosterPredictFromDense on the same 300-tree depth-6 model and rows, model load time, and
 # agreement (bench/bench_ml.c prints targets next to the figures).
 #   usage: bench/bench_ml.sh BUILD_DIR [ROWS [DEPTH [TREES]]]   (default 20000 6 300)

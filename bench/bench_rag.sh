@@ -1,5 +1,5 @@
 #!/bin/sh
-# Retrieval benchmarks (rag engineer): ingest throughput of the Spark and Delta docs corpora,
+# Retrieval benchmarks: ingest throughput of the Spark and Delta docs corpora,
 # `sic ask` without an LLM end to end (process start to exit) on the ingested corpora, and
 # FAISS approximate vs exact search (bench_rag_faiss).
 # usage: bench/bench_rag.sh BUILD_DIR [N_VECTORS]   (SIC_SHARED_DATA defaults to ../shared/data/real;

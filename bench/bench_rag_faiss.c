@@ -15,7 +15,7 @@
  *                        (defaults 100000 384 1000, HNSW32, efSearch 16,20,32,64, nprobe 8,16,32,64)
  * --cache keeps built indexes in DIR (keyed by data and parameters) so a sweep of search-time
  * settings does not rebuild an HNSW graph that takes minutes on a small machine.
- * Owner: rag engineer. */
+ */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* Rule-evaluation benchmark: the shipped rules (scripts/rules/, run by the graph through
  * the FFI) against the same checks written in C (stage and executor rules; the app-level config
  * rules are a handful of lookups), over every task of one large log; both are
- * also compared with the time to parse the log. Owner: lua engineer.
+ * also compared with the time to parse the log.
  *
  * usage: bench_rules LOG [--repeat N]
  * Prints the timings and one line

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rule-evaluation benchmark (owner: lua engineer): the shipped rules run by the Lua graph
+# Rule-evaluation benchmark: the shipped rules run by the Lua graph
 # through the FFI vs the same checks in C, over every task of a >= 1M-task log, and both vs
 # the parse time. Targets (DESIGN.md / issue 3): Lua <= 3x C, rules <= 10% of parse.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# History-store ingest throughput (owner: store engineer), for each backend (SQLite file,
+# History-store ingest throughput, for each backend (SQLite file,
 # PostgreSQL server started here on a free loopback port and stopped on exit):
 #   1. the whole real-log set ($SIC_SHARED_DATA/spark-events), `sic ingest` into an empty store;
 #   2. a generated log with >= 1M task attempts (`sic example --tasks N --codec zstd`, cached under

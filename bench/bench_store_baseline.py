@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Baseline for bench/bench_store.sh (owner: store engineer): a plain bulk insert of the very
+"""Baseline for bench/bench_store.sh: a plain bulk insert of the very
 rows sic wrote, into a table of the same shape, in one transaction - what a hand-written loader
 with no parsing, no model and no aggregates would cost.
 

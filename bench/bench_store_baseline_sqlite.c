@@ -1,4 +1,4 @@
-/* Baseline for bench/bench_store.sh (owner: store engineer): the plainest bulk insert SQLite
+/* Baseline for bench/bench_store.sh: the plainest bulk insert SQLite
  * allows, in C - one prepared INSERT re-bound per row inside one transaction, into a table of
  * the same shape and index as the store's `tasks` - fed from a TSV dump of the very rows sic
  * wrote. Compiled by the bench script itself (cc + pkg-config sqlite3).

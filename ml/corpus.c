@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "eventlog/eventlog.h"
-#include "ml/eval.h"
-#include "store/internal.h" /* store_job_keys: the store has no public job listing yet */
+#include "ml/corpus.h"
+#include "store/store.h"
 
 /* ---- Corpus ---- */
 
@@ -67,22 +67,20 @@ int sic_ml_corpus_load(char *const *paths, int npaths, sic_ml_corpus *out, FILE 
 /* Every run of every job in the store whose log is still where it was ingested from. */
 int sic_ml_corpus_load_store(const char *url, sic_ml_corpus *out, FILE *log, sic_err *err) {
   sic_store *s = NULL;
-  char **keys = NULL;
-  size_t nkeys = 0;
+  sic_store_jobs jobs = {0};
   int32_t cap = 0;
   memset(out, 0, sizeof *out);
   int rc = sic_store_open(url, &s, err);
-  if (!rc) rc = store_job_keys(s, &keys, &nkeys, err);
-  for (size_t j = 0; !rc && j < nkeys; j++) {
+  if (!rc) rc = sic_store_list_jobs(s, &jobs, err);
+  for (size_t j = 0; !rc && j < jobs.n; j++) {
     sic_store_runs runs = {0};
-    rc = sic_store_history(s, keys[j], 0, &runs, err);
+    rc = sic_store_history(s, jobs.keys[j], 0, &runs, err);
     for (size_t k = 0; !rc && k < runs.n; k++)
       if (runs.items[k].source_path && *runs.items[k].source_path)
         rc = load_path(out, &cap, runs.items[k].source_path, 0, log, err);
     sic_store_runs_free(&runs);
   }
-  for (size_t j = 0; keys && j < nkeys; j++) free(keys[j]);
-  free(keys);
+  sic_store_jobs_free(&jobs);
   sic_store_close(s);
   if (rc) sic_ml_corpus_free(out);
   else sic_ml_fill_history(out->apps, out->napps);

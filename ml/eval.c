@@ -1,4 +1,5 @@
-/* Corpus, grouped cross-validation, baselines and final training (see eval.h). */
+/* Grouped cross-validation against the baselines, and the final training (see eval.h); the
+ * NNLS baselines are ml/nnls.c, the metadata report ml/eval_report.c. */
 #include "ml/eval.h"
 #include "core/sort.h"
 
@@ -8,23 +9,11 @@
 #include <time.h>
 
 #include "json/write.h"
+#include "ml/nnls.h"
+#include "ml/predict.h"
 #include "ml/sim.h"
 
 /* ---- Metrics ---- */
-
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-double sic_ml_quantile(double *v, int n, double q) {
-  if (n <= 0) return NAN;
-  sic_qsort(v, (size_t)n, sizeof *v, cmp_dbl);
-  double pos = q * (n - 1);
-  int lo = (int)floor(pos);
-  int hi = lo + 1 < n ? lo + 1 : lo;
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
 
 static sic_ml_metrics score(const double *pred, const double *actual, int n) {
   sic_ml_metrics m = {0};
@@ -42,82 +31,6 @@ static sic_ml_metrics score(const double *pred, const double *actual, int n) {
   m.q_median = sic_ml_quantile(q, k, 0.5);
   free(q);
   return m;
-}
-
-/* ---- Non-negative least squares (Ernest) ---- */
-
-enum { NNLS_MAX = 6 };
-
-typedef struct nnls_model {
-  int k;                                /* coefficients */
-  double theta[NNLS_MAX];               /* non-negative weights on scaled columns */
-  double scale[NNLS_MAX];               /* column scale (RMS) used for conditioning */
-} nnls_model;
-
-/* Projected coordinate descent on the normal equations: min sum ((A t - b) / b)^2, t >= 0.
- * Relative errors: unweighted, the few long stages would decide every coefficient and the
- * baseline would be needlessly weak on the many short ones. */
-static void nnls_fit(const double *A, const double *b, int n, int k, nnls_model *m) {
-  double G[NNLS_MAX][NNLS_MAX] = {{0}}, h[NNLS_MAX] = {0};
-  m->k = k;
-  for (int j = 0; j < k; j++) {
-    double s = 0;
-    for (int i = 0; i < n; i++) s += A[i * k + j] * A[i * k + j];
-    m->scale[j] = n && s > 0 ? sqrt(s / n) : 1;
-    m->theta[j] = 0;
-  }
-  for (int i = 0; i < n; i++) {
-    double w = 1 / fmax(b[i], 1);
-    for (int j = 0; j < k; j++) {
-      double aj = A[i * k + j] / m->scale[j] * w;
-      h[j] += aj * b[i] * w;
-      for (int l = 0; l < k; l++) G[j][l] += aj * A[i * k + l] / m->scale[l] * w;
-    }
-  }
-  for (int sweep = 0; sweep < 2000; sweep++)
-    for (int j = 0; j < k; j++) {
-      if (G[j][j] <= 0) continue;
-      double g = -h[j];
-      for (int l = 0; l < k; l++) g += G[j][l] * m->theta[l];
-      m->theta[j] = fmax(0, m->theta[j] - g / G[j][j]);
-    }
-}
-
-static double nnls_predict(const nnls_model *m, const double *row) {
-  double v = 0;
-  for (int j = 0; j < m->k; j++) v += m->theta[j] * row[j] / m->scale[j];
-  return v;
-}
-
-/* Ernest's terms: fixed cost, data per slot, log of slots, waves of tasks. */
-enum { STAGE_NNLS_K = 4, APP_NNLS_K = 5 };
-
-static void stage_nnls_row(const float *x, double *row) {
-  sic_ml_ernest_terms(x, row);
-}
-
-/* Fit the stage NNLS on rows' features and times. */
-static int stage_nnls_fit(const float *X, int nf, const double *ms, int n, nnls_model *m) {
-  double *A = malloc((size_t)(n + 1) * STAGE_NNLS_K * sizeof *A);
-  if (!A) return SIC_ENOMEM;
-  for (int i = 0; i < n; i++) stage_nnls_row(X + (size_t)i * nf, A + i * STAGE_NNLS_K);
-  nnls_fit(A, ms, n, STAGE_NNLS_K, m);
-  free(A);
-  return 0;
-}
-
-/* Log of the Ernest baseline for a stage row: the stage model's offset (its trees learn the
- * log-residual). Floored at 1 ms like every time here. */
-static double stage_base_log(const nnls_model *m, const float *x) {
-  double row[STAGE_NNLS_K];
-  stage_nnls_row(x, row);
-  return log(fmax(nnls_predict(m, row), 1));
-}
-
-static void app_nnls_row(const sic_ml_app *a, double *row) {
-  double slots = a->slots;
-  row[0] = 1, row[1] = a->input_bytes / slots / 1e6, row[2] = log(slots), row[3] = a->x[AF_WAVES];
-  row[4] = a->nstages;
 }
 
 /* ---- Rows and folds ---- */
@@ -234,7 +147,7 @@ static int inner_folds(const sic_ml_corpus *c, const int8_t *train_set, const in
 
 /* Subtract the Ernest baseline from the labels of stage rows (the trees learn the residual). */
 static void rows_offset(rows *r, const nnls_model *base) {
-  for (int i = 0; i < r->n; i++) r->y[i] -= (float)stage_base_log(base, r->X + (size_t)i * r->nf);
+  for (int i = 0; i < r->n; i++) r->y[i] -= (float)ml_stage_base_log(base, r->X + (size_t)i * r->nf);
 }
 
 /* Train with early stopping on an inner split: every 5th training group (by rank) is validation.
@@ -251,7 +164,7 @@ static int train_inner(const sic_ml_corpus *c, const int8_t *train_set, const in
   for (int32_t a = 0; a < c->napps; a++) inner[a] = fold[a] < 0 ? 0 : (fold[a] == 4 ? 2 : 1);
   if (gather(c, inner, 1, app_level, blank, &tr) || gather(c, inner, 2, app_level, blank, &va)) goto done;
   if (base) {
-    if (stage_nnls_fit(tr.X, tr.nf, tr.ms, tr.n, base)) goto done;
+    if (ml_stage_nnls_fit(tr.X, tr.nf, tr.ms, tr.n, base)) goto done;
     rows_offset(&tr, base), rows_offset(&va, base);
   }
   sic_xgb_params q = *p;
@@ -312,7 +225,7 @@ static int inner_score(const sic_ml_corpus *c, const int8_t *train_set, const in
         if (!r->usable) continue;
         float x[SF__COUNT];
         stage_x(r->x, blank, x);
-        double pr = fmax(exp(sic_gbdt_predict_row(&g, x) + stage_base_log(&base, r->x)), 1);
+        double pr = fmax(exp(sic_gbdt_predict_row(&g, x) + ml_stage_base_log(&base, r->x)), 1);
         double ac = fmax(r->duration_ms, 1);
         q[nq++] = fmax(pr / ac, ac / pr);
       }
@@ -418,13 +331,13 @@ static int run_split(const sic_ml_corpus *c, const int8_t *train_set, const int3
   drv = malloc((size_t)(atr.n + 1) * sizeof *drv);
   rc = SIC_ENOMEM;
   if (!A || !aA || !drv) goto done;
-  for (int i = 0; i < tr.n; i++) stage_nnls_row(tr.X + (size_t)i * tr.nf, A + i * STAGE_NNLS_K);
-  nnls_fit(A, tr.ms, tr.n, STAGE_NNLS_K, &sn);
+  for (int i = 0; i < tr.n; i++) ml_stage_nnls_row(tr.X + (size_t)i * tr.nf, A + i * STAGE_NNLS_K);
+  ml_nnls_fit(A, tr.ms, tr.n, STAGE_NNLS_K, &sn);
   for (int i = 0; i < atr.n; i++) {
-    app_nnls_row(&c->apps[atr.app[i]], aA + i * APP_NNLS_K);
+    ml_app_nnls_row(&c->apps[atr.app[i]], aA + i * APP_NNLS_K);
     drv[i] = c->apps[atr.app[i]].driver_ms;
   }
-  nnls_fit(aA, atr.ms, atr.n, APP_NNLS_K, &an);
+  ml_nnls_fit(aA, atr.ms, atr.n, APP_NNLS_K, &an);
   double stage_med = sic_ml_quantile(tr.ms, tr.n, 0.5), app_med = sic_ml_quantile(atr.ms, atr.n, 0.5);
   double drv_med = sic_ml_quantile(drv, atr.n, 0.5);
   for (int32_t a = 0; a < c->napps; a++) {
@@ -433,19 +346,19 @@ static int run_split(const sic_ml_corpus *c, const int8_t *train_set, const int3
     for (int32_t s = 0; s < ap->nstages; s++) {
       const sic_ml_stage_row *r = &ap->stages[s];
       double row[STAGE_NNLS_K];
-      stage_nnls_row(r->x, row);
+      ml_stage_nnls_row(r->x, row);
       /* stages that never ran (skipped) take no time in any prediction */
       int ran = r->duration_ms >= 0;
       float x[SF__COUNT];
       stage_x(r->x, blank, x);
-      P->stage_gbdt[a][s] = ran ? exp(sic_gbdt_predict_row(&sg, x) + stage_base_log(&base, r->x)) : 0;
-      P->stage_nnls[a][s] = ran ? nnls_predict(&sn, row) : 0;
+      P->stage_gbdt[a][s] = ran ? exp(sic_gbdt_predict_row(&sg, x) + ml_stage_base_log(&base, r->x)) : 0;
+      P->stage_nnls[a][s] = ran ? ml_nnls_predict(&sn, row) : 0;
       P->stage_median[a][s] = ran ? stage_med : 0;
     }
     P->app_sim[a] = sic_ml_simulate(ap, P->stage_gbdt[a], ap->slots, drv_med);
     double arow[APP_NNLS_K];
-    app_nnls_row(ap, arow);
-    P->app_nnls[a] = nnls_predict(&an, arow);
+    ml_app_nnls_row(ap, arow);
+    P->app_nnls[a] = ml_nnls_predict(&an, arow);
     P->app_median[a] = app_med;
     P->app_gbdt[a] = ag.ntrees ? exp(sic_gbdt_predict_row(&ag, ap->x)) : NAN;
   }
@@ -838,7 +751,7 @@ int sic_ml_train_final(const sic_ml_corpus *c, const sic_xgb_params *p, const si
   if (!rc) rc = gather(c, NULL, 0, 0, ev->final_choice.blank_deployment, &s);
   if (!rc) rc = gather(c, NULL, 0, 1, 0, &a);
   nnls_model base;
-  if (!rc && !(rc = stage_nnls_fit(s.X, s.nf, s.ms, s.n, &base))) {
+  if (!rc && !(rc = ml_stage_nnls_fit(s.X, s.nf, s.ms, s.n, &base))) {
     rows_offset(&s, &base);
     for (int j = 0; j < STAGE_NNLS_K; j++) ev->stage_base_w[j] = base.theta[j] / base.scale[j];
   }
@@ -869,100 +782,3 @@ done:
   return rc;
 }
 
-/* ---- Metadata ---- */
-
-static void jw_metrics(sic_jw *w, const char *key, const sic_ml_metrics *m) {
-  sic_jw_kobj(w, key);
-  sic_jw_kint(w, "n", m->n);
-  sic_jw_kdouble(w, "q_error_median", m->q_median);
-  sic_jw_kdouble(w, "q_error_p90", m->q_p90);
-  if (isfinite(m->mape)) sic_jw_kdouble(w, "mape", m->mape); /* none for per-application rows */
-  sic_jw_end(w);
-}
-
-static void jw_scores(sic_jw *w, const char *key, const sic_ml_scores *s) {
-  sic_jw_kobj(w, key);
-  jw_metrics(w, "stage_gbdt", &s->stage_gbdt);
-  jw_metrics(w, "stage_nnls", &s->stage_nnls);
-  jw_metrics(w, "stage_median", &s->stage_median);
-  jw_metrics(w, "app_stage_gbdt_simulated", &s->app_sim);
-  jw_metrics(w, "app_gbdt", &s->app_gbdt);
-  jw_metrics(w, "app_nnls", &s->app_nnls);
-  jw_metrics(w, "app_median", &s->app_median);
-  sic_jw_end(w);
-}
-
-char *sic_ml_eval_json(const sic_ml_corpus *c, const sic_ml_eval *ev, const char *sources) {
-  sic_jw w;
-  sic_jw_init(&w, SIC_JW_COMPACT);
-  sic_jw_obj(&w);
-  sic_jw_kstr(&w, "schema", "sic.model/1");
-  sic_jw_kint(&w, "feature_version", SIC_ML_FEATURE_VERSION);
-  sic_jw_kint(&w, "trained_at", (int64_t)time(NULL));
-  sic_jw_kobj(&w, "training_set");
-  sic_jw_kstr(&w, "sources", sources ? sources : "");
-  sic_jw_kint(&w, "applications", ev->napps);
-  sic_jw_kint(&w, "distinct_applications", ev->ngroups);
-  sic_jw_kint(&w, "timed_stages", ev->nstage_rows);
-  sic_jw_kint(&w, "timed_applications", ev->napp_rows);
-  sic_jw_kint(&w, "logs_failed", c->nfailed);
-  /* the span of the applications trained on, so `sic predict` can say when a log is far outside */
-  double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
-  for (int32_t i = 0; i < c->napps; i++) {
-    const double v[3] = {c->apps[i].slots, c->apps[i].input_bytes, c->apps[i].nstages};
-    for (int k = 0; k < 3; k++)
-      if (isfinite(v[k])) lo[k] = fmin(lo[k], v[k]), hi[k] = fmax(hi[k], v[k]);
-  }
-  static const char *const range_keys[3][2] = {{"range_slots_lo", "range_slots_hi"},
-                                                {"range_input_bytes_lo", "range_input_bytes_hi"},
-                                                {"range_stages_lo", "range_stages_hi"}};
-  for (int k = 0; k < 3 && c->napps > 0; k++) {
-    sic_jw_kdouble(&w, range_keys[k][0], lo[k]);
-    sic_jw_kdouble(&w, range_keys[k][1], hi[k]);
-  }
-  sic_jw_end(&w);
-  sic_jw_kint(&w, "cv_folds", ev->folds);
-  sic_jw_kint(&w, "rounds_stage", ev->rounds_stage);
-  sic_jw_kint(&w, "rounds_app", ev->rounds_app);
-  sic_jw_kdouble(&w, "driver_ms_median", ev->driver_ms_median);
-  sic_jw_kdouble(&w, "sim_resid_lo", ev->sim_resid_lo);
-  sic_jw_kdouble(&w, "sim_resid_hi", ev->sim_resid_hi);
-  /* the stage model predicts log(ms) - log(max(1, w . ernest_terms)): predict.c reads these */
-  sic_jw_kdouble(&w, "stage_base_fixed_ms", ev->stage_base_w[0]);
-  sic_jw_kdouble(&w, "stage_base_ms_per_mb_per_slot", ev->stage_base_w[1]);
-  sic_jw_kdouble(&w, "stage_base_ms_per_log_slot", ev->stage_base_w[2]);
-  sic_jw_kdouble(&w, "stage_base_ms_per_wave", ev->stage_base_w[3]);
-  sic_jw_kobj(&w, "stage_model_choice");
-  sic_jw_kint(&w, "max_depth", ev->final_choice.max_depth);
-  sic_jw_kbool(&w, "deployment_features_blanked", ev->final_choice.blank_deployment);
-  sic_jw_end(&w);
-  jw_scores(&w, "interpolation", &ev->interp);
-  sic_jw_kobj(&w, "interpolation_strata");
-  for (int k = 0; k < SIC_ML_STRATA; k++) {
-    sic_jw_kobj(&w, sic_ml_strata_keys[k]);
-    jw_metrics(&w, "stage_gbdt", &ev->strata[k].gbdt);
-    jw_metrics(&w, "stage_nnls", &ev->strata[k].nnls);
-    jw_metrics(&w, "stage_median", &ev->strata[k].median);
-    sic_jw_end(&w);
-  }
-  sic_jw_end(&w);
-  sic_jw_kobj(&w, "interpolation_bootstrap"); /* applications resampled: 10th..90th percentiles */
-  sic_jw_kdouble(&w, "stage_gbdt_q_error_median_lo", ev->boot_q_lo);
-  sic_jw_kdouble(&w, "stage_gbdt_q_error_median_hi", ev->boot_q_hi);
-  sic_jw_kdouble(&w, "gain_over_best_baseline_lo", ev->boot_gain_lo);
-  sic_jw_kdouble(&w, "gain_over_best_baseline_hi", ev->boot_gain_hi);
-  sic_jw_end(&w);
-  sic_jw_kobj(&w, "interpolation_per_application"); /* each application's median q, then their median */
-  jw_metrics(&w, "stage_gbdt", &ev->per_app_gbdt);
-  jw_metrics(&w, "stage_nnls", &ev->per_app_nnls);
-  jw_metrics(&w, "stage_median", &ev->per_app_median);
-  sic_jw_end(&w);
-  jw_scores(&w, "extrapolation", &ev->extrap);
-  jw_metrics(&w, "app_simulation_with_actual_stage_times", &ev->app_sim_actual);
-  sic_jw_end(&w);
-  if (sic_jw_status(&w)) {
-    sic_jw_free(&w);
-    return NULL;
-  }
-  return w.buf; /* the writer's buffer becomes the caller's */
-}

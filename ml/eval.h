@@ -1,4 +1,4 @@
-/* Corpus loading, grouped cross-validation with baselines, and training of the final models.
+/* Grouped cross-validation with baselines, and training of the final models.
  *
  * Evaluation is honest by construction: folds are formed from CV groups (an application and
  * its copies, see sic_ml_app.group), so no application contributes rows to both the training
@@ -11,8 +11,7 @@
  * deployment features are chosen by an inner grouped CV of the training applications only
  * (sic_ml_search); the test applications never influence the choice.
  *
- * Ownership: sic_ml_corpus_load fills a caller-owned corpus freed by sic_ml_corpus_free;
- * sic_ml_evaluate fills a caller-owned sic_ml_eval whose by_app table sic_ml_eval_free releases;
+ * Ownership: sic_ml_evaluate fills a caller-owned sic_ml_eval whose by_app table sic_ml_eval_free releases;
  * sic_ml_train_final fills two caller-owned boosters (free each with sic_gbdt_free);
  * sic_ml_eval_json returns a malloc'ed string. */
 #ifndef SIC_ML_EVAL_H
@@ -20,23 +19,11 @@
 
 #include <stdio.h>
 
+#include "ml/corpus.h"
 #include "ml/features.h"
 #include "ml/gbdt.h"
 #include "ml/xgb.h"
 
-typedef struct sic_ml_corpus {
-  sic_ml_app *apps;                     /* one per application attempt loaded */
-  int32_t napps;                        /* entries in apps */
-  int32_t nfailed;                      /* logs that could not be loaded (reported to the log stream) */
-} sic_ml_corpus;
-
-/* Load every event log under each path (files or directories, recursively). Logs that fail
- * to load are reported on `log` (may be NULL) and counted; an unreadable path is an error. */
-int sic_ml_corpus_load(char *const *paths, int npaths, sic_ml_corpus *out, FILE *log, sic_err *err);
-/* Load the logs of every run recorded in the history store at url (NULL = default store); runs
- * whose log has moved are reported on `log` and counted in nfailed (ml/corpus.c). */
-int sic_ml_corpus_load_store(const char *url, sic_ml_corpus *out, FILE *log, sic_err *err);
-void sic_ml_corpus_free(sic_ml_corpus *c);
 
 typedef struct sic_ml_metrics {
   int32_t n;                            /* predictions scored */
@@ -142,8 +129,5 @@ int sic_ml_train_final(const sic_ml_corpus *c, const sic_xgb_params *p, const si
 
 /* Metadata JSON saved in the model file: evaluation figures and training-set description. */
 char *sic_ml_eval_json(const sic_ml_corpus *c, const sic_ml_eval *ev, const char *sources);
-
-/* Median/percentile helper shared with the commands (sorts v in place). */
-double sic_ml_quantile(double *v, int n, double q);
 
 #endif

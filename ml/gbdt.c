@@ -295,12 +295,6 @@ void sic_gbdt_free(sic_gbdt *b) {
   memset(b, 0, sizeof *b);
 }
 
-int sic_gbdt_feature_index(const sic_gbdt *b, const char *name) {
-  for (int32_t i = 0; i < b->nfeatures; i++)
-    if (!strcmp(b->feature_names[i], name)) return i;
-  return -1;
-}
-
 const sic_gbdt *sic_ml_file_booster(const sic_ml_file *f, const char *name) {
   for (int32_t i = 0; i < f->nboosters; i++)
     if (!strcmp(f->boosters[i].name, name)) return &f->boosters[i];

@@ -111,8 +111,6 @@ int sic_gbdt_set_kernel(sic_gbdt *b, sic_gbdt_kernel k);
 /* "scalar", "avx2", "avx512" ("?" for anything else). */
 const char *sic_gbdt_kernel_name(int k);
 
-/* Column of feature `name` in b, -1 when the booster does not use such a feature. */
-int sic_gbdt_feature_index(const sic_gbdt *b, const char *name);
 /* Find a booster by name; NULL when the file has none. */
 const sic_gbdt *sic_ml_file_booster(const sic_ml_file *f, const char *name);
 

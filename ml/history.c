@@ -1,10 +1,10 @@
 /* History-based prediction (see history.h). */
 #include "ml/history.h"
+#include "ml/predict.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "ml/eval.h"
 #include "ml/sim.h"
 
 static double stage_volume(const sic_ml_stage_row *s) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "ml/sim.h"
 
 /* Number after "key": in the metadata JSON, or fallback (the metadata is ours, flat numbers). */
@@ -177,4 +178,20 @@ int sic_ml_predict_summary(const sic_ml_predictor *p, const sic_app *app, int ex
   out->unknown_features = p->unknown_features;
   sic_ml_prediction_free(&r);
   return 0;
+}
+
+/* ---- Quantiles (prediction intervals here, the commands and the evaluation) ---- */
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+double sic_ml_quantile(double *v, int n, double q) {
+  if (n <= 0) return NAN;
+  sic_qsort(v, (size_t)n, sizeof *v, cmp_dbl);
+  double pos = q * (n - 1);
+  int lo = (int)floor(pos);
+  int hi = lo + 1 < n ? lo + 1 : lo;
+  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }

@@ -19,6 +19,9 @@
 #include "ml/features.h"
 #include "ml/gbdt.h"
 
+/* SIC_FFI_BEGIN */
+typedef struct sic_ml_predictor sic_ml_predictor;  /* opaque to Lua */
+/* SIC_FFI_END */
 typedef struct sic_ml_predictor {
   sic_ml_file *file;                    /* the loaded model file (owned) */
   const sic_gbdt *stage;                /* "stage" booster inside file */
@@ -47,9 +50,11 @@ typedef struct sic_ml_prediction {
   int32_t *stage_id;                    /* stage ids */
 } sic_ml_prediction;
 
+/* SIC_FFI_BEGIN */
 int sic_ml_predictor_open(const char *path, sic_ml_predictor **out, sic_err *err);
-int sic_ml_predictor_from_file(sic_ml_file *file, const char *what, sic_ml_predictor **out, sic_err *err);
 void sic_ml_predictor_free(sic_ml_predictor *p);
+/* SIC_FFI_END */
+int sic_ml_predictor_from_file(sic_ml_file *file, const char *what, sic_ml_predictor **out, sic_err *err);
 
 /* Log ms of a stage as it ran (logged slots) for a row of SF__COUNT builder features: the
  * booster's margin plus the log of the Ernest baseline when the model has one. */
@@ -59,8 +64,9 @@ int sic_ml_predict(const sic_ml_predictor *p, const sic_app *app, const sic_ml_w
                    sic_ml_prediction *out, sic_err *err);
 void sic_ml_prediction_free(sic_ml_prediction *r);
 
-/* Flat summary for the LuaJIT FFI (scripts/lib/sic/ml.lua declares these two entries and
- * sic_ml_predictor_open/free; keep them in sync). */
+/* SIC_FFI_BEGIN */
+/* Flat summary for the LuaJIT FFI (the SIC_FFI regions of this header are the cdef of the Lua
+ * module sic.ml, registered with the host by ml/ml_lua.c). */
 typedef struct sic_ml_summary {
   double predicted_ms;                  /* stage model + simulation + driver */
   double low_ms, high_ms;               /* 80% interval */
@@ -76,5 +82,14 @@ typedef struct sic_ml_summary {
 /* executors/cores 0 and input_scale <= 0 mean "as logged". */
 int sic_ml_predict_summary(const sic_ml_predictor *p, const sic_app *app, int executors, int cores,
                            double input_scale, sic_ml_summary *out, sic_err *err);
+/* SIC_FFI_END */
+
+/* Register sic.ml with the Lua host (sic_lua_register_module); called by
+ * sic_components_init(). Idempotent. */
+void sic_ml_register(void);
+
+/* Median/percentile by linear interpolation between order statistics (sorts v in place);
+ * NAN when n <= 0. */
+double sic_ml_quantile(double *v, int n, double q);
 
 #endif

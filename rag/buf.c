@@ -1,4 +1,4 @@
-/* Growable buffer and string helpers for rag/ (see buf.h). Owner: rag engineer. */
+/* Growable buffer and string helpers for rag/ (see buf.h). */
 #include "rag/buf.h"
 
 #include <ctype.h>

@@ -1,6 +1,6 @@
 /* Growable byte buffer and small string helpers shared inside rag/.
  *
- * Owner: rag engineer. A rag_buf owns its bytes (free with rag_buf_free); data is always
+ * A rag_buf owns its bytes (free with rag_buf_free); data is always
  * NUL-terminated after any append so it can be used as a C string. Allocation failure is
  * reported by a negative return (SIC_ENOMEM), never by aborting. */
 #ifndef SIC_RAG_BUF_H

@@ -1,4 +1,4 @@
-/* Markdown / MDX chunker (see chunk.h). Owner: rag engineer.
+/* Markdown / MDX chunker (see chunk.h).
  *
  * A single pass over lines with a small state machine: front matter, fenced or Liquid
  * "highlight" code, HTML tables and pipe tables are collected whole; headings flush the

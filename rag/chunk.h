@@ -1,6 +1,6 @@
 /* Structure-aware chunking of documentation (Markdown / MDX / HTML tables) and logs.
  *
- * Owner: rag engineer. A chunk keeps its heading path as a breadcrumb ("Spark Configuration >
+ * A chunk keeps its heading path as a breadcrumb ("Spark Configuration >
  * Spark Properties > Runtime Environment"), code blocks are never split, and every row of a
  * table (a configuration property: name, default, meaning, since-version) is a chunk of its
  * own. The chunker understands Jekyll front matter and Liquid tags (Spark docs) and MDX

@@ -1,4 +1,4 @@
-/* FAISS-backed dense index (see dense.h). Owner: rag engineer.
+/* FAISS-backed dense index (see dense.h).
  * Only FAISS's C API is used here, so the system libfaiss_c and our shim are interchangeable. */
 #include "rag/dense.h"
 
@@ -83,7 +83,6 @@ int rag_dense_load(const char *path, rag_dense **out, sic_err *err) {
 
 int64_t rag_dense_count(const rag_dense *ix) { return faiss_Index_ntotal(ix->index); }
 int rag_dense_dims(const rag_dense *ix) { return faiss_Index_d(ix->index); }
-const char *rag_dense_type(const rag_dense *ix) { return ix->type; }
 
 void rag_dense_free(rag_dense *ix) {
   if (!ix) return;

@@ -1,7 +1,7 @@
 /* Dense vector index over FAISS's C API (headers faiss/c_api/ ... _c.h; implemented by a system libfaiss_c
  * or by rag/faiss_shim.cpp). Vectors are L2-normalised embeddings searched by inner product.
  *
- * Owner: rag engineer. rag_dense owns its FaissIndex (rag_dense_free). */
+ * rag_dense owns its FaissIndex (rag_dense_free). */
 #ifndef SIC_RAG_DENSE_H
 #define SIC_RAG_DENSE_H
 
@@ -29,7 +29,6 @@ int rag_dense_save(const rag_dense *ix, const char *path, sic_err *err);
 int rag_dense_load(const char *path, rag_dense **out, sic_err *err);
 int64_t rag_dense_count(const rag_dense *ix);
 int rag_dense_dims(const rag_dense *ix);
-const char *rag_dense_type(const rag_dense *ix);
 void rag_dense_free(rag_dense *ix);
 
 #endif

@@ -1,4 +1,4 @@
-/* Question-set evaluation (see eval.h). Owner: rag engineer. */
+/* Question-set evaluation (see eval.h). */
 #include "rag/eval.h"
 
 #include <stdlib.h>

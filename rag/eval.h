@@ -1,7 +1,7 @@
 /* Retrieval evaluation over a question set (spec/data/questions.tsv format): hit@1, hit@5 and
  * mean reciprocal rank (over the top 10) for one retrieval mode.
  *
- * Owner: rag engineer. Used by `sic kb eval`, spec/c/test_rag_eval.c and docs/retrieval.md. */
+ * Used by `sic kb eval`, spec/c/test_rag_eval.c and docs/retrieval.md. */
 #ifndef SIC_RAG_EVAL_H
 #define SIC_RAG_EVAL_H
 

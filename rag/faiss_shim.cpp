@@ -1,6 +1,6 @@
 // Thin implementation of the subset of FAISS's own C API that sic uses (rag/dense.c).
 //
-// Owner: rag engineer. Why it exists: Debian ships FAISS's C API headers (faiss/c_api/*.h) and
+// Why it exists: Debian ships FAISS's C API headers (faiss/c_api/*.h) and
 // the C++ library, but not libfaiss_c. The build compiles this file only when CMake finds no
 // system libfaiss_c; the C code is written against the official headers either way, so the two
 // are interchangeable. Every function follows the C API contract: 0 on success, a negative

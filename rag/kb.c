@@ -1,4 +1,4 @@
-/* Knowledge base storage and ingest (see rag.h). Owner: rag engineer.
+/* Knowledge base storage and ingest (see rag.h).
  *
  * Schema (SQLite; FTS5 ships with Debian's SQLite):
  *   kb_meta(key, value)                   generation counter, schema version

@@ -1,5 +1,5 @@
 /* Dense side of the knowledge base: train LSA over all chunks, index the embeddings in FAISS,
- * persist both beside the SQLite file, and load them back. Owner: rag engineer.
+ * persist both beside the SQLite file, and load them back.
  *
  * "<kb>.lsa" layout: the rag_lsa model, then int64 generation, int64 n, n int64 chunk rowids
  * (FAISS label i is chunk rowids[i]), char[64] factory string. With a remote embedder

@@ -1,4 +1,4 @@
-/* Internals shared by the rag/kb*.c files (not a public header). Owner: rag engineer. */
+/* Internals shared by the rag/kb*.c files (not a public header). */
 #ifndef SIC_RAG_KB_INTERNAL_H
 #define SIC_RAG_KB_INTERNAL_H
 

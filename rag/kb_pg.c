@@ -1,5 +1,5 @@
 /* The knowledge base on a PostgreSQL store (`--store postgresql://...`): chunks and the
- * keyword index live in PostgreSQL and are ranked by its full-text engine. Owner: rag engineer.
+ * keyword index live in PostgreSQL and are ranked by its full-text engine.
  *
  * Layout:
  *   PostgreSQL  sic_kb_chunk(rowid, id, source, doc, title, heading, body, extra, tsv)

@@ -1,4 +1,4 @@
-/* Documentation references for analysis findings (see kb_refs.h). Owner: rag engineer.
+/* Documentation references for analysis findings (see kb_refs.h).
  *
  * One cached knowledge-base handle per process: opening it costs a SQLite open plus, on the
  * first hybrid query, reading the LSA model and FAISS index (tens of milliseconds), which an
@@ -254,7 +254,3 @@ void sic_kb_refs_reset(void) {
   pthread_mutex_unlock(&cache.lock);
   free_last();
 }
-
-__attribute__((used)) static void (*const kb_refs_keep[])(void) = {
-    (void (*)(void))sic_kb_refs_probe, (void (*)(void))sic_kb_refs_search, (void (*)(void))sic_kb_refs_reset};
-void *sic_kb_refs_keep_anchor(void) { return (void *)kb_refs_keep; }

@@ -1,8 +1,6 @@
 /* Documentation references for analysis findings: the knowledge base as seen from the Lua
  * sandbox (the `docs` agent, through the engine module scripts/lib/sic/kb.lua and the FFI).
  *
- * Owner: rag engineer.
- *
  * Analysis must never fail or slow down because of the knowledge base, so this layer:
  *  - never creates one: a missing file (fresh machine) or a file that is not a knowledge base
  *    is reported as "no knowledge base" with the reason, not as an error;
@@ -14,13 +12,14 @@
  *
  * Ownership: strings returned through sic_kb_ref point into a per-thread result buffer owned
  * by this module, valid until the next sic_kb_refs_search on the same thread. The cached
- * handle is shared by threads behind a mutex. These declarations are repeated verbatim in the
- * ffi.cdef of scripts/lib/sic/kb.lua (plain types only, no layout beyond this struct). */
+ * handle is shared by threads behind a mutex. The SIC_FFI region is the Lua module sic.kb's
+ * cdef (generated at build time, registered with the Lua host by rag/kb_lua.c). */
 #ifndef SIC_RAG_KB_REFS_H
 #define SIC_RAG_KB_REFS_H
 
 #include <stdint.h>
 
+/* SIC_FFI_BEGIN */
 /* One reference: a retrieved chunk's citation. */
 typedef struct sic_kb_ref {
   const char *source;   /* source label ("spark", "delta", "logs", ...) */
@@ -52,11 +51,12 @@ int sic_kb_refs_probe(const char *path, char *resolved, int64_t resolved_cap, ch
 int sic_kb_refs_search(const char *path, const char *query, int k, const char *spark_version,
                        const sic_kb_ref **refs_out, char *note, int64_t note_cap);
 
-/* Functions only Lua calls must survive static linking: the Lua host (engine/lua/host.c)
- * calls this anchor, which references them, so their object is in every binary hosting Lua. */
-void *sic_kb_refs_keep_anchor(void);
-
 /* Drop the cached handle (tests; a long-running process that wants to release memory). */
 void sic_kb_refs_reset(void);
+/* SIC_FFI_END */
+
+/* Register sic.kb with the Lua host (sic_lua_register_module); called by
+ * sic_components_init(). Idempotent. */
+void sic_rag_register(void);
 
 #endif

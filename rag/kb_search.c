@@ -1,6 +1,6 @@
 /* Retrieval: BM25 from SQLite FTS5, dense from FAISS over LSA embeddings, fused by reciprocal
  * rank (Cormack, Clarke, Buettcher 2009: score = sum 1 / (60 + rank)); plus stats.
- * Owner: rag engineer. */
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 /* OpenAI-compatible chat-completions and embeddings clients over libcurl (see llm.h).
- * Owner: rag engineer. Responses are parsed with the engine's JSON scanner (json/scan.h). */
+ * Responses are parsed with the engine's JSON scanner (json/scan.h). */
 #include "rag/llm.h"
 
 #include <curl/curl.h>

@@ -1,8 +1,6 @@
 /* Clients for OpenAI-compatible HTTP APIs over libcurl: chat completions (streamed with
  * server-sent events or not) for `sic ask`, and /v1/embeddings for an optional remote embedder.
  *
- * Owner: rag engineer.
- *
  * Robustness contract: every call is bounded by a connect timeout and a total timeout (a
  * stalled server cannot hang sic); 429, 5xx and transport failures are retried with
  * exponential backoff (Retry-After honoured, capped) unless streamed tokens were already

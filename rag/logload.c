@@ -1,18 +1,17 @@
 /* Log4j logs into knowledge-base chunks through the Lua/lpeg loader
  * scripts/lib/loaders/log4j.lua (users can edit the grammar without rebuilding).
  *
- * Owner: rag engineer. A private Lua state (standard libraries + lpeg) is created per call:
- * ingest is not hot enough to justify a cache, and a fresh state cannot leak between files.
- * The loader is found like every script: SIC_SCRIPTS user dirs first, then the built-in
- * scripts dir (rag/script.h), so a user can ship a different grammar. */
+ * The loader is a user-editable script like the agents: the Lua host finds it on its search
+ * path (SIC_SCRIPTS user dirs first, then the built-in scripts), compiles it in the sandbox
+ * and runs it under the budget (sic_lua_script_module). A host state is created per call:
+ * ingest is not hot enough to justify a cache, and a fresh state cannot leak between files. */
 #include <lauxlib.h>
 #include <lua.h>
-#include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lua/lua_host.h"
 #include "rag/kb_internal.h"
-#include "rag/script.h"
 
 /* Copy the chunk tables returned by loaders.log4j.chunks (at stack top) into out. */
 static int collect(lua_State *L, const char *doc, rag_chunks *out, sic_err *err) {
@@ -38,17 +37,16 @@ static int collect(lua_State *L, const char *doc, rag_chunks *out, sic_err *err)
 
 int rag_chunk_log(const char *doc_name, const char *text, size_t len, rag_chunks *out,
                   sic_err *err) {
-  lua_State *L = luaL_newstate();
-  if (!L) return sic_err_set(err, SIC_ENOMEM, "cannot create a Lua state");
-  luaL_openlibs(L);
-  int rc = 0;
-  char script[4096];
-  if (rag_find_script(NULL, "lib/loaders/log4j.lua", script, sizeof script)) {
-    rc = sic_err_set(err, SIC_EUNSUPPORTED, "log loader lib/loaders/log4j.lua not found in SIC_SCRIPTS or %s", script);
-    goto done;
+  lua_State *L = NULL;
+  int rc = sic_lua_new(NULL, &L, err);
+  if (rc) {
+    sic_err_wrap(err, "log loader: ");
+    err->code = SIC_EUNSUPPORTED;
+    return SIC_EUNSUPPORTED;
   }
-  if (rag_run_script(L, script)) {
-    rc = sic_err_set(err, SIC_EUNSUPPORTED, "log loader: %s", lua_tostring(L, -1));
+  if (sic_lua_script_module(L, "lib/loaders/log4j.lua", err)) {
+    sic_err_wrap(err, "log loader: ");
+    rc = err->code = SIC_EUNSUPPORTED;
     goto done;
   }
   lua_getfield(L, -1, "chunks");
@@ -66,6 +64,6 @@ int rag_chunk_log(const char *doc_name, const char *text, size_t len, rag_chunks
   lua_pop(L, 1);
   rc = out->title ? collect(L, doc_name, out, err) : sic_err_set(err, SIC_ENOMEM, "out of memory");
 done:
-  lua_close(L);
+  sic_lua_free(L);
   return rc;
 }

@@ -1,5 +1,5 @@
 /* LSA embeddings: TF-IDF + randomized truncated SVD over LAPACK (see lsa.h).
- * Owner: rag engineer. */
+ */
 #include "rag/lsa.h"
 #include "core/sort.h"
 

@@ -3,7 +3,7 @@
  * solved by LAPACK (dgeqrf/dorgqr for the orthonormal bases, dsyevd for the l x l
  * eigenproblem) over OpenBLAS. No downloaded weights: the model is learned from the corpus.
  *
- * Owner: rag engineer. rag_lsa owns its vocabulary and matrices (rag_lsa_free). Embeddings are
+ * rag_lsa owns its vocabulary and matrices (rag_lsa_free). Embeddings are
  * L2-normalised, so inner product = cosine similarity. */
 #ifndef SIC_RAG_LSA_H
 #define SIC_RAG_LSA_H

@@ -2,8 +2,6 @@
  * them for BM25 (SQLite FTS5) and dense search (LSA embeddings in a FAISS index), and answer
  * queries with reciprocal-rank fusion of the two.
  *
- * Owner: rag engineer.
- *
  * Storage: one SQLite file (default $SIC_KB, else $XDG_DATA_HOME/sic/kb.db, beside the history
  * store's sic.db) holding chunks, the FTS5 index and per-file fingerprints; the dense side is
  * two files next to it, "<kb>.lsa" (vocabulary, idf, term projection, row map) and

@@ -1,6 +1,6 @@
 /* Shared command-line conventions for every `sic <command>` (DESIGN.md, "Contracts: CLI").
  *
- * Owner: analyze engineer; any command may use it.
+ * any command may use it.
  *
  * What it gives a command:
  *  - a declarative option table (sic_opt) parsed by sic_args_parse(): long options as
@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "lua/lua_host.h"
 
 /* Output formats named by --format. Bit i of a format mask is set when format i is offered. */
 typedef enum sic_format {
@@ -110,5 +111,40 @@ int sic_color_enabled(FILE *f);
 /* Copy stdin into a new temporary file; its path is written to path (size >= 64). Returns 0
  * or a SIC_E* code (err says why). The caller removes the file when done. */
 int sic_args_spool_stdin(char *path, size_t size, sic_err *err);
+
+/* ---- Options of the commands that host Lua (repl, run, analyze) ----
+ * --scripts DIR and --set rule.ID.KEY=VALUE (both repeatable), --config FILE,
+ * --budget-seconds S, --budget-mb M; the arrays are malloc'ed by sic_host_cli_parse() and
+ * released by sic_host_cli_free(); the strings point into argv. */
+typedef struct sic_host_cli {
+  const char **dirs;        /* --scripts values, in order */
+  int ndirs;                /* entries in dirs */
+  const char **sets;        /* --set values */
+  int nsets;                /* entries in sets */
+  const char *config;       /* --config value or NULL */
+  double budget_seconds;    /* --budget-seconds, 0 = default */
+  double budget_mb;         /* --budget-mb, 0 = default */
+  char **positional;        /* non-option arguments */
+  int npositional;          /* entries in positional */
+  int help;                 /* --help/-h seen */
+  int no_rules;             /* --no-rules: skip the orchestration graph (sic analyze) */
+  const char **tables;      /* Delta tables for the delta agent (sic analyze --tables); points into argv */
+  int ntables;              /* entries in tables */
+  int64_t now_ms;           /* --now for time-based advice, 0 = unset */
+} sic_host_cli;
+
+/* Parse argv[1..argc). With stop_at_positional, everything after the first positional is
+ * positional too (sic run SCRIPT ARGS...). Returns 0, or -1 with a message in errbuf. */
+int sic_host_cli_parse(int argc, char **argv, sic_host_cli *cli, int stop_at_positional, char *errbuf, size_t errlen);
+/* For commands with their own option parser (sic analyze): take the host options listed
+ * above (and --no-rules) out of argv, shifting the rest down and updating *argc, so the
+ * command's parser never sees them. --help is left in place. Returns 0, or -1 with a
+ * message in errbuf (e.g. a missing value). */
+int sic_host_cli_extract(int *argc, char **argv, sic_host_cli *cli, char *errbuf, size_t errlen);
+/* Fill opts from the parsed options (pointers stay owned by cli). */
+void sic_host_cli_opts(const sic_host_cli *cli, sic_lua_opts *opts);
+void sic_host_cli_free(sic_host_cli *cli);
+/* Help lines describing the options above. */
+extern const char *sic_host_cli_help;
 
 #endif

@@ -7,23 +7,47 @@
 #include "sic_version.h"
 #include "sources/source.h"
 
+/* Commands of optional components (cli.cmake leaves their files out when the component is
+ * not built): they stay listed and say why they are missing. */
+#if !defined(SIC_HAVE_RAG) || !defined(SIC_HAVE_ML_TRAIN)
+static int unavailable(const char *command, const char *why) {
+  fprintf(stderr, "sic %s: not built into this sic (%s)\n", command, why);
+  return SIC_EXIT_USAGE;
+}
+#endif
+#ifdef SIC_HAVE_RAG
+#define CMD_ASK sic_cmd_ask
+#define CMD_KB sic_cmd_kb
+#else
+static int no_ask(int argc, char **argv) { return unavailable("ask", "configured with SIC_WITH_FAISS=OFF"); }
+static int no_kb(int argc, char **argv) { return unavailable("kb", "configured with SIC_WITH_FAISS=OFF"); }
+#define CMD_ASK no_ask
+#define CMD_KB no_kb
+#endif
+#ifdef SIC_HAVE_ML_TRAIN
+#define CMD_TRAIN sic_cmd_train
+#else
+static int no_train(int argc, char **argv) { return unavailable("train", "configured with SIC_WITH_XGBOOST=OFF"); }
+#define CMD_TRAIN no_train
+#endif
+
 /* Add new commands here, keeping the list alphabetical. */
 static const sic_command commands[] = {
   {"api", "what the Spark History Server REST API returns for a path over a log dir", sic_cmd_api},
   {"analyze", "summarise Spark applications from their event logs", sic_cmd_analyze},
-  {"ask", "answer a question from the docs knowledge base (and an app's findings)", sic_cmd_ask},
+  {"ask", "answer a question from the docs knowledge base (and an app's findings)", CMD_ASK},
   {"delta", "Delta table health and layout advice from _delta_log, tied to the scans of event logs", sic_cmd_delta},
   {"example", "write a generated Spark 3.5 event log with problems to find", sic_cmd_example},
   {"history", "runs of a job over time, from the history store", sic_cmd_history},
   {"ingest", "record event logs in the history store (SQLite or PostgreSQL)", sic_cmd_ingest},
-  {"kb", "documentation knowledge base: ingest, search (BM25 + dense), stats", sic_cmd_kb},
+  {"kb", "documentation knowledge base: ingest, search (BM25 + dense), stats", CMD_KB},
   {"logs", "event logs found under a path: layout, parts, codecs; --check reads them, --cat decompresses", sic_cmd_logs},
   {"predict", "predict an application's runtime (stage GBDT + DAG simulation) with an interval, what-if executors/cores/input", sic_cmd_predict},
   {"regressions", "runs significantly slower or costlier than their job's baseline, and why", sic_cmd_regressions},
   {"repl", "interactive LuaJIT prompt with the engine loaded (sic.load, sic.analyze, ...)", sic_cmd_repl},
   {"run", "run a Lua script with the engine loaded", sic_cmd_run},
   {"serve", "HTTP service: History Server REST API, metrics, OpenAPI and web UI over a log dir", sic_cmd_serve},
-  {"train", "train the runtime predictor from event logs (grouped CV vs baselines, model file)", sic_cmd_train},
+  {"train", "train the runtime predictor from event logs (grouped CV vs baselines, model file)", CMD_TRAIN},
   {"version", "print the version", sic_cmd_version},
 };
 

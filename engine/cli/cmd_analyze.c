@@ -1,6 +1,6 @@
 /* `sic analyze PATH...`: load each event log and print its application summary (text or
  * sic.report/1 JSON or Markdown), followed by the findings of the Lua rules and agents (the
- * orchestration graph, through engine/lua/host_cli.h) unless --no-rules. Owner: analyze engineer.
+ * orchestration graph, through the host options of engine/cli/args.h) unless --no-rules.
  *
  * Every PATH may be a log file, a rolling/Databricks/legacy log directory, a zip, a directory
  * holding many logs (each is analysed) or '-' for stdin. A log that cannot be read is reported
@@ -12,18 +12,17 @@
 #include "core/sort.h"
 
 #include "cli/args.h"
-#include "cli/source_opts.h"
 #include "cli/cli.h"
 #include "eventlog/eventlog.h"
 #include "json/write.h"
-#include "lua/host_cli.h"
 #include "model/model.h"
-#include "cli/analyze_html.h"
 #include "report/format.h"
 #include "report/html.h"
 #include "report/render.h"
 #include "report/summary.h"
 #include "store/store.h"
+#include "cli/source_opts.h"
+#include "cli/analyze_html.h"
 
 typedef struct analyze_run {
   sic_format format;             /* text or json */
@@ -71,24 +70,51 @@ static void name_path(sic_err *err, const char *path) {
   if (!strstr(err->msg, path)) sic_err_wrap(err, "%s", path);
 }
 
-/* The findings of the rules and agents: written after the summary (text, md) or returned as
- * a sic.findings/1 document for the JSON report (*json, caller frees). A broken script setup
- * is reported and makes the exit status 1, but the summary stands. */
-static void findings(analyze_run *r, const sic_app *app, const char *display, char **json) {
-  sic_err err = {0};
+/* The one graph run of an application (unless --no-rules): the report, the fleet line and
+ * --store all read *f. Text and Markdown reports get the findings rendered in the same run.
+ * A broken script setup is reported and makes the exit status 1 (f stays empty), but the
+ * summary stands. */
+static void run_graph(analyze_run *r, const sic_app *app, const char *display, int fleet, sic_findings *f) {
+  memset(f, 0, sizeof *f);
+  if (r->host.no_rules) return;
+  sic_lua_opts opts;
+  sic_host_cli_opts(&r->host, &opts);
   /* The HTML page draws from the sic.findings/1 document, like the JSON report embeds it. */
-  const char *format = r->format == SIC_FORMAT_HTML ? "json" : sic_format_name(r->format);
-  if (sic_host_cli_findings(&r->host, app, format, stdout, json, &err) != 0) {
+  const char *format = fleet || r->format == SIC_FORMAT_HTML ? "json"
+                       : r->format == SIC_FORMAT_MD               ? "md-lead"
+                                                                  : "text-lead";
+  sic_err err = {0};
+  if (sic_lua_run_graph(app, &opts, format, f, &err) < 0) {
     fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
     r->failed = 1;
   }
 }
 
+/* The rendered findings of a text or Markdown run are "<top problems>\x1e<findings>": the
+ * top problems go under the report's header, the findings after the summary. Splits f's text
+ * in place; *lead is NULL when there are no top problems. */
+static const char *split_lead(sic_findings *f, const char **lead) {
+  *lead = NULL;
+  if (!f->rendered) return NULL;
+  char *mark = strchr(f->rendered, '\x1e');
+  if (!mark) return f->rendered;
+  *mark = 0;
+  *lead = f->rendered;
+  return mark + 1;
+}
+
+/* The findings section after a text or Markdown summary. */
+static void print_findings(const analyze_run *r, const char *body) {
+  if (!body) return;
+  if (r->format == SIC_FORMAT_MD) printf("\n%s", body);
+  else printf("\nFindings\n--------\n%s\n", body);
+}
+
 /* source_name replaces the model's path when the log came through a temporary copy (stdin). */
-static int report_app(analyze_run *r, const sic_app *app, const char *display, const char *source_name) {
+static int report_app(analyze_run *r, const sic_app *app, const char *display, const char *source_name,
+                      sic_findings *f) {
   sic_summary *s = NULL;
   sic_err err = {0};
-  char *findings_json = NULL;
   int rc = sic_summary_build(app, &s, &err);
   if (rc) {
     fprintf(stderr, "sic analyze: %s\n", err.msg);
@@ -100,62 +126,37 @@ static int report_app(analyze_run *r, const sic_app *app, const char *display, c
     if (s->notice.read_error_path) s->notice.read_error_path = source_name;
   }
   if (r->format == SIC_FORMAT_JSON) {
-    findings(r, app, display, &findings_json);
-    sic_report_json_app(&r->json, s, &r->render, findings_json);
-    free(findings_json);
+    sic_report_json_app(&r->json, s, &r->render, f->json);
   } else if (r->format == SIC_FORMAT_HTML) {
     /* pages are kept until the end: one page as is, several as a fleet (analyze_html.c) */
-    findings(r, app, display, &findings_json);
-    rc = sic_html_set_add(&r->html, app, s, findings_json);
+    rc = sic_html_set_add(&r->html, app, s, f->json);
     if (rc) fprintf(stderr, "sic analyze: %s: cannot render the HTML page: %s\n", display, sic_strerror(rc));
-    free(findings_json);
   } else {
     /* text and md lead with the top problems, under the header; the findings follow the summary */
     int md = r->format == SIC_FORMAT_MD;
-    char *lead = NULL, *body = NULL;
+    const char *lead, *body = split_lead(f, &lead);
     if (r->apps) printf(md ? "\n---\n\n" : "\n%s\n\n", "------------------------------------------------------------------------");
-    if (sic_host_cli_findings_parts(&r->host, app, md ? "md" : "text", &lead, &body, &err) != 0) {
-      fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
-      r->failed = 1;
-    }
     r->render.lead = lead;
     rc = md ? sic_render_md(stdout, s, &r->render) : sic_render_text(stdout, s, &r->render);
     r->render.lead = NULL;
-    if (body) fputs(body, stdout);
-    free(lead);
-    free(body);
+    print_findings(r, body);
   }
   r->apps++;
   sic_summary_free(s);
   return rc;
 }
 
-/* A number the cost agent wrote into the findings document ("key": value), -1 when absent. */
-static double json_number(const char *json, const char *key) {
-  char pat[64];
-  snprintf(pat, sizeof pat, "\"%s\":", key);
-  const char *p = json ? strstr(json, pat) : NULL;
-  if (!p) return -1;
-  char *end;
-  double v = strtod(p + strlen(pat), &end);
-  return end == p + strlen(pat) ? -1 : v;
-}
-
 /* Fleet mode: one line for this application, remembered for the summary at the end. */
-static void fleet_line(analyze_run *r, const sic_app *app, const char *display) {
+static void fleet_line(analyze_run *r, const sic_app *app, const sic_findings *f) {
   sic_summary *s = NULL;
   sic_err err = {0};
-  char *json = NULL, label[256], dur[SIC_FMT_LEN];
+  char label[256], dur[SIC_FMT_LEN];
   if (sic_summary_build(app, &s, &err)) {
     fprintf(stderr, "sic analyze: %s\n", err.msg);
     r->failed = 1;
     return;
   }
-  if (sic_host_cli_findings(&r->host, app, "json", stdout, &json, &err) != 0) {
-    fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
-    r->failed = 1;
-  }
-  fleet_app a = {NULL, s->duration, json_number(json, "run_usd"), json_number(json, "savings_usd")};
+  fleet_app a = {NULL, s->duration, f->json ? f->run_usd : -1, f->json ? f->savings_usd : -1};
   snprintf(label, sizeof label, "%s %s", s->app_id ? s->app_id : "?", s->name ? s->name : "");
   char cost[32] = "?", save[32] = "?";
   if (a.run_usd >= 0) snprintf(cost, sizeof cost, "$%.4f", a.run_usd);
@@ -168,27 +169,20 @@ static void fleet_line(analyze_run *r, const sic_app *app, const char *display) 
     a.label = strdup(label);
     r->fleet[r->nfleet++] = a;
   }
-  free(json);
   sic_summary_free(s);
 }
 
-/* --store URL: record the application with the findings of the rules in the history store
- * (engine/store, sic_store_record_report; owner of that part: store engineer). The graph runs
- * once more for this; a store error makes the exit status 1, the report stands. */
-static void record_in_store(analyze_run *r, const sic_app *app, const char *display, int from_stdin) {
-  char *json = NULL;
+/* --store URL: record the application with the findings of the run the report used
+ * (engine/store, sic_store_record_report); a store error makes the exit status 1, the report
+ * stands. */
+static void record_in_store(analyze_run *r, const sic_app *app, const char *display, int from_stdin,
+                            const sic_findings *f) {
   sic_err err = {0};
-  if (!r->host.no_rules && sic_host_cli_findings(&r->host, app, "json", NULL, &json, &err) != 0) {
-    fprintf(stderr, "sic analyze: %s: findings for the store: %s\n", display, err.msg);
-    free(json);
-    json = NULL;
-  }
   sic_ingest_result res;
-  if (sic_store_record_report(r->store_url, app, json, from_stdin ? display : NULL, &res, &err)) {
+  if (sic_store_record_report(r->store_url, app, f->json, from_stdin ? display : NULL, &res, &err)) {
     fprintf(stderr, "sic analyze: %s: %s\n", display, err.msg);
     r->failed = 1;
   }
-  free(json);
 }
 
 static void analyze_set(analyze_run *r, const sic_logset *set, const char *display, int from_stdin, int fleet) {
@@ -200,9 +194,12 @@ static void analyze_set(analyze_run *r, const sic_logset *set, const char *displ
     record_error(r, display, &err);
     return;
   }
-  if (fleet) fleet_line(r, app, display);
-  else if (report_app(r, app, display, from_stdin ? display : NULL)) r->failed = 1;
-  if (r->store_url) record_in_store(r, app, display, from_stdin);
+  sic_findings f;
+  run_graph(r, app, display, fleet, &f);
+  if (fleet) fleet_line(r, app, &f);
+  else if (report_app(r, app, display, from_stdin ? display : NULL, &f)) r->failed = 1;
+  if (r->store_url) record_in_store(r, app, display, from_stdin, &f);
+  sic_findings_free(&f);
   sic_app_free(app);
 }
 

@@ -1,5 +1,5 @@
 /* sic api LOGDIR PATH : what Spark's History Server REST API v1 returns for /api/v1/PATH
- * over the event logs in LOGDIR. Owner: shs. */
+ * over the event logs in LOGDIR. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,14 +1,13 @@
 /* `sic ask "question" [--app LOG]`: answer a question from the knowledge base and, when an
  * application is given, its top findings.
  *
- * Owner: rag engineer. Flow: findings (sic_app_load_path + sic_lua_analyze) -> hybrid retrieval
- * (rag/rag.h) -> prompt and extractive answer assembled by scripts/agents/reasoning.lua (user
+ * Flow: findings (sic_app_load_path + sic_lua_analyze) -> hybrid retrieval
+ * (rag/rag.h) -> prompt and extractive answer assembled by scripts/ask/reasoning.lua (user
  * editable) -> with SIC_LLM_URL set, an OpenAI-compatible chat completion streamed to stdout
  * (rag/llm.h), its citations checked by the same script; otherwise, or when the LLM fails, the
  * extractive answer, clearly labelled. Exit 0 = answered, 1 = bad input (log, store), 2 = usage. */
 #include <lauxlib.h>
 #include <lua.h>
-#include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 #include "model/model.h"
 #include "rag/llm.h"
 #include "rag/rag.h"
-#include "rag/script.h"
 
 /* Options of one `sic ask` run. */
 typedef struct ask_opts {
@@ -29,7 +27,7 @@ typedef struct ask_opts {
   const char *store;         /* knowledge-base file, NULL = default */
   const char *source;        /* restrict passages to one source */
   const char *version;       /* preferred Spark version */
-  const char *scripts;       /* user scripts dir with agents/reasoning.lua */
+  const char *scripts;       /* user scripts dir with ask/reasoning.lua */
   int64_t k;                 /* passages to retrieve */
   int no_llm;                /* 1: extractive answer even with an LLM configured */
   const char *config;        /* config file with an `llm = {...}` table; NULL = ./sic.lua if present */
@@ -169,15 +167,15 @@ static void push_input(lua_State *L, const ask_opts *o, const char *report, cons
   lua_setfield(L, -2, "passages");
 }
 
-/* Load reasoning.lua; leaves the module table on the stack. */
-static int load_reasoning(lua_State *L, const char *user_dir, sic_err *err) {
-  char script[4096];
-  if (rag_find_script(user_dir, "agents/reasoning.lua", script, sizeof script))
-    return sic_err_set(err, SIC_ENOTFOUND, "agents/reasoning.lua not found (looked in --scripts, SIC_SCRIPTS, %s)",
-                       sic_lua_builtin_scripts());
-  if (rag_run_script(L, script)) return sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
-  if (!lua_istable(L, -1)) return sic_err_set(err, SIC_EINVAL, "%s: must return a module table", script);
-  return 0;
+/* A host state whose script search path starts with --scripts DIR (when given). */
+static int new_state(const char *user_dir, lua_State **L, sic_err *err) {
+  const char *dirs[1] = {user_dir};
+  sic_lua_opts lo = {0};
+  if (user_dir && *user_dir) {
+    lo.script_dirs = dirs;
+    lo.nscript_dirs = 1;
+  }
+  return sic_lua_new(&lo, L, err);
 }
 
 /* Call module.fn with nargs arguments already pushed above the module (module at index mod). */
@@ -196,22 +194,14 @@ static int call(lua_State *L, int mod, const char *fn, int nargs, int nres, sic_
  * variables the environment left unset, so the environment always wins:
  *   llm = { url = "http://host:8000/v1", model = "m", api_key_env = "MY_KEY_VAR",
  *           timeout_ms = 60000, retries = 2, stream = true }
- * The file runs in an empty environment (no library access); errors name the file. */
+ * The file runs in the host's sandbox under its budget, as the engine reads it; errors name
+ * the file. */
 static int apply_config(const char *path, int required, sic_err *err) {
   if (access(path, R_OK)) return required ? sic_err_set(err, SIC_ENOTFOUND, "%s: config file not found", path) : 0;
-  lua_State *L = luaL_newstate();
-  if (!L) return sic_err_set(err, SIC_ENOMEM, "cannot create a Lua state");
-  int rc = 0;
-  if (luaL_loadfile(L, path)) {
-    rc = sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
-    goto done;
-  }
-  lua_newtable(L);
-  lua_setfenv(L, -2);
-  if (lua_pcall(L, 0, 1, 0)) {
-    rc = sic_err_set(err, SIC_EINVAL, "%s", lua_tostring(L, -1));
-    goto done;
-  }
+  lua_State *L = NULL;
+  int rc = sic_lua_new(NULL, &L, err);
+  if (rc) return rc;
+  if ((rc = sic_lua_config_table(L, path, err))) goto done;
   if (!lua_istable(L, -1)) goto done;
   lua_getfield(L, -1, "llm");
   if (lua_isnil(L, -1)) goto done;
@@ -238,7 +228,7 @@ static int apply_config(const char *path, int required, sic_err *err) {
   if (var && getenv(var)) setenv("SIC_LLM_API_KEY", getenv(var), 0);
   lua_pop(L, 1);
 done:
-  lua_close(L);
+  sic_lua_free(L);
   return rc;
 }
 
@@ -265,12 +255,11 @@ static char *ask_llm(lua_State *L, int prepared, int stream_out, char *llm_error
 }
 
 static int answer(const ask_opts *o, const char *report, int *exit_code, sic_err *err) {
-  lua_State *L = luaL_newstate();
+  lua_State *L = NULL;
   passages hitset = {0}, *hits = &hitset;
-  if (!L) return sic_err_set(err, SIC_ENOMEM, "cannot create a Lua state");
-  luaL_openlibs(L);
-  int rc = load_reasoning(L, o->scripts, err);
-  if (rc) goto done;
+  int rc = new_state(o->scripts, &L, err);
+  if (rc) return rc;
+  if ((rc = sic_lua_script_module(L, "ask/reasoning.lua", err))) goto done;
   int mod = lua_gettop(L);
   if ((rc = retrieve_for(L, mod, o, report, hits, err))) {
     *exit_code = SIC_EXIT_INPUT;
@@ -315,7 +304,7 @@ done_llm:
   free(llm);
 done:
   passages_free(hits);
-  lua_close(L);
+  sic_lua_free(L);
   return rc;
 }
 
@@ -327,7 +316,7 @@ int sic_cmd_ask(int argc, char **argv) {
     {"source", 's', SIC_OPT_STRING, &o.source, "NAME", "only passages of this source (spark, delta, ...)", 0, 0, NULL},
     {"spark-version", 0, SIC_OPT_STRING, &o.version, "X.Y", "prefer passages valid in this Spark version (default: the app's)", 0, 0, NULL},
     {"store", 0, SIC_OPT_STRING, &o.store, "PATH", "knowledge-base file (default $SIC_KB or $XDG_DATA_HOME/sic/kb.db)", 0, 0, NULL},
-    {"scripts", 0, SIC_OPT_STRING, &o.scripts, "DIR", "user scripts dir holding agents/reasoning.lua", 0, 0, NULL},
+    {"scripts", 0, SIC_OPT_STRING, &o.scripts, "DIR", "user scripts dir holding ask/reasoning.lua", 0, 0, NULL},
     {"no-llm", 0, SIC_OPT_FLAG, &o.no_llm, NULL, "extractive answer even when SIC_LLM_URL is set", 0, 0, NULL},
     {"config", 0, SIC_OPT_STRING, &o.config, "FILE", "config with an llm = {url, model, api_key_env, ...} table (default ./sic.lua)", 0, 0, NULL},
     {"format", 'f', SIC_OPT_FORMAT, &o.fmt, "FMT", "output format: text or json", 0, 0, NULL},
@@ -338,7 +327,7 @@ int sic_cmd_ask(int argc, char **argv) {
     "grounded in an application's top findings when --app is given. With SIC_LLM_URL set\n"
     "(OpenAI-compatible; SIC_LLM_MODEL, SIC_LLM_API_KEY) the answer is written by the LLM with\n"
     "[doc § section] citations; otherwise an extractive answer (ranked findings and passages).\n"
-    "Prompt and answer layout: scripts/agents/reasoning.lua.",
+    "Prompt and answer layout: scripts/ask/reasoning.lua.",
     opts, sizeof opts / sizeof opts[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, 1};
   char *pos[argc > 0 ? argc : 1];
   int npos = 0, prc = sic_args_parse(&spec, argc, argv, pos, &npos);

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "lua/host_cli.h"
+#include "cli/args.h"
 #include "lua/lua_host.h"
 
 static void delta_help(FILE *out) {

@@ -1,5 +1,5 @@
 /* sic history JOB : the runs of one job over time, from the history store.
- * Owner: store engineer. */
+ */
 #include <stdio.h>
 #include <stdlib.h>
 

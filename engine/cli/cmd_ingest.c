@@ -1,5 +1,4 @@
 /* sic ingest PATH... : load event logs and record them in the history store.
- * Owner: store engineer.
  *
  * Each logical log found under each PATH is checksummed first; a log already in the store is
  * skipped without being parsed (reported "unchanged" with the stored attempt's key) (so re-running over a whole log directory is cheap). Every other

@@ -1,6 +1,6 @@
 /* `sic kb ingest|search|stats|reindex`: the documentation knowledge base (rag/rag.h).
  *
- * Owner: rag engineer. Exit codes follow cli.h: 0 ran, 1 bad input (unreadable path, broken
+ * Exit codes follow cli.h: 0 ran, 1 bad input (unreadable path, broken
  * store), 2 usage. Results go to stdout, progress/summary of ingest to stderr. */
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,4 @@
 /* `sic logs PATH...`: what the readers find under a path, and whether it reads cleanly.
- * Owner: readers engineer.
  *
  * Lists every logical event log (layout, completeness, parts in reading order with their
  * codecs and sizes) in text or JSON. --check decodes every log to the end and reports

@@ -1,6 +1,5 @@
 /* `sic predict LOG [--model FILE] [--executors N] [--cores C] [--input-scale X]`: predicted
  * runtime of an application with an interval, for the run in the log or a what-if variant.
- * Owner: ml engineer.
  *
  * The log is the plan: its stages, their dependencies, inputs and operators. Every stage's time
  * comes from the stage model with features rebuilt for the requested input scale on the logged
@@ -22,7 +21,6 @@
 #include "cli/cli.h"
 #include "cli/predict_replay.h"
 #include "json/write.h"
-#include "ml/eval.h"
 #include "ml/history.h"
 #include "ml/predict.h"
 #include "store/store.h"

@@ -1,5 +1,5 @@
 /* sic regressions : runs that got significantly slower or costlier than their job's recent
- * baseline, with the likely cause. Owner: store engineer. */
+ * baseline, with the likely cause. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

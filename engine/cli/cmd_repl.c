@@ -1,4 +1,4 @@
-/* sic repl [LOG...]: interactive LuaJIT prompt with the engine loaded. Owner: lua engineer.
+/* sic repl [LOG...]: interactive LuaJIT prompt with the engine loaded.
  *
  * On a terminal: readline with history (~/.sic_history) and tab completion of globals,
  * model fields and methods (completion is computed in Lua: sic.host.repl_complete). When
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "lua/host_cli.h"
+#include "cli/args.h"
 
 static lua_State *repl_state; /* readline's completion callback has no user pointer */
 

@@ -1,9 +1,9 @@
 /* sic run SCRIPT [ARGS...]: run a Lua script with the engine loaded (`sic` global, same
- * environment as the REPL). Owner: lua engineer. */
+ * environment as the REPL). */
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "lua/host_cli.h"
+#include "cli/args.h"
 
 static void run_help(FILE *out) {
   fprintf(out, "usage: sic run [options] SCRIPT [ARGS...]\n\n"

@@ -1,5 +1,5 @@
 /* sic serve --logs DIR [--listen HOST:PORT] ... : the HTTP service (engine/http). Runs until
- * SIGTERM or SIGINT, then finishes in-flight requests and exits. Owner: http. */
+ * SIGTERM or SIGINT, then finishes in-flight requests and exits. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,5 +1,4 @@
 /* `sic train LOGDIR... -o model.sic`: train the runtime predictor from event logs.
- * Owner: ml engineer.
  *
  * Loads every event log under the paths, builds stage and application features (ml/features.h),
  * evaluates with grouped-by-application cross-validation next to the baselines (ml/eval.h) and

@@ -1,6 +1,6 @@
 /* Example event-log generator: a realistic Spark 3.5 application written by our own code.
  *
- * Owner: analyze engineer; reused by the bench engineer (large logs) and by tests.
+ * Also used by the benchmarks (large logs) and by tests.
  *
  * The generated application ("nightly_orders_etl" on YARN with dynamic allocation and AQE)
  * has the shape of a real one - LogStart, ResourceProfileAdded, EnvironmentUpdate with

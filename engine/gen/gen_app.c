@@ -1,5 +1,5 @@
 /* Example generator: the application's story and its timeline (see gen.h for the problems it
- * carries). Owner: analyze engineer.
+ * carries).
  *
  *   SQL 0  nightly ETL: scan orders (job 0; two S3 read timeouts retried), scan customers
  *          (job 1), sort-merge join + partial aggregate (job 2; skewed, spills, executor 5

@@ -1,5 +1,5 @@
 /* Example generator: writing events (one JSON line each) with the field names, order and
- * shapes of Spark 3.5's JsonProtocol. Owner: analyze engineer. */
+ * shapes of Spark 3.5's JsonProtocol. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Private state of the example generator (engine/gen/). Owner: analyze engineer.
+/* Private state of the example generator (engine/gen/).
  *
  * The generator first decides the application's shape (executors, SQL executions, jobs,
  * stages), then walks its timeline: for each stage it schedules task attempts on executor

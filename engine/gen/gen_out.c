@@ -1,5 +1,5 @@
 /* Example generator: writing the event lines to a file, plain or as zstd frames (what Spark's
- * ZStdCompressionCodec produces). Owner: analyze engineer. */
+ * ZStdCompressionCodec produces). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

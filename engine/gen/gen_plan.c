@@ -1,6 +1,5 @@
 /* Example generator: SQL executions - physical plans (sparkPlanInfo), their SQL metric
  * accumulators, driver-side metric updates and the AQE final-plan update.
- * Owner: analyze engineer.
  *
  * Plans are tables of nodes in pre-order with their depth, so the tree is plain data; every
  * metric says which stage role's tasks update it and how its value follows from the task's

@@ -1,5 +1,5 @@
 /* Example generator: randomness, task durations and metrics, and scheduling task attempts on
- * executor slots. Owner: analyze engineer.
+ * executor slots.
  *
  * Every attempt's duration and metrics come from an RNG stream keyed by (seed, stage, index,
  * attempt), so they can be recomputed when the event is written instead of being stored. */

@@ -1,6 +1,6 @@
 /* Example generator: jobs, stages and task events (JobStart/End, StageSubmitted/Completed,
  * TaskStart/End with Task Metrics, Task Executor Metrics and accumulables).
- * Owner: analyze engineer. */
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

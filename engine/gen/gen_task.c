@@ -1,5 +1,5 @@
 /* Example generator: one stage's life in the stream - StageSubmitted, TaskStart/TaskEnd in
- * time order (with executor events interleaved), StageCompleted. Owner: analyze engineer. */
+ * time order (with executor events interleaved), StageCompleted. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * per request under one catalog lock, so repeated GETs of the same path are served from here
  * (hash table + LRU list, bounded in bytes). A rescan that changes the listing clears it; a
  * generation number keeps a render that raced the clear from storing stale bytes.
- * Owner: http. */
+ */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* The copilot API (/v1): analyses in sic's own JSON schemas. Owner: http.
+/* The copilot API (/v1): analyses in sic's own JSON schemas.
  * POST /v1/analyze: the request body (an event log in any codec the engine reads: plain,
  * zstd, lz4, snappy, lzf, gzip, or a History Server logs zip) was streamed by the server to a
  * private spool file under its size limit; here it is loaded and summarised into a
@@ -29,7 +29,7 @@ static int upload_error(http_reply *out, http_req *rq, sic_err *err, const char 
   return http_reply_error(out, err->code == SIC_ENOMEM ? 500 : 400, "%s: %s", what, err->msg[0] ? err->msg : sic_strerror(err->code));
 }
 
-static int run_findings(sic_http *srv, const sic_app *app, const char *format, char **out, sic_err *err);
+static int run_findings(sic_http *srv, const sic_app *app, const char *format, sic_findings *f, sic_err *err);
 static int timed_load(sic_http *srv, const sic_logset *set, sic_app **out, sic_err *err);
 int http_copilot_store_upload(sic_http *srv, const sic_app *app, const char *findings_json, http_reply *out);
 
@@ -51,7 +51,7 @@ int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
   sic_logsets sets = {0};
   sic_app *app = NULL;
   sic_summary *sum = NULL;
-  char *findings = NULL;
+  sic_findings findings = {0};
   int status;
   if (sic_logset_scan(rq->body_path, &sets, &err) < 0) {
     status = upload_error(out, rq, &err, "not an event log");
@@ -73,17 +73,17 @@ int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
     status = upload_error(out, rq, &err, "cannot run the rules");
     goto done;
   }
-  if (http_copilot_store_upload(srv, app, findings, out)) {
+  if (http_copilot_store_upload(srv, app, findings.json, out)) {
     status = out->status;
     goto done;
   }
-  status = reply_report_json(out, sum, findings);
+  status = reply_report_json(out, sum, findings.json);
   if (status == 200) { /* the report's "source" names the spool file */
     hide_spool_path(out->body, rq->body_path);
     out->len = strlen(out->body);
   }
 done:
-  free(findings);
+  sic_findings_free(&findings);
   sic_summary_free(sum);
   if (app) sic_app_free(app);
   sic_logsets_free(&sets);
@@ -159,18 +159,18 @@ static int load_app(sic_http *srv, const char *id, sic_app **out, sic_err *err) 
   return 0;
 }
 
-/* Findings of the Lua rules and agents (sic.findings/1). A fresh Lua state per analysis:
- * the host API runs the graph in its own state, so requests never share Lua state. */
-static int run_findings(sic_http *srv, const sic_app *app, const char *format, char **out, sic_err *err) {
+/* One run of the Lua rules and agents over app (sic_findings: the sic.findings/1 document,
+ * rendered as text/md when asked, typed counts). A fresh Lua state per analysis: the host API
+ * runs the graph in its own state, so requests never share Lua state. */
+static int run_findings(sic_http *srv, const sic_app *app, const char *format, sic_findings *f, sic_err *err) {
   struct sic_lua_opts lo;
   const char *dirs[1];
   char dir[320];
   http_rules_opts(srv, &lo, dirs, dir, sizeof dir);
   atomic_fetch_add(&srv->metrics.analyses, 1);
-  int rc = sic_lua_analyze_format(app, &lo, format, out, NULL, err);
+  int rc = sic_lua_run_graph(app, &lo, format, f, err);
   if (rc < 0) atomic_fetch_add(&srv->metrics.analysis_errors, 1);
-  int64_t nerr = rc == 0 && !strcmp(format, "json") ? http_findings_errors(*out) : 0;
-  if (nerr > 0) atomic_fetch_add(&srv->metrics.rule_errors, (uint64_t)nerr);
+  if (rc == 0 && f->nerrors > 0) atomic_fetch_add(&srv->metrics.rule_errors, (uint64_t)f->nerrors);
   return rc;
 }
 
@@ -199,12 +199,14 @@ static int with_app(sic_http *srv, http_req *rq, http_reply *out, app_renderer r
 
 static int render_findings(sic_http *srv, http_req *rq, const sic_app *app, http_reply *out) {
   sic_err err = {0};
-  char *json = NULL;
-  if (run_findings(srv, app, "json", &json, &err) < 0) return app_error(out, &err);
+  sic_findings f;
+  if (run_findings(srv, app, "json", &f, &err) < 0) return app_error(out, &err);
   out->status = 200;
   out->content_type = "application/json";
-  out->body = json;
-  out->len = strlen(json);
+  out->body = f.json;
+  out->len = strlen(f.json);
+  f.json = NULL;
+  sic_findings_free(&f);
   return 200;
 }
 
@@ -217,15 +219,18 @@ static int render_report(sic_http *srv, http_req *rq, const sic_app *app, http_r
   if (!is_json && !is_md && !is_txt && !is_html) return http_reply_error(out, 404, "no report format '%s' (json, md, txt, html)", fmt);
   sic_err err = {0};
   sic_summary *sum = NULL;
-  char *findings = NULL, *buf = NULL;
+  sic_findings findings = {0};
+  char *buf = NULL;
   size_t len = 0;
   int status;
-  if (sic_summary_build(app, &sum, &err) < 0 || run_findings(srv, app, "json", &findings, &err) < 0) {
+  /* One graph run: text and md get their findings section rendered in it. */
+  const char *run_format = is_md ? "md" : is_txt ? "text" : "json";
+  if (sic_summary_build(app, &sum, &err) < 0 || run_findings(srv, app, run_format, &findings, &err) < 0) {
     status = app_error(out, &err);
     goto done;
   }
   if (is_json) {
-    status = reply_report_json(out, sum, findings);
+    status = reply_report_json(out, sum, findings.json);
     goto done;
   }
   FILE *f = open_memstream(&buf, &len);
@@ -234,14 +239,9 @@ static int render_report(sic_http *srv, http_req *rq, const sic_app *app, http_r
     goto done;
   }
   sic_render_opts ro = {0};
-  int rc = is_html ? sic_render_html(f, app, sum, findings) : is_md ? sic_render_md(f, sum, &ro) : sic_render_text(f, sum, &ro);
-  if (rc == 0 && !is_html) { /* text and md: the findings section follows the summary, as in sic analyze */
-    char *section = NULL;
-    if (run_findings(srv, app, is_md ? "md" : "text", &section, &err) == 0) {
-      fprintf(f, is_md ? "\n%s" : "\nFindings\n--------\n%s\n", section);
-      free(section);
-    }
-  }
+  int rc = is_html ? sic_render_html(f, app, sum, findings.json) : is_md ? sic_render_md(f, sum, &ro) : sic_render_text(f, sum, &ro);
+  if (rc == 0 && !is_html && findings.rendered) /* the findings section follows the summary, as in sic analyze */
+    fprintf(f, is_md ? "\n%s" : "\nFindings\n--------\n%s\n", findings.rendered);
   if (fclose(f) != 0 || rc != 0) {
     free(buf);
     status = http_reply_error(out, 500, "cannot render the report");
@@ -252,7 +252,7 @@ static int render_report(sic_http *srv, http_req *rq, const sic_app *app, http_r
   out->body = buf;
   out->len = len;
 done:
-  free(findings);
+  sic_findings_free(&findings);
   sic_summary_free(sum);
   return status;
 }

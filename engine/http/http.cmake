@@ -1,7 +1,7 @@
-# HTTP service (engine/http, owner: http): libmicrohttpd, and the web UI files under
+# http: the service (engine/http, `sic serve`): libmicrohttpd, and the web UI files under
 # engine/http/ui/ embedded into libsic as C arrays (generated/http_assets.c) at build time.
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
-target_link_libraries(sic_obj PUBLIC PkgConfig::MHD)
+sic_add_component(http DIRS engine/http DEPENDS core store ml LIBS PkgConfig::MHD)
 
 file(GLOB SIC_HTTP_UI_FILES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/engine/http/ui/*.html
      ${CMAKE_SOURCE_DIR}/engine/http/ui/*.js ${CMAKE_SOURCE_DIR}/engine/http/ui/*.css)
@@ -11,4 +11,4 @@ add_custom_command(OUTPUT ${SIC_HTTP_ASSETS_C}
           -P ${CMAKE_SOURCE_DIR}/engine/http/ui/embed.cmake
   DEPENDS ${SIC_HTTP_UI_FILES} ${CMAKE_SOURCE_DIR}/engine/http/ui/embed.cmake
   COMMENT "Embedding the web UI")
-target_sources(sic_obj PRIVATE ${SIC_HTTP_ASSETS_C})
+target_sources(sic_http PRIVATE ${SIC_HTTP_ASSETS_C})

@@ -2,8 +2,6 @@
  * engine/shs code as `sic api`), health, Prometheus metrics, OpenAPI generated from the route
  * table, and an embedded web UI, on libmicrohttpd with a thread pool.
  *
- * Owner: http.
- *
  * Security defaults: binds loopback; a non-loopback address is refused unless a bearer token is
  * configured, and with a token every route except /healthz and /readyz requires
  * `Authorization: Bearer <token>`. Request bodies and headers are size-limited, slow clients

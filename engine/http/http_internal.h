@@ -1,4 +1,4 @@
-/* Internals of the HTTP service (engine/http). Owner: http. Not a public header.
+/* Internals of the HTTP service (engine/http). Not a public header.
  *
  * Layers: server.c (libmicrohttpd plumbing: sockets, limits, auth, body intake, shutdown),
  * routes.c (the route table every request is dispatched on, and its handlers), cache.c (the
@@ -185,8 +185,6 @@ struct sic_http {
 /* ---- rules (rules.c) ---- */
 struct sic_lua_opts;
 int http_rules_init(sic_http *srv, sic_err *err);
-/* Top-level "errors" count of a sic.findings/1 document (rules that failed), -1 if unreadable. */
-int64_t http_findings_errors(const char *json);
 int http_rules_reload(sic_http *srv, char *why, size_t whylen);
 /* Value of query parameter `name`, percent-decoded into buf; NULL when absent (copilot.c). */
 const char *http_query_param(const http_req *rq, const char *name, char *buf, size_t n);

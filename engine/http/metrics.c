@@ -1,6 +1,6 @@
 /* Prometheus metrics of the HTTP service: requests by route and status class, a latency
  * histogram per route, the response cache, the History Server view's renders (which include
- * log parsing on a model-cache miss) and log-dir rescans. Owner: http. */
+ * log parsing on a model-cache miss) and log-dir rescans. */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /* /openapi.json (OpenAPI 3.1) and /docs, both generated from the route table the server
- * dispatches on (routes.c), so the description always matches what is served. Owner: http. */
+ * dispatches on (routes.c), so the description always matches what is served. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

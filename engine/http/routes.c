@@ -1,6 +1,6 @@
 /* The route table of the HTTP service and its handlers. The server dispatches on this table
  * and /openapi.json and /docs are generated from it, so documentation cannot drift from
- * behaviour. Owner: http. */
+ * behaviour. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Rules of the copilot API: GET /v1/rules and POST /v1/rules/reload. Owner: http.
+/* Rules of the copilot API: GET /v1/rules and POST /v1/rules/reload.
  *
  * The user's rule dir (sic serve --scripts DIR) is never read in place by analyses: a reload
  * copies it into a numbered snapshot under the server's private dir, runs the whole graph
@@ -18,7 +18,6 @@
 
 #include "gen/gen.h"
 #include "http/http_internal.h"
-#include "json/scan.h"
 #include "json/write.h"
 #include "lua/lua_host.h"
 #include "model/model.h"
@@ -73,23 +72,6 @@ static int copy_tree(const char *src, const char *dst, int depth, sic_err *err) 
 
 /* ---- validation ---- */
 
-/* Top-level "errors" count of a sic.findings/1 document, or -1 when it cannot be read. */
-int64_t http_findings_errors(const char *json) {
-  sic_jscan s;
-  sic_jiter it;
-  sic_jstr key;
-  sic_json_init(&s, json, strlen(json));
-  if (sic_json_obj_begin(&s, &it) < 0) return -1;
-  while (sic_json_obj_next(&s, &it, &key) == 1) {
-    if (key.len == 6 && !memcmp(key.p, "errors", 6)) {
-      int64_t n;
-      return sic_json_i64(&s, &n) == 0 ? n : -1;
-    }
-    if (sic_json_skip(&s) < 0) return -1;
-  }
-  return -1;
-}
-
 static int validation_app(sic_http *srv, sic_err *err) {
   if (srv->rules_probe) return 0;
   char path[300];
@@ -104,8 +86,8 @@ static int validation_app(sic_http *srv, sic_err *err) {
 }
 
 /* Rule errors of the graph over the probe app with rules from dir (NULL: built-in only);
- * -1 when the engine cannot run at all (why says so). *json_out receives the document. */
-static int64_t probe_errors(sic_http *srv, const char *dir, char **json_out, char *why, size_t whylen) {
+ * -1 when the engine cannot run at all (why says so). *f receives the run (typed findings). */
+static int64_t probe_errors(sic_http *srv, const char *dir, sic_findings *f, char *why, size_t whylen) {
   const char *dirs[1] = {dir};
   sic_lua_opts lo = {0};
   if (dir) {
@@ -113,14 +95,11 @@ static int64_t probe_errors(sic_http *srv, const char *dir, char **json_out, cha
     lo.nscript_dirs = 1;
   }
   sic_err err = {0};
-  *json_out = NULL;
-  if (sic_lua_analyze(srv->rules_probe, &lo, json_out, NULL, &err) < 0) {
+  if (sic_lua_run_graph(srv->rules_probe, &lo, "json", f, &err) < 0) {
     snprintf(why, whylen, "%s", err.msg[0] ? err.msg : sic_strerror(err.code));
     return -1;
   }
-  int64_t n = http_findings_errors(*json_out);
-  if (n < 0) snprintf(why, whylen, "unreadable findings document");
-  return n;
+  return f->nerrors;
 }
 
 /* Run the graph with rules from dir over the probe app: 0 when it adds no rule error to
@@ -132,27 +111,20 @@ static int validate(sic_http *srv, const char *dir, char *why, size_t whylen) {
     snprintf(why, whylen, "cannot build the validation application: %s", err.msg);
     return -1;
   }
-  char *json = NULL, *base_json = NULL;
-  int64_t base = probe_errors(srv, NULL, &base_json, why, whylen);
-  free(base_json);
+  sic_findings base_run, run;
+  int64_t base = probe_errors(srv, NULL, &base_run, why, whylen);
+  sic_findings_free(&base_run);
   if (base < 0) return -1;
-  int64_t nerr = probe_errors(srv, dir, &json, why, whylen);
-  if (nerr < 0) {
-    free(json);
-    return -1;
-  }
+  int64_t nerr = probe_errors(srv, dir, &run, why, whylen);
+  if (nerr < 0) return -1;
   nerr -= base;
   if (nerr > 0) {
     /* name the failing rules: the rule_error findings' titles */
     size_t k = (size_t)snprintf(why, whylen, "%lld rule error(s)", (long long)nerr);
-    for (const char *p = strstr(json, "\"rule_error\""); p && k < whylen; p = strstr(p + 1, "\"rule_error\"")) {
-      const char *t = strstr(p, "\"title\"");
-      const char *q1 = t ? strchr(t + 7, '"') : NULL;
-      const char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
-      if (q2) k += (size_t)snprintf(why + k, whylen - k, "; %.*s", (int)(q2 - q1 - 1), q1 + 1);
-    }
+    for (int64_t i = 0; i < run.n && k < whylen; i++)
+      if (!strcmp(run.items[i].id, "rule_error")) k += (size_t)snprintf(why + k, whylen - k, "; %s", run.items[i].title);
   }
-  free(json);
+  sic_findings_free(&run);
   return nerr <= 0 ? 0 : -1;
 }
 

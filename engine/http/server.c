@@ -1,6 +1,6 @@
 /* libmicrohttpd plumbing for the sic HTTP service: listening socket, thread pool, per-request
  * state, auth, size limits, body intake (memory or spooled to a private dir), dispatch on the
- * route table, the periodic log-dir rescan and graceful shutdown. Owner: http. */
+ * route table, the periodic log-dir rescan and graceful shutdown. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* Streaming JSON writer (see write.h). Owner: shs. */
+/* Streaming JSON writer (see write.h). */
 #include "json/write.h"
 
 #include <math.h>

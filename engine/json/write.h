@@ -1,6 +1,6 @@
 /* Streaming JSON writer into a growable buffer.
  *
- * Owner: shs (History Server view); reused by the analyze and Lua layers.
+ * Used by the History Server view, the analyze and the Lua layers.
  *
  * Usage:
  *   sic_jw w; sic_jw_init(&w, SIC_JW_PRETTY);

@@ -1,5 +1,5 @@
 /* The FFI bootstrap exported to Lua: cdef text, ABI version, struct layouts, a clock.
- * Owner: lua engineer. The tables come from the generated sic_ffi_gen.h (engine/lua/gen_ffi.lua). */
+ * The tables come from the generated sic_ffi_gen.h (engine/lua/gen_ffi.lua). */
 #include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "delta/delta.h"
@@ -55,6 +56,47 @@ int64_t sic_ffi_list_dir(const char *dir, char *out, int64_t cap) {
   closedir(d);
   if (out && cap > 0) out[used < cap ? used : cap - 1] = 0;
   return used;
+}
+
+void sic_ffi_free(void *p) { free(p); }
+
+/* ---- Registered component modules ---- */
+
+enum { MAX_MODULES = 32 };
+static const sic_lua_module *modules[MAX_MODULES];  /* registered modules, in order */
+static int nmodules;                                 /* entries in modules */
+
+int sic_lua_register_module(const sic_lua_module *m) {
+  for (int i = 0; i < nmodules; i++)
+    if (!strcmp(modules[i]->name, m->name)) { modules[i] = m; return SIC_OK; }
+  if (nmodules == MAX_MODULES) return SIC_ENOMEM;
+  modules[nmodules++] = m;
+  return SIC_OK;
+}
+
+static const sic_lua_module *find_module(const char *name) {
+  for (int i = 0; name && i < nmodules; i++)
+    if (!strcmp(modules[i]->name, name)) return modules[i];
+  return NULL;
+}
+
+int64_t sic_ffi_module_count(void) { return nmodules; }
+
+const char *sic_ffi_module_name(int64_t i) { return i >= 0 && i < nmodules ? modules[i]->name : NULL; }
+
+const char *sic_ffi_module_cdef(const char *name) {
+  const sic_lua_module *m = find_module(name);
+  return m ? m->cdef : NULL;
+}
+
+int64_t sic_ffi_module_layout_count(const char *name) {
+  const sic_lua_module *m = find_module(name);
+  return m ? m->nlayout : 0;
+}
+
+const sic_ffi_layout_entry *sic_ffi_module_layout(const char *name, int64_t i) {
+  const sic_lua_module *m = find_module(name);
+  return m && i >= 0 && i < m->nlayout ? &m->layout[i] : NULL;
 }
 
 /* Functions only Lua calls (through ffi.C in the sic executable) must survive static

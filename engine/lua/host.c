@@ -1,5 +1,5 @@
 /* LuaJIT host: state creation, script search path, analyze entry point, run and REPL
- * evaluation. Owner: lua engineer. See lua_host.h for the contract.
+ * evaluation. See lua_host.h for the contract.
  *
  * The C side stays thin on purpose: everything after "create a state and hand it the
  * options" is Lua (scripts/lib/sic/), reached through the Lua C API only here. */
@@ -22,8 +22,6 @@
 #endif
 
 void *sic_ffi_keep_anchor(void);
-/* rag/kb_refs.c: the knowledge-base lookups the docs agent calls through ffi.C (sic.kb). */
-void *sic_kb_refs_keep_anchor(void);
 
 static int dir_has_graph(const char *dir) {
   char path[4096];
@@ -132,7 +130,6 @@ static int pcall_traced(lua_State *L, int nargs, int nresults) {
 int sic_lua_new(const sic_lua_opts *opts, lua_State **out, sic_err *err) {
   *out = NULL;
   (void)sic_ffi_keep_anchor();
-  (void)sic_kb_refs_keep_anchor();
   lua_State *L = luaL_newstate();
   if (!L) return sic_err_set(err, SIC_ENOMEM, "lua: cannot create a Lua state");
   luaL_openlibs(L);
@@ -180,10 +177,61 @@ static int call_host(lua_State *L, const char *fn, int nargs, int nresults, sic_
   return SIC_OK;
 }
 
-int sic_lua_analyze_format(const sic_app *app, const sic_lua_opts *opts, const char *format,
-                           char **out, int64_t *nfindings_out, sic_err *err) {
-  *out = NULL;
-  if (nfindings_out) *nfindings_out = 0;
+void sic_findings_free(sic_findings *f) {
+  if (!f) return;
+  for (int64_t i = 0; f->items && i < f->n; i++) {
+    free(f->items[i].id);
+    free(f->items[i].severity);
+    free(f->items[i].title);
+  }
+  free(f->items);
+  free(f->json);
+  free(f->rendered);
+  memset(f, 0, sizeof *f);
+}
+
+/* A malloc'ed copy of the string field key of the table at idx ("" when absent). */
+static char *dup_field(lua_State *L, int idx, const char *key) {
+  lua_getfield(L, idx, key);
+  const char *s = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
+  char *copy = strdup(s);
+  lua_pop(L, 1);
+  return copy;
+}
+
+static double number_field(lua_State *L, int idx, const char *key, double missing) {
+  lua_getfield(L, idx, key);
+  double v = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : missing;
+  lua_pop(L, 1);
+  return v;
+}
+
+/* The summary table returned by sic.host.run_graph (at idx) into out's typed fields. */
+static int copy_summary(lua_State *L, int idx, sic_findings *out, sic_err *err) {
+  out->nerrors = (int64_t)number_field(L, idx, "errors", 0);
+  out->run_usd = number_field(L, idx, "run_usd", -1);
+  out->savings_usd = number_field(L, idx, "savings_usd", -1);
+  lua_getfield(L, idx, "findings");
+  int64_t n = lua_istable(L, -1) ? (int64_t)lua_objlen(L, -1) : 0;
+  out->items = calloc((size_t)n + 1, sizeof *out->items);
+  if (!out->items) return sic_err_set(err, SIC_ENOMEM, "sic_lua_run_graph: out of memory");
+  for (int64_t i = 0; i < n; i++) {
+    lua_rawgeti(L, -1, (int)i + 1);
+    int t = lua_gettop(L);
+    sic_finding *f = &out->items[out->n++];
+    f->id = dup_field(L, t, "id");
+    f->severity = dup_field(L, t, "severity");
+    f->title = dup_field(L, t, "title");
+    lua_pop(L, 1);
+    if (!f->id || !f->severity || !f->title) return sic_err_set(err, SIC_ENOMEM, "sic_lua_run_graph: out of memory");
+  }
+  lua_pop(L, 1);
+  return SIC_OK;
+}
+
+int sic_lua_run_graph(const sic_app *app, const sic_lua_opts *opts, const char *format,
+                      sic_findings *out, sic_err *err) {
+  memset(out, 0, sizeof *out);
   if (!app) return sic_err_set(err, SIC_EINVAL, "sic_lua_analyze: no application model");
   /* text-lead, md-lead: the top problems, a 0x1e byte, then the findings (sic analyze) */
   if (!format || (strcmp(format, "json") && strcmp(format, "text") && strcmp(format, "md") &&
@@ -195,17 +243,39 @@ int sic_lua_analyze_format(const sic_app *app, const sic_lua_opts *opts, const c
   if (rc < 0) return rc;
   lua_pushlightuserdata(L, (void *)app);
   lua_pushstring(L, format);
-  rc = call_host(L, "analyze_format", 2, 2, err);
+  rc = call_host(L, "run_graph", 2, 3, err);
   if (rc < 0) goto error;
-  size_t len = 0;
-  const char *text = lua_tolstring(L, -2, &len);
-  *out = malloc(len + 1);
-  if (!*out) { rc = sic_err_set(err, SIC_ENOMEM, "sic_lua_analyze: out of memory"); goto error; }
-  memcpy(*out, text, len + 1);
-  if (nfindings_out) *nfindings_out = (int64_t)lua_tonumber(L, -1);
+  int base = lua_gettop(L) - 2;  /* rendered (or nil), json, summary */
+  out->json = strdup(lua_tostring(L, base + 1) ? lua_tostring(L, base + 1) : "");
+  if (lua_isstring(L, base)) out->rendered = strdup(lua_tostring(L, base));
+  if (!out->json || (lua_isstring(L, base) && !out->rendered)) {
+    rc = sic_err_set(err, SIC_ENOMEM, "sic_lua_run_graph: out of memory");
+    goto error;
+  }
+  rc = copy_summary(L, base + 2, out, err);
 error:
+  if (rc < 0) sic_findings_free(out);
   sic_lua_free(L);
   return rc;
+}
+
+int sic_lua_analyze_format(const sic_app *app, const sic_lua_opts *opts, const char *format,
+                           char **out, int64_t *nfindings_out, sic_err *err) {
+  *out = NULL;
+  if (nfindings_out) *nfindings_out = 0;
+  sic_findings f;
+  int rc = sic_lua_run_graph(app, opts, format, &f, err);
+  if (rc < 0) return rc;
+  if (nfindings_out) *nfindings_out = f.n;
+  if (f.rendered) {
+    *out = f.rendered;
+    f.rendered = NULL;
+  } else {
+    *out = f.json;
+    f.json = NULL;
+  }
+  sic_findings_free(&f);
+  return SIC_OK;
 }
 
 int sic_lua_analyze(const sic_app *app, const sic_lua_opts *opts, char **json_out,
@@ -257,6 +327,16 @@ int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_
     return SIC_EINVAL;
   }
   return SIC_OK;
+}
+
+int sic_lua_script_module(lua_State *L, const char *rel, sic_err *err) {
+  lua_pushstring(L, rel);
+  return call_host(L, "script_module", 1, 1, err);
+}
+
+int sic_lua_config_table(lua_State *L, const char *path, sic_err *err) {
+  lua_pushstring(L, path);
+  return call_host(L, "config_table", 1, 1, err);
 }
 
 int sic_lua_repl_eval(lua_State *L, const char *line) {

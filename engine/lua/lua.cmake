@@ -1,35 +1,7 @@
-# LuaJIT host build rules: the FFI cdef/layout generated from the real headers, the paths the
-# host searches for scripts, and install rules (library, headers, sic.pc, scripts, Lua module).
-# Owner: lua engineer. Included from the top-level CMakeLists.txt after the sic targets.
+# Install rules of libsic and the LuaJIT host (library, headers, sic.pc, scripts, Lua module).
+# Included from the top-level CMakeLists.txt after the sic targets; the FFI generation and the
+# host's compile settings are in ffi.cmake (part of the core component).
 include(GNUInstallDirs)
-find_program(SIC_LUAJIT_EXE luajit REQUIRED)
-
-set(SIC_FFI_GEN ${CMAKE_BINARY_DIR}/generated/sic_ffi_gen.h)
-set(SIC_FFI_HEADERS engine/model/model.h engine/stats/stats.h engine/lua/lua_host.h engine/core/error.h
-  engine/delta/delta.h)
-set(SIC_FFI_SPECS
-  region:engine/model/model.h region:engine/stats/stats.h region:engine/lua/lua_host.h
-  struct:engine/core/error.h:sic_err struct:engine/model/model.h:sic_load_opts
-  func:engine/model/model.h:sic_app_load_path func:engine/model/model.h:sic_app_free
-  func:engine/model/model.h:sic_app_memory
-  func:engine/model/model.h:sic_task_metric_name func:engine/model/model.h:sic_task_status_name
-  func:engine/model/model.h:sic_locality_name func:engine/model/model.h:sic_stage_status_name
-  func:engine/model/model.h:sic_job_status_name func:engine/model/model.h:sic_exec_metric_name
-  region:engine/delta/delta.h)
-add_custom_command(OUTPUT ${SIC_FFI_GEN}
-  COMMAND ${SIC_LUAJIT_EXE} engine/lua/gen_ffi.lua ${SIC_FFI_GEN} ${SIC_FFI_SPECS}
-  DEPENDS engine/lua/gen_ffi.lua ${SIC_FFI_HEADERS}
-  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-  COMMENT "Generating the LuaJIT cdef and layout table from the SIC_FFI header regions")
-add_custom_target(sic_ffi_gen DEPENDS ${SIC_FFI_GEN})
-add_dependencies(sic_obj sic_ffi_gen)
-
-set(SIC_INSTALL_SCRIPTS ${CMAKE_INSTALL_FULL_DATADIR}/sic/scripts)
-# The same dir relative to the library's own dir, for relocated installs (found via dladdr).
-file(RELATIVE_PATH SIC_SCRIPTS_FROM_LIBDIR ${CMAKE_INSTALL_FULL_LIBDIR} ${SIC_INSTALL_SCRIPTS})
-target_compile_definitions(sic_obj PRIVATE SIC_INSTALL_SCRIPTS_DIR="${SIC_INSTALL_SCRIPTS}"
-  SIC_SCRIPTS_FROM_LIBDIR="${SIC_SCRIPTS_FROM_LIBDIR}")
-target_link_libraries(sic_obj PUBLIC readline ${CMAKE_DL_LIBS})
 
 # ---- install: cmake --install <build> [--prefix DIR] ----
 install(TARGETS sic sic_shared sic_static

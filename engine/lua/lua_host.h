@@ -1,8 +1,6 @@
 /* The LuaJIT host: creates Lua states with the sic engine loaded, runs the orchestration
  * graph over a model, and is what `sic repl`, `sic run` and `sic analyze` use.
  *
- * Owner: lua engineer.
- *
  * Scripts are found on a search path: user dirs first (--scripts DIR, then the
  * colon-separated SIC_SCRIPTS), then the built-in scripts/ (installed copy when the source
  * tree is gone, else the source tree). A user file with the same name as a built-in one
@@ -41,6 +39,34 @@ typedef struct sic_lua_opts {
 int sic_lua_new(const sic_lua_opts *opts, lua_State **out, sic_err *err);
 void sic_lua_free(lua_State *L);
 
+/* One finding of a graph run, as C callers need it (the JSON document has everything). */
+typedef struct sic_finding {
+  char *id;                        /* rule id ("skew.task_duration", "rule_error", ...) */
+  char *severity;                  /* "critical" | "high" | "medium" | "low" | "info" */
+  char *title;                     /* one line for people */
+} sic_finding;
+
+/* What one run of the orchestration graph over one application produced: the CLI (report,
+ * fleet line, --store), the store and the HTTP copilot all read this one structure, so an
+ * application's graph runs once. Every pointer is malloc'ed and released by
+ * sic_findings_free. */
+typedef struct sic_findings {
+  char *json;                      /* the sic.findings/1 document */
+  char *rendered;                  /* the run rendered as asked ("text", "md"); NULL for "json" */
+  sic_finding *items;              /* every finding, in report order */
+  int64_t n;                       /* entries in items */
+  int64_t nerrors;                 /* rule_error findings among them (broken scripts/rules) */
+  double run_usd;                  /* what the run cost (cost agent), -1 when unknown */
+  double savings_usd;              /* what the findings would save (cost agent), -1 when unknown */
+} sic_findings;
+
+/* Run the graph over app once; format "json" (no rendering), "text" or "md" (rendered too).
+ * out is filled on success (free with sic_findings_free) and zeroed on error. Failing or
+ * runaway rules are findings; only an unusable engine fails the call. */
+int sic_lua_run_graph(const sic_app *app, const sic_lua_opts *opts, const char *format,
+                      sic_findings *out, sic_err *err);
+void sic_findings_free(sic_findings *f);
+
 /* Run the orchestration graph over app and return the report as a JSON document
  * ("schema": "sic.findings/1": app summary, findings with id, severity, title, entity,
  * evidence, recommendation, impact, rule; agents; load/run errors as rule_error findings).
@@ -68,6 +94,15 @@ int sic_lua_delta_report(const sic_lua_opts *opts, const char *format, const cha
  * trusted chunk with the engine loaded. Returns 0 or SIC_EINVAL with the Lua error. */
 int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_err *err);
 
+/* Push the module table of the user-editable script rel ("ask/reasoning.lua",
+ * "lib/loaders/log4j.lua") found on the host's search path (opts' script dirs, SIC_SCRIPTS,
+ * the built-in scripts): compiled in the sandbox, and every function of it runs under the
+ * budget when called (lua_pcall it; an error is "path: fn: message"). One search path and
+ * one sandbox for every script users edit. 0, or SIC_EINVAL with nothing pushed. */
+int sic_lua_script_module(lua_State *L, const char *rel, sic_err *err);
+/* Push the table the config file at path returns, compiled in the sandbox (0 / SIC_EINVAL). */
+int sic_lua_config_table(lua_State *L, const char *path, sic_err *err);
+
 /* Evaluate one REPL line: tries "return <line>" first, prints results with the engine's
  * pretty-printer. Errors are printed to stderr; returns 0 or 1 when the line failed. */
 int sic_lua_repl_eval(lua_State *L, const char *line);
@@ -94,6 +129,36 @@ double sic_ffi_now(void);
  * Returns the bytes needed (excluding the NUL; retry with a bigger buffer when >= cap),
  * or a negative SIC_E* code when dir cannot be read (SIC_ENOTFOUND when missing). */
 int64_t sic_ffi_list_dir(const char *dir, char *out, int64_t cap);
+/* free() for memory C hands to Lua (JSON documents of sic.store, ...). */
+void sic_ffi_free(void *p);
+/* The Lua modules components registered (sic_lua_register_module), for scripts/lib/sic/core.lua:
+ * their number, the i-th one's name, and by name their cdef (NULL when no such module is built
+ * in) and C layout table (the same entries as sic_ffi_layout). */
+int64_t sic_ffi_module_count(void);
+const char *sic_ffi_module_name(int64_t i);
+const char *sic_ffi_module_cdef(const char *name);
+int64_t sic_ffi_module_layout_count(const char *name);
+const sic_ffi_layout_entry *sic_ffi_module_layout(const char *name, int64_t i);
 /* SIC_FFI_END */
+
+/* ---- Plug-ins: components' Lua modules ----
+ * The host knows nothing about the components above it (store, rag, ml, ...). Each registers
+ * its Lua module here (its register function, called by sic_components_init(): a list CMake
+ * generates from the components built, run when libsic.so is loaded and by every program
+ * linked with libsic.a before it creates a Lua state). `require "sic.kb"` then finds the
+ * module's cdef; a module that was not built is absent and its require says so. */
+typedef struct sic_lua_module {
+  const char *name;                      /* what scripts require: "sic.kb" */
+  const char *cdef;                      /* FFI declarations generated from its SIC_FFI regions */
+  const sic_ffi_layout_entry *layout;    /* C layout of the structs/constants of cdef */
+  int64_t nlayout;                       /* entries in layout */
+} sic_lua_module;
+
+/* Register m (static storage: the host keeps the pointer). Registering a name again replaces
+ * the entry. SIC_ENOMEM when the table (32 modules) is full. */
+int sic_lua_register_module(const sic_lua_module *m);
+
+/* Every component's registration (generated: build/generated/sic_components.c). */
+void sic_components_init(void);
 
 #endif

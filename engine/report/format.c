@@ -1,4 +1,4 @@
-/* Human-readable units (see format.h). Owner: analyze engineer. */
+/* Human-readable units (see format.h). */
 #include "report/format.h"
 
 #include <stdio.h>

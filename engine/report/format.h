@@ -1,5 +1,5 @@
 /* Human-readable units for report renderers: bytes (IEC), durations, timestamps, counts.
- * Owner: analyze engineer. Every function writes a NUL-terminated string into the caller's
+ * Every function writes a NUL-terminated string into the caller's
  * buffer (at least SIC_FMT_LEN bytes) and returns it, so calls can be used inline. */
 #ifndef SIC_REPORT_FORMAT_H
 #define SIC_REPORT_FORMAT_H

@@ -1,4 +1,4 @@
-/* HTML report (see html.h). Owner: analysis engineer.
+/* HTML report (see html.h).
  * Layout: <style> assets, a <script type="application/json"> data block, the drawing script.
  * The data block is JSON with "</" written as "<\/" so no string inside can close the script
  * element (the JSON stays valid: "\/" is an escape JSON allows). */

@@ -1,7 +1,7 @@
 /* HTML report: one self-contained file (inline CSS, JavaScript and data; no network) with
  * pictures: stage timeline over executors (Gantt), executor utilisation over time,
  * task-duration distributions of flagged stages, SQL plans with hot operators, and the what-if
- * curve (executors -> runtime and cost). Owner: analysis engineer.
+ * curve (executors -> runtime and cost).
  *
  * The page embeds the model's timeline data (written here, from the sic_app) and the
  * sic.findings/1 document of the Lua agents (their layers carry the utilisation timeline,

@@ -1,6 +1,5 @@
-/* Report renderers: a sic_summary as text or Markdown (for people) or JSON (for tools).
- *
- * Owner: analyze engineer. Later formats (md, html) and findings hang on the same summary.
+/* Report renderers: a sic_summary as text or Markdown (for people) or JSON (for tools); the
+ * HTML page is engine/report/html.h. Each takes the findings of the graph run alongside.
  *
  * JSON document ("sic.report/1"), one per `sic analyze` run:
  *   {"schema": "sic.report/1", "applications": [ <application>... ], "errors": [ <error>... ]}

@@ -1,5 +1,5 @@
 /* JSON rendering of application summaries ("sic.report/1", see render.h).
- * Owner: analyze engineer. */
+ */
 #include <string.h>
 
 #include "report/render.h"

@@ -1,5 +1,5 @@
 /* Markdown rendering of an application summary (see render.h): the text report's sections as
- * headings, lists and tables, for tickets, wikis and pull requests. Owner: analyze engineer. */
+ * headings, lists and tables, for tickets, wikis and pull requests. */
 #include <string.h>
 
 #include "report/format.h"

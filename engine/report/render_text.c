@@ -1,4 +1,4 @@
-/* Text rendering of an application summary (see render.h). Owner: analyze engineer. */
+/* Text rendering of an application summary (see render.h). */
 #include <string.h>
 
 #include "report/format.h"

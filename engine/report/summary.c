@@ -1,4 +1,4 @@
-/* Application summary from a model (see summary.h for the definitions). Owner: analyze engineer. */
+/* Application summary from a model (see summary.h for the definitions). */
 #include "report/summary.h"
 #include "core/sort.h"
 

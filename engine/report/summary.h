@@ -1,8 +1,6 @@
 /* Application summary: the numbers `sic analyze` prints, computed once from a model so every
  * renderer (text, json, and later md/html, findings, agents) reads the same values.
  *
- * Owner: analyze engineer.
- *
  * Definitions follow the History Server where it has the concept:
  *  - task metric totals (executorRunTime, jvmGcTime, inputBytes, shuffleReadBytes, ...) sum
  *    every task attempt that reported metrics, failed and killed ones included, exactly as the

@@ -1,5 +1,5 @@
 /* The History Server catalog: logs under a directory -> applications and their attempts, with
- * a memory-bounded cache of loaded models. Owner: shs. */
+ * a memory-bounded cache of loaded models. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* The logs resource: a zip of the application's event log files, as the History Server's
  * EventLogFileReader.zipEventLogFiles writes it (a single file as its name; a rolling or
- * other log directory as "<dir>/" plus "<dir>/<file>" entries). Owner: shs. */
+ * other log directory as "<dir>/" plus "<dir>/<file>" entries). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Request parsing and the formats the History Server uses for dates and numbers.
- * Owner: shs. */
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* JSON for application-level resources: application list and attempts, jobs, executors,
  * environment, storage, miscellaneous processes. Field names, order and omissions follow
  * Spark 3.5's v1 API classes (api.scala) as Jackson prints them (null/None omitted).
- * Owner: shs. */
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

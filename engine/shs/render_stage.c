@@ -1,6 +1,6 @@
 /* JSON for stages: stage lists and stage attempts with tasks, executor summaries and metric
  * distributions, as Spark 3.5's StagesResource and AppStatusStore produce them; routes the
- * taskList/taskSummary leaves to render_task.c. Owner: shs. */
+ * taskList/taskSummary leaves to render_task.c. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* storage/rdd resources: AppStatusListener's LiveRDD from stage RDD infos and block updates.
- * Owner: shs. */
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

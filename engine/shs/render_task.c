@@ -1,6 +1,6 @@
 /* JSON for tasks: one task (TaskData), task lists with filters, sorting and paging, and task
  * metric quantiles (AppStatusStore.taskList / taskSummary), plus the quantile and enum
- * parameters they share with stages. Owner: shs. */
+ * parameters they share with stages. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Routing of /api/v1/... paths to renderers, with the History Server's resource tree and
  * error messages (ApiRootResource, OneApplicationResource, BaseAppResource.withUI).
- * Owner: shs. */
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* A Spark History Server compatible REST view (API v1) over a directory of event logs.
  *
- * Owner: shs. `sic api LOGDIR PATH` and the HTTP server route `/api/v1/...` here.
+ * `sic api LOGDIR PATH` and the HTTP server route `/api/v1/...` here.
  *
  * The catalog scans LOGDIR once (sic_logset_scan), loads every log into a model to build the
  * application listing (as the History Server's FsHistoryProvider parses every log), groups

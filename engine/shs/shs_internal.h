@@ -1,4 +1,4 @@
-/* Internals of the History Server view (engine/shs). Owner: shs. Not a public header.
+/* Internals of the History Server view (engine/shs). Not a public header.
  *
  * Layers: catalog.c (logs -> applications/attempts, model cache), view.c (aggregates the
  * History Server's AppStatusListener keeps, derived from a model once per load),

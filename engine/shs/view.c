@@ -1,6 +1,6 @@
 /* Aggregates the History Server keeps while replaying a log (AppStatusListener's LiveStage,
  * LiveJob, LiveExecutor, LiveExecutorStageSummary), derived from a finished model in one pass
- * over the tasks. Owner: shs. */
+ * over the tasks. */
 #include <stdlib.h>
 #include <string.h>
 

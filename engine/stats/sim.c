@@ -1,5 +1,4 @@
 /* What-if scheduler simulation and executor timelines (see stats.h, "Simulation").
- * Owner: analysis engineer.
  *
  * Model (Sparklens-class, from observed task times):
  *  - the app's wall time = driver time (no stage attempt running) + the time of "phases":

@@ -1,4 +1,4 @@
-/* Descriptive statistics (see stats.h). Owner: lua engineer.
+/* Descriptive statistics (see stats.h).
  * Sorting is a local introsort on doubles: qsort's comparator call per step costs about
  * twice as much, and stage summaries sort every task duration of a log. */
 #include "stats/stats.h"

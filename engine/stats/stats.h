@@ -1,6 +1,6 @@
 /* Descriptive statistics over task columns, in C because they run over millions of tasks.
  *
- * Owner: lua engineer. Used by the Lua host (through the FFI: the region between the
+ * Used by the Lua host (through the FFI: the region between the
  * SIC_FFI markers below is turned into the LuaJIT cdef with the model) and by C callers.
  *
  * Two levels:
@@ -84,7 +84,7 @@ int sic_stats_stage(const sic_app *app, int64_t stage_row, int32_t column, int32
 int sic_stats_by_executor(const sic_app *app, int32_t column, int32_t filter, double *sums, int64_t *counts);
 /* Value of a (possibly derived) column for one task row. */
 double sic_stats_task_value(const sic_app *app, int64_t task_row, int32_t column);
-/* ---- Simulation (engine/stats/sim.c, owner: analysis engineer) ----
+/* ---- Simulation (engine/stats/sim.c) ----
  * What-if scheduler simulation from observed task times (Sparklens-class): phases of
  * overlapping stage attempts are list-scheduled on task slots respecting stage
  * dependencies; driver time (no stage running) is kept as observed. */
@@ -112,8 +112,8 @@ int sic_sim_app(const sic_app *app, double task_cpus, const double *factors, int
  * [t0, t1) (arrays of nbins, filled by the callee). The driver counts only in local mode. */
 int sic_stats_timeline(const sic_app *app, int64_t t0, int64_t t1, int32_t nbins, double *busy_core_ms,
                        double *alive_core_ms);
-/* Sums of every task column of a stage attempt in one pass, no sorting (engine/stats/sums.c,
- * owner: analysis engineer): sums[c] for metric c in 0..SIC_TM__COUNT-1 and
+/* Sums of every task column of a stage attempt in one pass, no sorting (engine/stats/sums.c):
+ * sums[c] for metric c in 0..SIC_TM__COUNT-1 and
  * sums[SIC_TM__COUNT + (d - SIC_SC_DURATION)] for derived column d; *n_out = tasks counted.
  * sums must hold SIC_TM__COUNT + 7 = 41 doubles. The gc_ratio_permille entry is the ratio
  * of the sums (1000 * GC / run time), not a sum of per-task ratios. */
@@ -122,7 +122,7 @@ int sic_stats_stage_sums(const sic_app *app, int64_t stage_row, int32_t filter, 
 int sic_stats_stage_sums2(const sic_app *app, int64_t stage_row, double *succ, int64_t *n_succ, double *all,
                           int64_t *n_all);
 /* Per-executor totals of a column over one stage attempt's tasks (arrays of app->nexecutors
- * entries, filled by the callee). Owner: analysis engineer. */
+ * entries, filled by the callee). */
 int sic_stats_stage_by_executor(const sic_app *app, int64_t stage_row, int32_t column, int32_t filter, double *sums,
                                 int64_t *counts);
 /* SIC_FFI_END */

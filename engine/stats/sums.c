@@ -1,6 +1,6 @@
 /* Per-stage column sums in one pass (see stats.h, sic_stats_stage_sums). Rules that only need
  * a total (spill, GC, failed attempts) or that can skip a stage whose total is zero use this
- * instead of a sorted summary per column. Owner: analysis engineer. */
+ * instead of a sorted summary per column. */
 #include <string.h>
 
 #include "stats/stats.h"

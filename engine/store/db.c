@@ -1,4 +1,4 @@
-/* Helpers shared by the store's database backends (see db.h). Owner: store engineer. */
+/* Helpers shared by the store's database backends (see db.h). */
 #include "store/db.h"
 
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-/* PostgreSQL backend of the history store (see db.h), through libpq. Owner: store engineer.
+/* PostgreSQL backend of the history store (see db.h), through libpq.
  *
  * The connection string is anything libpq accepts (URI or key=value); missing parts come from
  * PG* environment variables and ~/.pgpass as libpq always does. Parameters travel as text with

@@ -1,4 +1,4 @@
-/* SQLite backend of the history store (see db.h). Owner: store engineer.
+/* SQLite backend of the history store (see db.h).
  *
  * The file is opened in WAL mode with foreign keys on; writes go through BEGIN IMMEDIATE so two
  * writers queue on the busy timeout instead of deadlocking on a lock upgrade. Bulk rows are one

@@ -1,5 +1,5 @@
 /* Findings of the analysis report (sic.findings/1 JSON, produced by the Lua graph) turned into
- * the store's generic finding structs. Owner: store engineer. */
+ * the store's generic finding structs. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Writing one application attempt into the history store: idempotent (content checksum) and
- * atomic (one transaction, retried whole after a dropped connection). Owner: store engineer. */
+ * atomic (one transaction, retried whole after a dropped connection). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -498,21 +498,6 @@ int sic_store_ingest(sic_store *s, const sic_app *app, const sic_ingest_opts *op
   rc = store_with_tx(s, opts->max_retries, ingest_tx, &cx, &res->retries, err);
   store_summary_free(&sum);
   if (rc) sic_err_wrap(err, "storing %s: ", cx.source_path ? cx.source_path : cx.app_id);
-  return rc;
-}
-
-int sic_store_record_analysis(const char *url, const sic_app *app, const sic_store_finding *findings,
-                              size_t nfindings, sic_ingest_result *res, sic_err *err) {
-  sic_store *s = NULL;
-  int rc = sic_store_open(url, &s, err);
-  if (rc) return rc;
-  sic_ingest_opts o;
-  sic_ingest_opts_init(&o);
-  o.findings = findings;
-  o.nfindings = nfindings;
-  sic_ingest_result local;
-  rc = sic_store_ingest(s, app, &o, res ? res : &local, err);
-  sic_store_close(s);
   return rc;
 }
 

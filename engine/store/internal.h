@@ -1,5 +1,5 @@
 /* Internal to engine/store: the sic_store handle and the functions its files share.
- * Owner: store engineer. */
+ */
 #ifndef SIC_STORE_INTERNAL_H
 #define SIC_STORE_INTERNAL_H
 

@@ -1,5 +1,4 @@
 /* Job identity: the key under which runs of "the same job" are compared over time.
- * Owner: store engineer.
  *
  * Schedulers put the run's date, time, a uuid or a counter into the application name
  * ("junoHourly-2016-10-05:21", "etl_daily_20240101", "report-3f2b...-uuid", "ingest-run-17").

@@ -1,5 +1,5 @@
 /* Reading runs back: `sic history`, the Lua binding, and the input of regression detection.
- * Owner: store engineer. */
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +46,17 @@ int store_job_keys(sic_store *s, char ***keys, size_t *n, sic_err *err) {
   *n = (size_t)r->nrows;
   db_rows_free(r);
   return 0;
+}
+
+int sic_store_list_jobs(sic_store *s, sic_store_jobs *out, sic_err *err) {
+  memset(out, 0, sizeof *out);
+  return store_job_keys(s, &out->keys, &out->n, err);
+}
+
+void sic_store_jobs_free(sic_store_jobs *jobs) {
+  for (size_t i = 0; jobs->keys && i < jobs->n; i++) free(jobs->keys[i]);
+  free(jobs->keys);
+  memset(jobs, 0, sizeof *jobs);
 }
 
 static const char RUN_COLUMNS[] =

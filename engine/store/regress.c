@@ -1,5 +1,5 @@
 /* Regression detection over stored runs: which runs got significantly slower or costlier than
- * their job's recent baseline, and the likely cause. Owner: store engineer.
+ * their job's recent baseline, and the likely cause.
  *
  * The test is robust on purpose: one slow run in the baseline must not hide a regression, and
  * one noisy job must not flag every run. For each run, the baseline is the job's previous N runs

@@ -1,5 +1,5 @@
 /* Text rendering of stored runs and regressions (`sic history`, `sic regressions`, the REPL).
- * Owner: store engineer. Times are printed in UTC so that output does not depend on the
+ * Times are printed in UTC so that output does not depend on the
  * machine's time zone. */
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Versioned schema of the history store, identical on SQLite and PostgreSQL.
- * Owner: store engineer. docs/store.md describes every table.
+ * docs/store.md describes every table.
  *
  * Migrations are append-only: migration N turns schema N-1 into N and is never edited once
  * released. Each runs in its own transaction together with the version bump, under a lock

@@ -1,5 +1,5 @@
 /* SHA-256 (FIPS 180-4) for the store's content checksums: the identity of an ingested log.
- * Owner: store engineer. Written from the specification; fast enough (~200+ MB/s) that hashing
+ * Written from the specification; fast enough (~200+ MB/s) that hashing
  * is never the bottleneck next to parsing. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Opening a history store by URL, the default location, transactions with reconnect-and-retry,
- * and content checksums. Owner: store engineer. */
+ * and content checksums. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

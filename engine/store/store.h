@@ -1,7 +1,7 @@
 /* The history store: every analysed application attempt, kept over time, so that runs of the
  * same job can be compared (`sic history`, `sic regressions`, `sic.store:history()` in Lua).
  *
- * Owner: store engineer. One C interface, two backends chosen by URL:
+ * One C interface, two backends chosen by URL:
  *   sqlite:///abs/path/sic.db   embedded SQLite file (the default, see sic_store_default_url)
  *   sqlite:relative/path.db     (also accepted)
  *   postgresql://user@host:port/db?...  or postgres://...   PostgreSQL through libpq; an empty
@@ -46,19 +46,25 @@
 /* Schema version this build writes and understands. */
 enum { SIC_STORE_SCHEMA_VERSION = 2 };
 
+/* The SIC_FFI regions of this header are the cdef of the Lua module sic.store (registered with
+ * the host by engine/store/store_lua.c). */
+/* SIC_FFI_BEGIN */
 typedef struct sic_store sic_store;
+/* SIC_FFI_END */
 
 /* ---- Opening ---- */
 
 /* Open (creating and migrating as needed) the store named by url (NULL/"" = $SIC_STORE, then
  * the default file). SIC_EINVAL: bad URL; SIC_EIO: cannot open/connect; SIC_EUNSUPPORTED: the
  * database schema is newer than this build. */
+/* SIC_FFI_BEGIN */
 int sic_store_open(const char *url, sic_store **out, sic_err *err);
 void sic_store_close(sic_store *s);
 /* "sqlite" or "postgresql". */
 const char *sic_store_backend(const sic_store *s);
 /* The URL as opened, with any password replaced by "***" (safe to print). */
 const char *sic_store_display_url(const sic_store *s);
+/* SIC_FFI_END */
 /* Schema version found in the database after migrations (== SIC_STORE_SCHEMA_VERSION). */
 int sic_store_schema_version(const sic_store *s);
 /* Write the default store URL ("sqlite:///.../sic/sic.db") into buf; creates the directory. */
@@ -172,12 +178,9 @@ typedef struct sic_store_findings {
 int sic_store_findings_from_json(const char *json, size_t len, sic_store_findings *out, sic_err *err);
 void sic_store_findings_free(sic_store_findings *f);
 
-/* For `sic analyze --store URL`: open url, store app with its findings, close. */
-int sic_store_record_analysis(const char *url, const sic_app *app,
-                              const sic_store_finding *findings, size_t nfindings,
-                              sic_ingest_result *res, sic_err *err);
-/* The same from the analysis report as sic_lua_analyze() returns it (sic.findings/1 JSON;
- * NULL = no analysis, store the run alone). source_path names the log when the model was read
+/* For `sic analyze --store URL`: open url, store app with the findings of its graph run
+ * (sic_findings.json, the sic.findings/1 document; NULL = no analysis, store the run alone),
+ * close. source_path names the log when the model was read
  * through a temporary copy (stdin), else NULL. */
 int sic_store_record_report(const char *url, const sic_app *app, const char *findings_json,
                             const char *source_path, sic_ingest_result *res, sic_err *err);
@@ -250,10 +253,21 @@ int sic_store_history(sic_store *s, const char *job, int limit, sic_store_runs *
 void sic_store_runs_free(sic_store_runs *r);
 /* The same as one JSON document {"schema":"sic.history/1","job":...,"runs":[...]}; *json is
  * malloc'd (caller frees). */
+/* Every job key in the store, sorted; out->keys (and each key) is malloc'd, released by
+ * sic_store_jobs_free. */
+typedef struct sic_store_jobs {
+  char **keys;                           /* job keys, sorted */
+  size_t n;                              /* entries in keys */
+} sic_store_jobs;
+int sic_store_list_jobs(sic_store *s, sic_store_jobs *out, sic_err *err);
+void sic_store_jobs_free(sic_store_jobs *jobs);
+/* SIC_FFI_BEGIN */
 int sic_store_history_json(sic_store *s, const char *job, int limit, char **json, sic_err *err);
+/* SIC_FFI_END */
 
 /* ---- Regressions ---- */
 
+/* SIC_FFI_BEGIN */
 typedef struct sic_regress_opts {
   int64_t since_ms;                      /* report runs starting at or after this time; -1 = all */
   const char *job;                       /* only this job (key, name or app id); NULL = all jobs */
@@ -264,6 +278,7 @@ typedef struct sic_regress_opts {
 } sic_regress_opts;
 
 void sic_regress_opts_init(sic_regress_opts *o);
+/* SIC_FFI_END */
 
 typedef struct sic_regress_cause {
   char *kind;                            /* "input_growth" | "config_change" | "stage_slowdown" | "new_skew" |
@@ -295,7 +310,9 @@ int sic_store_regressions(sic_store *s, const sic_regress_opts *o, sic_regressio
                           sic_err *err);
 void sic_regressions_free(sic_regressions *r);
 /* {"schema":"sic.regressions/1","regressions":[...]}; *json is malloc'd. */
+/* SIC_FFI_BEGIN */
 int sic_store_regressions_json(sic_store *s, const sic_regress_opts *o, char **json, sic_err *err);
+/* SIC_FFI_END */
 
 /* ---- Text rendering (what `sic history` / `sic regressions` print) ---- */
 
@@ -303,5 +320,9 @@ int sic_store_regressions_json(sic_store *s, const sic_regress_opts *o, char **j
 void sic_store_runs_print(FILE *out, const sic_store_runs *runs);
 /* One block per regression with its likely causes; o gives the thresholds for the header. */
 void sic_regressions_print(FILE *out, const sic_regressions *regs, const sic_regress_opts *o);
+
+/* Register sic.store with the Lua host (sic_lua_register_module); called by
+ * sic_components_init(). Idempotent. */
+void sic_store_register(void);
 
 #endif

@@ -1,5 +1,5 @@
 /* Per-attempt and per-stage figures computed from the model before storing (see summary.h).
- * Owner: store engineer. */
+ */
 #include "store/summary.h"
 #include "core/sort.h"
 

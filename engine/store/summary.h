@@ -1,6 +1,6 @@
 /* Internal to engine/store: figures computed from a model before it is written (per attempt
  * and per stage attempt), so that history and regression queries never need task rows.
- * Owner: store engineer. */
+ */
 #ifndef SIC_STORE_SUMMARY_H
 #define SIC_STORE_SUMMARY_H
 

@@ -2,16 +2,18 @@
 -- from the catalogue (scripts/pricing/catalogue.lua) by the cost.run rule
 -- (scripts/rules/cost_rules.lua), which names the entry, its source and date. The time totals
 -- (total_saving_ms, wasted_core_ms) add up the impact estimates of every finding.
--- Owner: analysis engineer.
-local AGENTS = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules" }
+--
+-- The findings it prices are those of the layers it needs: its edges in the graph are the
+-- list (an agent added upstream is priced once it is named here, in one place).
+local NEEDS = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules" }
 
 return {
   name = "cost",
   version = "1.0",
-  needs = { "skew", "partition", "resources", "sql", "runtime", "rules" },
+  needs = NEEDS,
   run = function(ctx, state)
     local total_ms, core_ms, by_rule = 0, 0, {}
-    for _, agent in ipairs(AGENTS) do
+    for _, agent in ipairs(NEEDS) do
       local layer = state[agent]
       if layer and layer.findings then
         for _, f in ipairs(layer.findings) do

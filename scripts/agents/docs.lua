@@ -2,7 +2,7 @@
 -- the knowledge base (`sic kb ingest ...`), by hybrid retrieval (BM25 + dense, fused) through
 -- the engine module sic.kb.
 --
--- Owner: rag engineer. Runs after the agents that produce findings (its `needs`) and attaches
+-- Runs after the agents that produce findings (its `needs`) and attaches
 -- `references = { {doc=, section=, source=, score=, heading=, title=, line=}, ... }` to each
 -- finding through the engine's annotation mechanism (additive: it never changes a finding).
 -- With no knowledge base (a fresh machine), an empty one, or one that cannot be read, it adds
@@ -15,7 +15,8 @@ local CANDIDATES = 8     -- passages retrieved to find K distinct sections (prop
                          -- one table share a section and would otherwise fill both slots)
 local MAX_FINDINGS = 60  -- findings looked up at most (a pathological report stays fast)
 
-local kb = require "sic.kb"
+-- A sic built without the knowledge base (SIC_WITH_FAISS=OFF) has no sic.kb: say so in the note.
+local kb_ok, kb = pcall(require, "sic.kb")
 
 local M = {
   name = "docs",
@@ -23,33 +24,8 @@ local M = {
   needs = { "skew", "partition", "resources", "sql", "runtime", "rules", "cost" },
 }
 
---- The retrieval query for a finding: a Spark error class when the finding carries one (it
---- names its own section of the error-conditions page), else its title, rule id, recommended
---- configuration names and recommendation text without numbers (the same recipe as `sic ask`,
---- scripts/agents/reasoning.lua). Exposed for tests.
-function M.query(f)
-  local r = f.recommendation
-  local text = type(r) == "table" and r.text or r
-  local evidence = type(f.evidence) == "table" and (f.evidence.reason or f.evidence.error) or ""
-  local classes, seen = {}, {}
-  for _, s in ipairs({ tostring(text or ""), tostring(evidence or "") }) do
-    for c in s:gmatch("%[([A-Z][A-Z0-9]*_[A-Z0-9_]+)[%].]") do
-      if not seen[c] then seen[c] = true; classes[#classes + 1] = c end
-    end
-  end
-  if #classes > 0 then return table.concat(classes, " ") end
-  local q = { tostring(f.title or ""), (tostring(f.id or ""):gsub("[_%.]", " ")) }
-  if type(r) == "table" and type(r.config) == "table" then
-    local names = {}
-    for k, v in pairs(r.config) do
-      names[#names + 1] = type(k) == "string" and k or (type(v) == "table" and v.name) or tostring(v)
-    end
-    table.sort(names) -- pairs order is not stable; the query (and so the ranking) must be
-    for _, n in ipairs(names) do q[#q + 1] = tostring(n) end
-  end
-  if type(text) == "string" then q[#q + 1] = (text:sub(1, 300):gsub("[%d%.]+%s*[%a]*", " ")) end
-  return (table.concat(q, " "):gsub("%b()", ""):gsub("%s+", " "))
-end
+--- The retrieval query for a finding (sic.query: the recipe `sic ask` uses too). Exposed for tests.
+M.query = require("sic.query").for_finding
 
 --- The first K passages of distinct (document, section): two rows of the same configuration
 --- table are one reference for a reader.
@@ -68,6 +44,9 @@ local function spark_version(ctx)
 end
 
 function M.run(ctx, state)
+  if not kb_ok then
+    return { mode = "none", note = "no documentation references: " .. tostring(kb) }
+  end
   local probe = kb.probe()
   local layer = { kb = probe.path, mode = probe.mode }
   if probe.mode == "none" then

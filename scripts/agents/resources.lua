@@ -1,7 +1,7 @@
 -- resources agent: executor utilisation over time (idle core-hours), driver-only time,
 -- dynamic allocation and memory (lib/analysis/resources.lua computes the profile once, in C
 -- where it loops over tasks), then the rule sets naming agent "resources"
--- (scripts/rules/resources_rules.lua). Owner: analysis engineer.
+-- (scripts/rules/resources_rules.lua).
 local R = require "lib.analysis.resources"
 
 return {

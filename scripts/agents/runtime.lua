@@ -2,7 +2,7 @@
 -- holds the what-if simulation (engine/stats/sim.c via lib/analysis/resources.lua): critical
 -- path (unlimited executors), ideal-parallelism bound, and the predicted wall time for 0.25x..4x
 -- the observed task slots. Then it evaluates the rule sets naming agent "runtime"
--- (scripts/rules/runtime_rules.lua). Owner: analysis engineer.
+-- (scripts/rules/runtime_rules.lua).
 -- With a runtime model configured (sic train; SIC_MODEL), the layer also holds the learned
 -- prediction (ml/: predicted stage times through the same kind of DAG simulation) for the
 -- observed cluster and for half and twice its executors, with intervals, under `learned`.

@@ -1,7 +1,7 @@
 -- sql agent: the expensive operators of each SQL execution's physical plan, with the SQL
 -- metrics Spark attached to each node. Evaluates the rule sets naming agent "sql"
 -- (scripts/rules/sql_rules.lua). Its layer lists the hottest operators per execution (by the
--- operator's own time metrics) for the report's plan view. Owner: analysis engineer.
+-- operator's own time metrics) for the report's plan view.
 local U = require "lib.analysis.util"
 
 local TIME_METRICS = { "sort time", "time in aggregation build", "scan time", "shuffle write time", "fetch wait time",

@@ -1,4 +1,4 @@
--- sic: the engine as a Lua module. Owner: lua engineer.
+-- sic: the engine as a Lua module.
 --
 --   local sic = require "sic"
 --   local app = assert(sic.load("/path/to/eventlog"))
@@ -17,7 +17,8 @@ local sic = {
   abi = core.ABI_VERSION,
   stats = require "sic.stats",
   parse = require "sic.parse",
-  ml = require "sic.ml",       -- runtime predictor (ml engineer): sic.ml.predict(app, opts)
+  -- runtime predictor: sic.ml.predict(app, opts); nil in a library built without the ml component
+  ml = core.module("sic.ml") and require "sic.ml" or nil,
   List = model.List,
   TASK_STATUS = { RUNNING = 0, SUCCESS = 1, FAILED = 2, KILLED = 3, UNKNOWN = 4 },
 }
@@ -43,6 +44,21 @@ local function split_path(s)
   return out
 end
 
+-- Services the engine's agents may call, built from the host's configuration: prediction
+-- with the runtime model named by SIC_MODEL (when the ml component is built in).
+local function default_services()
+  local services = {}
+  local model_path = os.getenv("SIC_MODEL")
+  if model_path and model_path ~= "" and require("sic.core").module("sic.ml") then
+    services.predict = function(app, opts)
+      local o = { model = model_path }
+      for k, v in pairs(opts or {}) do o[k] = v end
+      return require("sic.ml").predict(app, o)
+    end
+  end
+  return services
+end
+
 -- Engine options from the host (sic.native) and the environment (SIC_SCRIPTS, SIC_CONFIG).
 local function default_options()
   local native = package.loaded["sic.native"]
@@ -60,10 +76,12 @@ local function default_options()
     tables = native.tables or {}, now_ms = (native.now_ms or 0) > 0 and native.now_ms or nil,
     budget = { seconds = (native.budget_seconds or 0) > 0 and native.budget_seconds or nil,
                mb = (native.budget_mb or 0) > 0 and native.budget_mb or nil },
+    services = default_services(),
   }
 end
 
 local default_engine = nil
+
 
 -- A new engine (script registry + graph). opts: { dirs = {...}, builtin = dir, sets = {...},
 -- config_path = file, budget = { seconds =, mb = } }; missing fields come from the host/env.
@@ -158,7 +176,7 @@ sic %s - the engine from Lua
 
 function sic.help() io.write(HELP:format(sic.version)) end
 
--- The history store (engine/store via scripts/lib/sic/store.lua; owner: store engineer):
+-- The history store (engine/store via scripts/lib/sic/store.lua):
 -- sic.store:history("junoHourly"), sic.store:regressions{ since = "2024-01-01" } on the default
 -- store ($SIC_STORE, else $XDG_DATA_HOME/sic/sic.db, opened on first use); sic.open_store(url)
 -- for another one. Results are the sic.history/1 and sic.regressions/1 documents as tables.
@@ -167,18 +185,64 @@ function sic.open_store(url) return require("sic.store").open(url) end
 
 -- Entry points for the C host (engine/lua/host.c).
 sic.host = {
-  analyze_format = function(ptr, format)
+  -- One graph run for a C caller (sic_lua_run_graph): the report rendered as asked (text,
+  -- md; nil for json), the sic.findings/1 document, and the typed summary C copies.
+  run_graph = function(ptr, format)
     -- Script setup problems (graph, config, --set) are the user's to fix: no traceback.
     local ok, err = pcall(engine)
     if not ok then error({ message = tostring(err) }, 0) end
     local report = sic.analyze(model.wrap(ptr, false))
     local pretty = require "sic.pretty"
     -- "text-lead"/"md-lead": "<top problems>\30<findings>", for the C report that prints the
-    -- top problems under its header (sic_host_cli_findings_parts); "text"/"md" start with them
+    -- top problems under its header; "text"/"md" start with them
     local lead = format == "text-lead" or format == "md-lead"
-    if format == "text" or format == "text-lead" then return pretty.report(report, { lead_marker = lead }), #report.findings end
-    if format == "md" or format == "md-lead" then return pretty.report_md(report, { lead_marker = lead }), #report.findings end
-    return sic.json(report, true), #report.findings
+    local rendered = (format == "text" or format == "text-lead") and pretty.report(report, { lead_marker = lead })
+      or (format == "md" or format == "md-lead") and pretty.report_md(report, { lead_marker = lead }) or nil
+    local cost = type(report.state) == "table" and type(report.state.cost) == "table" and report.state.cost or {}
+    local items = {}
+    for i, f in ipairs(report.findings) do
+      items[i] = { id = f.id, severity = f.severity, title = f.title }
+    end
+    return rendered, sic.json(report, true), {
+      errors = report.errors, run_usd = tonumber(cost.run_usd), savings_usd = tonumber(cost.savings_usd),
+      findings = items,
+    }
+  end,
+  -- A user-editable script module that is not a graph agent (`sic ask`'s ask/reasoning.lua,
+  -- the knowledge base's lib/loaders/log4j.lua): found on the engine's search path (--scripts
+  -- dirs, SIC_SCRIPTS, the built-in scripts), compiled in the sandbox like an agent, and each
+  -- of its functions run under the budget (errors come back as "path: fn: message").
+  script_module = function(rel)
+    local e = require("sic.engine").new(default_options())
+    local path = e:find(rel)
+    if not path then error({ message = rel .. " not found (looked in: " .. table.concat(e.dirs, ", ") .. ")" }, 0) end
+    local ok, mod = pcall(e.compile_module, e, path)
+    if not ok then error({ message = tostring(mod) }, 0) end
+    if type(mod) ~= "table" then error({ message = path .. ": must return a module table" }, 0) end
+    local sandbox = require "sic.sandbox"
+    local wrapped = {}
+    for k, v in pairs(mod) do
+      if type(v) == "function" then
+        wrapped[k] = function(...)
+          local res = { sandbox.run(e.budget, v, ...) }
+          if not res[1] then
+            local why = type(res[2]) == "table" and res[2].message or res[2]
+            error(path .. ": " .. tostring(k) .. ": " .. tostring(why), 0)
+          end
+          return unpack(res, 2, table.maxn(res))
+        end
+      else
+        wrapped[k] = v
+      end
+    end
+    return wrapped
+  end,
+  -- The config file (sic.lua) as the engine reads it: compiled in the sandbox; its table.
+  config_table = function(path)
+    local e = require("sic.engine").new(default_options())
+    local ok, cfg = pcall(e.compile_module, e, path)
+    if not ok then error({ message = tostring(cfg) }, 0) end
+    return type(cfg) == "table" and cfg or {}
   end,
   -- sic delta TABLE... [--logs LOG...]: the Delta agent alone, rendered (sic.delta/1 in json).
   delta_report = function(format, tables, logs)

@@ -1,4 +1,4 @@
--- Pricing catalogue: editable data, no code. Owner: analysis engineer.
+-- Pricing catalogue: editable data, no code.
 --
 -- Each entry: cloud, instance, usd_per_hour (on-demand list price of one instance), vcpus,
 -- memory_gib, region, and optionally dbu_per_hour + usd_per_dbu for platforms that bill a

@@ -1,7 +1,7 @@
 -- Spark configuration rules that need evidence from the log (and from the agents before "rules":
 -- skew, resources, sql). Each explains why, and fires only when the log shows the setting
 -- mattered in this run. (spark_config_rules.lua holds the plain-default checks the metadata agent
--- runs.) Owner: analysis engineer.
+-- runs.)
 local U = require "lib.analysis.util"
 local R = require "lib.analysis.resources"
 local MIB = 1048576

@@ -3,7 +3,7 @@
 -- Method: executor cores are billed for the time they were alive, the driver for the wall time,
 -- each at the entry's price per vCPU-hour (+ DBU surcharge when the entry has one). A finding's
 -- value = wall time saved x the cluster's mean cost per ms + core time freed x the core price
--- Owner: analysis engineer.
+--
 local U = require "lib.analysis.util"
 local R = require "lib.analysis.resources"
 local catalogue = require "pricing.catalogue"

@@ -1,7 +1,7 @@
 -- Resources: idle executor capacity, driver-only time, memory over- and under-provisioning,
 -- executor shape. Figures come from lib/analysis/resources.lua (C timeline and simulation).
 -- Recommendations keep spark.dynamicAllocation min <= initial <= max and the executor shape
--- (cores per executor) the cluster already uses. Owner: analysis engineer.
+-- (cores per executor) the cluster already uses.
 local U = require "lib.analysis.util"
 local R = require "lib.analysis.resources"
 local GIB = 1024 ^ 3

@@ -5,7 +5,7 @@
 -- min_saving_ms in absolute terms). Each finding says whether it is data skew (the straggler
 -- read or shuffled far more bytes) or a straggler (same data, slow because of GC, its host,
 -- locality or a speculative copy), whether AQE would split it, and which SQL operator and join
--- keys of the stage's SQL execution are involved. Owner: analysis engineer.
+-- keys of the stage's SQL execution are involved.
 local U = require "lib.analysis.util"
 local stats = require "sic.stats"
 

@@ -2,7 +2,7 @@
 -- version), with the SQL metrics Spark attached to each node (rows, bytes, times through the
 -- accumulators): sort-merge joins that could broadcast, exploding joins, cartesian products,
 -- scans that read everything because a filter was not pushed down, Python UDF boundaries, and
--- the same table scanned over and over. Owner: analysis engineer.
+-- the same table scanned over and over.
 local U = require "lib.analysis.util"
 local MIB = 1048576
 

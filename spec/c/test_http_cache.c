@@ -1,6 +1,6 @@
 /* The HTTP service's response cache (engine/http/cache.c): hits share the cached bytes by
  * reference, an entry evicted or cleared while a reply still holds it stays readable until
- * released, the byte budget holds, and a store that raced a clear is dropped. Owner: http.
+ * released, the byte budget holds, and a store that raced a clear is dropped.
  * (Run under `make asan` this also proves no use-after-free and no leak.) */
 #include <stdlib.h>
 #include <string.h>

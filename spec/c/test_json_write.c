@@ -1,5 +1,5 @@
 /* Tests for engine/json/write.c: structure, escaping, numbers, Jackson pretty layout, errors.
- * Owner: shs. */
+ */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* Tests for engine/shs: date/number/query parsing as the History Server does it, and an
  * in-process walk of every resource of every application in the shared event logs (each
  * response well-formed JSON with an expected status; task counts consistent between a stage,
- * its task map and its task list). Owner: shs. */
+ * its task map and its task list). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

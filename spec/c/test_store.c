@@ -1,7 +1,7 @@
 /* The history store, tested identically against both backends (see test_store_support.h):
  * job keys, checksums, URLs, findings decoding, migrations, idempotent ingest, verbatim
  * storage of injection-shaped values, history and regressions. Fault tests (kill, races,
- * server restart) are in test_store_faults.c. Owner: store engineer. */
+ * server restart) are in test_store_faults.c. */
 #include "test_store_support.h"
 
 /* ---- tests ---- */

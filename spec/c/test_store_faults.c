@@ -1,7 +1,7 @@
 /* Fault tests of the history store, on SQLite and on a real PostgreSQL server (see
  * test_store_support.h): kill -9 in the middle of ingesting a large application then re-run,
  * several processes ingesting one log at once, and (PostgreSQL) a server restart and a
- * 3-second outage in the middle of an ingest. Owner: store engineer. */
+ * 3-second outage in the middle of an ingest. */
 #include "test_store_support.h"
 
 enum { BIG_STAGES = 40, BIG_TASKS_PER_STAGE = 5000 };

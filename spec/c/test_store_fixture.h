@@ -1,5 +1,5 @@
 /* Test-only: builds application models in memory for the store tests, so that they exercise
- * the store without depending on the log parser (owner: store engineer).
+ * the store without depending on the log parser.
  *
  * fx_build() allocates every array itself and fx_free() releases them (not sic_app_free(), which
  * belongs to the model builder and may lay memory out differently). */

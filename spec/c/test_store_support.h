@@ -1,4 +1,4 @@
-/* Test-only: what the history-store tests share (owner: store engineer). Each test binary
+/* Test-only: what the history-store tests share. Each test binary
  * runs its suite against SQLite (temp file) and against a real PostgreSQL server it starts
  * itself with spec/support/pg.sh (initdb + pg_ctl on a free loopback port; a watchdog stops
  * it when the test process exits, even after a crash). SIC_TEST_NO_PG=1 skips PostgreSQL

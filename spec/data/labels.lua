@@ -1,4 +1,4 @@
--- Labelled test set for the analysis agents (spec/lua/labels_spec.lua). Owner: analysis engineer.
+-- Labelled test set for the analysis agents (spec/lua/labels_spec.lua).
 --
 -- Labels come from reading the real logs under $SIC_SHARED_DATA/spark-events/ with python3
 -- (json per line, zstd/gzip/zip decompressed) independently of sic: per stage the successful

@@ -1,5 +1,5 @@
 -- `sic analyze DIR` in text: one line per application and a fleet summary ranked by cost and
--- by estimated savings; --details restores the full reports. Owner: analysis engineer.
+-- by estimated savings; --details restores the full reports.
 -- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 

@@ -1,6 +1,6 @@
 -- Resources agent: executor recommendations keep min <= initial <= max and the cluster's
 -- executor shape; utilisation and idle core time add up; the layer carries the timeline the
--- HTML report draws. Owner: analysis engineer.
+-- HTML report draws.
 -- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 local U = require "luahost_util"

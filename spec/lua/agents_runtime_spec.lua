@@ -1,6 +1,6 @@
 -- What-if simulation (engine/stats/sim.c through sic.stats.simulate and the runtime agent):
 -- validated on every real log - simulating each at its own cluster size must reproduce its
--- observed wall time - and checked for the shape of the what-if curve. Owner: analysis engineer.
+-- observed wall time - and checked for the shape of the what-if curve.
 local T = require "spec_helper"
 local U = require "luahost_util"
 local sic = require "sic"

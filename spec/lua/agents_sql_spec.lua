@@ -2,7 +2,7 @@
 -- synthetic Spark 3.5 log whose plan holds one of each problem: a cartesian product, a scan
 -- whose filter was not pushed down, a row-at-a-time Python UDF, a sort-merge join with an
 -- 8 MiB side, the same table scanned by two executions, broadcast joins disabled. (None of the
--- real logs has these operators with enough rows.) Owner: analysis engineer.
+-- real logs has these operators with enough rows.)
 local T = require "spec_helper"
 local cjson = require "cjson"
 

@@ -1,4 +1,4 @@
--- Headless-Chromium driver for the HTML report spec. Owner: analysis engineer.
+-- Headless-Chromium driver for the HTML report spec.
 -- Runs Debian's `chromium` (Makefile DEBIAN_PACKAGES: chromium, chromium-driver) as root-safe
 -- headless with a fresh profile and no network features, and returns what the page did:
 --   load(path) -> { dom = serialised DOM after scripts ran, console = { "message", ... } }

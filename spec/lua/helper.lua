@@ -95,6 +95,14 @@ function T.shared_reason(rel)
   return "needs shared data: ../shared/data/real/" .. rel
 end
 
+--- Whether the optional component `name` (rag, ml_train, ...) is built into the sic under
+--- test (SIC_COMPONENTS, exported by spec/CMakeLists.txt; everything when unset).
+function T.has_component(name)
+  local list = os.getenv("SIC_COMPONENTS")
+  if not list or list == "" then return true end
+  return ("," .. list .. ","):find("," .. name .. ",", 1, true) ~= nil
+end
+
 function T.read_file(path)
   local f, err = io.open(path, "rb")
   if not f then return nil, err end

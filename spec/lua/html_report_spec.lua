@@ -1,6 +1,6 @@
 -- `sic analyze --format html`: one self-contained page, checked in real headless Chromium
 -- (spec/lua/chromium_driver.lua): no console errors, every chart drawn, DOM assertions, and a
--- screenshot saved for people to look at. Owner: analysis engineer.
+-- screenshot saved for people to look at.
 local T = require "spec_helper"
 local chromium = require "chromium_driver"
 

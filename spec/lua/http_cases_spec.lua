@@ -1,7 +1,7 @@
 -- `sic serve` answers every case of the History Server's own expectations
 -- (shs-expectations/CASES.tsv) over HTTP with the same JSON as the History Server, through the
 -- same comparer as shs_cases_spec.lua (object key order free, lastUpdated* excepted). Each
--- case is asked twice: rendered, then from the response cache. Owner: http.
+-- case is asked twice: rendered, then from the response cache.
 -- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path

@@ -1,4 +1,4 @@
--- Rules over HTTP (owner: http): `sic serve --scripts DIR` serves a validated snapshot of DIR;
+-- Rules over HTTP: `sic serve --scripts DIR` serves a validated snapshot of DIR;
 -- POST /v1/rules/reload swaps in an edited DIR only when every rule loads and runs, and a
 -- failing reload (syntax error, runtime error) leaves the old rules serving.
 local T = require "spec_helper"

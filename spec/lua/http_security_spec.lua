@@ -1,7 +1,7 @@
 -- `sic serve` security, limits, faults and shutdown (issue 6): loopback default and token,
 -- traversal paths, body/header limits, truncated and bad uploads, malformed requests, slow
 -- clients, a log growing while served, OpenAPI/route-table agreement, graceful SIGTERM.
--- Every server binds 127.0.0.1 on a free port and is stopped by the test. Owner: http.
+-- Every server binds 127.0.0.1 on a free port and is stopped by the test.
 local T = require "spec_helper"
 package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
 local H = require "http_server"

@@ -1,4 +1,4 @@
--- The history store over HTTP (owner: http): uploads to POST /v1/analyze are recorded when
+-- The history store over HTTP: uploads to POST /v1/analyze are recorded when
 -- `sic serve --store URL` is given; /v1/jobs/{job}/history and /v1/regressions answer what
 -- `sic history` and `sic regressions` print as JSON; without a store they answer 409.
 local T = require "spec_helper"

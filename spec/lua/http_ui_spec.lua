@@ -1,4 +1,4 @@
--- The embedded web UI in headless Chromium (owner: http): the application list loads with
+-- The embedded web UI in headless Chromium: the application list loads with
 -- search and status, an application's page shows its charts, no console errors or uncaught
 -- exceptions (the page counts them on <body data-console-errors>), screenshots saved under
 -- $SIC_BUILD_DIR/http-ui/. The browser reaches only the test's own loopback server.

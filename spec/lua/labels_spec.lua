@@ -1,6 +1,5 @@
 -- Precision and recall of the analysis agents against the labelled test set
 -- (spec/data/labels.lua, labels from reading the real logs independently of sic).
--- Owner: analysis engineer.
 -- ctest-label: needs-shared-data (every case reads the real data; pending without it)
 local T = require "spec_helper"
 local U = require "luahost_util"

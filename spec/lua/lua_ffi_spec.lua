@@ -21,6 +21,28 @@ describe("FFI layout", function()
     assert.equal(ffi.offsetof("sic_tasks", "metric") + 34 * 32, ffi.offsetof("sic_tasks", "peak"))
   end)
 
+  it("covers the structs of every component module (generated cdefs, no hand-written ones)", function()
+    local built = {}
+    for _, name in ipairs(core.modules()) do built[name] = true end
+    assert.is_true(built["sic.store"] and built["sic.ml"] and true or false, table.concat(core.modules(), ","))
+    local want = { ["sic.store"] = "sic_regress_opts", ["sic.ml"] = "sic_ml_summary", ["sic.kb"] = "sic_kb_ref" }
+    for name, struct in pairs(want) do
+      if built[name] then
+        local fields = 0
+        for _, e in ipairs(core.layout(name)) do
+          if e.type == struct and e.field then fields = fields + 1 end
+        end
+        assert.is_true(fields >= 4, name .. ": " .. struct .. " fields in the layout table: " .. fields)
+      end
+    end
+    assert.same({}, core.check_layout())
+    -- the Lua modules declare nothing by hand: their cdef comes from the headers
+    for _, m in ipairs({ "kb", "ml", "store" }) do
+      local src = T.read_file(T.source_dir .. "/scripts/lib/sic/" .. m .. ".lua")
+      assert.is_nil(src:find("ffi%.cdef"), m .. ".lua declares its own cdef")
+    end
+  end)
+
   it("detects a layout that differs from C", function()
     -- A struct declared differently on the Lua side is caught by the same comparison.
     local ok = pcall(ffi.cdef, "typedef struct sic_fake_layout { int32_t a; int64_t b; } sic_fake_layout;")

@@ -1,5 +1,5 @@
 -- Test utilities for the Lua host specs (lua_*_spec.lua): temporary script dirs and
--- engines over them. Owner: lua engineer.
+-- engines over them.
 local T = require "spec_helper"
 
 local U = {}

@@ -1,3 +1,4 @@
+-- needs: ml_train
 -- Runtime predictor end to end: `sic train` writes a model, `sic predict` and sic.ml.predict
 -- give the same prediction, what-if settings change it, and bad input gives clear errors.
 local T = require "spec_helper"

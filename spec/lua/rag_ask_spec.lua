@@ -1,7 +1,8 @@
--- `sic kb` and `sic ask` end to end, and the answer assembly in scripts/agents/reasoning.lua.
--- Owner: rag engineer.
+-- needs: rag
+-- `sic kb` and `sic ask` end to end, and the answer assembly in scripts/ask/reasoning.lua.
+--
 local T = require "spec_helper"
-local reasoning = dofile((os.getenv("SIC_SOURCE_DIR") or ".") .. "/scripts/agents/reasoning.lua")
+local reasoning = dofile((os.getenv("SIC_SOURCE_DIR") or ".") .. "/scripts/ask/reasoning.lua")
 
 local function tmpdir()
   local p = os.tmpname()

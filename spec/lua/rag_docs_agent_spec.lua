@@ -1,7 +1,8 @@
+-- needs: rag
 -- The docs agent (scripts/agents/docs.lua) in the orchestration graph: every finding of
 -- `sic analyze` gets its two best documentation references from the knowledge base; without
 -- one, the run is unchanged and says why once. Also the engine's annotation contract
--- (additive only). Owner: rag engineer.
+-- (additive only).
 local T = require "spec_helper"
 local docs = dofile(T.source_dir .. "/scripts/agents/docs.lua")
 

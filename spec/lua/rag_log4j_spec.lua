@@ -1,5 +1,5 @@
 -- The lpeg log4j grammar of the knowledge-base log loader (scripts/lib/loaders/log4j.lua).
--- Owner: rag engineer.
+--
 local log4j = dofile((os.getenv("SIC_SOURCE_DIR") or ".") .. "/scripts/lib/loaders/log4j.lua")
 
 describe("log4j loader", function()

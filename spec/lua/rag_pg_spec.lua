@@ -1,8 +1,9 @@
+-- needs: rag
 -- The knowledge base on a PostgreSQL store (`sic kb ... --store postgresql://...`): chunks and
 -- the keyword index in PostgreSQL (tsvector, BM25 over postings), dense index in a local data
 -- dir; the question-set evaluation on that backend. A PostgreSQL server is started here
 -- (spec/support/pg.sh; stopped in teardown and by a watchdog if this process dies).
--- SIC_TEST_NO_PG=1 skips the spec (otherwise a missing server fails it). Owner: rag engineer.
+-- SIC_TEST_NO_PG=1 skips the spec (otherwise a missing server fails it).
 local T = require "spec_helper"
 local cjson = require "cjson"
 local ffi = require "ffi"

@@ -1,6 +1,6 @@
 -- `sic api`: error statuses and messages, parameter validation, orderings and filters, and
 -- the logs zip, checked against what Spark's History Server does (HistoryServerSuite and the
--- v1 resources). Owner: shs.
+-- v1 resources).
 local T = require "spec_helper"
 local J = require "shs_json"
 

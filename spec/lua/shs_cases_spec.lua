@@ -1,7 +1,7 @@
 -- `sic api` against the History Server's own expectations (shs-expectations/CASES.tsv): every
 -- case must produce the same JSON (object key order free, array order as given,
 -- lastUpdated/lastUpdatedEpoch excepted, since they are file modification times).
--- Owner: shs.
+--
 local T = require "spec_helper"
 local J = require "shs_json"
 

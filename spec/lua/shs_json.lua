@@ -1,4 +1,4 @@
--- Test-only JSON reader and comparer for the History Server specs (owner: shs).
+-- Test-only JSON reader and comparer for the History Server specs.
 --
 -- Unlike lua-cjson it keeps what a comparison of History Server output needs: objects and
 -- arrays stay distinct ("{ }" is not "[ ]"), and numbers keep their literal so integers are

@@ -2,7 +2,7 @@
 -- a later job re-listing an already computed stage (the History Server then stores that
 -- stage attempt again as SKIPPED, empty), killed speculative copies, failed attempts, the
 -- duration quantile quirk, executor and job totals. Expected values follow Spark 3.5's
--- AppStatusListener/AppStatusStore, worked out by hand in the comments. Owner: shs.
+-- AppStatusListener/AppStatusStore, worked out by hand in the comments.
 local T = require "spec_helper"
 local J = require "shs_json"
 

@@ -1,6 +1,6 @@
 -- End-to-end: `sic ingest`, `sic history`, `sic regressions` on real logs, against both store
 -- backends: SQLite in a temp file and a PostgreSQL server started here (spec/support/pg.sh,
--- stopped in teardown and by a watchdog if this process dies). Owner: store engineer.
+-- stopped in teardown and by a watchdog if this process dies).
 -- SIC_TEST_NO_PG=1 skips the PostgreSQL half (otherwise a missing server fails the spec).
 local T = require "spec_helper"
 local cjson = require "cjson"

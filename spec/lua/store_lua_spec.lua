@@ -1,5 +1,5 @@
 -- sic.store from Lua (scripts/lib/sic/store.lua over the C API in engine/store/store.h):
--- the same documents the CLI prints, nil + message on errors. Owner: store engineer.
+-- the same documents the CLI prints, nil + message on errors.
 local T = require "spec_helper"
 
 -- A generated log: the cases need a stored run, not a real one (a clone without ../shared runs

@@ -1,4 +1,4 @@
--- Test support for the HTTP service (owner: http): start `sic serve` on 127.0.0.1 with a free
+-- Test support for the HTTP service: start `sic serve` on 127.0.0.1 with a free
 -- port, talk to it with curl (and python3 for raw sockets), always stop it.
 --
 --   package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Throw-away PostgreSQL server for tests and benchmarks (owner: store engineer).
+# Throw-away PostgreSQL server for tests and benchmarks.
 #
 #   pg.sh start DIR [WATCH_PID]   initdb + start on a free loopback port; prints the store URL.
 #                                 With WATCH_PID, a watchdog stops the server and removes DIR

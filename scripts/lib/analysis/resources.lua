@@ -1,7 +1,7 @@
 -- analysis.resources: how the application used what it held - executor cores alive vs busy over
 -- time (C timeline, engine/stats/sim.c), driver-only time, dynamic allocation settings, memory
 -- (configured vs peak, spill and GC shares). Computed once per app and shared by the resources
--- agent, its rules and the cost agent. Owner: analysis engineer.
+-- agent, its rules and the cost agent.
 local U = require "lib.analysis.util"
 local stats = require "sic.stats"
 local parse = require "sic.parse"

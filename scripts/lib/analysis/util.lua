@@ -1,5 +1,5 @@
 -- analysis.util: helpers the analysis agents and rule sets share (formatting, the SQL plan
--- of a stage, plan metrics, app-level figures computed once per app). Owner: analysis engineer.
+-- of a stage, plan metrics, app-level figures computed once per app).
 -- Scripts load it with require "lib.analysis.util"; it runs in the same sandbox as they do.
 local M = {}
 

@@ -1,6 +1,6 @@
 -- log4j log loader for the knowledge base (`sic kb ingest` of driver/executor logs).
 --
--- Owner: rag engineer. Called from C (rag/logload.c) with the whole file as one string.
+-- Called from C (rag/logload.c) with the whole file as one string.
 -- An lpeg grammar recognises record lines of the layouts Spark ships and users commonly set:
 --   23/11/07 10:59:24.335 main INFO DriverLogger: message      (thread between time and level)
 --   23/11/07 10:59:24 INFO SparkContext: message                (Spark's default pattern)

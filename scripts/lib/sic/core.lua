@@ -1,6 +1,6 @@
 -- sic.core: the FFI binding to libsic. Loads the cdef generated from the real C headers
 -- (model.h, stats.h, lua_host.h SIC_FFI regions), checks the ABI handshake, and exposes the
--- C namespace. Owner: lua engineer.
+-- C namespace.
 --
 -- Where the C functions come from:
 --  * inside `sic` (repl/run/analyze) or any C program linked with libsic: the host preloads
@@ -86,12 +86,46 @@ end
 M.C = lib
 M.ffi = ffi
 
+-- Component modules (sic.kb, sic.ml, sic.store, ...): each component registers its module
+-- with the host (engine/lua/lua_host.h "Plug-ins") together with the cdef generated from its
+-- headers' SIC_FFI regions. Declared once per Lua state (the set lives in the registry, so a
+-- second load of this module after package.loaded is cleared does not redeclare).
+local function declared_modules()
+  local reg = debug.getregistry()
+  reg.sic_ffi_modules = reg.sic_ffi_modules or {}
+  return reg.sic_ffi_modules
+end
+
+--- The C namespace for component module `name` with its declarations loaded, or nil, why
+--- when this library was built without it (an optional component switched off).
+function M.module(name)
+  local done = declared_modules()
+  if done[name] then return lib end
+  local text = lib.sic_ffi_module_cdef(name)
+  if text == nil then
+    return nil, name .. " is not built into this sic (its component was configured off)"
+  end
+  ffi.cdef(ffi.string(text))
+  done[name] = true
+  return lib
+end
+
+--- Names of the component modules built in, in registration order.
+function M.modules()
+  local names = {}
+  for i = 0, tonumber(lib.sic_ffi_module_count()) - 1 do
+    names[#names + 1] = ffi.string(lib.sic_ffi_module_name(i))
+  end
+  return names
+end
+
 -- Every entry of the C layout table: {type=, field=, size=, offset=}; "#" rows are enum
--- constants (size = value).
-function M.layout()
+-- constants (size = value). With a module name, that component module's table instead.
+local function layout_rows(module)
   local rows = {}
-  for i = 0, tonumber(lib.sic_ffi_layout_count()) - 1 do
-    local e = lib.sic_ffi_layout(i)
+  local count = module and tonumber(lib.sic_ffi_module_layout_count(module)) or tonumber(lib.sic_ffi_layout_count())
+  for i = 0, count - 1 do
+    local e = module and lib.sic_ffi_module_layout(module, i) or lib.sic_ffi_layout(i)
     rows[#rows + 1] = {
       type = ffi.string(e.type),
       field = e.field ~= nil and ffi.string(e.field) or nil,
@@ -101,12 +135,21 @@ function M.layout()
   end
   return rows
 end
+function M.layout(module) return layout_rows(module) end
 
--- Compare the FFI's view of every struct/field/constant with C's. Returns a list of
--- mismatch messages (empty when the cdef agrees with the compiler).
+-- Compare the FFI's view of every struct/field/constant with C's: the core's, and every
+-- registered component module's (declared on the way). Returns a list of mismatch messages
+-- (empty when the cdefs agree with the compiler).
 function M.check_layout()
   local problems = {}
-  for _, e in ipairs(M.layout()) do
+  local rows = {}
+  for _, e in ipairs(M.layout()) do rows[#rows + 1] = e end
+  for _, name in ipairs(M.modules()) do
+    local ok, why = M.module(name)
+    if not ok then problems[#problems + 1] = why end
+    for _, e in ipairs(layout_rows(name)) do rows[#rows + 1] = e end
+  end
+  for _, e in ipairs(rows) do
     if e.type == "#" then
       local ok, v = pcall(function() return lib[e.field] end)
       if not ok or tonumber(v) ~= e.size then

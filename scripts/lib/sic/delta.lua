@@ -11,7 +11,9 @@
 -- mapping: statistics and partition values written under physical names are returned under
 -- the logical names of the schema. Errors: nil, message.
 local core = require "sic.core"
-local ffi, C = core.ffi, core.C
+local ffi = core.ffi
+-- the cdef comes from the delta component (delta.h's SIC_FFI region), registered by it
+local C = assert(core.module("sic.delta"))
 local ok_cjson, cjson = pcall(require, "cjson.safe")
 
 local M = {}

@@ -1,5 +1,5 @@
 -- sic.engine: the script registry (search path, load, validate, transactional reload) and
--- the orchestration graph runner. Owner: lua engineer.
+-- the orchestration graph runner.
 --
 -- Search path: user dirs (highest priority first), then the built-in scripts dir. A file is
 -- known by its path relative to the dir (graph.lua, agents/skew.lua, rules/skew_rules.lua);
@@ -54,7 +54,9 @@ local function read_text(path)
 end
 
 -- opts: { dirs = {user dirs...}, builtin = dir, budget = {seconds=, mb=}, sets = {...},
---         config_path = path }
+--         config_path = path, services = { predict = fn(app, opts) -> result | nil, why } }
+-- services are what the host injects for agents to call (ctx.predict, ...): the engine knows
+-- no component, model file or environment variable behind them.
 function M.new(opts)
   local self = setmetatable({}, Engine)
   self.dirs = {}
@@ -65,6 +67,7 @@ function M.new(opts)
   self.config_path = opts.config_path
   self.table_paths = opts.tables or {} -- Delta tables for the delta agent (sic analyze --tables)
   self.now_ms = opts.now_ms             -- "now" for time-based advice (VACUUM), nil = last commit
+  self.services = opts.services or {}
   self.modules = {} -- require cache for script modules (per engine)
   return self
 end
@@ -96,11 +99,22 @@ end
 function Engine:sandbox_require(name)
   if type(name) ~= "string" then error("require: module name must be a string", 2) end
   if name == "lpeg" then return require "lpeg" end
+  if name == "cjson" then return sandbox.readonly(require "cjson", "cjson") end  -- data only
   if name == "sic" then
     -- What scripts need of the facade; not load/engine/reload/host, which reach files and states.
     local sic = require "sic"
     return sandbox.readonly({ version = sic.version, abi = sic.abi, stats = sic.stats, parse = sic.parse,
       TASK_STATUS = sic.TASK_STATUS, json = sic.json }, "sic")
+  end
+  if name == "sic.query" then
+    -- Pure-Lua recipe shared with `sic ask`: compiled in the sandbox like a script module, so
+    -- it sees the sandbox's proxies (pairs over read-only findings) and a user copy wins.
+    local cached = self.modules[name]
+    if cached then return cached end
+    local path = self:find("lib/sic/query.lua")
+    if not path then error("require: module 'sic.query' not found", 2) end
+    self.modules[name] = self:compile_module(path)
+    return self.modules[name]
   end
   if name:match("^sic%.") then
     -- sic.kb: read-only knowledge-base lookups (the docs agent); it opens no file for writing.
@@ -423,17 +437,17 @@ function Engine:make_ctx(name, app, view, extra)
     end,
     conf = function(k, d) if app then return app:conf(k, d) end return d end,
     parse = require "sic.parse", stats = require "sic.stats",
-    -- The learned runtime predictor (sic train) for this app under opts {executors, cores,
-    -- input_scale}; nil, why when no model is configured (SIC_MODEL) or it cannot predict.
-    -- Scripts cannot name a model file: the configured one is the only file it reads.
+    -- The prediction service the host injected (services.predict): this app's runtime
+    -- under opts {executors, cores, input_scale}; nil, why without one. Scripts cannot
+    -- name a model file: the service decides which model it reads.
     predict = function(opts)
-      local model = os.getenv("SIC_MODEL")
-      if not model or model == "" then return nil, "no runtime model configured (SIC_MODEL)" end
-      local o = { model = model }
+      local predict = self.services.predict
+      if not predict then return nil, "no runtime model configured (SIC_MODEL)" end
+      local o = {}
       for _, k in ipairs({ "executors", "cores", "input_scale" }) do
         if type(opts) == "table" then o[k] = opts[k] end
       end
-      return require("sic.ml").predict(app, o)
+      return predict(app, o)
     end,
   }
   return ctx

@@ -1,5 +1,5 @@
 -- sic.json: a deterministic JSON encoder for reports (sorted object keys, integers without
--- ".0", NaN/inf as null, int64 cdata as numbers). Owner: lua engineer.
+-- ".0", NaN/inf as null, int64 cdata as numbers).
 local M = {}
 
 local ESC = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }

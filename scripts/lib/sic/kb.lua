@@ -1,32 +1,21 @@
 -- sic.kb: the knowledge base as seen by sandboxed agents (the `docs` agent attaches
--- documentation references to findings with it). A thin FFI binding to rag/kb_refs.h; the C
--- side caches the opened knowledge base per process and never creates one.
+-- documentation references to findings with it). A thin FFI binding to rag/kb_refs.h (its
+-- cdef is generated from that header and registered by the rag component); the C side caches
+-- the opened knowledge base per process and never creates one. In a sic built without rag
+-- (SIC_WITH_FAISS=OFF) requiring this module fails with the reason.
 --
--- Owner: rag engineer. Scripts get it read-only through `require "sic.kb"` (see
+-- Scripts get it read-only through `require "sic.kb"` (see
 -- sic.engine's sandbox_require). Nothing here writes files or reaches the network.
 --
 --   kb.probe([path])  -> { mode = "hybrid" | "keyword" | "none", path = "...", note = "..." }
 --   kb.search(query, k, [spark_version], [path])
 --                     -> { {source=, doc=, section=, heading=, title=, line=, score=}, ... } or nil, why
 local core = require "sic.core"
-local ffi, C = core.ffi, core.C
+local ffi = core.ffi
+local C, absent = core.module("sic.kb")
+if not C then error(absent, 0) end
 
 local M = {}
-
--- The same declarations as rag/kb_refs.h (plain types; the struct has no layout subtleties).
--- Guarded so that a second load of this module in one process does not redeclare them.
-if not pcall(function() return C.sic_kb_refs_probe end) then
-  ffi.cdef [[
-typedef struct sic_kb_ref {
-  const char *source; const char *doc; const char *section; const char *heading; const char *title;
-  double score; int line;
-} sic_kb_ref;
-int sic_kb_refs_probe(const char *path, char *resolved, int64_t resolved_cap, char *note, int64_t note_cap);
-int sic_kb_refs_search(const char *path, const char *query, int k, const char *spark_version,
-                       const sic_kb_ref **refs_out, char *note, int64_t note_cap);
-void sic_kb_refs_reset(void);
-]]
-end
 
 local MODES = { [0] = "hybrid", [1] = "keyword", [2] = "none" }
 local NOTE_CAP, PATH_CAP = 512, 4096

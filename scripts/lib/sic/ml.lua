@@ -1,4 +1,5 @@
--- sic.ml: the runtime predictor from Lua. Owner: ml engineer.
+-- sic.ml: the runtime predictor from Lua (cdef generated from ml/predict.h, registered by
+-- the ml component).
 --
 --   local sic = require "sic"
 --   local p = assert(sic.ml.open("model.sic"))        -- a model file from `sic train`
@@ -12,21 +13,7 @@
 -- Errors come back as nil, message.
 local ffi = require "ffi"
 local core = require "sic.core"
-local C = core.C
-
-if not pcall(ffi.typeof, "sic_ml_summary") then
-  ffi.cdef [[
-typedef struct sic_ml_predictor sic_ml_predictor;
-typedef struct sic_ml_summary {
-  double predicted_ms, low_ms, high_ms, app_model_ms, observed_ms, driver_ms;
-  int32_t slots, executors, nstages, unknown_features;
-} sic_ml_summary;
-int sic_ml_predictor_open(const char *path, sic_ml_predictor **out, sic_err *err);
-void sic_ml_predictor_free(sic_ml_predictor *p);
-int sic_ml_predict_summary(const sic_ml_predictor *p, const sic_app *app, int executors, int cores,
-                           double input_scale, sic_ml_summary *out, sic_err *err);
-]]
-end
+local C = assert(core.module("sic.ml"))
 
 local M = {}
 local Predictor = {}

@@ -1,5 +1,4 @@
 -- sic.model: zero-copy Lua views of a sic_app (engine/model/model.h) through the FFI.
--- Owner: lua engineer.
 --
 -- Indexing conventions (documented in docs/embedding/README.md):
 --  * task columns are C arrays indexed by task row 0..tasks.n-1, exactly the rows other

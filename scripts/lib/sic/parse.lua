@@ -1,4 +1,4 @@
--- sic.parse: lpeg grammars for the text the engine reads on the Lua side. Owner: lua engineer.
+-- sic.parse: lpeg grammars for the text the engine reads on the Lua side.
 --  * Spark size strings ("512m", "2g", "1024k", "10b", "1.5t"): bytes, with Spark's default
 --    unit per property (spark.executor.memory is MiB when no suffix, most others bytes);
 --  * Spark duration strings ("120s", "5min", "100ms", "2h", "1d", "500us"): milliseconds;

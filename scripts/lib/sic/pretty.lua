@@ -1,5 +1,5 @@
 -- sic.pretty: how the REPL shows values - model objects by their __tostring, findings as
--- one readable block, tables as sorted, depth-limited Lua syntax. Owner: lua engineer.
+-- one readable block, tables as sorted, depth-limited Lua syntax.
 local ffi = require "ffi"
 
 local M = {}

@@ -1,5 +1,5 @@
 -- sic.repl: line evaluation and tab completion for `sic repl` (the C side owns readline
--- and the terminal). Owner: lua engineer.
+-- and the terminal).
 local pretty = require "sic.pretty"
 
 local M = {}

@@ -1,5 +1,4 @@
 -- sic.rules: the rule contract, rule-set validation, thresholds/overrides and evaluation.
--- Owner: lua engineer.
 --
 -- A rule-set file (scripts/rules/*.lua) returns { agent = "skew", rules = { rule, ... } }
 -- (or just the list; agent defaults to "rules"). A rule is a declarative table:

@@ -1,4 +1,4 @@
--- sic.sandbox: where agents and rules run. Owner: lua engineer.
+-- sic.sandbox: where agents and rules run.
 --
 --  * Loading is text-only (loadfile(path, "t", env)): precompiled bytecode is refused.
 --  * Each script gets its own environment: an allow-list of the standard library (copies, so

@@ -1,5 +1,5 @@
 -- sic.stats: the C statistics (engine/stats/stats.h) for Lua: stage summaries straight from
--- the model, and the same functions over any Lua list or double[] cdata. Owner: lua engineer.
+-- the model, and the same functions over any Lua list or double[] cdata.
 local core = require "sic.core"
 local model = require "sic.model"
 local ffi, C = core.ffi, core.C
@@ -104,7 +104,7 @@ function M.topk(values, k, n)
   return out
 end
 
--- What-if simulation (engine/stats/sim.c, added by the analysis engineer): predicted wall time
+-- What-if simulation (engine/stats/sim.c): predicted wall time
 -- for each cluster-size factor (1 = observed task slots) and the bounds. Returns
 -- { summary = {wall_ms, driver_ms, phase_ms, task_ms, simulated_ms, critical_path_ms, ideal_ms,
 --   slot_ms, mean_slots, max_slots, phases}, walls = { [i] = ms for factors[i] } }.
@@ -132,8 +132,7 @@ function M.timeline(app, t0, t1, nbins)
   return out
 end
 
--- Sums of every task column of a stage in one C pass, no sorting (added by the analysis
--- engineer): { n = tasks counted, [column name] = sum } for metric and derived columns.
+-- Sums of every task column of a stage in one C pass, no sorting : { n = tasks counted, [column name] = sum } for metric and derived columns.
 local NSUMS = 41
 local DERIVED_ORDER = { "duration", "scheduler_delay", "gc_ratio_permille", "shuffle_read_bytes", "spill_bytes",
   "launch_time", "failed" }
@@ -160,7 +159,7 @@ function M.stage_sums(stage, filter)
   return out
 end
 
--- Per-executor totals of a column over one stage (added by the analysis engineer):
+-- Per-executor totals of a column over one stage:
 -- { sum = { [executor row] = .. }, count = { [executor row] = .. } }, one C pass.
 function M.stage_by_executor(stage, column, filter)
   local id = model.column_id(column or "duration")

@@ -1,4 +1,5 @@
--- sic.store: the history store (engine/store) from Lua. Owner: store engineer.
+-- sic.store: the history store (engine/store) from Lua (cdef generated from store.h's SIC_FFI
+-- regions, registered by the store component).
 --
 --   local store = require "sic.store"
 --   local st = assert(store.open("sqlite:///tmp/sic.db"))  -- nil = $SIC_STORE, else the default file
@@ -13,31 +14,15 @@
 local ffi = require "ffi"
 local core = require "sic.core"
 
-local C = core.C
+local C = assert(core.module("sic.store"))
 local M = {}
-
--- Declared one by one: another module may already have declared some (free, for one).
-local DECLS = {
-  "typedef struct sic_store sic_store;",
-  [[typedef struct sic_regress_opts { int64_t since_ms; const char *job; int baseline_runs;
-    int min_runs; double min_score; double min_ratio; } sic_regress_opts;]],
-  "int sic_store_open(const char *url, sic_store **out, sic_err *err);",
-  "void sic_store_close(sic_store *s);",
-  "const char *sic_store_backend(const sic_store *s);",
-  "const char *sic_store_display_url(const sic_store *s);",
-  "int sic_store_history_json(sic_store *s, const char *job, int limit, char **json, sic_err *err);",
-  "void sic_regress_opts_init(sic_regress_opts *o);",
-  "int sic_store_regressions_json(sic_store *s, const sic_regress_opts *o, char **json, sic_err *err);",
-  "void free(void *p);",
-}
-for _, d in ipairs(DECLS) do pcall(ffi.cdef, d) end
 
 local ok_cjson, cjson = pcall(require, "cjson")
 
 -- Take ownership of a malloc'd JSON document and decode it.
 local function decode(json_ptr)
   local text = ffi.string(json_ptr)
-  ffi.C.free(json_ptr)
+  C.sic_ffi_free(json_ptr)
   if not ok_cjson then return nil, "sic.store: lua-cjson is not installed (needed to decode results)" end
   local ok, doc = pcall(cjson.decode, text)
   if not ok then return nil, "sic.store: bad JSON from the store: " .. tostring(doc) end

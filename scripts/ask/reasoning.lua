@@ -1,11 +1,11 @@
--- reasoning agent: turns a question, an application's findings and retrieved documentation
+-- `sic ask`'s answer assembly: turns a question, an application's findings and retrieved documentation
 -- passages into an LLM prompt, an extractive answer (when no LLM is configured or it fails), and
 -- a final answer whose citations are checked against the passages actually retrieved.
 --
--- Owner: rag engineer. Users edit this file to change the prompt, ranking or answer layout; no
--- rebuild needed. `sic ask` (engine/cli/cmd_ask.c) calls M.prepare(input) and M.finalize(answer,
--- prepared). It is also a well-formed agent ({name, version, needs, run}) so the graph could run
--- it when a question is in ctx.question; it is not in scripts/graph.lua's default list.
+-- Users edit this file (a copy at ask/reasoning.lua in a --scripts dir wins) to change the
+-- prompt, ranking or answer layout; no rebuild needed. `sic ask` (engine/cli/cmd_ask.c) calls
+-- M.retrieval_queries, M.prepare(input) and M.finalize(answer, prepared). It is not a graph
+-- agent.
 --
 -- input = {
 --   question = "...",
@@ -15,7 +15,7 @@
 -- }
 local ok_cjson, cjson = pcall(require, "cjson")
 
-local M = { name = "reasoning", version = "0.1", needs = {} }
+local M = {}
 
 local SEVERITY_WEIGHT = { critical = 5, high = 4, medium = 3, low = 2, info = 1 }
 
@@ -118,35 +118,15 @@ function M.recommendation_text(r)
   return #parts > 0 and table.concat(parts, " ") or nil
 end
 
---- Retrieval queries for `sic ask`: the question first, then one per top finding (its title,
---- rule id and recommended configuration names) so the documentation behind each problem is
---- found even when the question is vague ("why is my job slow?").
+--- Retrieval queries for `sic ask`: the question first, then one per top finding with the
+--- docs agent's recipe (sic.query) so the documentation behind each problem is found even
+--- when the question is vague ("why is my job slow?").
 function M.retrieval_queries(question, report_json, max)
+  local for_finding = require("sic.query").for_finding
   local queries = { tostring(question or "") }
   local seen = { [queries[1]] = true }
   for _, f in ipairs((M.rank_findings(report_json, question, max or 3))) do
-    local q = { tostring(f.title or ""), (tostring(f.id or ""):gsub("[_%.]", " ")) }
-    local r = f.recommendation
-    if type(r) == "table" and type(r.config) == "table" then
-      for k, v in pairs(r.config) do q[#q + 1] = type(k) == "string" and k or (type(v) == "table" and v.name) or tostring(v) end
-    end
-    -- A Spark error class ("[CAST_INVALID_INPUT]") names its own documentation section: when
-    -- the finding carries one, it is the query. Otherwise the recommendation text carries the
-    -- specifics (an operator, a setting), without its numbers.
-    local text = type(r) == "table" and r.text or r
-    local classes = {}
-    for _, s in ipairs({ tostring(text or ""), tostring(f.evidence and (f.evidence.reason or f.evidence.error) or "") }) do
-      for c in s:gmatch("%[([A-Z][A-Z0-9]*_[A-Z0-9_]+)[%].]") do
-        if not classes[c] then classes[c] = true; classes[#classes + 1] = c end
-      end
-    end
-    local query
-    if #classes > 0 then
-      query = table.concat(classes, " ")
-    else
-      if type(text) == "string" then q[#q + 1] = (text:sub(1, 300):gsub("[%d%.]+%s*[%a]*", " ")) end
-      query = (table.concat(q, " "):gsub("%b()", ""))
-    end
+    local query = for_finding(f)
     if not seen[query] then seen[query] = true; queries[#queries + 1] = query end
   end
   return queries
@@ -315,12 +295,6 @@ function M.to_json(prepared, mode, answer, cited, unknown, llm_error)
     citations = cited or {}, unknown_citations = unknown or {}, llm_error = llm_error,
     findings = prepared.findings, passages = passages,
   })
-end
-
---- Agent entry point: when the graph's context carries a question, prepare the answer layer.
-function M.run(ctx, state)
-  if not ctx or not ctx.question then return {} end
-  return { ask = M.prepare({ question = ctx.question, passages = ctx.passages, report_json = ctx.report_json }) }
 end
 
 return M
