@@ -1,4 +1,4 @@
-/* Several applications in HTML (see analyze_html.h). Owner: analyze engineer (cli). */
+/* Several applications in HTML (see analyze_html.h). */
 #include "cli/analyze_html.h"
 
 #include <errno.h>

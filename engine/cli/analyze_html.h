@@ -1,7 +1,6 @@
 /* `sic analyze --format html` over several applications: every page rendered into memory,
  * then written as one page per application plus index.html (--output-dir DIR) or, on stdout,
  * as one fleet page (an index table, then each application's page in its own frame).
- * Owner: analyze engineer (cli).
  *
  * Ownership: the set owns every page and string it holds; sic_html_set_free releases them. */
 #ifndef SIC_CLI_ANALYZE_HTML_H

@@ -1,7 +1,7 @@
 /* `sic delta TABLE... [--logs EVENTLOG...] [--now T] [--format text|json|md|html]`: replay
  * each Delta table's log (engine/delta) and run the Delta agent (scripts/agents/delta.lua,
  * rules in scripts/rules/delta_rules.lua) over it, with the scans of the given event logs.
- * JSON is the sic.delta/1 document. Owner: delta engineer.
+ * JSON is the sic.delta/1 document.
  *
  * Exit status: 0 when every table was analysed (findings are data), 1 when a table or log
  * could not be read (reported in the document and on stderr), 2 on a usage error. */

@@ -6,7 +6,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "gen/gen.h"
-#include "gen/gen_delta.h"
+#include "delta/example_log.h"
 
 /* --filter EXPR (repeatable, for --delta) taken out of argv; returns how many. */
 static int take_filters(int *argc, char **argv, const char **filters) {

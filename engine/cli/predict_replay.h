@@ -1,7 +1,6 @@
 /* `sic predict` without a trained model: the application's runtime from a replay of its own
  * task times (engine/stats/sim.c, the simulation behind `sic analyze`'s what-if table), at the
  * logged cluster size or at another executor count / cores per executor.
- * Owner: ml engineer (cli).
  *
  * The interval is the replay's error on this very log (simulated vs observed wall time at the
  * logged size), widened by 15 percentage points per doubling away from the logged size (a heuristic, not a

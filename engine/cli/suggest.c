@@ -1,4 +1,4 @@
-/* Near-match suggestions and British spellings (see suggest.h). Owner: cli. */
+/* Near-match suggestions and British spellings (see suggest.h). */
 #include "cli/suggest.h"
 
 #include <ctype.h>

@@ -1,5 +1,5 @@
 /* Near-match suggestions and British spellings for command words, option names and option
- * values ("sic analyse", "--colour", "--formt"). Owner: cli.
+ * values ("sic analyse", "--colour", "--formt").
  *
  * Nothing allocates: results point into the caller's candidate list or buffer. */
 #ifndef SIC_CLI_SUGGEST_H

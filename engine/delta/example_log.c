@@ -1,10 +1,10 @@
-/* The Delta-scan example application (see gen_delta.h). */
+/* The Delta-scan example application (see example_log.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "delta/delta.h"
-#include "gen/gen_delta.h"
+#include "delta/example_log.h"
 #include "json/scan.h"
 #include "json/write.h"
 

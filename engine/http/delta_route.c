@@ -1,7 +1,7 @@
 /* GET /v1/delta?table=REL[&format=json|md|txt|html]: the `sic delta` report of a Delta table
  * under the server's --delta-root (never outside it: the resolved path must lie below the
  * resolved root). The delta agent runs in a fresh Lua state with the server's active rules.
- * Owner: delta engineer. */
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * WholeStageCodegen becomes a cluster holding the operators under it down to the next
  * InputAdapter; InputAdapter and query-stage wrappers add no node; a ReusedExchange (or a
  * query stage / subquery whose plan was seen before) adds only an edge from the node built
- * for the first equal plan (equal = same nodeName, simpleString and children). Owner: shs. */
+ * for the first equal plan (equal = same nodeName, simpleString and children). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

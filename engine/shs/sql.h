@@ -1,7 +1,7 @@
 /* The History Server's SQL resource (/applications/<id>[/<attempt>]/sql[/<executionId>]) as
  * Spark 3.5's SqlResource serves it: executions with their plan graph (SparkPlanGraph node
  * and edge numbering, WholeStageCodegen clusters) and metric values rendered like
- * SQLMetrics.stringValue. Internal to engine/shs. Owner: shs.
+ * SQLMetrics.stringValue. Internal to engine/shs.
  *
  * Ownership: shs_sql_values_build allocates a table that shs_sql_values_free releases; the
  * strings shs_sql_value returns belong to the table. */

@@ -1,7 +1,7 @@
 /* SQL metric values as text, as Spark 3.5 prints them: SQLMetrics.stringValue per metric type,
  * Utils.bytesToString, Utils.msDurationToString (Java's Formatter rounds half up on the decimal
  * expansion; NumberFormat groups with commas), and the iteration order of Scala 2.12 immutable
- * Int maps for job id lists (see sql.h). Owner: shs. */
+ * Int maps for job id lists (see sql.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

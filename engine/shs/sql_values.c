@@ -4,7 +4,7 @@
  * driver-side updates, turned into display strings when each execution ends.
  *
  * The model keeps only per-accumulator totals, not the per-partition values a median needs,
- * so this reads the log once more per loaded attempt (cached with the model). Owner: shs. */
+ * so this reads the log once more per loaded attempt (cached with the model). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,6 @@
 -- them. It prepares each table (files per partition, the scans whose location is the table),
 -- reports the replay's diagnostics as findings, and evaluates the rule sets naming agent
 -- "delta" (scripts/rules/delta_rules.lua) over the tables. Without tables it does nothing.
--- Owner: delta engineer.
 local A = require "lib.analysis.delta"
 local S = require "lib.analysis.delta_scans"
 

@@ -1,7 +1,7 @@
 -- Delta Lake table rules (agent "delta", entities: the tables prepared by
 -- scripts/agents/delta.lua). Every threshold can be overridden like any rule's
 -- (--set rule.delta.small_files.max_file_size=268435456, or a sic.lua config). What each
--- finding means and where its defaults come from: docs/delta.md. Owner: delta engineer.
+-- finding means and where its defaults come from: docs/delta.md.
 local A = require "lib.analysis.delta"
 local catalogue = require "pricing.catalogue"
 

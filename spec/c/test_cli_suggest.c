@@ -1,5 +1,5 @@
 /* Tests for engine/cli/suggest.c: edit distance, near-match suggestions and British
- * spellings used as aliases by the command line. Owner: cli. */
+ * spellings used as aliases by the command line. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* Tests for the SQL resource's value formats (engine/shs/sql_values.c, render_sql.c): Spark's
  * Utils.bytesToString / msDurationToString, SQLMetrics.stringValue per metric type, and the
- * iteration order of Scala 2.12 immutable Int maps (job id lists). Owner: shs. */
+ * iteration order of Scala 2.12 immutable Int maps (job id lists). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

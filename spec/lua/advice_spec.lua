@@ -1,7 +1,6 @@
 -- Advice a platform engineer acts on (issue 16), over every shared log: savings never above
 -- the run's cost, one finding per rule and settings, concrete settings that change something
 -- and fit the platform, durations of damaged logs from their event times, derived ids marked.
--- Owner: analysis engineer.
 local T = require "spec_helper"
 local U = require "luahost_util"
 local sic = require "sic"

@@ -1,6 +1,6 @@
 -- The command line as a newcomer meets it (issue 18): British spellings, suggestions for typos,
 -- HTML over a directory of logs, the outcome of each stored run, what ingest prints, and
--- regressions that need a baseline first. Owner: cli.
+-- regressions that need a baseline first.
 local T = require "spec_helper"
 
 local DIR = "spark-events/spark"

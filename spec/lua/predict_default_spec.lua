@@ -1,7 +1,7 @@
 -- `sic predict` out of the box (issue 18): with no trained model (no --model, no SIC_MODEL) it
 -- gives an estimate with an interval from a replay of the log's own task times, the same
 -- simulation as `sic analyze`'s what-if table, and --executors moves wide applications' estimates
--- the right way. Owner: ml engineer.
+-- the right way.
 local T = require "spec_helper"
 
 local WIDE = "spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd" -- stages of 576 and 2004 tasks on 128 slots

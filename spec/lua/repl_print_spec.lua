@@ -1,5 +1,5 @@
 -- sic repl: how values print (issue 18: `=st:top_tasks(3, "duration")` printed `table: 0x...`),
--- task columns listed once, entities looked up by Spark id. Owner: lua engineer.
+-- task columns listed once, entities looked up by Spark id.
 local T = require "spec_helper"
 
 local LOG = "spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd"

@@ -1,7 +1,7 @@
 -- `sic api` derives executor state as the History Server's listener does (issue 16):
 -- exclusion and its node-level form (never the driver, only live executors), peakMemoryMetrics
 -- only when executor metrics arrived, push-based shuffle reads under every spelling Spark
--- wrote. Logs are real ones, or real ones with events edited by the test. Owner: shs engineer.
+-- wrote. Logs are real ones, or real ones with events edited by the test.
 local T = require "spec_helper"
 local U = require "luahost_util"
 local cjson = require "cjson"

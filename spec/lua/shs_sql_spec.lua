@@ -2,7 +2,7 @@
 -- The expected graph is rebuilt here from the log's own plans (the last sparkPlanInfo of each
 -- execution, from SQLExecutionStart or SQLAdaptiveExecutionUpdate) with SparkPlanGraph's rules,
 -- written independently of engine/shs/render_sql.c: plans compared by a canonical text key
--- instead of a deep comparison. Owner: shs.
+-- instead of a deep comparison.
 local T = require "spec_helper"
 local J = require "shs_json"
 

@@ -1,7 +1,7 @@
 -- Layout analysis of one Delta snapshot (sic.delta), shared by the delta agent and its rules:
 -- files per partition, OPTIMIZE bin-packing simulation, min/max data skipping per predicate,
 -- clustering-column ranking from observed scans, VACUUM reclaim. Pure functions over plain
--- Lua tables, so the rules re-run them under their (overridable) thresholds. Owner: delta engineer.
+-- Lua tables, so the rules re-run them under their (overridable) thresholds.
 local M = {}
 
 M.GIB, M.MIB = 1073741824, 1048576

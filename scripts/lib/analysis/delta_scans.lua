@@ -1,7 +1,7 @@
 -- The scans event logs made of a Delta table: FileScan nodes of the SQL plans whose Location
 -- is the table, with their PushedFilters / PartitionFilters / DataFilters parsed into
 -- predicates and their scan metrics (number of files read, size of files read, scan time).
--- Used by the delta agent (scripts/agents/delta.lua). Owner: delta engineer.
+-- Used by the delta agent (scripts/agents/delta.lua).
 local U = require "lib.analysis.util"
 
 local M = {}

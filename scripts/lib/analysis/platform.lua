@@ -1,5 +1,5 @@
 -- analysis.platform: where and on what the application ran, read from the log itself, so that
--- advice fits the platform. Owner: analysis engineer.
+-- advice fits the platform.
 --
 --   vendor     "databricks" | "dataproc" | "emr" | nil (plain Apache Spark)
 --   manager    "yarn" | "kubernetes" | "standalone" | "local" | "mesos" | nil   (spark.master)

@@ -1,5 +1,4 @@
 -- analysis.savings: what the findings are worth together, each saving counted once.
--- Owner: analysis engineer.
 --
 -- Several findings can claim the same time: skew.task_duration and skew.shuffle_read the
 -- same straggler of a stage; runtime.gc_pressure (per stage), executor.gc_pressure (per

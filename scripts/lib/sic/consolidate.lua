@@ -1,4 +1,4 @@
--- sic.consolidate: one finding per problem. Owner: lua engineer.
+-- sic.consolidate: one finding per problem.
 --
 -- The graph runs rules entity by entity, so one cause seen on twelve stages arrives as twelve
 -- findings, and two rules that diagnose the same problem arrive twice on the same stage. The

@@ -1,6 +1,6 @@
 -- sic.delta_report: `sic delta TABLE... [--logs LOG...]`: loads the event logs, runs the delta
 -- agent (outside the graph: there may be no application) and renders the sic.delta/1 document
--- as JSON, text, Markdown or a self-contained HTML page. Owner: delta engineer.
+-- as JSON, text, Markdown or a self-contained HTML page.
 local json = require "sic.json"
 
 local M = {}

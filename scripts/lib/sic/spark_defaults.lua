@@ -1,6 +1,6 @@
 -- sic.spark_defaults: Spark's default values of the settings the rules recommend, by Spark
 -- version, and the test the rule layer uses to never recommend a setting's current or default
--- value. Owner: lua engineer. Facts from Spark's configuration documentation (3.x).
+-- value. Facts from Spark's configuration documentation (3.x).
 local parse = require "sic.parse"
 
 local M = {}
