@@ -28,7 +28,7 @@ return {
     end
     -- Overlapping savings (same stage time, same GC time, same idle cores) count once.
     local all = {}
-    for _, agent in ipairs(AGENTS) do
+    for _, agent in ipairs(NEEDS) do
       for _, f in ipairs(state[agent] and state[agent].findings or {}) do all[#all + 1] = f end
     end
     local union = require("lib.analysis.savings").union(all)
