@@ -31,7 +31,12 @@ typedef struct sic_http_opts {
   int threads;                /* worker threads; 0 = number of CPUs */
   int64_t max_body_bytes;     /* largest request body accepted (413 beyond); 0 = 64 MiB */
   int64_t max_header_bytes;   /* per-connection memory for the request line and headers (431 beyond); 0 = 32 KiB */
-  int timeout_s;              /* idle/slow connection timeout, seconds; 0 = 30 */
+  int timeout_s;              /* idle/slow connection timeout, seconds; 0 = 30. Also bounds the time
+                                 to receive a whole request head (from the connection's opening or
+                                 its previous response) and the time a body may lag behind
+                                 min_body_rate */
+  int64_t max_expanded_bytes; /* decompressed bytes an upload may expand to ("decompression bomb",
+                                 413 beyond); 0 = 16 x max_body_bytes */
   int64_t model_cache_bytes;  /* parsed application models kept (LRU); 0 = engine default (1 GiB) */
   int64_t response_cache_bytes; /* rendered /api/v1 responses kept; 0 = 64 MiB, -1 = no response cache */
   int rescan_ms;              /* how often the log dir is rescanned for new/grown logs; 0 = 2000 */

@@ -443,6 +443,7 @@ static int defaults_and_copies(sic_http *srv, const sic_http_opts *opts, sic_err
   if (!srv->opts.max_body_bytes) srv->opts.max_body_bytes = 64ll << 20;
   if (!srv->opts.max_header_bytes) srv->opts.max_header_bytes = 32 << 10;
   if (!srv->opts.timeout_s) srv->opts.timeout_s = 30;
+  if (!srv->opts.max_expanded_bytes) srv->opts.max_expanded_bytes = 16 * srv->opts.max_body_bytes;
   if (!srv->opts.response_cache_bytes) srv->opts.response_cache_bytes = 64ll << 20;
   if (!srv->opts.rescan_ms) srv->opts.rescan_ms = 2000;
   if (srv->opts.threads <= 0) {
