@@ -186,7 +186,9 @@ static int app_error(http_reply *out, sic_err *err) {
 typedef int (*app_renderer)(sic_http *srv, http_req *rq, const sic_app *app, http_reply *out);
 
 static int with_app(sic_http *srv, http_req *rq, http_reply *out, app_renderer render) {
-  if (http_cache_get(srv->cache, rq->target, out)) return out->status;
+  char key[2048]; /* path + sorted known parameters: ?a=1&b=2 and ?b=2&a=1 are one entry */
+  http_copilot_cache_key(rq, key, sizeof key);
+  if (http_cache_get(srv->cache, key, out)) return out->status;
   uint64_t gen = http_cache_generation(srv->cache);
   char id[128];
   if (decode_segment(rq->params[0], id, sizeof id) < 0) return http_reply_error(out, 400, "bad application id");
@@ -195,7 +197,7 @@ static int with_app(sic_http *srv, http_req *rq, http_reply *out, app_renderer r
   if (load_app(srv, id, &app, &err) < 0) return app_error(out, &err);
   int status = render(srv, rq, app, out);
   sic_app_free(app);
-  if (status == 200 || status == 404) http_cache_put(srv->cache, rq->target, out, gen);
+  if (status == 200 || status == 404) http_cache_put(srv->cache, key, out, gen);
   return status;
 }
 

@@ -35,6 +35,14 @@ typedef struct sic_http_opts {
                                  to receive a whole request head (from the connection's opening or
                                  its previous response) and the time a body may lag behind
                                  min_body_rate */
+  int max_connections;        /* open connections served; 0 = 4096 (bounded by the descriptor limit) */
+  int max_conns_per_ip;       /* open connections from one client address; 0 = 256 */
+  int reserve_connections;    /* extra connections kept for health checks beyond max_connections
+                                 (only for an address holding no other connection); 0 = 32, -1 = none */
+  double min_body_rate;       /* bytes/s a request body must average once it is older than timeout_s;
+                                 0 = 1024 */
+  int analysis_threads;       /* threads running analyses, renders and store queries; 0 = number of CPUs */
+  int analysis_queue;         /* analyses waiting for a thread before 503; 0 = 64 */
   int64_t max_expanded_bytes; /* decompressed bytes an upload may expand to ("decompression bomb",
                                  413 beyond); 0 = 16 x max_body_bytes */
   int64_t model_cache_bytes;  /* parsed application models kept (LRU); 0 = engine default (1 GiB) */
