@@ -150,7 +150,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
   int status = rq->replied ? rq->status : 0; /* 0: no response from us (client left, or MHD answered itself) */
   http_metrics_observe(&srv->metrics, rq->route_index, status, http_now_ns() - rq->start_ns);
   atomic_fetch_sub(&srv->metrics.in_flight, 1);
-  http_guard_set(rq->conn, HTTP_CONN_WAIT_HEAD); /* the next request head is due within --timeout */
+  /* the next request head is due within --timeout; looked up again, not rq->conn, in case the
+   * connection's record is already gone (a request ending with its connection) */
+  http_guard_set(http_guard_conn(c), HTTP_CONN_WAIT_HEAD);
   req_free(rq);
   *con_cls = NULL;
 }

@@ -33,7 +33,9 @@ describe("sic serve under 5,000 slow connections (slowloris)", function()
 import os, resource, selectors, socket, time
 port = int(os.environ["PORT"]); N = 5000; TIMEOUT = 5.0; ADDRS = 25  # 200 per address
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-if soft < N + 256: resource.setrlimit(resource.RLIMIT_NOFILE, (min(N + 256, hard), hard))
+if hard != resource.RLIM_INFINITY and hard < N + 256:
+    print("SKIP: the descriptor limit (ulimit -Hn %d) is below %d" % (hard, N + 256)); raise SystemExit(0)
+if soft < N + 256: resource.setrlimit(resource.RLIMIT_NOFILE, (N + 256, hard))
 sel = selectors.DefaultSelector()
 opened, closed = {}, {}
 first_opened = time.monotonic()
@@ -62,14 +64,12 @@ def poll(wait):
         except (ConnectionResetError, BrokenPipeError): gone = True
         except BlockingIOError: gone = False
         if gone: sel.unregister(s); closed[s] = time.monotonic()
-refused_at_once = None
 worst, probes, open_during = 0.0, 0, []
 last_byte = time.monotonic()
 deadline = all_connected + TIMEOUT + 4
 while time.monotonic() < deadline and len(closed) < N:
     poll(0.05)
     now = time.monotonic()
-    if refused_at_once is None and now - all_connected > 0.3: refused_at_once = len(closed)
     if now - last_byte >= 1.0:  # one more header byte per open connection each second
         last_byte = now
         for s in list(opened):
@@ -85,7 +85,8 @@ last_close = max(closed.values()) if closed else 0
 slowest = max(closed[s] - opened[s] for s in closed) if closed else 0
 print("connections=%d" % N)
 print("connect_s=%.2f" % (all_connected - first_opened))
-print("refused_at_once=%d" % refused_at_once)
+# refused at accept: closed long before any head deadline could have passed
+print("refused_at_once=%d" % sum(1 for s in closed if closed[s] - opened[s] < TIMEOUT / 2))
 print("held_min=%d" % min(open_during))
 print("probes=%d" % probes)
 print("worst_health_ms=%.1f" % (worst * 1000))
@@ -93,6 +94,10 @@ print("still_open=%d" % (N - len(closed)))
 print("slowest_close_s=%.2f" % slowest)
 print("all_closed_after_s=%.2f" % (last_close - all_connected))
 ]])
+    if out:match("^SKIP: ") then
+      srv:stop()
+      return pending(out)
+    end
     io.stderr:write("\n[slowloris figures]\n" .. out) -- reported by the issue's owner; `ctest -V` shows them
     local r = kv(out)
     local metrics = srv:get("/metrics").body
