@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -172,7 +173,16 @@ void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
     return;
   }
   http_conn *hc = *socket_context;
-  if (!hc) return;
+  if (!hc) { /* no record (out of memory at start): still give its slot back */
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ad = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    unsigned char key[16];
+    addr_key(ad ? ad->client_addr : NULL, key);
+    pthread_mutex_lock(&g->mu);
+    if (fd) count_out(g, fd->connect_fd, key);
+    pthread_mutex_unlock(&g->mu);
+    return;
+  }
   pthread_mutex_lock(&g->mu);
   if (hc->prev) hc->prev->next = hc->next;
   else g->head = hc->next;
@@ -281,6 +291,69 @@ int http_guard_start(sic_http *srv, sic_err *err) {
   if (pthread_create(&g->sweeper, NULL, sweeper_main, srv))
     return sic_err_set(err, SIC_EIO, "cannot start the connection sweeper thread");
   g->sweeper_started = 1;
+  return 0;
+}
+
+/* ---- the listening socket (created here so port 0 works and a busy port fails early) ---- */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sl, int *loopback, sic_err *err) {
+  char host[256];
+  const char *colon = strrchr(listen, ':');
+  if (!colon || colon == listen || strlen(listen) >= sizeof host)
+    return sic_err_set(err, SIC_EINVAL, "--listen '%s': expected HOST:PORT, e.g. 127.0.0.1:18080", listen);
+  size_t hl = (size_t)(colon - listen);
+  memcpy(host, listen, hl);
+  host[hl] = 0;
+  char *end;
+  long port = strtol(colon + 1, &end, 10);
+  if (*end || colon[1] == 0 || port < 0 || port > 65535)
+    return sic_err_set(err, SIC_EINVAL, "--listen '%s': port must be 0..65535", listen);
+  memset(ss, 0, sizeof *ss);
+  if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+    host[hl - 1] = 0;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+      return sic_err_set(err, SIC_EINVAL, "--listen '%s': bad IPv6 address", listen);
+    *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+    *sl = sizeof *a6;
+    return 0;
+  }
+  struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+  a4->sin_family = AF_INET;
+  a4->sin_port = htons((uint16_t)port);
+  if (!strcmp(host, "localhost")) strcpy(host, "127.0.0.1");
+  if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+    return sic_err_set(err, SIC_EINVAL, "--listen '%s': bad IPv4 address (use a numeric address)", listen);
+  *loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+  *sl = sizeof *a4;
+  return 0;
+}
+
+int http_listen_open(sic_http *srv, sic_err *err) {
+  struct sockaddr_storage ss;
+  socklen_t sl = 0;
+  int loopback = 0;
+  if (parse_listen(srv->listen, &ss, &sl, &loopback, err) < 0) return -1;
+  if (!loopback && !srv->token)
+    return sic_err_set(err, SIC_EINVAL,
+                       "refusing to listen on non-loopback address %s without a token: set SIC_API_TOKEN", srv->listen);
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return sic_err_set(err, SIC_EIO, "socket: %s", strerror(errno));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
+    int e = errno;
+    close(fd);
+    return sic_err_set(err, SIC_EIO, "cannot listen on %s: %s", srv->listen, strerror(e));
+  }
+  struct sockaddr_storage got;
+  socklen_t gl = sizeof got;
+  getsockname(fd, (struct sockaddr *)&got, &gl);
+  srv->port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+                                              : ((struct sockaddr_in *)&got)->sin_port);
+  srv->listen_fd = fd;
   return 0;
 }
 

@@ -1,6 +1,8 @@
 /* Internals of the HTTP service (engine/http). Owner: http. Not a public header.
  *
- * Layers: server.c (libmicrohttpd plumbing: sockets, limits, auth, body intake, shutdown),
+ * Layers: server.c (libmicrohttpd plumbing: daemons, limits, auth, body intake, shutdown),
+ * guard.c (listening socket, accept thread, connection limits, health reserve, slow-client
+ * sweeper), pool.c (the analysis pool offloaded routes run on),
  * routes.c (the route table every request is dispatched on, and its handlers), cache.c (the
  * rendered-response cache in front of engine/shs), metrics.c (Prometheus counters),
  * openapi.c (OpenAPI document and /docs page generated from the route table), assets
@@ -101,6 +103,9 @@ int http_cached_reply(struct sic_http *srv, http_req *rq, http_reply *out);
  * the query parameters (unknown ones were refused before), so equal requests share it. */
 void http_copilot_cache_key(const http_req *rq, char *buf, size_t n);
 
+/* The first query parameter of query that route does not document, into bad ("" if none). */
+void http_route_unknown_param(const http_route *route, const char *query, char *bad, size_t n);
+
 extern const http_route http_routes[];
 extern const int http_nroutes;
 /* Find the route for method + decoded path; fills rq->params. *path_known is set when some
@@ -185,6 +190,8 @@ typedef struct http_conn {
 
 typedef struct http_guard http_guard;
 int http_guard_start(struct sic_http *srv, sic_err *err);
+/* Bind srv->listen (refusing a non-loopback address without a token) into srv->listen_fd/port. */
+int http_listen_open(struct sic_http *srv, sic_err *err);
 /* Start accepting on srv->listen_fd (after the daemon started); stop before draining. */
 int http_guard_listen(struct sic_http *srv, sic_err *err);
 void http_guard_stop_accepting(struct sic_http *srv);

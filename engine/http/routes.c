@@ -87,6 +87,31 @@ int http_copilot_predict(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_history(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_regressions(sic_http *srv, http_req *rq, http_reply *out);
 
+/* Copilot routes take only the query parameters their route documents: anything else is a
+ * client error, not a new cache entry and a fresh analysis (issue 19: ?junk=N). The name of
+ * the first unknown parameter goes into bad (empty when all are known). */
+void http_route_unknown_param(const http_route *route, const char *query, char *bad, size_t n) {
+  bad[0] = 0;
+  for (const char *p = query; p && *p;) {
+    const char *amp = strchr(p, '&');
+    size_t len = amp ? (size_t)(amp - p) : strlen(p);
+    const char *eq = memchr(p, '=', len);
+    size_t nl = eq ? (size_t)(eq - p) : len;
+    int known = nl == 0; /* "&&" is harmless */
+    for (const char *d = route->query_params; d && *d && !known;) {
+      const char *bar = strchr(d, '|');
+      const char *semi = strchr(d, ';');
+      if (bar && (size_t)(bar - d) == nl && !strncmp(d, p, nl)) known = 1;
+      d = semi ? semi + 1 : "";
+    }
+    if (!known) {
+      snprintf(bad, n, "%.*s", (int)(nl < 64 ? nl : 64), p);
+      return;
+    }
+    p = amp ? amp + 1 : NULL;
+  }
+}
+
 /* ---- cached replies of offloaded routes (answered without the analysis pool) ---- */
 
 void http_copilot_cache_key(const http_req *rq, char *buf, size_t n) {

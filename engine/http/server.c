@@ -1,6 +1,7 @@
-/* libmicrohttpd plumbing for the sic HTTP service: listening socket, thread pool, per-request
- * state, auth, size limits, body intake (memory or spooled to a private dir), dispatch on the
- * route table, the periodic log-dir rescan and graceful shutdown. Owner: http. */
+/* libmicrohttpd plumbing for the sic HTTP service: daemons and thread pool, per-request state,
+ * auth, size limits, body intake (memory or spooled to a private dir), dispatch on the route
+ * table (inline, or through the analysis pool), the periodic log-dir rescan and graceful
+ * shutdown. The listening socket, accepting and connection limits are guard.c's. Owner: http. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -261,31 +262,6 @@ static int body_take(sic_http *srv, http_req *rq, const char *data, size_t n) {
 
 /* ---- the access handler ---- */
 
-/* Copilot routes take only the query parameters their route documents: anything else is a
- * client error, not a new cache entry and a fresh analysis (issue 19: ?junk=N). The name of
- * the first unknown parameter goes into bad (empty when all are known). */
-static void unknown_query_param(const http_route *route, const char *query, char *bad, size_t n) {
-  bad[0] = 0;
-  for (const char *p = query; p && *p;) {
-    const char *amp = strchr(p, '&');
-    size_t len = amp ? (size_t)(amp - p) : strlen(p);
-    const char *eq = memchr(p, '=', len);
-    size_t nl = eq ? (size_t)(eq - p) : len;
-    int known = nl == 0; /* "&&" is harmless */
-    for (const char *d = route->query_params; d && *d && !known;) {
-      const char *bar = strchr(d, '|');
-      const char *semi = strchr(d, ';');
-      if (bar && (size_t)(bar - d) == nl && !strncmp(d, p, nl)) known = 1;
-      d = semi ? semi + 1 : "";
-    }
-    if (!known) {
-      snprintf(bad, n, "%.*s", (int)(nl < 64 ? nl : 64), p);
-      return;
-    }
-    p = amp ? amp + 1 : NULL;
-  }
-}
-
 static enum MHD_Result first_call(sic_http *srv, struct MHD_Connection *c, http_req *rq, const char *method) {
   rq->started = 1;
   rq->method = method;
@@ -306,7 +282,7 @@ static enum MHD_Result first_call(sic_http *srv, struct MHD_Connection *c, http_
   }
   if (!strcmp(rq->route->tag, "copilot")) {
     char bad[80];
-    unknown_query_param(rq->route, rq->query, bad, sizeof bad);
+    http_route_unknown_param(rq->route, rq->query, bad, sizeof bad);
     if (bad[0]) {
       atomic_fetch_add(&srv->metrics.rejected_query, 1);
       char msg[200];
@@ -413,69 +389,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return MHD_YES;
   }
   return dispatch(srv, c, rq);
-}
-
-/* ---- listening ---- */
-
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sl, int *loopback, sic_err *err) {
-  char host[256];
-  const char *colon = strrchr(listen, ':');
-  if (!colon || colon == listen || strlen(listen) >= sizeof host)
-    return sic_err_set(err, SIC_EINVAL, "--listen '%s': expected HOST:PORT, e.g. 127.0.0.1:18080", listen);
-  size_t hl = (size_t)(colon - listen);
-  memcpy(host, listen, hl);
-  host[hl] = 0;
-  char *end;
-  long port = strtol(colon + 1, &end, 10);
-  if (*end || colon[1] == 0 || port < 0 || port > 65535)
-    return sic_err_set(err, SIC_EINVAL, "--listen '%s': port must be 0..65535", listen);
-  memset(ss, 0, sizeof *ss);
-  if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-    host[hl - 1] = 0;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-    a6->sin6_family = AF_INET6;
-    a6->sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
-      return sic_err_set(err, SIC_EINVAL, "--listen '%s': bad IPv6 address", listen);
-    *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
-    *sl = sizeof *a6;
-    return 0;
-  }
-  struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-  a4->sin_family = AF_INET;
-  a4->sin_port = htons((uint16_t)port);
-  if (!strcmp(host, "localhost")) strcpy(host, "127.0.0.1");
-  if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-    return sic_err_set(err, SIC_EINVAL, "--listen '%s': bad IPv4 address (use a numeric address)", listen);
-  *loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
-  *sl = sizeof *a4;
-  return 0;
-}
-
-static int open_listener(sic_http *srv, sic_err *err) {
-  struct sockaddr_storage ss;
-  socklen_t sl = 0;
-  int loopback = 0;
-  if (parse_listen(srv->listen, &ss, &sl, &loopback, err) < 0) return -1;
-  if (!loopback && !srv->token)
-    return sic_err_set(err, SIC_EINVAL,
-                       "refusing to listen on non-loopback address %s without a token: set SIC_API_TOKEN", srv->listen);
-  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return sic_err_set(err, SIC_EIO, "socket: %s", strerror(errno));
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
-    int e = errno;
-    close(fd);
-    return sic_err_set(err, SIC_EIO, "cannot listen on %s: %s", srv->listen, strerror(e));
-  }
-  struct sockaddr_storage got;
-  socklen_t gl = sizeof got;
-  getsockname(fd, (struct sockaddr *)&got, &gl);
-  srv->port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
-                                              : ((struct sockaddr_in *)&got)->sin_port);
-  srv->listen_fd = fd;
-  return 0;
 }
 
 /* ---- rescans ---- */
@@ -618,7 +531,7 @@ int sic_http_start(const sic_http_opts *opts, sic_http **out, sic_err *err) {
   clock_gettime(CLOCK_REALTIME, &now);
   srv->started_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
   if (defaults_and_copies(srv, opts, err) < 0) goto error;
-  if (open_listener(srv, err) < 0) goto error; /* before the (slow) catalog: fail fast on a busy port */
+  if (http_listen_open(srv, err) < 0) goto error; /* before the (slow) catalog: fail fast on a busy port */
   sic_shs_opts so = {srv->opts.model_cache_bytes, 0};
   if (sic_shs_open_dirs((const char *const *)srv->logdirs, srv->nlogdirs, &so, &srv->shs, err) < 0) goto error;
   srv->cache = http_cache_new(srv->opts.response_cache_bytes > 0 ? srv->opts.response_cache_bytes : 0);
