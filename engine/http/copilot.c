@@ -188,7 +188,7 @@ typedef int (*app_renderer)(sic_http *srv, http_req *rq, const sic_app *app, htt
 static int with_app(sic_http *srv, http_req *rq, http_reply *out, app_renderer render) {
   char key[2048]; /* path + sorted known parameters: ?a=1&b=2 and ?b=2&a=1 are one entry */
   http_copilot_cache_key(rq, key, sizeof key);
-  if (http_cache_get(srv->cache, key, out)) return out->status;
+  if (!rq->cache_missed && http_cache_get(srv->cache, key, out)) return out->status;
   uint64_t gen = http_cache_generation(srv->cache);
   char id[128];
   if (decode_segment(rq->params[0], id, sizeof id) < 0) return http_reply_error(out, 400, "bad application id");

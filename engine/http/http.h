@@ -6,8 +6,11 @@
  *
  * Security defaults: binds loopback; a non-loopback address is refused unless a bearer token is
  * configured, and with a token every route except /healthz and /readyz requires
- * `Authorization: Bearer <token>`. Request bodies and headers are size-limited, slow clients
- * time out, and nothing a client sends names a file outside the configured directories.
+ * `Authorization: Bearer <token>`. Request bodies and headers are size-limited (uploads also
+ * after decompression), a request head must arrive and a body progress within the timeout,
+ * connections are capped in total and per client address with a reserve for health checks,
+ * analyses run on a bounded pool of their own, and nothing a client sends names a file
+ * outside the configured directories.
  *
  * Ownership: sic_http_start allocates the server (and opens the log catalog); sic_http_stop
  * drains in-flight requests (up to grace_ms), stops the threads and frees everything. */

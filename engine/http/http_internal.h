@@ -72,6 +72,8 @@ typedef struct http_req {
   _Atomic int job_done;        /* the pool thread finished: send job_reply */
   int job_queued;              /* handed to the pool (the connection is suspended) */
   int raw_replied;             /* a 413 was written to the socket mid-body (see server.c) */
+  int cache_missed;            /* the response cache was asked before offloading and missed:
+                                  the handler does not ask (and count a miss) again */
 } http_req;
 
 /* ---- routes ---- */

@@ -52,7 +52,7 @@ static int h_metrics(sic_http *srv, http_req *rq, http_reply *out) {
  * exact path and query until a rescan changes the listing. */
 static int h_shs(sic_http *srv, http_req *rq, http_reply *out) {
   const char *key = rq->target + strlen("/api/v1/");
-  if (http_cache_get(srv->cache, key, out)) return out->status;
+  if (!rq->cache_missed && http_cache_get(srv->cache, key, out)) return out->status;
   uint64_t gen = http_cache_generation(srv->cache);
   int64_t t0 = http_now_ns();
   sic_shs_response r;
@@ -147,14 +147,18 @@ void http_copilot_cache_key(const http_req *rq, char *buf, size_t n) {
 }
 
 int http_cached_reply(sic_http *srv, http_req *rq, http_reply *out) {
-  if (rq->route->handler == h_shs) return http_cache_get(srv->cache, rq->target + strlen("/api/v1/"), out);
-  if (rq->route->handler == http_copilot_findings || rq->route->handler == http_copilot_report ||
-      rq->route->handler == http_copilot_predict) {
+  int hit = 0;
+  if (rq->route->handler == h_shs) {
+    hit = http_cache_get(srv->cache, rq->target + strlen("/api/v1/"), out);
+    rq->cache_missed = !hit;
+  } else if (rq->route->handler == http_copilot_findings || rq->route->handler == http_copilot_report ||
+             rq->route->handler == http_copilot_predict) {
     char key[2048];
     http_copilot_cache_key(rq, key, sizeof key);
-    return http_cache_get(srv->cache, key, out);
+    hit = http_cache_get(srv->cache, key, out);
+    rq->cache_missed = !hit;
   }
-  return 0;
+  return hit;
 }
 
 /* ---- embedded UI ---- */
