@@ -331,10 +331,12 @@ static int take_tables(int *argc, char **argv, sic_host_cli *host) {
 int sic_cmd_analyze(int argc, char **argv) {
   analyze_run r = {0};
   sic_source_opts so = {0};
-  int64_t top = 5;
+  int64_t top = 5, max_line_mb = SIC_DEFAULT_MAX_LINE >> 20;
   const sic_opt table[] = {
       {"format", 'f', SIC_OPT_FORMAT, &r.format, NULL, "output format (default text)", 0, 0, NULL},
       {"top", 0, SIC_OPT_INT, &top, "N", "stages listed by task time in text and md (default 5)", 1, 1000, NULL},
+      {"max-line-mb", 0, SIC_OPT_INT, &max_line_mb, "MB", "a longer line is reported as malformed and skipped, never "
+       "held whole, MiB (default 128)", 1, 1 << 20, NULL},
       SIC_OPT_FLAG_ROW("details", 0, &r.details, "a directory of logs in text: every full report, not one line per app"),
       SIC_OPT_STRING_ROW("output-dir", 'o', &r.output_dir, "DIR",
                          "html: write a page per application and an index.html into DIR (default: stdout, "
@@ -383,6 +385,7 @@ int sic_cmd_analyze(int argc, char **argv) {
     return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   }
   sic_sources_set_defaults(&so);
+  sic_lines_set_default_max_line(max_line_mb << 20);
   r.render.top_stages = (int)top;
   r.render.color = r.format == SIC_FORMAT_TEXT && sic_color_enabled(stdout);
   r.progress = sic_is_tty(stderr);

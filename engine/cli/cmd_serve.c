@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "eventlog/eventlog.h"
 #include "http/http.h"
 
 /* Block the stop signals in every thread (MHD's workers inherit the mask) and wait for one
@@ -24,6 +25,8 @@ static int wait_for_stop_signal(void) {
 
 int sic_cmd_serve(int argc, char **argv) {
   const char *logs = NULL, *listen = SIC_HTTP_DEFAULT_LISTEN, *scripts = NULL, *store = NULL, *model = NULL, *delta_root = NULL;
+  int64_t max_line_mb = SIC_DEFAULT_MAX_LINE >> 20, max_expanded_mb = 0, max_conns = 4096, per_ip = 256, reserve = 32;
+  int64_t min_body_rate = 1024, analysis_threads = 0, analysis_queue = 64;
   int64_t threads = 0, max_body_mb = 64, timeout_s = 30, grace_s = 10, cache_mb = 0, rescan_ms = 2000, response_cache_mb = 64;
   const sic_opt opts[] = {
     SIC_OPT_STRING_ROW("logs", 'l', &logs, "DIR", "directory of Spark event logs to serve (required; repeat to serve several as one listing)"),
@@ -34,7 +37,15 @@ int sic_cmd_serve(int argc, char **argv) {
     SIC_OPT_STRING_ROW("scripts", 0, &scripts, "DIR", "user rule dir (agents/, rules/, graph.lua), validated before use; POST /v1/rules/reload re-reads it"),
     SIC_OPT_INT_ROW("threads", 0, &threads, "N", "worker threads (default: one per CPU)", 0, 256),
     SIC_OPT_INT_ROW("max-body-mb", 0, &max_body_mb, "MB", "largest request body accepted, MiB (default 64)", 1, 1 << 20),
-    SIC_OPT_INT_ROW("timeout", 0, &timeout_s, "SECONDS", "close connections idle or slower than this (default 30)", 1, 3600),
+    SIC_OPT_INT_ROW("max-expanded-mb", 0, &max_expanded_mb, "MB", "an upload decompressing past this is refused (413, decompression bomb), MiB (default 16 x --max-body-mb)", 1, 1 << 24),
+    SIC_OPT_INT_ROW("max-line-mb", 0, &max_line_mb, "MB", "a longer event-log line is reported as malformed and skipped, never held whole, MiB (default 128)", 1, 1 << 20),
+    SIC_OPT_INT_ROW("timeout", 0, &timeout_s, "SECONDS", "close connections idle, slower than this to send a request head, or whose body lags this long behind --min-body-rate (default 30)", 1, 3600),
+    SIC_OPT_INT_ROW("min-body-rate", 0, &min_body_rate, "BYTES", "bytes/s a request body must average once older than --timeout (default 1024)", 1, 1 << 30),
+    SIC_OPT_INT_ROW("max-connections", 0, &max_conns, "N", "open connections served (default 4096; kept within the descriptor limit)", 1, 1 << 20),
+    SIC_OPT_INT_ROW("max-conns-per-ip", 0, &per_ip, "N", "open connections from one client address (default 256)", 1, 1 << 20),
+    SIC_OPT_INT_ROW("reserve-connections", 0, &reserve, "N", "connections beyond --max-connections kept for health checks from an otherwise idle address (default 32; 0 = none)", 0, 4096),
+    SIC_OPT_INT_ROW("analysis-threads", 0, &analysis_threads, "N", "threads running analyses, log renders and store queries, apart from those answering health, metrics and cached reads (default: one per CPU)", 0, 256),
+    SIC_OPT_INT_ROW("analysis-queue", 0, &analysis_queue, "N", "requests waiting for an analysis thread before 503 (default 64)", 1, 1 << 20),
     SIC_OPT_INT_ROW("grace", 0, &grace_s, "SECONDS", "on SIGTERM, wait this long for in-flight requests (default 10)", 0, 3600),
     SIC_OPT_INT_ROW("cache-mb", 0, &cache_mb, "MB", "parsed application models kept in memory, MiB (default 1024)", 0, 1 << 24),
     SIC_OPT_INT_ROW("response-cache-mb", 0, &response_cache_mb, "MB", "rendered replies kept, MiB (default 64; 0 = no response cache)", 0, 1 << 20),
@@ -86,6 +97,14 @@ int sic_cmd_serve(int argc, char **argv) {
   ho.threads = (int)threads;
   ho.max_body_bytes = max_body_mb << 20;
   ho.timeout_s = (int)timeout_s;
+  ho.max_expanded_bytes = max_expanded_mb << 20;
+  ho.min_body_rate = (double)min_body_rate;
+  ho.max_connections = (int)max_conns;
+  ho.max_conns_per_ip = (int)per_ip;
+  ho.reserve_connections = reserve ? (int)reserve : -1;
+  ho.analysis_threads = (int)analysis_threads;
+  ho.analysis_queue = (int)analysis_queue;
+  sic_lines_set_default_max_line(max_line_mb << 20);
   ho.model_cache_bytes = cache_mb << 20;
   ho.rescan_ms = (int)rescan_ms;
   ho.response_cache_bytes = response_cache_mb ? response_cache_mb << 20 : -1;

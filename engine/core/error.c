@@ -43,6 +43,7 @@ const char *sic_strerror(int code) {
   case SIC_EINVAL: return "invalid argument";
   case SIC_EUNSUPPORTED: return "unsupported";
   case SIC_ETRUNCATED: return "truncated input";
+  case SIC_ELIMIT: return "input exceeds a configured limit";
   default: return "unknown error";
   }
 }

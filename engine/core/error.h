@@ -17,7 +17,8 @@ enum {
   SIC_ENOTFOUND = -5, /* path, app, stage, attempt ... does not exist */
   SIC_EINVAL = -6,    /* caller passed something invalid (usage error) */
   SIC_EUNSUPPORTED = -7, /* a codec/layout/feature this build cannot read */
-  SIC_ETRUNCATED = -8 /* input ended in the middle of a unit (frame, block, line) */
+  SIC_ETRUNCATED = -8, /* input ended in the middle of a unit (frame, block, line) */
+  SIC_ELIMIT = -9      /* input passed a configured bound (decompression bomb, size limit) */
 };
 
 typedef struct sic_err {

@@ -142,6 +142,9 @@ int sic_stream_open(const sic_logset *set, int threads, sic_stream **out, sic_er
  * index of the part the chunk came from; a chunk never spans two parts. */
 int sic_stream_next(sic_stream *s, const char **data, size_t *len, size_t *part, sic_err *err);
 void sic_stream_free(sic_stream *s);
+/* The consumer no longer needs bytes [p, p+n) of the chunk it holds: when that chunk is an
+ * mmap'd plain file, their pages leave the resident set (they are re-read if touched). */
+void sic_stream_release(sic_stream *s, const char *p, size_t n);
 int64_t sic_stream_bytes_in(const sic_stream *s);   /* stored bytes consumed so far */
 int64_t sic_stream_bytes_out(const sic_stream *s);  /* decompressed bytes produced so far */
 
@@ -152,6 +155,8 @@ typedef struct sic_line {
   size_t part;          /* index into the logset's parts */
   int64_t lineno;       /* 1-based line number within that part */
   int unterminated;     /* 1 when the part ended without '\n' after this line */
+  int too_long;         /* 1: the line passed the line limit and is skipped: p is NULL and len
+                           the bytes seen when it was given up (more than the limit) */
 } sic_line;
 
 typedef struct sic_lines sic_lines;
@@ -164,6 +169,19 @@ int sic_lines_next(sic_lines *l, sic_line *line, sic_err *err);
 void sic_lines_free(sic_lines *l);
 const sic_stream *sic_lines_stream(const sic_lines *l);
 
+/* Limits of a sic_lines (issue 19: one endless line, decompression bombs).
+ * max_line: longest line yielded whole, bytes (0 = the process default, see below); longer
+ *   lines come out as too_long and are skipped.
+ * max_output: decompressed bytes after which reading stops with SIC_ELIMIT, "decompression
+ *   bomb" (0 = no limit). Call before the first sic_lines_next. */
+void sic_lines_set_limits(sic_lines *l, int64_t max_line, int64_t max_output);
+/* Process-wide default line limit (SIC_DEFAULT_MAX_LINE until set; `sic --max-line-mb`). */
+/* 128 MiB: far above any real event (Spark's largest, SQL plans, stay in the tens of MiB), and
+ * low enough that a process holding one such line stays well under 300 MB. */
+#define SIC_DEFAULT_MAX_LINE ((int64_t)128 << 20)
+void sic_lines_set_default_max_line(int64_t bytes);
+int64_t sic_lines_default_max_line(void);
+
 /* Pure splitter over caller-fed chunks (used by sic_lines and by the fuzzer). */
 typedef struct sic_splitter sic_splitter;
 sic_splitter *sic_splitter_new(void);
@@ -173,5 +191,12 @@ void sic_splitter_feed(sic_splitter *s, const char *data, size_t len);
 /* 1: *line filled (valid until the next call); 0: the fed bytes are used up; SIC_ENOMEM when
  * a line straddling chunks cannot be assembled. Empty lines are skipped but counted. */
 int sic_splitter_next(sic_splitter *s, sic_line *line);
+/* Lines longer than max_line bytes (0 = no limit, the default of a new splitter) are yielded
+ * once as too_long and skipped to their '\n', never held whole. */
+void sic_splitter_set_max_line(sic_splitter *s, size_t max_line);
+/* Called with stretches (several MiB) of a fed chunk the splitter scanned and holds no line
+ * of: a caller feeding mmap'd bytes may drop those pages (they fault in again if read). */
+typedef void (*sic_splitter_release_fn)(void *ctx, const char *p, size_t n);
+void sic_splitter_set_release(sic_splitter *s, sic_splitter_release_fn fn, void *ctx);
 
 #endif

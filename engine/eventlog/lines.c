@@ -8,7 +8,9 @@
  * Ownership: sic_lines owns its stream and splitter. */
 #include "eventlog/eventlog.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct sic_lines {
   sic_stream *stream;     /* decompressed bytes (owned) */
@@ -22,7 +24,22 @@ struct sic_lines {
   int finished;           /* 1: the stream ended (end of part already fed) */
   int error_rc;           /* stream error to report once buffered lines are out */
   sic_err error;          /* its message */
+  int64_t max_output;     /* decompressed bytes allowed (decompression bombs), 0 = any */
+  char *path;             /* the log's path, for the decompression-bomb message (owned) */
 };
+
+static _Atomic int64_t default_max_line = SIC_DEFAULT_MAX_LINE;
+
+void sic_lines_set_default_max_line(int64_t bytes) { default_max_line = bytes > 0 ? bytes : SIC_DEFAULT_MAX_LINE; }
+int64_t sic_lines_default_max_line(void) { return default_max_line; }
+
+/* Splitter release hook: scanned stretches of an mmap'd plain file leave memory. */
+static void release_scanned(void *ctx, const char *p, size_t n) { sic_stream_release(ctx, p, n); }
+
+void sic_lines_set_limits(sic_lines *l, int64_t max_line, int64_t max_output) {
+  sic_splitter_set_max_line(l->split, (size_t)(max_line > 0 ? max_line : default_max_line));
+  l->max_output = max_output > 0 ? max_output : 0;
+}
 
 int sic_lines_open(const sic_logset *set, int threads, sic_lines **out, sic_err *err) {
   *out = NULL;
@@ -31,10 +48,13 @@ int sic_lines_open(const sic_logset *set, int threads, sic_lines **out, sic_err 
   int rc = sic_stream_open(set, threads, &l->stream, err);
   if (rc) goto error;
   l->split = sic_splitter_new();
-  if (!l->split) {
+  l->path = strdup(set->path ? set->path : "log");
+  if (!l->split || !l->path) {
     rc = sic_err_set(err, SIC_ENOMEM, "out of memory");
     goto error;
   }
+  sic_splitter_set_max_line(l->split, (size_t)default_max_line);
+  sic_splitter_set_release(l->split, release_scanned, l->stream);
   *out = l;
   return 0;
 error:
@@ -59,6 +79,14 @@ static int refill(sic_lines *l, sic_err *err) {
     if (l->started && part != l->split_part) sic_splitter_feed(l->split, NULL, 0);
     l->finished = 1;
     return r;
+  }
+  if (r > 0 && l->max_output && sic_stream_bytes_out(l->stream) > l->max_output) {
+    /* Stop before the chunk that crosses the limit: what came before is parsed, the rest of
+     * an expanding upload is never produced. */
+    if (l->started) sic_splitter_feed(l->split, NULL, 0);
+    l->finished = 1;
+    return sic_err_set(err, SIC_ELIMIT, "%s: decompression bomb: expands past %lld MiB (the limit), reading stopped",
+                       l->path, (long long)(l->max_output >> 20));
   }
   if (r == 0) {
     l->finished = 1;
@@ -105,6 +133,7 @@ void sic_lines_free(sic_lines *l) {
   if (!l) return;
   sic_stream_free(l->stream);
   sic_splitter_free(l->split);
+  free(l->path);
   free(l);
 }
 

@@ -58,6 +58,8 @@ typedef struct dir_id {
 
 typedef struct scan_ctx {
   dir_id stack[MAX_DEPTH + 1]; /* directories on the current walk path (symlink loops) */
+  const char *root;     /* resolved path of the directory the caller named (symlinks that
+                           resolve outside it are not followed), NULL when a file was named */
   int depth;            /* entries used in stack */
   zip_t *zip;           /* open archive when walking a zip, else NULL */
   const char *zip_path; /* that archive's path (or the remote tree's root URI) */
@@ -170,7 +172,21 @@ static int64_t stat_mtime_ms(const struct stat *st) {
   return (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
 }
 
-static int list_fs_dir(const char *dir, listing *l, sic_err *err) {
+/* A symlink under the named directory is followed only when it resolves inside that
+ * directory: `up -> ..` or `all -> /` must not widen what a scan (or a server) reads. */
+static int link_stays_inside(const char *root, const char *path) {
+  struct stat lst;
+  if (!root || lstat(path, &lst) || !S_ISLNK(lst.st_mode)) return 1;
+  char *real = realpath(path, NULL);
+  if (!real) return 0;
+  size_t n = strlen(root);
+  int inside = !strncmp(real, root, n) && (real[n] == '/' || real[n] == 0 || (n == 1 && root[0] == '/'));
+  free(real);
+  return inside;
+}
+
+static int list_fs_dir(scan_ctx *c, const char *dir, listing *l) {
+  sic_err *err = c->err;
   DIR *d = opendir(dir);
   if (!d) return sic_err_set(err, SIC_EIO, "%s: cannot list directory: %s", dir, strerror(errno));
   struct dirent *de;
@@ -185,6 +201,11 @@ static int list_fs_dir(const char *dir, listing *l, sic_err *err) {
     }
     if (stat(path, &st) || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
       free(path); /* dangling symlinks, sockets, ...: not logs */
+      continue;
+    }
+    if (!link_stays_inside(c->root, path)) {
+      free(path);
+      c->out->nskipped++;
       continue;
     }
     entry *e = listing_add(l);
@@ -610,7 +631,7 @@ static int scan_dir(scan_ctx *c, const char *fs_path, const char *member, int de
     return 0;
   }
   listing l = {0};
-  int rc = flat ? list_zip_dir(c, member ? member : "", &l) : list_fs_dir(fs_path, &l, c->err);
+  int rc = flat ? list_zip_dir(c, member ? member : "", &l) : list_fs_dir(c, fs_path, &l);
   if (rc == SIC_EIO && depth > 0) {
     /* An unreadable subdirectory is skipped like any other non-log; only the directory
      * the caller named must be readable. */
@@ -746,9 +767,15 @@ int sic_logset_scan(const char *path, sic_logsets *out, sic_err *err) {
   if (stat(path, &st))
     return sic_err_set(err, errno == ENOENT ? SIC_ENOTFOUND : SIC_EIO, "%s: %s", path, strerror(errno));
   int rc;
+  char *root = NULL;
   if (S_ISREG(st.st_mode)) rc = scan_top_file(&c, path, &st);
-  else if (S_ISDIR(st.st_mode)) rc = scan_dir(&c, path, NULL, 0);
-  else rc = sic_err_set(err, SIC_EFORMAT, "%s: neither a file nor a directory", path);
+  else if (S_ISDIR(st.st_mode)) {
+    if (!(root = realpath(path, NULL)))
+      return sic_err_set(err, errno == ENOMEM ? SIC_ENOMEM : SIC_EIO, "%s: cannot resolve: %s", path, strerror(errno));
+    c.root = root;
+    rc = scan_dir(&c, path, NULL, 0);
+    free(root);
+  } else rc = sic_err_set(err, SIC_EFORMAT, "%s: neither a file nor a directory", path);
   if (rc) {
     sic_logsets_free(out);
     return rc;

@@ -5,6 +5,11 @@
  * buffer, so for an mmap'd file fed as one chunk nothing is ever copied. Newlines are found
  * with memchr (vectorised in glibc), never byte by byte.
  *
+ * With a line limit (sic_splitter_set_max_line), a line longer than the limit is never held
+ * whole: once it passes the limit the splitter yields it as `too_long` (no bytes), drops
+ * what it had carried and discards the rest of it up to its '\n', so memory stays bounded by
+ * the limit whatever the input.
+ *
  * Ownership: the splitter owns `carry`; chunks stay owned by the caller and must stay valid
  * until sic_splitter_next() has returned 0 for them. A yielded line stays valid until the
  * next call on the splitter. */
@@ -24,9 +29,38 @@ struct sic_splitter {
   int carry_handed_out;   /* 1: carry was yielded as a line; empty it on the next call */
   size_t part;            /* index of the part being split (counts ends of part) */
   int64_t lineno;         /* lines started so far in this part, empty ones included */
+  size_t max_line;        /* longest line yielded whole, bytes; 0 = no limit */
+  sic_splitter_release_fn release; /* told about long stretches of chunk bytes scanned and no
+                                      longer needed in memory, or NULL */
+  void *release_ctx;      /* its argument */
+  int skipping;           /* 1: discarding the rest of a too-long line up to its '\n' */
 };
 
 sic_splitter *sic_splitter_new(void) { return calloc(1, sizeof(sic_splitter)); }
+
+void sic_splitter_set_max_line(sic_splitter *s, size_t max_line) { s->max_line = max_line; }
+
+void sic_splitter_set_release(sic_splitter *s, sic_splitter_release_fn fn, void *ctx) {
+  s->release = fn;
+  s->release_ctx = ctx;
+}
+
+/* Searching a long stretch for '\n' goes in steps of this many bytes; after each step the
+ * caller (sic_lines over an mmap'd file) may drop the scanned pages, which a line that does
+ * end in time simply faults in again. Short lines never see a step boundary. */
+#define SPLIT_STEP ((size_t)8 << 20)
+
+/* memchr over n bytes from p in steps, releasing each fully scanned step. */
+static const char *find_newline(sic_splitter *s, const char *p, size_t n) {
+  if (!s->release || n <= SPLIT_STEP) return memchr(p, '\n', n);
+  for (size_t off = 0; off < n; off += SPLIT_STEP) {
+    size_t k = n - off < SPLIT_STEP ? n - off : SPLIT_STEP;
+    const char *nl = memchr(p + off, '\n', k);
+    if (nl) return nl;
+    s->release(s->release_ctx, p + off, k);
+  }
+  return NULL;
+}
 
 void sic_splitter_free(sic_splitter *s) {
   if (!s) return;
@@ -81,6 +115,37 @@ static int emit(sic_splitter *s, sic_line *line, const char *p, size_t len, int 
   line->part = s->part;
   line->lineno = s->lineno;
   line->unterminated = unterminated;
+  line->too_long = 0;
+  return 1;
+}
+
+/* The line being assembled passed the limit after `seen` bytes: yield it as too long (its
+ * number is the one it would get at its '\n'), free what was carried, skip the rest. */
+static int give_up_line(sic_splitter *s, sic_line *line, size_t seen) {
+  memset(line, 0, sizeof *line);
+  line->len = seen;
+  line->part = s->part;
+  line->lineno = s->lineno + 1;
+  line->too_long = 1;
+  free(s->carry); /* the carry grew to the limit: give the memory back, not just reuse it */
+  s->carry = NULL;
+  s->carry_len = s->carry_cap = 0;
+  s->skipping = 1;
+  return 1;
+}
+
+/* Discard bytes of a too-long line; 1 when its '\n' was found. */
+static int skip_rest(sic_splitter *s) {
+  const char *start = s->chunk + s->pos;
+  size_t avail = s->chunk_len - s->pos;
+  const char *nl = find_newline(s, start, avail);
+  if (!nl) {
+    s->pos = s->chunk_len;
+    return 0;
+  }
+  s->pos += (size_t)(nl - start) + 1;
+  s->lineno++;
+  s->skipping = 0;
   return 1;
 }
 
@@ -88,6 +153,10 @@ static int emit(sic_splitter *s, sic_line *line, const char *p, size_t len, int 
 static int finish_part(sic_splitter *s, sic_line *line) {
   int got = 0;
   s->end_pending = 0;
+  if (s->skipping) { /* the part ended inside a too-long line: it was reported already */
+    s->skipping = 0;
+    s->carry_len = 0;
+  }
   if (s->carry_len) {
     s->lineno++;
     got = emit(s, line, s->carry, s->carry_len, 1);
@@ -105,9 +174,19 @@ int sic_splitter_next(sic_splitter *s, sic_line *line) {
     s->carry_handed_out = 0;
   }
   while (s->chunk && s->pos < s->chunk_len) {
+    if (s->skipping && !skip_rest(s)) break;
+    if (s->pos >= s->chunk_len) break;
     const char *start = s->chunk + s->pos;
     size_t avail = s->chunk_len - s->pos;
-    const char *nl = memchr(start, '\n', avail);
+    /* With a limit, look no further than one byte past it: a longer line is never scanned
+     * (nor paged in) whole before it is given up. */
+    size_t window = avail;
+    if (s->max_line && window > s->max_line - s->carry_len + 1) window = s->max_line - s->carry_len + 1;
+    const char *nl = find_newline(s, start, window);
+    if (!nl && s->max_line && s->carry_len + window > s->max_line) {
+      s->pos += window;
+      return give_up_line(s, line, s->carry_len + window);
+    }
     if (!nl) {
       /* The rest of the chunk begins a line that continues in the next chunk. */
       if (carry_append(s, start, avail)) return SIC_ENOMEM;

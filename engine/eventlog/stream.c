@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -503,6 +504,17 @@ void sic_stream_free(sic_stream *s) {
   pthread_mutex_destroy(&s->lock);
   pthread_cond_destroy(&s->cond);
   free(s);
+}
+
+void sic_stream_release(sic_stream *s, const char *p, size_t n) {
+  chunk_slot *c = s->threaded ? &s->slots[s->head % STREAM_SLOTS] : &s->slots[0];
+  if (!c->map || p < (const char *)c->map || p + n > (const char *)c->map + c->map_len) return;
+  long page = sysconf(_SC_PAGESIZE);
+  uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+  uintptr_t to = ((uintptr_t)p + n) & ~((uintptr_t)page - 1);
+  /* A private, never-written file mapping: dropped pages are read from the file again if
+   * touched, so this only lowers the resident size. */
+  if (to > from) madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
 int64_t sic_stream_bytes_in(const sic_stream *s) { return s->bytes_in; }

@@ -26,11 +26,12 @@ static void hide_spool_path(char *msg, const char *path) {
 
 static int upload_error(http_reply *out, http_req *rq, sic_err *err, const char *what) {
   hide_spool_path(err->msg, rq->body_path);
-  return http_reply_error(out, err->code == SIC_ENOMEM ? 500 : 400, "%s: %s", what, err->msg[0] ? err->msg : sic_strerror(err->code));
+  int status = err->code == SIC_ENOMEM ? 500 : err->code == SIC_ELIMIT ? 413 : 400; /* 413: a decompression bomb */
+  return http_reply_error(out, status, "%s: %s", what, err->msg[0] ? err->msg : sic_strerror(err->code));
 }
 
 static int run_findings(sic_http *srv, const sic_app *app, const char *format, sic_findings *f, sic_err *err);
-static int timed_load(sic_http *srv, const sic_logset *set, sic_app **out, sic_err *err);
+static int timed_load(sic_http *srv, const sic_logset *set, int64_t max_output, sic_app **out, sic_err *err);
 int http_copilot_store_upload(sic_http *srv, const sic_app *app, const char *findings_json, http_reply *out);
 
 /* 200 with the sic.report/1 document of one application and its findings (JSON text). */
@@ -61,7 +62,7 @@ int http_copilot_analyze(sic_http *srv, http_req *rq, http_reply *out) {
     status = http_reply_error(out, 400, "the upload holds %zu event logs; POST one at a time", sets.n);
     goto done;
   }
-  if (timed_load(srv, &sets.items[0], &app, &err) < 0) {
+  if (timed_load(srv, &sets.items[0], srv->opts.max_expanded_bytes, &app, &err) < 0) {
     status = upload_error(out, rq, &err, "cannot read the event log");
     goto done;
   }
@@ -124,8 +125,9 @@ static int named_after(const char *name, const char *id) {
 /* Load the model of application id from the log dir: logs named after it first (the usual
  * case), every other log only when none of those is it. The latest attempt wins. */
 /* sic_app_load, counted in the parse-throughput metrics. */
-static int timed_load(sic_http *srv, const sic_logset *set, sic_app **out, sic_err *err) {
-  sic_load_opts lo = {0, 1};
+/* max_output bounds what an upload may decompress to (0 for the served log dir). */
+static int timed_load(sic_http *srv, const sic_logset *set, int64_t max_output, sic_app **out, sic_err *err) {
+  sic_load_opts lo = {.keep_task_accums = 1, .max_output_bytes = max_output};
   int64_t t0 = http_now_ns();
   int rc = sic_app_load(set, &lo, out, err);
   if (rc == 0) {
@@ -144,7 +146,7 @@ static int load_app(sic_http *srv, const char *id, sic_app **out, sic_err *err) 
       if (named_after(sets.items[i].name, id) != (pass == 0)) continue;
       sic_app *app = NULL;
       sic_err le = {0};
-      if (timed_load(srv, &sets.items[i], &app, &le) < 0) continue; /* unreadable logs are not this app */
+      if (timed_load(srv, &sets.items[i], 0, &app, &le) < 0) continue; /* unreadable logs are not this app */
       const char *aid = sic_str(app, app->app_id);
       if (!aid || strcmp(aid, id) || (*out && (*out)->start_time > app->start_time)) {
         sic_app_free(app);
@@ -184,7 +186,9 @@ static int app_error(http_reply *out, sic_err *err) {
 typedef int (*app_renderer)(sic_http *srv, http_req *rq, const sic_app *app, http_reply *out);
 
 static int with_app(sic_http *srv, http_req *rq, http_reply *out, app_renderer render) {
-  if (http_cache_get(srv->cache, rq->target, out)) return out->status;
+  char key[2048]; /* path + sorted known parameters: ?a=1&b=2 and ?b=2&a=1 are one entry */
+  http_copilot_cache_key(rq, key, sizeof key);
+  if (!rq->cache_missed && http_cache_get(srv->cache, key, out)) return out->status;
   uint64_t gen = http_cache_generation(srv->cache);
   char id[128];
   if (decode_segment(rq->params[0], id, sizeof id) < 0) return http_reply_error(out, 400, "bad application id");
@@ -193,7 +197,7 @@ static int with_app(sic_http *srv, http_req *rq, http_reply *out, app_renderer r
   if (load_app(srv, id, &app, &err) < 0) return app_error(out, &err);
   int status = render(srv, rq, app, out);
   sic_app_free(app);
-  if (status == 200 || status == 404) http_cache_put(srv->cache, rq->target, out, gen);
+  if (status == 200 || status == 404) http_cache_put(srv->cache, key, out, gen);
   return status;
 }
 

@@ -4,8 +4,11 @@
  *
  * Security defaults: binds loopback; a non-loopback address is refused unless a bearer token is
  * configured, and with a token every route except /healthz and /readyz requires
- * `Authorization: Bearer <token>`. Request bodies and headers are size-limited, slow clients
- * time out, and nothing a client sends names a file outside the configured directories.
+ * `Authorization: Bearer <token>`. Request bodies and headers are size-limited (uploads also
+ * after decompression), a request head must arrive and a body progress within the timeout,
+ * connections are capped in total and per client address with a reserve for health checks,
+ * analyses run on a bounded pool of their own, and nothing a client sends names a file
+ * outside the configured directories.
  *
  * Ownership: sic_http_start allocates the server (and opens the log catalog); sic_http_stop
  * drains in-flight requests (up to grace_ms), stops the threads and frees everything. */
@@ -29,7 +32,20 @@ typedef struct sic_http_opts {
   int threads;                /* worker threads; 0 = number of CPUs */
   int64_t max_body_bytes;     /* largest request body accepted (413 beyond); 0 = 64 MiB */
   int64_t max_header_bytes;   /* per-connection memory for the request line and headers (431 beyond); 0 = 32 KiB */
-  int timeout_s;              /* idle/slow connection timeout, seconds; 0 = 30 */
+  int timeout_s;              /* idle/slow connection timeout, seconds; 0 = 30. Also bounds the time
+                                 to receive a whole request head (from the connection's opening or
+                                 its previous response) and the time a body may lag behind
+                                 min_body_rate */
+  int max_connections;        /* open connections served; 0 = 4096 (bounded by the descriptor limit) */
+  int max_conns_per_ip;       /* open connections from one client address; 0 = 256 */
+  int reserve_connections;    /* extra connections kept for health checks beyond max_connections
+                                 (only for an address holding no other connection); 0 = 32, -1 = none */
+  double min_body_rate;       /* bytes/s a request body must average once it is older than timeout_s;
+                                 0 = 1024 */
+  int analysis_threads;       /* threads running analyses, renders and store queries; 0 = number of CPUs */
+  int analysis_queue;         /* analyses waiting for a thread before 503; 0 = 64 */
+  int64_t max_expanded_bytes; /* decompressed bytes an upload may expand to ("decompression bomb",
+                                 413 beyond); 0 = 16 x max_body_bytes */
   int64_t model_cache_bytes;  /* parsed application models kept (LRU); 0 = engine default (1 GiB) */
   int64_t response_cache_bytes; /* rendered /api/v1 responses kept; 0 = 64 MiB, -1 = no response cache */
   int rescan_ms;              /* how often the log dir is rescanned for new/grown logs; 0 = 2000 */

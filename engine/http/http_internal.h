@@ -1,6 +1,8 @@
 /* Internals of the HTTP service (engine/http). Not a public header.
  *
- * Layers: server.c (libmicrohttpd plumbing: sockets, limits, auth, body intake, shutdown),
+ * Layers: server.c (libmicrohttpd plumbing: daemons, limits, auth, body intake, shutdown),
+ * guard.c (listening socket, accept thread, connection limits, health reserve, slow-client
+ * sweeper), pool.c (the analysis pool offloaded routes run on),
  * routes.c (the route table every request is dispatched on, and its handlers), cache.c (the
  * rendered-response cache in front of engine/shs), metrics.c (Prometheus counters),
  * openapi.c (OpenAPI document and /docs page generated from the route table), assets
@@ -8,6 +10,7 @@
 #ifndef SIC_HTTP_INTERNAL_H
 #define SIC_HTTP_INTERNAL_H
 
+#include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -62,6 +65,15 @@ typedef struct http_req {
   int body_too_large;          /* the body exceeded the limit */
   char params[4][128];         /* values of {name} segments in the route pattern */
   int nparams;                 /* how many params were captured */
+  struct http_conn *conn;      /* the connection's guard record (may be NULL) */
+  struct MHD_Connection *connection; /* libmicrohttpd's connection, for suspend/resume */
+  struct http_req *job_next;   /* next request in the analysis pool's queue */
+  http_reply job_reply;        /* what the pool thread answered */
+  _Atomic int job_done;        /* the pool thread finished: send job_reply */
+  int job_queued;              /* handed to the pool (the connection is suspended) */
+  int raw_replied;             /* a 413 was written to the socket mid-body (see server.c) */
+  int cache_missed;            /* the response cache was asked before offloading and missed:
+                                  the handler does not ask (and count a miss) again */
 } http_req;
 
 /* ---- routes ---- */
@@ -83,7 +95,18 @@ typedef struct http_route {
   const char *summary;         /* one line */
   const char *produces;        /* main response content type */
   const char *query_params;    /* "name|description;..." query parameters, or NULL */
+  int offload;                 /* 1: may parse logs, run rules or query the store: answered by the
+                                  analysis pool (a cached reply is still sent at once) */
 } http_route;
+
+/* For an offloaded route: the cached reply, if any (1), answered without the pool. */
+int http_cached_reply(struct sic_http *srv, http_req *rq, http_reply *out);
+/* The response-cache key of a request to /v1/apps/{id}/...: its path and, sorted by name,
+ * the query parameters (unknown ones were refused before), so equal requests share it. */
+void http_copilot_cache_key(const http_req *rq, char *buf, size_t n);
+
+/* The first query parameter of query that route does not document, into bad ("" if none). */
+void http_route_unknown_param(const http_route *route, const char *query, char *bad, size_t n);
 
 extern const http_route http_routes[];
 extern const int http_nroutes;
@@ -137,11 +160,59 @@ typedef struct http_metrics {
   _Atomic uint64_t rule_errors;                        /* rules that failed to load/run in served analyses */
   _Atomic uint64_t parse_bytes;                        /* stored log bytes loaded by copilot analyses and uploads */
   _Atomic uint64_t parse_ns;                           /* time spent loading them */
+  _Atomic int64_t conns_open;                          /* connections open now */
+  _Atomic uint64_t conns_refused;                      /* connections refused at accept (limits) */
+  _Atomic uint64_t conns_closed_slow;                  /* closed for a slow head or body */
+  _Atomic int64_t pool_queued;                         /* requests waiting for an analysis thread */
+  _Atomic int64_t pool_running;                        /* requests on analysis threads now */
+  _Atomic uint64_t pool_rejected;                      /* 503s: the analysis queue was full */
+  _Atomic uint64_t pool_ns;                            /* time analysis threads spent answering */
+  _Atomic uint64_t rejected_query;                     /* 400s for unknown query parameters */
 } http_metrics;
 
 void http_metrics_observe(http_metrics *m, int route_index, int status, int64_t ns);
 /* Prometheus text exposition format 0.0.4; malloc'd into *out. */
 int http_metrics_render(sic_http *srv, char **out, size_t *len);
+
+/* ---- connection guard (guard.c) ---- */
+
+enum { HTTP_CONN_WAIT_HEAD = 0, HTTP_CONN_BODY, HTTP_CONN_BUSY };
+
+/* One open connection, as the guard sees it. */
+typedef struct http_conn {
+  struct http_conn *prev, *next; /* the guard's list of open connections */
+  int fd;                      /* its socket (owned by libmicrohttpd) */
+  unsigned char key[16];       /* client address (IPv4 v4-mapped) */
+  int slot;                    /* 1 general, 2 health reserve */
+  int swept;                   /* already shut down by the guard */
+  _Atomic int state;           /* HTTP_CONN_* */
+  _Atomic int64_t since_ns;    /* when the current state began */
+  _Atomic int64_t body_bytes;  /* body bytes received in HTTP_CONN_BODY */
+} http_conn;
+
+typedef struct http_guard http_guard;
+int http_guard_start(struct sic_http *srv, sic_err *err);
+/* Bind srv->listen (refusing a non-loopback address without a token) into srv->listen_fd/port. */
+int http_listen_open(struct sic_http *srv, sic_err *err);
+/* Start accepting on srv->listen_fd (after the daemon started); stop before draining. */
+int http_guard_listen(struct sic_http *srv, sic_err *err);
+void http_guard_stop_accepting(struct sic_http *srv);
+void http_guard_stop(struct sic_http *srv);
+/* libmicrohttpd callback: connection start/close notification. */
+void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code);
+http_conn *http_guard_conn(struct MHD_Connection *c);
+/* The connection entered state (HTTP_CONN_*) now. */
+void http_guard_set(http_conn *hc, int state);
+void http_guard_body(http_conn *hc, size_t n);
+int http_guard_reserve_slot(const http_conn *hc);
+
+/* ---- analysis pool (pool.c) ---- */
+
+typedef struct http_pool http_pool;
+int http_pool_start(struct sic_http *srv, sic_err *err);
+/* Queue rq (its connection already suspended); -1 when the queue is full. */
+int http_pool_submit(struct sic_http *srv, http_req *rq);
+void http_pool_stop(struct sic_http *srv);
 
 /* ---- the server ---- */
 
@@ -154,7 +225,8 @@ struct sic_http {
   char *token;                 /* owned bearer token or NULL */
   int port;                    /* bound port */
   int listen_fd;               /* our listening socket (MHD uses it) */
-  struct MHD_Daemon *daemon;   /* libmicrohttpd daemon */
+  struct MHD_Daemon *daemon;   /* libmicrohttpd daemon (thread pool) serving general connections */
+  struct MHD_Daemon *health_daemon; /* one-thread daemon serving the health reserve's connections */
   sic_shs *shs;                /* History Server catalog over logdir */
   http_cache *cache;           /* rendered /api/v1 responses */
   http_metrics metrics;        /* counters for /metrics */
@@ -180,6 +252,8 @@ struct sic_http {
   int64_t rules_loaded_ms;     /* wall clock of the active snapshot's validation */
   char rules_last_error[512];  /* why the last reload was rejected */
   struct sic_app *rules_probe; /* generated application rule snapshots are validated on */
+  http_guard *guard;           /* connection limits and slow-client sweeper */
+  http_pool *pool;             /* threads answering offloaded routes */
 };
 
 /* ---- rules (rules.c) ---- */

@@ -71,6 +71,13 @@ static void write_service(FILE *f, sic_http *srv) {
   counter(f, "sic_http_unauthorized_total", "Requests refused with 401 (missing or wrong bearer token).", "counter", atomic_load(&m->rejected_auth));
   counter(f, "sic_http_too_large_total", "Requests refused with 413 (body over the limit).", "counter", atomic_load(&m->rejected_size));
   counter(f, "sic_http_request_body_bytes_total", "Request body bytes received.", "counter", atomic_load(&m->body_bytes));
+  counter(f, "sic_http_connections_open", "Connections open now (health reserve included).", "gauge", (unsigned long long)atomic_load(&m->conns_open));
+  counter(f, "sic_http_connections_refused_total", "Connections refused at accept: --max-connections or --max-conns-per-ip reached.", "counter", atomic_load(&m->conns_refused));
+  counter(f, "sic_http_connections_slow_closed_total", "Connections closed for a request head slower than --timeout or a body under --min-body-rate.", "counter", atomic_load(&m->conns_closed_slow));
+  counter(f, "sic_http_unknown_query_total", "Copilot requests refused with 400 for an unknown query parameter.", "counter", atomic_load(&m->rejected_query));
+  counter(f, "sic_analysis_queue_length", "Requests waiting for an analysis thread.", "gauge", (unsigned long long)atomic_load(&m->pool_queued));
+  counter(f, "sic_analysis_running", "Requests on analysis threads now.", "gauge", (unsigned long long)atomic_load(&m->pool_running));
+  counter(f, "sic_analysis_rejected_total", "Requests answered 503: the analysis queue was full.", "counter", atomic_load(&m->pool_rejected));
   counter(f, "sic_response_cache_hits_total", "/api/v1 responses served from the response cache.", "counter", cs.hits);
   counter(f, "sic_response_cache_misses_total", "/api/v1 responses rendered by the History Server view.", "counter", cs.misses);
   counter(f, "sic_response_cache_evictions_total", "Responses evicted to stay within the cache budget.", "counter", cs.evictions);

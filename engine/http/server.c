@@ -1,6 +1,7 @@
-/* libmicrohttpd plumbing for the sic HTTP service: listening socket, thread pool, per-request
- * state, auth, size limits, body intake (memory or spooled to a private dir), dispatch on the
- * route table, the periodic log-dir rescan and graceful shutdown. */
+/* libmicrohttpd plumbing for the sic HTTP service: daemons and thread pool, per-request state,
+ * auth, size limits, body intake (memory or spooled to a private dir), dispatch on the route
+ * table (inline, or through the analysis pool), the periodic log-dir rescan and graceful
+ * shutdown. The listening socket, accepting and connection limits are guard.c's. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +97,8 @@ static enum MHD_Result queue_reply(sic_http *srv, struct MHD_Connection *c, http
     ok &= header_add(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
   }
   if (r->status == 401) ok &= header_add(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"sic\"");
-  if (atomic_load(&srv->draining)) ok &= header_add(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+  if (atomic_load(&srv->draining) || http_guard_reserve_slot(rq->conn))
+    ok &= header_add(resp, MHD_HTTP_HEADER_CONNECTION, "close"); /* a reserve slot serves one probe */
   enum MHD_Result qr = ok ? MHD_queue_response(c, (unsigned)r->status, resp) : MHD_NO;
   MHD_destroy_response(resp);
   rq->replied = 1;
@@ -121,6 +123,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   rq->body_fd = -1;
   rq->start_ns = http_now_ns();
   rq->route_index = HTTP_MAX_ROUTES;
+  rq->connection = c;
+  rq->conn = http_guard_conn(c);
   rq->target = strdup(uri ? uri : "");
   if (rq->target) {
     const char *q = strchr(rq->target, '?');
@@ -132,6 +136,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 }
 
 static void req_free(http_req *rq) {
+  http_reply_free(&rq->job_reply);
   if (rq->body_fd >= 0) close(rq->body_fd);
   if (rq->body_path[0]) unlink(rq->body_path);
   free(rq->body);
@@ -146,6 +151,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
   int status = rq->replied ? rq->status : 0; /* 0: no response from us (client left, or MHD answered itself) */
   http_metrics_observe(&srv->metrics, rq->route_index, status, http_now_ns() - rq->start_ns);
   atomic_fetch_sub(&srv->metrics.in_flight, 1);
+  /* the next request head is due within --timeout; looked up again, not rq->conn, in case the
+   * connection's record is already gone (a request ending with its connection) */
+  http_guard_set(http_guard_conn(c), HTTP_CONN_WAIT_HEAD);
   req_free(rq);
   *con_cls = NULL;
 }
@@ -257,6 +265,7 @@ static int body_take(sic_http *srv, http_req *rq, const char *data, size_t n) {
 static enum MHD_Result first_call(sic_http *srv, struct MHD_Connection *c, http_req *rq, const char *method) {
   rq->started = 1;
   rq->method = method;
+  http_guard_set(rq->conn, HTTP_CONN_BODY); /* the head is in: from now on the body rate counts */
   if (!path_is_safe(rq->target, rq->path_len)) return reply_error(srv, c, rq, 400, "bad request path");
   int path_known = 0;
   rq->route = http_route_match(method, rq->target, rq->path_len, rq, &path_known);
@@ -265,9 +274,21 @@ static enum MHD_Result first_call(sic_http *srv, struct MHD_Connection *c, http_
     return reply_error(srv, c, rq, 404, "no such endpoint");
   }
   rq->route_index = (int)(rq->route - http_routes);
+  if (http_guard_reserve_slot(rq->conn) && !rq->route->is_public)
+    return reply_error(srv, c, rq, 503, "at the connection limit: this connection answers health checks only");
   if (!rq->route->is_public && !authorized(srv, c)) {
     atomic_fetch_add(&srv->metrics.rejected_auth, 1);
     return reply_error(srv, c, rq, 401, "missing or wrong bearer token");
+  }
+  if (!strcmp(rq->route->tag, "copilot")) {
+    char bad[80];
+    http_route_unknown_param(rq->route, rq->query, bad, sizeof bad);
+    if (bad[0]) {
+      atomic_fetch_add(&srv->metrics.rejected_query, 1);
+      char msg[200];
+      snprintf(msg, sizeof msg, "unknown query parameter '%s' for %s (see /openapi.json)", bad, rq->route->pattern);
+      return reply_error(srv, c, rq, 400, msg);
+    }
   }
   int64_t cl = content_length(c);
   if (cl == -2) return reply_error(srv, c, rq, 400, "bad Content-Length");
@@ -279,14 +300,46 @@ static enum MHD_Result first_call(sic_http *srv, struct MHD_Connection *c, http_
 }
 
 static enum MHD_Result dispatch(sic_http *srv, struct MHD_Connection *c, http_req *rq) {
-  if (rq->body_too_large) {
+  if (rq->body_too_large) { /* the direct 413 could not be written: answer the usual way */
     atomic_fetch_add(&srv->metrics.rejected_size, 1);
     return reply_error(srv, c, rq, 413, "request body too large");
   }
   if (rq->body_fd >= 0 && fsync(rq->body_fd) < 0) return reply_error(srv, c, rq, 500, "cannot store the request body");
+  http_guard_set(rq->conn, HTTP_CONN_BUSY);
   http_reply r = {0};
+  if (rq->route->offload) {
+    if (http_cached_reply(srv, rq, &r)) return queue_reply(srv, c, rq, &r); /* cached reads stay here */
+    /* suspend before queueing: the pool may resume the connection before this call returns */
+    MHD_suspend_connection(c);
+    rq->job_queued = 1;
+    if (http_pool_submit(srv, rq) == 0) return MHD_YES;
+    rq->job_queued = 0;
+    MHD_resume_connection(c);
+    atomic_fetch_add(&srv->metrics.pool_rejected, 1);
+    return reply_error(srv, c, rq, 503, "busy: too many analyses waiting, retry shortly");
+  }
   rq->route->handler(srv, rq, &r);
   return queue_reply(srv, c, rq, &r);
+}
+
+/* The limit was passed in the middle of a body. libmicrohttpd (0.9.75) cannot queue a
+ * response before the body ends, so the 413 is written to the socket directly, the sending
+ * side is closed, and the rest of the body is read and dropped until the client stops. */
+static void reply_413_now(sic_http *srv, http_req *rq) {
+  static const char body[] = "{\"error\":{\"status\":413,\"message\":\"request body too large\"}}";
+  char msg[512];
+  int n = snprintf(msg, sizeof msg,
+                   "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
+                   "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
+                   sizeof body - 1, body);
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+  rq->raw_replied = 1; /* tried once: if the socket would not take it, the client sees the hang-up */
+  if (ci && n > 0 && send(ci->connect_fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n) {
+    shutdown(ci->connect_fd, SHUT_WR);
+    rq->replied = 1;
+    rq->status = 413;
+  }
+  atomic_fetch_add(&srv->metrics.rejected_size, 1);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -302,91 +355,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
      * which would defeat keep-alive. Early rejections (401, 413...) close on purpose. */
     return fr;
   }
+  if (rq->job_queued) { /* resumed by the analysis pool: send its answer */
+    if (!atomic_load(&rq->job_done)) return MHD_YES;
+    rq->job_queued = 0;
+    http_reply r = rq->job_reply;
+    memset(&rq->job_reply, 0, sizeof rq->job_reply);
+    return queue_reply(srv, c, rq, &r);
+  }
+  if (rq->raw_replied) { /* the 413 went out mid-body: drop what still arrives, then hang up */
+    rq->body_seen += (int64_t)*upload_data_size;
+    if (!*upload_data_size) return MHD_NO;
+    *upload_data_size = 0;
+    /* a sender that ignores the answer and keeps going is cut off */
+    return rq->body_seen > 2 * srv->opts.max_body_bytes + (1 << 20) ? MHD_NO : MHD_YES;
+  }
   if (rq->replied) { /* an early reply (413): drop the rest of the body */
     *upload_data_size = 0;
     return MHD_YES;
   }
   if (*upload_data_size) {
-    if (rq->body_too_large) { /* libmicrohttpd cannot answer mid-body: drop the rest, 413 at its end */
-      rq->body_seen += (int64_t)*upload_data_size;
-      *upload_data_size = 0;
-      /* a sender that keeps going far past the limit is cut off instead of being read to the end */
-      return rq->body_seen > 2 * srv->opts.max_body_bytes + (1 << 20) ? MHD_NO : MHD_YES;
-    }
+    http_guard_body(rq->conn, *upload_data_size);
     if (body_take(srv, rq, upload_data, *upload_data_size) < 0) return reply_error(srv, c, rq, 500, "cannot store the request body");
     *upload_data_size = 0;
-    if (rq->body_too_large && rq->body_fd >= 0) { /* nothing of an oversized body stays on disk */
-      close(rq->body_fd);
-      rq->body_fd = -1;
-      unlink(rq->body_path);
-      rq->body_path[0] = 0;
+    if (rq->body_too_large) {
+      if (rq->body_fd >= 0) { /* nothing of an oversized body stays on disk */
+        close(rq->body_fd);
+        rq->body_fd = -1;
+        unlink(rq->body_path);
+        rq->body_path[0] = 0;
+      }
+      reply_413_now(srv, rq);
     }
     return MHD_YES;
   }
   return dispatch(srv, c, rq);
-}
-
-/* ---- listening ---- */
-
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sl, int *loopback, sic_err *err) {
-  char host[256];
-  const char *colon = strrchr(listen, ':');
-  if (!colon || colon == listen || strlen(listen) >= sizeof host)
-    return sic_err_set(err, SIC_EINVAL, "--listen '%s': expected HOST:PORT, e.g. 127.0.0.1:18080", listen);
-  size_t hl = (size_t)(colon - listen);
-  memcpy(host, listen, hl);
-  host[hl] = 0;
-  char *end;
-  long port = strtol(colon + 1, &end, 10);
-  if (*end || colon[1] == 0 || port < 0 || port > 65535)
-    return sic_err_set(err, SIC_EINVAL, "--listen '%s': port must be 0..65535", listen);
-  memset(ss, 0, sizeof *ss);
-  if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-    host[hl - 1] = 0;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-    a6->sin6_family = AF_INET6;
-    a6->sin6_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
-      return sic_err_set(err, SIC_EINVAL, "--listen '%s': bad IPv6 address", listen);
-    *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
-    *sl = sizeof *a6;
-    return 0;
-  }
-  struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-  a4->sin_family = AF_INET;
-  a4->sin_port = htons((uint16_t)port);
-  if (!strcmp(host, "localhost")) strcpy(host, "127.0.0.1");
-  if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-    return sic_err_set(err, SIC_EINVAL, "--listen '%s': bad IPv4 address (use a numeric address)", listen);
-  *loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
-  *sl = sizeof *a4;
-  return 0;
-}
-
-static int open_listener(sic_http *srv, sic_err *err) {
-  struct sockaddr_storage ss;
-  socklen_t sl = 0;
-  int loopback = 0;
-  if (parse_listen(srv->listen, &ss, &sl, &loopback, err) < 0) return -1;
-  if (!loopback && !srv->token)
-    return sic_err_set(err, SIC_EINVAL,
-                       "refusing to listen on non-loopback address %s without a token: set SIC_API_TOKEN", srv->listen);
-  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return sic_err_set(err, SIC_EIO, "socket: %s", strerror(errno));
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
-    int e = errno;
-    close(fd);
-    return sic_err_set(err, SIC_EIO, "cannot listen on %s: %s", srv->listen, strerror(e));
-  }
-  struct sockaddr_storage got;
-  socklen_t gl = sizeof got;
-  getsockname(fd, (struct sockaddr *)&got, &gl);
-  srv->port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
-                                              : ((struct sockaddr_in *)&got)->sin_port);
-  srv->listen_fd = fd;
-  return 0;
 }
 
 /* ---- rescans ---- */
@@ -443,6 +445,7 @@ static int defaults_and_copies(sic_http *srv, const sic_http_opts *opts, sic_err
   if (!srv->opts.max_body_bytes) srv->opts.max_body_bytes = 64ll << 20;
   if (!srv->opts.max_header_bytes) srv->opts.max_header_bytes = 32 << 10;
   if (!srv->opts.timeout_s) srv->opts.timeout_s = 30;
+  if (!srv->opts.max_expanded_bytes) srv->opts.max_expanded_bytes = 16 * srv->opts.max_body_bytes;
   if (!srv->opts.response_cache_bytes) srv->opts.response_cache_bytes = 64ll << 20;
   if (!srv->opts.rescan_ms) srv->opts.rescan_ms = 2000;
   if (srv->opts.threads <= 0) {
@@ -490,18 +493,33 @@ static int start_daemon(sic_http *srv, sic_err *err) {
   /* poll, not epoll: with libmicrohttpd 0.9.75's edge-triggered epoll a client that hangs up in
    * the middle of a body was only noticed at the timeout (its spool file lingering until then);
    * with poll it is noticed at once, and throughput measured higher too (bench/bench_http.sh). */
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+                   MHD_USE_NO_LISTEN_SOCKET; /* the guard accepts (guard.c) and hands connections over */
+  /* libmicrohttpd's own limit must never refuse what the guard admitted: it is split evenly
+   * over the pool's threads and a new connection goes to the thread its descriptor number
+   * picks, so each thread's share has room for every connection */
+  unsigned mhd_limit = (unsigned)((srv->opts.max_connections + srv->opts.reserve_connections + 16) * srv->opts.threads);
   srv->daemon = MHD_start_daemon(
       flags, 0, NULL, NULL, &on_request, srv,
-      MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->opts.threads,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->opts.timeout_s,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->opts.max_header_bytes,
-      MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+      MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+      MHD_OPTION_NOTIFY_CONNECTION, &http_guard_notify, srv,
       MHD_OPTION_URI_LOG_CALLBACK, &on_uri, srv,
       MHD_OPTION_NOTIFY_COMPLETED, &on_completed, srv,
       MHD_OPTION_END);
   if (!srv->daemon) return sic_err_set(err, SIC_EIO, "cannot start the HTTP daemon on %s", srv->listen);
+  srv->health_daemon = MHD_start_daemon(
+      flags, 0, NULL, NULL, &on_request, srv,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->opts.timeout_s,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->opts.max_header_bytes,
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)(srv->opts.reserve_connections + 16),
+      MHD_OPTION_NOTIFY_CONNECTION, &http_guard_notify, srv,
+      MHD_OPTION_URI_LOG_CALLBACK, &on_uri, srv,
+      MHD_OPTION_NOTIFY_COMPLETED, &on_completed, srv,
+      MHD_OPTION_END);
+  if (!srv->health_daemon) return sic_err_set(err, SIC_EIO, "cannot start the health-check daemon on %s", srv->listen);
   return 0;
 }
 
@@ -516,7 +534,7 @@ int sic_http_start(const sic_http_opts *opts, sic_http **out, sic_err *err) {
   clock_gettime(CLOCK_REALTIME, &now);
   srv->started_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
   if (defaults_and_copies(srv, opts, err) < 0) goto error;
-  if (open_listener(srv, err) < 0) goto error; /* before the (slow) catalog: fail fast on a busy port */
+  if (http_listen_open(srv, err) < 0) goto error; /* before the (slow) catalog: fail fast on a busy port */
   sic_shs_opts so = {srv->opts.model_cache_bytes, 0};
   if (sic_shs_open_dirs((const char *const *)srv->logdirs, srv->nlogdirs, &so, &srv->shs, err) < 0) goto error;
   srv->cache = http_cache_new(srv->opts.response_cache_bytes > 0 ? srv->opts.response_cache_bytes : 0);
@@ -532,7 +550,8 @@ int sic_http_start(const sic_http_opts *opts, sic_http **out, sic_err *err) {
   }
   pthread_mutex_init(&srv->rules_reload_mu, NULL);
   if (http_rules_init(srv, err) < 0) goto error;
-  if (start_daemon(srv, err) < 0) goto error;
+  if (http_guard_start(srv, err) < 0 || http_pool_start(srv, err) < 0) goto error;
+  if (start_daemon(srv, err) < 0 || http_guard_listen(srv, err) < 0) goto error;
   if (pthread_create(&srv->rescan_thread, NULL, rescan_main, srv) == 0) srv->rescan_started = 1;
   atomic_store(&srv->ready, 1);
   *out = srv;
@@ -544,14 +563,14 @@ error:
 
 int sic_http_port(const sic_http *srv) { return srv->port; }
 
-/* Stop accepting (the listening socket leaves MHD), then wait for in-flight requests; idle
+/* Stop accepting (the guard's accept thread ends, the listening socket closes), then wait for in-flight requests; idle
  * keep-alive connections are closed by MHD_stop_daemon. */
 static void drain(sic_http *srv, int grace_ms) {
   atomic_store(&srv->draining, 1);
   atomic_store(&srv->ready, 0);
-  MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
-  if (ls != MHD_INVALID_SOCKET) {
-    close(ls);
+  http_guard_stop_accepting(srv);
+  if (srv->listen_fd >= 0) { /* new connections are refused from now on */
+    close(srv->listen_fd);
     srv->listen_fd = -1;
   }
   int64_t deadline = http_now_ns() + (int64_t)grace_ms * 1000000;
@@ -570,10 +589,11 @@ void sic_http_stop(sic_http *srv, int grace_ms) {
     pthread_mutex_unlock(&srv->rescan_mu);
     pthread_join(srv->rescan_thread, NULL);
   }
-  if (srv->daemon) {
-    drain(srv, grace_ms);
-    MHD_stop_daemon(srv->daemon);
-  }
+  if (srv->daemon) drain(srv, grace_ms);
+  http_pool_stop(srv); /* every suspended connection is resumed before the daemon stops */
+  if (srv->daemon) MHD_stop_daemon(srv->daemon);
+  if (srv->health_daemon) MHD_stop_daemon(srv->health_daemon);
+  http_guard_stop(srv);
   if (srv->listen_fd >= 0) close(srv->listen_fd);
   http_rules_free(srv);
   if (srv->predictor) sic_ml_predictor_free(srv->predictor);

@@ -20,11 +20,19 @@ static void register_parts(sic_builder *b, const sic_logset *set) {
 }
 
 /* Feed every line; returns 0, or the read error code (already recorded as a diagnostic). */
-static int feed_all(sic_builder *b, sic_lines *l, sic_err *err) {
+static int feed_all(sic_builder *b, sic_lines *l, int64_t max_line, sic_err *err) {
   sic_app *a = b->app;
   sic_line line;
   int r;
   while ((r = sic_lines_next(l, &line, err)) == 1) {
+    if (line.too_long) { /* skipped by the splitter without being held: only reported here */
+      b->part = (int32_t)line.part;
+      a->malformed_lines++;
+      sic_builder_diag(b, SIC_DIAG_MALFORMED_LINE, line.lineno,
+                       "line longer than the line limit (%lld MiB, --max-line-mb): skipped, never held whole",
+                       (long long)(max_line >> 20));
+      continue;
+    }
     if ((int64_t)line.part < a->nparts) {
       a->parts[line.part].lines++;
       a->parts[line.part].bytes += (int64_t)line.len + (line.unterminated ? 0 : 1);
@@ -33,6 +41,7 @@ static int feed_all(sic_builder *b, sic_lines *l, sic_err *err) {
     if (b->too_many_tasks) return 0; /* sic_app_load fails the load */
   }
   if (r == 0) return 0;
+  if (r == SIC_ELIMIT) return r; /* a decompression bomb fails the load: no partial model */
   a->truncated = 1;
   sic_builder_diag(b, SIC_DIAG_READ_ERROR, 0, "%s (events after this point are missing)",
                    err && err->msg[0] ? err->msg : sic_strerror(r));
@@ -73,7 +82,10 @@ int sic_app_load(const sic_logset *set, const sic_load_opts *opts, sic_app **out
   register_parts(b, set);
   rc = sic_lines_open(set, decode_threads(set, opts), &l, err);
   if (rc) goto error;
-  rc = feed_all(b, l, err);
+  int64_t max_line = opts && opts->max_line_bytes > 0 ? opts->max_line_bytes : sic_lines_default_max_line();
+  sic_lines_set_limits(l, max_line, opts ? opts->max_output_bytes : 0);
+  rc = feed_all(b, l, max_line, err);
+  if (rc == SIC_ELIMIT) goto error;
   sic_app *a = b->app;
   a->bytes = sic_stream_bytes_out(sic_lines_stream(l));
   sic_lines_free(l);

@@ -507,6 +507,10 @@ int64_t sic_col_exception_value(const sic_col *c, int64_t row);
 typedef struct sic_load_opts {
   int threads;          /* decode threads for compressed logs (1 = same thread); 0 = default */
   int keep_task_accums; /* 1 (default): keep per-task user accumulables */
+  int64_t max_line_bytes; /* longer lines are malformed and skipped, never held whole;
+                             0 = the process default (128 MiB, sic --max-line-mb) */
+  int64_t max_output_bytes; /* decompressed bytes read before the load fails with SIC_ELIMIT
+                               ("decompression bomb"); 0 = no limit (uploads set one) */
 } sic_load_opts;
 
 struct sic_logset;

@@ -45,7 +45,7 @@ static void cache_trim(sic_shs *shs, const shs_attempt *keep) {
 }
 
 static int load_model(sic_shs *shs, size_t set, sic_app **out, sic_err *err) {
-  sic_load_opts opts = {shs->threads, 1};
+  sic_load_opts opts = {.threads = shs->threads, .keep_task_accums = 1};
   return sic_app_load(&shs->sets.items[set], &opts, out, err);
 }
 

@@ -35,6 +35,8 @@ int shs_parse_quantiles(const char *s, double *q, int *nq, sic_shs_response *r) 
       return shs_error(r, 400, "Bad value for parameter \"quantiles\".  At most %d values", SHS_MAX_QUANTILES);
     if (shs_parse_java_double(p, &q[*nq]))
       return shs_error(r, 400, "Bad value for parameter \"quantiles\".  Expected a double, got \"%s\"", p);
+    if (!(q[*nq] >= 0.0 && q[*nq] <= 1.0)) /* a quantile outside [0, 1] (or NaN) has no task to name */
+      return shs_error(r, 400, "Bad value for parameter \"quantiles\".  Expected values in [0, 1], got \"%s\"", p);
     (*nq)++;
     if (!comma) break;
     p = comma + 1;
@@ -389,6 +391,9 @@ int shs_render_task_list(shs_ctx *c, int64_t s, sic_shs_response *r) {
     return shs_error(r, 400, "Bad value for parameter \"offset\".  Expected an integer, got \"%s\"", v);
   if ((v = shs_param_get(q, "length")) && shs_parse_java_int(v, &length))
     return shs_error(r, 400, "Bad value for parameter \"length\".  Expected an integer, got \"%s\"", v);
+  /* A negative page start or size names no tasks: refused instead of silently echoed. */
+  if (offset < 0) return shs_error(r, 400, "Bad value for parameter \"offset\".  Expected a non-negative integer, got \"%d\"", (int)offset);
+  if (length < 0) return shs_error(r, 400, "Bad value for parameter \"length\".  Expected a non-negative integer, got \"%d\"", (int)length);
   int sort = SHS_SORT_ID;
   if ((v = shs_param_get(q, "sortBy"))) {
     if (!strcasecmp(v, "runtime")) sort = SHS_SORT_RUNTIME_UP;
@@ -403,7 +408,7 @@ int shs_render_task_list(shs_ctx *c, int64_t s, sic_shs_response *r) {
   shs_task_key *ks = s >= 0 ? shs_stage_task_list(c->a, &c->a->stages[s], want, any, sort, &n) : NULL;
   if (s >= 0 && !ks) return shs_error(r, 500, "out of memory");
   /* Iterator.slice(offset, offset + length) with Int arithmetic. */
-  int64_t from = offset < 0 ? 0 : offset;
+  int64_t from = offset;
   int64_t until = (int64_t)(int32_t)((uint32_t)offset + (uint32_t)length);
   sic_jw w;
   sic_jw_init(&w, SIC_JW_PRETTY);

@@ -190,7 +190,34 @@ static void test_plain_file(void) {
   unlink(path);
 }
 
+/* Issue 19: a line over the limit comes out once as too_long (numbered as its '\n' would
+ * number it), in whatever chunks it arrives and wherever it ends; the lines around it are
+ * intact, and nothing of it is carried. */
+static void test_line_limit(void) {
+  const char *text = "ok1\n0123456789ABCDEF\nok3\r\n0123456789\nXXXXXXXXXXXXXXXXXXXXXXXX";
+  size_t n = strlen(text);
+  for (size_t chunk = 1; chunk <= n; chunk++) {
+    sic_splitter *sp = sic_splitter_new();
+    sic_splitter_set_max_line(sp, 10); /* "0123456789" (10 bytes) fits, 16 and 24 do not */
+    char got[256] = "";
+    sic_line line;
+    for (size_t off = 0; off <= n; off += chunk) {
+      size_t len = n - off < chunk ? n - off : chunk;
+      sic_splitter_feed(sp, len ? text + off : NULL, len);
+      while (sic_splitter_next(sp, &line) == 1) {
+        char one[64];
+        if (line.too_long) snprintf(one, sizeof one, "%lld:LONG(>%d) ", (long long)line.lineno, line.len > 10);
+        else snprintf(one, sizeof one, "%lld:%.*s%s ", (long long)line.lineno, (int)line.len, line.p, line.unterminated ? "$" : "");
+        strncat(got, one, sizeof got - strlen(got) - 1);
+      }
+    }
+    CHECK(!strcmp(got, "1:ok1 2:LONG(>1) 3:ok3 4:0123456789 5:LONG(>1) "), "chunk=%zu: got '%s'", chunk, got);
+    sic_splitter_free(sp);
+  }
+}
+
 int main(void) {
+  test_line_limit();
   test_edge_cases();
   test_zero_copy();
   test_parts();
