@@ -3,11 +3,18 @@
 -- Scripts load it with require "lib.analysis.util"; it runs in the same sandbox as they do.
 local M = {}
 
+-- Durations for people, the same way the C report writes them (engine/report/format.c
+-- sic_fmt_duration): "53 ms", "3.0 s", "1m 10s", "2h 11m". Every rule formats durations with
+-- this one function, so a finding's median agrees with the stage table's.
 function M.secs(ms)
-  ms = tonumber(ms) or 0
-  if ms >= 3600000 then return string.format("%.1f h", ms / 3600000) end
-  if ms >= 60000 then return string.format("%.1f min", ms / 60000) end
-  return string.format("%.1f s", ms / 1000)
+  ms = tonumber(ms)
+  if not ms or ms < 0 then return "unknown" end
+  if ms < 1000 then return string.format("%.0f ms", ms) end
+  if ms < 60000 then return string.format("%.1f s", ms / 1000) end
+  ms = math.floor(ms / 1000) -- seconds
+  if ms < 3600 then return string.format("%dm %02ds", math.floor(ms / 60), ms % 60) end
+  if ms < 86400 then return string.format("%dh %02dm", math.floor(ms / 3600), math.floor(ms / 60) % 60) end
+  return string.format("%dd %dh", math.floor(ms / 86400), math.floor(ms / 3600) % 24)
 end
 
 -- Bytes for people, the same way the C report writes them (engine/report/format.c
