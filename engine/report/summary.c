@@ -66,8 +66,7 @@ static int build_stages(const sic_app *app, sic_summary *s) {
     o->failure_reason = sic_str(app, st->failure_reason);
     o->submission_time = st->submission_time;
     o->completion_time = st->completion_time;
-    int64_t begin = st->submission_time >= 0 ? st->submission_time : st->first_task_launch;
-    o->wall_time = begin >= 0 && st->completion_time >= begin ? st->completion_time - begin : -1;
+    o->wall_time = sic_stage_wall(st);
     for (int32_t j = 0; j < st->tasks.n; j++)
       add_task(app, app->stage_task_rows[st->tasks.off + j], &o->totals, durs, &ndurs);
     o->totals.median_task_time = median(durs, ndurs);

@@ -81,7 +81,7 @@ return {
           cfg["spark.sql.shuffle.partitions"] = tostring(e.recommended_partitions)
           how = string.format("split its shuffle into %d partitions (from %d tasks) or %s", e.recommended_partitions, e.tasks, how)
         end
-        return string.format("%s spilled %s (%s to disk): %s.", e.stage, U.bytes(e.spilled_bytes), U.bytes(e.disk_bytes), how), cfg
+        return string.format("%s spilled %s: %s.", e.stage, U.spill(e.spilled_bytes, e.disk_bytes), how), cfg
       end,
     },
     {

@@ -30,6 +30,17 @@ function M.bytes(b)
   return string.format(b < 10 and "%.2f %s" or b < 100 and "%.1f %s" or "%.0f %s", b, units[i])
 end
 
+-- "X (Y on disk)" for a spill: Spark counts spill twice, as the in-memory size of what was
+-- spilled and as the bytes written to disk. A zero disk figure means the log did not record
+-- one (not a spill that wrote nothing), so it is said so rather than printed as "0 B to disk".
+function M.spill(memory_bytes, disk_bytes)
+  disk_bytes = tonumber(disk_bytes) or 0
+  if disk_bytes > 0 then
+    return string.format("%s in memory, %s on disk", M.bytes(memory_bytes), M.bytes(disk_bytes))
+  end
+  return string.format("%s in memory; the log records no bytes written to disk", M.bytes(memory_bytes))
+end
+
 -- Spark major, minor of the app (nil when unknown).
 function M.version(app)
   local major, minor = (app.spark_version or ""):match("^(%d+)%.(%d+)")
