@@ -32,6 +32,7 @@ typedef struct analyze_run {
   int apps;                      /* applications reported so far */
   int progress;                  /* 1: show progress on stderr (a TTY, many logs) */
   int failed;                    /* 1: some input could not be analysed */
+  int usage;                     /* 1: a --set the rules refused (unknown rule, threshold or value) */
   sic_err *errors;               /* input errors, reported at the end in json */
   char **error_paths;            /* path of each error (owned) */
   int nerrors;
@@ -70,6 +71,14 @@ static void name_path(sic_err *err, const char *path) {
   if (!strstr(err->msg, path)) sic_err_wrap(err, "%s", path);
 }
 
+/* A findings error about a --set (the engine names the option first) is the user's usage
+ * error, exit status 2, not a broken script setup. */
+static void note_findings_error(analyze_run *r, const char *display, const sic_err *err) {
+  fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err->msg[0] ? err->msg : sic_strerror(err->code));
+  r->failed = 1;
+  if (strstr(err->msg, "--set rule.")) r->usage = 1;
+}
+
 /* The findings of the rules and agents: written after the summary (text, md) or returned as
  * a sic.findings/1 document for the JSON report (*json, caller frees). A broken script setup
  * is reported and makes the exit status 1, but the summary stands. */
@@ -78,8 +87,7 @@ static void findings(analyze_run *r, const sic_app *app, const char *display, ch
   /* The HTML page draws from the sic.findings/1 document, like the JSON report embeds it. */
   const char *format = r->format == SIC_FORMAT_HTML ? "json" : sic_format_name(r->format);
   if (sic_host_cli_findings(&r->host, app, format, stdout, json, &err) != 0) {
-    fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
-    r->failed = 1;
+    note_findings_error(r, display, &err);
   }
 }
 
@@ -114,8 +122,7 @@ static int report_app(analyze_run *r, const sic_app *app, const char *display, c
     char *lead = NULL, *body = NULL;
     if (r->apps) printf(md ? "\n---\n\n" : "\n%s\n\n", "------------------------------------------------------------------------");
     if (sic_host_cli_findings_parts(&r->host, app, md ? "md" : "text", &lead, &body, &err) != 0) {
-      fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
-      r->failed = 1;
+      note_findings_error(r, display, &err);
     }
     r->render.lead = lead;
     rc = md ? sic_render_md(stdout, s, &r->render) : sic_render_text(stdout, s, &r->render);
@@ -151,8 +158,7 @@ static void fleet_line(analyze_run *r, const sic_app *app, const char *display) 
     return;
   }
   if (sic_host_cli_findings(&r->host, app, "json", stdout, &json, &err) != 0) {
-    fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
-    r->failed = 1;
+    note_findings_error(r, display, &err);
   }
   fleet_app a = {NULL, s->duration, json_number(json, "run_usd"), json_number(json, "savings_usd")};
   snprintf(label, sizeof label, "%s %s", s->app_id ? s->app_id : "?", s->name ? s->name : "");
@@ -307,6 +313,7 @@ static int finish(analyze_run *r) {
     fprintf(stderr, "sic analyze: cannot write the report\n");
     return SIC_EXIT_INPUT;
   }
+  if (r->usage) return SIC_EXIT_USAGE;
   return rc || r->failed ? SIC_EXIT_INPUT : SIC_EXIT_OK;
 }
 
