@@ -16,6 +16,7 @@ local CANDIDATES = 8     -- passages retrieved to find K distinct sections (prop
 local MAX_FINDINGS = 60  -- findings looked up at most (a pathological report stays fast)
 
 local kb = require "sic.kb"
+local G = require "lib.analysis.grounding"
 
 local M = {
   name = "docs",
@@ -28,6 +29,9 @@ local M = {
 --- configuration names and recommendation text without numbers (the same recipe as `sic ask`,
 --- scripts/agents/reasoning.lua). Exposed for tests.
 function M.query(f)
+  -- a finding whose cause and settings a section of the docs explains is asked in its words
+  local grounded = G.finding_query(f)
+  if grounded then return grounded end
   local r = f.recommendation
   local text = type(r) == "table" and r.text or r
   local evidence = type(f.evidence) == "table" and (f.evidence.reason or f.evidence.error) or ""
@@ -53,11 +57,12 @@ end
 
 --- The first K passages of distinct (document, section): two rows of the same configuration
 --- table are one reference for a reader.
-local function distinct_sections(hits)
+local function distinct_sections(hits, facts)
   local out, seen = {}, {}
   for _, h in ipairs(hits) do
     local key = h.source .. "\0" .. h.doc .. "\0" .. h.section
-    if not seen[key] and #out < K then seen[key] = true; out[#out + 1] = h end
+    -- only documents about the app's cluster manager (no running-on-mesos.md for YARN)
+    if not seen[key] and #out < K and G.fits(h, facts) then seen[key] = true; out[#out + 1] = h end
   end
   return out
 end
@@ -76,6 +81,10 @@ function M.run(ctx, state)
   end
   if probe.note ~= "" then layer.note = probe.note end
   local version = spark_version(ctx)
+  local md = state.metadata or {}
+  local delta = state.delta or {}
+  local facts = { manager = md.platform and md.platform.manager, spark = ctx.app and ctx.app.spark_version,
+    delta = delta.tables ~= nil and delta.tables[1] ~= nil } -- state is a read-only view: no next()
   local annotate, by_query, looked_up, failed = {}, {}, 0, nil
   for _, agent in ipairs(M.needs) do
     local findings = state[agent] and state[agent].findings
@@ -87,7 +96,7 @@ function M.run(ctx, state)
           local why
           refs, why = kb.search(q, CANDIDATES, version)
           looked_up = looked_up + 1
-          if refs then refs = distinct_sections(refs) else failed = failed or why; refs = false end
+          if refs then refs = distinct_sections(refs, facts) else failed = failed or why; refs = false end
           by_query[q] = refs
         end
         if refs and #refs > 0 then

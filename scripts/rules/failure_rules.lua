@@ -153,13 +153,16 @@ return {
         if job.status ~= "FAILED" then return nil end
         -- cancelled because the SparkContext stopped: app.stopped_with_work reports them once
         if F.is_shutdown(job.failure_reason) then return nil end
+        local root = F.root_cause(job.failure_reason)
         return { job_id = job.job_id, name = job.name, reason = first_line(job.failure_reason),
+          root_cause = root ~= first_line(job.failure_reason) and first_line(root) or nil,
           reason_key = F.key(job.failure_reason) }
       end,
       -- jobs that failed for the same cause (numbers, ids, paths aside) are one finding
       group_key = function(e) return e.reason_key end,
       advice = function(e)
-        return string.format("Job %d (%s) failed: %s", e.job_id, e.name or "?", e.reason ~= "" and e.reason or "no reason logged")
+        return string.format("Job %d (%s) failed: %s%s", e.job_id, e.name or "?", e.reason ~= "" and e.reason or "no reason logged",
+          e.root_cause and (" Caused by: " .. e.root_cause) or "")
       end,
     },
     {

@@ -71,6 +71,15 @@ function M.group(messages)
   return list
 end
 
+-- The innermost cause of a Java failure message: its last "Caused by: ..." line, else its
+-- first line (a wrapper such as "Exception thrown in awaitResult" says little by itself).
+function M.root_cause(msg)
+  msg = tostring(msg or "")
+  local last
+  for line in msg:gmatch("Caused by: ([^\r\n]+)") do last = line end
+  return (last or msg:match("^[^\r\n]*")):gsub("%s+$", "")
+end
+
 -- A job, stage or query ended because the SparkContext was stopped: a consequence of the
 -- application stopping, not a failure of its own.
 function M.is_shutdown(msg)
