@@ -177,9 +177,14 @@ return {
         if per_core and e.executor_memory_bytes then
           cfg["spark.executor.memory"] = math.ceil(e.executor_memory_bytes * 1.5 / GIB) .. "g"
         end
-        return string.format("Tasks spilled %s (%.0f%% of the bytes they read) and spent %.0f%% of run time in GC%s: " ..
-          "give each task more memory (more memory per executor, or fewer cores per executor) or more partitions.",
-          U.bytes(e.spill_bytes), 100 * e.spill_share, 100 * e.gc_share,
+        -- only the pressure that was there: "spilled 0 B" next to a spill title contradicts itself
+        local parts = {}
+        if (e.spill_bytes or 0) > 0 then
+          parts[#parts + 1] = string.format("spilled %s (%.0f%% of the bytes they read)", U.bytes(e.spill_bytes), 100 * e.spill_share)
+        end
+        parts[#parts + 1] = string.format("spent %.0f%% of run time in GC", 100 * e.gc_share)
+        return string.format("Tasks %s%s: give each task more memory (more memory per executor, or fewer cores per " ..
+          "executor) or more partitions.", table.concat(parts, " and "),
           per_core and (", with " .. U.bytes(per_core) .. " of heap per core") or ""), cfg
       end,
       impact = function(e)

@@ -45,6 +45,22 @@ describe("figures", function()
     assert.is_true(e.recommended_stage_time_utilisation >= e.recommended_utilisation)
   end)
 
+  it("does not print a zero spill as memory pressure, nor add G1 beside a collector already chosen", function()
+    local path = T.need_shared("spark-events/sparklint/directory_source/event_log_1")
+    if not path then return end
+    local report = U.engine({}):load():run(assert(sic.load(path)))
+    local mp, gc
+    for _, x in ipairs(report.findings) do
+      if x.id == "resources.memory_pressure" then mp = x end
+      if x.id == "runtime.gc_pressure" then gc = x end
+    end
+    assert.is_truthy(mp and gc)
+    assert.not_matches("spilled 0 B", mp.recommendation.text)
+    local opts = gc.recommendation.config["spark.executor.extraJavaOptions"]
+    assert.is_true(opts == nil or not (opts:find("UseConcMarkSweepGC", 1, true) and opts:find("UseG1GC", 1, true)))
+    assert.matches("switch it to %-XX:%+UseG1GC", gc.recommendation.text)
+  end)
+
   it("measures a stage's wall time from submission in the HTML page as in the REPL", function()
     local path = T.need_shared(REL)
     if not path then return end
