@@ -8,15 +8,17 @@
 --
 -- SOURCE AND DATE: on-demand Linux list prices of the providers' public pricing pages (AWS EC2
 -- On-Demand, Google Compute Engine VM instance pricing, Azure Linux Virtual Machines pricing)
--- in the regions named, as they stood in 2024, entered by hand and rounded as published. GCE
--- prices are the published per-vCPU and per-GiB rates of the family times the machine's shape.
+-- in the regions named, as they stood in 2024, entered by hand: APPROXIMATE, not re-checked
+-- against the live pages when this list was widened (issue 18). GCE prices are the family's
+-- per-vCPU and per-GiB rates times the machine's shape; Databricks DBU rates below are the
+-- least certain figures here.
 -- They are NOT fetched by sic and prices change: check them against the page for your region
 -- and contract before quoting a figure, and edit this file (or put your own
 -- pricing/catalogue.lua in a --scripts dir). Other regions are priced at the listed region's
 -- price unless `regions` below says they are the same, and the report says so.
 -- Select an entry with --set rule.cost.run.instance=<key>; by default the log's own cluster.
 return {
-  source = "providers' public on-demand list prices (AWS EC2, GCE, Azure VMs), 2024, entered by hand; not fetched by sic - verify",
+  source = "providers' public on-demand list prices (AWS EC2, GCE, Azure VMs), 2024, entered by hand, approximate; not fetched by sic - verify",
   date = "2024",
   -- used when the log names no instance type and no cloud
   default = "aws.m5.xlarge",
