@@ -32,6 +32,7 @@ typedef struct analyze_run {
   int apps;                      /* applications reported so far */
   int progress;                  /* 1: show progress on stderr (a TTY, many logs) */
   int failed;                    /* 1: some input could not be analysed */
+  int usage;                     /* 1: a --set the rules refused (unknown rule, threshold or value) */
   sic_err *errors;               /* input errors, reported at the end in json */
   char **error_paths;            /* path of each error (owned) */
   int nerrors;
@@ -70,6 +71,14 @@ static void name_path(sic_err *err, const char *path) {
   if (!strstr(err->msg, path)) sic_err_wrap(err, "%s", path);
 }
 
+/* A findings error about a --set (the engine names the option first) is the user's usage
+ * error, exit status 2, not a broken script setup. */
+static void note_findings_error(analyze_run *r, const char *display, const sic_err *err) {
+  fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err->msg[0] ? err->msg : sic_strerror(err->code));
+  r->failed = 1;
+  if (strstr(err->msg, "--set rule.")) r->usage = 1;
+}
+
 /* The one graph run of an application (unless --no-rules): the report, the fleet line and
  * --store all read *f. Text and Markdown reports get the findings rendered in the same run.
  * A broken script setup is reported and makes the exit status 1 (f stays empty), but the
@@ -85,8 +94,7 @@ static void run_graph(analyze_run *r, const sic_app *app, const char *display, i
                                                                   : "text-lead";
   sic_err err = {0};
   if (sic_lua_run_graph(app, &opts, format, f, &err) < 0) {
-    fprintf(stderr, "sic analyze: %s: findings: %s\n", display, err.msg[0] ? err.msg : sic_strerror(err.code));
-    r->failed = 1;
+    note_findings_error(r, display, &err);
   }
 }
 
@@ -305,6 +313,7 @@ static int finish(analyze_run *r) {
     fprintf(stderr, "sic analyze: cannot write the report\n");
     return SIC_EXIT_INPUT;
   }
+  if (r->usage) return SIC_EXIT_USAGE;
   return rc || r->failed ? SIC_EXIT_INPUT : SIC_EXIT_OK;
 }
 

@@ -558,6 +558,16 @@ static inline sic_sid sic_task_error(const sic_app *app, int64_t row) {
 static inline int32_t sic_task_peak(const sic_app *app, int64_t row) {
   return (int32_t)sic_col_get(&app->tasks.peak, row);
 }
+/* A stage attempt's start, the one definition every report uses (as the History Server and
+ * sic.model's Stage.duration do): its submission, else its first task launch; -1 = unknown. */
+static inline int64_t sic_stage_begin(const sic_stage *st) {
+  return st->submission_time >= 0 ? st->submission_time : st->first_task_launch;
+}
+/* Its wall time from that start to completion; -1 while running or unknown. */
+static inline int64_t sic_stage_wall(const sic_stage *st) {
+  int64_t b = sic_stage_begin(st);
+  return b >= 0 && st->completion_time >= b ? st->completion_time - b : -1;
+}
 /* A task's "Host": tasks.host when the model keeps it, else its executor's host; -1 = none. */
 static inline sic_sid sic_task_host(const sic_app *app, int64_t row) {
   if (app->tasks.host) return app->tasks.host[row];

@@ -91,7 +91,7 @@ static void write_stage(sic_jw *w, const sic_app *app, int64_t s, int64_t t0, do
   sic_jw_kint(w, "id", st->stage_id);
   sic_jw_kint(w, "attempt", st->attempt_id);
   sic_jw_kstr(w, "name", sic_str(app, st->name));
-  int64_t start = st->first_task_launch >= 0 ? st->first_task_launch : st->submission_time;
+  int64_t start = sic_stage_begin(st); /* from submission, as summary.c's wall time */
   sic_jw_kint(w, "start", start >= 0 ? start - t0 : -1);
   sic_jw_kint(w, "end", st->completion_time >= 0 ? st->completion_time - t0 : -1);
   sic_jw_kint(w, "tasks", st->tasks.n);

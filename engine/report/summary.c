@@ -1,5 +1,6 @@
 /* Application summary from a model (see summary.h for the definitions). */
 #include "report/summary.h"
+#include "report/failure_key.h"
 #include "core/sort.h"
 
 #include <stdlib.h>
@@ -66,8 +67,7 @@ static int build_stages(const sic_app *app, sic_summary *s) {
     o->failure_reason = sic_str(app, st->failure_reason);
     o->submission_time = st->submission_time;
     o->completion_time = st->completion_time;
-    int64_t begin = st->submission_time >= 0 ? st->submission_time : st->first_task_launch;
-    o->wall_time = begin >= 0 && st->completion_time >= begin ? st->completion_time - begin : -1;
+    o->wall_time = sic_stage_wall(st);
     for (int32_t j = 0; j < st->tasks.n; j++)
       add_task(app, app->stage_task_rows[st->tasks.off + j], &o->totals, durs, &ndurs);
     o->totals.median_task_time = median(durs, ndurs);
@@ -117,29 +117,39 @@ static int collect_failed_jobs(const sic_app *app, sic_summary *s) {
   return 0;
 }
 
-/* Same text up to the first newline (messages of one cause differ only in stack traces). */
-static int same_first_line(const char *a, const char *b) {
+enum { FAILURE_KEY_LEN = 256 };   /* bytes of a failure group's key (report/failure_key.h) */
+
+/* Same reason class and same normalised first line of the message: messages of one cause
+ * differ in stack traces, and in addresses, sizes, ids and paths (failure_key.c). */
+static int same_key(const char *a, const char *b) {
   if (!a || !b) return a == b;
   while (*a && *a != '\n' && *a == *b) a++, b++;
   return (*a == 0 || *a == '\n') && (*b == 0 || *b == '\n');
 }
 
-static void group_failures(const sic_app *app, sic_summary *s) {
+/* keys[g]: the normalised message of failure group g (FAILURE_KEY_LEN bytes each). The first
+ * attempt's message stays in the group verbatim, as its example. */
+static void group_failures(const sic_app *app, sic_summary *s, char (*keys)[FAILURE_KEY_LEN]) {
   const sic_tasks *tk = &app->tasks;
+  char key[FAILURE_KEY_LEN];
   for (int64_t i = 0; i < tk->n; i++) {
     int status = tk->status[i];
     if (status != SIC_TASK_FAILED && status != SIC_TASK_KILLED) continue;
     const char *reason = sic_str(app, sic_task_end_reason(app, i));
     const char *message = sic_str(app, sic_task_error(app, i));
     int killed = status == SIC_TASK_KILLED;
+    sic_failure_key(message, key, sizeof key);
     int64_t g = 0;
     for (; g < s->nfailures; g++) {
       sic_failure_group *f = &s->failures[g];
-      if (f->killed == killed && same_first_line(f->reason, reason) && same_first_line(f->message, message)) break;
+      if (f->killed == killed && same_key(f->reason, reason) && (message != NULL) == (f->message != NULL) &&
+          !strcmp(keys[g], key))
+        break;
     }
     if (g == s->nfailures) {
       if (s->nfailures == MAX_FAILURE_GROUPS) g = MAX_FAILURE_GROUPS - 1; /* the last group collects the rest */
       else {
+        memcpy(keys[s->nfailures], key, sizeof key);
         sic_failure_group *f = &s->failures[s->nfailures++];
         int32_t row = sic_task_stage(app, i);
         const sic_stage *st = row >= 0 && row < app->nstages ? &app->stages[row] : NULL;
@@ -354,7 +364,10 @@ int sic_summary_build(const sic_app *app, sic_summary **out, sic_err *err) {
     goto error;
   s->failures = calloc(MAX_FAILURE_GROUPS, sizeof *s->failures);
   if (!s->failures) { rc = SIC_ENOMEM; goto error; }
-  group_failures(app, s);
+  char (*keys)[FAILURE_KEY_LEN] = calloc(MAX_FAILURE_GROUPS, FAILURE_KEY_LEN);
+  if (!keys) { rc = SIC_ENOMEM; goto error; }
+  group_failures(app, s, keys);
+  free(keys);
   sic_qsort(s->failures, (size_t)s->nfailures, sizeof *s->failures, cmp_failure);
   build_notice(app, s);
   if (s->duration > 0) s->parallelism = (double)s->tasks.task_time / s->duration;

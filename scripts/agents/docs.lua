@@ -17,6 +17,7 @@ local MAX_FINDINGS = 60  -- findings looked up at most (a pathological report st
 
 -- A sic built without the knowledge base (SIC_WITH_FAISS=OFF) has no sic.kb: say so in the note.
 local kb_ok, kb = pcall(require, "sic.kb")
+local G = require "lib.analysis.grounding"
 
 local M = {
   name = "docs",
@@ -24,16 +25,21 @@ local M = {
   needs = { "skew", "partition", "resources", "sql", "runtime", "rules", "cost" },
 }
 
---- The retrieval query for a finding (sic.query: the recipe `sic ask` uses too). Exposed for tests.
-M.query = require("sic.query").for_finding
+--- The retrieval query for a finding: in the docs' own words when the finding's cause and
+--- settings are explained by a known section (lib.analysis.grounding), else sic.query's recipe
+--- (the one `sic ask` uses too). Exposed for tests.
+function M.query(f)
+  return G.finding_query(f) or require("sic.query").for_finding(f)
+end
 
 --- The first K passages of distinct (document, section): two rows of the same configuration
 --- table are one reference for a reader.
-local function distinct_sections(hits)
+local function distinct_sections(hits, facts)
   local out, seen = {}, {}
   for _, h in ipairs(hits) do
     local key = h.source .. "\0" .. h.doc .. "\0" .. h.section
-    if not seen[key] and #out < K then seen[key] = true; out[#out + 1] = h end
+    -- only documents about the app's cluster manager (no running-on-mesos.md for YARN)
+    if not seen[key] and #out < K and G.fits(h, facts) then seen[key] = true; out[#out + 1] = h end
   end
   return out
 end
@@ -55,6 +61,10 @@ function M.run(ctx, state)
   end
   if probe.note ~= "" then layer.note = probe.note end
   local version = spark_version(ctx)
+  local md = state.metadata or {}
+  local delta = state.delta or {}
+  local facts = { manager = md.platform and md.platform.manager, spark = ctx.app and ctx.app.spark_version,
+    delta = delta.tables ~= nil and delta.tables[1] ~= nil } -- state is a read-only view: no next()
   local annotate, by_query, looked_up, failed = {}, {}, 0, nil
   for _, agent in ipairs(M.needs) do
     local findings = state[agent] and state[agent].findings
@@ -66,7 +76,7 @@ function M.run(ctx, state)
           local why
           refs, why = kb.search(q, CANDIDATES, version)
           looked_up = looked_up + 1
-          if refs then refs = distinct_sections(refs) else failed = failed or why; refs = false end
+          if refs then refs = distinct_sections(refs, facts) else failed = failed or why; refs = false end
           by_query[q] = refs
         end
         if refs and #refs > 0 then

@@ -17,6 +17,17 @@ local ok_cjson, cjson = pcall(require, "cjson")
 
 local M = {}
 
+-- Grounding in the application (topics, finding queries in the docs' words, platform filter):
+-- scripts/lib/analysis/grounding.lua, found by require or beside this file's scripts dir.
+local G = (function()
+  local ok, mod = pcall(require, "lib.analysis.grounding")
+  if ok then return mod end
+  local src = debug.getinfo(1, "S").source:match("^@(.*)$") or ""
+  local dir = src:match("^(.*)/ask/[^/]+$") or "scripts"
+  local ok2, mod2 = pcall(dofile, dir .. "/lib/analysis/grounding.lua")
+  return ok2 and mod2 or nil
+end)()
+
 local SEVERITY_WEIGHT = { critical = 5, high = 4, medium = 3, low = 2, info = 1 }
 
 local STOP = {}
@@ -63,13 +74,16 @@ function M.rank_findings(report_json, question, max)
   local ok, report = pcall(cjson.decode, report_json)
   if not ok or type(report) ~= "table" then return {}, "analysis report is not valid JSON" end
   local qset = words(question)
+  local topics = G and G.topics(question) or {}
   local ranked = {}
   for i, f in ipairs(report.findings or {}) do
     if type(f) == "table" and f.id ~= "rule_error" then
       local text = table.concat({ tostring(f.title or ""), tostring(f.recommendation or ""), tostring(f.id or "") }, " ")
+      -- a finding that answers the question's topic comes before any other, whatever its severity
+      local relevance = G and G.relevance(f, topics, question) or 0
       ranked[#ranked + 1] = {
-        f = f, order = i,
-        score = (SEVERITY_WEIGHT[f.severity] or 1) * 10 + overlap(qset, text) * 3,
+        f = f, order = i, relevance = relevance,
+        score = relevance * 100 + (SEVERITY_WEIGHT[f.severity] or 1) * 10 + overlap(qset, text) * 3,
       }
     end
   end
@@ -77,9 +91,9 @@ function M.rank_findings(report_json, question, max)
     if a.score ~= b.score then return a.score > b.score end
     return a.order < b.order
   end)
-  local out = {}
-  for i = 1, math.min(max or 5, #ranked) do out[i] = ranked[i].f end
-  return out
+  local out, relevant = {}, {}
+  for i = 1, math.min(max or 5, #ranked) do out[i] = ranked[i].f relevant[i] = ranked[i].relevance > 0 end
+  return out, nil, relevant, report
 end
 
 local function evidence_text(e)
@@ -125,11 +139,22 @@ function M.retrieval_queries(question, report_json, max)
   local for_finding = require("sic.query").for_finding
   local queries = { tostring(question or "") }
   local seen = { [queries[1]] = true }
-  for _, f in ipairs((M.rank_findings(report_json, question, max or 3))) do
+  local ranked, _, relevant = M.rank_findings(report_json, question, max or 3)
+  local grounded = {} -- per query: true when it comes from a finding that answers the question
+  for i, f in ipairs(ranked or {}) do
+    -- a finding that answers the question is asked about in the docs' own words
+    local gq = relevant and relevant[i] and G and G.finding_query(f)
+    if gq and not seen[gq] then
+      seen[gq] = true
+      queries[#queries + 1] = gq
+      grounded[#queries] = true
+      goto next_finding
+    end
     local query = for_finding(f)
     if not seen[query] then seen[query] = true; queries[#queries + 1] = query end
+    ::next_finding::
   end
-  return queries
+  return queries, grounded
 end
 
 local function finding_line(n, f)
@@ -196,24 +221,36 @@ If the passages do not contain the answer, say so plainly instead of guessing. B
 --- Order passages for the answer: round-robin over the queries that found them (the question,
 --- then each top finding), so a vague question ("why is my job slow?") still puts the passage
 --- behind each finding near the top. Within a query, its own ranking is kept.
-function M.order_passages(passages)
+function M.order_passages(passages, grounded)
   local by_query, queries = {}, {}
   for _, p in ipairs(passages or {}) do
     local q = p.query or 0
     if not by_query[q] then by_query[q] = {}; queries[#queries + 1] = q end
     table.insert(by_query[q], p)
   end
-  table.sort(queries)
+  -- the queries of findings that answer the question first (query i is Lua list entry i + 1)
+  grounded = grounded or {}
+  table.sort(queries, function(a, b)
+    local ga, gb = grounded[a + 1] and 0 or 1, grounded[b + 1] and 0 or 1
+    if ga ~= gb then return ga < gb end
+    return a < b
+  end)
   for _, q in ipairs(queries) do table.sort(by_query[q], function(a, b) return (a.rank or 0) < (b.rank or 0) end) end
-  local out, round = {}, 1
-  repeat
-    local added = false
-    for _, q in ipairs(queries) do
-      local p = by_query[q][round]
-      if p then out[#out + 1] = p; added = true end
-    end
-    round = round + 1
-  until not added
+  -- round-robin within the grounded queries first, then within the others
+  local out = {}
+  for pass = 1, 2 do
+    local round = 1
+    repeat
+      local added = false
+      for _, q in ipairs(queries) do
+        if (grounded[q + 1] and 1 or 2) == pass then
+          local p = by_query[q][round]
+          if p then out[#out + 1] = p; added = true end
+        end
+      end
+      round = round + 1
+    until not added
+  end
   return out
 end
 
@@ -222,8 +259,15 @@ end
 function M.prepare(input)
   local question = tostring(input.question or "")
   local qset = words(question)
-  local findings, ferr = M.rank_findings(input.report_json, question, input.max_findings or 5)
-  local passages = M.order_passages(input.passages)
+  local findings, ferr, relevant, report = M.rank_findings(input.report_json, question, input.max_findings or 5)
+  local _, grounded = M.retrieval_queries(question, input.report_json, 3)
+  local passages = M.order_passages(input.passages, grounded)
+  if G and type(report) == "table" then
+    -- only passages about this application's platform, Spark version and storage
+    local facts, kept = G.facts(report), {}
+    for _, p in ipairs(passages) do if G.fits(p, facts, question) then kept[#kept + 1] = p end end
+    passages = kept
+  end
   local user = { "Question: " .. question, "" }
   if #findings > 0 then
     user[#user + 1] = "Findings of the analysed application (most important first):"
@@ -236,6 +280,14 @@ function M.prepare(input)
   end
   -- Extractive answer: findings and the most relevant sentences of each passage, ranked.
   local ex = { "Extractive answer (no LLM used): the most relevant findings and documentation passages, ranked.", "" }
+  if relevant and relevant[1] then
+    -- the application's own finding answers the question: it is the answer, the docs back it
+    local f = findings[1]
+    ex[#ex + 1] = "Answer from this application's analysis:"
+    ex[#ex + 1] = one_line(f.title, 200) .. (f.entity and f.entity.key and (" (" .. tostring(f.entity.key) .. ")") or "")
+    ex[#ex + 1] = "  " .. one_line(M.recommendation_text(f.recommendation) or "", 2000)
+    ex[#ex + 1] = ""
+  end
   if #findings > 0 then
     ex[#ex + 1] = "Findings for this application:"
     for i, f in ipairs(findings) do ex[#ex + 1] = finding_line(i, f) end

@@ -59,7 +59,8 @@ return {
         for _, g in ipairs(skew and skew.findings or {}) do
           for _, f in ipairs(g.members or { g }) do -- a grouped finding lists its stages as members
             local c = f.evidence and f.evidence.cause
-            if g.id == "skew.task_duration" and (c == "executor" or c == "compute" or c == "locality") then
+            -- cold executors (warmup) are not stragglers speculation is for: their advice is pre-warming
+            if g.id == "skew.task_duration" and (c == "executor" or c == "host" or c == "compute" or c == "locality") then
               stages[#stages + 1] = f.entity.key
               saving = saving + (f.impact and f.impact.saving_ms or 0)
             end

@@ -3,6 +3,7 @@
 -- that were paid for but never ran a task.
 local parse = require "sic.parse"
 local U = require "lib.analysis.util"
+local F = require "lib.analysis.failures"
 
 local function first_line(s, max)
   s = (s or ""):match("^[^\n]*"):gsub("%.+$", "")
@@ -52,7 +53,7 @@ return {
       thresholds = { min_failures = 1 },
       when = function(app, ctx)
         if not rapids_plugin(app) then return nil end
-        local t, n, example, kind, stages = app.tasks, 0, nil, nil, {}
+        local t, n, example, kind, stages, messages = app.tasks, 0, nil, nil, {}, {}
         for row = 0, t.n - 1 do
           local sid = tonumber(t.error[row])
           if sid and sid >= 0 then
@@ -62,6 +63,7 @@ return {
               n = n + 1
               kind = kind or k
               example = example or first_line(msg, 200)
+              messages[#messages + 1] = msg
               stages[tonumber(t.stage[row])] = true
             end
           end
@@ -69,7 +71,10 @@ return {
         if n < ctx.thresholds.min_failures then return nil end
         local nst = 0
         for _ in pairs(stages) do nst = nst + 1 end
-        return { failures = n, stages = nst, kind = kind, example = example,
+        -- one cause, whatever addresses and sizes each message embeds (lib/analysis/failures)
+        local groups = F.group(messages)
+        return { failures = n, stages = nst, kind = kind, example = example, message_groups = #groups,
+          group_key = groups[1] and groups[1].key,
           concurrent = tonumber(ctx.conf("spark.rapids.sql.concurrentGpuTasks", "")),
           batch_bytes = parse.size(ctx.conf("spark.rapids.sql.batchSizeBytes", "1g")) or 1024 ^ 3,
           split_bytes = parse.size(ctx.conf("spark.sql.files.maxPartitionBytes", "128m")) or 128 * 1024 ^ 2 }
@@ -88,16 +93,76 @@ return {
       end,
     },
     {
+      id = "app.stopped_with_work",
+      title = "The application stopped while jobs were running: they were cancelled",
+      severity = "medium",
+      applies_to = "app",
+      when = function(app)
+        local jobs, stages, sqls = {}, 0, 0
+        for _, j in ipairs(app.jobs) do
+          if j.status == "FAILED" and F.is_shutdown(j.failure_reason) then jobs[#jobs + 1] = j.job_id end
+        end
+        for _, st in ipairs(app.stages) do
+          if st.status == "FAILED" and F.is_shutdown(st.failure_reason) then stages = stages + 1 end
+        end
+        for _, q in ipairs(app.sqls) do if F.is_shutdown(q.error) then sqls = sqls + 1 end end
+        if #jobs + stages + sqls == 0 then return nil end
+        -- the first failure of anything else: what stopped the application, when there was one
+        local t, first, first_at = app.tasks, nil, math.huge
+        for row = 0, t.n - 1 do
+          local sid = tonumber(t.error[row])
+          if sid and sid >= 0 then
+            local at = tonumber(t.finish_time[row])
+            if at > 0 and at < first_at then
+              local msg = app:string(sid)
+              if msg and not F.is_shutdown(msg) then first, first_at = msg, at end
+            end
+          end
+        end
+        for _, j in ipairs(app.jobs) do
+          if j.status == "FAILED" and not F.is_shutdown(j.failure_reason) and (j.completion_time or -1) > 0 and
+             j.completion_time < first_at then
+            first, first_at = j.failure_reason, j.completion_time
+          end
+        end
+        table.sort(jobs)
+        return { jobs = jobs, stages = stages, sql_executions = sqls, first_failure = first and first_line(first, 200),
+          first_failure_key = first and F.key(first), first_failure_at_ms = first and (first_at - U.app_start(app)) or nil }
+      end,
+      advice = function(e)
+        local ids = {}
+        for i = 1, math.min(#e.jobs, 8) do ids[i] = tostring(e.jobs[i]) end
+        local what = string.format("%d job(s)%s%s%s were cancelled because the SparkContext shut down: a " ..
+          "consequence of the application stopping (sc.stop(), the driver exiting or a fatal error), not failures " ..
+          "of their own.", #e.jobs, #ids > 0 and (" (" .. table.concat(ids, ", ") .. (#e.jobs > 8 and ", ..." or "") .. ")") or "",
+          e.stages > 0 and string.format(", %d stage(s)", e.stages) or "",
+          e.sql_executions > 0 and string.format(" and %d SQL execution(s)", e.sql_executions) or "")
+        if e.first_failure then
+          return what .. string.format(" The first failure before it, %s into the run: %s. Start there.",
+            U.secs(e.first_failure_at_ms), e.first_failure)
+        end
+        return what .. " No task or job failed before it: look at the driver's log for why it stopped."
+      end,
+    },
+    {
       id = "job.failed",
       title = "A job failed",
       severity = "high",
       applies_to = "job",
       when = function(job)
         if job.status ~= "FAILED" then return nil end
-        return { job_id = job.job_id, name = job.name, reason = first_line(job.failure_reason) }
+        -- cancelled because the SparkContext stopped: app.stopped_with_work reports them once
+        if F.is_shutdown(job.failure_reason) then return nil end
+        local root = F.root_cause(job.failure_reason)
+        return { job_id = job.job_id, name = job.name, reason = first_line(job.failure_reason),
+          root_cause = root ~= first_line(job.failure_reason) and first_line(root) or nil,
+          reason_key = F.key(job.failure_reason) }
       end,
+      -- jobs that failed for the same cause (numbers, ids, paths aside) are one finding
+      group_key = function(e) return e.reason_key end,
       advice = function(e)
-        return string.format("Job %d (%s) failed: %s", e.job_id, e.name or "?", e.reason ~= "" and e.reason or "no reason logged")
+        return string.format("Job %d (%s) failed: %s%s", e.job_id, e.name or "?", e.reason ~= "" and e.reason or "no reason logged",
+          e.root_cause and (" Caused by: " .. e.root_cause) or "")
       end,
     },
     {
@@ -107,8 +172,11 @@ return {
       applies_to = "sql",
       when = function(sql)
         if not sql.error or sql.error == "" then return nil end
-        return { execution_id = sql.execution_id, description = sql.description, error = first_line(sql.error) }
+        if F.is_shutdown(sql.error) then return nil end
+        return { execution_id = sql.execution_id, description = sql.description, error = first_line(sql.error),
+          error_key = F.key(sql.error) }
       end,
+      group_key = function(e) return e.error_key end,
       advice = function(e)
         return string.format("SQL execution %d (%s) failed: %s", e.execution_id, e.description or "?", e.error)
       end,

@@ -144,9 +144,9 @@ return {
       advice = function(e)
         local cfg = { ["spark.sql.adaptive.enabled"] = "true" }
         if e.recommended_partitions then cfg["spark.sql.shuffle.partitions"] = tostring(e.recommended_partitions) end
-        return string.format("Most of the %d tasks of %s spilled (median %s per task, %s in all, %s to disk): each " ..
+        return string.format("Most of the %d tasks of %s spilled (median %s per task; %s in all): each " ..
           "partition is larger than the execution memory of a task. Use more shuffle partitions%s or more memory per core.",
-          e.tasks, e.stage, U.bytes(e.median_task_spill_bytes), U.bytes(e.spilled_bytes), U.bytes(e.disk_spilled_bytes),
+          e.tasks, e.stage, U.bytes(e.median_task_spill_bytes), U.spill(e.spilled_bytes, e.disk_spilled_bytes),
           e.recommended_partitions and (" (" .. e.recommended_partitions .. ")") or ""), cfg
       end,
       impact = function(e)

@@ -7,10 +7,16 @@ local R = require "lib.analysis.resources"
 local GIB = 1024 ^ 3
 
 -- Executors that would have kept the busy work at the target utilisation.
+-- The target is measured over stage-running time (the run's wall time less driver-only time):
+-- executors cannot be busy while no stage runs.
+local function mean_busy_cores(p)
+  return p.busy_core_ms / math.max(p.wall_ms - (p.driver_ms or 0), 1)
+end
+local function cores_per(p)
+  return p.cores_per_executor and p.cores_per_executor > 0 and p.cores_per_executor or 1
+end
 local function executors_for(p, target)
-  local per = p.cores_per_executor and p.cores_per_executor > 0 and p.cores_per_executor or 1
-  local mean_busy_cores = p.busy_core_ms / math.max(p.wall_ms - (p.driver_ms or 0), 1)
-  return math.max(1, math.ceil(mean_busy_cores / target / per))
+  return math.max(1, math.ceil(mean_busy_cores(p) / target / cores_per(p)))
 end
 
 return {
@@ -38,7 +44,13 @@ return {
         local factor = rec / p.peak_executors
         local predicted = R.predict(app, factor)
         local slower = predicted - p.sim.simulated_ms
-        return { utilisation = p.utilisation, idle_core_hours = p.idle_core_ms / 3600000,
+        -- utilisation of `n` executors, over the run (as p.utilisation) and while stages ran
+        local held = p.peak_executors * cores_per(p)
+        local function util_run(n) return math.min(p.utilisation * p.peak_executors / n, 1) end
+        local function util_stages(n) return math.min(mean_busy_cores(p) / (n * cores_per(p)), 1) end
+        return { utilisation = p.utilisation, stage_time_utilisation = util_stages(p.peak_executors),
+          recommended_utilisation = util_run(rec), recommended_stage_time_utilisation = util_stages(rec),
+          held_cores = held, idle_core_hours = p.idle_core_ms / 3600000,
           alive_core_hours = p.alive_core_ms / 3600000, busy_core_hours = p.busy_core_ms / 3600000,
           peak_executors = p.peak_executors, cores_per_executor = p.cores_per_executor,
           recommended_executors = rec, predicted_wall_ms = predicted, observed_model_wall_ms = p.sim.simulated_ms,
@@ -72,10 +84,12 @@ return {
         else
           cfg["spark.executor.instances"] = tostring(e.recommended_executors)
         end
-        return string.format("Tasks kept %.0f%% of the held cores busy (%.2f of %.2f core-hours idle). %d executors " ..
-          "instead of %d keep the same work at ~70%% utilisation; the simulation predicts %s (%s slower) for that size.",
-          100 * e.utilisation, e.idle_core_hours, e.alive_core_hours, e.recommended_executors, e.peak_executors,
-          U.secs(e.predicted_wall_ms), U.secs(e.predicted_slowdown_ms)), cfg
+        return string.format("Tasks kept %.0f%% of the held cores busy over the run (%.2f of %.2f core-hours idle; " ..
+          "%.0f%% while stages ran). %d executors instead of %d keep the same work at ~%.0f%% over the run, ~%.0f%% " ..
+          "while stages ran; the simulation predicts %s (%s slower) for that size.",
+          100 * e.utilisation, e.idle_core_hours, e.alive_core_hours, 100 * e.stage_time_utilisation,
+          e.recommended_executors, e.peak_executors, 100 * e.recommended_utilisation,
+          100 * e.recommended_stage_time_utilisation, U.secs(e.predicted_wall_ms), U.secs(e.predicted_slowdown_ms)), cfg
       end,
       impact = function(e)
         -- saving_ms stays >= 0 (renderers print it as time saved); the slowdown is its own field
@@ -163,9 +177,14 @@ return {
         if per_core and e.executor_memory_bytes then
           cfg["spark.executor.memory"] = math.ceil(e.executor_memory_bytes * 1.5 / GIB) .. "g"
         end
-        return string.format("Tasks spilled %s (%.0f%% of the bytes they read) and spent %.0f%% of run time in GC%s: " ..
-          "give each task more memory (more memory per executor, or fewer cores per executor) or more partitions.",
-          U.bytes(e.spill_bytes), 100 * e.spill_share, 100 * e.gc_share,
+        -- only the pressure that was there: "spilled 0 B" next to a spill title contradicts itself
+        local parts = {}
+        if (e.spill_bytes or 0) > 0 then
+          parts[#parts + 1] = string.format("spilled %s (%.0f%% of the bytes they read)", U.bytes(e.spill_bytes), 100 * e.spill_share)
+        end
+        parts[#parts + 1] = string.format("spent %.0f%% of run time in GC", 100 * e.gc_share)
+        return string.format("Tasks %s%s: give each task more memory (more memory per executor, or fewer cores per " ..
+          "executor) or more partitions.", table.concat(parts, " and "),
           per_core and (", with " .. U.bytes(per_core) .. " of heap per core") or ""), cfg
       end,
       impact = function(e)

@@ -23,7 +23,11 @@ local function gc_advice(app)
   local opts = app:conf("spark.executor.extraJavaOptions", "")
   if p.photon or p.gpu then
     text = text .. string.format("; the heavy work ran in %s, so no JVM collector change is advised", p.photon and "Photon" or "GPU plans")
-  elseif p.java and p.java < 9 and not opts:find("UseG1GC", 1, true) and not opts:find("UseParallelGC", 1, true) then
+  elseif opts:find("%-XX:%+Use%w+GC") and not opts:find("UseG1GC", 1, true) then
+    -- a collector is already chosen (CMS, Parallel...): adding G1 beside it stops the JVM
+    text = text .. string.format("; the executors already choose %s: switch it to -XX:+UseG1GC rather than adding a second collector",
+      opts:match("%-XX:%+Use%w+GC"))
+  elseif p.java and p.java < 9 and not opts:find("UseG1GC", 1, true) then
     cfg["spark.executor.extraJavaOptions"] = (opts ~= "" and (opts .. " ") or "") .. "-XX:+UseG1GC"
     text = text .. string.format("; Java %d defaults to the parallel collector: G1 shortens the pauses", p.java)
   elseif p.g1_default then
@@ -81,7 +85,7 @@ return {
           cfg["spark.sql.shuffle.partitions"] = tostring(e.recommended_partitions)
           how = string.format("split its shuffle into %d partitions (from %d tasks) or %s", e.recommended_partitions, e.tasks, how)
         end
-        return string.format("%s spilled %s (%s to disk): %s.", e.stage, U.bytes(e.spilled_bytes), U.bytes(e.disk_bytes), how), cfg
+        return string.format("%s spilled %s: %s.", e.stage, U.spill(e.spilled_bytes, e.disk_bytes), how), cfg
       end,
     },
     {

@@ -8,6 +8,7 @@
 -- keys of the stage's SQL execution are involved.
 local U = require "lib.analysis.util"
 local stats = require "sic.stats"
+local EC = require "lib.analysis.executor_cause"
 
 local MAD_SCALE = 1.4826 -- MAD of a normal sample times this estimates its standard deviation
 
@@ -19,7 +20,7 @@ end
 
 local LOCALITY = { [0] = "PROCESS_LOCAL", "NODE_LOCAL", "NO_PREF", "RACK_LOCAL", "ANY" }
 
--- Why is the straggler slow? data | gc | executor | locality | speculation | unknown
+-- Why is the straggler slow? data | gc | warmup | host | executor | locality | speculation | compute | unknown
 local function diagnose(app, stage, row, dur)
   local t = app.tasks
   local bytes = U.stats(stage, "input_bytes_read").median + U.stats(stage, "shuffle_read_bytes").median
@@ -45,9 +46,14 @@ local function diagnose(app, stage, row, dur)
     -- the executor's other successful tasks of this stage (the straggler itself taken out)
     local sum, n = (per.sum[e] or 0) - dur, (per.count[e] or 0) - 1
     local median = U.stats(stage, "duration").median
-    if n > 0 and sum / n >= 2 * median then cause = "executor" end
     local ex = app.executors[e + 1]
     detail.executor, detail.host = ex and ex.id, ex and ex.host
+    if n > 0 and sum / n >= 2 * median then
+      -- a slow executor: cold (first wave), a bad host, or this executor (lib/analysis/executor_cause)
+      local ev = EC.explain(app, stage, e)
+      cause = ev.cause
+      detail.executor_evidence = ev
+    end
     if cause == "unknown" and bytes <= 0 then cause = "compute" end
   end
   return cause, detail
@@ -76,7 +82,7 @@ local function sql_context(app, stage)
   return ctx
 end
 
-local function advice_for(e)
+local function advice_for(e, app)
   local cfg, text = {}, {}
   if e.cause == "data" then
     if e.sql and e.sql.operator and e.sql.join_keys then
@@ -99,10 +105,12 @@ local function advice_for(e)
   elseif e.cause == "gc" then
     text[#text + 1] = string.format("The straggler spent %.0f%% of its run time in GC: give executors more memory per core.",
       100 * e.straggler_gc_share)
-  elseif e.cause == "executor" then
-    -- the speculation settings are config.speculation's, once for every straggling stage
-    text[#text + 1] = string.format("Executor %s (%s) was slow for all its tasks in this stage: a bad host, not the data. " ..
-      "Speculation re-runs such tasks elsewhere (config.speculation).", tostring(e.executor), tostring(e.host))
+  elseif e.executor_evidence then
+    -- warm-up, bad host or one bad executor, told apart by the host's other executors and the
+    -- executor's own earlier and later tasks; the speculation settings are config.speculation's
+    local t, c = EC.advice(e.executor_evidence, app)
+    text[#text + 1] = t
+    for k, v in pairs(c) do cfg[k] = v end
   elseif e.cause == "locality" then
     text[#text + 1] = "The straggler ran with locality " .. tostring(e.locality) .. ": it read its data over the network."
   elseif e.cause == "speculation" then
@@ -144,8 +152,8 @@ return {
         for k, v in pairs(d) do e[k] = v end
         return e
       end,
-      advice = function(e)
-        local text, cfg = advice_for(e)
+      advice = function(e, ctx)
+        local text, cfg = advice_for(e, ctx and ctx.app)
         cfg["spark.sql.adaptive.enabled"] = cfg["spark.sql.adaptive.enabled"] or (e.cause == "data" and "true" or nil)
         if e.sql and e.sql.join_keys then cfg["spark.sql.adaptive.skewJoin.enabled"] = "true" end
         return string.format("In %s the longest task took %s, %.1fx the median (%s) over %d tasks (cause: %s). %s",

@@ -56,7 +56,7 @@ describe("HTML report", function()
     assert.matches('id="whatif%-cost"', whatif)
     -- findings table, pricing source named
     assert.is_true(count(dom, '<tr class="finding">') >= 5)
-    assert.matches("catalogue entry aws%.m5%.xlarge", dom)
+    assert.matches("catalogue entry gcp%.n2%-standard%-16", dom) -- the log's Dataproc cluster
     assert.matches("SQL plans: hot operators", dom)
     local shot = (os.getenv("SIC_TEST_OUT") or "/tmp") .. "/sic-html-report.png"
     assert.is_true(chromium.screenshot(html, shot, 1280, 2400), "screenshot")

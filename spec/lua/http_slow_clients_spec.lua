@@ -4,7 +4,7 @@
 -- analyses run on their own bounded pool, unknown copilot query parameters are refused,
 -- and a chunked upload over the limit is answered 413 as soon as the limit is passed.
 -- Every server binds 127.0.0.1 on a free port; clients use other 127.0.0.x source addresses
--- (all loopback) to stand for distinct client machines. Owner: http.
+-- (all loopback) to stand for distinct client machines.
 --
 -- Timing assertions are otherwise banned in this project; issue 19 asks for one property in
 -- time ("during 5,000 slow connections /healthz answers within 100 ms, and they are all

@@ -2,7 +2,7 @@
 -- malformed with its file and line and skipped, never held whole; an upload that
 -- decompresses without end is refused as a decompression bomb; both stay under 300 MB of
 -- resident memory. Inputs of gigabytes are made on the fly and never stored: a sparse file
--- (holes read as zeros) and gzip members of zeros (a few MiB on disk). Owner: eventlog/http.
+-- (holes read as zeros) and gzip members of zeros (a few MiB on disk).
 local T = require "spec_helper"
 package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
 local H = require "http_server"

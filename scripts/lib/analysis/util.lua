@@ -3,11 +3,18 @@
 -- Scripts load it with require "lib.analysis.util"; it runs in the same sandbox as they do.
 local M = {}
 
+-- Durations for people, the same way the C report writes them (engine/report/format.c
+-- sic_fmt_duration): "53 ms", "3.0 s", "1m 10s", "2h 11m". Every rule formats durations with
+-- this one function, so a finding's median agrees with the stage table's.
 function M.secs(ms)
-  ms = tonumber(ms) or 0
-  if ms >= 3600000 then return string.format("%.1f h", ms / 3600000) end
-  if ms >= 60000 then return string.format("%.1f min", ms / 60000) end
-  return string.format("%.1f s", ms / 1000)
+  ms = tonumber(ms)
+  if not ms or ms < 0 then return "unknown" end
+  if ms < 1000 then return string.format("%.0f ms", ms) end
+  if ms < 60000 then return string.format("%.1f s", ms / 1000) end
+  ms = math.floor(ms / 1000) -- seconds
+  if ms < 3600 then return string.format("%dm %02ds", math.floor(ms / 60), ms % 60) end
+  if ms < 86400 then return string.format("%dh %02dm", math.floor(ms / 3600), math.floor(ms / 60) % 60) end
+  return string.format("%dd %dh", math.floor(ms / 86400), math.floor(ms / 3600) % 24)
 end
 
 -- Bytes for people, the same way the C report writes them (engine/report/format.c
@@ -21,6 +28,17 @@ function M.bytes(b)
   while b >= 1024 and i < #units do b, i = b / 1024, i + 1 end
   if i == 1 then return string.format("%.0f B", b) end
   return string.format(b < 10 and "%.2f %s" or b < 100 and "%.1f %s" or "%.0f %s", b, units[i])
+end
+
+-- "X (Y on disk)" for a spill: Spark counts spill twice, as the in-memory size of what was
+-- spilled and as the bytes written to disk. A zero disk figure means the log did not record
+-- one (not a spill that wrote nothing), so it is said so rather than printed as "0 B to disk".
+function M.spill(memory_bytes, disk_bytes)
+  disk_bytes = tonumber(disk_bytes) or 0
+  if disk_bytes > 0 then
+    return string.format("%s in memory, %s on disk", M.bytes(memory_bytes), M.bytes(disk_bytes))
+  end
+  return string.format("%s in memory; the log records no bytes written to disk", M.bytes(memory_bytes))
 end
 
 -- Spark major, minor of the app (nil when unknown).

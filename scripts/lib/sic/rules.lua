@@ -16,6 +16,8 @@
 --               also fired (sic.consolidate); group = false keeps one finding per entity;
 --               group_key(evidence) splits a rule's findings by cause; combine(key, values)
 --               picks the value of a setting the grouped entities disagree on
+--   check_thresholds optional (thresholds) -> nil | message: an overridden value the rule
+--               cannot use (an unknown catalogue key...), reported as a usage error of --set
 -- ctx gives: ctx.app (model view), ctx.thresholds (effective, read-only), ctx.state
 -- (read-only state of the graph so far), ctx.conf(key, default), ctx.parse, ctx.stats.
 local sandbox = require "sic.sandbox"
@@ -51,7 +53,7 @@ local function validate_rule(r, i, path)
   if r.enabled ~= nil and type(r.enabled) ~= "boolean" then fail(path, label, "enabled must be a boolean") end
   if r.defers_to ~= nil and type(r.defers_to) ~= "table" then fail(path, label, "defers_to must be a list of rule ids") end
   if r.group ~= nil and type(r.group) ~= "boolean" then fail(path, label, "group must be a boolean") end
-  for _, fn in ipairs { "group_key", "combine" } do
+  for _, fn in ipairs { "group_key", "combine", "check_thresholds" } do
     if r[fn] ~= nil and type(r[fn]) ~= "function" then fail(path, label, fn .. " must be a function") end
   end
 end
@@ -124,6 +126,11 @@ function M.check_overrides(overrides, rules_by_id)
         error(string.format("%s: rule '%s' has no threshold '%s' (it has: %s)", o.source or "config", id, k,
           #names > 0 and table.concat(names, ", ") or "none"), 0)
       end
+    end
+    if r.check_thresholds and next(o.thresholds) then
+      local _, th = M.effective(r, overrides)
+      local msg = r.check_thresholds(th)
+      if msg then error(string.format("%s: rule '%s': %s", o.source or "config", id, msg), 0) end
     end
   end
 end
