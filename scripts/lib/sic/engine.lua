@@ -250,8 +250,9 @@ function Engine:load_config()
   end
   -- Rule packs (sic.rule_pack): manifest thresholds and the sets' disable/overrides lists,
   -- below sic.lua and --set, which were merged first and win.
-  self.packs = require("sic.rule_pack").apply(self, overrides)
+  local packs = require("sic.rule_pack").apply(self, overrides)
   rules.check_overrides(overrides, by_id)
+  self.packs = packs
   self.overrides = overrides
   self.rules_by_id = by_id
 end

@@ -166,7 +166,9 @@ local function check_file(e, path)
   local name = path:match("([^/]+)%.lua$") or path
   local rec = e:load_record("ruleset", name, path)
   if rec.err then
-    add(rec.err, rec.err:match("rule '([^']+)'") and ('"' .. rec.err:match("rule '([^']+)'") .. '"'))
+    local needle = rec.err:match("rule '([^']+)'") and ('"' .. rec.err:match("rule '([^']+)'") .. '"')
+      or (rec.err:find("rule API", 1, true) and "api") or (rec.err:match("field '([%w_]+)'"))
+    add(rec.err, needle)
     return problems, nil
   end
   local testing = require "sic.testing"
@@ -179,7 +181,9 @@ local function check_file(e, path)
   for _, f in ipairs(findings) do
     if f.id == "rule_error" then
       local ev = f.evidence or {}
-      problems[#problems + 1] = { file = ev.file or path, line = ev.line, message = f.title }
+      local msg = tostring(ev.message or f.title):gsub("^[^:]*%.lua:%d+: ", "")
+      problems[#problems + 1] = { file = ev.file or path, line = ev.line, rule = f.entity and f.entity.key,
+        message = (f.entity and f.entity.key or "rule") .. ": " .. msg }
     end
   end
   return problems, rec.mod
@@ -223,6 +227,16 @@ local function near_miss(e, set, rule, app, state)
       if th[k] == math.floor(th[k]) and math.abs(v) >= 1 then v = math.floor(v + 0.5) end
       local f = v ~= th[k] and fires_with(k, v)
       if f then
+        -- narrow it down: the value closest to the current one that still fires
+        local lo, hi, int = th[k], v, th[k] == math.floor(th[k])
+        for _ = 1, 12 do
+          local mid = (lo + hi) / 2
+          if int then mid = hi > lo and math.floor(mid) or math.ceil(mid) end
+          if mid == lo or mid == hi then break end
+          local g = fires_with(k, mid)
+          if g then hi, f = mid, g else lo = mid end
+        end
+        v = hi
         return { threshold = k, value = th[k], would_fire_at = v, entity = f.entity.key,
           reason = string.format("would fire on %s with %s = %s (now %s)", f.entity.key, k, tostring(v), tostring(th[k])) }
       end
