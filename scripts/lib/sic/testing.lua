@@ -44,7 +44,7 @@ end
 -- time, default duration), gc, cpu (ns), input (bytes read), shuffle_read, shuffle_write,
 -- spill_memory, spill_disk, peak_memory, result_size, executor (id, default round-robin),
 -- locality ("PROCESS_LOCAL" ...), speculative, status ("SUCCESS" | "FAILED" | "KILLED"),
--- start (ms offset from the stage's start, default: tasks run back to back per slot).
+-- start (ms offset from the stage's start, default: on the executor's earliest free core).
 local TASK_KEYS = { duration = true, run = true, gc = true, cpu = true, input = true, shuffle_read = true,
   shuffle_write = true, spill_memory = true, spill_disk = true, peak_memory = true, result_size = true,
   executor = true, locality = true, speculative = true, status = true, start = true, index = true }
@@ -93,8 +93,19 @@ function M.write_log(spec, path)
       local host
       for i, x in ipairs(execs) do if tostring(x.id or i) == eid then host = x.host or ("host-" .. eid) end end
       local dur = task.duration or 1000
-      local launch = t + (task.start or (slots[eid] or 0))
-      slots[eid] = (slots[eid] or 0) + dur
+      -- each executor core runs its tasks back to back: the earliest free core takes the next
+      local cores = slots[eid]
+      if not cores then
+        cores = {}
+        local n = 4
+        for i, x in ipairs(execs) do if tostring(x.id or i) == eid then n = x.cores or 4 end end
+        for c = 1, n do cores[c] = 0 end
+        slots[eid] = cores
+      end
+      local best = 1
+      for c = 2, #cores do if cores[c] < cores[best] then best = c end end
+      local launch = t + (task.start or cores[best])
+      cores[best] = (task.start or cores[best]) + dur
       local status = task.status or "SUCCESS"
       if status == "FAILED" then failed_any = true end
       local tinfo = { ["Task ID"] = sid * 100000 + ti - 1, Index = task.index or (ti - 1), Attempt = 0, ["Partition ID"] = ti - 1,
@@ -219,6 +230,26 @@ function M.run(opts)
   end
   local found, errors = {}, {}
   for _, f in ipairs(all) do
+    if f.id == "rule_error" then errors[#errors + 1] = f else found[#found + 1] = f end
+  end
+  return found, errors
+end
+
+-- Run the Delta agent (and so the rules that apply to tables) over Delta tables, with the
+-- scans of optional event logs: tables(paths, { logs = {apps or paths}, now_ms = }).
+-- Returns (findings, rule_errors) like run().
+function M.tables(paths, opts)
+  opts = opts or {}
+  local engine = opts.engine or M.engine { dirs = opts.dirs }
+  local tables, apps = {}, {}
+  for _, p in ipairs(paths) do
+    local snap, err = require("sic.delta").open(p)
+    tables[#tables + 1] = snap and { path = p, snapshot = snap } or { path = p, error = err }
+  end
+  for _, a in ipairs(opts.logs or {}) do apps[#apps + 1] = type(a) == "string" and M.load(a) or a end
+  local _, all = engine:run_agent("delta", apps[1], { tables = tables, apps = apps, now_ms = opts.now_ms })
+  local found, errors = {}, {}
+  for _, f in ipairs(all or {}) do
     if f.id == "rule_error" then errors[#errors + 1] = f else found[#found + 1] = f end
   end
   return found, errors
