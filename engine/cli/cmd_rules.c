@@ -24,6 +24,8 @@ static void rules_help(FILE *out) {
           "  test FILE LOG...          run just FILE's rules on the logs: what fired (evidence) and what did\n"
           "                            not (the nearest threshold that would have made it fire)\n"
           "  explain ID LOG            why the loaded rule ID fired or not on LOG\n"
+          "  reference                 the generated reference of ctx, model views and finding fields (markdown)\n"
+          "  env                       shell lines putting sic.testing on LUA_PATH (eval \"$(sic rules env)\"; busted)\n"
           "  --format json             machine-readable output for every command\n\n"
           "options:\n%s",
           sic_host_cli_help);

@@ -527,6 +527,10 @@ Sql.__tostring = function(self)
   return string.format("sql %d %9.1fs  %s", self.execution_id, math.max(self.duration, 0) / 1000, self.description or "")
 end
 
+-- The entity view classes, for generated documentation (sic.rule_docs).
+M.VIEWS = { stage = Stage, job = Job, executor = Executor, sql = Sql, plan_node = PlanNode }
+M.Tasks = Tasks
+
 -- ---------------------------------------------------------------- app
 local App = {}
 local function collection(app, ptr, n, cls)

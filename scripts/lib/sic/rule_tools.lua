@@ -8,6 +8,27 @@ local M = {}
 
 local function engine() return require("sic").engine() end
 
+-- An engine with FILE's rule set registered as if it were on the script path, so --set,
+-- sic.lua and pack manifests can name its rules (FILE in DIR/rules/ also brings DIR's pack
+-- manifest). Returns engine, record (record.err when the file does not load).
+local function engine_with(file)
+  local native = package.loaded["sic.native"]
+  local sets = type(native) == "table" and native.sets or {}
+  local dirs = {}
+  for _, d in ipairs(type(native) == "table" and native.script_dirs or {}) do dirs[#dirs + 1] = d end
+  local pack = file:match("^(.*)/rules/[^/]+%.lua$")
+  if pack then table.insert(dirs, 1, pack) end
+  local e = require("sic").engine { sets = {}, dirs = dirs }
+  local name = file:match("([^/]+)%.lua$") or file
+  local rec = e:load_record("ruleset", name, file)
+  if rec.err then return e, rec end
+  if not e.rulesets[name] then e.rule_order[#e.rule_order + 1] = name end
+  e.rulesets[name] = rec
+  e.sets = sets
+  e:load_config()
+  return e, rec
+end
+
 local function read_text(path)
   local f = io.open(path, "rb")
   if not f then return nil end
@@ -155,7 +176,7 @@ end
 -- ---------------------------------------------------------------- check
 -- Problems of one rule-set file: load/validation errors, then a dry run of every rule on a
 -- small synthetic application (a typo in a field name fails there with the field's name).
-local function check_file(e, path)
+local function check_file(e, path, loaded)
   local problems = {}
   local function add(msg, where_rule)
     local file, line = rules.locate(msg, path)
@@ -164,7 +185,7 @@ local function check_file(e, path)
   end
   if not read_text(path) then add(path .. ": cannot read the file") return problems end
   local name = path:match("([^/]+)%.lua$") or path
-  local rec = e:load_record("ruleset", name, path)
+  local rec = loaded or e:load_record("ruleset", name, path)
   if rec.err then
     local needle = rec.err:match("rule '([^']+)'") and ('"' .. rec.err:match("rule '([^']+)'") .. '"')
       or (rec.err:find("rule API", 1, true) and "api") or (rec.err:match("field '([%w_]+)'"))
@@ -176,7 +197,8 @@ local function check_file(e, path)
     { tasks = testing.tasks(12, { duration = 2000, input = 1048576 }, { [1] = { duration = 90000, gc = 30000 } }) },
     { tasks = testing.tasks(4, { duration = 500 }, { [2] = { status = "FAILED" } }) },
   } }
-  local findings = rules.evaluate({ rec.mod }, app, { overrides = {}, state = sandbox.readonly({}, "state"),
+  local state = sandbox.readonly(e:run(app).state, "state") -- the layers the set may read
+  local findings = rules.evaluate({ rec.mod }, app, { overrides = {}, state = state,
     budget = e.budget, require = function(n) return e:sandbox_require(n) end })
   for _, f in ipairs(findings) do
     if f.id == "rule_error" then
@@ -263,8 +285,8 @@ end
 function M.test(pos)
   local file = table.remove(pos, 1)
   if not file or #pos == 0 then error("usage: sic rules test FILE LOG...", 0) end
-  local e = engine()
-  local problems, set = check_file(e, file)
+  local e, rec = engine_with(file)
+  local problems, set = check_file(e, file, rec)
   if not set then
     return { file = file, problems = problems, logs = {} }, 1
   end
@@ -335,6 +357,26 @@ function M.explain(pos)
   return out
 end
 
+-- ---------------------------------------------------------------- reference / env
+function M.reference() return { markdown = require("sic.rule_docs").reference() } end
+
+-- Shell lines that let busted (or a stock luajit) require "sic.testing" and the rules' own
+-- modules: the built-in scripts on LUA_PATH and, when known, the library in SIC_LIB.
+function M.env()
+  local native = package.loaded["sic.native"]
+  local dir = type(native) == "table" and native.builtin_scripts or require("sic.testing").builtin_dir()
+  local lib = os.getenv("SIC_LIB")
+  local cfg = require("sic.core").own_config()
+  if (not lib or lib == "") and cfg then lib = cfg.lib end
+  if not lib or lib == "" then -- a source tree: the library the build put next to the scripts
+    local guess = dir:gsub("/scripts/*$", "") .. "/build/libsic.so"
+    if read_text(guess) then lib = guess end
+  end
+  local lines = { string.format("export LUA_PATH='%s/?.lua;%s/lib/?.lua;;'", dir, dir) }
+  if lib and lib ~= "" then lines[#lines + 1] = string.format("export SIC_LIB='%s'", lib) end
+  return { scripts = dir, lib = lib, shell = table.concat(lines, "\n") }
+end
+
 -- ---------------------------------------------------------------- text
 local function kv(t)
   local parts = {}
@@ -392,6 +434,10 @@ function M.text(cmd, r)
       end
     end
     for _, e in ipairs(r.errors or {}) do p("ERROR %s", e.message) end
+  elseif cmd == "reference" then
+    return r.markdown
+  elseif cmd == "env" then
+    return r.shell .. "\n"
   elseif cmd == "explain" then
     p("%s (%s) on %s: %s", r.id, r.file, r.log, r.verdict)
     p("  thresholds: %s%s", kv(r.thresholds), r.overridden_by and ("  (overridden by " .. r.overridden_by .. ")") or "")

@@ -31,9 +31,9 @@ if format ~= "text" and format ~= "json" then
 end
 
 local cmd = table.remove(pos, 1)
-local commands = { list = true, new = true, check = true, test = true, explain = true }
+local commands = { list = true, new = true, check = true, test = true, explain = true, reference = true, env = true }
 if not commands[cmd] then
-  local near = require("sic.model").nearest(tostring(cmd), { "list", "new", "check", "test", "explain" }, 1)
+  local near = require("sic.model").nearest(tostring(cmd), { "list", "new", "check", "test", "explain", "reference", "env" }, 1)
   io.stderr:write(string.format("sic rules: unknown command '%s'%s (see sic rules --help)\n", tostring(cmd),
     near[1] and ("; did you mean '" .. near[1] .. "'?") or ""))
   SIC_EXIT = 2

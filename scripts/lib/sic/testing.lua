@@ -196,6 +196,11 @@ function M.run(opts)
     local rec = engine:load_record("ruleset", name, opts.set)
     if rec.err then error(rec.err, 2) end
     set = rec.mod
+    if opts.graph then -- the graph evaluates it like a rule set found on the script path
+      if not engine.rulesets[name] then engine.rule_order[#engine.rule_order + 1] = name end
+      engine.rulesets[name] = rec
+      for _, r in ipairs(set.rules) do engine.rules_by_id[r.id] = r end
+    end
   elseif opts.builtin then
     local rec = engine.rulesets[opts.builtin]
     if not rec then error("sic.testing.run: no rule set '" .. opts.builtin .. "'", 2) end
