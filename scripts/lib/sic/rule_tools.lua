@@ -251,7 +251,7 @@ local function near_miss(e, set, rule, app, state)
       if f then
         -- narrow it down: the value closest to the current one that still fires
         local lo, hi, int = th[k], v, th[k] == math.floor(th[k])
-        for _ = 1, 12 do
+        for _ = 1, 60 do
           local mid = (lo + hi) / 2
           if int then mid = hi > lo and math.floor(mid) or math.ceil(mid) end
           if mid == lo or mid == hi then break end
@@ -278,7 +278,15 @@ local function outcome(e, set, rule, app, state, findings)
     r.findings[#r.findings + 1] = { entity = f.entity.key, evidence = f.evidence,
       recommendation = f.recommendation and f.recommendation.text, config = f.recommendation and f.recommendation.config }
   end
-  if #mine == 0 then r.not_fired = near_miss(e, set, rule, app, state) end
+  local failed
+  for _, f in ipairs(findings) do
+    if f.id == "rule_error" and f.entity and f.entity.key == "rule '" .. rule.id .. "'" then failed = f end
+  end
+  if failed then
+    r.not_fired = { reason = "failed: " .. tostring(failed.evidence.budget or failed.evidence.message), error = true }
+  elseif #mine == 0 then
+    r.not_fired = near_miss(e, set, rule, app, state)
+  end
   return r
 end
 
