@@ -372,13 +372,13 @@ local function entity_class(kind, fields)
     local out, seen = {}, {}
     local function add(n) if type(n) == "string" and not seen[n] and not n:match("^__") then seen[n] = true out[#out + 1] = n end end
     for n in pairs(fields) do add(n) end
-    for n, v in pairs(cls) do if n ~= "field_names" and n ~= "kind" and n ~= "fields" then add(n) end end
+    for n, v in pairs(cls) do if n ~= "field_names" and n ~= "kind" and n ~= "lua_fields" then add(n) end end
     for _, n in ipairs(M.struct_fields(CTYPE[kind])) do add(n) end
     add("row")
     table.sort(out)
     return out
   end
-  cls.fields = fields
+  cls.lua_fields = fields
   return cls
 end
 
