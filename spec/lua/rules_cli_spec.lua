@@ -59,6 +59,12 @@ describe("sic rules", function()
     r = T.run_sic({ "rules", "new", "apps", "--applies-to", "app", "--dir", dir })
     assert.equal(0, r.code, r.stderr)
     assert.truthy(T.read_file(dir .. "/rules/apps.lua"):find('applies_to = "app"', 1, true))
+    -- the scaffolded specs pass as written, under busted with `sic rules env`
+    local p = io.popen("cd " .. T.shell_quote(dir) .. " && cd .. && eval \"$(" .. T.shell_quote(T.sic_bin) ..
+      " rules env)\" && luajit \"$(command -v busted)\" " .. T.shell_quote(dir .. "/spec") .. " 2>&1")
+    local out = p:read("*a")
+    p:close()
+    assert.matches("4 successes / 0 failures / 0 errors", out, 1, true)
   end)
 
   it("checks files: a field typo and a newer API are problems with file:line, exit 1", function()

@@ -144,6 +144,20 @@ describe("%s", function()
 end)
 ]=]
 
+local OTHER_SPEC_TEMPLATE = [=[
+-- Spec of %s, with sic.testing (docs/rules.md "Testing your rules").
+local testing = require "sic.testing"
+
+describe("%s", function()
+  it("runs without errors on a small application", function()
+    local app = testing.app { stages = { { tasks = testing.tasks(10, { duration = 2000 }) } } }
+    local _, errors = testing.run { set = %q, app = app }
+    assert.same({}, errors)
+  end)
+  pending("fires where it should: build the application it is about with testing.app and assert testing.keys")
+end)
+]=]
+
 local function write_new(path, text)
   if read_text(path) then error(path .. " already exists; not overwriting it", 0) end
   local f, err = io.open(path, "wb")
@@ -167,8 +181,11 @@ function M.new(pos, opts)
   write_new(set_path, string.format(SET_TEMPLATE, set_path, set_path, set_path, dir, rule_api.API, name, name, kind, arg, when))
   if kind == "stage" then
     write_new(spec_path, string.format(SPEC_TEMPLATE, set_path, set_path, name, set_path, name, set_path, name))
+  elseif kind == "app" then
+    write_new(spec_path, string.format(SPEC_TEMPLATE, set_path, set_path, name, set_path, name, set_path, name)
+      :gsub('"stage 0%.0"', '"app app-synthetic-0001"'))
   else
-    spec_path = nil
+    write_new(spec_path, string.format(OTHER_SPEC_TEMPLATE, set_path, name, set_path))
   end
   return { created = { set_path, spec_path }, api = rule_api.API }
 end
