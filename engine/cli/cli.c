@@ -45,6 +45,7 @@ static const sic_command commands[] = {
   {"predict", "predict an application's runtime (stage GBDT + DAG simulation) with an interval, what-if executors/cores/input", sic_cmd_predict},
   {"regressions", "runs significantly slower or costlier than their job's baseline, and why", sic_cmd_regressions},
   {"repl", "interactive LuaJIT prompt with the engine loaded (sic.load, sic.analyze, ...)", sic_cmd_repl},
+  {"rules", "write, check, test and explain Lua rules: list, new, check, test, explain", sic_cmd_rules},
   {"run", "run a Lua script with the engine loaded", sic_cmd_run},
   {"serve", "HTTP service: History Server REST API, metrics, OpenAPI and web UI over a log dir", sic_cmd_serve},
   {"train", "train the runtime predictor from event logs (grouped CV vs baselines, model file)", CMD_TRAIN},

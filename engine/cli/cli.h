@@ -27,6 +27,7 @@ int sic_cmd_logs(int argc, char **argv);         /* cmd_logs.c (readers) */
 int sic_cmd_ask(int argc, char **argv);          /* cmd_ask.c (rag) */
 int sic_cmd_repl(int argc, char **argv);         /* cmd_repl.c (lua) */
 int sic_cmd_run(int argc, char **argv);          /* cmd_run.c (lua) */
+int sic_cmd_rules(int argc, char **argv);        /* cmd_rules.c (rules) */
 int sic_cmd_train(int argc, char **argv);        /* cmd_train.c (ml) */
 int sic_cmd_predict(int argc, char **argv);      /* cmd_predict.c (ml) */
 int sic_cmd_serve(int argc, char **argv);        /* cmd_serve.c (http) */

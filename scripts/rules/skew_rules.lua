@@ -35,7 +35,7 @@ local function diagnose(app, stage, row, dur)
     cause = "data"
   elseif detail.straggler_gc_share >= 0.3 then
     cause = "gc"
-  elseif (tonumber(t.flags[row]) % 2) == 1 then
+  elseif t.speculative[row] then
     cause = "speculation"
   elseif detail.locality == "ANY" or detail.locality == "RACK_LOCAL" then
     cause = "locality"

@@ -5,7 +5,7 @@ local U = require "lib.analysis.util"
 local function shuffle_bytes(app)
   local total = 0
   for _, stage in ipairs(app.stages) do
-    if stage.c.sql_execution_id < 0 then total = total + U.sums(stage, "all").shuffle_read_bytes end
+    if stage.sql_execution_id < 0 then total = total + U.sums(stage, "all").shuffle_read_bytes end
   end
   return total
 end

@@ -161,7 +161,7 @@ return { rules = { { id = "mine.note", title = %q, severity = "info", applies_to
       "  when = function(app) return app.nothing.here end, advice = function() return '' end } } }")
     local r3 = T.run_sic({ "analyze", path, "--scripts", dir })
     assert.equal(0, r3.code, r3.stderr) -- findings are data, a failing rule is one of them
-    assert.matches("%[HIGH%] rule_error on [^\n]-: rule 'mine.note' failed: .-mine%.lua:2: attempt to index field 'nothing'", r3.stdout)
+    assert.matches("%[HIGH%] rule_error on [^\n]-: rule 'mine.note' failed: .-mine%.lua:2: app has no field 'nothing'", r3.stdout)
     assert.matches("%[HIGH%] skew.task_duration", r3.stdout)
 
     U.write(dir, "rules/mine.lua", "return { rules = { { id = 'mine.spin', title = 'x', severity = 'info', applies_to = 'app',\n" ..

@@ -262,7 +262,11 @@ function Engine:load_config()
   for _, rec in pairs(self.rulesets) do
     if rec.mod then for _, r in ipairs(rec.mod.rules) do by_id[r.id] = r end end
   end
+  -- Rule packs (sic.rule_pack): manifest thresholds and the sets' disable/overrides lists,
+  -- below sic.lua and --set, which were merged first and win.
+  local packs = require("sic.rule_pack").apply(self, overrides)
   rules.check_overrides(overrides, by_id)
+  self.packs = packs
   self.overrides = overrides
   self.rules_by_id = by_id
 end
@@ -431,7 +435,8 @@ function Engine:make_ctx(name, app, view, extra)
     -- target: evaluate against another entity source (the Delta agent's tables) than the app.
     run_rules = function(target)
       local sets, broken = self:rulesets_for(name)
-      local out = rules.evaluate(sets, target or app, { overrides = self.overrides, state = view, budget = self.budget })
+      local out = rules.evaluate(sets, target or app, { overrides = self.overrides, state = view, budget = self.budget,
+        require = function(n) return self:sandbox_require(n) end })
       for _, b in ipairs(broken) do out[#out + 1] = rules.error_finding("rule set '" .. b.name .. "'", b.err, b.path) end
       return out
     end,

@@ -149,6 +149,7 @@ for w, ptr in pairs({ [1] = "int8_t", [2] = "int16_t", [4] = "int32_t" }) do
   }
 end
 local Tasks = { __metatable = "sic.tasks" }
+local NAMED_TASK_COLUMNS
 -- tasks.host is NULL while every task's host is its executor's (engine/model/model.h
 -- sic_task_host): then [row] reads the executor's host, still without copying.
 local function host_view(view)
@@ -159,6 +160,32 @@ local function host_view(view)
     return executors[e].host
   end })
 end
+
+-- Named per-row views over bit fields and codes, so scripts never decode them:
+-- tasks.speculative[row] (true/false), .killed, .result_task, .locality_name ("NODE_LOCAL"),
+-- .status_name ("SUCCESS"). Same zero-copy idea as host_view: a read decodes one byte.
+local LOCALITY_NAMES = { [0] = "PROCESS_LOCAL", "NODE_LOCAL", "NO_PREF", "RACK_LOCAL", "ANY" }
+local STATUS_NAMES = { [0] = "RUNNING", "SUCCESS", "FAILED", "KILLED", "UNKNOWN" }
+M.LOCALITY_NAMES, M.STATUS_NAMES = LOCALITY_NAMES, STATUS_NAMES
+local function row_view(fn) return setmetatable({}, { __index = function(_, row) return fn(row) end }) end
+local function const(name, default) -- enum constant from the cdef, model.h's value otherwise
+  local ok, v = pcall(function() return C[name] end)
+  return ok and tonumber(v) or default
+end
+local function flag_view(view, bit)
+  local flags = view._t.flags
+  return row_view(function(row) return math.floor(flags[row] / bit) % 2 == 1 end)
+end
+NAMED_TASK_COLUMNS = {
+  speculative = function(view) return flag_view(view, const("SIC_TASKF_SPECULATIVE", 1)) end,
+  result_task = function(view) return flag_view(view, const("SIC_TASKF_RESULT_TASK", 4)) end,
+  has_metrics = function(view) return flag_view(view, const("SIC_TASKF_HAS_METRICS", 2)) end,
+  killed = function(view) local st = view._t.status return row_view(function(row) return st[row] == 3 end) end,
+  succeeded = function(view) local st = view._t.status return row_view(function(row) return st[row] == 1 end) end,
+  locality_name = function(view) local l = view._t.locality return row_view(function(row) return LOCALITY_NAMES[l[row]] end) end,
+  status_name = function(view) local st = view._t.status return row_view(function(row) return STATUS_NAMES[st[row]] end) end,
+}
+M.NAMED_TASK_COLUMNS = NAMED_TASK_COLUMNS
 
 local RAW_TASK_COLUMNS = { host = true, status = true, locality = true, flags = true }
 local COL_TASK_COLUMNS = { task_id = true, stage = true, index = true, attempt = true, partition_id = true,
@@ -218,7 +245,10 @@ Tasks.__index = function(view, k)
   elseif COL_TASK_COLUMNS[k] then v = typed(view, t[k])
   elseif TASK_METRICS[k] then v = typed(view, t.metric[TASK_METRICS[k]])
   elseif DERIVED[k] then v = derive(view, DERIVED[k])
-  else return Tasks[k] end
+  elseif NAMED_TASK_COLUMNS[k] then v = NAMED_TASK_COLUMNS[k](view)
+  elseif Tasks[k] ~= nil then return Tasks[k]
+  elseif k == "_zeros" then return nil
+  else M.unknown_field("tasks", k, Tasks.columns()) end
   rawset(view, k, v)
   return v
 end
@@ -232,6 +262,7 @@ function Tasks.columns()
   for k in pairs(RAW_TASK_COLUMNS) do add(k) end
   for k in pairs(COL_TASK_COLUMNS) do add(k) end
   for _, k in ipairs(M.COLUMNS) do add(k) end -- launch_time is both a column and a derived one
+  for k in pairs(NAMED_TASK_COLUMNS) do add(k) end
   table.sort(out)
   return out
 end
@@ -247,6 +278,51 @@ function Tasks.get(view, row)
 end
 
 -- ---------------------------------------------------------------- entities
+-- ---------------------------------------------------------------- strict views
+-- Reading a field a view does not have is an error naming the field and the nearest valid
+-- names (issue 17: a typo used to read as nil and the rule silently never fired). The valid
+-- names come from the view's Lua fields plus its C struct's fields in the FFI layout table
+-- (core.layout(), generated from the headers), the same source as the cdef.
+local CTYPE = { stage = "sic_stage", job = "sic_job", executor = "sic_executor", sql = "sic_sql",
+  plan_node = "sic_plan_node", app = "sic_app" }
+M.CTYPE = CTYPE
+local struct_fields -- ctype -> sorted list of field names (from the layout table)
+function M.struct_fields(ctype)
+  if not struct_fields then
+    struct_fields = {}
+    for _, e in ipairs(core.layout()) do
+      if e.field and e.type ~= "#" then
+        local l = struct_fields[e.type] or {}
+        struct_fields[e.type] = l
+        l[#l + 1] = e.field
+      end
+    end
+    for _, l in pairs(struct_fields) do table.sort(l) end
+  end
+  return struct_fields[ctype] or {}
+end
+
+-- Up to n names closest to `name` (sic.names), for error messages.
+M.nearest = require("sic.names").nearest
+
+function M.unknown_field(what, k, names, level)
+  local near = M.nearest(tostring(k), names, 3)
+  error(string.format("%s has no field '%s'%s", what, tostring(k),
+    #near > 0 and (" (did you mean: " .. table.concat(near, ", ") .. "?)") or ""), (level or 2) + 1)
+end
+
+-- Does view v have field k? (never raises: for code that probes optional fields)
+function M.has(v, k)
+  local ok, x = pcall(function() return v[k] end)
+  return ok and x ~= nil
+end
+-- v[k], or nil when the view has no such field.
+function M.get(v, k)
+  local ok, x = pcall(function() return v[k] end)
+  if ok then return x end
+  return nil
+end
+
 local function entity_class(kind, fields)
   local cls = { kind = kind, __metatable = "sic." .. kind }
   cls.__index = function(self, k)
@@ -259,8 +335,21 @@ local function entity_class(kind, fields)
       if type(v) == "cdata" and (ffi.istype("int64_t", v) or ffi.istype("int32_t", v)) then return tonumber(v) end
       return v
     end
-    return nil
+    if k == "app" or k == "c" or k == "row" then return nil end
+    M.unknown_field(kind, k, cls.field_names())
   end
+  -- Every name a script can read: Lua fields, methods, the C struct's fields.
+  function cls.field_names()
+    local out, seen = {}, {}
+    local function add(n) if type(n) == "string" and not seen[n] and not n:match("^__") then seen[n] = true out[#out + 1] = n end end
+    for n in pairs(fields) do add(n) end
+    for n, v in pairs(cls) do if n ~= "field_names" and n ~= "kind" and n ~= "lua_fields" then add(n) end end
+    for _, n in ipairs(M.struct_fields(CTYPE[kind])) do add(n) end
+    add("row")
+    table.sort(out)
+    return out
+  end
+  cls.lua_fields = fields
   return cls
 end
 
@@ -409,6 +498,10 @@ Sql.__tostring = function(self)
   return string.format("sql %d %9.1fs  %s", self.execution_id, math.max(self.duration, 0) / 1000, self.description or "")
 end
 
+-- The entity view classes, for generated documentation (sic.rule_docs).
+M.VIEWS = { stage = Stage, job = Job, executor = Executor, sql = Sql, plan_node = PlanNode }
+M.Tasks = Tasks
+
 -- ---------------------------------------------------------------- app
 local App = {}
 local function collection(app, ptr, n, cls)
@@ -502,7 +595,20 @@ App.__index = function(self, k)
     if type(v) == "cdata" and (ffi.istype("int64_t", v) or ffi.istype("int32_t", v)) then return tonumber(v) end
     return v
   end
+  if k == "c" then return nil end
+  M.unknown_field("app", k, App.field_names())
 end
+-- Every name a script can read on the app: Lua fields, methods, the C struct's fields.
+function App.field_names()
+  local out, seen = {}, {}
+  local function add(n) if type(n) == "string" and not seen[n] and not n:match("^__") then seen[n] = true out[#out + 1] = n end end
+  for n in pairs(APP_FIELDS) do add(n) end
+  for n in pairs(App) do if n ~= "field_names" then add(n) end end
+  for _, n in ipairs(M.struct_fields("sic_app")) do add(n) end
+  table.sort(out)
+  return out
+end
+M.APP_FIELDS = APP_FIELDS
 App.kind = "app"
 App.__metatable = "sic.app"
 

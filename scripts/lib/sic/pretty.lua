@@ -5,7 +5,10 @@ local ffi = require "ffi"
 local M = {}
 
 local function is_finding(t)
-  return type(t) == "table" and type(t.id) == "string" and type(t.severity) == "string" and t.title ~= nil
+  if type(t) ~= "table" then return false end
+  -- model views are strict (reading a field they lack raises): probe through pcall
+  local ok, yes = pcall(function() return type(t.id) == "string" and type(t.severity) == "string" and t.title ~= nil end)
+  return ok and yes
 end
 
 function M.finding(f)

@@ -69,13 +69,14 @@ local function members(v)
     end
   end)
   -- Model objects: C struct fields plus computed fields.
-  if type(v) == "table" and v.c and rawget(v, "c") then
+  if type(v) == "table" and rawget(v, "c") then
     local core = require "sic.core"
     local ctype = tostring(core.ffi.typeof(v.c)):match("struct ([%w_]+)")
     for _, e in ipairs(core.layout()) do
       if e.field and (e.type == ctype or (ctype == nil and false)) then add(e.field) end
     end
-    if v.fields then pcall(function() for _, k in ipairs(v:fields()) do add(k) end end) end
+    -- strict views raise on a missing field: probe inside the pcall
+    pcall(function() if v.fields then for _, k in ipairs(v:fields()) do add(k) end end end)
     local mt = debug.getmetatable(v)
     if mt and mt.kind == "stage" then for _, k in ipairs { "name", "status", "duration", "ntasks", "key", "tasks", "stats" } do add(k) end end
   end

@@ -18,9 +18,16 @@
 --               picks the value of a setting the grouped entities disagree on
 --   check_thresholds optional (thresholds) -> nil | message: an overridden value the rule
 --               cannot use (an unknown catalogue key...), reported as a usage error of --set
--- ctx gives: ctx.app (model view), ctx.thresholds (effective, read-only), ctx.state
--- (read-only state of the graph so far), ctx.conf(key, default), ctx.parse, ctx.stats.
+-- The set may also declare (issue 17; docs/rules.md is the reference):
+--   api         the rule API it is written for (sic.rule_api.API); a newer one is refused
+--   reads       { "skew", ... }: layers of earlier agents its rules read through ctx.layers
+--   disable     { "rule.id", ... }: built-in (or other) rules this set turns off
+--   overrides   { ["rule.id"] = { threshold = value, enabled = bool } }: thresholds of other rules
+-- ctx is built by sic.rule_api (stats, sums, conf with Spark defaults, platform, plan, executors,
+-- layers, fmt, setting, task(row)); reading a field ctx does not have is an error.
 local sandbox = require "sic.sandbox"
+local rule_api = require "sic.rule_api"
+local model = require "sic.model"
 
 local M = {}
 
@@ -64,13 +71,40 @@ function M.validate_set(mod, path)
   local rules = mod.rules or mod
   if type(rules) ~= "table" then error(path .. ": 'rules' must be a list", 0) end
   if mod.agent ~= nil and type(mod.agent) ~= "string" then error(path .. ": 'agent' must be a string", 0) end
+  local api_problem = rule_api.check_api(mod.api, path)
+  if api_problem then error(api_problem, 0) end
+  for _, field in ipairs { "reads", "disable" } do
+    if mod[field] ~= nil then
+      if type(mod[field]) ~= "table" then error(path .. ": '" .. field .. "' must be a list of names", 0) end
+      for i, n in ipairs(mod[field]) do
+        if type(n) ~= "string" then error(string.format("%s: %s[%d] must be a string", path, field, i), 0) end
+      end
+    end
+  end
+  if mod.overrides ~= nil and type(mod.overrides) ~= "table" then
+    error(path .. ": 'overrides' must be a table { [\"rule.id\"] = { threshold = value } }", 0)
+  end
+  if mod.rules then
+    local known = { rules = true, agent = true, api = true, reads = true, disable = true, overrides = true,
+      name = true, description = true }
+    for k in pairs(mod) do
+      if type(k) == "string" and not known[k] then
+        local names = {}
+        for n in pairs(known) do names[#names + 1] = n end
+        local near = model.nearest(k, names, 2)
+        error(string.format("%s: unknown rule-set field '%s'%s", path, k,
+          #near > 0 and (" (did you mean: " .. table.concat(near, ", ") .. "?)") or ""), 0)
+      end
+    end
+  end
   local seen = {}
   for i, r in ipairs(rules) do
     validate_rule(r, i, path)
     if seen[r.id] then fail(path, "'" .. r.id .. "'", "duplicate id") end
     seen[r.id] = true
   end
-  return { agent = mod.agent or "rules", rules = rules, path = path }
+  return { agent = mod.agent or "rules", rules = rules, path = path, api = mod.api or 0, reads = mod.reads,
+    disable = mod.disable, overrides = mod.overrides }
 end
 
 -- ---------------------------------------------------------------- configuration
@@ -184,7 +218,7 @@ local ENTITY_LISTS = {
   stage = function(app) return app.stages end,
   executor = function(app) return app.executors end,
   sql = function(app) return app.sqls end,
-  table = function(app) return app.tables or {} end,
+  table = function(app) return model.get(app, "tables") or {} end, -- Delta tables (agents/delta.lua)
 }
 
 local function entity_ref(kind, e)
@@ -194,21 +228,31 @@ local function entity_ref(kind, e)
   elseif kind == "executor" then ref.executor_id = e.id
   elseif kind == "sql" then ref.execution_id = e.execution_id
   elseif kind == "app" then ref.app_id = e.app_id end
-  ref.name = e.name
+  ref.name = model.get(e, "name")
   return ref
 end
 
 -- A recommendation never repeats what the app already has: settings equal to their current
 -- or default value (sic.spark_defaults) move from `config` to `already`.
-local function make_finding(rule, kind, entity, evidence, rctx, path)
+local function make_finding(rule, kind, entity, evidence, rctx, path, settings)
   local text, changes = rule.advice(evidence, rctx)
   if type(text) == "table" then text, changes = text.text, text.config or text.changes end
   local already
   changes, already = require("sic.spark_defaults").only_changes(rctx.app, changes)
   local impact = rule.impact and rule.impact(evidence, rctx) or nil
+  local why
+  if settings and #settings > 0 then -- ctx.setting(name, value, why) during when/advice
+    local extra = {}
+    why = {}
+    for _, st in ipairs(settings) do extra[st.name] = st.value why[st.name] = st.why end
+    local more, al = require("sic.spark_defaults").only_changes(rctx.app, extra)
+    changes = changes or {}
+    for k, v in pairs(more or {}) do changes[k] = v end
+    for k, v in pairs(al or {}) do already = already or {} already[k] = v end
+  end
   return {
     id = rule.id, severity = rule.severity, title = rule.title, entity = entity_ref(kind, entity),
-    evidence = evidence, recommendation = { text = text and tostring(text) or nil, config = changes, already = already },
+    evidence = evidence, recommendation = { text = text and tostring(text) or nil, config = changes, already = already, why = why },
     impact = impact, rule = path,
   }
 end
@@ -225,18 +269,19 @@ function M.evaluate(sets, app, opts)
       if enabled then
         local kind = rule.applies_to
         lists[kind] = lists[kind] or ENTITY_LISTS[kind](app)
-        local rctx = {
-          app = app, thresholds = sandbox.readonly(th, "thresholds of " .. rule.id), state = opts.state,
-          conf = function(k, d) return app:conf(k, d) end, parse = require "sic.parse", stats = require "sic.stats",
-          rule = rule.id,
-        }
+        local settings = {}
+        local rctx = rule_api.ctx { app = app, set = set, rule = rule, thresholds = th, state = opts.state,
+          require = opts.require, settings = settings }
         local produced = {}
         local ok, err = sandbox.run(opts.budget, function()
           for _, entity in ipairs(lists[kind]) do
+            for i = #settings, 1, -1 do settings[i] = nil end
             local evidence = rule.when(entity, rctx)
             if evidence ~= nil and evidence ~= false then
               if type(evidence) ~= "table" then evidence = { value = evidence } end
-              produced[#produced + 1] = make_finding(rule, kind, entity, evidence, rctx, set.path)
+              produced[#produced + 1] = make_finding(rule, kind, entity, evidence, rctx, set.path, settings)
+            elseif opts.trace then
+              opts.trace(rule, entity, kind)
             end
           end
         end)
