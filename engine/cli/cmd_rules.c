@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "lua/host_cli.h"
+#include "cli/args.h"
 #include "lua/lua_host.h"
 
 static void rules_help(FILE *out) {
