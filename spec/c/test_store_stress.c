@@ -8,7 +8,8 @@
  * `sic ingest` of the whole tree writes: the same attempts with the same figures, and for every
  * child table the same row count and the same rows (a digest of them, surrogate keys and
  * ingest times left out). Duplicate rows, orphan rows, a failed migration or a deadlock that
- * reaches the user all fail it.
+ * reaches the user all fail it. On PostgreSQL, two writers first take two rows in opposite
+ * orders: the server aborts one with a deadlock, which must run again and commit.
  *
  *   SIC_STRESS_RUNS=N   runs per backend (default 20; 5 under AddressSanitizer, which is slow)
  *   SIC_STRESS_BIN=P    the sic binary to drive (default $SIC_BUILD_DIR/sic): point it at an
@@ -262,11 +263,86 @@ static void show_difference(const char *want, const char *got) {
   fprintf(stderr, "  one fingerprint is longer: single-process %zu bytes, concurrent %zu bytes\n", strlen(want), strlen(got));
 }
 
+/* ---- a forced deadlock (PostgreSQL) ---- */
+
+typedef struct deadlock_ctx {
+  int first, second;                     /* keys of the rows locked, in this order */
+  int to_parent, from_parent;            /* pipe ends for the one-time barrier */
+  int runs;                              /* times the transaction body ran */
+} deadlock_ctx;
+
+static int bump(sic_store *s, int k, sic_err *err) {
+  db_val v[] = {db_int(k)};
+  return db_query(s->db, "UPDATE deadlock_probe SET v = v + 1 WHERE k = $1", v, 1, NULL, err);
+}
+
+/* First run: lock one row, wait until the other writer holds the other, then ask for it: the
+ * server must abort one of the two with 40P01. Later runs go straight through. */
+static int deadlock_body(sic_store *s, void *vctx, sic_err *err) {
+  deadlock_ctx *c = vctx;
+  int rc = bump(s, c->first, err);
+  if (rc) return rc;
+  if (c->runs++ == 0) {
+    char x = 'x';
+    if (write(c->to_parent, &x, 1) != 1 || read(c->from_parent, &x, 1) != 1) _exit(3);
+  }
+  return bump(s, c->second, err);
+}
+
+/* Two writers taking two rows in opposite orders: both must end committed, one after a retry. */
+static void test_deadlock_retried(const char *url) {
+  sic_store *s = open_store(url);
+  if (!s) return;
+  sic_err err = {0};
+  CHECK_OK(db_exec(s->db, "CREATE TABLE deadlock_probe (k INTEGER PRIMARY KEY, v INTEGER NOT NULL);"
+                          "INSERT INTO deadlock_probe VALUES (1, 0), (2, 0)", &err), err);
+  int up[2], down[2];
+  if (pipe(up) || pipe(down)) return;
+  pid_t pids[2];
+  fflush(NULL);
+  for (int i = 0; i < 2; i++) {
+    if ((pids[i] = fork()) != 0) continue;
+    sic_store *cs = NULL;
+    deadlock_ctx c = {i ? 2 : 1, i ? 1 : 2, up[1], down[0], 0};
+    int retries = 0;
+    if (sic_store_open(url, &cs, &err) || store_with_tx(cs, 0, deadlock_body, &c, &retries, &err)) {
+      fprintf(stderr, "[%s] deadlock writer %d: %s\n", backend, i, err.msg);
+      _exit(1);
+    }
+    sic_store_close(cs);
+    _exit(10 + (retries > 9 ? 9 : retries));
+  }
+  char x;
+  int ready = (read(up[0], &x, 1) == 1) + (read(up[0], &x, 1) == 1);
+  CHECK(ready == 2, "both writers hold their first row");
+  if (write(down[1], "xx", 2) != 2) CHECK(0, "barrier");
+  int retried = 0;
+  for (int i = 0; i < 2; i++) {
+    int status = 0;
+    waitpid(pids[i], &status, 0);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    CHECK(code >= 10, "deadlock writer %d exit %d", i, code);
+    retried += code > 10;
+  }
+  CHECK(retried == 1, "exactly one writer was aborted and ran again (%d)", retried);
+  CHECK(scalar(s, "SELECT SUM(v) FROM deadlock_probe", NULL) == 4, "both transactions committed once");
+  for (int i = 0; i < 2; i++) {
+    close(up[i]);
+    close(down[i]);
+  }
+  sic_store_close(s);
+}
+
 /* ---- the test ---- */
 
 static void setup_tree(void) { tree_ok = make_tree() == 0; }
 
 static void suite(void) {
+  if (!strcmp(backend, "postgresql")) {
+    char probe[400];
+    fresh_store(probe, sizeof probe);
+    test_deadlock_retried(probe);
+  }
   if (!tree_ok) return; /* already failed in make_tree */
   char url[400], a[500], b[500];
   snprintf(a, sizeof a, "%s/a", root);
