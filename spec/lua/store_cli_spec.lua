@@ -216,7 +216,7 @@ for _, backend in ipairs(backends) do
 
     it("is unchanged after a kill at each crash point inside the transaction; a re-run stores the log", function()
       local big, full, partial = tmp .. "/big.log", tmp .. "/full.log", tmp .. "/partial.log"
-      for log, opts in pairs({ [big] = { "--tasks", "30000", "--seed", "7" }, [full] = { "--tasks", "200", "--seed", "3" } }) do
+      for log, opts in pairs({ [big] = { "--tasks", "20000", "--seed", "7" }, [full] = { "--tasks", "200", "--seed", "3" } }) do
         local g = T.run_sic({ "example", log, unpack(opts) })
         assert.are.equal(0, g.code, g.stderr)
       end
@@ -229,7 +229,7 @@ for _, backend in ipairs(backends) do
       local cases = {
         { "store.row:3", full },              -- replacing: the old attempt deleted, new rows started
         { "store.before_commit", full },      -- replacing: everything written, no COMMIT
-        { "store.task_row:20000", big },      -- a new attempt, two thirds of its task rows written
+        { "store.task_row:12000", big },      -- a new attempt, three fifths of its task rows written
         { "store.before_commit", big },
       }
       if backend == "postgresql" then
@@ -283,7 +283,7 @@ for _, backend in ipairs(backends) do
     -- manages to see the transaction (it may not under a sanitizer or a loaded machine).
     it("leaves no half application when killed from outside during the transaction (extra)", function()
       local big = tmp .. "/big.log"
-      local g = T.run_sic({ "example", big, "--tasks", "100000", "--seed", "7" })
+      local g = T.run_sic({ "example", big, "--tasks", "60000", "--seed", "7" })
       assert.are.equal(0, g.code, g.stderr)
       local tasks = log_facts(big).task_starts
       -- Is the ingest inside its transaction, writing task rows? SQLite: the uncommitted
