@@ -6,10 +6,12 @@
 #include "store/db.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct db_sqlite {
   db base;                               /* ops; must be first */
@@ -209,6 +211,21 @@ static const db_ops sqlite_ops = {
   sq_connection_lost, sq_lost_race, sq_lock_xact, sq_reconnect, sq_close,
 };
 
+/* Switch the file to WAL. Turning a new file to WAL takes its exclusive lock, and SQLite
+ * answers two connections racing for it with SQLITE_BUSY at once rather than through the busy
+ * handler (waiting could deadlock them), so processes opening one fresh store together try
+ * again here: 10 ms doubling to 160 ms, about 9 s in all. */
+static int set_wal(db_sqlite *d, sic_err *err) {
+  int pause_ms = 10;
+  for (int tries = 0;; tries++) {
+    int rc = sq_exec(&d->base, "PRAGMA journal_mode=WAL", err);
+    if (!rc || (sqlite3_errcode(d->conn) & 0xff) != SQLITE_BUSY || tries >= 60) return rc;
+    struct timespec ts = {0, (long)pause_ms * 1000000L};
+    while (nanosleep(&ts, &ts) && errno == EINTR) {}
+    if (pause_ms < 160) pause_ms *= 2;
+  }
+}
+
 int db_open_sqlite(const char *path, db **out, sic_err *err) {
   db_sqlite *d = calloc(1, sizeof *d);
   if (!d || !(d->path = strdup(path))) {
@@ -225,7 +242,8 @@ int db_open_sqlite(const char *path, db **out, sic_err *err) {
   }
   sqlite3_busy_timeout(d->conn, 30000);
   /* WAL: readers (sic history) never block the ingest; NORMAL sync is still crash-safe in WAL. */
-  int rc = sq_exec(&d->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err);
+  int rc = set_wal(d, err);
+  if (!rc) rc = sq_exec(&d->base, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err);
   if (rc) {
     sq_close(&d->base);
     return rc;
