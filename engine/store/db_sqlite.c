@@ -6,10 +6,12 @@
 #include "store/db.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct db_sqlite {
   db base;                               /* ops; must be first */
@@ -187,7 +189,10 @@ static int sq_bulk_end(db_bulk *bb, int ok, sic_err *err) {
 static int sq_connection_lost(db *base) { return 0; }
 
 /* Writers are serialised by BEGIN IMMEDIATE, so a concurrent writer cannot win a race. */
-static int sq_lost_race(db *base) { return 0; }
+static int sq_lost_race(db *base) { return DB_RACE_NONE; }
+
+/* BEGIN IMMEDIATE already holds the database's only write lock: nothing finer to take. */
+static int sq_lock_xact(db *base, int32_t space, int32_t key, sic_err *err) { return 0; }
 
 static int sq_reconnect(db *base, sic_err *err) {
   return sic_err_set(err, SIC_EIO, "%s: an SQLite file cannot be reconnected", ((db_sqlite *)base)->path);
@@ -203,8 +208,23 @@ static void sq_close(db *base) {
 static const db_ops sqlite_ops = {
   "sqlite", "INTEGER PRIMARY KEY", "BEGIN IMMEDIATE",
   sq_exec, sq_query, sq_bulk_begin, sq_bulk_row, sq_bulk_end,
-  sq_connection_lost, sq_lost_race, sq_reconnect, sq_close,
+  sq_connection_lost, sq_lost_race, sq_lock_xact, sq_reconnect, sq_close,
 };
+
+/* Switch the file to WAL. Turning a new file to WAL takes its exclusive lock, and SQLite
+ * answers two connections racing for it with SQLITE_BUSY at once rather than through the busy
+ * handler (waiting could deadlock them), so processes opening one fresh store together try
+ * again here: 10 ms doubling to 160 ms, about 9 s in all. */
+static int set_wal(db_sqlite *d, sic_err *err) {
+  int pause_ms = 10;
+  for (int tries = 0;; tries++) {
+    int rc = sq_exec(&d->base, "PRAGMA journal_mode=WAL", err);
+    if (!rc || (sqlite3_errcode(d->conn) & 0xff) != SQLITE_BUSY || tries >= 60) return rc;
+    struct timespec ts = {0, (long)pause_ms * 1000000L};
+    while (nanosleep(&ts, &ts) && errno == EINTR) {}
+    if (pause_ms < 160) pause_ms *= 2;
+  }
+}
 
 int db_open_sqlite(const char *path, db **out, sic_err *err) {
   db_sqlite *d = calloc(1, sizeof *d);
@@ -222,7 +242,8 @@ int db_open_sqlite(const char *path, db **out, sic_err *err) {
   }
   sqlite3_busy_timeout(d->conn, 30000);
   /* WAL: readers (sic history) never block the ingest; NORMAL sync is still crash-safe in WAL. */
-  int rc = sq_exec(&d->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err);
+  int rc = set_wal(d, err);
+  if (!rc) rc = sq_exec(&d->base, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err);
   if (rc) {
     sq_close(&d->base);
     return rc;
