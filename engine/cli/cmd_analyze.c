@@ -228,9 +228,13 @@ static void analyze_path(analyze_run *r, const char *path) {
     }
     if (r->progress && sets.n > 1) fprintf(stderr, "\r\033[K");
   }
-  if (sets.nskipped)
-    fprintf(stderr, "sic analyze: %s: skipped %zu file%s that %s\n", path, sets.nskipped,
-            sets.nskipped == 1 ? "" : "s", sets.nskipped == 1 ? "is not a Spark event log" : "are not Spark event logs");
+  size_t not_logs = sets.nskipped - sets.nunreadable;
+  if (not_logs)
+    fprintf(stderr, "sic analyze: %s: skipped %zu file%s that %s\n", path, not_logs,
+            not_logs == 1 ? "" : "s", not_logs == 1 ? "is not a Spark event log" : "are not Spark event logs");
+  if (sets.unreadable)
+    fprintf(stderr, "sic analyze: %s (skipped; %zu unreadable file%s in all)\n", sets.unreadable,
+            sets.nunreadable, sets.nunreadable == 1 ? "" : "s");
   sic_logsets_free(&sets);
   if (spooled[0]) unlink(spooled);
 }

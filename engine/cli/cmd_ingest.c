@@ -14,6 +14,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "core/crashpoint.h"
 #include "eventlog/eventlog.h"
 #include "json/write.h"
 #include "lua/lua_host.h"
@@ -118,6 +119,7 @@ static void ingest_one(ingest_run *r, const sic_logset *set, const char *display
     if (rc == 1) {
       r->unchanged++;
       report(r, display, "unchanged", &res, NULL, NULL, NULL);
+      sic_crashpoint("ingest.after_log");
       return;
     }
   }
@@ -157,6 +159,9 @@ static void ingest_one(ingest_run *r, const sic_logset *set, const char *display
     else r->stored++;
     report(r, display, status, &res, app_id, NULL, &t);
   }
+  /* The line of a committed attempt is out before the next log starts (the text output is
+   * line-buffered): a run killed later still shows what it stored. */
+  sic_crashpoint("ingest.after_log");
   sic_store_findings_free(&findings);
   r->opts.findings = NULL;
   r->opts.nfindings = 0;
@@ -182,6 +187,14 @@ static void ingest_path(ingest_run *r, const char *path) {
     r->failed++;
     snprintf(err.msg, sizeof err.msg, "%s: no Spark event logs found", path);
     report(r, path, "failed", NULL, NULL, err.msg, NULL);
+  }
+  if (sets.unreadable) {
+    /* They may be logs that were not stored: a failure, named, not "not a log". */
+    r->failed += (int)sets.nunreadable;
+    char msg[sizeof err.msg];
+    snprintf(msg, sizeof msg, "%.400s (%zu unreadable file%s under %.60s)", sets.unreadable, sets.nunreadable,
+             sets.nunreadable == 1 ? "" : "s", path);
+    report(r, path, "failed", NULL, NULL, msg, NULL);
   }
   for (size_t i = 0; i < sets.n; i++) ingest_one(r, &sets.items[i], *spooled ? "<stdin>" : sets.items[i].path);
   sic_logsets_free(&sets);
@@ -247,6 +260,8 @@ int sic_cmd_ingest(int argc, char **argv) {
     sic_args_usage_error(&spec, "%s", err.msg);
     return SIC_EXIT_USAGE;
   }
+  /* One line per log as it is done, even into a pipe or a file, not a block at exit. */
+  if (r.format == SIC_FORMAT_TEXT) setvbuf(stdout, NULL, _IOLBF, 0);
   if (sic_store_open(url, &r.store, &err)) {
     fprintf(stderr, "sic ingest: %s\n", err.msg);
     free(pos);

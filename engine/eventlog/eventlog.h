@@ -59,6 +59,8 @@ typedef struct sic_logsets {
   sic_logset *items;    /* owned */
   size_t n;
   size_t nskipped;      /* files under a scanned directory that are not event logs */
+  size_t nunreadable;   /* of those, files that could not be opened (they may be logs) */
+  char *unreadable;     /* owned: the first of them, "PATH: permission denied"; NULL when none */
 } sic_logsets;
 
 /* Scan path. A file or a single-log directory gives one logset; a directory of logs gives one

@@ -544,6 +544,26 @@ static int scan_zip_file(scan_ctx *c, const char *path, const entry *as_entry);
 
 static int scan_dir(scan_ctx *c, const char *fs_path, const char *member, int depth);
 
+/* A file of a directory that cannot be opened may well be a log: it is skipped, but counted
+ * apart and the first one named, so that callers do not call it "not a Spark event log".
+ * 1 when it is unreadable. */
+static int note_unreadable(scan_ctx *c, const entry *e) {
+  int fd = open(e->path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    close(fd);
+    return 0;
+  }
+  int why = errno;
+  c->out->nskipped++;
+  c->out->nunreadable++;
+  if (!c->out->unreadable) {
+    size_t n = strlen(e->path) + 64;
+    if ((c->out->unreadable = malloc(n)))
+      snprintf(c->out->unreadable, n, "%s: %s", e->path, why == EACCES ? "permission denied" : strerror(why));
+  }
+  return 1;
+}
+
 /* One entry of a directory of many logs. */
 static int scan_entry(scan_ctx *c, const entry *e, int depth) {
   if (e->is_dir) return scan_dir(c, e->path, e->member, depth + 1);
@@ -551,6 +571,7 @@ static int scan_entry(scan_ctx *c, const entry *e, int depth) {
     c->out->nskipped++;
     return 0;
   }
+  if (!c->zip && note_unreadable(c, e)) return 0;
   if (!c->zip && has_suffix(e->name, ".zip")) return scan_zip_file(c, e->path, e);
   /* An application that has just started has an empty .inprogress log: list it. */
   if (e->size == 0 && has_suffix(e->name, ".inprogress"))
@@ -708,6 +729,12 @@ static int logsets_take(sic_logsets *to, sic_logsets *from) {
     to->items[to->n++] = from->items[i];
   }
   to->nskipped += from->nskipped;
+  to->nunreadable += from->nunreadable;
+  if (!to->unreadable) {
+    to->unreadable = from->unreadable;
+    from->unreadable = NULL;
+  }
+  free(from->unreadable);
   free(from->items);
   memset(from, 0, sizeof *from);
   return 0;
@@ -745,5 +772,6 @@ void sic_logsets_free(sic_logsets *sets) {
   if (!sets) return;
   sic_logsets_free_items(sets);
   free(sets->items);
+  free(sets->unreadable);
   memset(sets, 0, sizeof *sets);
 }

@@ -45,6 +45,21 @@ typedef struct db_rows {
 typedef struct db db;
 typedef struct db_bulk db_bulk;
 
+/* What lost_race() says about the last error. */
+enum {
+  DB_RACE_NONE = 0,                      /* a real error: report it */
+  DB_RACE_UNIQUE = 1,                    /* unique violation: a concurrent writer stored the same
+                                            rows first; running again sees its commit */
+  DB_RACE_CONFLICT = 2                   /* serialization failure or deadlock (SQLSTATE 40001,
+                                            40P01): the server aborted us; run again after a pause */
+};
+
+/* Keys of lock_xact(): the space says what is locked, the key which one. */
+enum {
+  DB_LOCK_SCHEMA = 7335001,              /* key 0: the schema, while it is checked or migrated */
+  DB_LOCK_APPLICATION = 7335002          /* key = hash of the Spark app id: one application's rows */
+};
+
 /* Backend operations. Every function returns 0 or a negative SIC_E* with err filled. */
 typedef struct db_ops {
   const char *name;                                              /* "sqlite" | "postgresql" */
@@ -58,8 +73,11 @@ typedef struct db_ops {
   int (*bulk_row)(db_bulk *b, const db_val *vals, sic_err *err); /* ncols values */
   int (*bulk_end)(db_bulk *b, int ok, sic_err *err);             /* ok=0: abandon (after an error) */
   int (*connection_lost)(db *d);                                 /* 1 when the server went away */
-  int (*lost_race)(db *d);                                       /* 1 when the last error was a unique
-                                                                    violation (a concurrent writer won) */
+  int (*lost_race)(db *d);                                       /* why the last error may go away when
+                                                                    the transaction runs again: see
+                                                                    DB_RACE_* (0 = it will not) */
+  int (*lock_xact)(db *d, int32_t space, int32_t key, sic_err *err); /* exclusive lock on (space, key)
+                                                                    until the transaction ends */
   int (*reconnect)(db *d, sic_err *err);                         /* one attempt to reconnect */
   void (*close)(db *d);
 } db_ops;
@@ -77,6 +95,9 @@ static inline int db_query(db *d, const char *sql, const db_val *p, int n, db_ro
   return d->ops->query(d, sql, p, n, out, err);
 }
 static inline void db_close(db *d) { if (d) d->ops->close(d); }
+static inline int db_lock_xact(db *d, int32_t space, int32_t key, sic_err *err) {
+  return d->ops->lock_xact(d, space, key, err);
+}
 
 void db_rows_free(db_rows *r);
 static inline const char *db_cell(const db_rows *r, int row, int col) { return r->cells[row * r->ncols + col]; }

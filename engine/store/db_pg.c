@@ -7,6 +7,8 @@
  * is reported through connection_lost() so the caller can reconnect and retry its transaction. */
 #include "store/db.h"
 
+#include "core/crashpoint.h"
+
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,7 @@ typedef struct db_pg {
   db base;                               /* ops; must be first */
   PGconn *conn;                          /* the connection */
   int lost;                              /* last error was a connection failure (class 08 / 57P) */
-  int unique_violation;                  /* last error was SQLSTATE 23505 */
+  int race;                              /* DB_RACE_* of the last error */
 } db_pg;
 
 typedef struct bulk_pg {
@@ -42,7 +44,7 @@ static int fail_msg(db_pg *d, sic_err *err, const char *what, const char *msg) {
   for (char *p = text; *p; p++)
     if (*p == '\n' || *p == '\t') *p = ' ';
   if (PQstatus(d->conn) == CONNECTION_BAD) d->lost = 1;
-  d->unique_violation = 0;
+  d->race = DB_RACE_NONE;
   return sic_err_set(err, SIC_EIO, "postgresql: %s: %s", what, text);
 }
 
@@ -50,9 +52,12 @@ static int fail_res(db_pg *d, PGresult *res, sic_err *err, const char *what) {
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   /* 08xxx connection exceptions, 57P01..57P03 server shutting down / restarting. */
   if (!res || (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3)))) d->lost = 1;
-  int unique = state && !strcmp(state, "23505");
+  int race = !state                                               ? DB_RACE_NONE
+             : !strcmp(state, "23505")                           ? DB_RACE_UNIQUE
+             : !strcmp(state, "40001") || !strcmp(state, "40P01") ? DB_RACE_CONFLICT
+                                                                 : DB_RACE_NONE;
   int rc = fail_msg(d, err, what, res ? PQresultErrorMessage(res) : PQerrorMessage(d->conn));
-  d->unique_violation = unique;
+  d->race = race;
   PQclear(res);
   return rc;
 }
@@ -175,6 +180,7 @@ static int flush(bulk_pg *b, sic_err *err) {
   if (PQputCopyData(b->d->conn, b->buf, (int)b->len) != 1)
     return fail_msg(b->d, err, b->table, PQerrorMessage(b->d->conn));
   b->len = 0;
+  sic_crashpoint("store.copy"); /* a COPY is open on the server, rows already sent */
   return 0;
 }
 
@@ -213,7 +219,14 @@ static int pg_connection_lost(db *base) {
   return d->lost || PQstatus(d->conn) == CONNECTION_BAD;
 }
 
-static int pg_lost_race(db *base) { return ((db_pg *)base)->unique_violation; }
+static int pg_lost_race(db *base) { return ((db_pg *)base)->race; }
+
+/* A transaction-scoped advisory lock: released by COMMIT or ROLLBACK, and by the server when
+ * the client vanishes, so a killed writer never leaves it held. */
+static int pg_lock_xact(db *base, int32_t space, int32_t key, sic_err *err) {
+  db_val v[] = {db_int(space), db_int(key)};
+  return pg_query(base, "SELECT pg_advisory_xact_lock($1::integer, $2::integer)", v, 2, NULL, err);
+}
 
 static int pg_reconnect(db *base, sic_err *err) {
   db_pg *d = (db_pg *)base;
@@ -231,7 +244,7 @@ static void pg_close(db *base) {
 static const db_ops pg_ops = {
   "postgresql", "BIGSERIAL PRIMARY KEY", "BEGIN",
   pg_exec, pg_query, pg_bulk_begin, pg_bulk_row, pg_bulk_end,
-  pg_connection_lost, pg_lost_race, pg_reconnect, pg_close,
+  pg_connection_lost, pg_lost_race, pg_lock_xact, pg_reconnect, pg_close,
 };
 
 int db_open_pg(const char *conninfo, db **out, sic_err *err) {

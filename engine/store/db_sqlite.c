@@ -187,7 +187,10 @@ static int sq_bulk_end(db_bulk *bb, int ok, sic_err *err) {
 static int sq_connection_lost(db *base) { return 0; }
 
 /* Writers are serialised by BEGIN IMMEDIATE, so a concurrent writer cannot win a race. */
-static int sq_lost_race(db *base) { return 0; }
+static int sq_lost_race(db *base) { return DB_RACE_NONE; }
+
+/* BEGIN IMMEDIATE already holds the database's only write lock: nothing finer to take. */
+static int sq_lock_xact(db *base, int32_t space, int32_t key, sic_err *err) { return 0; }
 
 static int sq_reconnect(db *base, sic_err *err) {
   return sic_err_set(err, SIC_EIO, "%s: an SQLite file cannot be reconnected", ((db_sqlite *)base)->path);
@@ -203,7 +206,7 @@ static void sq_close(db *base) {
 static const db_ops sqlite_ops = {
   "sqlite", "INTEGER PRIMARY KEY", "BEGIN IMMEDIATE",
   sq_exec, sq_query, sq_bulk_begin, sq_bulk_row, sq_bulk_end,
-  sq_connection_lost, sq_lost_race, sq_reconnect, sq_close,
+  sq_connection_lost, sq_lost_race, sq_lock_xact, sq_reconnect, sq_close,
 };
 
 int db_open_sqlite(const char *path, db **out, sic_err *err) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/crashpoint.h"
 #include "store/internal.h"
 #include "store/summary.h"
 
@@ -35,6 +36,7 @@ typedef struct table_writer {
   const char *table;                     /* target table */
   const char *const *cols;               /* its columns */
   int ncols;                             /* number of columns */
+  int is_tasks;                          /* the tasks table (its own crash point) */
 } table_writer;
 
 void sic_ingest_opts_init(sic_ingest_opts *o) {
@@ -51,6 +53,7 @@ static int tw_begin(table_writer *w, ingest_ctx *cx, sic_store *s, const char *t
   w->table = table;
   w->cols = cols;
   w->ncols = ncols;
+  w->is_tasks = !strcmp(table, "tasks");
   return 0;
 }
 
@@ -58,6 +61,8 @@ static int tw_row(table_writer *w, const db_val *vals, sic_err *err) {
   int rc = w->bulk ? 0 : w->d->ops->bulk_begin(w->d, w->table, w->cols, w->ncols, &w->bulk, err);
   if (!rc) rc = w->d->ops->bulk_row(w->bulk, vals, err);
   if (rc) return rc;
+  sic_crashpoint("store.row");
+  if (w->is_tasks) sic_crashpoint("store.task_row");
   ingest_ctx *cx = w->cx;
   if (++cx->rows >= cx->next_progress) {
     cx->next_progress += PROGRESS_EVERY;
@@ -415,17 +420,32 @@ static int write_children(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *er
   return cx->opts->store_tasks ? write_tasks(s, cx, key, err) : 0;
 }
 
-/* The transaction body: run again from scratch after a reconnect. */
+/* Lock key of an application: FNV-1a of its id. Two ids sharing a key only queue behind each
+ * other; they never share rows. */
+static int32_t application_lock_key(const char *app_id) {
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *)app_id; *p; p++) h = (h ^ *p) * 16777619u;
+  return (int32_t)h;
+}
+
+/* The transaction body: run again from scratch after a reconnect.
+ *
+ * Concurrent writers: the first statement takes the application's lock (an advisory lock on
+ * PostgreSQL, held to the end of the transaction; SQLite's BEGIN IMMEDIATE already serialises
+ * every writer), so writers of one application run one after the other and each sees what the
+ * previous one committed: no duplicate findings from two re-analyses, no replace racing a
+ * re-analysis. Every transaction writes the rows of one application only, after this one lock,
+ * which is the whole lock order: writers of different applications share no row. */
 static int ingest_tx(sic_store *s, void *vctx, sic_err *err) {
   ingest_ctx *cx = vctx;
   int done = 0, replaced = 0, kept = 0, rc;
   int64_t app_key = -1, key = -1;
   cx->rows = 0;
   cx->next_progress = PROGRESS_EVERY;
-  if ((rc = check_known(s, cx, &done, err)) || done) return rc;
-  /* The upsert locks the application row until commit, so concurrent writers of one
-   * application queue here; look again, a writer ahead of us may have stored this very log. */
-  if ((rc = upsert_application(s, cx, &app_key, err)) || (rc = check_known(s, cx, &done, err)) || done) return rc;
+  if ((rc = db_lock_xact(s->db, DB_LOCK_APPLICATION, application_lock_key(cx->app_id), err)) ||
+      (rc = check_known(s, cx, &done, err)) || done)
+    return rc;
+  if ((rc = upsert_application(s, cx, &app_key, err))) return rc;
   if ((rc = delete_previous(s, cx, app_key, &replaced, &kept, err))) return rc;
   if (kept) {
     cx->res->status = SIC_STORE_KEPT;

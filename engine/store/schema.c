@@ -2,9 +2,12 @@
  * Owner: store engineer. docs/store.md describes every table.
  *
  * Migrations are append-only: migration N turns schema N-1 into N and is never edited once
- * released. Each runs in its own transaction together with the version bump, under a lock
- * (BEGIN IMMEDIATE on SQLite, an advisory transaction lock on PostgreSQL) so two processes
- * opening a fresh store at the same time do not both migrate it. */
+ * released. Each runs in its own transaction together with the version bump, and every such
+ * transaction takes the schema lock (BEGIN IMMEDIATE on SQLite, an advisory transaction lock on
+ * PostgreSQL) before it reads or creates anything, sic_meta included: processes opening a fresh
+ * store at the same time queue on the lock, the first migrates, the others find the version
+ * bumped. (PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe to race by itself: two sessions
+ * both see no table and one fails on pg_type's unique index.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,9 +144,12 @@ static int read_version(db *d, int *version, sic_err *err) {
   return 0;
 }
 
-static int lock_schema(db *d, sic_err *err) {
-  if (strcmp(d->ops->name, "postgresql")) return 0; /* SQLite: BEGIN IMMEDIATE already locks */
-  return db_exec(d, "SELECT pg_advisory_xact_lock(7335001)", err);
+/* Start a schema transaction: the lock first, then the bookkeeping table. */
+static int begin_locked(db *d, sic_err *err) {
+  int rc = db_exec(d, d->ops->begin_sql, err);
+  if (!rc) rc = db_lock_xact(d, DB_LOCK_SCHEMA, 0, err);
+  if (!rc) rc = db_exec(d, "CREATE TABLE IF NOT EXISTS sic_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)", err);
+  return rc;
 }
 
 /* Apply migration `to` inside the caller's transaction. */
@@ -160,13 +166,10 @@ static int apply(db *d, int to, sic_err *err) {
 }
 
 int store_migrate(db *d, int *version, sic_err *err) {
-  int rc = db_exec(d, "CREATE TABLE IF NOT EXISTS sic_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)", err);
-  if (rc) return rc;
+  int rc;
   for (;;) {
     int current = 0;
-    if ((rc = db_exec(d, d->ops->begin_sql, err)) || (rc = lock_schema(d, err)) ||
-        (rc = read_version(d, &current, err)))
-      goto error;
+    if ((rc = begin_locked(d, err)) || (rc = read_version(d, &current, err))) goto error;
     if (current > SIC_STORE_SCHEMA_VERSION) {
       rc = sic_err_set(err, SIC_EUNSUPPORTED,
                        "store schema version %d is newer than this sic understands (%d): "

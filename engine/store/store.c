@@ -10,7 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/crashpoint.h"
 #include "store/internal.h"
+
+/* Times a transaction aborted by a deadlock or a serialization failure runs again. */
+enum { STORE_CONFLICT_RETRIES = 8 };
 
 /* mkdir -p for the directory part of path's parent chain. */
 static int make_dirs(char *dir, sic_err *err) {
@@ -133,18 +137,41 @@ static int reconnect_with_backoff(sic_store *s, sic_err *err) {
   return rc;
 }
 
+/* Pause before running a transaction again that the server aborted for a conflict: 20 ms
+ * doubling to 640 ms, each drawn at random between half and all of it, so that writers which
+ * collided do not collide again in step. */
+static void conflict_backoff(int conflicts) {
+  static __thread unsigned seed;
+  if (!seed) seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+  int cap = 20 << (conflicts < 5 ? conflicts : 5);
+  sleep_ms(cap / 2 + (int)(rand_r(&seed) % (unsigned)(cap / 2 + 1)));
+}
+
 int store_with_tx(sic_store *s, int max_retries, int (*fn)(sic_store *s, void *ctx, sic_err *err),
                   void *ctx, int *retries, sic_err *err) {
   if (max_retries <= 0) max_retries = 5;
+  int conflicts = 0;
   for (int attempt = 0;; attempt++) {
     int rc = db_exec(s->db, s->db->ops->begin_sql, err);
     if (!rc) rc = fn(s, ctx, err);
+    if (!rc) sic_crashpoint("store.before_commit"); /* everything written, nothing committed */
     if (!rc) rc = db_exec(s->db, "COMMIT", err);
     if (!rc) return 0;
     db_exec(s->db, "ROLLBACK", NULL);
+    int race = s->db->ops->lost_race(s->db);
     /* Another process stored the same rows first (PostgreSQL READ COMMITTED): run again, the
      * transaction then sees their commit (an ingest reports the log as unchanged). */
-    if (s->db->ops->lost_race(s->db) && attempt < max_retries) continue;
+    if (race == DB_RACE_UNIQUE && attempt < max_retries) continue;
+    /* A deadlock or serialization failure aborted the whole transaction: nothing of it was
+     * kept, so it runs again from scratch after a pause. */
+    if (race == DB_RACE_CONFLICT) {
+      if (conflicts >= STORE_CONFLICT_RETRIES)
+        return sic_err_wrap(err, "still conflicting with concurrent writers after %d retries: ", conflicts);
+      conflict_backoff(conflicts++);
+      if (retries) (*retries)++;
+      attempt--; /* the connection-loss budget is separate */
+      continue;
+    }
     if (!s->db->ops->connection_lost(s->db) || attempt >= max_retries) return rc;
     sic_err first = *err;
     if (reconnect_with_backoff(s, err)) {

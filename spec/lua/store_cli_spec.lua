@@ -176,9 +176,114 @@ for _, backend in ipairs(backends) do
       os.remove(odd)
     end)
 
-    it("leaves no half application when killed inside the transaction; a re-run completes it", function()
+    -- Every row of every table, sorted: what "the store is unchanged" compares. Small stores only.
+    local tables = { "sic_meta", "applications", "attempts", "seen_logs", "log_parts", "spark_jobs", "stages",
+                     "executors", "sql_executions", "environment", "findings", "predictions", "tasks" }
+    local function dump()
+      local lines = {}
+      for _, t in ipairs(tables) do
+        local sql = "SELECT '" .. t .. "', * FROM " .. t
+        local cmd = backend == "sqlite"
+          and "sqlite3 -batch " .. T.shell_quote(url:gsub("^sqlite://", "")) .. " " .. T.shell_quote(sql)
+          or "psql -Atq " .. T.shell_quote(url) .. " -c " .. T.shell_quote(sql)
+        local out, ok = sh(cmd .. " 2>&1")
+        assert(ok, out)
+        for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+      end
+      table.sort(lines)
+      return lines
+    end
+
+    -- Fails naming the first row that differs, and how many rows each side holds.
+    local function assert_same_store(want, got, what)
+      for i = 1, math.max(#want, #got) do
+        if want[i] ~= got[i] then
+          error(string.format("the store changed %s: %d rows before, %d after; first difference at row %d: "
+                              .. "before %q, after %q", what, #want, #got, i, (want[i] or "(none)"):sub(1, 160),
+                              (got[i] or "(none)"):sub(1, 160)), 2)
+        end
+      end
+    end
+
+    -- `sic ingest` stopped by SIGKILL at a crash point (SIC_TEST_CRASH_AT, engine/core/crashpoint.h).
+    local function ingest_killed_at(point, log)
+      local out, _, code = sh("SIC_TEST_CRASH_AT=" .. point .. " " .. T.shell_quote(T.sic_bin)
+                              .. " ingest --no-analyze --store-tasks --store " .. T.shell_quote(url) .. " "
+                              .. T.shell_quote(log) .. " 2>&1 >/dev/null")
+      assert.are.equal(137, code, point .. ": not killed: " .. out)
+      assert.truthy(out:find("test crash point " .. point, 1, true), out)
+    end
+
+    it("is unchanged after a kill at each crash point inside the transaction; a re-run stores the log", function()
+      local big, full, partial = tmp .. "/big.log", tmp .. "/full.log", tmp .. "/partial.log"
+      for log, opts in pairs({ [big] = { "--tasks", "20000", "--seed", "7" }, [full] = { "--tasks", "200", "--seed", "3" } }) do
+        local g = T.run_sic({ "example", log, unpack(opts) })
+        assert.are.equal(0, g.code, g.stderr)
+      end
+      -- The same attempt as full.log, incomplete: storing full.log replaces it.
+      assert(os.execute("head -n 300 " .. T.shell_quote(full) .. " > " .. T.shell_quote(partial)))
+      local first = json_of(T.run_sic({ "ingest", "--no-analyze", "--store-tasks", "--store", url, partial,
+                                        "--format", "json" }))
+      assert.are.equal(1, first.stored)
+      local before = dump()
+      local cases = {
+        { "store.row:3", full },              -- replacing: the old attempt deleted, new rows started
+        { "store.before_commit", full },      -- replacing: everything written, no COMMIT
+        { "store.task_row:12000", big },      -- a new attempt, three fifths of its task rows written
+        { "store.before_commit", big },
+      }
+      if backend == "postgresql" then
+        cases[#cases + 1] = { "store.copy:10", big } -- rows already sent into an open COPY
+      end
+      for _, c in ipairs(cases) do
+        ingest_killed_at(c[1], c[2])
+        assert_same_store(before, dump(), "after a kill at " .. c[1])
+      end
+      -- A re-run stores both, completely.
+      local again = json_of(T.run_sic({ "ingest", "--no-analyze", "--store-tasks", "--store", url, big, full,
+                                        "--format", "json" }))
+      assert.are.equal(1, again.stored)
+      assert.are.equal(1, again.replaced)
+      local h = json_of(T.run_sic({ "history", "nightly_orders_etl", "--store", url, "--format", "json" }))
+      assert.are.equal(2, #h.runs)
+      local tasks = {}
+      for _, run in ipairs(h.runs) do tasks[#tasks + 1] = run.tasks end
+      table.sort(tasks)
+      assert.are.same({ log_facts(full).task_starts, log_facts(big).task_starts }, tasks)
+      os.remove(big)
+      os.remove(full)
+      os.remove(partial)
+    end)
+
+    it("prints each log's line as it is stored: a run killed later still shows it", function()
+      local dir = tmp .. "/two"
+      assert(os.execute("mkdir -p " .. T.shell_quote(dir)))
+      for seed = 1, 2 do
+        local g = T.run_sic({ "example", dir .. "/log-" .. seed, "--tasks", "100", "--seed", tostring(seed) })
+        assert.are.equal(0, g.code, g.stderr)
+      end
+      local out_file = tmp .. "/ingest.out"
+      local _, _, code = sh("SIC_TEST_CRASH_AT=ingest.after_log:1 " .. T.shell_quote(T.sic_bin) .. " ingest --no-analyze --store "
+                            .. T.shell_quote(url) .. " " .. T.shell_quote(dir) .. " >" .. T.shell_quote(out_file) .. " 2>/dev/null")
+      assert.are.equal(137, code)
+      local printed = T.read_file(out_file)
+      local lines = {}
+      for line in printed:gmatch("[^\n]+") do lines[#lines + 1] = line end
+      assert.are.equal(1, #lines, printed)
+      assert.truthy(lines[1]:find("^stored%s") and lines[1]:find(dir .. "/log-1", 1, true), lines[1])
+      -- what it printed is what was committed
+      local h = json_of(T.run_sic({ "history", "nightly_orders_etl", "--store", url, "--format", "json" }))
+      assert.are.equal(1, #h.runs)
+      assert.are.equal(dir .. "/log-1", h.runs[1].source)
+      assert(os.execute("rm -rf " .. T.shell_quote(dir) .. " " .. T.shell_quote(out_file)))
+    end)
+
+    -- Extra, timing-based: kill -9 from outside once the ingest is seen mid-transaction. The
+    -- crash points above are the check; this one only adds a real outside kill when the probe
+    -- manages to see the transaction (it may not under a sanitizer or a loaded machine).
+    it("leaves no half application when killed from outside during the transaction (extra)", function()
       local big = tmp .. "/big.log"
-      local g = T.run_sic({ "example", big, "--tasks", "100000", "--seed", "7" })
+      local g = T.run_sic({ "example", big, "--tasks", "60000", "--seed", "7" })
       assert.are.equal(0, g.code, g.stderr)
       local tasks = log_facts(big).task_starts
       -- Is the ingest inside its transaction, writing task rows? SQLite: the uncommitted
@@ -197,7 +302,11 @@ for _, backend in ipairs(backends) do
                      .. "for i in $(seq 1 600); do if " .. inside .. "; then kill -9 $pid; echo killed; break; fi; "
                      .. "kill -0 $pid 2>/dev/null || break; sleep 0.05; done; wait $pid 2>/dev/null; true"
       local out = sh(script)
-      assert.truthy(out:find("killed", 1, true), "the ingest was not caught inside its transaction")
+      if not out:find("killed", 1, true) then
+        os.remove(big)
+        pending("the probe did not see the ingest inside its transaction (timing); the crash points cover it")
+        return
+      end
       local h = T.run_sic({ "history", "nightly_orders_etl", "--store", url, "--format", "json" })
       assert.are.equal(1, h.code, "a half application is visible: " .. h.stdout)
       assert.truthy(h.stderr:find("no runs", 1, true), h.stderr)
@@ -248,3 +357,35 @@ for _, backend in ipairs(backends) do
     end)
   end)
 end
+
+-- A file of a scanned directory that cannot be opened is named, not called "not a Spark event
+-- log". Root opens anything, so as root the commands run as `nobody`.
+describe("sic ingest and sic analyze over an unreadable file", function()
+  it("say permission denied with its path, and still store the readable logs", function()
+    local dir = sh("mktemp -d /tmp/sic-unreadable-XXXXXX"):gsub("%s+$", "")
+    assert(os.execute("mkdir -p " .. T.shell_quote(dir .. "/logs/sub")))
+    local g = T.run_sic({ "example", dir .. "/logs/ok.log", "--tasks", "100" })
+    assert.are.equal(0, g.code, g.stderr)
+    local secret = dir .. "/logs/sub/secret.log"
+    assert(os.execute("cp " .. T.shell_quote(dir .. "/logs/ok.log") .. " " .. T.shell_quote(secret)
+                      .. " && chmod 000 " .. T.shell_quote(secret) .. " && chmod -R a+rX " .. T.shell_quote(dir)
+                      .. " && chmod 000 " .. T.shell_quote(secret) .. " && chmod a+rwx " .. T.shell_quote(dir)))
+    local as = sh("id -u"):gsub("%s+$", "") == "0" and "runuser -u nobody -- " or ""
+    local sic = as .. T.shell_quote(T.sic_bin)
+    local out, _, code = sh(sic .. " analyze --format json " .. T.shell_quote(dir .. "/logs") .. " 2>&1 >/dev/null")
+    assert.are.equal(0, code, out)
+    assert.truthy(out:find(secret .. ": permission denied", 1, true), out)
+    assert.falsy(out:find("not a Spark event log", 1, true), out)
+    local store = "sqlite://" .. dir .. "/store.db"
+    out, _, code = sh(sic .. " ingest --no-analyze --format json --store " .. T.shell_quote(store) .. " "
+                      .. T.shell_quote(dir .. "/logs") .. " 2>/dev/null")
+    assert.are.equal(1, code, out) -- a log may be among the unreadable files: not everything was stored
+    local doc = cjson.decode(out)
+    assert.are.equal(1, doc.stored)
+    assert.are.equal(1, doc.failed)
+    local named = false
+    for _, l in ipairs(doc.logs) do named = named or (l.error or ""):find(secret .. ": permission denied", 1, true) ~= nil end
+    assert.is_true(named, out)
+    sh("rm -rf " .. T.shell_quote(dir))
+  end)
+end)
