@@ -1,5 +1,5 @@
 # Thin wrapper over CMake/ctest. `make run` and `make test` install what they need first.
-# Targets: deps build run test bench asan fuzz clean (see README.md).
+# Targets: deps npm-deps build run test bench asan fuzz clean (see README.md).
 BUILD ?= build
 JOBS ?= $(shell nproc)
 # Every Debian package the build, the tests, the benchmarks and the fuzzers need. Keep it in
@@ -8,18 +8,27 @@ DEBIAN_PACKAGES = build-essential make cmake pkg-config ninja-build git \
   libluajit-5.1-dev luajit lua-lpeg lua-busted lua-cjson \
   libzstd-dev liblz4-dev libsnappy-dev liblzf-dev libxxhash-dev zlib1g-dev libzip-dev zip unzip zstd \
   libreadline-dev libsqlite3-dev sqlite3 libpq-dev postgresql libcurl4-openssl-dev librdkafka-dev \
-  libmicrohttpd-dev wrk curl chromium python3 clang libclang-rt-14-dev llvm \
+  libmicrohttpd-dev wrk curl chromium python3 clang libclang-rt-14-dev llvm nodejs \
   libfaiss-dev libopenblas-dev liblapacke-dev libomp-dev libxgboost-dev \
   chromium chromium-driver yamllint debootstrap
-# Node.js and npm run the test servers and infra validators from the npm registry. Installed
-# from Debian only when no node/npm is on PATH (a machine may already carry another build).
-NODE_PACKAGES = nodejs npm
 
 # The sanitizer runs: abort on the first UBSan report, check leaks in the C tests.
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: deps build run test bench asan fuzz image-check clean
+.PHONY: deps npm-deps build run test bench asan fuzz image-check clean
+
+# Test servers from the npm registry (s3rver and azurite for sources/), pinned by spec/support/npm's lock
+# file, installed into $(BUILD)/npm (gitignored); only reinstalled when the lock file changes.
+NPM_DIR = $(BUILD)/npm
+npm-deps: deps
+	@if [ ! -x $(NPM_DIR)/node_modules/.bin/s3rver ] || \
+	    ! cmp -s spec/support/npm/package-lock.json $(NPM_DIR)/package-lock.json; then \
+	  command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }; \
+	  mkdir -p $(NPM_DIR) && cp spec/support/npm/package.json spec/support/npm/package-lock.json $(NPM_DIR)/ && \
+	  cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
 
 # Install Debian packages only when one is missing, so repeated runs stay fast and offline:
 # one dpkg-query for the whole list; apt-get update + install only for what is missing.
@@ -33,11 +42,6 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
-	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
-	  echo "make deps: installing $(NODE_PACKAGES)"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(NODE_PACKAGES); \
-	fi
 
 build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -47,10 +51,10 @@ build: deps
 run: build
 	./tools/run-example.sh $(BUILD) "$(LOG)"
 
-test: build
+test: build npm-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-bench: build
+bench: build npm-deps
 	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	./bench/run.sh $(BUILD)
 
@@ -60,6 +64,7 @@ bench: build
 asan: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIC_SANITIZE=ON >/dev/null
 	cmake --build build-asan -j $(JOBS)
+	$(MAKE) npm-deps BUILD=build-asan
 	cd build-asan && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer targets in fuzz/ (clang); FUZZ_RUNS is passed to fuzz/run.sh.

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sic_version.h"
+#include "sources/source.h"
 
 /* Add new commands here, keeping the list alphabetical. */
 static const sic_command commands[] = {
@@ -36,6 +37,7 @@ int sic_cmd_version(int argc, char **argv) {
 }
 
 int sic_cli_main(int argc, char **argv) {
+  sic_sources_init(); /* every command taking a PATH also takes a URI */
   if (argc < 2) {
     usage(stderr);
     return SIC_EXIT_USAGE;

@@ -12,6 +12,7 @@
 #include "core/sort.h"
 
 #include "cli/args.h"
+#include "cli/source_opts.h"
 #include "cli/cli.h"
 #include "eventlog/eventlog.h"
 #include "json/write.h"
@@ -301,6 +302,7 @@ static int finish(analyze_run *r) {
 
 int sic_cmd_analyze(int argc, char **argv) {
   analyze_run r = {0};
+  sic_source_opts so = {0};
   int64_t top = 5;
   const sic_opt table[] = {
       {"format", 'f', SIC_OPT_FORMAT, &r.format, NULL, "output format (default text)", 0, 0, NULL},
@@ -308,6 +310,7 @@ int sic_cmd_analyze(int argc, char **argv) {
       SIC_OPT_FLAG_ROW("details", 0, &r.details, "a directory of logs in text: every full report, not one line per app"),
       {"store", 0, SIC_OPT_STRING, &r.store_url, "URL", "also record each application and its findings in the history "
        "store (sqlite:///path or postgresql://...; see sic history)", 0, 0, NULL},
+      SIC_SOURCE_OPT_ROWS(&so),
   };
   char description[2048], host_err[256];
   snprintf(description, sizeof description,
@@ -317,7 +320,9 @@ int sic_cmd_analyze(int argc, char **argv) {
            "their reasons, and notices about incomplete or malformed logs; then the findings of the\n"
            "Lua rules and agents.\n"
            "PATH is an event log (plain or compressed), a rolling-log directory, a zip from the History\n"
-           "Server, a directory of many logs (each is analysed) or '-' for stdin.\n\n"
+           "Server, a directory of many logs (each is analysed) or '-' for stdin, or a URI: a History\n"
+           "Server (its base URL, or one application's UI or REST URL), s3://bucket/prefix, file://\n"
+           "(docs/sources.md).\n\n"
            "rules and agents:\n%s  --no-rules            the summary only, without findings",
            sic_host_cli_help);
   if (sic_host_cli_extract(&argc, argv, &r.host, host_err, sizeof host_err)) {
@@ -338,6 +343,7 @@ int sic_cmd_analyze(int argc, char **argv) {
     sic_host_cli_free(&r.host);
     return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   }
+  sic_sources_set_defaults(&so);
   r.render.top_stages = (int)top;
   r.render.color = r.format == SIC_FORMAT_TEXT && sic_color_enabled(stdout);
   r.progress = sic_is_tty(stderr);

@@ -6,6 +6,8 @@
  * log is loaded and written in its own transaction: one bad log is reported and the rest are
  * still stored. Exit 0 when every log was stored or already known, 1 when any failed. */
 #include <math.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +15,15 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/source_opts.h"
 #include "cli/cli.h"
 #include "core/crashpoint.h"
 #include "eventlog/eventlog.h"
 #include "json/write.h"
 #include "lua/lua_host.h"
 #include "model/model.h"
+#include "sources/kafka.h"
+#include "sources/source.h"
 #include "store/store.h"
 
 /* Options and running totals of one `sic ingest`. */
@@ -32,6 +37,7 @@ typedef struct ingest_run {
   int analyze;                           /* 1: run the analysis graph and store its findings */
   int analysis_warned;                   /* the "analysis unavailable" warning was printed */
   int stored, unchanged, replaced, kept, failed; /* counts by outcome */
+  int behind;                            /* --follow: logs older than the watermark, not looked at */
 } ingest_run;
 
 /* Seconds spent in each phase of one log (JSON output; the store benchmark reads them). */
@@ -81,6 +87,11 @@ static void report(ingest_run *r, const char *path, const char *status, const si
 }
 
 static int checksum_of(const sic_logset *set, sic_ingest_result *res, int64_t *size, sic_err *err) {
+  /* A remote log is identified by its parts' URIs, sizes and modification times: deciding
+   * that it is already stored downloads nothing. */
+  int remote = sic_source_version_key(set, res->checksum, size);
+  if (remote < 0) return sic_err_set(err, remote, "out of memory");
+  if (remote) return 0;
   const char **paths = calloc(set->nparts + 1, sizeof *paths);
   if (!paths) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   for (size_t i = 0; i < set->nparts; i++) paths[i] = set->parts[i].path;
@@ -201,6 +212,112 @@ static void ingest_path(ingest_run *r, const char *path) {
   if (*spooled) unlink(spooled);
 }
 
+/* ---- --follow ---- */
+
+static volatile sig_atomic_t follow_stop; /* SIGINT/SIGTERM: stop after the current log */
+
+static void on_follow_signal(int sig) {
+  (void)sig;
+  follow_stop = 1;
+}
+
+static int by_mtime(const void *a, const void *b) {
+  const sic_logset *x = *(const sic_logset *const *)a, *y = *(const sic_logset *const *)b;
+  return x->mtime_ms < y->mtime_ms ? -1 : x->mtime_ms > y->mtime_ms;
+}
+
+/* One poll of a followed path: logs modified at or after its watermark, oldest first; the
+ * watermark then moves to the newest log handled, or stays at the oldest failure so that a
+ * restart retries it (the stored checksums make re-looking at a log harmless). */
+static void follow_path(ingest_run *r, const char *path) {
+  sic_err err = {0};
+  char *source = sic_uri_display(path);
+  int64_t mark = 0;
+  int have = source ? sic_store_watermark_get(r->store, source, &mark, &err) : SIC_ENOMEM;
+  sic_logsets sets = {0};
+  sic_logset **order = NULL;
+  if (have < 0 || sic_logset_scan(path, &sets, &err)) {
+    r->failed++;
+    report(r, path, "failed", NULL, NULL, err.msg, NULL);
+    goto done;
+  }
+  order = calloc(sets.n + 1, sizeof *order);
+  if (!order) goto done;
+  for (size_t i = 0; i < sets.n; i++) order[i] = &sets.items[i];
+  if (sets.n > 1) qsort(order, sets.n, sizeof *order, by_mtime);
+  int64_t newest = have ? mark : 0, oldest_failure = INT64_MAX;
+  for (size_t i = 0; i < sets.n && !follow_stop; i++) {
+    if (have && order[i]->mtime_ms < mark) {
+      r->behind++;
+      continue;
+    }
+    int failed = r->failed;
+    ingest_one(r, order[i], order[i]->path);
+    if (r->failed > failed && order[i]->mtime_ms < oldest_failure) oldest_failure = order[i]->mtime_ms;
+    else if (order[i]->mtime_ms > newest) newest = order[i]->mtime_ms;
+  }
+  int64_t next = oldest_failure < newest ? oldest_failure : newest;
+  if ((!have || next != mark) && sic_store_watermark_set(r->store, source, next, &err)) {
+    r->failed++;
+    report(r, path, "failed", NULL, NULL, err.msg, NULL);
+  }
+done:
+  free(order);
+  sic_logsets_free(&sets);
+  free(source);
+}
+
+/* ---- kafka:// notifications ---- */
+
+static int kafka_on_log(void *ctx, const char *uri, sic_err *err) {
+  ingest_run *r = ctx;
+  int failed = r->failed;
+  ingest_path(r, uri);
+  if (r->failed == failed) return 0;
+  return sic_err_set(err, SIC_EIO, "ingesting %s failed (see above); the notification will be delivered again", uri);
+}
+
+static void kafka_on_bad(void *ctx, const char *where, const char *why) {
+  ingest_run *r = ctx;
+  r->failed++;
+  char msg[768];
+  snprintf(msg, sizeof msg, "%s: not a log notification (%s); skipped", where, why);
+  report(r, where, "failed", NULL, NULL, msg, NULL);
+}
+
+/* Consume notifications until the topic is idle (see sources/kafka.h), or until a signal
+ * with --follow (the URI's idle=0 is implied unless it sets one). */
+static void ingest_kafka(ingest_run *r, const char *uri, int follow_on) {
+  char buf[4096];
+  if (follow_on && !strstr(uri, "idle=")) {
+    snprintf(buf, sizeof buf, "%s%sidle=0", uri, strchr(uri, '?') ? "&" : "?");
+    uri = buf;
+    signal(SIGINT, on_follow_signal);
+    signal(SIGTERM, on_follow_signal);
+  }
+  sic_kafka_handler h = {kafka_on_log, kafka_on_bad, r, (volatile int *)&follow_stop};
+  sic_kafka_stats st;
+  sic_err err = {0};
+  if (sic_kafka_consume(uri, &h, &st, &err)) {
+    r->failed++;
+    report(r, uri, "failed", NULL, NULL, err.msg, NULL);
+  }
+}
+
+static void follow(ingest_run *r, char **paths, int npaths, double interval, long polls) {
+  signal(SIGINT, on_follow_signal);
+  signal(SIGTERM, on_follow_signal);
+  for (long poll = 0; !follow_stop; poll++) {
+    for (int i = 0; i < npaths && !follow_stop; i++) follow_path(r, paths[i]);
+    fflush(stdout);
+    if (polls > 0 && poll + 1 >= polls) break;
+    for (double slept = 0; slept < interval && !follow_stop; slept += 0.1) {
+      struct timespec ts = {0, 100000000L};
+      nanosleep(&ts, NULL);
+    }
+  }
+}
+
 int sic_cmd_ingest(int argc, char **argv) {
   ingest_run r;
   memset(&r, 0, sizeof r);
@@ -208,6 +325,9 @@ int sic_cmd_ingest(int argc, char **argv) {
   const char *url = NULL, *job = NULL;
   int no_normalize = 0, no_analyze = 0;
   const char *price = NULL;
+  int follow_on = 0;
+  int64_t interval = 30, polls = 0;
+  sic_source_opts so = {0};
   r.format = SIC_FORMAT_TEXT;
   const sic_opt opts[] = {
     {.name = "store", .kind = SIC_OPT_STRING, .dest = &url, .metavar = "URL", .help = "sqlite:///path/sic.db or postgresql://... (default $SIC_STORE, "
@@ -221,13 +341,21 @@ int sic_cmd_ingest(int argc, char **argv) {
     {.name = "no-analyze", .kind = SIC_OPT_FLAG, .dest = &no_analyze,
      .help = "store the logs without running the analysis (no findings; faster)"},
     {.name = "format", .kind = SIC_OPT_FORMAT, .dest = &r.format, .metavar = "FMT", .help = "text or json"},
+    {.name = "follow", .kind = SIC_OPT_FLAG, .dest = &follow_on,
+     .help = "keep polling each PATH or URI for new and changed logs; its watermark is kept in the store"},
+    {.name = "interval", .kind = SIC_OPT_INT, .dest = &interval, .metavar = "SECONDS", .min = 0, .max = 86400,
+     .help = "--follow: seconds between polls (default 30)"},
+    {.name = "polls", .kind = SIC_OPT_INT, .dest = &polls, .metavar = "N", .min = 0, .max = INT32_MAX,
+     .help = "--follow: stop after N polls (default: until SIGINT/SIGTERM)"},
+    SIC_SOURCE_OPT_ROWS(&so),
   };
   const sic_cmd_spec spec = {
     "ingest", "PATH... [--store URL] [--store-tasks] [--format text|json]",
     "Load Spark event logs (files, rolling/legacy directories, zips, or directories of many logs; - = stdin),\n"
     "analyse them (the rules' findings are stored with the run) and record each application attempt in\n"
     "the history store. A log already stored (same SHA-256) is skipped; a changed log of a stored attempt\n"
-    "replaces it, unless it is an incomplete copy of a complete one. Each attempt is written atomically.",
+    "replaces it, unless it is an incomplete copy of a complete one. Each attempt is written atomically.\n"
+    "A PATH may be a URI (History Server, s3://, file://; see docs/sources.md).",
     opts, sizeof opts / sizeof *opts, SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, -1};
   char **pos = calloc((size_t)argc + 1, sizeof *pos);
   int npos = 0;
@@ -237,6 +365,7 @@ int sic_cmd_ingest(int argc, char **argv) {
     free(pos);
     return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   }
+  sic_sources_set_defaults(&so);
   r.analyze = !no_analyze;
   if (price) {
     char *end = NULL;
@@ -272,7 +401,20 @@ int sic_cmd_ingest(int argc, char **argv) {
   sic_jw_kstr(&r.json, "schema", "sic.ingest/1");
   sic_jw_kstr(&r.json, "store", sic_store_display_url(r.store));
   sic_jw_karr(&r.json, "logs");
-  for (int i = 0; i < npos; i++) ingest_path(&r, pos[i]);
+  int nkafka = 0;
+  for (int i = 0; i < npos; i++)
+    if (sic_kafka_is_uri(pos[i])) {
+      ingest_kafka(&r, pos[i], follow_on);
+      nkafka++;
+    }
+  if (nkafka && nkafka < npos) fprintf(stderr, "sic ingest: kafka:// URIs are consumed first, then the other PATHs\n");
+  char **rest = pos + 0;
+  int nrest = 0;
+  for (int i = 0; i < npos; i++)
+    if (!sic_kafka_is_uri(pos[i])) rest[nrest++] = pos[i];
+  if (follow_on && nrest) follow(&r, rest, nrest, (double)interval, (long)polls);
+  else if (!follow_on)
+    for (int i = 0; i < nrest; i++) ingest_path(&r, rest[i]);
   sic_jw_end(&r.json);
   sic_jw_kint(&r.json, "stored", r.stored);
   sic_jw_kint(&r.json, "unchanged", r.unchanged);
@@ -282,8 +424,9 @@ int sic_cmd_ingest(int argc, char **argv) {
   sic_jw_end(&r.json);
   if (r.format == SIC_FORMAT_JSON && sic_jw_status(&r.json) == 0) printf("%s\n", r.json.buf);
   else if (r.format != SIC_FORMAT_JSON)
-    fprintf(stderr, "%d stored, %d unchanged, %d replaced, %d kept (complete copy already stored), %d failed "
-            "(store %s)\n", r.stored, r.unchanged, r.replaced, r.kept, r.failed, sic_store_display_url(r.store));
+    fprintf(stderr, "%d stored, %d unchanged, %d replaced, %d kept (complete copy already stored), %d failed%s "
+            "(store %s)\n", r.stored, r.unchanged, r.replaced, r.kept, r.failed,
+            r.behind ? ", some older than the watermark" : "", sic_store_display_url(r.store));
   sic_jw_free(&r.json);
   sic_store_close(r.store);
   free(pos);

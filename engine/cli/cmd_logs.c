@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/source_opts.h"
 #include "cli/cli.h"
 #include "eventlog/eventlog.h"
 #include "json/write.h"
@@ -152,7 +153,9 @@ static int run_path(const char *path, const logs_opts *o, sic_jw *w, size_t *nlo
 
 int sic_cmd_logs(int argc, char **argv) {
   logs_opts o = {.format = SIC_FORMAT_TEXT, .threads = 2};
+  sic_source_opts so = {0};
   const sic_opt opts[] = {
+    SIC_SOURCE_OPT_ROWS(&so),
     SIC_OPT_FORMAT_ROW(&o.format, "output format (text, json)"),
     SIC_OPT_FLAG_ROW("check", 'c', &o.check, "decode every log to the end; report lines, bytes, first error"),
     SIC_OPT_FLAG_ROW("cat", 0, &o.cat, "write the decompressed bytes of every log to stdout"),
@@ -162,7 +165,8 @@ int sic_cmd_logs(int argc, char **argv) {
     "logs", "PATH... [--check] [--cat] [--format text|json]",
     "Show the Spark event logs found under each PATH: a log file (any codec Spark writes:\n"
     "zstd, lz4, snappy, lzf; gzip), a rolling eventlog_v2_* dir, a Databricks eventlog dir,\n"
-    "a Spark 1.x log dir, a History Server /logs zip, or a directory of many logs.",
+    "a Spark 1.x log dir, a History Server /logs zip, or a directory of many logs; or a URI:\n"
+    "a History Server URL, s3://bucket/prefix, file:// (docs/sources.md).",
     opts, sizeof opts / sizeof opts[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON), 1, -1};
   char **pos = calloc((size_t)argc + 1, sizeof *pos);
   int npos = 0, failed = 0;
@@ -172,6 +176,7 @@ int sic_cmd_logs(int argc, char **argv) {
     free(pos);
     return pr == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
   }
+  sic_sources_set_defaults(&so);
   sic_jw w;
   sic_jw_init(&w, SIC_JW_PRETTY);
   if (o.format == SIC_FORMAT_JSON && !o.cat) {

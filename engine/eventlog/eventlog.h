@@ -35,13 +35,17 @@ typedef enum sic_layout {
   SIC_LAYOUT_ZIP            /* History Server /logs download: zip holding any of the above */
 } sic_layout;
 
+typedef struct sic_part_source sic_part_source;
+
 typedef struct sic_logpart {
   char *path;           /* file path; for a zip member the archive's path (messages show
-                           "archive.zip!/member/name") */
+                           "archive.zip!/member/name"); for a remote part its URI (no secrets) */
   char *zip_member;     /* NULL unless the part lives inside a zip (then path names the zip) */
   sic_codec codec;      /* decided from name, confirmed (or overridden) by magic bytes */
   int64_t size;         /* stored (compressed) size in bytes, -1 when unknown */
   int64_t mtime_ms;     /* modification time of the file, ms since epoch */
+  sic_part_source *source; /* NULL for local files and zip members; else opens the bytes of a
+                              remote part (sources/); one reference owned by this part */
 } sic_logpart;
 
 typedef struct sic_logset {
@@ -74,6 +78,54 @@ int sic_logset_scan(const char *path, sic_logsets *out, sic_err *err);
  * Fails on the first root that fails, naming it. */
 int sic_logset_scan_many(const char *const *paths, size_t npaths, sic_logsets *out, sic_err *err);
 void sic_logsets_free(sic_logsets *sets);
+
+/* ---- remote parts (sources/: connectors chosen by URI scheme) ----
+ * A remote log is a sic_logset like any other; its parts carry a sic_part_source that opens
+ * a pull-based byte reader, fed to the same decoders and line splitter as a local file. */
+typedef struct sic_reader sic_reader;
+struct sic_reader {
+  /* Up to cap bytes into buf; *got == 0 means the end. 0 or SIC_E* (err names the URI,
+   * never a credential; a body cut short is SIC_ETRUNCATED, never an early end). */
+  int (*read)(sic_reader *r, uint8_t *buf, size_t cap, size_t *got, sic_err *err);
+  void (*close)(sic_reader *r); /* releases r and everything it holds */
+};
+
+struct sic_part_source {
+  /* Open the bytes of part (part->path is its URI) from the start. */
+  int (*open)(sic_part_source *src, const sic_logpart *part, sic_reader **out, sic_err *err);
+  void (*destroy)(sic_part_source *src); /* called when the last reference goes */
+  int refs;             /* references held by parts and streams (atomic) */
+};
+void sic_part_source_retain(sic_part_source *src);
+void sic_part_source_release(sic_part_source *src); /* NULL is fine */
+
+/* A flat listing of remote objects: names relative to root, '/' separating directories
+ * (object stores have no directories; the layouts above are recognised from the names). */
+typedef struct sic_remote_entry {
+  const char *name;     /* relative to root, e.g. "eventlog_v2_app-1/events_1_app-1.zstd" */
+  int64_t size;         /* bytes, -1 when unknown */
+  int64_t mtime_ms;     /* last modification, ms since epoch */
+} sic_remote_entry;
+
+typedef struct sic_remote_tree {
+  const char *root;              /* URI of the listed prefix, without a trailing '/' */
+  const sic_remote_entry *entries; /* borrowed */
+  size_t n;                      /* entries */
+  sic_part_source *source;       /* opens "root/name" parts; borrowed (parts retain it) */
+  /* First bytes of entries[i] (codec and event-log sniffing): bytes read, 0 on failure. */
+  size_t (*read_head)(void *ctx, size_t i, uint8_t *buf, size_t cap);
+  void *ctx;                     /* for read_head */
+} sic_remote_tree;
+
+/* The logs under a remote tree, by the same layout rules as a directory on disk. A tree
+ * holding one log that is a single object is identified by that object's URI. */
+int sic_logset_scan_remote(const sic_remote_tree *tree, sic_logsets *out, sic_err *err);
+
+/* sic_logset_scan hands paths that look like "scheme://..." to this scanner (sources/
+ * registers it); without one, such a path is SIC_EUNSUPPORTED. */
+typedef int (*sic_uri_scanner)(const char *uri, sic_logsets *out, sic_err *err);
+void sic_logset_set_uri_scanner(sic_uri_scanner fn);
+int sic_path_is_uri(const char *path); /* 1 for "scheme://...", 0 for a local path */
 
 /* Codec helpers (exposed for tests and fuzzers). */
 sic_codec sic_codec_from_name(const char *filename);   /* by suffix; NONE if no known suffix */

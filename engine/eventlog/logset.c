@@ -10,6 +10,8 @@
  *               decompressed bytes are a JSON object with an "Event" key) is one log, every
  *               subdirectory is scanned the same way, everything else is counted in nskipped.
  *
+ * A remote tree (sources/: an object-store listing) is flat like a zip, and walked the same way.
+ *
  * Ownership: all strings in the result are heap copies released by sic_logsets_free. */
 #include "eventlog/eventlog.h"
 #include "core/sort.h"
@@ -35,7 +37,8 @@
 typedef struct entry {
   char *name;           /* base name (owned) */
   char *path;           /* filesystem path; for zip entries the archive path (owned) */
-  char *member;         /* full zip member name, NULL on the filesystem (owned) */
+  char *member;         /* full zip member (or remote object) name, NULL on the filesystem (owned) */
+  size_t remote_index;  /* index into the remote tree's entries (files of a remote tree) */
   int is_dir;           /* 1 for a (possibly virtual) directory */
   int64_t size;         /* bytes, -1 when unknown */
   int64_t mtime_ms;     /* modification time, ms since epoch */
@@ -57,7 +60,8 @@ typedef struct scan_ctx {
   dir_id stack[MAX_DEPTH + 1]; /* directories on the current walk path (symlink loops) */
   int depth;            /* entries used in stack */
   zip_t *zip;           /* open archive when walking a zip, else NULL */
-  const char *zip_path; /* that archive's path */
+  const char *zip_path; /* that archive's path (or the remote tree's root URI) */
+  const sic_remote_tree *remote; /* remote tree being walked, else NULL */
   sic_logsets *out;     /* results accumulate here */
   size_t cap;           /* allocated items in out */
   sic_err *err;         /* error destination */
@@ -199,14 +203,29 @@ static int list_fs_dir(const char *dir, listing *l, sic_err *err) {
   return rc;
 }
 
+/* Name, size and mtime of the i-th member of a flat listing (zip or remote tree); 0 when the
+ * member cannot be described. */
+static int flat_stat(scan_ctx *c, size_t i, zip_stat_t *st) {
+  if (c->remote) {
+    const sic_remote_entry *re = &c->remote->entries[i];
+    memset(st, 0, sizeof *st);
+    st->name = re->name;
+    st->size = re->size >= 0 ? (zip_uint64_t)re->size : 0;
+    st->mtime = (time_t)(re->mtime_ms / 1000);
+    st->valid = ZIP_STAT_NAME | ZIP_STAT_MTIME | (re->size >= 0 ? ZIP_STAT_SIZE : 0);
+    return re->name != NULL;
+  }
+  return !zip_stat_index(c->zip, (zip_uint64_t)i, 0, st) && (st->valid & ZIP_STAT_NAME);
+}
+
 /* Members directly under `prefix` ("" for the root, else "dir/sub/"), subdirectories
  * synthesised from longer member names. */
 static int list_zip_dir(scan_ctx *c, const char *prefix, listing *l) {
-  zip_int64_t n = zip_get_num_entries(c->zip, 0);
+  size_t n = c->remote ? c->remote->n : (size_t)zip_get_num_entries(c->zip, 0);
   size_t plen = strlen(prefix);
-  for (zip_int64_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
     zip_stat_t st;
-    if (zip_stat_index(c->zip, (zip_uint64_t)i, 0, &st) || !(st.valid & ZIP_STAT_NAME)) continue;
+    if (!flat_stat(c, i, &st)) continue;
     if (strncmp(st.name, prefix, plen) || !st.name[plen]) continue;
     const char *rest = st.name + plen;
     const char *slash = strchr(rest, '/');
@@ -220,8 +239,10 @@ static int list_zip_dir(scan_ctx *c, const char *prefix, listing *l) {
     e->is_dir = slash != NULL;
     e->member = e->is_dir ? strndup(st.name, plen + nlen + 1) : strdup(st.name);
     if (!e->member) return nomem(c->err);
+    e->remote_index = i;
     e->size = (st.valid & ZIP_STAT_SIZE) ? (int64_t)st.size : -1;
     e->mtime_ms = (st.valid & ZIP_STAT_MTIME) ? (int64_t)st.mtime * 1000 : 0;
+    if (c->remote) e->mtime_ms = c->remote->entries[i].mtime_ms;
   }
   if (l->n > 1) sic_qsort(l->e, l->n, sizeof *l->e, entry_cmp);
   return 0;
@@ -231,6 +252,7 @@ static int list_zip_dir(scan_ctx *c, const char *prefix, listing *l) {
 
 static size_t read_head(scan_ctx *c, const entry *e, uint8_t *buf, size_t cap) {
   size_t got = 0;
+  if (e->member && c->remote) return c->remote->read_head(c->remote->ctx, e->remote_index, buf, cap);
   if (e->member) {
     zip_file_t *zf = zip_fopen(c->zip, e->member, 0);
     if (!zf) return 0;
@@ -333,11 +355,18 @@ static int add_part(scan_ctx *c, sic_logset *s, const entry *e, sic_codec codec)
   s->parts = grown;
   sic_logpart *p = &s->parts[s->nparts];
   memset(p, 0, sizeof *p);
-  p->path = strdup(e->path);
-  p->zip_member = e->member ? strdup(e->member) : NULL;
-  if (!p->path || (e->member && !p->zip_member)) {
+  if (c->remote) { /* a remote part is named by its URI and opened through the tree's source */
+    p->path = join_path(c->remote->root, e->member);
+    p->source = c->remote->source;
+    sic_part_source_retain(p->source);
+  } else {
+    p->path = strdup(e->path);
+    p->zip_member = e->member ? strdup(e->member) : NULL;
+  }
+  if (!p->path || (e->member && !c->remote && !p->zip_member)) {
     free(p->path);
     free(p->zip_member);
+    sic_part_source_release(p->source);
     return nomem(c->err);
   }
   s->nparts++;
@@ -356,7 +385,7 @@ static int set_identity(scan_ctx *c, sic_logset *s, const char *fs_path, const c
     while (n && member[n - 1] == '/') n--;
     size_t len = strlen(c->zip_path) + 2 + n + 1;
     s->path = malloc(len);
-    if (s->path) snprintf(s->path, len, "%s!/%.*s", c->zip_path, (int)n, member);
+    if (s->path) snprintf(s->path, len, c->remote ? "%s/%.*s" : "%s!/%.*s", c->zip_path, (int)n, member);
     char *m = strndup(member, n);
     s->name = m ? display_name(m) : NULL;
     free(m);
@@ -571,8 +600,8 @@ static int scan_entry(scan_ctx *c, const entry *e, int depth) {
     c->out->nskipped++;
     return 0;
   }
-  if (!c->zip && note_unreadable(c, e)) return 0;
-  if (!c->zip && has_suffix(e->name, ".zip")) return scan_zip_file(c, e->path, e);
+  if (!c->zip && !c->remote && note_unreadable(c, e)) return 0;
+  if (!c->zip && !c->remote && has_suffix(e->name, ".zip")) return scan_zip_file(c, e->path, e);
   /* An application that has just started has an empty .inprogress log: list it. */
   if (e->size == 0 && has_suffix(e->name, ".inprogress"))
     return add_file_log(c, e, sic_codec_from_name(e->name));
@@ -596,12 +625,13 @@ static int enter_dir(scan_ctx *c, const char *fs_path) {
 }
 
 static int scan_dir(scan_ctx *c, const char *fs_path, const char *member, int depth) {
-  if (depth > MAX_DEPTH || (!c->zip && !enter_dir(c, fs_path))) {
+  int flat = c->zip || c->remote;
+  if (depth > MAX_DEPTH || (!flat && !enter_dir(c, fs_path))) {
     c->out->nskipped++;
     return 0;
   }
   listing l = {0};
-  int rc = c->zip ? list_zip_dir(c, member ? member : "", &l) : list_fs_dir(fs_path, &l, c->err);
+  int rc = flat ? list_zip_dir(c, member ? member : "", &l) : list_fs_dir(fs_path, &l, c->err);
   if (rc == SIC_EIO && depth > 0) {
     /* An unreadable subdirectory is skipped like any other non-log; only the directory
      * the caller named must be readable. */
@@ -621,7 +651,7 @@ static int scan_dir(scan_ctx *c, const char *fs_path, const char *member, int de
     for (size_t i = 0; i < l.n && !rc; i++) rc = scan_entry(c, &l.e[i], depth);
 done:
   listing_free(&l);
-  if (!c->zip) c->depth--;
+  if (!flat) c->depth--;
   return rc;
 }
 
@@ -664,6 +694,14 @@ static int set_path_cmp(const void *a, const void *b) {
   return strcmp(((const sic_logset *)a)->path, ((const sic_logset *)b)->path);
 }
 
+void sic_part_source_retain(sic_part_source *src) {
+  if (src) __atomic_add_fetch(&src->refs, 1, __ATOMIC_RELAXED);
+}
+
+void sic_part_source_release(sic_part_source *src) {
+  if (src && __atomic_sub_fetch(&src->refs, 1, __ATOMIC_ACQ_REL) == 0 && src->destroy) src->destroy(src);
+}
+
 /* A path given directly: a zip, or one file that must be an event log. */
 static int scan_top_file(scan_ctx *c, const char *path, const struct stat *st) {
   uint8_t magic[4] = {0};
@@ -688,11 +726,44 @@ static int scan_top_file(scan_ctx *c, const char *path, const struct stat *st) {
   return add_file_log(c, &e, codec);
 }
 
+static sic_uri_scanner uri_scanner; /* set once by sources/ at start-up */
+
+void sic_logset_set_uri_scanner(sic_uri_scanner fn) { uri_scanner = fn; }
+
+int sic_path_is_uri(const char *path) {
+  if (!path || !isalpha((unsigned char)path[0])) return 0;
+  const char *p = path + 1;
+  while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.') p++;
+  return !strncmp(p, "://", 3);
+}
+
+static int sort_sets(sic_logsets *out) {
+  if (out->n > 1) sic_qsort(out->items, out->n, sizeof *out->items, set_path_cmp);
+  return 0;
+}
+
+int sic_logset_scan_remote(const sic_remote_tree *tree, sic_logsets *out, sic_err *err) {
+  memset(out, 0, sizeof *out);
+  if (!tree || !tree->root || !tree->read_head) return sic_err_set(err, SIC_EINVAL, "no remote listing given");
+  scan_ctx c = {.out = out, .err = err, .remote = tree, .zip_path = tree->root};
+  int rc = scan_dir(&c, tree->root, NULL, 0);
+  if (rc) {
+    sic_logsets_free(out);
+    return rc;
+  }
+  return sort_sets(out);
+}
+
 int sic_logset_scan(const char *path, sic_logsets *out, sic_err *err) {
   memset(out, 0, sizeof *out);
   scan_ctx c = {.out = out, .err = err};
   struct stat st;
   if (!path || !*path) return sic_err_set(err, SIC_EINVAL, "no event log path given");
+  if (sic_path_is_uri(path)) {
+    if (uri_scanner) return uri_scanner(path, out, err);
+    return sic_err_set(err, SIC_EUNSUPPORTED, "%.200s: a URI, but this program reads local paths only "
+                       "(it was built without sources/)", path);
+  }
   if (stat(path, &st))
     return sic_err_set(err, errno == ENOENT ? SIC_ENOTFOUND : SIC_EIO, "%s: %s", path, strerror(errno));
   int rc;
@@ -761,6 +832,7 @@ static void sic_logsets_free_items(sic_logsets *sets) {
     for (size_t j = 0; j < s->nparts; j++) {
       free(s->parts[j].path);
       free(s->parts[j].zip_member);
+      sic_part_source_release(s->parts[j].source);
     }
     free(s->parts);
     free(s->path);

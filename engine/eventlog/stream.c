@@ -2,7 +2,9 @@
  *
  * Files are mmap'd. A plain part is handed out as one chunk pointing straight into its
  * mapping (zero copy); compressed parts are decoded from the mapping into 1 MB output
- * buffers. Zip members are read with libzip into an input window and decoded the same way.
+ * buffers. Zip members are read with libzip into an input window and decoded the same way;
+ * so are remote parts (sources/), pulled from their sic_reader (plain ones through the
+ * pass-through decoder).
  *
  * With threads > 1 (and something to decode) a producer thread decodes ahead into a ring of STREAM_SLOTS buffers while
  * the consumer works on the previous one (bounded: at most STREAM_SLOTS - 1 chunks ahead).
@@ -34,6 +36,8 @@ typedef struct stream_part {
   char *path;           /* file path, or the zip archive path for members (owned) */
   char *zip_member;     /* member name inside the archive, NULL for files (owned) */
   sic_codec codec;      /* codec the logset decided (re-checked against magic at open) */
+  sic_logpart remote;   /* for a remote part: what its source opens (path borrowed from
+                           this struct's path, source reference owned) */
 } stream_part;
 
 /* One chunk travelling from producer to consumer. */
@@ -59,6 +63,7 @@ typedef struct part_reader {
   size_t map_len;       /* length of map */
   size_t map_pos;       /* stored bytes of map consumed by the decoder */
   zip_file_t *member;   /* open zip member, NULL for files */
+  sic_reader *reader;   /* open remote part, NULL for files and zip members */
   uint8_t *win;         /* input window for zip members (owned) */
   size_t win_len;       /* bytes in win */
   size_t win_pos;       /* bytes of win consumed */
@@ -101,6 +106,7 @@ struct sic_stream {
 /* ---- part reading (producer side) ---- */
 
 static int part_name_err(const stream_part *p, sic_err *err) {
+  if (p->remote.source) return err ? err->code : SIC_EIO; /* the source named the URI already */
   if (p->zip_member) return sic_err_wrap(err, "%s!/%s: ", p->path, p->zip_member);
   return sic_err_wrap(err, "%s: ", p->path);
 }
@@ -144,11 +150,34 @@ static int window_refill(part_reader *pr, sic_err *err) {
     pr->win = grown;
     pr->win_cap = cap;
   }
-  zip_int64_t n = zip_fread(pr->member, pr->win + pr->win_len, pr->win_cap - pr->win_len);
+  zip_int64_t n;
+  if (pr->reader) {
+    size_t got = 0;
+    int rc = pr->reader->read(pr->reader, pr->win + pr->win_len, pr->win_cap - pr->win_len, &got, err);
+    if (rc) return rc;
+    n = (zip_int64_t)got;
+  } else {
+    n = zip_fread(pr->member, pr->win + pr->win_len, pr->win_cap - pr->win_len);
+  }
   if (n < 0) return sic_err_set(err, SIC_EIO, "zip read failed: %s", zip_file_strerror(pr->member));
   if (n == 0) pr->win_eof = 1;
   pr->win_len += (size_t)n;
   return 0;
+}
+
+/* Fill the window with the first bytes of a windowed part (codec magic needs a few). */
+static int window_prime(part_reader *pr, sic_err *err) {
+  while (!pr->win_eof && pr->win_len < 64) {
+    int rc = window_refill(pr, err);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+static int open_remote(part_reader *pr, stream_part *p, sic_err *err) {
+  int rc = p->remote.source->open(p->remote.source, &p->remote, &pr->reader, err);
+  if (rc) return rc;
+  return window_prime(pr, err);
 }
 
 static int open_zip_member(sic_stream *s, const stream_part *p, sic_err *err) {
@@ -165,17 +194,14 @@ static int open_zip_member(sic_stream *s, const stream_part *p, sic_err *err) {
   }
   pr->member = zip_fopen(s->zip, p->zip_member, 0);
   if (!pr->member) return sic_err_set(err, SIC_ENOTFOUND, "zip member not readable: %s", zip_strerror(s->zip));
-  while (!pr->win_eof && pr->win_len < 64) {
-    int rc = window_refill(pr, err);
-    if (rc) return rc;
-  }
-  return 0;
+  return window_prime(pr, err);
 }
 
 static void part_close(sic_stream *s) {
   part_reader *pr = &s->pr;
   if (pr->map) munmap(pr->map, pr->map_len);
   if (pr->member) zip_fclose(pr->member);
+  if (pr->reader) pr->reader->close(pr->reader);
   free(pr->win);
   if (pr->dec) {
     sic_decoder_free(s->spare);
@@ -186,15 +212,18 @@ static void part_close(sic_stream *s) {
 
 static int part_open(sic_stream *s, size_t index, sic_err *err) {
   part_reader *pr = &s->pr;
-  const stream_part *p = &s->parts[index];
+  stream_part *p = &s->parts[index];
   memset(pr, 0, sizeof *pr);
   pr->open = 1;
   pr->index = index;
   pr->in_base = s->in_total;
-  int rc = p->zip_member ? open_zip_member(s, p, err) : map_file(pr, p->path, err);
+  int rc = p->remote.source ? open_remote(pr, p, err)
+           : p->zip_member  ? open_zip_member(s, p, err)
+                            : map_file(pr, p->path, err);
   if (rc) goto error;
-  const uint8_t *head = p->zip_member ? pr->win : pr->map;
-  size_t head_len = p->zip_member ? pr->win_len : pr->map_len;
+  int windowed = p->zip_member || p->remote.source;
+  const uint8_t *head = windowed ? pr->win : pr->map;
+  size_t head_len = windowed ? pr->win_len : pr->map_len;
   pr->codec = sic_codec_resolve(p->codec, head, head_len);
   if (pr->codec == SIC_CODEC_NONE && pr->map) return 0; /* zero-copy path, no decoder */
   if (s->spare && s->spare->codec == pr->codec) {
@@ -221,13 +250,14 @@ static int decode_into(sic_stream *s, chunk_slot *c, size_t *made_out) {
   size_t made = 0;
   int rc = 0;
   while (made < STREAM_CHUNK && !pr->done) {
-    const uint8_t *in = pr->member ? pr->win + pr->win_pos : pr->map + pr->map_pos;
-    size_t in_len = pr->member ? pr->win_len - pr->win_pos : pr->map_len - pr->map_pos;
-    int eof = pr->member ? pr->win_eof : 1;
+    int windowed = pr->member || pr->reader;
+    const uint8_t *in = windowed ? pr->win + pr->win_pos : pr->map + pr->map_pos;
+    size_t in_len = windowed ? pr->win_len - pr->win_pos : pr->map_len - pr->map_pos;
+    int eof = windowed ? pr->win_eof : 1;
     size_t used = 0, produced = 0;
     int r = sic_decoder_run(pr->dec, in, in_len, eof, &used, c->buf + made, STREAM_CHUNK - made,
                             &produced, &c->err);
-    if (pr->member) pr->win_pos += used;
+    if (windowed) pr->win_pos += used;
     else pr->map_pos += used;
     made += produced;
     if (r < 0) {
@@ -364,14 +394,20 @@ static int copy_parts(sic_stream *s, const sic_logset *set, sic_err *err) {
     s->parts[i].zip_member = p->zip_member ? strdup(p->zip_member) : NULL;
     if (!s->parts[i].path || (p->zip_member && !s->parts[i].zip_member))
       return sic_err_set(err, SIC_ENOMEM, "out of memory");
+    if (p->source) {
+      s->parts[i].remote = *p;
+      s->parts[i].remote.path = s->parts[i].path;
+      s->parts[i].remote.zip_member = NULL;
+      sic_part_source_retain(p->source);
+    }
   }
   return 0;
 }
 
-/* Only decoding (or zip inflating) is worth a helper thread; plain files are zero-copy. */
+/* Only decoding (zip inflating, network reads) is worth a helper thread; plain files are zero-copy. */
 static int needs_decoding(const sic_logset *set) {
   for (size_t i = 0; i < set->nparts; i++)
-    if (set->parts[i].codec != SIC_CODEC_NONE || set->parts[i].zip_member) return 1;
+    if (set->parts[i].codec != SIC_CODEC_NONE || set->parts[i].zip_member || set->parts[i].source) return 1;
   return 0;
 }
 
@@ -461,6 +497,7 @@ void sic_stream_free(sic_stream *s) {
   for (size_t i = 0; i < s->nparts; i++) {
     free(s->parts[i].path);
     free(s->parts[i].zip_member);
+    sic_part_source_release(s->parts[i].remote.source);
   }
   free(s->parts);
   pthread_mutex_destroy(&s->lock);

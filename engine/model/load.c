@@ -39,6 +39,14 @@ static int feed_all(sic_builder *b, sic_lines *l, sic_err *err) {
   return r;
 }
 
+/* Parts read from a remote source (sources/): their read errors are transport failures, not
+ * a log that really ends early. */
+static int has_remote_part(const sic_logset *set) {
+  for (size_t i = 0; i < set->nparts; i++)
+    if (set->parts[i].source) return 1;
+  return 0;
+}
+
 /* complete / in_progress from ApplicationEnd and the log's own markers. */
 static void completion(sic_app *a, const sic_logset *set) {
   int marker_complete = !set->in_progress && (set->layout == SIC_LAYOUT_ROLLING || set->layout == SIC_LAYOUT_LEGACY);
@@ -70,6 +78,7 @@ int sic_app_load(const sic_logset *set, const sic_load_opts *opts, sic_app **out
   a->bytes = sic_stream_bytes_out(sic_lines_stream(l));
   sic_lines_free(l);
   l = NULL;
+  if (rc < 0 && has_remote_part(set)) goto error; /* a download cut short fails: never a partial analysis */
   if (b->too_many_tasks) {
     rc = sic_err_set(err, SIC_EUNSUPPORTED, "%s: line %lld: more than %d task attempts, more than one model "
                      "holds (task rows are int32)", set->path, (long long)b->too_many_tasks, INT32_MAX);

@@ -112,7 +112,12 @@ static const char migration_1[] =
   " memory_spilled_bytes BIGINT, disk_spilled_bytes BIGINT, peak_execution_memory BIGINT);"
   "CREATE INDEX tasks_attempt ON tasks(attempt_key);";
 
-static const char *const migrations[SIC_STORE_SCHEMA_VERSION] = {migration_1};
+/* Where `sic ingest URI --follow` stopped, per source URI (sources/), so a restart resumes. */
+static const char migration_2[] =
+  "CREATE TABLE source_watermarks ("
+  " source TEXT PRIMARY KEY, watermark BIGINT NOT NULL, updated_ms BIGINT NOT NULL);";
+
+static const char *const migrations[SIC_STORE_SCHEMA_VERSION] = {migration_1, migration_2};
 
 /* Replace every {ID} with the dialect's id column type. */
 static char *dialect_sql(const db *d, const char *sql) {

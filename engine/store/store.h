@@ -44,7 +44,7 @@
 #include "model/model.h"
 
 /* Schema version this build writes and understands. */
-enum { SIC_STORE_SCHEMA_VERSION = 1 };
+enum { SIC_STORE_SCHEMA_VERSION = 2 };
 
 typedef struct sic_store sic_store;
 
@@ -186,6 +186,11 @@ int sic_store_record_report(const char *url, const sic_app *app, const char *fin
  * attempt ids in *attempt_key, -1 if none), 0 when not,
  * negative SIC_E* on error. Lets `sic ingest` skip loading logs it already has. */
 int sic_store_find_checksum(sic_store *s, const char *checksum, int64_t *attempt_key, sic_err *err);
+/* Watermark of a followed source (`sic ingest URI --follow`, watermark.c): the modification
+ * time (ms) from which its logs are still to be looked at. 1 with *ms set, 0 when the source
+ * has none yet, SIC_E* on error. set replaces it (in its own transaction). */
+int sic_store_watermark_get(sic_store *s, const char *source, int64_t *ms, sic_err *err);
+int sic_store_watermark_set(sic_store *s, const char *source, int64_t ms, sic_err *err);
 
 /* Hex SHA-256 over the stored bytes of the files, in order (zip members: the whole zip, once). */
 int sic_store_checksum_files(const char *const *paths, size_t n, char out[65], int64_t *total_size,

@@ -1,0 +1,230 @@
+/* kafka:// notification consumer (see kafka.h). */
+#include "sources/kafka.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json/scan.h"
+#include "sources/source.h"
+
+#define COMMIT_TRIES 5 /* synchronous commits attempted per message before giving up */
+#define JOIN_TIMEOUT_MS 60000 /* how long joining the group and getting partitions may take */
+
+typedef struct kafka_cfg {
+  char brokers[1024];   /* bootstrap.servers */
+  char topic[256];      /* the one topic */
+  char group[256];      /* group.id */
+  int idle_s;           /* stop after this long without a message (0: never) */
+  int64_t max;          /* stop after this many messages (0: no limit) */
+} kafka_cfg;
+
+int sic_kafka_is_uri(const char *uri) { return uri && !strncasecmp(uri, "kafka://", 8); }
+
+/* Percent-decode in place (query values). */
+static void pct_decode(char *s) {
+  char *o = s;
+  for (char *p = s; *p; p++) {
+    if (*p == '%' && p[1] && p[2]) {
+      char hex[3] = {p[1], p[2], 0};
+      *o++ = (char)strtol(hex, NULL, 16);
+      p += 2;
+    } else {
+      *o++ = *p == '+' ? ' ' : *p;
+    }
+  }
+  *o = 0;
+}
+
+/* Parse the URI into cfg and the rdkafka.* properties into conf. */
+static int parse_uri(const char *uri, kafka_cfg *cfg, rd_kafka_conf_t *conf, const char *shown, sic_err *err) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->idle_s = 5;
+  const char *p = uri + 8;
+  size_t bl = strcspn(p, "/?");
+  if (!bl || bl >= sizeof cfg->brokers) return sic_err_set(err, SIC_EINVAL, "%s: no broker (kafka://HOST:PORT/TOPIC?group=NAME)", shown);
+  memcpy(cfg->brokers, p, bl);
+  p += bl;
+  if (*p != '/' || !p[1] || p[1] == '?') return sic_err_set(err, SIC_EINVAL, "%s: no topic (kafka://HOST:PORT/TOPIC?group=NAME)", shown);
+  p++;
+  size_t tl = strcspn(p, "?");
+  if (tl >= sizeof cfg->topic) return sic_err_set(err, SIC_EINVAL, "%s: topic name too long", shown);
+  memcpy(cfg->topic, p, tl);
+  p += tl;
+  char query[4096] = "";
+  if (*p == '?') snprintf(query, sizeof query, "%s", p + 1);
+  char errstr[256];
+  for (char *save = NULL, *kv = strtok_r(query, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+    char *eq = strchr(kv, '=');
+    if (!eq) return sic_err_set(err, SIC_EINVAL, "%s: query parameter without a value", shown);
+    *eq = 0;
+    char *v = eq + 1;
+    pct_decode(v);
+    if (!strcmp(kv, "group")) snprintf(cfg->group, sizeof cfg->group, "%s", v);
+    else if (!strcmp(kv, "idle")) cfg->idle_s = atoi(v);
+    else if (!strcmp(kv, "max")) cfg->max = atoll(v);
+    else if (!strncmp(kv, "rdkafka.", 8)) {
+      if (rd_kafka_conf_set(conf, kv + 8, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+        return sic_err_set(err, SIC_EINVAL, "%s: %s: %s", shown, kv, errstr); /* names the key, not the value */
+    } else {
+      return sic_err_set(err, SIC_EINVAL, "%s: unknown parameter '%s' (group, idle, max, rdkafka.*)", shown, kv);
+    }
+  }
+  if (!cfg->group[0]) return sic_err_set(err, SIC_EINVAL, "%s: a consumer group is required (?group=NAME)", shown);
+  return 0;
+}
+
+static int set_conf(rd_kafka_conf_t *conf, const char *k, const char *v, sic_err *err) {
+  char errstr[256];
+  if (rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+    return sic_err_set(err, SIC_EINVAL, "kafka: %s: %s", k, errstr);
+  return 0;
+}
+
+/* The "uri" member of a notification, copied into out; 0, or -1 with *why set. */
+static int notification_uri(const char *p, size_t n, char *out, size_t cap, const char **why) {
+  sic_jscan j;
+  sic_jiter it;
+  sic_jstr k, v;
+  int r;
+  *why = "not a JSON object";
+  out[0] = 0;
+  sic_json_init(&j, p, n);
+  if (sic_json_obj_begin(&j, &it)) return -1;
+  while ((r = sic_json_obj_next(&j, &it, &k)) == 1) {
+    if (SIC_JSTR_IS(&k, "uri") && sic_json_peek(&j) == SIC_JT_STRING) {
+      if (sic_json_str(&j, &v) || v.len + 1 > cap) return -1;
+      size_t m = v.escaped ? sic_json_unescape(&v, out) : (memcpy(out, v.p, v.len), v.len);
+      out[m] = 0;
+    } else if (sic_json_skip(&j)) {
+      return -1;
+    }
+  }
+  if (r < 0) return -1;
+  *why = "no \"uri\" string member";
+  return out[0] ? 0 : -1;
+}
+
+/* Store the offset after msg and commit it synchronously, checking the result. */
+static int commit_after(rd_kafka_t *rk, const rd_kafka_message_t *msg, sic_kafka_stats *st, const char *shown,
+                        sic_err *err) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(msg->rkt), msg->partition)->offset = msg->offset + 1;
+  rd_kafka_resp_err_t e = rd_kafka_offsets_store(rk, l);
+  if (!e && l->elems[0].err) e = l->elems[0].err;
+  for (int i = 0; !e && i < COMMIT_TRIES; i++) {
+    l->elems[0].err = RD_KAFKA_RESP_ERR_NO_ERROR; /* the result of the previous try */
+    e = rd_kafka_commit(rk, l, 0);
+    if (!e && l->elems[0].err) e = l->elems[0].err;
+    if (!e) break;
+    if (i + 1 < COMMIT_TRIES) {
+      e = RD_KAFKA_RESP_ERR_NO_ERROR; /* try again */
+      st->commit_retries++;
+      struct timespec ts = {0, 100000000L << (i < 3 ? i : 3)};
+      nanosleep(&ts, NULL);
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  if (e) return sic_err_set(err, SIC_EIO, "%s: committing offset %lld of partition %d failed: %s (the message "
+                            "will be delivered again; ingesting it again is harmless)", shown,
+                            (long long)msg->offset + 1, (int)msg->partition, rd_kafka_err2str(e));
+  return 0;
+}
+
+static int handle(rd_kafka_t *rk, const rd_kafka_message_t *msg, const sic_kafka_handler *h, sic_kafka_stats *st,
+                  const char *shown, sic_err *err) {
+  char uri[8192], where[512];
+  const char *why;
+  snprintf(where, sizeof where, "%s partition %d offset %lld", shown, (int)msg->partition, (long long)msg->offset);
+  if (notification_uri(msg->payload, msg->len, uri, sizeof uri, &why)) {
+    st->bad++;
+    if (h->on_bad) h->on_bad(h->ctx, where, why);
+    return commit_after(rk, msg, st, shown, err); /* can never succeed: do not block the partition */
+  }
+  int rc = h->on_log(h->ctx, uri, err);
+  if (rc) return sic_err_wrap(err, "%s: ", where);
+  st->logs++;
+  return commit_after(rk, msg, st, shown, err);
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int sic_kafka_consume(const char *uri, const sic_kafka_handler *h, sic_kafka_stats *stats, sic_err *err) {
+  sic_kafka_stats local;
+  sic_kafka_stats *st = stats ? stats : &local;
+  memset(st, 0, sizeof *st);
+  char *shown = sic_uri_display(uri);
+  char errstr[512];
+  kafka_cfg cfg;
+  rd_kafka_t *rk = NULL;
+  rd_kafka_topic_partition_list_t *subs = NULL;
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  int rc = !shown || !conf ? sic_err_set(err, SIC_ENOMEM, "out of memory") : parse_uri(uri, &cfg, conf, shown, err);
+  if (!rc) rc = set_conf(conf, "bootstrap.servers", cfg.brokers, err);
+  if (!rc) rc = set_conf(conf, "group.id", cfg.group, err);
+  if (!rc) rc = set_conf(conf, "enable.auto.commit", "false", err);
+  if (!rc) rc = set_conf(conf, "enable.auto.offset.store", "false", err);
+  if (!rc) rc = set_conf(conf, "auto.offset.reset", "earliest", err);
+  if (rc) goto done;
+  rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (!rk) {
+    rc = sic_err_set(err, SIC_EIO, "%s: cannot create a consumer: %s", shown, errstr);
+    goto done;
+  }
+  conf = NULL; /* owned by rk now */
+  rd_kafka_poll_set_consumer(rk);
+  subs = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(subs, cfg.topic, RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, subs);
+  if (e) {
+    rc = sic_err_set(err, SIC_EIO, "%s: cannot subscribe to %s: %s", shown, cfg.topic, rd_kafka_err2str(e));
+    goto done;
+  }
+  int64_t start = now_ms(), last = start;
+  int assigned = 0;
+  while (!rc && !(h->stop && *h->stop) && (!cfg.max || st->messages < cfg.max)) {
+    rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 200);
+    if (!msg) {
+      if (!assigned) { /* the idle clock starts once the group gave this consumer partitions */
+        rd_kafka_topic_partition_list_t *mine = NULL;
+        if (!rd_kafka_assignment(rk, &mine) && mine && mine->cnt > 0) assigned = 1;
+        if (mine) rd_kafka_topic_partition_list_destroy(mine);
+        if (assigned) last = now_ms();
+        else if (now_ms() - start > JOIN_TIMEOUT_MS) {
+          rc = sic_err_set(err, SIC_EIO, "%s: no partition of %s assigned after %d s (check the brokers, the topic "
+                           "and the group)", shown, cfg.topic, JOIN_TIMEOUT_MS / 1000);
+        }
+        continue;
+      }
+      if (cfg.idle_s > 0 && now_ms() - last > (int64_t)cfg.idle_s * 1000) break;
+      continue;
+    }
+    assigned = 1;
+    if (msg->err) {
+      /* transient broker errors are retried by librdkafka; report only fatal ones */
+      if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && rd_kafka_fatal_error(rk, errstr, sizeof errstr))
+        rc = sic_err_set(err, SIC_EIO, "%s: %s", shown, errstr);
+      rd_kafka_message_destroy(msg);
+      continue;
+    }
+    last = now_ms();
+    st->messages++;
+    rc = handle(rk, msg, h, st, shown, err);
+    rd_kafka_message_destroy(msg);
+  }
+done:
+  if (subs) rd_kafka_topic_partition_list_destroy(subs);
+  if (rk) {
+    rd_kafka_consumer_close(rk); /* offsets are committed per message; nothing pending here */
+    rd_kafka_destroy(rk);
+  }
+  if (conf) rd_kafka_conf_destroy(conf);
+  free(shown);
+  return rc;
+}

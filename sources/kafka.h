@@ -1,0 +1,48 @@
+/* kafka://broker[,broker...]/topic?group=NAME — log notifications from Kafka (librdkafka).
+ *
+ * Notification mode: each message's value is a JSON object {"uri": "...", "app_id": "...",
+ * "attempt": "...", "size": N, "etag": "..."} naming a log in any other source (only "uri" is
+ * required). The handler ingests it; only then is the message's offset stored and committed
+ * (synchronously, the result checked), so delivery is at least once: a consumer that dies
+ * between the store write and the commit gets the message again, and the store's version
+ * check makes the replay harmless. A handler failure stops consumption without committing.
+ * A message that is not a notification (bad JSON, no "uri") is reported and committed past:
+ * it can never succeed, and must not block the partition.
+ *
+ * Query parameters: group (required), idle=SECONDS (stop after this long without a message;
+ * 0 = never; default 5), max=N (stop after N messages; 0 = no limit). Any other parameter
+ * starting with "rdkafka." is passed to librdkafka as a configuration property (without the
+ * prefix), e.g. rdkafka.security.protocol=SASL_SSL. Event-line mode (Spark events assembled
+ * per application) is not implemented.
+ *
+ * Ownership: everything passed in is borrowed for the duration of the call. */
+#ifndef SIC_SOURCES_KAFKA_H
+#define SIC_SOURCES_KAFKA_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct sic_kafka_handler {
+  /* Ingest the log at uri. 0 when it is stored (or was already), SIC_E* otherwise. */
+  int (*on_log)(void *ctx, const char *uri, sic_err *err);
+  /* A message that is not a notification (may be NULL). */
+  void (*on_bad)(void *ctx, const char *where, const char *why);
+  void *ctx;              /* passed to both */
+  volatile int *stop;     /* when non-NULL and set, stop after the current message */
+} sic_kafka_handler;
+
+typedef struct sic_kafka_stats {
+  int64_t messages;       /* messages delivered */
+  int64_t logs;           /* notifications handled successfully (and committed) */
+  int64_t bad;            /* messages that were not notifications */
+  int64_t commit_retries; /* commits that failed and were tried again */
+} sic_kafka_stats;
+
+/* 1 when uri is a kafka:// URI. */
+int sic_kafka_is_uri(const char *uri);
+/* Consume until idle, max, stop, or an error. 0 or SIC_E* (err names the broker list and
+ * topic, never a credential). */
+int sic_kafka_consume(const char *uri, const sic_kafka_handler *h, sic_kafka_stats *stats, sic_err *err);
+
+#endif
