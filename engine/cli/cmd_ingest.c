@@ -295,7 +295,7 @@ static void ingest_kafka(ingest_run *r, const char *uri, int follow_on) {
     signal(SIGINT, on_follow_signal);
     signal(SIGTERM, on_follow_signal);
   }
-  sic_kafka_handler h = {kafka_on_log, kafka_on_bad, r, (volatile int *)&follow_stop};
+  sic_kafka_handler h = {kafka_on_log, kafka_on_bad, r, (volatile int *)&follow_stop, NULL, NULL};
   sic_kafka_stats st;
   sic_err err = {0};
   if (sic_kafka_consume(uri, &h, &st, &err)) {

@@ -77,7 +77,7 @@ int main(void) {
   char uri[512];
   snprintf(uri, sizeof uri, "kafka://%s/notes?group=sic-test&idle=2&rdkafka.session.timeout.ms=6000&rdkafka.heartbeat.interval.ms=500", boot);
   fake_store store = {.die_after = 2};
-  sic_kafka_handler h = {store_log, store_bad, &store, NULL};
+  sic_kafka_handler h = {store_log, store_bad, &store, NULL, NULL, NULL};
   sic_kafka_stats st;
   sic_err err = {0};
   /* first consumer: stops after storing app-2, before committing it */
