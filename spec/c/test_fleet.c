@@ -12,7 +12,10 @@
  * log with its reason, and the store lists it as failed (`sic history --failed`). */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +126,18 @@ static void produce_all(void) {
   rd_kafka_destroy(p);
 }
 
+static int metrics_port; /* worker 2's --listen port */
+
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof sa;
+  int port = fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof sa) && !getsockname(fd, (struct sockaddr *)&sa, &len)
+               ? ntohs(sa.sin_port) : 0;
+  if (fd >= 0) close(fd);
+  return port;
+}
+
 static pid_t spawn_worker(int i, const char *crash_at) {
   char out[400], id[32], uri[700];
   snprintf(out, sizeof out, "%s/worker-%d.out", tmpdir, i);
@@ -137,7 +152,10 @@ static pid_t spawn_worker(int i, const char *crash_at) {
     if (crash_at) setenv("SIC_TEST_CRASH_AT", crash_at, 1);
     else unsetenv("SIC_TEST_CRASH_AT");
     setenv("SIC_GROUP_INSTANCE_ID", id, 1);
-    execl(sic_bin, sic_bin, "worker", uri, "--store", pg_url, "--max-attempts", "3", (char *)NULL);
+    char listen[64];
+    snprintf(listen, sizeof listen, "--listen=127.0.0.1:%d", metrics_port);
+    if (i == 2) execl(sic_bin, sic_bin, "worker", uri, "--store", pg_url, "--max-attempts", "3", listen, (char *)NULL);
+    else execl(sic_bin, sic_bin, "worker", uri, "--store", pg_url, "--max-attempts", "3", (char *)NULL);
     _exit(127);
   }
   return pid;
@@ -248,6 +266,24 @@ static int finished(void) {
   return 1;
 }
 
+/* Worker 2's /healthz, /readyz and /metrics while it runs. */
+static void check_probes(void) {
+  char cmd[300], out[16384];
+  snprintf(cmd, sizeof cmd, "curl -fsS http://127.0.0.1:%d/healthz http://127.0.0.1:%d/readyz", metrics_port, metrics_port);
+  CHECK(sh(cmd, out, sizeof out) == 0 && strstr(out, "ok") && strstr(out, "ready"), "healthz/readyz: %s", out);
+  for (int tries = 0; tries < 40; tries++) { /* the lag appears with the next statistics (500 ms) */
+    snprintf(cmd, sizeof cmd, "curl -fsS http://127.0.0.1:%d/metrics", metrics_port);
+    if (sh(cmd, out, sizeof out) == 0 && strstr(out, "sic_worker_consumer_lag{topic=\"" TOPIC "\",partition=")) break;
+    usleep(250000);
+  }
+  CHECK(strstr(out, "sic_worker_apps_total{outcome=\"stored\"}") != NULL, "metrics: apps");
+  CHECK(strstr(out, "sic_worker_consumer_lag{topic=\"" TOPIC "\",partition=") != NULL, "metrics: lag per partition");
+  CHECK(strstr(out, "sic_worker_rebalances_total") && strstr(out, "sic_worker_processing_seconds_count"),
+        "metrics: rebalances, processing time");
+  const char *reb = strstr(out, "\nsic_worker_rebalances_total ");
+  CHECK(reb && atoi(reb + strlen("\nsic_worker_rebalances_total ")) >= 1, "worker 2 saw the rebalances:\n%s", out);
+}
+
 static void scenario(void) {
   char cmd[1600];
   snprintf(cmd, sizeof cmd, "mkdir -p %s/logs", tmpdir);
@@ -275,6 +311,7 @@ static void scenario(void) {
   rd_kafka_mock_topic_create(mc, TOPIC ".dead", 1, 1);
   produce_all();
 
+  metrics_port = free_port();
   /* worker 0 dies inside an application, worker 1 after its store write, before the commit */
   workers[0] = spawn_worker(0, "worker.mid_app");
   workers[1] = spawn_worker(1, "worker.before_commit");
@@ -295,6 +332,7 @@ static void scenario(void) {
     done = finished();
   }
   CHECK(done, "every partition committed to its end within %d s", GIVE_UP_S);
+  check_probes();
   for (int i = 0; i < WORKERS; i++) kill(workers[i], SIGTERM);
   for (int i = 0; i < WORKERS; i++) {
     int st = 0;
