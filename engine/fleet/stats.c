@@ -161,6 +161,12 @@ char *sic_worker_metrics_text(sic_worker_metrics *const *m, int n) {
   fprintf(f, "# HELP sic_worker_rebalances_total Consumer-group rebalances seen by this worker's consumers.\n# TYPE sic_worker_rebalances_total counter\n");
   SUM(rebalances);
   fprintf(f, "sic_worker_rebalances_total %lld\n", (long long)v);
+  fprintf(f, "# HELP sic_worker_rule_reloads_total Rule snapshots made active (--scripts, ConfigMap swaps).\n# TYPE sic_worker_rule_reloads_total counter\n");
+  SUM(rule_reloads);
+  fprintf(f, "sic_worker_rule_reloads_total %lld\n", (long long)v);
+  fprintf(f, "# HELP sic_worker_rule_rejects_total Rule updates rejected; the previous rules stayed active.\n# TYPE sic_worker_rule_rejects_total counter\n");
+  SUM(rule_rejects);
+  fprintf(f, "sic_worker_rule_rejects_total %lld\n", (long long)v);
   fprintf(f, "# HELP sic_worker_busy Applications being processed now.\n# TYPE sic_worker_busy gauge\n");
   SUM(busy);
   fprintf(f, "sic_worker_busy %lld\n", (long long)v);

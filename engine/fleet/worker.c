@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/crashpoint.h"
+#include "fleet/rules_mount.h"
 #include "eventlog/eventlog.h"
 #include "lua/lua_host.h"
 #include "model/model.h"
@@ -28,6 +29,8 @@ typedef struct worker {
   char dead_topic[256];            /* dead-letter topic */
   sic_jobkey_rules rules;          /* default job key normalisation */
   int analysis_warned;             /* the "analysis failed" warning was printed */
+  sic_rules_watch rules_dir;       /* --scripts: validated snapshot, reloaded when the dir changes */
+  int have_rules;                  /* rules_dir is in use */
 } worker;
 
 static int64_t mono_us(void) {
@@ -62,8 +65,11 @@ static int checksum_of(const sic_logset *set, char checksum[65], int64_t *size, 
  * `sic ingest` does. */
 static void analyze_app(worker *w, const sic_app *app, const char *uri, sic_store_findings *out) {
   sic_lua_opts lo = {0};
-  lo.script_dirs = w->cfg->script_dirs;
-  lo.nscript_dirs = w->cfg->nscript_dirs;
+  const char *dirs[1] = {w->rules_dir.active};
+  if (w->have_rules && w->rules_dir.active[0]) {
+    lo.script_dirs = dirs;
+    lo.nscript_dirs = 1;
+  }
   char *json = NULL;
   sic_err err = {0};
   memset(out, 0, sizeof *out);
@@ -182,6 +188,19 @@ static int dead_letter(worker *w, const sic_kafka_note *n, int attempts, const c
 
 /* ---- the handler ---- */
 
+/* A ConfigMap swap (or an edit) of --scripts takes effect at the next application; a broken
+ * update is reported once and the previous rules stay active. */
+static void poll_rules(worker *w) {
+  if (!w->have_rules) return;
+  int r = sic_rules_watch_poll(&w->rules_dir);
+  if (r > 0) fprintf(stderr, "sic worker: rules reloaded from %s (version %d)\n", w->rules_dir.src, w->rules_dir.version);
+  else if (r < 0)
+    fprintf(stderr, "sic worker: rules in %s rejected, the previous ones stay active: %s\n", w->rules_dir.src,
+            w->rules_dir.last_error);
+  if (r) __atomic_store_n(&w->cfg->metrics->rule_reloads, w->rules_dir.reloads, __ATOMIC_RELAXED);
+  if (r) __atomic_store_n(&w->cfg->metrics->rule_rejects, w->rules_dir.rejected, __ATOMIC_RELAXED);
+}
+
 static void observe(worker *w, int64_t t0_us, const sic_kafka_note *n) {
   sic_worker_metrics *m = w->cfg->metrics;
   int64_t us = mono_us() - t0_us;
@@ -215,6 +234,7 @@ static int on_note(void *ctx, const sic_kafka_note *n, sic_err *err) {
   int attempts = 0;
   BUMP(m->messages, 1);
   __atomic_store_n(&m->busy, 1, __ATOMIC_RELAXED);
+  poll_rules(w);
   int rc = 0;
   for (;;) {
     rc = sic_store_note_attempt(w->store, &id, &attempts, err);
@@ -282,8 +302,16 @@ int sic_worker_run(const sic_worker_cfg *cfg, sic_err *err) {
                                 sizeof w.brokers, w.topic, sizeof w.topic, w.dead_topic, sizeof w.dead_topic, err);
   if (rc) return rc;
   snprintf(cfg->metrics->topic, sizeof cfg->metrics->topic, "%.127s", w.topic);
+  if (cfg->nscript_dirs > 0) {
+    rc = sic_rules_watch_init(&w.rules_dir, cfg->script_dirs[0], err);
+    if (rc) return rc;
+    w.have_rules = 1;
+  }
   rc = sic_store_open(cfg->store_url, &w.store, err);
-  if (rc) return rc;
+  if (rc) {
+    if (w.have_rules) sic_rules_watch_free(&w.rules_dir);
+    return rc;
+  }
   __atomic_store_n(&cfg->metrics->ready, 1, __ATOMIC_RELAXED);
   sic_kafka_handler h = {NULL, on_bad, &w, cfg->stop, on_note, on_stats};
   sic_kafka_stats st;
@@ -294,5 +322,6 @@ int sic_worker_run(const sic_worker_cfg *cfg, sic_err *err) {
     rd_kafka_destroy(w.producer);
   }
   sic_store_close(w.store);
+  if (w.have_rules) sic_rules_watch_free(&w.rules_dir);
   return rc;
 }

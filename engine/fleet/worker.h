@@ -35,6 +35,8 @@ typedef struct sic_worker_metrics {
   int64_t rebalances;                      /* group rebalances seen (librdkafka statistics) */
   int64_t busy;                            /* 1 while an application is being processed */
   int64_t ready;                           /* 1 once the store is open and the consumer runs */
+  int64_t rule_reloads;                    /* --scripts snapshots made active */
+  int64_t rule_rejects;                    /* --scripts updates rejected (previous rules kept) */
   int64_t lat_bucket[SIC_WORKER_LAT_BUCKETS]; /* processing time histogram (per message) */
   int64_t lat_sum_us;                      /* sum of processing times */
   int64_t e2e_sum_ms;                      /* sum of notification timestamp -> stored */

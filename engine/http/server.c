@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fleet/rules_mount.h"
 #include "http/http_internal.h"
 #include "json/write.h"
 #include "ml/predict.h"
@@ -404,6 +405,12 @@ static uint64_t listing_hash(sic_http *srv) {
  * invalidates every cached response. */
 static void rescan_once(sic_http *srv) {
   sic_err err = {0};
+  if (srv->opts.scripts_dir) { /* a ConfigMap swap or an edit of --scripts: reload (validated) */
+    char gen[sizeof srv->rules_generation], why[512];
+    sic_rules_generation(srv->opts.scripts_dir, gen, sizeof gen);
+    if (strcmp(gen, srv->rules_generation) && http_rules_reload(srv, why, sizeof why) < 0)
+      fprintf(stderr, "sic serve: rules in %s rejected, the previous ones keep serving: %s\n", srv->opts.scripts_dir, why);
+  }
   atomic_fetch_add(&srv->metrics.rescans, 1);
   if (sic_shs_refresh(srv->shs, &err) < 0) {
     atomic_fetch_add(&srv->metrics.rescan_failures, 1);

@@ -1,0 +1,130 @@
+/* --scripts at a Kubernetes ConfigMap mount (fleet/rules_mount.c, used by `sic worker` and
+ * `sic serve`): the layout is built by hand as the kubelet builds it (ROOT/rules ->
+ * ..data/rules, ROOT/..data -> ..TIMESTAMP, an update renames a new ..data link over the old
+ * one). The mounted rule takes effect (links resolved), a link leading outside the mount is
+ * not followed, a swap is noticed and reloaded, and a swap to a broken rule keeps the old. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fleet/rules_mount.h"
+#include "gen/gen.h"
+#include "lua/lua_host.h"
+#include "model/model.h"
+
+static const char *rule_fmt =
+  "return { rules = { {\n"
+  "  id = \"team.long_app\", title = \"%s\", severity = \"low\", applies_to = \"app\",\n"
+  "  when = function(app, ctx) %s if app.duration >= 0 then return { seconds = app.duration / 1000 } end end,\n"
+  "  advice = function(e) return 'ran' end,\n"
+  "  impact = function(e) return { saving_ms = 0 } end,\n"
+  "} } }\n";
+
+static char root[256];
+
+static void write_version(const char *stamp, const char *title, const char *extra) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", root, stamp);
+  CHECK(mkdir(path, 0755) == 0, "mkdir %s", path);
+  snprintf(path, sizeof path, "%s/%s/rules", root, stamp);
+  CHECK(mkdir(path, 0755) == 0, "mkdir %s", path);
+  snprintf(path, sizeof path, "%s/%s/rules/team_rules.lua", root, stamp);
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL, "write %s", path);
+  if (!f) return;
+  if (title) fprintf(f, rule_fmt, title, extra);
+  else fputs(extra, f);
+  fclose(f);
+  /* a link in the mount to a file outside it: must never be copied */
+  snprintf(path, sizeof path, "%s/%s/rules/outside.lua", root, stamp);
+  CHECK(symlink("/etc/hostname", path) == 0, "symlink outside");
+}
+
+/* The kubelet's atomic swap: a new ..data link renamed over the old one. */
+static void swap_to(const char *stamp) {
+  char tmp[512], data[512];
+  snprintf(tmp, sizeof tmp, "%s/..data_tmp", root);
+  snprintf(data, sizeof data, "%s/..data", root);
+  CHECK(symlink(stamp, tmp) == 0, "symlink ..data_tmp");
+  CHECK(rename(tmp, data) == 0, "rename over ..data");
+}
+
+/* Title of team.long_app in the findings with the watch's active rules ("" when absent). */
+static void active_title(const sic_app *app, const sic_rules_watch *w, char *out, size_t n) {
+  const char *dirs[1] = {w->active};
+  sic_lua_opts lo = {0};
+  lo.script_dirs = dirs;
+  lo.nscript_dirs = 1;
+  char *json = NULL;
+  sic_err err = {0};
+  out[0] = 0;
+  CHECK(sic_lua_analyze(app, &lo, &json, NULL, &err) == 0, "analyze: %s", err.msg);
+  const char *p = json ? strstr(json, "\"team.long_app\"") : NULL;
+  const char *t = p ? strstr(p, "\"title\"") : NULL;
+  const char *q1 = t ? strchr(t + 7, '"') : NULL;
+  const char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+  if (q2) snprintf(out, n, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
+  free(json);
+}
+
+int main(void) {
+  snprintf(root, sizeof root, "/tmp/sic-configmap-XXXXXX");
+  CHECK(mkdtemp(root) != NULL, "mkdtemp");
+  char path[512], title[256], cmd[600];
+  write_version("..2026_12_06_22_00_00.1", "First title", "");
+  snprintf(path, sizeof path, "%s/..data", root);
+  CHECK(symlink("..2026_12_06_22_00_00.1", path) == 0, "..data");
+  snprintf(path, sizeof path, "%s/rules", root);
+  CHECK(symlink("..data/rules", path) == 0, "rules -> ..data/rules");
+
+  sic_gen_opts go;
+  sic_gen_opts_default(&go);
+  go.tasks = 200;
+  sic_err err = {0};
+  snprintf(path, sizeof path, "%s.log", root);
+  sic_app *app = NULL;
+  CHECK(sic_gen_write_file(path, &go, NULL, &err) == 0 && sic_app_load_path(path, NULL, &app, &err) == 0, "app: %s", err.msg);
+  unlink(path);
+
+  sic_rules_watch w;
+  CHECK(sic_rules_watch_init(&w, root, &err) == 0, "watch the mount: %s", err.msg);
+  snprintf(path, sizeof path, "%s/rules/team_rules.lua", w.active);
+  CHECK(access(path, R_OK) == 0, "the mounted rule (a link) was copied into the snapshot");
+  snprintf(path, sizeof path, "%s/rules/outside.lua", w.active);
+  CHECK(access(path, F_OK) != 0, "a link leading outside the mount was not followed");
+  active_title(app, &w, title, sizeof title);
+  CHECK(!strcmp(title, "First title"), "the mounted rule takes effect (title '%s')", title);
+  CHECK(sic_rules_watch_poll(&w) == 0, "nothing new: no reload");
+
+  write_version("..2026_12_06_22_05_00.2", "Second title", "");
+  swap_to("..2026_12_06_22_05_00.2");
+  CHECK(sic_rules_watch_poll(&w) == 1, "the swap is noticed and reloaded");
+  active_title(app, &w, title, sizeof title);
+  CHECK(!strcmp(title, "Second title"), "the swapped rule takes effect (title '%s')", title);
+
+  write_version("..2026_12_06_22_10_00.3", NULL, "return { rules = { { id = 'bad.syntax', title = } }\n");
+  swap_to("..2026_12_06_22_10_00.3");
+  CHECK(sic_rules_watch_poll(&w) == -1, "a broken update is rejected");
+  CHECK(w.last_error[0] != 0, "with a reason");
+  active_title(app, &w, title, sizeof title);
+  CHECK(!strcmp(title, "Second title"), "the previous rules stay active (title '%s')", title);
+  CHECK(sic_rules_watch_poll(&w) == 0, "a rejected generation is not retried on every poll");
+
+  write_version("..2026_12_06_22_15_00.4", "Fourth title", "error('boom')");
+  swap_to("..2026_12_06_22_15_00.4");
+  CHECK(sic_rules_watch_poll(&w) == -1, "a rule failing at run time is rejected too");
+  write_version("..2026_12_06_22_20_00.5", "Fifth title", "");
+  swap_to("..2026_12_06_22_20_00.5");
+  CHECK(sic_rules_watch_poll(&w) == 1, "a fixed update is taken");
+  active_title(app, &w, title, sizeof title);
+  CHECK(!strcmp(title, "Fifth title"), "fixed rule active (title '%s')", title);
+
+  sic_rules_watch_free(&w);
+  sic_app_free(app);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+  if (system(cmd)) fprintf(stderr, "could not remove %s\n", root);
+  return CHECK_RESULT();
+}
