@@ -120,7 +120,7 @@ int sic_cmd_worker(int argc, char **argv) {
     "and only then is its offset committed (at least once; a redelivered log is stored once). A log that\n"
     "fails --max-attempts times goes to the dead-letter topic (TOPIC.dead, or dlq=) with the reason and is\n"
     "listed by `sic history --failed`. SIGTERM finishes the current application, then leaves.\n"
-    "One line per notification on stdout: STATUS TOPIC/PARTITION@OFFSET URI app=... attempt=N ms=... e2e_ms=...",
+    "One line per notification on stdout: STATUS TOPIC/PARTITION@OFFSET URI app=... attempt=N ms=... e2e_ms=... at=EPOCH_MS",
     opts, sizeof opts / sizeof *opts, SIC_FORMAT_MASK(SIC_FORMAT_TEXT), 1, 1};
   char *pos[argc > 0 ? argc : 1];
   int npos = 0;

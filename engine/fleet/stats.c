@@ -170,6 +170,10 @@ char *sic_worker_metrics_text(sic_worker_metrics *const *m, int n) {
   fprintf(f, "# HELP sic_worker_busy Applications being processed now.\n# TYPE sic_worker_busy gauge\n");
   SUM(busy);
   fprintf(f, "sic_worker_busy %lld\n", (long long)v);
+  fprintf(f, "# HELP sic_worker_assigned_partitions Partitions the group assigned to this worker's consumers.\n# TYPE sic_worker_assigned_partitions gauge\n");
+  v = 0;
+  for (int i = 0; i < n; i++) v += __atomic_load_n(&m[i]->nparts, __ATOMIC_ACQUIRE);
+  fprintf(f, "sic_worker_assigned_partitions %lld\n", (long long)v);
   fprintf(f, "# HELP sic_worker_consumer_lag Messages behind the end of each assigned partition (librdkafka statistics).\n# TYPE sic_worker_consumer_lag gauge\n");
   for (int i = 0; i < n; i++) {
     int np = __atomic_load_n(&m[i]->nparts, __ATOMIC_ACQUIRE);

@@ -218,9 +218,10 @@ static void observe(worker *w, int64_t t0_us, const sic_kafka_note *n) {
 static void line(const sic_kafka_note *n, const char *status, const char *app_id, int attempt, int64_t t0_us,
                  const char *why) {
   int64_t e2e = n->timestamp_ms > 0 ? wall_ms() - n->timestamp_ms : -1;
-  printf("%s %s/%d@%lld %s app=%s attempt=%d ms=%lld e2e_ms=%lld%s%.*s\n", status, n->topic, (int)n->partition,
-         (long long)n->offset, n->uri, app_id[0] ? app_id : "-", attempt, (long long)((mono_us() - t0_us) / 1000),
-         (long long)e2e, why ? " reason=" : "", why ? (int)strcspn(why, "\n") : 0, why ? why : "");
+  printf("%s %s/%d@%lld %s app=%s attempt=%d ms=%lld e2e_ms=%lld at=%lld%s%.*s\n", status, n->topic,
+         (int)n->partition, (long long)n->offset, n->uri, app_id[0] ? app_id : "-", attempt,
+         (long long)((mono_us() - t0_us) / 1000), (long long)e2e, (long long)wall_ms(), why ? " reason=" : "",
+         why ? (int)strcspn(why, "\n") : 0, why ? why : "");
   fflush(stdout);
 }
 
