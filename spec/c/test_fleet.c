@@ -115,7 +115,7 @@ static void produce_all(void) {
   if (!p) return;
   for (int i = 0; i < nlogs; i++) {
     char value[1400];
-    snprintf(value, sizeof value, "{\"uri\":\"%s\",\"app_id\":\"%s\"}", uris[i], i < nlogs - 1 ? app_ids[i] : "bad");
+    snprintf(value, sizeof value, "{\"uri\":\"%.600s\",\"app_id\":\"%.120s\"}", uris[i], i < nlogs - 1 ? app_ids[i] : "bad");
     const char *key = i < nlogs - 1 ? app_ids[i] : "bad";
     rd_kafka_resp_err_t e = rd_kafka_producev(p, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(i % PARTS),
                                               RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, strlen(value)),
@@ -284,6 +284,29 @@ static void check_probes(void) {
   CHECK(reb && atoi(reb + strlen("\nsic_worker_rebalances_total ")) >= 1, "worker 2 saw the rebalances:\n%s", out);
 }
 
+/* The API lists the dead letter as failed: GET /v1/failed of `sic serve --store`. */
+static void check_api(void) {
+  char cmd[1600], out[8192] = "", url[128] = "";
+  snprintf(cmd, sizeof cmd, "'%s' serve --logs '%s/logs' --store '%s' --listen 127.0.0.1:0 >'%s/serve.out' 2>&1 & echo $!",
+           sic_bin, tmpdir, pg_url, tmpdir);
+  CHECK(sh(cmd, out, sizeof out) == 0, "start sic serve");
+  pid_t pid = (pid_t)atoi(out);
+  for (int i = 0; i < 300 && !url[0]; i++) {
+    usleep(100000);
+    snprintf(cmd, sizeof cmd, "sed -n 's/.*listening on \\(http:[^ ]*\\).*/\\1/p' '%s/serve.out'", tmpdir);
+    sh(cmd, url, sizeof url);
+    url[strcspn(url, "\n")] = 0;
+  }
+  CHECK(url[0] != 0, "sic serve listening");
+  snprintf(cmd, sizeof cmd, "curl -fsS '%s/v1/failed'", url);
+  CHECK(url[0] && sh(cmd, out, sizeof out) == 0 && strstr(out, "bad-log.zstd") && strstr(out, "\"status\" : \"failed\""),
+        "GET /v1/failed lists the dead letter: %s", out);
+  if (pid > 0) {
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+  }
+}
+
 static void scenario(void) {
   char cmd[1600];
   snprintf(cmd, sizeof cmd, "mkdir -p %s/logs", tmpdir);
@@ -345,7 +368,7 @@ static void scenario(void) {
   char got[4096], q[512];
   for (int i = 0; i < ngood; i++) {
     snprintf(q, sizeof q, "SELECT count(*) FROM attempts t JOIN applications a ON a.id = t.application_id "
-             "WHERE a.app_id = '%s'", app_ids[i]);
+             "WHERE a.app_id = '%.127s'", app_ids[i]);
     sql(q, got, sizeof got);
     CHECK(!strcmp(got, "1"), "%s stored once (attempt rows: '%s')", app_ids[i], got);
   }
@@ -378,6 +401,7 @@ static void scenario(void) {
   CHECK(strstr(failed, "bad-log.zstd") && strstr(failed, "\"failed\""), "history lists the dead letter: %s", failed);
   snprintf(cmd, sizeof cmd, "'%s' history --failed --store '%s'", sic_bin, pg_url);
   CHECK(sh(cmd, failed, sizeof failed) == 0 && strstr(failed, "bad-log.zstd"), "history text lists it: %s", failed);
+  check_api();
   if (check_failures) fprintf(stderr, "--- worker output ---\n%s", out);
   rd_kafka_mock_cluster_destroy(mc);
   rd_kafka_destroy(host);
