@@ -67,6 +67,7 @@ static int open_producer(watcher *w, const char *uri, sic_err *err) {
   snprintf(query, sizeof query, "%s", t[tl] == '?' ? t + tl + 1 : "");
   for (char *save = NULL, *kv = strtok_r(query, "&", &save); kv && !bad; kv = strtok_r(NULL, "&", &save)) {
     char *eq = strchr(kv, '=');
+    if (eq && !strncmp(kv, "group=", 6)) continue; /* the workers' URI may be reused as is */
     if (!eq || strncmp(kv, "rdkafka.", 8)) {
       rd_kafka_conf_destroy(conf);
       return sic_err_set(err, SIC_EINVAL, "--publish: unknown parameter '%.*s' (rdkafka.* only)", eq ? (int)(eq - kv) : (int)strlen(kv), kv);
@@ -158,7 +159,7 @@ int sic_cmd_watch(int argc, char **argv) {
   int64_t interval = 30, polls = 0;
   const sic_opt opts[] = {
     {.name = "publish", .kind = SIC_OPT_STRING, .dest = &publish_uri, .metavar = "URI",
-     .help = "kafka://BROKERS/TOPIC[?rdkafka.K=V...] where the notifications go (required)"},
+     .help = "kafka://BROKERS/TOPIC[?rdkafka.K=V...] where the notifications go (required; a group= is ignored)"},
     {.name = "store", .kind = SIC_OPT_STRING, .dest = &store, .metavar = "URL",
      .help = "store keeping each source's watermark (default $SIC_STORE)"},
     {.name = "interval", .kind = SIC_OPT_INT, .dest = &interval, .metavar = "SECONDS", .min = 0, .max = 86400,
