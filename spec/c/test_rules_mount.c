@@ -2,7 +2,9 @@
  * `sic serve`): the layout is built by hand as the kubelet builds it (ROOT/rules ->
  * ..data/rules, ROOT/..data -> ..TIMESTAMP, an update renames a new ..data link over the old
  * one). The mounted rule takes effect (links resolved), a link leading outside the mount is
- * not followed, a swap is noticed and reloaded, and a swap to a broken rule keeps the old. */
+ * not followed, a swap is noticed and reloaded, and a swap to a broken rule keeps the old; the
+ * same through `sic serve --scripts`, whose rescan thread follows the swaps by itself. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,75 @@ static void active_title(const sic_app *app, const sic_rules_watch *w, char *out
   free(json);
 }
 
+static int sh(const char *cmd, char *out, size_t n) {
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  size_t got = fread(out, 1, n - 1, p);
+  out[got] = 0;
+  return pclose(p);
+}
+
+/* Title of team.long_app in what `sic serve` answers for the app ("" when absent). */
+static char served_app[128]; /* the served log's application id */
+
+static void served_title(const char *url, char *out, size_t n) {
+  char cmd[600], body[1 << 16];
+  snprintf(cmd, sizeof cmd, "curl -fsS '%s/v1/apps/%s/findings'", url, served_app);
+  out[0] = 0;
+  if (sh(cmd, body, sizeof body)) return;
+  const char *p = strstr(body, "\"team.long_app\"");
+  const char *t = p ? strstr(p, "\"title\"") : NULL;
+  const char *q1 = t ? strchr(t + 7, '"') : NULL;
+  const char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+  if (q2) snprintf(out, n, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
+}
+
+/* sic serve --scripts at the mount: a swap is reloaded by the rescan thread, a broken one is not. */
+static void serve_follows_swaps(void) {
+  const char *bin = getenv("SIC_BUILD_DIR");
+  if (!bin) return;
+  char cmd[1600], out[512] = "", url[128] = "", title[256];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s-logs' && '%s/sic' example '%s-logs/app.json' --tasks 200 >/dev/null 2>&1 && "
+           "{ '%s/sic' serve --logs '%s-logs' --scripts '%s' --listen 127.0.0.1:0 --rescan-ms 200 >'%s-serve.out' 2>&1 & echo $!; }",
+           root, bin, root, bin, root, root, root);
+  CHECK(sh(cmd, out, sizeof out) == 0, "start sic serve");
+  pid_t pid = (pid_t)atoi(out);
+  snprintf(cmd, sizeof cmd, "grep -o -m1 '\"App ID\":\"[^\"]*\"' '%s-logs/app.json' | cut -d'\"' -f4", root);
+  sh(cmd, served_app, sizeof served_app);
+  served_app[strcspn(served_app, "\n")] = 0;
+  for (int i = 0; i < 300 && !url[0]; i++) {
+    usleep(100000);
+    snprintf(cmd, sizeof cmd, "sed -n 's/.*listening on \\(http:[^ ]*\\).*/\\1/p' '%s-serve.out'", root);
+    sh(cmd, url, sizeof url);
+    url[strcspn(url, "\n")] = 0;
+  }
+  CHECK(url[0] != 0, "sic serve listening");
+  served_title(url, title, sizeof title);
+  CHECK(!strcmp(title, "Fifth title"), "serve: the mounted rule is served (title '%s')", title);
+  write_version("..2026_12_06_22_25_00.6", "Sixth title", "");
+  swap_to("..2026_12_06_22_25_00.6");
+  for (int i = 0; i < 300 && strcmp(title, "Sixth title"); i++) {
+    usleep(100000);
+    served_title(url, title, sizeof title);
+  }
+  CHECK(!strcmp(title, "Sixth title"), "serve: the swap was reloaded without a request (title '%s')", title);
+  write_version("..2026_12_06_22_30_00.7", NULL, "return { rules = { { id = 'bad.syntax', title = } }\n");
+  swap_to("..2026_12_06_22_30_00.7");
+  char rules[8192] = "";
+  for (int i = 0; i < 300 && !strstr(rules, "\"reloadFailures\" : 1"); i++) {
+    usleep(100000);
+    snprintf(cmd, sizeof cmd, "curl -fsS '%s/v1/rules'", url);
+    sh(cmd, rules, sizeof rules);
+  }
+  CHECK(strstr(rules, "\"reloadFailures\" : 1") != NULL, "serve: the broken swap was tried and rejected: %s", rules);
+  served_title(url, title, sizeof title);
+  CHECK(!strcmp(title, "Sixth title"), "serve: the previous rules keep serving (title '%s')", title);
+  if (pid > 0) kill(pid, SIGTERM);
+  usleep(300000);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s-logs' '%s-serve.out'", root, root);
+  if (system(cmd)) fprintf(stderr, "cleanup failed\n");
+}
+
 int main(void) {
   snprintf(root, sizeof root, "/tmp/sic-configmap-XXXXXX");
   CHECK(mkdtemp(root) != NULL, "mkdtemp");
@@ -123,6 +194,7 @@ int main(void) {
   CHECK(!strcmp(title, "Fifth title"), "fixed rule active (title '%s')", title);
 
   sic_rules_watch_free(&w);
+  serve_follows_swaps();
   sic_app_free(app);
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
   if (system(cmd)) fprintf(stderr, "could not remove %s\n", root);
