@@ -238,8 +238,14 @@ static int on_note(void *ctx, const sic_kafka_note *n, sic_err *err) {
   poll_rules(w);
   int rc = 0;
   for (;;) {
-    rc = sic_store_note_attempt(w->store, &id, &attempts, err);
+    int dead = 0;
+    rc = sic_store_note_attempt(w->store, &id, &attempts, &dead, err);
     if (rc) break; /* the store is unusable: stop without committing */
+    if (dead) { /* parked before, its commit lost: commit past it now */
+      line(n, "dead-already", app_id, attempts, t0, NULL);
+      __atomic_store_n(&m->busy, 0, __ATOMIC_RELAXED);
+      return 0;
+    }
     if (attempts > w->cfg->max_attempts) {
       /* earlier attempts never reported back: they took their worker down */
       if (!reason[0]) snprintf(reason, sizeof reason, "gave up after %d attempts that did not finish (the worker "

@@ -41,13 +41,24 @@ static int ensure_table(sic_store *s, sic_err *err) {
 typedef struct attempt_ctx {
   const sic_note_id *id;  /* the message */
   int attempts;           /* out: count after this attempt */
+  int dead;               /* out: 1 when the message was already dead-lettered (nothing counted) */
 } attempt_ctx;
 
 static int attempt_tx(sic_store *s, void *ctx, sic_err *err) {
   attempt_ctx *c = ctx;
   db_val p[5] = {db_text(c->id->topic), db_int(c->id->partition), db_int(c->id->offset), db_text(c->id->uri),
                  db_int(wall_ms())};
-  int rc = db_query(s->db,
+  db_rows *d = NULL;
+  int rc = db_query(s->db, "SELECT attempts FROM notification_attempts WHERE topic = $1 AND part = $2 AND "
+                    "msg_offset = $3 AND status = 'dead'", p, 3, &d, err);
+  if (!rc && d->nrows) {
+    /* parked already, its offset not committed (a rebalance, a crash): do not park it twice */
+    c->dead = 1;
+    c->attempts = (int)db_cell_int(d, 0, 0, 0);
+  }
+  db_rows_free(d);
+  if (rc || c->dead) return rc;
+  rc = db_query(s->db,
                     "INSERT INTO notification_attempts(topic, part, msg_offset, uri, attempts, status, updated_ms) "
                     "VALUES ($1, $2, $3, $4, 1, 'trying', $5) ON CONFLICT(topic, part, msg_offset) DO UPDATE SET "
                     "attempts = notification_attempts.attempts + 1, updated_ms = excluded.updated_ms",
@@ -60,13 +71,14 @@ static int attempt_tx(sic_store *s, void *ctx, sic_err *err) {
   return rc;
 }
 
-int sic_store_note_attempt(sic_store *s, const sic_note_id *id, int *attempts, sic_err *err) {
-  attempt_ctx c = {id, 0};
+int sic_store_note_attempt(sic_store *s, const sic_note_id *id, int *attempts, int *dead, sic_err *err) {
+  attempt_ctx c = {id, 0, 0};
   int rc = ensure_table(s, err);
   if (!rc) rc = store_with_tx(s, 3, attempt_tx, &c, NULL, err);
   if (rc) return sic_err_wrap(err, "counting an attempt of %s partition %d offset %lld: ", id->topic,
                               (int)id->partition, (long long)id->offset);
   *attempts = c.attempts;
+  *dead = c.dead;
   return 0;
 }
 

@@ -26,8 +26,10 @@ typedef struct sic_note_id {
   const char *uri;        /* the notification's log URI */
 } sic_note_id;
 
-/* Count one more attempt of the message; *attempts receives the count including this one. */
-int sic_store_note_attempt(sic_store *s, const sic_note_id *id, int *attempts, sic_err *err);
+/* Count one more attempt of the message; *attempts receives the count including this one.
+ * *dead = 1 (nothing counted) when the message was already parked in the dead-letter topic:
+ * a redelivery of a dead letter whose offset was never committed. */
+int sic_store_note_attempt(sic_store *s, const sic_note_id *id, int *attempts, int *dead, sic_err *err);
 /* The message was handled: forget its attempts. */
 int sic_store_note_done(sic_store *s, const sic_note_id *id, sic_err *err);
 /* The message was parked in dead_topic after its attempts: record it as failed with reason. */
