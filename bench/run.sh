@@ -11,6 +11,7 @@
 #   rag    knowledge-base ingest, `sic ask`, FAISS approximate vs exact (bench/bench_rag.sh)
 #   http   sic serve under wrk vs a static file from the same server (bench/bench_http.sh)
 #   sources  the parse log from s3rver and from sic serve as History Server vs disk (bench/bench_sources.sh)
+#   fleet  sic worker apps/s with 1-3 workers vs one sic ingest, latency, rebalance, drain (bench/bench_fleet.sh)
 #
 # usage: bench/run.sh BUILD_DIR
 # env:   SIC_BENCH         which benchmarks to run (default: all of them, in the order above)
@@ -134,7 +135,7 @@ run_one() {
   esac
 }
 
-all_benchmarks="parse rules analyze store ml rag http sources"
+all_benchmarks="parse rules analyze store ml rag http sources fleet"
 for name in ${SIC_BENCH:-$all_benchmarks}; do
   machine_note
   start=$(date +%s)

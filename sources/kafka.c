@@ -21,6 +21,7 @@ typedef struct kafka_cfg {
   int events;           /* 1: event-line mode, 0: notifications */
   int app_idle_s;       /* events mode: snapshot an application silent this long */
   int64_t max;          /* stop after this many messages (0: no limit) */
+  int join_s;           /* fail when no partition is assigned after this long (0: never) */
 } kafka_cfg;
 
 int sic_kafka_is_uri(const char *uri) { return uri && !strncasecmp(uri, "kafka://", 8); }
@@ -45,6 +46,7 @@ static int parse_uri(const char *uri, kafka_cfg *cfg, rd_kafka_conf_t *conf, con
   memset(cfg, 0, sizeof *cfg);
   cfg->idle_s = 5;
   cfg->app_idle_s = 300;
+  cfg->join_s = JOIN_TIMEOUT_MS / 1000;
   const char *p = uri + 8;
   size_t bl = strcspn(p, "/?");
   if (!bl || bl >= sizeof cfg->brokers) return sic_err_set(err, SIC_EINVAL, "%s: no broker (kafka://HOST:PORT/TOPIC?group=NAME)", shown);
@@ -74,11 +76,12 @@ static int parse_uri(const char *uri, kafka_cfg *cfg, rd_kafka_conf_t *conf, con
         return sic_err_set(err, SIC_EINVAL, "%s: mode must be notify or events, not '%s'", shown, v);
       cfg->events = !strcmp(v, "events");
     }
+    else if (!strcmp(kv, "join")) cfg->join_s = atoi(v);
     else if (!strncmp(kv, "rdkafka.", 8)) {
       if (rd_kafka_conf_set(conf, kv + 8, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
         return sic_err_set(err, SIC_EINVAL, "%s: %s: %s", shown, kv, errstr); /* names the key, not the value */
     } else {
-      return sic_err_set(err, SIC_EINVAL, "%s: unknown parameter '%s' (group, mode, idle, app_idle, max, rdkafka.*)", shown, kv);
+      return sic_err_set(err, SIC_EINVAL, "%s: unknown parameter '%s' (group, mode, idle, app_idle, max, join, rdkafka.*)", shown, kv);
     }
   }
   if (!cfg->group[0]) return sic_err_set(err, SIC_EINVAL, "%s: a consumer group is required (?group=NAME)", shown);
@@ -116,6 +119,13 @@ static int notification_uri(const char *p, size_t n, char *out, size_t cap, cons
   return out[0] ? 0 : -1;
 }
 
+/* Errors saying this consumer no longer owns the partition (a rebalance happened meanwhile). */
+static int partition_lost(rd_kafka_resp_err_t e) {
+  return e == RD_KAFKA_RESP_ERR__STATE || e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+         e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+         e == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
+}
+
 /* Store `offset` as the partition's next offset and commit it synchronously, checking the
  * result (retried COMMIT_TRIES times). */
 static int commit_at(rd_kafka_t *rk, const rd_kafka_message_t *msg, int64_t offset, sic_kafka_stats *st,
@@ -128,7 +138,7 @@ static int commit_at(rd_kafka_t *rk, const rd_kafka_message_t *msg, int64_t offs
     l->elems[0].err = RD_KAFKA_RESP_ERR_NO_ERROR; /* the result of the previous try */
     e = rd_kafka_commit(rk, l, 0);
     if (!e && l->elems[0].err) e = l->elems[0].err;
-    if (!e) break;
+    if (!e || partition_lost(e)) break;
     if (i + 1 < COMMIT_TRIES) {
       e = RD_KAFKA_RESP_ERR_NO_ERROR; /* try again */
       st->commit_retries++;
@@ -137,6 +147,14 @@ static int commit_at(rd_kafka_t *rk, const rd_kafka_message_t *msg, int64_t offs
     }
   }
   rd_kafka_topic_partition_list_destroy(l);
+  if (partition_lost(e)) {
+    /* a rebalance gave the partition to another member: it resumes from the last committed
+     * offset, so this message is delivered there again (and found already stored) */
+    fprintf(stderr, "%s: partition %d was reassigned before offset %lld was committed: its new owner gets the "
+            "message again\n", shown, (int)msg->partition, (long long)offset);
+    st->lost++;
+    return 0;
+  }
   if (e) return sic_err_set(err, SIC_EIO, "%s: committing offset %lld of partition %d failed: %s (the message "
                             "will be delivered again; ingesting it again is harmless)", shown,
                             (long long)offset, (int)msg->partition, rd_kafka_err2str(e));
@@ -190,7 +208,15 @@ static int handle(rd_kafka_t *rk, const rd_kafka_message_t *msg, const kafka_cfg
     if (h->on_bad) h->on_bad(h->ctx, where, why);
     return commit_after(rk, msg, st, shown, err); /* can never succeed: do not block the partition */
   }
-  int rc = h->on_log(h->ctx, uri, err);
+  int rc;
+  if (h->on_note) {
+    const char *topic = rd_kafka_topic_name(msg->rkt);
+    sic_kafka_note note = {uri, topic, msg->partition, msg->offset,
+                           rd_kafka_message_timestamp(msg, NULL), msg->key, msg->key_len, msg->payload, msg->len};
+    rc = h->on_note(h->ctx, &note, err);
+  } else {
+    rc = h->on_log(h->ctx, uri, err);
+  }
   if (rc) return sic_err_wrap(err, "%s: ", where);
   st->logs++;
   return commit_after(rk, msg, st, shown, err);
@@ -200,6 +226,13 @@ static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+  (void)rk;
+  const sic_kafka_handler *h = opaque;
+  h->on_stats(h->ctx, json, len);
+  return 0; /* librdkafka frees json */
 }
 
 int sic_kafka_consume(const char *uri, const sic_kafka_handler *h, sic_kafka_stats *stats, sic_err *err) {
@@ -219,6 +252,10 @@ int sic_kafka_consume(const char *uri, const sic_kafka_handler *h, sic_kafka_sta
   if (!rc) rc = set_conf(conf, "enable.auto.offset.store", "false", err);
   if (!rc) rc = set_conf(conf, "auto.offset.reset", "earliest", err);
   if (rc) goto done;
+  if (h->on_stats) {
+    rd_kafka_conf_set_opaque(conf, (void *)h);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
+  }
   rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (!rk) {
     rc = sic_err_set(err, SIC_EIO, "%s: cannot create a consumer: %s", shown, errstr);
@@ -251,9 +288,9 @@ int sic_kafka_consume(const char *uri, const sic_kafka_handler *h, sic_kafka_sta
         if (!rd_kafka_assignment(rk, &mine) && mine && mine->cnt > 0) assigned = 1;
         if (mine) rd_kafka_topic_partition_list_destroy(mine);
         if (assigned) last = now_ms();
-        else if (now_ms() - start > JOIN_TIMEOUT_MS) {
+        else if (cfg.join_s > 0 && now_ms() - start > (int64_t)cfg.join_s * 1000) {
           rc = sic_err_set(err, SIC_EIO, "%s: no partition of %s assigned after %d s (check the brokers, the topic "
-                           "and the group)", shown, cfg.topic, JOIN_TIMEOUT_MS / 1000);
+                           "and the group)", shown, cfg.topic, cfg.join_s);
         }
         continue;
       }

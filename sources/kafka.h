@@ -5,7 +5,8 @@
  * required). The handler ingests it; only then is the message's offset stored and committed
  * (synchronously, the result checked), so delivery is at least once: a consumer that dies
  * between the store write and the commit gets the message again, and the store's version
- * check makes the replay harmless. A handler failure stops consumption without committing.
+ * check makes the replay harmless (so does a rebalance that moves the partition away before
+ * the commit: the commit is dropped and the new owner gets the message). A handler failure stops consumption without committing.
  * A message that is not a notification (bad JSON, no "uri") is reported and committed past:
  * it can never succeed, and must not block the partition.
  *
@@ -22,7 +23,8 @@
  * Query parameters: group (required), mode=notify|events (default notify), idle=SECONDS (stop
  * after this long without a message; 0 = never; default 5), app_idle=SECONDS (events mode:
  * snapshot an application silent this long; default 300), max=N (stop after N messages; 0 = no
- * limit). Any other parameter starting with "rdkafka." is passed to librdkafka as a
+ * limit), join=SECONDS (fail when no partition is assigned after this long; 0 = wait for ever,
+ * as an idle extra group member should; default 60). Any other parameter starting with "rdkafka." is passed to librdkafka as a
  * configuration property (without the prefix), e.g. rdkafka.security.protocol=SASL_SSL.
  *
  * Ownership: everything passed in is borrowed for the duration of the call. */
@@ -32,6 +34,20 @@
 #include <stdint.h>
 
 #include "core/error.h"
+
+/* One notification as delivered (sic_kafka_handler.on_note); every pointer is borrowed for the
+ * duration of the call. */
+typedef struct sic_kafka_note {
+  const char *uri;        /* the notification's "uri" */
+  const char *topic;      /* topic it came from */
+  int32_t partition;      /* partition */
+  int64_t offset;         /* offset of the message */
+  int64_t timestamp_ms;   /* message timestamp (ms epoch), -1 when the broker gave none */
+  const void *key;        /* message key, may be NULL */
+  size_t keylen;          /* bytes in key */
+  const void *payload;    /* the message value (the notification JSON) */
+  size_t len;             /* bytes in payload */
+} sic_kafka_note;
 
 typedef struct sic_kafka_handler {
   /* Ingest the log at uri. 0 when it is stored (or was already), SIC_E* otherwise. */
@@ -43,6 +59,12 @@ typedef struct sic_kafka_handler {
   void (*on_bad)(void *ctx, const char *where, const char *why);
   void *ctx;              /* passed to both */
   volatile int *stop;     /* when non-NULL and set, stop after the current message */
+  /* Optional, used instead of on_log when set: the notification with its message. Same
+   * contract: 0 commits past the message, SIC_E* stops without committing. */
+  int (*on_note)(void *ctx, const sic_kafka_note *note, sic_err *err);
+  /* Optional: librdkafka's statistics JSON (emitted every rdkafka.statistics.interval.ms),
+   * borrowed for the call; called from the consuming thread. */
+  void (*on_stats)(void *ctx, const char *json, size_t len);
 } sic_kafka_handler;
 
 typedef struct sic_kafka_stats {
@@ -50,6 +72,7 @@ typedef struct sic_kafka_stats {
   int64_t logs;           /* notifications handled, or applications handed over, successfully */
   int64_t bad;            /* messages that were not notifications */
   int64_t commit_retries; /* commits that failed and were tried again */
+  int64_t lost;           /* handled messages not committed: their partition went to another member */
 } sic_kafka_stats;
 
 /* 1 when uri is a kafka:// URI. */

@@ -50,6 +50,8 @@ static const sic_command commands[] = {
   {"serve", "HTTP service: History Server REST API, metrics, OpenAPI and web UI over a log dir", sic_cmd_serve},
   {"train", "train the runtime predictor from event logs (grouped CV vs baselines, model file)", CMD_TRAIN},
   {"version", "print the version", sic_cmd_version},
+  {"watch", "poll History Servers/buckets/dirs and publish one Kafka notification per new or grown log", sic_cmd_watch},
+  {"worker", "Kafka consumer-group member: notified logs analysed and stored once each, dead-letter topic, /metrics", sic_cmd_worker},
 };
 
 static void usage(FILE *out) {

@@ -2,7 +2,7 @@
 # top layer: it may use every component, and the optional ones only when built
 # (SIC_HAVE_RAG, SIC_HAVE_ML_TRAIN tell its sources which are).
 find_library(READLINE_LIBRARY readline REQUIRED)
-set(SIC_CLI_DEPENDS core parquet delta store sources ml http)
+set(SIC_CLI_DEPENDS core parquet delta store sources ml http fleet)
 foreach(optional rag ml_train)
   if(TARGET sic_${optional})
     list(APPEND SIC_CLI_DEPENDS ${optional})

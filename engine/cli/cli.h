@@ -15,6 +15,8 @@ int sic_cli_main(int argc, char **argv);
 
 /* Commands (each defined in its own cmd_<name>.c). */
 int sic_cmd_version(int argc, char **argv);
+int sic_cmd_worker(int argc, char **argv);       /* cmd_worker.c (fleet) */
+int sic_cmd_watch(int argc, char **argv);        /* cmd_watch.c (fleet) */
 int sic_cmd_api(int argc, char **argv);          /* cmd_api.c (shs) */
 int sic_cmd_analyze(int argc, char **argv);      /* cmd_analyze.c (analyze) */
 int sic_cmd_delta(int argc, char **argv);        /* cmd_delta.c (delta) */

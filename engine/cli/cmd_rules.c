@@ -2,7 +2,7 @@
  * are written in Lua (scripts/lib/sic/rules_cli.lua) over the same engine the analysis uses;
  * this file only takes the host options (--scripts, --set, --config, budgets) and runs it.
  * Exit status: what the Lua side leaves in the global SIC_EXIT (0 ok, 1 problems found or an
- * input error, 2 usage). Owner: rules engineer. */
+ * input error, 2 usage). */
 #include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>

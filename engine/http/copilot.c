@@ -296,6 +296,7 @@ int http_copilot_apps(sic_http *srv, http_req *rq, http_reply *out) {
 
 /* ---- the history store (sic serve --store URL) ---- */
 
+#include "store/notes.h"
 #include "store/store.h"
 
 static int store_reply(http_reply *out, int rc, char *json, sic_err *err) {
@@ -358,6 +359,24 @@ int http_copilot_history(sic_http *srv, http_req *rq, http_reply *out) {
   sic_err err = {0};
   char *json = NULL;
   int rc = sic_store_history_json(st, job, limit, &json, &err);
+  sic_store_close(st);
+  return store_reply(out, rc, json, &err);
+}
+
+/* GET /v1/failed: notifications `sic worker` dead-lettered (store/notes.h). */
+int http_copilot_failed(sic_http *srv, http_req *rq, http_reply *out) {
+  sic_store *st = NULL;
+  if (open_store(srv, out, &st)) return out->status;
+  char lim[32];
+  const char *l = query_param(rq, "limit", lim, sizeof lim);
+  int limit = l ? atoi(l) : 0;
+  if (l && (limit <= 0 || limit > 100000)) {
+    sic_store_close(st);
+    return http_reply_error(out, 400, "limit must be 1..100000");
+  }
+  sic_err err = {0};
+  char *json = NULL;
+  int rc = sic_store_failed_json(st, limit, &json, &err);
   sic_store_close(st);
   return store_reply(out, rc, json, &err);
 }

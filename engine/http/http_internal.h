@@ -251,6 +251,8 @@ struct sic_http {
   int rules_version;           /* snapshots made so far (rules-<n> under upload_dir) */
   int64_t rules_loaded_ms;     /* wall clock of the active snapshot's validation */
   char rules_last_error[512];  /* why the last reload was rejected */
+  char rules_generation[512];  /* generation of scripts_dir last loaded (lua/rules_mount.h): a
+                                  ConfigMap swap changes it and the rescan thread reloads */
   struct sic_app *rules_probe; /* generated application rule snapshots are validated on */
   http_guard *guard;           /* connection limits and slow-client sweeper */
   http_pool *pool;             /* threads answering offloaded routes */

@@ -85,6 +85,7 @@ int http_copilot_findings(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_report(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_predict(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_history(sic_http *srv, http_req *rq, http_reply *out);
+int http_copilot_failed(sic_http *srv, http_req *rq, http_reply *out);
 int http_copilot_regressions(sic_http *srv, http_req *rq, http_reply *out);
 int http_delta_table(sic_http *srv, http_req *rq, http_reply *out); /* delta_route.c */
 
@@ -232,6 +233,9 @@ const http_route http_routes[] = {
   {"GET", "/v1/jobs/{job}/history", http_copilot_history, 0, HTTP_BODY_NONE, "copilot",
    "Runs of a job over time from the history store (sic.history/1; 409 without --store)", "application/json",
    "limit|at most this many runs", 1},
+  {"GET", "/v1/failed", http_copilot_failed, 0, HTTP_BODY_NONE, "copilot",
+   "Log notifications the workers gave up on after --max-attempts and parked in the dead-letter topic, with the reason (sic.failed/1; 409 without --store)",
+   "application/json", "limit|at most this many, newest first", 1},
   {"GET", "/v1/regressions", http_copilot_regressions, 0, HTTP_BODY_NONE, "copilot",
    "Runs significantly slower or costlier than their job's baseline, with likely causes (sic.regressions/1; 409 without --store)",
    "application/json", "job|only this job (key, name or app id);since|runs starting at or after this time, ms since the epoch", 1},

@@ -19,56 +19,14 @@
 #include "gen/gen.h"
 #include "http/http_internal.h"
 #include "json/write.h"
+#include "lua/rules_mount.h"
 #include "lua/lua_host.h"
 #include "model/model.h"
 
 /* ---- copying a rule dir ---- */
 
-static int copy_file(const char *from, const char *to) {
-  int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
-  if (in < 0) return -1;
-  out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (out < 0) goto done;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(in, buf, sizeof buf)) > 0)
-    if (write(out, buf, (size_t)n) != n) goto done;
-  rc = n == 0 ? 0 : -1;
-done:
-  if (out >= 0 && close(out) != 0) rc = -1;
-  close(in);
-  return rc;
-}
-
-/* Copy regular files and directories of src (recursively) into the new directory dst.
- * Symlinks are not followed: a rule dir cannot pull in files from elsewhere. */
-static int copy_tree(const char *src, const char *dst, int depth, sic_err *err) {
-  if (depth > 8) return sic_err_set(err, SIC_EINVAL, "%s: nested too deeply", src);
-  if (mkdir(dst, 0700) != 0) return sic_err_set(err, SIC_EIO, "%s: %s", dst, strerror(errno));
-  char list_buf[1 << 16];
-  int64_t need = sic_ffi_list_dir(src, list_buf, sizeof list_buf); /* regular files only */
-  if (need < 0) return sic_err_set(err, need, "cannot read the rule dir %s", src);
-  if (need >= (int64_t)sizeof list_buf) return sic_err_set(err, SIC_EINVAL, "%s: too many files", src);
-  char *save = NULL;
-  for (char *name = strtok_r(list_buf, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
-    char from[1024], to[1024];
-    snprintf(from, sizeof from, "%s/%s", src, name);
-    snprintf(to, sizeof to, "%s/%s", dst, name);
-    struct stat st;
-    if (lstat(from, &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if (copy_file(from, to) != 0) return sic_err_set(err, SIC_EIO, "cannot copy %s", from);
-  }
-  static const char *subdirs[] = {"rules", "agents", "lib", "pricing"}; /* the layout the host searches */
-  for (size_t i = 0; i < sizeof subdirs / sizeof *subdirs; i++) {
-    char from[1024], to[1024];
-    snprintf(from, sizeof from, "%s/%s", src, subdirs[i]);
-    snprintf(to, sizeof to, "%s/%s", dst, subdirs[i]);
-    struct stat st;
-    if (lstat(from, &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    if (copy_tree(from, to, depth + 1, err) < 0) return err->code;
-  }
-  return 0;
-}
+/* Copying (through the symlinks of a ConfigMap mount, never outside the dir) lives in
+ * lua/rules_mount.c, shared with `sic worker`. */
 
 /* ---- validation ---- */
 
@@ -146,7 +104,8 @@ int http_rules_reload(sic_http *srv, char *why, size_t whylen) {
   snprintf(dir, sizeof dir, "%s/rules-%d", srv->upload_dir, version);
   sic_err err = {0};
   int rc = -1;
-  if (copy_tree(srv->opts.scripts_dir, dir, 0, &err) < 0) snprintf(why, whylen, "%s", err.msg);
+  sic_rules_generation(srv->opts.scripts_dir, srv->rules_generation, sizeof srv->rules_generation);
+  if (sic_rules_copy(srv->opts.scripts_dir, dir, &err) < 0) snprintf(why, whylen, "%s", err.msg);
   else if (validate(srv, dir, why, whylen) == 0) rc = 0;
   if (rc == 0) {
     struct timespec now;

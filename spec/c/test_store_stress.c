@@ -1,5 +1,5 @@
 /* Concurrent writers on one history store (issue 19), on SQLite and on a real PostgreSQL server
- * (see test_store_support.h). Owner: store engineer.
+ * (see test_store_support.h).
  *
  * Each run starts from a fresh store and runs four `sic ingest` processes at once over the same
  * and overlapping directories (one of them holding an incomplete copy of another's log, so

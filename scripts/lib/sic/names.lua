@@ -1,5 +1,5 @@
 -- sic.names: the nearest valid names to a mistyped one, for error messages ("did you mean:
--- ..."): model views, ctx, rule-set fields, `sic rules` commands and rule ids. Owner: rules engineer.
+-- ..."): model views, ctx, rule-set fields, `sic rules` commands and rule ids.
 local M = {}
 
 local function distance(a, b)

@@ -1,5 +1,5 @@
 -- sic.rule_api: the documented, versioned surface a rule sees as `ctx` (docs/rules.md is its
--- reference; spec/lua/rule_api_spec.lua checks it). Owner: rules engineer (issue 17).
+-- reference; spec/lua/rule_api_spec.lua checks it).
 --
 -- Everything here is a thin, named wrapper over engine pieces that already exist (sic.stats,
 -- sic.spark_defaults, lib.analysis.util / platform, the model views), so a rule never reaches

@@ -3,7 +3,6 @@
 -- the FFI layout table the cdef is generated with), the task columns, ctx (sic.rule_api.FIELDS)
 -- and the finding fields. `sic rules reference` prints it; spec/lua/rules_doc_spec.lua checks
 -- that docs/rules.md holds exactly this text between its "reference:begin/end" markers.
--- Owner: rules engineer.
 local model = require "sic.model"
 local rule_api = require "sic.rule_api"
 

@@ -12,7 +12,6 @@
 -- pack manifest, sic.lua (--config), --set. Loaded under the sandbox like any script; an error
 -- names the manifest. Engine:load_config calls apply(), so Engine:reload re-reads manifests
 -- inside the same transaction (a broken manifest keeps the previous version running).
--- Owner: rules engineer (issue 17).
 local rule_api = require "sic.rule_api"
 
 local M = {}

@@ -1,5 +1,5 @@
 -- sic.rule_tools: what `sic rules` does (list, new, check, test, explain), as functions that
--- return plain tables (the --format json documents) plus a text renderer. Owner: rules engineer.
+-- return plain tables (the --format json documents) plus a text renderer.
 local rules = require "sic.rules"
 local rule_api = require "sic.rule_api"
 local sandbox = require "sic.sandbox"

@@ -1,5 +1,5 @@
 -- `sic rules list|new|check|test|explain` (engine/cli/cmd_rules.c runs this file with the
--- command's arguments; the exit status is left in the global SIC_EXIT). Owner: rules engineer.
+-- command's arguments; the exit status is left in the global SIC_EXIT).
 -- The logic lives in sic.rule_tools so specs can call it without a process.
 local tools = require "sic.rule_tools"
 local json = require "sic.json"

@@ -8,7 +8,7 @@
 -- app(spec) writes a small Spark event log (the listener events Spark itself writes) to a
 -- temporary file and loads it with the real loader, so a synthetic application is read
 -- exactly as a real one is. run() evaluates chosen rules through the engine (sandbox, budgets,
--- overrides, consolidation) and returns the findings. Owner: rules engineer.
+-- overrides, consolidation) and returns the findings.
 local json = require "sic.json"
 local model = require "sic.model"
 
