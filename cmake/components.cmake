@@ -1,6 +1,8 @@
 # Component libraries: libsic is assembled from components that link one way.
 #
-#   core  <-  store  <-  rag (optional), ml  <-  ml_train (optional)  <-  http  <-  cli
+#   core <- parquet <- delta <- store <- sources <- rag (optional), ml <- ml_train (optional)
+#        <- http <- fleet <- cli        (the include() order in CMakeLists.txt; each component's
+#                                        DEPENDS names the subset it really uses)
 #
 # Each component is an OBJECT library `sic_<name>` declared with one line in its own folder
 # (engine/store/store.cmake, rag/rag.cmake, ...):
@@ -29,7 +31,7 @@
 #    its dependencies' objects only, linked with --no-undefined: a call into a component above
 #    (a back-edge without a link line) is a link error, not a comment.
 #
-# Adding a component (sources/, engine/delta/, engine/parquet/): put a <name>.cmake beside the
+# Adding a component (as parquet, delta, sources and fleet did): put a <name>.cmake beside the
 # code with its sic_add_component line, and include() it from the top-level CMakeLists.txt at
 # the place in the order its layer belongs (after everything in its DEPENDS, before its users).
 # Components it should be part of (cli, http) then list it in their DEPENDS.
