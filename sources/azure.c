@@ -249,14 +249,13 @@ int source_azure_init(sic_source *s, const sic_uri *u, sic_err *err) {
     container = path;
     clen = strcspn(path, "/");
     path += clen;
-    while (*path == '/') path++;
   }
   if (!clen || !account_len)
     return sic_err_set(err, SIC_EINVAL, "%s: expected %s", s->display,
                        https ? "https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH"
                              : "abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/PATH");
-  size_t pl = strlen(path);
-  while (pl && path[pl - 1] == '/') pl--;
+  size_t pl;
+  path = object_path_trim(path, &pl);
   h->container = strndup(container, clen);
   h->prefix = strndup(path, pl);
   const char *ep = getenv("AZURE_STORAGE_BLOB_ENDPOINT");

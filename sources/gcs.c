@@ -240,14 +240,7 @@ static int gcs_probe_single(sic_source *s, gcs_impl *h, sic_err *err) {
   rc = object_take_single(&page, h->prefix, &h->object, err);
   if (rc <= 0) return rc;
   h->single = 1;
-  char *slash = strrchr(h->prefix, '/');
-  if (slash) *slash = 0;
-  else h->prefix[0] = 0;
-  free(s->root);
-  size_t n = strlen(h->bucket) + strlen(h->prefix) + 8;
-  if (!(s->root = malloc(n))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  snprintf(s->root, n, "gs://%s%s%s", h->bucket, h->prefix[0] ? "/" : "", h->prefix);
-  return 0;
+  return object_root_to_dir(s, "gs", h->bucket, h->prefix, err);
 }
 
 int source_gcs_init(sic_source *s, const sic_uri *u, sic_err *err) {
@@ -256,10 +249,8 @@ int source_gcs_init(sic_source *s, const sic_uri *u, sic_err *err) {
   s->impl = h;
   s->ops = &gcs_ops;
   if (!u->host[0]) return sic_err_set(err, SIC_EINVAL, "%s: no bucket (gs://BUCKET/PREFIX)", s->display);
-  const char *p = u->path;
-  while (*p == '/') p++;
-  size_t pl = strlen(p);
-  while (pl && p[pl - 1] == '/') pl--;
+  size_t pl;
+  const char *p = object_path_trim(u->path, &pl);
   const char *emu = getenv("STORAGE_EMULATOR_HOST");
   if (emu && *emu) {
     size_t el = strlen(emu);

@@ -248,15 +248,7 @@ static int s3_probe_single(sic_source *s, s3_impl *h, sic_err *err) {
   rc = object_take_single(&page, h->prefix, &h->object, err);
   if (rc <= 0) return rc;
   h->single = 1;
-  char *slash = strrchr(h->prefix, '/');
-  if (slash) *slash = 0;
-  else h->prefix[0] = 0;
-  free(s->root);
-  size_t n = strlen(h->bucket) + strlen(h->prefix) + 8;
-  s->root = malloc(n);
-  if (!s->root) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  snprintf(s->root, n, "s3://%s%s%s", h->bucket, h->prefix[0] ? "/" : "", h->prefix);
-  return 0;
+  return object_root_to_dir(s, "s3", h->bucket, h->prefix, err);
 }
 
 int source_s3_init(sic_source *s, const sic_uri *u, sic_err *err) {
@@ -265,10 +257,8 @@ int source_s3_init(sic_source *s, const sic_uri *u, sic_err *err) {
   s->impl = h;
   s->ops = &s3_ops;
   if (!u->host[0]) return sic_err_set(err, SIC_EINVAL, "%s: no bucket (s3://BUCKET/PREFIX)", s->display);
-  const char *p = u->path;
-  while (*p == '/') p++;
-  size_t pl = strlen(p);
-  while (pl && p[pl - 1] == '/') pl--;
+  size_t pl;
+  const char *p = object_path_trim(u->path, &pl);
   const char *endpoint = env2("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
   const char *region = env2("AWS_REGION", "AWS_DEFAULT_REGION");
   h->bucket = strdup(u->host);

@@ -79,6 +79,25 @@ int object_take_single(sic_source_page *page, const char *prefix, sic_source_ent
   return 1;
 }
 
+int object_root_to_dir(sic_source *s, const char *scheme, const char *bucket, char *prefix, sic_err *err) {
+  char *slash = strrchr(prefix, '/');
+  if (slash) *slash = 0;
+  else prefix[0] = 0;
+  free(s->root);
+  size_t n = strlen(scheme) + strlen(bucket) + strlen(prefix) + 8;
+  if (!(s->root = malloc(n))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  snprintf(s->root, n, "%s://%s%s%s", scheme, bucket, prefix[0] ? "/" : "", prefix);
+  return 0;
+}
+
+const char *object_path_trim(const char *path, size_t *len) {
+  while (*path == '/') path++;
+  size_t n = strlen(path);
+  while (n && path[n - 1] == '/') n--;
+  *len = n;
+  return path;
+}
+
 /* A GET of one object whose URL and display it owns. */
 typedef struct object_reader {
   sic_reader base;      /* read/close, delegating to the HTTP reader */

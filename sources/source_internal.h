@@ -64,6 +64,10 @@ int object_list_get(const http_req *req, size_t max, object_list_parse parse, si
  * one object, which moves to *object renamed to its base name, and 1 is returned (the caller
  * cuts prefix and root to the object's directory); 0 when it does not; SIC_ENOMEM. page is freed. */
 int object_take_single(sic_source_page *page, const char *prefix, sic_source_entry *object, sic_err *err);
+/* Cut prefix to its directory (the object's) and make the root "scheme://bucket[/prefix]". */
+int object_root_to_dir(sic_source *s, const char *scheme, const char *bucket, char *prefix, sic_err *err);
+/* The key prefix in a URI path: leading '/' skipped (returned), trailing '/' not counted (*len). */
+const char *object_path_trim(const char *path, size_t *len);
 /* A ranged, resumable GET of an object. url and display are taken over (freed with the reader,
  * or on failure; url wiped first when wipe_url: it may hold a SAS); headers are borrowed. */
 int object_open(sic_source *s, char *url, char *display, const char *const *headers, int wipe_url, int64_t offset,
