@@ -50,7 +50,11 @@ int zip_spool_open(const http_req *req, sic_reader **out, sic_err *err);
 /* Append an entry to a page; 0 or SIC_ENOMEM. name is copied, etag may be NULL. */
 int page_add(sic_source_page *page, const char *name, size_t name_len, int64_t size, const char *etag,
              size_t etag_len, int64_t mtime_ms);
-/* ---- shared by the object stores (s3, gs, azure); signing and URLs stay in each scheme ---- */
+/* ISO-8601 UTC time ("2024-05-01T10:00:00.000Z", S3's LastModified) -> ms since epoch; -1 if bad. */
+int64_t iso8601_ms(const char *p, size_t n);
+
+/* ---- shared by the object stores (s3, gs, azure): object_store.c. Signing and URLs stay in
+ * each scheme. ---- */
 
 /* The page of a root that names one object: that object, its only entry. 0 or SIC_ENOMEM. */
 int object_single_page(const sic_source_entry *object, sic_source_page *page, sic_err *err);
@@ -72,9 +76,6 @@ const char *object_path_trim(const char *path, size_t *len);
  * or on failure; url wiped first when wipe_url: it may hold a SAS); headers are borrowed. */
 int object_open(sic_source *s, char *url, char *display, const char *const *headers, int wipe_url, int64_t offset,
                 int64_t length, sic_reader **out, sic_err *err);
-
-/* ISO-8601 UTC time ("2024-05-01T10:00:00.000Z", S3's LastModified) -> ms since epoch; -1 if bad. */
-int64_t iso8601_ms(const char *p, size_t n);
 
 /* S3 (exposed for tests and the fuzzer): the canonical ListObjectsV2 query (names sorted,
  * RFC 3986 encoding; max_keys 0 = the server's default), and the parse of its answer into
