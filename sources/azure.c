@@ -163,16 +163,7 @@ static int az_list_raw(sic_source *s, const char *key_prefix, const char *token,
   }
   http_req req = {.url = url, .display = display, .auth = &s->auth, .settings = &s->settings, .headers = az_headers,
                   .length = -1};
-  char *body;
-  size_t len;
-  rc = http_get_all(&req, AZ_LIST_MAX, &body, &len, err);
-  if (rc) goto done;
-  rc = az_parse_list(body, len, strip, page, err);
-  if (rc) {
-    sic_err_wrap(err, "listing %s: ", display);
-    sic_source_page_free(page);
-  }
-  free(body);
+  rc = object_list_get(&req, AZ_LIST_MAX, az_parse_list, strip, page, err);
 done:
   free(ep);
   free(et);
@@ -184,60 +175,18 @@ done:
 
 static int az_list(sic_source *s, const char *token, sic_source_page *page, sic_err *err) {
   az_impl *h = s->impl;
-  if (h->single) {
-    memset(page, 0, sizeof *page);
-    const sic_source_entry *o = &h->object;
-    if (page_add(page, o->name, strlen(o->name), o->size, o->etag, o->etag ? strlen(o->etag) : 0, o->mtime_ms))
-      return sic_err_set(err, SIC_ENOMEM, "out of memory");
-    return 0;
-  }
+  if (h->single) return object_single_page(&h->object, page, err);
   char kp[2048];
   snprintf(kp, sizeof kp, "%s%s", h->prefix, h->prefix[0] ? "/" : "");
   return az_list_raw(s, kp, token, 0, strlen(kp), page, err);
-}
-
-typedef struct az_reader {
-  sic_reader base;      /* read/close, delegating to the HTTP reader */
-  sic_reader *http;     /* the transfer (owned) */
-  http_req req;         /* borrowed by http */
-  char *url;            /* owned (holds the SAS) */
-  char *display;        /* owned */
-} az_reader;
-
-static int ar_read(sic_reader *base, uint8_t *buf, size_t cap, size_t *got, sic_err *err) {
-  az_reader *r = (az_reader *)base;
-  return r->http->read(r->http, buf, cap, got, err);
-}
-
-static void ar_close(sic_reader *base) {
-  az_reader *r = (az_reader *)base;
-  if (r->http) r->http->close(r->http);
-  if (r->url) memset(r->url, 0, strlen(r->url));
-  free(r->url);
-  free(r->display);
-  free(r);
 }
 
 static int az_read(sic_source *s, const char *name, int64_t offset, int64_t length, sic_reader **out, sic_err *err) {
   az_impl *h = s->impl;
   char key[4096];
   snprintf(key, sizeof key, "%s%s%s", h->prefix, h->prefix[0] && name[0] ? "/" : "", name);
-  az_reader *r = calloc(1, sizeof *r);
-  if (!r || !(r->url = az_url(h, key, NULL)) || !(r->display = az_display(s, key))) {
-    if (r) ar_close(&r->base);
-    return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  }
-  r->base.read = ar_read;
-  r->base.close = ar_close;
-  r->req = (http_req){.url = r->url, .display = r->display, .auth = &s->auth, .settings = &s->settings,
-                      .headers = az_headers, .offset = offset, .length = length, .resumable = 1};
-  int rc = http_open(&r->req, &r->http, err);
-  if (rc) {
-    ar_close(&r->base);
-    return rc;
-  }
-  *out = &r->base;
-  return 0;
+  /* the URL holds the SAS: wiped when the reader goes */
+  return object_open(s, az_url(h, key, NULL), az_display(s, key), az_headers, 1, offset, length, out, err);
 }
 
 static void az_destroy(sic_source *s) {
@@ -262,19 +211,10 @@ static int az_probe_single(sic_source *s, az_impl *h, sic_err *err) {
   sic_source_page page;
   int rc = az_list_raw(s, h->prefix, NULL, 2, 0, &page, err);
   if (rc) return rc;
-  for (size_t i = 0; i < page.n && !h->single; i++)
-    if (!strcmp(page.items[i].name, h->prefix)) {
-      h->single = 1;
-      h->object = page.items[i];
-      page.items[i].name = page.items[i].etag = NULL;
-    }
-  sic_source_page_free(&page);
-  if (!h->single) return 0;
+  rc = object_take_single(&page, h->prefix, &h->object, err);
+  if (rc <= 0) return rc;
+  h->single = 1;
   char *slash = strrchr(h->prefix, '/');
-  char *base = strdup(slash ? slash + 1 : h->prefix);
-  if (!base) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  free(h->object.name);
-  h->object.name = base;
   size_t cut = strlen(h->prefix) - (slash ? strlen(slash) : strlen(h->prefix)); /* new prefix length */
   size_t rl = strlen(s->root) - strlen(h->prefix) + cut;
   if (!slash && rl && s->root[rl - 1] == '/') rl--;
@@ -309,14 +249,13 @@ int source_azure_init(sic_source *s, const sic_uri *u, sic_err *err) {
     container = path;
     clen = strcspn(path, "/");
     path += clen;
-    while (*path == '/') path++;
   }
   if (!clen || !account_len)
     return sic_err_set(err, SIC_EINVAL, "%s: expected %s", s->display,
                        https ? "https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH"
                              : "abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/PATH");
-  size_t pl = strlen(path);
-  while (pl && path[pl - 1] == '/') pl--;
+  size_t pl;
+  path = object_path_trim(path, &pl);
   h->container = strndup(container, clen);
   h->prefix = strndup(path, pl);
   const char *ep = getenv("AZURE_STORAGE_BLOB_ENDPOINT");

@@ -104,6 +104,11 @@ bad:
 
 /* ---- requests ---- */
 
+/* gcs_parse_list in the shape object_list_get calls. */
+static int gcs_parse_body(char *body, size_t n, size_t strip, sic_source_page *page, sic_err *err) {
+  return gcs_parse_list(body, n, strip, page, err);
+}
+
 static int gcs_list_raw(sic_source *s, const char *key_prefix, const char *token, int max, size_t strip,
                         sic_source_page *page, sic_err *err) {
   gcs_impl *h = s->impl;
@@ -121,16 +126,7 @@ static int gcs_list_raw(sic_source *s, const char *key_prefix, const char *token
   if (et) k += snprintf(url + k, n - k, "&pageToken=%s", et);
   if (max > 0) snprintf(url + k, n - k, "&maxResults=%d", max);
   http_req req = {.url = url, .display = display, .auth = &s->auth, .settings = &s->settings, .length = -1};
-  char *body;
-  size_t len;
-  rc = http_get_all(&req, GCS_LIST_MAX, &body, &len, err);
-  if (rc) goto done;
-  rc = gcs_parse_list(body, len, strip, page, err);
-  if (rc) {
-    sic_err_wrap(err, "listing %s: ", display);
-    sic_source_page_free(page);
-  }
-  free(body);
+  rc = object_list_get(&req, GCS_LIST_MAX, gcs_parse_body, strip, page, err);
 done:
   free(ep);
   free(et);
@@ -142,66 +138,23 @@ done:
 
 static int gcs_list(sic_source *s, const char *token, sic_source_page *page, sic_err *err) {
   gcs_impl *h = s->impl;
-  if (h->single) {
-    memset(page, 0, sizeof *page);
-    const sic_source_entry *o = &h->object;
-    if (page_add(page, o->name, strlen(o->name), o->size, o->etag, o->etag ? strlen(o->etag) : 0, o->mtime_ms))
-      return sic_err_set(err, SIC_ENOMEM, "out of memory");
-    return 0;
-  }
+  if (h->single) return object_single_page(&h->object, page, err);
   char kp[2048];
   snprintf(kp, sizeof kp, "%s%s", h->prefix, h->prefix[0] ? "/" : "");
   return gcs_list_raw(s, kp, token, 0, strlen(kp), page, err);
-}
-
-typedef struct gcs_reader {
-  sic_reader base;      /* read/close, delegating to the HTTP reader */
-  sic_reader *http;     /* the transfer (owned) */
-  http_req req;         /* borrowed by http */
-  char *url;            /* owned */
-  char *display;        /* owned */
-} gcs_reader;
-
-static int gr_read(sic_reader *base, uint8_t *buf, size_t cap, size_t *got, sic_err *err) {
-  gcs_reader *r = (gcs_reader *)base;
-  return r->http->read(r->http, buf, cap, got, err);
-}
-
-static void gr_close(sic_reader *base) {
-  gcs_reader *r = (gcs_reader *)base;
-  if (r->http) r->http->close(r->http);
-  free(r->url);
-  free(r->display);
-  free(r);
 }
 
 static int gcs_read(sic_source *s, const char *name, int64_t offset, int64_t length, sic_reader **out, sic_err *err) {
   gcs_impl *h = s->impl;
   char key[4096];
   snprintf(key, sizeof key, "%s%s%s", h->prefix, h->prefix[0] && name[0] ? "/" : "", name);
-  gcs_reader *r = calloc(1, sizeof *r);
   char *ek = http_escape(key, 0), *eb = http_escape(h->bucket, 0);
   size_t n = strlen(h->endpoint) + (ek ? strlen(ek) : 0) + (eb ? strlen(eb) : 0) + 64;
-  if (!r || !ek || !eb || !(r->url = malloc(n)) || !(r->display = gcs_display(h, key))) {
-    free(ek);
-    free(eb);
-    if (r) gr_close(&r->base);
-    return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  }
-  snprintf(r->url, n, "%s/storage/v1/b/%s/o/%s?alt=media", h->endpoint, eb, ek);
+  char *url = ek && eb ? malloc(n) : NULL;
+  if (url) snprintf(url, n, "%s/storage/v1/b/%s/o/%s?alt=media", h->endpoint, eb, ek);
   free(ek);
   free(eb);
-  r->base.read = gr_read;
-  r->base.close = gr_close;
-  r->req = (http_req){.url = r->url, .display = r->display, .auth = &s->auth, .settings = &s->settings,
-                      .offset = offset, .length = length, .resumable = 1};
-  int rc = http_open(&r->req, &r->http, err);
-  if (rc) {
-    gr_close(&r->base);
-    return rc;
-  }
-  *out = &r->base;
-  return 0;
+  return object_open(s, url, gcs_display(h, key), NULL, 0, offset, length, out, err);
 }
 
 static void gcs_destroy(sic_source *s) {
@@ -284,26 +237,10 @@ static int gcs_probe_single(sic_source *s, gcs_impl *h, sic_err *err) {
   sic_source_page page;
   int rc = gcs_list_raw(s, h->prefix, NULL, 2, 0, &page, err);
   if (rc) return rc;
-  for (size_t i = 0; i < page.n && !h->single; i++)
-    if (!strcmp(page.items[i].name, h->prefix)) {
-      h->single = 1;
-      h->object = page.items[i];
-      page.items[i].name = page.items[i].etag = NULL;
-    }
-  sic_source_page_free(&page);
-  if (!h->single) return 0;
-  char *slash = strrchr(h->prefix, '/');
-  char *base = strdup(slash ? slash + 1 : h->prefix);
-  if (!base) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  free(h->object.name);
-  h->object.name = base;
-  if (slash) *slash = 0;
-  else h->prefix[0] = 0;
-  free(s->root);
-  size_t n = strlen(h->bucket) + strlen(h->prefix) + 8;
-  if (!(s->root = malloc(n))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  snprintf(s->root, n, "gs://%s%s%s", h->bucket, h->prefix[0] ? "/" : "", h->prefix);
-  return 0;
+  rc = object_take_single(&page, h->prefix, &h->object, err);
+  if (rc <= 0) return rc;
+  h->single = 1;
+  return object_root_to_dir(s, "gs", h->bucket, h->prefix, err);
 }
 
 int source_gcs_init(sic_source *s, const sic_uri *u, sic_err *err) {
@@ -312,10 +249,8 @@ int source_gcs_init(sic_source *s, const sic_uri *u, sic_err *err) {
   s->impl = h;
   s->ops = &gcs_ops;
   if (!u->host[0]) return sic_err_set(err, SIC_EINVAL, "%s: no bucket (gs://BUCKET/PREFIX)", s->display);
-  const char *p = u->path;
-  while (*p == '/') p++;
-  size_t pl = strlen(p);
-  while (pl && p[pl - 1] == '/') pl--;
+  size_t pl;
+  const char *p = object_path_trim(u->path, &pl);
   const char *emu = getenv("STORAGE_EMULATOR_HOST");
   if (emu && *emu) {
     size_t el = strlen(emu);

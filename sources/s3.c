@@ -178,16 +178,7 @@ static int s3_list_raw(sic_source *s, const char *key_prefix, const char *token,
   }
   http_req req = {.url = url, .display = display, .auth = &s->auth, .settings = &s->settings,
                   .headers = s3_headers, .length = -1};
-  char *body;
-  size_t len;
-  rc = http_get_all(&req, S3_LIST_MAX, &body, &len, err);
-  if (rc) goto done;
-  rc = s3_parse_list(body, len, strip, page, err);
-  if (rc) {
-    sic_err_wrap(err, "listing %s: ", display);
-    sic_source_page_free(page);
-  }
-  free(body);
+  rc = object_list_get(&req, S3_LIST_MAX, s3_parse_list, strip, page, err);
 done:
   free(q);
   free(url);
@@ -197,59 +188,17 @@ done:
 
 static int s3_list(sic_source *s, const char *token, sic_source_page *page, sic_err *err) {
   s3_impl *h = s->impl;
-  if (h->single) { /* the root is the object's directory; the object is the only entry */
-    memset(page, 0, sizeof *page);
-    const sic_source_entry *o = &h->object;
-    if (page_add(page, o->name, strlen(o->name), o->size, o->etag, o->etag ? strlen(o->etag) : 0, o->mtime_ms))
-      return sic_err_set(err, SIC_ENOMEM, "out of memory");
-    return 0;
-  }
+  if (h->single) return object_single_page(&h->object, page, err); /* the root is the object's directory */
   char kp[2048];
   snprintf(kp, sizeof kp, "%s%s", h->prefix, h->prefix[0] ? "/" : "");
   return s3_list_raw(s, kp, token, 0, strlen(kp), page, err);
-}
-
-typedef struct s3_reader {
-  sic_reader base;      /* read/close, delegating to the HTTP reader */
-  sic_reader *http;     /* the transfer (owned) */
-  http_req req;         /* borrowed by http */
-  char *url;            /* owned */
-  char *display;        /* owned */
-} s3_reader;
-
-static int s3r_read(sic_reader *base, uint8_t *buf, size_t cap, size_t *got, sic_err *err) {
-  s3_reader *r = (s3_reader *)base;
-  return r->http->read(r->http, buf, cap, got, err);
-}
-
-static void s3r_close(sic_reader *base) {
-  s3_reader *r = (s3_reader *)base;
-  if (r->http) r->http->close(r->http);
-  free(r->url);
-  free(r->display);
-  free(r);
 }
 
 static int s3_read(sic_source *s, const char *name, int64_t offset, int64_t length, sic_reader **out, sic_err *err) {
   s3_impl *h = s->impl;
   char key[4096];
   snprintf(key, sizeof key, "%s%s%s", h->prefix, h->prefix[0] && name[0] ? "/" : "", name);
-  s3_reader *r = calloc(1, sizeof *r);
-  if (!r || !(r->url = s3_url(h, key, NULL)) || !(r->display = s3_display(h, key))) {
-    if (r) s3r_close(&r->base);
-    return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  }
-  r->base.read = s3r_read;
-  r->base.close = s3r_close;
-  r->req = (http_req){.url = r->url, .display = r->display, .auth = &s->auth, .settings = &s->settings,
-                      .headers = s3_headers, .offset = offset, .length = length, .resumable = 1};
-  int rc = http_open(&r->req, &r->http, err);
-  if (rc) {
-    s3r_close(&r->base);
-    return rc;
-  }
-  *out = &r->base;
-  return 0;
+  return object_open(s, s3_url(h, key, NULL), s3_display(h, key), s3_headers, 0, offset, length, out, err);
 }
 
 static void s3_destroy(sic_source *s) {
@@ -296,27 +245,10 @@ static int s3_probe_single(sic_source *s, s3_impl *h, sic_err *err) {
   sic_source_page page;
   int rc = s3_list_raw(s, h->prefix, NULL, 2, 0, &page, err);
   if (rc) return rc;
-  for (size_t i = 0; i < page.n && !h->single; i++)
-    if (!strcmp(page.items[i].name, h->prefix)) {
-      h->single = 1;
-      h->object = page.items[i];
-      page.items[i].name = page.items[i].etag = NULL;
-    }
-  sic_source_page_free(&page);
-  if (!h->single) return 0;
-  char *slash = strrchr(h->prefix, '/'); /* the root becomes the object's directory */
-  char *base = strdup(slash ? slash + 1 : h->prefix);
-  if (!base) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  free(h->object.name);
-  h->object.name = base;
-  if (slash) *slash = 0;
-  else h->prefix[0] = 0;
-  free(s->root);
-  size_t n = strlen(h->bucket) + strlen(h->prefix) + 8;
-  s->root = malloc(n);
-  if (!s->root) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  snprintf(s->root, n, "s3://%s%s%s", h->bucket, h->prefix[0] ? "/" : "", h->prefix);
-  return 0;
+  rc = object_take_single(&page, h->prefix, &h->object, err);
+  if (rc <= 0) return rc;
+  h->single = 1;
+  return object_root_to_dir(s, "s3", h->bucket, h->prefix, err);
 }
 
 int source_s3_init(sic_source *s, const sic_uri *u, sic_err *err) {
@@ -325,10 +257,8 @@ int source_s3_init(sic_source *s, const sic_uri *u, sic_err *err) {
   s->impl = h;
   s->ops = &s3_ops;
   if (!u->host[0]) return sic_err_set(err, SIC_EINVAL, "%s: no bucket (s3://BUCKET/PREFIX)", s->display);
-  const char *p = u->path;
-  while (*p == '/') p++;
-  size_t pl = strlen(p);
-  while (pl && p[pl - 1] == '/') pl--;
+  size_t pl;
+  const char *p = object_path_trim(u->path, &pl);
   const char *endpoint = env2("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
   const char *region = env2("AWS_REGION", "AWS_DEFAULT_REGION");
   h->bucket = strdup(u->host);

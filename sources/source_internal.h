@@ -53,6 +53,30 @@ int page_add(sic_source_page *page, const char *name, size_t name_len, int64_t s
 /* ISO-8601 UTC time ("2024-05-01T10:00:00.000Z", S3's LastModified) -> ms since epoch; -1 if bad. */
 int64_t iso8601_ms(const char *p, size_t n);
 
+/* ---- shared by the object stores (s3, gs, azure): object_store.c. Signing and URLs stay in
+ * each scheme. ---- */
+
+/* The page of a root that names one object: that object, its only entry. 0 or SIC_ENOMEM. */
+int object_single_page(const sic_source_entry *object, sic_source_page *page, sic_err *err);
+/* How a scheme turns a listing answer into page (see s3_parse_list); body is writable. */
+typedef int (*object_list_parse)(char *body, size_t n, size_t strip, sic_source_page *page, sic_err *err);
+/* GET a listing (at most max bytes) and parse it into page; errors name display. page is
+ * empty on error. */
+int object_list_get(const http_req *req, size_t max, object_list_parse parse, size_t strip, sic_source_page *page,
+                    sic_err *err);
+/* After listing the root's own key: when an entry of page is exactly prefix, the root names
+ * one object, which moves to *object renamed to its base name, and 1 is returned (the caller
+ * cuts prefix and root to the object's directory); 0 when it does not; SIC_ENOMEM. page is freed. */
+int object_take_single(sic_source_page *page, const char *prefix, sic_source_entry *object, sic_err *err);
+/* Cut prefix to its directory (the object's) and make the root "scheme://bucket[/prefix]". */
+int object_root_to_dir(sic_source *s, const char *scheme, const char *bucket, char *prefix, sic_err *err);
+/* The key prefix in a URI path: leading '/' skipped (returned), trailing '/' not counted (*len). */
+const char *object_path_trim(const char *path, size_t *len);
+/* A ranged, resumable GET of an object. url and display are taken over (freed with the reader,
+ * or on failure; url wiped first when wipe_url: it may hold a SAS); headers are borrowed. */
+int object_open(sic_source *s, char *url, char *display, const char *const *headers, int wipe_url, int64_t offset,
+                int64_t length, sic_reader **out, sic_err *err);
+
 /* S3 (exposed for tests and the fuzzer): the canonical ListObjectsV2 query (names sorted,
  * RFC 3986 encoding; max_keys 0 = the server's default), and the parse of its answer into
  * page (names with the first strip bytes of each key dropped; page->next set when truncated). */

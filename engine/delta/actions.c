@@ -64,6 +64,46 @@ static int read_bool(sic_jscan *s, int *out) {
   return sic_json_bool(s, out);
 }
 
+/* How one member of an action object is read. */
+typedef enum field_kind { F_STRING, F_RAW, F_I64, F_BOOL, F_DV } field_kind;
+
+/* One member an action wants: its key, how to read it, where to put it. */
+typedef struct field {
+  const char *key;             /* member name */
+  size_t key_len;              /* its bytes (keys are compared once per member of every add) */
+  field_kind kind;             /* reader to use */
+  void *out;                   /* slice, int64_t, int or dv_info, by kind */
+} field;
+
+/* A field entry for a literal key. */
+#define FIELD(key, kind, out) {key, sizeof(key) - 1, kind, out}
+
+static int read_dv(sic_jscan *s, dv_info *dv);
+
+/* Read the members of an object into fields (others skipped). Every action has this shape, so
+ * each apply_* only lists its keys. Returns 0 when read, 1 when the value was null (consumed:
+ * the action is absent), -1 on bad JSON. */
+static int read_fields(sic_jscan *s, const field *fields, size_t n) {
+  sic_jiter it;
+  sic_jstr k;
+  int r;
+  if (sic_json_peek(s) == SIC_JT_NULL) return sic_json_null(s) ? -1 : 1;
+  if (sic_json_obj_begin(s, &it)) return -1;
+  while ((r = sic_json_obj_next(s, &it, &k)) > 0) {
+    const field *f = NULL;
+    for (size_t i = 0; i < n && !f; i++)
+      if (sic_jstr_eq(&k, fields[i].key, fields[i].key_len)) f = &fields[i];
+    if (!f) r = sic_json_skip(s);
+    else if (f->kind == F_STRING) r = read_string(s, f->out);
+    else if (f->kind == F_RAW) r = read_raw(s, f->out);
+    else if (f->kind == F_I64) r = read_i64(s, f->out);
+    else if (f->kind == F_BOOL) r = read_bool(s, f->out);
+    else r = read_dv(s, f->out);
+    if (r) return -1;
+  }
+  return r < 0 ? -1 : 0;
+}
+
 /* Bytes of a slice once unescaped (for sizing). */
 static size_t slice_len(const slice *v) { return v->present ? v->len : 0; }
 
@@ -82,20 +122,12 @@ static char *put_slice(char *dst, const slice *v) {
 
 static int read_dv(sic_jscan *s, dv_info *dv) {
   if (sic_json_peek(s) == SIC_JT_NULL) return sic_json_null(s);
-  sic_jiter it;
-  sic_jstr k;
-  int r;
   dv->present = 1;
-  if (sic_json_obj_begin(s, &it)) return -1;
-  while ((r = sic_json_obj_next(s, &it, &k)) > 0) {
-    if (SIC_JSTR_IS(&k, "storageType")) r = read_string(s, &dv->storage);
-    else if (SIC_JSTR_IS(&k, "pathOrInlineDv")) r = read_string(s, &dv->path);
-    else if (SIC_JSTR_IS(&k, "offset")) r = read_i64(s, &dv->offset);
-    else if (SIC_JSTR_IS(&k, "cardinality")) r = read_i64(s, &dv->cardinality);
-    else r = sic_json_skip(s);
-    if (r) return -1;
-  }
-  return r;
+  const field fields[] = {
+    FIELD("storageType", F_STRING, &dv->storage), FIELD("pathOrInlineDv", F_STRING, &dv->path),
+    FIELD("offset", F_I64, &dv->offset), FIELD("cardinality", F_I64, &dv->cardinality),
+  };
+  return read_fields(s, fields, sizeof fields / sizeof *fields) < 0 ? -1 : 0;
 }
 
 /* The DV id text: storage type, path or inline data, and "@offset" when there is one. */
@@ -160,6 +192,20 @@ static dl_entry *lookup(dl_snap *s, const char *path, const char *dv, uint64_t h
   return e;
 }
 
+/* The entry of a file (path plus DV id, which may be NULL); its hash goes to *h. */
+static dl_entry *lookup_file(dl_snap *s, const char *path, const char *dv, uint64_t *h) {
+  *h = key_hash(path, strlen(path), dv ? dv : "", dv ? strlen(dv) : 0);
+  return lookup(s, path, dv, *h);
+}
+
+/* Copy the DV id text (dvlen bytes, none when 0) to dst, NUL-terminated; NULL when there is none. */
+static char *put_dv(char *dst, const char *dv, int dvlen) {
+  if (dvlen <= 0) return NULL;
+  memcpy(dst, dv, (size_t)dvlen);
+  dst[dvlen] = 0;
+  return dst;
+}
+
 /* ---- actions ---- */
 typedef struct add_action {
   slice path, pv, stats, stats_parsed;
@@ -191,24 +237,14 @@ static int apply_add(dl_snap *s, sic_jscan *js) {
   a.size = -1;
   a.mtime = -1;
   a.dv.offset = -1;
-  sic_jiter it;
-  sic_jstr k;
-  int r;
-  if (sic_json_peek(js) == SIC_JT_NULL) return sic_json_null(js);
-  if (sic_json_obj_begin(js, &it)) return -1;
-  while ((r = sic_json_obj_next(js, &it, &k)) > 0) {
-    if (SIC_JSTR_IS(&k, "path")) r = read_string(js, &a.path);
-    else if (SIC_JSTR_IS(&k, "partitionValues")) r = read_raw(js, &a.pv);
-    else if (SIC_JSTR_IS(&k, "size")) r = read_i64(js, &a.size);
-    else if (SIC_JSTR_IS(&k, "modificationTime")) r = read_i64(js, &a.mtime);
-    else if (SIC_JSTR_IS(&k, "dataChange")) r = read_bool(js, &a.data_change);
-    else if (SIC_JSTR_IS(&k, "stats")) r = read_string(js, &a.stats);
-    else if (SIC_JSTR_IS(&k, "stats_parsed")) r = read_raw(js, &a.stats_parsed);
-    else if (SIC_JSTR_IS(&k, "deletionVector")) r = read_dv(js, &a.dv);
-    else r = sic_json_skip(js);
-    if (r) return -1;
-  }
-  if (r < 0) return -1;
+  const field fields[] = {
+    FIELD("path", F_STRING, &a.path), FIELD("partitionValues", F_RAW, &a.pv), FIELD("size", F_I64, &a.size),
+    FIELD("modificationTime", F_I64, &a.mtime), FIELD("dataChange", F_BOOL, &a.data_change),
+    FIELD("stats", F_STRING, &a.stats), FIELD("stats_parsed", F_RAW, &a.stats_parsed),
+    FIELD("deletionVector", F_DV, &a.dv),
+  };
+  int r = read_fields(js, fields, sizeof fields / sizeof *fields);
+  if (r) return r < 0 ? -1 : 0;
   if (!a.path.present) { s->bad_actions++; return 0; }
   char dvbuf[1024];
   int dvlen = dv_text(&a.dv, dvbuf, sizeof dvbuf);
@@ -233,18 +269,13 @@ static int apply_add(dl_snap *s, sic_jscan *js) {
     f.num_records = num_records_of(start, (size_t)(p - 1 - start));
     f.stats_parsed = st == &a.stats_parsed;
   }
-  f.dv_id = NULL;
-  if (dvlen > 0) {
-    f.dv_id = p;
-    memcpy(p, dvbuf, (size_t)dvlen);
-    p[dvlen] = 0;
-  }
+  f.dv_id = put_dv(p, dvbuf, dvlen);
   f.size = a.size < 0 ? 0 : a.size;
   f.modification_time = a.mtime;
   f.dv_cardinality = a.dv.present ? (a.dv.cardinality > 0 ? a.dv.cardinality : 0) : 0;
   f.data_change = a.data_change;
-  uint64_t h = key_hash(f.path, strlen(f.path), f.dv_id ? f.dv_id : "", f.dv_id ? strlen(f.dv_id) : 0);
-  dl_entry *e = lookup(s, f.path, f.dv_id, h);
+  uint64_t h;
+  dl_entry *e = lookup_file(s, f.path, f.dv_id, &h);
   if (!e) { free(block); return -2; }
   if (e->state != DL_EMPTY) free(e->block);
   e->hash = h;
@@ -265,35 +296,21 @@ static int apply_remove(dl_snap *s, sic_jscan *js) {
   dv_info dv;
   memset(&dv, 0, sizeof dv);
   dv.offset = -1;
-  sic_jiter it;
-  sic_jstr k;
-  int r;
-  if (sic_json_peek(js) == SIC_JT_NULL) return sic_json_null(js);
-  if (sic_json_obj_begin(js, &it)) return -1;
-  while ((r = sic_json_obj_next(js, &it, &k)) > 0) {
-    if (SIC_JSTR_IS(&k, "path")) r = read_string(js, &path);
-    else if (SIC_JSTR_IS(&k, "size")) r = read_i64(js, &size);
-    else if (SIC_JSTR_IS(&k, "deletionTimestamp")) r = read_i64(js, &ts);
-    else if (SIC_JSTR_IS(&k, "dataChange")) r = read_bool(js, &dc);
-    else if (SIC_JSTR_IS(&k, "deletionVector")) r = read_dv(js, &dv);
-    else r = sic_json_skip(js);
-    if (r) return -1;
-  }
-  if (r < 0) return -1;
+  const field fields[] = {
+    FIELD("path", F_STRING, &path), FIELD("size", F_I64, &size), FIELD("deletionTimestamp", F_I64, &ts),
+    FIELD("dataChange", F_BOOL, &dc), FIELD("deletionVector", F_DV, &dv),
+  };
+  int r = read_fields(js, fields, sizeof fields / sizeof *fields);
+  if (r) return r < 0 ? -1 : 0;
   if (!path.present) { s->bad_actions++; return 0; }
   char dvbuf[1024];
   int dvlen = dv_text(&dv, dvbuf, sizeof dvbuf);
   char *block = malloc(path.len + 1 + (size_t)dvlen + 1);
   if (!block) return -2;
   sic_delta_tombstone t = {block, NULL, size, ts};
-  char *p = put_slice(block, &path);
-  if (dvlen > 0) {
-    t.dv_id = p;
-    memcpy(p, dvbuf, (size_t)dvlen);
-    p[dvlen] = 0;
-  }
-  uint64_t h = key_hash(t.path, strlen(t.path), t.dv_id ? t.dv_id : "", t.dv_id ? strlen(t.dv_id) : 0);
-  dl_entry *e = lookup(s, t.path, t.dv_id, h);
+  t.dv_id = put_dv(put_slice(block, &path), dvbuf, dvlen);
+  uint64_t h;
+  dl_entry *e = lookup_file(s, t.path, t.dv_id, &h);
   if (!e) { free(block); return -2; }
   if (e->state != DL_EMPTY) {
     if (e->state == DL_ACTIVE && t.size < 0) t.size = e->f.size; /* a remove without size: the add knew it */
@@ -321,22 +338,12 @@ static char *own_slice(dl_snap *s, const slice *v) {
 static int apply_metadata(dl_snap *s, sic_jscan *js) {
   slice id = {0}, name = {0}, schema = {0}, parts = {0}, conf = {0};
   int64_t created = -1;
-  sic_jiter it;
-  sic_jstr k;
-  int r;
-  if (sic_json_peek(js) == SIC_JT_NULL) return sic_json_null(js);
-  if (sic_json_obj_begin(js, &it)) return -1;
-  while ((r = sic_json_obj_next(js, &it, &k)) > 0) {
-    if (SIC_JSTR_IS(&k, "id")) r = read_string(js, &id);
-    else if (SIC_JSTR_IS(&k, "name")) r = read_string(js, &name);
-    else if (SIC_JSTR_IS(&k, "schemaString")) r = read_string(js, &schema);
-    else if (SIC_JSTR_IS(&k, "partitionColumns")) r = read_raw(js, &parts);
-    else if (SIC_JSTR_IS(&k, "configuration")) r = read_raw(js, &conf);
-    else if (SIC_JSTR_IS(&k, "createdTime")) r = read_i64(js, &created);
-    else r = sic_json_skip(js);
-    if (r) return -1;
-  }
-  if (r < 0) return -1;
+  const field fields[] = {
+    FIELD("id", F_STRING, &id), FIELD("name", F_STRING, &name), FIELD("schemaString", F_STRING, &schema),
+    FIELD("partitionColumns", F_RAW, &parts), FIELD("configuration", F_RAW, &conf), FIELD("createdTime", F_I64, &created),
+  };
+  int r = read_fields(js, fields, sizeof fields / sizeof *fields);
+  if (r) return r < 0 ? -1 : 0;
   sic_delta_snapshot *p = &s->pub;
   p->metadata_id = own_slice(s, &id);
   p->name = own_slice(s, &name);
@@ -350,20 +357,12 @@ static int apply_metadata(dl_snap *s, sic_jscan *js) {
 static int apply_protocol(dl_snap *s, sic_jscan *js) {
   int64_t rv = 0, wv = 0;
   slice rf = {0}, wf = {0};
-  sic_jiter it;
-  sic_jstr k;
-  int r;
-  if (sic_json_peek(js) == SIC_JT_NULL) return sic_json_null(js);
-  if (sic_json_obj_begin(js, &it)) return -1;
-  while ((r = sic_json_obj_next(js, &it, &k)) > 0) {
-    if (SIC_JSTR_IS(&k, "minReaderVersion")) r = read_i64(js, &rv);
-    else if (SIC_JSTR_IS(&k, "minWriterVersion")) r = read_i64(js, &wv);
-    else if (SIC_JSTR_IS(&k, "readerFeatures")) r = read_raw(js, &rf);
-    else if (SIC_JSTR_IS(&k, "writerFeatures")) r = read_raw(js, &wf);
-    else r = sic_json_skip(js);
-    if (r) return -1;
-  }
-  if (r < 0) return -1;
+  const field fields[] = {
+    FIELD("minReaderVersion", F_I64, &rv), FIELD("minWriterVersion", F_I64, &wv),
+    FIELD("readerFeatures", F_RAW, &rf), FIELD("writerFeatures", F_RAW, &wf),
+  };
+  int r = read_fields(js, fields, sizeof fields / sizeof *fields);
+  if (r) return r < 0 ? -1 : 0;
   s->pub.min_reader_version = (int32_t)rv;
   s->pub.min_writer_version = (int32_t)wv;
   s->pub.reader_features = own_slice(s, &rf);
@@ -374,19 +373,11 @@ static int apply_protocol(dl_snap *s, sic_jscan *js) {
 static int apply_commit_info(dl_snap *s, sic_jscan *js) {
   int64_t ts = -1, ict = -1;
   slice op = {0};
-  sic_jiter it;
-  sic_jstr k;
-  int r;
-  if (sic_json_peek(js) == SIC_JT_NULL) return sic_json_null(js);
-  if (sic_json_obj_begin(js, &it)) return -1;
-  while ((r = sic_json_obj_next(js, &it, &k)) > 0) {
-    if (SIC_JSTR_IS(&k, "timestamp")) r = read_i64(js, &ts);
-    else if (SIC_JSTR_IS(&k, "inCommitTimestamp")) r = read_i64(js, &ict);
-    else if (SIC_JSTR_IS(&k, "operation")) r = read_string(js, &op);
-    else r = sic_json_skip(js);
-    if (r) return -1;
-  }
-  if (r < 0) return -1;
+  const field fields[] = {
+    FIELD("timestamp", F_I64, &ts), FIELD("inCommitTimestamp", F_I64, &ict), FIELD("operation", F_STRING, &op),
+  };
+  int r = read_fields(js, fields, sizeof fields / sizeof *fields);
+  if (r) return r < 0 ? -1 : 0;
   if (s->cur) {
     s->cur->timestamp = ict >= 0 ? ict : ts;
     if (op.present) s->cur->operation = own_slice(s, &op);
@@ -396,17 +387,9 @@ static int apply_commit_info(dl_snap *s, sic_jscan *js) {
 
 static int apply_txn(dl_snap *s, sic_jscan *js) {
   slice app = {0};
-  sic_jiter it;
-  sic_jstr k;
-  int r;
-  if (sic_json_peek(js) == SIC_JT_NULL) return sic_json_null(js);
-  if (sic_json_obj_begin(js, &it)) return -1;
-  while ((r = sic_json_obj_next(js, &it, &k)) > 0) {
-    if (SIC_JSTR_IS(&k, "appId")) r = read_string(js, &app);
-    else r = sic_json_skip(js);
-    if (r) return -1;
-  }
-  if (r < 0 || !app.present) return r < 0 ? -1 : 0;
+  const field fields[] = {FIELD("appId", F_STRING, &app)};
+  int r = read_fields(js, fields, 1);
+  if (r || !app.present) return r < 0 ? -1 : 0;
   for (int64_t i = 0; i < s->pub.ntxns; i++)
     if (strlen(s->txn_ids[i]) == app.len && !memcmp(s->txn_ids[i], app.p, app.len)) return 0;
   if (s->pub.ntxns == s->cap_txns) {
@@ -425,19 +408,9 @@ static int apply_txn(dl_snap *s, sic_jscan *js) {
 static int apply_domain(dl_snap *s, sic_jscan *js) {
   slice dom = {0}, conf = {0};
   int removed = 0;
-  sic_jiter it;
-  sic_jstr k;
-  int r;
-  if (sic_json_peek(js) == SIC_JT_NULL) return sic_json_null(js);
-  if (sic_json_obj_begin(js, &it)) return -1;
-  while ((r = sic_json_obj_next(js, &it, &k)) > 0) {
-    if (SIC_JSTR_IS(&k, "domain")) r = read_string(js, &dom);
-    else if (SIC_JSTR_IS(&k, "configuration")) r = read_string(js, &conf);
-    else if (SIC_JSTR_IS(&k, "removed")) r = read_bool(js, &removed);
-    else r = sic_json_skip(js);
-    if (r) return -1;
-  }
-  if (r < 0 || !dom.present) return r < 0 ? -1 : 0;
+  const field fields[] = {FIELD("domain", F_STRING, &dom), FIELD("configuration", F_STRING, &conf), FIELD("removed", F_BOOL, &removed)};
+  int r = read_fields(js, fields, sizeof fields / sizeof *fields);
+  if (r || !dom.present) return r < 0 ? -1 : 0;
   char *name = own_slice(s, &dom);
   if (!name) return -2;
   sic_delta_snapshot *p = &s->pub;
@@ -464,17 +437,9 @@ static int apply_domain(dl_snap *s, sic_jscan *js) {
 
 static int apply_sidecar(dl_snap *s, sic_jscan *js) {
   slice path = {0};
-  sic_jiter it;
-  sic_jstr k;
-  int r;
-  if (sic_json_peek(js) == SIC_JT_NULL) return sic_json_null(js);
-  if (sic_json_obj_begin(js, &it)) return -1;
-  while ((r = sic_json_obj_next(js, &it, &k)) > 0) {
-    if (SIC_JSTR_IS(&k, "path")) r = read_string(js, &path);
-    else r = sic_json_skip(js);
-    if (r) return -1;
-  }
-  if (r < 0 || !path.present) return r < 0 ? -1 : 0;
+  const field fields[] = {FIELD("path", F_STRING, &path)};
+  int r = read_fields(js, fields, 1);
+  if (r || !path.present) return r < 0 ? -1 : 0;
   if (s->nsidecars == s->cap_sidecars) {
     int nc = s->cap_sidecars ? s->cap_sidecars * 2 : 8;
     char **g = realloc(s->sidecars, (size_t)nc * sizeof *g);

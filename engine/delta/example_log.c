@@ -139,6 +139,31 @@ static void metric(sic_jw *w, const char *name, int64_t id, const char *type) {
   sic_jw_end(w);
 }
 
+/* Open a sparkPlanInfo node and its children array (the caller writes the children). */
+static void node_begin(sic_jw *w, const char *name, const char *simple) {
+  sic_jw_obj(w);
+  sic_jw_kstr(w, "nodeName", name);
+  sic_jw_kstr(w, "simpleString", simple);
+  sic_jw_key(w, "children");
+  sic_jw_arr(w);
+}
+
+/* Close a node's children, write its (empty) metadata and open its metrics array. */
+static void node_metrics(sic_jw *w) {
+  sic_jw_end(w);
+  sic_jw_key(w, "metadata");
+  sic_jw_obj(w);
+  sic_jw_end(w);
+  sic_jw_key(w, "metrics");
+  sic_jw_arr(w);
+}
+
+/* Close a node's metrics and the node. */
+static void node_end(sic_jw *w) {
+  sic_jw_end(w);
+  sic_jw_end(w);
+}
+
 static void query(FILE *fp, sic_jw *w, int q, int64_t t0, const sic_delta_snapshot *snap, const column *cols, int ncols,
                   const filter *f) {
   char scan[8192], desc[512];
@@ -153,36 +178,16 @@ static void query(FILE *fp, sic_jw *w, int q, int64_t t0, const sic_delta_snapsh
   sic_jw_kstr(w, "details", "org.apache.spark.sql.Dataset.collect(Dataset.scala:3566)");
   sic_jw_kstr(w, "physicalPlanDescription", scan);
   sic_jw_key(w, "sparkPlanInfo");
-  sic_jw_obj(w);
-  sic_jw_kstr(w, "nodeName", "ColumnarToRow");
-  sic_jw_kstr(w, "simpleString", "ColumnarToRow");
-  sic_jw_key(w, "children");
-  sic_jw_arr(w);
-  sic_jw_obj(w);
-  sic_jw_kstr(w, "nodeName", "Scan parquet ");
-  sic_jw_kstr(w, "simpleString", scan);
-  sic_jw_key(w, "children");
-  sic_jw_arr(w);
-  sic_jw_end(w);
-  sic_jw_key(w, "metadata");
-  sic_jw_obj(w);
-  sic_jw_end(w);
-  sic_jw_key(w, "metrics");
-  sic_jw_arr(w);
+  node_begin(w, "ColumnarToRow", "ColumnarToRow");
+  node_begin(w, "Scan parquet ", scan);
+  node_metrics(w);
   metric(w, "number of files read", acc, "sum");
   metric(w, "size of files read", acc + 1, "size");
   metric(w, "scan time", acc + 2, "timing");
   metric(w, "number of output rows", acc + 3, "sum");
-  sic_jw_end(w);
-  sic_jw_end(w);
-  sic_jw_end(w);
-  sic_jw_key(w, "metadata");
-  sic_jw_obj(w);
-  sic_jw_end(w);
-  sic_jw_key(w, "metrics");
-  sic_jw_arr(w);
-  sic_jw_end(w);
-  sic_jw_end(w);
+  node_end(w);
+  node_metrics(w);
+  node_end(w);
   sic_jw_kint(w, "time", start);
   sic_jw_end(w);
   line(fp, w);

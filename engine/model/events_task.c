@@ -370,6 +370,17 @@ enum { SUB_NONE = -1, SUB_READ = -2, SUB_WRITE = -3, SUB_INPUT = -4, SUB_OUTPUT 
 
 typedef sic_keytab metric_name; /* target: sic_task_metric, or SUB_* for a nested object */
 #define M(n, t) SIC_KT(n, t)
+/* The push-based shuffle read fields: in their own object (PUSH) or flat in READ. */
+#define PUSH_READ_METRICS                                                               \
+    M("Corrupt Merged Block Chunks", SIC_TM_SR_PUSH_CORRUPT_MERGED_BLOCK_CHUNKS),        \
+    M("Merged Fetch Fallback Count", SIC_TM_SR_PUSH_MERGED_FETCH_FALLBACK_COUNT),        \
+    M("Merged Remote Blocks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_BLOCKS_FETCHED),      \
+    M("Merged Local Blocks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_BLOCKS_FETCHED),        \
+    M("Merged Remote Chunks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_CHUNKS_FETCHED),      \
+    M("Merged Local Chunks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_CHUNKS_FETCHED),        \
+    M("Merged Remote Bytes Read", SIC_TM_SR_PUSH_REMOTE_MERGED_BYTES_READ),              \
+    M("Merged Local Bytes Read", SIC_TM_SR_PUSH_LOCAL_MERGED_BYTES_READ),                \
+    M("Merged Remote Requests Duration", SIC_TM_SR_PUSH_REMOTE_MERGED_REQS_DURATION)
 
 static const metric_name TOP[] = {
     M("Executor Deserialize Time", SIC_TM_EXECUTOR_DESERIALIZE_TIME),
@@ -401,26 +412,10 @@ static const metric_name READ[] = {
      * this object) land in the same columns. */
     M("Push Based Shuffle", SUB_PUSH),
     M("Shuffle Push Read Metrics", SUB_PUSH),
-    M("Corrupt Merged Block Chunks", SIC_TM_SR_PUSH_CORRUPT_MERGED_BLOCK_CHUNKS),
-    M("Merged Fetch Fallback Count", SIC_TM_SR_PUSH_MERGED_FETCH_FALLBACK_COUNT),
-    M("Merged Remote Blocks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_BLOCKS_FETCHED),
-    M("Merged Local Blocks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_BLOCKS_FETCHED),
-    M("Merged Remote Chunks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_CHUNKS_FETCHED),
-    M("Merged Local Chunks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_CHUNKS_FETCHED),
-    M("Merged Remote Bytes Read", SIC_TM_SR_PUSH_REMOTE_MERGED_BYTES_READ),
-    M("Merged Local Bytes Read", SIC_TM_SR_PUSH_LOCAL_MERGED_BYTES_READ),
-    M("Merged Remote Requests Duration", SIC_TM_SR_PUSH_REMOTE_MERGED_REQS_DURATION),
+    PUSH_READ_METRICS,
     {NULL, 0, NULL, 0, 0}};
 static const metric_name PUSH[] = {
-    M("Corrupt Merged Block Chunks", SIC_TM_SR_PUSH_CORRUPT_MERGED_BLOCK_CHUNKS),
-    M("Merged Fetch Fallback Count", SIC_TM_SR_PUSH_MERGED_FETCH_FALLBACK_COUNT),
-    M("Merged Remote Blocks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_BLOCKS_FETCHED),
-    M("Merged Local Blocks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_BLOCKS_FETCHED),
-    M("Merged Remote Chunks Fetched", SIC_TM_SR_PUSH_REMOTE_MERGED_CHUNKS_FETCHED),
-    M("Merged Local Chunks Fetched", SIC_TM_SR_PUSH_LOCAL_MERGED_CHUNKS_FETCHED),
-    M("Merged Remote Bytes Read", SIC_TM_SR_PUSH_REMOTE_MERGED_BYTES_READ),
-    M("Merged Local Bytes Read", SIC_TM_SR_PUSH_LOCAL_MERGED_BYTES_READ),
-    M("Merged Remote Requests Duration", SIC_TM_SR_PUSH_REMOTE_MERGED_REQS_DURATION),
+    PUSH_READ_METRICS,
     {NULL, 0, NULL, 0, 0}};
 static const metric_name WRITE[] = {
     M("Shuffle Bytes Written", SIC_TM_SW_BYTES_WRITTEN),

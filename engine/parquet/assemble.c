@@ -21,16 +21,22 @@ typedef struct asm_ctx {
   sic_err *err;                /* error out */
 } asm_ctx;
 
-static void put(jbuf *b, const char *s, size_t n) {
-  if (b->oom) return;
+/* Room for n more bytes and a NUL; 0, or -1 once out of memory (b->oom stays set). */
+static int reserve(jbuf *b, size_t n) {
+  if (b->oom) return -1;
   if (b->len + n + 1 > b->cap) {
     size_t nc = b->cap ? b->cap * 2 : 4096;
     while (nc < b->len + n + 1) nc *= 2;
     char *np = realloc(b->p, nc);
-    if (!np) { b->oom = 1; return; }
+    if (!np) { b->oom = 1; return -1; }
     b->p = np;
     b->cap = nc;
   }
+  return 0;
+}
+
+static void put(jbuf *b, const char *s, size_t n) {
+  if (reserve(b, n)) return;
   memcpy(b->p + b->len, s, n);
   b->len += n;
 }
@@ -40,16 +46,7 @@ static void put_string(jbuf *b, const uint8_t *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   /* Reserve the worst case once (every byte a \u00XX escape), then write in place: statistics
    * strings escape every few bytes, and a call per escape would dominate. */
-  size_t need = n * 6 + 2;
-  if (b->oom) return;
-  if (b->len + need + 1 > b->cap) {
-    size_t nc = b->cap ? b->cap * 2 : 4096;
-    while (nc < b->len + need + 1) nc *= 2;
-    char *np = realloc(b->p, nc);
-    if (!np) { b->oom = 1; return; }
-    b->p = np;
-    b->cap = nc;
-  }
+  if (reserve(b, n * 6 + 2)) return;
   char *o = b->p + b->len;
   *o++ = '"';
   for (size_t i = 0; i < n; i++) {

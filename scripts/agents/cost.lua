@@ -4,8 +4,8 @@
 -- (total_saving_ms, wasted_core_ms) add up the impact estimates of every finding.
 --
 -- The findings it prices are those of the layers it needs: its edges in the graph are the
--- list (an agent added upstream is priced once it is named here, in one place).
-local NEEDS = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules" }
+-- list in lib/analysis/priced_layers.lua, which the cost.run rule walks too (one place).
+local NEEDS = require "lib.analysis.priced_layers"
 
 return {
   name = "cost",

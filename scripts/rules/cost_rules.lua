@@ -16,7 +16,8 @@ local savings = require "lib.analysis.savings"
 local cluster = require "lib.analysis.cluster"
 local pricing = require "lib.analysis.pricing"
 
-local AGENTS = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules" }
+-- the layers whose findings are priced: the cost agent's needs (one list for both)
+local AGENTS = require "lib.analysis.priced_layers"
 
 -- " Top by value: 1. id on entity $x; 2. ..." (at most 5), or "" when nothing has a value.
 local function top_list(savings)

@@ -106,6 +106,21 @@ __attribute__((unused)) static void check_record_skip(const char *test, const ch
   fclose(f);
 }
 
+/* The whole file, NUL-terminated (malloc'd; *len bytes before the NUL), or NULL. */
+__attribute__((unused)) static char *check_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+  fclose(f);
+  if (buf) buf[n] = 0;
+  *len = (size_t)n;
+  return buf;
+}
+
 __attribute__((unused)) static const char *check_shared_data_or_skip(const char *test) {
   const char *dir = check_shared_data();
   if (!dir) {

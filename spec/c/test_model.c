@@ -237,20 +237,6 @@ static void test_truncated_real(void) {
   sic_app_free(a);
 }
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
-  fclose(f);
-  if (buf) buf[n] = 0;
-  *len = (size_t)n;
-  return buf;
-}
-
 static void write_tmp(const char *path, const char *data, size_t len) {
   FILE *f = fopen(path, "wb");
   CHECK(f != NULL, "cannot write %s", path);
@@ -265,7 +251,7 @@ static void test_truncated_mid_line(void) {
   char src[8192], tmp[] = "/tmp/sic_test_model_XXXXXX";
   snprintf(src, sizeof src, "%s/spark/local-1430917381534", data_dir);
   size_t len;
-  char *buf = read_file(src, &len);
+  char *buf = check_read_file(src, &len);
   CHECK(buf != NULL);
   if (!buf) return;
   size_t cut = len * 2 / 3;
@@ -299,7 +285,7 @@ static void test_in_progress(void) {
   char src[8192], tmp[] = "/tmp/sic_test_inprog_XXXXXX", path[64];
   snprintf(src, sizeof src, "%s/spark/local-1430917381534", data_dir);
   size_t len;
-  char *buf = read_file(src, &len);
+  char *buf = check_read_file(src, &len);
   CHECK(buf != NULL);
   if (!buf || !mkdtemp(tmp)) { free(buf); return; }
   size_t cut = len / 3;
@@ -326,7 +312,7 @@ static void test_read_error(void) {
   char src[8192], tmp[] = "/tmp/sic_test_readerr_XXXXXX", path[64];
   snprintf(src, sizeof src, "%s/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd", data_dir);
   size_t len;
-  char *buf = read_file(src, &len);
+  char *buf = check_read_file(src, &len);
   CHECK(buf != NULL);
   if (!buf || !mkdtemp(tmp)) { free(buf); return; }
   snprintf(path, sizeof path, "%s/cut.zstd", tmp);
@@ -353,7 +339,7 @@ static void test_garbage(void) {
   char src[8192], tmp[] = "/tmp/sic_test_garbage_XXXXXX";
   snprintf(src, sizeof src, "%s/spark/local-1642039451826", data_dir);
   size_t len;
-  char *buf = read_file(src, &len);
+  char *buf = check_read_file(src, &len);
   CHECK(buf != NULL);
   if (!buf) return;
   uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -605,7 +591,7 @@ static void check_shs_tasks(const char *expectation, const char *log, int32_t st
   char path[8192];
   size_t len;
   snprintf(path, sizeof path, "%s/../shs-expectations/%s", data_dir, expectation);
-  char *doc = read_file(path, &len);
+  char *doc = check_read_file(path, &len);
   CHECK(doc != NULL, "cannot read %s", path);
   sic_app *a = load(log);
   const sic_stage *st = a ? sic_app_stage(a, stage_id, attempt) : NULL;
@@ -671,7 +657,7 @@ static void check_shs_jobs(void) {
   char path[8192];
   size_t len;
   snprintf(path, sizeof path, "%s/../shs-expectations/job_list_json_expectation.json", data_dir);
-  char *doc = read_file(path, &len);
+  char *doc = check_read_file(path, &len);
   CHECK(doc != NULL);
   sic_app *a = load("spark/local-1422981780767");
   if (!doc || !a) { free(doc); sic_app_free(a); return; }

@@ -42,19 +42,6 @@ static int read_all(sic_pq_file *f, rows *r, sic_err *err) {
   return sic_pq_read_rows(f, fields, n, on_row, r, err);
 }
 
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return NULL;
-  fseek(fp, 0, SEEK_END);
-  long n = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  uint8_t *b = malloc((size_t)n);
-  if (b && fread(b, 1, (size_t)n, fp) != (size_t)n) { free(b); b = NULL; }
-  fclose(fp);
-  *len = (size_t)n;
-  return b;
-}
-
 static void test_map_partition_values(const char *delta) {
   char path[2048];
   snprintf(path, sizeof path, "%s/delta-rs/checkpoint_with_partitions/_delta_log/00000000000000000002.checkpoint.parquet", delta);
@@ -126,7 +113,7 @@ static void test_broken(const char *delta) {
   char path[2048];
   snprintf(path, sizeof path, "%s/delta-rs/checkpoint_with_partitions/_delta_log/00000000000000000002.checkpoint.parquet", delta);
   size_t len = 0;
-  uint8_t *orig = slurp(path, &len);
+  uint8_t *orig = (uint8_t *)check_read_file(path, &len);
   CHECK(orig != NULL && len > 100);
   if (!orig) return;
   sic_pq_file *f = NULL;

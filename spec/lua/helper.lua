@@ -11,7 +11,7 @@
 --      T.example.log({ seed = 7 })           -- a log `sic example` generates (spec/support/example_logs.lua)
 --      local r = T.run_sic({"analyze", path, "--format", "json"})
 --      -- r.code (exit status), r.stdout, r.stderr
---      T.tmpname(), T.read_file(p), T.write_file(p, s)
+--      T.tmpname(), T.tmpdir(), T.read_file(p), T.write_file(p, s)
 --
 -- Environment (set by ctest): SIC_SOURCE_DIR, SIC_BUILD_DIR, SIC_BIN (the sic executable),
 -- SIC_LIB (libsic.so, for ffi.load), SIC_SHARED_DATA (../shared/data/real).
@@ -121,6 +121,14 @@ end
 -- A fresh temporary file name (os.tmpname creates it); specs os.remove what they create.
 function T.tmpname()
   return os.tmpname()
+end
+
+-- A fresh empty temporary directory (specs remove what they create).
+function T.tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir -p " .. shell_quote(d)))
+  return d
 end
 
 -- Run the sic executable with argv (a list of strings) and optional stdin text.

@@ -23,13 +23,6 @@ local function error_message(body)
   return json(body).error.message
 end
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. T.shell_quote(d)))
-  return d
-end
-
 describe("sic serve refuses to start unsafely", function()
   it("will not bind a non-loopback address without SIC_API_TOKEN", function()
     local srv = H.start({ "--logs", LOGS, "--listen", "0.0.0.0:0" }, nil, { expect_failure = true })
@@ -86,7 +79,7 @@ describe("sic serve with a token", function()
   local AUTH = "Authorization: Bearer s3cret-token"
   setup(function()
     if T.exists(LOGS) then
-      spool_root = tmpdir() -- the server's private upload dir is created in here
+      spool_root = T.tmpdir() -- the server's private upload dir is created in here
       srv = H.start({ "--logs", LOGS, "--max-body-mb", "1", "--timeout", "2" }, { SIC_API_TOKEN = "s3cret-token", TMPDIR = spool_root })
     end
   end)
@@ -273,7 +266,7 @@ end)
 
 describe("sic serve over a changing log dir", function()
   it("shows a log being appended as running, then completed, without a restart", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local full = assert(T.read_file(LOGS .. "/" .. APP))
     local cut = full:find('{"Event":"SparkListenerApplicationEnd"', 1, true)
     assert.is_truthy(cut)

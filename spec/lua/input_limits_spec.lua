@@ -12,13 +12,6 @@ local LOGS = T.shared("spark-events/spark")
 local APP = "local-1422981780767"
 local MB = 1000 * 1000
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. T.shell_quote(d)))
-  return d
-end
-
 -- Peak resident set of a command, as the kernel accounts it (ru_maxrss of the child, KiB).
 local function run_measured(argv)
   local py = [[
@@ -40,7 +33,7 @@ end
 describe("an endless line", function()
   it("in a plain log followed by 2 GiB of zeros: reported with file and line, skipped, under 300 MB", function()
     if not T.need_shared("spark-events/spark") then return end
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local log = dir .. "/endless.log"
     local text = assert(T.read_file(LOGS .. "/" .. APP))
     T.write_file(log, text)
@@ -63,7 +56,7 @@ describe("an endless line", function()
 
   it("uploaded as gzip expanding to 2 GiB: refused as a decompression bomb (413), server under 300 MB", function()
     if not T.need_shared("spark-events/spark") then return end
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local gz = dir .. "/bomb.gz"
     -- one gzip member with the log, then 128 members of 16 MiB of zeros: 2 GiB with no newline
     local ok = os.execute(("python3 -c %s %s %s"):format(T.shell_quote([[
@@ -109,7 +102,7 @@ end)
 describe("a directory scan", function()
   it("does not follow symlinks out of the directory it was given, and survives loops", function()
     if not T.need_shared("spark-events/spark") then return end
-    local top = tmpdir()
+    local top = T.tmpdir()
     local root = top .. "/root"
     assert(os.execute(("mkdir -p %s/sub && cp %s %s/sub/ && cp %s %s/"):format(T.shell_quote(root),
       T.shell_quote(LOGS .. "/" .. APP), T.shell_quote(root), T.shell_quote(LOGS .. "/local-1426533911241"), T.shell_quote(top))))

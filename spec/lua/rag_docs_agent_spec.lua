@@ -6,13 +6,6 @@
 local T = require "spec_helper"
 local docs = dofile(T.source_dir .. "/scripts/agents/docs.lua")
 
-local function tmpdir()
-  local p = os.tmpname()
-  os.remove(p)
-  assert(os.execute("mkdir -p '" .. p .. "'"))
-  return p
-end
-
 -- sic with SIC_KB set (run_sic has no environment parameter).
 local function sic_with_kb(kb, argv)
   local out, err = os.tmpname(), os.tmpname()
@@ -78,7 +71,7 @@ end)
 describe("docs agent in `sic analyze`", function()
   local example, work
   setup(function()
-    work = tmpdir()
+    work = T.tmpdir()
     example = work .. "/example.log"
     local r = T.run_sic({ "example", example })
     assert.are.equal(0, r.code, r.stderr)
@@ -188,7 +181,7 @@ end)
 
 describe("annotations: additive only", function()
   it("rejects an agent that would replace a field of another agent's finding", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     os.execute("mkdir -p '" .. dir .. "/agents'")
     T.write_file(dir .. "/graph.lua", 'return { agents = { "metadata", "first", "second" } }')
     T.write_file(dir .. "/agents/first.lua", [[return { name = "first", version = "1", needs = {},

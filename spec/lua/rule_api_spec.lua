@@ -11,13 +11,6 @@ local function write(path, text)
   return path
 end
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  os.execute("mkdir -p '" .. d .. "'")
-  return d
-end
-
 local SKEWED = { stages = {
   { name = "skewed join", tasks = testing.tasks(16, { duration = 2000, input = 64 * 1048576 },
     { [1] = { duration = 80000, input = 900 * 1048576, speculative = true, locality = "ANY" } }) },
@@ -29,7 +22,7 @@ describe("rule API", function()
 
   it("is versioned and says which version it implements", function()
     assert.equal(1, rule_api.API)
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local p = write(dir .. "/rules/newer.lua", [[return { api = 99, rules = {} }]])
     local ok, err = pcall(testing.run, { set = p, app = app })
     assert.is_false(ok)
@@ -38,7 +31,7 @@ describe("rule API", function()
   end)
 
   it("names a mistyped field of a model view and the nearest valid names", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local p = write(dir .. "/rules/typo.lua", [[
 return { api = 1, rules = { {
   id = "t.typo", title = "typo", severity = "low", applies_to = "stage",
@@ -59,7 +52,7 @@ return { api = 1, rules = { {
   end)
 
   it("stops a rule that loops or allocates without bound and still delivers the other rules' findings", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local p = write(dir .. "/rules/runaway.lua", [[
 return { api = 1, rules = {
   { id = "r.loop", title = "loops", severity = "low", applies_to = "app",
@@ -81,7 +74,7 @@ return { api = 1, rules = {
   end)
 
   it("gives named task fields, statistics, conf with Spark's defaults, executors, fmt and setting()", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local p = write(dir .. "/rules/api.lua", [[
 return { api = 1, rules = { {
   id = "a.all", title = "uses the API", severity = "low", applies_to = "stage",
@@ -126,7 +119,7 @@ return { api = 1, rules = { {
   end)
 
   it("lets a rule set read only the layers it declares", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local p = write(dir .. "/rules/layers.lua", [[
 return { api = 1, reads = { "skew" }, rules = {
   { id = "l.ok", title = "reads skew", severity = "low", applies_to = "app",
@@ -143,7 +136,7 @@ return { api = 1, reads = { "skew" }, rules = {
   it("gives SQL plan access: operators, join keys, scan filters and metrics", function()
     local path = T.example.log({ seed = 42 })
     local real = testing.load(path)
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local p = write(dir .. "/rules/plan.lua", [[
 return { api = 1, rules = { {
   id = "p.joins", title = "joins", severity = "low", applies_to = "sql",
@@ -180,7 +173,7 @@ return { api = 1, disable = { "config.speculation" }, rules = { {
   end
 
   it("applies the manifest's thresholds and a set's disable list, and refuses a newer API", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     pack(dir, [[return { name = "house", version = "1.0.0", api = 1,
       thresholds = { ["house.slow"] = { max_ms = 100000 }, ["skew.task_duration"] = { ratio = 5 } } }]])
     local e = testing.engine { dirs = { dir } }
@@ -203,7 +196,7 @@ return { api = 1, disable = { "config.speculation" }, rules = { {
   end)
 
   it("reloads a pack as a transaction: a broken manifest keeps the previous version", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     pack(dir, [[return { name = "house", version = "1.0.0", api = 1, thresholds = { ["house.slow"] = { max_ms = 100000 } } }]])
     local e = testing.engine { dirs = { dir } }
     write(dir .. "/sic-pack.lua", [[return { name = "house", version = "1.1.0", api = 1, thresholds = { ["house.slow"] = { max_ms = 70000 } } }]])

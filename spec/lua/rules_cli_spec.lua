@@ -3,13 +3,6 @@
 local T = require "spec_helper"
 local cjson = require "cjson"
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. T.shell_quote(d)))
-  return d
-end
-
 local function json_of(argv)
   argv[#argv + 1] = "--format"
   argv[#argv + 1] = "json"
@@ -39,7 +32,7 @@ describe("sic rules", function()
   end)
 
   it("scaffolds a rule set and a spec that check clean and fire on the example log", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     local r = T.run_sic({ "rules", "new", "team", "--dir", dir })
     assert.equal(0, r.code, r.stderr)
     assert.truthy(T.read_file(dir .. "/rules/team.lua"):find("api = 1", 1, true))
@@ -68,7 +61,7 @@ describe("sic rules", function()
   end)
 
   it("checks files: a field typo and a newer API are problems with file:line, exit 1", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     T.write_file(dir .. "/typo.lua", 'return { api = 1, rules = { {\n  id = "t.x", title = "x", severity = "low", applies_to = "executor",\n' ..
       '  when = function(e, ctx) return e.coers > 2 and {} or nil end,\n  advice = function() return "" end } } }\n')
     T.write_file(dir .. "/newer.lua", 'return {\n  api = 3,\n  rules = {} }\n')
@@ -85,7 +78,7 @@ describe("sic rules", function()
   end)
 
   it("tests a file: a runaway rule is stopped and reported while the others' findings arrive", function()
-    local dir = tmpdir()
+    local dir = T.tmpdir()
     T.write_file(dir .. "/mixed.lua", [[
 return { api = 1, rules = {
   { id = "m.loop", title = "loops", severity = "low", applies_to = "app",

@@ -2,37 +2,22 @@
 -- with what was read and what was assumed said in words, and close matches for a key that is
 -- not in the catalogue.
 local catalogue = require "pricing.catalogue"
+local names = require "sic.names"
 
 local M = {}
 
--- Edit distance (insert/delete/substitute), for naming close catalogue keys.
-local function distance(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
-  for i = 1, #a do
-    local cur = { [0] = i }
-    for j = 1, #b do
-      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-    end
-    prev = cur
-  end
-  return prev[#b]
-end
-
 -- Up to n catalogue keys closest to key (same cloud and family first).
 function M.close_matches(key, n)
-  local scored = {}
   key = tostring(key)
-  for k in pairs(catalogue.entries) do
-    local d = distance(key:lower(), k:lower())
-    local fam = key:match("^([^.]+%.[^.]+)")
-    if fam and k:sub(1, #fam) == fam then d = d - 2 end
-    scored[#scored + 1] = { k = k, d = d }
-  end
-  table.sort(scored, function(x, y) if x.d ~= y.d then return x.d < y.d end return x.k < y.k end)
+  local keys = {}
+  for k in pairs(catalogue.entries) do keys[#keys + 1] = k end
+  local fam = key:match("^([^.]+%.[^.]+)")
+  local scored = names.ranked(key, keys, function(k, d)
+    if fam and k:sub(1, #fam) == fam then return d - 2 end
+    return d
+  end)
   local out = {}
-  for i = 1, math.min(n or 3, #scored) do out[i] = scored[i].k end
+  for i = 1, math.min(n or 3, #scored) do out[i] = scored[i].c end
   return out
 end
 

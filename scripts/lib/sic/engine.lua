@@ -45,6 +45,7 @@ local function list_lua(dir)
   return out
 end
 
+-- The whole text of a file, or nil when it cannot be read (also used by sic.rule_tools).
 local function read_text(path)
   local f = io.open(path, "rb")
   if not f then return nil end
@@ -52,6 +53,7 @@ local function read_text(path)
   f:close()
   return s
 end
+M.read_text = read_text
 
 -- opts: { dirs = {user dirs...}, builtin = dir, budget = {seconds=, mb=}, sets = {...},
 --         config_path = path, services = { predict = fn(app, opts) -> result | nil, why } }
@@ -118,7 +120,9 @@ function Engine:sandbox_require(name)
   end
   if name:match("^sic%.") then
     -- sic.kb: read-only knowledge-base lookups (the docs agent); it opens no file for writing.
-    local allowed = { ["sic.stats"] = true, ["sic.parse"] = true, ["sic.json"] = true, ["sic.kb"] = true }
+    -- sic.names: pure string ranking ("did you mean"), shared by the engine and lib.analysis.pricing.
+    local allowed = { ["sic.stats"] = true, ["sic.parse"] = true, ["sic.json"] = true, ["sic.kb"] = true,
+      ["sic.names"] = true }
     if not allowed[name] then error("require: engine module '" .. name .. "' is not available to scripts", 2) end
     return sandbox.readonly(require(name), name)
   end

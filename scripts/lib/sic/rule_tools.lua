@@ -29,13 +29,7 @@ local function engine_with(file)
   return e, rec
 end
 
-local function read_text(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read_text = require("sic.engine").read_text
 
 local function sorted_keys(t)
   local out = {}
