@@ -519,7 +519,10 @@ static int scan_uri(const char *uri, sic_logsets *out, sic_err *err) {
   return rc;
 }
 
-void sic_sources_init(void) { sic_logset_set_uri_scanner(scan_uri); }
+void sic_sources_init(void) {
+  sic_logset_set_uri_scanner(scan_uri);
+  sic_sources_delta_init(); /* Delta tables at URIs (engine/delta's file access) */
+}
 
 /* Loading libsic (the shared library, or the static one's object) is enough. */
 __attribute__((constructor)) static void sources_register(void) { sic_sources_init(); }

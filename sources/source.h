@@ -77,8 +77,9 @@ int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err);
  * with out and *size filled when the set has remote parts, 0 for local logs (hash their files). */
 int sic_source_version_key(const sic_logset *set, char out[65], int64_t *size);
 
-/* Register the URI scanner with engine/eventlog (idempotent). After this, sic_logset_scan and
- * everything built on it accept URIs; options come from sic_sources_set_defaults, else the
+/* Register the URI scanner with engine/eventlog and the URI reader of Delta tables with
+ * engine/delta (idempotent). After this, sic_logset_scan, sic_delta_open and everything built
+ * on them accept URIs; options come from sic_sources_set_defaults, else the
  * environment (SIC_HS_STATUS, SIC_HS_MIN_END, SIC_HS_MAX_END). */
 void sic_sources_init(void);
 /* Options every URI scanned from now on gets (the CLI's --status/--since/--until); the

@@ -93,4 +93,7 @@ int az_parse_list(char *xml, size_t n, size_t strip, sic_source_page *page, sic_
  * (one_app = 0) or one application (one_app = 1); counts what was found. 0 or SIC_EFORMAT. */
 int hs_parse_listing(const char *json, size_t len, int one_app, size_t *apps, size_t *attempts, sic_err *err);
 
+/* Register the URI reader of Delta tables with engine/delta (delta_io.c). */
+void sic_sources_delta_init(void);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "delta/delta.h"
+#include "delta/delta_io.h"
 
 enum { DL_EMPTY = 0, DL_ACTIVE = 1, DL_TOMB = 2 };
 
@@ -76,6 +77,19 @@ typedef struct dl_listing {
 } dl_listing;
 
 int dl_list(const char *logdir, dl_listing *l, sic_err *err);
+
+/* File access (io.c): local paths are mapped, URIs go through the registered sic_delta_io. */
+typedef struct dl_buf {
+  const char *data;            /* the file's bytes, NULL when empty */
+  size_t len;                  /* bytes in data */
+  int mapped;                  /* 1: mmap'd (munmap), 0: malloc'd (free) */
+} dl_buf;
+
+int dl_is_remote(const char *path); /* 1 for a URI other than file:// */
+int dl_io_list(const char *dir, sic_delta_name_fn fn, void *user, sic_err *err);
+int dl_io_read(const char *path, dl_buf *b, sic_err *err);
+void dl_buf_release(dl_buf *b);
+char *dl_io_display(const char *path); /* malloc'd; credentials removed from a URI */
 void dl_listing_free(dl_listing *l);
 
 #endif

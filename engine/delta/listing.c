@@ -1,8 +1,6 @@
 /* Listing a _delta_log directory: commit, checkpoint (classic, multi-part, V2), compacted
  * and .crc files recognised by name; anything else (temporary files, hidden checksums of
  * Hadoop's local file system) is ignored. */
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,22 +85,26 @@ static int classify(dl_listing *l, const char *name, int64_t caps[4]) {
   return 0;
 }
 
+typedef struct list_ctx {
+  dl_listing *l;               /* listing being filled */
+  int64_t caps[4];             /* capacities of its four arrays */
+} list_ctx;
+
+static int on_name(void *user, const char *name) {
+  list_ctx *c = user;
+  if (name[0] == '.') return 0;
+  return classify(c->l, name, c->caps) ? SIC_ENOMEM : 0;
+}
+
 int dl_list(const char *logdir, dl_listing *l, sic_err *err) {
   memset(l, 0, sizeof *l);
-  DIR *d = opendir(logdir);
-  if (!d)
-    return sic_err_set(err, errno == ENOENT || errno == ENOTDIR ? SIC_ENOTFOUND : SIC_EIO, "%s: %s", logdir, strerror(errno));
-  int64_t caps[4] = {0, 0, 0, 0};
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    if (classify(l, e->d_name, caps)) {
-      closedir(d);
-      dl_listing_free(l);
-      return sic_err_set(err, SIC_ENOMEM, "%s: out of memory listing the log", logdir);
-    }
+  list_ctx c = {l, {0, 0, 0, 0}};
+  int rc = dl_io_list(logdir, on_name, &c, err);
+  if (rc) {
+    dl_listing_free(l);
+    if (rc == SIC_ENOMEM) sic_err_set(err, SIC_ENOMEM, "%s: out of memory listing the log", logdir);
+    return rc;
   }
-  closedir(d);
   if (l->ncommits) qsort(l->commits, (size_t)l->ncommits, sizeof *l->commits, cmp_i64);
   if (l->ncps) qsort(l->cps, (size_t)l->ncps, sizeof *l->cps, cmp_cp);
   if (l->ncompacted) qsort(l->compacted, (size_t)l->ncompacted, sizeof *l->compacted, cmp_range);

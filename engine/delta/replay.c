@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,34 +49,12 @@ void dl_diag(dl_snap *s, const char *severity, const char *code, const char *fmt
   p->ndiags++;
 }
 
-/* The whole file in memory (mmap); *len 0 for an empty file (then *map is NULL). */
-static int map_file(const char *path, const char **map, size_t *len, sic_err *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return sic_err_set(err, errno == ENOENT ? SIC_ENOTFOUND : SIC_EIO, "%s: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st)) {
-    close(fd);
-    return sic_err_set(err, SIC_EIO, "%s: %s", path, strerror(errno));
-  }
-  *len = (size_t)st.st_size;
-  *map = NULL;
-  if (*len) {
-    void *m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (m == MAP_FAILED) {
-      close(fd);
-      return sic_err_set(err, SIC_EIO, "%s: mmap: %s", path, strerror(errno));
-    }
-    *map = m;
-  }
-  close(fd);
-  return 0;
-}
-
 int dl_read_json_file(dl_snap *s, const char *path, sic_err *err) {
-  const char *data;
-  size_t len;
-  int rc = map_file(path, &data, &len, err);
+  dl_buf buf;
+  int rc = dl_io_read(path, &buf, err);
   if (rc) return rc;
+  const char *data = buf.data;
+  size_t len = buf.len;
   int64_t line = 0, bad = 0, first_bad = 0;
   const char *p = data, *end = data + len;
   while (p < end) {
@@ -89,7 +66,7 @@ int dl_read_json_file(dl_snap *s, const char *path, sic_err *err) {
     if (n) {
       int r = dl_apply_line(s, p, n);
       if (r == -2) {
-        munmap((void *)data, len);
+        dl_buf_release(&buf);
         return sic_err_set(err, SIC_ENOMEM, "%s: out of memory", path);
       }
       if (r) {
@@ -99,7 +76,7 @@ int dl_read_json_file(dl_snap *s, const char *path, sic_err *err) {
     }
     p = le + 1;
   }
-  if (data) munmap((void *)data, len);
+  dl_buf_release(&buf);
   if (bad) dl_diag(s, "error", "bad_action", "%s: %lld line(s) are not valid JSON actions (first: line %lld); they were skipped",
                    path, (long long)bad, (long long)first_bad);
   return 0;
@@ -118,11 +95,17 @@ int dl_read_parquet_file(dl_snap *s, const char *path, sic_err *err) {
   static const char *const fields[] = {"protocol", "metaData", "add", "remove", "txn", "domainMetadata", "sidecar",
                                        "checkpointMetadata"};
   sic_pq_file *f = NULL;
-  int rc = sic_pq_open(path, &f, err);
-  if (rc) return rc;
+  dl_buf buf = {0};
+  int rc;
+  if (dl_is_remote(path)) { /* fetched whole, then read from memory */
+    if ((rc = dl_io_read(path, &buf, err))) return rc;
+    rc = sic_pq_open_mem(buf.data ? buf.data : "", buf.len, path, &f, err);
+  } else rc = sic_pq_open(path, &f, err);
+  if (rc) { dl_buf_release(&buf); return rc; }
   rc = sic_pq_read_rows(f, fields, (int)(sizeof fields / sizeof *fields), on_checkpoint_row, s, err);
   if (rc == SIC_ENOMEM && !err->msg[0]) sic_err_set(err, SIC_ENOMEM, "%s: out of memory", path);
   sic_pq_close(f);
+  dl_buf_release(&buf);
   return rc;
 }
 
@@ -155,10 +138,11 @@ static last_cp read_last_checkpoint(const char *logdir) {
   last_cp lc = {-1, "absent"};
   char path[8192];
   snprintf(path, sizeof path, "%s/_last_checkpoint", logdir);
-  const char *data;
-  size_t len;
+  dl_buf buf;
   sic_err e = {0};
-  if (map_file(path, &data, &len, &e)) return lc;
+  if (dl_io_read(path, &buf, &e)) return lc;
+  const char *data = buf.data;
+  size_t len = buf.len;
   if (!len) { lc.why = "empty (zero bytes)"; return lc; }
   sic_jscan js;
   sic_jiter it;
@@ -178,7 +162,7 @@ static last_cp read_last_checkpoint(const char *logdir) {
       else lc.why = "without a version";
     }
   }
-  munmap((void *)data, len);
+  dl_buf_release(&buf);
   return lc;
 }
 
@@ -338,10 +322,12 @@ static void check_crc(dl_snap *s, const char *logdir, const dl_listing *l) {
   if (!found) return;
   char path[8192];
   snprintf(path, sizeof path, "%s/%020lld.crc", logdir, (long long)s->pub.version);
-  const char *data;
-  size_t len;
+  dl_buf buf;
   sic_err e = {0};
-  if (map_file(path, &data, &len, &e) || !len) return;
+  if (dl_io_read(path, &buf, &e)) return;
+  const char *data = buf.data;
+  size_t len = buf.len;
+  if (!len) return;
   sic_jscan js;
   sic_jiter it;
   sic_jstr k;
@@ -356,7 +342,7 @@ static void check_crc(dl_snap *s, const char *logdir, const dl_listing *l) {
       if (r) break;
     }
   }
-  munmap((void *)data, len);
+  dl_buf_release(&buf);
   if (nf < 0 && sz < 0) {
     dl_diag(s, "warning", "crc_unreadable", "%s: not a readable version checksum", path);
     return;
@@ -483,6 +469,11 @@ static void choose_and_read(dl_snap *s, const char *logdir, const dl_listing *l,
 int sic_delta_open(const char *table, sic_delta_snapshot **out, sic_err *err) {
   *out = NULL;
   char logdir[4096];
+  if (!strncmp(table, "file://", 7)) { /* a local table written as a URI: file:///path */
+    table += 7;
+    if (!strncmp(table, "localhost/", 10)) table += 9;
+    else if (*table != '/') return sic_err_set(err, SIC_EINVAL, "file://%s: file:// URIs name local tables (file:///path)", table);
+  }
   size_t tl = strlen(table);
   while (tl > 1 && table[tl - 1] == '/') tl--;
   snprintf(logdir, sizeof logdir, "%.*s/_delta_log", (int)tl, table);
@@ -496,7 +487,7 @@ int sic_delta_open(const char *table, sic_delta_snapshot **out, sic_err *err) {
   if (!s) { dl_listing_free(&l); return sic_err_set(err, SIC_ENOMEM, "%s: out of memory", table); }
   sic_delta_snapshot *p = &s->pub;
   p->table = dl_own(s, table, tl);
-  char *real = realpath(p->table ? p->table : table, NULL);
+  char *real = dl_is_remote(table) ? dl_io_display(p->table ? p->table : table) : realpath(p->table ? p->table : table, NULL);
   p->location = real ? dl_own(s, real, strlen(real)) : p->table;
   free(real);
   p->version = p->checkpoint_version = p->oldest_version = p->last_commit_timestamp = p->created_time = -1;

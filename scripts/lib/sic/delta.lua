@@ -2,6 +2,7 @@
 --
 --   local delta = require "sic.delta"
 --   local snap = assert(delta.open("/data/events"))
+--   local remote = assert(delta.open("s3://bucket/tables/events")) -- any URI the sources accept
 --   print(snap.version, snap.files, snap.bytes, snap.rows)
 --   for i, f in snap:each_file() do print(f.path, f.size, f.partition.date) end
 --
