@@ -5,6 +5,7 @@
 -- when an accepted passage is among the first 3 and the named finding comes first. The figure
 -- is printed; the spec fails below 80%.
 -- ctest-label: needs-shared-data (every case reads the real data; pending without it)
+-- needs: rag
 local T = require "spec_helper"
 local cjson = require "cjson"
 
