@@ -3,11 +3,10 @@
 -- `sic analyze --tables s3://...` and sic.delta.open as through their local paths.
 local T = require "spec_helper"
 package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
-local H = require "http_server"
 local cjson = require "cjson"
 local q = T.shell_quote
 
-local s3rver_bin = T.build_dir .. "/npm/node_modules/.bin/s3rver"
+local S3 = require "s3rver"
 
 -- checkpoint + tail, multi-part with stats_parsed only, V2 with Parquet sidecars
 local tables = {
@@ -37,17 +36,8 @@ local function finding_ids(doc)
 end
 
 describe("delta over sources: S3 (s3rver)", function()
-  local dir, data, pid, port, root
-  local function s3env()
-    return "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 " ..
-           "AWS_ENDPOINT_URL=http://127.0.0.1:" .. port
-  end
-  local function put(file, key)
-    local out, ok = T.sh("curl -sS -f --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER " ..
-                         "-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T " .. q(file) ..
-                         " " .. q("http://127.0.0.1:" .. port .. "/lake/" .. key) .. " 2>&1")
-    assert(ok, "upload " .. key .. ": " .. out)
-  end
+  local root, s3
+  local function s3env() return s3:env() end
   local function delta_json(target, env)
     local out, ok = T.sh((env or "") .. " " .. q(T.sic_bin) .. " delta --format json " .. q(target) .. " 2>&1")
     assert(ok, "sic delta " .. target .. " failed:\n" .. out)
@@ -57,31 +47,15 @@ describe("delta over sources: S3 (s3rver)", function()
   setup(function()
     root = T.shared("delta")
     if not T.exists(root) then return end
-    if not T.exists(s3rver_bin) then error("s3rver is not installed: run `make npm-deps` (make test does)") end
-    dir = os.tmpname()
-    os.remove(dir)
-    data = dir .. "/s3data"
-    assert(T.sh("mkdir -p " .. q(data)))
-    local log = dir .. "/s3rver.log"
-    -- s3rver makes continuation tokens with DES, which Node 17+ (OpenSSL 3) only has as legacy
-    assert(T.sh("NODE_OPTIONS=--openssl-legacy-provider " .. q(s3rver_bin) .. " -d " .. q(data) ..
-                " -a 127.0.0.1 -p 0 --configure-bucket lake >" .. q(log) .. " 2>&1 & echo $! >" .. q(dir .. "/pid")))
-    for _ = 1, 300 do
-      port = (T.read_file(log) or ""):match("listening on 127%.0%.0%.1:(%d+)")
-      if port then break end
-      H.sleep(0.1)
-    end
-    pid = (T.read_file(dir .. "/pid") or ""):match("%d+")
-    assert(port, "s3rver did not start: " .. (T.read_file(log) or ""))
+    s3 = S3.start("lake")
     -- only the logs: a snapshot never reads the data files
     for _, t in ipairs(tables) do
       local files = T.sh("cd " .. q(root .. "/" .. t) .. " && find _delta_log -type f")
-      for rel in files:gmatch("[^\n]+") do put(root .. "/" .. t .. "/" .. rel, basename(t) .. "/" .. rel) end
+      for rel in files:gmatch("[^\n]+") do s3:put(root .. "/" .. t .. "/" .. rel, basename(t) .. "/" .. rel) end
     end
   end)
   teardown(function()
-    if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
-    if dir then os.execute("rm -rf " .. q(dir)) end
+    if s3 then s3:stop() end
   end)
 
   for _, t in ipairs(tables) do
@@ -134,7 +108,7 @@ describe("delta over sources: S3 (s3rver)", function()
     ffi.C.setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1)
     ffi.C.setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1)
     ffi.C.setenv("AWS_REGION", "us-east-1", 1)
-    ffi.C.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:" .. port, 1)
+    ffi.C.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:" .. s3.port, 1)
     local delta = require "sic.delta"
     local a = assert(delta.open(root .. "/" .. t))
     local b = assert(delta.open("s3://lake/" .. basename(t)))

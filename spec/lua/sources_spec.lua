@@ -16,7 +16,7 @@ local layouts = {
   { name = "legacy", rel = "spark-extra/legacy-multifile-format/local-1425081759269" },
 }
 
-local s3rver_bin = T.build_dir .. "/npm/node_modules/.bin/s3rver"
+local S3 = require "s3rver"
 local azurite_bin = T.build_dir .. "/npm/node_modules/.bin/azurite-blob"
 -- Azurite's development account (public, documented with Azurite)
 local az_account = "devstoreaccount1"
@@ -134,44 +134,22 @@ describe("sources: History Server", function()
 end)
 
 describe("sources: S3 (s3rver)", function()
-  local dir, data, pid, port
-  local function s3env()
-    return "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 " ..
-           "AWS_ENDPOINT_URL=http://127.0.0.1:" .. port
-  end
-  local function put(file, key)
-    local out, ok = T.sh("curl -sS -f --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER " ..
-                         "-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T " .. q(file) ..
-                         " " .. q("http://127.0.0.1:" .. port .. "/logs/" .. key) .. " 2>&1")
-    assert(ok, "upload " .. key .. ": " .. out)
-  end
+  local dir, port, s3
+  local function s3env() return s3:env() end
+  local function put(file, key) s3:put(file, key) end
   setup(function()
     T.need_shared("spark-events")
-    if not T.exists(s3rver_bin) then
-      error("s3rver is not installed: run `make npm-deps` (make test does)")
-    end
+    s3 = S3.start("logs")
+    port = s3.port
     dir = os.tmpname()
     os.remove(dir)
-    data = dir .. "/s3data"
     copy_layouts(dir .. "/local")
-    assert(T.sh("mkdir -p " .. q(data)))
-    local log = dir .. "/s3rver.log"
-    -- s3rver makes continuation tokens with DES, which Node 17+ (OpenSSL 3) only has as legacy
-    assert(T.sh("NODE_OPTIONS=--openssl-legacy-provider " .. q(s3rver_bin) .. " -d " .. q(data) .. " -a 127.0.0.1 -p 0 --configure-bucket logs >" .. q(log) ..
-                " 2>&1 & echo $! >" .. q(dir .. "/pid")))
-    for _ = 1, 300 do
-      port = (T.read_file(log) or ""):match("listening on 127%.0%.0%.1:(%d+)")
-      if port then break end
-      H.sleep(0.1)
-    end
-    pid = (T.read_file(dir .. "/pid") or ""):match("%d+")
-    assert(port, "s3rver did not start: " .. (T.read_file(log) or ""))
     -- every file of every layout, keyed by its path under local/
     local files = T.sh("cd " .. q(dir .. "/local") .. " && find . -type f | sed 's|^./||'")
     for rel in files:gmatch("[^\n]+") do put(dir .. "/local/" .. rel, rel) end
   end)
   teardown(function()
-    if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
+    if s3 then s3:stop() end
     if dir then os.execute("rm -rf " .. q(dir)) end
   end)
 
@@ -189,9 +167,7 @@ describe("sources: S3 (s3rver)", function()
     local out, ok = T.sh(s3env() .. " " .. q(T.sic_bin) .. " api s3://logs/plain applications 2>&1")
     assert(ok, out)
     assert.truthy(out:match('"id" : "local%-1422981759269"'), out)
-    local env = { AWS_ACCESS_KEY_ID = "S3RVER", AWS_SECRET_ACCESS_KEY = "S3RVER", AWS_REGION = "us-east-1",
-                  AWS_ENDPOINT_URL = "http://127.0.0.1:" .. port }
-    local srv = H.start({ "--logs", "s3://logs/rolling" }, env)
+    local srv = H.start({ "--logs", "s3://logs/rolling" }, s3:env_table())
     local r = srv:get("/api/v1/applications")
     srv:stop()
     assert.are.equal(200, r.status)
