@@ -15,7 +15,7 @@ end
 describe("delta agent", function()
   local table_dir, log
   setup(function()
-    table_dir = T.need_shared(TABLE)
+    table_dir = T.has_shared(TABLE)
     if not table_dir then return end
     log = T.tmpname() .. ".json"
     -- birthday 3 scans, id 2 scans, name 1 scan: that is the expected ranking
@@ -34,12 +34,14 @@ describe("delta agent", function()
   end
 
   it("the generated log scans the table's real location", function()
+    if not T.need_shared(TABLE) then return end
     local text = T.read_file(log)
     assert.truthy(text:find("PushedFilters: [IsNotNull(birthday), EqualTo(birthday,2024-04-15)]", 1, true))
     assert.truthy(text:find("Location: PreparedDeltaFileIndex(1 paths)[file:", 1, true))
   end)
 
   it("ranks clustering columns by bytes scanned, most filtered first", function()
+    if not T.need_shared(TABLE) then return end
     local doc = run()
     assert.equal("sic.delta/1", doc.schema)
     local f = finding(doc, "delta.clustering")
@@ -52,6 +54,7 @@ describe("delta agent", function()
   end)
 
   it("reports data skipping that matches the files' own statistics", function()
+    if not T.need_shared(TABLE) then return end
     local doc = run()
     local f = finding(doc, "delta.data_skipping")
     assert.is_not_nil(f)
@@ -88,6 +91,7 @@ describe("delta agent", function()
   end)
 
   it("OPTIMIZE simulation under Delta's defaults and a --set maximum", function()
+    if not T.need_shared(TABLE) then return end
     local doc = run()
     local f = finding(doc, "delta.small_files")
     assert.same({ 11, 1, 11 }, { f.evidence.optimize.files_before, f.evidence.optimize.files_after, f.evidence.optimize.files_rewritten })
@@ -99,6 +103,7 @@ describe("delta agent", function()
   end)
 
   it("VACUUM against --now reclaims the tombstones older than 7 days, never under 168 hours", function()
+    if not T.need_shared(TABLE) then return end
     local s = assert(require("sic.delta").open(table_dir))
     local newest = 0
     for _, t in s:each_tombstone() do newest = math.max(newest, t.deletion_ms or 0) end
@@ -116,6 +121,7 @@ describe("delta agent", function()
   end)
 
   it("runs inside sic analyze --tables, and not without tables", function()
+    if not T.need_shared(TABLE) then return end
     local r = T.run_sic({ "analyze", log, "--tables", table_dir, "--format", "json" })
     assert.equal(0, r.code, r.stderr)
     local doc = cjson.decode(r.stdout)
@@ -128,6 +134,7 @@ describe("delta agent", function()
   end)
 
   it("reports existing liquid clustering (delta.liquid domain) and stays quiet when it matches", function()
+    if not T.need_shared(TABLE) then return end
     local liquid = T.shared("delta/delta-rs/table_with_liquid_clustering")
     local lq = T.tmpname() .. ".json"
     assert.equal(0, T.run_sic({ "example", lq, "--delta", liquid, "--filter", "id>3" }).code)
@@ -140,6 +147,7 @@ describe("delta agent", function()
   end)
 
   it("renders text, md and html", function()
+    if not T.need_shared(TABLE) then return end
     for _, fmt in ipairs({ "text", "md", "html" }) do
       local r = T.run_sic({ "delta", table_dir, "--logs", log, "--format", fmt })
       assert.equal(0, r.code, r.stderr)
@@ -148,6 +156,7 @@ describe("delta agent", function()
   end)
 
   it("a missing table exits 1 with the reason in the document", function()
+    if not T.need_shared(TABLE) then return end
     local r = T.run_sic({ "delta", "/nonexistent/table", "--format", "json" })
     assert.equal(1, r.code)
     assert.truthy(r.stdout:find("not a Delta table", 1, true))

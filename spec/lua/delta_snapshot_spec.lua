@@ -6,7 +6,8 @@ local T = require "spec_helper"
 describe("delta snapshot", function()
   local delta, root
   setup(function()
-    root = T.need_shared("delta")
+    root = T.has_shared("delta")
+    if not root then return end
     delta = require "sic.delta"
   end)
 
@@ -22,6 +23,7 @@ describe("delta snapshot", function()
 
   -- JSON-only logs
   it("delta-rs delta-0.2.0: version 3, 3 files, 4 tombstones, protocol 1/2 (read_delta_2_0_table_without_version)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-rs/delta-0.2.0")
     assert.same({ 3, 3, 4, 1, 2 }, { s.version, s.files, s.tombstones, s.protocol.min_reader_version, s.protocol.min_writer_version })
     local t = tomb_of(s, "part-00000-512e1537-8aaa-4193-b8b4-bef3de0de409-c000.snappy.parquet")
@@ -30,6 +32,7 @@ describe("delta snapshot", function()
   end)
 
   it("delta-rs delta-0.8.0: version 1, 2 files, 4 records, one tombstone of 445 bytes (read_delta_8_0_table_without_version)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-rs/delta-0.8.0")
     assert.same({ 1, 2, 4, 1 }, { s.version, s.files, s.rows, s.tombstones })
     local t = tomb_of(s, "part-00001-911a94a2-43f6-4acb-8620-5e68c2654989-c000.snappy.parquet")
@@ -38,6 +41,7 @@ describe("delta snapshot", function()
   end)
 
   it("delta-rs delta-0.8.0-partitioned: 6 files, 2 in year=2020/month=2 (read_delta_8_0_table_with_partitions)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-rs/delta-0.8.0-partitioned")
     assert.equal(6, s.files)
     assert.same({ "year", "month", "day" }, s.partition_columns)
@@ -47,6 +51,7 @@ describe("delta snapshot", function()
   end)
 
   it("delta-rs delta-0.8.0-null-partition: one file under k=A, one with a null k (read_delta_8_0_table_with_null_partition)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-rs/delta-0.8.0-null-partition")
     local a, null = 0, 0
     for _, f in s:each_file() do
@@ -56,6 +61,7 @@ describe("delta snapshot", function()
   end)
 
   it("delta-rs simple_table_with_cdc: version 2, one file (read_delta_table_with_cdc)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-rs/simple_table_with_cdc")
     assert.same({ 2, 1 }, { s.version, s.files })
     assert.equal("part-00000-7444aec4-710a-4a4c-8abe-3323499043e9.c000.snappy.parquet", s:file(1).path)
@@ -63,12 +69,14 @@ describe("delta snapshot", function()
 
   -- checkpoint + tail, and a log whose early commits were vacuumed
   it("delta-rs checkpoints_vacuumed: version 12 from checkpoint 10 and a tail of 2 (test_read_vacuumed_log)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-rs/checkpoints_vacuumed")
     assert.same({ 12, 10, 2 }, { s.version, s.checkpoint.version, s.log_tail })
     assert.equal(0, #s.diagnostics)
   end)
 
   it("delta-rs simple_table_with_checkpoint: checkpoint 10 via _last_checkpoint (read_delta_table_with_update: latest files)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-rs/simple_table_with_checkpoint")
     assert.same({ 10, 10, "classic", "_last_checkpoint" }, { s.version, s.checkpoint.version, s.checkpoint.kind, s.checkpoint.source })
     local found = false
@@ -78,11 +86,13 @@ describe("delta snapshot", function()
 
   -- deletion vectors
   it("delta-kernel-rs table-with-dv-small: 8 rows after the deletion vector (dv_table)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-kernel-rs/table-with-dv-small")
     assert.same({ 1, 8, 1, 2 }, { s.files, s.rows, s.dv_files, s.dv_rows })
   end)
 
   it("delta-kernel-rs table-without-dv-small: 10 rows, one file (non_dv_table)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-kernel-rs/table-without-dv-small")
     assert.same({ 1, 10, 0 }, { s.files, s.rows, s.dv_files })
   end)
@@ -91,6 +101,7 @@ describe("delta snapshot", function()
   for _, kind in ipairs({ "json", "parquet" }) do
     it("delta-kernel-rs v2-checkpoints-" .. kind .. "-with-sidecars: 101 files, checkpoint 6 with 2 sidecars " ..
        "(test_single_node_v2_with_sidecars, test_sidecar_phase_processes_files)", function()
+      if not T.need_shared("delta") then return end
       local s = open("delta-kernel-rs/v2-checkpoints-" .. kind .. "-with-sidecars")
       assert.same({ 6, 101, 6, "v2", 2 }, { s.version, s.files, s.checkpoint.version, s.checkpoint.kind, s.checkpoint.sidecars })
       assert.same({ "v2Checkpoint" }, s.protocol.reader_features)
@@ -98,12 +109,14 @@ describe("delta snapshot", function()
   end
 
   it("delta-kernel-rs v2-classic-checkpoint-parquet: the classic-named checkpoint is a V2 manifest (json_stats_classic case)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-kernel-rs/v2-classic-checkpoint-parquet")
     assert.same({ 1, "v2", 1, 4 }, { s.checkpoint.version, s.checkpoint.kind, s.checkpoint.sidecars, s.files })
   end)
 
   -- multi-part and stats_parsed-only checkpoints
   it("delta-kernel-rs v1-multi-part-struct-stats-only: 3-part checkpoint, statistics only in stats_parsed (leaf_multipart case)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-kernel-rs/v1-multi-part-struct-stats-only")
     assert.same({ 5, "multi-part", 3, 5, 5 }, { s.checkpoint.version, s.checkpoint.kind, s.checkpoint.parts, s.files, s.rows })
     assert.is_true(s.c.files[0].stats_parsed == 1)
@@ -112,6 +125,7 @@ describe("delta snapshot", function()
   end)
 
   it("delta-rs delta-1.2.1-only-struct-stats: numRecords from stats_parsed (checkpoint 10 + 2 commits)", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-rs/delta-1.2.1-only-struct-stats")
     assert.same({ 12, 10, 2, 12 }, { s.version, s.checkpoint.version, s.log_tail, s.files })
     assert.equal(12, s.rows)
@@ -119,6 +133,7 @@ describe("delta snapshot", function()
 
   -- _last_checkpoint problems and unsupported features: diagnostics, not crashes
   it("Delta golden corrupted-last-checkpoint-kernel: zero-byte _last_checkpoint, checkpoint found by listing", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta/golden/corrupted-last-checkpoint-kernel")
     assert.equal(10, s.checkpoint.version)
     assert.matches("^listing", s.checkpoint.source)
@@ -126,6 +141,7 @@ describe("delta snapshot", function()
   end)
 
   it("delta-rs data_err_logs_table_d: catalogOwned reader feature is a diagnostic", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta-rs/data_err_logs_table_d")
     local codes = {}
     for _, d in ipairs(s.diagnostics) do codes[d.code] = d.message end
@@ -133,12 +149,14 @@ describe("delta snapshot", function()
   end)
 
   it("Delta golden versions-not-contiguous: a version gap stops the replay and says so", function()
+    if not T.need_shared("delta") then return end
     local s = open("delta/golden/versions-not-contiguous")
     assert.equal(0, s.version)
     assert.equal("version_gap", s.diagnostics[1].code)
   end)
 
   it("a directory without _delta_log is an error naming it", function()
+    if not T.need_shared("delta") then return end
     local s, err = delta.open(root)
     assert.is_nil(s)
     assert.matches("not a Delta table", err)
@@ -155,6 +173,7 @@ describe("delta snapshot", function()
     after_each(function() os.execute("rm -rf '" .. dir .. "'") end)
 
     it("corrupt _last_checkpoint: listing is used and the snapshot is unchanged", function()
+      if not T.need_shared("delta") then return end
       T.write_file(dir .. "/_delta_log/_last_checkpoint", "{not json")
       local s = assert(delta.open(dir))
       assert.same({ 10, 11, 10 }, { s.version, s.files, s.checkpoint.version })
@@ -162,6 +181,7 @@ describe("delta snapshot", function()
     end)
 
     it("stale _last_checkpoint naming a missing checkpoint", function()
+      if not T.need_shared("delta") then return end
       T.write_file(dir .. "/_delta_log/_last_checkpoint", '{"version":20,"size":3}')
       local s = assert(delta.open(dir))
       assert.equal(10, s.checkpoint.version)
@@ -169,6 +189,7 @@ describe("delta snapshot", function()
     end)
 
     it("a damaged checkpoint: replay falls back to the JSON commits and says which", function()
+      if not T.need_shared("delta") then return end
       T.write_file(dir .. "/_delta_log/00000000000000000010.checkpoint.parquet", "PAR1 garbage PAR1")
       local s = assert(delta.open(dir))
       assert.same({ 10, 11 }, { s.version, s.files })
@@ -177,6 +198,7 @@ describe("delta snapshot", function()
     end)
 
     it("a .crc that disagrees is reported", function()
+      if not T.need_shared("delta") then return end
       T.write_file(dir .. "/_delta_log/00000000000000000010.crc", '{"numFiles":3,"tableSizeBytes":7}')
       local s = assert(delta.open(dir))
       local found

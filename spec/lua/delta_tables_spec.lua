@@ -6,15 +6,20 @@ describe("every shared Delta table", function()
   local tables = {}
   local root
   setup(function()
-    root = T.need_shared("delta")
+    root = T.has_shared("delta")
+    if not root then return end
     local p = io.popen("find '" .. root .. "' -type d -name _delta_log | sort")
     for line in p:lines() do tables[#tables + 1] = line:gsub("/_delta_log$", "") end
     p:close()
   end)
 
-  it("finds all 256 tables", function() assert.equal(256, #tables) end)
+  it("finds all 256 tables", function()
+    if not T.need_shared("delta") then return end
+    assert.equal(256, #tables)
+  end)
 
   it("replays each one, or explains why not", function()
+    if not T.need_shared("delta") then return end
     local delta = require "sic.delta"
     local loaded, explained = 0, 0
     for _, t in ipairs(tables) do
@@ -36,6 +41,7 @@ describe("every shared Delta table", function()
   end)
 
   it("sic delta analyses them all in one run (json)", function()
+    if not T.need_shared("delta") then return end
     local argv = { "delta", "--format", "json" }
     for _, t in ipairs(tables) do argv[#argv + 1] = t end
     local r = T.run_sic(argv)

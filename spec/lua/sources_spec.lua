@@ -49,7 +49,7 @@ end
 describe("sources: History Server", function()
   local dir, srv, srv_alone, locals
   setup(function()
-    T.need_shared("spark-events")
+    if not T.has_shared("spark-events") then return end
     dir = os.tmpname()
     os.remove(dir)
     copy_layouts(dir .. "/shared", function(l) return not l.alone end)
@@ -69,6 +69,7 @@ describe("sources: History Server", function()
 
   for _, l in ipairs(layouts) do
     it("finds the same as the local file for a " .. l.name .. " log (REST URL and UI URL)", function()
+      if not T.need_shared("spark-events") then return end
       local id = assert(app_id(locals[l.name]), "no app id in the local analysis")
       local base = (l.alone and srv_alone or srv).base
       local rest = analysis(base .. "/api/v1/applications/" .. id, "SIC_HTTP_TOKEN=s3cr3t-t0ken")
@@ -79,6 +80,7 @@ describe("sources: History Server", function()
   end
 
   it("lists every application of the base URL, windowed by end date, each once", function()
+    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh("SIC_HTTP_TOKEN=s3cr3t-t0ken SIC_HS_PAGE=1 " .. q(T.sic_bin) .. " logs " .. q(srv.base) .. " 2>&1")
     assert(ok, out)
     assert.truthy(out:match("4 logs"), out)
@@ -92,6 +94,7 @@ describe("sources: History Server", function()
   end)
 
   it("selects applications by end date and status (--since, --until, --status)", function()
+    if not T.need_shared("spark-events") then return end
     local function count(opts)
       local out, ok = T.sh("SIC_HTTP_TOKEN=s3cr3t-t0ken SIC_HS_PAGE=1 " .. q(T.sic_bin) .. " logs " .. opts .. " " ..
                            q(srv.base) .. " 2>&1")
@@ -105,6 +108,7 @@ describe("sources: History Server", function()
   end)
 
   it("fails with the status and a hint, without printing the token", function()
+    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh("SIC_HTTP_TOKEN=wrong-t0ken-value SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) ..
                          " analyze " .. q(srv.base .. "/") .. " 2>&1")
     assert.is_false(ok)
@@ -115,6 +119,7 @@ describe("sources: History Server", function()
   end)
 
   it("does not print a password given in the URL", function()
+    if not T.need_shared("spark-events") then return end
     local url = srv.base:gsub("http://", "http://alice:pa55w0rd@") .. "/"
     local out, ok = T.sh("SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) .. " logs " .. q(url) .. " 2>&1")
     assert.is_false(ok)
@@ -124,6 +129,7 @@ describe("sources: History Server", function()
   end)
 
   it("names the URL and what to check when nothing listens", function()
+    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh("SIC_HTTP_RETRIES=1 SIC_HTTP_BACKOFF_MS=1 " .. q(T.sic_bin) ..
                          " analyze http://127.0.0.1:1/api/v1/applications/app-1 2>&1")
     assert.is_false(ok)
@@ -138,7 +144,7 @@ describe("sources: S3 (s3rver)", function()
   local function s3env() return s3:env() end
   local function put(file, key) s3:put(file, key) end
   setup(function()
-    T.need_shared("spark-events")
+    if not T.has_shared("spark-events") then return end
     s3 = S3.start("logs")
     port = s3.port
     dir = os.tmpname()
@@ -155,6 +161,7 @@ describe("sources: S3 (s3rver)", function()
 
   for _, l in ipairs(layouts) do
     it("finds the same as the local file for a " .. l.name .. " log", function()
+      if not T.need_shared("spark-events") then return end
       local local_json = analysis(dir .. "/local/" .. l.name .. "/" .. basename(l.rel))
       local remote = analysis("s3://logs/" .. l.name .. "/" .. basename(l.rel), s3env())
       assert.are.equal(local_json, remote)
@@ -164,6 +171,7 @@ describe("sources: S3 (s3rver)", function()
   end
 
   it("sic api and sic serve --logs take the bucket URI", function()
+    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh(s3env() .. " " .. q(T.sic_bin) .. " api s3://logs/plain applications 2>&1")
     assert(ok, out)
     assert.truthy(out:match('"id" : "local%-1422981759269"'), out)
@@ -175,6 +183,7 @@ describe("sources: S3 (s3rver)", function()
   end)
 
   it("pages through the listing with continuation tokens", function()
+    if not T.need_shared("spark-events") then return end
     -- s3rver answers 1000 keys per page: put more than that under one prefix
     local tmp = dir .. "/small"
     T.write_file(tmp, "x\n")
@@ -199,6 +208,7 @@ describe("sources: S3 (s3rver)", function()
   end)
 
   it("ingest --follow keeps its watermark in the store and resumes after it", function()
+    if not T.need_shared("spark-events") then return end
     local store = "sqlite://" .. dir .. "/follow.db"
     local cmd = s3env() .. " " .. q(T.sic_bin) .. " ingest --follow --polls 1 --interval 0 --no-analyze --store " ..
                 q(store) .. " s3://logs/plain s3://logs/zstd 2>&1"
@@ -223,6 +233,7 @@ describe("sources: S3 (s3rver)", function()
   end)
 
   it("fails naming the bucket and the status, never the secret key", function()
+    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=very-secret-key SIC_HTTP_RETRIES=0 " ..
                          "AWS_ENDPOINT_URL=http://127.0.0.1:" .. port .. " " .. q(T.sic_bin) ..
                          " analyze s3://no-such-bucket/x 2>&1")
@@ -240,7 +251,7 @@ describe("sources: Azure Blob (azurite)", function()
     return "AZURE_STORAGE_BLOB_ENDPOINT=" .. q(endpoint) .. (with_sas and (" AZURE_STORAGE_SAS_TOKEN=" .. q(sas)) or "")
   end
   setup(function()
-    T.need_shared("spark-events")
+    if not T.has_shared("spark-events") then return end
     if not T.exists(azurite_bin) then error("azurite is not installed: run `make npm-deps` (make test does)") end
     dir = os.tmpname()
     os.remove(dir)
@@ -277,6 +288,7 @@ describe("sources: Azure Blob (azurite)", function()
 
   for _, l in ipairs(layouts) do
     it("finds the same as the local file for a " .. l.name .. " log (wasbs://, abfss://, https://)", function()
+      if not T.need_shared("spark-events") then return end
       local local_json = analysis(dir .. "/local/" .. l.name .. "/" .. basename(l.rel))
       assert.are.equal(local_json, analysis("wasbs://logs@" .. az_account .. ".blob.core.windows.net/" .. l.name ..
                                             "/" .. basename(l.rel), azenv(true)))
@@ -287,6 +299,7 @@ describe("sources: Azure Blob (azurite)", function()
   end
 
   it("without a SAS the store refuses, and a SAS in the URL is never printed", function()
+    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh(azenv(false) .. " SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) .. " logs wasbs://logs@" .. az_account ..
                          ".blob.core.windows.net/plain 2>&1")
     assert.is_false(ok)
