@@ -242,6 +242,7 @@ int sic_kafka_consume(const char *uri, const sic_kafka_handler *h, sic_kafka_sta
   char *shown = sic_uri_display(uri);
   char errstr[512];
   kafka_cfg cfg;
+  ev_asm as = {0}; /* before any goto: done frees it */
   rd_kafka_t *rk = NULL;
   rd_kafka_topic_partition_list_t *subs = NULL;
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -272,7 +273,6 @@ int sic_kafka_consume(const char *uri, const sic_kafka_handler *h, sic_kafka_sta
   }
   int64_t start = now_ms(), last = start;
   int assigned = 0;
-  ev_asm as = {0};
   part_offsets po;
   for (int i = 0; i < 256; i++) po.off[i] = -1;
   if (cfg.events && !h->on_app) {

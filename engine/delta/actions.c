@@ -399,8 +399,12 @@ static int apply_txn(dl_snap *s, sic_jscan *js) {
     s->txn_ids = g;
     s->cap_txns = nc;
   }
-  s->txn_ids[s->pub.ntxns] = strndup(app.p, app.len);
-  if (!s->txn_ids[s->pub.ntxns]) return -2;
+  /* the slice points into the line, which has no NUL after it: copy exactly len bytes */
+  char *id = malloc(app.len + 1);
+  if (!id) return -2;
+  memcpy(id, app.p, app.len);
+  id[app.len] = 0;
+  s->txn_ids[s->pub.ntxns] = id;
   s->pub.ntxns++;
   return 0;
 }

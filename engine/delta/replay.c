@@ -22,8 +22,12 @@ char *dl_own(dl_snap *s, const char *p, size_t n) {
     s->owned = g;
     s->cap_owned = nc;
   }
-  char *d = strndup(p, n);
-  if (d) s->owned[s->nowned++] = d;
+  /* p may point into a line with no NUL after it: copy exactly n bytes (not strndup) */
+  char *d = malloc(n + 1);
+  if (!d) return NULL;
+  memcpy(d, p, n);
+  d[n] = 0;
+  s->owned[s->nowned++] = d;
   return d;
 }
 
