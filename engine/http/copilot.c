@@ -342,19 +342,30 @@ static int open_store(sic_http *srv, http_reply *out, sic_store **st) {
   return 0;
 }
 
+/* ?limit=N of the store listings: 0 when absent; -1 after answering 400 when out of 1..100000. */
+static int read_limit(http_req *rq, http_reply *out, int *limit) {
+  char lim[32];
+  const char *l = query_param(rq, "limit", lim, sizeof lim);
+  *limit = l ? atoi(l) : 0;
+  if (l && (*limit <= 0 || *limit > 100000)) {
+    http_reply_error(out, 400, "limit must be 1..100000");
+    return -1;
+  }
+  return 0;
+}
+
 int http_copilot_history(sic_http *srv, http_req *rq, http_reply *out) {
   sic_store *st = NULL;
   if (open_store(srv, out, &st)) return out->status;
-  char job[256], lim[32];
+  char job[256];
   if (decode_segment(rq->params[0], job, sizeof job) < 0) {
     sic_store_close(st);
     return http_reply_error(out, 400, "bad job name");
   }
-  const char *l = query_param(rq, "limit", lim, sizeof lim);
-  int limit = l ? atoi(l) : 0;
-  if (l && (limit <= 0 || limit > 100000)) {
+  int limit;
+  if (read_limit(rq, out, &limit)) {
     sic_store_close(st);
-    return http_reply_error(out, 400, "limit must be 1..100000");
+    return out->status;
   }
   sic_err err = {0};
   char *json = NULL;
@@ -367,12 +378,10 @@ int http_copilot_history(sic_http *srv, http_req *rq, http_reply *out) {
 int http_copilot_failed(sic_http *srv, http_req *rq, http_reply *out) {
   sic_store *st = NULL;
   if (open_store(srv, out, &st)) return out->status;
-  char lim[32];
-  const char *l = query_param(rq, "limit", lim, sizeof lim);
-  int limit = l ? atoi(l) : 0;
-  if (l && (limit <= 0 || limit > 100000)) {
+  int limit;
+  if (read_limit(rq, out, &limit)) {
     sic_store_close(st);
-    return http_reply_error(out, 400, "limit must be 1..100000");
+    return out->status;
   }
   sic_err err = {0};
   char *json = NULL;
