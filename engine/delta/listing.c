@@ -59,7 +59,7 @@ static int classify(dl_listing *l, const char *name, int64_t caps[4]) {
     l->crcs[l->ncrcs++] = v;
     return 0;
   }
-  if (strlen(rest) == 36 && digits(rest, 20, &v2) && !strcmp(rest + 20, ".compacted.json")) {
+  if (strlen(rest) == 35 && digits(rest, 20, &v2) && !strcmp(rest + 20, ".compacted.json")) { /* 20 digits + 15 */
     if (push((void **)&l->compacted, &l->ncompacted, &caps[2], sizeof *l->compacted)) return -1;
     l->compacted[l->ncompacted][0] = v;
     l->compacted[l->ncompacted][1] = v2;
