@@ -2,21 +2,24 @@
 -- real shared Delta table with given filters; `sic delta TABLE --logs LOG` must rank the
 -- clustering columns by the bytes those scans read and report data-skipping figures that match
 -- an independent evaluation of the files' min/max statistics. Also VACUUM against --now,
--- thresholds from --set, and the agent inside `sic analyze --tables`.
+-- thresholds from --set, and the agent inside `sic analyze --tables`. Without ../shared the
+-- same cases run on a generated table of the same shape (spec/support/gen_delta.py "agent":
+-- id, name, birthday columns, small files with statistics, removes) and its liquid twin.
 local T = require "spec_helper"
+local D = require "example_delta"
 local cjson = require "cjson"
 
 local TABLE = "delta/delta-kernel-rs/cdf-table-non-partitioned"
+local LIQUID = "delta/delta-rs/table_with_liquid_clustering"
 
 local function finding(doc, id)
   for _, f in ipairs(doc.findings) do if f.id == id then return f end end
 end
 
 describe("delta agent", function()
-  local table_dir, log
+  local table_dir, log, generated
   setup(function()
-    table_dir = T.has_shared(TABLE)
-    if not table_dir then return end
+    table_dir, generated = D.shared_or(TABLE, "agent")
     log = T.tmpname() .. ".json"
     -- birthday 3 scans, id 2 scans, name 1 scan: that is the expected ranking
     local r = T.run_sic({ "example", log, "--delta", table_dir, "--filter", "birthday=2024-04-15", "--filter",
@@ -34,14 +37,12 @@ describe("delta agent", function()
   end
 
   it("the generated log scans the table's real location", function()
-    if not T.need_shared(TABLE) then return end
     local text = T.read_file(log)
     assert.truthy(text:find("PushedFilters: [IsNotNull(birthday), EqualTo(birthday,2024-04-15)]", 1, true))
     assert.truthy(text:find("Location: PreparedDeltaFileIndex(1 paths)[file:", 1, true))
   end)
 
   it("ranks clustering columns by bytes scanned, most filtered first", function()
-    if not T.need_shared(TABLE) then return end
     local doc = run()
     assert.equal("sic.delta/1", doc.schema)
     local f = finding(doc, "delta.clustering")
@@ -54,7 +55,6 @@ describe("delta agent", function()
   end)
 
   it("reports data skipping that matches the files' own statistics", function()
-    if not T.need_shared(TABLE) then return end
     local doc = run()
     local f = finding(doc, "delta.data_skipping")
     assert.is_not_nil(f)
@@ -91,10 +91,10 @@ describe("delta agent", function()
   end)
 
   it("OPTIMIZE simulation under Delta's defaults and a --set maximum", function()
-    if not T.need_shared(TABLE) then return end
     local doc = run()
     local f = finding(doc, "delta.small_files")
-    assert.same({ 11, 1, 11 }, { f.evidence.optimize.files_before, f.evidence.optimize.files_after, f.evidence.optimize.files_rewritten })
+    local n = generated and generated.files or 11 -- every file is small: one bin
+    assert.same({ n, 1, n }, { f.evidence.optimize.files_before, f.evidence.optimize.files_after, f.evidence.optimize.files_rewritten })
     -- a 4 KiB bin limit: bins of files up to 4096 bytes, single-file bins dropped
     doc = run({ "--set", "rule.delta.small_files.max_file_size=4096", "--set", "rule.delta.small_files.min_files_removed=1" })
     f = finding(doc, "delta.small_files")
@@ -103,7 +103,6 @@ describe("delta agent", function()
   end)
 
   it("VACUUM against --now reclaims the tombstones older than 7 days, never under 168 hours", function()
-    if not T.need_shared(TABLE) then return end
     local s = assert(require("sic.delta").open(table_dir))
     local newest = 0
     for _, t in s:each_tombstone() do newest = math.max(newest, t.deletion_ms or 0) end
@@ -121,7 +120,6 @@ describe("delta agent", function()
   end)
 
   it("runs inside sic analyze --tables, and not without tables", function()
-    if not T.need_shared(TABLE) then return end
     local r = T.run_sic({ "analyze", log, "--tables", table_dir, "--format", "json" })
     assert.equal(0, r.code, r.stderr)
     local doc = cjson.decode(r.stdout)
@@ -134,8 +132,7 @@ describe("delta agent", function()
   end)
 
   it("reports existing liquid clustering (delta.liquid domain) and stays quiet when it matches", function()
-    if not T.need_shared(TABLE) then return end
-    local liquid = T.shared("delta/delta-rs/table_with_liquid_clustering")
+    local liquid = D.shared_or(LIQUID, "liquid")
     local lq = T.tmpname() .. ".json"
     assert.equal(0, T.run_sic({ "example", lq, "--delta", liquid, "--filter", "id>3" }).code)
     local r = T.run_sic({ "delta", liquid, "--logs", lq, "--format", "json" })
@@ -147,7 +144,6 @@ describe("delta agent", function()
   end)
 
   it("renders text, md and html", function()
-    if not T.need_shared(TABLE) then return end
     for _, fmt in ipairs({ "text", "md", "html" }) do
       local r = T.run_sic({ "delta", table_dir, "--logs", log, "--format", fmt })
       assert.equal(0, r.code, r.stderr)
@@ -156,7 +152,6 @@ describe("delta agent", function()
   end)
 
   it("a missing table exits 1 with the reason in the document", function()
-    if not T.need_shared(TABLE) then return end
     local r = T.run_sic({ "delta", "/nonexistent/table", "--format", "json" })
     assert.equal(1, r.code)
     assert.truthy(r.stdout:find("not a Delta table", 1, true))

@@ -1,14 +1,16 @@
 -- Delta snapshots (engine/delta through sic.delta) against what the upstream projects' own
 -- tests assert for the same tables (shared data: ../shared/data/real/delta). Each case names
--- the upstream test whose assertion it repeats. Plus broken logs made here from copies.
+-- the upstream test whose assertion it repeats. Plus broken logs made here from copies, and
+-- every log shape on tables the project generates (spec/support/gen_delta.py) against the
+-- generator's own bookkeeping, which run without ../shared.
 local T = require "spec_helper"
+local D = require "example_delta"
 
 describe("delta snapshot", function()
   local delta, root
   setup(function()
-    root = T.has_shared("delta")
-    if not root then return end
     delta = require "sic.delta"
+    root = T.has_shared("delta")
   end)
 
   local function open(rel)
@@ -156,54 +158,138 @@ describe("delta snapshot", function()
   end)
 
   it("a directory without _delta_log is an error naming it", function()
-    if not T.need_shared("delta") then return end
-    local s, err = delta.open(root)
+    local s, err = delta.open(root or D.root())
     assert.is_nil(s)
     assert.matches("not a Delta table", err)
   end)
 
-  -- broken logs made here from a copy of a real one
+  -- broken logs made here from a copy of a real one (delta-rs simple_table_with_checkpoint:
+  -- version 10, 11 files, checkpoint 10), else of a generated one with a checkpoint and a tail
   describe("broken copies", function()
-    local dir
+    local dir, want
     before_each(function()
-      dir = T.tmpname() .. "-delta"
-      os.execute(string.format("mkdir -p '%s' && cp -r '%s/delta-rs/simple_table_with_checkpoint/_delta_log' '%s/' && chmod -R u+w '%s'",
-        dir, root, dir, dir))
+      if root then
+        dir = T.tmpname() .. "-delta"
+        os.execute(string.format("mkdir -p '%s' && cp -r '%s/delta-rs/simple_table_with_checkpoint/_delta_log' '%s/' && chmod -R u+w '%s'",
+          dir, root, dir, dir))
+        want = { version = 10, files = 11, checkpoint = 10 }
+      else
+        dir = D.copy("checkpoint-tail")
+        local _, f = D.table("checkpoint-tail")
+        want = { version = f.version, files = f.files, checkpoint = f.checkpoint.version }
+      end
     end)
     after_each(function() os.execute("rm -rf '" .. dir .. "'") end)
 
     it("corrupt _last_checkpoint: listing is used and the snapshot is unchanged", function()
-      if not T.need_shared("delta") then return end
       T.write_file(dir .. "/_delta_log/_last_checkpoint", "{not json")
       local s = assert(delta.open(dir))
-      assert.same({ 10, 11, 10 }, { s.version, s.files, s.checkpoint.version })
+      assert.same({ want.version, want.files, want.checkpoint }, { s.version, s.files, s.checkpoint.version })
       assert.matches("not valid JSON", s.checkpoint.source)
     end)
 
     it("stale _last_checkpoint naming a missing checkpoint", function()
-      if not T.need_shared("delta") then return end
       T.write_file(dir .. "/_delta_log/_last_checkpoint", '{"version":20,"size":3}')
       local s = assert(delta.open(dir))
-      assert.equal(10, s.checkpoint.version)
+      assert.equal(want.checkpoint, s.checkpoint.version)
       assert.equal("last_checkpoint_stale", s.diagnostics[1].code)
     end)
 
     it("a damaged checkpoint: replay falls back to the JSON commits and says which", function()
-      if not T.need_shared("delta") then return end
-      T.write_file(dir .. "/_delta_log/00000000000000000010.checkpoint.parquet", "PAR1 garbage PAR1")
+      T.write_file(dir .. ("/_delta_log/%020d.checkpoint.parquet"):format(want.checkpoint), "PAR1 garbage PAR1")
       local s = assert(delta.open(dir))
-      assert.same({ 10, 11 }, { s.version, s.files })
+      assert.same({ want.version, want.files }, { s.version, s.files })
       assert.is_nil(s.checkpoint.version)
       assert.equal("checkpoint_unreadable", s.diagnostics[1].code)
     end)
 
     it("a .crc that disagrees is reported", function()
-      if not T.need_shared("delta") then return end
-      T.write_file(dir .. "/_delta_log/00000000000000000010.crc", '{"numFiles":3,"tableSizeBytes":7}')
+      T.write_file(dir .. ("/_delta_log/%020d.crc"):format(want.version), '{"numFiles":3,"tableSizeBytes":7}')
       local s = assert(delta.open(dir))
       local found
       for _, d in ipairs(s.diagnostics) do if d.code == "crc_mismatch" then found = d.message end end
       assert.matches("numFiles 3", found)
     end)
+  end)
+end)
+
+-- Every log shape on generated tables: the snapshot sic replays equals the one the generator
+-- kept while writing the log (spec/support/gen_delta.py), damage included.
+describe("delta snapshot of generated tables", function()
+  local delta = require "sic.delta"
+  local cjson = require "cjson"
+
+  local function sorted(list) table.sort(list) return list end
+  local function key(t) -- partition values as comparable text (nulls included)
+    local ks = {}
+    for k, v in pairs(t) do ks[#ks + 1] = k .. "=" .. (v == cjson.null and "<null>" or tostring(v)) end
+    return table.concat(sorted(ks), ",")
+  end
+
+  for _, kind in ipairs(D.kinds()) do
+    it(kind .. ": the snapshot is the generator's", function()
+      local dir, want = D.table(kind)
+      local s = assert(delta.open(dir))
+      assert.same({ want.version, want.files, want.bytes, want.rows, want.tombstones, want.tombstone_bytes },
+        { s.version, s.files, s.bytes, s.rows, s.tombstones, s.tombstone_bytes })
+      assert.same({ want.dv_files, want.dv_rows, want.txns }, { s.dv_files, s.dv_rows, s.txns })
+      assert.same({ want.min_reader_version, want.min_writer_version }, { s.protocol.min_reader_version, s.protocol.min_writer_version })
+      assert.same(want.reader_features, s.protocol.reader_features)
+      assert.same(want.partition_columns, s.partition_columns)
+      local cp = want.checkpoint
+      assert.equal(cp.kind, s.checkpoint.kind)
+      assert.same({ cp.version, cp.parts, cp.sidecars }, { s.checkpoint.version, cp.parts and s.checkpoint.parts, cp.sidecars and s.checkpoint.sidecars })
+      if cp.source then assert.matches("^" .. cp.source, s.checkpoint.source) end
+      assert.same({ want.log_tail, want.compacted_used, want.last_commit_ms }, { s.log_tail, s.compacted_used, s.last_commit_ms })
+      local codes = {}
+      for _, d in ipairs(s.diagnostics) do codes[#codes + 1] = d.code end
+      assert.same(want.diagnostics, codes)
+      local paths, parts, wparts = {}, {}, {}
+      for i = 1, s.files do
+        paths[i] = s:file(i).path
+        parts[i] = key(cjson.decode(require("ffi").string(s.c.files[i - 1].partition_values)))
+      end
+      for i, p in ipairs(want.partitions) do wparts[i] = key(p) end
+      assert.same(want.file_paths, sorted(paths))
+      assert.same(sorted(wparts), sorted(parts))
+      local domains = {}
+      for _, d in ipairs(s.domains) do domains[#domains + 1] = d.domain end
+      assert.same(want.domains, sorted(domains))
+      if want.tombstone then
+        local t
+        for _, x in s:each_tombstone() do if x.path == want.tombstone.path then t = x end end
+        assert.is_not_nil(t, want.tombstone.path)
+        assert.same({ want.tombstone.size, want.tombstone.deletion_ms }, { t.size, t.deletion_ms })
+      end
+    end)
+  end
+
+  it("a null partition value is nil in each_file, the others are strings", function()
+    local dir = D.table("null-partition")
+    local s = assert(delta.open(dir))
+    local a, null = 0, 0
+    for _, f in s:each_file() do
+      if f.partition.k == "A" then a = a + 1 elseif f.partition.k == nil then null = null + 1 end
+    end
+    assert.same({ 1, 1 }, { a, null })
+  end)
+
+  it("statistics only in stats_parsed (multi-part checkpoint) are read as statistics", function()
+    local dir, want = D.table("multi-part-stats-parsed")
+    local s = assert(delta.open(dir))
+    assert.is_true(want.stats_parsed)
+    for i = 1, s.files do
+      assert.equal(1, s.c.files[i - 1].stats_parsed)
+      local st = s:file_stats(i)
+      assert.is_number(st.min.id)
+      assert.is_true(st.max.id >= st.min.id)
+    end
+  end)
+
+  it("the liquid clustering domain is live", function()
+    local dir, want = D.table("liquid")
+    local s = assert(delta.open(dir))
+    assert.equal(1, #s.domains)
+    assert.same({ clusteringColumns = { want.clustering } }, s.domains[1].parsed)
   end)
 end)
