@@ -2,8 +2,12 @@
  * struct-only statistics with dates, timestamps and decimals, multi-part) and on broken
  * bytes (truncation, a footer length past the file, every single-byte corruption of a small
  * checkpoint): never a crash, errors name the file (and the column past the footer), and
- * every row handed out is one well-formed JSON object. */
+ * every row handed out is one well-formed JSON object. The same on the checkpoints the
+ * project generates (spec/support/gen_delta.py: map, list, struct, stats_parsed, multi-part,
+ * V2 sidecars), against the generator's count of rows and actions; those parts need no
+ * shared data. */
 #include "check.h"
+#include "delta_fixture.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -109,9 +113,7 @@ static void test_multi_part(const char *delta) {
   CHECK_EQ_INT(adds, 5);
 }
 
-static void test_broken(const char *delta) {
-  char path[2048];
-  snprintf(path, sizeof path, "%s/delta-rs/checkpoint_with_partitions/_delta_log/00000000000000000002.checkpoint.parquet", delta);
+static void test_broken(const char *path) {
   size_t len = 0;
   uint8_t *orig = (uint8_t *)check_read_file(path, &len);
   CHECK(orig != NULL && len > 100);
@@ -190,14 +192,119 @@ static void test_every_checkpoint(const char *delta) {
   CHECK_EQ_INT(ok, files);
 }
 
+/* ---- generated checkpoints ---- */
+
+/* The i-th checkpoint file of kind: its path, and the rows / adds / removes written to it. */
+static int gen_cp_file(const gen_delta *g, const char *kind, int i, char *path, size_t cap, int *nrows, int *adds, int *removes) {
+  char line[1024], name[512];
+  if (!gen_delta_fact_n(g, kind, "checkpoint_file", i, line, sizeof line)) return 0;
+  if (sscanf(line, "%511s %d %d %d", name, nrows, adds, removes) != 4) return 0;
+  snprintf(path, cap, "%s/%s/_delta_log/%s", g->dir, kind, name);
+  return 1;
+}
+
+static void test_gen_map_partition_values(const gen_delta *g) {
+  char path[2048], want[512], text[600];
+  int nrows, adds, removes;
+  if (!gen_cp_file(g, "partitioned", 0, path, sizeof path, &nrows, &adds, &removes)) { CHECK(0, "no partitioned checkpoint"); return; }
+  sic_pq_file *f = NULL;
+  sic_err err = {0};
+  rows r;
+  CHECK_EQ_INT(sic_pq_open(path, &f, &err), 0);
+  if (!f) { fprintf(stderr, "%s\n", err.msg); return; }
+  CHECK_EQ_INT(sic_pq_num_rows(f), nrows);
+  CHECK(sic_pq_has_path(f, "add.partitionValues"));
+  CHECK(sic_pq_has_path(f, "metaData.partitionColumns"));
+  CHECK(!sic_pq_has_path(f, "add.nope"));
+  CHECK_EQ_INT(read_all(f, &r, &err), 0);
+  CHECK_EQ_INT(r.n, nrows);
+  CHECK_EQ_INT(r.adds, adds);
+  CHECK_EQ_INT(r.bad_json, 0);
+  gen_delta_fact(g, "partitioned", "first_checkpoint_add_partition_values", want, sizeof want);
+  snprintf(text, sizeof text, "\"partitionValues\":%s", want);
+  CHECK(strstr(r.first_add, text) != NULL, "%s in %s", text, r.first_add);
+  snprintf(text, sizeof text, "\"size\":%lld,", gen_delta_int(g, "partitioned", "first_checkpoint_add_size", -1));
+  CHECK(strstr(r.first_add, text) != NULL, "%s in %s", text, r.first_add);
+  /* projection: only the protocol column is decoded and shown */
+  const char *only[] = {"protocol", "absent_column"};
+  memset(&r, 0, sizeof r);
+  CHECK_EQ_INT(sic_pq_read_rows(f, only, 2, on_row, &r, &err), 0);
+  const char *protocol = "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2";
+  CHECK(!strncmp(r.first, protocol, strlen(protocol)), "%s", r.first);
+  CHECK_EQ_INT(r.adds, 0);
+  sic_pq_close(f);
+}
+
+static void test_gen_stats_parsed(const gen_delta *g) {
+  char path[2048], text[128];
+  int nrows, adds, removes, total = 0, total_adds = 0, parts = 0, seen_first = 0;
+  for (int i = 0; gen_cp_file(g, "multi-part-stats-parsed", i, path, sizeof path, &nrows, &adds, &removes); i++) {
+    sic_pq_file *f = NULL;
+    sic_err err = {0};
+    rows r;
+    parts++;
+    CHECK(sic_pq_open(path, &f, &err) == 0, "%s", err.msg);
+    if (!f) continue;
+    CHECK(sic_pq_has_path(f, "add.stats_parsed.minValues"));
+    CHECK_EQ_INT(read_all(f, &r, &err), 0);
+    CHECK_EQ_INT(r.bad_json, 0);
+    CHECK_EQ_INT(r.n, nrows);
+    CHECK_EQ_INT(r.adds, adds);
+    if (r.adds && !seen_first++) {
+      snprintf(text, sizeof text, "\"stats_parsed\":{\"numRecords\":%lld,",
+               gen_delta_int(g, "multi-part-stats-parsed", "first_checkpoint_add_num_records", -1));
+      CHECK(strstr(r.first_add, text) != NULL, "%s in %s", text, r.first_add);
+    }
+    total += r.n;
+    total_adds += r.adds;
+    sic_pq_close(f);
+  }
+  CHECK_EQ_INT(parts, gen_delta_int(g, "multi-part-stats-parsed", "checkpoint_parts", -1));
+  CHECK_EQ_INT(total_adds, gen_delta_int(g, "multi-part-stats-parsed", "files", -1));
+  CHECK(total > total_adds, "%d rows", total);
+}
+
+static void test_gen_every_checkpoint(const gen_delta *g) {
+  char kind[256], path[2048];
+  int files = 0;
+  for (int k = 0; gen_delta_kind(g, k, kind, sizeof kind); k++) {
+    int nrows, adds, removes;
+    for (int i = 0; gen_cp_file(g, kind, i, path, sizeof path, &nrows, &adds, &removes); i++) {
+      sic_pq_file *f = NULL;
+      sic_err err = {0};
+      rows r;
+      files++;
+      if (sic_pq_open(path, &f, &err) == 0 && read_all(f, &r, &err) == 0) {
+        CHECK(r.bad_json == 0 && r.n == nrows && r.n == sic_pq_num_rows(f) && r.adds == adds, "%s: %d rows (%d adds), expected %d (%d)",
+              path, r.n, r.adds, nrows, adds);
+      } else CHECK(0, "%s: %s", path, err.msg);
+      sic_pq_close(f);
+    }
+  }
+  CHECK(files >= 12, "%d generated checkpoint files", files);
+}
+
 int main(void) {
-  const char *shared = check_shared_data_or_skip("test_parquet");
-  char delta[1024];
-  snprintf(delta, sizeof delta, "%s/delta", shared);
-  test_map_partition_values(delta);
-  test_struct_stats(delta);
-  test_multi_part(delta);
-  test_broken(delta);
-  test_every_checkpoint(delta);
+  gen_delta g;
+  char path[2048];
+  int nrows, adds, removes;
+  if (gen_delta_make(&g) == 0) {
+    test_gen_map_partition_values(&g);
+    test_gen_stats_parsed(&g);
+    test_gen_every_checkpoint(&g);
+    if (gen_cp_file(&g, "partitioned", 0, path, sizeof path, &nrows, &adds, &removes)) test_broken(path);
+  } else CHECK(0, "spec/support/gen_delta.py wrote no tables");
+  gen_delta_free(&g);
+  const char *shared = check_shared_part("test_parquet", "the shared tables' checkpoints");
+  if (shared) {
+    char delta[1024];
+    snprintf(delta, sizeof delta, "%s/delta", shared);
+    test_map_partition_values(delta);
+    test_struct_stats(delta);
+    test_multi_part(delta);
+    snprintf(path, sizeof path, "%s/delta-rs/checkpoint_with_partitions/_delta_log/00000000000000000002.checkpoint.parquet", delta);
+    test_broken(path);
+    test_every_checkpoint(delta);
+  }
   return CHECK_RESULT();
 }
