@@ -290,6 +290,23 @@ describe("sic analyze --metastore", function()
     assert.truthy(out:find('"metastore.small_files"', 1, true))
   end)
 
+  it("sic serve takes the metastore from SIC_METASTORE: the findings API carries the metastore findings", function()
+    package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
+    local H = require "http_server"
+    local dir = T.tmpdir()
+    assert(os.execute("cp " .. T.shell_quote(LOG) .. " " .. T.shell_quote(dir .. "/app.log")))
+    local srv = H.start({ "--logs", dir }, { SIC_METASTORE = url })
+    local ok, err = pcall(function()
+      local r = srv:get("/v1/apps/" .. T.example.app_id(LOG) .. "/findings")
+      assert.are.equal(200, r.status, r.body)
+      assert.truthy(r.body:find('"metastore.small_files"', 1, true), r.body:sub(1, 400))
+      assert.truthy(r.body:find('"sales.orders"', 1, true))
+    end)
+    srv:stop()
+    sh("rm -rf " .. T.shell_quote(dir))
+    assert(ok, err)
+  end)
+
   it("does nothing without a metastore", function()
     local list = findings_of(analyze(nil))
     for _, f in ipairs(list) do assert.is_nil(f.id:match("^metastore%.")) end
