@@ -200,6 +200,18 @@ return {
           reasons[#reasons + 1] = string.format("column statistics were taken %.1f days before the last data change",
             (changed - analyzed) / DAY)
         end
+        -- partitions rewritten (last DDL) well after their own column statistics were taken
+        local rewritten, example = 0, nil
+        for _, p in ipairs(t.partitions) do
+          if p.stats_analyzed_ms and p.ddl_ms and p.ddl_ms - p.stats_analyzed_ms > th.max_age_days * DAY then
+            rewritten = rewritten + 1
+            example = example or p.name
+          end
+        end
+        if rewritten > 0 then
+          reasons[#reasons + 1] = string.format("%d partition(s) changed more than %g day(s) after their column " ..
+            "statistics were taken (first: %s)", rewritten, th.max_age_days, example)
+        end
         local acc = t.stats_accurate
         if acc and not acc:find('"BASIC_STATS"%s*:%s*"true"') then
           reasons[#reasons + 1] = "Hive marks the basic statistics inaccurate (COLUMN_STATS_ACCURATE " .. acc .. ")"

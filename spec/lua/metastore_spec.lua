@@ -89,7 +89,9 @@ local TABLES = {
   { id = 30, db = 3, name = "clickstream", loc = "s3a://acme-lake/raw/clickstream", fmt = JSON,
     params = { transient_lastDdlTime = BASE }, keys = { { "dt", "string" } }, colstats_analyzed = BASE + DAY,
     parts = { { name = "dt=2024-11-22", files = 10, bytes = 3 * GIB, rows = 1e6, created = BASE - 2 * DAY },
-      { name = "dt=2024-11-23", files = 10, bytes = 3 * GIB, rows = 1e6, created = BASE - DAY },
+      -- rewritten two days after its column statistics were taken
+      { name = "dt=2024-11-23", files = 10, bytes = 3 * GIB, rows = 1e6, created = BASE - DAY,
+        analyzed = BASE - DAY, ddl = BASE + DAY },
       { name = "dt=2024-11-24", files = 10, bytes = 3 * GIB, rows = 1e6, created = BASE } } },
   -- a sibling whose location is a prefix of clickstream's: must not match its scan
   { id = 35, db = 3, name = "click", loc = "s3a://acme-lake/raw/click", fmt = JSON, params = {} },
@@ -135,7 +137,7 @@ local function metastore_sql()
       add([[INSERT INTO "PARTITIONS" ("PART_ID", "CREATE_TIME", "PART_NAME", "SD_ID", "TBL_ID") VALUES (%d, %d, %s, %d, %d);]],
         part, p.created, q(p.name), sd, t.id)
       add([[INSERT INTO "PARTITION_PARAMS" VALUES (%d, 'numFiles', '%d'), (%d, 'totalSize', '%.0f'), (%d, 'numRows', '%.0f'),
-        (%d, 'transient_lastDdlTime', '%d');]], part, p.files, part, p.bytes, part, p.rows, part, p.created)
+        (%d, 'transient_lastDdlTime', '%d');]], part, p.files, part, p.bytes, part, p.rows, part, p.ddl or p.created)
       if p.analyzed then
         add([[INSERT INTO "PART_COL_STATS" ("CS_ID", "DB_NAME", "TABLE_NAME", "PARTITION_NAME", "COLUMN_NAME", "COLUMN_TYPE",
           "PART_ID", "NUM_NULLS", "NUM_DISTINCTS", "LAST_ANALYZED") VALUES (%d, 'x', %s, %s, 'amount', 'decimal(12,2)', %d, 0, 10, %d);]],
@@ -213,7 +215,7 @@ describe("sic analyze --metastore", function()
     assert.same({ "metastore.partition_count", "metastore.partition_skew", "metastore.small_files",
       "metastore.stale_stats" }, ids_on(list, "sales.orders"))
     assert.same({ "metastore.missing_stats", "metastore.stale_stats" }, ids_on(list, "crm.customers"))
-    assert.same({ "metastore.file_format" }, ids_on(list, "raw.clickstream"))
+    assert.same({ "metastore.file_format", "metastore.stale_stats" }, ids_on(list, "raw.clickstream"))
     assert.same({ "metastore.stale_stats" }, ids_on(list, "staging.refunds_raw"))
     assert.same({}, ids_on(list, "raw.click"))
     assert.same({}, ids_on(list, "other.unrelated"))
@@ -229,6 +231,7 @@ describe("sic analyze --metastore", function()
     assert.is_true(f.evidence.job.files_read > 0)
     assert.is_true(f.evidence.job.bytes_read > 0)
     assert.is_true(f.evidence.job.partitions_read > 0)
+    assert.equal(120 - f.evidence.job.partitions_read, f.evidence.job.partitions_pruned)
     assert.truthy(f.recommendation.text:find("5160 files", 1, true))
 
     f = find(list, "metastore.partition_skew", "sales.orders")
@@ -262,6 +265,9 @@ describe("sic analyze --metastore", function()
     assert.equal("location", f.evidence.job.matched_by)
     assert.same({ "json" }, f.evidence.job.formats_read)
     assert.equal("org.apache.hive.hcatalog.data.JsonSerDe", f.evidence.metastore.serde)
+    f = find(list, "metastore.stale_stats", "raw.clickstream")
+    assert.same({ "1 partition(s) changed more than 1 day(s) after their column statistics were taken " ..
+      "(first: dt=2024-11-23)" }, f.evidence.reasons)
 
     -- refunds_raw: Spark's statistics say 100 MiB, Hive's totalSize 1 GiB
     f = find(list, "metastore.stale_stats", "staging.refunds_raw")

@@ -121,6 +121,9 @@ function M.job_evidence(e)
   return { scans = j.scans, sql_executions = j.sqls, files_read = j.files_read, bytes_read = j.bytes_read,
     avg_read_file_bytes = j.files_read and j.files_read > 0 and j.bytes_read and j.bytes_read / j.files_read or nil,
     partitions_read = j.partitions_read, scan_time_ms = j.scan_time_ms, rows_read = j.rows, joins = j.joins,
+    -- partitions the scans did not read (pruned), against the metastore's count
+    partitions_pruned = e.partitioned and j.partitions_read and #e.partitions > 0 and
+      math.max(#e.partitions - j.partitions_read, 0) or nil,
     formats_read = j.formats, partition_filters = #(j.partition_filters or {}) > 0 and j.partition_filters or nil,
     matched_by = e.scans[1] and e.scans[1].matched_by or nil }
 end
