@@ -32,16 +32,29 @@
 static const char *const required_tables[] = {"DBS", "TBLS", "SDS", "PARTITIONS", "PARTITION_KEYS", "TABLE_PARAMS",
                                               "PARTITION_PARAMS"};
 
+enum { Q_VERSION, Q_TABLES, Q_PARAMS, Q_KEYS, Q_PARTS, Q_PPARAMS, Q_COLSTATS, Q_PCOLSTATS, Q_PCOUNT, Q_COUNT };
+
+/* Partitions read per table by default (the newest by PART_ID): a table with more is reported
+ * with its true count (partitions_total) and the newest ones; SIC_METASTORE_MAX_PARTITIONS
+ * changes it. A million partitions as one JSON document would not fit an agent's budget. */
+enum { DEFAULT_MAX_PARTITIONS = 50000 };
+
+/* The partitions read: the newest max_partitions of each matched table ($1 ids, $2 cap). */
+#define PARTS_CTE                                                                                   \
+  "WITH parts AS (SELECT * FROM (SELECT p.\"TBL_ID\", p.\"PART_ID\", p.\"PART_NAME\", "            \
+  "p.\"CREATE_TIME\", p.\"SD_ID\", row_number() OVER (PARTITION BY p.\"TBL_ID\" ORDER BY "         \
+  "p.\"PART_ID\" DESC) AS rn FROM \"PARTITIONS\" p WHERE p.\"TBL_ID\" = ANY($1::bigint[])) x "       \
+  "WHERE rn <= $2::bigint) "
+
 /* What one read holds. */
 typedef struct ms_read {
   PGconn *conn;        /* the connection (NULL once closed) */
   char *display;       /* the URL without credentials, for messages (owned) */
   PGresult *schema;    /* (table_name, column_name) of the metastore tables present */
-  PGresult *res[8];    /* query results, indexed by the Q_* constants below */
+  PGresult *res[Q_COUNT]; /* query results, indexed by the Q_* constants above */
   char *ids;           /* bigint[] literal of the matched tables' TBL_IDs (owned) */
 } ms_read;
 
-enum { Q_VERSION, Q_TABLES, Q_PARAMS, Q_KEYS, Q_PARTS, Q_PPARAMS, Q_COLSTATS, Q_PCOLSTATS };
 
 char *sic_metastore_display_url(const char *url) { return sic_uri_display(url ? url : ""); }
 
@@ -183,6 +196,11 @@ static int read_tables(ms_read *r, const char *names, const char *locations, sic
 /* Everything else about the matched tables, each result ordered by TBL_ID (then PART_ID). */
 static int read_details(ms_read *r, sic_err *err) {
   const char *ids[1] = {r->ids};
+  char cap[24];
+  const char *env = getenv("SIC_METASTORE_MAX_PARTITIONS");
+  long long max_parts = env && *env ? strtoll(env, NULL, 10) : DEFAULT_MAX_PARTITIONS;
+  snprintf(cap, sizeof cap, "%lld", max_parts > 0 ? max_parts : (long long)DEFAULT_MAX_PARTITIONS);
+  const char *ids_cap[2] = {r->ids, cap};
   int rc = query(r, "reading TABLE_PARAMS",
                  "SELECT \"TBL_ID\", \"PARAM_KEY\", \"PARAM_VALUE\" FROM \"TABLE_PARAMS\" WHERE \"TBL_ID\" = "
                  "ANY($1::bigint[]) AND " PARAM_FILTER " ORDER BY 1, 2",
@@ -194,16 +212,20 @@ static int read_details(ms_read *r, sic_err *err) {
                1, ids, &r->res[Q_KEYS], err);
   if (!rc)
     rc = query(r, "reading PARTITIONS",
-               "SELECT p.\"TBL_ID\", p.\"PART_ID\", p.\"PART_NAME\", p.\"CREATE_TIME\", s.\"LOCATION\", "
-               "s.\"INPUT_FORMAT\" FROM \"PARTITIONS\" p LEFT JOIN \"SDS\" s ON s.\"SD_ID\" = p.\"SD_ID\" WHERE "
-               "p.\"TBL_ID\" = ANY($1::bigint[]) ORDER BY 1, 2",
-               1, ids, &r->res[Q_PARTS], err);
+               "SELECT \"TBL_ID\", count(*) FROM \"PARTITIONS\" WHERE \"TBL_ID\" = ANY($1::bigint[]) GROUP BY 1 "
+               "ORDER BY 1",
+               1, ids, &r->res[Q_PCOUNT], err);
+  if (!rc)
+    rc = query(r, "reading PARTITIONS",
+               PARTS_CTE "SELECT p.\"TBL_ID\", p.\"PART_ID\", p.\"PART_NAME\", p.\"CREATE_TIME\", s.\"LOCATION\", "
+               "s.\"INPUT_FORMAT\" FROM parts p LEFT JOIN \"SDS\" s ON s.\"SD_ID\" = p.\"SD_ID\" ORDER BY 1, 2",
+               2, ids_cap, &r->res[Q_PARTS], err);
   if (!rc)
     rc = query(r, "reading PARTITION_PARAMS",
-               "SELECT p.\"TBL_ID\", p.\"PART_ID\", pp.\"PARAM_KEY\", pp.\"PARAM_VALUE\" FROM \"PARTITION_PARAMS\" pp "
-               "JOIN \"PARTITIONS\" p ON p.\"PART_ID\" = pp.\"PART_ID\" WHERE p.\"TBL_ID\" = ANY($1::bigint[]) AND "
-               PARAM_FILTER " ORDER BY 1, 2, 3",
-               1, ids, &r->res[Q_PPARAMS], err);
+               PARTS_CTE "SELECT p.\"TBL_ID\", p.\"PART_ID\", pp.\"PARAM_KEY\", pp.\"PARAM_VALUE\" FROM "
+               "\"PARTITION_PARAMS\" pp JOIN parts p ON p.\"PART_ID\" = pp.\"PART_ID\" WHERE " PARAM_FILTER
+               " ORDER BY 1, 2, 3",
+               2, ids_cap, &r->res[Q_PPARAMS], err);
   if (!rc && has_column(r, "TAB_COL_STATS", "TBL_ID"))
     rc = query(r, "reading TAB_COL_STATS",
                "SELECT \"TBL_ID\", \"COLUMN_NAME\", \"COLUMN_TYPE\", \"NUM_NULLS\", \"NUM_DISTINCTS\", "
@@ -211,10 +233,9 @@ static int read_details(ms_read *r, sic_err *err) {
                1, ids, &r->res[Q_COLSTATS], err);
   if (!rc && has_column(r, "PART_COL_STATS", "PART_ID"))
     rc = query(r, "reading PART_COL_STATS",
-               "SELECT p.\"TBL_ID\", c.\"PART_ID\", max(c.\"LAST_ANALYZED\"), count(*) FROM \"PART_COL_STATS\" c "
-               "JOIN \"PARTITIONS\" p ON p.\"PART_ID\" = c.\"PART_ID\" WHERE p.\"TBL_ID\" = ANY($1::bigint[]) "
-               "GROUP BY 1, 2 ORDER BY 1, 2",
-               1, ids, &r->res[Q_PCOLSTATS], err);
+               PARTS_CTE "SELECT p.\"TBL_ID\", c.\"PART_ID\", max(c.\"LAST_ANALYZED\"), count(*) FROM "
+               "\"PART_COL_STATS\" c JOIN parts p ON p.\"PART_ID\" = c.\"PART_ID\" GROUP BY 1, 2 ORDER BY 1, 2",
+               2, ids_cap, &r->res[Q_PCOLSTATS], err);
   if (!rc && has_column(r, "VERSION", "SCHEMA_VERSION"))
     rc = query(r, "reading VERSION", "SELECT \"SCHEMA_VERSION\" FROM \"VERSION\" LIMIT 1", 0, NULL,
                &r->res[Q_VERSION], err);
@@ -337,6 +358,8 @@ static void write_table(sic_jw *w, ms_read *r, int row, cursor *cur) {
     sic_jw_end(w);
   }
   sic_jw_end(w);
+  end = run_of(&cur[Q_PCOUNT], 0, id, -1, 0);
+  sic_jw_kint(w, "partitions_total", cur[Q_PCOUNT].row < end ? cell_int(r->res[Q_PCOUNT], cur[Q_PCOUNT].row, 1) : 0);
   write_partitions(w, r, id, &cur[Q_PARTS], &cur[Q_PPARAMS], &cur[Q_PCOLSTATS]);
   sic_jw_key(w, "column_stats");
   if (!r->res[Q_COLSTATS]) sic_jw_null(w); /* the metastore has no TAB_COL_STATS */
@@ -374,8 +397,8 @@ static int write_document(ms_read *r, char **json_out, sic_err *err) {
   sic_jw_end(&w);
   sic_jw_key(&w, "tables");
   sic_jw_arr(&w);
-  cursor cur[8];
-  for (int q = 0; q < 8; q++) cur[q] = (cursor){r->res[q], 0};
+  cursor cur[Q_COUNT];
+  for (int q = 0; q < Q_COUNT; q++) cur[q] = (cursor){r->res[q], 0};
   for (int i = 0; i < PQntuples(r->res[Q_TABLES]); i++) write_table(&w, r, i, cur);
   sic_jw_end(&w);
   sic_jw_end(&w);
@@ -414,7 +437,7 @@ static int connect_to(ms_read *r, const char *url, sic_err *err) {
 static void ms_close(ms_read *r) {
   if (r->conn) PQfinish(r->conn);
   PQclear(r->schema);
-  for (int q = 0; q < 8; q++) PQclear(r->res[q]);
+  for (int q = 0; q < Q_COUNT; q++) PQclear(r->res[q]);
   free(r->ids);
   free(r->display);
 }

@@ -63,7 +63,7 @@ return {
         local e = A.entity(t, mine, S.totals(mine))
         entities[#entities + 1] = e
         summary[#summary + 1] = { table = e.key, location = e.location, format = e.format.kind, partitioned = e.partitioned,
-          partitions = #e.partitions, files = e.files, bytes = e.bytes, rows = e.rows, scans = #mine,
+          partitions = e.partitions_total, files = e.files, bytes = e.bytes, rows = e.rows, scans = #mine,
           matched_by = mine[1].matched_by, files_read = e.job.files_read, bytes_read = e.job.bytes_read }
       end
     end

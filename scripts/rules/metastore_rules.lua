@@ -54,8 +54,8 @@ return {
         for i = #worst, 4, -1 do worst[i] = nil end
         return {
           table = t.key,
-          metastore = { files = t.files, bytes = t.bytes, avg_file_bytes = t.avg_file_bytes, partitions = #t.partitions,
-            small_file_partitions = t.partitioned and small or nil, worst_partitions = #worst > 0 and worst or nil },
+          metastore = { files = t.files, bytes = t.bytes, avg_file_bytes = t.avg_file_bytes, partitions = t.partitions_total,
+            partitions_listed = t.partitions_truncated and #t.partitions or nil, small_file_partitions = t.partitioned and small or nil, worst_partitions = #worst > 0 and worst or nil },
           job = A.job_evidence(t), small_file_size = th.small_file_size,
         }
       end,
@@ -79,14 +79,15 @@ return {
       thresholds = { max_partitions = 10000, min_partitions = 100, small_partition_size = 128 * MIB },
       when = function(t, ctx)
         local th = ctx.thresholds
-        local n = #t.partitions
+        local n = t.partitions_total
         if not t.partitioned or n < th.min_partitions then return nil end
         local med = A.median(t.partition_sizes)
         local too_many = n > th.max_partitions
         local too_small = med ~= nil and med < th.small_partition_size
         if not too_many and not too_small then return nil end
         return { table = t.key,
-          metastore = { partitions = n, partition_keys = t.partition_keys, median_partition_bytes = med, bytes = t.bytes },
+          metastore = { partitions = n, partition_keys = t.partition_keys, median_partition_bytes = med, bytes = t.bytes,
+            partitions_listed = t.partitions_truncated and #t.partitions or nil },
           job = A.job_evidence(t), too_many = too_many or nil, too_small = too_small or nil,
           max_partitions = th.max_partitions, small_partition_size = th.small_partition_size }
       end,
@@ -118,7 +119,7 @@ return {
         local ratio = largest.bytes / math.max(med or 0, 1)
         if ratio < th.max_over_median then return nil end
         return { table = t.key,
-          metastore = { partitions = #t.partitions, largest_partition = largest.name, largest_bytes = largest.bytes,
+          metastore = { partitions = t.partitions_total, largest_partition = largest.name, largest_bytes = largest.bytes,
             largest_files = largest.files, median_partition_bytes = med, ratio = ratio,
             largest_share = t.bytes and t.bytes > 0 and largest.bytes / t.bytes or nil },
           job = A.job_evidence(t) }

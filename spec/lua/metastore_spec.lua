@@ -313,6 +313,22 @@ describe("sic analyze --metastore", function()
     assert(ok, err)
   end)
 
+  it("reads the newest SIC_METASTORE_MAX_PARTITIONS partitions of a table, with its true count", function()
+    local out, ok = sh("SIC_METASTORE_MAX_PARTITIONS=10 " .. T.shell_quote(T.sic_bin) .. " analyze " .. T.shell_quote(LOG) ..
+      " --format json --metastore " .. T.shell_quote(url) .. " 2>&1")
+    assert.is_true(ok, out)
+    local list = cjson.decode(out).applications[1].findings.findings
+    local f = assert(find(list, "metastore.partition_count", "sales.orders"))
+    assert.equal(120, f.evidence.metastore.partitions)
+    assert.equal(10, f.evidence.metastore.partitions_listed)
+    -- the newest ten hold the 50 GiB partition: still skewed against their median
+    f = assert(find(list, "metastore.partition_skew", "sales.orders"))
+    assert.equal("order_date=2024-11-24", f.evidence.metastore.largest_partition)
+    -- table-level figures of a partitioned table without its own numFiles/totalSize are sums
+    -- over the partitions listed: 9 x 40 small files + 400 of 128 MiB average 68 MiB, not small
+    assert.is_nil(find(list, "metastore.small_files", "sales.orders"))
+  end)
+
   it("does nothing without a metastore", function()
     local list = findings_of(analyze(nil))
     for _, f in ipairs(list) do assert.is_nil(f.id:match("^metastore%.")) end

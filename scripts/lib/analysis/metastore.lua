@@ -88,6 +88,9 @@ function M.entity(t, scans, job)
     if q.created_ms and (not newest_partition_ms or q.created_ms > newest_partition_ms) then newest_partition_ms = q.created_ms end
   end
   local partitioned = #(t.partition_keys or {}) > 0
+  -- a table with more partitions than the reader takes (SIC_METASTORE_MAX_PARTITIONS) comes
+  -- with its newest ones and its true count
+  local total = math.max(tonumber(t.partitions_total) or 0, #parts)
   local keys = {}
   for i, k in ipairs(t.partition_keys or {}) do keys[i] = k.name end
   local col_analyzed
@@ -103,6 +106,7 @@ function M.entity(t, scans, job)
     spark_size = num(params["spark.sql.statistics.totalSize"]), hive_size = num(params.totalSize),
     column_stats = t.column_stats, column_stats_analyzed_ms = col_analyzed,
     spark_column_stats = t.spark_column_stats or {}, newest_partition_ms = newest_partition_ms,
+    partitions_total = total, partitions_truncated = total > #parts or nil,
     partitions_with_rows = with_rows, partitions_with_files = known_files, partition_sizes = sizes,
     scans = scans, job = job,
   }
@@ -122,8 +126,8 @@ function M.job_evidence(e)
     avg_read_file_bytes = j.files_read and j.files_read > 0 and j.bytes_read and j.bytes_read / j.files_read or nil,
     partitions_read = j.partitions_read, scan_time_ms = j.scan_time_ms, rows_read = j.rows, joins = j.joins,
     -- partitions the scans did not read (pruned), against the metastore's count
-    partitions_pruned = e.partitioned and j.partitions_read and #e.partitions > 0 and
-      math.max(#e.partitions - j.partitions_read, 0) or nil,
+    partitions_pruned = e.partitioned and j.partitions_read and e.partitions_total > 0 and
+      math.max(e.partitions_total - j.partitions_read, 0) or nil,
     formats_read = j.formats, partition_filters = #(j.partition_filters or {}) > 0 and j.partition_filters or nil,
     matched_by = e.scans[1] and e.scans[1].matched_by or nil }
 end
