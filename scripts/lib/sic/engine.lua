@@ -482,7 +482,9 @@ function Engine:delta_tables()
 end
 
 -- The metastore's tables for the names and locations asked (sic.metastore.read), remembered per
--- engine and question: a run over several applications asks once for each distinct set.
+-- engine and question for METASTORE_TTL_S seconds: a run over many applications asks once per
+-- distinct set, and a long-lived engine (sic serve) still sees the metastore change.
+local METASTORE_TTL_S = 300
 function Engine:metastore_read(names, locations)
   if not self.metastore_url then return nil, "no metastore given (--metastore postgresql://...)" end
   local function strings(list)
@@ -496,11 +498,12 @@ function Engine:metastore_read(names, locations)
   names, locations = strings(names), strings(locations)
   local key = table.concat(names, "\0") .. "\1" .. table.concat(locations, "\0")
   self.metastore_cache = self.metastore_cache or {}
+  local now = require("sic.core").now()
   local hit = self.metastore_cache[key]
-  if not hit then
+  if not hit or now - hit.at > METASTORE_TTL_S then
     -- the agent's budget is for its own work, not for waiting on the metastore's server
     local doc, err = sandbox.unmetered(require("sic.metastore").read, self.metastore_url, names, locations)
-    hit = { doc = doc, err = err }
+    hit = { doc = doc, err = err, at = now }
     self.metastore_cache[key] = hit
   end
   if hit.err then return nil, hit.err end
