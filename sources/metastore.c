@@ -253,7 +253,8 @@ typedef struct cursor {
 static int64_t cell_int(PGresult *res, int row, int col) { return strtoll(PQgetvalue(res, row, col), NULL, 10); }
 
 /* Skip rows whose column col is below id; return the end of the run equal to id (rows
- * [c->row, end) belong to it). key_col0/id0: an outer key the run must also match (-1: none). */
+ * [c->row, end) belong to it). outer_col/outer_id: an outer key (the table of a partition's
+ * rows) the rows must also have; outer_col -1 for none. */
 static int run_of(cursor *c, int col, int64_t id, int outer_col, int64_t outer_id) {
   if (!c->res) return c->row;
   int n = PQntuples(c->res);
