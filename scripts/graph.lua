@@ -5,5 +5,6 @@
 return {
   -- docs (last): attaches documentation references from the knowledge base to every finding.
   -- delta: runs only when Delta tables are given (sic delta, sic analyze --tables).
-  agents = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules", "cost", "delta", "docs" },
+  -- metastore: runs only when a Hive metastore is given (sic analyze --metastore URL).
+  agents = { "metadata", "skew", "partition", "resources", "sql", "runtime", "rules", "cost", "delta", "metastore", "docs" },
 }

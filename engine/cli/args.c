@@ -292,6 +292,9 @@ int sic_host_cli_parse(int argc, char **argv, sic_host_cli *cli, int stop_at_pos
     } else if ((r = take_value(argc, argv, &i, "--config", &v)) != 0) {
       if (r < 0) goto missing;
       cli->config = v;
+    } else if ((r = take_value(argc, argv, &i, "--metastore", &v)) != 0) {
+      if (r < 0) goto missing;
+      cli->metastore = v;
     } else if ((r = take_value(argc, argv, &i, "--budget-seconds", &v)) != 0) {
       if (r < 0 || (cli->budget_seconds = atof(v)) <= 0) { snprintf(errbuf, errlen, "--budget-seconds needs a positive number"); return -1; }
     } else if ((r = take_value(argc, argv, &i, "--budget-mb", &v)) != 0) {
@@ -309,7 +312,8 @@ int sic_host_cli_parse(int argc, char **argv, sic_host_cli *cli, int stop_at_pos
 }
 
 static int host_option_arity(const char *arg) {
-  static const char *const with_value[] = {"--scripts", "--set", "--config", "--budget-seconds", "--budget-mb"};
+  static const char *const with_value[] = {"--scripts", "--set", "--config", "--budget-seconds", "--budget-mb",
+                                           "--metastore"};
   if (!strcmp(arg, "--no-rules")) return 0;
   for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++) {
     size_t n = strlen(with_value[i]);
@@ -355,6 +359,7 @@ void sic_host_cli_opts(const sic_host_cli *cli, sic_lua_opts *opts) {
   opts->tables = cli->tables;
   opts->ntables = cli->ntables;
   opts->now_ms = cli->now_ms;
+  opts->metastore = cli->metastore;
 }
 
 void sic_host_cli_free(sic_host_cli *cli) {
@@ -371,4 +376,6 @@ const char *sic_host_cli_help =
   "  --set rule.ID.KEY=V   override a rule threshold or enable/disable it (KEY 'enabled'); repeatable\n"
   "  --config FILE         user config (default: SIC_CONFIG, else ./sic.lua when present)\n"
   "  --budget-seconds S    wall-clock budget per agent/rule (default 10)\n"
-  "  --budget-mb M         memory budget per agent/rule in MiB (default 256)\n";
+  "  --budget-mb M         memory budget per agent/rule in MiB (default 256)\n"
+  "  --metastore URL       Hive metastore database (postgresql://...; default SIC_METASTORE): the\n"
+  "                        metastore agent checks the tables the SQL scans read (docs/sources.md)\n";

@@ -131,6 +131,7 @@ typedef struct sic_host_cli {
   const char **tables;      /* Delta tables for the delta agent (sic analyze --tables); points into argv */
   int ntables;              /* entries in tables */
   int64_t now_ms;           /* --now for time-based advice, 0 = unset */
+  const char *metastore;    /* --metastore URL: Hive metastore database for the metastore agent, or NULL */
 } sic_host_cli;
 
 /* Parse argv[1..argc). With stop_at_positional, everything after the first positional is

@@ -93,6 +93,10 @@ static void push_native_info(lua_State *L, const sic_lua_opts *opts) {
   set_string_array(L, "tables", opts ? opts->tables : NULL, opts ? opts->ntables : 0);
   lua_pushnumber(L, opts ? (double)opts->now_ms : 0);
   lua_setfield(L, -2, "now_ms");
+  if (opts && opts->metastore) {
+    lua_pushstring(L, opts->metastore);
+    lua_setfield(L, -2, "metastore");
+  }
   if (opts && opts->config_path) {
     lua_pushstring(L, opts->config_path);
     lua_setfield(L, -2, "config_path");

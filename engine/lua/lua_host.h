@@ -32,6 +32,7 @@ typedef struct sic_lua_opts {
   const char *const *tables;       /* Delta tables for the delta agent (sic analyze --tables); may be NULL */
   int ntables;                     /* entries in tables */
   int64_t now_ms;                  /* "now" for time-based advice (--now), 0 = the table's last commit */
+  const char *metastore;           /* Hive metastore database URL for the metastore agent (--metastore); may be NULL */
 } sic_lua_opts;
 
 /* Create a Lua state with the standard libraries, the engine modules on the search path and

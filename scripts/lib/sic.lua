@@ -74,6 +74,7 @@ local function default_options()
   return {
     dirs = dirs, builtin = builtin_dir(), sets = native.sets or {}, config_path = config,
     tables = native.tables or {}, now_ms = (native.now_ms or 0) > 0 and native.now_ms or nil,
+    metastore = native.metastore or os.getenv("SIC_METASTORE"),
     budget = { seconds = (native.budget_seconds or 0) > 0 and native.budget_seconds or nil,
                mb = (native.budget_mb or 0) > 0 and native.budget_mb or nil },
     services = default_services(),

@@ -82,7 +82,8 @@ describe("graph validation", function()
 
   it("loads the shipped graph with every agent", function()
     local e = U.engine({}):load()
-    assert.same({ "metadata", "skew", "partition", "resources", "sql", "runtime", "rules", "cost", "delta", "docs" }, e.order_list)
+    assert.same({ "metadata", "skew", "partition", "resources", "sql", "runtime", "rules", "cost", "delta", "metastore",
+      "docs" }, e.order_list)
     for name, rec in pairs(e.agents) do assert.is_nil(rec.err, name) end
     for name, rec in pairs(e.rulesets) do assert.is_nil(rec.err, name) end
   end)

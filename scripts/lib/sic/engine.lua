@@ -69,6 +69,7 @@ function M.new(opts)
   self.config_path = opts.config_path
   self.table_paths = opts.tables or {} -- Delta tables for the delta agent (sic analyze --tables)
   self.now_ms = opts.now_ms             -- "now" for time-based advice (VACUUM), nil = last commit
+  self.metastore_url = opts.metastore ~= "" and opts.metastore or nil -- Hive metastore (--metastore)
   self.services = opts.services or {}
   self.modules = {} -- require cache for script modules (per engine)
   return self
@@ -445,6 +446,11 @@ function Engine:make_ctx(name, app, view, extra)
       return out
     end,
     conf = function(k, d) if app then return app:conf(k, d) end return d end,
+    -- The Hive metastore given to the run (--metastore, SIC_METASTORE), for the metastore agent:
+    -- metastore_url says whether there is one (without credentials: it is evidence), and
+    -- metastore(names, locations) reads the tables asked for (sic.metastore), nil, err on failure.
+    metastore_url = self.metastore_url and require("sic.metastore").display(self.metastore_url) or nil,
+    metastore = function(names, locations) return self:metastore_read(names, locations) end,
     parse = require "sic.parse", stats = require "sic.stats",
     -- The prediction service the host injected (services.predict): this app's runtime
     -- under opts {executors, cores, input_scale}; nil, why without one. Scripts cannot
@@ -473,6 +479,35 @@ function Engine:delta_tables()
   end
   self.tables_loaded = out
   return out
+end
+
+-- The metastore's tables for the names and locations asked (sic.metastore.read), remembered per
+-- engine and question for METASTORE_TTL_S seconds: a run over many applications asks once per
+-- distinct set, and a long-lived engine (sic serve) still sees the metastore change.
+local METASTORE_TTL_S = 300
+function Engine:metastore_read(names, locations)
+  if not self.metastore_url then return nil, "no metastore given (--metastore postgresql://...)" end
+  local function strings(list)
+    local out = {}
+    for _, v in ipairs(type(list) == "table" and list or {}) do
+      if type(v) == "string" then out[#out + 1] = v end
+    end
+    table.sort(out)
+    return out
+  end
+  names, locations = strings(names), strings(locations)
+  local key = table.concat(names, "\0") .. "\1" .. table.concat(locations, "\0")
+  self.metastore_cache = self.metastore_cache or {}
+  local now = require("sic.core").now()
+  local hit = self.metastore_cache[key]
+  if not hit or now - hit.at > METASTORE_TTL_S then
+    -- the agent's budget is for its own work, not for waiting on the metastore's server
+    local doc, err = sandbox.unmetered(require("sic.metastore").read, self.metastore_url, names, locations)
+    hit = { doc = doc, err = err, at = now }
+    self.metastore_cache[key] = hit
+  end
+  if hit.err then return nil, hit.err end
+  return deep_copy(hit.doc) -- the agent's own copy: the cached document stays as read
 end
 
 -- Run one agent (and the rule sets naming it) outside the graph: `sic delta` has no
