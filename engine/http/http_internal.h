@@ -245,11 +245,12 @@ struct sic_http {
   char *store_url;             /* owned copy of opts.store_url */
   char *delta_root;            /* owned realpath of opts.delta_root, or NULL */
   struct sic_ml_predictor *predictor; /* loaded --model, read-only and shared by all threads; NULL = none */
-  pthread_mutex_t rules_mu;    /* guards rules_active and rules_loaded_ms */
+  pthread_mutex_t rules_mu;    /* guards rules_active, rules_loaded_ms and rules_last_error */
   pthread_mutex_t rules_reload_mu; /* one reload at a time */
   int rules_mu_ready;          /* the rule mutexes were initialised */
   char rules_active[320];      /* active validated snapshot dir, "" = built-in scripts only */
   int64_t rules_loaded_ms;     /* wall clock of the active snapshot's validation */
+  char rules_last_error[512];  /* why the last reload was rejected ("" = none yet), under rules_mu */
   sic_rules_watch rules_watch; /* --scripts: snapshots, checks and reloads (lua/rules_mount.h),
                                   used under rules_reload_mu */
   int rules_watching;          /* rules_watch is initialised (--scripts given) */

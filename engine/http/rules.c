@@ -43,6 +43,9 @@ static int settle(sic_http *srv, int r, char *why, size_t whylen) {
   if (r >= 0) return 0;
   atomic_fetch_add(&srv->metrics.rule_reload_failures, 1);
   snprintf(why, whylen, "%s", srv->rules_watch.last_error);
+  pthread_mutex_lock(&srv->rules_mu);
+  snprintf(srv->rules_last_error, sizeof srv->rules_last_error, "%s", srv->rules_watch.last_error);
+  pthread_mutex_unlock(&srv->rules_mu);
   return -1;
 }
 
@@ -101,9 +104,10 @@ static void write_rule_files(sic_jw *w, const char *dir) {
 }
 
 int http_rules_get(sic_http *srv, http_req *rq, http_reply *out) {
-  char active[320];
+  char active[320], last_error[sizeof srv->rules_last_error];
   pthread_mutex_lock(&srv->rules_mu);
   snprintf(active, sizeof active, "%s", srv->rules_active);
+  snprintf(last_error, sizeof last_error, "%s", srv->rules_last_error);
   int64_t loaded = srv->rules_loaded_ms;
   pthread_mutex_unlock(&srv->rules_mu);
   sic_jw w;
@@ -121,6 +125,7 @@ int http_rules_get(sic_http *srv, http_req *rq, http_reply *out) {
   }
   sic_jw_end(&w);
   sic_jw_kint(&w, "reloadFailures", (int64_t)atomic_load(&srv->metrics.rule_reload_failures));
+  if (last_error[0]) sic_jw_kstr(&w, "lastError", last_error); /* why the last reload was rejected */
   sic_jw_end(&w);
   return http_reply_json(out, 200, &w);
 }
