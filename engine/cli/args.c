@@ -4,6 +4,7 @@
 #include "cli/suggest.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +66,12 @@ void sic_args_help(const sic_cmd_spec *spec, FILE *out) {
       metavar = formats;
     }
     if (o->kind == SIC_OPT_CHOICE && !metavar) metavar = o->choices;
+    const char *more = o->kind == SIC_OPT_VALUES ? "..." : "";
     if (o->short_name)
-      snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, metavar ? " " : "",
-               metavar ? metavar : "");
+      snprintf(left, sizeof left, "-%c, --%s%s%s%s", o->short_name, o->name, metavar ? " " : "",
+               metavar ? metavar : "", more);
     else
-      snprintf(left, sizeof left, "    --%s%s%s", o->name, metavar ? " " : "", metavar ? metavar : "");
+      snprintf(left, sizeof left, "    --%s%s%s%s", o->name, metavar ? " " : "", metavar ? metavar : "", more);
     fprintf(out, "  %-30s %s\n", left, o->help ? o->help : "");
   }
   fprintf(out, "  %-30s %s\n", "-h, --help", "show this help and exit");
@@ -92,20 +94,10 @@ static const sic_opt *find_british(const sic_cmd_spec *spec, const char *name, s
 
 /* Unknown long option, with the nearest known one (--help included) when it is a typo. */
 static int unknown_long(const sic_cmd_spec *spec, const char *name, size_t len) {
-  const char *names[96];
-  char mentioned[32][32]; /* options the description names (e.g. the Lua host's --scripts) */
-  size_t n = 0, m = 0;
-  for (size_t i = 0; i < spec->nopts && n < 63; i++) names[n++] = spec->opts[i].name;
+  const char *names[128];
+  size_t n = 0;
+  for (size_t i = 0; i < spec->nopts && n < 127; i++) names[n++] = spec->opts[i].name;
   names[n++] = "help";
-  for (const char *p = spec->description ? strstr(spec->description, "--") : NULL; p && m < 32;
-       p = strstr(p + 2, "--")) {
-    size_t k = 0;
-    while (k < 31 && ((p[2 + k] >= 'a' && p[2 + k] <= 'z') || (p[2 + k] == '-' && k > 0))) k++;
-    if (k < 2) continue;
-    memcpy(mentioned[m], p + 2, k);
-    mentioned[m][k] = 0;
-    names[n++] = mentioned[m++];
-  }
   const char *near = sic_suggest(name, len, names, n);
   if (near) return sic_args_usage_error(spec, "unknown option '--%.*s'; did you mean '--%s'?", (int)len, name, near);
   return sic_args_usage_error(spec, "unknown option '--%.*s'", (int)len, name);
@@ -159,8 +151,43 @@ static int set_value(const sic_cmd_spec *spec, const sic_opt *o, const char *val
       return sic_args_usage_error(spec, "--%s must be one of %s, got '%s'", o->name, o->choices,
                                   value);
     *(const char **)o->dest = value;
+  } else if (o->kind == SIC_OPT_NUMBER) {
+    char *end;
+    double v = strtod(value, &end);
+    if (end == value || *end || !isfinite(v))
+      return sic_args_usage_error(spec, "--%s expects a number, got '%s'", o->name, value);
+    if (v <= (double)o->min || v > (double)o->max)
+      return sic_args_usage_error(spec, "--%s must be greater than %lld and at most %lld, got '%s'", o->name,
+                                  (long long)o->min, (long long)o->max, value);
+    *(double *)o->dest = v;
+  } else if (o->kind == SIC_OPT_LIST || o->kind == SIC_OPT_VALUES) {
+    sic_args_list *l = o->dest;
+    const char **grown = realloc(l->v, (size_t)(l->n + 1) * sizeof *grown);
+    if (!grown) return sic_args_usage_error(spec, "out of memory");
+    l->v = grown;
+    l->v[l->n++] = value;
   }
   return SIC_ARGS_OK;
+}
+
+/* An argument that is an option rather than a value ("-" alone is a value: stdin). */
+static int looks_like_option(const char *arg) { return arg[0] == '-' && arg[1] != 0; }
+
+/* SIC_OPT_VALUES: the inline value if any, then every argument up to the next option. */
+static int take_values(const sic_cmd_spec *spec, const sic_opt *o, const char *inline_value, int argc, char **argv,
+                       int *i) {
+  int taken = 0, rc = SIC_ARGS_OK;
+  if (inline_value) {
+    rc = set_value(spec, o, inline_value);
+    taken++;
+  }
+  while (rc == SIC_ARGS_OK && *i + 1 < argc && !looks_like_option(argv[*i + 1])) {
+    rc = set_value(spec, o, argv[++*i]);
+    taken++;
+  }
+  if (rc == SIC_ARGS_OK && !taken)
+    return sic_args_usage_error(spec, "--%s needs at least one %s", o->name, o->metavar ? o->metavar : "value");
+  return rc;
 }
 
 /* Handle argv[*i], an option; may consume the next argument as its value. */
@@ -185,6 +212,7 @@ static int parse_option(const sic_cmd_spec *spec, int argc, char **argv, int *i)
     *(int *)o->dest = 1;
     return SIC_ARGS_OK;
   }
+  if (o->kind == SIC_OPT_VALUES) return take_values(spec, o, inline_value, argc, argv, i);
   if (!inline_value) {
     if (*i + 1 >= argc) return sic_args_usage_error(spec, "--%s needs a value", o->name);
     inline_value = argv[++*i];
@@ -193,11 +221,15 @@ static int parse_option(const sic_cmd_spec *spec, int argc, char **argv, int *i)
 }
 
 int sic_args_parse(const sic_cmd_spec *spec, int argc, char **argv, char **pos, int *npos) {
+  return sic_args_parse_flags(spec, 0, argc, argv, pos, npos);
+}
+
+int sic_args_parse_flags(const sic_cmd_spec *spec, unsigned flags, int argc, char **argv, char **pos, int *npos) {
   int only_positional = 0;
   *npos = 0;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
-    int is_option = !only_positional && arg[0] == '-' && arg[1] != 0;
+    int is_option = !only_positional && looks_like_option(arg);
     if (is_option && !strcmp(arg, "--")) {
       only_positional = 1;
       continue;
@@ -208,6 +240,7 @@ int sic_args_parse(const sic_cmd_spec *spec, int argc, char **argv, char **pos, 
     }
     if (!is_option) {
       pos[(*npos)++] = argv[i];
+      if (flags & SIC_ARGS_STOP_AT_POSITIONAL) only_positional = 1;
       continue;
     }
     int rc = parse_option(spec, argc, argv, &i);
@@ -219,6 +252,21 @@ int sic_args_parse(const sic_cmd_spec *spec, int argc, char **argv, char **pos, 
   if (spec->max_positional >= 0 && *npos > spec->max_positional)
     return sic_args_usage_error(spec, "unexpected argument '%s'", pos[spec->max_positional]);
   return SIC_ARGS_OK;
+}
+
+void sic_args_release(const sic_cmd_spec *spec) {
+  for (size_t i = 0; i < spec->nopts; i++) {
+    if (spec->opts[i].kind != SIC_OPT_LIST && spec->opts[i].kind != SIC_OPT_VALUES) continue;
+    sic_args_list *l = spec->opts[i].dest;
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+  }
+}
+
+int sic_args_exit(const sic_cmd_spec *spec, int parse_rc) {
+  sic_args_release(spec);
+  return parse_rc == SIC_ARGS_HELP ? 0 : SIC_ARGS_USAGE;
 }
 
 int sic_args_spool_stdin(char *path, size_t size, sic_err *err) {
@@ -257,125 +305,33 @@ error:
 
 /* ---- Options of the commands that host Lua ---- */
 
-static int take_value(int argc, char **argv, int *i, const char *name, const char **out) {
-  size_t n = strlen(name);
-  if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') { *out = argv[*i] + n + 1; return 1; }
-  if (strcmp(argv[*i], name)) return 0;
-  if (*i + 1 >= argc) return -1;
-  *out = argv[++*i];
-  return 1;
-}
-
-int sic_host_cli_parse(int argc, char **argv, sic_host_cli *cli, int stop_at_positional, char *errbuf, size_t errlen) {
-  memset(cli, 0, sizeof *cli);
-  cli->dirs = calloc((size_t)argc + 1, sizeof *cli->dirs);
-  cli->sets = calloc((size_t)argc + 1, sizeof *cli->sets);
-  cli->positional = calloc((size_t)argc + 1, sizeof *cli->positional);
-  if (!cli->dirs || !cli->sets || !cli->positional) { snprintf(errbuf, errlen, "out of memory"); return -1; }
-  int only_positional = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *v = NULL;
-    int r;
-    if (only_positional || argv[i][0] != '-' || !strcmp(argv[i], "-")) {
-      cli->positional[cli->npositional++] = argv[i];
-      if (stop_at_positional) only_positional = 1;
-      continue;
-    }
-    if (!strcmp(argv[i], "--")) { only_positional = 1; continue; }
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { cli->help = 1; continue; }
-    if ((r = take_value(argc, argv, &i, "--scripts", &v)) != 0) {
-      if (r < 0) goto missing;
-      cli->dirs[cli->ndirs++] = v;
-    } else if ((r = take_value(argc, argv, &i, "--set", &v)) != 0) {
-      if (r < 0) goto missing;
-      cli->sets[cli->nsets++] = v;
-    } else if ((r = take_value(argc, argv, &i, "--config", &v)) != 0) {
-      if (r < 0) goto missing;
-      cli->config = v;
-    } else if ((r = take_value(argc, argv, &i, "--metastore", &v)) != 0) {
-      if (r < 0) goto missing;
-      cli->metastore = v;
-    } else if ((r = take_value(argc, argv, &i, "--budget-seconds", &v)) != 0) {
-      if (r < 0 || (cli->budget_seconds = atof(v)) <= 0) { snprintf(errbuf, errlen, "--budget-seconds needs a positive number"); return -1; }
-    } else if ((r = take_value(argc, argv, &i, "--budget-mb", &v)) != 0) {
-      if (r < 0 || (cli->budget_mb = atof(v)) <= 0) { snprintf(errbuf, errlen, "--budget-mb needs a positive number"); return -1; }
-    } else {
-      snprintf(errbuf, errlen, "unknown option '%s'", argv[i]);
-      return -1;
-    }
-    continue;
-  missing:
-    snprintf(errbuf, errlen, "option '%s' needs a value", argv[i]);
-    return -1;
-  }
-  return 0;
-}
-
-static int host_option_arity(const char *arg) {
-  static const char *const with_value[] = {"--scripts", "--set", "--config", "--budget-seconds", "--budget-mb",
-                                           "--metastore"};
-  if (!strcmp(arg, "--no-rules")) return 0;
-  for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++) {
-    size_t n = strlen(with_value[i]);
-    if (!strncmp(arg, with_value[i], n) && (arg[n] == 0 || arg[n] == '=')) return arg[n] == '=' ? 0 : 1;
-  }
-  return -1;
-}
-
-int sic_host_cli_extract(int *argc, char **argv, sic_host_cli *cli, char *errbuf, size_t errlen) {
-  /* Collect the host options into a fake argv, parse that, keep the rest in order. */
-  char **mine = calloc((size_t)*argc + 1, sizeof *mine);
-  if (!mine) { snprintf(errbuf, errlen, "out of memory"); return -1; }
-  int nmine = 1, nkeep = 1, no_rules = 0, end_of_options = 0;
-  mine[0] = argv[0];
-  for (int i = 1; i < *argc; i++) {
-    int arity = end_of_options ? -1 : host_option_arity(argv[i]);
-    if (!strcmp(argv[i], "--")) end_of_options = 1;
-    if (arity < 0) { argv[nkeep++] = argv[i]; continue; }
-    if (!strcmp(argv[i], "--no-rules")) { no_rules = 1; continue; }
-    mine[nmine++] = argv[i];
-    if (arity == 1) {
-      if (i + 1 >= *argc) { snprintf(errbuf, errlen, "option '%s' needs a value", argv[i]); free(mine); return -1; }
-      mine[nmine++] = argv[++i];
-    }
-  }
-  argv[nkeep] = NULL;
-  *argc = nkeep;
-  int rc = sic_host_cli_parse(nmine, mine, cli, 0, errbuf, errlen);
-  cli->no_rules = no_rules;
-  free(mine);
-  return rc;
-}
-
 void sic_host_cli_opts(const sic_host_cli *cli, sic_lua_opts *opts) {
   memset(opts, 0, sizeof *opts);
-  opts->script_dirs = cli->dirs;
-  opts->nscript_dirs = cli->ndirs;
-  opts->sets = cli->sets;
-  opts->nsets = cli->nsets;
+  opts->script_dirs = cli->dirs.v;
+  opts->nscript_dirs = cli->dirs.n;
+  opts->sets = cli->sets.v;
+  opts->nsets = cli->sets.n;
   opts->config_path = cli->config;
   opts->budget_seconds = cli->budget_seconds;
   opts->budget_mb = cli->budget_mb;
-  opts->tables = cli->tables;
-  opts->ntables = cli->ntables;
+  opts->tables = cli->tables.v;
+  opts->ntables = cli->tables.n;
   opts->now_ms = cli->now_ms;
   opts->metastore = cli->metastore;
 }
 
-void sic_host_cli_free(sic_host_cli *cli) {
-  free(cli->dirs);
-  free(cli->sets);
-  free(cli->positional);
-  free(cli->tables);
-  memset(cli, 0, sizeof *cli);
+lua_State *sic_host_cli_state(const sic_cmd_spec *spec, const sic_host_cli *cli) {
+  sic_lua_opts opts;
+  sic_host_cli_opts(cli, &opts);
+  sic_err err = {0};
+  lua_State *L = NULL;
+  if (sic_lua_new(&opts, &L, &err) < 0) fprintf(stderr, "sic %s: %s\n", spec->name, err.msg);
+  return L;
 }
 
-const char *sic_host_cli_help =
-  "  --scripts DIR         user script dir (agents/, rules/, graph.lua); repeatable, first wins;\n"
-  "                        SIC_SCRIPTS (colon-separated) adds more after these\n"
-  "  --set rule.ID.KEY=V   override a rule threshold or enable/disable it (KEY 'enabled'); repeatable\n"
-  "  --config FILE         user config (default: SIC_CONFIG, else ./sic.lua when present)\n"
-  "  --budget-seconds S    wall-clock budget per agent/rule (default 10)\n"
-  "  --budget-mb M         memory budget per agent/rule in MiB (default 256)\n"
-  "  --metastore URL       Hive metastore database (postgresql://...; default SIC_METASTORE): the\n"
-  "                        metastore agent checks the tables the SQL scans read (docs/sources.md)\n";
+void sic_host_cli_free(sic_host_cli *cli) {
+  free(cli->dirs.v);
+  free(cli->sets.v);
+  free(cli->tables.v);
+  memset(cli, 0, sizeof *cli);
+}

@@ -3,9 +3,12 @@
  * any command may use it.
  *
  * What it gives a command:
- *  - a declarative option table (sic_opt) parsed by sic_args_parse(): long options as
- *    `--name value` or `--name=value`, short aliases (`-o`), `--` to end options, `-` kept as a
- *    positional meaning stdin, `--help`/`-h` printing a generated usage text to stdout;
+ *  - a declarative option table (sic_opt) parsed by sic_args_parse(), the one option parser of
+ *    every command: long options as `--name value` or `--name=value`, short aliases (`-o`),
+ *    repeatable options (SIC_OPT_LIST) and options taking every value up to the next option
+ *    (SIC_OPT_VALUES), typed values whose errors name the option, `--` to end options, `-`
+ *    kept as a positional meaning stdin, `--help`/`-h` printing a usage text generated from the
+ *    table to stdout, an unknown option refused with the nearest known name (cli/suggest.h);
  *  - `--format text|json|md|html` as an option kind that also checks the formats a command
  *    actually renders;
  *  - terminal helpers: colour only on a TTY and never when NO_COLOR is set (no-color.org),
@@ -13,8 +16,10 @@
  *  - sic_args_spool_stdin(): copy stdin to a temporary file so readers that need a path
  *    (codec sniffing, mmap) work with `-`.
  *
- * Ownership: nothing here allocates except sic_args_spool_stdin (the caller unlinks the file).
- * Option destinations point into the caller's own variables. */
+ * Ownership: option destinations point into the caller's own variables; values are pointers
+ * into argv. The arrays of SIC_OPT_LIST/SIC_OPT_VALUES destinations are malloc'ed by the parser
+ * and released with sic_args_release() (also after a failed parse). sic_args_spool_stdin's file
+ * is the caller's to unlink. */
 #ifndef SIC_CLI_ARGS_H
 #define SIC_CLI_ARGS_H
 
@@ -41,8 +46,17 @@ typedef enum sic_opt_kind {
   SIC_OPT_STRING,      /* dest is const char**, pointing into argv */
   SIC_OPT_INT,         /* dest is int64_t*; decimal, must lie in [min, max] */
   SIC_OPT_FORMAT,      /* dest is sic_format*; value must be in the command's format mask */
-  SIC_OPT_CHOICE       /* dest is const char**; value must be one of `choices` ("a|b|c") */
+  SIC_OPT_CHOICE,      /* dest is const char**; value must be one of `choices` ("a|b|c") */
+  SIC_OPT_NUMBER,      /* dest is double*; decimal, greater than min and at most max */
+  SIC_OPT_LIST,        /* dest is sic_args_list*; repeatable, every value appended in order */
+  SIC_OPT_VALUES       /* dest is sic_args_list*; every argument up to the next option (one at least) */
 } sic_opt_kind;
+
+/* The values of a repeatable option, in command-line order (pointers into argv). */
+typedef struct sic_args_list {
+  const char **v;       /* the values (malloc'ed array; sic_args_release frees it) */
+  int n;                /* entries in v */
+} sic_args_list;
 
 typedef struct sic_opt {
   const char *name;     /* long name without dashes, e.g. "seed" */
@@ -67,6 +81,12 @@ typedef struct sic_opt {
 #define SIC_OPT_FORMAT_ROW(dest, help) {"format", 'f', SIC_OPT_FORMAT, (dest), NULL, (help), 0, 0, NULL}
 #define SIC_OPT_CHOICE_ROW(name, short_name, dest, choices, help) \
   {(name), (short_name), SIC_OPT_CHOICE, (dest), NULL, (help), 0, 0, (choices)}
+#define SIC_OPT_NUMBER_ROW(name, short_name, dest, metavar, help, min, max) \
+  {(name), (short_name), SIC_OPT_NUMBER, (dest), (metavar), (help), (min), (max), NULL}
+#define SIC_OPT_LIST_ROW(name, short_name, dest, metavar, help) \
+  {(name), (short_name), SIC_OPT_LIST, (dest), (metavar), (help), 0, 0, NULL}
+#define SIC_OPT_VALUES_ROW(name, short_name, dest, metavar, help) \
+  {(name), (short_name), SIC_OPT_VALUES, (dest), (metavar), (help), 0, 0, NULL}
 
 typedef struct sic_cmd_spec {
   const char *name;        /* command word, e.g. "analyze" */
@@ -91,6 +111,17 @@ enum {
  * or a usage error itself; returns SIC_ARGS_*. */
 int sic_args_parse(const sic_cmd_spec *spec, int argc, char **argv, char **pos, int *npos);
 
+/* sic_args_parse with flags: SIC_ARGS_STOP_AT_POSITIONAL makes everything from the first
+ * positional on positional too (`sic run SCRIPT ARGS...`: the script's own options). */
+enum { SIC_ARGS_STOP_AT_POSITIONAL = 1 };
+int sic_args_parse_flags(const sic_cmd_spec *spec, unsigned flags, int argc, char **argv, char **pos, int *npos);
+
+/* Free the arrays of spec's SIC_OPT_LIST/SIC_OPT_VALUES destinations and empty them. */
+void sic_args_release(const sic_cmd_spec *spec);
+/* The exit status of a parse that did not return SIC_ARGS_OK (0 after --help, 2 after a usage
+ * error), spec's lists released. */
+int sic_args_exit(const sic_cmd_spec *spec, int parse_rc);
+
 /* Print "usage: sic <name> <synopsis>" plus description and options. */
 void sic_args_help(const sic_cmd_spec *spec, FILE *out);
 
@@ -112,40 +143,44 @@ int sic_color_enabled(FILE *f);
  * or a SIC_E* code (err says why). The caller removes the file when done. */
 int sic_args_spool_stdin(char *path, size_t size, sic_err *err);
 
-/* ---- Options of the commands that host Lua (repl, run, analyze) ----
- * --scripts DIR and --set rule.ID.KEY=VALUE (both repeatable), --config FILE,
- * --budget-seconds S, --budget-mb M; the arrays are malloc'ed by sic_host_cli_parse() and
- * released by sic_host_cli_free(); the strings point into argv. */
+/* ---- Options of the commands that host Lua (repl, run, analyze, delta, rules) ----
+ * Rows for the command's option table: SIC_HOST_OPT_ROWS(&host) adds --scripts DIR and
+ * --set rule.ID.KEY=VALUE (both repeatable), --config FILE, --budget-seconds S and
+ * --budget-mb M, --metastore URL. Values point into argv; the lists are released by sic_args_release() of the
+ * command's spec (or sic_host_cli_free()). */
 typedef struct sic_host_cli {
-  const char **dirs;        /* --scripts values, in order */
-  int ndirs;                /* entries in dirs */
-  const char **sets;        /* --set values */
-  int nsets;                /* entries in sets */
+  sic_args_list dirs;       /* --scripts values, in order */
+  sic_args_list sets;       /* --set values */
   const char *config;       /* --config value or NULL */
   double budget_seconds;    /* --budget-seconds, 0 = default */
   double budget_mb;         /* --budget-mb, 0 = default */
-  char **positional;        /* non-option arguments */
-  int npositional;          /* entries in positional */
-  int help;                 /* --help/-h seen */
   int no_rules;             /* --no-rules: skip the orchestration graph (sic analyze) */
-  const char **tables;      /* Delta tables for the delta agent (sic analyze --tables); points into argv */
-  int ntables;              /* entries in tables */
+  sic_args_list tables;     /* Delta tables for the delta agent (sic analyze --tables, sic delta) */
   int64_t now_ms;           /* --now for time-based advice, 0 = unset */
   const char *metastore;    /* --metastore URL: Hive metastore database for the metastore agent, or NULL */
 } sic_host_cli;
 
-/* Parse argv[1..argc). With stop_at_positional, everything after the first positional is
- * positional too (sic run SCRIPT ARGS...). Returns 0, or -1 with a message in errbuf. */
-int sic_host_cli_parse(int argc, char **argv, sic_host_cli *cli, int stop_at_positional, char *errbuf, size_t errlen);
-/* For commands with their own option parser (sic analyze): take the host options listed
- * above (and --no-rules) out of argv, shifting the rest down and updating *argc, so the
- * command's parser never sees them. --help is left in place. Returns 0, or -1 with a
- * message in errbuf (e.g. a missing value). */
-int sic_host_cli_extract(int *argc, char **argv, sic_host_cli *cli, char *errbuf, size_t errlen);
+#define SIC_HOST_OPT_ROWS(h)                                                                                    \
+  SIC_OPT_LIST_ROW("scripts", 0, &(h)->dirs, "DIR",                                                             \
+                   "user script dir (agents/, rules/, graph.lua); repeatable, first wins; SIC_SCRIPTS "        \
+                   "(colon-separated) adds more after these"),                                                 \
+  SIC_OPT_LIST_ROW("set", 0, &(h)->sets, "rule.ID.KEY=V",                                                       \
+                   "override a rule threshold or enable/disable it (KEY 'enabled'); repeatable"),              \
+  SIC_OPT_STRING_ROW("config", 0, &(h)->config, "FILE",                                                         \
+                     "user config (default: SIC_CONFIG, else ./sic.lua when present)"),                        \
+  SIC_OPT_NUMBER_ROW("budget-seconds", 0, &(h)->budget_seconds, "S",                                            \
+                     "wall-clock budget per agent/rule (default 10)", 0, 86400),                                \
+  SIC_OPT_NUMBER_ROW("budget-mb", 0, &(h)->budget_mb, "M", "memory budget per agent/rule in MiB (default 256)", \
+                     0, 1 << 20),                                                                              \
+  SIC_OPT_STRING_ROW("metastore", 0, &(h)->metastore, "URL",                                                    \
+                     "Hive metastore database (postgresql://...; default SIC_METASTORE): the metastore agent "  \
+                     "checks the tables the SQL scans read (docs/sources.md)")
+
 /* Fill opts from the parsed options (pointers stay owned by cli). */
 void sic_host_cli_opts(const sic_host_cli *cli, sic_lua_opts *opts);
+/* A Lua host state with cli's options, or NULL after printing "sic <command>: why". */
+lua_State *sic_host_cli_state(const sic_cmd_spec *spec, const sic_host_cli *cli);
+/* Free cli's lists (for a cli whose spec was not released). */
 void sic_host_cli_free(sic_host_cli *cli);
-/* Help lines describing the options above. */
-extern const char *sic_host_cli_help;
 
 #endif

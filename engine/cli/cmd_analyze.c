@@ -321,26 +321,6 @@ static int finish(analyze_run *r) {
   return rc || r->failed ? SIC_EXIT_INPUT : SIC_EXIT_OK;
 }
 
-/* --tables TABLE...: Delta tables for the delta agent, taken out of argv (every argument up to
- * the next option). Returns 0, or -1 when --tables names no table. */
-static int take_tables(int *argc, char **argv, sic_host_cli *host) {
-  int keep = 1, in_tables = 0;
-  for (int i = 1; i < *argc; i++) {
-    if (!strcmp(argv[i], "--tables")) {
-      in_tables = 1;
-      if (!host->tables && !(host->tables = calloc((size_t)*argc, sizeof *host->tables))) return -1;
-      if (i + 1 >= *argc || argv[i + 1][0] == '-') return -1;
-      continue;
-    }
-    if (in_tables && argv[i][0] != '-') { host->tables[host->ntables++] = argv[i]; continue; }
-    in_tables = 0;
-    argv[keep++] = argv[i];
-  }
-  argv[keep] = NULL;
-  *argc = keep;
-  return 0;
-}
-
 int sic_cmd_analyze(int argc, char **argv) {
   analyze_run r = {0};
   sic_source_opts so = {0};
@@ -357,9 +337,12 @@ int sic_cmd_analyze(int argc, char **argv) {
       {"store", 0, SIC_OPT_STRING, &r.store_url, "URL", "also record each application and its findings in the history "
        "store (sqlite:///path or postgresql://...; see sic history)", 0, 0, NULL},
       SIC_SOURCE_OPT_ROWS(&so),
+      SIC_HOST_OPT_ROWS(&r.host),
+      SIC_OPT_FLAG_ROW("no-rules", 0, &r.host.no_rules, "the summary only, without the findings of the rules and agents"),
+      SIC_OPT_VALUES_ROW("tables", 0, &r.host.tables, "TABLE",
+                         "Delta tables: the delta agent advises on them with this log's scans"),
   };
-  char description[2048], host_err[256];
-  snprintf(description, sizeof description,
+  const char *description =
            "Summarise Spark applications from their event logs: identity, duration, jobs, stages and\n"
            "tasks (failed, killed), executors over time, task time against wall and core time, the\n"
            "stages that took the time, data read/written/shuffled/spilled, GC share, failures with\n"
@@ -368,20 +351,7 @@ int sic_cmd_analyze(int argc, char **argv) {
            "PATH is an event log (plain or compressed), a rolling-log directory, a zip from the History\n"
            "Server, a directory of many logs (each is analysed) or '-' for stdin, or a URI: a History\n"
            "Server (its base URL, or one application's UI or REST URL), s3://bucket/prefix, file://\n"
-           "(docs/sources.md).\n\n"
-           "rules and agents:\n%s  --no-rules            the summary only, without findings\n"
-           "  --tables TABLE...     Delta tables: the delta agent advises on them with this log's scans",
-           sic_host_cli_help);
-  if (sic_host_cli_extract(&argc, argv, &r.host, host_err, sizeof host_err)) {
-    fprintf(stderr, "sic analyze: %s\n(see 'sic analyze --help')\n", host_err);
-    sic_host_cli_free(&r.host);
-    return SIC_EXIT_USAGE;
-  }
-  if (take_tables(&argc, argv, &r.host)) {
-    fprintf(stderr, "sic analyze: --tables needs at least one TABLE\n(see 'sic analyze --help')\n");
-    sic_host_cli_free(&r.host);
-    return SIC_EXIT_USAGE;
-  }
+           "(docs/sources.md).";
   const sic_cmd_spec spec = {
       "analyze", "PATH... [--format text|json|md|html] [--no-rules]", description,
       table, sizeof table / sizeof table[0], SIC_FORMAT_MASK(SIC_FORMAT_TEXT) | SIC_FORMAT_MASK(SIC_FORMAT_JSON) |

@@ -8,22 +8,27 @@
 #include "gen/gen.h"
 #include "delta/example_log.h"
 
-/* --filter EXPR (repeatable, for --delta) taken out of argv; returns how many. */
-static int take_filters(int *argc, char **argv, const char **filters) {
-  int keep = 1, n = 0;
-  for (int i = 1; i < *argc; i++) {
-    if (!strcmp(argv[i], "--filter") && i + 1 < *argc) { filters[n++] = argv[++i]; continue; }
-    if (!strncmp(argv[i], "--filter=", 9)) { filters[n++] = argv[i] + 9; continue; }
-    argv[keep++] = argv[i];
+/* --delta TABLE [--filter EXPR]...: an application whose queries scan the table. */
+static int example_delta(const sic_cmd_spec *spec, const char *out, const char *delta_table, const sic_args_list *filters) {
+  sic_gen_delta_stats ds;
+  sic_err derr = {0};
+  if (!delta_table) {
+    sic_args_usage_error(spec, "--filter goes with --delta TABLE");
+    return SIC_EXIT_USAGE;
   }
-  argv[keep] = NULL;
-  *argc = keep;
-  return n;
+  int rc = sic_gen_delta_write(out, delta_table, filters->v, filters->n, &ds, &derr);
+  if (rc) {
+    fprintf(stderr, "sic example: %s\n", derr.msg);
+    return rc == SIC_EINVAL ? SIC_EXIT_USAGE : SIC_EXIT_INPUT;
+  }
+  if (strcmp(out, "-"))
+    fprintf(stderr, "wrote %s: %lld queries scanning %s (%lld files, %lld bytes each)\n", out, (long long)ds.queries,
+            delta_table, (long long)ds.files, (long long)ds.bytes);
+  return SIC_EXIT_OK;
 }
 
 int sic_cmd_example(int argc, char **argv) {
-  const char *filters[argc > 0 ? argc : 1];
-  int nfilters = take_filters(&argc, argv, filters);
+  sic_args_list filters = {0};
   const char *delta_table = NULL;
   sic_gen_opts opts;
   int64_t seed = 42, tasks = 2000, level = 0;
@@ -38,6 +43,7 @@ int sic_cmd_example(int argc, char **argv) {
       {"level", 0, SIC_OPT_INT, &level, "N", "zstd compression level (default 3)", 1, 22, NULL},
       {"delta", 0, SIC_OPT_STRING, &delta_table, "TABLE", "instead: an application whose queries scan this Delta table (its "
        "real location and columns), one query per --filter COL=V|COL>V|COL>=V|COL<V|COL<=V|COL=[a,b] (repeatable)", 0, 0, NULL},
+      SIC_OPT_LIST_ROW("filter", 0, &filters, "EXPR", "with --delta: one query's filter (repeatable)"),
   };
   const sic_cmd_spec spec = {
       "example", "OUT [--seed N] [--tasks N] [--codec none|zstd]",
@@ -48,24 +54,11 @@ int sic_cmd_example(int argc, char **argv) {
       table, sizeof table / sizeof table[0], 0, 1, 1};
   char *pos[argc > 0 ? argc : 1];
   int npos = 0, rc = sic_args_parse(&spec, argc, argv, pos, &npos);
-  if (rc == SIC_ARGS_HELP) return SIC_EXIT_OK;
-  if (rc != SIC_ARGS_OK) return SIC_EXIT_USAGE;
-  if (delta_table || nfilters) {
-    sic_gen_delta_stats ds;
-    sic_err derr = {0};
-    if (!delta_table) {
-      sic_args_usage_error(&spec, "--filter goes with --delta TABLE");
-      return SIC_EXIT_USAGE;
-    }
-    rc = sic_gen_delta_write(pos[0], delta_table, filters, nfilters, &ds, &derr);
-    if (rc) {
-      fprintf(stderr, "sic example: %s\n", derr.msg);
-      return rc == SIC_EINVAL ? SIC_EXIT_USAGE : SIC_EXIT_INPUT;
-    }
-    if (strcmp(pos[0], "-"))
-      fprintf(stderr, "wrote %s: %lld queries scanning %s (%lld files, %lld bytes each)\n", pos[0], (long long)ds.queries,
-              delta_table, (long long)ds.files, (long long)ds.bytes);
-    return SIC_EXIT_OK;
+  if (rc != SIC_ARGS_OK) return sic_args_exit(&spec, rc);
+  if (delta_table || filters.n) {
+    rc = example_delta(&spec, pos[0], delta_table, &filters);
+    sic_args_release(&spec);
+    return rc;
   }
   opts.seed = (uint64_t)seed;
   opts.tasks = tasks;

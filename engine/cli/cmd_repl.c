@@ -19,20 +19,6 @@
 
 static lua_State *repl_state; /* readline's completion callback has no user pointer */
 
-static void repl_help(FILE *out) {
-  fprintf(out, "usage: sic repl [options] [LOG...]\n\n"
-               "Interactive LuaJIT prompt with the engine loaded. Try:\n"
-               "  app = sic.load(\"path/to/eventlog\")\n"
-               "  app:stages():top(5, \"duration\")\n"
-               "  app.tasks.duration[0], app:stage(36):stats(\"duration\")\n"
-               "  =app:stage(36):top_tasks(3, \"duration\")   -- by Spark id; app.stages[i] is positional\n"
-               "  r = sic.analyze(app); r.findings[1]\n"
-               "  sic.reload()          -- re-read edited scripts (transaction: keeps the old on error)\n"
-               "Lines starting with '=' print the value; incomplete statements continue on the next line.\n"
-               "LOGs are loaded before the prompt: the first as `app`, all as `apps`.\n\n"
-               "options:\n%s", sic_host_cli_help);
-}
-
 /* Candidates from Lua for readline (generator protocol: called with state 0, 1, ...). */
 static char *completion_generator(const char *text, int state) {
   static int index, count;
@@ -133,29 +119,34 @@ static int batch_loop(lua_State *L) {
 
 int sic_cmd_repl(int argc, char **argv) {
   sic_host_cli cli;
-  char msg[256];
-  int rc = SIC_EXIT_USAGE;
-  if (sic_host_cli_parse(argc, argv, &cli, 0, msg, sizeof msg) < 0) {
-    fprintf(stderr, "sic repl: %s (see sic repl --help)\n", msg);
-    goto done;
-  }
-  if (cli.help) { repl_help(stdout); rc = SIC_EXIT_OK; goto done; }
-  sic_lua_opts opts;
-  sic_host_cli_opts(&cli, &opts);
-  sic_err err = {0};
-  lua_State *L = NULL;
-  if (sic_lua_new(&opts, &L, &err) < 0) {
-    fprintf(stderr, "sic repl: %s\n", err.msg);
-    rc = SIC_EXIT_INPUT;
-    goto done;
+  memset(&cli, 0, sizeof cli);
+  const sic_opt table[] = {SIC_HOST_OPT_ROWS(&cli)};
+  const sic_cmd_spec spec = {
+      "repl", "[options] [LOG...]",
+      "Interactive LuaJIT prompt with the engine loaded. Try:\n"
+      "  app = sic.load(\"path/to/eventlog\")\n"
+      "  app:stages():top(5, \"duration\")\n"
+      "  app.tasks.duration[0], app:stage(36):stats(\"duration\")\n"
+      "  =app:stage(36):top_tasks(3, \"duration\")   -- by Spark id; app.stages[i] is positional\n"
+      "  r = sic.analyze(app); r.findings[1]\n"
+      "  sic.reload()          -- re-read edited scripts (transaction: keeps the old on error)\n"
+      "Lines starting with '=' print the value; incomplete statements continue on the next line.\n"
+      "LOGs are loaded before the prompt: the first as `app`, all as `apps`.",
+      table, sizeof table / sizeof table[0], 0, 0, -1};
+  char *pos[argc > 0 ? argc : 1];
+  int npos = 0, rc = sic_args_parse(&spec, argc, argv, pos, &npos);
+  if (rc != SIC_ARGS_OK) return sic_args_exit(&spec, rc);
+  lua_State *L = sic_host_cli_state(&spec, &cli);
+  if (!L) {
+    sic_args_release(&spec);
+    return SIC_EXIT_INPUT;
   }
   repl_state = L;
-  if (preload_logs(L, cli.positional, cli.npositional) < 0) rc = SIC_EXIT_INPUT;
+  if (preload_logs(L, pos, npos) < 0) rc = SIC_EXIT_INPUT;
   else rc = isatty(STDIN_FILENO) ? interactive_loop(L) : batch_loop(L);
   fflush(stdout);
   repl_state = NULL;
   sic_lua_free(L);
-done:
-  sic_host_cli_free(&cli);
+  sic_args_release(&spec);
   return rc;
 }

@@ -24,12 +24,13 @@ static int wait_for_stop_signal(void) {
 }
 
 int sic_cmd_serve(int argc, char **argv) {
-  const char *logs = NULL, *listen = SIC_HTTP_DEFAULT_LISTEN, *scripts = NULL, *store = NULL, *model = NULL, *delta_root = NULL;
+  sic_args_list logs = {0};
+  const char *listen = SIC_HTTP_DEFAULT_LISTEN, *scripts = NULL, *store = NULL, *model = NULL, *delta_root = NULL;
   int64_t max_line_mb = SIC_DEFAULT_MAX_LINE >> 20, max_expanded_mb = 0, max_conns = 4096, per_ip = 256, reserve = 32;
   int64_t min_body_rate = 1024, analysis_threads = 0, analysis_queue = 64;
   int64_t threads = 0, max_body_mb = 64, timeout_s = 30, grace_s = 10, cache_mb = 0, rescan_ms = 2000, response_cache_mb = 64;
   const sic_opt opts[] = {
-    SIC_OPT_STRING_ROW("logs", 'l', &logs, "DIR", "directory of Spark event logs to serve (required; repeat to serve several as one listing)"),
+    SIC_OPT_LIST_ROW("logs", 'l', &logs, "DIR", "directory of Spark event logs to serve (required; repeat to serve several as one listing)"),
     SIC_OPT_STRING_ROW("listen", 0, &listen, "HOST:PORT", "address to bind (default 127.0.0.1:18080; port 0 = any free port)"),
     SIC_OPT_STRING_ROW("store", 0, &store, "URL", "history store (sqlite:///path or postgresql://...): job history, regressions, uploads recorded"),
     SIC_OPT_STRING_ROW("delta-root", 0, &delta_root, "DIR", "Delta tables under DIR are served by /v1/delta?table=REL"),
@@ -66,20 +67,11 @@ int sic_cmd_serve(int argc, char **argv) {
   char *pos[argc > 0 ? argc : 1];
   int npos = 0;
   int rc = sic_args_parse(&spec, argc, argv, pos, &npos);
-  if (rc != SIC_ARGS_OK) return rc == SIC_ARGS_HELP ? SIC_EXIT_OK : SIC_EXIT_USAGE;
-  if (!logs) return sic_args_usage_error(&spec, "--logs DIR is required");
-  /* The option parser keeps the last of repeated options; --logs may be given several times,
-   * so collect every occurrence here (the parser has already validated each one). */
-  const char *logdirs[64];
-  size_t nlogdirs = 0;
-  for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-    const char *dir = NULL;
-    if ((!strcmp(argv[i], "--logs") || !strcmp(argv[i], "-l")) && i + 1 < argc) dir = argv[++i];
-    else if (!strncmp(argv[i], "--logs=", 7)) dir = argv[i] + 7;
-    if (!dir) continue;
-    if (nlogdirs == sizeof logdirs / sizeof *logdirs) return sic_args_usage_error(&spec, "at most 64 --logs directories");
-    logdirs[nlogdirs++] = dir;
-  }
+  if (rc == SIC_ARGS_OK && !logs.n) rc = sic_args_usage_error(&spec, "--logs DIR is required");
+  if (rc == SIC_ARGS_OK && logs.n > 64) rc = sic_args_usage_error(&spec, "at most 64 --logs directories");
+  if (rc != SIC_ARGS_OK) return sic_args_exit(&spec, rc);
+  const char **logdirs = logs.v;
+  size_t nlogdirs = (size_t)logs.n;
 
   sigset_t set;
   sigemptyset(&set);
@@ -90,8 +82,8 @@ int sic_cmd_serve(int argc, char **argv) {
 
   sic_http_opts ho = {0};
   ho.listen = listen;
-  ho.logdir = logs;
-  ho.logdirs = nlogdirs ? logdirs : NULL;
+  ho.logdir = logdirs[nlogdirs - 1];
+  ho.logdirs = logdirs;
   ho.nlogdirs = nlogdirs;
   ho.token = getenv("SIC_API_TOKEN");
   ho.threads = (int)threads;
@@ -116,16 +108,18 @@ int sic_cmd_serve(int argc, char **argv) {
   sic_http *srv = NULL;
   if (sic_http_start(&ho, &srv, &err) < 0) {
     fprintf(stderr, "sic serve: %s\n", err.msg);
+    sic_args_release(&spec);
     return err.code == SIC_EINVAL ? SIC_EXIT_USAGE : SIC_EXIT_INPUT;
   }
   const char *colon = strrchr(listen, ':');
   printf("sic serve: listening on http://%.*s:%d (logs %s%s%s)\n", (int)(colon - listen), listen, sic_http_port(srv),
-         nlogdirs > 1 ? logdirs[0] : logs, nlogdirs > 1 ? " and more" : "",
+         logdirs[0], nlogdirs > 1 ? " and more" : "",
          ho.token && ho.token[0] ? ", bearer token required" : "");
   fflush(stdout);
   int sig = wait_for_stop_signal();
   fprintf(stderr, "sic serve: %s received, finishing in-flight requests\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   sic_http_stop(srv, (int)grace_s * 1000);
   fprintf(stderr, "sic serve: stopped\n");
+  sic_args_release(&spec);
   return SIC_EXIT_OK;
 }

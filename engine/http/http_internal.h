@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "http/http.h"
+#include "lua/rules_mount.h"
 #include "shs/shs.h"
 
 /* ---- replies ---- */
@@ -244,16 +245,15 @@ struct sic_http {
   char *store_url;             /* owned copy of opts.store_url */
   char *delta_root;            /* owned realpath of opts.delta_root, or NULL */
   struct sic_ml_predictor *predictor; /* loaded --model, read-only and shared by all threads; NULL = none */
-  pthread_mutex_t rules_mu;    /* guards rules_active and rules_loaded_ms */
+  pthread_mutex_t rules_mu;    /* guards rules_active, rules_loaded_ms and rules_last_error */
   pthread_mutex_t rules_reload_mu; /* one reload at a time */
   int rules_mu_ready;          /* the rule mutexes were initialised */
   char rules_active[320];      /* active validated snapshot dir, "" = built-in scripts only */
-  int rules_version;           /* snapshots made so far (rules-<n> under upload_dir) */
   int64_t rules_loaded_ms;     /* wall clock of the active snapshot's validation */
-  char rules_last_error[512];  /* why the last reload was rejected */
-  char rules_generation[512];  /* generation of scripts_dir last loaded (lua/rules_mount.h): a
-                                  ConfigMap swap changes it and the rescan thread reloads */
-  struct sic_app *rules_probe; /* generated application rule snapshots are validated on */
+  char rules_last_error[512];  /* why the last reload was rejected ("" = none yet), under rules_mu */
+  sic_rules_watch rules_watch; /* --scripts: snapshots, checks and reloads (lua/rules_mount.h),
+                                  used under rules_reload_mu */
+  int rules_watching;          /* rules_watch is initialised (--scripts given) */
   http_guard *guard;           /* connection limits and slow-client sweeper */
   http_pool *pool;             /* threads answering offloaded routes */
 };
@@ -262,6 +262,8 @@ struct sic_http {
 struct sic_lua_opts;
 int http_rules_init(sic_http *srv, sic_err *err);
 int http_rules_reload(sic_http *srv, char *why, size_t whylen);
+/* The rescan thread's check: a ConfigMap swap of --scripts reloads (validated). */
+void http_rules_poll(sic_http *srv);
 /* Value of query parameter `name`, percent-decoded into buf; NULL when absent (copilot.c). */
 const char *http_query_param(const http_req *rq, const char *name, char *buf, size_t n);
 void http_rules_opts(sic_http *srv, struct sic_lua_opts *lo, const char **dirs, char *dirbuf, size_t n);

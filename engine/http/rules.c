@@ -1,128 +1,72 @@
 /* Rules of the copilot API: GET /v1/rules and POST /v1/rules/reload.
  *
  * The user's rule dir (sic serve --scripts DIR) is never read in place by analyses: a reload
- * copies it into a numbered snapshot under the server's private dir, runs the whole graph
- * with it over a small generated application, and only when no rule failed to load or run
- * does the snapshot become the active one (a pointer swap under a mutex). A failed reload
- * leaves the old rules serving and says why (transactional). Old snapshots stay until
- * shutdown, since an analysis that started with one may still be reading it. */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
+ * copies it into a numbered private snapshot and checks it (lua/rules_mount.c, the one reload
+ * path, shared with sic worker: Engine:reload as in the REPL, then the whole graph over a small
+ * generated application), and only when nothing failed does the snapshot become the active one
+ * (a pointer swap under a mutex). A failed reload leaves the old rules serving and says why
+ * (transactional). Old snapshots stay until shutdown, since an analysis that started with one
+ * may still be reading it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "gen/gen.h"
 #include "http/http_internal.h"
 #include "json/write.h"
 #include "lua/rules_mount.h"
 #include "lua/lua_host.h"
-#include "model/model.h"
-
-/* ---- copying a rule dir ---- */
-
-/* Copying (through the symlinks of a ConfigMap mount, never outside the dir) lives in
- * lua/rules_mount.c, shared with `sic worker`. */
-
-/* ---- validation ---- */
-
-static int validation_app(sic_http *srv, sic_err *err) {
-  if (srv->rules_probe) return 0;
-  char path[300];
-  snprintf(path, sizeof path, "%s/rules-probe.log", srv->upload_dir);
-  sic_gen_opts go;
-  sic_gen_opts_default(&go);
-  go.tasks = 300; /* small: validation must be quick, but with failures, skew, SQL to exercise rules */
-  if (sic_gen_write_file(path, &go, NULL, err) < 0) return err->code;
-  int rc = sic_app_load_path(path, NULL, &srv->rules_probe, err);
-  unlink(path);
-  return rc;
-}
-
-/* Rule errors of the graph over the probe app with rules from dir (NULL: built-in only);
- * -1 when the engine cannot run at all (why says so). *f receives the run (typed findings). */
-static int64_t probe_errors(sic_http *srv, const char *dir, sic_findings *f, char *why, size_t whylen) {
-  const char *dirs[1] = {dir};
-  sic_lua_opts lo = {0};
-  if (dir) {
-    lo.script_dirs = dirs;
-    lo.nscript_dirs = 1;
-  }
-  sic_err err = {0};
-  if (sic_lua_run_graph(srv->rules_probe, &lo, "json", f, &err) < 0) {
-    snprintf(why, whylen, "%s", err.msg[0] ? err.msg : sic_strerror(err.code));
-    return -1;
-  }
-  return f->nerrors;
-}
-
-/* Run the graph with rules from dir over the probe app: 0 when it adds no rule error to
- * what the built-in rules alone give (a broken built-in rule is not the user's reload's
- * fault, and is reported in every analysis anyway). */
-static int validate(sic_http *srv, const char *dir, char *why, size_t whylen) {
-  sic_err err = {0};
-  if (validation_app(srv, &err) < 0) {
-    snprintf(why, whylen, "cannot build the validation application: %s", err.msg);
-    return -1;
-  }
-  sic_findings base_run, run;
-  int64_t base = probe_errors(srv, NULL, &base_run, why, whylen);
-  sic_findings_free(&base_run);
-  if (base < 0) return -1;
-  int64_t nerr = probe_errors(srv, dir, &run, why, whylen);
-  if (nerr < 0) return -1;
-  nerr -= base;
-  if (nerr > 0) {
-    /* name the failing rules: the rule_error findings' titles */
-    size_t k = (size_t)snprintf(why, whylen, "%lld rule error(s)", (long long)nerr);
-    for (int64_t i = 0; i < run.n && k < whylen; i++)
-      if (!strcmp(run.items[i].id, "rule_error")) k += (size_t)snprintf(why + k, whylen - k, "; %s", run.items[i].title);
-  }
-  sic_findings_free(&run);
-  return nerr <= 0 ? 0 : -1;
-}
 
 /* ---- the active rule set ---- */
+
+/* Take the watch's active snapshot after a successful reload (under rules_reload_mu). */
+static void publish_active(sic_http *srv) {
+  pthread_mutex_lock(&srv->rules_mu);
+  snprintf(srv->rules_active, sizeof srv->rules_active, "%s", srv->rules_watch.active);
+  srv->rules_loaded_ms = srv->rules_watch.loaded_ms;
+  pthread_mutex_unlock(&srv->rules_mu);
+  http_cache_clear(srv->cache); /* findings and reports depend on the rules */
+}
 
 int http_rules_init(sic_http *srv, sic_err *err) {
   pthread_mutex_init(&srv->rules_mu, NULL);
   srv->rules_mu_ready = 1;
   if (!srv->opts.scripts_dir) return 0; /* built-in scripts only: nothing to snapshot */
-  char why[512];
-  if (http_rules_reload(srv, why, sizeof why) < 0) return sic_err_set(err, SIC_EINVAL, "--scripts %s: %s", srv->opts.scripts_dir, why);
+  if (sic_rules_watch_init(&srv->rules_watch, srv->opts.scripts_dir, err) < 0) return err->code;
+  srv->rules_watching = 1;
+  publish_active(srv);
   return 0;
+}
+
+/* A reload's outcome: the new snapshot published, or the rejection counted. */
+static int settle(sic_http *srv, int r, char *why, size_t whylen) {
+  if (r > 0) publish_active(srv);
+  if (r >= 0) return 0;
+  atomic_fetch_add(&srv->metrics.rule_reload_failures, 1);
+  snprintf(why, whylen, "%s", srv->rules_watch.last_error);
+  pthread_mutex_lock(&srv->rules_mu);
+  snprintf(srv->rules_last_error, sizeof srv->rules_last_error, "%s", srv->rules_watch.last_error);
+  pthread_mutex_unlock(&srv->rules_mu);
+  return -1;
 }
 
 int http_rules_reload(sic_http *srv, char *why, size_t whylen) {
   pthread_mutex_lock(&srv->rules_reload_mu); /* one reload at a time; analyses are not blocked */
-  int version = srv->rules_version + 1;
-  char dir[300];
-  snprintf(dir, sizeof dir, "%s/rules-%d", srv->upload_dir, version);
-  sic_err err = {0};
-  int rc = -1;
-  sic_rules_generation(srv->opts.scripts_dir, srv->rules_generation, sizeof srv->rules_generation);
-  if (sic_rules_copy(srv->opts.scripts_dir, dir, &err) < 0) snprintf(why, whylen, "%s", err.msg);
-  else if (validate(srv, dir, why, whylen) == 0) rc = 0;
-  if (rc == 0) {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    pthread_mutex_lock(&srv->rules_mu);
-    snprintf(srv->rules_active, sizeof srv->rules_active, "%s", dir);
-    srv->rules_version = version;
-    srv->rules_loaded_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-    pthread_mutex_unlock(&srv->rules_mu);
-    http_cache_clear(srv->cache); /* findings and reports depend on the rules */
-  } else {
-    atomic_fetch_add(&srv->metrics.rule_reload_failures, 1);
-    srv->rules_version = version; /* the failed snapshot keeps its number; it is never used */
-    snprintf(srv->rules_last_error, sizeof srv->rules_last_error, "%s", why);
-  }
+  int rc = settle(srv, sic_rules_watch_reload(&srv->rules_watch), why, whylen);
   pthread_mutex_unlock(&srv->rules_reload_mu);
   return rc;
+}
+
+void http_rules_poll(sic_http *srv) {
+  if (!srv->rules_watching) return;
+  char gen[sizeof srv->rules_watch.generation], why[512];
+  sic_rules_generation(srv->opts.scripts_dir, gen, sizeof gen);
+  /* only a ConfigMap mount reloads by itself: a plain dir keeps POST /v1/rules/reload */
+  if (strncmp(gen, "configmap:", 10)) return;
+  pthread_mutex_lock(&srv->rules_reload_mu);
+  int rc = settle(srv, sic_rules_watch_poll(&srv->rules_watch), why, sizeof why);
+  pthread_mutex_unlock(&srv->rules_reload_mu);
+  if (rc < 0)
+    fprintf(stderr, "sic serve: rules in %s rejected, the previous ones keep serving: %s\n", srv->opts.scripts_dir, why);
 }
 
 /* Host options for an analysis: the active snapshot (copied, so a reload cannot change it
@@ -139,20 +83,9 @@ void http_rules_opts(sic_http *srv, sic_lua_opts *lo, const char **dirs, char *d
   }
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  remove(path);
-  return 0;
-}
-
 void http_rules_free(sic_http *srv) {
-  if (srv->rules_probe) sic_app_free(srv->rules_probe);
-  srv->rules_probe = NULL;
-  if (srv->upload_dir[0]) /* every snapshot lives under the private dir */
-    for (int v = 1; v <= srv->rules_version; v++) {
-      char dir[300];
-      snprintf(dir, sizeof dir, "%s/rules-%d", srv->upload_dir, v);
-      nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    }
+  if (srv->rules_watching) sic_rules_watch_free(&srv->rules_watch); /* every snapshot goes with it */
+  srv->rules_watching = 0;
   if (srv->rules_mu_ready) pthread_mutex_destroy(&srv->rules_mu);
 }
 
@@ -171,9 +104,10 @@ static void write_rule_files(sic_jw *w, const char *dir) {
 }
 
 int http_rules_get(sic_http *srv, http_req *rq, http_reply *out) {
-  char active[320];
+  char active[320], last_error[sizeof srv->rules_last_error];
   pthread_mutex_lock(&srv->rules_mu);
   snprintf(active, sizeof active, "%s", srv->rules_active);
+  snprintf(last_error, sizeof last_error, "%s", srv->rules_last_error);
   int64_t loaded = srv->rules_loaded_ms;
   pthread_mutex_unlock(&srv->rules_mu);
   sic_jw w;
@@ -191,6 +125,7 @@ int http_rules_get(sic_http *srv, http_req *rq, http_reply *out) {
   }
   sic_jw_end(&w);
   sic_jw_kint(&w, "reloadFailures", (int64_t)atomic_load(&srv->metrics.rule_reload_failures));
+  if (last_error[0]) sic_jw_kstr(&w, "lastError", last_error); /* why the last reload was rejected */
   sic_jw_end(&w);
   return http_reply_json(out, 200, &w);
 }

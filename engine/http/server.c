@@ -407,13 +407,7 @@ static uint64_t listing_hash(sic_http *srv) {
  * invalidates every cached response. */
 static void rescan_once(sic_http *srv) {
   sic_err err = {0};
-  if (srv->opts.scripts_dir) { /* a ConfigMap swap of --scripts: reload (validated) */
-    char gen[sizeof srv->rules_generation], why[512];
-    sic_rules_generation(srv->opts.scripts_dir, gen, sizeof gen);
-    /* only a ConfigMap mount reloads by itself: a plain dir keeps POST /v1/rules/reload */
-    if (!strncmp(gen, "configmap:", 10) && strcmp(gen, srv->rules_generation) && http_rules_reload(srv, why, sizeof why) < 0)
-      fprintf(stderr, "sic serve: rules in %s rejected, the previous ones keep serving: %s\n", srv->opts.scripts_dir, why);
-  }
+  http_rules_poll(srv); /* a ConfigMap swap of --scripts: reload (validated) */
   atomic_fetch_add(&srv->metrics.rescans, 1);
   if (sic_shs_refresh(srv->shs, &err) < 0) {
     atomic_fetch_add(&srv->metrics.rescan_failures, 1);

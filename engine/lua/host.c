@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -179,6 +180,21 @@ static int call_host(lua_State *L, const char *fn, int nargs, int nresults, sic_
     return SIC_EINVAL;
   }
   return SIC_OK;
+}
+
+int sic_lua_reload_snapshot(lua_State *L, const char *dir, const char *shown, char *why, size_t whylen, sic_err *err) {
+  lua_pushstring(L, dir);
+  lua_pushstring(L, shown);
+  if (call_host(L, "reload_snapshot", 2, 2, err) != SIC_OK) return err->code;
+  int applied = lua_toboolean(L, -2);
+  if (!applied) snprintf(why, whylen, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "rejected");
+  lua_pop(L, 2);
+  return applied;
+}
+
+void sic_lua_reload_rollback(lua_State *L) {
+  sic_err err = {0};
+  if (call_host(L, "reload_rollback", 0, 0, &err) != SIC_OK) fprintf(stderr, "sic: %s\n", err.msg);
 }
 
 void sic_findings_free(sic_findings *f) {

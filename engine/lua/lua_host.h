@@ -13,6 +13,7 @@
 #ifndef SIC_LUA_HOST_H
 #define SIC_LUA_HOST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -103,6 +104,15 @@ int sic_lua_run_file(lua_State *L, const char *path, int argc, char **argv, sic_
 int sic_lua_script_module(lua_State *L, const char *rel, sic_err *err);
 /* Push the table the config file at path returns, compiled in the sandbox (0 / SIC_EINVAL). */
 int sic_lua_config_table(lua_State *L, const char *path, sic_err *err);
+
+/* The reload of sic serve and sic worker, on a state of sic_lua_new: the state's engine
+ * reloads with dir (a fresh copy of the user's rule dir shown) in place of the previous copy,
+ * through the same Engine:reload as the REPL's sic.reload(), all or nothing. Returns 1 when
+ * applied, 0 when rejected (why: "N rule error(s); <file>: <reason>...", paths naming shown),
+ * or a negative SIC_E* when the engine cannot run (err). sic_lua_reload_rollback undoes the
+ * last applied one (a later check rejected it). */
+int sic_lua_reload_snapshot(lua_State *L, const char *dir, const char *shown, char *why, size_t whylen, sic_err *err);
+void sic_lua_reload_rollback(lua_State *L);
 
 /* Evaluate one REPL line: tries "return <line>" first, prints results with the engine's
  * pretty-printer. Errors are printed to stderr; returns 0 or 1 when the line failed. */

@@ -1,5 +1,5 @@
 /* Rule dirs that may be ConfigMap mounts: copy through links inside the root, generation,
- * validation, watch (see rules_mount.h). */
+ * validation, watch: the one reload path of sic serve and sic worker (see rules_mount.h). */
 #include "lua/rules_mount.h"
 
 #include <dirent.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gen/gen.h"
@@ -168,7 +169,8 @@ static int64_t probe_errors(const sic_app *app, const char *dir, char **json, ch
   return n;
 }
 
-int sic_rules_validate(const char *dir, char *why, size_t whylen) {
+/* 0 when the rules in dir add no rule error, at run time, to the built-in ones over the probe app. */
+static int probe_validate(const char *dir, char *why, size_t whylen) {
   const sic_app *app = probe_app(why, whylen);
   if (!app) return -1;
   char *json = NULL;
@@ -191,6 +193,19 @@ int sic_rules_validate(const char *dir, char *why, size_t whylen) {
 
 /* ---- watch ---- */
 
+/* Check the snapshot dir in two steps: the watch's engine reloads with it through
+ * Engine:reload (what the REPL's sic.reload() runs: compile, validate, graph, config), then
+ * the whole graph runs over the probe app (rules that load but fail when run). 0 or -1 (why). */
+static int check_snapshot(sic_rules_watch *w, const char *dir, char *why, size_t whylen) {
+  sic_err err = {0};
+  int applied = sic_lua_reload_snapshot(w->L, dir, w->src, why, whylen, &err);
+  if (applied < 0) snprintf(why, whylen, "%s", err.msg);
+  if (applied <= 0) return -1;
+  if (probe_validate(dir, why, whylen) == 0) return 0;
+  sic_lua_reload_rollback(w->L);
+  return -1;
+}
+
 static int reload(sic_rules_watch *w, const char *generation) {
   char dir[320];
   snprintf(dir, sizeof dir, "%s/rules-%d", w->base, ++w->version);
@@ -198,16 +213,25 @@ static int reload(sic_rules_watch *w, const char *generation) {
   char why[512] = "";
   int rc = sic_rules_copy(w->src, dir, &err);
   if (rc) snprintf(why, sizeof why, "%s", err.msg);
-  else rc = sic_rules_validate(dir, why, sizeof why);
+  else rc = check_snapshot(w, dir, why, sizeof why);
   snprintf(w->generation, sizeof w->generation, "%s", generation); /* a rejected one is not retried */
   if (rc) {
     w->rejected++;
     snprintf(w->last_error, sizeof w->last_error, "%s", why);
     return -1;
   }
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  w->loaded_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
   snprintf(w->active, sizeof w->active, "%s", dir); /* older snapshots stay until free: cheap */
   w->reloads++;
   return 1;
+}
+
+int sic_rules_watch_reload(sic_rules_watch *w) {
+  char gen[512];
+  sic_rules_generation(w->src, gen, sizeof gen);
+  return reload(w, gen);
 }
 
 int sic_rules_watch_init(sic_rules_watch *w, const char *src, sic_err *err) {
@@ -215,9 +239,11 @@ int sic_rules_watch_init(sic_rules_watch *w, const char *src, sic_err *err) {
   snprintf(w->src, sizeof w->src, "%s", src);
   snprintf(w->base, sizeof w->base, "%s/sic-rules-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   if (!mkdtemp(w->base)) return sic_err_set(err, SIC_EIO, "cannot create a snapshot dir for %s: %s", src, strerror(errno));
-  char gen[512];
-  sic_rules_generation(src, gen, sizeof gen);
-  if (reload(w, gen) < 0) {
+  if (sic_lua_new(NULL, &w->L, err) < 0) {
+    sic_rules_watch_free(w);
+    return err->code;
+  }
+  if (sic_rules_watch_reload(w) < 0) {
     sic_err_set(err, SIC_EINVAL, "--scripts %s: %s", src, w->last_error);
     sic_rules_watch_free(w);
     return err->code;
@@ -243,4 +269,6 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 void sic_rules_watch_free(sic_rules_watch *w) {
   if (w->base[0]) nftw(w->base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
   w->base[0] = 0;
+  sic_lua_free(w->L);
+  w->L = NULL;
 }

@@ -121,8 +121,8 @@ local reload_mt = {
     for _, e in ipairs(r) do
       counts[e.status] = (counts[e.status] or 0) + 1
       if e.status ~= "unchanged" then
-        lines[#lines + 1] = string.format("  %-9s %s%s", e.status, e.file, e.reason and (": " .. e.reason ..
-          (e.kept and (" (kept " .. e.kept .. ")") or "")) or "")
+        lines[#lines + 1] = string.format("  %-9s %s%s", e.status, require("sic.engine").describe(e),
+          e.reason and e.kept and (" (kept " .. e.kept .. ")") or "")
       end
     end
     local summary = {}
@@ -251,6 +251,20 @@ sic.host = {
     if not ok then error({ message = tostring(e) }, 0) end
     return require("sic.delta_report").run(e, format, tables, logs)
   end,
+  -- The reload of sic serve and sic worker (engine/lua/rules_mount.c): Engine:reload of the
+  -- default engine with dir, a fresh copy of the user's dir `shown`, in place of the previous
+  -- copy; all or nothing (Engine:reload_snapshot). Returns applied and, when rejected, why:
+  -- "N rule error(s); <file>: <reason>; ..." with the lines sic.reload() prints.
+  reload_snapshot = function(dir, shown)
+    local ok, e = pcall(engine)
+    if not ok then error({ message = tostring(e) }, 0) end
+    local applied, _, failures = e:reload_snapshot(dir, shown)
+    if applied then return true end
+    local why = { #failures .. " rule error(s)" }
+    for _, f in ipairs(failures) do why[#why + 1] = require("sic.engine").describe(f) end
+    return false, table.concat(why, "; ")
+  end,
+  reload_rollback = function() engine():rollback_snapshot() end,
   repl_feed = function(line) return require("sic.repl").feed(line) end,
   repl_complete = function(text) return require("sic.repl").complete(text) end,
 }

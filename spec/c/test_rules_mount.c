@@ -180,6 +180,11 @@ int main(void) {
   swap_to("..2026_12_06_22_10_00.3");
   CHECK(sic_rules_watch_poll(&w) == -1, "a broken update is rejected");
   CHECK(w.last_error[0] != 0, "with a reason");
+  /* checked by Engine:reload, as the REPL's sic.reload(): the file named as the user sees it */
+  char expect[600];
+  snprintf(expect, sizeof expect, "1 rule error(s); %s/rules/team_rules.lua: ", root);
+  CHECK(!strncmp(w.last_error, expect, strlen(expect)), "names the mounted file: %s", w.last_error);
+  CHECK(!strstr(w.last_error, w.base), "not the private snapshot: %s", w.last_error);
   active_title(app, &w, title, sizeof title);
   CHECK(!strcmp(title, "Second title"), "the previous rules stay active (title '%s')", title);
   CHECK(sic_rules_watch_poll(&w) == 0, "a rejected generation is not retried on every poll");
@@ -187,6 +192,7 @@ int main(void) {
   write_version("..2026_12_06_22_15_00.4", "Fourth title", "error('boom')");
   swap_to("..2026_12_06_22_15_00.4");
   CHECK(sic_rules_watch_poll(&w) == -1, "a rule failing at run time is rejected too");
+  CHECK(strstr(w.last_error, "boom") != NULL, "with the run's error: %s", w.last_error);
   write_version("..2026_12_06_22_20_00.5", "Fifth title", "");
   swap_to("..2026_12_06_22_20_00.5");
   CHECK(sic_rules_watch_poll(&w) == 1, "a fixed update is taken");

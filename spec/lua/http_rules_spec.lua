@@ -116,3 +116,42 @@ describe("sic serve rules", function()
     assert.are.equal(409, r.status)
   end)
 end)
+
+-- One reload path: sic serve checks a snapshot with the same Engine:reload the REPL's
+-- sic.reload() runs (engine/lua/rules_mount.c), so the same broken edit is reported the same.
+describe("sic serve and sic repl on the same broken edit", function()
+  it("report the same file and reason, and both keep the previous rules", function()
+    if not T.exists(LOGS) then return pending("shared data absent") end
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. T.shell_quote(dir .. "/rules")))
+    local file = dir .. "/rules/my_rules.lua"
+    T.write_file(file, RULE:format("Good title"))
+    local srv = H.start({ "--logs", LOGS, "--scripts", dir })
+    local broken = "return { rules = { { id = 'user.long_app', title = 'x', severity = 'low', applies_to = 'app',\n" ..
+      "  when = function(app) return {} end, advice = 42 } } }"
+    T.write_file(file, broken)
+    local r = srv:request("POST", "/v1/rules/reload")
+    local served = user_titles(srv)
+    local last_error = cjson.decode(srv:get("/v1/rules").body).lastError
+    assert.are.equal(0, srv:stop())
+    T.write_file(file, RULE:format("Good title"))
+    local log = LOGS .. "/" .. APP
+    local edit = string.format("local f = io.open(%q, 'w') f:write(%q) f:close()", file, broken)
+    local show = "for _, f in ipairs(sic.analyze(apps[1]).findings) do if f.id == 'user.long_app' then print('title=' .. f.title) end end"
+    local repl = T.run_sic({ "repl", "--scripts", dir, log }, table.concat({ show, edit, "print(sic.reload())", show }, "\n") .. "\n")
+    os.execute("rm -rf " .. T.shell_quote(dir))
+
+    assert.are.equal(422, r.status, r.body)
+    local message = cjson.decode(r.body).error.message
+    assert.are.same({ "Good title" }, served)
+    assert.are.equal(0, repl.code, repl.stderr)
+    assert.matches("^title=Good title\n.*\ntitle=Good title\n$", repl.stdout)
+    local line = repl.stdout:match("\n  failed +([^\n]-) %(kept previous version%)%s")
+    assert.is_not_nil(line, repl.stdout)
+    assert.are.equal(file .. ": ", line:sub(1, #file + 2), "the REPL names the user's file")
+    assert.matches("advice", line)
+    assert.are.equal("reload rejected, the previous rules keep serving: 1 rule error(s); " .. line, message)
+    assert.are.equal("1 rule error(s); " .. line, last_error)
+  end)
+end)

@@ -339,6 +339,66 @@ function Engine:reload()
   return report, true
 end
 
+-- One line of a reload report entry: "<file>: <reason>" (or the file alone). The REPL's
+-- sic.reload() and the services' rejection messages both print failures with it.
+function M.describe(entry)
+  return entry.reason and (entry.file .. ": " .. entry.reason) or entry.file
+end
+
+local function replace_plain(s, from, to)
+  if type(s) ~= "string" or from == "" then return s end
+  local out, at = {}, 1
+  while true do
+    local i, j = s:find(from, at, true)
+    if not i then break end
+    out[#out + 1] = s:sub(at, i - 1) .. to
+    at = j + 1
+  end
+  out[#out + 1] = s:sub(at)
+  return table.concat(out)
+end
+
+-- The services' reload (sic serve, sic worker; engine/lua/rules_mount.c): dir, a fresh copy of
+-- the user's rule dir `shown`, takes the place of the previous copy at the head of the search
+-- path, and Engine:reload runs exactly as for the REPL. All or nothing: the new rules are kept
+-- only when no file of dir failed and the graph and config stay valid; otherwise the engine is
+-- left as it was. Report paths name `shown`, not the private copy. Returns applied, report,
+-- failures (the failed entries that reject it).
+function Engine:reload_snapshot(dir, shown)
+  local saved = { dirs = { unpack(self.dirs) } }
+  self.before_snapshot = nil
+  for _, k in ipairs({ "graph", "agents", "rulesets", "rule_order", "order_list", "packs", "overrides", "rules_by_id",
+                       "snapshot_dir" }) do
+    saved[k] = self[k]
+  end
+  dir, shown = dir:gsub("/+$", ""), shown:gsub("/+$", "")
+  if self.snapshot_dir then
+    for i, d in ipairs(self.dirs) do if d == self.snapshot_dir then self.dirs[i] = dir end end
+  else
+    table.insert(self.dirs, 1, dir)
+  end
+  self.snapshot_dir = dir
+  local report, applied = self:reload()
+  local failures = {}
+  for _, e in ipairs(report) do
+    local mine = type(e.file) == "string" and e.file:sub(1, #dir + 1) == dir .. "/"
+    e.file, e.reason = replace_plain(e.file, dir, shown), replace_plain(e.reason, dir, shown)
+    if e.status == "failed" and (mine or not applied) then failures[#failures + 1] = e end
+  end
+  if #failures > 0 then
+    for k, v in pairs(saved) do self[k] = v end
+    return false, report, failures
+  end
+  self.before_snapshot = saved
+  return true, report, failures
+end
+
+-- Undo the last applied reload_snapshot (a later check of the service rejected it).
+function Engine:rollback_snapshot()
+  for k, v in pairs(self.before_snapshot or {}) do self[k] = v end
+  self.before_snapshot = nil
+end
+
 -- ---------------------------------------------------------------- running the graph
 -- Plain tables are copied; objects with a metatable (model views, lists) are kept by
 -- reference: they are engine objects, not layer data, and copying one would copy the model.

@@ -4,31 +4,12 @@
 local tools = require "sic.rule_tools"
 local json = require "sic.json"
 
+-- engine/cli/cmd_rules.c parses the command line (the one option parser, engine/cli/args.c)
+-- and passes: FORMAT ("text" | "json"), APPLIES_TO, DIR ("" when not given), COMMAND, ARGS...
 local args = { ... }
-local format, opts, pos = "text", {}, {}
-local i = 1
-while i <= #args do
-  local a = args[i]
-  local key, val = a:match("^%-%-([%w%-]+)=(.*)$")
-  if not key and a:match("^%-%-") then key = a:sub(3) end
-  if key == "format" or key == "applies-to" or key == "dir" then
-    if not val then i = i + 1 val = args[i] end
-    if val == nil then io.stderr:write("sic rules: --" .. key .. " needs a value\n") SIC_EXIT = 2 return end
-    if key == "format" then format = val else opts[key] = val end
-  elseif key then
-    io.stderr:write("sic rules: unknown option " .. a .. " (see sic rules --help)\n")
-    SIC_EXIT = 2
-    return
-  else
-    pos[#pos + 1] = a
-  end
-  i = i + 1
-end
-if format ~= "text" and format ~= "json" then
-  io.stderr:write("sic rules: --format takes text or json\n")
-  SIC_EXIT = 2
-  return
-end
+local format = args[1]
+local opts = { ["applies-to"] = args[2] ~= "" and args[2] or nil, dir = args[3] ~= "" and args[3] or nil }
+local pos = { select(4, ...) }
 
 local cmd = table.remove(pos, 1)
 local commands = { list = true, new = true, check = true, test = true, explain = true, reference = true, env = true }
