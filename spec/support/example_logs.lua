@@ -13,6 +13,8 @@
 --   local dir = E.databricks({ seed = 7 })      -- Databricks: eventlog-DATE.gz, then eventlog
 --   local zip, id = E.zip({ seed = 7 })         -- a History Server download: eventLogs-ID.zip
 --   local bad = E.malformed({ seed = 7 })       -- a log with one broken JSON line in the middle
+--   local dir, id = E.legacy({ seed = 7 })      -- Spark 1.x's folder: ID/EVENT_LOG_1, SPARK_VERSION_x
+--   local f = E.facts(path)                     -- what the log says, read from its lines (no sic)
 --
 -- Output is a pure function of (seed, tasks, codec), so cases stay deterministic. Every file
 -- lives under one temporary folder of this busted process, removed when busted exits.
@@ -153,6 +155,57 @@ function E.malformed(opts)
     path = path .. ".zstd"
   end
   return path
+end
+
+-- Spark 1.x's multi-file layout: a folder named by the application id holding EVENT_LOG_1 (the
+-- log), an empty SPARK_VERSION_<version> marker and APPLICATION_COMPLETE.
+function E.legacy(opts)
+  local src = E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks })
+  local id = E.app_id(src)
+  local dir = fresh_dir() .. "/" .. id
+  assert(os.execute("mkdir -p " .. q(dir) .. " && cp " .. q(src) .. " " .. q(dir .. "/EVENT_LOG_1")))
+  T.write_file(dir .. "/SPARK_VERSION_3.5.1", "")
+  T.write_file(dir .. "/APPLICATION_COMPLETE", "")
+  return dir, id
+end
+
+-- What a plain log says about itself, read line by line with patterns (independently of sic,
+-- so cases comparing sic's answers with it can fail): id, name, start/end times (ms), and
+-- counts of jobs, stages (submitted), task ends, executors added/removed and SQL executions.
+function E.facts(path)
+  local f = { jobs = 0, stages = 0, tasks = 0, executors_added = 0, executors_removed = 0, sql = 0, events = 0,
+              job_results = {} }
+  local fh = assert(io.open(path, "rb"))
+  for line in fh:lines() do
+    local ev = line:match('^{"Event":"([^"]+)"')
+    if ev then
+      f.events = f.events + 1
+      if ev == "SparkListenerApplicationStart" then
+        f.id = line:match('"App ID":"([^"]+)"')
+        f.name = line:match('"App Name":"([^"]+)"')
+        f.start_ms = tonumber(line:match('"Timestamp":(%d+)'))
+      elseif ev == "SparkListenerApplicationEnd" then
+        f.end_ms = tonumber(line:match('"Timestamp":(%d+)'))
+      elseif ev == "SparkListenerJobStart" then
+        f.jobs = f.jobs + 1
+      elseif ev == "SparkListenerJobEnd" then
+        local job = tonumber(line:match('"Job ID":(%d+)'))
+        f.job_results[job] = line:match('"Result":"([^"]+)"')
+      elseif ev == "SparkListenerStageSubmitted" then
+        f.stages = f.stages + 1
+      elseif ev == "SparkListenerTaskEnd" then
+        f.tasks = f.tasks + 1
+      elseif ev == "SparkListenerExecutorAdded" then
+        f.executors_added = f.executors_added + 1
+      elseif ev == "SparkListenerExecutorRemoved" then
+        f.executors_removed = f.executors_removed + 1
+      elseif ev == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart" then
+        f.sql = f.sql + 1
+      end
+    end
+  end
+  fh:close()
+  return f
 end
 
 -- For a case whose property holds for any log: the shared file rel (what the case was written
