@@ -15,6 +15,8 @@
 --   local bad = E.malformed({ seed = 7 })       -- a log with one broken JSON line in the middle
 --   local dir, id = E.legacy({ seed = 7 })      -- Spark 1.x's folder: ID/EVENT_LOG_1, SPARK_VERSION_x
 --   local f = E.facts(path)                     -- what the log says, read from its lines (no sic)
+--   local dir, id = E.attempts({ seed = 7 })    -- two attempts of one application: ID_1, ID_2
+--   local p = E.without(path, "name", fn)       -- a copy without the lines fn(line) is true for
 --
 -- Output is a pure function of (seed, tasks, codec), so cases stay deterministic. Every file
 -- lives under one temporary folder of this busted process, removed when busted exits.
@@ -170,11 +172,15 @@ function E.legacy(opts)
 end
 
 -- What a plain log says about itself, read line by line with patterns (independently of sic,
--- so cases comparing sic's answers with it can fail): id, name, start/end times (ms), and
--- counts of jobs, stages (submitted), task ends, executors added/removed and SQL executions.
+-- so cases comparing sic's answers with it can fail):
+--   id, name, start_ms, end_ms, events; jobs (count) and job_results[job id] = "JobSucceeded"...;
+--   stages (StageSubmitted count) and submitted["S:A"] = true; job_stages[job id] = list of
+--   { stage, attempt, tasks } from JobStart's Stage Infos; tasks (TaskEnd count) and
+--   task_ends["S:A"] = list of { id, run_ms, success } in log order; executors = list of
+--   added executor ids; removed[id] = true; sql (executions started).
 function E.facts(path)
-  local f = { jobs = 0, stages = 0, tasks = 0, executors_added = 0, executors_removed = 0, sql = 0, events = 0,
-              job_results = {} }
+  local f = { jobs = 0, stages = 0, tasks = 0, sql = 0, events = 0, job_results = {}, job_stages = {},
+              submitted = {}, task_ends = {}, executors = {}, removed = {} }
   local fh = assert(io.open(path, "rb"))
   for line in fh:lines() do
     local ev = line:match('^{"Event":"([^"]+)"')
@@ -188,24 +194,64 @@ function E.facts(path)
         f.end_ms = tonumber(line:match('"Timestamp":(%d+)'))
       elseif ev == "SparkListenerJobStart" then
         f.jobs = f.jobs + 1
+        local job, list = tonumber(line:match('"Job ID":(%d+)')), {}
+        for s, a, n in line:gmatch('{"Stage ID":(%d+),"Stage Attempt ID":(%d+),"Stage Name":".-","Number of Tasks":(%d+)') do
+          list[#list + 1] = { stage = tonumber(s), attempt = tonumber(a), tasks = tonumber(n) }
+        end
+        f.job_stages[job] = list
       elseif ev == "SparkListenerJobEnd" then
-        local job = tonumber(line:match('"Job ID":(%d+)'))
-        f.job_results[job] = line:match('"Result":"([^"]+)"')
+        f.job_results[tonumber(line:match('"Job ID":(%d+)'))] = line:match('"Job Result":{"Result":"([^"]+)"')
       elseif ev == "SparkListenerStageSubmitted" then
         f.stages = f.stages + 1
+        f.submitted[line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')] = true
       elseif ev == "SparkListenerTaskEnd" then
         f.tasks = f.tasks + 1
+        local key = line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')
+        f.task_ends[key] = f.task_ends[key] or {}
+        table.insert(f.task_ends[key], { id = tonumber(line:match('"Task ID":(%d+)')),
+          run_ms = tonumber(line:match('"Executor Run Time":(%d+)')),
+          success = line:find('"Task End Reason":{"Reason":"Success"}', 1, true) ~= nil })
       elseif ev == "SparkListenerExecutorAdded" then
-        f.executors_added = f.executors_added + 1
+        f.executors[#f.executors + 1] = line:match('"Executor ID":"([^"]+)"')
       elseif ev == "SparkListenerExecutorRemoved" then
-        f.executors_removed = f.executors_removed + 1
+        f.removed[line:match('"Executor ID":"([^"]+)"')] = true
       elseif ev == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart" then
         f.sql = f.sql + 1
       end
     end
   end
   fh:close()
+  f.executors_added = #f.executors
+  f.executors_removed = 0
+  for _ in pairs(f.removed) do f.executors_removed = f.executors_removed + 1 end
   return f
+end
+
+-- Two attempts of one application, as YARN retries write them: ID_1 (seed's log) and ID_2
+-- (the next seed's log, which starts later, under the first one's id), each with its
+-- "App Attempt ID". Returns dir, id and the two plain paths (for E.facts).
+function E.attempts(opts)
+  local seed = opts and opts.seed or 42
+  local first, second = E.log({ seed = seed, tasks = opts and opts.tasks }), E.log({ seed = seed + 1, tasks = opts and opts.tasks })
+  local id, other = E.app_id(first), E.app_id(second)
+  local dir = fresh_dir()
+  local paths = {}
+  for n, src in ipairs({ first, second }) do
+    local text = assert(T.read_file(src)):gsub(other:gsub("%p", "%%%0"), id)
+    text = text:gsub('("App ID":"[^"]+")', '%1,"App Attempt ID":"' .. n .. '"', 1)
+    paths[n] = T.write_file(dir .. "/" .. id .. "_" .. n, text)
+  end
+  return dir, id, paths
+end
+
+-- A copy of a plain log named name in a fresh folder, without the lines drop(line) is true
+-- for. Returns the path.
+function E.without(path, name, drop)
+  local out = {}
+  for line in assert(T.read_file(path)):gmatch("[^\n]+") do
+    if not drop(line) then out[#out + 1] = line end
+  end
+  return T.write_file(fresh_dir() .. "/" .. name, table.concat(out, "\n") .. "\n")
 end
 
 -- For a case whose property holds for any log: the shared file rel (what the case was written
