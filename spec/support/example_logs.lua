@@ -17,6 +17,7 @@
 --   local f = E.facts(path)                     -- what the log says, read from its lines (no sic)
 --   local dir, id = E.attempts({ seed = 7 })    -- two attempts of one application: ID_1, ID_2
 --   local p = E.without(path, "name", fn)       -- a copy without the lines fn(line) is true for
+--   local p, id = E.local_mode({ seed = 7 })    -- the same run in local mode (tasks on the driver)
 --
 -- Output is a pure function of (seed, tasks, codec), so cases stay deterministic. Every file
 -- lives under one temporary folder of this busted process, removed when busted exits.
@@ -177,10 +178,13 @@ end
 --   stages (StageSubmitted count) and submitted["S:A"] = true; job_stages[job id] = list of
 --   { stage, attempt, tasks } from JobStart's Stage Infos; tasks (TaskEnd count) and
 --   task_ends["S:A"] = list of { id, run_ms, success } in log order; executors = list of
---   added executor ids; removed[id] = true; sql (executions started).
+--   added executor ids; removed[id] = true; cores (per executor); peak_executors (most alive
+--   at once); max_stage_tasks; stage_times["S:A"] = { submitted, completed, tasks };
+--   sql (executions started).
 function E.facts(path)
   local f = { jobs = 0, stages = 0, tasks = 0, sql = 0, events = 0, job_results = {}, job_stages = {},
-              submitted = {}, task_ends = {}, executors = {}, removed = {} }
+              submitted = {}, task_ends = {}, executors = {}, removed = {}, stage_times = {} }
+  local spans = {}
   local fh = assert(io.open(path, "rb"))
   for line in fh:lines() do
     local ev = line:match('^{"Event":"([^"]+)"')
@@ -204,6 +208,10 @@ function E.facts(path)
       elseif ev == "SparkListenerStageSubmitted" then
         f.stages = f.stages + 1
         f.submitted[line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')] = true
+      elseif ev == "SparkListenerStageCompleted" then
+        f.stage_times[line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')] = {
+          submitted = tonumber(line:match('"Submission Time":(%d+)')), completed = tonumber(line:match('"Completion Time":(%d+)')),
+          tasks = tonumber(line:match('"Number of Tasks":(%d+)')) }
       elseif ev == "SparkListenerTaskEnd" then
         f.tasks = f.tasks + 1
         local key = line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')
@@ -213,14 +221,29 @@ function E.facts(path)
           success = line:find('"Task End Reason":{"Reason":"Success"}', 1, true) ~= nil })
       elseif ev == "SparkListenerExecutorAdded" then
         f.executors[#f.executors + 1] = line:match('"Executor ID":"([^"]+)"')
+        f.cores = tonumber(line:match('"Total Cores":(%d+)'))
+        spans[#spans + 1] = { t = tonumber(line:match('"Timestamp":(%d+)')), d = 1 }
       elseif ev == "SparkListenerExecutorRemoved" then
         f.removed[line:match('"Executor ID":"([^"]+)"')] = true
+        spans[#spans + 1] = { t = tonumber(line:match('"Timestamp":(%d+)')), d = -1 }
       elseif ev == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart" then
         f.sql = f.sql + 1
       end
     end
   end
   fh:close()
+  -- the most executors alive at once (removals first at equal times)
+  table.sort(spans, function(a, b) if a.t ~= b.t then return a.t < b.t end return a.d < b.d end)
+  local alive = 0
+  f.peak_executors = 0
+  for _, sp in ipairs(spans) do
+    alive = alive + sp.d
+    f.peak_executors = math.max(f.peak_executors, alive)
+  end
+  f.max_stage_tasks = 0
+  for _, list in pairs(f.job_stages) do
+    for _, st in ipairs(list) do f.max_stage_tasks = math.max(f.max_stage_tasks, st.tasks) end
+  end
   f.executors_added = #f.executors
   f.executors_removed = 0
   for _ in pairs(f.removed) do f.executors_removed = f.executors_removed + 1 end
@@ -242,6 +265,27 @@ function E.attempts(opts)
     paths[n] = T.write_file(dir .. "/" .. id .. "_" .. n, text)
   end
   return dir, id, paths
+end
+
+-- A local-mode application (no executors, every task on the driver), made from a generated
+-- log: named local-<start time> like Spark names one. Returns its path and id.
+function E.local_mode(opts)
+  local src = E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks })
+  local facts = E.facts(src)
+  local id = "local-" .. facts.start_ms
+  local out = {}
+  for line in assert(T.read_file(src)):gmatch("[^\n]+") do
+    local ev = line:match('^{"Event":"([^"]+)"')
+    local drop = ev == "SparkListenerExecutorAdded" or ev == "SparkListenerExecutorRemoved" or
+      ((ev == "SparkListenerBlockManagerAdded" or ev == "SparkListenerBlockManagerRemoved") and
+       not line:find('"Executor ID":"driver"', 1, true))
+    if not drop then
+      line = line:gsub('"Executor ID":"%d+"', '"Executor ID":"driver"'):gsub(facts.id:gsub("%p", "%%%0"), id)
+        :gsub('"spark.master":"[^"]*"', '"spark.master":"local[4]"')
+      out[#out + 1] = line
+    end
+  end
+  return T.write_file(fresh_dir() .. "/" .. id, table.concat(out, "\n") .. "\n"), id
 end
 
 -- A copy of a plain log named name in a fresh folder, without the lines drop(line) is true
