@@ -180,10 +180,10 @@ end
 --   task_ends["S:A"] = list of { id, run_ms, success } in log order; executors = list of
 --   added executor ids; removed[id] = true; cores (per executor); peak_executors (most alive
 --   at once); max_stage_tasks; stage_times["S:A"] = { submitted, completed, tasks };
---   sql (executions started).
+--   sql (executions started) and sql_ids (their ids in log order).
 function E.facts(path)
   local f = { jobs = 0, stages = 0, tasks = 0, sql = 0, events = 0, job_results = {}, job_stages = {},
-              submitted = {}, task_ends = {}, executors = {}, removed = {}, stage_times = {} }
+              submitted = {}, task_ends = {}, executors = {}, removed = {}, stage_times = {}, sql_ids = {} }
   local spans = {}
   local fh = assert(io.open(path, "rb"))
   for line in fh:lines() do
@@ -228,6 +228,7 @@ function E.facts(path)
         spans[#spans + 1] = { t = tonumber(line:match('"Timestamp":(%d+)')), d = -1 }
       elseif ev == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart" then
         f.sql = f.sql + 1
+        f.sql_ids[#f.sql_ids + 1] = tonumber(line:match('"executionId":(%d+)'))
       end
     end
   end
