@@ -9,6 +9,7 @@
 --   local head = E.cut(path, 0.5)               -- the first half of its lines (an in-progress log)
 --   local p = E.shared_or("spark-events/x", { seed = 7 })  -- the real file if there, else generated
 --   local f = E.write("cut.log", text)          -- a file in this run's folder (removed at exit)
+--   local d = E.tmpdir()                        -- a fresh empty folder there (a log dir of its own)
 --   local dir, id = E.rolling({ seed = 7 })     -- Spark's rolling layout: eventlog_v2_ID/events_N_ID.zstd
 --   local dir = E.databricks({ seed = 7 })      -- Databricks: eventlog-DATE.gz, then eventlog
 --   local zip, id = E.zip({ seed = 7 })         -- a History Server download: eventLogs-ID.zip
@@ -97,6 +98,9 @@ end
 function E.write(name, text)
   return T.write_file(workdir() .. "/" .. name, text)
 end
+
+-- A fresh empty folder in this run's folder (removed at exit): for a log directory of its own.
+E.tmpdir = fresh_dir
 
 -- The log's text split in two at the line end nearest its middle.
 local function halves(path)
