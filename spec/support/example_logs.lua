@@ -179,14 +179,15 @@ end
 -- What a plain log says about itself, read line by line with patterns (independently of sic,
 -- so cases comparing sic's answers with it can fail):
 --   id, name, start_ms, end_ms, events; jobs (count) and job_results[job id] = "JobSucceeded"...;
---   stages (StageSubmitted count) and submitted["S:A"] = true; job_stages[job id] = list of
+--   stages (StageSubmitted count) and submitted["S:A"] = true; stages_failed (completed with
+--   a failure reason); job_stages[job id] = list of
 --   { stage, attempt, tasks } from JobStart's Stage Infos; tasks (TaskEnd count) and
 --   task_ends["S:A"] = list of { id, run_ms, success } in log order; executors = list of
 --   added executor ids; removed[id] = true; cores (per executor); peak_executors (most alive
 --   at once); max_stage_tasks; stage_times["S:A"] = { submitted, completed, tasks };
 --   sql (executions started) and sql_ids (their ids in log order).
 function E.facts(path)
-  local f = { jobs = 0, stages = 0, tasks = 0, sql = 0, events = 0, job_results = {}, job_stages = {},
+  local f = { jobs = 0, stages = 0, stages_failed = 0, tasks = 0, sql = 0, events = 0, job_results = {}, job_stages = {},
               submitted = {}, task_ends = {}, executors = {}, removed = {}, stage_times = {}, sql_ids = {} }
   local spans = {}
   local fh = assert(io.open(path, "rb"))
@@ -213,6 +214,7 @@ function E.facts(path)
         f.stages = f.stages + 1
         f.submitted[line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')] = true
       elseif ev == "SparkListenerStageCompleted" then
+        if line:find('"Failure Reason":', 1, true) then f.stages_failed = f.stages_failed + 1 end
         f.stage_times[line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')] = {
           submitted = tonumber(line:match('"Submission Time":(%d+)')), completed = tonumber(line:match('"Completion Time":(%d+)')),
           tasks = tonumber(line:match('"Number of Tasks":(%d+)')) }
