@@ -182,7 +182,7 @@ end
 --   stages (StageSubmitted count) and submitted["S:A"] = true; stages_failed (completed with
 --   a failure reason); job_stages[job id] = list of
 --   { stage, attempt, tasks } from JobStart's Stage Infos; tasks (TaskEnd count) and
---   task_ends["S:A"] = list of { id, run_ms, success } in log order; executors = list of
+--   task_ends["S:A"] = list of { id, run_ms, duration (finish - launch), success } in log order; executors = list of
 --   added executor ids; removed[id] = true; cores (per executor); peak_executors (most alive
 --   at once); max_stage_tasks; stage_times["S:A"] = { submitted, completed, tasks };
 --   sql (executions started) and sql_ids (their ids in log order).
@@ -224,6 +224,7 @@ function E.facts(path)
         f.task_ends[key] = f.task_ends[key] or {}
         table.insert(f.task_ends[key], { id = tonumber(line:match('"Task ID":(%d+)')),
           run_ms = tonumber(line:match('"Executor Run Time":(%d+)')),
+          duration = tonumber(line:match('"Finish Time":(%d+)')) - tonumber(line:match('"Launch Time":(%d+)')),
           success = line:find('"Task End Reason":{"Reason":"Success"}', 1, true) ~= nil })
       elseif ev == "SparkListenerExecutorAdded" then
         f.executors[#f.executors + 1] = line:match('"Executor ID":"([^"]+)"')
