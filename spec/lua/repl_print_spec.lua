@@ -32,7 +32,7 @@ local function log_subject()
   end
   table.sort(ids)
   local times = f.stage_times[best .. ":0"]
-  subject.stage, subject.tasks = best, times.tasks
+  subject.stage, subject.tasks = best, #f.task_ends[best .. ":0"] -- its task attempts
   subject.wall = ("%.1f"):format((times.completed - times.submitted) / 1000)
   for i, id in ipairs(ids) do
     if id == best then subject.index, subject.next_stage = i, ids[i + 1] end
