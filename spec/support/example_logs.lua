@@ -185,10 +185,11 @@ end
 --   task_ends["S:A"] = list of { id, run_ms, duration (finish - launch), success } in log order; executors = list of
 --   added executor ids; removed[id] = true; cores (per executor); peak_executors (most alive
 --   at once); max_stage_tasks; stage_times["S:A"] = { submitted, completed, tasks };
---   sql (executions started) and sql_ids (their ids in log order).
+--   sql (executions started), sql_ids (their ids in log order) and sql_failed[id] (ended
+--   with an error message).
 function E.facts(path)
   local f = { jobs = 0, stages = 0, stages_failed = 0, tasks = 0, sql = 0, events = 0, job_results = {}, job_stages = {},
-              submitted = {}, task_ends = {}, executors = {}, removed = {}, stage_times = {}, sql_ids = {} }
+              submitted = {}, task_ends = {}, executors = {}, removed = {}, stage_times = {}, sql_ids = {}, sql_failed = {} }
   local spans = {}
   local fh = assert(io.open(path, "rb"))
   for line in fh:lines() do
@@ -236,6 +237,9 @@ function E.facts(path)
       elseif ev == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart" then
         f.sql = f.sql + 1
         f.sql_ids[#f.sql_ids + 1] = tonumber(line:match('"executionId":(%d+)'))
+      elseif ev == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd" then
+        local msg = line:match('"errorMessage":"(.-)"')
+        f.sql_failed[tonumber(line:match('"executionId":(%d+)'))] = msg ~= nil and msg ~= ""
       end
     end
   end
