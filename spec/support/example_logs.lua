@@ -19,6 +19,7 @@
 --   local dir, id = E.attempts({ seed = 7 })    -- two attempts of one application: ID_1, ID_2
 --   local p = E.without(path, "name", fn)       -- a copy without the lines fn(line) is true for
 --   local p, id = E.local_mode({ seed = 7 })    -- the same run in local mode (tasks on the driver)
+--   local p = E.gpu({ seed = 7 })               -- the same run with the RAPIDS plugin (a GPU app)
 --
 -- Output is a pure function of (seed, tasks, codec), so cases stay deterministic. Every file
 -- lives under one temporary folder of this busted process, removed when busted exits.
@@ -298,6 +299,16 @@ function E.local_mode(opts)
     end
   end
   return T.write_file(fresh_dir() .. "/" .. id, table.concat(out, "\n") .. "\n"), id
+end
+
+-- The generated run as if on GPUs with the RAPIDS Accelerator: spark.plugins names its SQL
+-- plugin (how Spark enables it). Returns the path of a plain log named name (default "gpu_eventlog").
+function E.gpu(opts, name)
+  local src = E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks })
+  local text, n = assert(T.read_file(src)):gsub('"Spark Properties":{',
+    '"Spark Properties":{"spark.plugins":"com.nvidia.spark.SQLPlugin","spark.rapids.sql.enabled":"true",', 1)
+  assert(n == 1, "no Spark Properties in " .. src)
+  return T.write_file(fresh_dir() .. "/" .. (name or "gpu_eventlog"), text)
 end
 
 -- A copy of a plain log named name in a fresh folder, without the lines drop(line) is true
