@@ -34,10 +34,10 @@ end
 
 describe("sic serve under 5,000 slow connections (slowloris)", function()
   it("keeps /healthz under 100 ms through the health reserve and closes every slow connection within --timeout", function()
-    local srv = H.start({ "--logs", LOGS, "--timeout", "8" })
+    local srv = H.start({ "--logs", LOGS, "--timeout", "12" })
     local out, rc = srv:python([[
 import os, resource, selectors, socket, time
-port = int(os.environ["PORT"]); N = 5000; TIMEOUT = 8.0; ADDRS = 25  # 200 per address
+port = int(os.environ["PORT"]); N = 5000; TIMEOUT = 12.0; ADDRS = 25  # 200 per address
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 if hard != resource.RLIM_INFINITY and hard < N + 256:
     print("SKIP: the descriptor limit (ulimit -Hn %d) is below %d" % (hard, N + 256)); raise SystemExit(0)
@@ -91,8 +91,9 @@ last_close = max(closed.values()) if closed else 0
 slowest = max(closed[s] - opened[s] for s in closed) if closed else 0
 print("connections=%d" % N)
 print("connect_s=%.2f" % (all_connected - first_opened))
-# refused at accept: closed long before any head deadline could have passed
-print("refused_at_once=%d" % sum(1 for s in closed if closed[s] - opened[s] < TIMEOUT / 2))
+# refused at accept: seen closed before any head deadline could have passed (they are only
+# polled once all are connected, which takes seconds on a loaded machine)
+print("refused_at_once=%d" % sum(1 for s in closed if closed[s] - opened[s] < TIMEOUT - 1))
 print("held_min=%d" % (min(open_during) if open_during else 0))
 print("probes=%d" % probes)
 print("worst_health_ms=%.1f" % (worst * 1000))
