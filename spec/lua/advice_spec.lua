@@ -21,16 +21,23 @@ local function settings_sig(f)
   return f.id .. "|" .. table.concat(keys, ",")
 end
 
+-- Over every shared log, or without ../shared over a fleet of generated logs (other seeds,
+-- sizes and layouts): the properties hold for any log, only the fleet's size differs.
+local GENERATED_FLEET = { { seed = 1 }, { seed = 2, tasks = 300 }, { seed = 3, tasks = 800, codec = "zstd" },
+                          { seed = 4, tasks = 5000 }, { seed = 5, tasks = 120 }, { seed = 6 } }
+
 describe("advice over every shared log", function()
-  local doc
+  local doc, min_apps, min_settings
   setup(function()
     local dir = T.has_shared("spark-events")
-    if dir then doc = report_of(dir) end
+    if dir then
+      doc, min_apps, min_settings = report_of(dir), 90, 51
+    else
+      doc, min_apps, min_settings = report_of((T.example.dir(GENERATED_FLEET))), #GENERATED_FLEET, #GENERATED_FLEET
+    end
   end)
 
   it("never values an application's savings above its run cost, and the fleet adds those up", function()
-    if not T.need_shared("spark-events") then return end
-    if not doc then return end
     local apps, priced = 0, 0
     for _, a in ipairs(doc.applications) do
       apps = apps + 1
@@ -52,13 +59,11 @@ describe("advice over every shared log", function()
         assert.is_true(top >= 0.8 * sum - 1e-12 or priced_top == 5, a.source)
       end
     end
-    assert.is_true(apps >= 90, "logical logs found: " .. apps)
+    assert.is_true(apps >= min_apps, "logical logs found: " .. apps)
     assert.is_true(priced >= apps * 0.8)
   end)
 
   it("gives no two findings of an application the same rule and settings, and only concrete values", function()
-    if not T.need_shared("spark-events") then return end
-    if not doc then return end
     local settings = 0
     for _, a in ipairs(doc.applications) do
       local seen = {}
@@ -74,12 +79,10 @@ describe("advice over every shared log", function()
         end
       end
     end
-    assert.is_true(settings > 50, "settings recommended: " .. settings)
+    assert.is_true(settings >= min_settings, "settings recommended: " .. settings)
   end)
 
   it("fits the advice to the platform: no G1 flag where G1 is the default or Photon/GPUs ran the work, spark.databricks.* only on Databricks", function()
-    if not T.need_shared("spark-events") then return end
-    if not doc then return end
     local checked = 0
     for _, a in ipairs(doc.applications) do
       local p = a.findings.state.metadata.platform or {}
@@ -100,8 +103,6 @@ describe("advice over every shared log", function()
   end)
 
   it("finds no absurd durations: every application's span comes from its own event times", function()
-    if not T.need_shared("spark-events") then return end
-    if not doc then return end
     for _, a in ipairs(doc.applications) do
       local m = a.findings.state.metadata.app
       if a.duration and a.duration >= 0 then
@@ -149,11 +150,16 @@ describe("damaged logs built by cutting events out of real ones", function()
     { rel = "spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd", name = "application_1701380218879_0007_1",
       zstd = true },
   }
+  -- the same cuts of generated logs (plain and zstd), for a clone without ../shared
+  for _, g in ipairs({ { seed = 11 }, { seed = 12, codec = "zstd" } }) do
+    local plain = T.example.log({ seed = g.seed })
+    SOURCES[#SOURCES + 1] = { path = T.example.log(g), name = T.example.app_id(plain), zstd = g.codec == "zstd" }
+  end
 
   for _, src in ipairs(SOURCES) do
     it("ends an application without ApplicationEnd at its last event and starts one without ApplicationStart at its first (" ..
       src.name .. ")", function()
-      local path = T.need_shared(src.rel)
+      local path = src.path or T.need_shared(src.rel)
       if not path then return end
       local text = src.zstd and T.sh("zstdcat " .. T.shell_quote(path)) or T.read_file(path)
       local lines = lines_of(text)
@@ -210,7 +216,6 @@ end)
 
 describe("figures a log cannot give", function()
   it("are absent: no event time means no duration and no cost, and the id comes from spark.app.id", function()
-    if not T.need_shared("spark-events") then return end
     local dir = U.mkdtemp()
     T.write_file(dir .. "/notime", '{"Event":"SparkListenerLogStart","Spark Version":"3.3.0"}\n' ..
       '{"Event":"SparkListenerEnvironmentUpdate","JVM Information":{},"Spark Properties":{"spark.app.id":"app-20240101000000-0001"},' ..
@@ -231,14 +236,15 @@ end)
 -- ---------------------------------------------------------------- grouping and deferral
 describe("one finding per problem", function()
   it("groups a rule's findings with the same advice into one finding listing its stages, top first", function()
-    if not T.need_shared("spark-events") then return end
-    local path = T.need_shared("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
-    if not path then return end
+    -- the real log's GC pressure over many stages; a generated log's two idle executors
+    local rel = "spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd"
+    local path = T.has_shared(rel) or T.example.log()
+    local rule = T.has_shared(rel) and "runtime.gc_pressure" or "executor.idle"
     local report = U.engine({}):load():run(assert(sic.load(path)))
-    local gc = U.entities(report.findings, "runtime.gc_pressure")
+    local gc = U.entities(report.findings, rule)
     assert.is_true(#gc >= 2)
-    assert.equal(1, U.count(report.findings, "runtime.gc_pressure"))
-    local f = U.find(report.findings, function(x) return x.id == "runtime.gc_pressure" end)
+    assert.equal(1, U.count(report.findings, rule))
+    local f = U.find(report.findings, function(x) return x.id == rule end)
     assert.equal(#gc, f.entity.count)
     assert.equal(#gc, #f.members)
     for i = 2, #f.members do
@@ -251,7 +257,6 @@ describe("one finding per problem", function()
   end)
 
   it("lets skew.shuffle_read and runtime.spill defer to the rule that explains the same stage", function()
-    if not T.need_shared("spark-events") then return end
     local path = os.tmpname()
     assert.equal(0, T.run_sic({ "example", path }).code)
     local report = U.engine({}):load():run(assert(sic.load(path)))
@@ -275,9 +280,7 @@ describe("one finding per problem", function()
   end)
 
   it("never recommends a setting's current or default value", function()
-    if not T.need_shared("spark-events") then return end
-    local path = T.need_shared("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
-    if not path then return end
+    local path = T.example.shared_or("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
     local app = assert(sic.load(path))
     local report = U.engine({}):load():run(app)
     local n = 0
@@ -295,9 +298,9 @@ end)
 -- ---------------------------------------------------------------- GPU out of memory
 describe("GPU out-of-memory failures", function()
   it("are explained with the RAPIDS settings that address them", function()
-    if not T.need_shared("spark-events") then return end
-    local path = T.need_shared("spark-events/spark-rapids-tools/spark-events-qualification/gpu_eventlog")
-    if not path then return end
+    -- the real GPU log, or without ../shared a generated run with the RAPIDS plugin
+    local path = T.has_shared("spark-events/spark-rapids-tools/spark-events-qualification/gpu_eventlog") or
+      T.example.gpu({ seed = 202, tasks = 300 })
     local lines = lines_of(T.read_file(path))
     local n = 0
     for i, l in ipairs(lines) do

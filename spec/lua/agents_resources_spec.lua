@@ -1,13 +1,14 @@
 -- Resources agent: executor recommendations keep min <= initial <= max and the cluster's
 -- executor shape; utilisation and idle core time add up; the layer carries the timeline the
 -- HTML report draws.
--- ctest-label: needs-shared-data (every case reads the real data; pending without it)
+-- Real logs; the over-provisioned case also runs on a generated log without ../shared (its
+-- dynamic allocation holds up to 10 executors of 4 cores that mostly idle).
 local T = require "spec_helper"
 local U = require "luahost_util"
 local sic = require "sic"
 
-local function run(rel)
-  local path = T.need_shared(rel)
+local function run(rel, generated)
+  local path = generated and T.example.shared_or(rel, generated) or T.need_shared(rel)
   if not path then return nil end
   local report = U.engine({}):load():run(assert(sic.load(path)))
   assert.equal(0, report.errors)
@@ -18,12 +19,23 @@ end
 
 describe("resources agent", function()
   it("recommends fewer executors of the same shape for an over-provisioned app, with the slowdown it costs", function()
-    local report, by = run("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
+    local rel = "spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd"
+    local report, by = run(rel, { seed = 151 })
     if not report then return end
     local f = by["resources.idle_executors"]
     assert.equal("fewer", f.evidence.mode)
+    if not T.has_shared(rel) then -- the most executors alive at once, from the log's own lines
+      assert.equal(T.example.facts(T.example.log({ seed = 151 })).peak_executors, f.evidence.peak_executors)
+    end
     assert.is_true(f.evidence.recommended_executors < f.evidence.peak_executors)
-    assert.equal(tostring(f.evidence.recommended_executors), f.recommendation.config["spark.executor.instances"])
+    -- a fixed-size app gets an executor count; one under dynamic allocation (the generated
+    -- log's spark.dynamicAllocation.enabled=true) a lower maximum
+    local key = f.evidence.dynamic_allocation and "spark.dynamicAllocation.maxExecutors" or "spark.executor.instances"
+    if not T.has_shared(rel) then
+      assert.truthy(T.read_file(T.example.log({ seed = 151 })):find('"spark.dynamicAllocation.enabled":"true"', 1, true))
+      assert.is_true(f.evidence.dynamic_allocation)
+    end
+    assert.equal(tostring(f.evidence.recommended_executors), f.recommendation.config[key])
     assert.is_true(f.evidence.predicted_wall_ms >= f.evidence.observed_model_wall_ms) -- fewer slots never faster
     assert.is_true(f.impact.core_ms > 0)
     local r = report.state.resources

@@ -6,6 +6,15 @@ local T = require "spec_helper"
 local DIR = "spark-events/spark"
 local LOG = "spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd"
 
+-- Without ../shared: a directory of ten generated logs, and one generated log for the store.
+local E = T.example
+local function fleet_dir()
+  if T.has_shared(DIR) then return T.shared(DIR) end
+  local seeds = {}
+  for i = 1, 10 do seeds[i] = { seed = 120 + i, tasks = 60 } end
+  return (E.dir(seeds))
+end
+
 local function count(s, pat) local n = 0 for _ in s:gmatch(pat) do n = n + 1 end return n end
 
 describe("sic command words and options", function()
@@ -43,7 +52,7 @@ end)
 
 describe("sic analyze --format html on a directory", function()
   it("writes one fleet page with every application", function()
-    local dir = T.need_shared(DIR)
+    local dir = fleet_dir()
     local r = T.run_sic({ "analyze", "--format", "html", "--no-rules", dir })
     assert.equal(0, r.code, r.stderr)
     local listed = T.run_sic({ "api", dir, "applications" })
@@ -56,7 +65,7 @@ describe("sic analyze --format html on a directory", function()
   end)
 
   it("writes a page per application and an index with --output-dir", function()
-    local dir = T.need_shared(DIR)
+    local dir = fleet_dir()
     local out = os.tmpname()
     os.remove(out)
     local r = T.run_sic({ "analyze", "--format", "html", "--no-rules", "--output-dir", out, dir })
@@ -85,16 +94,23 @@ describe("the history store as a newcomer reads it", function()
   after_each(function() os.remove(store) end)
 
   it("ingest names the store row it wrote; history shows each run's outcome; one run is no regression", function()
-    local log = T.need_shared(LOG)
+    -- the real run succeeded; without ../shared a generated one, whose failing query fails a job
+    local log, name, id, outcome = T.has_shared(LOG), "NDS - Power Run", "application_1701380218879_0007", "SUCCEEDED"
+    if not log then
+      log = E.log({ seed = 131, tasks = 200 })
+      local f = E.facts(log)
+      name, id, outcome = f.name, f.id, "SUCCEEDED"
+      for _, result in pairs(f.job_results) do if result ~= "JobSucceeded" then outcome = "FAILED" end end
+    end
     local url = "sqlite://" .. store
     local r = T.run_sic({ "ingest", "--store", url, log })
     assert.equal(0, r.code, r.stderr)
     assert.matches("store_id=1 ", r.stdout)
     assert.is_nil(r.stdout:find("attempt=", 1, true))
-    local h = T.run_sic({ "history", "--store", url, "NDS - Power Run" })
+    local h = T.run_sic({ "history", "--store", url, name })
     assert.equal(0, h.code, h.stderr)
     assert.matches("OUTCOME", h.stdout)
-    assert.matches("application_1701380218879_0007%s+SUCCEEDED", h.stdout)
+    assert.matches(id:gsub("%p", "%%%0") .. "%s+" .. outcome, h.stdout)
     local g = T.run_sic({ "regressions", "--store", url })
     assert.equal(0, g.code, g.stderr)
     assert.matches("^0 regressed runs", g.stdout)
@@ -104,15 +120,23 @@ describe("the history store as a newcomer reads it", function()
   end)
 
   it("history marks a run with a failed job FAILED", function()
-    local dir = T.need_shared(DIR)
+    -- local-1422981780767: job 1 fails (the History Server's own test log); without ../shared
+    -- a generated log, whose failing query fails jobs (counted from its JobEnd lines)
+    local log, id, failed = T.has_shared(DIR) and T.shared(DIR) .. "/local-1422981780767", "local-1422981780767", 1
+    if not log then
+      log = E.log({ seed = 132, tasks = 200 })
+      local f = E.facts(log)
+      id, failed = f.id, 0
+      for _, result in pairs(f.job_results) do if result ~= "JobSucceeded" then failed = failed + 1 end end
+      assert(failed > 0, "the generated log has a failed job")
+    end
     local url = "sqlite://" .. store
-    -- local-1422981780767: job 1 fails (the History Server's own test log)
-    assert.equal(0, T.run_sic({ "ingest", "--store", url, dir .. "/local-1422981780767" }).code)
-    local h = T.run_sic({ "history", "--store", url, "--format", "json", "local-1422981780767" })
+    assert.equal(0, T.run_sic({ "ingest", "--store", url, log }).code)
+    local h = T.run_sic({ "history", "--store", url, "--format", "json", id })
     assert.equal(0, h.code, h.stderr)
-    assert.matches('"failedJobs" : 1', h.stdout)
+    assert.matches('"failedJobs" : ' .. failed, h.stdout)
     assert.matches('"outcome" : "FAILED"', h.stdout)
-    local t = T.run_sic({ "history", "--store", url, "local-1422981780767" })
-    assert.matches("local%-1422981780767%s+FAILED", t.stdout)
+    local t = T.run_sic({ "history", "--store", url, id })
+    assert.matches(id:gsub("%p", "%%%0") .. "%s+FAILED", t.stdout)
   end)
 end)

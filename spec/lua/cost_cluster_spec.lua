@@ -7,8 +7,9 @@ local T = require "spec_helper"
 local cjson = require "cjson"
 local catalogue = require "pricing.catalogue"
 
--- The generated example log with Databricks cluster tags added to its Spark properties.
-local function databricks_log(extra)
+-- The generated example log with Databricks cluster tags (or other properties) added to its
+-- Spark properties, written as name.
+local function databricks_log(extra, name)
   local src = T.example.log({ seed = 11, tasks = 400 })
   local out = {}
   for line in io.lines(src) do
@@ -19,7 +20,7 @@ local function databricks_log(extra)
     end
     out[#out + 1] = line
   end
-  return T.example.write("databricks_m6gd.json", table.concat(out, "\n") .. "\n")
+  return T.example.write(name or "databricks_m6gd.json", table.concat(out, "\n") .. "\n")
 end
 
 local function cost_of(path, ...)
@@ -61,8 +62,10 @@ describe("cost from the log's cluster", function()
   end)
 
   it("prices a Dataproc log on GCP and says the machine type was assumed", function()
-    local path = T.need_shared("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd")
-    if not path then return end
+    -- the real Dataproc log, or without ../shared the generated one with a property only
+    -- Dataproc sets (spark.dataproc.*) and no machine type
+    local path = T.has_shared("spark-events/spark-rapids-tools/spark-events-profiling/nds_q66_cpu.zstd") or
+      databricks_log({ ["spark.dataproc.sql.joinConditionReorder.enabled"] = "true" }, "dataproc.json")
     local e = cost_of(path)
     assert.equal("gcp", e.cloud)
     assert.matches("^gcp%.n2%-standard%-", e.pricing_entry)

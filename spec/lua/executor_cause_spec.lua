@@ -3,7 +3,8 @@
 -- stage at a ~50 ms median: warm-up, not a host. The same log edited so that every task of
 -- host w-3's executors (4 and 8) runs 20x longer, throughout the run, is a bad host. The
 -- skew rule's cause tells the two apart and gives each its own advice.
--- ctest-label: needs-shared-data (every case reads the real data; pending without it)
+-- Without ../shared the bad-host case runs on a generated log edited the same way (the host
+-- of its first executor slowed 20x).
 local T = require "spec_helper"
 local U = require "luahost_util"
 local sic = require "sic"
@@ -25,13 +26,13 @@ local function skew_on(fs, stage)
   end
 end
 
--- The real log with every task of the bad host's executors `factor` times longer.
-local function slow_host_log(src, factor)
+-- The log src (zstd or plain) with every task of host's executors `factor` times longer.
+local function slow_host_log(src, factor, host)
   local out = T.tmpname()
-  local inp = assert(io.popen("zstd -dc " .. T.shell_quote(src)))
+  local inp = assert(io.popen((src:match("%.zstd$") and "zstd -dc " or "cat ") .. T.shell_quote(src)))
   local f = assert(io.open(out, "wb"))
   for line in inp:lines() do
-    if line:find('"Event":"SparkListenerTaskEnd"', 1, true) and line:find('"Host":"' .. BAD_HOST .. '"', 1, true) then
+    if line:find('"Event":"SparkListenerTaskEnd"', 1, true) and line:find('"Host":"' .. host .. '"', 1, true) then
       local launch = tonumber(line:match('"Launch Time":(%d+)'))
       line = line:gsub('"Finish Time":(%d+)', function(fin)
         return '"Finish Time":' .. string.format("%d", launch + (tonumber(fin) - launch) * factor)
@@ -71,9 +72,12 @@ describe("executor cause", function()
   end)
 
   it("names a bad host when every executor on it is slow for all its tasks throughout", function()
-    local src = T.need_shared(REL)
-    if not src then return end
-    local path = slow_host_log(src, 20)
+    local src, bad_host = T.has_shared(REL), BAD_HOST
+    if not src then
+      src = T.example.log({ seed = 191, tasks = 600 })
+      bad_host = T.read_file(src):match('"Event":"SparkListenerExecutorAdded".-"Host":"([^"]+)"')
+    end
+    local path = slow_host_log(src, 20, bad_host)
     local fs = findings(path)
     os.remove(path)
     local hits = 0
@@ -82,7 +86,7 @@ describe("executor cause", function()
         if g.id == "skew.task_duration" and m.evidence.executor_evidence then
           hits = hits + 1
           assert.equal("host", m.evidence.cause)
-          assert.equal(BAD_HOST, m.evidence.executor_evidence.host)
+          assert.equal(bad_host, m.evidence.executor_evidence.host)
           local ev = m.evidence.executor_evidence
           -- slow after its first tasks too, or alongside its host's other executors
           assert.is_true((ev.later_ratio or 0) >= 2 or #ev.same_host > 0)

@@ -8,8 +8,13 @@ package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
 local H = require "http_server"
 local cjson = require "cjson"
 
-local LOGS = T.shared("spark-events/spark")
-local APP = "local-1422981780767"
+-- Any log serves: the real ones when ../shared is there, else generated ones.
+local LOGS, APP, OUTSIDE = T.shared("spark-events/spark"), "local-1422981780767", "local-1426533911241"
+if not T.has_shared("spark-events/spark") then
+  local ids
+  LOGS, ids = T.example.dir({ { seed = 51, tasks = 300 }, { seed = 52, tasks = 300 } })
+  APP, OUTSIDE = ids[1], ids[2]
+end
 local MB = 1000 * 1000
 
 -- Peak resident set of a command, as the kernel accounts it (ru_maxrss of the child, KiB).
@@ -32,7 +37,6 @@ end
 
 describe("an endless line", function()
   it("in a plain log followed by 2 GiB of zeros: reported with file and line, skipped, under 300 MB", function()
-    if not T.need_shared("spark-events/spark") then return end
     local dir = T.tmpdir()
     local log = dir .. "/endless.log"
     local text = assert(T.read_file(LOGS .. "/" .. APP))
@@ -55,7 +59,6 @@ describe("an endless line", function()
   end)
 
   it("uploaded as gzip expanding to 2 GiB: refused as a decompression bomb (413), server under 300 MB", function()
-    if not T.need_shared("spark-events/spark") then return end
     local dir = T.tmpdir()
     local gz = dir .. "/bomb.gz"
     -- one gzip member with the log, then 128 members of 16 MiB of zeros: 2 GiB with no newline
@@ -85,7 +88,6 @@ with open(sys.argv[2], "wb") as f:
   end)
 
   it("under the limit of a server is analysed, the long line named in the report", function()
-    if not T.need_shared("spark-events/spark") then return end
     local text = assert(T.read_file(LOGS .. "/" .. APP))
     local first_nl = text:find("\n", 1, true)
     -- line 2 is 3 MiB of junk; --max-line-mb 1 skips it and reads on
@@ -104,11 +106,10 @@ end)
 
 describe("a directory scan", function()
   it("does not follow symlinks out of the directory it was given, and survives loops", function()
-    if not T.need_shared("spark-events/spark") then return end
     local top = T.tmpdir()
     local root = top .. "/root"
     assert(os.execute(("mkdir -p %s/sub && cp %s %s/sub/ && cp %s %s/"):format(T.shell_quote(root),
-      T.shell_quote(LOGS .. "/" .. APP), T.shell_quote(root), T.shell_quote(LOGS .. "/local-1426533911241"), T.shell_quote(top))))
+      T.shell_quote(LOGS .. "/" .. APP), T.shell_quote(root), T.shell_quote(LOGS .. "/" .. OUTSIDE), T.shell_quote(top))))
     -- up -> .. and self -> . stay inside (a loop, walked once); out -> ../.. and abs -> / leave it
     assert(os.execute(("ln -s .. %s/sub/up && ln -s . %s/self && ln -s ../.. %s/sub/out && ln -s / %s/abs"):format(
       T.shell_quote(root), T.shell_quote(root), T.shell_quote(root), T.shell_quote(root))))
@@ -116,6 +117,6 @@ describe("a directory scan", function()
     os.execute("rm -rf " .. T.shell_quote(top))
     assert.are.equal(0, r.code, r.stderr)
     assert.matches("1 log", r.stdout)
-    assert.is_nil(r.stdout:find("local-1426533911241", 1, true), r.stdout) -- the log outside the root
+    assert.is_nil(r.stdout:find(OUTSIDE, 1, true), r.stdout) -- the log outside the root
   end)
 end)

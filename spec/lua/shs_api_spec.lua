@@ -318,3 +318,219 @@ describe("sic api logs", function()
     assert.are.equal("no such app: nope", body)
   end)
 end)
+
+-- The properties of the real-log cases above that hold for any log, on generated logs (a clone
+-- without ../shared runs these; with it they run too). Expected values come from the logs'
+-- own lines (T.example.facts), never from sic.
+describe("sic api on generated logs", function()
+  local E = T.example
+  local dir, ids, facts   -- three applications, one attempt each
+  local adir, aid, apaths -- one application, two attempts
+  setup(function()
+    dir, ids = E.dir({ { seed = 21, tasks = 300 }, { seed = 22, tasks = 300 }, { seed = 23, tasks = 300 } })
+    facts = {}
+    for i, s in ipairs({ 21, 22, 23 }) do facts[i] = E.facts(E.log({ seed = s, tasks = 300 })) end
+    adir, aid, apaths = E.attempts({ seed = 31, tasks = 200 })
+  end)
+
+  local function ids_of(v)
+    local out = {}
+    for i = 1, v.n do out[i] = field(v[i], "id") end
+    return table.concat(out, " ")
+  end
+  local function gmt(ms) return os.date("!%Y-%m-%dT%H:%M:%S", math.floor(ms / 1000)) .. (".%03dGMT"):format(ms % 1000) end
+  local function expect(pred, order)
+    local list = {}
+    for _, f in ipairs(facts) do if pred(f) then list[#list + 1] = f end end
+    table.sort(list, function(a, b) return a[order] > b[order] end)
+    local out = {}
+    for i, f in ipairs(list) do out[i] = f.id end
+    return table.concat(out, " ")
+  end
+
+  it("filters applications by dates and limits them, newest end first", function()
+    local all = json(dir, "applications")
+    assert.are.equal(expect(function() return true end, "end_ms"), ids_of(all))
+    local mid = facts[2]
+    assert.are.equal(expect(function(f) return f.start_ms <= mid.start_ms end, "end_ms"),
+      ids_of(json(dir, "applications?maxDate=" .. gmt(mid.start_ms))))
+    assert.are.equal(expect(function(f) return f.start_ms >= mid.start_ms end, "end_ms"),
+      ids_of(json(dir, "applications?minDate=" .. gmt(mid.start_ms))))
+    assert.are.equal(expect(function(f) return f.end_ms >= mid.end_ms end, "end_ms"),
+      ids_of(json(dir, "applications?minEndDate=" .. gmt(mid.end_ms))))
+    assert.are.equal(expect(function(f) return f.end_ms <= mid.end_ms end, "end_ms"),
+      ids_of(json(dir, "applications?maxEndDate=" .. gmt(mid.end_ms))))
+    local limited = json(dir, "applications?limit=2")
+    assert.are.equal(2, limited.n)
+    for i = 1, 2 do assert.is_nil(J.diff(limited[i], all[i])) end
+    assert.are.equal(0, json(dir, "applications?status=running").n)
+    assert.are.equal(3, json(dir, "applications?status=completed&status=running").n)
+  end)
+
+  it("serves attempts by id, newest first, and answers 404 without an attempt", function()
+    local f1, f2 = E.facts(apaths[1]), E.facts(apaths[2])
+    assert(f2.start_ms > f1.start_ms, "the second attempt starts later")
+    local app = json(adir, "applications/" .. aid)
+    local attempts = field(app, "attempts")
+    assert.are.equal(2, attempts.n)
+    assert.are.equal("2", field(attempts[1], "attemptId"))
+    assert.are.equal("1", field(attempts[2], "attemptId"))
+    assert.is_nil(J.diff(json(adir, "applications/" .. aid .. "/1"), attempts[2]))
+    assert.are.equal(f2.jobs, json(adir, "applications/" .. aid .. "/2/jobs").n)
+    assert.are.equal(f1.jobs, json(adir, "applications/" .. aid .. "/1/jobs").n)
+    local status, _, body = api(adir, "applications/" .. aid .. "/jobs")
+    assert.are.equal(404, status)
+    assert.are.equal("no such app: " .. aid, body)
+    status, _, body = api(adir, "applications/" .. aid .. "/3")
+    assert.are.equal(404, status)
+    assert.are.equal("unknown app " .. aid .. ", attempt 3", body)
+  end)
+
+  it("zips every attempt's log file, or the one asked for", function()
+    local out = os.tmpname()
+    local status, ctype, _, r = api(adir, "applications/" .. aid .. "/logs", { "-o", out })
+    assert.are.equal(200, status)
+    assert.are.equal("application/octet-stream", ctype)
+    assert.matches("filename=eventLogs%-" .. aid:gsub("%p", "%%%0") .. "%.zip", r.stdout)
+    local function names()
+      local p = io.popen("unzip -Z1 " .. T.shell_quote(out))
+      local list = {}
+      for l in p:lines() do list[#list + 1] = l end
+      p:close()
+      table.sort(list)
+      return table.concat(list, " ")
+    end
+    assert.are.equal(aid .. "_1 " .. aid .. "_2", names())
+    status, _, _, r = api(adir, "applications/" .. aid .. "/2/logs", { "-o", out })
+    assert.are.equal(200, status)
+    assert.are.equal(aid .. "_2", names())
+    local p = io.popen("unzip -p " .. T.shell_quote(out) .. " " .. aid .. "_2")
+    local bytes = p:read("*a")
+    p:close()
+    assert.are.equal(T.read_file(apaths[2]), bytes)
+    os.remove(out)
+  end)
+
+  it("filters jobs by several statuses, newest job first", function()
+    local f = facts[1]
+    local n_ok, n_failed, newest = 0, 0, -1
+    for job, result in pairs(f.job_results) do
+      if result == "JobSucceeded" then n_ok = n_ok + 1 else n_failed = n_failed + 1 end
+      newest = math.max(newest, job)
+    end
+    assert(n_failed > 0, "the generated log has a failing query")
+    local jobs = json(dir, "applications/" .. f.id .. "/jobs?status=succeeded&status=failed")
+    assert.are.equal(n_ok + n_failed, jobs.n)
+    assert.are.equal(tostring(newest), field(jobs[1], "jobId").text)
+    for i = 2, jobs.n do assert.is_true(tonumber(field(jobs[i - 1], "jobId").text) > tonumber(field(jobs[i], "jobId").text)) end
+    local failed = json(dir, "applications/" .. f.id .. "/jobs?status=FAILED")
+    assert.are.equal(n_failed, failed.n)
+    for i = 1, failed.n do assert.are.equal("FAILED", field(failed[i], "status")) end
+    assert.are.equal(n_ok, json(dir, "applications/" .. f.id .. "/jobs?status=succeeded").n)
+  end)
+
+  it("counts skipped stages and their tasks in jobs, and lists skipped stages", function()
+    local f = facts[1]
+    -- a stage a job lists but nobody submitted is skipped (the generated joins reuse shuffles)
+    local skipped_ids, checked = {}, 0
+    local jobs = json(dir, "applications/" .. f.id .. "/jobs")
+    for i = 1, jobs.n do
+      local job = tonumber(field(jobs[i], "jobId").text)
+      local n_stages, n_tasks, total = 0, 0, 0
+      for _, s in ipairs(f.job_stages[job]) do
+        total = total + s.tasks
+        if not f.submitted[s.stage .. ":" .. s.attempt] then
+          n_stages, n_tasks = n_stages + 1, n_tasks + s.tasks
+          skipped_ids[s.stage] = true
+        end
+      end
+      assert.are.equal(tostring(n_stages), field(jobs[i], "numSkippedStages").text, "job " .. job)
+      assert.are.equal(tostring(n_tasks), field(jobs[i], "numSkippedTasks").text, "job " .. job)
+      assert.are.equal(tostring(total), field(jobs[i], "numTasks").text, "job " .. job)
+      checked = checked + n_stages
+    end
+    assert(checked > 0, "the generated log has skipped stages")
+    local n = 0
+    for _ in pairs(skipped_ids) do n = n + 1 end
+    local skipped = json(dir, "applications/" .. f.id .. "/stages?status=skipped")
+    assert.are.equal(n, skipped.n)
+    for i = 1, skipped.n do
+      assert.are.equal("SKIPPED", field(skipped[i], "status"))
+      assert.is_true(skipped_ids[tonumber(field(skipped[i], "stageId").text)])
+    end
+  end)
+
+  it("sorts task lists by runtime both ways, and pages them", function()
+    local f = facts[1]
+    local ends = f.task_ends["0:0"]
+    local base = "applications/" .. f.id .. "/stages/0/0/taskList"
+    local function runtimes(q)
+      local v, out = json(dir, base .. q), {}
+      for i = 1, v.n do out[i] = num(field(field(v[i], "taskMetrics"), "executorRunTime")) end
+      return out, v
+    end
+    local up = runtimes("?sortBy=runtime&length=1000")
+    local down = runtimes("?sortBy=-runtime&length=1000")
+    local dec = runtimes("?sortBy=DECREASING_RUNTIME&length=1000")
+    assert.are.equal(#ends, #up)
+    -- the History Server indexes a task that did not succeed by its metrics negated (minus
+    -- one, AppStatusListener's makeNegative), so failed tasks sort first, longest first
+    local function key(e) return e.success and e.run_ms or -e.run_ms - 1 end
+    local want = {}
+    for i, e in ipairs(ends) do want[i] = e end
+    table.sort(want, function(a, b) return key(a) < key(b) end)
+    for i = 1, #up do assert.are.equal(want[i].run_ms, up[i]) end
+    for i = 1, #down do assert.are.equal(want[#want + 1 - i].run_ms, down[i]) end
+    for i = 1, #down do assert.are.equal(dec[i], down[i]) end
+    assert.are.equal(math.min(20, #ends), #(runtimes("")))
+    local ok = {}
+    for _, e in ipairs(ends) do if e.success then ok[#ok + 1] = e.id end end
+    table.sort(ok)
+    local _, page = runtimes("?status=success&offset=1&length=2")
+    assert.are.equal(2, page.n)
+    assert.are.equal(tostring(ok[2]), field(page[1], "taskId").text)
+    assert.are.equal(tostring(ok[3]), field(page[2], "taskId").text)
+    local _, none = runtimes("?offset=" .. #ends)
+    assert.are.equal(0, none.n)
+  end)
+
+  it("adds distributions to a stage with withSummaries", function()
+    local f = facts[1]
+    local s = json(dir, "applications/" .. f.id .. "/stages/0/0?withSummaries=true&details=false")
+    assert.is_nil(field(s, "tasks"))
+    assert.is_not_nil(field(s, "taskMetricsDistributions"))
+    local e = field(s, "executorMetricsDistributions")
+    assert.are.equal(5, field(e, "taskTime").n)
+    assert.is_not_nil(field(field(e, "peakMemoryMetrics"), "JVMHeapMemory"))
+    local plain = json(dir, "applications/" .. f.id .. "/stages/0/0")
+    assert.is_nil(field(plain, "taskMetricsDistributions"))
+    assert.are.equal(#f.task_ends["0:0"], #(function() local t = {} for k in pairs(field(plain, "tasks").keys) do t[#t + 1] = k end return t end)())
+  end)
+
+  it("lists active executors by id descending and all executors ascending", function()
+    local f = facts[1]
+    local active = json(dir, "applications/" .. f.id .. "/executors")
+    local all = json(dir, "applications/" .. f.id .. "/allexecutors")
+    assert.are.equal(f.executors_added + 1, all.n) -- and the driver
+    assert.are.equal(f.executors_added - f.executors_removed + 1, active.n)
+    assert.are.equal("driver", field(active[1], "id"))
+    for i = 1, active.n do assert.is_nil(f.removed[field(active[i], "id")], field(active[i], "id") .. " was removed") end
+  end)
+
+  it("answers 404 for the task summary of a stage without task metrics", function()
+    local f = facts[1]
+    local stage -- the last submitted stage: drop its tasks
+    for key in pairs(f.submitted) do
+      local s = tonumber(key:match("^(%d+):0$"))
+      if s and (not stage or s > stage) then stage = s end
+    end
+    local path = E.without(E.log({ seed = 21, tasks = 300 }), f.id, function(line)
+      return (line:find('"Event":"SparkListenerTask', 1, true) and line:find('"Stage ID":' .. stage .. ',', 1, true)) ~= nil
+    end)
+    local d = path:match("^(.*)/[^/]+$")
+    local status, _, body = api(d, "applications/" .. f.id .. "/stages/" .. stage .. "/0/taskSummary")
+    assert.are.equal(404, status)
+    assert.are.equal(("No tasks reported metrics for %d / 0 yet."):format(stage), body)
+    assert.are.equal(200, (api(d, "applications/" .. f.id .. "/stages/0/0/taskSummary")))
+  end)
+end)

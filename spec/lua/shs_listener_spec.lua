@@ -81,3 +81,118 @@ describe("History Server executor state", function()
     end)
   end
 end)
+
+-- The same listener semantics on a generated log with the events edited in by the test (a
+-- clone without ../shared runs these): the driver is moved onto one executor's host, which is
+-- then excluded; expected states come from the log's own lines.
+describe("History Server executor state on a generated log", function()
+  local E = T.example
+
+  -- Lines of the generated log, the executor ids by host, and the excluded host: the host of
+  -- the first executor added that is never removed.
+  local function subject()
+    local path = E.log({ seed = 41, tasks = 300 })
+    local f = E.facts(path)
+    local lines, host_of, on = {}, {}, {}
+    for l in T.read_file(path):gmatch("[^\n]+") do
+      lines[#lines + 1] = l
+      local id, host = l:match('^{"Event":"SparkListenerExecutorAdded".-"Executor ID":"([^"]+)","Executor Info":{"Host":"([^"]+)"')
+      if id then host_of[id] = host end
+    end
+    local host
+    for _, id in ipairs(f.executors) do if not f.removed[id] then host = host_of[id] break end end
+    for id, h in pairs(host_of) do if h == host then on[#on + 1] = id end end
+    return lines, f, host, on, host_of
+  end
+
+  -- The log with the driver on host, lines from extra(line) inserted before each line, and the
+  -- node exclusion (both spellings, as Spark 3.x posts them) before ApplicationEnd.
+  local function edited(lines, f, host, extra)
+    local out = {}
+    for _, l in ipairs(lines) do
+      if l:find('"Event":"SparkListenerBlockManagerAdded"', 1, true) and l:find('"Executor ID":"driver"', 1, true) then
+        l = l:gsub('"Host":"[^"]+"', '"Host":"' .. host .. '"', 1)
+      end
+      for _, x in ipairs(extra and extra(l) or {}) do out[#out + 1] = x end
+      if l:find('"Event":"SparkListenerApplicationEnd"', 1, true) then
+        local t = f.end_ms - 1000
+        out[#out + 1] = ('{"Event":"SparkListenerNodeBlacklisted","time":%d,"hostId":"%s","executorFailures":2}'):format(t, host)
+        out[#out + 1] = ('{"Event":"SparkListenerNodeExcluded","time":%d,"hostId":"%s","executorFailures":2}'):format(t, host)
+      end
+      out[#out + 1] = l
+    end
+    local dir = E.tmpdir()
+    T.write_file(dir .. "/" .. f.id, table.concat(out, "\n") .. "\n")
+    return dir
+  end
+
+  it("excludes the executors of an excluded node but never the driver on it", function()
+    local lines, f, host, on = subject()
+    local dir = edited(lines, f, host)
+    local by, live = {}, 0
+    for _, e in ipairs(api(dir, "applications/" .. f.id .. "/executors")) do by[e.id] = e live = live + 1 end
+    assert.are.equal(f.executors_added - f.executors_removed + 1, live)
+    assert.is_false(by.driver.isExcluded)
+    assert.is_false(by.driver.isBlacklisted)
+    local excluded = {}
+    for _, id in ipairs(on) do excluded[id] = true end
+    for id, e in pairs(by) do
+      if id ~= "driver" then
+        assert.are.equal(excluded[id] == true, e.isExcluded, id)
+        assert.are.equal(excluded[id] == true, e.isBlacklisted, id)
+      end
+    end
+    -- the driver ran no task and sent no metrics: no peakMemoryMetrics; executors that ran tasks have them
+    assert.is_nil(by.driver.peakMemoryMetrics)
+    for _, id in ipairs(on) do assert.is_table(by[id].peakMemoryMetrics, id) end
+  end)
+
+  it("does not exclude an executor removed before the exclusion", function()
+    local lines, f, host, on = subject()
+    local gone = on[1]
+    local dir = edited(lines, f, host, function(l)
+      if l:find('"Event":"SparkListenerApplicationEnd"', 1, true) then
+        return { ('{"Event":"SparkListenerExecutorRemoved","Timestamp":%d,"Executor ID":"%s","Removed Reason":"test"}')
+          :format(f.end_ms - 2000, gone) }
+      end
+    end)
+    local by = {}
+    for _, e in ipairs(api(dir, "applications/" .. f.id .. "/allexecutors")) do by[e.id] = e end
+    assert.is_false(by[gone].isExcluded)
+    assert.is_false(by.driver.isExcluded)
+    for _, id in ipairs(on) do if id ~= gone then assert.is_true(by[id].isExcluded, id) end end
+    -- an executor removed earlier by the run itself, on another host, was never excluded
+    for id in pairs(f.removed) do assert.is_false(by[id].isExcluded, id) end
+  end)
+
+  for _, spelling in ipairs { "nested-push-based", "nested-shuffle-push", "flat" } do
+    it("reads push-based shuffle read metrics written as " .. spelling, function()
+      local path = E.log({ seed = 41, tasks = 300 })
+      local f = E.facts(path)
+      local push = '"Merged Remote Bytes Read":4096,"Merged Local Blocks Fetched":3,"Corrupt Merged Block Chunks":1'
+      local task, stage, local_bytes
+      -- the first task that read shuffle records: its own "Push Based Shuffle" is replaced
+      local text, n = T.read_file(path):gsub('{"Event":"SparkListenerTaskEnd"[^\n]-"Total Records Read":[1-9][^\n]*', function(l)
+        if task then return nil end
+        task, stage = tonumber(l:match('"Task ID":(%d+)')), tonumber(l:match('"Stage ID":(%d+)'))
+        local_bytes = tonumber(l:match('"Shuffle Read Metrics":{[^}]-"Local Bytes Read":(%d+)'))
+        local nested = spelling == "nested-push-based" and "Push Based Shuffle" or "Shuffle Push Read Metrics"
+        local repl = spelling == "flat" and "," .. push or ',"' .. nested .. '":{' .. push .. "}"
+        return (l:gsub(',"Push Based Shuffle":{[^}]*}', function() return repl end, 1))
+      end)
+      assert.is_not_nil(task, "a task that read shuffle data")
+      assert.is_true(n > 0)
+      local dir = E.tmpdir()
+      T.write_file(dir .. "/" .. f.id, text)
+      local tasks = api(dir, "applications/" .. f.id .. "/stages/" .. stage .. "/0/taskList?length=1000")
+      local t
+      for _, x in ipairs(tasks) do if x.taskId == task then t = x end end
+      assert.is_not_nil(t)
+      local p = t.taskMetrics.shuffleReadMetrics.shufflePushReadMetrics
+      assert.equal(4096, p.remoteMergedBytesRead)
+      assert.equal(3, p.localMergedBlocksFetched)
+      assert.equal(1, p.corruptMergedBlockChunks)
+      assert.equal(local_bytes, t.taskMetrics.shuffleReadMetrics.localBytesRead)
+    end)
+  end
+end)

@@ -6,15 +6,50 @@ package.path = T.source_dir .. "/spec/support/?.lua;" .. package.path
 local H = require "http_server"
 local q = T.shell_quote
 
--- One application per layout, relative to the shared spark-events.
-local layouts = {
-  { name = "plain", rel = "spark/local-1422981759269" },
+-- One application per layout: the real logs relative to the shared spark-events when
+-- ../shared is there, else logs the project generates in the same layouts (spec/support/
+-- example_logs.lua), so a clone without the data checks the same properties.
+local shared_layouts = {
+  { name = "plain", rel = "spark/local-1422981759269", id = "local-1422981759269" },
   { name = "zstd", rel = "spark-rapids-tools/spark-events-profiling/eventlog_dsv1.zstd" },
-  { name = "rolling", rel = "spark-rapids-tools/spark-events-qualification/eventlog_v2_local-1623876083964" },
+  { name = "rolling", rel = "spark-rapids-tools/spark-events-qualification/eventlog_v2_local-1623876083964", id = "local-1623876083964" },
   -- the same application id as the rolling log: a History Server of its own
   { name = "databricks", rel = "spark-rapids-tools/spark-events-qualification/db_sim_eventlog", alone = true },
-  { name = "legacy", rel = "spark-extra/legacy-multifile-format/local-1425081759269" },
+  { name = "legacy", rel = "spark-extra/legacy-multifile-format/local-1425081759269", id = "local-1425081759269",
+    version = "1.2.0" },
 }
+local layouts = shared_layouts
+local generated = not T.has_shared("spark-events")
+
+-- Without ../shared: the same layouts, generated (one seed each, so five applications).
+-- Each gets src (its file or folder) and, from the generator's own lines, id and end_ms.
+local function generate_layouts()
+  local E = T.example
+  local gen = {}
+  local function add(name, seed, src, alone)
+    local facts = E.facts(E.log({ seed = seed, tasks = 300 }))
+    gen[#gen + 1] = { name = name, src = src, id = facts.id, end_ms = facts.end_ms, alone = alone }
+  end
+  add("plain", 101, (E.dir({ { seed = 101, tasks = 300 } })) .. "/" .. E.app_id(E.log({ seed = 101, tasks = 300 })))
+  local zdir, zids = E.dir({ { seed = 102, tasks = 300, codec = "zstd" } })
+  add("zstd", 102, zdir .. "/" .. zids[1] .. ".zstd")
+  add("rolling", 103, (E.rolling({ seed = 103, tasks = 300 })))
+  add("databricks", 104, E.databricks({ seed = 104, tasks = 300 }), true)
+  add("legacy", 105, (E.legacy({ seed = 105, tasks = 300 })))
+  gen[#gen].version = "3.5.1"
+  return gen
+end
+
+local function prepare_layouts()
+  if generated and layouts == shared_layouts then layouts = generate_layouts() end
+end
+
+local function source_of(l) return l.src or T.shared("spark-events/" .. l.rel) end
+-- s as a Lua pattern matching itself
+local function pat(s) return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0")) end
+local function layout(name)
+  for _, l in ipairs(layouts) do if l.name == name then return l end end
+end
 
 local S3 = require "s3rver"
 local azurite_bin = T.build_dir .. "/npm/node_modules/.bin/azurite-blob"
@@ -23,6 +58,7 @@ local az_account = "devstoreaccount1"
 local az_key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 local function basename(p) return p:match("([^/]+)/*$") end
+local function lname(l) return basename(source_of(l)) end
 
 -- Analysis as JSON without what legitimately differs (where the log came from, timings).
 local function analysis(target, env)
@@ -40,7 +76,7 @@ local function app_id(json) return json:match('"id" : "([^"]+)"') end
 local function copy_layouts(dir, only)
   for _, l in ipairs(layouts) do
     if only == nil or only(l) then
-    assert(T.sh("mkdir -p " .. q(dir .. "/" .. l.name) .. " && cp -r " .. q(T.shared("spark-events/" .. l.rel)) ..
+    assert(T.sh("mkdir -p " .. q(dir .. "/" .. l.name) .. " && cp -r " .. q(source_of(l)) ..
                 " " .. q(dir .. "/" .. l.name .. "/") .. " && chmod -R u+w " .. q(dir)))
     end
   end
@@ -49,7 +85,7 @@ end
 describe("sources: History Server", function()
   local dir, srv, srv_alone, locals
   setup(function()
-    if not T.has_shared("spark-events") then return end
+    prepare_layouts()
     dir = os.tmpname()
     os.remove(dir)
     copy_layouts(dir .. "/shared", function(l) return not l.alone end)
@@ -58,7 +94,7 @@ describe("sources: History Server", function()
     srv_alone = H.start({ "--logs", dir .. "/alone" }, { SIC_API_TOKEN = "s3cr3t-t0ken" })
     locals = {}
     for _, l in ipairs(layouts) do
-      locals[l.name] = analysis(dir .. (l.alone and "/alone/" or "/shared/") .. l.name .. "/" .. basename(l.rel))
+      locals[l.name] = analysis(dir .. (l.alone and "/alone/" or "/shared/") .. l.name .. "/" .. lname(l))
     end
   end)
   teardown(function()
@@ -67,9 +103,9 @@ describe("sources: History Server", function()
     if dir then os.execute("rm -rf " .. q(dir)) end
   end)
 
-  for _, l in ipairs(layouts) do
-    it("finds the same as the local file for a " .. l.name .. " log (REST URL and UI URL)", function()
-      if not T.need_shared("spark-events") then return end
+  for _, named in ipairs(shared_layouts) do
+    it("finds the same as the local file for a " .. named.name .. " log (REST URL and UI URL)", function()
+      local l = layout(named.name)
       local id = assert(app_id(locals[l.name]), "no app id in the local analysis")
       local base = (l.alone and srv_alone or srv).base
       local rest = analysis(base .. "/api/v1/applications/" .. id, "SIC_HTTP_TOKEN=s3cr3t-t0ken")
@@ -80,7 +116,6 @@ describe("sources: History Server", function()
   end
 
   it("lists every application of the base URL, windowed by end date, each once", function()
-    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh("SIC_HTTP_TOKEN=s3cr3t-t0ken SIC_HS_PAGE=1 " .. q(T.sic_bin) .. " logs " .. q(srv.base) .. " 2>&1")
     assert(ok, out)
     assert.truthy(out:match("4 logs"), out)
@@ -94,21 +129,32 @@ describe("sources: History Server", function()
   end)
 
   it("selects applications by end date and status (--since, --until, --status)", function()
-    if not T.need_shared("spark-events") then return end
     local function count(opts)
       local out, ok = T.sh("SIC_HTTP_TOKEN=s3cr3t-t0ken SIC_HS_PAGE=1 " .. q(T.sic_bin) .. " logs " .. opts .. " " ..
                            q(srv.base) .. " 2>&1")
       assert(ok, out)
       return tonumber(out:match("(%d+) logs?, "))
     end
-    assert.are.equal(2, count("--until 2016-01-01"))     -- the 2015 logs (plain, legacy)
-    assert.are.equal(1, count("--since 2021-06-20"))     -- the zstd log ended 2021-06-22
+    if generated then
+      -- a cut between the second and third end times the logs themselves carry
+      local ends = {}
+      for _, l in ipairs(layouts) do if not l.alone then ends[#ends + 1] = l.end_ms end end
+      table.sort(ends)
+      local cut = math.floor(ends[2] / 1000) + 1
+      assert(ends[3] > cut * 1000, "generated logs end within one second of each other")
+      local at = os.date("!%Y-%m-%dT%H:%M:%S.000GMT", cut)
+      assert.are.equal(2, count("--until " .. at))
+      assert.are.equal(2, count("--since " .. at))
+      assert.are.equal(0, count("--until " .. os.date("!%Y-%m-%d", math.floor(ends[1] / 1000) - 86400)))
+    else
+      assert.are.equal(2, count("--until 2016-01-01"))     -- the 2015 logs (plain, legacy)
+      assert.are.equal(1, count("--since 2021-06-20"))     -- the zstd log ended 2021-06-22
+    end
     assert.are.equal(4, count("--status completed"))
     assert.are.equal(0, count("--status running"))
   end)
 
   it("fails with the status and a hint, without printing the token", function()
-    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh("SIC_HTTP_TOKEN=wrong-t0ken-value SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) ..
                          " analyze " .. q(srv.base .. "/") .. " 2>&1")
     assert.is_false(ok)
@@ -119,7 +165,6 @@ describe("sources: History Server", function()
   end)
 
   it("does not print a password given in the URL", function()
-    if not T.need_shared("spark-events") then return end
     local url = srv.base:gsub("http://", "http://alice:pa55w0rd@") .. "/"
     local out, ok = T.sh("SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) .. " logs " .. q(url) .. " 2>&1")
     assert.is_false(ok)
@@ -129,7 +174,6 @@ describe("sources: History Server", function()
   end)
 
   it("names the URL and what to check when nothing listens", function()
-    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh("SIC_HTTP_RETRIES=1 SIC_HTTP_BACKOFF_MS=1 " .. q(T.sic_bin) ..
                          " analyze http://127.0.0.1:1/api/v1/applications/app-1 2>&1")
     assert.is_false(ok)
@@ -144,7 +188,7 @@ describe("sources: S3 (s3rver)", function()
   local function s3env() return s3:env() end
   local function put(file, key) s3:put(file, key) end
   setup(function()
-    if not T.has_shared("spark-events") then return end
+    prepare_layouts()
     s3 = S3.start("logs")
     port = s3.port
     dir = os.tmpname()
@@ -159,11 +203,11 @@ describe("sources: S3 (s3rver)", function()
     if dir then os.execute("rm -rf " .. q(dir)) end
   end)
 
-  for _, l in ipairs(layouts) do
-    it("finds the same as the local file for a " .. l.name .. " log", function()
-      if not T.need_shared("spark-events") then return end
-      local local_json = analysis(dir .. "/local/" .. l.name .. "/" .. basename(l.rel))
-      local remote = analysis("s3://logs/" .. l.name .. "/" .. basename(l.rel), s3env())
+  for _, named in ipairs(shared_layouts) do
+    it("finds the same as the local file for a " .. named.name .. " log", function()
+      local l = layout(named.name)
+      local local_json = analysis(dir .. "/local/" .. l.name .. "/" .. lname(l))
+      local remote = analysis("s3://logs/" .. l.name .. "/" .. lname(l), s3env())
       assert.are.equal(local_json, remote)
       -- and the prefix above it (a "directory" holding that one log)
       assert.are.equal(local_json, analysis("s3://logs/" .. l.name, s3env()))
@@ -171,19 +215,17 @@ describe("sources: S3 (s3rver)", function()
   end
 
   it("sic api and sic serve --logs take the bucket URI", function()
-    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh(s3env() .. " " .. q(T.sic_bin) .. " api s3://logs/plain applications 2>&1")
     assert(ok, out)
-    assert.truthy(out:match('"id" : "local%-1422981759269"'), out)
+    assert.truthy(out:match('"id" : "' .. pat(layout("plain").id) .. '"'), out)
     local srv = H.start({ "--logs", "s3://logs/rolling" }, s3:env_table())
     local r = srv:get("/api/v1/applications")
     srv:stop()
     assert.are.equal(200, r.status)
-    assert.truthy(r.body:match('"id" : "local%-1623876083964"'), r.body)
+    assert.truthy(r.body:match('"id" : "' .. pat(layout("rolling").id) .. '"'), r.body)
   end)
 
   it("pages through the listing with continuation tokens", function()
-    if not T.need_shared("spark-events") then return end
     -- s3rver answers 1000 keys per page: put more than that under one prefix
     local tmp = dir .. "/small"
     T.write_file(tmp, "x\n")
@@ -199,16 +241,16 @@ describe("sources: S3 (s3rver)", function()
     local out, ok = T.sh("curl -sS -f --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER " ..
                          "-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -K " .. q(cfg) .. " 2>&1")
     assert(ok, out)
-    put(dir .. "/local/plain/local-1422981759269", "many/zz-last/local-1422981759269")
+    local plain = layout("plain").id
+    put(dir .. "/local/plain/" .. plain, "many/zz-last/" .. plain)
     out, ok = T.sh(s3env() .. " " .. q(T.sic_bin) .. " logs s3://logs/many 2>&1")
     assert(ok, out)
     -- the one log sorts after every junk key, so it is on the second page
-    assert.truthy(out:match("s3://logs/many/zz%-last/local%-1422981759269"), out)
+    assert.truthy(out:match("s3://logs/many/zz%-last/" .. pat(plain)), out)
     assert.truthy(out:match("1 log, 1003 files skipped"), out)
   end)
 
   it("ingest --follow keeps its watermark in the store and resumes after it", function()
-    if not T.need_shared("spark-events") then return end
     local store = "sqlite://" .. dir .. "/follow.db"
     local cmd = s3env() .. " " .. q(T.sic_bin) .. " ingest --follow --polls 1 --interval 0 --no-analyze --store " ..
                 q(store) .. " s3://logs/plain s3://logs/zstd 2>&1"
@@ -217,23 +259,23 @@ describe("sources: S3 (s3rver)", function()
     assert.truthy(out:match("2 stored, 0 unchanged"), out)
     -- a newer log appears under one of the prefixes: stored; the known ones are unchanged
     os.execute("sleep 1") -- S3 LastModified has second resolution
-    put(dir .. "/local/legacy/local-1425081759269/EVENT_LOG_1", "plain/later/EVENT_LOG_1")
-    put(dir .. "/local/legacy/local-1425081759269/SPARK_VERSION_1.2.0", "plain/later/SPARK_VERSION_1.2.0")
+    local legacy = layout("legacy")
+    put(dir .. "/local/legacy/" .. legacy.id .. "/EVENT_LOG_1", "plain/later/EVENT_LOG_1")
+    put(dir .. "/local/legacy/" .. legacy.id .. "/SPARK_VERSION_" .. legacy.version, "plain/later/SPARK_VERSION_" .. legacy.version)
     out, ok = T.sh(cmd)
     assert(ok, out)
-    assert.truthy(out:match("stored%s+local%-1425081759269"), out)
+    assert.truthy(out:match("stored%s+" .. pat(legacy.id)), out)
     assert.truthy(out:match("1 stored, 2 unchanged"), out)
     -- a new process resumes from the watermarks: the log older than its prefix's watermark is
     -- not even looked at
     out, ok = T.sh(cmd)
     assert(ok, out)
     assert.truthy(out:match("0 stored, 2 unchanged"), out)
-    assert.falsy(out:match("local%-1422981759269"), out)
+    assert.falsy(out:match(pat(layout("plain").id)), out)
     assert.truthy(out:match("older than the watermark"), out)
   end)
 
   it("fails naming the bucket and the status, never the secret key", function()
-    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=very-secret-key SIC_HTTP_RETRIES=0 " ..
                          "AWS_ENDPOINT_URL=http://127.0.0.1:" .. port .. " " .. q(T.sic_bin) ..
                          " analyze s3://no-such-bucket/x 2>&1")
@@ -251,7 +293,7 @@ describe("sources: Azure Blob (azurite)", function()
     return "AZURE_STORAGE_BLOB_ENDPOINT=" .. q(endpoint) .. (with_sas and (" AZURE_STORAGE_SAS_TOKEN=" .. q(sas)) or "")
   end
   setup(function()
-    if not T.has_shared("spark-events") then return end
+    prepare_layouts()
     if not T.exists(azurite_bin) then error("azurite is not installed: run `make npm-deps` (make test does)") end
     dir = os.tmpname()
     os.remove(dir)
@@ -286,12 +328,12 @@ describe("sources: Azure Blob (azurite)", function()
     if dir then os.execute("rm -rf " .. q(dir)) end
   end)
 
-  for _, l in ipairs(layouts) do
-    it("finds the same as the local file for a " .. l.name .. " log (wasbs://, abfss://, https://)", function()
-      if not T.need_shared("spark-events") then return end
-      local local_json = analysis(dir .. "/local/" .. l.name .. "/" .. basename(l.rel))
+  for _, named in ipairs(shared_layouts) do
+    it("finds the same as the local file for a " .. named.name .. " log (wasbs://, abfss://, https://)", function()
+      local l = layout(named.name)
+      local local_json = analysis(dir .. "/local/" .. l.name .. "/" .. lname(l))
       assert.are.equal(local_json, analysis("wasbs://logs@" .. az_account .. ".blob.core.windows.net/" .. l.name ..
-                                            "/" .. basename(l.rel), azenv(true)))
+                                            "/" .. lname(l), azenv(true)))
       assert.are.equal(local_json, analysis("abfss://logs@" .. az_account .. ".dfs.core.windows.net/" .. l.name, azenv(true)))
       assert.are.equal(local_json, analysis("https://" .. az_account .. ".blob.core.windows.net/logs/" .. l.name .. "?" .. sas,
                                             azenv(false)))
@@ -299,7 +341,6 @@ describe("sources: Azure Blob (azurite)", function()
   end
 
   it("without a SAS the store refuses, and a SAS in the URL is never printed", function()
-    if not T.need_shared("spark-events") then return end
     local out, ok = T.sh(azenv(false) .. " SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) .. " logs wasbs://logs@" .. az_account ..
                          ".blob.core.windows.net/plain 2>&1")
     assert.is_false(ok)

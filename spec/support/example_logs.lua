@@ -9,10 +9,17 @@
 --   local head = E.cut(path, 0.5)               -- the first half of its lines (an in-progress log)
 --   local p = E.shared_or("spark-events/x", { seed = 7 })  -- the real file if there, else generated
 --   local f = E.write("cut.log", text)          -- a file in this run's folder (removed at exit)
+--   local d = E.tmpdir()                        -- a fresh empty folder there (a log dir of its own)
 --   local dir, id = E.rolling({ seed = 7 })     -- Spark's rolling layout: eventlog_v2_ID/events_N_ID.zstd
 --   local dir = E.databricks({ seed = 7 })      -- Databricks: eventlog-DATE.gz, then eventlog
 --   local zip, id = E.zip({ seed = 7 })         -- a History Server download: eventLogs-ID.zip
 --   local bad = E.malformed({ seed = 7 })       -- a log with one broken JSON line in the middle
+--   local dir, id = E.legacy({ seed = 7 })      -- Spark 1.x's folder: ID/EVENT_LOG_1, SPARK_VERSION_x
+--   local f = E.facts(path)                     -- what the log says, read from its lines (no sic)
+--   local dir, id = E.attempts({ seed = 7 })    -- two attempts of one application: ID_1, ID_2
+--   local p = E.without(path, "name", fn)       -- a copy without the lines fn(line) is true for
+--   local p, id = E.local_mode({ seed = 7 })    -- the same run in local mode (tasks on the driver)
+--   local p = E.gpu({ seed = 7 })               -- the same run with the RAPIDS plugin (a GPU app)
 --
 -- Output is a pure function of (seed, tasks, codec), so cases stay deterministic. Every file
 -- lives under one temporary folder of this busted process, removed when busted exits.
@@ -93,6 +100,9 @@ function E.write(name, text)
   return T.write_file(workdir() .. "/" .. name, text)
 end
 
+-- A fresh empty folder in this run's folder (removed at exit): for a log directory of its own.
+E.tmpdir = fresh_dir
+
 -- The log's text split in two at the line end nearest its middle.
 local function halves(path)
   local text = assert(T.read_file(path))
@@ -153,6 +163,162 @@ function E.malformed(opts)
     path = path .. ".zstd"
   end
   return path
+end
+
+-- Spark 1.x's multi-file layout: a folder named by the application id holding EVENT_LOG_1 (the
+-- log), an empty SPARK_VERSION_<version> marker and APPLICATION_COMPLETE.
+function E.legacy(opts)
+  local src = E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks })
+  local id = E.app_id(src)
+  local dir = fresh_dir() .. "/" .. id
+  assert(os.execute("mkdir -p " .. q(dir) .. " && cp " .. q(src) .. " " .. q(dir .. "/EVENT_LOG_1")))
+  T.write_file(dir .. "/SPARK_VERSION_3.5.1", "")
+  T.write_file(dir .. "/APPLICATION_COMPLETE", "")
+  return dir, id
+end
+
+-- What a plain log says about itself, read line by line with patterns (independently of sic,
+-- so cases comparing sic's answers with it can fail):
+--   id, name, start_ms, end_ms, events; jobs (count) and job_results[job id] = "JobSucceeded"...;
+--   stages (StageSubmitted count) and submitted["S:A"] = true; stages_failed (completed with
+--   a failure reason); job_stages[job id] = list of
+--   { stage, attempt, tasks } from JobStart's Stage Infos; tasks (TaskEnd count) and
+--   task_ends["S:A"] = list of { id, run_ms, duration (finish - launch), success } in log order; executors = list of
+--   added executor ids; removed[id] = true; cores (per executor); peak_executors (most alive
+--   at once); max_stage_tasks; stage_times["S:A"] = { submitted, completed, tasks };
+--   sql (executions started), sql_ids (their ids in log order) and sql_failed[id] (ended
+--   with an error message).
+function E.facts(path)
+  local f = { jobs = 0, stages = 0, stages_failed = 0, tasks = 0, sql = 0, events = 0, job_results = {}, job_stages = {},
+              submitted = {}, task_ends = {}, executors = {}, removed = {}, stage_times = {}, sql_ids = {}, sql_failed = {} }
+  local spans = {}
+  local fh = assert(io.open(path, "rb"))
+  for line in fh:lines() do
+    local ev = line:match('^{"Event":"([^"]+)"')
+    if ev then
+      f.events = f.events + 1
+      if ev == "SparkListenerApplicationStart" then
+        f.id = line:match('"App ID":"([^"]+)"')
+        f.name = line:match('"App Name":"([^"]+)"')
+        f.start_ms = tonumber(line:match('"Timestamp":(%d+)'))
+      elseif ev == "SparkListenerApplicationEnd" then
+        f.end_ms = tonumber(line:match('"Timestamp":(%d+)'))
+      elseif ev == "SparkListenerJobStart" then
+        f.jobs = f.jobs + 1
+        local job, list = tonumber(line:match('"Job ID":(%d+)')), {}
+        for s, a, n in line:gmatch('{"Stage ID":(%d+),"Stage Attempt ID":(%d+),"Stage Name":".-","Number of Tasks":(%d+)') do
+          list[#list + 1] = { stage = tonumber(s), attempt = tonumber(a), tasks = tonumber(n) }
+        end
+        f.job_stages[job] = list
+      elseif ev == "SparkListenerJobEnd" then
+        f.job_results[tonumber(line:match('"Job ID":(%d+)'))] = line:match('"Job Result":{"Result":"([^"]+)"')
+      elseif ev == "SparkListenerStageSubmitted" then
+        f.stages = f.stages + 1
+        f.submitted[line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')] = true
+      elseif ev == "SparkListenerStageCompleted" then
+        if line:find('"Failure Reason":', 1, true) then f.stages_failed = f.stages_failed + 1 end
+        f.stage_times[line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')] = {
+          submitted = tonumber(line:match('"Submission Time":(%d+)')), completed = tonumber(line:match('"Completion Time":(%d+)')),
+          tasks = tonumber(line:match('"Number of Tasks":(%d+)')) }
+      elseif ev == "SparkListenerTaskEnd" then
+        f.tasks = f.tasks + 1
+        local key = line:match('"Stage ID":(%d+)') .. ":" .. line:match('"Stage Attempt ID":(%d+)')
+        f.task_ends[key] = f.task_ends[key] or {}
+        table.insert(f.task_ends[key], { id = tonumber(line:match('"Task ID":(%d+)')),
+          run_ms = tonumber(line:match('"Executor Run Time":(%d+)')),
+          duration = tonumber(line:match('"Finish Time":(%d+)')) - tonumber(line:match('"Launch Time":(%d+)')),
+          success = line:find('"Task End Reason":{"Reason":"Success"}', 1, true) ~= nil })
+      elseif ev == "SparkListenerExecutorAdded" then
+        f.executors[#f.executors + 1] = line:match('"Executor ID":"([^"]+)"')
+        f.cores = tonumber(line:match('"Total Cores":(%d+)'))
+        spans[#spans + 1] = { t = tonumber(line:match('"Timestamp":(%d+)')), d = 1 }
+      elseif ev == "SparkListenerExecutorRemoved" then
+        f.removed[line:match('"Executor ID":"([^"]+)"')] = true
+        spans[#spans + 1] = { t = tonumber(line:match('"Timestamp":(%d+)')), d = -1 }
+      elseif ev == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart" then
+        f.sql = f.sql + 1
+        f.sql_ids[#f.sql_ids + 1] = tonumber(line:match('"executionId":(%d+)'))
+      elseif ev == "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd" then
+        local msg = line:match('"errorMessage":"(.-)"')
+        f.sql_failed[tonumber(line:match('"executionId":(%d+)'))] = msg ~= nil and msg ~= ""
+      end
+    end
+  end
+  fh:close()
+  -- the most executors alive at once (removals first at equal times)
+  table.sort(spans, function(a, b) if a.t ~= b.t then return a.t < b.t end return a.d < b.d end)
+  local alive = 0
+  f.peak_executors = 0
+  for _, sp in ipairs(spans) do
+    alive = alive + sp.d
+    f.peak_executors = math.max(f.peak_executors, alive)
+  end
+  f.max_stage_tasks = 0
+  for _, list in pairs(f.job_stages) do
+    for _, st in ipairs(list) do f.max_stage_tasks = math.max(f.max_stage_tasks, st.tasks) end
+  end
+  f.executors_added = #f.executors
+  f.executors_removed = 0
+  for _ in pairs(f.removed) do f.executors_removed = f.executors_removed + 1 end
+  return f
+end
+
+-- Two attempts of one application, as YARN retries write them: ID_1 (seed's log) and ID_2
+-- (the next seed's log, which starts later, under the first one's id), each with its
+-- "App Attempt ID". Returns dir, id and the two plain paths (for E.facts).
+function E.attempts(opts)
+  local seed = opts and opts.seed or 42
+  local first, second = E.log({ seed = seed, tasks = opts and opts.tasks }), E.log({ seed = seed + 1, tasks = opts and opts.tasks })
+  local id, other = E.app_id(first), E.app_id(second)
+  local dir = fresh_dir()
+  local paths = {}
+  for n, src in ipairs({ first, second }) do
+    local text = assert(T.read_file(src)):gsub(other:gsub("%p", "%%%0"), id)
+    text = text:gsub('("App ID":"[^"]+")', '%1,"App Attempt ID":"' .. n .. '"', 1)
+    paths[n] = T.write_file(dir .. "/" .. id .. "_" .. n, text)
+  end
+  return dir, id, paths
+end
+
+-- A local-mode application (no executors, every task on the driver), made from a generated
+-- log: named local-<start time> like Spark names one. Returns its path and id.
+function E.local_mode(opts)
+  local src = E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks })
+  local facts = E.facts(src)
+  local id = "local-" .. facts.start_ms
+  local out = {}
+  for line in assert(T.read_file(src)):gmatch("[^\n]+") do
+    local ev = line:match('^{"Event":"([^"]+)"')
+    local drop = ev == "SparkListenerExecutorAdded" or ev == "SparkListenerExecutorRemoved" or
+      ((ev == "SparkListenerBlockManagerAdded" or ev == "SparkListenerBlockManagerRemoved") and
+       not line:find('"Executor ID":"driver"', 1, true))
+    if not drop then
+      line = line:gsub('"Executor ID":"%d+"', '"Executor ID":"driver"'):gsub(facts.id:gsub("%p", "%%%0"), id)
+        :gsub('"spark.master":"[^"]*"', '"spark.master":"local[4]"')
+      out[#out + 1] = line
+    end
+  end
+  return T.write_file(fresh_dir() .. "/" .. id, table.concat(out, "\n") .. "\n"), id
+end
+
+-- The generated run as if on GPUs with the RAPIDS Accelerator: spark.plugins names its SQL
+-- plugin (how Spark enables it). Returns the path of a plain log named name (default "gpu_eventlog").
+function E.gpu(opts, name)
+  local src = E.log({ seed = opts and opts.seed, tasks = opts and opts.tasks })
+  local text, n = assert(T.read_file(src)):gsub('"Spark Properties":{',
+    '"Spark Properties":{"spark.plugins":"com.nvidia.spark.SQLPlugin","spark.rapids.sql.enabled":"true",', 1)
+  assert(n == 1, "no Spark Properties in " .. src)
+  return T.write_file(fresh_dir() .. "/" .. (name or "gpu_eventlog"), text)
+end
+
+-- A copy of a plain log named name in a fresh folder, without the lines drop(line) is true
+-- for. Returns the path.
+function E.without(path, name, drop)
+  local out = {}
+  for line in assert(T.read_file(path)):gmatch("[^\n]+") do
+    if not drop(line) then out[#out + 1] = line end
+  end
+  return T.write_file(fresh_dir() .. "/" .. name, table.concat(out, "\n") .. "\n")
 end
 
 -- For a case whose property holds for any log: the shared file rel (what the case was written
