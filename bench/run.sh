@@ -10,6 +10,7 @@
 #   ml     native GBDT inference vs XGBoost's own predictor (bench/bench_ml.sh)
 #   rag    knowledge-base ingest, `sic ask`, FAISS approximate vs exact (bench/bench_rag.sh)
 #   http   sic serve under wrk vs a static file from the same server (bench/bench_http.sh)
+#   slowloris  /healthz latency with 5,000 slow clients held vs none, same server (bench/bench_slowloris.sh)
 #   sources  the parse log from s3rver and from sic serve as History Server vs disk (bench/bench_sources.sh)
 #   fleet  sic worker apps/s with 1-3 workers vs one sic ingest, latency, rebalance, drain (bench/bench_fleet.sh)
 #
@@ -135,7 +136,7 @@ run_one() {
   esac
 }
 
-all_benchmarks="parse rules analyze store ml rag http sources fleet"
+all_benchmarks="parse rules analyze store ml rag http slowloris sources fleet"
 for name in ${SIC_BENCH:-$all_benchmarks}; do
   machine_note
   start=$(date +%s)

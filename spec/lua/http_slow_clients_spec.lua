@@ -11,7 +11,8 @@
 -- here (they flake on a loaded machine): the case prints those figures and asserts what
 -- guarantees them, the server's mechanism (the health reserve answers every probe while the
 -- slow connections are held, the head deadline closes them all, refusals past the cap), as
--- the smaller cases below do without any clock.
+-- the smaller cases below do without any clock. The latency is a figure of
+-- bench/bench_slowloris.sh, next to the same probes without slow clients.
 --
 -- Any log serves: the real one when ../shared is there, else a generated one.
 local T = require "spec_helper"
