@@ -336,11 +336,12 @@ int sic_source_read(sic_source *s, const char *name, int64_t offset, int64_t len
 typedef struct head_ctx {
   sic_source *s;            /* the source */
   const sic_source_page *all; /* the whole listing */
+  const size_t *index;      /* tree entry -> its index in all */
 } head_ctx;
 
 static size_t read_head(void *ctx, size_t i, uint8_t *buf, size_t cap) {
   head_ctx *h = ctx;
-  const sic_source_entry *e = &h->all->items[i];
+  const sic_source_entry *e = &h->all->items[h->index[i]];
   if (e->size == 0) return 0;
   size_t cached = part_cache_head(h->s, e, buf, cap); /* a part read before: no request */
   if (cached) return cached;
@@ -493,6 +494,43 @@ static void scan_memo_put(const char *root, uint64_t listing, const sic_logsets 
   pthread_mutex_unlock(&scan_memo_lock);
 }
 
+static int is_zip_name(const char *name) {
+  size_t n = strlen(name);
+  return n > 4 && !strcasecmp(name + n - 4, ".zip");
+}
+
+static int by_path(const void *a, const void *b) {
+  return strcmp(((const sic_logset *)a)->path, ((const sic_logset *)b)->path);
+}
+
+/* The logs inside a zip object, added to out (sorted by path again). A damaged archive among
+ * other objects is skipped, as on disk; the only object of the root fails the scan. */
+static int scan_zip_entry(sic_source *s, const sic_source_entry *e, int alone, sic_logsets *out, sic_err *err) {
+  sic_logsets in;
+  int rc = zip_remote_scan(s, e, &in, err);
+  if (rc && !alone && rc != SIC_ENOMEM) {
+    out->nskipped++;
+    return 0;
+  }
+  if (rc) return rc;
+  if (!in.n) out->nskipped++;
+  sic_logset *grown = in.n ? realloc(out->items, (out->n + in.n + 1) * sizeof *grown) : out->items;
+  if (in.n && !grown) {
+    sic_logsets_free(&in);
+    return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  }
+  out->items = grown;
+  memcpy(out->items + out->n, in.items, in.n * sizeof *in.items);
+  out->n += in.n;
+  out->nskipped += in.nskipped;
+  free(in.items);
+  in.items = NULL;
+  in.n = 0;
+  sic_logsets_free(&in);
+  if (out->n > 1) qsort(out->items, out->n, sizeof *out->items, by_path);
+  return 0;
+}
+
 int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err) {
   memset(out, 0, sizeof *out);
   if (s->ops->scan) return s->ops->scan(s, out, err);
@@ -505,17 +543,28 @@ int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err) {
     return 0;
   }
   sic_remote_entry *entries = calloc(all.n + 1, sizeof *entries);
-  if (!entries) {
+  size_t *index = calloc(all.n + 1, sizeof *index);
+  if (!entries || !index) {
+    free(entries);
+    free(index);
     sic_source_page_free(&all);
     return sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
-  for (size_t i = 0; i < all.n; i++)
-    entries[i] = (sic_remote_entry){all.items[i].name, all.items[i].size, all.items[i].mtime_ms};
-  head_ctx h = {s, &all};
-  sic_remote_tree tree = {s->root, entries, all.n, &s->part, read_head, &h};
+  size_t n = 0;
+  for (size_t i = 0; i < all.n; i++) {
+    if (is_zip_name(all.items[i].name)) continue; /* read in place below */
+    entries[n] = (sic_remote_entry){all.items[i].name, all.items[i].size, all.items[i].mtime_ms};
+    index[n++] = i;
+  }
+  head_ctx h = {s, &all, index};
+  sic_remote_tree tree = {s->root, entries, n, &s->part, read_head, &h};
   rc = sic_logset_scan_remote(&tree, out, err);
   size_t listed = all.n;
   free(entries);
+  free(index);
+  for (size_t i = 0; i < all.n && !rc; i++)
+    if (is_zip_name(all.items[i].name)) rc = scan_zip_entry(s, &all.items[i], all.n == 1, out, err);
+  if (rc) sic_logsets_free(out);
   if (!rc && out->n == 0 && listed == 0)
     rc = sic_err_set(err, SIC_ENOTFOUND, "%s: nothing there (no object under this prefix)", s->display);
   if (!rc && listing) scan_memo_put(s->root, listing, out);

@@ -142,6 +142,38 @@ typedef struct az_conn {
 int az_conn_parse(const char *text, az_conn *c, sic_err *err);
 void az_conn_free(az_conn *c);
 
+/* Zip archives in a bucket (zip_remote.c), read with ranged GETs. The parsers are exposed for
+ * tests and the fuzzer. */
+typedef struct zip_directory_loc {
+  uint64_t entries;     /* members the end record announces */
+  int64_t cd_offset;    /* where the central directory starts */
+  int64_t cd_size;      /* its bytes */
+} zip_directory_loc;
+typedef struct zip_member {
+  char *name;           /* member name (owned) */
+  uint16_t method;      /* 0 stored, 8 deflated */
+  uint16_t flags;       /* general purpose flags (bit 0: encrypted) */
+  uint32_t crc;         /* CRC-32 of the uncompressed bytes */
+  uint64_t csize;       /* compressed bytes */
+  uint64_t usize;       /* uncompressed bytes */
+  uint64_t local_offset;/* its local header */
+  int64_t data_offset;  /* its data, -1 until the local header was read (atomic) */
+} zip_member;
+typedef struct zip_directory {
+  zip_member *items;    /* files only, in directory order (owned) */
+  size_t n;             /* members in items */
+} zip_directory;
+/* Find the central directory from the last n bytes of an archive of size bytes, which start
+ * at tail_off. 0 or SIC_EFORMAT/SIC_ELIMIT. */
+int zip_find_directory(const uint8_t *tail, size_t n, int64_t tail_off, int64_t size, zip_directory_loc *loc,
+                       sic_err *err);
+/* Parse n bytes of central directory holding entries members into out (directories and
+ * members without a usable name left out). 0 or SIC_E*; out is empty on error. */
+int zip_parse_directory(const uint8_t *cd, size_t n, uint64_t entries, int64_t size, zip_directory *out, sic_err *err);
+void zip_directory_free(zip_directory *d);
+/* The logs inside the archive entry e of source s, by the layout rules of a local zip. */
+int zip_remote_scan(sic_source *s, const sic_source_entry *e, sic_logsets *out, sic_err *err);
+
 /* History Server (exposed for tests and the fuzzer): parse an /applications answer
  * (one_app = 0) or one application (one_app = 1); counts what was found. 0 or SIC_EFORMAT. */
 int hs_parse_listing(const char *json, size_t len, int one_app, size_t *apps, size_t *attempts, sic_err *err);
