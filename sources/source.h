@@ -7,7 +7,7 @@
  *   s3://BUCKET[/PREFIX]           an S3 (or S3-compatible) bucket, SigV4-signed
  *   gs://BUCKET[/PREFIX]           a Google Cloud Storage bucket (JSON API, bearer token)
  *   abfss://C@ACCOUNT.dfs.core.windows.net/P, wasbs://C@ACCOUNT.blob.core.windows.net/P,
- *   https://ACCOUNT.blob.core.windows.net/C/P   Azure Blob / ADLS Gen2 (SAS or bearer token)
+ *   https://ACCOUNT.blob.core.windows.net/C/P   Azure Blob / ADLS Gen2 (SAS, account key or bearer token)
  *
  * A source lists entries (name, size, ETag, mtime) page by page and opens any entry as a
  * pull-based byte stream (sic_reader, see eventlog.h) from an offset, so the existing codecs,
