@@ -314,6 +314,83 @@ static void test_zip_directory(void) {
   unlink(path);
 }
 
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
+
+/* A zip64 archive's end (as the APPNOTE lays it out: central directory, zip64 end record,
+ * its locator, the classic end record with 0xFFFF.. fields), made here byte by byte: one
+ * member whose sizes and offset are in the zip64 extra field. */
+static void test_zip64_directory(void) {
+  uint8_t buf[512] = {0};
+  const char *name = "eventlog_v2_a/events_1_a";
+  size_t nl = strlen(name), at = 0;
+  uint64_t base = 5000000000ULL; /* the directory starts past 4 GiB */
+  /* central directory entry with a zip64 extra field (usize, csize, local offset) */
+  put32(buf, 0x02014b50);
+  put16(buf + 10, 8);
+  put32(buf + 16, 0x1234abcd);
+  put32(buf + 20, 0xFFFFFFFFu);
+  put32(buf + 24, 0xFFFFFFFFu);
+  put16(buf + 28, (uint16_t)nl);
+  put16(buf + 30, 28);
+  put32(buf + 42, 0xFFFFFFFFu);
+  memcpy(buf + 46, name, nl);
+  uint8_t *x = buf + 46 + nl;
+  put16(x, 1);
+  put16(x + 2, 24);
+  put64(x + 4, 6000000000ULL); /* usize */
+  put64(x + 12, 4500000000ULL); /* csize */
+  put64(x + 20, 123);          /* local header offset */
+  size_t cd_size = 46 + nl + 28;
+  at = cd_size;
+  uint8_t *z = buf + at; /* zip64 end record */
+  put32(z, 0x06064b50);
+  put64(z + 4, 44);
+  put64(z + 24, 1);
+  put64(z + 32, 1);
+  put64(z + 40, cd_size);
+  put64(z + 48, base);
+  at += 56;
+  uint8_t *l = buf + at; /* locator */
+  put32(l, 0x07064b50);
+  put64(l + 8, base + cd_size);
+  put32(l + 16, 1);
+  at += 20;
+  uint8_t *e = buf + at; /* classic end record */
+  put32(e, 0x06054b50);
+  put16(e + 8, 0xFFFF);
+  put16(e + 10, 0xFFFF);
+  put32(e + 12, 0xFFFFFFFFu);
+  put32(e + 16, 0xFFFFFFFFu);
+  at += 22;
+  int64_t size = (int64_t)(base + at);
+  sic_err err = {0};
+  zip_directory_loc loc;
+  CHECK_EQ_INT(zip_find_directory(buf, at, (int64_t)base, size, &loc, &err), 0);
+  CHECK_EQ_INT(loc.entries, 1);
+  CHECK_EQ_INT(loc.cd_offset, (int64_t)base);
+  CHECK_EQ_INT(loc.cd_size, (int64_t)cd_size);
+  zip_directory d;
+  CHECK_EQ_INT(zip_parse_directory(buf, cd_size, 1, size, &d, &err), 0);
+  CHECK_EQ_INT(d.n, 1);
+  if (d.n == 1) {
+    CHECK_EQ_STR(d.items[0].name, name);
+    CHECK_EQ_INT(d.items[0].usize, 6000000000LL);
+    CHECK_EQ_INT(d.items[0].csize, 4500000000LL);
+    CHECK_EQ_INT(d.items[0].local_offset, 123);
+    CHECK_EQ_INT(d.items[0].crc, 0x1234abcd);
+  }
+  zip_directory_free(&d);
+  /* the extra field cut short: refused */
+  put16(x + 2, 16);
+  CHECK_EQ_INT(zip_parse_directory(buf, cd_size, 1, size, &d, &err), SIC_EFORMAT);
+  CHECK(strstr(err.msg, "zip64"), "%s", err.msg);
+  /* a locator pointing outside the tail */
+  put64(l + 8, 7);
+  CHECK_EQ_INT(zip_find_directory(buf, at, (int64_t)base, size, &loc, &err), SIC_EFORMAT);
+}
+
 int main(void) {
   setup_aws_home();
   test_aws_profiles();
@@ -321,6 +398,7 @@ int main(void) {
   test_azure_shared_key();
   test_azure_connection_string();
   test_zip_directory();
+  test_zip64_directory();
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
   if (system(cmd)) fprintf(stderr, "could not remove %s\n", home);
