@@ -70,7 +70,7 @@ static int entry_cmp(const void *a, const void *b) {
 
 /* The listing's entry named name, NULL when the source kept no listing or it is not there. */
 static const sic_source_entry *listed_entry(const sic_source *s, const char *name) {
-  if (!s->listed) return NULL;
+  if (__atomic_load_n(&s->listed, __ATOMIC_ACQUIRE) != 1) return NULL;
   sic_source_entry key = {.name = (char *)name};
   return bsearch(&key, s->listing.items, s->listing.n, sizeof key, entry_cmp);
 }
@@ -571,8 +571,12 @@ int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err) {
   if (!rc && !s->listed) { /* kept for the part cache: versions of the parts by name */
     if (all.n > 1) qsort(all.items, all.n, sizeof *all.items, entry_cmp);
     s->listing = all;
-    s->listed = 1;
+    s->listing_hash = listing;
+    __atomic_store_n(&s->listed, 1, __ATOMIC_RELEASE);
   } else {
+    /* a later scan of the same source that saw other versions: the kept listing no longer
+     * says which version a part is, so the part cache stops being used through this source */
+    if (!rc && s->listed == 1 && listing != s->listing_hash) __atomic_store_n(&s->listed, 2, __ATOMIC_RELEASE);
     sic_source_page_free(&all);
   }
   return rc;

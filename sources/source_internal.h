@@ -34,7 +34,8 @@ struct sic_source {
   void *impl;            /* scheme state */
   sic_source_page listing; /* the first scan's listing, sorted by name: part sizes and ETags
                               for the part cache (owned; set once, then read only) */
-  int listed;            /* 1 once listing is set */
+  uint64_t listing_hash; /* its hash (listing_hash in source.c) */
+  int listed;            /* 0 none, 1 listing set, 2 set but a later scan saw other versions (atomic) */
 };
 
 int source_file_init(sic_source *s, sic_err *err);
