@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 DEBIAN_PACKAGES = build-essential make cmake pkg-config ninja-build git \
   libluajit-5.1-dev luajit lua-lpeg lua-busted lua-cjson \
   libzstd-dev liblz4-dev libsnappy-dev liblzf-dev libxxhash-dev zlib1g-dev libzip-dev zip unzip zstd \
-  libreadline-dev libsqlite3-dev sqlite3 libpq-dev postgresql libcurl4-openssl-dev librdkafka-dev \
+  libreadline-dev libsqlite3-dev sqlite3 libpq-dev postgresql libcurl4-openssl-dev libssl-dev librdkafka-dev \
   libmicrohttpd-dev wrk curl chromium python3 clang libclang-rt-14-dev llvm nodejs \
   libfaiss-dev libopenblas-dev liblapacke-dev libomp-dev libxgboost-dev \
   chromium chromium-driver yamllint debootstrap

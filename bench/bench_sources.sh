@@ -10,6 +10,7 @@
 # env:   SIC_BENCH_MB      size of the generated log in MiB (default 1024, as bench/run.sh)
 #        SIC_BENCH_REPEAT  loads per configuration, best wins (default 2)
 #        SIC_SHARED_DATA   real logs to build the input from (default ../shared/data/real)
+#        SIC_BENCH_SOURCES which remotes: "s3 hs" (default), "s3" or "hs" 
 # Target (issue 13): >= 0.8x local throughput, peak memory within a constant of the local load.
 # What the History Server path costs by nature: its /logs answer is a zip without
 # Content-Length or Range, which sources/ spools to an unlinked temporary file before reading
@@ -19,6 +20,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: bench/bench_sources.sh BUILD_DIR}" && pwd)
 size_mb=${SIC_BENCH_MB:-1024}
+sources=${SIC_BENCH_SOURCES:-s3 hs}
+want() { [[ " $sources " == *" $1 "* ]]; }
 repeat=${SIC_BENCH_REPEAT:-2}
 shared=${SIC_SHARED_DATA:-$root/../shared/data/real}
 data=$root/bench/data
@@ -70,11 +73,13 @@ start_serve() {
   for _ in $(seq 300); do grep -q 'listening on' "$work/hs-$name.out" 2>/dev/null && break; sleep 0.1; done
   served=$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/hs-$name.out")
 }
-start_serve plain "$log"
-hs_plain=$served
-start_serve zstd "$log.zstd"
-hs_zstd=$served
-[[ -n $hs_plain && -n $hs_zstd ]] || { echo "bench_sources: sic serve did not start" >&2; exit 1; }
+if want hs; then
+  start_serve plain "$log"
+  hs_plain=$served
+  start_serve zstd "$log.zstd"
+  hs_zstd=$served
+  [[ -n $hs_plain && -n $hs_zstd ]] || { echo "bench_sources: sic serve did not start" >&2; exit 1; }
+fi
 
 result() { sed -n 's/^RESULT .*\<'"$2"'=\([^ ]*\).*/\1/p' <<<"$1"; }
 declare -A out
@@ -88,19 +93,19 @@ run() { # name threads target
 
 echo "== sources: the bench log from s3rver and from sic serve (History Server) over loopback vs from disk"
 echo "input: $log ($(stat -c %s "$log") bytes) and $log.zstd ($(stat -c %s "$log.zstd") bytes); best of $repeat"
-app=$(sed -n 's/.*"id" *: *"\([^"]*\)".*/\1/p' <<<"$(curl -s "$hs_plain/api/v1/applications")" | head -1)
+want hs && app=$(sed -n 's/.*"id" *: *"\([^"]*\)".*/\1/p' <<<"$(curl -s "$hs_plain/api/v1/applications")" | head -1)
 run "local plain"  1 "$log"
-run "s3 plain"     2 "s3://bench/$(basename "$log")"
-run "hs plain"     2 "$hs_plain/api/v1/applications/$app"
+want s3 && run "s3 plain"     2 "s3://bench/$(basename "$log")"
+want hs && run "hs plain"     2 "$hs_plain/api/v1/applications/$app"
 run "local zstd"   2 "$log.zstd"
-run "s3 zstd"      2 "s3://bench/$(basename "$log").zstd"
-run "hs zstd"      2 "$hs_zstd/api/v1/applications/$app"
+want s3 && run "s3 zstd"      2 "s3://bench/$(basename "$log").zstd"
+want hs && run "hs zstd"      2 "$hs_zstd/api/v1/applications/$app"
 
 echo "-- summary (MB/s = 10^6 decompressed bytes per wall second; RSS = peak anonymous, MB)"
 printf '  %-14s %10s %10s %8s   %10s %10s %10s   %s\n' source MB/s local ratio "peak RSS" local "extra" target
 for codec in plain zstd; do
   lw=$(result "${out[local $codec]}" mbps_wall); lr=$(result "${out[local $codec]}" peak_anon)
-  for src in s3 hs; do
+  for src in $sources; do
     w=$(result "${out[$src $codec]}" mbps_wall); r=$(result "${out[$src $codec]}" peak_anon)
     awk -v n="$src $codec" -v w="$w" -v lw="$lw" -v r="$r" -v lr="$lr" 'BEGIN {
       ratio = lw > 0 ? w / lw : 0

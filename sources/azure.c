@@ -4,10 +4,13 @@
  *   wasbs://container@account.blob.core.windows.net/path    (abfs://, wasb:// alike)
  *   https://account.blob.core.windows.net/container/path[?SAS]
  *
- * Credentials: a SAS token (the URL's query, or AZURE_STORAGE_SAS_TOKEN), else a bearer token
- * (AZURE_STORAGE_TOKEN, e.g. `az account get-access-token --resource https://storage.azure.com
- * --query accessToken -o tsv`), else anonymous (public containers). AZURE_STORAGE_BLOB_ENDPOINT
- * replaces https://account.blob.core.windows.net (Azurite: http://127.0.0.1:10000/devstoreaccount1).
+ * Credentials, first found wins: a SAS token (the URL's query, AZURE_STORAGE_SAS_TOKEN, or the
+ * connection string's SharedAccessSignature); the account key (Shared Key: AZURE_STORAGE_KEY
+ * with AZURE_STORAGE_ACCOUNT, or AccountName/AccountKey of AZURE_STORAGE_CONNECTION_STRING; see
+ * azure_key.c); a bearer token (AZURE_STORAGE_TOKEN, e.g. `az account get-access-token
+ * --resource https://storage.azure.com --query accessToken -o tsv`); else anonymous (public
+ * containers). AZURE_STORAGE_BLOB_ENDPOINT, else the connection string's BlobEndpoint, replaces
+ * https://account.blob.core.windows.net (Azurite: http://127.0.0.1:10000/devstoreaccount1).
  *
  * Listing: List Blobs with markers; reading: Get Blob with Range. */
 #include "sources/source_internal.h"
@@ -223,6 +226,50 @@ static int az_probe_single(sic_source *s, az_impl *h, sic_err *err) {
   return 0;
 }
 
+/* Endpoint, then credentials (see the top of this file) of the account the URL names. */
+static int az_endpoint_and_auth(sic_source *s, az_impl *h, const char *host, size_t account_len, const az_conn *conn,
+                                sic_err *err) {
+  const char *ep = getenv("AZURE_STORAGE_BLOB_ENDPOINT");
+  if (!ep || !*ep) ep = conn->blob_endpoint;
+  if (ep && *ep) {
+    size_t el = strlen(ep);
+    while (el && ep[el - 1] == '/') el--;
+    h->endpoint = strndup(ep, el);
+  } else {
+    size_t n = account_len + 40;
+    h->endpoint = malloc(n);
+    if (h->endpoint) snprintf(h->endpoint, n, "https://%.*s.blob.core.windows.net", (int)account_len, host);
+  }
+  if (!h->endpoint) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  if (h->sas) return 0; /* the URL's own */
+  const char *sas = getenv("AZURE_STORAGE_SAS_TOKEN");
+  if (!sas || !*sas) sas = conn->sas;
+  if (sas && *sas == '?') sas++;
+  if (sas && *sas) {
+    if (!(h->sas = strdup(sas))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+    return 0;
+  }
+  const char *key = getenv("AZURE_STORAGE_KEY"), *account = getenv("AZURE_STORAGE_ACCOUNT");
+  if (!key || !*key) {
+    key = conn->key;
+    account = conn->account;
+  }
+  if (key && *key) {
+    char url_account[256];
+    snprintf(url_account, sizeof url_account, "%.*s", (int)account_len, host);
+    if (account && *account && strcmp(account, url_account))
+      return sic_err_set(err, SIC_EINVAL, "%s: the account key is for account '%s' (AZURE_STORAGE_ACCOUNT or the "
+                         "connection string's AccountName) but the URL names account '%s'", s->display, account,
+                         url_account);
+    int rc = az_shared_key_auth(&s->auth, url_account, key, err);
+    if (rc) sic_err_wrap(err, "%s: ", s->display);
+    return rc;
+  }
+  const char *token = getenv("AZURE_STORAGE_TOKEN");
+  if (token && *token && !(s->auth.bearer = strdup(token))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  return 0;
+}
+
 /* Is this https:// URL an Azure Blob / ADLS endpoint (rather than a History Server)? */
 int source_is_azure_https(const sic_uri *u) {
   size_t n = strlen(u->host);
@@ -258,28 +305,22 @@ int source_azure_init(sic_source *s, const sic_uri *u, sic_err *err) {
   path = object_path_trim(path, &pl);
   h->container = strndup(container, clen);
   h->prefix = strndup(path, pl);
-  const char *ep = getenv("AZURE_STORAGE_BLOB_ENDPOINT");
-  if (ep && *ep) {
-    size_t el = strlen(ep);
-    while (el && ep[el - 1] == '/') el--;
-    h->endpoint = strndup(ep, el);
-  } else {
-    size_t n = account_len + 40;
-    h->endpoint = malloc(n);
-    if (h->endpoint) snprintf(h->endpoint, n, "https://%.*s.blob.core.windows.net", (int)account_len, u->host);
+  const char *url_sas = u->query && *u->query == '?' ? u->query + 1 : u->query;
+  if (url_sas && *url_sas && !(h->sas = strdup(url_sas))) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  az_conn conn = {0};
+  const char *cs = getenv("AZURE_STORAGE_CONNECTION_STRING");
+  if (cs && *cs) {
+    int rc = az_conn_parse(cs, &conn, err);
+    if (rc) return rc;
   }
-  const char *sas = u->query && *u->query ? u->query : getenv("AZURE_STORAGE_SAS_TOKEN");
-  if (sas && *sas == '?') sas++;
-  if (sas && *sas) h->sas = strdup(sas);
-  const char *token = getenv("AZURE_STORAGE_TOKEN");
-  if (!h->sas && token && *token) s->auth.bearer = strdup(token);
+  int rc = az_endpoint_and_auth(s, h, u->host, account_len, &conn, err);
+  az_conn_free(&conn);
+  if (rc) return rc;
   /* root and display: the form the user wrote, without userinfo mangling or the SAS */
   size_t rn = strlen(u->scheme) + strlen(u->host) + clen + pl + 16;
   free(s->root);
   s->root = malloc(rn);
-  if (!h->container || !h->prefix || !h->endpoint || (sas && *sas && !h->sas) || !s->root ||
-      (!h->sas && token && *token && !s->auth.bearer))
-    return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  if (!h->container || !h->prefix || !s->root) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   if (https) snprintf(s->root, rn, "%s://%s/%s%s%.*s", u->scheme, u->host, h->container, pl ? "/" : "", (int)pl, path);
   else snprintf(s->root, rn, "%s://%s@%s%s%.*s", u->scheme, h->container, u->host, pl ? "/" : "", (int)pl, path);
   char *display = strdup(s->root);

@@ -78,6 +78,7 @@ void http_auth_free(http_auth *a) {
   if (!a) return;
   free_secret(a->bearer);
   free(a->user);
+  if (a->password && a->password_len > 0) memset(a->password, 0, (size_t)a->password_len); /* binary key */
   free_secret(a->password);
   free(a->sigv4);
   free_secret(a->session_token);
@@ -183,7 +184,7 @@ static int add_header(http_reader *r, const char *line) {
 
 static void set_auth(http_reader *r, CURL *e) {
   const http_auth *a = r->req->auth;
-  if (!a) return;
+  if (!a || a->sign) return; /* a signer's Authorization is one of the headers */
   if (a->sigv4) {
     curl_easy_setopt(e, CURLOPT_AWS_SIGV4, a->sigv4);
     curl_easy_setopt(e, CURLOPT_USERNAME, a->user ? a->user : "");
@@ -201,6 +202,26 @@ static void set_auth(http_reader *r, CURL *e) {
   } else if (a->netrc) {
     curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
   }
+}
+
+/* The signer's lines for this attempt: over the Range line (range, "" when none) and the
+ * request's headers. */
+static int add_signature(http_reader *r, const char *range, sic_err *err) {
+  const http_req *q = r->req;
+  size_t n = 0;
+  for (const char *const *h = q->headers; h && *h; h++) n++;
+  const char **all = calloc(n + 2, sizeof *all);
+  if (!all) return sic_err_set(err, SIC_ENOMEM, "GET %s: out of memory", q->display);
+  size_t k = 0;
+  if (*range) all[k++] = range;
+  for (const char *const *h = q->headers; h && *h; h++) all[k++] = *h;
+  char *date = NULL, *auth = NULL;
+  int rc = q->auth->sign(q->auth, q->url, all, &date, &auth);
+  free(all);
+  if (!rc) rc = add_header(r, date) || add_header(r, auth) ? -1 : 0;
+  free(date);
+  free_secret(auth);
+  return rc ? sic_err_set(err, SIC_ENOMEM, "GET %s: cannot sign the request (out of memory)", q->display) : 0;
 }
 
 /* Start (or resume) the transfer at offset + delivered. */
@@ -227,6 +248,13 @@ static int transfer_start(http_reader *r, sic_err *err) {
   }
   for (const char *const *h = q->headers; h && *h; h++)
     if (add_header(r, *h)) goto nomem;
+  if (q->auth && q->auth->sign) {
+    int rc = add_signature(r, range, err);
+    if (rc) {
+      transfer_end(r);
+      return rc;
+    }
+  }
   if (q->auth && q->auth->session_token) {
     size_t n = strlen(q->auth->session_token) + 32;
     char *line = malloc(n);

@@ -25,8 +25,13 @@
 
 #include "eventlog/eventlog.h"
 
-/* How to authenticate; at most one of bearer, basic (user), negotiate, sigv4. */
-typedef struct http_auth {
+/* How to authenticate; at most one of bearer, basic (user), negotiate, sigv4, sign. */
+typedef struct http_auth http_auth;
+/* A scheme that signs each attempt itself (Azure Shared Key): given the URL and every header
+ * line of the attempt (Range included), make the lines to add (malloc'd; 0 or -1). */
+typedef int (*http_signer)(const http_auth *a, const char *url, const char *const *headers, char **date_line,
+                           char **auth_line);
+struct http_auth {
   char *bearer;         /* "Authorization: Bearer <bearer>" (owned, secret) */
   char *user;           /* Basic (or SigV4 access key) user (owned) */
   char *password;       /* Basic password (or SigV4 secret key) (owned, secret) */
@@ -34,7 +39,9 @@ typedef struct http_auth {
   int netrc;            /* 1: let ~/.netrc supply Basic credentials for the host */
   char *sigv4;          /* CURLOPT_AWS_SIGV4 provider string, e.g. "aws:amz:us-east-1:s3" */
   char *session_token;  /* x-amz-security-token (owned, secret) */
-} http_auth;
+  http_signer sign;     /* NULL, or signs each attempt with user (account) and password (key) */
+  int password_len;     /* bytes of password when it is binary (a decoded key), else 0 */
+};
 
 typedef struct http_settings {
   int retries;          /* retries after the first attempt */

@@ -3,8 +3,9 @@
  *
  * Environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (optional),
  * AWS_REGION (or AWS_DEFAULT_REGION; default us-east-1), AWS_ENDPOINT_URL_S3 or
- * AWS_ENDPOINT_URL (an S3-compatible endpoint: path-style addressing). Without keys the
- * requests go unsigned (public buckets).
+ * AWS_ENDPOINT_URL (an S3-compatible endpoint: path-style addressing); what the environment
+ * does not set comes from the AWS_PROFILE profile of ~/.aws/credentials and ~/.aws/config
+ * (aws_config.c). Without keys the requests go unsigned (public buckets).
  *
  * Signing is libcurl's CURLOPT_AWS_SIGV4. libcurl 7.88 signs the query string exactly as sent
  * and does not add x-amz-content-sha256, so every request here carries that header (the
@@ -217,23 +218,14 @@ static const source_ops s3_ops = {"s3", s3_list, s3_read, NULL, NULL, s3_destroy
 
 /* ---- setup ---- */
 
-static const char *env2(const char *a, const char *b) {
-  const char *v = getenv(a);
-  if (v && *v) return v;
-  v = b ? getenv(b) : NULL;
-  return v && *v ? v : NULL;
-}
-
-static int s3_credentials(sic_source *s, const s3_impl *h) {
-  const char *id = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-  const char *token = getenv("AWS_SESSION_TOKEN");
-  if (!id || !*id || !secret) return 0; /* anonymous */
+static int s3_credentials(sic_source *s, const s3_impl *h, const aws_profile *p) {
+  if (!p->access_key_id || !p->secret_access_key) return 0; /* anonymous */
   size_t n = strlen(h->region) + 16;
   s->auth.sigv4 = malloc(n);
-  s->auth.user = strdup(id);
-  s->auth.password = strdup(secret);
-  if (token && *token) s->auth.session_token = strdup(token);
-  if (!s->auth.sigv4 || !s->auth.user || !s->auth.password || (token && *token && !s->auth.session_token))
+  s->auth.user = strdup(p->access_key_id);
+  s->auth.password = strdup(p->secret_access_key);
+  if (p->session_token) s->auth.session_token = strdup(p->session_token);
+  if (!s->auth.sigv4 || !s->auth.user || !s->auth.password || (p->session_token && !s->auth.session_token))
     return SIC_ENOMEM;
   snprintf(s->auth.sigv4, n, "aws:amz:%s:s3", h->region);
   return 0;
@@ -259,8 +251,14 @@ int source_s3_init(sic_source *s, const sic_uri *u, sic_err *err) {
   if (!u->host[0]) return sic_err_set(err, SIC_EINVAL, "%s: no bucket (s3://BUCKET/PREFIX)", s->display);
   size_t pl;
   const char *p = object_path_trim(u->path, &pl);
-  const char *endpoint = env2("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
-  const char *region = env2("AWS_REGION", "AWS_DEFAULT_REGION");
+  aws_profile prof;
+  int rc = aws_profile_load(&prof, err);
+  if (rc) {
+    sic_err_wrap(err, "%s: ", s->display);
+    return rc;
+  }
+  const char *endpoint = prof.s3_endpoint_url ? prof.s3_endpoint_url : prof.endpoint_url;
+  const char *region = prof.region;
   h->bucket = strdup(u->host);
   h->prefix = strndup(p, pl);
   h->region = strdup(region ? region : "us-east-1");
@@ -271,8 +269,9 @@ int source_s3_init(sic_source *s, const sic_uri *u, sic_err *err) {
   }
   size_t rn = strlen(u->host) + pl + 8;
   s->root = malloc(rn);
-  if (!h->bucket || !h->prefix || !h->region || (endpoint && !h->endpoint) || !s->root || s3_credentials(s, h))
-    return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  rc = !h->bucket || !h->prefix || !h->region || (endpoint && !h->endpoint) || !s->root || s3_credentials(s, h, &prof);
+  aws_profile_free(&prof);
+  if (rc) return sic_err_set(err, SIC_ENOMEM, "out of memory");
   snprintf(s->root, rn, "s3://%s%s%.*s", u->host, pl ? "/" : "", (int)pl, p);
   return s3_probe_single(s, h, err);
 }

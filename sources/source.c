@@ -64,13 +64,37 @@ void sic_source_page_free(sic_source_page *page) {
 
 /* ---- the part opener every remote logset uses ---- */
 
+static int entry_cmp(const void *a, const void *b) {
+  return strcmp(((const sic_source_entry *)a)->name, ((const sic_source_entry *)b)->name);
+}
+
+/* The listing's entry named name, NULL when the source kept no listing or it is not there. */
+static const sic_source_entry *listed_entry(const sic_source *s, const char *name) {
+  if (__atomic_load_n(&s->listed, __ATOMIC_ACQUIRE) != 1) return NULL;
+  sic_source_entry key = {.name = (char *)name};
+  return bsearch(&key, s->listing.items, s->listing.n, sizeof key, entry_cmp);
+}
+
 static int open_part(sic_part_source *ps, const sic_logpart *part, sic_reader **out, sic_err *err) {
   sic_source *s = (sic_source *)ps;
   if (s->ops->open_part) return s->ops->open_part(s, part, out, err);
   size_t n = strlen(s->root);
   if (strncmp(part->path, s->root, n) || part->path[n] != '/')
     return sic_err_set(err, SIC_EINVAL, "%s: not under %s", part->path, s->root);
+  const sic_source_entry *e = listed_entry(s, part->path + n + 1);
+  if (e) return part_cache_open(s, e, out, err); /* a known version: maybe read before */
   return s->ops->read(s, part->path + n + 1, 0, -1, out, err);
+}
+
+const sic_source *source_of_part(const sic_logpart *part, sic_source_entry *entry) {
+  if (!part->source || part->source->open != open_part) return NULL;
+  const sic_source *s = (const sic_source *)part->source;
+  size_t n = strlen(s->root);
+  if (s->ops->open_part || strncmp(part->path, s->root, n) || part->path[n] != '/') return NULL;
+  const sic_source_entry *e = listed_entry(s, part->path + n + 1);
+  if (!e) return NULL;
+  *entry = *e;
+  return s;
 }
 
 static void destroy_source(sic_part_source *ps) {
@@ -84,10 +108,14 @@ static void destroy_source(sic_part_source *ps) {
   free((char *)s->opts.max_end);
   http_settings_free(&s->settings);
   http_auth_free(&s->auth);
+  sic_source_page_free(&s->listing);
   free(s);
 }
 
 /* ---- file scheme ---- */
+
+static int file_read(sic_reader *base, uint8_t *buf, size_t cap, size_t *got, sic_err *err);
+static void file_close(sic_reader *base);
 
 typedef struct file_reader {
   sic_reader base;      /* read/close */
@@ -95,6 +123,25 @@ typedef struct file_reader {
   int64_t left;         /* bytes still wanted, -1 to the end */
   char *path;           /* for messages (owned) */
 } file_reader;
+
+int file_reader_from_fd(int fd, const char *path, sic_reader **out, sic_err *err) {
+  *out = NULL;
+  file_reader *r = calloc(1, sizeof *r);
+  char *p = strdup(path);
+  if (!r || !p) {
+    close(fd);
+    free(r);
+    free(p);
+    return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  }
+  r->fd = fd;
+  r->left = -1;
+  r->path = p;
+  r->base.read = file_read;
+  r->base.close = file_close;
+  *out = &r->base;
+  return 0;
+}
 
 static int file_read(sic_reader *base, uint8_t *buf, size_t cap, size_t *got, sic_err *err) {
   file_reader *r = (file_reader *)base;
@@ -289,12 +336,15 @@ int sic_source_read(sic_source *s, const char *name, int64_t offset, int64_t len
 typedef struct head_ctx {
   sic_source *s;            /* the source */
   const sic_source_page *all; /* the whole listing */
+  const size_t *index;      /* tree entry -> its index in all */
 } head_ctx;
 
 static size_t read_head(void *ctx, size_t i, uint8_t *buf, size_t cap) {
   head_ctx *h = ctx;
-  const sic_source_entry *e = &h->all->items[i];
+  const sic_source_entry *e = &h->all->items[h->index[i]];
   if (e->size == 0) return 0;
+  size_t cached = part_cache_head(h->s, e, buf, cap); /* a part read before: no request */
+  if (cached) return cached;
   sic_reader *r;
   sic_err err;
   int64_t want = e->size > 0 && (int64_t)cap > e->size ? e->size : (int64_t)cap;
@@ -444,6 +494,43 @@ static void scan_memo_put(const char *root, uint64_t listing, const sic_logsets 
   pthread_mutex_unlock(&scan_memo_lock);
 }
 
+static int is_zip_name(const char *name) {
+  size_t n = strlen(name);
+  return n > 4 && !strcasecmp(name + n - 4, ".zip");
+}
+
+static int by_path(const void *a, const void *b) {
+  return strcmp(((const sic_logset *)a)->path, ((const sic_logset *)b)->path);
+}
+
+/* The logs inside a zip object, added to out (sorted by path again). A damaged archive among
+ * other objects is skipped, as on disk; the only object of the root fails the scan. */
+static int scan_zip_entry(sic_source *s, const sic_source_entry *e, int alone, sic_logsets *out, sic_err *err) {
+  sic_logsets in;
+  int rc = zip_remote_scan(s, e, &in, err);
+  if (rc && !alone && rc != SIC_ENOMEM) {
+    out->nskipped++;
+    return 0;
+  }
+  if (rc) return rc;
+  if (!in.n) out->nskipped++;
+  sic_logset *grown = in.n ? realloc(out->items, (out->n + in.n + 1) * sizeof *grown) : out->items;
+  if (in.n && !grown) {
+    sic_logsets_free(&in);
+    return sic_err_set(err, SIC_ENOMEM, "out of memory");
+  }
+  out->items = grown;
+  memcpy(out->items + out->n, in.items, in.n * sizeof *in.items);
+  out->n += in.n;
+  out->nskipped += in.nskipped;
+  free(in.items);
+  in.items = NULL;
+  in.n = 0;
+  sic_logsets_free(&in);
+  if (out->n > 1) qsort(out->items, out->n, sizeof *out->items, by_path);
+  return 0;
+}
+
 int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err) {
   memset(out, 0, sizeof *out);
   if (s->ops->scan) return s->ops->scan(s, out, err);
@@ -456,21 +543,42 @@ int sic_source_scan(sic_source *s, sic_logsets *out, sic_err *err) {
     return 0;
   }
   sic_remote_entry *entries = calloc(all.n + 1, sizeof *entries);
-  if (!entries) {
+  size_t *index = calloc(all.n + 1, sizeof *index);
+  if (!entries || !index) {
+    free(entries);
+    free(index);
     sic_source_page_free(&all);
     return sic_err_set(err, SIC_ENOMEM, "out of memory");
   }
-  for (size_t i = 0; i < all.n; i++)
-    entries[i] = (sic_remote_entry){all.items[i].name, all.items[i].size, all.items[i].mtime_ms};
-  head_ctx h = {s, &all};
-  sic_remote_tree tree = {s->root, entries, all.n, &s->part, read_head, &h};
+  size_t n = 0;
+  for (size_t i = 0; i < all.n; i++) {
+    if (is_zip_name(all.items[i].name)) continue; /* read in place below */
+    entries[n] = (sic_remote_entry){all.items[i].name, all.items[i].size, all.items[i].mtime_ms};
+    index[n++] = i;
+  }
+  head_ctx h = {s, &all, index};
+  sic_remote_tree tree = {s->root, entries, n, &s->part, read_head, &h};
   rc = sic_logset_scan_remote(&tree, out, err);
   size_t listed = all.n;
   free(entries);
-  sic_source_page_free(&all);
+  free(index);
+  for (size_t i = 0; i < all.n && !rc; i++)
+    if (is_zip_name(all.items[i].name)) rc = scan_zip_entry(s, &all.items[i], all.n == 1, out, err);
+  if (rc) sic_logsets_free(out);
   if (!rc && out->n == 0 && listed == 0)
     rc = sic_err_set(err, SIC_ENOTFOUND, "%s: nothing there (no object under this prefix)", s->display);
   if (!rc && listing) scan_memo_put(s->root, listing, out);
+  if (!rc && !s->listed) { /* kept for the part cache: versions of the parts by name */
+    if (all.n > 1) qsort(all.items, all.n, sizeof *all.items, entry_cmp);
+    s->listing = all;
+    s->listing_hash = listing;
+    __atomic_store_n(&s->listed, 1, __ATOMIC_RELEASE);
+  } else {
+    /* a later scan of the same source that saw other versions: the kept listing no longer
+     * says which version a part is, so the part cache stops being used through this source */
+    if (!rc && s->listed == 1 && listing != s->listing_hash) __atomic_store_n(&s->listed, 2, __ATOMIC_RELEASE);
+    sic_source_page_free(&all);
+  }
   return rc;
 }
 

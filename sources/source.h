@@ -7,7 +7,7 @@
  *   s3://BUCKET[/PREFIX]           an S3 (or S3-compatible) bucket, SigV4-signed
  *   gs://BUCKET[/PREFIX]           a Google Cloud Storage bucket (JSON API, bearer token)
  *   abfss://C@ACCOUNT.dfs.core.windows.net/P, wasbs://C@ACCOUNT.blob.core.windows.net/P,
- *   https://ACCOUNT.blob.core.windows.net/C/P   Azure Blob / ADLS Gen2 (SAS or bearer token)
+ *   https://ACCOUNT.blob.core.windows.net/C/P   Azure Blob / ADLS Gen2 (SAS, account key or bearer token)
  *
  * A source lists entries (name, size, ETag, mtime) page by page and opens any entry as a
  * pull-based byte stream (sic_reader, see eventlog.h) from an offset, so the existing codecs,
@@ -85,6 +85,25 @@ void sic_sources_init(void);
 /* Options every URI scanned from now on gets (the CLI's --status/--since/--until); the
  * strings are borrowed and must stay valid (argv). NULL fields keep the environment's. */
 void sic_sources_set_defaults(const sic_source_opts *opts);
+
+/* ---- following growing rolling logs (part_cache.c) ----
+ * With the part cache on, a part of a rolling eventlog_v2_* log read whole from an object
+ * store is kept on local disk under its (root, name, ETag, size), so the next load of that log
+ * fetches only parts it has not seen (sic ingest --follow turns it on). Directory:
+ * SIC_PART_CACHE, else $XDG_CACHE_HOME/sic/parts, else ~/.cache/sic/parts; SIC_PART_CACHE=off
+ * leaves it off (then 0 is returned too). */
+int sic_sources_part_cache_enable(sic_err *err);
+/* After a poll: the parts of the complete logs among sets shrink to a small head (kept for the
+ * next scan's codec sniff), and files unused for SIC_PART_CACHE_DAYS (7) days go. */
+void sic_sources_part_cache_sweep(const sic_logsets *sets);
+/* Parts read whole through object stores since the process started. */
+typedef struct sic_part_stats {
+  int64_t fetched_parts;  /* parts downloaded */
+  int64_t fetched_bytes;  /* their listed sizes */
+  int64_t cached_parts;   /* parts read from the part cache instead */
+  int64_t cached_bytes;   /* their sizes */
+} sic_part_stats;
+void sic_sources_part_stats(sic_part_stats *out);
 
 /* ---- URIs (exposed for tests and the fuzzer) ---- */
 typedef struct sic_uri {

@@ -261,6 +261,7 @@ static void follow_path(ingest_run *r, const char *path) {
     r->failed++;
     report(r, path, "failed", NULL, NULL, err.msg, NULL);
   }
+  sic_sources_part_cache_sweep(&sets); /* complete rolling logs: their cached parts go */
 done:
   free(order);
   sic_logsets_free(&sets);
@@ -331,6 +332,10 @@ static void ingest_kafka(ingest_run *r, const char *uri, int follow_on) {
 static void follow(ingest_run *r, char **paths, int npaths, double interval, long polls) {
   signal(SIGINT, on_follow_signal);
   signal(SIGTERM, on_follow_signal);
+  /* A growing rolling log on an object store: later polls fetch only its new parts. */
+  sic_err err = {0};
+  if (sic_sources_part_cache_enable(&err))
+    fprintf(stderr, "sic ingest: %s; growing rolling logs are fetched whole at each poll\n", err.msg);
   for (long poll = 0; !follow_stop; poll++) {
     for (int i = 0; i < npaths && !follow_stop; i++) follow_path(r, paths[i]);
     fflush(stdout);
@@ -445,12 +450,21 @@ int sic_cmd_ingest(int argc, char **argv) {
   sic_jw_kint(&r.json, "replaced", r.replaced);
   sic_jw_kint(&r.json, "kept", r.kept);
   sic_jw_kint(&r.json, "failed", r.failed);
+  sic_part_stats parts;
+  sic_sources_part_stats(&parts);
+  sic_jw_kint(&r.json, "partsFetched", parts.fetched_parts);
+  sic_jw_kint(&r.json, "partBytesFetched", parts.fetched_bytes);
+  sic_jw_kint(&r.json, "partsFromCache", parts.cached_parts);
   sic_jw_end(&r.json);
   if (r.format == SIC_FORMAT_JSON && sic_jw_status(&r.json) == 0) printf("%s\n", r.json.buf);
   else if (r.format != SIC_FORMAT_JSON)
     fprintf(stderr, "%d stored, %d unchanged, %d replaced, %d kept (complete copy already stored), %d failed%s "
             "(store %s)\n", r.stored, r.unchanged, r.replaced, r.kept, r.failed,
             r.behind ? ", some older than the watermark" : "", sic_store_display_url(r.store));
+  if (r.format != SIC_FORMAT_JSON && (parts.fetched_parts || parts.cached_parts))
+    fprintf(stderr, "remote parts: %lld fetched (%lld bytes), %lld read from the part cache (%lld bytes)\n",
+            (long long)parts.fetched_parts, (long long)parts.fetched_bytes, (long long)parts.cached_parts,
+            (long long)parts.cached_bytes);
   sic_jw_free(&r.json);
   sic_store_close(r.store);
   free(pos);
