@@ -2,6 +2,7 @@
  * clone has something to analyse. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -21,13 +22,22 @@ static int take_filters(int *argc, char **argv, const char **filters) {
   return n;
 }
 
+/* "YYYY-MM-DD" -> ms since the epoch of that day's midnight UTC, 0 when malformed or before 1971. */
+static int64_t parse_day(const char *s) {
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *end = strptime(s, "%Y-%m-%d", &tm);
+  if (!end || *end || tm.tm_year < 71) return 0;
+  return (int64_t)timegm(&tm) * 1000;
+}
+
 int sic_cmd_example(int argc, char **argv) {
   const char *filters[argc > 0 ? argc : 1];
   int nfilters = take_filters(&argc, argv, filters);
   const char *delta_table = NULL;
   sic_gen_opts opts;
   int64_t seed = 42, tasks = 2000, level = 0;
-  const char *codec = "none";
+  const char *codec = "none", *start = NULL;
   sic_gen_opts_default(&opts);
   const sic_opt table[] = {
       {"seed", 0, SIC_OPT_INT, &seed, "N", "random seed: same seed, same bytes (default 42)", 0, INT64_MAX, NULL},
@@ -36,11 +46,13 @@ int sic_cmd_example(int argc, char **argv) {
       {"codec", 0, SIC_OPT_CHOICE, &codec, NULL, "write plain JSON lines or zstd frames (default none)", 0, 0,
        "none|zstd"},
       {"level", 0, SIC_OPT_INT, &level, "N", "zstd compression level (default 3)", 1, 22, NULL},
+      {"start", 0, SIC_OPT_STRING, &start, "YYYY-MM-DD", "the day the application starts (UTC; default 2024-11-25): "
+       "logs of other days and months for history, regressions and store retention", 0, 0, NULL},
       {"delta", 0, SIC_OPT_STRING, &delta_table, "TABLE", "instead: an application whose queries scan this Delta table (its "
        "real location and columns), one query per --filter COL=V|COL>V|COL>=V|COL<V|COL<=V|COL=[a,b] (repeatable)", 0, 0, NULL},
   };
   const sic_cmd_spec spec = {
-      "example", "OUT [--seed N] [--tasks N] [--codec none|zstd]",
+      "example", "OUT [--seed N] [--tasks N] [--start YYYY-MM-DD] [--codec none|zstd]",
       "Write a generated Spark 3.5.1 event log of a YARN application ('nightly_orders_etl') to OUT\n"
       "('-' = stdout, plain only). It carries problems worth finding: a skewed join stage, spill,\n"
       "GC pressure on one executor, a stage of many tiny tasks, failed and retried tasks, an\n"
@@ -66,6 +78,10 @@ int sic_cmd_example(int argc, char **argv) {
       fprintf(stderr, "wrote %s: %lld queries scanning %s (%lld files, %lld bytes each)\n", pos[0], (long long)ds.queries,
               delta_table, (long long)ds.files, (long long)ds.bytes);
     return SIC_EXIT_OK;
+  }
+  if (start && !(opts.start_day = parse_day(start))) {
+    sic_args_usage_error(&spec, "--start '%s': expected YYYY-MM-DD (1971-01-01 or later)", start);
+    return SIC_EXIT_USAGE;
   }
   opts.seed = (uint64_t)seed;
   opts.tasks = tasks;
