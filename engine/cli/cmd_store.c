@@ -29,7 +29,7 @@ static void print_text(const sic_store_retention *r, int before, int dry_run, co
              (long long)m->task_rows);
     else
       printf("%s %04d-%02d: %lld task rows deleted", verb, m->month / 100, m->month % 100, (long long)m->task_rows);
-    if (!dry_run) printf(" of %lld runs", (long long)m->attempts);
+    if (!dry_run) printf(" of %lld run%s", (long long)m->attempts, m->attempts == 1 ? "" : "s");
     printf("\n");
   }
   if (r->n)

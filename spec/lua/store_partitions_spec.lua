@@ -173,7 +173,7 @@ describe_pg("store partitions on postgresql", function()
     assert.truthy(partitions():find("tasks_202511=", 1, true), "a dry run drops nothing")
     local text = T.run_sic({ "store", "retention", "--older-than", "2025-12", "--store", url })
     assert.are.equal(0, text.code, text.stderr)
-    assert.truthy(text.stdout:find("dropped 2025-11: partition tasks_202511, " .. task_starts(nov) .. " task rows of 1 runs",
+    assert.truthy(text.stdout:find("dropped 2025-11: partition tasks_202511, " .. task_starts(nov) .. " task rows of 1 run",
                                    1, true), text.stdout)
     assert.are.equal(("tasks_202512=%d tasks_202601=%d tasks_undated=0"):format(task_starts(dec), task_starts(jan)),
                      partitions())
