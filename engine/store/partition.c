@@ -154,16 +154,19 @@ static int add_month(sic_store_retention *out, int month, int64_t rows, sic_err 
 }
 
 /* The months before `before` holding task rows, with their row counts, oldest first. On
- * PostgreSQL the partitions of `tasks` (pg_inherits), each counted; on SQLite one GROUP BY. */
+ * PostgreSQL the partitions of `tasks` (pg_inherits) named tasks_YYYYMM, each counted (the
+ * CASE keeps the cast away from other names: SQL does not promise the order of AND); on SQLite
+ * one GROUP BY. */
 static int list_months(db *d, int before, sic_store_retention *out, sic_err *err) {
   db_rows *r = NULL;
   db_val v[1] = {db_int(before)};
   int rc, pg = store_is_partitioned(d);
   if (pg)
     rc = db_query(d,
-                  "SELECT CAST(substr(c.relname, 7) AS INTEGER) FROM pg_inherits i "
-                  "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'tasks'::regclass "
-                  "AND c.relname ~ '^tasks_[0-9]{6}$' AND CAST(substr(c.relname, 7) AS INTEGER) < $1 ORDER BY 1",
+                  "SELECT m FROM (SELECT CASE WHEN c.relname ~ '^tasks_[0-9]{6}$' "
+                  "THEN CAST(substr(c.relname, 7) AS INTEGER) END AS m FROM pg_inherits i "
+                  "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'tasks'::regclass) p "
+                  "WHERE m < $1 ORDER BY 1",
                   v, 1, &r, err);
   else
     rc = db_query(d,
