@@ -31,6 +31,12 @@ static int assignment(rd_kafka_t *c, const char *dead_topic, rd_kafka_topic_part
   const struct rd_kafka_metadata *md = NULL;
   rd_kafka_resp_err_t e = t ? rd_kafka_metadata(c, 0, t, &md, 10000) : RD_KAFKA_RESP_ERR__FAIL;
   if (t) rd_kafka_topic_destroy(t);
+  if (!e && md && md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    /* no such topic (yet): it holds no dead letter; producing creates it or says why not */
+    rd_kafka_metadata_destroy(md);
+    *ends = calloc(1, sizeof **ends);
+    return *ends ? 0 : sic_err_set(err, SIC_ENOMEM, "out of memory");
+  }
   if (e || !md || md->topic_cnt != 1 || md->topics[0].err) {
     int rc = sic_err_set(err, SIC_EIO, "dead-letter topic %s: no metadata (%s)", dead_topic,
                          rd_kafka_err2str(e ? e : md && md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR__FAIL));

@@ -261,13 +261,13 @@ static void line(const sic_kafka_note *n, const char *status, const char *app_id
 }
 
 /* Park the message and say so: "dead", or "dead-recovered" when a stopped worker had already
- * written its dead letter. */
+ * written its dead letter (counted here: the worker that wrote it died before counting). */
 static int finish_dead_letter(worker *w, const sic_kafka_note *n, int attempts, const char *app_id,
                               const char *reason, int recovering, int64_t t0, sic_err *err) {
   int produced = 0;
   int rc = dead_letter(w, n, attempts, app_id, reason, recovering, &produced, err);
   if (rc) return rc;
-  if (produced) BUMP(w->cfg->metrics->dead, 1);
+  BUMP(w->cfg->metrics->dead, 1);
   line(n, produced ? "dead" : "dead-recovered", app_id, attempts, t0, reason);
   return 0;
 }
