@@ -48,6 +48,7 @@ static const sic_command commands[] = {
   {"rules", "write, check, test and explain Lua rules: list, new, check, test, explain", sic_cmd_rules},
   {"run", "run a Lua script with the engine loaded", sic_cmd_run},
   {"serve", "HTTP service: History Server REST API, metrics, OpenAPI and web UI over a log dir", sic_cmd_serve},
+  {"store", "history store maintenance: retention drops old months of task rows (PostgreSQL partitions)", sic_cmd_store},
   {"train", "train the runtime predictor from event logs (grouped CV vs baselines, model file)", CMD_TRAIN},
   {"version", "print the version", sic_cmd_version},
   {"watch", "poll History Servers/buckets/dirs and publish one Kafka notification per new or grown log", sic_cmd_watch},

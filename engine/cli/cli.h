@@ -24,6 +24,7 @@ int sic_cmd_example(int argc, char **argv);      /* cmd_example.c (analyze) */
 int sic_cmd_history(int argc, char **argv);      /* cmd_history.c (store) */
 int sic_cmd_ingest(int argc, char **argv);       /* cmd_ingest.c (store) */
 int sic_cmd_regressions(int argc, char **argv);  /* cmd_regressions.c (store) */
+int sic_cmd_store(int argc, char **argv);        /* cmd_store.c (store) */
 int sic_cmd_kb(int argc, char **argv);           /* cmd_kb.c (rag) */
 int sic_cmd_logs(int argc, char **argv);         /* cmd_logs.c (readers) */
 int sic_cmd_ask(int argc, char **argv);          /* cmd_ask.c (rag) */

@@ -2,6 +2,7 @@
  * clone has something to analyse. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/args.h"
 #include "cli/cli.h"
@@ -27,12 +28,21 @@ static int example_delta(const sic_cmd_spec *spec, const char *out, const char *
   return SIC_EXIT_OK;
 }
 
+/* "YYYY-MM-DD" -> ms since the epoch of that day's midnight UTC, 0 when malformed or before 1971. */
+static int64_t parse_day(const char *s) {
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *end = strptime(s, "%Y-%m-%d", &tm);
+  if (!end || *end || tm.tm_year < 71) return 0;
+  return (int64_t)timegm(&tm) * 1000;
+}
+
 int sic_cmd_example(int argc, char **argv) {
   sic_args_list filters = {0};
   const char *delta_table = NULL;
   sic_gen_opts opts;
   int64_t seed = 42, tasks = 2000, level = 0;
-  const char *codec = "none";
+  const char *codec = "none", *start = NULL;
   sic_gen_opts_default(&opts);
   const sic_opt table[] = {
       {"seed", 0, SIC_OPT_INT, &seed, "N", "random seed: same seed, same bytes (default 42)", 0, INT64_MAX, NULL},
@@ -41,12 +51,14 @@ int sic_cmd_example(int argc, char **argv) {
       {"codec", 0, SIC_OPT_CHOICE, &codec, NULL, "write plain JSON lines or zstd frames (default none)", 0, 0,
        "none|zstd"},
       {"level", 0, SIC_OPT_INT, &level, "N", "zstd compression level (default 3)", 1, 22, NULL},
+      {"start", 0, SIC_OPT_STRING, &start, "YYYY-MM-DD", "the day the application starts (UTC; default 2024-11-25): "
+       "logs of other days and months for history, regressions and store retention", 0, 0, NULL},
       {"delta", 0, SIC_OPT_STRING, &delta_table, "TABLE", "instead: an application whose queries scan this Delta table (its "
        "real location and columns), one query per --filter COL=V|COL>V|COL>=V|COL<V|COL<=V|COL=[a,b] (repeatable)", 0, 0, NULL},
       SIC_OPT_LIST_ROW("filter", 0, &filters, "EXPR", "with --delta: one query's filter (repeatable)"),
   };
   const sic_cmd_spec spec = {
-      "example", "OUT [--seed N] [--tasks N] [--codec none|zstd]",
+      "example", "OUT [--seed N] [--tasks N] [--start YYYY-MM-DD] [--codec none|zstd]",
       "Write a generated Spark 3.5.1 event log of a YARN application ('nightly_orders_etl') to OUT\n"
       "('-' = stdout, plain only). It carries problems worth finding: a skewed join stage, spill,\n"
       "GC pressure on one executor, a stage of many tiny tasks, failed and retried tasks, an\n"
@@ -59,6 +71,10 @@ int sic_cmd_example(int argc, char **argv) {
     rc = example_delta(&spec, pos[0], delta_table, &filters);
     sic_args_release(&spec);
     return rc;
+  }
+  if (start && !(opts.start_day = parse_day(start))) {
+    sic_args_usage_error(&spec, "--start '%s': expected YYYY-MM-DD (1971-01-01 or later)", start);
+    return SIC_EXIT_USAGE;
   }
   opts.seed = (uint64_t)seed;
   opts.tasks = tasks;

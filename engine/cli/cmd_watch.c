@@ -6,7 +6,11 @@
  * newest modification time published. A poll publishes every log modified after it (a grown
  * log has a newer mtime), waits for the broker to acknowledge every message, and only then
  * moves the watermark: a crash re-publishes, never skips (the workers' store makes a repeat
- * harmless). */
+ * harmless).
+ *
+ * --listen HOST:PORT serves /healthz, /readyz and /metrics (engine/fleet/probe_http.c) for
+ * Kubernetes probes and Prometheus. It runs as a single replica: two watchers would publish every
+ * log twice (harmless, but double the work) and move one watermark in turn. */
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "eventlog/eventlog.h"
+#include "fleet/probe_http.h"
 #include "json/write.h"
 #include "sources/source.h"
 #include "store/store.h"
@@ -37,8 +42,35 @@ typedef struct watcher {
   char topic[256];          /* where notifications go */
   sic_store *store;         /* watermarks */
   int failed_deliveries;    /* delivery reports with an error in this poll */
-  long published;           /* notifications acknowledged, all polls */
+  long published;           /* notifications acknowledged, all polls (read by the probe thread) */
+  long polls;               /* source polls done (read by the probe thread) */
+  long failed_polls;        /* of which failed: the watermark stayed (read by the probe thread) */
+  int64_t last_ok_ms;       /* wall time of the last poll that succeeded, 0 = none yet (probe thread) */
+  int ready;                /* 1 between opening the store and producer and stopping (probe thread) */
 } watcher;
+
+static int watch_ready(void *ctx) { return __atomic_load_n(&((watcher *)ctx)->ready, __ATOMIC_RELAXED) == 1; }
+
+/* Prometheus text of the watcher's counters. */
+static char *watch_metrics(void *ctx) {
+  watcher *w = ctx;
+  char *text = NULL;
+  if (asprintf(&text,
+               "# HELP sic_watch_polls_total Polls of one source.\n# TYPE sic_watch_polls_total counter\n"
+               "sic_watch_polls_total %ld\n"
+               "# HELP sic_watch_poll_failures_total Polls that failed (listing, publishing or the watermark); "
+               "their logs are published again.\n# TYPE sic_watch_poll_failures_total counter\n"
+               "sic_watch_poll_failures_total %ld\n"
+               "# HELP sic_watch_published_total Notifications the broker acknowledged.\n"
+               "# TYPE sic_watch_published_total counter\nsic_watch_published_total %ld\n"
+               "# HELP sic_watch_last_success_timestamp_seconds When a poll last succeeded (0: not yet).\n"
+               "# TYPE sic_watch_last_success_timestamp_seconds gauge\nsic_watch_last_success_timestamp_seconds %.3f\n",
+               __atomic_load_n(&w->polls, __ATOMIC_RELAXED), __atomic_load_n(&w->failed_polls, __ATOMIC_RELAXED),
+               __atomic_load_n(&w->published, __ATOMIC_RELAXED),
+               (double)__atomic_load_n(&w->last_ok_ms, __ATOMIC_RELAXED) / 1000.0) < 0)
+    return NULL;
+  return text;
+}
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   (void)rk;
@@ -147,14 +179,22 @@ static int poll_source(watcher *w, const char *source) {
     fprintf(stderr, "sic watch: %s\n", err.msg);
     rc = -1;
   }
-  if (!rc) w->published += n;
+  if (!rc) __atomic_add_fetch(&w->published, n, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&w->polls, 1, __ATOMIC_RELAXED);
+  if (rc) {
+    __atomic_add_fetch(&w->failed_polls, 1, __ATOMIC_RELAXED);
+  } else {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    __atomic_store_n(&w->last_ok_ms, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, __ATOMIC_RELAXED);
+  }
   printf("%s: %d published (%zu logs listed)%s\n", source, rc ? 0 : n, sets.n, rc ? ", failed: will be published again" : "");
   sic_logsets_free(&sets);
   return rc;
 }
 
 int sic_cmd_watch(int argc, char **argv) {
-  const char *publish_uri = NULL, *store = NULL;
+  const char *publish_uri = NULL, *store = NULL, *listen = NULL;
   int64_t interval = 30, polls = 0;
   const sic_opt opts[] = {
     {.name = "publish", .kind = SIC_OPT_STRING, .dest = &publish_uri, .metavar = "URI",
@@ -165,9 +205,11 @@ int sic_cmd_watch(int argc, char **argv) {
      .help = "seconds between polls (default 30)"},
     {.name = "polls", .kind = SIC_OPT_INT, .dest = &polls, .metavar = "N", .min = 0, .max = INT32_MAX,
      .help = "stop after N polls (default: until SIGTERM)"},
+    {.name = "listen", .kind = SIC_OPT_STRING, .dest = &listen, .metavar = "HOST:PORT",
+     .help = "serve /healthz, /readyz and /metrics here (default: none)"},
   };
   const sic_cmd_spec spec = {
-    "watch", "SOURCE... --publish kafka://BROKERS/TOPIC [--store URL] [--interval S] [--polls N]",
+    "watch", "SOURCE... --publish kafka://BROKERS/TOPIC [--store URL] [--interval S] [--polls N] [--listen HOST:PORT]",
     "Poll History Servers, buckets or directories (any PATH or URI: see docs/sources.md) and publish one\n"
     "notification {\"uri\",\"app_id\",\"size\",\"mtime_ms\",\"in_progress\"} per new or grown log, keyed by\n"
     "application, for `sic worker`. Each source's watermark lives in the store and moves only after the\n"
@@ -196,6 +238,18 @@ int sic_cmd_watch(int argc, char **argv) {
     free(pos);
     return SIC_EXIT_INPUT;
   }
+  sic_probe_http *http = NULL;
+  int port = 0;
+  sic_probe_handlers handlers = {watch_ready, watch_metrics, &w};
+  if (listen && sic_probe_http_serve(listen, &handlers, &http, &port, &err)) {
+    fprintf(stderr, "sic watch: %s\n", err.msg);
+    rd_kafka_destroy(w.producer);
+    sic_store_close(w.store);
+    free(pos);
+    return SIC_EXIT_USAGE;
+  }
+  if (http) fprintf(stderr, "sic watch: /metrics /healthz /readyz on port %d\n", port);
+  __atomic_store_n(&w.ready, 1, __ATOMIC_RELAXED);
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
   int failed = 0;
@@ -208,7 +262,9 @@ int sic_cmd_watch(int argc, char **argv) {
       nanosleep(&ts, NULL);
     }
   }
+  __atomic_store_n(&w.ready, 0, __ATOMIC_RELAXED);
   rd_kafka_flush(w.producer, FLUSH_MS);
+  sic_probe_http_stop(http);
   rd_kafka_destroy(w.producer);
   sic_store_close(w.store);
   fprintf(stderr, "%ld notifications published\n", w.published);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/crashpoint.h"
+#include "fleet/dlq.h"
 #include "lua/rules_mount.h"
 #include "eventlog/eventlog.h"
 #include "lua/lua_host.h"
@@ -159,10 +160,9 @@ static int producer_of(worker *w, sic_err *err) {
   return 0;
 }
 
-/* Produce the original message to the dead-letter topic with why it was given up, wait for the
- * broker's acknowledgement, then record it in the store as failed. */
-static int dead_letter(worker *w, const sic_kafka_note *n, int attempts, const char *app_id, const char *reason,
-                       sic_err *err) {
+/* Produce the original message to the dead-letter topic with why it was given up and wait for
+ * the broker's acknowledgement. */
+static int produce_dead_letter(worker *w, const sic_kafka_note *n, int attempts, const char *reason, sic_err *err) {
   int rc = producer_of(w, err);
   if (rc) return rc;
   char attempts_s[16], part_s[16], off_s[32];
@@ -182,8 +182,43 @@ static int dead_letter(worker *w, const sic_kafka_note *n, int attempts, const c
   }
   if (e) return sic_err_set(err, SIC_EIO, "producing to the dead-letter topic %s failed: %s", w->dead_topic,
                             rd_kafka_err2str(e));
+  return 0;
+}
+
+/* Park a message given up on: exactly one dead letter per message, also across crashes.
+ *
+ * The store row of the message goes to 'parking' (committed) before the produce and to 'dead'
+ * after the broker acknowledged it; the offset is committed only after that. A worker that
+ * stops in between leaves 'parking', and the message is redelivered:
+ *  - stopped before the produce: the topic does not hold it;
+ *  - stopped after the produce, before 'dead': the topic holds it (this is how a crash used to
+ *    park a message twice: the redelivery produced it again).
+ * The next worker finds 'parking' (recovering = 1) and asks the broker, which alone knows:
+ * it reads the dead-letter topic for the message's sic-topic/-partition/-offset headers
+ * (fleet/dlq.c), produces only when they are not there, then records 'dead'. If the topic
+ * cannot be read to its end it fails and the message is redelivered later: never a guess.
+ * The other orders do not work: recording 'dead' first loses the dead letter on a crash before
+ * the produce (the store says parked, the topic never got it), and the idempotent producer
+ * deduplicates only within one producer session, not across a restart. *produced says whether
+ * this call wrote the dead letter. */
+static int dead_letter(worker *w, const sic_kafka_note *n, int attempts, const char *app_id, const char *reason,
+                       int recovering, int *produced, sic_err *err) {
   sic_note_id id = {n->topic, n->partition, n->offset, n->uri};
-  return sic_store_note_dead(w->store, &id, app_id[0] ? app_id : NULL, reason, w->dead_topic, err);
+  const char *app = app_id[0] ? app_id : NULL;
+  int rc, found = 0;
+  *produced = 0;
+  if (recovering)
+    rc = sic_dlq_contains(w->brokers, w->dead_topic, n->topic, n->partition, n->offset, &found, err);
+  else
+    rc = sic_store_note_parking(w->store, &id, app, reason, w->dead_topic, err);
+  if (rc) return rc;
+  if (!found) {
+    sic_crashpoint("worker.dead_letter_parking"); /* 'parking' recorded, nothing produced */
+    if ((rc = produce_dead_letter(w, n, attempts, reason, err))) return rc;
+    *produced = 1;
+    sic_crashpoint("worker.dead_letter_produced"); /* in the topic, not recorded as 'dead' */
+  }
+  return sic_store_note_dead(w->store, &id, app, reason, w->dead_topic, err);
 }
 
 /* ---- the handler ---- */
@@ -225,6 +260,18 @@ static void line(const sic_kafka_note *n, const char *status, const char *app_id
   fflush(stdout);
 }
 
+/* Park the message and say so: "dead", or "dead-recovered" when a stopped worker had already
+ * written its dead letter (counted here: the worker that wrote it died before counting). */
+static int finish_dead_letter(worker *w, const sic_kafka_note *n, int attempts, const char *app_id,
+                              const char *reason, int recovering, int64_t t0, sic_err *err) {
+  int produced = 0;
+  int rc = dead_letter(w, n, attempts, app_id, reason, recovering, &produced, err);
+  if (rc) return rc;
+  BUMP(w->cfg->metrics->dead, 1);
+  line(n, produced ? "dead" : "dead-recovered", app_id, attempts, t0, reason);
+  return 0;
+}
+
 static int on_note(void *ctx, const sic_kafka_note *n, sic_err *err) {
   worker *w = ctx;
   sic_worker_metrics *m = w->cfg->metrics;
@@ -241,10 +288,17 @@ static int on_note(void *ctx, const sic_kafka_note *n, sic_err *err) {
     int dead = 0;
     rc = sic_store_note_attempt(w->store, &id, &attempts, &dead, err);
     if (rc) break; /* the store is unusable: stop without committing */
-    if (dead) { /* parked before, its commit lost: commit past it now */
+    if (dead == SIC_NOTE_DEAD) { /* parked before, its commit lost: commit past it now */
       line(n, "dead-already", app_id, attempts, t0, NULL);
       __atomic_store_n(&m->busy, 0, __ATOMIC_RELAXED);
       return 0;
+    }
+    if (dead == SIC_NOTE_PARKING) { /* its worker stopped while parking it: finish that */
+      rc = sic_store_note_parked(w->store, &id, reason, sizeof reason, app_id, sizeof app_id, err);
+      if (rc >= 0) rc = finish_dead_letter(w, n, attempts, app_id, reason, 1, t0, err);
+      observe(w, t0, n);
+      __atomic_store_n(&m->busy, 0, __ATOMIC_RELAXED);
+      return rc;
     }
     if (attempts > w->cfg->max_attempts) {
       /* earlier attempts never reported back: they took their worker down */
@@ -276,13 +330,7 @@ static int on_note(void *ctx, const sic_kafka_note *n, sic_err *err) {
     struct timespec ts = {0, 200000000L * attempts}; /* a short pause: transient causes may clear */
     nanosleep(&ts, NULL);
   }
-  if (!rc) {
-    rc = dead_letter(w, n, attempts, app_id, reason, err);
-    if (!rc) {
-      BUMP(m->dead, 1);
-      line(n, "dead", app_id, attempts, t0, reason);
-    }
-  }
+  if (!rc) rc = finish_dead_letter(w, n, attempts, app_id, reason, 0, t0, err);
   observe(w, t0, n);
   __atomic_store_n(&m->busy, 0, __ATOMIC_RELAXED);
   return rc;

@@ -9,7 +9,9 @@
  * reason in headers, recorded as failed, and committed past.
  *
  * Test crash points (core/crashpoint.h): worker.mid_app (log loaded and analysed, nothing
- * stored), worker.before_commit (stored, offset not committed).
+ * stored), worker.before_commit (stored, offset not committed), worker.dead_letter_parking
+ * (given up, recorded as being parked, not produced), worker.dead_letter_produced (in the
+ * dead-letter topic, not recorded as dead): after either, the redelivery parks it exactly once.
  *
  * Ownership: the config's strings are borrowed for the duration of sic_worker_run(); the
  * metrics block is the caller's (it may live in memory shared with a parent process). */

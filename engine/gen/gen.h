@@ -34,6 +34,8 @@ typedef struct sic_gen_opts {
                            * failing query aborts before launching all of its tasks) */
   int zstd;               /* 1: write zstd frames (Spark's ZStdCompressionCodec), 0: plain lines */
   int zstd_level;         /* compression level when zstd (0 = library default) */
+  int64_t start_day;      /* ms since the epoch of the day the application starts on (its time
+                           * of day still comes from the seed); 0 = 2024-11-25, the default */
 } sic_gen_opts;
 
 /* Defaults: seed 42, 2000 tasks, plain JSON lines. */

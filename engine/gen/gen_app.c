@@ -274,7 +274,7 @@ int sic_gen_run(const sic_gen_opts *opts, sic_gen_sink sink, void *ctx, sic_gen_
   g->sink = sink;
   g->sink_ctx = ctx;
   g->rng = gen_rng_for(opts->seed, 0, 0, 0);
-  g->t0 = 1732500000000LL + (int64_t)(opts->seed % 1000) * 60000 + gen_between(&g->rng, 0, 59999);
+  g->t0 = (opts->start_day > 0 ? opts->start_day : 1732500000000LL) + (int64_t)(opts->seed % 1000) * 60000 + gen_between(&g->rng, 0, 59999);
   snprintf(g->app_id, sizeof g->app_id, "application_%lld_%04d", (long long)(g->t0 / 1000 - 259200) * 1000,
            (int)(40 + opts->seed % 9000));
   g->next_accum = 1;

@@ -48,8 +48,9 @@ typedef struct db_bulk db_bulk;
 /* What lost_race() says about the last error. */
 enum {
   DB_RACE_NONE = 0,                      /* a real error: report it */
-  DB_RACE_UNIQUE = 1,                    /* unique violation: a concurrent writer stored the same
-                                            rows first; running again sees its commit */
+  DB_RACE_UNIQUE = 1,                    /* unique violation or duplicate table (23505, 42P07): a
+                                            concurrent writer stored the same rows or created the
+                                            same partition first; running again sees its commit */
   DB_RACE_CONFLICT = 2                   /* serialization failure or deadlock (SQLSTATE 40001,
                                             40P01): the server aborted us; run again after a pause */
 };
@@ -57,7 +58,9 @@ enum {
 /* Keys of lock_xact(): the space says what is locked, the key which one. */
 enum {
   DB_LOCK_SCHEMA = 7335001,              /* key 0: the schema, while it is checked or migrated */
-  DB_LOCK_APPLICATION = 7335002          /* key = hash of the Spark app id: one application's rows */
+  DB_LOCK_APPLICATION = 7335002,         /* key = hash of the Spark app id: one application's rows */
+  DB_LOCK_PARTITION = 7335003            /* key = YYYYMM (0 = undated): creating or dropping that
+                                            month's partition of tasks (partition.c) */
 };
 
 /* Backend operations. Every function returns 0 or a negative SIC_E* with err filled. */

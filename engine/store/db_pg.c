@@ -53,7 +53,7 @@ static int fail_res(db_pg *d, PGresult *res, sic_err *err, const char *what) {
   /* 08xxx connection exceptions, 57P01..57P03 server shutting down / restarting. */
   if (!res || (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3)))) d->lost = 1;
   int race = !state                                               ? DB_RACE_NONE
-             : !strcmp(state, "23505")                           ? DB_RACE_UNIQUE
+             : !strcmp(state, "23505") || !strcmp(state, "42P07") ? DB_RACE_UNIQUE
              : !strcmp(state, "40001") || !strcmp(state, "40P01") ? DB_RACE_CONFLICT
                                                                  : DB_RACE_NONE;
   int rc = fail_msg(d, err, what, res ? PQresultErrorMessage(res) : PQerrorMessage(d->conn));

@@ -241,11 +241,16 @@ static int write_tasks(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) 
     "attempt_key", "stage_id", "stage_attempt", "task_id", "task_index", "attempt", "executor_id", "host",
     "launch_time", "finish_time", "duration_ms", "status", "locality", "speculative", "run_time_ms",
     "cpu_time_ns", "gc_time_ms", "input_bytes", "output_bytes", "shuffle_read_bytes", "shuffle_write_bytes",
-    "memory_spilled_bytes", "disk_spilled_bytes", "peak_execution_memory"};
+    "memory_spilled_bytes", "disk_spilled_bytes", "peak_execution_memory", "start_month"};
   const sic_app *app = cx->app;
   const sic_tasks *t = &app->tasks;
+  /* The application's month partitions its task rows (partition.c); on PostgreSQL the month's
+   * partition is created here when this is its first application. */
+  int month = store_month_of(app->start_time);
+  int rc = store_ensure_partition(s->db, month, err);
+  if (rc) return rc;
   table_writer w;
-  int rc = tw_begin(&w, cx, s, "tasks", cols, NCOLS(cols), err);
+  rc = tw_begin(&w, cx, s, "tasks", cols, NCOLS(cols), err);
   for (int64_t i = 0; i < t->n && !rc; i++) {
     int32_t sr = sic_task_stage(app, i);
     const sic_stage *st = sr >= 0 && sr < app->nstages ? &app->stages[sr] : NULL;
@@ -263,7 +268,7 @@ static int write_tasks(sic_store *s, ingest_ctx *cx, int64_t key, sic_err *err) 
                   db_int(sic_task_metric_get(app, i, SIC_TM_SR_REMOTE_BYTES_READ) +
                          sic_task_metric_get(app, i, SIC_TM_SR_LOCAL_BYTES_READ)),
                   M(SIC_TM_SW_BYTES_WRITTEN), M(SIC_TM_MEMORY_BYTES_SPILLED), M(SIC_TM_DISK_BYTES_SPILLED),
-                  M(SIC_TM_PEAK_EXECUTION_MEMORY)};
+                  M(SIC_TM_PEAK_EXECUTION_MEMORY), db_int(month)};
 #undef M
     rc = tw_row(&w, v, err);
   }

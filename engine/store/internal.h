@@ -15,6 +15,15 @@ struct sic_store {
 /* Create or upgrade the schema (schema.c). */
 int store_migrate(db *d, int *version, sic_err *err);
 
+/* Task rows by month (partition.c). store_month_of: UTC YYYYMM of a start time in ms, 0 when
+ * unknown (negative). store_ensure_partition: that month's partition of tasks exists after it
+ * returns, inside the caller's transaction (PostgreSQL; a no-op on SQLite). */
+int store_is_partitioned(const db *d);
+int store_month_of(int64_t start_ms);
+int store_ensure_partition(db *d, int month, sic_err *err);
+/* Schema 3: start_month on tasks; on PostgreSQL tasks partitioned by it, v2 rows moved over. */
+int store_migrate_partitions(db *d, sic_err *err);
+
 /* Run fn in a write transaction, reconnecting with backoff and retrying the whole transaction
  * when the connection drops (store.c). fn must be safe to run again from scratch. */
 int store_with_tx(sic_store *s, int max_retries, int (*fn)(sic_store *s, void *ctx, sic_err *err),

@@ -41,7 +41,7 @@ static int ensure_table(sic_store *s, sic_err *err) {
 typedef struct attempt_ctx {
   const sic_note_id *id;  /* the message */
   int attempts;           /* out: count after this attempt */
-  int dead;               /* out: 1 when the message was already dead-lettered (nothing counted) */
+  int dead;               /* out: SIC_NOTE_* (nothing counted unless SIC_NOTE_TRYING) */
 } attempt_ctx;
 
 static int attempt_tx(sic_store *s, void *ctx, sic_err *err) {
@@ -49,11 +49,12 @@ static int attempt_tx(sic_store *s, void *ctx, sic_err *err) {
   db_val p[5] = {db_text(c->id->topic), db_int(c->id->partition), db_int(c->id->offset), db_text(c->id->uri),
                  db_int(wall_ms())};
   db_rows *d = NULL;
-  int rc = db_query(s->db, "SELECT attempts FROM notification_attempts WHERE topic = $1 AND part = $2 AND "
-                    "msg_offset = $3 AND status = 'dead'", p, 3, &d, err);
+  int rc = db_query(s->db, "SELECT attempts, status FROM notification_attempts WHERE topic = $1 AND part = $2 AND "
+                    "msg_offset = $3 AND status IN ('dead', 'parking')", p, 3, &d, err);
   if (!rc && d->nrows) {
-    /* parked already, its offset not committed (a rebalance, a crash): do not park it twice */
-    c->dead = 1;
+    /* parked already, its offset not committed (a rebalance, a crash): do not park it twice;
+     * or its worker stopped while parking it: the caller finishes that */
+    c->dead = !strcmp(db_cell(d, 0, 1), "dead") ? SIC_NOTE_DEAD : SIC_NOTE_PARKING;
     c->attempts = (int)db_cell_int(d, 0, 0, 0);
   }
   db_rows_free(d);
@@ -100,26 +101,53 @@ typedef struct dead_ctx {
   const char *app_id;     /* may be NULL */
   const char *reason;     /* why it was given up */
   const char *dead_topic; /* where it was parked */
+  const char *status;     /* "parking" or "dead" */
 } dead_ctx;
 
 static int dead_tx(sic_store *s, void *ctx, sic_err *err) {
   const dead_ctx *c = ctx;
-  db_val p[8] = {db_text(c->id->topic), db_int(c->id->partition), db_int(c->id->offset), db_text(c->id->uri),
-                 db_text(c->app_id), db_text(c->reason), db_text(c->dead_topic), db_int(wall_ms())};
+  db_val p[9] = {db_text(c->id->topic), db_int(c->id->partition), db_int(c->id->offset), db_text(c->id->uri),
+                 db_text(c->app_id), db_text(c->reason), db_text(c->dead_topic), db_int(wall_ms()),
+                 db_text(c->status)};
   return db_query(s->db,
                   "INSERT INTO notification_attempts(topic, part, msg_offset, uri, attempts, status, app_id, reason, "
-                  "dead_topic, updated_ms) VALUES ($1, $2, $3, $4, 1, 'dead', $5, $6, $7, $8) "
-                  "ON CONFLICT(topic, part, msg_offset) DO UPDATE SET status = 'dead', app_id = excluded.app_id, "
+                  "dead_topic, updated_ms) VALUES ($1, $2, $3, $4, 1, $9, $5, $6, $7, $8) "
+                  "ON CONFLICT(topic, part, msg_offset) DO UPDATE SET status = excluded.status, app_id = excluded.app_id, "
                   "reason = excluded.reason, dead_topic = excluded.dead_topic, updated_ms = excluded.updated_ms",
-                  p, 8, NULL, err);
+                  p, 9, NULL, err);
+}
+
+static int record_dead(sic_store *s, dead_ctx *c, sic_err *err) {
+  int rc = ensure_table(s, err);
+  if (!rc) rc = store_with_tx(s, 3, dead_tx, c, NULL, err);
+  return rc ? sic_err_wrap(err, "recording the dead letter of offset %lld: ", (long long)c->id->offset) : 0;
+}
+
+int sic_store_note_parking(sic_store *s, const sic_note_id *id, const char *app_id, const char *reason,
+                           const char *dead_topic, sic_err *err) {
+  dead_ctx c = {id, app_id, reason, dead_topic, "parking"};
+  return record_dead(s, &c, err);
 }
 
 int sic_store_note_dead(sic_store *s, const sic_note_id *id, const char *app_id, const char *reason,
                         const char *dead_topic, sic_err *err) {
-  dead_ctx c = {id, app_id, reason, dead_topic};
+  dead_ctx c = {id, app_id, reason, dead_topic, "dead"};
+  return record_dead(s, &c, err);
+}
+
+int sic_store_note_parked(sic_store *s, const sic_note_id *id, char *reason, size_t nreason, char *app_id,
+                          size_t napp_id, sic_err *err) {
+  db_val p[3] = {db_text(id->topic), db_int(id->partition), db_int(id->offset)};
+  db_rows *r = NULL;
   int rc = ensure_table(s, err);
-  if (!rc) rc = store_with_tx(s, 3, dead_tx, &c, NULL, err);
-  return rc ? sic_err_wrap(err, "recording the dead letter of offset %lld: ", (long long)id->offset) : 0;
+  if (!rc) rc = db_query(s->db, "SELECT reason, app_id FROM notification_attempts WHERE topic = $1 AND part = $2 "
+                         "AND msg_offset = $3", p, 3, &r, err);
+  if (rc) return sic_err_wrap(err, "reading the dead letter of offset %lld: ", (long long)id->offset);
+  int found = r->nrows > 0;
+  snprintf(reason, nreason, "%s", found && db_cell(r, 0, 0) ? db_cell(r, 0, 0) : "");
+  snprintf(app_id, napp_id, "%s", found && db_cell(r, 0, 1) ? db_cell(r, 0, 1) : "");
+  db_rows_free(r);
+  return found;
 }
 
 static int query_failed(sic_store *s, int limit, db_rows **r, sic_err *err) {

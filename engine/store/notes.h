@@ -12,6 +12,7 @@
 #ifndef SIC_STORE_NOTES_H
 #define SIC_STORE_NOTES_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -26,10 +27,26 @@ typedef struct sic_note_id {
   const char *uri;        /* the notification's log URI */
 } sic_note_id;
 
+/* What sic_store_note_attempt found about a message besides its attempts. */
+enum {
+  SIC_NOTE_TRYING = 0,    /* not given up: the attempt was counted */
+  SIC_NOTE_DEAD = 1,      /* parked in the dead-letter topic and recorded: nothing counted; a
+                             redelivery whose offset commit was lost */
+  SIC_NOTE_PARKING = 2    /* given up, about to be parked (sic_store_note_parking) when its worker
+                             stopped: it may or may not be in the dead-letter topic; nothing counted */
+};
+
 /* Count one more attempt of the message; *attempts receives the count including this one.
- * *dead = 1 (nothing counted) when the message was already parked in the dead-letter topic:
- * a redelivery of a dead letter whose offset was never committed. */
+ * *dead receives SIC_NOTE_TRYING, SIC_NOTE_DEAD or SIC_NOTE_PARKING (then *attempts is the count
+ * recorded before, nothing is counted). */
 int sic_store_note_attempt(sic_store *s, const sic_note_id *id, int *attempts, int *dead, sic_err *err);
+/* The message is given up: record that it is being parked, with the reason, before producing
+ * it to dead_topic (see engine/fleet/worker.c, dead_letter, for why this order). */
+int sic_store_note_parking(sic_store *s, const sic_note_id *id, const char *app_id, const char *reason,
+                           const char *dead_topic, sic_err *err);
+/* Reason and app id recorded by sic_store_note_parking (app_id "" when none). 1 found, 0 not. */
+int sic_store_note_parked(sic_store *s, const sic_note_id *id, char *reason, size_t nreason, char *app_id,
+                          size_t napp_id, sic_err *err);
 /* The message was handled: forget its attempts. */
 int sic_store_note_done(sic_store *s, const sic_note_id *id, sic_err *err);
 /* The message was parked in dead_topic after its attempts: record it as failed with reason. */

@@ -117,7 +117,17 @@ static const char migration_2[] =
   "CREATE TABLE source_watermarks ("
   " source TEXT PRIMARY KEY, watermark BIGINT NOT NULL, updated_ms BIGINT NOT NULL);";
 
-static const char *const migrations[SIC_STORE_SCHEMA_VERSION] = {migration_1, migration_2};
+/* Task rows by month: start_month on every task row; on PostgreSQL `tasks` becomes a table
+ * partitioned by it (partition.c, which holds the per-dialect steps). */
+
+/* One migration: SQL for both dialects, or a function when the dialects differ. */
+typedef struct migration {
+  const char *sql;                       /* portable SQL ({ID} replaced), NULL when fn is set */
+  int (*fn)(db *d, sic_err *err);        /* steps written in C, NULL when sql is set */
+} migration;
+
+static const migration migrations[SIC_STORE_SCHEMA_VERSION] = {
+  {migration_1, NULL}, {migration_2, NULL}, {NULL, store_migrate_partitions}};
 
 /* Replace every {ID} with the dialect's id column type. */
 static char *dialect_sql(const db *d, const char *sql) {
@@ -159,10 +169,16 @@ static int begin_locked(db *d, sic_err *err) {
 
 /* Apply migration `to` inside the caller's transaction. */
 static int apply(db *d, int to, sic_err *err) {
-  char *sql = dialect_sql(d, migrations[to - 1]);
-  if (!sql) return sic_err_set(err, SIC_ENOMEM, "out of memory");
-  int rc = db_exec(d, sql, err);
-  free(sql);
+  const migration *m = &migrations[to - 1];
+  int rc;
+  if (m->fn) {
+    rc = m->fn(d, err);
+  } else {
+    char *sql = dialect_sql(d, m->sql);
+    if (!sql) return sic_err_set(err, SIC_ENOMEM, "out of memory");
+    rc = db_exec(d, sql, err);
+    free(sql);
+  }
   if (rc) return sic_err_wrap(err, "schema migration %d: ", to);
   db_val v[1] = {db_int(to)};
   if (to == 1)

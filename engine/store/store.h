@@ -44,7 +44,7 @@
 #include "model/model.h"
 
 /* Schema version this build writes and understands. */
-enum { SIC_STORE_SCHEMA_VERSION = 2 };
+enum { SIC_STORE_SCHEMA_VERSION = 3 };
 
 /* The SIC_FFI regions of this header are the cdef of the Lua module sic.store (registered with
  * the host by engine/store/store_lua.c). */
@@ -194,6 +194,29 @@ int sic_store_find_checksum(sic_store *s, const char *checksum, int64_t *attempt
  * has none yet, SIC_E* on error. set replaces it (in its own transaction). */
 int sic_store_watermark_get(sic_store *s, const char *source, int64_t *ms, sic_err *err);
 int sic_store_watermark_set(sic_store *s, const char *source, int64_t ms, sic_err *err);
+
+/* ---- Retention of task rows (partition.c) ---- */
+
+/* One month whose task rows retention dropped (or, dry run, would drop). */
+typedef struct sic_store_retention_month {
+  int month;                             /* YYYYMM of the applications' start (UTC) */
+  int64_t task_rows;                     /* task rows it held */
+  int64_t attempts;                      /* attempts now marked tasks_stored = 0 (0 on a dry run) */
+} sic_store_retention_month;
+
+/* What sic_store_retention_run did; free with sic_store_retention_free. */
+typedef struct sic_store_retention {
+  sic_store_retention_month *months;     /* oldest first, owned */
+  size_t n;                              /* entries in months */
+  int partitioned;                       /* 1: PostgreSQL partitions dropped; 0: SQLite rows deleted */
+} sic_store_retention;
+
+/* Drop the task rows of every month before before_month (YYYYMM), in one transaction: on
+ * PostgreSQL each month's partition of tasks is detached and dropped, on SQLite its rows are
+ * deleted. The runs themselves (attempts, stages, findings, ...) stay, with tasks_stored = 0.
+ * Rows of applications without a start time (month 0) are never dropped. dry_run: only list. */
+int sic_store_retention_run(sic_store *s, int before_month, int dry_run, sic_store_retention *out, sic_err *err);
+void sic_store_retention_free(sic_store_retention *r);
 
 /* Hex SHA-256 over the stored bytes of the files, in order (zip members: the whole zip, once). */
 int sic_store_checksum_files(const char *const *paths, size_t n, char out[65], int64_t *total_size,

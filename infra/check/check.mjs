@@ -61,9 +61,21 @@ function checkSchemas(objects) {
   }
 }
 
+// The port a probe names (by name or number) in the container's ports.
+function probePort(c, probe) {
+  const p = probe?.httpGet?.port;
+  return typeof p === 'number' ? p : (c.ports || []).find((cp) => cp.name === p)?.containerPort;
+}
+
+const DEPLOYMENTS = ['sic-serve', 'sic-watch', 'sic-worker'];
+// Rules run where applications are analysed: serve and the workers; sic watch only lists logs.
+const WITH_RULES = ['sic-serve', 'sic-worker'];
+
 function checkDeployments(objects) {
   const deployments = objects.filter((o) => o.kind === 'Deployment');
-  must(deployments.length === 2, `expected the serve and worker Deployments, found ${deployments.length}`);
+  const names = deployments.map((d) => d.metadata.name).sort();
+  must(JSON.stringify(names) === JSON.stringify(DEPLOYMENTS),
+    `expected the Deployments ${DEPLOYMENTS.join(', ')}, found ${names.join(', ') || 'none'}`);
   for (const d of deployments) {
     const pod = d.spec.template.spec;
     const name = d.metadata.name;
@@ -72,16 +84,30 @@ function checkDeployments(objects) {
     for (const c of pod.containers) {
       must(c.livenessProbe?.httpGet?.path === '/healthz', `${name}/${c.name}: liveness probe must be /healthz`);
       must(c.readinessProbe?.httpGet?.path === '/readyz', `${name}/${c.name}: readiness probe must be /readyz`);
+      for (const probe of [c.livenessProbe, c.readinessProbe]) {
+        const port = probePort(c, probe);
+        must(port && (c.args || []).some((a) => /^--listen=/.test(a) && a.endsWith(`:${port}`)),
+          `${name}/${c.name}: probes port ${probe.httpGet.port}, but sic does not --listen there`);
+      }
       must(c.resources?.requests?.cpu && c.resources?.requests?.memory, `${name}/${c.name}: needs cpu and memory requests`);
       must(c.resources?.limits?.memory, `${name}/${c.name}: needs a memory limit`);
       must(c.securityContext?.allowPrivilegeEscalation === false, `${name}/${c.name}: privilege escalation must be off`);
       const env = Object.fromEntries((c.env || []).map((e) => [e.name, e]));
       must(env.SIC_STORE?.valueFrom?.secretKeyRef, `${name}/${c.name}: SIC_STORE must come from a Secret`);
-      must((c.args || []).some((a) => a.startsWith('--scripts=')), `${name}/${c.name}: rules must be mounted via --scripts`);
+      if (WITH_RULES.includes(name)) {
+        must((c.args || []).some((a) => a.startsWith('--scripts=')), `${name}/${c.name}: rules must be mounted via --scripts`);
+      }
     }
-    const rules = pod.volumes?.find((v) => v.configMap?.name === 'sic-rules');
-    must(rules, `${name}: the sic-rules ConfigMap is not mounted`);
+    if (WITH_RULES.includes(name)) {
+      const rules = pod.volumes?.find((v) => v.configMap?.name === 'sic-rules');
+      must(rules, `${name}: the sic-rules ConfigMap is not mounted`);
+    }
   }
+  // sic watch is a single poller (no leader election): one replica, never two during a rollout.
+  const watch = deployments.find((d) => d.metadata.name === 'sic-watch');
+  must(watch.spec.replicas === 1, `sic-watch: exactly one replica (a single poller), found ${watch.spec.replicas}`);
+  must(watch.spec.strategy?.type === 'Recreate', 'sic-watch: strategy Recreate, so a rollout never runs two pollers');
+  must(watch.spec.template.spec.containers[0].args?.[0] === 'watch', 'sic-watch: runs `sic watch`');
   const worker = deployments.find((d) => d.metadata.name === 'sic-worker');
   const env = worker.spec.template.spec.containers[0].env.map((e) => e.name);
   must(env.includes('SIC_GROUP_INSTANCE_ID'), 'sic-worker: static membership needs SIC_GROUP_INSTANCE_ID from the pod name');
@@ -179,7 +205,11 @@ function composeValidator() {
 function checkCompose(doc, validate) {
   must(validate(doc), `compose.yaml: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
   const s = doc.services;
-  for (const name of ['serve', 'worker', 'postgres', 'kafka']) must(s[name], `compose.yaml: service ${name} is missing`);
+  for (const name of ['serve', 'worker', 'watch', 'postgres', 'kafka']) must(s[name], `compose.yaml: service ${name} is missing`);
+  must(s.watch.command[0] === 'watch' && !s.watch.deploy?.replicas, 'compose.yaml: one sic watch');
+  const listen = s.watch.command.find((a) => a.startsWith('--listen='));
+  must(listen && s.watch.healthcheck?.test?.join(' ').includes(`:${listen.split(':').pop()}/healthz`),
+    'compose.yaml: the watch healthcheck must probe its --listen port');
   must(s.worker.deploy?.replicas === 2, 'compose.yaml: two workers');
   must(s.serve.command[0] === 'serve' && s.worker.command[0] === 'worker', 'compose.yaml: serve and worker commands');
 }
@@ -244,6 +274,14 @@ const SABOTAGE = [
   ['Cloud SQL public IP', (i) => { i.tf.resource.google_sql_database_instance.store[0].settings[0].ip_configuration[0].ipv4_enabled = true; }],
   ['compose port of the wrong type', (i) => { i.compose.services.serve.ports = [{ bogus: 1 }]; }],
   ['Dockerfile runs as root', (i) => { i.dockerfile = i.dockerfile.replace(/^USER .*$/m, 'USER root'); }],
+  ['sic-watch scaled to two', (i) => { i.overlays.gke.find((o) => o.metadata?.name === 'sic-watch').spec.replicas = 2; }],
+  ['sic-watch probed where it does not listen', (i) => {
+    const c = i.overlays.laptop.find((o) => o.metadata?.name === 'sic-watch').spec.template.spec.containers[0];
+    c.args = c.args.filter((a) => !a.startsWith('--listen='));
+  }],
+  ['sic-watch Deployment missing', (i) => {
+    i.overlays.gke = i.overlays.gke.filter((o) => !(o.kind === 'Deployment' && o.metadata.name === 'sic-watch'));
+  }],
   ['a kind with no schema', (i) => { i.overlays.laptop.push({ apiVersion: 'v1', kind: 'Pood', metadata: { name: 'x' } }); }],
 ];
 

@@ -1,7 +1,9 @@
 /* sic watch DIR --publish kafka://... against librdkafka's mock cluster: one notification per
  * log, keyed by application; a second poll publishes nothing; a grown log and a new log are
  * published on the next poll, the unchanged one is not (the watermark in the store); and the
- * notifications are what the consumers read (`sic ingest kafka://...` stores every log). */
+ * notifications are what the consumers read (`sic ingest kafka://...` stores every log).
+ * A long-running watch with --listen answers /healthz, /readyz and /metrics (its Kubernetes
+ * probes) and stops cleanly on SIGTERM. */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
@@ -59,6 +61,48 @@ static int read_topic(char *keys, size_t n, char *values, size_t nv) {
   return count;
 }
 
+/* Output of a shell command into out; its exit status. */
+static int sh(const char *cmd, char *out, size_t n) {
+  FILE *p = popen(cmd, "r");
+  size_t got = p ? fread(out, 1, n - 1, p) : 0;
+  out[got] = 0;
+  return p ? pclose(p) : -1;
+}
+
+/* `sic watch --listen 127.0.0.1:0` running: its probes, its metrics after the first poll, and a
+ * clean stop on SIGTERM (the way Kubernetes stops the pod). */
+static void check_probes(void) {
+  char cmd[2048], out[8192] = "", port[32] = "";
+  snprintf(cmd, sizeof cmd, "'%s' watch '%s/logs' --publish 'kafka://%s/watched' --store '%s' --interval 3600 "
+           "--listen 127.0.0.1:0 >'%s/probe.out' 2>&1 & echo $!", sic_bin, tmpdir, boot, store, tmpdir);
+  CHECK(sh(cmd, out, sizeof out) == 0, "start sic watch --listen");
+  int pid = atoi(out);
+  for (int tries = 0; tries < 200 && !port[0]; tries++) { /* the port is printed once it listens */
+    snprintf(cmd, sizeof cmd, "sed -n 's/.*on port \\([0-9]*\\).*/\\1/p' '%s/probe.out'", tmpdir);
+    sh(cmd, port, sizeof port);
+    port[strcspn(port, "\n")] = 0;
+    if (!port[0]) usleep(50000);
+  }
+  CHECK(port[0], "sic watch printed its port");
+  snprintf(cmd, sizeof cmd, "curl -fsS http://127.0.0.1:%s/healthz http://127.0.0.1:%s/readyz", port, port);
+  CHECK(sh(cmd, out, sizeof out) == 0 && strstr(out, "ok") && strstr(out, "ready"), "healthz/readyz: %s", out);
+  for (int tries = 0; tries < 200; tries++) { /* the first poll runs right after the start */
+    snprintf(cmd, sizeof cmd, "curl -fsS http://127.0.0.1:%s/metrics", port);
+    if (sh(cmd, out, sizeof out) == 0 && strstr(out, "sic_watch_polls_total 1\n")) break;
+    usleep(50000);
+  }
+  CHECK(strstr(out, "sic_watch_polls_total 1\n") && strstr(out, "sic_watch_poll_failures_total 0\n"),
+        "metrics: one poll, no failure:\n%s", out);
+  /* every log was published by the polls before: this one has nothing new */
+  CHECK(strstr(out, "sic_watch_published_total 0\n") != NULL, "metrics: nothing new published:\n%s", out);
+  const char *last = strstr(out, "\nsic_watch_last_success_timestamp_seconds ");
+  CHECK(last && atof(last + strlen("\nsic_watch_last_success_timestamp_seconds ")) > 1.7e9, "metrics: last success");
+  snprintf(cmd, sizeof cmd, "kill -TERM %d; while kill -0 %d 2>/dev/null; do sleep 0.1; done; cat '%s/probe.out'", pid,
+           pid, tmpdir);
+  sh(cmd, out, sizeof out);
+  CHECK(strstr(out, "0 notifications published") != NULL, "stopped on SIGTERM: %s", out);
+}
+
 int main(void) {
   const char *bin = getenv("SIC_BUILD_DIR");
   if (!bin) return 77;
@@ -105,6 +149,8 @@ int main(void) {
   CHECK(p && pclose(p) == 0, "ingest the notifications: %s", out);
   /* the log a was already grown when its first notification was read: its second one finds it stored */
   CHECK(strstr(out, "3 stored, 1 unchanged") != NULL, "three applications, the repeat of a harmless: %s", out);
+
+  check_probes();
 
   rd_kafka_mock_cluster_destroy(mc);
   rd_kafka_destroy(host);
