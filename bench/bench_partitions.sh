@@ -3,7 +3,7 @@
 # month costs with `sic store retention` (DETACH + DROP of its partition) next to a DELETE of the
 # same rows (the baseline an unpartitioned table would need, measured in the same run and rolled
 # back), and how long migrating a schema-2 store of the same rows in place takes, next to the
-# ingest that wrote them. Not part of `make bench` (bench/run.sh); run it by hand:
+# ingest that wrote them. In `make bench` (bench/run.sh, after store); alone:
 #
 #   bench/bench_partitions.sh BUILD_DIR        (SIC_BENCH_PART_TASKS: tasks per log, default 40000)
 #

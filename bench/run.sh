@@ -7,6 +7,7 @@
 #   rules  Lua rules through the FFI vs the same checks in C (bench/bench_rules.sh)
 #   analyze  all agents end to end vs parse-only on the largest real log (bench/bench_analyze.sh)
 #   store  history-store ingest, SQLite and PostgreSQL, vs plain bulk inserts (bench/bench_store.sh)
+#   partitions  dropping a month of task rows (sic store retention) vs DELETE, v2->v3 migration (bench/bench_partitions.sh)
 #   ml     native GBDT inference vs XGBoost's own predictor (bench/bench_ml.sh)
 #   rag    knowledge-base ingest, `sic ask`, FAISS approximate vs exact (bench/bench_rag.sh)
 #   http   sic serve under wrk vs a static file from the same server (bench/bench_http.sh)
@@ -136,7 +137,7 @@ run_one() {
   esac
 }
 
-all_benchmarks="parse rules analyze store ml rag http slowloris sources fleet"
+all_benchmarks="parse rules analyze store partitions ml rag http slowloris sources fleet"
 for name in ${SIC_BENCH:-$all_benchmarks}; do
   machine_note
   start=$(date +%s)
