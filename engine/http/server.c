@@ -30,6 +30,7 @@ int64_t http_now_ns(void) {
 /* ---- replies ---- */
 
 void http_reply_free(http_reply *r) {
+  if (r->stream.read && r->stream.free) r->stream.free(r->stream.ctx);
   if (r->body_ref) http_cache_release(r->body_ref);
   else if (!r->body_static) free(r->body);
   free(r->filename);
@@ -75,9 +76,35 @@ static int header_add(struct MHD_Response *resp, const char *k, const char *v) {
   return MHD_add_response_header(resp, k, v) == MHD_YES;
 }
 
+/* A streamed body: chunked (no Content-Length), produced as MHD asks for it. An error ends
+ * the answer early (MHD closes the connection: the client sees it cut). */
+static ssize_t stream_chunk(void *cls, uint64_t pos, char *buf, size_t max) {
+  sic_shs_stream *s = cls;
+  long n = s->read(s->ctx, (uint8_t *)buf, max);
+  return n > 0 ? (ssize_t)n : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_done(void *cls) {
+  sic_shs_stream *s = cls;
+  if (s->free) s->free(s->ctx);
+  free(s);
+}
+
+static struct MHD_Response *stream_response(http_reply *r) {
+  sic_shs_stream *s = malloc(sizeof *s);
+  if (!s) return NULL;
+  *s = r->stream;
+  struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256 * 1024, stream_chunk, s,
+                                                                stream_done);
+  if (!resp) free(s);
+  else memset(&r->stream, 0, sizeof r->stream); /* MHD owns it now */
+  return resp;
+}
+
 static enum MHD_Result queue_reply(sic_http *srv, struct MHD_Connection *c, http_req *rq, http_reply *r) {
   struct MHD_Response *resp;
-  if (r->body_static) resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_PERSISTENT);
+  if (r->stream.read) resp = stream_response(r);
+  else if (r->body_static) resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_PERSISTENT);
   else if (r->body_ref) {
     resp = MHD_create_response_from_buffer_with_free_callback_cls(r->len, r->body, http_cache_release, r->body_ref);
     if (resp) r->body_ref = r->body = NULL; /* MHD releases it when the response is destroyed */
