@@ -11,9 +11,10 @@
 #        SIC_BENCH_REPEAT  loads per configuration, best wins (default 2)
 #        SIC_SHARED_DATA   real logs to build the input from (default ../shared/data/real)
 # Target (issue 13): >= 0.8x local throughput, peak memory within a constant of the local load.
-# What the History Server path costs by nature: its /logs answer is a zip without
-# Content-Length or Range, which sources/ spools to an unlinked temporary file before reading
-# (docs/sources.md), and `sic serve` builds that zip (deflate) before sending it.
+# The History Server's /logs answer is a zip without Content-Length or Range: `sic serve` writes
+# it while sending it (deflate with data descriptors) and sources/ reads it as it arrives, on
+# the decode-ahead thread. Plain members are deflated at SIC_LOGS_ZIP_LEVEL (default 1); the
+# plain log is also served at level 0 (stored blocks) to show what compression costs.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,11 +62,13 @@ done
 
 # --- History Server: one `sic serve` per log (both hold the same application id) ---
 # Sets $served to the server's base URL (not run in a subshell: its pid must reach cleanup).
-start_serve() {
-  local name=$1 file=$2
+start_serve() { # name file [deflate level of plain members]
+  local name=$1 file=$2 level=${3:-}
   mkdir -p "$work/hs-$name"
-  ln -s "$file" "$work/hs-$name/$(basename "$file")"
-  "$build/sic" serve --logs "$work/hs-$name" --listen 127.0.0.1:0 >"$work/hs-$name.out" 2>"$work/hs-$name.err" &
+  # a hard link (or a copy): sic serve does not follow a symlink that leaves its log directory
+  ln "$file" "$work/hs-$name/$(basename "$file")" 2>/dev/null || cp "$file" "$work/hs-$name/"
+  SIC_LOGS_ZIP_LEVEL=$level "$build/sic" serve --logs "$work/hs-$name" --listen 127.0.0.1:0 \
+    >"$work/hs-$name.out" 2>"$work/hs-$name.err" &
   pids+=($!)
   for _ in $(seq 300); do grep -q 'listening on' "$work/hs-$name.out" 2>/dev/null && break; sleep 0.1; done
   served=$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/hs-$name.out")
@@ -74,7 +77,9 @@ start_serve plain "$log"
 hs_plain=$served
 start_serve zstd "$log.zstd"
 hs_zstd=$served
-[[ -n $hs_plain && -n $hs_zstd ]] || { echo "bench_sources: sic serve did not start" >&2; exit 1; }
+start_serve plain0 "$log" 0
+hs_plain0=$served
+[[ -n $hs_plain && -n $hs_zstd && -n $hs_plain0 ]] || { echo "bench_sources: sic serve did not start" >&2; exit 1; }
 
 result() { sed -n 's/^RESULT .*\<'"$2"'=\([^ ]*\).*/\1/p' <<<"$1"; }
 declare -A out
@@ -92,6 +97,7 @@ app=$(sed -n 's/.*"id" *: *"\([^"]*\)".*/\1/p' <<<"$(curl -s "$hs_plain/api/v1/a
 run "local plain"  1 "$log"
 run "s3 plain"     2 "s3://bench/$(basename "$log")"
 run "hs plain"     2 "$hs_plain/api/v1/applications/$app"
+run "hs0 plain"    2 "$hs_plain0/api/v1/applications/$app"
 run "local zstd"   2 "$log.zstd"
 run "s3 zstd"      2 "s3://bench/$(basename "$log").zstd"
 run "hs zstd"      2 "$hs_zstd/api/v1/applications/$app"
@@ -100,7 +106,8 @@ echo "-- summary (MB/s = 10^6 decompressed bytes per wall second; RSS = peak ano
 printf '  %-14s %10s %10s %8s   %10s %10s %10s   %s\n' source MB/s local ratio "peak RSS" local "extra" target
 for codec in plain zstd; do
   lw=$(result "${out[local $codec]}" mbps_wall); lr=$(result "${out[local $codec]}" peak_anon)
-  for src in s3 hs; do
+  for src in s3 hs hs0; do
+    [[ -n ${out[$src $codec]:-} ]] || continue
     w=$(result "${out[$src $codec]}" mbps_wall); r=$(result "${out[$src $codec]}" peak_anon)
     awk -v n="$src $codec" -v w="$w" -v lw="$lw" -v r="$r" -v lr="$lr" 'BEGIN {
       ratio = lw > 0 ? w / lw : 0
@@ -109,4 +116,5 @@ for codec in plain zstd; do
   done
 done
 echo "note: local plain is parsed zero-copy from its mmap on one thread; remote bytes are copied through"
-echo "      the decode-ahead thread. hs includes sic serve building the zip and the spool to \$TMPDIR."
+echo "      the decode-ahead thread. hs includes sic serve writing the zip (plain deflated at level 1;"
+echo "      hs0: level 0, stored blocks) on the same machine; zstd members are sent at level 0."
