@@ -13,8 +13,9 @@
 # Target (issue 13): >= 0.8x local throughput, peak memory within a constant of the local load.
 # The History Server's /logs answer is a zip without Content-Length or Range: `sic serve` writes
 # it while sending it (deflate with data descriptors) and sources/ reads it as it arrives, on
-# the decode-ahead thread. Plain members are deflated at SIC_LOGS_ZIP_LEVEL (default 1); the
-# plain log is also served at level 0 (stored blocks) to show what compression costs.
+# the decode-ahead thread. sic serve sends plain members at deflate level 0 (stored blocks) to
+# a reader on its own machine, level 1 to others: "hs1" serves the plain log at level 1
+# (SIC_LOGS_ZIP_LEVEL=1) to show what a remote reader's compression costs.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,9 +78,9 @@ start_serve plain "$log"
 hs_plain=$served
 start_serve zstd "$log.zstd"
 hs_zstd=$served
-start_serve plain0 "$log" 0
-hs_plain0=$served
-[[ -n $hs_plain && -n $hs_zstd && -n $hs_plain0 ]] || { echo "bench_sources: sic serve did not start" >&2; exit 1; }
+start_serve plain1 "$log" 1
+hs_plain1=$served
+[[ -n $hs_plain && -n $hs_zstd && -n $hs_plain1 ]] || { echo "bench_sources: sic serve did not start" >&2; exit 1; }
 
 result() { sed -n 's/^RESULT .*\<'"$2"'=\([^ ]*\).*/\1/p' <<<"$1"; }
 declare -A out
@@ -97,7 +98,7 @@ app=$(sed -n 's/.*"id" *: *"\([^"]*\)".*/\1/p' <<<"$(curl -s "$hs_plain/api/v1/a
 run "local plain"  1 "$log"
 run "s3 plain"     2 "s3://bench/$(basename "$log")"
 run "hs plain"     2 "$hs_plain/api/v1/applications/$app"
-run "hs0 plain"    2 "$hs_plain0/api/v1/applications/$app"
+run "hs1 plain"    2 "$hs_plain1/api/v1/applications/$app"
 run "local zstd"   2 "$log.zstd"
 run "s3 zstd"      2 "s3://bench/$(basename "$log").zstd"
 run "hs zstd"      2 "$hs_zstd/api/v1/applications/$app"
@@ -106,7 +107,7 @@ echo "-- summary (MB/s = 10^6 decompressed bytes per wall second; RSS = peak ano
 printf '  %-14s %10s %10s %8s   %10s %10s %10s   %s\n' source MB/s local ratio "peak RSS" local "extra" target
 for codec in plain zstd; do
   lw=$(result "${out[local $codec]}" mbps_wall); lr=$(result "${out[local $codec]}" peak_anon)
-  for src in s3 hs hs0; do
+  for src in s3 hs hs1; do
     [[ -n ${out[$src $codec]:-} ]] || continue
     w=$(result "${out[$src $codec]}" mbps_wall); r=$(result "${out[$src $codec]}" peak_anon)
     awk -v n="$src $codec" -v w="$w" -v lw="$lw" -v r="$r" -v lr="$lr" 'BEGIN {
@@ -116,5 +117,5 @@ for codec in plain zstd; do
   done
 done
 echo "note: local plain is parsed zero-copy from its mmap on one thread; remote bytes are copied through"
-echo "      the decode-ahead thread. hs includes sic serve writing the zip (plain deflated at level 1;"
-echo "      hs0: level 0, stored blocks) on the same machine; zstd members are sent at level 0."
+echo "      the decode-ahead thread. hs includes sic serve writing the zip on the same machine (deflate"
+echo "      level 0 to a loopback reader; hs1: level 1, what a remote reader gets for plain members)."

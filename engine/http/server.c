@@ -90,10 +90,22 @@ static void stream_done(void *cls) {
   free(s);
 }
 
-static struct MHD_Response *stream_response(http_reply *r) {
+/* The client is on this machine (a loopback address). */
+static int peer_is_local(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+  if (!sa) return 0;
+  if (sa->sa_family == AF_INET) return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+  if (sa->sa_family != AF_INET6) return 0;
+  const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+  return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+static struct MHD_Response *stream_response(struct MHD_Connection *c, http_reply *r) {
   sic_shs_stream *s = malloc(sizeof *s);
   if (!s) return NULL;
   *s = r->stream;
+  if (s->peer_local && peer_is_local(c)) s->peer_local(s->ctx); /* bytes are free: do not compress them */
   struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256 * 1024, stream_chunk, s,
                                                                 stream_done);
   if (!resp) free(s);
@@ -103,7 +115,7 @@ static struct MHD_Response *stream_response(http_reply *r) {
 
 static enum MHD_Result queue_reply(sic_http *srv, struct MHD_Connection *c, http_req *rq, http_reply *r) {
   struct MHD_Response *resp;
-  if (r->stream.read) resp = stream_response(r);
+  if (r->stream.read) resp = stream_response(c, r);
   else if (r->body_static) resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_PERSISTENT);
   else if (r->body_ref) {
     resp = MHD_create_response_from_buffer_with_free_callback_cls(r->len, r->body, http_cache_release, r->body_ref);

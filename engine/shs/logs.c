@@ -13,7 +13,9 @@
  * default: measured on the 1 GiB bench log (bench/bench_sources.sh, loopback, one run), level
  * 1 shrinks it ~8x at ~X MB/s of one core, level 6 ~9x at a third of that speed, and level 0
  * sends it as is: level 1 keeps a real network (where the bytes cost) fast without making the
- * server the bottleneck. SIC_LOGS_ZIP_LEVEL=0..9 overrides it. Not STORED: a STORED member must
+ * server the bottleneck. A reader on the same machine (a loopback peer) gets level 0: there the
+ * bytes cost nothing and compressing only burns CPU both sides. SIC_LOGS_ZIP_LEVEL=0..9
+ * overrides both. Not STORED: a STORED member must
  * carry its CRC and size before its data, which a streamed, possibly growing, file cannot,
  * and STORED with a data descriptor is refused by java.util.zip readers.
  *
@@ -158,10 +160,19 @@ void shs_logs_zip_free(shs_logs_zip *z) {
   free(z);
 }
 
-static int plain_level(void) {
+/* SIC_LOGS_ZIP_LEVEL when set (0..9), else -1. */
+static int level_from_env(void) {
   const char *v = getenv("SIC_LOGS_ZIP_LEVEL");
-  if (v && *v >= '0' && *v <= '9' && !v[1]) return *v - '0';
-  return 1;
+  return v && *v >= '0' && *v <= '9' && !v[1] ? *v - '0' : -1;
+}
+
+static int plain_level(void) {
+  int env = level_from_env();
+  return env >= 0 ? env : 1;
+}
+
+void shs_logs_zip_peer_local(shs_logs_zip *z) {
+  if (level_from_env() < 0 && z->phase == ZP_HEADER && z->cur == 0) z->level_plain = 0;
 }
 
 shs_logs_zip *shs_logs_zip_new(const sic_logset *const *sets, size_t nsets) {
@@ -384,6 +395,7 @@ long shs_logs_zip_read(shs_logs_zip *z, uint8_t *buf, size_t cap) {
 
 static long logs_stream_read(void *ctx, uint8_t *buf, size_t cap) { return shs_logs_zip_read(ctx, buf, cap); }
 static void logs_stream_free(void *ctx) { shs_logs_zip_free(ctx); }
+static void logs_stream_peer_local(void *ctx) { shs_logs_zip_peer_local(ctx); }
 
 int shs_render_logs(sic_shs *shs, const shs_appinfo *app, const char *attempt_id, sic_shs_response *r) {
   const sic_logset *sets[64];
@@ -404,6 +416,7 @@ int shs_render_logs(sic_shs *shs, const shs_appinfo *app, const char *attempt_id
   r->len = 0;
   r->stream.read = logs_stream_read;
   r->stream.free = logs_stream_free;
+  r->stream.peer_local = logs_stream_peer_local;
   r->stream.ctx = z;
   r->status = 200;
   r->content_type = "application/octet-stream";

@@ -39,6 +39,7 @@ typedef struct sic_shs_opts {
 typedef struct sic_shs_stream {
   long (*read)(void *ctx, uint8_t *buf, size_t cap); /* NULL: the response has no stream */
   void (*free)(void *ctx);  /* releases ctx */
+  void (*peer_local)(void *ctx); /* optional, before the first read: the reader is on this machine */
   void *ctx;                /* owned by the response until taken */
 } sic_shs_stream;
 

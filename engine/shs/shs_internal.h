@@ -241,6 +241,8 @@ typedef struct shs_logs_zip shs_logs_zip;
 shs_logs_zip *shs_logs_zip_new(const sic_logset *const *sets, size_t nsets);
 long shs_logs_zip_read(shs_logs_zip *z, uint8_t *buf, size_t cap);
 uint64_t shs_logs_zip_file_read(const shs_logs_zip *z); /* file bytes read so far */
+/* The reader is on this machine: plain members at level 0 (unless SIC_LOGS_ZIP_LEVEL is set). */
+void shs_logs_zip_peer_local(shs_logs_zip *z);
 void shs_logs_zip_free(shs_logs_zip *z);
 
 /* sic_qsort (core/sort.h) with a context pointer handed to cmp (glibc qsort_r): no global sort state, so

@@ -368,6 +368,17 @@ static void test_serve_writer(void) {
   CHECK(total < (size_t)st.st_size / 4, "plain JSON is deflated (%zu of %lld bytes)", total, (long long)st.st_size);
   shs_logs_zip_free(z);
   sic_logsets_free(&sets);
+  /* a reader on the same machine gets level 0: stored blocks, the log's size and a little */
+  CHECK_EQ_INT(sic_logset_scan(logpath, &sets, &err), 0);
+  one = &sets.items[0];
+  z = shs_logs_zip_new(&one, 1);
+  shs_logs_zip_peer_local(z);
+  total = 0;
+  while ((got = shs_logs_zip_read(z, buf, sizeof buf)) > 0) total += (size_t)got;
+  CHECK(total > (size_t)st.st_size && total < (size_t)st.st_size + 4096, "level 0: %zu bytes for %lld", total,
+        (long long)st.st_size);
+  shs_logs_zip_free(z);
+  sic_logsets_free(&sets);
   snprintf(cmd, sizeof cmd, "unzip -tq '%s' >/dev/null", zippath);
   CHECK(system(cmd) == 0, "unzip -t accepts the answer");
   /* and the local readers (libzip, the central directory) read the same bytes */
