@@ -7,6 +7,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
+
 #define SIG_LOCAL 0x04034b50u
 #define SIG_DESCRIPTOR 0x08074b50u
 #define SIG_CENTRAL 0x02014b50u
@@ -172,7 +174,7 @@ static int read_local_header(zip_stream *z, sic_err *err) {
   z->pos += (size_t)30 + name_len + extra_len;
   if (flags & 1) return sic_err_set(err, SIC_EUNSUPPORTED, "%s: member %s is encrypted", z->display, z->name);
   z->in_used = z->out = 0;
-  z->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+  z->crc = 0;
   z->data_end = 0;
   z->state = ZS_DATA;
   if (method == 8 && inflateReset(&z->zs) != Z_OK)
@@ -260,7 +262,7 @@ static int read_stored_scan(zip_stream *z, uint8_t *buf, size_t cap, size_t *got
   z->pos += n;
   z->in_used += n;
   z->out += n;
-  z->crc = (uint32_t)crc32(z->crc, buf, (uInt)n);
+  z->crc = sic_crc32(z->crc, buf, n);
   *got = n;
   return 0;
 }
@@ -315,7 +317,7 @@ int zs_read(zip_stream *z, uint8_t *buf, size_t cap, size_t *got, sic_err *err) 
       rc = z->m.method == 0 ? read_stored(z, buf, cap, &n, err) : read_deflate(z, buf, cap, &n, err);
       if (!rc && n) {
         z->out += n;
-        z->crc = (uint32_t)crc32(z->crc, buf, (uInt)n);
+        z->crc = sic_crc32(z->crc, buf, n);
       }
       if (!rc && (z->m.method == 0 ? !n : z->data_end)) rc = check_member_end(z, err);
     } else {

@@ -31,6 +31,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
+
 #include "eventlog/codec.h"
 #include "shs/shs_internal.h"
 
@@ -307,7 +309,7 @@ static int member_open(shs_logs_zip *z, zip_out_entry *e) {
   z->zs.avail_in = 0;
   if (deflateReset(&z->zs) != Z_OK) return -1;
   if (deflateParams(&z->zs, c == SIC_CODEC_NONE ? z->level_plain : 0, Z_DEFAULT_STRATEGY) != Z_OK) return -1;
-  e->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+  e->crc = 0;
   return 0;
 }
 
@@ -321,7 +323,7 @@ static int member_data(shs_logs_zip *z, zip_out_entry *e, uint8_t *out, size_t c
       while (n < 0 && errno == EINTR);
       if (n < 0) return -1;
       if (n == 0) z->file_eof = 1;
-      e->crc = (uint32_t)crc32(e->crc, z->in, (uInt)n);
+      e->crc = sic_crc32(e->crc, z->in, (size_t)n);
       e->usize += (uint64_t)n;
       z->file_read += (uint64_t)n;
       z->zs.next_in = z->in;
