@@ -22,26 +22,18 @@
  * bytes that are not a zip are errors at once. */
 #include "sources/source_internal.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "eventlog/codec.h"
+#include "sources/hs_layout.h"
 #include "sources/zipstream.h"
 
 #define HEAD_MIN 64             /* member bytes needed to recognise a codec by its magic */
 #define PRIME_MAX (64u << 10)   /* decoded bytes looked at to recognise an event log */
 #define IN_START (1u << 20)     /* member input window for compressed parts */
 #define IN_MAX (64u << 20)      /* it grows up to this (lz4-java blocks reach 32 MiB) */
-
-typedef enum part_kind {
-  PK_NONE = 0,          /* not a part of a log (directory, marker, checksum ...) */
-  PK_FILE,              /* a file that may be an event log on its own */
-  PK_ROLLING,           /* eventlog_v2_<app>/events_<n>_<app>[.codec][.compact] */
-  PK_LEGACY,            /* <dir>/EVENT_LOG_<n> */
-  PK_DATABRICKS         /* <dir>/eventlog, <dir>/eventlog-YYYY-MM-DD--HH-MM[.codec] */
-} part_kind;
 
 /* A part of the log met in the answer. */
 typedef struct seen_part {
@@ -96,82 +88,6 @@ typedef struct hs_log {
   int pending_rc;       /* a decoder error held back until the bytes before it are handed out */
   sic_err pending_err;  /* its message */
 } hs_log;
-
-/* ---- names (the layout rules of engine/eventlog/logset.c, by member name) ---- */
-
-static int has_suffix(const char *s, const char *suffix) {
-  size_t n = strlen(s), m = strlen(suffix);
-  return n >= m && !strcmp(s + n - m, suffix);
-}
-
-static int has_prefix(const char *s, const char *p) { return !strncmp(s, p, strlen(p)); }
-
-static const char *parse_index(const char *s, long long *v) {
-  if (!isdigit((unsigned char)*s)) return NULL;
-  long long x = 0;
-  while (isdigit((unsigned char)*s)) {
-    if (x > 1000000000000LL) return NULL;
-    x = x * 10 + (*s++ - '0');
-  }
-  *v = x;
-  return s;
-}
-
-static int skip_by_name(const char *name) {
-  return name[0] == '.' || has_suffix(name, ".crc") || has_suffix(name, ".sparklens.json") ||
-         !strcmp(name, "_SUCCESS") || has_suffix(name, ".md") || has_suffix(name, ".txt");
-}
-
-static int is_databricks_rolled(const char *name) {
-  static const char pattern[] = "eventlog-DDDD-DD-DD--DD-DD";
-  size_t n = sizeof pattern - 1;
-  if (strlen(name) < n) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (pattern[i] == 'D' ? !isdigit((unsigned char)name[i]) : name[i] != pattern[i]) return 0;
-  const char *rest = name + n;
-  return !*rest || sic_codec_from_name(name) != SIC_CODEC_NONE || !strcmp(rest, ".inprogress");
-}
-
-/* Kind of a member, its directory length (up to and including the last '/') and order key:
- * rolling index * 2 + (not compact), legacy index, Databricks 0 for rolled parts, 1 for the
- * current one (ties are broken by name). */
-static part_kind classify(hs_log *h, const char *member, size_t *dir_len, long long *key, int *compact) {
-  const char *slash = strrchr(member, '/');
-  const char *base = slash ? slash + 1 : member;
-  *dir_len = (size_t)(base - member);
-  *compact = 0;
-  if (!*base || skip_by_name(base)) return PK_NONE;
-  const char *dir = member;
-  for (const char *p = member; p + 1 < base; p++)
-    if (*p == '/') dir = p + 1;
-  long long idx;
-  const char *after;
-  if (*dir_len && has_prefix(dir, "eventlog_v2_")) {
-    if (!has_prefix(base, "events_") || !(after = parse_index(base + 7, &idx)) || *after != '_') return PK_NONE;
-    *compact = has_suffix(base, ".compact");
-    *key = idx * 2 + !*compact;
-    return PK_ROLLING;
-  }
-  if (has_prefix(base, "EVENT_LOG_") && (after = parse_index(base + 10, &idx)) && !*after) {
-    *key = idx;
-    return PK_LEGACY;
-  }
-  if (has_prefix(base, "COMPRESSION_CODEC_")) {
-    char lower[64];
-    size_t n = 0;
-    for (const char *p = base + 18; *p && n < sizeof lower - 1; p++) lower[n++] = (char)tolower((unsigned char)*p);
-    lower[n] = 0;
-    h->hint = strstr(lower, "lz4") ? SIC_CODEC_LZ4 : strstr(lower, "lzf") ? SIC_CODEC_LZF
-              : strstr(lower, "snappy") ? SIC_CODEC_SNAPPY : strstr(lower, "zstd") ? SIC_CODEC_ZSTD : h->hint;
-    return PK_NONE;
-  }
-  if (has_prefix(base, "SPARK_VERSION_") || !strcmp(base, "APPLICATION_COMPLETE")) return PK_NONE;
-  if (!strcmp(base, "eventlog") || !strcmp(base, "eventlog.inprogress") || is_databricks_rolled(base)) {
-    *key = has_prefix(base, "eventlog-") ? 0 : 1;
-    return PK_DATABRICKS;
-  }
-  return PK_FILE;
-}
 
 /* ---- bookkeeping ---- */
 
@@ -403,7 +319,7 @@ static int part_start(hs_log *h, const zs_member *m, part_kind kind, sic_err *er
     if (!got) break;
     h->pend_len += got;
   }
-  if (!h->pend_len && has_suffix(m->name, ".inprogress")) return 1; /* an application just started */
+  if (!h->pend_len && hs_has_suffix(m->name, ".inprogress")) return 1; /* an application just started */
   return sic_looks_like_events(h->pend, h->pend_len);
 }
 
@@ -421,7 +337,7 @@ static int consider(hs_log *h, const zs_member *m, sic_err *err) {
   size_t dir_len;
   long long key = 0;
   int compact, rc;
-  part_kind kind = classify(h, m->name, &dir_len, &key, &compact);
+  part_kind kind = hs_classify(m->name, &dir_len, &key, &compact, &h->hint);
   if (kind == PK_NONE) return 0;
   if (h->pass > 1) { /* the order is known: only the next part of the plan */
     if (h->ndone >= h->nplan || strcmp(m->name, h->seen[h->plan[h->ndone]].name)) return 0;
