@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 # sync with the pkg_check_modules/find_* calls in CMakeLists.txt.
 DEBIAN_PACKAGES = build-essential make cmake pkg-config ninja-build git \
   libluajit-5.1-dev luajit lua-lpeg lua-busted lua-cjson \
-  libzstd-dev liblz4-dev libsnappy-dev liblzf-dev libxxhash-dev zlib1g-dev libzip-dev zip unzip zstd \
+  libzstd-dev liblz4-dev libsnappy-dev liblzf-dev libxxhash-dev zlib1g-dev libzip-dev zip unzip zstd libdeflate-dev \
   libreadline-dev libsqlite3-dev sqlite3 libpq-dev postgresql libcurl4-openssl-dev libssl-dev librdkafka-dev \
   libmicrohttpd-dev wrk curl chromium python3 clang libclang-rt-14-dev llvm nodejs \
   libfaiss-dev libopenblas-dev liblapacke-dev libomp-dev libxgboost-dev \

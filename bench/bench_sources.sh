@@ -10,11 +10,13 @@
 # env:   SIC_BENCH_MB      size of the generated log in MiB (default 1024, as bench/run.sh)
 #        SIC_BENCH_REPEAT  loads per configuration, best wins (default 2)
 #        SIC_SHARED_DATA   real logs to build the input from (default ../shared/data/real)
-#        SIC_BENCH_SOURCES which remotes: "s3 hs" (default), "s3" or "hs" 
+#        SIC_BENCH_SOURCES which remotes: "s3 hs" (default), "s3" or "hs"
 # Target (issue 13): >= 0.8x local throughput, peak memory within a constant of the local load.
-# What the History Server path costs by nature: its /logs answer is a zip without
-# Content-Length or Range, which sources/ spools to an unlinked temporary file before reading
-# (docs/sources.md), and `sic serve` builds that zip (deflate) before sending it.
+# The History Server's /logs answer is a zip without Content-Length or Range: `sic serve` writes
+# it while sending it (deflate with data descriptors) and sources/ reads it as it arrives, on
+# the decode-ahead thread. sic serve sends plain members at deflate level 0 (stored blocks) to
+# a reader on its own machine, level 1 to others: "hs1" serves the plain log at level 1
+# (SIC_LOGS_ZIP_LEVEL=1) to show what a remote reader's compression costs.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,11 +66,13 @@ done
 
 # --- History Server: one `sic serve` per log (both hold the same application id) ---
 # Sets $served to the server's base URL (not run in a subshell: its pid must reach cleanup).
-start_serve() {
-  local name=$1 file=$2
+start_serve() { # name file [deflate level of plain members]
+  local name=$1 file=$2 level=${3:-}
   mkdir -p "$work/hs-$name"
-  ln -s "$file" "$work/hs-$name/$(basename "$file")"
-  "$build/sic" serve --logs "$work/hs-$name" --listen 127.0.0.1:0 >"$work/hs-$name.out" 2>"$work/hs-$name.err" &
+  # a hard link (or a copy): sic serve does not follow a symlink that leaves its log directory
+  ln "$file" "$work/hs-$name/$(basename "$file")" 2>/dev/null || cp "$file" "$work/hs-$name/"
+  SIC_LOGS_ZIP_LEVEL=$level "$build/sic" serve --logs "$work/hs-$name" --listen 127.0.0.1:0 \
+    >"$work/hs-$name.out" 2>"$work/hs-$name.err" &
   pids+=($!)
   for _ in $(seq 300); do grep -q 'listening on' "$work/hs-$name.out" 2>/dev/null && break; sleep 0.1; done
   served=$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/hs-$name.out")
@@ -78,7 +82,9 @@ if want hs; then
   hs_plain=$served
   start_serve zstd "$log.zstd"
   hs_zstd=$served
-  [[ -n $hs_plain && -n $hs_zstd ]] || { echo "bench_sources: sic serve did not start" >&2; exit 1; }
+  start_serve plain1 "$log" 1
+  hs_plain1=$served
+  [[ -n $hs_plain && -n $hs_zstd && -n $hs_plain1 ]] || { echo "bench_sources: sic serve did not start" >&2; exit 1; }
 fi
 
 result() { sed -n 's/^RESULT .*\<'"$2"'=\([^ ]*\).*/\1/p' <<<"$1"; }
@@ -97,6 +103,7 @@ want hs && app=$(sed -n 's/.*"id" *: *"\([^"]*\)".*/\1/p' <<<"$(curl -s "$hs_pla
 run "local plain"  1 "$log"
 want s3 && run "s3 plain"     2 "s3://bench/$(basename "$log")"
 want hs && run "hs plain"     2 "$hs_plain/api/v1/applications/$app"
+want hs && run "hs1 plain"    2 "$hs_plain1/api/v1/applications/$app"
 run "local zstd"   2 "$log.zstd"
 want s3 && run "s3 zstd"      2 "s3://bench/$(basename "$log").zstd"
 want hs && run "hs zstd"      2 "$hs_zstd/api/v1/applications/$app"
@@ -105,7 +112,8 @@ echo "-- summary (MB/s = 10^6 decompressed bytes per wall second; RSS = peak ano
 printf '  %-14s %10s %10s %8s   %10s %10s %10s   %s\n' source MB/s local ratio "peak RSS" local "extra" target
 for codec in plain zstd; do
   lw=$(result "${out[local $codec]}" mbps_wall); lr=$(result "${out[local $codec]}" peak_anon)
-  for src in $sources; do
+  for src in s3 hs hs1; do
+    [[ -n ${out[$src $codec]:-} ]] || continue
     w=$(result "${out[$src $codec]}" mbps_wall); r=$(result "${out[$src $codec]}" peak_anon)
     awk -v n="$src $codec" -v w="$w" -v lw="$lw" -v r="$r" -v lr="$lr" 'BEGIN {
       ratio = lw > 0 ? w / lw : 0
@@ -114,4 +122,5 @@ for codec in plain zstd; do
   done
 done
 echo "note: local plain is parsed zero-copy from its mmap on one thread; remote bytes are copied through"
-echo "      the decode-ahead thread. hs includes sic serve building the zip and the spool to \$TMPDIR."
+echo "      the decode-ahead thread. hs includes sic serve writing the zip on the same machine (deflate"
+echo "      level 0 to a loopback reader; hs1: level 1, what a remote reader gets for plain members)."

@@ -7,7 +7,7 @@
  * The listing has no paging, so it is windowed by end date: ask for `limit` applications,
  * then again with maxEndDate = the oldest end time seen, until a window brings nothing new
  * (attempts are deduplicated on application id, attempt id and lastUpdated). Each attempt
- * becomes one logset with one part, its /logs zip, read through zip_spool_open.
+ * becomes one logset with one part, its /logs zip, read as it arrives through hs_logs_open.
  *
  * Credentials (first found): SIC_HTTP_TOKEN (bearer), user:password in the URL or
  * SIC_HTTP_USER/SIC_HTTP_PASSWORD (Basic), SIC_HTTP_AUTH=negotiate (SPNEGO with the user's
@@ -316,7 +316,7 @@ static int add_logset(sic_source *s, sic_logsets *out, const hs_attempt *a, sic_
   set->in_progress = !a->completed;
   set->mtime_ms = a->last_updated;
   set->total_size = 0;
-  p->codec = SIC_CODEC_NONE; /* the spool reader hands out decompressed bytes */
+  p->codec = SIC_CODEC_NONE; /* the /logs reader hands out decompressed bytes */
   p->size = -1;
   p->mtime_ms = a->last_updated;
   p->source = &s->part;
@@ -347,7 +347,7 @@ static int hs_scan(sic_source *s, sic_logsets *out, sic_err *err) {
 static int hs_open_part(sic_source *s, const sic_logpart *part, sic_reader **out, sic_err *err) {
   http_req req = {.url = part->path, .display = part->path, .auth = &s->auth, .settings = &s->settings,
                   .length = -1};
-  return zip_spool_open(&req, out, err);
+  return hs_logs_open(&req, out, err);
 }
 
 /* Entries are "<appId>[/<attemptId>]"; one page (the windows are walked inside). */

@@ -36,6 +36,10 @@ typedef struct http_reader {
   int attempt;          /* transfers started */
   int64_t last_byte_ms; /* monotonic time of the last byte received (or of the transfer's start) */
   int answered;         /* the current transfer received a header line */
+  uint8_t *direct;      /* the consumer's buffer while a read waits with nothing buffered: body
+                           bytes go straight there (one copy less), the rest to buf */
+  size_t direct_cap;    /* its room */
+  size_t direct_len;    /* bytes put there */
 } http_reader;
 
 static int64_t now_ms(void) {
@@ -136,6 +140,15 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud) {
     r->skip -= (int64_t)drop;
     p += drop;
     keep -= drop;
+  }
+  if (r->direct && r->pos == r->len && r->direct_len < r->direct_cap) { /* in order: nothing buffered */
+    size_t take = keep < r->direct_cap - r->direct_len ? keep : r->direct_cap - r->direct_len;
+    memcpy(r->direct + r->direct_len, p, take);
+    r->direct_len += take;
+    r->delivered += (int64_t)take;
+    p += take;
+    keep -= take;
+    if (!keep) return n;
   }
   if (r->len + keep > r->cap && r->pos) { /* out of room at the end: move the unread bytes down */
     memmove(r->buf, r->buf + r->pos, r->len - r->pos);
@@ -404,7 +417,7 @@ static int transfer_finished(http_reader *r, CURLcode c, sic_err *err) {
 
 /* Drive libcurl until body bytes are buffered, the body ends, or it fails. */
 static int pump(http_reader *r, sic_err *err) {
-  while (r->pos == r->len && !r->eof) {
+  while (r->pos == r->len && !r->eof && !r->direct_len) {
     if (!r->easy) {
       int rc = transfer_start(r, err);
       if (rc) return rc;
@@ -425,7 +438,7 @@ static int pump(http_reader *r, sic_err *err) {
       if (rc < 0) return rc;
       break; /* rc 0: eof; rc 1: next loop turn starts the retry */
     }
-    if (r->pos == r->len && !r->eof && r->easy && running) {
+    if (r->pos == r->len && !r->eof && !r->direct_len && r->easy && running) {
       curl_multi_poll(r->multi, NULL, 0, 200, NULL);
       /* An answer that stops arriving: libcurl's low-speed check averages over seconds of
        * history, so the stall timeout is enforced here, from the last byte received; before the
@@ -444,8 +457,20 @@ static int pump(http_reader *r, sic_err *err) {
 static int reader_read(sic_reader *base, uint8_t *buf, size_t cap, size_t *got, sic_err *err) {
   http_reader *r = (http_reader *)base;
   *got = 0;
+  if (r->pos == r->len && cap >= 65536) { /* a big read with nothing buffered: receive into it */
+    r->direct = buf;
+    r->direct_cap = cap;
+    r->direct_len = 0;
+  }
   int rc = pump(r, err);
+  size_t direct = r->direct_len;
+  r->direct = NULL;
+  r->direct_cap = r->direct_len = 0;
   if (rc) return rc;
+  if (direct) {
+    *got = direct;
+    return 0;
+  }
   size_t n = r->len - r->pos;
   if (n > cap) n = cap;
   memcpy(buf, r->buf + r->pos, n);

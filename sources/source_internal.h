@@ -46,10 +46,10 @@ int source_azure_init(sic_source *s, const sic_uri *u, sic_err *err);
 /* 1 when an http(s) URL names Azure Blob / ADLS (*.blob|dfs.core.windows.net), not a History Server. */
 int source_is_azure_https(const sic_uri *u);
 
-/* Spool a zip answer (no Content-Length, no Range: its member list is at its end) to an
- * unlinked temporary file, then read the one event log inside it through the local readers.
- * The reader yields that log's decompressed bytes. */
-int zip_spool_open(const http_req *req, sic_reader **out, sic_err *err);
+/* Read a History Server /logs answer (a zip streamed without Content-Length or Range) as
+ * it arrives, without a local copy (hs_logs.c): the reader yields the decompressed bytes of
+ * the one event log inside, parts in reading order. */
+int hs_logs_open(const http_req *req, sic_reader **out, sic_err *err);
 
 /* A reader over an open file (taken over; path copied for messages). */
 int file_reader_from_fd(int fd, const char *path, sic_reader **out, sic_err *err);

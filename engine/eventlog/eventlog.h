@@ -131,6 +131,9 @@ int sic_path_is_uri(const char *path); /* 1 for "scheme://...", 0 for a local pa
 sic_codec sic_codec_from_name(const char *filename);   /* by suffix; NONE if no known suffix */
 sic_codec sic_codec_from_magic(const uint8_t *buf, size_t len); /* NONE if no codec magic */
 const char *sic_codec_name(sic_codec c);                /* "zstd", "lz4", ... "none" */
+/* 1 when decompressed bytes start like an event log: a JSON object with an "Event" key in its
+ * first line (how a file of unknown name is recognised). */
+int sic_looks_like_events(const uint8_t *buf, size_t len);
 
 /* ---- bytes ---- */
 typedef struct sic_stream sic_stream;

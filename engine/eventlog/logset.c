@@ -297,7 +297,7 @@ static size_t read_head(scan_ctx *c, const entry *e, uint8_t *buf, size_t cap) {
 }
 
 /* First decompressed bytes: a JSON object with an "Event" key in its first line. */
-static int looks_like_events(const uint8_t *b, size_t n) {
+int sic_looks_like_events(const uint8_t *b, size_t n) {
   size_t i = 0;
   if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) i = 3;
   while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) i++;
@@ -338,7 +338,7 @@ static int sniff(scan_ctx *c, const entry *e, sic_codec *codec) {
     size_t made = sniff_decode(*codec, in, n, n < heads[i], out, &wants_more);
     free(in);
     if (!wants_more || n < heads[i]) {
-      is_log = looks_like_events(out, made);
+      is_log = sic_looks_like_events(out, made);
       break;
     }
   }

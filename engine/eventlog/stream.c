@@ -75,6 +75,7 @@ typedef struct part_reader {
   int pending_rc;       /* error to report after delivering bytes decoded before it */
   sic_err pending_err;  /* its message */
   int64_t in_base;      /* stream in_total when this part was opened */
+  int64_t direct_in;    /* bytes of a plain remote part read straight into chunks (no window) */
 } part_reader;
 
 struct sic_stream {
@@ -245,9 +246,36 @@ error:
   return rc;
 }
 
+/* A plain remote part: what is left of the window, then reads straight into the chunk (one
+ * copy less than passing through the window and the pass-through decoder). */
+static int read_plain_remote(part_reader *pr, chunk_slot *c, size_t *made_out) {
+  size_t made = 0;
+  int rc = 0;
+  while (made < STREAM_CHUNK && !pr->done) {
+    if (pr->win_pos < pr->win_len) {
+      size_t n = pr->win_len - pr->win_pos;
+      if (n > STREAM_CHUNK - made) n = STREAM_CHUNK - made;
+      memcpy(c->buf + made, pr->win + pr->win_pos, n);
+      pr->win_pos += n;
+      pr->direct_in += (int64_t)n;
+      made += n;
+      continue;
+    }
+    size_t got = 0;
+    if (pr->win_eof) got = 0;
+    else if ((rc = pr->reader->read(pr->reader, c->buf + made, STREAM_CHUNK - made, &got, &c->err))) break;
+    if (!got) pr->done = 1;
+    pr->direct_in += (int64_t)got;
+    made += got;
+  }
+  *made_out = made;
+  return rc;
+}
+
 /* Decode into slot->buf until it is full, the part ends, or an error occurs. */
 static int decode_into(sic_stream *s, chunk_slot *c, size_t *made_out) {
   part_reader *pr = &s->pr;
+  if (pr->reader && pr->codec == SIC_CODEC_NONE) return read_plain_remote(pr, c, made_out);
   size_t made = 0;
   int rc = 0;
   while (made < STREAM_CHUNK && !pr->done) {
@@ -307,7 +335,7 @@ static int part_fill(sic_stream *s, chunk_slot *c) {
     return sic_err_set(&c->err, SIC_ENOMEM, "out of memory for a decode buffer");
   size_t made = 0;
   int rc = decode_into(s, c, &made);
-  s->in_total = pr->in_base + sic_decoder_offset(pr->dec);
+  s->in_total = pr->in_base + sic_decoder_offset(pr->dec) + pr->direct_in;
   s->out_total += (int64_t)made;
   if (rc < 0) {
     part_name_err(&s->parts[pr->index], &c->err);

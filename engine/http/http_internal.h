@@ -33,6 +33,7 @@ typedef struct http_reply {
   const char *cache_control;   /* static Cache-Control value, or NULL for "no-store" */
   void *body_ref;              /* body is a response-cache entry's bytes, held by this reference
                                   (released with http_cache_release), never freed directly */
+  sic_shs_stream stream;       /* a body written while it is sent (the /logs zip), owned; body unused */
 } http_reply;
 
 void http_reply_free(http_reply *r);

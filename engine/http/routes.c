@@ -56,7 +56,7 @@ static int h_shs(sic_http *srv, http_req *rq, http_reply *out) {
   uint64_t gen = http_cache_generation(srv->cache);
   int64_t t0 = http_now_ns();
   sic_shs_response r;
-  sic_shs_get(srv->shs, key, &r);
+  sic_shs_get_streamed(srv->shs, key, &r); /* /logs comes as a stream: never cached, sent as written */
   atomic_fetch_add(&srv->metrics.shs_renders, 1);
   atomic_fetch_add(&srv->metrics.shs_render_ns, (uint64_t)(http_now_ns() - t0));
   memset(out, 0, sizeof *out);
@@ -65,6 +65,10 @@ static int h_shs(sic_http *srv, http_req *rq, http_reply *out) {
   out->body = r.body;
   out->len = r.len;
   out->filename = r.filename;
+  if (r.stream.read) {
+    out->stream = r.stream;
+    return out->status;
+  }
   if (!out->body) { /* keep the reply well-formed even if the view produced no body */
     out->body = strdup("");
     out->len = 0;

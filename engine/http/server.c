@@ -30,6 +30,7 @@ int64_t http_now_ns(void) {
 /* ---- replies ---- */
 
 void http_reply_free(http_reply *r) {
+  if (r->stream.read && r->stream.free) r->stream.free(r->stream.ctx);
   if (r->body_ref) http_cache_release(r->body_ref);
   else if (!r->body_static) free(r->body);
   free(r->filename);
@@ -75,9 +76,47 @@ static int header_add(struct MHD_Response *resp, const char *k, const char *v) {
   return MHD_add_response_header(resp, k, v) == MHD_YES;
 }
 
+/* A streamed body: chunked (no Content-Length), produced as MHD asks for it. An error ends
+ * the answer early (MHD closes the connection: the client sees it cut). */
+static ssize_t stream_chunk(void *cls, uint64_t pos, char *buf, size_t max) {
+  sic_shs_stream *s = cls;
+  long n = s->read(s->ctx, (uint8_t *)buf, max);
+  return n > 0 ? (ssize_t)n : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_done(void *cls) {
+  sic_shs_stream *s = cls;
+  if (s->free) s->free(s->ctx);
+  free(s);
+}
+
+/* The client is on this machine (a loopback address). */
+static int peer_is_local(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+  if (!sa) return 0;
+  if (sa->sa_family == AF_INET) return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+  if (sa->sa_family != AF_INET6) return 0;
+  const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+  return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+static struct MHD_Response *stream_response(struct MHD_Connection *c, http_reply *r) {
+  sic_shs_stream *s = malloc(sizeof *s);
+  if (!s) return NULL;
+  *s = r->stream;
+  if (s->peer_local && peer_is_local(c)) s->peer_local(s->ctx); /* bytes are free: do not compress them */
+  struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256 * 1024, stream_chunk, s,
+                                                                stream_done);
+  if (!resp) free(s);
+  else memset(&r->stream, 0, sizeof r->stream); /* MHD owns it now */
+  return resp;
+}
+
 static enum MHD_Result queue_reply(sic_http *srv, struct MHD_Connection *c, http_req *rq, http_reply *r) {
   struct MHD_Response *resp;
-  if (r->body_static) resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_PERSISTENT);
+  if (r->stream.read) resp = stream_response(c, r);
+  else if (r->body_static) resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_PERSISTENT);
   else if (r->body_ref) {
     resp = MHD_create_response_from_buffer_with_free_callback_cls(r->len, r->body, http_cache_release, r->body_ref);
     if (resp) r->body_ref = r->body = NULL; /* MHD releases it when the response is destroyed */

@@ -45,6 +45,7 @@ int shs_json_ok(sic_shs_response *r, sic_jw *w) {
 
 void sic_shs_response_free(sic_shs_response *r) {
   if (!r) return;
+  if (r->stream.read && r->stream.free) r->stream.free(r->stream.ctx);
   free(r->body);
   free(r->filename);
   memset(r, 0, sizeof *r);
@@ -173,7 +174,43 @@ static int route_applications(sic_shs *shs, const shs_query *q, sic_shs_response
   return route_app(shs, q, app, app_id, attempt_id, seg + 3, n - 3, r);
 }
 
+/* A streamed body read into memory (sic_shs_get's callers want bytes). */
+static int drain_stream(sic_shs_response *r) {
+  size_t cap = 1 << 16, n = 0;
+  char *body = malloc(cap + 1);
+  long got = 0;
+  while (body) {
+    if (n == cap) {
+      char *grown = realloc(body, cap * 2 + 1);
+      if (!grown) break;
+      body = grown;
+      cap *= 2;
+    }
+    got = r->stream.read(r->stream.ctx, (uint8_t *)body + n, cap - n);
+    if (got <= 0) break;
+    n += (size_t)got;
+  }
+  r->stream.free(r->stream.ctx);
+  memset(&r->stream, 0, sizeof r->stream);
+  if (!body || got < 0) {
+    free(body);
+    free(r->filename);
+    r->filename = NULL;
+    return shs_error(r, 503, "Event logs are not available: a file could not be read");
+  }
+  body[n] = 0;
+  free(r->body);
+  r->body = body;
+  r->len = n;
+  return r->status;
+}
+
 int sic_shs_get(sic_shs *shs, const char *path_and_query, sic_shs_response *out) {
+  int status = sic_shs_get_streamed(shs, path_and_query, out);
+  return out->stream.read ? drain_stream(out) : status;
+}
+
+int sic_shs_get_streamed(sic_shs *shs, const char *path_and_query, sic_shs_response *out) {
   memset(out, 0, sizeof *out);
   shs_query q;
   if (shs_query_parse(path_and_query ? path_and_query : "", &q) < 0) {

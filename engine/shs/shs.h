@@ -33,12 +33,23 @@ typedef struct sic_shs_opts {
   int threads;          /* decode threads per log load; 0 = default */
 } sic_shs_opts;
 
+/* A body produced while it is sent (the /logs zip). read fills buf with up to cap bytes and
+ * returns their count, 0 at the end, -1 on error (the sender then cuts the connection, so the
+ * client sees a truncated answer); free releases ctx. */
+typedef struct sic_shs_stream {
+  long (*read)(void *ctx, uint8_t *buf, size_t cap); /* NULL: the response has no stream */
+  void (*free)(void *ctx);  /* releases ctx */
+  void (*peer_local)(void *ctx); /* optional, before the first read: the reader is on this machine */
+  void *ctx;                /* owned by the response until taken */
+} sic_shs_stream;
+
 typedef struct sic_shs_response {
   int status;               /* HTTP status: 200, 400, 404, 503 ... */
   const char *content_type; /* static string: "application/json", "text/plain", "application/octet-stream" */
   char *body;               /* owned; JSON, error text, or zip bytes; NUL-terminated for text */
   size_t len;               /* body bytes */
   char *filename;           /* owned; attachment name for zip bodies ("eventLogs-<app>.zip"), else NULL */
+  sic_shs_stream stream;    /* only from sic_shs_get_streamed: the body as a stream (body NULL) */
 } sic_shs_response;
 
 /* Scan logdir and build the listing. Logs that fail to load are skipped (counted in
@@ -60,6 +71,10 @@ size_t sic_shs_skipped(const sic_shs *shs);
  * A leading "/api/v1/" or "/" is accepted. Always fills *out (also for errors) and returns
  * out->status; returns a negative SIC_E* only when memory runs out (out then holds a 500). */
 int sic_shs_get(sic_shs *shs, const char *path_and_query, sic_shs_response *out);
+/* The same, except that a /logs answer comes as out->stream (written as it is read, so the
+ * first bytes leave before the log is read, in bounded memory) instead of out->body. The
+ * stream reads the files after this returns, outside the catalog's lock. */
+int sic_shs_get_streamed(sic_shs *shs, const char *path_and_query, sic_shs_response *out);
 void sic_shs_response_free(sic_shs_response *r);
 
 #endif

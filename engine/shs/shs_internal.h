@@ -235,6 +235,15 @@ int shs_render_stage(shs_ctx *c, const char *stage, const char *attempt, const c
 int shs_render_sql(shs_ctx *c, const char *exec_id, sic_shs_response *r); /* render_sql.c */
 int shs_render_logs(sic_shs *shs, const shs_appinfo *app, const char *attempt_id,
                     sic_shs_response *r);
+/* The /logs zip writer (logs.c), exposed for the tests: members of the given logs, written as
+ * read; shs_logs_zip_read returns bytes produced, 0 at the end, -1 on a read error. */
+typedef struct shs_logs_zip shs_logs_zip;
+shs_logs_zip *shs_logs_zip_new(const sic_logset *const *sets, size_t nsets);
+long shs_logs_zip_read(shs_logs_zip *z, uint8_t *buf, size_t cap);
+uint64_t shs_logs_zip_file_read(const shs_logs_zip *z); /* file bytes read so far */
+/* The reader is on this machine: plain members at level 0 (unless SIC_LOGS_ZIP_LEVEL is set). */
+void shs_logs_zip_peer_local(shs_logs_zip *z);
+void shs_logs_zip_free(shs_logs_zip *z);
 
 /* sic_qsort (core/sort.h) with a context pointer handed to cmp (glibc qsort_r): no global sort state, so
  * catalogs in different threads never share anything. */

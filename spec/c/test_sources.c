@@ -1,13 +1,12 @@
 /* sources/: URI parsing and redaction, SigV4 against AWS's published examples, the S3 listing
  * parser, HTTP faults (retries, cut connections, Range resume, stalls, auth) against a
- * fixture server on loopback, the History Server zip spool, and stream-backed parts read
+ * fixture server on loopback, and stream-backed parts read
  * through engine/eventlog's readers. No shared data needed: inputs are made here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include "check.h"
 #include "../support/http_fixture.h"
@@ -271,7 +270,7 @@ static void test_http_faults(void) {
   fx_stop(srv);
 }
 
-/* ---- History Server zip spool ---- */
+/* ---- event-log bytes (the History Server /logs zip: test_hs_logs.c) ---- */
 
 /* An event log the readers recognise: lines.. */
 static const char *event_lines(int first, int count, char *buf, size_t cap) {
@@ -279,33 +278,6 @@ static const char *event_lines(int first, int count, char *buf, size_t cap) {
   for (int i = first; i < first + count; i++)
     k += (size_t)snprintf(buf + k, cap - k, "{\"Event\":\"SparkListenerLogStart\",\"Spark Version\":\"3.5.%d\"}\n", i);
   return buf;
-}
-
-/* A zip in memory holding the given members (NULL data = directory). */
-static char *make_zip(const char *const *names, const char *const *data, size_t n, size_t *len) {
-  zip_error_t ze;
-  zip_error_init(&ze);
-  zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
-  zip_source_keep(src);
-  zip_t *z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
-  for (size_t i = 0; i < n; i++) {
-    if (!data[i]) {
-      zip_dir_add(z, names[i], 0);
-      continue;
-    }
-    zip_source_t *m = zip_source_buffer(z, data[i], strlen(data[i]), 0);
-    zip_file_add(z, names[i], m, 0);
-  }
-  zip_close(z);
-  zip_source_open(src);
-  zip_source_seek(src, 0, SEEK_END);
-  *len = (size_t)zip_source_tell(src);
-  zip_source_seek(src, 0, SEEK_SET);
-  char *out = malloc(*len);
-  zip_source_read(src, out, *len);
-  zip_source_close(src);
-  zip_source_free(src);
-  return out;
 }
 
 static int read_all(sic_reader *r, char **out, size_t *len, sic_err *err) {
@@ -322,74 +294,6 @@ static int read_all(sic_reader *r, char **out, size_t *len, sic_err *err) {
   *out = buf;
   *len = n;
   return rc;
-}
-
-static void test_zip_spool(void) {
-  static char part1[8192], part2[8192], single[8192], expect[20000];
-  event_lines(0, 40, part1, sizeof part1);
-  event_lines(100, 30, part2, sizeof part2);
-  part2[strlen(part2) - 1] = 0; /* a last part without its final newline */
-  event_lines(200, 50, single, sizeof single);
-  const char *rn[] = {"eventlog_v2_app-1/", "eventlog_v2_app-1/appstatus_app-1", "eventlog_v2_app-1/events_2_app-1",
-                      "eventlog_v2_app-1/events_1_app-1"};
-  const char *rd[] = {NULL, "", part2, part1}; /* out of order in the archive: the readers order them */
-  size_t rolling_len, single_len;
-  char *rolling = make_zip(rn, rd, 4, &rolling_len);
-  const char *sn[] = {"app-2"};
-  const char *sd[] = {single};
-  char *one = make_zip(sn, sd, 1, &single_len);
-  fx_route routes[] = {
-      {.path = "/rolling", .status = 200, .body = rolling, .body_len = rolling_len, .chunked = 1,
-       .drop_after = rolling_len / 2, .drops = 1},
-      {.path = "/single", .status = 200, .body = one, .body_len = single_len, .chunked = 1},
-      {.path = "/always-cut", .status = 200, .body = one, .body_len = single_len, .chunked = 1,
-       .drop_after = single_len / 2, .drops = -1},
-      {.path = "/not-zip", .status = 200, .body = "{\"oops\":1}", .body_len = 10},
-  };
-  fx_server *srv = fx_start(routes, 4);
-  CHECK(srv != NULL, "fixture server");
-  if (!srv) return;
-  http_settings st;
-  http_settings_load(&st);
-  st.retries = 2;
-  st.backoff_ms = 1;
-  char url[256];
-  http_req req = {.url = url, .display = url, .settings = &st, .length = -1};
-  sic_reader *r;
-  sic_err err = {0};
-  char *got;
-  size_t n;
-  /* rolling, chunked, cut on the first try: spooled again, parts in index order */
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/rolling", fx_port(srv));
-  CHECK_EQ_INT(zip_spool_open(&req, &r, &err), 0);
-  if (r) {
-    CHECK_EQ_INT(read_all(r, &got, &n, &err), 0);
-    snprintf(expect, sizeof expect, "%s%s", part1, part2);
-    CHECK(n == strlen(expect) && !memcmp(got, expect, n), "rolling bytes (%zu vs %zu)", n, strlen(expect));
-    free(got);
-    r->close(r);
-  }
-  CHECK_EQ_INT(routes[0].hits, 2);
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/single", fx_port(srv));
-  CHECK_EQ_INT(zip_spool_open(&req, &r, &err), 0);
-  if (r) {
-    CHECK_EQ_INT(read_all(r, &got, &n, &err), 0);
-    CHECK(n == strlen(single) && !memcmp(got, single, n), "single-file zip bytes");
-    free(got);
-    r->close(r);
-  }
-  /* cut every time: a truncation error naming the URL, nothing partial */
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/always-cut", fx_port(srv));
-  CHECK_EQ_INT(zip_spool_open(&req, &r, &err), SIC_ETRUNCATED);
-  CHECK(strstr(err.msg, "/always-cut") && strstr(err.msg, "cut short"), "%s", err.msg);
-  CHECK_EQ_INT(routes[2].hits, 3);
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/not-zip", fx_port(srv));
-  CHECK(zip_spool_open(&req, &r, &err) < 0, "a non-zip answer fails");
-  CHECK(strstr(err.msg, "/not-zip") != NULL, "%s", err.msg);
-  http_settings_free(&st);
-  fx_stop(srv);
-  free(rolling);
-  free(one);
 }
 
 /* ---- stream-backed parts through engine/eventlog ---- */
@@ -692,7 +596,6 @@ int main(void) {
   test_s3_canonical_query();
   test_s3_parse_list();
   test_http_faults();
-  test_zip_spool();
   test_remote_parts();
   test_gcs();
   test_file_scheme();

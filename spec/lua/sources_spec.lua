@@ -115,6 +115,24 @@ describe("sources: History Server", function()
     end)
   end
 
+  it("sic serve's /logs is a valid zip, sent chunked, for every layout", function()
+    if not T.need_shared("spark-events") then return end
+    for _, l in ipairs(layouts) do
+      local id = app_id(locals[l.name])
+      local base = (l.alone and srv_alone or srv).base
+      local zip = os.tmpname()
+      local hdr, ok = T.sh("curl -sS -f -D - -o " .. q(zip) .. " -H 'Authorization: Bearer s3cr3t-t0ken' " ..
+                           q(base .. "/api/v1/applications/" .. id .. "/logs") .. " 2>&1")
+      assert(ok, l.name .. ": " .. hdr)
+      assert.truthy(hdr:lower():match("transfer%-encoding: chunked"), l.name .. ":\n" .. hdr)
+      assert.falsy(hdr:lower():match("content%-length"), l.name .. ":\n" .. hdr)
+      local out, valid = T.sh("unzip -t " .. q(zip) .. " 2>&1")
+      os.remove(zip)
+      assert(valid, l.name .. ": unzip -t:\n" .. out)
+      assert.truthy(out:match("No errors detected"), out)
+    end
+  end)
+
   it("lists every application of the base URL, windowed by end date, each once", function()
     local out, ok = T.sh("SIC_HTTP_TOKEN=s3cr3t-t0ken SIC_HS_PAGE=1 " .. q(T.sic_bin) .. " logs " .. q(srv.base) .. " 2>&1")
     assert(ok, out)
