@@ -30,7 +30,7 @@ T.sic_bin = env("SIC_BIN", T.build_dir .. "/sic")
 T.sic_lib = env("SIC_LIB", T.build_dir .. "/libsic.so")
 T.shared_dir = env("SIC_SHARED_DATA", T.source_dir .. "/../shared/data/real")
 
--- Under `make asan` the luajit shim preloads the ASan runtime into this process (see
+-- Under `make asan` the luajit shim preloads the ASan runtime (and libsic) into this process (see
 -- spec/CMakeLists.txt). Nothing this spec starts should inherit it: system tools (script, cc)
 -- are not ours and misbehave under it, sic is instrumented itself, and a stock luajit gets
 -- the preload again from the shim, which is first on PATH.
