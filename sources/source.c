@@ -349,6 +349,11 @@ static size_t read_head(void *ctx, size_t i, uint8_t *buf, size_t cap) {
   sic_err err;
   int64_t want = e->size > 0 && (int64_t)cap > e->size ? e->size : (int64_t)cap;
   if (h->s->ops->read(h->s, e->name, 0, want, &r, &err)) return 0;
+  return reader_read_head(r, buf, cap);
+}
+
+size_t reader_read_head(sic_reader *r, uint8_t *buf, size_t cap) {
+  sic_err err;
   size_t got = 0;
   while (got < cap) {
     size_t n = 0;

@@ -52,6 +52,10 @@ int source_is_azure_https(const sic_uri *u);
 int hs_logs_open(const http_req *req, sic_reader **out, sic_err *err);
 
 /* A reader over an open file (taken over; path copied for messages). */
+/* Read r into buf until cap bytes, its end or an error (a head for sniffing: a short read is
+ * not an error); closes r. Returns the bytes read. */
+size_t reader_read_head(sic_reader *r, uint8_t *buf, size_t cap);
+
 int file_reader_from_fd(int fd, const char *path, sic_reader **out, sic_err *err);
 /* The source (and its listing's entry for the part, borrowed) that opens part, when part
  * was scanned from a listed object store; NULL otherwise. */

@@ -305,14 +305,7 @@ static size_t zip_read_head(void *ctx, size_t i, uint8_t *buf, size_t cap) {
   sic_reader *r;
   sic_err err;
   if (open_member(h->z, &part, cap, &r, &err)) return 0;
-  size_t got = 0;
-  while (got < cap) {
-    size_t n = 0;
-    if (r->read(r, buf + got, cap - got, &n, &err) || !n) break;
-    got += n;
-  }
-  r->close(r);
-  return got;
+  return reader_read_head(r, buf, cap);
 }
 
 /* The directory of the archive: the tail, then the central directory when the tail lacks it. */

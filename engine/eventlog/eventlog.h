@@ -135,6 +135,14 @@ const char *sic_codec_name(sic_codec c);                /* "zstd", "lz4", ... "n
  * first line (how a file of unknown name is recognised). */
 int sic_looks_like_events(const uint8_t *buf, size_t len);
 
+/* Layout rules by file name, one name at a time: the directory walk here and the History
+ * Server's streamed zip (sources/hs_layout.c) share them. name is a base name. */
+int sic_logname_skipped(const char *name);               /* 1: never an event log (.crc, _SUCCESS, ...) */
+int sic_logname_rolling_part(const char *name, long long *index, int *compact); /* events_N_... */
+int sic_logname_legacy_part(const char *name, long long *index);                /* EVENT_LOG_N */
+int sic_logname_databricks_rolled(const char *name);     /* eventlog-YYYY-MM-DD--HH-MM[.codec] */
+sic_codec sic_logname_legacy_codec(const char *marker);  /* after COMPRESSION_CODEC_ (Spark 1.x) */
+
 /* ---- bytes ---- */
 typedef struct sic_stream sic_stream;
 

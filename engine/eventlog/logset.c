@@ -134,7 +134,7 @@ static const char *parse_index(const char *s, long long *v) {
 }
 
 /* Files that are never event logs whatever they contain. */
-static int skip_by_name(const char *name) {
+int sic_logname_skipped(const char *name) {
   return name[0] == '.' || has_suffix(name, ".crc") || has_suffix(name, ".sparklens.json") ||
          !strcmp(name, "_SUCCESS") || has_suffix(name, ".md") || has_suffix(name, ".txt");
 }
@@ -432,7 +432,7 @@ static int add_file_log(scan_ctx *c, const entry *e, sic_codec codec) {
 /* ---- layouts ---- */
 
 /* A rolling part name: events_<n>_<appId>[.codec][.compact]. */
-static int rolling_index(const char *name, long long *index, int *compact) {
+int sic_logname_rolling_part(const char *name, long long *index, int *compact) {
   if (!has_prefix(name, "events_")) return 0;
   const char *after = parse_index(name + 7, index);
   if (!after || *after != '_') return 0;
@@ -457,7 +457,7 @@ static int is_rolling_dir(const char *dirname, const listing *l) {
   int compact;
   if (!has_prefix(dirname, "eventlog_v2_")) return 0;
   for (size_t i = 0; i < l->n; i++)
-    if (!l->e[i].is_dir && rolling_index(l->e[i].name, &idx, &compact)) return 1;
+    if (!l->e[i].is_dir && sic_logname_rolling_part(l->e[i].name, &idx, &compact)) return 1;
   return 0;
 }
 
@@ -473,7 +473,7 @@ static int scan_rolling(scan_ctx *c, const char *fs_path, const char *member, co
     if (has_prefix(e->name, "appstatus_")) {
       status_seen = 1;
       in_progress = has_suffix(e->name, ".inprogress");
-    } else if (rolling_index(e->name, &idx, &compact)) {
+    } else if (sic_logname_rolling_part(e->name, &idx, &compact)) {
       parts[np++] = (ordered_part){e, idx * 2 + !compact, e->name};
       if (compact && idx > last_compact) last_compact = idx;
     }
@@ -495,7 +495,7 @@ static int scan_rolling(scan_ctx *c, const char *fs_path, const char *member, co
 }
 
 /* eventlog-YYYY-MM-DD--HH-MM[.codec] */
-static int is_databricks_rolled(const char *name) {
+int sic_logname_databricks_rolled(const char *name) {
   static const char pattern[] = "eventlog-DDDD-DD-DD--DD-DD";
   size_t n = sizeof pattern - 1;
   if (strlen(name) < n) return 0;
@@ -510,9 +510,9 @@ static int is_databricks_dir(const listing *l) {
   int parts = 0;
   for (size_t i = 0; i < l->n; i++) {
     const entry *e = &l->e[i];
-    if (skip_by_name(e->name)) continue;
+    if (sic_logname_skipped(e->name)) continue;
     if (e->is_dir) return 0;
-    if (strcmp(e->name, "eventlog") && strcmp(e->name, "eventlog.inprogress") && !is_databricks_rolled(e->name))
+    if (strcmp(e->name, "eventlog") && strcmp(e->name, "eventlog.inprogress") && !sic_logname_databricks_rolled(e->name))
       return 0;
     parts++;
   }
@@ -526,7 +526,7 @@ static int scan_databricks(scan_ctx *c, const char *fs_path, const char *member,
   /* Rolled parts sort by their timestamp (the listing is already in name order, and the
    * fixed-width name makes that time order); the current `eventlog` comes last. */
   for (size_t i = 0; i < l->n && !rc; i++)
-    if (!l->e[i].is_dir && is_databricks_rolled(l->e[i].name))
+    if (!l->e[i].is_dir && sic_logname_databricks_rolled(l->e[i].name))
       rc = add_part(c, s, &l->e[i], part_codec(c, &l->e[i], SIC_CODEC_NONE));
   for (size_t i = 0; i < l->n && !rc; i++)
     if (!l->e[i].is_dir && (!strcmp(l->e[i].name, "eventlog") || !strcmp(l->e[i].name, "eventlog.inprogress"))) {
@@ -537,7 +537,7 @@ static int scan_databricks(scan_ctx *c, const char *fs_path, const char *member,
 }
 
 /* EVENT_LOG_<n> exactly. */
-static int legacy_part_index(const char *name, long long *idx) {
+int sic_logname_legacy_part(const char *name, long long *idx) {
   if (!has_prefix(name, "EVENT_LOG_")) return 0;
   const char *end = parse_index(name + 10, idx);
   return end && !*end;
@@ -546,12 +546,12 @@ static int legacy_part_index(const char *name, long long *idx) {
 static int is_legacy_dir(const listing *l) {
   long long idx;
   for (size_t i = 0; i < l->n; i++)
-    if (!l->e[i].is_dir && legacy_part_index(l->e[i].name, &idx)) return 1;
+    if (!l->e[i].is_dir && sic_logname_legacy_part(l->e[i].name, &idx)) return 1;
   return 0;
 }
 
 /* COMPRESSION_CODEC_<name>: Spark 1.x wrote a short name or a codec class name. */
-static sic_codec legacy_codec(const char *marker) {
+sic_codec sic_logname_legacy_codec(const char *marker) {
   char lower[128];
   size_t n = 0;
   for (; marker[n] && n < sizeof lower - 1; n++) lower[n] = (char)tolower((unsigned char)marker[n]);
@@ -574,8 +574,8 @@ static int scan_legacy(scan_ctx *c, const char *fs_path, const char *member, con
     const entry *e = &l->e[i];
     if (e->is_dir) continue;
     if (!strcmp(e->name, "APPLICATION_COMPLETE")) complete = 1;
-    else if (has_prefix(e->name, "COMPRESSION_CODEC_")) codec = legacy_codec(e->name + 18);
-    else if (legacy_part_index(e->name, &idx))
+    else if (has_prefix(e->name, "COMPRESSION_CODEC_")) codec = sic_logname_legacy_codec(e->name + 18);
+    else if (sic_logname_legacy_part(e->name, &idx))
       parts[np++] = (ordered_part){e, idx, e->name};
   }
   if (np > 1) sic_qsort(parts, np, sizeof *parts, ordered_cmp);
@@ -617,7 +617,7 @@ static int note_unreadable(scan_ctx *c, const entry *e) {
 /* One entry of a directory of many logs. */
 static int scan_entry(scan_ctx *c, const entry *e, int depth) {
   if (e->is_dir) return scan_dir(c, e->path, e->member, depth + 1);
-  if (skip_by_name(e->name)) {
+  if (sic_logname_skipped(e->name)) {
     c->out->nskipped++;
     return 0;
   }

@@ -109,11 +109,8 @@ function M.find(apps, table_key)
       for _, node in ipairs(sql:plan()) do
         local scan = M.parse_scan(node.simple_string)
         if scan and scan.location and M.normalize(scan.location) == table_key then
-          local m = U.node_metrics(app, node)
           scan.app, scan.sql = app.app_id, sql.execution_id
-          scan.files_read = m["number of files read"]
-          scan.bytes_read = m["size of files read"]
-          scan.scan_time_ms = m["scan time"] or m["scan time total (min, med, max)"]
+          U.scan_read(app, node, scan)
           out[#out + 1] = scan
         end
       end

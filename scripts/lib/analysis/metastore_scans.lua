@@ -87,14 +87,9 @@ function M.find(apps)
       for _, node in ipairs(sql:plan()) do
         local scan = M.parse(node.name, node.simple_string)
         if scan then
-          local m = U.node_metrics(app, node)
           joins = joins or #U.joins(app, sql)
           scan.app, scan.sql, scan.node, scan.joins = app.app_id, sql.execution_id, node.name, joins
-          scan.files_read = m["number of files read"]
-          scan.bytes_read = m["size of files read"]
-          scan.partitions_read = m["number of partitions read"]
-          scan.scan_time_ms = m["scan time"] or m["scan time total (min, med, max)"]
-          scan.rows = m["number of output rows"]
+          U.scan_read(app, node, scan)
           out[#out + 1] = scan
         end
       end

@@ -156,6 +156,18 @@ function M.node_metrics(app, node)
   return out
 end
 
+-- What a file scan node read, from its SQL metrics under Spark's names (nil where the node
+-- lacks one): files, bytes, partitions, scan time (ms) and output rows; into scan.
+function M.scan_read(app, node, scan)
+  local m = M.node_metrics(app, node)
+  scan.files_read = m["number of files read"]
+  scan.bytes_read = m["size of files read"]
+  scan.partitions_read = m["number of partitions read"]
+  scan.scan_time_ms = m["scan time"] or m["scan time total (min, med, max)"]
+  scan.rows = m["number of output rows"]
+  return scan
+end
+
 -- Join nodes of an execution's plan with their keys: { node, kind, keys, join_type }.
 function M.joins(app, sql)
   local out = {}
