@@ -14,9 +14,17 @@ local S3 = require "s3rver"
 local AZ = require "azurite"
 local q = T.shell_quote
 
-local rolling_rel = "spark-rapids-tools/spark-events-qualification/eventlog_v2_local-1623876083964"
-local rolling_app = "local-1623876083964"
-local plain_rel = "spark/local-1422981759269"
+-- A real rolling log (zstd parts) and a real plain log when ../shared is there; otherwise the
+-- same layouts built from generated logs (spec/support/example_logs.lua).
+local rolling_src, rolling_app, plain_src
+if T.has_shared("spark-events") then
+  rolling_app = "local-1623876083964"
+  rolling_src = T.shared("spark-events/spark-rapids-tools/spark-events-qualification/eventlog_v2_" .. rolling_app)
+  plain_src = T.shared("spark-events/spark/local-1422981759269")
+else
+  rolling_src, rolling_app = T.example.rolling({ seed = 11, tasks = 400 })
+  plain_src = T.example.log({ seed = 12, tasks = 300 })
+end
 
 local function basename(p) return p:match("([^/]+)/*$") end
 
@@ -82,19 +90,18 @@ describe("sources: object stores (s3rver)", function()
     assert(ok, "delete " .. key .. ": " .. out)
   end
   setup(function()
-    if not T.has_shared("spark-events") then return end
     s3 = S3.start("logs")
     dir = os.tmpname()
     os.remove(dir)
-    assert(T.sh("mkdir -p " .. q(dir .. "/zips") .. " && cp -r " .. q(T.shared("spark-events/" .. rolling_rel)) .. " " ..
-                q(T.shared("spark-events/" .. plain_rel)) .. " " .. q(dir) .. " && chmod -R u+w " .. q(dir)))
+    assert(T.sh("mkdir -p " .. q(dir .. "/zips") .. " && cp -r " .. q(rolling_src) .. " " ..
+                q(plain_src) .. " " .. q(dir) .. " && chmod -R u+w " .. q(dir)))
     part1 = "events_1_" .. rolling_app .. ".zstd"
     part2 = "events_2_" .. rolling_app .. ".zstd"
     size2 = #T.read_file(dir .. "/eventlog_v2_" .. rolling_app .. "/" .. part2)
     T.write_file(dir .. "/empty", "")
     -- zips as a History Server's /logs answers them: deflated members, a rolling directory inside
     local rolling = "eventlog_v2_" .. rolling_app
-    local plain = basename(plain_rel)
+    local plain = basename(plain_src)
     assert(T.sh("cd " .. q(dir) .. " && zip -qr zips/rolling.zip " .. rolling .. " && zip -q zips/plain.zip " .. plain ..
                 " && zip -qr zips/two.zip " .. rolling .. " " .. plain .. " && head -c 3000 zips/plain.zip > broken.zip"))
     for _, z in ipairs({ "rolling", "plain", "two" }) do s3:put(dir .. "/zips/" .. z .. ".zip", "zips/" .. z .. ".zip") end
@@ -136,7 +143,6 @@ describe("sources: object stores (s3rver)", function()
   end
 
   it("ingest --follow of a growing rolling log fetches only its new parts; findings equal the local log's", function()
-    if not T.need_shared("spark-events") then return end
     local polls = grow("grow", dir .. "/follow.db", dir .. "/cache")
     -- poll 1: the in-progress application with its one part, fetched
     assert.truthy(polls[1].out:match("stored%s+" .. rolling_app:gsub("%-", "%%-")), polls[1].out)
@@ -166,7 +172,6 @@ describe("sources: object stores (s3rver)", function()
   end)
 
   it("without the part cache the earlier parts are fetched again (the control)", function()
-    if not T.need_shared("spark-events") then return end
     local polls = grow("grow-nocache", dir .. "/nocache.db", "off")
     assert.truthy(polls[2].out:match("replaced"), polls[2].out)
     assert.is_true((fetched(polls[2].reqs, part1)) >= 1)
@@ -174,7 +179,6 @@ describe("sources: object stores (s3rver)", function()
   end)
 
   it("reads zips in a bucket in place, with the findings of the local zip", function()
-    if not T.need_shared("spark-events") then return end
     for _, z in ipairs({ "rolling", "plain" }) do
       local from = log_lines(s3)
       assert.are.equal(analysis(dir .. "/zips/" .. z .. ".zip"), analysis("s3://logs/zips/" .. z .. ".zip", s3env()))
@@ -193,7 +197,6 @@ describe("sources: object stores (s3rver)", function()
   end)
 
   it("skips a damaged zip among other objects and fails on it alone, naming it", function()
-    if not T.need_shared("spark-events") then return end
     s3:put(dir .. "/broken.zip", "bad/broken.zip")
     s3:put(dir .. "/zips/plain.zip", "bad/plain.zip")
     local out, ok = T.sh(s3env() .. " " .. q(T.sic_bin) .. " logs s3://logs/bad 2>&1")
@@ -205,7 +208,6 @@ describe("sources: object stores (s3rver)", function()
   end)
 
   it("takes keys, region and endpoint from an AWS profile (~/.aws), never printing the secret", function()
-    if not T.need_shared("spark-events") then return end
     local home = dir .. "/home"
     assert(T.sh("mkdir -p " .. q(home .. "/.aws")))
     T.write_file(home .. "/.aws/credentials", "[ci]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER-profile-secret\n")
@@ -230,12 +232,11 @@ end)
 describe("sources: Azure Shared Key (azurite)", function()
   local az, dir
   setup(function()
-    if not T.has_shared("spark-events") then return end
     az = AZ.start()
     dir = os.tmpname()
     os.remove(dir)
-    assert(T.sh("mkdir -p " .. q(dir) .. " && cp -r " .. q(T.shared("spark-events/" .. rolling_rel)) .. " " ..
-                q(T.shared("spark-events/" .. plain_rel)) .. " " .. q(dir) .. " && chmod -R u+w " .. q(dir)))
+    assert(T.sh("mkdir -p " .. q(dir) .. " && cp -r " .. q(rolling_src) .. " " ..
+                q(plain_src) .. " " .. q(dir) .. " && chmod -R u+w " .. q(dir)))
     az:container("logs")
     local files = T.sh("cd " .. q(dir) .. " && find . -type f | sed 's|^./||'")
     for rel in files:gmatch("[^\n]+") do az:put(dir .. "/" .. rel, "logs", "k/" .. rel) end
@@ -246,10 +247,9 @@ describe("sources: Azure Shared Key (azurite)", function()
   end)
 
   it("signs with AZURE_STORAGE_KEY and with a connection string: the same analysis as the local logs", function()
-    if not T.need_shared("spark-events") then return end
     local conn = "AZURE_STORAGE_CONNECTION_STRING=" .. q("DefaultEndpointsProtocol=http;AccountName=" .. AZ.account ..
                  ";AccountKey=" .. AZ.key .. ";BlobEndpoint=" .. az.endpoint .. ";")
-    for _, rel in ipairs({ plain_rel, rolling_rel }) do
+    for _, rel in ipairs({ plain_src, rolling_src }) do
       local name = basename(rel)
       local local_json = analysis(dir .. "/" .. name)
       assert.are.equal(local_json, analysis("wasbs://logs@" .. AZ.account .. ".blob.core.windows.net/k/" .. name, az:key_env()))
@@ -258,7 +258,6 @@ describe("sources: Azure Shared Key (azurite)", function()
   end)
 
   it("a wrong key is refused by the store (403) and no key is ever printed", function()
-    if not T.need_shared("spark-events") then return end
     local wrong = AZ.key:gsub("^Eby8", "Eby9")
     local out, ok = T.sh("AZURE_STORAGE_BLOB_ENDPOINT=" .. q(az.endpoint) .. " AZURE_STORAGE_KEY=" .. q(wrong) ..
                          " SIC_HTTP_RETRIES=0 " .. q(T.sic_bin) .. " logs wasbs://logs@" .. AZ.account ..
