@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "kafka_topic_reader.h"
 
 #define TOPIC "notes"
 #define PARTS 3
@@ -201,41 +202,21 @@ static int offsets(int64_t committed[PARTS], int64_t end[PARTS]) {
 }
 
 /* Messages in the dead-letter topic; the first one's value and reason header are copied out. */
+typedef struct first_letter {
+  char *value, *reason; /* caller's buffers */
+  size_t nv, nr;        /* their sizes */
+} first_letter;
+
+static void keep_first_letter(const rd_kafka_message_t *m, int index, void *ud) {
+  first_letter *f = ud;
+  if (index) return;
+  snprintf(f->value, f->nv, "%.*s", (int)m->len, (const char *)m->payload);
+  message_header(m, "sic-reason", f->reason, f->nr);
+}
+
 static int dead_letters(char *value, size_t nv, char *reason, size_t nr) {
-  char errstr[256];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", boot, errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "group.id", "dlq-reader", errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, sizeof errstr);
-  rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (!c) return -1;
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(l, TOPIC ".dead", 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_assign(c, l);
-  rd_kafka_topic_partition_list_destroy(l);
-  int n = 0;
-  for (int tries = 0; tries < 100; tries++) {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
-    if (!m) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      rd_kafka_message_destroy(m);
-      break;
-    }
-    if (!m->err) {
-      if (!n++) {
-        snprintf(value, nv, "%.*s", (int)m->len, (const char *)m->payload);
-        rd_kafka_headers_t *h = NULL;
-        const void *v = NULL;
-        size_t vl = 0;
-        if (!rd_kafka_message_headers(m, &h) && !rd_kafka_header_get_last(h, "sic-reason", &v, &vl))
-          snprintf(reason, nr, "%.*s", (int)vl, (const char *)v);
-      }
-    }
-    rd_kafka_message_destroy(m);
-  }
-  rd_kafka_consumer_close(c);
-  rd_kafka_destroy(c);
-  return n;
+  first_letter f = {value, reason, nv, nr};
+  return read_partition(boot, TOPIC ".dead", 0, keep_first_letter, &f);
 }
 
 /* Every message below the committed offsets was reported handled (stored, unchanged or dead). */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "kafka_topic_reader.h"
 
 #define TOPIC "notes"
 
@@ -75,39 +76,24 @@ static int lines_with(const char *prefix) {
 }
 
 /* Messages in the dead-letter topic, and how many of them carry header sic-offset = offset. */
+typedef struct letters_of {
+  char want[32]; /* the offset as the header spells it */
+  int n;         /* letters carrying it */
+} letters_of;
+
+static void count_letter_of(const rd_kafka_message_t *m, int index, void *ud) {
+  letters_of *l = ud;
+  char got[32];
+  (void)index;
+  message_header(m, "sic-offset", got, sizeof got);
+  if (!strcmp(got, l->want)) l->n++;
+}
+
 static int dead_letters(int64_t offset, int *of_offset) {
-  char errstr[256], want[32];
-  snprintf(want, sizeof want, "%lld", (long long)offset);
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", boot, errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "group.id", "dlq-reader", errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, sizeof errstr);
-  rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (!c) return -1;
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(l, TOPIC ".dead", 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_assign(c, l);
-  rd_kafka_topic_partition_list_destroy(l);
-  int n = 0;
-  *of_offset = 0;
-  for (int tries = 0; tries < 100; tries++) {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
-    if (!m) continue;
-    int eof = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
-    if (!m->err) {
-      n++;
-      rd_kafka_headers_t *h = NULL;
-      const void *v = NULL;
-      size_t vl = 0;
-      if (!rd_kafka_message_headers(m, &h) && !rd_kafka_header_get_last(h, "sic-offset", &v, &vl) &&
-          vl == strlen(want) && !memcmp(v, want, vl))
-        (*of_offset)++;
-    }
-    rd_kafka_message_destroy(m);
-    if (eof) break;
-  }
-  rd_kafka_consumer_close(c);
-  rd_kafka_destroy(c);
+  letters_of l = {.n = 0};
+  snprintf(l.want, sizeof l.want, "%lld", (long long)offset);
+  int n = read_partition(boot, TOPIC ".dead", 0, count_letter_of, &l);
+  *of_offset = l.n;
   return n;
 }
 

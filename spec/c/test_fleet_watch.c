@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "kafka_topic_reader.h"
 
 static char tmpdir[256], sic_bin[512], boot[256], store[400];
 
@@ -30,35 +31,23 @@ static int watch_once(void) {
 }
 
 /* Every message of topic "watched" from the beginning: keys (space separated) into keys. */
+typedef struct topic_text {
+  char *keys, *values; /* caller's buffers, appended to */
+  size_t nk, nv;       /* their sizes */
+} topic_text;
+
+static void append_message(const rd_kafka_message_t *m, int index, void *ud) {
+  topic_text *t = ud;
+  size_t k = strlen(t->keys), v = strlen(t->values);
+  (void)index;
+  snprintf(t->keys + k, t->nk - k, "%.*s ", (int)m->key_len, (const char *)m->key);
+  snprintf(t->values + v, t->nv - v, "%.*s\n", (int)m->len, (const char *)m->payload);
+}
+
 static int read_topic(char *keys, size_t n, char *values, size_t nv) {
-  char errstr[256];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", boot, errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "group.id", "reader", errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, sizeof errstr);
-  rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (!c) return -1;
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(l, "watched", 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_assign(c, l);
-  rd_kafka_topic_partition_list_destroy(l);
-  int count = 0;
+  topic_text t = {keys, values, n, nv};
   keys[0] = values[0] = 0;
-  for (int tries = 0; tries < 100; tries++) {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
-    if (!m) continue;
-    int eof = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
-    if (!m->err) {
-      count++;
-      size_t k = strlen(keys), v = strlen(values);
-      snprintf(keys + k, n - k, "%.*s ", (int)m->key_len, (const char *)m->key);
-      snprintf(values + v, nv - v, "%.*s\n", (int)m->len, (const char *)m->payload);
-    }
-    rd_kafka_message_destroy(m);
-    if (eof) break;
-  }
-  rd_kafka_destroy(c);
-  return count;
+  return read_partition(boot, "watched", 0, append_message, &t);
 }
 
 /* Output of a shell command into out; its exit status. */
