@@ -137,6 +137,11 @@ void sic_worker_stats_parse(sic_worker_metrics *m, const char *json, size_t len)
 
 /* ---- /metrics ---- */
 
+/* One unlabelled metric with its HELP and TYPE lines, in Prometheus' text format. */
+static void metric(FILE *f, const char *name, const char *type, const char *help, int64_t v) {
+  fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name, (long long)v);
+}
+
 #define SUM(field) do { v = 0; for (int i = 0; i < n; i++) v += __atomic_load_n(&m[i]->field, __ATOMIC_RELAXED); } while (0)
 
 char *sic_worker_metrics_text(sic_worker_metrics *const *m, int n) {
@@ -145,9 +150,8 @@ char *sic_worker_metrics_text(sic_worker_metrics *const *m, int n) {
   FILE *f = open_memstream(&buf, &len);
   if (!f) return NULL;
   int64_t v;
-  fprintf(f, "# HELP sic_worker_messages_total Notifications delivered to this worker.\n# TYPE sic_worker_messages_total counter\n");
   SUM(messages);
-  fprintf(f, "sic_worker_messages_total %lld\n", (long long)v);
+  metric(f, "sic_worker_messages_total", "counter", "Notifications delivered to this worker.", v);
   fprintf(f, "# HELP sic_worker_apps_total Notifications finished, by outcome (stored: written; unchanged: already stored, a redelivery; dead: parked in the dead-letter topic).\n# TYPE sic_worker_apps_total counter\n");
   SUM(stored);
   fprintf(f, "sic_worker_apps_total{outcome=\"stored\"} %lld\n", (long long)v);
@@ -155,25 +159,19 @@ char *sic_worker_metrics_text(sic_worker_metrics *const *m, int n) {
   fprintf(f, "sic_worker_apps_total{outcome=\"unchanged\"} %lld\n", (long long)v);
   SUM(dead);
   fprintf(f, "sic_worker_apps_total{outcome=\"dead\"} %lld\n", (long long)v);
-  fprintf(f, "# HELP sic_worker_failures_total Failed attempts (each retried until --max-attempts).\n# TYPE sic_worker_failures_total counter\n");
   SUM(failures);
-  fprintf(f, "sic_worker_failures_total %lld\n", (long long)v);
-  fprintf(f, "# HELP sic_worker_rebalances_total Consumer-group rebalances seen by this worker's consumers.\n# TYPE sic_worker_rebalances_total counter\n");
+  metric(f, "sic_worker_failures_total", "counter", "Failed attempts (each retried until --max-attempts).", v);
   SUM(rebalances);
-  fprintf(f, "sic_worker_rebalances_total %lld\n", (long long)v);
-  fprintf(f, "# HELP sic_worker_rule_reloads_total Rule snapshots made active (--scripts, ConfigMap swaps).\n# TYPE sic_worker_rule_reloads_total counter\n");
+  metric(f, "sic_worker_rebalances_total", "counter", "Consumer-group rebalances seen by this worker's consumers.", v);
   SUM(rule_reloads);
-  fprintf(f, "sic_worker_rule_reloads_total %lld\n", (long long)v);
-  fprintf(f, "# HELP sic_worker_rule_rejects_total Rule updates rejected; the previous rules stayed active.\n# TYPE sic_worker_rule_rejects_total counter\n");
+  metric(f, "sic_worker_rule_reloads_total", "counter", "Rule snapshots made active (--scripts, ConfigMap swaps).", v);
   SUM(rule_rejects);
-  fprintf(f, "sic_worker_rule_rejects_total %lld\n", (long long)v);
-  fprintf(f, "# HELP sic_worker_busy Applications being processed now.\n# TYPE sic_worker_busy gauge\n");
+  metric(f, "sic_worker_rule_rejects_total", "counter", "Rule updates rejected; the previous rules stayed active.", v);
   SUM(busy);
-  fprintf(f, "sic_worker_busy %lld\n", (long long)v);
-  fprintf(f, "# HELP sic_worker_assigned_partitions Partitions the group assigned to this worker's consumers.\n# TYPE sic_worker_assigned_partitions gauge\n");
+  metric(f, "sic_worker_busy", "gauge", "Applications being processed now.", v);
   v = 0;
   for (int i = 0; i < n; i++) v += __atomic_load_n(&m[i]->nparts, __ATOMIC_ACQUIRE);
-  fprintf(f, "sic_worker_assigned_partitions %lld\n", (long long)v);
+  metric(f, "sic_worker_assigned_partitions", "gauge", "Partitions the group assigned to this worker's consumers.", v);
   fprintf(f, "# HELP sic_worker_consumer_lag Messages behind the end of each assigned partition (librdkafka statistics).\n# TYPE sic_worker_consumer_lag gauge\n");
   for (int i = 0; i < n; i++) {
     int np = __atomic_load_n(&m[i]->nparts, __ATOMIC_ACQUIRE);
